@@ -1,0 +1,1 @@
+/* listfile.c: being written */

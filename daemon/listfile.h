@@ -1,0 +1,25 @@
+/*
+ * listfile.h: the list file term, the book's %Todo.List{}:
+ *   #{'__struct__' => 'Elixir.Todo.List', next_id => NextId,
+ *     entries => #{Id => Entry}}
+ */
+#ifndef TODOD_LISTFILE_H
+#define TODOD_LISTFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct etf_buf;
+struct etf_term;
+struct todo_list;
+
+/* Append the version byte and the list term. */
+void	listfile_encode(struct etf_buf *, const struct todo_list *);
+/* Append the list term alone (no version byte), e.g. inside a message. */
+void	listfile_put(struct etf_buf *, const struct todo_list *);
+/* Build a list from a decoded term. NULL if the shape is wrong (and
+ * *why says what was wrong, a static string). */
+struct todo_list *listfile_from_term(const struct etf_term *,
+	    const char **why);
+
+#endif /* TODOD_LISTFILE_H */

@@ -1,0 +1,133 @@
+/* log.c: role-prefixed logging to stderr or syslog. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+#include "log.h"
+
+static int		log_foreground = 1;
+static enum log_level	log_lvl = LOG_LEVEL_INFO;
+static char		log_rolebuf[300] = "todod";
+
+void
+log_init(int foreground, enum log_level level)
+{
+	log_foreground = foreground;
+	log_lvl = level;
+	if (!foreground)
+		openlog("todod", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+int
+log_level_parse(const char *s)
+{
+	static const char *names[] = { "error", "warn", "info", "debug" };
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(s, names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+void
+log_setlevel(enum log_level level)
+{
+	log_lvl = level;
+}
+
+int
+log_getlevel(void)
+{
+	return (int)log_lvl;
+}
+
+void
+log_setrole(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(log_rolebuf, sizeof(log_rolebuf), fmt, ap);
+	va_end(ap);
+}
+
+const char *
+log_role(void)
+{
+	return log_rolebuf;
+}
+
+void
+log_reopen(void)
+{
+	if (!log_foreground) {
+		closelog();
+		openlog("todod", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	}
+}
+
+static void
+vlog(enum log_level level, int errnum, const char *fmt, va_list ap)
+{
+	static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
+	char msg[2048];
+	int n;
+
+	if (level > log_lvl)
+		return;
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (errnum != 0 && n >= 0 && (size_t)n < sizeof(msg))
+		snprintf(msg + n, sizeof(msg) - (size_t)n, ": %s",
+		    strerror(errnum));
+	if (log_foreground)
+		fprintf(stderr, "todod: %s: %s\n", log_rolebuf, msg);
+	else
+		syslog(prio[level], "%s: %s", log_rolebuf, msg);
+}
+
+#define LOGFN(name, level, witherr)			\
+void							\
+name(const char *fmt, ...)				\
+{							\
+	int saved = errno;				\
+	va_list ap;					\
+							\
+	va_start(ap, fmt);				\
+	vlog(level, witherr ? saved : 0, fmt, ap);	\
+	va_end(ap);					\
+	errno = saved;					\
+}
+
+LOGFN(log_warn, LOG_LEVEL_WARN, 1)
+LOGFN(log_warnx, LOG_LEVEL_WARN, 0)
+LOGFN(log_info, LOG_LEVEL_INFO, 0)
+LOGFN(log_debug, LOG_LEVEL_DEBUG, 0)
+
+void
+fatal(const char *fmt, ...)
+{
+	int saved = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_LEVEL_ERROR, saved, fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_LEVEL_ERROR, 0, fmt, ap);
+	va_end(ap);
+	exit(1);
+}

@@ -1,0 +1,35 @@
+/*
+ * log.h: logging in the manner of OpenBSD's log.c.
+ *
+ * Every line is prefixed with the process role ("worker[1]", "list[bob]").
+ * In the foreground lines go to stderr, otherwise to syslog (LOG_DAEMON).
+ * log_warn and fatal append the errno text; the -x variants do not.
+ */
+#ifndef TODOD_LOG_H
+#define TODOD_LOG_H
+
+#include <stdarg.h>
+
+enum log_level { LOG_LEVEL_ERROR, LOG_LEVEL_WARN, LOG_LEVEL_INFO,
+    LOG_LEVEL_DEBUG };
+
+void	log_init(int foreground, enum log_level level);
+/* Parse "error|warn|info|debug"; -1 if unknown. */
+int	log_level_parse(const char *);
+void	log_setlevel(enum log_level);
+int	log_getlevel(void);
+void	log_setrole(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2)));
+const char *log_role(void);
+void	log_reopen(void);	/* SIGHUP: reopen syslog */
+
+void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	fatal(const char *, ...)
+	    __attribute__((format(printf, 1, 2), noreturn));
+void	fatalx(const char *, ...)
+	    __attribute__((format(printf, 1, 2), noreturn));
+
+#endif /* TODOD_LOG_H */

@@ -1,0 +1,36 @@
+/*
+ * options.h: todod's options (DESIGN section 5) and their defaults.
+ */
+#ifndef TODOD_OPTIONS_H
+#define TODOD_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#define TODOD_PATH_MAX	4096
+
+struct todod_config {
+	bool	foreground;		/* -f */
+	char	data_dir[TODOD_PATH_MAX];	/* -d */
+	char	socket_path[TODOD_PATH_MAX];	/* -s; < sizeof(sun_path) */
+	char	pidfile[TODOD_PATH_MAX];	/* -p; "" = none */
+	int	workers;		/* -w, 1..64, default 3 */
+	int	idle_timeout;		/* seconds, 0 = never, default 300 */
+	int	max_lists;		/* default 1024 */
+	bool	sync;			/* --sync always (true) | none */
+	size_t	max_frame;		/* default 1 MiB, 16 .. 64 MiB */
+	int	log_level;		/* enum log_level, default info */
+	mode_t	socket_mode;		/* default 0660 */
+	char	user[256];		/* -u: drop to this user; "" = stay */
+	int	max_conns_per_uid;	/* 0 = unlimited, default 0 */
+};
+
+/*
+ * Fill cfg from argv (getopt_long).  Prints --help or --version to stdout
+ * and exits 0; prints a usage error to stderr and exits 2.  Returns only
+ * with a complete, validated configuration, defaults applied.
+ */
+void	options_parse(struct todod_config *cfg, int argc, char *argv[]);
+
+#endif /* TODOD_OPTIONS_H */

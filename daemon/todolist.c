@@ -1,0 +1,1 @@
+/* todolist.c: being written */

@@ -1,0 +1,58 @@
+/* defaults.c: default paths shared by todod, todoctl and todo-bench. */
+#include "config.h"
+
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "defaults.h"
+
+static int
+fit(char *buf, size_t size, int n)
+{
+	return (n < 0 || (size_t)n >= size) ? -1 : 0;
+}
+
+static const char *
+nonempty_env(const char *name)
+{
+	const char *v = getenv(name);
+
+	return (v != NULL && *v != '\0') ? v : NULL;
+}
+
+int
+default_socket_path(char *buf, size_t size)
+{
+	const char *v;
+
+	if ((v = nonempty_env("TODOD_SOCKET")) != NULL)
+		return fit(buf, size, snprintf(buf, size, "%s", v));
+	if (geteuid() == 0)
+		return fit(buf, size, snprintf(buf, size,
+		    "/run/todod/todod.sock"));
+	if ((v = nonempty_env("XDG_RUNTIME_DIR")) != NULL)
+		return fit(buf, size, snprintf(buf, size,
+		    "%s/todod/todod.sock", v));
+	return fit(buf, size, snprintf(buf, size, "/tmp/todod-%u/todod.sock",
+	    (unsigned)geteuid()));
+}
+
+int
+default_data_dir(char *buf, size_t size)
+{
+	const char *v;
+	struct passwd *pw;
+
+	if (geteuid() == 0)
+		return fit(buf, size, snprintf(buf, size, "/var/lib/todod"));
+	if ((v = nonempty_env("XDG_STATE_HOME")) != NULL)
+		return fit(buf, size, snprintf(buf, size, "%s/todod", v));
+	if ((v = nonempty_env("HOME")) == NULL) {
+		if ((pw = getpwuid(geteuid())) == NULL || pw->pw_dir == NULL)
+			return -1;
+		v = pw->pw_dir;
+	}
+	return fit(buf, size, snprintf(buf, size, "%s/.local/state/todod", v));
+}

@@ -1,0 +1,1 @@
+/* etf_arena.c: being written */

@@ -1,0 +1,1 @@
+/* etf_decode.c: being written */

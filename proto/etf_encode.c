@@ -1,0 +1,1 @@
+/* etf_encode.c: being written */

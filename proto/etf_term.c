@@ -1,0 +1,1 @@
+/* etf_term.c: being written */

@@ -1,0 +1,1 @@
+/* todo_term.c: being written */

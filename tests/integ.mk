@@ -1,0 +1,1 @@
+# tests/integ.mk: filled in by its part

@@ -1,0 +1,1 @@
+# tests/proto.mk: filled in by its part

@@ -1,0 +1,1 @@
+# tests/storage.mk: filled in by its part
