@@ -1,2 +1,13 @@
 # Process system: channels and fd passing, supervisor, cache, list servers.
-daemon_libdaemon_la_SOURCES +=
+daemon_libdaemon_la_SOURCES += \
+	daemon/chan.h daemon/chan.c \
+	daemon/conn.h daemon/conn.c \
+	daemon/proc.h daemon/proc.c \
+	daemon/request.h daemon/request.c \
+	daemon/reply.h daemon/reply.c \
+	daemon/route.h daemon/route.c \
+	daemon/cache.h daemon/cache.c \
+	daemon/listops.h daemon/listops.c \
+	daemon/listsrv.h daemon/listsrv.c \
+	daemon/workerproc.h daemon/workerproc.c \
+	daemon/supervisor.h daemon/supervisor.c

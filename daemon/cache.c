@@ -1,0 +1,333 @@
+/* cache.c: accepts clients, routes names to list servers, hands off. */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/tree.h>
+#include <sys/queue.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "cache.h"
+#include "chan.h"
+#include "conn.h"
+#include "etf.h"
+#include "log.h"
+#include "options.h"
+#include "proc.h"
+#include "reply.h"
+#include "request.h"
+#include "route.h"
+
+#define CACHE_OUT_CAP		(8u * 1024 * 1024)
+#define CACHE_ACCEPTS		64	/* per wake-up */
+
+/* An unattached client connection. */
+struct cconn {
+	TAILQ_ENTRY(cconn)	 entry;
+	struct conn		*conn;
+	uid_t			 uid;
+	int			 closing;	/* close once flushed */
+	int			 leaving;	/* handoff once flushed */
+	uint8_t			 target[256];	/* the list to attach to */
+	size_t			 target_len;
+};
+
+static struct {
+	const struct todod_config *cfg;
+	struct event_base	*base;
+	struct chan		*sup;
+	int			 listen_fd;
+	int			 dirfd;
+	int			 spare_fd;	/* given up to accept on EMFILE */
+	struct event		*accept_ev;
+	struct event		*accept_retry;
+	TAILQ_HEAD(, cconn)	 conns;
+	struct etf_arena	*arena;
+	struct etf_buf		 out;
+	uint64_t		 accepted;
+	uint64_t		 handoffs;
+	size_t			 nconns;
+} cache;
+
+static void	cache_conn_input(struct conn *, void *);
+static void	cache_conn_closed(struct conn *, void *);
+static void	cache_conn_drained(struct conn *, void *);
+
+static const struct conn_cbs cache_conn_cbs = {
+	cache_conn_input, cache_conn_closed, cache_conn_drained
+};
+
+static void
+cache_conn_free(struct cconn *cc)
+{
+	TAILQ_REMOVE(&cache.conns, cc, entry);
+	cache.nconns--;
+	conn_free(cc->conn);
+	free(cc);
+}
+
+/* Serve fd as an unattached connection, input already read first. */
+static struct cconn *
+cache_conn_add(int fd, uid_t uid, const void *input, size_t inlen)
+{
+	struct cconn *cc;
+
+	if ((cc = calloc(1, sizeof(*cc))) == NULL) {
+		close(fd);
+		return NULL;
+	}
+	cc->uid = uid;
+	if ((cc->conn = conn_new(cache.base, fd, cache.cfg->max_frame,
+	    CACHE_OUT_CAP, &cache_conn_cbs, cc)) == NULL) {
+		close(fd);
+		free(cc);
+		return NULL;
+	}
+	if (conn_prepend_input(cc->conn, input, inlen) == -1) {
+		conn_free(cc->conn);
+		free(cc);
+		return NULL;
+	}
+	TAILQ_INSERT_TAIL(&cache.conns, cc, entry);
+	cache.nconns++;
+	return cc;
+}
+
+/* The connection is flushed: attach it (hand it to its list server). */
+static void
+cache_conn_leave(struct cconn *cc)
+{
+	size_t inlen = conn_inlen(cc->conn);
+	uint8_t *input = NULL;
+	int fd;
+
+	if (inlen > 0 && (input = malloc(inlen)) == NULL) {
+		cache_conn_free(cc);
+		return;
+	}
+	conn_copy_input(cc->conn, input, inlen);
+	TAILQ_REMOVE(&cache.conns, cc, entry);
+	cache.nconns--;
+	fd = conn_release(cc->conn);
+	route_attach(cc->target, cc->target_len, fd, input, inlen, NULL);
+	cache.handoffs++;
+	free(input);
+	free(cc);
+}
+
+static void
+cache_conn_drained(struct conn *c, void *arg)
+{
+	struct cconn *cc = arg;
+
+	if (cc->closing)
+		cache_conn_free(cc);
+	else if (cc->leaving)
+		cache_conn_leave(cc);
+}
+
+static void
+cache_conn_closed(struct conn *c, void *arg)
+{
+	cache_conn_free(arg);
+}
+
+/* One request of an unattached connection.  Returns 1 if the
+ * connection stops reading (attaching or closing). */
+static int
+cache_request(struct cconn *cc, const struct etf_term *t)
+{
+	struct request r;
+	const char *err;
+	enum request_kind k = request_kind(t);
+
+	etf_buf_reset(&cache.out);
+	if (request_is_list(k)) {
+		reply_error(&cache.out, "not_attached");
+		conn_send(cc->conn, &cache.out);
+		return 0;
+	}
+	if ((err = request_parse(t, &r)) != NULL) {
+		reply_error(&cache.out, err);
+		conn_send(cc->conn, &cache.out);
+		return 0;
+	}
+	switch (r.kind) {
+	case REQ_PING:
+		reply_atom(&cache.out, "pong");
+		break;
+	case REQ_LISTS:
+		route_reply_lists(&cache.out, cache.dirfd);
+		break;
+	case REQ_STATS:
+		route_reply_stats(&cache.out, cache.accepted, cache.handoffs,
+		    cache.nconns);
+		break;
+	case REQ_SERVER_PROCESS:
+		memcpy(cc->target, r.name, r.name_len);
+		cc->target_len = r.name_len;
+		cc->leaving = 1;
+		return 1;
+	default:
+		reply_error(&cache.out, "unknown_request");
+		break;
+	}
+	conn_send(cc->conn, &cache.out);
+	return 0;
+}
+
+static void
+cache_conn_input(struct conn *c, void *arg)
+{
+	struct cconn *cc = arg;
+	const struct etf_term *t;
+	uint8_t *p;
+	size_t len;
+	int rc, stop = 0;
+
+	while (!stop && !cc->closing && (rc = conn_frame(c, &p, &len)) != 0) {
+		etf_arena_reset(cache.arena);
+		if (rc == -1 || etf_decode(cache.arena, p, len,
+		    cache.cfg->max_frame, &t) != ETF_OK) {
+			etf_buf_reset(&cache.out);
+			reply_error(&cache.out, "bad_frame");
+			conn_send(c, &cache.out);
+			cc->closing = 1;
+			break;
+		}
+		stop = cache_request(cc, t);
+		conn_consume(c, len);
+	}
+	if (cc->closing || cc->leaving)
+		conn_pause(c);
+	switch (conn_flush(c)) {
+	case 0:
+		cache_conn_drained(c, cc);
+		break;
+	default:
+		break;		/* later, or already closed */
+	}
+}
+
+/* A connection that could not be attached goes on unattached, after
+ * the error reply. */
+void
+cache_unattached(int fd, const char *error, const void *input, size_t inlen)
+{
+	struct cconn *cc;
+
+	if ((cc = cache_conn_add(fd, (uid_t)-1, input, inlen)) == NULL)
+		return;
+	etf_buf_reset(&cache.out);
+	reply_error(&cache.out, error);
+	conn_send(cc->conn, &cache.out);
+	if (conn_flush(cc->conn) != -1)
+		cache_conn_input(cc->conn, cc);
+}
+
+static void
+cache_accept_resume(evutil_socket_t fd, short ev, void *arg)
+{
+	event_add(cache.accept_ev, NULL);
+}
+
+static void
+cache_accept(evutil_socket_t lfd, short ev, void *arg)
+{
+	struct ucred cred;
+	socklen_t credlen;
+	struct timeval backoff = { 0, 100 * 1000 };
+	int i, fd;
+
+	for (i = 0; i < CACHE_ACCEPTS; i++) {
+		fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1) {
+			if (errno == EMFILE || errno == ENFILE) {
+				/* Out of descriptors: refuse one client
+				 * cleanly, then back off for a moment. */
+				log_warnx("out of descriptors: pausing accept");
+				if (cache.spare_fd != -1) {
+					close(cache.spare_fd);
+					if ((fd = accept(lfd, NULL, NULL)) != -1)
+						close(fd);
+					cache.spare_fd = open("/dev/null",
+					    O_RDONLY | O_CLOEXEC);
+				}
+				event_del(cache.accept_ev);
+				evtimer_add(cache.accept_retry, &backoff);
+			}
+			return;
+		}
+		cred.uid = (uid_t)-1;
+		credlen = sizeof(cred);
+		(void)getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &credlen);
+		log_debug("connection from pid %d uid %u", (int)cred.pid,
+		    (unsigned)cred.uid);
+		cache.accepted++;
+		(void)cache_conn_add(fd, cred.uid, NULL, 0);
+	}
+}
+
+static void
+cache_sup_msg(struct chan *c, const struct etf_term *t, int fd, void *arg)
+{
+	if (etf_is_atom(t, "go")) {
+		event_add(cache.accept_ev, NULL);
+		return;
+	}
+	if (route_sup_msg(t, fd) == -1)
+		fatalx("bad message from the supervisor");
+}
+
+static void
+cache_sup_closed(struct chan *c, void *arg)
+{
+	/* The supervisor is gone or shutting down: stop. */
+	exit(0);
+}
+
+void
+cache_main(const struct todod_config *cfg)
+{
+	struct etf_buf b;
+
+	log_setrole("cache");
+	proc_title("todod: cache");
+	memset(&cache, 0, sizeof(cache));
+	cache.cfg = cfg;
+	cache.listen_fd = 4;
+	cache.dirfd = 5;
+	TAILQ_INIT(&cache.conns);
+	etf_buf_init(&cache.out);
+	if ((cache.base = event_base_new()) == NULL ||
+	    (cache.arena = etf_arena_new()) == NULL)
+		fatalx("cache: out of memory");
+	cache.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	evutil_make_socket_nonblocking(cache.listen_fd);
+	cache.accept_ev = event_new(cache.base, cache.listen_fd,
+	    EV_READ | EV_PERSIST, cache_accept, NULL);
+	cache.accept_retry = evtimer_new(cache.base, cache_accept_resume,
+	    NULL);
+	if ((cache.sup = chan_new(cache.base, 3, PROC_MAX_MSG, cache_sup_msg,
+	    cache_sup_closed, NULL)) == NULL)
+		fatalx("cache: out of memory");
+	route_init(cache.base, cfg, cache.sup);
+	proc_stats->cache = getpid();
+
+	etf_buf_init(&b);
+	etf_put_version(&b);
+	etf_put_atom(&b, "ready");
+	chan_send(cache.sup, &b, -1);
+	etf_buf_free(&b);
+
+	event_base_dispatch(cache.base);
+	exit(0);
+}

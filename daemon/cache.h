@@ -1,0 +1,23 @@
+/*
+ * cache.h: the cache process (the book's Todo.Cache).
+ *
+ * It accepts client connections on the public socket, answers the
+ * unattached requests (ping, lists, stats), keeps the routing table
+ * name -> list server, asks the supervisor to start list servers, and
+ * hands each attaching connection to its list server (SCM_RIGHTS, with
+ * the bytes already read from it).  It never forks.
+ */
+#ifndef TODOD_CACHE_H
+#define TODOD_CACHE_H
+
+struct todod_config;
+
+/* Descriptors: 3 the supervisor channel, 4 the listening socket, 5 the
+ * data directory.  Does not return. */
+void	cache_main(const struct todod_config *) __attribute__((noreturn));
+/* Serve fd as an unattached connection: first the reply {error, error},
+ * then the bytes of input as if read from it. */
+void	cache_unattached(int fd, const char *error, const void *input,
+	    size_t inlen);
+
+#endif /* TODOD_CACHE_H */

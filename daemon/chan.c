@@ -1,0 +1,421 @@
+/* chan.c: framed ETF messages with descriptor passing between processes. */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+
+#include "chan.h"
+#include "etf.h"
+#include "log.h"
+
+#define CHAN_FDBIT	0x80000000u
+#define CHAN_READ	(256 * 1024)
+#define CHAN_MAXFDS	16		/* queued, not yet claimed */
+
+struct chan_out {
+	TAILQ_ENTRY(chan_out)	 entry;
+	size_t			 len;
+	size_t			 off;
+	int			 fd;
+	uint8_t			 data[];
+};
+
+struct chan {
+	struct event_base	*base;
+	int			 fd;
+	struct event		*rev;
+	struct event		*wev;
+	struct evbuffer		*in;
+	size_t			 max_msg;
+	int			 fdq[CHAN_MAXFDS];
+	int			 nfdq;
+	TAILQ_HEAD(, chan_out)	 outq;
+	size_t			 pending;
+	struct etf_arena	*arena;
+	chan_msg_cb		 msg_cb;
+	chan_close_cb		 close_cb;
+	void			*arg;
+	int			 in_cb;
+	int			 dead;		/* freed inside a callback */
+	int			 closed;	/* peer gone, reported */
+};
+
+static void	chan_read(evutil_socket_t, short, void *);
+static void	chan_write(evutil_socket_t, short, void *);
+
+struct chan *
+chan_new(struct event_base *base, int fd, size_t max_msg, chan_msg_cb msg_cb,
+    chan_close_cb close_cb, void *arg)
+{
+	struct chan *c;
+	int flags;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	c->base = base;
+	c->fd = fd;
+	c->max_msg = max_msg;
+	c->msg_cb = msg_cb;
+	c->close_cb = close_cb;
+	c->arg = arg;
+	TAILQ_INIT(&c->outq);
+	if ((flags = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1 ||
+	    (c->in = evbuffer_new()) == NULL ||
+	    (c->arena = etf_arena_new()) == NULL ||
+	    (c->rev = event_new(base, fd, EV_READ | EV_PERSIST, chan_read,
+	    c)) == NULL ||
+	    (c->wev = event_new(base, fd, EV_WRITE, chan_write, c)) == NULL ||
+	    event_add(c->rev, NULL) == -1) {
+		c->fd = -1;	/* the caller still owns fd on failure */
+		chan_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+int
+chan_fd(const struct chan *c)
+{
+	return c->fd;
+}
+
+size_t
+chan_pending(const struct chan *c)
+{
+	return c->pending;
+}
+
+static void
+chan_really_free(struct chan *c)
+{
+	struct chan_out *o;
+	int i;
+
+	while ((o = TAILQ_FIRST(&c->outq)) != NULL) {
+		TAILQ_REMOVE(&c->outq, o, entry);
+		if (o->fd != -1)
+			close(o->fd);
+		free(o);
+	}
+	for (i = 0; i < c->nfdq; i++)
+		close(c->fdq[i]);
+	if (c->rev != NULL)
+		event_free(c->rev);
+	if (c->wev != NULL)
+		event_free(c->wev);
+	if (c->in != NULL)
+		evbuffer_free(c->in);
+	if (c->arena != NULL)
+		etf_arena_free(c->arena);
+	if (c->fd != -1)
+		close(c->fd);
+	free(c);
+}
+
+void
+chan_free(struct chan *c)
+{
+	if (c == NULL)
+		return;
+	if (c->in_cb) {
+		c->dead = 1;
+		event_del(c->rev);
+		event_del(c->wev);
+		return;
+	}
+	chan_really_free(c);
+}
+
+/* Report the peer gone, once.  Returns 1 if the channel was freed. */
+static int
+chan_lost(struct chan *c)
+{
+	if (c->closed)
+		return 0;
+	c->closed = 1;
+	event_del(c->rev);
+	event_del(c->wev);
+	c->in_cb++;
+	c->close_cb(c, c->arg);
+	c->in_cb--;
+	if (c->dead) {
+		chan_really_free(c);
+		return 1;
+	}
+	return 0;
+}
+
+static int
+chan_take_fds(struct chan *c, struct msghdr *msg)
+{
+	struct cmsghdr *cm;
+	int *fds, n, i, bad = 0;
+
+	for (cm = CMSG_FIRSTHDR(msg); cm != NULL; cm = CMSG_NXTHDR(msg, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		n = (int)((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+		fds = (int *)CMSG_DATA(cm);
+		for (i = 0; i < n; i++) {
+			if (c->nfdq == CHAN_MAXFDS) {
+				close(fds[i]);
+				bad = 1;
+				continue;
+			}
+			fcntl(fds[i], F_SETFD, FD_CLOEXEC);
+			c->fdq[c->nfdq++] = fds[i];
+		}
+	}
+	if (msg->msg_flags & MSG_CTRUNC)
+		bad = 1;
+	return bad ? -1 : 0;
+}
+
+static int
+chan_pop_fd(struct chan *c)
+{
+	int fd;
+
+	if (c->nfdq == 0)
+		return -1;
+	fd = c->fdq[0];
+	memmove(c->fdq, c->fdq + 1, (size_t)(c->nfdq - 1) * sizeof(int));
+	c->nfdq--;
+	return fd;
+}
+
+/* Deliver every complete frame.  Returns -1 on a protocol violation,
+ * 1 if the channel was freed by a callback, 0 otherwise. */
+static int
+chan_dispatch(struct chan *c)
+{
+	const struct etf_term *t;
+	uint8_t hdr[4], *p;
+	uint32_t h;
+	size_t len;
+	int fd, rc;
+
+	while (!c->dead && evbuffer_get_length(c->in) >= 4) {
+		evbuffer_copyout(c->in, hdr, 4);
+		h = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 |
+		    (uint32_t)hdr[2] << 8 | hdr[3];
+		len = h & ~CHAN_FDBIT;
+		if (len == 0 || len > c->max_msg) {
+			log_warnx("internal message of %zu bytes refused", len);
+			return -1;
+		}
+		if (evbuffer_get_length(c->in) < 4 + len)
+			break;
+		fd = -1;
+		if ((h & CHAN_FDBIT) && (fd = chan_pop_fd(c)) == -1) {
+			log_warnx("internal message without its descriptor");
+			return -1;
+		}
+		p = evbuffer_pullup(c->in, (ssize_t)(4 + len));
+		etf_arena_reset(c->arena);
+		rc = etf_decode(c->arena, p + 4, len, c->max_msg, &t);
+		if (rc != ETF_OK) {
+			log_warnx("bad internal message: %s", etf_strerror(rc));
+			if (fd != -1)
+				close(fd);
+			return -1;
+		}
+		c->in_cb++;
+		c->msg_cb(c, t, fd, c->arg);
+		c->in_cb--;
+		if (c->dead)
+			break;
+		evbuffer_drain(c->in, 4 + len);
+	}
+	if (c->dead && c->in_cb == 0) {
+		chan_really_free(c);
+		return 1;
+	}
+	return 0;
+}
+
+static void
+chan_read(evutil_socket_t fd, short ev, void *arg)
+{
+	struct chan *c = arg;
+	union {
+		struct cmsghdr	hdr;
+		char		buf[CMSG_SPACE(CHAN_MAXFDS * sizeof(int))];
+	} cmsgbuf;
+	struct msghdr msg;
+	struct iovec iov;
+	struct evbuffer_iovec v;
+	ssize_t n;
+	int rc, round;
+
+	for (round = 0; round < 4; round++) {
+		if (evbuffer_reserve_space(c->in, CHAN_READ, &v, 1) != 1)
+			fatalx("out of memory");
+		memset(&msg, 0, sizeof(msg));
+		iov.iov_base = v.iov_base;
+		iov.iov_len = v.iov_len;
+		msg.msg_iov = &iov;
+		msg.msg_iovlen = 1;
+		msg.msg_control = cmsgbuf.buf;
+		msg.msg_controllen = sizeof(cmsgbuf.buf);
+		n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+		if (n == -1) {
+			if (errno == EAGAIN || errno == EINTR)
+				return;
+			(void)chan_lost(c);
+			return;
+		}
+		if (chan_take_fds(c, &msg) == -1) {
+			log_warnx("internal channel: descriptors lost");
+			(void)chan_lost(c);
+			return;
+		}
+		if (n == 0) {
+			(void)chan_lost(c);
+			return;
+		}
+		v.iov_len = (size_t)n;
+		evbuffer_commit_space(c->in, &v, 1);
+		if ((rc = chan_dispatch(c)) != 0) {
+			if (rc == -1)
+				(void)chan_lost(c);
+			return;
+		}
+		if ((size_t)n < CHAN_READ)
+			return;
+	}
+}
+
+/* Write as much as the socket takes.  Returns -1 if the peer is gone. */
+static int
+chan_drain_out(struct chan *c)
+{
+	union {
+		struct cmsghdr	hdr;
+		char		buf[CMSG_SPACE(sizeof(int))];
+	} cmsgbuf;
+	struct chan_out *o;
+	struct cmsghdr *cm;
+	struct msghdr msg;
+	struct iovec iov;
+	ssize_t n;
+
+	while ((o = TAILQ_FIRST(&c->outq)) != NULL) {
+		memset(&msg, 0, sizeof(msg));
+		iov.iov_base = o->data + o->off;
+		iov.iov_len = o->len - o->off;
+		msg.msg_iov = &iov;
+		msg.msg_iovlen = 1;
+		if (o->off == 0 && o->fd != -1) {
+			memset(&cmsgbuf, 0, sizeof(cmsgbuf));
+			msg.msg_control = cmsgbuf.buf;
+			msg.msg_controllen = sizeof(cmsgbuf.buf);
+			cm = CMSG_FIRSTHDR(&msg);
+			cm->cmsg_level = SOL_SOCKET;
+			cm->cmsg_type = SCM_RIGHTS;
+			cm->cmsg_len = CMSG_LEN(sizeof(int));
+			memcpy(CMSG_DATA(cm), &o->fd, sizeof(int));
+		}
+		n = sendmsg(c->fd, &msg, MSG_NOSIGNAL);
+		if (n == -1) {
+			if (errno == EAGAIN || errno == EINTR)
+				return 0;
+			return -1;
+		}
+		if (o->fd != -1) {
+			close(o->fd);
+			o->fd = -1;
+		}
+		o->off += (size_t)n;
+		c->pending -= (size_t)n;
+		if (o->off < o->len)
+			return 0;
+		TAILQ_REMOVE(&c->outq, o, entry);
+		free(o);
+	}
+	return 0;
+}
+
+static void
+chan_write(evutil_socket_t fd, short ev, void *arg)
+{
+	struct chan *c = arg;
+
+	if (chan_drain_out(c) == -1) {
+		(void)chan_lost(c);
+		return;
+	}
+	if (!TAILQ_EMPTY(&c->outq))
+		event_add(c->wev, NULL);
+}
+
+int
+chan_send_raw(struct chan *c, const void *payload, size_t len, int fd)
+{
+	struct chan_out *o;
+	uint32_t h;
+
+	if (len == 0 || len > ~CHAN_FDBIT ||
+	    (o = malloc(sizeof(*o) + 4 + len)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	h = (uint32_t)len | (fd != -1 ? CHAN_FDBIT : 0);
+	o->data[0] = h >> 24;
+	o->data[1] = h >> 16;
+	o->data[2] = h >> 8;
+	o->data[3] = h;
+	memcpy(o->data + 4, payload, len);
+	o->len = 4 + len;
+	o->off = 0;
+	o->fd = fd;
+	TAILQ_INSERT_TAIL(&c->outq, o, entry);
+	c->pending += o->len;
+	if (c->closed)
+		return 0;
+	if (TAILQ_FIRST(&c->outq) == o && chan_drain_out(c) == -1) {
+		/* Reported by the read side, which sees the same error. */
+		event_active(c->rev, EV_READ, 0);
+		return 0;
+	}
+	if (!TAILQ_EMPTY(&c->outq))
+		event_add(c->wev, NULL);
+	return 0;
+}
+
+int
+chan_send(struct chan *c, const struct etf_buf *b, int fd)
+{
+	if (b->oom) {
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	return chan_send_raw(c, b->p, b->len, fd);
+}
+
+void
+chan_flush(struct chan *c)
+{
+	int flags;
+
+	if (c->closed || TAILQ_EMPTY(&c->outq))
+		return;
+	flags = fcntl(c->fd, F_GETFL);
+	fcntl(c->fd, F_SETFL, flags & ~O_NONBLOCK);
+	(void)chan_drain_out(c);
+	fcntl(c->fd, F_SETFL, flags);
+}

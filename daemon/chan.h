@@ -1,0 +1,52 @@
+/*
+ * chan.h: an internal channel between two todod processes.
+ *
+ * A channel is one end of a connected stream socket (a socketpair made by
+ * the supervisor) driven by the process's event loop.  Messages are ETF
+ * terms in frames: a 4-byte big-endian header whose low 31 bits are the
+ * payload length and whose high bit says that one file descriptor travels
+ * with the message (SCM_RIGHTS, sent with the frame's first byte).  Without
+ * descriptors this is exactly the public {packet, 4} framing, so a channel
+ * can also talk to a peer that only knows plain frames (the database
+ * workers).
+ *
+ * Received descriptors wait in a queue until the frame that carries them
+ * is complete; a frame that announces a descriptor that did not arrive, a
+ * truncated control message, or a payload that is not one valid term is a
+ * bug in the peer: the channel reports it closed (internal peers are
+ * trusted to be correct, not to be alive).
+ */
+#ifndef TODOD_CHAN_H
+#define TODOD_CHAN_H
+
+#include <stddef.h>
+
+struct event_base;
+struct etf_buf;
+struct etf_term;
+struct chan;
+
+/* A message: the term (valid until the callback returns) and the
+ * descriptor it carried (-1 if none; the callback owns it). */
+typedef void	(*chan_msg_cb)(struct chan *, const struct etf_term *, int fd,
+		    void *arg);
+/* The peer went away (EOF, error or protocol violation).  The callback
+ * may chan_free() the channel. */
+typedef void	(*chan_close_cb)(struct chan *, void *arg);
+
+struct chan	*chan_new(struct event_base *, int fd, size_t max_msg,
+		    chan_msg_cb, chan_close_cb, void *arg);
+/* Queue a message (payload: version byte and term) with an optional
+ * descriptor; the channel closes its copy of fd once the message is
+ * written.  Returns 0, or -1 (no memory; fd is closed). */
+int		 chan_send(struct chan *, const struct etf_buf *payload, int fd);
+int		 chan_send_raw(struct chan *, const void *payload, size_t len,
+		    int fd);
+/* Bytes queued for writing. */
+size_t		 chan_pending(const struct chan *);
+/* Write everything queued, blocking (for shutdown paths). */
+void		 chan_flush(struct chan *);
+int		 chan_fd(const struct chan *);
+void		 chan_free(struct chan *);
+
+#endif /* TODOD_CHAN_H */

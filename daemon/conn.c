@@ -1,0 +1,248 @@
+/* conn.c: a client connection's buffered, bounded I/O. */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+
+#include "conn.h"
+#include "etf.h"
+#include "frame.h"
+
+#define CONN_READ	(64 * 1024)
+
+struct conn {
+	int			 fd;
+	struct event		*rev;
+	struct event		*wev;
+	struct evbuffer		*in;
+	struct evbuffer		*out;
+	size_t			 max_frame;
+	size_t			 out_cap;
+	const struct conn_cbs	*cbs;
+	void			*arg;
+	int			 paused;
+	int			 reading;	/* rev is added */
+};
+
+static void	conn_read(evutil_socket_t, short, void *);
+static void	conn_write(evutil_socket_t, short, void *);
+
+static void
+conn_update_read(struct conn *c)
+{
+	int want = !c->paused &&
+	    evbuffer_get_length(c->in) < c->max_frame + FRAME_HDR;
+
+	if (want && !c->reading) {
+		event_add(c->rev, NULL);
+		c->reading = 1;
+	} else if (!want && c->reading) {
+		event_del(c->rev);
+		c->reading = 0;
+	}
+}
+
+struct conn *
+conn_new(struct event_base *base, int fd, size_t max_frame, size_t out_cap,
+    const struct conn_cbs *cbs, void *arg)
+{
+	struct conn *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	c->fd = fd;
+	c->max_frame = max_frame;
+	c->out_cap = out_cap;
+	c->cbs = cbs;
+	c->arg = arg;
+	if (evutil_make_socket_nonblocking(fd) == -1 ||
+	    (c->in = evbuffer_new()) == NULL ||
+	    (c->out = evbuffer_new()) == NULL ||
+	    (c->rev = event_new(base, fd, EV_READ | EV_PERSIST, conn_read,
+	    c)) == NULL ||
+	    (c->wev = event_new(base, fd, EV_WRITE, conn_write, c)) == NULL) {
+		c->fd = -1;
+		conn_free(c);
+		return NULL;
+	}
+	conn_update_read(c);
+	return c;
+}
+
+int
+conn_fd(const struct conn *c)
+{
+	return c->fd;
+}
+
+void *
+conn_arg(const struct conn *c)
+{
+	return c->arg;
+}
+
+int
+conn_prepend_input(struct conn *c, const void *p, size_t len)
+{
+	if (len == 0)
+		return 0;
+	return evbuffer_prepend(c->in, p, len);
+}
+
+int
+conn_frame(struct conn *c, uint8_t **p, size_t *len)
+{
+	switch (frame_next(c->in, c->max_frame, p, len)) {
+	case FRAME_READY:
+		return 1;
+	case FRAME_NEED_MORE:
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+void
+conn_consume(struct conn *c, size_t len)
+{
+	frame_drain(c->in, len);
+	conn_update_read(c);
+}
+
+void
+conn_pause(struct conn *c)
+{
+	c->paused = 1;
+	conn_update_read(c);
+}
+
+void
+conn_resume(struct conn *c)
+{
+	c->paused = 0;
+	conn_update_read(c);
+}
+
+size_t
+conn_outlen(const struct conn *c)
+{
+	return evbuffer_get_length(c->out);
+}
+
+size_t
+conn_inlen(const struct conn *c)
+{
+	return evbuffer_get_length(c->in);
+}
+
+size_t
+conn_copy_input(const struct conn *c, void *p, size_t len)
+{
+	ssize_t n = evbuffer_copyout(c->in, p, len);
+
+	return n < 0 ? 0 : (size_t)n;
+}
+
+static void
+conn_read(evutil_socket_t fd, short ev, void *arg)
+{
+	struct conn *c = arg;
+	int n;
+
+	n = evbuffer_read(c->in, fd, CONN_READ);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		c->cbs->closed(c, c->arg);
+		return;
+	}
+	conn_update_read(c);
+	c->cbs->input(c, c->arg);
+}
+
+static void
+conn_write(evutil_socket_t fd, short ev, void *arg)
+{
+	struct conn *c = arg;
+
+	if (conn_flush(c) == 0 && c->cbs->drained != NULL)
+		c->cbs->drained(c, c->arg);
+}
+
+int
+conn_send_raw(struct conn *c, const void *p, size_t len)
+{
+	return frame_add(c->out, p, len);
+}
+
+int
+conn_send(struct conn *c, const struct etf_buf *b)
+{
+	if (b->oom)
+		return -1;
+	return frame_add(c->out, b->p, b->len);
+}
+
+int
+conn_flush(struct conn *c)
+{
+	int n;
+
+	while (evbuffer_get_length(c->out) > 0) {
+		n = evbuffer_write(c->out, c->fd);
+		if (n == -1 && (errno == EAGAIN || errno == EINTR))
+			break;
+		if (n <= 0) {
+			evbuffer_drain(c->out, evbuffer_get_length(c->out));
+			c->cbs->closed(c, c->arg);
+			return -1;
+		}
+	}
+	if (evbuffer_get_length(c->out) == 0) {
+		event_del(c->wev);
+		return 0;
+	}
+	if (evbuffer_get_length(c->out) > c->out_cap) {
+		/* The client does not read its replies. */
+		evbuffer_drain(c->out, evbuffer_get_length(c->out));
+		c->cbs->closed(c, c->arg);
+		return -1;
+	}
+	event_add(c->wev, NULL);
+	return 1;
+}
+
+int
+conn_release(struct conn *c)
+{
+	int fd = c->fd;
+
+	c->fd = -1;
+	conn_free(c);
+	return fd;
+}
+
+void
+conn_free(struct conn *c)
+{
+	if (c == NULL)
+		return;
+	if (c->rev != NULL)
+		event_free(c->rev);
+	if (c->wev != NULL)
+		event_free(c->wev);
+	if (c->in != NULL)
+		evbuffer_free(c->in);
+	if (c->out != NULL)
+		evbuffer_free(c->out);
+	if (c->fd != -1)
+		close(c->fd);
+	free(c);
+}

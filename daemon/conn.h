@@ -1,0 +1,54 @@
+/*
+ * conn.h: one client connection's I/O: bounded input, output with a cap.
+ *
+ * The owner (cache or list server) is told when input arrived and pulls
+ * whole frames with conn_frame(); replies are queued with conn_send() and
+ * written by conn_flush() (or when the socket becomes writable).  Input
+ * is read only while less than one maximal frame is buffered, and only
+ * while the owner has not paused it; output above the cap means the
+ * client does not read its replies: the connection is closed.
+ */
+#ifndef TODOD_CONN_H
+#define TODOD_CONN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct event_base;
+struct etf_buf;
+struct conn;
+
+struct conn_cbs {
+	void	(*input)(struct conn *, void *arg);	/* bytes arrived */
+	void	(*closed)(struct conn *, void *arg);	/* EOF, error, cap */
+	void	(*drained)(struct conn *, void *arg);	/* output empty */
+};
+
+struct conn	*conn_new(struct event_base *, int fd, size_t max_frame,
+		    size_t out_cap, const struct conn_cbs *, void *arg);
+/* Bytes that arrived before this process got the connection. */
+int		 conn_prepend_input(struct conn *, const void *, size_t);
+/*
+ * The next whole frame: 1 and *p, *len (valid until conn_consume), 0 if
+ * incomplete, -1 for a bad frame (empty or over max_frame).
+ */
+int		 conn_frame(struct conn *, uint8_t **p, size_t *len);
+void		 conn_consume(struct conn *, size_t len);
+void		 conn_pause(struct conn *);
+void		 conn_resume(struct conn *);
+int		 conn_send(struct conn *, const struct etf_buf *);
+int		 conn_send_raw(struct conn *, const void *, size_t);
+/* Write what the socket takes: 0 all written, 1 some left (written when
+ * writable; then drained() is called), -1 closed() was called. */
+int		 conn_flush(struct conn *);
+size_t		 conn_outlen(const struct conn *);
+size_t		 conn_inlen(const struct conn *);
+/* Copy out the unprocessed input (for a handoff). */
+size_t		 conn_copy_input(const struct conn *, void *, size_t);
+/* Stop all I/O and give the descriptor away; the conn is freed. */
+int		 conn_release(struct conn *);
+void		 conn_free(struct conn *);	/* closes the descriptor */
+int		 conn_fd(const struct conn *);
+void		*conn_arg(const struct conn *);
+
+#endif /* TODOD_CONN_H */

@@ -1,0 +1,40 @@
+/*
+ * listops.h: modifications of a list as values, so that one change can be
+ * applied to the working list when it arrives and replayed on the durable
+ * list when its store is acknowledged, with the same result.
+ */
+#ifndef TODOD_LISTOPS_H
+#define TODOD_LISTOPS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/queue.h>
+
+#include "todo_term.h"
+
+struct todo_list;
+
+enum listop_kind { LISTOP_ADD, LISTOP_UPDATE, LISTOP_DELETE };
+
+struct listop {
+	TAILQ_ENTRY(listop)	 entry;
+	uint64_t		 seq;		/* the store that carries it */
+	enum listop_kind	 kind;
+	int64_t			 id;		/* ADD: the id it got */
+	int			 has_date;
+	struct todo_date	 date;
+	uint8_t			*title;		/* owned; NULL if unchanged */
+	size_t			 title_len;
+};
+
+TAILQ_HEAD(listop_queue, listop);
+
+struct listop	*listop_new(enum listop_kind, int64_t id, const int has_date,
+		    struct todo_date, const void *title, size_t title_len);
+void		 listop_free(struct listop *);
+/* Replay on a list (the durable one).  0, or -1 if it does not apply. */
+int		 listop_replay(struct todo_list *, const struct listop *);
+/* A deep copy of a list (extra entry keys included), or NULL. */
+struct todo_list *listop_clone(const struct todo_list *);
+
+#endif /* TODOD_LISTOPS_H */

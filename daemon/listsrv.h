@@ -1,0 +1,28 @@
+/*
+ * listsrv.h: a list server (the book's Todo.Server), one process per
+ * live list.
+ *
+ * It starts at once and loads its list from its database worker after
+ * (requests that arrive meanwhile wait), serves every connection the
+ * cache hands to it, and answers a modification only once the worker
+ * reports it durable.  It keeps two lists: the durable one (what the
+ * files hold; what reads see) and the working one (durable plus the
+ * changes of the store in flight and of the next one).  At most one store
+ * is in flight; the changes that arrive meanwhile go out together in the
+ * next (group commit).  A connection's reads are answered after its own
+ * earlier modifications, so it sees them; other connections see only
+ * durable state.
+ */
+#ifndef TODOD_LISTSRV_H
+#define TODOD_LISTSRV_H
+
+#include <stddef.h>
+
+struct todod_config;
+
+/* Descriptor 3 is the supervisor channel; the cache and worker links
+ * arrive on it.  Does not return. */
+void	listsrv_main(const struct todod_config *, const void *name,
+	    size_t len) __attribute__((noreturn));
+
+#endif /* TODOD_LISTSRV_H */

@@ -1,0 +1,128 @@
+/* proc.c: forking children, their descriptors, shared counters. */
+#include "config.h"
+
+#include <sys/mman.h>
+#include <sys/prctl.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "proc.h"
+
+#define PROC_FD_HIGH	1000
+
+struct shared_stats *proc_stats;
+
+int
+proc_stats_init(void)
+{
+	void *p;
+
+	p = mmap(NULL, sizeof(struct shared_stats), PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return -1;
+	proc_stats = p;
+	return 0;
+}
+
+static void
+proc_child_fds(const int *keep, int n)
+{
+	int tmp[16], i;
+
+	if (n > 16)
+		fatalx("too many descriptors for a child");
+	/* Move out of the way first so that no target clobbers a source. */
+	for (i = 0; i < n; i++)
+		if ((tmp[i] = fcntl(keep[i], F_DUPFD, PROC_FD_HIGH)) == -1)
+			fatal("fcntl");
+	for (i = 0; i < n; i++)
+		if (dup2(tmp[i], 3 + i) == -1)
+			fatal("dup2");
+	if (close_range(3 + (unsigned)n, ~0U, 0) == -1)
+		fatal("close_range");
+}
+
+pid_t
+proc_fork(const int *keep, int n)
+{
+	struct sigaction sa;
+	pid_t parent = getpid(), pid;
+	int sig;
+
+	if ((pid = fork()) != 0)
+		return pid;
+
+	closelog();
+	proc_child_fds(keep, n);
+	log_reopen();
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	for (sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			(void)sigaction(sig, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	(void)sigaction(SIGPIPE, &sa, NULL);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
+		fatal("prctl");
+	if (getppid() != parent)
+		_exit(0);	/* the parent is already gone */
+	return 0;
+}
+
+static char	**title_argv;
+static size_t	  title_room;
+
+/* Overwrite argv's memory (and the environment's, moved first) so that
+ * ps(1) shows the role. */
+void
+proc_title_init(int argc, char *argv[], char *envp[])
+{
+	extern char **environ;
+	char *end, **newenv;
+	int i, n;
+
+	if (argc < 1)
+		return;
+	end = argv[argc - 1] + strlen(argv[argc - 1]) + 1;
+	for (n = 0; envp[n] != NULL; n++)
+		if (envp[n] == end)
+			end += strlen(envp[n]) + 1;
+	if ((newenv = calloc((size_t)n + 1, sizeof(char *))) == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		if ((newenv[i] = strdup(envp[i])) == NULL)
+			return;
+	environ = newenv;
+	title_argv = argv;
+	title_room = (size_t)(end - argv[0]);
+	for (i = 1; i < argc; i++)
+		argv[i] = NULL;
+}
+
+void
+proc_title(const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if (title_argv == NULL || title_room < 2)
+		return;
+	memset(title_argv[0], 0, title_room);
+	snprintf(title_argv[0], title_room, "%s", buf);
+}

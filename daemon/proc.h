@@ -1,0 +1,73 @@
+/*
+ * proc.h: the process layer: roles, forking children, shared counters.
+ *
+ * The supervisor forks every other process.  A child keeps only the
+ * descriptors it is given (renumbered from 3 up, in order), dies with
+ * its parent (PR_SET_PDEATHSIG, and EOF on its control channel), and
+ * builds its own event loop.
+ *
+ * Internal messages (terms on chan.h channels; "+fd" = carries one
+ * descriptor):
+ *   cache  -> sup    {spawn, Name}                  start a list server
+ *   sup    -> cache  {spawned, Name, Pid} +fd       its cache link
+ *                    {spawn_failed, Name}
+ *                    {list, Name, Pid} +fd          (after a cache restart)
+ *                    go                             start accepting
+ *   sup    -> worker {peer} +fd                     a list server's link
+ *   sup    -> list   {cache} +fd | {worker} +fd     (new) links
+ *                    shutdown
+ *   list   -> sup    stopping                       about to exit
+ *   any    -> sup    ready                          set up
+ *   cache  -> list   {handoff, Mode, Input} +fd     a client connection;
+ *                    Mode: attach | {error, Reason}
+ *                    stop                           route removed: exit
+ *   list   -> cache  {idle, Seen} | {idle_stop, Seen}
+ *                    {reattach, Name, OldName, Input} +fd
+ *   list   -> worker {get, Name}, {store, Name, Seq, ListTerm}
+ *   worker -> list   {ok, ListTerm} | not_found | {stored, Seq} |
+ *                    {error, Reason}
+ * Seen counts the handoffs a list server has received, so that the
+ * cache can tell whether one is still on its way.
+ */
+#ifndef TODOD_PROC_H
+#define TODOD_PROC_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "worker.h"
+
+#define PROC_MAX_WORKERS	64
+#define PROC_MAX_MSG		(512u * 1024 * 1024)	/* internal frames */
+
+/* Counters every process can read: a MAP_SHARED page made before the
+ * first fork.  Each field has one writer. */
+struct shared_stats {
+	pid_t			supervisor;
+	pid_t			cache;
+	time_t			started;
+	uint64_t		restarts;	/* supervisor */
+	uint64_t		spawns;		/* supervisor */
+	int			nworkers;
+	struct {
+		pid_t			pid;
+		struct worker_counters	c;	/* the worker */
+	}			workers[PROC_MAX_WORKERS];
+};
+
+extern struct shared_stats *proc_stats;
+
+int	proc_stats_init(void);
+/*
+ * fork(); in the child keep[0..n) become descriptors 3..3+n, every other
+ * descriptor above 2 is closed, the child dies with its parent, default
+ * signal dispositions are restored (SIGPIPE ignored) and the log is
+ * reopened.  Returns as fork() does.
+ */
+pid_t	proc_fork(const int *keep, int n);
+/* Process title for ps(1): "todod: list bob". */
+void	proc_title(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void	proc_title_init(int argc, char *argv[], char *envp[]);
+
+#endif /* TODOD_PROC_H */

@@ -1,0 +1,516 @@
+/* route.c: the cache's routing table and the handoff of connections. */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/tree.h>
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cache.h"
+#include "chan.h"
+#include "etf.h"
+#include "log.h"
+#include "names.h"
+#include "options.h"
+#include "proc.h"
+#include "reply.h"
+#include "route.h"
+#include "store.h"
+
+struct waiter {
+	TAILQ_ENTRY(waiter)	 entry;
+	int			 fd;
+	const char		*error;		/* mode: NULL = attach */
+	uint8_t			*input;
+	size_t			 inlen;
+	int			 has_fallback;
+	uint8_t			 fallback[NAME_MAX_BYTES];
+	size_t			 fallback_len;
+};
+
+struct route {
+	RB_ENTRY(route)		 entry;
+	uint8_t			 name[NAME_MAX_BYTES];
+	size_t			 len;
+	int			 running;
+	pid_t			 pid;
+	struct chan		*chan;
+	uint64_t		 sent;		/* handoffs sent */
+	uint64_t		 seen;		/* ... it reported received */
+	int			 reported;	/* an {idle, Seen} came */
+	uint64_t		 last_use;
+	TAILQ_HEAD(, waiter)	 waiting;
+};
+
+static int
+route_cmp(const struct route *a, const struct route *b)
+{
+	size_t n = a->len < b->len ? a->len : b->len;
+	int c = memcmp(a->name, b->name, n);
+
+	if (c != 0)
+		return c;
+	return a->len < b->len ? -1 : a->len > b->len;
+}
+
+RB_HEAD(route_tree, route);
+RB_GENERATE_INTERNAL(route_tree, route, entry, route_cmp,
+    __attribute__((__unused__)) static)
+
+static struct {
+	struct event_base		*base;
+	const struct todod_config	*cfg;
+	struct chan			*sup;
+	struct route_tree		 tree;
+	size_t				 nroutes;
+	uint64_t			 clock;
+	struct etf_buf			 msg;
+} rt;
+
+static void	route_chan_msg(struct chan *, const struct etf_term *, int,
+		    void *);
+static void	route_chan_closed(struct chan *, void *);
+static void	route_attach_mode(const void *, size_t, int, const void *,
+		    size_t, const char *, const struct route_fallback *);
+
+void
+route_init(struct event_base *base, const struct todod_config *cfg,
+    struct chan *sup)
+{
+	rt.base = base;
+	rt.cfg = cfg;
+	rt.sup = sup;
+	RB_INIT(&rt.tree);
+	etf_buf_init(&rt.msg);
+}
+
+static struct route *
+route_find(const void *name, size_t len)
+{
+	struct route key;
+
+	if (len > sizeof(key.name))
+		return NULL;
+	memcpy(key.name, name, len);
+	key.len = len;
+	return RB_FIND(route_tree, &rt.tree, &key);
+}
+
+static void
+route_remove(struct route *r)
+{
+	RB_REMOVE(route_tree, &rt.tree, r);
+	rt.nroutes--;
+	if (r->chan != NULL)
+		chan_free(r->chan);
+	free(r);
+}
+
+/* Tell an idle server to stop and forget it. */
+static void
+route_stop(struct route *r)
+{
+	etf_buf_reset(&rt.msg);
+	etf_put_version(&rt.msg);
+	etf_put_atom(&rt.msg, "stop");
+	chan_send(r->chan, &rt.msg, -1);
+	chan_flush(r->chan);
+	log_debug("stopping list server pid %d", (int)r->pid);
+	route_remove(r);
+}
+
+static int
+route_is_idle(const struct route *r)
+{
+	return r->running && r->reported && r->seen == r->sent;
+}
+
+/* Stop the least recently used idle server.  0, or -1 if none is idle. */
+static int
+route_evict(void)
+{
+	struct route *r, *best = NULL;
+
+	RB_FOREACH(r, route_tree, &rt.tree)
+		if (route_is_idle(r) &&
+		    (best == NULL || r->last_use < best->last_use))
+			best = r;
+	if (best == NULL)
+		return -1;
+	route_stop(best);
+	return 0;
+}
+
+static struct route *
+route_new(const void *name, size_t len)
+{
+	struct route *r;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return NULL;
+	memcpy(r->name, name, len);
+	r->len = len;
+	TAILQ_INIT(&r->waiting);
+	RB_INSERT(route_tree, &rt.tree, r);
+	rt.nroutes++;
+	return r;
+}
+
+/* A new starting route, if a server may be started now. */
+static struct route *
+route_start(const void *name, size_t len)
+{
+	struct route *r;
+
+	if (rt.nroutes >= (size_t)rt.cfg->max_lists && route_evict() == -1)
+		return NULL;
+	if ((r = route_new(name, len)) == NULL)
+		return NULL;
+	etf_buf_reset(&rt.msg);
+	etf_put_version(&rt.msg);
+	etf_put_tuple(&rt.msg, 2);
+	etf_put_atom(&rt.msg, "spawn");
+	etf_put_binary(&rt.msg, name, len);
+	chan_send(rt.sup, &rt.msg, -1);
+	return r;
+}
+
+static void
+route_handoff(struct route *r, int fd, const void *input, size_t inlen,
+    const char *error)
+{
+	etf_buf_reset(&rt.msg);
+	etf_put_version(&rt.msg);
+	etf_put_tuple(&rt.msg, 3);
+	etf_put_atom(&rt.msg, "handoff");
+	if (error == NULL)
+		etf_put_atom(&rt.msg, "attach");
+	else {
+		etf_put_tuple(&rt.msg, 2);
+		etf_put_atom(&rt.msg, "error");
+		etf_put_atom(&rt.msg, error);
+	}
+	etf_put_binary(&rt.msg, input, inlen);
+	r->sent++;
+	r->last_use = ++rt.clock;
+	if (chan_send(r->chan, &rt.msg, fd) == -1)
+		log_warnx("handoff failed: out of memory");
+}
+
+/* The connection cannot be attached to its list: go back to the
+ * fallback list with the error, or stay unattached. */
+static void
+route_refuse(int fd, const void *input, size_t inlen, const char *error,
+    const struct route_fallback *fb)
+{
+	if (fb != NULL)
+		route_attach_mode(fb->name, fb->len, fd, input, inlen, error,
+		    NULL);
+	else
+		cache_unattached(fd, error, input, inlen);
+}
+
+static void
+route_attach_mode(const void *name, size_t len, int fd, const void *input,
+    size_t inlen, const char *error, const struct route_fallback *fb)
+{
+	struct route *r;
+	struct waiter *w;
+
+	if ((r = route_find(name, len)) == NULL &&
+	    (r = route_start(name, len)) == NULL) {
+		route_refuse(fd, input, inlen, "busy", fb);
+		return;
+	}
+	if (r->running) {
+		route_handoff(r, fd, input, inlen, error);
+		return;
+	}
+	if ((w = calloc(1, sizeof(*w))) == NULL ||
+	    (inlen > 0 && (w->input = malloc(inlen)) == NULL)) {
+		free(w);
+		close(fd);
+		return;
+	}
+	w->fd = fd;
+	w->error = error;
+	if (inlen > 0)
+		memcpy(w->input, input, inlen);
+	w->inlen = inlen;
+	if (fb != NULL) {
+		w->has_fallback = 1;
+		memcpy(w->fallback, fb->name, fb->len);
+		w->fallback_len = fb->len;
+	}
+	TAILQ_INSERT_TAIL(&r->waiting, w, entry);
+}
+
+void
+route_attach(const void *name, size_t len, int fd, const void *input,
+    size_t inlen, const struct route_fallback *fb)
+{
+	route_attach_mode(name, len, fd, input, inlen, NULL, fb);
+}
+
+static void
+waiter_free(struct waiter *w)
+{
+	free(w->input);
+	free(w);
+}
+
+/* {spawned, Name, Pid} or {list, Name, Pid}, with the server's link. */
+static int
+route_running(const struct etf_term *t, int fd)
+{
+	const struct etf_term *name = &t->seq.v[1], *pid = &t->seq.v[2];
+	struct route *r;
+	struct waiter *w;
+
+	if (fd == -1 || name->type != ETF_BINARY || pid->type != ETF_INT ||
+	    !name_valid(name->bin.p, name->bin.len))
+		return -1;
+	if ((r = route_find(name->bin.p, name->bin.len)) == NULL &&
+	    (r = route_new(name->bin.p, name->bin.len)) == NULL) {
+		close(fd);
+		return 0;
+	}
+	if (r->chan != NULL)
+		chan_free(r->chan);
+	r->running = 1;
+	r->pid = (pid_t)pid->i;
+	r->reported = 0;
+	r->sent = r->seen = 0;
+	if ((r->chan = chan_new(rt.base, fd, PROC_MAX_MSG, route_chan_msg,
+	    route_chan_closed, r)) == NULL) {
+		close(fd);
+		r->running = 0;
+		route_remove(r);
+		return 0;
+	}
+	while ((w = TAILQ_FIRST(&r->waiting)) != NULL) {
+		TAILQ_REMOVE(&r->waiting, w, entry);
+		route_handoff(r, w->fd, w->input, w->inlen, w->error);
+		waiter_free(w);
+	}
+	return 0;
+}
+
+static int
+route_failed(const struct etf_term *name)
+{
+	struct route_fallback fb;
+	struct route *r;
+	struct waiter *w;
+
+	if (name->type != ETF_BINARY)
+		return -1;
+	if ((r = route_find(name->bin.p, name->bin.len)) == NULL || r->running)
+		return 0;
+	/* Unlink first: a fallback may name this very list. */
+	RB_REMOVE(route_tree, &rt.tree, r);
+	rt.nroutes--;
+	while ((w = TAILQ_FIRST(&r->waiting)) != NULL) {
+		TAILQ_REMOVE(&r->waiting, w, entry);
+		fb.name = w->fallback;
+		fb.len = w->fallback_len;
+		route_refuse(w->fd, w->input, w->inlen, "busy",
+		    w->has_fallback ? &fb : NULL);
+		waiter_free(w);
+	}
+	free(r);
+	return 0;
+}
+
+int
+route_sup_msg(const struct etf_term *t, int fd)
+{
+	int rc = -1;
+
+	if ((etf_is_tuple(t, 3) && (etf_is_atom(&t->seq.v[0], "spawned") ||
+	    etf_is_atom(&t->seq.v[0], "list"))))
+		return route_running(t, fd);
+	if (etf_is_tuple(t, 2) && etf_is_atom(&t->seq.v[0], "spawn_failed"))
+		rc = route_failed(&t->seq.v[1]);
+	if (fd != -1)
+		close(fd);
+	return rc;
+}
+
+static void
+route_chan_msg(struct chan *c, const struct etf_term *t, int fd, void *arg)
+{
+	struct route *r = arg;
+	const struct etf_term *v = t->type == ETF_TUPLE ? t->seq.v : NULL;
+	struct route_fallback fb;
+
+	if (etf_is_tuple(t, 2) && v[1].type == ETF_INT &&
+	    etf_is_atom(&v[0], "idle")) {
+		r->seen = (uint64_t)v[1].i;
+		r->reported = 1;
+	} else if (etf_is_tuple(t, 2) && v[1].type == ETF_INT &&
+	    etf_is_atom(&v[0], "idle_stop")) {
+		r->seen = (uint64_t)v[1].i;
+		r->reported = 1;
+		if (route_is_idle(r))
+			route_stop(r);
+	} else if (etf_is_tuple(t, 4) && etf_is_atom(&v[0], "reattach") &&
+	    fd != -1 && v[1].type == ETF_BINARY && v[2].type == ETF_BINARY &&
+	    v[3].type == ETF_BINARY && name_valid(v[1].bin.p, v[1].bin.len) &&
+	    name_valid(v[2].bin.p, v[2].bin.len)) {
+		fb.name = v[2].bin.p;
+		fb.len = v[2].bin.len;
+		route_attach(v[1].bin.p, v[1].bin.len, fd, v[3].bin.p,
+		    v[3].bin.len, &fb);
+		fd = -1;
+	} else {
+		log_warnx("bad message from list server pid %d", (int)r->pid);
+		route_remove(r);	/* it exits on EOF */
+	}
+	if (fd != -1)
+		close(fd);
+}
+
+static void
+route_chan_closed(struct chan *c, void *arg)
+{
+	struct route *r = arg;
+
+	if (r->chan == c)
+		route_remove(r);
+}
+
+/* lists: every stored or live list, sorted bytewise, once each. */
+struct namevec {
+	struct route	**v;
+	size_t		  n, cap;
+	int		  oom;
+};
+
+static void
+namevec_add(void *arg, const void *name, size_t len)
+{
+	struct namevec *nv = arg;
+	struct route *r, **nvv;
+
+	if (nv->oom || len > NAME_MAX_BYTES)
+		return;
+	if (nv->n == nv->cap) {
+		nv->cap = nv->cap ? 2 * nv->cap : 64;
+		if ((nvv = realloc(nv->v, nv->cap * sizeof(*nvv))) == NULL) {
+			nv->oom = 1;
+			return;
+		}
+		nv->v = nvv;
+	}
+	if ((r = malloc(sizeof(*r))) == NULL) {
+		nv->oom = 1;
+		return;
+	}
+	memcpy(r->name, name, len);
+	r->len = len;
+	nv->v[nv->n++] = r;
+}
+
+static int
+namevec_cmp(const void *a, const void *b)
+{
+	return route_cmp(*(struct route *const *)a, *(struct route *const *)b);
+}
+
+void
+route_reply_lists(struct etf_buf *b, int dirfd)
+{
+	struct namevec nv = { NULL, 0, 0, 0 };
+	struct route *r;
+	size_t i, n = 0;
+
+	RB_FOREACH(r, route_tree, &rt.tree)
+		namevec_add(&nv, r->name, r->len);
+	if (store_list_names(dirfd, namevec_add, &nv) == -1 || nv.oom) {
+		log_warn("cannot list the data directory");
+		reply_error(b, "unavailable");
+		goto out;
+	}
+	qsort(nv.v, nv.n, sizeof(*nv.v), namevec_cmp);
+	for (i = 0; i < nv.n; i++)
+		if (i == 0 || namevec_cmp(&nv.v[i - 1], &nv.v[i]) != 0)
+			nv.v[n++] = nv.v[i];
+		else
+			free(nv.v[i]);
+	nv.n = n;
+	etf_put_version(b);
+	etf_put_tuple(b, 2);
+	etf_put_atom(b, "ok");
+	if (nv.n > 0)
+		etf_put_list(b, (uint32_t)nv.n);
+	for (i = 0; i < nv.n; i++)
+		etf_put_binary(b, nv.v[i]->name, nv.v[i]->len);
+	etf_put_nil(b);
+out:
+	for (i = 0; i < nv.n; i++)
+		free(nv.v[i]);
+	free(nv.v);
+}
+
+static void
+put_kv_int(struct etf_buf *b, const char *key, int64_t v)
+{
+	etf_put_atom(b, key);
+	etf_put_int(b, v);
+}
+
+void
+route_reply_stats(struct etf_buf *b, uint64_t accepted, uint64_t handoffs,
+    size_t unattached)
+{
+	struct shared_stats *s = proc_stats;
+	struct route *r;
+	int i, live = 0;
+
+	RB_FOREACH(r, route_tree, &rt.tree)
+		if (r->running)
+			live++;
+	etf_put_version(b);
+	etf_put_tuple(b, 2);
+	etf_put_atom(b, "ok");
+	etf_put_map(b, 12);
+	put_kv_int(b, "supervisor", s->supervisor);
+	put_kv_int(b, "cache", s->cache);
+	etf_put_atom(b, "workers");
+	etf_put_list(b, (uint32_t)s->nworkers);
+	for (i = 0; i < s->nworkers; i++) {
+		etf_put_map(b, 6);
+		put_kv_int(b, "pid", s->workers[i].pid);
+		put_kv_int(b, "stores", (int64_t)s->workers[i].c.stores);
+		put_kv_int(b, "fsyncs", (int64_t)s->workers[i].c.fsyncs);
+		put_kv_int(b, "queue", (int64_t)s->workers[i].c.queue);
+		put_kv_int(b, "bytes", (int64_t)s->workers[i].c.bytes);
+		put_kv_int(b, "errors", (int64_t)s->workers[i].c.errors);
+	}
+	etf_put_nil(b);
+	put_kv_int(b, "lists_live", live);
+	put_kv_int(b, "restarts", (int64_t)s->restarts);
+	put_kv_int(b, "uptime_s", (int64_t)(time(NULL) - s->started));
+	put_kv_int(b, "connections", (int64_t)accepted);
+	put_kv_int(b, "unattached", (int64_t)unattached);
+	put_kv_int(b, "handoffs", (int64_t)handoffs);
+	put_kv_int(b, "spawns", (int64_t)s->spawns);
+	put_kv_int(b, "max_lists", rt.cfg->max_lists);
+	etf_put_atom(b, "lists");
+	if (live > 0)
+		etf_put_list(b, (uint32_t)live);
+	RB_FOREACH(r, route_tree, &rt.tree) {
+		if (!r->running)
+			continue;
+		etf_put_map(b, 2);
+		etf_put_atom(b, "name");
+		etf_put_binary(b, r->name, r->len);
+		put_kv_int(b, "pid", r->pid);
+	}
+	etf_put_nil(b);
+}

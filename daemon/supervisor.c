@@ -1,0 +1,673 @@
+/* supervisor.c: starts, wires, reaps and restarts the other processes. */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "cache.h"
+#include "chan.h"
+#include "datadir.h"
+#include "detach.h"
+#include "etf.h"
+#include "fdlimit.h"
+#include "listener.h"
+#include "listsrv.h"
+#include "log.h"
+#include "names.h"
+#include "notify.h"
+#include "options.h"
+#include "pidfile.h"
+#include "privdrop.h"
+#include "proc.h"
+#include "store.h"
+#include "supervisor.h"
+#include "worker.h"
+#include "workerproc.h"
+
+#define SUP_INTENSITY		5	/* restarts ... */
+#define SUP_PERIOD		10	/* ... in this many seconds */
+#define SUP_SHUTDOWN_TIMEOUT	10	/* then stragglers are killed */
+
+enum role { ROLE_CACHE, ROLE_WORKER, ROLE_LIST };
+
+struct child {
+	TAILQ_ENTRY(child)	 entry;
+	enum role		 role;
+	pid_t			 pid;
+	int			 index;		/* worker */
+	uint8_t			 name[NAME_MAX_BYTES];	/* list */
+	size_t			 len;
+	char			 label[NAME_FILE_BUFSZ + 16];
+	struct chan		*ctl;
+	int			 ready;
+	int			 stopping;	/* list: said it is exiting */
+	int			 respawn;	/* list: start again once reaped */
+};
+
+TAILQ_HEAD(child_list, child);
+
+static struct {
+	const struct todod_config *cfg;
+	struct event_base	*base;
+	struct listener		 listener;
+	struct datadir		 datadir;
+	int			 dirfd;
+	struct child		*cache;
+	struct child		*workers[PROC_MAX_WORKERS];
+	struct child_list	 lists;
+	size_t			 nlists;
+	int			 announced;	/* READY=1 sent */
+	int			 shutting_down;
+	int			 exit_status;
+	time_t			 restarts[SUP_INTENSITY + 1];
+	struct event		*shutdown_timer;
+	struct etf_buf		 msg;
+} sup;
+
+static void	sup_ctl_msg(struct chan *, const struct etf_term *, int,
+		    void *);
+static void	sup_ctl_closed(struct chan *, void *);
+static void	sup_shutdown(int status);
+static int	sup_spawn_list(const void *, size_t);
+
+static void
+sup_msg_atom(const char *atom)
+{
+	etf_buf_reset(&sup.msg);
+	etf_put_version(&sup.msg);
+	etf_put_atom(&sup.msg, atom);
+}
+
+static void
+sup_send(struct child *c, int fd)
+{
+	if (c == NULL || c->ctl == NULL) {
+		if (fd != -1)
+			close(fd);
+		return;
+	}
+	chan_send(c->ctl, &sup.msg, fd);
+}
+
+/* Common set-up of a forked child. */
+static void
+sup_child_setup(void)
+{
+	if (!sup.cfg->foreground && !sup.announced) {
+		(void)detach_devnull();
+		log_init(0, (enum log_level)sup.cfg->log_level);
+	}
+}
+
+static struct child *
+sup_child_new(enum role role, int sv_parent, pid_t pid)
+{
+	struct child *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		fatalx("out of memory");
+	c->role = role;
+	c->pid = pid;
+	if ((c->ctl = chan_new(sup.base, sv_parent, PROC_MAX_MSG, sup_ctl_msg,
+	    sup_ctl_closed, c)) == NULL)
+		fatalx("out of memory");
+	return c;
+}
+
+static int
+sup_socketpair(int sv[2])
+{
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1) {
+		log_warn("socketpair");
+		return -1;
+	}
+	return 0;
+}
+
+/* --- links between children --------------------------------------------- */
+
+/* Give a list server and the cache a new channel between them. */
+static void
+sup_link_cache(struct child *list, const char *tag)
+{
+	int sv[2];
+
+	if (sup.cache == NULL || sup.cache->ctl == NULL ||
+	    sup_socketpair(sv) == -1)
+		return;
+	etf_buf_reset(&sup.msg);
+	etf_put_version(&sup.msg);
+	etf_put_tuple(&sup.msg, 3);
+	etf_put_atom(&sup.msg, tag);
+	etf_put_binary(&sup.msg, list->name, list->len);
+	etf_put_int(&sup.msg, list->pid);
+	sup_send(sup.cache, sv[0]);
+	etf_buf_reset(&sup.msg);
+	etf_put_version(&sup.msg);
+	etf_put_tuple(&sup.msg, 1);
+	etf_put_atom(&sup.msg, "cache");
+	sup_send(list, sv[1]);
+}
+
+/* Give a list server and its worker a new channel between them. */
+static void
+sup_link_worker(struct child *list)
+{
+	struct child *w;
+	int sv[2];
+
+	w = sup.workers[worker_for_name(list->name, list->len,
+	    sup.cfg->workers)];
+	if (w == NULL || w->ctl == NULL || sup_socketpair(sv) == -1)
+		return;
+	etf_buf_reset(&sup.msg);
+	etf_put_version(&sup.msg);
+	etf_put_tuple(&sup.msg, 1);
+	etf_put_atom(&sup.msg, "peer");
+	sup_send(w, sv[0]);
+	etf_buf_reset(&sup.msg);
+	etf_put_version(&sup.msg);
+	etf_put_tuple(&sup.msg, 1);
+	etf_put_atom(&sup.msg, "worker");
+	sup_send(list, sv[1]);
+}
+
+/* --- forking ------------------------------------------------------------------ */
+
+static int
+sup_fork_worker(int index)
+{
+	struct child *c;
+	int sv[2], keep[3];
+	pid_t pid;
+
+	if (sup_socketpair(sv) == -1)
+		return -1;
+	keep[0] = sv[1];
+	keep[1] = sup.dirfd;
+	keep[2] = sup.datadir.lockfd;	/* locked while a worker writes */
+	if ((pid = proc_fork(keep, 3)) == -1) {
+		log_warn("fork");
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		sup_child_setup();
+		workerproc_main(sup.cfg, index);
+	}
+	close(sv[1]);
+	c = sup_child_new(ROLE_WORKER, sv[0], pid);
+	c->index = index;
+	snprintf(c->label, sizeof(c->label), "worker[%d]", index);
+	sup.workers[index] = c;
+	proc_stats->workers[index].pid = pid;
+	return 0;
+}
+
+static int
+sup_fork_cache(void)
+{
+	struct child *c, *l;
+	int sv[2], keep[3];
+	pid_t pid;
+
+	if (sup_socketpair(sv) == -1)
+		return -1;
+	keep[0] = sv[1];
+	keep[1] = sup.listener.fd;
+	keep[2] = sup.dirfd;
+	if ((pid = proc_fork(keep, 3)) == -1) {
+		log_warn("fork");
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		sup_child_setup();
+		cache_main(sup.cfg);
+	}
+	close(sv[1]);
+	c = sup_child_new(ROLE_CACHE, sv[0], pid);
+	snprintf(c->label, sizeof(c->label), "cache");
+	sup.cache = c;
+	proc_stats->cache = pid;
+	/* A new cache learns every live list before it accepts. */
+	TAILQ_FOREACH(l, &sup.lists, entry)
+		if (!l->stopping)
+			sup_link_cache(l, "list");
+	if (sup.announced) {
+		sup_msg_atom("go");
+		sup_send(c, -1);
+	}
+	return 0;
+}
+
+static struct child *
+sup_find_list(const void *name, size_t len)
+{
+	struct child *l;
+
+	TAILQ_FOREACH(l, &sup.lists, entry)
+		if (l->len == len && memcmp(l->name, name, len) == 0)
+			return l;
+	return NULL;
+}
+
+static int
+sup_spawn_list(const void *name, size_t len)
+{
+	struct child *c;
+	char file[NAME_FILE_BUFSZ];
+	int sv[2];
+	pid_t pid;
+
+	if ((c = sup_find_list(name, len)) != NULL) {
+		/* Never two servers for one list: the cache has given this
+		 * one up, so it is on its way out; start the new one when it
+		 * is gone. */
+		c->respawn = 1;
+		if (!c->stopping) {
+			sup_msg_atom("shutdown");
+			sup_send(c, -1);
+		}
+		return 0;
+	}
+	if (name_to_file(name, len, file, sizeof(file)) == -1 ||
+	    sup_socketpair(sv) == -1)
+		return -1;
+	if ((pid = proc_fork(&sv[1], 1)) == -1) {
+		log_warn("fork");
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		sup_child_setup();
+		listsrv_main(sup.cfg, name, len);
+	}
+	close(sv[1]);
+	c = sup_child_new(ROLE_LIST, sv[0], pid);
+	memcpy(c->name, name, len);
+	c->len = len;
+	snprintf(c->label, sizeof(c->label), "list[%s]", file);
+	TAILQ_INSERT_TAIL(&sup.lists, c, entry);
+	sup.nlists++;
+	proc_stats->spawns++;
+	sup_link_cache(c, "spawned");
+	sup_link_worker(c);
+	return 0;
+}
+
+/* --- messages from children --------------------------------------------- */
+
+static void
+sup_maybe_ready(void)
+{
+	char err[256];
+	int i;
+
+	if (sup.announced || sup.cache == NULL || !sup.cache->ready)
+		return;
+	for (i = 0; i < sup.cfg->workers; i++)
+		if (sup.workers[i] == NULL || !sup.workers[i]->ready)
+			return;
+	if (sup.cfg->pidfile[0] != '\0' &&
+	    pidfile_create(sup.cfg->pidfile, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	sup.announced = 1;
+	sup_msg_atom("go");
+	sup_send(sup.cache, -1);
+	log_info("ready: %s, data in %s, %d workers", sup.cfg->socket_path,
+	    sup.cfg->data_dir, sup.cfg->workers);
+	(void)notify_ready();
+	if (!sup.cfg->foreground) {
+		if (detach_ready(err, sizeof(err)) == -1)
+			fatalx("%s", err);
+		log_init(0, (enum log_level)sup.cfg->log_level);
+	}
+}
+
+static void
+sup_ctl_msg(struct chan *ch, const struct etf_term *t, int fd, void *arg)
+{
+	struct child *c = arg;
+	const struct etf_term *name;
+
+	if (fd != -1)
+		close(fd);
+	if (etf_is_atom(t, "ready")) {
+		c->ready = 1;
+		sup_maybe_ready();
+	} else if (c->role == ROLE_LIST && etf_is_atom(t, "stopping"))
+		c->stopping = 1;
+	else if (c->role == ROLE_CACHE && etf_is_tuple(t, 2) &&
+	    etf_is_atom(&t->seq.v[0], "spawn") &&
+	    t->seq.v[1].type == ETF_BINARY &&
+	    name_valid(t->seq.v[1].bin.p, t->seq.v[1].bin.len)) {
+		name = &t->seq.v[1];
+		if (sup.shutting_down ||
+		    sup_spawn_list(name->bin.p, name->bin.len) == -1) {
+			etf_buf_reset(&sup.msg);
+			etf_put_version(&sup.msg);
+			etf_put_tuple(&sup.msg, 2);
+			etf_put_atom(&sup.msg, "spawn_failed");
+			etf_put_binary(&sup.msg, name->bin.p, name->bin.len);
+			sup_send(sup.cache, -1);
+		}
+	} else {
+		/* An internal peer that speaks nonsense is a bug: stop it
+		 * and let the usual policy apply. */
+		log_warnx("%s sent a malformed message; killing it", c->label);
+		kill(c->pid, SIGKILL);
+	}
+}
+
+static void
+sup_ctl_closed(struct chan *ch, void *arg)
+{
+	struct child *c = arg;
+
+	/* The child is exiting; reaping it decides what follows. */
+	chan_free(c->ctl);
+	c->ctl = NULL;
+}
+
+/* --- reaping and restarting --------------------------------------------- */
+
+static int
+sup_restart_allowed(void)
+{
+	time_t now = time(NULL);
+	int i;
+
+	memmove(sup.restarts + 1, sup.restarts,
+	    SUP_INTENSITY * sizeof(sup.restarts[0]));
+	sup.restarts[0] = now;
+	proc_stats->restarts++;
+	for (i = 0; i <= SUP_INTENSITY; i++)
+		if (sup.restarts[i] == 0 || now - sup.restarts[i] >= SUP_PERIOD)
+			return 1;
+	return 0;
+}
+
+static void
+sup_describe_exit(const struct child *c, int status)
+{
+	if (WIFSIGNALED(status))
+		log_warnx("lost child: %s pid %d: killed by signal %d",
+		    c->label, (int)c->pid, WTERMSIG(status));
+	else if (c->role == ROLE_LIST && WEXITSTATUS(status) == 0)
+		log_debug("%s pid %d exited", c->label, (int)c->pid);
+	else if (WEXITSTATUS(status) != 0 || !sup.shutting_down)
+		log_warnx("lost child: %s pid %d: exited with status %d",
+		    c->label, (int)c->pid, WEXITSTATUS(status));
+}
+
+static void
+sup_child_free(struct child *c)
+{
+	if (c->ctl != NULL)
+		chan_free(c->ctl);
+	free(c);
+}
+
+static void
+sup_restart(struct child *c)
+{
+	struct child *l;
+	int rc;
+
+	if (!sup_restart_allowed()) {
+		log_warnx("restart intensity exceeded: more than %d restarts "
+		    "in %d seconds; shutting down", SUP_INTENSITY, SUP_PERIOD);
+		sup_shutdown(1);
+		return;
+	}
+	if (c->role == ROLE_CACHE)
+		rc = sup_fork_cache();
+	else {
+		rc = sup_fork_worker(c->index);
+		if (rc == 0)
+			TAILQ_FOREACH(l, &sup.lists, entry)
+				if (worker_for_name(l->name, l->len,
+				    sup.cfg->workers) == c->index)
+					sup_link_worker(l);
+	}
+	if (rc == -1) {
+		log_warnx("cannot restart %s; shutting down", c->label);
+		sup_shutdown(1);
+	}
+}
+
+static void
+sup_check_done(void)
+{
+	int i;
+
+	if (!sup.shutting_down)
+		return;
+	if (!TAILQ_EMPTY(&sup.lists))
+		return;
+	/* Every list server has flushed and gone: let the workers go. */
+	for (i = 0; i < sup.cfg->workers; i++)
+		if (sup.workers[i] != NULL && sup.workers[i]->ctl != NULL) {
+			chan_free(sup.workers[i]->ctl);
+			sup.workers[i]->ctl = NULL;
+		}
+	if (sup.cache != NULL)
+		return;
+	for (i = 0; i < sup.cfg->workers; i++)
+		if (sup.workers[i] != NULL)
+			return;
+	event_base_loopbreak(sup.base);
+}
+
+static void
+sup_reaped(pid_t pid, int status)
+{
+	struct child *c = NULL, *l;
+	int i;
+
+	if (sup.cache != NULL && sup.cache->pid == pid) {
+		c = sup.cache;
+		sup.cache = NULL;
+	}
+	for (i = 0; c == NULL && i < sup.cfg->workers; i++)
+		if (sup.workers[i] != NULL && sup.workers[i]->pid == pid) {
+			c = sup.workers[i];
+			sup.workers[i] = NULL;
+		}
+	if (c == NULL)
+		TAILQ_FOREACH(l, &sup.lists, entry)
+			if (l->pid == pid) {
+				c = l;
+				TAILQ_REMOVE(&sup.lists, l, entry);
+				sup.nlists--;
+				break;
+			}
+	if (c == NULL)
+		return;		/* not ours (e.g. the detach helper) */
+	sup_describe_exit(c, status);
+	if (c->role == ROLE_LIST) {
+		if (c->respawn && !sup.shutting_down &&
+		    sup_spawn_list(c->name, c->len) == -1)
+			log_warnx("cannot start %s again", c->label);
+	} else if (!sup.shutting_down)
+		sup_restart(c);
+	sup_child_free(c);
+	sup_check_done();
+}
+
+static void
+sup_sigchld(evutil_socket_t sig, short ev, void *arg)
+{
+	pid_t pid;
+	int status;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+		sup_reaped(pid, status);
+}
+
+/* --- shutdown ------------------------------------------------------------- */
+
+static void
+sup_kill_all(evutil_socket_t fd, short ev, void *arg)
+{
+	struct child *l;
+	int i;
+
+	log_warnx("shutdown timed out: killing what is left");
+	if (sup.cache != NULL)
+		kill(sup.cache->pid, SIGKILL);
+	for (i = 0; i < sup.cfg->workers; i++)
+		if (sup.workers[i] != NULL)
+			kill(sup.workers[i]->pid, SIGKILL);
+	TAILQ_FOREACH(l, &sup.lists, entry)
+		kill(l->pid, SIGKILL);
+}
+
+static void
+sup_shutdown(int status)
+{
+	struct timeval tv = { SUP_SHUTDOWN_TIMEOUT, 0 };
+	struct child *l;
+
+	if (status > sup.exit_status)
+		sup.exit_status = status;
+	if (sup.shutting_down)
+		return;
+	sup.shutting_down = 1;
+	log_info("shutting down");
+	(void)notify_stopping();
+	/* Stop accepting: the cache goes (with the unattached clients). */
+	if (sup.cache != NULL) {
+		chan_free(sup.cache->ctl);
+		sup.cache->ctl = NULL;
+		kill(sup.cache->pid, SIGTERM);
+	}
+	if (sup.listener.fd != -1) {
+		close(sup.listener.fd);
+		sup.listener.fd = -1;
+	}
+	/* List servers finish their stores, answer and exit. */
+	sup_msg_atom("shutdown");
+	TAILQ_FOREACH(l, &sup.lists, entry)
+		sup_send(l, -1);
+	sup.shutdown_timer = evtimer_new(sup.base, sup_kill_all, NULL);
+	evtimer_add(sup.shutdown_timer, &tv);
+	sup_check_done();
+}
+
+static void
+sup_signal(evutil_socket_t sig, short ev, void *arg)
+{
+	if (sig == SIGHUP) {
+		log_reopen();
+		return;
+	}
+	sup_shutdown(0);
+}
+
+/* --- start ------------------------------------------------------------------ */
+
+static void
+sup_prepare(const struct todod_config *cfg, struct privdrop_user *user)
+{
+	char err[512];
+	pid_t holder = 0;
+
+	if (cfg->user[0] != '\0' &&
+	    privdrop_lookup(user, cfg->user, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	if (!cfg->foreground && detach_start(err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	if (datadir_lock(&sup.datadir, cfg->data_dir, &holder, err,
+	    sizeof(err)) == -1) {
+		if (holder > 0)
+			fatalx("data directory %s is in use by todod pid %d",
+			    cfg->data_dir, (int)holder);
+		fatalx("%s", err);
+	}
+	if ((sup.dirfd = store_open_dir(cfg->data_dir)) == -1)
+		fatal("cannot open the data directory %s", cfg->data_dir);
+	if (store_cleanup_temps(sup.dirfd) == -1)
+		fatal("cannot clean the data directory %s", cfg->data_dir);
+	if (listener_open(&sup.listener, cfg->socket_path, cfg->socket_mode,
+	    cfg->user[0] != '\0' ? user->uid : (uid_t)-1, err,
+	    sizeof(err)) == -1)
+		fatalx("%s", err);
+	if (cfg->user[0] != '\0' &&
+	    (privdrop_give(user, &sup.datadir, &sup.listener, err,
+	    sizeof(err)) == -1 || privdrop_drop(user, err, sizeof(err)) == -1))
+		fatalx("%s", err);
+	log_debug("descriptor limit %ld", fdlimit_raise());
+}
+
+int
+supervisor_run(const struct todod_config *cfg)
+{
+	struct privdrop_user user;
+	struct event *ev[4];
+	const int sigs[4] = { SIGTERM, SIGINT, SIGHUP, SIGCHLD };
+	int i;
+
+	memset(&sup, 0, sizeof(sup));
+	sup.cfg = cfg;
+	sup.listener.fd = -1;
+	sup.datadir.lockfd = -1;
+	TAILQ_INIT(&sup.lists);
+	etf_buf_init(&sup.msg);
+	signal(SIGPIPE, SIG_IGN);
+	log_setrole("supervisor");
+	sup_prepare(cfg, &user);
+	proc_title("todod: supervisor");
+
+	if (proc_stats_init() == -1)
+		fatal("mmap");
+	proc_stats->supervisor = getpid();
+	proc_stats->started = time(NULL);
+	proc_stats->nworkers = cfg->workers;
+	if ((sup.base = event_base_new()) == NULL)
+		fatalx("out of memory");
+	for (i = 0; i < 4; i++)
+		if ((ev[i] = evsignal_new(sup.base, sigs[i], sup_signal, NULL))
+		    == NULL || event_add(ev[i], NULL) == -1)
+			fatalx("cannot handle signals");
+	event_assign(ev[3], sup.base, SIGCHLD, EV_SIGNAL | EV_PERSIST,
+	    sup_sigchld, NULL);
+	event_add(ev[3], NULL);
+
+	for (i = 0; i < cfg->workers; i++)
+		if (sup_fork_worker(i) == -1)
+			fatalx("cannot start the database workers");
+	if (sup_fork_cache() == -1)
+		fatalx("cannot start the cache");
+
+	event_base_dispatch(sup.base);
+
+	if (listener_close(&sup.listener) == -1 && errno != ENOENT)
+		log_warn("cannot remove the socket %s", cfg->socket_path);
+	if (cfg->pidfile[0] != '\0')
+		(void)pidfile_unlink(cfg->pidfile);
+	datadir_unlock(&sup.datadir);
+	log_info("exiting with status %d", sup.exit_status);
+	for (i = 0; i < 4; i++)
+		event_free(ev[i]);
+	if (sup.shutdown_timer != NULL)
+		event_free(sup.shutdown_timer);
+	event_base_free(sup.base);
+	etf_buf_free(&sup.msg);
+	return sup.exit_status;
+}

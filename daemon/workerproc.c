@@ -1,0 +1,70 @@
+/* workerproc.c: a database worker process. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "chan.h"
+#include "etf.h"
+#include "log.h"
+#include "options.h"
+#include "proc.h"
+#include "worker.h"
+#include "workerproc.h"
+
+static struct worker *wp_worker;
+
+static void
+wp_sup_msg(struct chan *c, const struct etf_term *t, int fd, void *arg)
+{
+	if (etf_is_tuple(t, 1) && etf_is_atom(&t->seq.v[0], "peer") &&
+	    fd != -1) {
+		if (worker_add_peer(wp_worker, fd) == -1)
+			log_warnx("cannot serve a new list server");
+		return;
+	}
+	fatalx("unexpected message from the supervisor");
+}
+
+static void
+wp_sup_closed(struct chan *c, void *arg)
+{
+	/* Every list server is gone (shutdown) or so is the supervisor. */
+	exit(0);
+}
+
+void
+workerproc_main(const struct todod_config *cfg, int index)
+{
+	struct worker_config wc;
+	struct event_base *base;
+	struct chan *sup;
+	struct etf_buf b;
+
+	log_setrole("worker[%d]", index);
+	proc_title("todod: worker %d", index);
+	memset(&wc, 0, sizeof(wc));
+	wc.dirfd = 4;
+	wc.index = index;
+	wc.sync = cfg->sync;
+	wc.max_frame = PROC_MAX_MSG;
+	memset(&proc_stats->workers[index].c, 0,
+	    sizeof(proc_stats->workers[index].c));
+	if ((base = event_base_new()) == NULL ||
+	    (wp_worker = worker_new(base, &wc,
+	    &proc_stats->workers[index].c)) == NULL ||
+	    (sup = chan_new(base, 3, PROC_MAX_MSG, wp_sup_msg, wp_sup_closed,
+	    NULL)) == NULL)
+		fatalx("cannot start");
+	proc_stats->workers[index].pid = getpid();
+	etf_buf_init(&b);
+	etf_put_version(&b);
+	etf_put_atom(&b, "ready");
+	chan_send(sup, &b, -1);
+	etf_buf_free(&b);
+	event_base_dispatch(base);
+	exit(0);
+}

@@ -1,0 +1,15 @@
+/*
+ * workerproc.h: the database worker process around worker.h: its
+ * supervisor channel brings the links of list servers ({peer} +fd).
+ */
+#ifndef TODOD_WORKERPROC_H
+#define TODOD_WORKERPROC_H
+
+struct todod_config;
+
+/* Descriptors: 3 the supervisor channel, 4 the data directory.  Does
+ * not return. */
+void	workerproc_main(const struct todod_config *, int index)
+	    __attribute__((noreturn));
+
+#endif /* TODOD_WORKERPROC_H */
