@@ -642,12 +642,10 @@ supervisor_run(const struct todod_config *cfg)
 	if ((sup.base = event_base_new()) == NULL)
 		fatalx("out of memory");
 	for (i = 0; i < 4; i++)
-		if ((ev[i] = evsignal_new(sup.base, sigs[i], sup_signal, NULL))
-		    == NULL || event_add(ev[i], NULL) == -1)
+		if ((ev[i] = evsignal_new(sup.base, sigs[i], sigs[i] == SIGCHLD ?
+		    sup_sigchld : sup_signal, NULL)) == NULL ||
+		    event_add(ev[i], NULL) == -1)
 			fatalx("cannot handle signals");
-	event_assign(ev[3], sup.base, SIGCHLD, EV_SIGNAL | EV_PERSIST,
-	    sup_sigchld, NULL);
-	event_add(ev[3], NULL);
 
 	for (i = 0; i < cfg->workers; i++)
 		if (sup_fork_worker(i) == -1)
