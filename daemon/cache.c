@@ -71,14 +71,16 @@ cache_conn_free(struct cconn *cc)
 	TAILQ_REMOVE(&cache.conns, cc, entry);
 	cache.nconns--;
 	conn_free(cc->conn);
+	proc_uid_release(cc->uid);
 	free(cc);
 }
 
 /* Serve fd as an unattached connection, input already read first. */
 static struct cconn *
-cache_conn_add(int fd, uid_t uid, const void *input, size_t inlen)
+cache_conn_add(int fd, const void *input, size_t inlen)
 {
 	struct cconn *cc;
+	uid_t uid = conn_peer_uid(fd);
 
 	if ((cc = calloc(1, sizeof(*cc))) == NULL) {
 		close(fd);
@@ -224,7 +226,7 @@ cache_unattached(int fd, const char *error, const void *input, size_t inlen)
 {
 	struct cconn *cc;
 
-	if ((cc = cache_conn_add(fd, (uid_t)-1, input, inlen)) == NULL)
+	if ((cc = cache_conn_add(fd, input, inlen)) == NULL)
 		return;
 	etf_buf_reset(&cache.out);
 	reply_error(&cache.out, error);
@@ -232,6 +234,12 @@ cache_unattached(int fd, const char *error, const void *input, size_t inlen)
 	if (conn_flush(cc->conn) != -1)
 		cache_conn_input(cc->conn, cc);
 }
+
+/* {error, busy} as a frame, for a refused connection. */
+static const uint8_t cache_busy[] = {
+	0, 0, 0, 16, 131, 104, 2, 119, 5, 'e', 'r', 'r', 'o', 'r',
+	119, 4, 'b', 'u', 's', 'y'
+};
 
 static void
 cache_accept_resume(evutil_socket_t fd, short ev, void *arg)
@@ -271,8 +279,18 @@ cache_accept(evutil_socket_t lfd, short ev, void *arg)
 		(void)getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &credlen);
 		log_debug("connection from pid %d uid %u", (int)cred.pid,
 		    (unsigned)cred.uid);
+		if (proc_uid_acquire(cred.uid,
+		    cache.cfg->max_conns_per_uid) == -1) {
+			log_info("uid %u is at its limit of %d connections",
+			    (unsigned)cred.uid, cache.cfg->max_conns_per_uid);
+			(void)send(fd, cache_busy, sizeof(cache_busy),
+			    MSG_DONTWAIT | MSG_NOSIGNAL);
+			close(fd);
+			continue;
+		}
 		cache.accepted++;
-		(void)cache_conn_add(fd, cred.uid, NULL, 0);
+		if (cache_conn_add(fd, NULL, 0) == NULL)
+			proc_uid_release(cred.uid);
 	}
 }
 

@@ -76,6 +76,17 @@ conn_new(struct event_base *base, int fd, size_t max_frame, size_t out_cap,
 	return c;
 }
 
+uid_t
+conn_peer_uid(int fd)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1)
+		return (uid_t)-1;
+	return cred.uid;
+}
+
 int
 conn_fd(const struct conn *c)
 {

@@ -49,6 +49,7 @@ struct lconn {
 	int			 leaving;	/* re-attach queued */
 	uint8_t			 target[NAME_MAX_BYTES];
 	size_t			 target_len;
+	uid_t			 uid;		/* counted in proc_stats */
 };
 
 static struct {
@@ -384,6 +385,7 @@ ls_conn_free(struct lconn *lc)
 	TAILQ_REMOVE(&ls.conns, lc, entry);
 	ls.nconns--;
 	conn_free(lc->conn);
+	proc_uid_release(lc->uid);
 	free(lc);
 	ls_check_idle();
 }
@@ -512,6 +514,7 @@ ls_handoff(const struct etf_term *t, int fd)
 	if ((lc = calloc(1, sizeof(*lc))) == NULL)
 		fatalx("out of memory");
 	STAILQ_INIT(&lc->pend);
+	lc->uid = conn_peer_uid(fd);
 	if ((lc->conn = conn_new(ls.base, fd, ls.cfg->max_frame, LS_OUT_CAP,
 	    &ls_conn_cbs, lc)) == NULL ||
 	    conn_prepend_input(lc->conn, input->bin.p, input->bin.len) == -1)
@@ -760,6 +763,8 @@ ls_sup_msg(struct chan *c, const struct etf_term *t, int fd, void *arg)
 		if ((ls.cache = chan_new(ls.base, fd, PROC_MAX_MSG,
 		    ls_cache_msg, ls_cache_closed, NULL)) == NULL)
 			fatalx("out of memory");
+		/* A new cache counts its handoffs from zero. */
+		ls.handoffs = 0;
 		ls.idle_told = 0;
 		ls_check_idle();
 	} else if (etf_is_tuple(t, 1) && etf_is_atom(&t->seq.v[0],

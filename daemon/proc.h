@@ -40,6 +40,7 @@
 
 #define PROC_MAX_WORKERS	64
 #define PROC_MAX_MSG		(512u * 1024 * 1024)	/* internal frames */
+#define PROC_UID_SLOTS		128	/* users counted separately */
 
 /* Counters every process can read: a MAP_SHARED page made before the
  * first fork.  Each field has one writer. */
@@ -54,6 +55,13 @@ struct shared_stats {
 		pid_t			pid;
 		struct worker_counters	c;	/* the worker */
 	}			workers[PROC_MAX_WORKERS];
+	/* Open client connections per uid: the cache counts a connection
+	 * in when it accepts it, whichever process closes it counts it
+	 * out (atomically).  key is uid + 1; 0 is a free slot. */
+	struct {
+		uint64_t	key;
+		int64_t		conns;
+	}			uids[PROC_UID_SLOTS];
 };
 
 extern struct shared_stats *proc_stats;
@@ -66,6 +74,12 @@ int	proc_stats_init(void);
  * reopened.  Returns as fork() does.
  */
 pid_t	proc_fork(const int *keep, int n);
+/*
+ * Count a connection of uid in: 0, or -1 if max (> 0) connections of uid
+ * are open already.  proc_uid_release() counts one out.
+ */
+int	proc_uid_acquire(uid_t uid, int max);
+void	proc_uid_release(uid_t uid);
 /* Process title for ps(1): "todod: list bob". */
 void	proc_title(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	proc_title_init(int argc, char *argv[], char *envp[]);

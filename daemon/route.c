@@ -464,6 +464,30 @@ put_kv_int(struct etf_buf *b, const char *key, int64_t v)
 	etf_put_int(b, v);
 }
 
+/* uids => #{Uid => OpenConnections} */
+static void
+put_uids(struct etf_buf *b)
+{
+	uint32_t i, n = 0;
+	uint64_t key;
+
+	for (i = 0; i < PROC_UID_SLOTS; i++)
+		if (__atomic_load_n(&proc_stats->uids[i].key, __ATOMIC_ACQUIRE))
+			n++;
+	etf_put_atom(b, "uids");
+	etf_put_map(b, n);
+	for (i = 0; i < PROC_UID_SLOTS && n > 0; i++) {
+		key = __atomic_load_n(&proc_stats->uids[i].key,
+		    __ATOMIC_ACQUIRE);
+		if (key == 0)
+			continue;
+		etf_put_int(b, (int64_t)(key - 1));
+		etf_put_int(b, __atomic_load_n(&proc_stats->uids[i].conns,
+		    __ATOMIC_ACQUIRE));
+		n--;
+	}
+}
+
 void
 route_reply_stats(struct etf_buf *b, uint64_t accepted, uint64_t handoffs,
     size_t unattached)
@@ -478,7 +502,7 @@ route_reply_stats(struct etf_buf *b, uint64_t accepted, uint64_t handoffs,
 	etf_put_version(b);
 	etf_put_tuple(b, 2);
 	etf_put_atom(b, "ok");
-	etf_put_map(b, 12);
+	etf_put_map(b, 13);
 	put_kv_int(b, "supervisor", s->supervisor);
 	put_kv_int(b, "cache", s->cache);
 	etf_put_atom(b, "workers");
@@ -501,6 +525,7 @@ route_reply_stats(struct etf_buf *b, uint64_t accepted, uint64_t handoffs,
 	put_kv_int(b, "handoffs", (int64_t)handoffs);
 	put_kv_int(b, "spawns", (int64_t)s->spawns);
 	put_kv_int(b, "max_lists", rt.cfg->max_lists);
+	put_uids(b);
 	etf_put_atom(b, "lists");
 	if (live > 0)
 		etf_put_list(b, (uint32_t)live);
