@@ -792,8 +792,8 @@ ls_sup_closed(struct chan *c, void *arg)
 	exit(0);
 }
 
-void
-listsrv_main(const struct todod_config *cfg, const void *name, size_t len)
+static void
+ls_init(const struct todod_config *cfg, const void *name, size_t len)
 {
 	char file[NAME_FILE_BUFSZ];
 	struct timespec ts;
@@ -817,10 +817,51 @@ listsrv_main(const struct todod_config *cfg, const void *name, size_t len)
 	if ((ls.base = event_base_new()) == NULL ||
 	    (ls.arena = etf_arena_new()) == NULL ||
 	    (ls.idle_ev = evtimer_new(ls.base, ls_idle_expired, NULL)) ==
-	    NULL ||
-	    (ls.sup = chan_new(ls.base, 3, PROC_MAX_MSG, ls_sup_msg,
+	    NULL)
+		fatalx("out of memory");
+}
+
+void
+listsrv_main(const struct todod_config *cfg, const void *name, size_t len)
+{
+	ls_init(cfg, name, len);
+	if ((ls.sup = chan_new(ls.base, 3, PROC_MAX_MSG, ls_sup_msg,
 	    ls_sup_closed, NULL)) == NULL)
 		fatalx("out of memory");
 	event_base_dispatch(ls.base);
 	exit(0);
+}
+
+struct event_base *
+listsrv_embed(const struct todod_config *cfg, const void *name, size_t len,
+    int worker_fd)
+{
+	ls_init(cfg, name, len);
+	if ((ls.worker = chan_new(ls.base, worker_fd, PROC_MAX_MSG,
+	    ls_worker_msg, ls_worker_closed, NULL)) == NULL)
+		fatalx("out of memory");
+	ls_get();
+	return ls.base;
+}
+
+void
+listsrv_embed_attach(int fd)
+{
+	struct etf_buf b;
+	struct etf_arena *a;
+	const struct etf_term *t;
+
+	/* Exactly what the cache sends: {handoff, attach, <<>>}. */
+	etf_buf_init(&b);
+	etf_put_version(&b);
+	etf_put_tuple(&b, 3);
+	etf_put_atom(&b, "handoff");
+	etf_put_atom(&b, "attach");
+	etf_put_binary(&b, "", 0);
+	if ((a = etf_arena_new()) == NULL ||
+	    etf_decode(a, b.p, b.len, b.len, &t) != ETF_OK)
+		fatalx("out of memory");
+	ls_handoff(t, fd);
+	etf_arena_free(a);
+	etf_buf_free(&b);
 }

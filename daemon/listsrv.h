@@ -25,4 +25,14 @@ struct todod_config;
 void	listsrv_main(const struct todod_config *, const void *name,
 	    size_t len) __attribute__((noreturn));
 
+/*
+ * For tests and fuzzing: a list server inside this process.  worker_fd is
+ * its link to a worker (the caller answers {get, Name} and the stores);
+ * listsrv_embed_attach() serves fd as a connection handed over by the
+ * cache.  Run the returned event base to make progress.
+ */
+struct event_base *listsrv_embed(const struct todod_config *,
+	    const void *name, size_t len, int worker_fd);
+void	listsrv_embed_attach(int fd);
+
 #endif /* TODOD_LISTSRV_H */

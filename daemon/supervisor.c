@@ -553,9 +553,8 @@ sup_shutdown(int status)
 	(void)notify_stopping();
 	/* Stop accepting: the cache goes (with the unattached clients). */
 	if (sup.cache != NULL) {
-		chan_free(sup.cache->ctl);
+		chan_free(sup.cache->ctl);	/* EOF: it exits */
 		sup.cache->ctl = NULL;
-		kill(sup.cache->pid, SIGTERM);
 	}
 	if (sup.listener.fd != -1) {
 		close(sup.listener.fd);
