@@ -1,4 +1,11 @@
 # Process environment: options, listening socket, data directory lock,
-# pidfile, detaching, readiness notification, privileges.
+# pidfile, detaching, readiness notification, privileges, descriptors.
 daemon_libdaemon_la_SOURCES += \
-	daemon/options.c
+	daemon/options.c \
+	daemon/listener.h daemon/listener.c \
+	daemon/datadir.h daemon/datadir.c \
+	daemon/pidfile.h daemon/pidfile.c \
+	daemon/notify.h daemon/notify.c \
+	daemon/detach.h daemon/detach.c \
+	daemon/privdrop.h daemon/privdrop.c \
+	daemon/fdlimit.h daemon/fdlimit.c

@@ -12,7 +12,7 @@
 
 static int		log_foreground = 1;
 static enum log_level	log_lvl = LOG_LEVEL_INFO;
-static char		log_rolebuf[300] = "todod";
+static char		log_rolebuf[300];
 
 void
 log_init(int foreground, enum log_level level)
@@ -86,9 +86,11 @@ vlog(enum log_level level, int errnum, const char *fmt, va_list ap)
 		snprintf(msg + n, sizeof(msg) - (size_t)n, ": %s",
 		    strerror(errnum));
 	if (log_foreground)
-		fprintf(stderr, "todod: %s: %s\n", log_rolebuf, msg);
+		fprintf(stderr, "todod: %s%s%s\n", log_rolebuf,
+		    *log_rolebuf ? ": " : "", msg);
 	else
-		syslog(prio[level], "%s: %s", log_rolebuf, msg);
+		syslog(prio[level], "%s%s%s", log_rolebuf,
+		    *log_rolebuf ? ": " : "", msg);
 }
 
 #define LOGFN(name, level, witherr)			\

@@ -19,7 +19,7 @@ struct todod_config {
 	int	idle_timeout;		/* seconds, 0 = never, default 300 */
 	int	max_lists;		/* default 1024 */
 	bool	sync;			/* --sync always (true) | none */
-	size_t	max_frame;		/* default 1 MiB, 16 .. 64 MiB */
+	size_t	max_frame;		/* default 1 MiB, 64 B .. 64 MiB */
 	int	log_level;		/* enum log_level, default info */
 	mode_t	socket_mode;		/* default 0660 */
 	char	user[256];		/* -u: drop to this user; "" = stay */
@@ -27,6 +27,11 @@ struct todod_config {
 };
 
 /*
+ * Paths are absolute (made so against the working directory).  The
+ * pidfile defaults to none with -f, else to the socket's path with ".sock"
+ * replaced by ".pid"; it is never inside the data directory.  -u is only
+ * accepted from root, for an existing user other than uid 0.
+ *
  * Fill cfg from argv (getopt_long).  Prints --help or --version to stdout
  * and exits 0; prints a usage error to stderr and exits 2.  Returns only
  * with a complete, validated configuration, defaults applied.

@@ -323,9 +323,6 @@ sup_maybe_ready(void)
 	for (i = 0; i < sup.cfg->workers; i++)
 		if (sup.workers[i] == NULL || !sup.workers[i]->ready)
 			return;
-	if (sup.cfg->pidfile[0] != '\0' &&
-	    pidfile_create(sup.cfg->pidfile, err, sizeof(err)) == -1)
-		fatalx("%s", err);
 	sup.announced = 1;
 	sup_msg_atom("go");
 	sup_send(sup.cache, -1);
@@ -607,11 +604,15 @@ sup_prepare(const struct todod_config *cfg, struct privdrop_user *user)
 	    cfg->user[0] != '\0' ? user->uid : (uid_t)-1, err,
 	    sizeof(err)) == -1)
 		fatalx("%s", err);
+	/* Written once the socket is bound, before privileges go. */
+	if (cfg->pidfile[0] != '\0' &&
+	    pidfile_create(cfg->pidfile, err, sizeof(err)) == -1)
+		fatalx("%s", err);
 	if (cfg->user[0] != '\0' &&
 	    (privdrop_give(user, &sup.datadir, &sup.listener, err,
 	    sizeof(err)) == -1 || privdrop_drop(user, err, sizeof(err)) == -1))
 		fatalx("%s", err);
-	log_debug("descriptor limit %ld", fdlimit_raise());
+	(void)fdlimit_raise();
 }
 
 int

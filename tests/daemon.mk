@@ -1,1 +1,57 @@
-# tests/daemon.mk: filled in by its part
+# Unit tests of the daemon's process environment (tests/daemon/).
+DAEMON_ENV_TESTS = \
+	tests/daemon/test_options \
+	tests/daemon/test_listener \
+	tests/daemon/test_datadir \
+	tests/daemon/test_pidfile \
+	tests/daemon/test_notify \
+	tests/daemon/test_detach \
+	tests/daemon/test_privdrop \
+	tests/daemon/test_fdlimit
+check_PROGRAMS += $(DAEMON_ENV_TESTS)
+TESTS += $(DAEMON_ENV_TESTS)
+
+DAEMON_ENV_TEST_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+DAEMON_ENV_TEST_LDADD = daemon/libdaemon.la proto/libproto.la \
+	$(CHECK_LIBS) $(LIBEVENT_LIBS) $(ZLIB_LIBS) $(LIBBSD_LIBS)
+DAEMON_ENV_TEST_UTIL = tests/daemon/tutil.h tests/daemon/tutil.c
+
+tests_daemon_test_options_SOURCES = tests/daemon/test_options.c \
+	$(DAEMON_ENV_TEST_UTIL)
+tests_daemon_test_options_CFLAGS = $(DAEMON_ENV_TEST_CFLAGS)
+tests_daemon_test_options_LDADD = $(DAEMON_ENV_TEST_LDADD)
+
+tests_daemon_test_listener_SOURCES = tests/daemon/test_listener.c \
+	$(DAEMON_ENV_TEST_UTIL)
+tests_daemon_test_listener_CFLAGS = $(DAEMON_ENV_TEST_CFLAGS)
+tests_daemon_test_listener_LDADD = $(DAEMON_ENV_TEST_LDADD)
+
+tests_daemon_test_datadir_SOURCES = tests/daemon/test_datadir.c \
+	$(DAEMON_ENV_TEST_UTIL)
+tests_daemon_test_datadir_CFLAGS = $(DAEMON_ENV_TEST_CFLAGS)
+tests_daemon_test_datadir_LDADD = $(DAEMON_ENV_TEST_LDADD)
+
+tests_daemon_test_pidfile_SOURCES = tests/daemon/test_pidfile.c \
+	$(DAEMON_ENV_TEST_UTIL)
+tests_daemon_test_pidfile_CFLAGS = $(DAEMON_ENV_TEST_CFLAGS)
+tests_daemon_test_pidfile_LDADD = $(DAEMON_ENV_TEST_LDADD)
+
+tests_daemon_test_notify_SOURCES = tests/daemon/test_notify.c \
+	$(DAEMON_ENV_TEST_UTIL)
+tests_daemon_test_notify_CFLAGS = $(DAEMON_ENV_TEST_CFLAGS)
+tests_daemon_test_notify_LDADD = $(DAEMON_ENV_TEST_LDADD)
+
+tests_daemon_test_detach_SOURCES = tests/daemon/test_detach.c \
+	$(DAEMON_ENV_TEST_UTIL)
+tests_daemon_test_detach_CFLAGS = $(DAEMON_ENV_TEST_CFLAGS)
+tests_daemon_test_detach_LDADD = $(DAEMON_ENV_TEST_LDADD)
+
+tests_daemon_test_privdrop_SOURCES = tests/daemon/test_privdrop.c \
+	$(DAEMON_ENV_TEST_UTIL)
+tests_daemon_test_privdrop_CFLAGS = $(DAEMON_ENV_TEST_CFLAGS)
+tests_daemon_test_privdrop_LDADD = $(DAEMON_ENV_TEST_LDADD)
+
+tests_daemon_test_fdlimit_SOURCES = tests/daemon/test_fdlimit.c \
+	$(DAEMON_ENV_TEST_UTIL)
+tests_daemon_test_fdlimit_CFLAGS = $(DAEMON_ENV_TEST_CFLAGS)
+tests_daemon_test_fdlimit_LDADD = $(DAEMON_ENV_TEST_LDADD)

@@ -1,0 +1,209 @@
+/*
+ * datadir.c: the data directory lock (see datadir.h).
+ */
+#include "config.h"
+
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "datadir.h"
+
+/* How long to wait for a new holder to write its pid (10 ms steps). */
+#define HOLDER_TRIES	50
+
+static int	seterr(char *, size_t, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+
+static int
+seterr(char *err, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, size, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* mkdir(2) with exactly this mode: 0 made, 1 already a directory. */
+static int
+make_one(const char *path, mode_t mode)
+{
+	struct stat st;
+	mode_t old;
+	int r, saved;
+
+	old = umask(0);
+	r = mkdir(path, mode);
+	saved = errno;
+	umask(old);
+	if (r == 0)
+		return 0;
+	if (saved == EEXIST) {
+		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+			return 1;
+		saved = ENOTDIR;
+	}
+	errno = saved;
+	return -1;
+}
+
+int
+datadir_mkdirs(const char *path, mode_t mode, char *created,
+    size_t createdsize, char *err, size_t errsize)
+{
+	char buf[TODOD_PATH_MAX];
+	struct stat st;
+	char *p;
+	int last, r;
+
+	if (createdsize > 0)
+		created[0] = '\0';
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return 0;
+	if (strlcpy(buf, path, sizeof(buf)) >= sizeof(buf))
+		return seterr(err, errsize, "path too long: %s", path);
+	for (p = buf + 1;; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		last = *p == '\0';
+		if (!last && p[-1] == '/')
+			continue;
+		*p = '\0';
+		if ((r = make_one(buf, mode)) == -1)
+			return seterr(err, errsize,
+			    "cannot create directory %s: %s", buf,
+			    strerror(errno));
+		if (r == 0 && createdsize > 0 && created[0] == '\0')
+			strlcpy(created, buf, createdsize);
+		if (last)
+			break;
+		*p = '/';
+	}
+	return 0;
+}
+
+/* The pid in an existing lock file, 0 if there is none (yet). */
+static pid_t
+read_holder(int fd)
+{
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+	char buf[32];
+	ssize_t n;
+	long v;
+	char *end;
+	int i;
+
+	for (i = 0; i < HOLDER_TRIES; i++) {
+		n = pread(fd, buf, sizeof(buf) - 1, 0);
+		if (n > 0) {
+			buf[n] = '\0';
+			v = strtol(buf, &end, 10);
+			if (end != buf && (*end == '\n' || *end == '\0') &&
+			    v > 0 && v <= 0x7fffffff)
+				return (pid_t)v;
+		}
+		nanosleep(&ts, NULL);
+	}
+	return 0;
+}
+
+static int
+held(struct datadir *dd, int fd, pid_t *holder, char *err, size_t errsize)
+{
+	pid_t pid;
+
+	pid = read_holder(fd);
+	close(fd);
+	*holder = pid;
+	if (pid == 0)
+		return seterr(err, errsize, "data directory %s is in use by "
+		    "another todod", dd->path);
+	if (kill(pid, 0) == -1 && errno == ESRCH)
+		return seterr(err, errsize, "data directory %s is in use by "
+		    "the processes of todod pid %ld, which has exited",
+		    dd->path, (long)pid);
+	return seterr(err, errsize, "data directory %s is in use by todod "
+	    "pid %ld", dd->path, (long)pid);
+}
+
+static int
+open_lockfile(struct datadir *dd, char *err, size_t errsize)
+{
+	char lpath[TODOD_PATH_MAX];
+	int fd;
+
+	if ((size_t)snprintf(lpath, sizeof(lpath), "%s/%s", dd->path,
+	    DATADIR_LOCKFILE) >= sizeof(lpath))
+		return seterr(err, errsize, "path too long: %s", dd->path);
+	fd = open(lpath, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    0600);
+	if (fd != -1) {
+		dd->lock_created = true;
+		if (fchmod(fd, 0600) == -1) {
+			close(fd);
+			return seterr(err, errsize, "%s: %s", lpath,
+			    strerror(errno));
+		}
+		return fd;
+	}
+	if (errno == EEXIST)
+		fd = open(lpath, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1)
+		return seterr(err, errsize, "cannot open lock file %s: %s",
+		    lpath, strerror(errno));
+	return fd;
+}
+
+int
+datadir_lock(struct datadir *dd, const char *path, pid_t *holder,
+    char *err, size_t errsize)
+{
+	char buf[32];
+	int fd, n;
+
+	memset(dd, 0, sizeof(*dd));
+	dd->lockfd = -1;
+	*holder = 0;
+	if (strlcpy(dd->path, path, sizeof(dd->path)) >= sizeof(dd->path))
+		return seterr(err, errsize, "path too long: %s", path);
+	if (datadir_mkdirs(path, 0700, dd->created, sizeof(dd->created),
+	    err, errsize) == -1)
+		return -1;
+	if ((fd = open_lockfile(dd, err, errsize)) == -1)
+		return -1;
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno == EWOULDBLOCK)
+			return held(dd, fd, holder, err, errsize);
+		close(fd);
+		return seterr(err, errsize, "cannot lock %s/%s: %s", path,
+		    DATADIR_LOCKFILE, strerror(errno));
+	}
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) == -1 || pwrite(fd, buf, (size_t)n, 0) != n) {
+		close(fd);
+		return seterr(err, errsize, "cannot write %s/%s: %s", path,
+		    DATADIR_LOCKFILE, strerror(errno));
+	}
+	dd->lockfd = fd;
+	return 0;
+}
+
+void
+datadir_unlock(struct datadir *dd)
+{
+	if (dd->lockfd != -1) {
+		close(dd->lockfd);
+		dd->lockfd = -1;
+	}
+}

@@ -1,0 +1,55 @@
+/*
+ * datadir.h: the data directory's exclusive lock, and creating
+ * directories with their missing parents.
+ *
+ * Two daemons on one data directory must be impossible: the supervisor
+ * takes the lock first, before the storage module opens the directory.
+ * The lock is flock(2) on DATA/.lock (mode 0600), which holds the pid of
+ * the daemon that took it.  It belongs to the open file description, so
+ * processes forked by the supervisor share it: the directory stays locked
+ * until the last process of the tree that keeps the descriptor has exited.
+ * Processes that write the data directory (the database workers) should
+ * keep it, so that a new daemon cannot start while a worker of the old one
+ * is still writing; others may close it after fork(2).  The descriptor is
+ * close-on-exec.
+ */
+#ifndef TODOD_DATADIR_H
+#define TODOD_DATADIR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "options.h"
+
+struct datadir {
+	int	lockfd;			/* -1 when not locked */
+	char	path[TODOD_PATH_MAX];	/* the data directory */
+	char	created[TODOD_PATH_MAX]; /* topmost directory created, or "" */
+	bool	lock_created;		/* .lock was created by this call */
+};
+
+#define DATADIR_LOCKFILE	".lock"
+
+/*
+ * Create path and its missing parents with mode (the umask does not
+ * apply); an existing directory is left as it is.  created gets the
+ * topmost directory that was made ("" if none).  Returns 0, or -1 with a
+ * message in err.
+ */
+int	datadir_mkdirs(const char *path, mode_t mode, char *created,
+	    size_t createdsize, char *err, size_t errsize);
+
+/*
+ * Create the directory if missing (mode 0700), lock it and write our pid
+ * into the lock file.  Returns 0; or -1 with a message in err, and *holder
+ * set to the pid of the daemon that holds the lock (0 when the lock is
+ * free or the holder's pid cannot be read).
+ */
+int	datadir_lock(struct datadir *, const char *path, pid_t *holder,
+	    char *err, size_t errsize);
+
+/* Close the lock descriptor (the lock file stays). */
+void	datadir_unlock(struct datadir *);
+
+#endif /* TODOD_DATADIR_H */

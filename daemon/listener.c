@@ -1,0 +1,258 @@
+/*
+ * listener.c: the public listening socket (see listener.h).
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "datadir.h"
+#include "listener.h"
+#include "log.h"
+
+/* Asking for more than SOMAXCONN is fine: the kernel caps the backlog at
+ * net.core.somaxconn, so raising that sysctl is enough to get more. */
+#define LISTENER_BACKLOG	65535
+
+static int	seterr(char *, size_t, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+
+static int
+seterr(char *err, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, size, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+mode_t
+listener_dir_mode(mode_t socket_mode)
+{
+	mode_t m = 0700;
+
+	if (socket_mode & 0070)
+		m |= 0010;
+	if (socket_mode & 0007)
+		m |= 0001;
+	return m;
+}
+
+static const char *
+user_name(uid_t uid, char *buf, size_t size)
+{
+	struct passwd *pw;
+
+	if ((pw = getpwuid(uid)) != NULL)
+		snprintf(buf, size, "%s", pw->pw_name);
+	else
+		snprintf(buf, size, "uid %u", (unsigned)uid);
+	return buf;
+}
+
+/* "root", "root or alice", "root, alice or todod": who may own the dir. */
+static void
+owners(uid_t euid, uid_t also_ok, char *buf, size_t size)
+{
+	char a[64], b[64];
+
+	if (euid == 0 && (also_ok == (uid_t)-1 || also_ok == 0))
+		snprintf(buf, size, "root");
+	else if (euid == 0 || also_ok == (uid_t)-1 || also_ok == euid)
+		snprintf(buf, size, "root or %s", user_name(euid == 0 ?
+		    also_ok : euid, a, sizeof(a)));
+	else
+		snprintf(buf, size, "root, %s or %s", user_name(euid, a,
+		    sizeof(a)), user_name(also_ok, b, sizeof(b)));
+}
+
+static int
+check_dir(const char *dir, uid_t also_ok, char *err, size_t errsize)
+{
+	struct stat st;
+	char owner[64], allowed[160];
+	uid_t euid = geteuid();
+
+	if (stat(dir, &st) == -1)
+		return seterr(err, errsize, "socket directory %s: %s", dir,
+		    strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return seterr(err, errsize, "socket directory %s is not a "
+		    "directory", dir);
+	user_name(st.st_uid, owner, sizeof(owner));
+	if (st.st_uid != euid && st.st_uid != 0 && st.st_uid != also_ok) {
+		owners(euid, also_ok, allowed, sizeof(allowed));
+		return seterr(err, errsize, "unsafe socket directory %s: "
+		    "owner %s, mode %04o: it must be owned by %s", dir, owner,
+		    (unsigned)(st.st_mode & 07777), allowed);
+	}
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))
+		return seterr(err, errsize, "unsafe socket directory %s: "
+		    "owner %s, mode %04o: it must not be writable by group "
+		    "or others unless it is sticky", dir, owner,
+		    (unsigned)(st.st_mode & 07777));
+	return 0;
+}
+
+static const char *
+file_kind(mode_t m)
+{
+	if (S_ISREG(m))
+		return "a regular file";
+	if (S_ISDIR(m))
+		return "a directory";
+	if (S_ISLNK(m))
+		return "a symbolic link";
+	if (S_ISFIFO(m))
+		return "a FIFO";
+	return "a device";
+}
+
+static void
+fill_addr(struct sockaddr_un *sun, const char *path)
+{
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
+	strlcpy(sun->sun_path, path, sizeof(sun->sun_path));
+}
+
+/* Remove a stale socket file at path; refuse a live one or a non-socket. */
+static int
+clear_stale(const char *path, char *err, size_t errsize)
+{
+	struct sockaddr_un sun;
+	struct stat st;
+	int fd, r, saved;
+
+	if (lstat(path, &st) == -1) {
+		if (errno == ENOENT)
+			return 0;
+		return seterr(err, errsize, "%s: %s", path, strerror(errno));
+	}
+	if (!S_ISSOCK(st.st_mode))
+		return seterr(err, errsize, "%s exists and is not a socket "
+		    "(it is %s); remove it or choose another path with -s",
+		    path, file_kind(st.st_mode));
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) == -1)
+		return seterr(err, errsize, "socket: %s", strerror(errno));
+	fill_addr(&sun, path);
+	r = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
+	saved = errno;
+	close(fd);
+	/* A full backlog (EAGAIN) still means that someone listens. */
+	if (r == 0 || saved == EAGAIN || saved == EINPROGRESS)
+		return seterr(err, errsize, "another todod is listening on %s",
+		    path);
+	if (saved == ENOENT)
+		return 0;
+	if (saved != ECONNREFUSED)
+		return seterr(err, errsize, "cannot probe the socket %s: %s",
+		    path, strerror(saved));
+	if (unlink(path) == -1 && errno != ENOENT)
+		return seterr(err, errsize, "cannot remove the stale socket "
+		    "%s: %s", path, strerror(errno));
+	log_debug("removed stale socket %s", path);
+	return 0;
+}
+
+static int
+bind_listen(struct listener *l, mode_t mode, char *err, size_t errsize)
+{
+	struct sockaddr_un sun;
+	struct stat st;
+	mode_t old;
+	int fd, r, saved;
+
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) == -1)
+		return seterr(err, errsize, "socket: %s", strerror(errno));
+	fill_addr(&sun, l->path);
+	old = umask(~mode & 0777);
+	r = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
+	saved = errno;
+	umask(old);
+	if (r == -1) {
+		close(fd);
+		if (saved == EADDRINUSE)
+			return seterr(err, errsize, "another todod is "
+			    "listening on %s", l->path);
+		return seterr(err, errsize, "cannot bind %s: %s", l->path,
+		    strerror(saved));
+	}
+	if (lstat(l->path, &st) == -1 || listen(fd, LISTENER_BACKLOG) == -1) {
+		saved = errno;
+		close(fd);
+		unlink(l->path);
+		return seterr(err, errsize, "cannot listen on %s: %s",
+		    l->path, strerror(saved));
+	}
+	l->dev = st.st_dev;
+	l->ino = st.st_ino;
+	l->fd = fd;
+	return 0;
+}
+
+int
+listener_open(struct listener *l, const char *path, mode_t mode,
+    uid_t also_ok, char *err, size_t errsize)
+{
+	struct sockaddr_un sun;
+	char dir[TODOD_PATH_MAX];
+	char *slash;
+
+	memset(l, 0, sizeof(*l));
+	l->fd = -1;
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return seterr(err, errsize, "socket path longer than %zu "
+		    "bytes: %s", sizeof(sun.sun_path) - 1, path);
+	if (path[0] != '/' || (slash = strrchr(path, '/'))[1] == '\0')
+		return seterr(err, errsize, "socket path must be an absolute "
+		    "file name: %s", path);
+	strlcpy(l->path, path, sizeof(l->path));
+	strlcpy(dir, path, sizeof(dir));
+	dir[slash == path ? 1 : slash - path] = '\0';
+	if (datadir_mkdirs(dir, listener_dir_mode(mode), l->created,
+	    sizeof(l->created), err, errsize) == -1)
+		return -1;
+	if (check_dir(dir, also_ok, err, errsize) == -1 ||
+	    clear_stale(path, err, errsize) == -1)
+		return -1;
+	return bind_listen(l, mode, err, errsize);
+}
+
+int
+listener_unlink(const struct listener *l)
+{
+	struct stat st;
+
+	if (l->path[0] == '\0')
+		return 0;
+	if (lstat(l->path, &st) == -1)
+		return errno == ENOENT ? 0 : -1;
+	if (st.st_dev != l->dev || st.st_ino != l->ino)
+		return 0;
+	if (unlink(l->path) == -1)
+		return errno == ENOENT ? 0 : -1;
+	return 1;
+}
+
+int
+listener_close(struct listener *l)
+{
+	if (l->fd != -1) {
+		close(l->fd);
+		l->fd = -1;
+	}
+	return listener_unlink(l);
+}

@@ -1,0 +1,61 @@
+/*
+ * listener.h: the public listening socket.
+ *
+ * listener_open() prepares the socket's directory, replaces a stale socket
+ * file and binds a non-blocking, close-on-exec SOCK_STREAM socket whose
+ * file gets the requested mode through the umask (never a chmod after
+ * bind).
+ *
+ * The directory: missing directories (the socket's and its missing
+ * parents) are created with mode 0700, plus search permission (x) for the
+ * group when the socket mode grants the group anything and for others when
+ * it grants others anything; search is all that connect(2) needs, so the
+ * directory cannot be listed.  An existing directory keeps its mode, but
+ * must be safe: owned by us, by root or by the uid passed as also_ok, and
+ * not writable by group or others unless it is sticky (like /tmp).
+ *
+ * A leftover file at the path: if it is a socket, a connect(2) probe
+ * decides: refused (nobody listens) means it is stale and is removed; a
+ * listener behind it means another daemon, and we refuse.  A path that is
+ * not a socket is refused.
+ */
+#ifndef TODOD_LISTENER_H
+#define TODOD_LISTENER_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "options.h"
+
+struct listener {
+	int	fd;			/* -1 when closed */
+	char	path[TODOD_PATH_MAX];
+	char	created[TODOD_PATH_MAX]; /* topmost directory created, or "" */
+	dev_t	dev;			/* the socket file we bound */
+	ino_t	ino;
+};
+
+/* The directory mode used for a socket of this mode (see above). */
+mode_t	listener_dir_mode(mode_t socket_mode);
+
+/*
+ * Bind and listen on path (absolute, shorter than sun_path).  also_ok: a
+ * further uid that may own the socket's directory ((uid_t)-1 for none;
+ * the -u user, whose directory it becomes).  Returns 0, or -1 with a
+ * message naming the path in err.
+ */
+int	listener_open(struct listener *, const char *path, mode_t mode,
+	    uid_t also_ok, char *err, size_t errsize);
+
+/*
+ * Remove the socket file if it is still the one we bound (same device and
+ * inode).  Returns 1 if removed, 0 if it was not ours or is gone, -1 on
+ * error (errno set).  The descriptor is not touched.
+ */
+int	listener_unlink(const struct listener *);
+
+/* Close the descriptor and listener_unlink(); for the supervisor at exit.
+ * Other processes that inherited the socket just close(l->fd). */
+int	listener_close(struct listener *);
+
+#endif /* TODOD_LISTENER_H */

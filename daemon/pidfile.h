@@ -1,0 +1,24 @@
+/*
+ * pidfile.h: the pidfile, written once the socket is bound.
+ *
+ * The file (mode 0644) holds the pid in decimal and a newline.  It is
+ * written to a temporary file in the same directory and renamed over the
+ * path, so a reader sees the old file or the new one, never a partial one.
+ * Its directory must exist.
+ */
+#ifndef TODOD_PIDFILE_H
+#define TODOD_PIDFILE_H
+
+#include <stddef.h>
+
+/* Write getpid() to path.  Returns 0, or -1 with a message in err. */
+int	pidfile_create(const char *path, char *err, size_t errsize);
+
+/*
+ * Remove path if it still holds our pid (a pidfile rewritten by someone
+ * else is left alone).  Returns 1 if removed, 0 if not ours or missing,
+ * -1 on error (errno set).
+ */
+int	pidfile_unlink(const char *path);
+
+#endif /* TODOD_PIDFILE_H */

@@ -1,0 +1,189 @@
+/*
+ * privdrop.c: run as -u USER (see privdrop.h).
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "datadir.h"
+#include "listener.h"
+#include "privdrop.h"
+
+static int	seterr(char *, size_t, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+
+static int
+seterr(char *err, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, size, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int
+privdrop_lookup(struct privdrop_user *pu, const char *user, char *err,
+    size_t errsize)
+{
+	struct passwd *pw;
+
+	memset(pu, 0, sizeof(*pu));
+	if (geteuid() != 0)
+		return seterr(err, errsize, "-u %s: only root can change "
+		    "user", user);
+	errno = 0;
+	if ((pw = getpwnam(user)) == NULL)
+		return seterr(err, errsize, "-u %s: %s", user, errno != 0 ?
+		    strerror(errno) : "no such user");
+	if (pw->pw_uid == 0)
+		return seterr(err, errsize, "-u %s: user has uid 0", user);
+	if (strlcpy(pu->name, user, sizeof(pu->name)) >= sizeof(pu->name))
+		return seterr(err, errsize, "-u: user name too long");
+	pu->uid = pw->pw_uid;
+	pu->gid = pw->pw_gid;
+	return 0;
+}
+
+/* Give one directory we made to USER, through a descriptor. */
+static int
+give_dir(const struct privdrop_user *pu, const char *dir, char *err,
+    size_t errsize)
+{
+	struct stat st;
+	int fd;
+
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1 || fstat(fd, &st) == -1)
+		goto fail;
+	if (st.st_uid != geteuid()) {	/* not the one we made */
+		close(fd);
+		return seterr(err, errsize, "%s: owner changed to uid %u "
+		    "while starting", dir, (unsigned)st.st_uid);
+	}
+	if (fchown(fd, pu->uid, pu->gid) == -1)
+		goto fail;
+	close(fd);
+	return 0;
+fail:
+	if (fd != -1)
+		close(fd);
+	return seterr(err, errsize, "cannot give %s to %s: %s", dir, pu->name,
+	    strerror(errno));
+}
+
+/* Give path and its parents up to and including top to USER. */
+static int
+give_chain(const struct privdrop_user *pu, const char *path, const char *top,
+    char *err, size_t errsize)
+{
+	char buf[TODOD_PATH_MAX];
+	size_t toplen = strlen(top);
+	char *slash;
+
+	if (toplen == 0 || strlcpy(buf, path, sizeof(buf)) >= sizeof(buf))
+		return 0;
+	while (strlen(buf) > 1 && buf[strlen(buf) - 1] == '/')
+		buf[strlen(buf) - 1] = '\0';
+	for (;;) {
+		if (strlen(buf) < toplen)
+			break;
+		if (give_dir(pu, buf, err, errsize) == -1)
+			return -1;
+		if (strcmp(buf, top) == 0 || (slash = strrchr(buf, '/')) ==
+		    NULL || slash == buf)
+			break;
+		*slash = '\0';
+	}
+	return 0;
+}
+
+/* Give the socket file to USER if it is still the one we bound. */
+static int
+give_socket(const struct privdrop_user *pu, const struct listener *l,
+    char *err, size_t errsize)
+{
+	struct stat st;
+	int fd;
+
+	if ((fd = open(l->path, O_PATH | O_NOFOLLOW | O_CLOEXEC)) == -1 ||
+	    fstat(fd, &st) == -1)
+		goto fail;
+	if (st.st_dev != l->dev || st.st_ino != l->ino) {
+		close(fd);
+		return seterr(err, errsize, "%s was replaced while starting",
+		    l->path);
+	}
+	if (fchownat(fd, "", pu->uid, pu->gid, AT_EMPTY_PATH) == -1)
+		goto fail;
+	close(fd);
+	return 0;
+fail:
+	if (fd != -1)
+		close(fd);
+	return seterr(err, errsize, "cannot give %s to %s: %s", l->path,
+	    pu->name, strerror(errno));
+}
+
+int
+privdrop_give(const struct privdrop_user *pu, const struct datadir *dd,
+    const struct listener *l, char *err, size_t errsize)
+{
+	char dir[TODOD_PATH_MAX];
+	char *slash;
+
+	if (dd != NULL) {
+		if (give_chain(pu, dd->path, dd->created, err, errsize) == -1)
+			return -1;
+		if (dd->lock_created && dd->lockfd != -1 &&
+		    fchown(dd->lockfd, pu->uid, pu->gid) == -1)
+			return seterr(err, errsize, "cannot give %s/%s to %s: "
+			    "%s", dd->path, DATADIR_LOCKFILE, pu->name,
+			    strerror(errno));
+	}
+	if (l != NULL && l->path[0] != '\0') {
+		strlcpy(dir, l->path, sizeof(dir));
+		if ((slash = strrchr(dir, '/')) != NULL)
+			slash[slash == dir ? 1 : 0] = '\0';
+		if (give_chain(pu, dir, l->created, err, errsize) == -1 ||
+		    give_socket(pu, l, err, errsize) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+int
+privdrop_drop(const struct privdrop_user *pu, char *err, size_t errsize)
+{
+	uid_t ru, eu, su;
+	gid_t rg, eg, sg;
+
+	if (geteuid() != 0)
+		return seterr(err, errsize, "-u %s: only root can change "
+		    "user", pu->name);
+	if (setgroups(1, &pu->gid) == -1 ||
+	    setresgid(pu->gid, pu->gid, pu->gid) == -1 ||
+	    setresuid(pu->uid, pu->uid, pu->uid) == -1)
+		return seterr(err, errsize, "cannot change to user %s: %s",
+		    pu->name, strerror(errno));
+	if (getresuid(&ru, &eu, &su) == -1 || getresgid(&rg, &eg, &sg) == -1 ||
+	    ru != pu->uid || eu != pu->uid || su != pu->uid ||
+	    rg != pu->gid || eg != pu->gid || sg != pu->gid)
+		return seterr(err, errsize, "user %s: ids did not change",
+		    pu->name);
+	if (setuid(0) != -1 || seteuid(0) != -1 ||
+	    (pu->gid != 0 && (setgid(0) != -1 || setegid(0) != -1)))
+		return seterr(err, errsize, "user %s: root privileges could "
+		    "be regained", pu->name);
+	return 0;
+}

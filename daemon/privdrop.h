@@ -1,0 +1,46 @@
+/*
+ * privdrop.h: started as root with -u USER, run as USER.
+ *
+ * The supervisor binds the socket and locks the data directory as root,
+ * then gives USER what it created for it and drops privileges before it
+ * forks any other process, so that every process of the tree runs as
+ * USER.  The rule for ownership: what todod creates during this start is
+ * given to USER (the directories it made for the data directory and for
+ * the socket, the lock file if it made it, and the socket, whose group
+ * then decides who may connect); what existed before is left as it is.
+ * Groups: USER's primary group only (no supplementary groups).
+ */
+#ifndef TODOD_PRIVDROP_H
+#define TODOD_PRIVDROP_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct datadir;
+struct listener;
+
+struct privdrop_user {
+	char	name[256];
+	uid_t	uid;
+	gid_t	gid;
+};
+
+/*
+ * Look USER up.  Fails unless we run as root and USER is not uid 0.
+ * Returns 0, or -1 with a message in err.
+ */
+int	privdrop_lookup(struct privdrop_user *, const char *user, char *err,
+	    size_t errsize);
+
+/* Give USER what this start created (see above).  dd or l may be NULL. */
+int	privdrop_give(const struct privdrop_user *, const struct datadir *dd,
+	    const struct listener *l, char *err, size_t errsize);
+
+/*
+ * setgroups, setresgid, setresuid to USER; then check that neither root's
+ * uid nor gid can be regained.  Returns 0, or -1 with a message in err.
+ */
+int	privdrop_drop(const struct privdrop_user *, char *err,
+	    size_t errsize);
+
+#endif /* TODOD_PRIVDROP_H */

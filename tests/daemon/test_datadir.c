@@ -1,0 +1,259 @@
+/*
+ * test_datadir.c: the data directory lock: creation with mode 0700, the
+ * lock file (0600, our pid), a second lock refused with the holder's pid,
+ * the lock shared with forked children, datadir_mkdirs().
+ */
+#include "config.h"
+
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "datadir.h"
+#include "tutil.h"
+
+static char	tmp[64];
+static char	err[1024];
+
+static void
+setup(void)
+{
+	tu_tmpdir(tmp, sizeof(tmp), "tddat");
+	err[0] = '\0';
+}
+
+static void
+teardown(void)
+{
+	tu_rmtree(tmp);
+}
+
+static mode_t
+mode_of(const char *path)
+{
+	struct stat st;
+
+	ck_assert_msg(stat(path, &st) == 0, "%s: %s", path, strerror(errno));
+	return st.st_mode & 07777;
+}
+
+START_TEST(lock_creates)
+{
+	struct datadir dd;
+	char data[128], top[128], lock[160], buf[64], want[64];
+	pid_t holder = 99;
+
+	snprintf(top, sizeof(top), "%s/x", tmp);
+	snprintf(data, sizeof(data), "%s/x/y/data", tmp);
+	umask(022);
+	ck_assert_msg(datadir_lock(&dd, data, &holder, err, sizeof(err)) == 0,
+	    "%s", err);
+	ck_assert_int_eq(holder, 0);
+	ck_assert_int_ge(dd.lockfd, 0);
+	ck_assert(fcntl(dd.lockfd, F_GETFD) & FD_CLOEXEC);
+	ck_assert_str_eq(dd.created, top);
+	ck_assert(dd.lock_created);
+	ck_assert_int_eq(mode_of(top), 0700);
+	ck_assert_int_eq(mode_of(data), 0700);
+	snprintf(lock, sizeof(lock), "%s/.lock", data);
+	ck_assert_int_eq(mode_of(lock), 0600);
+	ck_assert_int_gt(tu_read_file(lock, buf, sizeof(buf)), 0);
+	snprintf(want, sizeof(want), "%ld\n", (long)getpid());
+	ck_assert_str_eq(buf, want);
+	datadir_unlock(&dd);
+	ck_assert_int_eq(dd.lockfd, -1);
+
+	/* Again: nothing created, a longer old pid is overwritten. */
+	ck_assert_int_eq(chmod(data, 0755), 0);
+	ck_assert_int_eq(truncate(lock, 0), 0);
+	ck_assert_int_eq(tu_read_file(lock, buf, sizeof(buf)), 0);
+	ck_assert_msg(datadir_lock(&dd, data, &holder, err, sizeof(err)) == 0,
+	    "%s", err);
+	ck_assert_str_eq(dd.created, "");
+	ck_assert(!dd.lock_created);
+	ck_assert_int_eq(mode_of(data), 0755);	/* existing: kept */
+	tu_read_file(lock, buf, sizeof(buf));
+	ck_assert_str_eq(buf, want);
+	datadir_unlock(&dd);
+}
+END_TEST
+
+/* Wait up to 5 s until nobody holds the lock of data. */
+static int
+wait_lock_free(const char *data)
+{
+	char lock[160];
+	int fd, i;
+
+	snprintf(lock, sizeof(lock), "%s/.lock", data);
+	if ((fd = open(lock, O_RDONLY)) == -1)
+		return -1;
+	for (i = 0; i < 1000; i++) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+			close(fd);
+			return 0;
+		}
+		usleep(5000);
+	}
+	close(fd);
+	return -1;
+}
+
+/* Child: try the lock; report the result on stdout. */
+static void
+try_lock(void *arg)
+{
+	struct datadir dd;
+	pid_t holder = -1;
+	int r;
+
+	r = datadir_lock(&dd, arg, &holder, err, sizeof(err));
+	printf("r=%d holder=%ld err=%s\n", r, (long)holder, r == 0 ? "" : err);
+}
+
+START_TEST(second_lock_refused)
+{
+	struct datadir dd;
+	struct tu_result r;
+	char data[128], want[512];
+	pid_t holder;
+
+	snprintf(data, sizeof(data), "%s/data", tmp);
+	ck_assert_msg(datadir_lock(&dd, data, &holder, err, sizeof(err)) == 0,
+	    "%s", err);
+	tu_run(try_lock, data, &r);
+	ck_assert_int_eq(tu_exitcode(r.status), 0);
+	snprintf(want, sizeof(want), "r=-1 holder=%ld err=data directory %s "
+	    "is in use by todod pid %ld\n", (long)getpid(), data,
+	    (long)getpid());
+	ck_assert_str_eq(r.out, want);
+
+	datadir_unlock(&dd);
+	tu_run(try_lock, data, &r);
+	ck_assert_str_eq(r.out, "r=0 holder=0 err=\n");
+}
+END_TEST
+
+/*
+ * Forked children share the lock: it outlives the supervisor while a
+ * child keeps the descriptor, and the message says the holder is gone.
+ */
+START_TEST(lock_held_by_children)
+{
+	struct datadir dd;
+	struct tu_result r;
+	char data[128], want[512];
+	pid_t holder, sup, child;
+	int p[2], status;
+	char c;
+
+	snprintf(data, sizeof(data), "%s/data", tmp);
+	ck_assert_int_eq(pipe(p), 0);
+	if ((sup = fork()) == 0) {
+		/* The "supervisor": lock, fork a "worker", exit. */
+		if (datadir_lock(&dd, data, &holder, err, sizeof(err)) == -1)
+			_exit(1);
+		if ((child = fork()) == 0) {
+			close(p[1]);
+			(void)read(p[0], &c, 1);	/* until told */
+			_exit(0);
+		}
+		_exit(child > 0 ? 0 : 1);
+	}
+	close(p[0]);
+	ck_assert_int_eq(tu_waitpid(sup, &status, 5000), 0);
+	ck_assert_int_eq(tu_exitcode(status), 0);
+	tu_run(try_lock, data, &r);
+	snprintf(want, sizeof(want), "r=-1 holder=%ld err=data directory %s "
+	    "is in use by the processes of todod pid %ld, which has exited\n",
+	    (long)sup, data, (long)sup);
+	ck_assert_str_eq(r.out, want);
+	close(p[1]);	/* the worker exits: the lock goes with it */
+	ck_assert_int_eq(wait_lock_free(data), 0);
+}
+END_TEST
+
+START_TEST(lock_errors)
+{
+	struct datadir dd;
+	char data[128];
+	pid_t holder = 5;
+	int fd;
+
+	snprintf(data, sizeof(data), "%s/file", tmp);
+	fd = open(data, O_CREAT | O_WRONLY, 0600);
+	close(fd);
+	ck_assert_int_eq(datadir_lock(&dd, data, &holder, err, sizeof(err)),
+	    -1);
+	ck_assert_int_eq(holder, 0);
+	ck_assert_int_eq(dd.lockfd, -1);
+	ck_assert_msg(strstr(err, "cannot create directory") != NULL &&
+	    strstr(err, data) != NULL, "%s", err);
+
+	snprintf(data, sizeof(data), "%s/d", tmp);
+	ck_assert_int_eq(mkdir(data, 0700), 0);
+	snprintf(data, sizeof(data), "%s/d/.lock", tmp);
+	ck_assert_int_eq(symlink("/etc/passwd", data), 0);
+	snprintf(data, sizeof(data), "%s/d", tmp);
+	ck_assert_int_eq(datadir_lock(&dd, data, &holder, err, sizeof(err)),
+	    -1);
+	ck_assert_msg(strstr(err, "cannot open lock file") != NULL, "%s",
+	    err);
+}
+END_TEST
+
+START_TEST(mkdirs)
+{
+	char path[128], created[128], want[128];
+
+	snprintf(path, sizeof(path), "%s//a/./b//c/", tmp);
+	ck_assert_msg(datadir_mkdirs(path, 0750, created, sizeof(created),
+	    err, sizeof(err)) == 0, "%s", err);
+	snprintf(want, sizeof(want), "%s//a", tmp);
+	ck_assert_str_eq(created, want);
+	snprintf(path, sizeof(path), "%s/a/b/c", tmp);
+	ck_assert_int_eq(mode_of(path), 0750);
+	ck_assert_msg(datadir_mkdirs(path, 0750, created, sizeof(created),
+	    err, sizeof(err)) == 0, "%s", err);
+	ck_assert_str_eq(created, "");
+	ck_assert_int_eq(datadir_mkdirs("/", 0700, created, sizeof(created),
+	    err, sizeof(err)), 0);
+}
+END_TEST
+
+static Suite *
+datadir_suite(void)
+{
+	Suite *s = suite_create("datadir");
+	TCase *tc = tcase_create("datadir");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, lock_creates);
+	tcase_add_test(tc, second_lock_refused);
+	tcase_add_test(tc, lock_held_by_children);
+	tcase_add_test(tc, lock_errors);
+	tcase_add_test(tc, mkdirs);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(datadir_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

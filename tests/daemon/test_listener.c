@@ -1,0 +1,386 @@
+/*
+ * test_listener.c: the listening socket: created directories and their
+ * modes, the socket's mode through the umask, stale sockets replaced,
+ * live ones and non-sockets refused, unsafe directories refused with a
+ * message naming path, owner and mode; removal only of our own socket.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "listener.h"
+#include "tutil.h"
+
+static char	tmp[64];
+static char	err[1024];
+
+static void
+setup(void)
+{
+	tu_tmpdir(tmp, sizeof(tmp), "tdlis");
+	err[0] = '\0';
+}
+
+static void
+teardown(void)
+{
+	tu_rmtree(tmp);
+}
+
+static void
+path_in(char *buf, size_t size, const char *rel)
+{
+	snprintf(buf, size, "%s/%s", tmp, rel);
+}
+
+static mode_t
+mode_of(const char *path)
+{
+	struct stat st;
+
+	ck_assert_msg(lstat(path, &st) == 0, "%s: %s", path, strerror(errno));
+	return st.st_mode & 07777;
+}
+
+/* A bound socket file at path; listening or not. */
+static int
+make_socket(const char *path, int do_listen)
+{
+	struct sockaddr_un sun;
+	int fd;
+
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	ck_assert_int_ge(fd, 0);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	strlcpy(sun.sun_path, path, sizeof(sun.sun_path));
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	if (do_listen)
+		ck_assert_int_eq(listen(fd, 1), 0);
+	return fd;
+}
+
+static int
+can_connect(const char *path)
+{
+	struct sockaddr_un sun;
+	int fd, r;
+
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	strlcpy(sun.sun_path, path, sizeof(sun.sun_path));
+	r = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
+	close(fd);
+	return r == 0;
+}
+
+START_TEST(dir_mode_rule)
+{
+	ck_assert_int_eq(listener_dir_mode(0600), 0700);
+	ck_assert_int_eq(listener_dir_mode(0660), 0710);
+	ck_assert_int_eq(listener_dir_mode(0620), 0710);
+	ck_assert_int_eq(listener_dir_mode(0606), 0701);
+	ck_assert_int_eq(listener_dir_mode(0666), 0711);
+	ck_assert_int_eq(listener_dir_mode(0777), 0711);
+}
+END_TEST
+
+/* Fresh directories, the socket's mode under various umasks. */
+static const struct {
+	mode_t	mode;
+	mode_t	umask;
+	mode_t	dirmode;
+} fresh[] = {
+	{ 0660, 022, 0710 },
+	{ 0660, 0, 0710 },
+	{ 0660, 077, 0710 },
+	{ 0600, 0, 0700 },
+	{ 0666, 0777, 0711 },
+	{ 0777, 022, 0711 },
+};
+
+START_TEST(creates_socket)
+{
+	struct listener l;
+	char sock[128], dir[128], top[128];
+	int flags;
+	mode_t old;
+
+	path_in(top, sizeof(top), "a");
+	path_in(dir, sizeof(dir), "a/b");
+	path_in(sock, sizeof(sock), "a/b/t.sock");
+	umask(fresh[_i].umask);
+	ck_assert_msg(listener_open(&l, sock, fresh[_i].mode, (uid_t)-1, err,
+	    sizeof(err)) == 0, "%s", err);
+	old = umask(0);
+	ck_assert_int_eq(old, fresh[_i].umask);		/* restored */
+	ck_assert_int_eq(mode_of(sock), fresh[_i].mode);
+	ck_assert_int_eq(mode_of(dir), fresh[_i].dirmode);
+	ck_assert_int_eq(mode_of(top), fresh[_i].dirmode);
+	ck_assert_str_eq(l.created, top);
+	flags = fcntl(l.fd, F_GETFL);
+	ck_assert(flags & O_NONBLOCK);
+	ck_assert(fcntl(l.fd, F_GETFD) & FD_CLOEXEC);
+	ck_assert(can_connect(sock));
+	ck_assert_int_eq(listener_close(&l), 1);
+	ck_assert_int_eq(access(sock, F_OK), -1);
+	ck_assert_int_eq(l.fd, -1);
+}
+END_TEST
+
+START_TEST(default_not_world_accessible)
+{
+	struct listener l;
+	char sock[128];
+
+	path_in(sock, sizeof(sock), "t.sock");
+	umask(0);
+	ck_assert_msg(listener_open(&l, sock, 0660, (uid_t)-1, err,
+	    sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(mode_of(sock) & 0007, 0);
+	ck_assert_str_eq(l.created, "");	/* tmp existed */
+	listener_close(&l);
+}
+END_TEST
+
+START_TEST(existing_dir_kept)
+{
+	struct listener l;
+	char sock[128];
+
+	ck_assert_int_eq(chmod(tmp, 0750), 0);
+	path_in(sock, sizeof(sock), "t.sock");
+	ck_assert_msg(listener_open(&l, sock, 0666, (uid_t)-1, err,
+	    sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(mode_of(tmp), 0750);
+	listener_close(&l);
+}
+END_TEST
+
+START_TEST(stale_replaced)
+{
+	struct listener l;
+	struct stat before, after;
+	char sock[128], keep[128];
+
+	path_in(sock, sizeof(sock), "t.sock");
+	path_in(keep, sizeof(keep), "keep");
+	close(make_socket(sock, 1));		/* its daemon is gone */
+	ck_assert_int_eq(lstat(sock, &before), 0);
+	ck_assert_int_eq(link(sock, keep), 0);	/* no inode reuse */
+	ck_assert_msg(listener_open(&l, sock, 0660, (uid_t)-1, err,
+	    sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(lstat(sock, &after), 0);
+	ck_assert(before.st_ino != after.st_ino);
+	ck_assert(can_connect(sock));
+	listener_close(&l);
+}
+END_TEST
+
+START_TEST(live_refused)
+{
+	struct listener l;
+	char sock[128], want[256];
+	int fd;
+
+	path_in(sock, sizeof(sock), "t.sock");
+	fd = make_socket(sock, 1);
+	ck_assert_int_eq(listener_open(&l, sock, 0660, (uid_t)-1, err,
+	    sizeof(err)), -1);
+	snprintf(want, sizeof(want), "another todod is listening on %s", sock);
+	ck_assert_str_eq(err, want);
+	ck_assert_int_eq(l.fd, -1);
+	ck_assert(can_connect(sock));		/* left alone */
+	close(fd);
+}
+END_TEST
+
+static const struct {
+	const char	*kind;
+	int		 type;		/* 0 file, 1 dir, 2 symlink, 3 fifo */
+} nonsock[] = {
+	{ "a regular file", 0 },
+	{ "a directory", 1 },
+	{ "a symbolic link", 2 },
+	{ "a FIFO", 3 },
+};
+
+START_TEST(non_socket_refused)
+{
+	struct listener l;
+	char sock[128], want[512];
+	int fd;
+
+	path_in(sock, sizeof(sock), "t.sock");
+	switch (nonsock[_i].type) {
+	case 0:
+		ck_assert_int_ge(fd = open(sock, O_CREAT | O_WRONLY, 0600), 0);
+		close(fd);
+		break;
+	case 1:
+		ck_assert_int_eq(mkdir(sock, 0700), 0);
+		break;
+	case 2:
+		ck_assert_int_eq(symlink("/nonexistent", sock), 0);
+		break;
+	case 3:
+		ck_assert_int_eq(mkfifo(sock, 0600), 0);
+		break;
+	}
+	ck_assert_int_eq(listener_open(&l, sock, 0660, (uid_t)-1, err,
+	    sizeof(err)), -1);
+	snprintf(want, sizeof(want), "%s exists and is not a socket (it is "
+	    "%s); remove it or choose another path with -s", sock,
+	    nonsock[_i].kind);
+	ck_assert_str_eq(err, want);
+	ck_assert_int_eq(access(sock, F_OK) == 0 || nonsock[_i].type == 2, 1);
+}
+END_TEST
+
+START_TEST(unsafe_dir_mode)
+{
+	struct listener l;
+	char dir[128], sock[128], want[512];
+
+	path_in(dir, sizeof(dir), "pub");
+	path_in(sock, sizeof(sock), "pub/t.sock");
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	ck_assert_int_eq(chmod(dir, 0777), 0);
+	ck_assert_int_eq(listener_open(&l, sock, 0660, (uid_t)-1, err,
+	    sizeof(err)), -1);
+	ck_assert_msg(strncmp(err, "unsafe socket directory ", 24) == 0, "%s",
+	    err);
+	snprintf(want, sizeof(want), "%s: owner ", dir);
+	ck_assert_msg(strstr(err, want) != NULL, "%s", err);
+	ck_assert_msg(strstr(err, ", mode 0777: it must not be writable by "
+	    "group or others unless it is sticky") != NULL, "%s", err);
+	ck_assert_int_eq(access(sock, F_OK), -1);
+
+	ck_assert_int_eq(chmod(dir, 0770), 0);	/* group-writable */
+	ck_assert_int_eq(listener_open(&l, sock, 0660, (uid_t)-1, err,
+	    sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "mode 0770") != NULL, "%s", err);
+
+	ck_assert_int_eq(chmod(dir, 01777), 0);	/* sticky, like /tmp */
+	ck_assert_msg(listener_open(&l, sock, 0660, (uid_t)-1, err,
+	    sizeof(err)) == 0, "%s", err);
+	listener_close(&l);
+}
+END_TEST
+
+START_TEST(unsafe_dir_owner)
+{
+	struct listener l;
+	char dir[128], sock[128];
+
+	if (geteuid() != 0)
+		return;		/* giving a directory away needs root */
+	path_in(dir, sizeof(dir), "other");
+	path_in(sock, sizeof(sock), "other/t.sock");
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	ck_assert_int_eq(chown(dir, 65534, 65534), 0);
+	ck_assert_int_eq(listener_open(&l, sock, 0660, (uid_t)-1, err,
+	    sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "unsafe socket directory") != NULL &&
+	    strstr(err, dir) != NULL && strstr(err, "mode 0700") != NULL &&
+	    strstr(err, "owner nobody") != NULL &&
+	    strcmp(strstr(err, ": it must"), ": it must be owned by root") ==
+	    0, "%s", err);
+	/* ... unless it belongs to the -u user. */
+	ck_assert_msg(listener_open(&l, sock, 0660, 65534, err,
+	    sizeof(err)) == 0, "%s", err);
+	listener_close(&l);
+}
+END_TEST
+
+START_TEST(bad_paths)
+{
+	struct listener l;
+	char sock[256];
+
+	ck_assert_int_eq(listener_open(&l, "rel.sock", 0660, (uid_t)-1, err,
+	    sizeof(err)), -1);
+	ck_assert(strstr(err, "absolute") != NULL);
+	memset(sock, 'x', sizeof(sock) - 1);
+	sock[0] = '/';
+	sock[sizeof(sock) - 1] = '\0';
+	ck_assert_int_eq(listener_open(&l, sock, 0660, (uid_t)-1, err,
+	    sizeof(err)), -1);
+	ck_assert(strstr(err, "socket path longer than 107 bytes") != NULL);
+	path_in(sock, sizeof(sock), "file");
+	close(open(sock, O_CREAT | O_WRONLY, 0600));
+	path_in(sock, sizeof(sock), "file/t.sock");
+	ck_assert_int_eq(listener_open(&l, sock, 0660, (uid_t)-1, err,
+	    sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "cannot create directory") != NULL, "%s",
+	    err);
+}
+END_TEST
+
+/* At exit only our own socket file is removed. */
+START_TEST(unlink_only_ours)
+{
+	struct listener l;
+	char sock[128];
+	int fd;
+
+	path_in(sock, sizeof(sock), "t.sock");
+	ck_assert_msg(listener_open(&l, sock, 0660, (uid_t)-1, err,
+	    sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(unlink(sock), 0);	/* someone took the path */
+	fd = make_socket(sock, 1);
+	ck_assert_int_eq(listener_close(&l), 0);
+	ck_assert_int_eq(access(sock, F_OK), 0);
+	ck_assert(can_connect(sock));
+	close(fd);
+	ck_assert_int_eq(unlink(sock), 0);
+	ck_assert_int_eq(listener_unlink(&l), 0);	/* gone: fine */
+}
+END_TEST
+
+static Suite *
+listener_suite(void)
+{
+	Suite *s = suite_create("listener");
+	TCase *tc = tcase_create("listener");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, dir_mode_rule);
+	tcase_add_loop_test(tc, creates_socket, 0,
+	    (int)(sizeof(fresh) / sizeof(fresh[0])));
+	tcase_add_test(tc, default_not_world_accessible);
+	tcase_add_test(tc, existing_dir_kept);
+	tcase_add_test(tc, stale_replaced);
+	tcase_add_test(tc, live_refused);
+	tcase_add_loop_test(tc, non_socket_refused, 0,
+	    (int)(sizeof(nonsock) / sizeof(nonsock[0])));
+	tcase_add_test(tc, unsafe_dir_mode);
+	tcase_add_test(tc, unsafe_dir_owner);
+	tcase_add_test(tc, bad_paths);
+	tcase_add_test(tc, unlink_only_ours);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(listener_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

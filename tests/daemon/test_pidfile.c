@@ -1,0 +1,152 @@
+/*
+ * test_pidfile.c: the pidfile is written whole (temporary file and
+ * rename, no temporary left behind), mode 0644, replaced atomically, and
+ * removed only while it holds our pid.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pidfile.h"
+#include "tutil.h"
+
+static char	tmp[64];
+static char	err[1024];
+
+static void
+setup(void)
+{
+	tu_tmpdir(tmp, sizeof(tmp), "tdpid");
+	err[0] = '\0';
+}
+
+static void
+teardown(void)
+{
+	tu_rmtree(tmp);
+}
+
+static int
+count_entries(const char *dir)
+{
+	DIR *d;
+	struct dirent *de;
+	int n = 0;
+
+	ck_assert((d = opendir(dir)) != NULL);
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 &&
+		    strcmp(de->d_name, "..") != 0)
+			n++;
+	closedir(d);
+	return n;
+}
+
+START_TEST(write_and_remove)
+{
+	char path[128], buf[64], want[32];
+	struct stat st, st2;
+
+	snprintf(path, sizeof(path), "%s/todod.pid", tmp);
+	snprintf(want, sizeof(want), "%ld\n", (long)getpid());
+	umask(077);
+	ck_assert_msg(pidfile_create(path, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_gt(tu_read_file(path, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, want);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 07777, 0644);
+	ck_assert_int_eq(count_entries(tmp), 1);
+
+	/* An old pidfile (longer content) is replaced by a new file. */
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(tu_read_file(path, buf, sizeof(buf)), -1);
+	{
+		FILE *f = fopen(path, "w");
+
+		fputs("123456789012\n", f);
+		fclose(f);
+	}
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_msg(pidfile_create(path, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(stat(path, &st2), 0);
+	ck_assert(st.st_ino != st2.st_ino);
+	tu_read_file(path, buf, sizeof(buf));
+	ck_assert_str_eq(buf, want);
+	ck_assert_int_eq(count_entries(tmp), 1);
+
+	ck_assert_int_eq(pidfile_unlink(path), 1);
+	ck_assert_int_eq(access(path, F_OK), -1);
+	ck_assert_int_eq(pidfile_unlink(path), 0);	/* gone: fine */
+}
+END_TEST
+
+START_TEST(not_ours_kept)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/todod.pid", tmp);
+	f = fopen(path, "w");
+	fprintf(f, "%ld\n", (long)getpid() + 1);
+	fclose(f);
+	ck_assert_int_eq(pidfile_unlink(path), 0);
+	ck_assert_int_eq(access(path, F_OK), 0);
+	f = fopen(path, "w");
+	fprintf(f, "%ldx\n", (long)getpid());
+	fclose(f);
+	ck_assert_int_eq(pidfile_unlink(path), 0);
+	ck_assert_int_eq(access(path, F_OK), 0);
+}
+END_TEST
+
+START_TEST(errors)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/missing/todod.pid", tmp);
+	ck_assert_int_eq(pidfile_create(path, err, sizeof(err)), -1);
+	ck_assert_msg(strncmp(err, "cannot write pidfile ", 21) == 0 &&
+	    strstr(err, path) != NULL && strstr(err, strerror(ENOENT)) != NULL,
+	    "%s", err);
+	snprintf(path, sizeof(path), "%s/dir", tmp);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	ck_assert_int_eq(pidfile_create(path, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, path) != NULL, "%s", err);
+	ck_assert_int_eq(count_entries(tmp), 1);	/* no temporary left */
+}
+END_TEST
+
+static Suite *
+pidfile_suite(void)
+{
+	Suite *s = suite_create("pidfile");
+	TCase *tc = tcase_create("pidfile");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, write_and_remove);
+	tcase_add_test(tc, not_ours_kept);
+	tcase_add_test(tc, errors);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(pidfile_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,47 @@
+/*
+ * tutil.h: helpers for the daemon's unit tests: scratch directories and
+ * running a function in a child process with its output captured.
+ */
+#ifndef TODOD_TUTIL_H
+#define TODOD_TUTIL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#define TU_OUTMAX	16384
+#define TU_DEADLINE_MS	20000
+
+struct tu_result {
+	int	status;			/* from waitpid */
+	char	out[TU_OUTMAX];		/* the child's stdout */
+	char	err[TU_OUTMAX];		/* the child's stderr */
+};
+
+/* Make a fresh directory /tmp/<tag>.XXXXXX (short, for socket paths). */
+void	tu_tmpdir(char *buf, size_t size, const char *tag);
+
+/* Remove a directory tree; errors are ignored. */
+void	tu_rmtree(const char *path);
+
+/*
+ * Run fn(arg) in a child whose stdout and stderr are captured; the child
+ * exits 0 if fn returns.  Killed after TU_DEADLINE_MS.
+ */
+void	tu_run(void (*fn)(void *), void *arg, struct tu_result *);
+
+/* Exit status of a child that exited, -1 otherwise (e.g. signalled). */
+int	tu_exitcode(int status);
+
+/* Wait up to ms milliseconds for path to exist; 0 if it does, -1 not. */
+int	tu_wait_path(const char *path, int ms);
+
+/* Wait up to ms milliseconds for pid to exit; -1 on timeout. */
+int	tu_waitpid(pid_t pid, int *status, int ms);
+
+/* Become uid/gid 65534 (nobody) if root; 0 on success or not root. */
+int	tu_become_nobody(void);
+
+/* Read a whole (small) file into buf; returns its length or -1. */
+ssize_t	tu_read_file(const char *path, char *buf, size_t size);
+
+#endif /* TODOD_TUTIL_H */
