@@ -28,14 +28,20 @@
 #define LS_OUT_CAP	(16u * 1024 * 1024)	/* unread replies */
 #define LS_MAX_PEND	4096		/* waiting replies before pausing */
 
-/* A reply in a connection's queue: replies leave in request order. */
-enum pend_kind { PEND_REPLY, PEND_READ, PEND_REATTACH };
+/*
+ * A reply in a connection's queue: replies leave in request order.  A
+ * reply waits until the store that makes its state durable (seq) is
+ * acknowledged.  A read that follows the connection's own modifications
+ * is computed when it arrives, from the working list (so it shows exactly
+ * the requests before it), and waits until everything in that working
+ * list is durable.
+ */
+enum pend_kind { PEND_REPLY, PEND_REATTACH };
 
 struct pend {
 	STAILQ_ENTRY(pend)	 entry;
 	enum pend_kind		 kind;
 	uint64_t		 seq;	/* REPLY: durable once acked >= seq */
-	struct request		 req;	/* READ */
 	uint8_t			*data;	/* REPLY: the encoded reply */
 	size_t			 len;
 };
@@ -45,6 +51,7 @@ struct lconn {
 	struct conn		*conn;
 	STAILQ_HEAD(, pend)	 pend;
 	size_t			 npend;
+	size_t			 pend_bytes;
 	int			 closing;	/* bad frame: close once flushed */
 	int			 leaving;	/* re-attach queued */
 	uint8_t			 target[NAME_MAX_BYTES];
@@ -151,6 +158,18 @@ ls_reply(struct lconn *lc, uint64_t seq)
 		fatalx("out of memory");
 	memcpy(p->data, ls.out.p, ls.out.len);
 	p->len = ls.out.len;
+	lc->pend_bytes += p->len;
+}
+
+/* The store after which everything in the working list is durable. */
+static uint64_t
+ls_working_seq(void)
+{
+	if (ls.dirty)
+		return ls.next_seq;
+	if (ls.inflight != 0)
+		return ls.inflight;
+	return 0;
 }
 
 static void
@@ -170,9 +189,8 @@ ls_put_item(const struct todo_item *it)
 }
 
 static void
-ls_read(const struct request *r)
+ls_read(const struct todo_list *l, const struct request *r)
 {
-	const struct todo_list *l = ls.durable;
 	const struct todo_item *it;
 	size_t n;
 
@@ -332,11 +350,11 @@ ls_request(struct lconn *lc, const struct etf_term *t)
 		return 0;
 	}
 	if (r.kind == REQ_ENTRIES || r.kind == REQ_SIZE) {
-		if (STAILQ_EMPTY(&lc->pend)) {
-			ls_read(&r);
-			conn_send(lc->conn, &ls.out);
-		} else
-			ls_pend_push(lc, PEND_READ, 0)->req = r;
+		if (STAILQ_EMPTY(&lc->pend))
+			ls_read(ls.durable, &r);
+		else
+			ls_read(ls.working, &r);
+		ls_reply(lc, STAILQ_EMPTY(&lc->pend) ? 0 : ls_working_seq());
 		return 0;
 	}
 	ls_modify(lc, &r);
@@ -352,7 +370,7 @@ ls_process(struct lconn *lc)
 	int rc;
 
 	while (ls.loaded && !lc->closing && !lc->leaving &&
-	    lc->npend < LS_MAX_PEND &&
+	    lc->npend < LS_MAX_PEND && lc->pend_bytes < LS_OUT_CAP &&
 	    (rc = conn_frame(lc->conn, &p, &len)) != 0) {
 		etf_arena_reset(ls.arena);
 		if (rc == -1 || etf_decode(ls.arena, p, len, ls.cfg->max_frame,
@@ -365,7 +383,8 @@ ls_process(struct lconn *lc)
 		(void)ls_request(lc, t);
 		conn_consume(lc->conn, len);
 	}
-	if (lc->closing || lc->leaving || lc->npend >= LS_MAX_PEND)
+	if (lc->closing || lc->leaving || lc->npend >= LS_MAX_PEND ||
+	    lc->pend_bytes >= LS_OUT_CAP)
 		conn_pause(lc->conn);
 	else
 		conn_resume(lc->conn);
@@ -439,9 +458,7 @@ ls_drive(struct lconn *lc)
 			if (p->seq != 0 && p->seq > ls.acked)
 				break;
 			conn_send_raw(lc->conn, p->data, p->len);
-		} else if (p->kind == PEND_READ) {
-			ls_read(&p->req);
-			conn_send(lc->conn, &ls.out);
+			lc->pend_bytes -= p->len;
 		} else {
 			/* Re-attach once every earlier reply is written. */
 			if (conn_outlen(lc->conn) > 0)
@@ -628,6 +645,8 @@ ls_store_failed(const char *reason)
 	TAILQ_FOREACH(lc, &ls.conns, entry)
 		STAILQ_FOREACH(p, &lc->pend, entry)
 			if (p->kind == PEND_REPLY && p->seq > ls.acked) {
+				lc->pend_bytes -= p->len;
+				lc->pend_bytes += ls.out.len;
 				free(p->data);
 				if ((p->data = malloc(ls.out.len)) == NULL)
 					fatalx("out of memory");

@@ -436,9 +436,10 @@ route_reply_lists(struct etf_buf *b, int dirfd)
 		reply_error(b, "unavailable");
 		goto out;
 	}
-	qsort(nv.v, nv.n, sizeof(*nv.v), namevec_cmp);
+	if (nv.n > 1)
+		qsort(nv.v, nv.n, sizeof(*nv.v), namevec_cmp);
 	for (i = 0; i < nv.n; i++)
-		if (i == 0 || namevec_cmp(&nv.v[i - 1], &nv.v[i]) != 0)
+		if (n == 0 || namevec_cmp(&nv.v[n - 1], &nv.v[i]) != 0)
 			nv.v[n++] = nv.v[i];
 		else
 			free(nv.v[i]);

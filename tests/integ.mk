@@ -1,1 +1,38 @@
-# tests/integ.mk: filled in by its part
+# tests/integ.mk: integration tests.  Each program starts its own todod
+# (TODOD) on a private socket and data directory and talks to it over the
+# public protocol.  TODOD_TEST_PEER=/path/to/peer.exs runs them against
+# the protocol's reference peer instead.
+noinst_LTLIBRARIES += tests/integ/libharness.la
+tests_integ_libharness_la_SOURCES = \
+	tests/integ/harness.h tests/integ/harness.c \
+	tests/integ/hconn.c tests/integ/hproc.c tests/integ/tterm.c
+tests_integ_libharness_la_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+
+INTEG_LDADD = tests/integ/libharness.la proto/libproto.la \
+	$(CHECK_LIBS) $(LIBEVENT_LIBS) $(ZLIB_LIBS)
+INTEG_TESTS = tests/integ/test_protocol tests/integ/test_badinput \
+	tests/integ/test_badreq \
+	tests/integ/test_slow tests/integ/test_erlang
+check_PROGRAMS += $(INTEG_TESTS)
+TESTS += $(INTEG_TESTS)
+
+tests_integ_test_protocol_SOURCES = tests/integ/test_protocol.c
+tests_integ_test_protocol_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_integ_test_protocol_LDADD = $(INTEG_LDADD)
+
+tests_integ_test_badinput_SOURCES = tests/integ/test_badinput.c
+tests_integ_test_badinput_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_integ_test_badinput_LDADD = $(INTEG_LDADD)
+
+tests_integ_test_badreq_SOURCES = tests/integ/test_badreq.c
+tests_integ_test_badreq_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_integ_test_badreq_LDADD = $(INTEG_LDADD)
+
+tests_integ_test_slow_SOURCES = tests/integ/test_slow.c
+tests_integ_test_slow_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_integ_test_slow_LDADD = $(INTEG_LDADD)
+
+tests_integ_test_erlang_SOURCES = tests/integ/test_erlang.c
+tests_integ_test_erlang_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_integ_test_erlang_LDADD = $(INTEG_LDADD)
+EXTRA_DIST += tests/integ/erlang_client.escript

@@ -1,0 +1,273 @@
+/*
+ * harness.h: integration test harness for todod.
+ *
+ * Starts a private daemon (its own socket and data directory under a
+ * temporary directory), talks to it over the public socket, and looks at
+ * its process tree.  Every wait is bounded by a deadline; conditions are
+ * polled, never assumed after a sleep.
+ *
+ * The daemon is $TODOD, run as `$TODOD -f -s DIR/s.sock -d DIR/data ARGS`,
+ * its stdout and stderr in DIR/todod.log.  With $TODOD_TEST_PEER set to the
+ * protocol's reference peer (an .exs script) that is run with elixir
+ * instead, for comparing behaviour.  $TODOD_TEST_TIME_SCALE (an integer,
+ * default 1) multiplies every deadline, for slow builds.
+ *
+ * Terms in tests are written in a small Erlang-like text syntax:
+ *   atoms        ok  'Elixir.Date'
+ *   integers     42  -1          (signed 64-bit)
+ *   binaries     <<"bob">>  <<"a\0b\xff">>  <<1,2,3>>  <<>>
+ *   tuples       {error, badarg}
+ *   lists        [1, 2]
+ *   maps         #{id => 1, title => <<"x">>}
+ * and substitutions taken from the arguments:
+ *   ~i int       ~I int64_t     ~a atom (const char *)
+ *   ~s binary (const char *, strlen)
+ *   ~b binary (const void *, size_t)     ~t term (const struct etf_term *)
+ *   ~D the Elixir Date map of a "YYYY-MM-DD" string (const char *)
+ *   ~E an Entry #{id, date, title}: int, "YYYY-MM-DD", const char *
+ * In a pattern (what a reply is matched against) also:
+ *   _            any term
+ *   [A, B | _]   a list that starts with A, B
+ *   ~?i          any integer, stored in an int64_t *
+ *   ~?t          any term, stored in a const struct etf_term **
+ * Maps match regardless of key order; everything else must be equal.
+ */
+#ifndef TODOD_TEST_HARNESS_H
+#define TODOD_TEST_HARNESS_H
+
+#include <sys/types.h>
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <check.h>
+
+#include "etf.h"
+
+/* Deadlines in milliseconds (before scaling). */
+#define H_START_MS	15000	/* daemon accepts and answers ping */
+#define H_STOP_MS	10000	/* daemon exits after SIGTERM */
+#define H_REPLY_MS	5000	/* one reply */
+#define H_EOF_MS	5000	/* the server closes a connection */
+
+/* The last failure of a harness call, for assertion messages. */
+const char	*h_err(void);
+void		 h_seterr(const char *, ...)
+		    __attribute__((format(printf, 1, 2)));
+/* A deadline scaled by $TODOD_TEST_TIME_SCALE. */
+int		 h_ms(int ms);
+/* Monotonic clock in milliseconds. */
+int64_t		 h_now_ms(void);
+/* A short pause inside a polling loop (never to synchronize). */
+void		 h_pause_ms(int ms);
+/* Poll cond(arg) every few milliseconds until true or ms have passed. */
+bool		 h_poll(int ms, bool (*cond)(void *), void *arg);
+/* Run a Check suite; the exit status of a test program. */
+int		 h_run_suite(Suite *);
+/* True when the reference peer runs instead of todod. */
+bool		 h_peer(void);
+
+/* ---- daemon ---- */
+struct daemon {
+	pid_t	 pid;		/* 0 when not running */
+	pid_t	 owner;		/* the process that started it */
+	bool	 peer;
+	char	 dir[80];	/* temporary directory */
+	char	 sock[100];	/* DIR/s.sock (sun_path holds 108) */
+	char	 data[100];	/* DIR/data */
+	char	 log[100];	/* DIR/todod.log */
+	char	*args[32];	/* extra arguments, NULL-terminated */
+	int	 status;	/* wait status of the last exit */
+	struct daemon *next;
+};
+
+/*
+ * Make a temporary directory and start the daemon in it with extra
+ * arguments (a NULL-terminated list); returns NULL on failure (h_err()).
+ * The daemon is ready: its socket accepts and answers ping.
+ */
+struct daemon	*daemon_start(const char *arg, ...);
+struct daemon	*daemon_startv(const char *const *args);
+/* Start again on the same directory (after daemon_stop). 0 or -1. */
+int		 daemon_restart(struct daemon *);
+/*
+ * SIGTERM and wait for the exit.  0 if it exited with status 0 within
+ * the deadline and every process of its tree is gone; -1 otherwise
+ * (SIGKILL was needed, non-zero status, or processes were left behind).
+ */
+int		 daemon_stop(struct daemon *);
+/* SIGKILL the daemon's process tree and reap it (no checks). */
+void		 daemon_kill(struct daemon *);
+/* Stop if running (killing if needed), remove the directory, free. */
+void		 daemon_free(struct daemon *);
+/* True while the daemon's main process has not exited. */
+bool		 daemon_alive(struct daemon *);
+/* Copy the daemon's log to stderr. */
+void		 daemon_print_log(const struct daemon *);
+/*
+ * For a daemon shared by a test case (an unchecked fixture): stop and
+ * free it; a failure to stop cleanly fails the whole program.
+ */
+void		 h_shared_teardown(struct daemon **);
+/* Print the logs of the running daemons (before a failure is reported). */
+void		 h_fail_report(void);
+/* ck_assert_msg that prints the daemons' logs first. */
+#define H_ASSERT(cond, ...) do {					\
+	if (!(cond)) {							\
+		h_fail_report();					\
+		ck_abort_msg(__VA_ARGS__);				\
+	}								\
+} while (0)
+#define daemon_start_ok(...) h_daemon_start_ok(__FILE__, __LINE__, __VA_ARGS__)
+struct daemon	*h_daemon_start_ok(const char *, int, const char *, ...);
+#define daemon_stop_ok(d) \
+	H_ASSERT(daemon_stop(d) == 0, "stop: %s", h_err())
+
+/* ---- connections ---- */
+struct conn {
+	int			 fd;
+	struct etf_arena	*arena;	/* decoded replies live here */
+	uint8_t			*in;	/* bytes read, not yet consumed */
+	size_t			 inlen, incap;
+	struct {			/* requests awaiting replies, */
+		unsigned	 seq;	/* named in failure messages */
+		char		 text[100];
+	}			 sent[32];
+	unsigned		 nsent, nrecv;
+};
+
+struct conn	*conn_open(const struct daemon *);
+struct conn	*conn_open_path(const char *sock);
+void		 conn_close(struct conn *);
+/* Send bytes with a deadline. 0, or -1 (h_err()). */
+int		 conn_send_raw(struct conn *, const void *, size_t);
+/* Send without waiting: bytes written before the socket would block. */
+ssize_t		 conn_send_nowait(struct conn *, const void *, size_t);
+int		 conn_send_frame(struct conn *, const void *, size_t);
+int		 conn_send_term(struct conn *, const struct etf_term *);
+/* Parse text with substitutions, encode, frame, send. */
+int		 conn_sendf(struct conn *, const char *fmt, ...);
+/* Receive one frame: 1 got it, 0 EOF, -1 timeout or error (h_err()). */
+int		 conn_recv_frame(struct conn *, int ms, uint8_t **payload,
+		    size_t *len);
+/* Receive and decode one reply; NULL on EOF, timeout or bad reply. */
+const struct etf_term *conn_recv(struct conn *, int ms);
+/* 0 if the server closes within ms with nothing more sent; else -1. */
+int		 conn_wait_eof(struct conn *, int ms);
+/* Free the replies decoded so far. */
+void		 conn_reset(struct conn *);
+
+/* Receive a reply and match it against a pattern; false and err filled. */
+bool		 h_reply_is(struct conn *, char *err, size_t errlen,
+		    const char *fmt, ...);
+bool		 h_vreply_is(struct conn *, char *err, size_t errlen,
+		    const char *fmt, va_list);
+/* Send a request and match its reply. */
+bool		 h_call_is(struct conn *, char *err, size_t errlen,
+		    const char *req, const char *fmt, ...);
+
+#define conn_open_ok(d) h_conn_open_ok((d), __FILE__, __LINE__)
+struct conn	*h_conn_open_ok(const struct daemon *, const char *, int);
+#define send_req(c, ...)						\
+	H_ASSERT(conn_sendf((c), __VA_ARGS__) == 0, "send: %s", h_err())
+#define send_raw(c, p, n)						\
+	H_ASSERT(conn_send_raw((c), (p), (n)) == 0, "send: %s", h_err())
+#define assert_reply(c, ...) do {					\
+	char e_[8192];							\
+	H_ASSERT(h_reply_is((c), e_, sizeof e_, __VA_ARGS__),	\
+	    "%s", e_);							\
+} while (0)
+/* assert_call(c, "request", "reply pattern", substitutions of both) */
+#define assert_call(c, req, ...) do {					\
+	char e_[8192];							\
+	H_ASSERT(h_call_is((c), e_, sizeof e_, (req), __VA_ARGS__),\
+	    "%s", e_);							\
+} while (0)
+#define assert_eof(c)							\
+	H_ASSERT(conn_wait_eof((c), h_ms(H_EOF_MS)) == 0,		\
+	    "expected the server to close: %s", h_err())
+/* {server_process, Name} -> {ok, Pid}; returns Pid. */
+#define attach_ok(c, name) h_attach_ok((c), (name), __FILE__, __LINE__)
+int64_t		 h_attach_ok(struct conn *, const char *, const char *, int);
+/* {add_entry, #{date => ~D, title => ~s}} -> {ok, Id}; returns Id. */
+#define add_ok(c, date, title) \
+	h_add_ok((c), (date), (title), __FILE__, __LINE__)
+int64_t		 h_add_ok(struct conn *, const char *, const char *,
+		    const char *, int);
+/* Append a whole frame (header and encoded term) to a buffer. 0 or -1. */
+int		 h_frame_append(struct etf_buf *, const char *fmt, ...);
+/* A fresh connection gets pong: the daemon still serves others. */
+#define assert_serving(d) do {						\
+	char e_[8192];							\
+	H_ASSERT(h_serving((d), e_, sizeof e_), "%s", e_);		\
+} while (0)
+bool		 h_serving(const struct daemon *, char *err, size_t errlen);
+/* Poll until a fresh connection gets pong (e.g. after a crash). */
+bool		 h_wait_serving(const struct daemon *, int ms);
+
+/* ---- terms in text (tterm.c) ---- */
+/* Build a term; NULL on a syntax error (h_err()). */
+struct etf_term	*tterm(struct etf_arena *, const char *fmt, ...);
+struct etf_term	*vtterm(struct etf_arena *, const char *fmt, va_list);
+/* The same, consuming arguments from a shared cursor. */
+struct etf_term	*tterm_parse_ap(struct etf_arena *, const char *fmt,
+		    va_list *);
+/* Encode text to ETF bytes (version byte included). 0 or -1. */
+int		 tterm_encode(struct etf_buf *, const char *fmt, ...);
+/* Match a term against a pattern (text); false and why in err. */
+bool		 tterm_vmatch(const struct etf_term *, char *err,
+		    size_t errlen, const char *fmt, va_list);
+/* Erlang-like text of a term, truncated to fit. Returns buf. */
+char		*tterm_print(const struct etf_term *, char *buf, size_t len);
+/* The Elixir Date map as a term. */
+struct etf_term	*tterm_date(struct etf_arena *, int y, int m, int d);
+
+/* ---- processes (hproc.c) ---- */
+struct pidset {
+	pid_t			pid[4096];
+	unsigned long long	start[4096];	/* /proc start time: no reuse */
+	size_t			n;
+};
+/* Start time of pid from /proc/PID/stat; 0 if it does not exist. */
+unsigned long long proc_starttime(pid_t);
+/* State letter from /proc/PID/stat ('Z' zombie), or 0 if gone. */
+char		 proc_state(pid_t);
+/* Direct children of pid (from the parent pid in each /proc/PID/stat). */
+int		 proc_children(pid_t, struct pidset *);
+/* pid and all its descendants. */
+int		 proc_tree(pid_t, struct pidset *);
+/* True while any process of the set (same start time) still exists
+ * and is not a zombie. */
+bool		 pidset_any_alive(const struct pidset *);
+bool		 pidset_has(const struct pidset *, pid_t);
+void		 pidset_add(struct pidset *, pid_t);
+/* VmRSS of one process and the sum over a tree, in KiB; -1 on error. */
+long		 proc_rss_kb(pid_t);
+long		 proc_tree_rss_kb(pid_t);
+/* Open descriptors of a process (entries of /proc/PID/fd), or -1. */
+int		 proc_nfds(pid_t);
+
+/*
+ * The daemon's own account of its processes, from `stats` on a fresh
+ * connection: supervisor, cache, workers, and every other `pid` the
+ * reply holds (live list servers, as the daemon reports them).
+ */
+struct daemon_pids {
+	pid_t	 supervisor;
+	pid_t	 cache;
+	pid_t	 workers[64];
+	size_t	 nworkers;
+	pid_t	 others[1024];
+	size_t	 nothers;
+	struct {			/* maps with both name and pid */
+		pid_t	 pid;
+		char	 name[256];	/* NUL-terminated copy */
+		size_t	 len;
+	}	 lists[256];
+	size_t	 nlists;
+};
+int		 daemon_pids(const struct daemon *, struct daemon_pids *);
+
+#endif /* TODOD_TEST_HARNESS_H */

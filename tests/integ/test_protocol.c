@@ -1,0 +1,720 @@
+/*
+ * test_protocol: every request and reply of the public protocol, on
+ * unattached and attached connections, pipelining, and persistence
+ * across a full restart of the daemon.
+ *
+ * Assertions the reference peer fails (it runs every list in one OS
+ * process and answers by shape before state) are marked PEER-FAILS.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+static struct daemon	*D;	/* shared by the "protocol" test case */
+
+static void
+setup(void)
+{
+	D = daemon_start_ok(NULL);
+}
+
+static void
+teardown(void)
+{
+	h_shared_teardown(&D);
+}
+
+static const struct etf_term *
+call(struct conn *c, const char *req)
+{
+	const struct etf_term	*t;
+
+	send_req(c, req);
+	t = conn_recv(c, h_ms(H_REPLY_MS));
+	H_ASSERT(t != NULL, "%s: %s", req, h_err());
+	return t;
+}
+
+/* The value of {ok, V}. */
+static const struct etf_term *
+ok_value(struct conn *c, const char *req)
+{
+	const struct etf_term	*t = call(c, req);
+	char			 buf[1024];
+
+	H_ASSERT(etf_is_tuple(t, 2) && etf_is_atom(&t->seq.v[0], "ok"),
+	    "%s: expected {ok, _}, got %s", req, tterm_print(t, buf,
+	    sizeof buf));
+	return &t->seq.v[1];
+}
+
+static int64_t
+map_int(const struct etf_term *m, const char *key)
+{
+	const struct etf_term	*v = etf_map_get(m, key);
+	char			 buf[1024];
+
+	H_ASSERT(v != NULL && v->type == ETF_INT, "key %s: expected an "
+	    "integer in %s", key, tterm_print(m, buf, sizeof buf));
+	return v->i;
+}
+
+static int
+bincmp(const struct etf_term *a, const struct etf_term *b)
+{
+	size_t	n = a->bin.len < b->bin.len ? a->bin.len : b->bin.len;
+	int	r = n ? memcmp(a->bin.p, b->bin.p, n) : 0;
+
+	if (r != 0)
+		return r;
+	return a->bin.len < b->bin.len ? -1 : a->bin.len > b->bin.len;
+}
+
+static bool
+has_name(const struct etf_term *l, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < l->seq.n; i++)
+		if (l->seq.v[i].bin.len == strlen(name) &&
+		    memcmp(l->seq.v[i].bin.p, name, strlen(name)) == 0)
+			return true;
+	return false;
+}
+
+/* lists -> {ok, [Name]}, binaries sorted bytewise without duplicates. */
+static const struct etf_term *
+lists_ok(struct conn *c)
+{
+	const struct etf_term	*l = ok_value(c, "lists");
+	char			 buf[2048];
+	size_t			 i;
+
+	H_ASSERT(l->type == ETF_LIST, "lists: not a list: %s",
+	    tterm_print(l, buf, sizeof buf));
+	for (i = 0; i < l->seq.n; i++) {
+		H_ASSERT(l->seq.v[i].type == ETF_BINARY, "lists: element "
+		    "%zu not a binary: %s", i, tterm_print(l, buf, sizeof buf));
+		H_ASSERT(i == 0 || bincmp(&l->seq.v[i - 1], &l->seq.v[i]) < 0,
+		    "lists: not sorted bytewise or duplicates: %s",
+		    tterm_print(l, buf, sizeof buf));
+	}
+	return l;
+}
+
+START_TEST(t_ping)
+{
+	struct conn	*c = conn_open_ok(D);
+
+	assert_call(c, "ping", "pong");
+	assert_call(c, "ping", "pong");
+	attach_ok(c, "ping-list");
+	assert_call(c, "ping", "pong");
+	conn_close(c);
+}
+END_TEST
+
+START_TEST(t_lists)
+{
+	struct conn		*c = conn_open_ok(D), *c2 = conn_open_ok(D);
+	const struct etf_term	*l;
+
+	lists_ok(c);
+	attach_ok(c2, "lists-b");
+	add_ok(c2, "2023-12-19", "Dentist");
+	conn_close(c2);
+	c2 = conn_open_ok(D);
+	attach_ok(c2, "lists-a");	/* live, nothing stored */
+	l = lists_ok(c);
+	H_ASSERT(has_name(l, "lists-a") && has_name(l, "lists-b"),
+	    "lists lacks lists-a (live) or lists-b (stored)");
+	conn_close(c);
+	conn_close(c2);
+}
+END_TEST
+
+START_TEST(t_stats_keys)
+{
+	struct conn		*c = conn_open_ok(D);
+	const struct etf_term	*m, *w;
+	char			 buf[2048];
+	size_t			 i;
+
+	m = ok_value(c, "stats");
+	tterm_print(m, buf, sizeof buf);
+	H_ASSERT(m->type == ETF_MAP, "stats: not a map: %s", buf);
+	H_ASSERT(map_int(m, "supervisor") > 0, "stats: supervisor: %s", buf);
+	H_ASSERT(map_int(m, "cache") > 0, "stats: cache: %s", buf);
+	H_ASSERT(map_int(m, "lists_live") >= 0, "stats: lists_live: %s", buf);
+	H_ASSERT(map_int(m, "restarts") >= 0, "stats: restarts: %s", buf);
+	H_ASSERT(map_int(m, "uptime_s") >= 0, "stats: uptime_s: %s", buf);
+	w = etf_map_get(m, "workers");
+	H_ASSERT(w != NULL && w->type == ETF_LIST && w->seq.n == 3,
+	    "stats: workers is not a list of 3 (the default): %s", buf);
+	for (i = 0; i < w->seq.n; i++) {
+		H_ASSERT(w->seq.v[i].type == ETF_MAP, "worker %zu: %s", i, buf);
+		H_ASSERT(map_int(&w->seq.v[i], "pid") > 0, "%s", buf);
+		H_ASSERT(map_int(&w->seq.v[i], "stores") >= 0, "%s", buf);
+		H_ASSERT(map_int(&w->seq.v[i], "fsyncs") >= 0, "%s", buf);
+		H_ASSERT(map_int(&w->seq.v[i], "queue") >= 0, "%s", buf);
+	}
+	conn_close(c);
+}
+END_TEST
+
+/* PEER-FAILS: the peer is one OS process (every pid is the VM's). */
+START_TEST(t_stats_process_tree)
+{
+	struct daemon_pids	 dp;
+	struct pidset		*kids = calloc(1, sizeof *kids);
+	size_t			 i, j;
+
+	H_ASSERT(daemon_pids(D, &dp) == 0, "%s", h_err());
+	H_ASSERT(dp.supervisor == D->pid, "stats supervisor %d is not the "
+	    "daemon started (%d)", (int)dp.supervisor, (int)D->pid);
+	proc_children(D->pid, kids);
+	H_ASSERT(dp.cache != dp.supervisor && pidset_has(kids, dp.cache),
+	    "cache %d is not a child of the supervisor", (int)dp.cache);
+	for (i = 0; i < dp.nworkers; i++) {
+		H_ASSERT(pidset_has(kids, dp.workers[i]), "worker %d is not "
+		    "a child of the supervisor", (int)dp.workers[i]);
+		H_ASSERT(dp.workers[i] != dp.cache, "worker pid = cache pid");
+		for (j = 0; j < i; j++)
+			H_ASSERT(dp.workers[i] != dp.workers[j],
+			    "two workers with pid %d", (int)dp.workers[i]);
+	}
+	free(kids);
+}
+END_TEST
+
+START_TEST(t_server_process_same_name)
+{
+	struct conn	*a = conn_open_ok(D), *b = conn_open_ok(D);
+	int64_t		 p1, p2, p3;
+
+	p1 = attach_ok(a, "Bob's list");
+	p2 = attach_ok(b, "Bob's list");
+	p3 = attach_ok(a, "Bob's list");	/* re-attach, same name */
+	H_ASSERT(p1 > 0 && p1 == p2 && p2 == p3, "same name, pids %lld, "
+	    "%lld, %lld", (long long)p1, (long long)p2, (long long)p3);
+	H_ASSERT(proc_starttime((pid_t)p1) != 0, "pid %lld does not exist",
+	    (long long)p1);
+	conn_close(a);
+	conn_close(b);
+}
+END_TEST
+
+/* PEER-FAILS: every list of the peer reports the VM's pid. */
+START_TEST(t_server_process_different_names)
+{
+	struct conn		*a = conn_open_ok(D), *b = conn_open_ok(D);
+	struct daemon_pids	 dp;
+	struct pidset		*kids = calloc(1, sizeof *kids);
+	int64_t			 p1, p2;
+	size_t			 i;
+
+	p1 = attach_ok(a, "Alice's list");
+	p2 = attach_ok(b, "Bob's other list");
+	H_ASSERT(p1 != p2, "different names, the same pid %lld",
+	    (long long)p1);
+	H_ASSERT(daemon_pids(D, &dp) == 0, "%s", h_err());
+	proc_children(D->pid, kids);
+	H_ASSERT(pidset_has(kids, (pid_t)p1) && pidset_has(kids, (pid_t)p2),
+	    "list servers %lld, %lld are not children of the supervisor",
+	    (long long)p1, (long long)p2);
+	H_ASSERT(p1 != dp.cache && p1 != dp.supervisor, "list pid is the "
+	    "cache's or the supervisor's");
+	for (i = 0; i < dp.nworkers; i++)
+		H_ASSERT(p1 != dp.workers[i] && p2 != dp.workers[i],
+		    "list pid is a worker's");
+	conn_close(a);
+	conn_close(b);
+	free(kids);
+}
+END_TEST
+
+START_TEST(t_add_and_entries)
+{
+	struct conn	*c = conn_open_ok(D);
+
+	attach_ok(c, "add-list");
+	assert_call(c, "size", "{ok, 0}");
+	assert_call(c, "entries", "{ok, []}");
+	assert_call(c, "{add_entry, #{date => ~D, title => ~s}}", "{ok, 1}",
+	    "2023-12-19", "Dentist");
+	assert_call(c, "{add_entry, #{title => ~s, date => ~D}}", "{ok, 2}",
+	    "Shopping", "2023-12-20");
+	assert_call(c, "{add_entry, #{date => ~D, title => ~s}}", "{ok, 3}",
+	    "2023-12-19", "Movies");
+	assert_call(c, "size", "{ok, 3}");
+	assert_call(c, "entries", "{ok, [~E, ~E, ~E]}",
+	    1, "2023-12-19", "Dentist", 2, "2023-12-20", "Shopping",
+	    3, "2023-12-19", "Movies");
+	assert_call(c, "{entries, ~D}", "{ok, [~E, ~E]}", "2023-12-19",
+	    1, "2023-12-19", "Dentist", 3, "2023-12-19", "Movies");
+	assert_call(c, "{entries, ~D}", "{ok, [~E]}", "2023-12-20",
+	    2, "2023-12-20", "Shopping");
+	assert_call(c, "{entries, ~D}", "{ok, []}", "2024-01-01");
+	conn_close(c);
+}
+END_TEST
+
+START_TEST(t_date_inputs)
+{
+	struct conn	*c = conn_open_ok(D);
+
+	attach_ok(c, "date-list");
+	assert_call(c, "{add_entry, #{date => {2024, 2, 29}, title => ~s}}",
+	    "{ok, 1}", "leap");
+	assert_call(c, "{add_entry, #{date => <<\"2024-02-29\">>, title => "
+	    "~s}}", "{ok, 2}", "iso");
+	assert_call(c, "{add_entry, #{date => #{'__struct__' => "
+	    "'Elixir.Date', calendar => 'Elixir.Calendar.ISO', year => 2024, "
+	    "month => 2, day => 29}, title => ~s}}", "{ok, 3}", "map");
+	assert_call(c, "{add_entry, #{date => {0, 1, 1}, title => ~s}}",
+	    "{ok, 4}", "year 0");
+	assert_call(c, "{add_entry, #{date => <<\"9999-12-31\">>, title => "
+	    "~s}}", "{ok, 5}", "year 9999");
+	assert_call(c, "{entries, {2024, 2, 29}}", "{ok, [~E, ~E, ~E]}",
+	    1, "2024-02-29", "leap", 2, "2024-02-29", "iso",
+	    3, "2024-02-29", "map");
+	assert_call(c, "{entries, <<\"2024-02-29\">>}", "{ok, [_, _, _]}");
+	assert_call(c, "{entries, ~D}", "{ok, [_, _, _]}", "2024-02-29");
+	assert_call(c, "{entries, ~D}", "{ok, [~E]}", "0000-01-01",
+	    4, "0000-01-01", "year 0");
+	assert_call(c, "{entries, {9999, 12, 31}}", "{ok, [~E]}",
+	    5, "9999-12-31", "year 9999");
+	conn_close(c);
+}
+END_TEST
+
+START_TEST(t_update_entry)
+{
+	struct conn	*c = conn_open_ok(D);
+
+	attach_ok(c, "update-list");
+	add_ok(c, "2023-12-19", "Dentist");
+	add_ok(c, "2023-12-20", "Shopping");
+	assert_call(c, "{update_entry, 1, #{title => ~s}}", "{ok, ~E}",
+	    "Dentist at 9", 1, "2023-12-19", "Dentist at 9");
+	assert_call(c, "{update_entry, 1, #{date => {2023, 12, 21}}}",
+	    "{ok, ~E}", 1, "2023-12-21", "Dentist at 9");
+	assert_call(c, "{update_entry, 2, #{date => <<\"2024-01-02\">>, "
+	    "title => ~s}}", "{ok, ~E}", "Groceries", 2, "2024-01-02",
+	    "Groceries");
+	assert_call(c, "{update_entry, 2, #{title => ~s, date => ~D}}",
+	    "{ok, ~E}", "Groceries!", "2024-01-03", 2, "2024-01-03",
+	    "Groceries!");
+	assert_call(c, "entries", "{ok, [~E, ~E]}", 1, "2023-12-21",
+	    "Dentist at 9", 2, "2024-01-03", "Groceries!");
+	assert_call(c, "{entries, ~D}", "{ok, []}", "2023-12-19");
+	assert_call(c, "{update_entry, 3, #{title => ~s}}",
+	    "{error, not_found}", "x");
+	assert_call(c, "{update_entry, 9223372036854775807, #{title => ~s}}",
+	    "{error, not_found}", "x");
+	assert_call(c, "size", "{ok, 2}");
+	conn_close(c);
+}
+END_TEST
+
+START_TEST(t_delete_entry)
+{
+	struct conn	*c = conn_open_ok(D);
+
+	attach_ok(c, "delete-list");
+	add_ok(c, "2023-12-19", "one");
+	add_ok(c, "2023-12-19", "two");
+	add_ok(c, "2023-12-19", "three");
+	assert_call(c, "{delete_entry, 2}", "ok");
+	assert_call(c, "{delete_entry, 2}", "{error, not_found}");
+	assert_call(c, "{delete_entry, 4}", "{error, not_found}");
+	assert_call(c, "{update_entry, 2, #{title => ~s}}",
+	    "{error, not_found}", "x");
+	assert_call(c, "size", "{ok, 2}");
+	assert_call(c, "entries", "{ok, [~E, ~E]}", 1, "2023-12-19", "one",
+	    3, "2023-12-19", "three");
+	/* a deleted id is not reused */
+	assert_call(c, "{add_entry, #{date => ~D, title => ~s}}", "{ok, 4}",
+	    "2023-12-19", "four");
+	assert_call(c, "{delete_entry, 4}", "ok");
+	assert_call(c, "{add_entry, #{date => ~D, title => ~s}}", "{ok, 5}",
+	    "2023-12-19", "five");
+	conn_close(c);
+}
+END_TEST
+
+START_TEST(t_reattach)
+{
+	struct conn	*c = conn_open_ok(D);
+	int64_t		 pa, pb, p;
+
+	pa = attach_ok(c, "reattach-a");
+	add_ok(c, "2023-12-19", "in a");
+	pb = attach_ok(c, "reattach-b");
+	assert_call(c, "size", "{ok, 0}");
+	add_ok(c, "2023-12-19", "in b");
+	add_ok(c, "2023-12-19", "in b too");
+	/* a refused re-attach keeps the old attachment */
+	assert_call(c, "{server_process, <<\"a\\0b\">>}", "{error, bad_name}");
+	assert_call(c, "{server_process, <<>>}", "{error, bad_name}");
+	assert_call(c, "{server_process, 42}", "{error, badarg}");
+	assert_call(c, "size", "{ok, 2}");
+	p = attach_ok(c, "reattach-a");
+	H_ASSERT(p == pa, "re-attach to a: pid %lld, first %lld",
+	    (long long)p, (long long)pa);
+	assert_call(c, "entries", "{ok, [~E]}", 1, "2023-12-19", "in a");
+	p = attach_ok(c, "reattach-b");
+	H_ASSERT(p == pb, "re-attach to b: pid changed");
+	assert_call(c, "size", "{ok, 2}");
+	conn_close(c);
+}
+END_TEST
+
+START_TEST(t_attached_cache_requests)
+{
+	struct conn	*c = conn_open_ok(D);
+
+	attach_ok(c, "attached-list");
+	assert_call(c, "lists", "{error, unknown_request}");
+	assert_call(c, "stats", "{error, unknown_request}");
+	assert_call(c, "ping", "pong");
+	assert_call(c, "size", "{ok, 0}");
+	conn_close(c);
+}
+END_TEST
+
+/*
+ * DESIGN: a list request on an unattached connection is not_attached
+ * whatever its arguments.  PEER-FAILS for the malformed ones (the peer
+ * checks the shape first and answers badarg).
+ */
+static const char *const unattached_wellformed[] = {
+	"entries", "size", "{entries, {2023, 12, 19}}",
+	"{add_entry, #{date => {2023, 12, 19}, title => <<\"x\">>}}",
+	"{update_entry, 1, #{title => <<\"x\">>}}", "{delete_entry, 1}",
+	"{delete_entry, 9223372036854775807}",
+};
+static const char *const unattached_malformed[] = {
+	"{entries, 42}", "{entries, {2023, 2, 30}}", "{entries, 1, 2}",
+	"{entries}", "{size, 1}", "{add_entry}", "{add_entry, 1}",
+	"{add_entry, #{}}", "{add_entry, #{date => 1, title => 2}}",
+	"{add_entry, #{date => {2023, 1, 1}, title => <<>>}}",
+	"{update_entry, 0, #{}}", "{update_entry, -1, #{title => <<>>}}",
+	"{update_entry, 1}", "{delete_entry, 0}", "{delete_entry, foo}",
+	"{delete_entry, 1, 2}", "{delete_entry}",
+};
+
+START_TEST(t_unattached_wellformed)
+{
+	struct conn	*c = conn_open_ok(D);
+
+	assert_call(c, unattached_wellformed[_i], "{error, not_attached}");
+	assert_call(c, "ping", "pong");
+	conn_close(c);
+}
+END_TEST
+
+START_TEST(t_unattached_malformed)
+{
+	struct conn	*c = conn_open_ok(D);
+
+	assert_call(c, unattached_malformed[_i], "{error, not_attached}");
+	assert_call(c, "ping", "pong");
+	conn_close(c);
+}
+END_TEST
+
+START_TEST(t_unknown_requests)
+{
+	struct conn	*c = conn_open_ok(D);
+	int		 attached;
+
+	for (attached = 0; attached < 2; attached++) {
+		if (attached)
+			attach_ok(c, "unknown-list");
+		assert_call(c, "frobnicate", "{error, unknown_request}");
+		assert_call(c, "{frobnicate, 1, 2}",
+		    "{error, unknown_request}");
+		assert_call(c, "{'Elixir.Todo.Server', <<\"x\">>}",
+		    "{error, unknown_request}");
+		assert_call(c, "42", "{error, badarg}");
+		assert_call(c, "<<\"ping\">>", "{error, badarg}");
+		assert_call(c, "[ping]", "{error, badarg}");
+		assert_call(c, "#{ping => 1}", "{error, badarg}");
+		assert_call(c, "{}", "{error, badarg}");
+		assert_call(c, "{1, 2}", "{error, badarg}");
+		assert_call(c, "{<<\"size\">>}", "{error, badarg}");
+		assert_call(c, "{ping}", "{error, badarg}");
+		assert_call(c, "{ping, 1}", "{error, badarg}");
+		assert_call(c, "ping", "pong");
+	}
+	conn_close(c);
+}
+END_TEST
+
+/* t is a list of entries with ids first, first + step, ..., last. */
+static void
+check_ids(const struct etf_term *t, int first, int step, int last)
+{
+	const struct etf_term	*id;
+	char			 buf[4096];
+	size_t			 i;
+	int			 want = first;
+
+	tterm_print(t, buf, sizeof buf);
+	H_ASSERT(t->type == ETF_LIST, "not a list: %s", buf);
+	for (i = 0; i < t->seq.n; i++, want += step) {
+		id = t->seq.v[i].type == ETF_MAP ?
+		    etf_map_get(&t->seq.v[i], "id") : NULL;
+		H_ASSERT(id != NULL && id->type == ETF_INT && id->i == want,
+		    "entry %zu: expected id %d in %s", i, want, buf);
+	}
+	H_ASSERT(want - step == last, "expected ids %d..%d step %d: %s",
+	    first, last, step, buf);
+}
+
+/* Replies in order; a read after a write on one connection sees it. */
+START_TEST(t_pipelining)
+{
+	struct conn		*c = conn_open_ok(D);
+	const struct etf_term	*t;
+	struct etf_buf		 b;
+	char			 e[8192];
+	int			 i, day, n = 60;
+
+	attach_ok(c, "pipeline-list");
+	etf_buf_init(&b);
+	for (i = 1; i <= n; i++) {
+		day = 1 + (i - 1) % 10;
+		h_frame_append(&b, "{add_entry, #{date => {2023, 12, ~i}, "
+		    "title => <<\"p\">>}}", day);
+		h_frame_append(&b, "size");
+		h_frame_append(&b, "{entries, {2023, 12, ~i}}", day);
+	}
+	h_frame_append(&b, "{update_entry, 1, #{title => <<\"changed\">>}}");
+	h_frame_append(&b, "{entries, {2023, 12, 1}}");
+	h_frame_append(&b, "{delete_entry, 1}");
+	h_frame_append(&b, "{entries, {2023, 12, 1}}");
+	h_frame_append(&b, "size");
+	H_ASSERT(!b.oom, "out of memory");
+	send_raw(c, b.p, b.len);
+	for (i = 1; i <= n; i++) {
+		day = 1 + (i - 1) % 10;
+		H_ASSERT(h_reply_is(c, e, sizeof e, "{ok, ~i}", i),
+		    "add_entry number %d: %s", i, e);
+		H_ASSERT(h_reply_is(c, e, sizeof e, "{ok, ~i}", i),
+		    "size after add_entry number %d: %s", i, e);
+		H_ASSERT(h_reply_is(c, e, sizeof e, "{ok, ~?t}", &t),
+		    "{entries, {2023, 12, %d}} after add_entry number %d: %s",
+		    day, i, e);
+		check_ids(t, day, 10, i);
+	}
+	assert_reply(c, "{ok, ~E}", 1, "2023-12-01", "changed");
+	assert_reply(c, "{ok, [~E | _]}", 1, "2023-12-01", "changed");
+	assert_reply(c, "ok");
+	assert_reply(c, "{ok, ~?t}", &t);
+	check_ids(t, 11, 10, 51);
+	assert_reply(c, "{ok, ~i}", n - 1);
+	etf_buf_free(&b);
+	conn_close(c);
+}
+END_TEST
+
+/* An acknowledged change is seen by every other connection. */
+START_TEST(t_other_connections)
+{
+	struct conn	*a = conn_open_ok(D), *b = conn_open_ok(D);
+	int		 i;
+
+	attach_ok(a, "shared-list");
+	attach_ok(b, "shared-list");
+	for (i = 1; i <= 5; i++) {
+		assert_call(a, "{add_entry, #{date => {2023, 12, 19}, "
+		    "title => ~s}}", "{ok, ~i}", "from a", i);
+		assert_call(b, "size", "{ok, ~i}", i);
+		assert_call(b, "{update_entry, ~i, #{title => ~s}}",
+		    "{ok, ~E}", i, "from b", i, "2023-12-19", "from b");
+		assert_call(a, "{entries, {2023, 12, 19}}", "{ok, [_ | _]}");
+	}
+	assert_call(b, "{delete_entry, 3}", "ok");
+	assert_call(a, "{delete_entry, 3}", "{error, not_found}");
+	assert_call(a, "size", "{ok, 4}");
+	conn_close(a);
+	conn_close(b);
+}
+END_TEST
+
+static bool
+file_exists(const char *dir, const char *name)
+{
+	char	path[1024];
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	return access(path, F_OK) == 0;
+}
+
+/* Section 4: the file of a list, and lists decoding file names back. */
+START_TEST(t_file_names)
+{
+	static const struct { const char *name, *file; } v[] = {
+		{ "plain_Name-09", "plain_Name-09" },
+		{ "a b/c", "a%20b%2Fc" },
+		{ "..", "%2E%2E" },
+		{ ".hidden", "%2Ehidden" },
+		{ "caf\xc3\xa9", "caf%C3%A9" },
+		{ "100%", "100%25" },
+	};
+	struct conn		*c = conn_open_ok(D);
+	const struct etf_term	*l;
+	size_t			 i;
+
+	for (i = 0; i < sizeof v / sizeof v[0]; i++) {
+		attach_ok(c, v[i].name);
+		add_ok(c, "2023-12-19", "x");	/* durable on return */
+		H_ASSERT(file_exists(D->data, v[i].file), "list \"%s\": no "
+		    "file %s in %s", v[i].name, v[i].file, D->data);
+	}
+	conn_close(c);
+	c = conn_open_ok(D);
+	l = lists_ok(c);
+	for (i = 0; i < sizeof v / sizeof v[0]; i++)
+		H_ASSERT(has_name(l, v[i].name), "lists lacks \"%s\"",
+		    v[i].name);
+	conn_close(c);
+}
+END_TEST
+
+/* ---- persistence: each test has its own daemon ---- */
+
+START_TEST(t_restart)
+{
+	struct daemon		*d = daemon_start_ok(NULL);
+	struct conn		*c = conn_open_ok(d);
+	const struct etf_term	*l;
+
+	attach_ok(c, "bob");
+	add_ok(c, "2023-12-19", "Dentist");
+	add_ok(c, "2023-12-20", "Shopping");
+	add_ok(c, "2023-12-19", "Movies");
+	assert_call(c, "{delete_entry, 2}", "ok");
+	assert_call(c, "{update_entry, 3, #{title => ~s}}", "{ok, ~E}",
+	    "Movies at 8", 3, "2023-12-19", "Movies at 8");
+	attach_ok(c, "alice");
+	add_ok(c, "2024-01-01", "New year");
+	conn_close(c);
+	daemon_stop_ok(d);
+	H_ASSERT(file_exists(d->data, "bob") && file_exists(d->data,
+	    "alice"), "list files missing in %s", d->data);
+
+	H_ASSERT(daemon_restart(d) == 0, "restart: %s", h_err());
+	c = conn_open_ok(d);
+	l = lists_ok(c);
+	H_ASSERT(l->seq.n == 2 && has_name(l, "alice") && has_name(l, "bob"),
+	    "lists after restart: expected alice and bob only");
+	attach_ok(c, "bob");
+	assert_call(c, "entries", "{ok, [~E, ~E]}", 1, "2023-12-19",
+	    "Dentist", 3, "2023-12-19", "Movies at 8");
+	assert_call(c, "size", "{ok, 2}");
+	/* next_id continues; deleted ids are not reused */
+	assert_call(c, "{add_entry, #{date => ~D, title => ~s}}", "{ok, 4}",
+	    "2023-12-21", "Gym");
+	assert_call(c, "{delete_entry, 4}", "ok");
+	attach_ok(c, "alice");
+	assert_call(c, "entries", "{ok, [~E]}", 1, "2024-01-01", "New year");
+	conn_close(c);
+	daemon_stop_ok(d);
+
+	H_ASSERT(daemon_restart(d) == 0, "second restart: %s", h_err());
+	c = conn_open_ok(d);
+	attach_ok(c, "bob");
+	assert_call(c, "{add_entry, #{date => ~D, title => ~s}}", "{ok, 5}",
+	    "2023-12-22", "after the deleted 4");
+	assert_call(c, "size", "{ok, 3}");
+	conn_close(c);
+	daemon_stop_ok(d);
+	daemon_free(d);
+}
+END_TEST
+
+/* A change acknowledged just before SIGTERM is on disk. */
+START_TEST(t_restart_acked_then_term)
+{
+	struct daemon	*d = daemon_start_ok("--sync", "always", NULL);
+	struct conn	*c = conn_open_ok(d);
+	struct etf_buf	 b;
+	int		 i, n = 200;
+
+	attach_ok(c, "burst");
+	etf_buf_init(&b);
+	for (i = 0; i < n; i++)
+		h_frame_append(&b, "{add_entry, #{date => {2023, 12, 19}, "
+		    "title => <<\"burst\">>}}");
+	send_raw(c, b.p, b.len);
+	for (i = 1; i <= n; i++)
+		assert_reply(c, "{ok, ~i}", i);
+	etf_buf_free(&b);
+	daemon_stop_ok(d);
+	conn_close(c);
+	H_ASSERT(daemon_restart(d) == 0, "restart: %s", h_err());
+	c = conn_open_ok(d);
+	attach_ok(c, "burst");
+	assert_call(c, "size", "{ok, ~i}", n);
+	assert_call(c, "{add_entry, #{date => {2023, 12, 19}, title => "
+	    "<<\"next\">>}}", "{ok, ~i}", n + 1);
+	conn_close(c);
+	daemon_stop_ok(d);
+	daemon_free(d);
+}
+END_TEST
+
+static Suite *
+protocol_suite(void)
+{
+	Suite	*s = suite_create("protocol");
+	TCase	*tc = tcase_create("protocol");
+	TCase	*tr = tcase_create("restart");
+
+	tcase_add_unchecked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, t_ping);
+	tcase_add_test(tc, t_lists);
+	tcase_add_test(tc, t_stats_keys);
+	tcase_add_test(tc, t_stats_process_tree);
+	tcase_add_test(tc, t_server_process_same_name);
+	tcase_add_test(tc, t_server_process_different_names);
+	tcase_add_test(tc, t_add_and_entries);
+	tcase_add_test(tc, t_date_inputs);
+	tcase_add_test(tc, t_update_entry);
+	tcase_add_test(tc, t_delete_entry);
+	tcase_add_test(tc, t_reattach);
+	tcase_add_test(tc, t_attached_cache_requests);
+	tcase_add_loop_test(tc, t_unattached_wellformed, 0,
+	    sizeof unattached_wellformed / sizeof unattached_wellformed[0]);
+	tcase_add_loop_test(tc, t_unattached_malformed, 0,
+	    sizeof unattached_malformed / sizeof unattached_malformed[0]);
+	tcase_add_test(tc, t_unknown_requests);
+	tcase_add_test(tc, t_pipelining);
+	tcase_add_test(tc, t_other_connections);
+	tcase_add_test(tc, t_file_names);
+	suite_add_tcase(s, tc);
+
+	tcase_set_timeout(tr, 60);
+	tcase_add_test(tr, t_restart);
+	tcase_add_test(tr, t_restart_acked_then_term);
+	suite_add_tcase(s, tr);
+	return s;
+}
+
+int
+main(void)
+{
+	return h_run_suite(protocol_suite());
+}

@@ -1,0 +1,287 @@
+/*
+ * test_slow: slow and careless clients do not stop service to others.
+ *
+ *   slow writers   clients that send one byte every 100 ms, unattached
+ *                  and attached, while another client is served with
+ *                  normal latency
+ *   idle crowd     1,000 (5,000 when RLIMIT_NOFILE allows) open idle
+ *                  connections, each still answered, while another
+ *                  client is served
+ *   never reads    a client that pipelines requests and never reads is
+ *                  disconnected at a bounded output size; the daemon's
+ *                  memory (sum of VmRSS over its process tree) stays
+ *                  bounded and others are served meanwhile
+ *
+ * The test raises its own soft RLIMIT_NOFILE to the hard limit after
+ * the daemon has started (the daemon raises its own).
+ */
+#include "config.h"
+
+#include <sys/resource.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "frame.h"
+#include "harness.h"
+
+/* A request answered slower than this counts as service stopped. */
+#define FAST_MS		1000
+
+/* One round trip on c; fails if it takes longer than FAST_MS. */
+static void
+timed_call(struct conn *c, const char *req, const char *reply)
+{
+	int64_t	t0 = h_now_ms(), dt;
+	char	e[8192];
+
+	H_ASSERT(h_call_is(c, e, sizeof e, req, reply), "%s", e);
+	dt = h_now_ms() - t0;
+	H_ASSERT(dt <= h_ms(FAST_MS), "%s took %lld ms", req, (long long)dt);
+	conn_reset(c);
+}
+
+/* Encoded frame of a request. */
+static void
+frame_of(struct etf_buf *b, const char *req)
+{
+	etf_buf_init(b);
+	H_ASSERT(h_frame_append(b, req) == 0, "encode %s", req);
+}
+
+/*
+ * Slow writers: each sends its frames one byte every 100 ms; between
+ * bytes another client does a round trip.  Bounded: a few seconds.
+ */
+START_TEST(t_slow_writers)
+{
+	struct daemon	*d = daemon_start_ok(NULL);
+	struct conn	*slow[4], *fast = conn_open_ok(d), *fast2;
+	struct etf_buf	 ping, add;
+	size_t		 i, k, n;
+	int64_t		 next;
+
+	frame_of(&ping, "ping");
+	frame_of(&add, "{add_entry, #{date => {2023, 12, 19}, title => "
+	    "<<\"slow\">>}}");
+	fast2 = conn_open_ok(d);
+	attach_ok(fast2, "slow-list");
+	for (k = 0; k < 4; k++) {
+		slow[k] = conn_open_ok(d);
+		if (k >= 2)
+			attach_ok(slow[k], "slow-list");
+	}
+	/* unattached ones send ping; attached ones add_entry */
+	n = add.len > ping.len ? add.len : ping.len;
+	next = h_now_ms();
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < 4; k++) {
+			const struct etf_buf *b = k < 2 ? &ping : &add;
+
+			if (i < b->len)
+				send_raw(slow[k], b->p + i, 1);
+		}
+		timed_call(fast, "ping", "pong");
+		timed_call(fast2, "size", "{ok, 0}");
+		next += 100;
+		while (h_now_ms() < next)
+			h_pause_ms((int)(next - h_now_ms()));
+		if (i == 30)
+			break;	/* about 3 s: enough to show the point */
+	}
+	/* finish the frames at once: each is answered */
+	for (k = 0; k < 4; k++) {
+		const struct etf_buf *b = k < 2 ? &ping : &add;
+
+		if (i + 1 < b->len)
+			send_raw(slow[k], b->p + i + 1, b->len - i - 1);
+	}
+	assert_reply(slow[0], "pong");
+	assert_reply(slow[1], "pong");
+	assert_reply(slow[2], "{ok, _}");
+	assert_reply(slow[3], "{ok, _}");
+	timed_call(fast2, "size", "{ok, 2}");
+	for (k = 0; k < 4; k++)
+		conn_close(slow[k]);
+	conn_close(fast);
+	conn_close(fast2);
+	etf_buf_free(&ping);
+	etf_buf_free(&add);
+	daemon_stop_ok(d);
+	daemon_free(d);
+}
+END_TEST
+
+static size_t
+raise_nofile(void)
+{
+	struct rlimit	rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		return 0;
+	rl.rlim_cur = rl.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &rl);
+	getrlimit(RLIMIT_NOFILE, &rl);
+	return rl.rlim_cur;
+}
+
+/*
+ * Many idle connections: a few attached to lists, most not.  Others are
+ * served meanwhile, and in the end every idle one still gets pong.
+ */
+START_TEST(t_idle_crowd)
+{
+	struct daemon	 *d = daemon_start_ok(NULL);
+	struct conn	**idle, *c;
+	size_t		  limit, n, i;
+	char		  name[32];
+	int64_t		  t0;
+
+	limit = raise_nofile();
+	n = limit >= 5200 ? 5000 : 1000;
+	if (limit < n + 100) {
+		n = limit > 200 ? limit - 100 : 100;
+		fprintf(stderr, "RLIMIT_NOFILE is %zu: only %zu connections\n",
+		    limit, n);
+	}
+	idle = calloc(n, sizeof *idle);
+	c = conn_open_ok(d);
+	t0 = h_now_ms();
+	for (i = 0; i < n; i++) {
+		idle[i] = conn_open(d);
+		H_ASSERT(idle[i] != NULL, "connection %zu of %zu: %s", i, n,
+		    h_err());
+		if (i % 500 == 0)
+			timed_call(c, "ping", "pong");
+	}
+	fprintf(stderr, "%zu connections opened in %lld ms\n", n,
+	    (long long)(h_now_ms() - t0));
+	/* a few of them attached to lists */
+	for (i = 0; i < 50; i++) {
+		snprintf(name, sizeof name, "crowd-%zu", i % 5);
+		attach_ok(idle[i], name);
+	}
+	timed_call(c, "ping", "pong");
+	timed_call(c, "lists", "{ok, _}");
+	timed_call(c, "{server_process, <<\"crowd-other\">>}", "{ok, _}");
+	timed_call(c, "{add_entry, #{date => {2023, 12, 19}, title => "
+	    "<<\"x\">>}}", "{ok, 1}");
+	timed_call(c, "entries", "{ok, [_]}");
+	/* every idle connection is still served */
+	for (i = 0; i < n; i++)
+		send_req(idle[i], "ping");
+	for (i = 0; i < n; i++) {
+		assert_reply(idle[i], "pong");
+		conn_close(idle[i]);
+	}
+	free(idle);
+	conn_close(c);
+	assert_serving(d);
+	daemon_stop_ok(d);
+	daemon_free(d);
+}
+END_TEST
+
+/* The peer closed: send fails, or poll says hang-up. */
+static bool
+disconnected(struct conn *c)
+{
+	struct pollfd	pfd = { c->fd, 0, 0 };
+
+	return poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLHUP | POLLERR));
+}
+
+/*
+ * A client that pipelines requests with large replies and never reads.
+ * PEER-FAILS: the peer's connection process blocks in send for ever.
+ */
+START_TEST(t_never_reads)
+{
+	struct daemon	*d = daemon_start_ok("--sync", "none", NULL);
+	struct conn	*c = conn_open_ok(d), *other = conn_open_ok(d);
+	struct etf_buf	 b, req;
+	static char	 title[4000];
+	long		 rss0, rss, peak = 0;
+	size_t		 i, sent = 0, off = 0;
+	ssize_t		 w;
+	int64_t		 end, next_check = 0;
+
+	/* 100 entries of 4000 bytes: each `entries` reply is ~400 KB */
+	memset(title, 'r', sizeof title);
+	attach_ok(c, "never-reads");
+	etf_buf_init(&b);
+	for (i = 0; i < 100; i++)
+		h_frame_append(&b, "{add_entry, #{date => {2023, 12, 19}, "
+		    "title => ~b}}", title, sizeof title);
+	send_raw(c, b.p, b.len);
+	for (i = 1; i <= 100; i++)
+		assert_reply(c, "{ok, ~i}", (int)i);
+	conn_reset(c);
+	etf_buf_free(&b);
+	attach_ok(other, "never-reads");
+	rss0 = proc_tree_rss_kb(d->pid);
+	H_ASSERT(rss0 > 0, "cannot read the daemon's VmRSS");
+
+	/* requests until the daemon hangs up; at most 100,000 (40 GB) */
+	frame_of(&req, "entries");
+	end = h_now_ms() + h_ms(10000);
+	while (!disconnected(c) && sent < 100000 && h_now_ms() < end) {
+		w = conn_send_nowait(c, req.p + off, req.len - off);
+		if (w < 0)
+			break;			/* EPIPE, ECONNRESET */
+		off += (size_t)w;
+		if (off == req.len) {
+			off = 0;
+			sent++;
+		}
+		if (w == 0 || h_now_ms() >= next_check) {
+			/* the socket is full, or now and then: others are
+			 * served, memory is sampled */
+			rss = proc_tree_rss_kb(d->pid);
+			if (rss > peak)
+				peak = rss;
+			timed_call(other, "size", "{ok, 100}");
+			next_check = h_now_ms() + 200;
+			if (w == 0) {
+				struct pollfd pfd = { c->fd, POLLOUT, 0 };
+
+				poll(&pfd, 1, 50);
+			}
+		}
+	}
+	fprintf(stderr, "never-reads: %zu requests sent, daemon RSS %ld KiB "
+	    "before, peak %ld KiB\n", sent, rss0, peak);
+	H_ASSERT(disconnected(c) || conn_send_nowait(c, req.p, req.len) < 0,
+	    "a client that never reads was not disconnected after %zu "
+	    "requests (~%zu MB of replies) in %d ms", sent, sent * 400 / 1000,
+	    h_ms(10000));
+	H_ASSERT(peak - rss0 < 200 * 1024, "daemon RSS grew by %ld KiB",
+	    peak - rss0);
+	timed_call(other, "entries", "{ok, [_ | _]}");
+	conn_close(c);
+	conn_close(other);
+	etf_buf_free(&req);
+	assert_serving(d);
+	daemon_stop_ok(d);
+	daemon_free(d);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite	*s = suite_create("slow");
+	TCase	*tc = tcase_create("slow");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, t_slow_writers);
+	tcase_add_test(tc, t_idle_crowd);
+	tcase_add_test(tc, t_never_reads);
+	suite_add_tcase(s, tc);
+	return h_run_suite(s);
+}
