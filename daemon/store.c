@@ -1,1 +1,671 @@
-/* store.c: being written */
+/* store.c: list files in the data directory (DESIGN section 4). */
+#include "config.h"
+
+#include <sys/stat.h>
+#include <sys/tree.h>
+#include <sys/types.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "etf.h"
+#include "listfile.h"
+#include "log.h"
+#include "names.h"
+#include "store.h"
+#include "todolist.h"
+
+/* ------------------------------------------------------------------ */
+/* Directory */
+
+static int
+store_mkdirs(char *path)
+{
+	char *p;
+
+	/* Create each missing component; existing ones keep their mode. */
+	for (p = path + 1; ; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		if (p[-1] != '/') {
+			char save = *p;
+
+			*p = '\0';
+			if (mkdir(path, 0700) == -1 && errno != EEXIST) {
+				*p = save;
+				return -1;
+			}
+			*p = save;
+		}
+		if (*p == '\0')
+			return 0;
+	}
+}
+
+int
+store_open_dir(const char *path)
+{
+	char *copy;
+	int fd, saved;
+
+	if (path == NULL || *path == '\0') {
+		errno = EINVAL;
+		return -1;
+	}
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd != -1 || errno != ENOENT)
+		return fd;
+	if ((copy = strdup(path)) == NULL)
+		return -1;
+	if (store_mkdirs(copy) == -1) {
+		saved = errno;
+		free(copy);
+		errno = saved;
+		return -1;
+	}
+	free(copy);
+	return open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+static bool
+store_tag_valid(const char *tag)
+{
+	size_t i;
+
+	for (i = 0; tag[i] != '\0'; i++) {
+		if (i >= STORE_TAG_MAX)
+			return false;
+		if (!((tag[i] >= 'a' && tag[i] <= 'z') ||
+		    (tag[i] >= 'A' && tag[i] <= 'Z') ||
+		    (tag[i] >= '0' && tag[i] <= '9')))
+			return false;
+	}
+	return i > 0;
+}
+
+/* Remove the regular files whose names begin with prefix. */
+static int
+store_cleanup_prefix(int dirfd, const char *prefix)
+{
+	struct stat st;
+	struct dirent *de;
+	DIR *d;
+	int fd, n = 0, saved;
+	size_t plen = strlen(prefix);
+
+	if ((fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -1;
+	if ((d = fdopendir(fd)) == NULL) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	while ((errno = 0, de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, prefix, plen) != 0)
+			continue;
+		if (fstatat(dirfd, de->d_name, &st,
+		    AT_SYMLINK_NOFOLLOW) == -1 || !S_ISREG(st.st_mode))
+			continue;
+		if (unlinkat(dirfd, de->d_name, 0) == 0) {
+			log_debug("removed temporary file %s", de->d_name);
+			n++;
+		} else if (errno != ENOENT)
+			log_warn("cannot remove temporary file %s", de->d_name);
+	}
+	saved = errno;
+	closedir(d);
+	if (saved != 0) {
+		errno = saved;
+		return -1;
+	}
+	return n;
+}
+
+int
+store_cleanup_temps(int dirfd)
+{
+	return store_cleanup_prefix(dirfd, STORE_TMP_PREFIX);
+}
+
+int
+store_cleanup_temps_tag(int dirfd, const char *tag)
+{
+	char prefix[STORE_TMP_BUFSZ];
+
+	if (tag == NULL || !store_tag_valid(tag)) {
+		errno = EINVAL;
+		return -1;
+	}
+	snprintf(prefix, sizeof(prefix), "%s%s-", STORE_TMP_PREFIX, tag);
+	return store_cleanup_prefix(dirfd, prefix);
+}
+
+/* ------------------------------------------------------------------ */
+/* Reading */
+
+int
+store_read(int dirfd, const void *name, size_t len, size_t max_bytes,
+    uint8_t **data, size_t *datalen)
+{
+	char file[NAME_FILE_BUFSZ];
+	struct stat st;
+	uint8_t *buf = NULL;
+	size_t size, got = 0;
+	ssize_t r;
+	int fd, saved;
+
+	*data = NULL;
+	*datalen = 0;
+	if (name_to_file(name, len, file, sizeof(file)) == -1) {
+		errno = EINVAL;
+		return STORE_ERR;
+	}
+	if ((fd = openat(dirfd, file, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1)
+		return errno == ENOENT ? STORE_ABSENT : STORE_ERR;
+	if (fstat(fd, &st) == -1)
+		goto fail;
+	if (!S_ISREG(st.st_mode)) {
+		errno = EINVAL;
+		goto fail;
+	}
+	if (st.st_size < 0 || (uintmax_t)st.st_size > max_bytes) {
+		errno = EFBIG;
+		goto fail;
+	}
+	size = (size_t)st.st_size;
+	/* One byte more than announced, to see a file that grew. */
+	if ((buf = malloc(size + 1)) == NULL)
+		goto fail;
+	while (got < size + 1) {
+		r = read(fd, buf + got, size + 1 - got);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1)
+			goto fail;
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	if (got > max_bytes) {
+		errno = EFBIG;
+		goto fail;
+	}
+	close(fd);
+	*data = buf;
+	*datalen = got;
+	return STORE_OK;
+fail:
+	saved = errno;
+	free(buf);
+	close(fd);
+	errno = saved;
+	return STORE_ERR;
+}
+
+int
+store_parse(struct etf_arena *arena, const uint8_t *data, size_t len,
+    size_t max_inflated, struct todo_list **out, const char **why)
+{
+	const struct etf_term *t;
+	int err;
+
+	*out = NULL;
+	if (len == 0) {
+		*why = "empty file";
+		return STORE_CORRUPT;
+	}
+	if ((err = etf_decode(arena, data, len, max_inflated, &t)) != ETF_OK) {
+		*why = etf_strerror(err);
+		return STORE_CORRUPT;
+	}
+	if ((*out = listfile_from_term(t, why)) == NULL)
+		return STORE_CORRUPT;
+	return STORE_OK;
+}
+
+int
+store_load(int dirfd, const void *name, size_t len, struct etf_arena *arena,
+    size_t max_bytes, struct todo_list **out, const char **why)
+{
+	uint8_t *data;
+	size_t datalen;
+	int rc;
+
+	*out = NULL;
+	*why = NULL;
+	rc = store_read(dirfd, name, len, max_bytes, &data, &datalen);
+	if (rc == STORE_ABSENT) {
+		if ((*out = todolist_new()) == NULL) {
+			*why = "out of memory";
+			return STORE_ERR;
+		}
+		return STORE_OK;
+	}
+	if (rc == STORE_ERR) {
+		*why = "cannot read";
+		return STORE_ERR;
+	}
+	rc = store_parse(arena, data, datalen, max_bytes, out, why);
+	etf_arena_reset(arena);
+	free(data);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Writing */
+
+#ifdef TODOD_FAULTS
+static struct {
+	int		 kind;		/* 0, a STORE_FAULT_*, or -errno */
+	unsigned long	 at;		/* crash at the at-th point */
+	unsigned long	 count;
+	char		*file;
+} store_fault;
+
+void
+store_fault_init(void)
+{
+	static const struct { const char *name; int kind; } kinds[] = {
+		{ "crash-after-write", STORE_FAULT_WRITE },
+		{ "crash-after-fsync", STORE_FAULT_FSYNC },
+		{ "crash-after-rename", STORE_FAULT_RENAME },
+		{ "enospc", -ENOSPC }, { "eio", -EIO }, { "eacces", -EACCES },
+	};
+	const char *v, *f;
+	char *end;
+	size_t i, n;
+
+	free(store_fault.file);
+	memset(&store_fault, 0, sizeof(store_fault));
+	if ((v = getenv("TODOD_FAULT")) == NULL || *v == '\0')
+		return;
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		n = strlen(kinds[i].name);
+		if (strncmp(v, kinds[i].name, n) != 0 ||
+		    (v[n] != '\0' && v[n] != ':'))
+			continue;
+		store_fault.kind = kinds[i].kind;
+		store_fault.at = 1;
+		if (v[n] == ':') {
+			store_fault.at = strtoul(v + n + 1, &end, 10);
+			if (*end != '\0' || store_fault.at == 0)
+				store_fault.at = 1;
+		}
+	}
+	if (store_fault.kind == 0)
+		log_warnx("unknown TODOD_FAULT \"%s\" ignored", v);
+	else
+		log_info("fault injection: %s", v);
+	if ((f = getenv("TODOD_FAULT_FILE")) != NULL && *f != '\0')
+		store_fault.file = strdup(f);
+}
+
+static bool
+store_fault_armed(int kind)
+{
+	if (store_fault.kind == 0 || store_fault.kind != kind)
+		return false;
+	return store_fault.file == NULL || access(store_fault.file, F_OK) == 0;
+}
+
+void
+store_fault_point(int point)
+{
+	if (!store_fault_armed(point))
+		return;
+	if (++store_fault.count >= store_fault.at) {
+		log_warnx("fault injection: killed at point %d", point);
+		raise(SIGKILL);
+	}
+}
+
+/* An injected errno for this operation, or 0. */
+static int
+store_fault_errno(bool creating)
+{
+	if (creating)
+		return store_fault_armed(-EACCES) ? EACCES : 0;
+	if (store_fault_armed(-ENOSPC))
+		return ENOSPC;
+	if (store_fault_armed(-EIO))
+		return EIO;
+	return 0;
+}
+#else
+void
+store_fault_init(void)
+{
+}
+
+void
+store_fault_point(int point)
+{
+}
+
+static int
+store_fault_errno(bool creating)
+{
+	return 0;
+}
+#endif /* TODOD_FAULTS */
+
+static int
+store_write_all(int fd, const uint8_t *p, size_t len)
+{
+	ssize_t w;
+
+	while (len > 0) {
+		w = write(fd, p, len);
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w == -1)
+			return -1;
+		if (w == 0) {
+			errno = EIO;
+			return -1;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+static int
+store_create_tmp(int dirfd, const char *tag, struct store_tmp *st)
+{
+	static unsigned long counter;
+	int i, err;
+
+	if ((err = store_fault_errno(true)) != 0) {
+		errno = err;
+		return -1;
+	}
+	for (i = 0; i < 100; i++) {
+		snprintf(st->tmp, sizeof(st->tmp), "%s%s-%ld-%lu",
+		    STORE_TMP_PREFIX, tag, (long)getpid(), ++counter);
+		st->fd = openat(dirfd, st->tmp,
+		    O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (st->fd != -1)
+			return 0;
+		if (errno != EEXIST)
+			return -1;
+	}
+	return -1;
+}
+
+int
+store_prepare(int dirfd, const char *tag, const void *name, size_t len,
+    const void *data, size_t datalen, struct store_tmp *st)
+{
+	int err;
+
+	st->fd = -1;
+	st->len = 0;
+	st->tmp[0] = '\0';
+	if (tag == NULL)
+		tag = "x";
+	if (!store_tag_valid(tag) ||
+	    name_to_file(name, len, st->file, sizeof(st->file)) == -1) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (store_create_tmp(dirfd, tag, st) == -1)
+		return -1;
+	if ((err = store_fault_errno(false)) != 0) {
+		errno = err;
+		goto fail;
+	}
+	if (store_write_all(st->fd, data, datalen) == -1)
+		goto fail;
+	st->len = datalen;
+	store_fault_point(STORE_FAULT_WRITE);
+	return 0;
+fail:
+	store_abort(dirfd, st);
+	return -1;
+}
+
+int
+store_sync_tmp(struct store_tmp *st)
+{
+	if (fsync(st->fd) == -1)
+		return -1;
+	store_fault_point(STORE_FAULT_FSYNC);
+	return 0;
+}
+
+void
+store_abort(int dirfd, struct store_tmp *st)
+{
+	int saved = errno;
+
+	if (st->fd != -1)
+		close(st->fd);
+	st->fd = -1;
+	if (st->tmp[0] != '\0' && unlinkat(dirfd, st->tmp, 0) == -1 &&
+	    errno != ENOENT)
+		log_warn("cannot remove temporary file %s", st->tmp);
+	st->tmp[0] = '\0';
+	errno = saved;
+}
+
+int
+store_commit(int dirfd, struct store_tmp *st)
+{
+	int rc;
+
+	rc = close(st->fd);
+	st->fd = -1;
+	if (rc == -1 && errno != EINTR)
+		goto fail;
+	if (renameat(dirfd, st->tmp, dirfd, st->file) == -1)
+		goto fail;
+	st->tmp[0] = '\0';
+	store_fault_point(STORE_FAULT_RENAME);
+	return 0;
+fail:
+	store_abort(dirfd, st);
+	return -1;
+}
+
+int
+store_sync_dir(int dirfd)
+{
+	return fsync(dirfd);
+}
+
+int
+store_syncfs(int dirfd)
+{
+	if (syncfs(dirfd) == -1)
+		return -1;
+	store_fault_point(STORE_FAULT_FSYNC);
+	return 0;
+}
+
+int
+store_write(int dirfd, const char *tag, const void *name, size_t len,
+    const void *data, size_t datalen, bool sync)
+{
+	struct store_tmp st;
+
+	if (store_prepare(dirfd, tag, name, len, data, datalen, &st) == -1)
+		return -1;
+	if (sync && store_sync_tmp(&st) == -1) {
+		store_abort(dirfd, &st);
+		return -1;
+	}
+	if (store_commit(dirfd, &st) == -1)
+		return -1;
+	if (sync && store_sync_dir(dirfd) == -1)
+		return -1;
+	return 0;
+}
+
+int
+store_save(int dirfd, const char *tag, const void *name, size_t len,
+    const struct todo_list *l, bool sync)
+{
+	struct etf_buf b;
+	int rc;
+
+	etf_buf_init(&b);
+	listfile_encode(&b, l);
+	if (b.oom) {
+		etf_buf_free(&b);
+		errno = ENOMEM;
+		return -1;
+	}
+	rc = store_write(dirfd, tag, name, len, b.p, b.len, sync);
+	etf_buf_free(&b);
+	return rc;
+}
+
+const char *
+store_errno_atom(int err)
+{
+	switch (err) {
+	case ENOSPC:	return "enospc";
+	case EDQUOT:	return "edquot";
+	case EACCES:	return "eacces";
+	case EPERM:	return "eperm";
+	case EROFS:	return "erofs";
+	case ENOMEM:	return "enomem";
+	case EMFILE:	return "emfile";
+	case ENFILE:	return "enfile";
+	case EFBIG:	return "efbig";
+	case EINVAL:	return "einval";
+	default:	return "eio";
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Listing */
+
+/* File names already reported as undecodable (each is logged once). */
+struct store_bad {
+	RB_ENTRY(store_bad)	 entry;
+	char			 name[];
+};
+RB_HEAD(store_bads, store_bad);
+
+static int
+store_bad_cmp(const struct store_bad *a, const struct store_bad *b)
+{
+	return strcmp(a->name, b->name);
+}
+#define STORE_RB_STATIC	__attribute__((__unused__)) static
+RB_GENERATE_INTERNAL(store_bads, store_bad, entry, store_bad_cmp,
+    STORE_RB_STATIC)
+
+#define STORE_BAD_MAX	1024
+static struct store_bads store_bad_seen = RB_INITIALIZER(&store_bad_seen);
+static size_t store_bad_n;
+
+/* The name with bytes outside printable ASCII as \xNN. */
+static void
+store_escape(const char *s, char *out, size_t outsz)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+	unsigned char c;
+
+	for (; *s != '\0' && o + 5 < outsz; s++) {
+		c = (unsigned char)*s;
+		if (c >= 0x20 && c < 0x7f && c != '\\')
+			out[o++] = (char)c;
+		else {
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 0xf];
+		}
+	}
+	out[o] = '\0';
+}
+
+static void
+store_bad_name(const char *file)
+{
+	struct store_bad *b;
+	char esc[4 * NAME_MAX + 8];
+	size_t len;
+
+	len = strlen(file);
+	if ((b = malloc(sizeof(*b) + len + 1)) == NULL)
+		return;
+	memcpy(b->name, file, len + 1);
+	if (RB_FIND(store_bads, &store_bad_seen, b) != NULL) {
+		free(b);
+		return;
+	}
+	store_escape(file, esc, sizeof(esc));
+	log_warnx("data directory: ignoring \"%s\": not the file name of a "
+	    "list", esc);
+	if (store_bad_n >= STORE_BAD_MAX) {
+		/* Keep memory bounded: forget, may log again later. */
+		free(b);
+		return;
+	}
+	RB_INSERT(store_bads, &store_bad_seen, b);
+	store_bad_n++;
+}
+
+/* A regular file, or a link to one (directories and the like are not
+ * lists, whatever their names). */
+static bool
+store_is_file(int dirfd, const struct dirent *de)
+{
+	struct stat st;
+
+	if (de->d_type == DT_REG)
+		return true;
+	if (de->d_type != DT_LNK && de->d_type != DT_UNKNOWN)
+		return false;
+	return fstatat(dirfd, de->d_name, &st, 0) == 0 && S_ISREG(st.st_mode);
+}
+
+int
+store_list_names(int dirfd, void (*cb)(void *, const void *, size_t),
+    void *arg)
+{
+	uint8_t name[NAME_MAX_BYTES];
+	struct dirent *de;
+	DIR *d;
+	int fd, n, saved;
+
+	if ((fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -1;
+	if ((d = fdopendir(fd)) == NULL) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	while ((errno = 0, de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (!store_is_file(dirfd, de))
+			continue;
+		n = name_from_file(de->d_name, name, sizeof(name));
+		if (n == -1) {
+			store_bad_name(de->d_name);
+			continue;
+		}
+		cb(arg, name, (size_t)n);
+	}
+	saved = errno;
+	closedir(d);
+	errno = saved;
+	return saved != 0 ? -1 : 0;
+}

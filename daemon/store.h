@@ -1,1 +1,137 @@
-/* store.h: being written */
+/*
+ * store.h: the data directory (DESIGN section 4).
+ *
+ * One file per list, named by names.h, holding the list term of
+ * listfile.h.  A file is replaced atomically: a temporary dot-file
+ * ".tmp-<tag>-<pid>-<n>" (never derived from the list's name) is created
+ * mode 0600, written, synced, renamed over the list's file, and the
+ * directory is synced.  A failure at any step removes the temporary file,
+ * leaves the old file as it was, and keeps errno for the caller.  The
+ * phases are separate functions so that a database worker can commit many
+ * lists together (write all, sync all, rename all, sync the directory
+ * once); store_write() does them all for one list.
+ *
+ * The tag names the writer (a worker writes with tag "w<index>"), so that
+ * a restarted writer removes its own left-overs without touching the
+ * temporary files of other live writers.  Other dot-files, in particular
+ * the lock file ".lock", are never touched.
+ *
+ * Fault injection (compiled only with TODOD_FAULTS, i.e. configure
+ * --enable-fault-injection; read once by store_fault_init(), which
+ * worker_new() calls):
+ *
+ *   TODOD_FAULT=crash-after-write[:N]   SIGKILL ourselves after the N-th
+ *                                       temporary file is written (N = 1)
+ *   TODOD_FAULT=crash-after-fsync[:N]   ... after the N-th sync of data
+ *                                       (fsync of a file, or syncfs)
+ *   TODOD_FAULT=crash-after-rename[:N]  ... after the N-th rename
+ *   TODOD_FAULT=enospc|eio|eacces       writing a temporary file fails
+ *                                       with that errno (eacces: at its
+ *                                       creation); the temporary file is
+ *                                       removed as for a real failure
+ *   TODOD_FAULT_FILE=PATH               the fault is armed only while PATH
+ *                                       exists (checked at every point),
+ *                                       so a test turns it on and off at
+ *                                       run time; without it the fault is
+ *                                       always armed.  Crash counts only
+ *                                       advance while armed.
+ */
+#ifndef TODOD_STORE_H
+#define TODOD_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "names.h"
+
+struct etf_arena;
+struct todo_list;
+
+#define STORE_TMP_PREFIX	".tmp-"
+#define STORE_TMP_BUFSZ		64
+#define STORE_TAG_MAX		16	/* [A-Za-z0-9] only */
+
+/* Results of the reading functions. */
+#define STORE_OK		0
+#define STORE_ABSENT		1	/* no file for that list */
+#define STORE_ERR		(-1)	/* system error: see errno */
+#define STORE_CORRUPT		(-2)	/* the file is not a list term */
+
+/* A file being written. */
+struct store_tmp {
+	int	fd;			/* open temporary file, or -1 */
+	size_t	len;			/* bytes written */
+	char	tmp[STORE_TMP_BUFSZ];	/* its name in the directory */
+	char	file[NAME_FILE_BUFSZ];	/* the list's file name */
+};
+
+/* Open (creating it and its parents mode 0700 if missing) the data
+ * directory.  Returns an O_DIRECTORY descriptor, or -1 (errno). */
+int	store_open_dir(const char *path);
+/* Remove our temporary files: every one, or those of one tag (a writer
+ * restarting).  Returns how many were removed, or -1 (errno). */
+int	store_cleanup_temps(int dirfd);
+int	store_cleanup_temps_tag(int dirfd, const char *tag);
+
+/*
+ * Read a list's file into a malloc'ed buffer.  STORE_OK (*data, *datalen
+ * set; free(*data)), STORE_ABSENT, or STORE_ERR with errno (EFBIG: more
+ * than max_bytes; EINVAL: invalid Name or not a regular file).
+ */
+int	store_read(int dirfd, const void *name, size_t len, size_t max_bytes,
+	    uint8_t **data, size_t *datalen);
+/* Decode a file's bytes into a list: STORE_OK, or STORE_CORRUPT with
+ * *why (a static string).  The list's strings are copies. */
+int	store_parse(struct etf_arena *, const uint8_t *data, size_t len,
+	    size_t max_inflated, struct todo_list **out, const char **why);
+/*
+ * Load a list: STORE_OK (*out set; an absent file is an empty list),
+ * STORE_ERR (errno; *why "cannot read"), STORE_CORRUPT (*why).  The
+ * arena is reset before return.  The file is never modified.
+ */
+int	store_load(int dirfd, const void *name, size_t len,
+	    struct etf_arena *, size_t max_bytes, struct todo_list **out,
+	    const char **why);
+
+/* Create and fill the temporary file of a store (not synced).  0, or -1
+ * with errno and nothing left behind. */
+int	store_prepare(int dirfd, const char *tag, const void *name,
+	    size_t len, const void *data, size_t datalen, struct store_tmp *);
+/* fsync the temporary file.  0, or -1 (errno); the caller aborts. */
+int	store_sync_tmp(struct store_tmp *);
+/* Close the temporary file and rename it over the list's file.  0, or -1
+ * with errno and the temporary file removed. */
+int	store_commit(int dirfd, struct store_tmp *);
+/* Close and remove the temporary file (errno kept). */
+void	store_abort(int dirfd, struct store_tmp *);
+/* fsync the directory; syncfs the file system holding it. 0 or -1. */
+int	store_sync_dir(int dirfd);
+int	store_syncfs(int dirfd);
+/* All phases for one list; sync false skips both fsyncs.  0 or -1. */
+int	store_write(int dirfd, const char *tag, const void *name, size_t len,
+	    const void *data, size_t datalen, bool sync);
+/* Encode a list (listfile_encode) and store_write() it.  0 or -1. */
+int	store_save(int dirfd, const char *tag, const void *name, size_t len,
+	    const struct todo_list *, bool sync);
+
+/*
+ * Call cb for every stored list with its decoded Name.  Dot-files are
+ * skipped silently; other file names that are not the canonical file
+ * name of a valid Name are skipped and logged once per process.  0, or
+ * -1 (errno) if the directory cannot be read.
+ */
+int	store_list_names(int dirfd,
+	    void (*cb)(void *arg, const void *name, size_t len), void *arg);
+
+/* The reason atom for a store errno: "enospc", "eio", "eacces", ... */
+const char *store_errno_atom(int err);
+
+/* Fault injection; without TODOD_FAULTS these do nothing. */
+#define STORE_FAULT_WRITE	1
+#define STORE_FAULT_FSYNC	2
+#define STORE_FAULT_RENAME	3
+void	store_fault_init(void);
+void	store_fault_point(int point);
+
+#endif /* TODOD_STORE_H */

@@ -1,1 +1,54 @@
-# tests/storage.mk: filled in by its part
+# tests/storage.mk: the storage layer (list model, list files, file
+# names, the data directory, database workers) and its micro-benchmark.
+STORAGE_TEST_LDADD = daemon/libdaemon.la proto/libproto.la \
+	$(CHECK_LIBS) $(LIBEVENT_LIBS) $(ZLIB_LIBS) $(LIBBSD_LIBS)
+STORAGE_TEST_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+
+storage_tests = \
+	tests/storage/test_todolist \
+	tests/storage/test_names \
+	tests/storage/test_listfile \
+	tests/storage/test_interop \
+	tests/storage/test_store \
+	tests/storage/test_worker
+check_PROGRAMS += $(storage_tests)
+TESTS += $(storage_tests)
+
+tests_storage_test_todolist_SOURCES = tests/storage/test_todolist.c
+tests_storage_test_todolist_CFLAGS = $(STORAGE_TEST_CFLAGS)
+tests_storage_test_todolist_LDADD = $(STORAGE_TEST_LDADD)
+
+tests_storage_test_names_SOURCES = tests/storage/test_names.c
+tests_storage_test_names_CFLAGS = $(STORAGE_TEST_CFLAGS)
+tests_storage_test_names_LDADD = $(STORAGE_TEST_LDADD)
+
+tests_storage_test_listfile_SOURCES = tests/storage/test_listfile.c \
+	tests/storage/storage_test.h tests/storage/storage_test.c
+tests_storage_test_listfile_CFLAGS = $(STORAGE_TEST_CFLAGS)
+tests_storage_test_listfile_LDADD = $(STORAGE_TEST_LDADD)
+
+tests_storage_test_interop_SOURCES = tests/storage/test_interop.c \
+	tests/storage/storage_test.h tests/storage/storage_test.c
+tests_storage_test_interop_CFLAGS = $(STORAGE_TEST_CFLAGS)
+tests_storage_test_interop_LDADD = $(STORAGE_TEST_LDADD)
+
+tests_storage_test_store_SOURCES = tests/storage/test_store.c \
+	tests/storage/storage_test.h tests/storage/storage_test.c
+tests_storage_test_store_CFLAGS = $(STORAGE_TEST_CFLAGS)
+tests_storage_test_store_LDADD = $(STORAGE_TEST_LDADD)
+
+tests_storage_test_worker_SOURCES = tests/storage/test_worker.c \
+	tests/storage/storage_test.h tests/storage/storage_test.c
+tests_storage_test_worker_CFLAGS = $(STORAGE_TEST_CFLAGS)
+tests_storage_test_worker_LDADD = $(STORAGE_TEST_LDADD)
+
+# The entries(date) micro-benchmark: built with the rest so that it never
+# rots, run only by `make bench-list` (not part of make check).
+noinst_PROGRAMS += bench/list-bench
+bench_list_bench_SOURCES = bench/list-bench.c
+bench_list_bench_LDADD = daemon/libdaemon.la proto/libproto.la \
+	$(LIBEVENT_LIBS) $(ZLIB_LIBS) $(LIBBSD_LIBS)
+
+bench-list: bench/list-bench$(EXEEXT)
+	@bench/list-bench$(EXEEXT)
+.PHONY: bench-list

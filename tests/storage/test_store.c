@@ -1,0 +1,492 @@
+/* test_store.c: the data directory: modes, atomic stores, failures. */
+#include "config.h"
+
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "etf.h"
+#include "log.h"
+#include "storage_test.h"
+#include "store.h"
+#include "todolist.h"
+
+#define MAX_BYTES	(1 << 24)
+
+static char *dir;
+static int dfd;
+
+static void
+setup(void)
+{
+	log_init(1, LOG_LEVEL_WARN);
+	dir = st_tmpdir();
+	ck_assert_ptr_nonnull(dir);
+	dfd = store_open_dir(dir);
+	ck_assert_int_ge(dfd, 0);
+}
+
+static void
+teardown(void)
+{
+	close(dfd);
+	st_rmtree(dir);
+	free(dir);
+}
+
+static struct todo_list *
+load(int fd, const char *name, int expect_rc, const char **whyp)
+{
+	struct etf_arena *a = etf_arena_new();
+	struct todo_list *l = NULL;
+	const char *why = NULL;
+	int rc;
+
+	rc = store_load(fd, name, strlen(name), a, MAX_BYTES, &l, &why);
+	ck_assert_msg(rc == expect_rc, "%s: %d (%s)", name, rc,
+	    why != NULL ? why : "");
+	if (whyp != NULL)
+		*whyp = why;
+	etf_arena_free(a);
+	return l;
+}
+
+static mode_t
+mode_of(int fd, const char *file)
+{
+	struct stat st;
+
+	ck_assert_int_eq(fstatat(fd, file, &st, AT_SYMLINK_NOFOLLOW), 0);
+	return st.st_mode & 07777;
+}
+
+START_TEST(t_open_dir)
+{
+	char *deep, *kept;
+	int fd;
+	mode_t old = umask(022);
+
+	ck_assert_int_ne(asprintf(&deep, "%s/a/b//c/", dir), -1);
+	fd = store_open_dir(deep);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(mode_of(dfd, "a"), 0700);
+	ck_assert_int_eq(mode_of(dfd, "a/b"), 0700);
+	ck_assert_int_eq(mode_of(dfd, "a/b/c"), 0700);
+	ck_assert_int_ne(fcntl(fd, F_GETFD) & FD_CLOEXEC, 0);
+	close(fd);
+	/* An existing directory keeps its mode. */
+	ck_assert_int_ne(asprintf(&kept, "%s/kept", dir), -1);
+	ck_assert_int_eq(mkdir(kept, 0755), 0);
+	fd = store_open_dir(kept);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(mode_of(dfd, "kept"), 0755);
+	close(fd);
+	/* Not a directory. */
+	ck_assert_int_eq(st_write_file(dfd, "file", "x", 1), 0);
+	free(kept);
+	ck_assert_int_ne(asprintf(&kept, "%s/file", dir), -1);
+	ck_assert_int_eq(store_open_dir(kept), -1);
+	ck_assert_int_eq(errno, ENOTDIR);
+	ck_assert_int_eq(store_open_dir(""), -1);
+	umask(old);
+	free(deep);
+	free(kept);
+}
+END_TEST
+
+START_TEST(t_save_load)
+{
+	struct todo_list *l = st_book_list(), *back;
+	mode_t old = umask(0);
+
+	/* Absent: an empty list. */
+	back = load(dfd, "bob", STORE_OK, NULL);
+	ck_assert_uint_eq(todolist_size(back), 0);
+	ck_assert_int_eq(todolist_next_id(back), 1);
+	todolist_free(back);
+
+	ck_assert_int_eq(store_save(dfd, "w0", "bob", 3, l, true), 0);
+	ck_assert_int_eq(mode_of(dfd, "bob"), 0600);
+	back = load(dfd, "bob", STORE_OK, NULL);
+	ck_assert(st_list_equal(l, back));
+	todolist_free(back);
+
+	/* Replaced as a whole; without sync too. */
+	ck_assert_int_eq(todolist_delete(l, 2), 0);
+	ck_assert_int_eq(store_save(dfd, "w0", "bob", 3, l, false), 0);
+	back = load(dfd, "bob", STORE_OK, NULL);
+	ck_assert(st_list_equal(l, back));
+	ck_assert_int_eq(st_count_temps(dfd), 0);
+	umask(old);
+	todolist_free(back);
+	todolist_free(l);
+}
+END_TEST
+
+/* The temporary file's name does not grow with the list's name. */
+START_TEST(t_long_names)
+{
+	char name[NAME_MAX_BYTES];
+	struct todo_list *l = st_book_list(), *back;
+	char file[NAME_FILE_BUFSZ];
+
+	memset(name, '%', 85);		/* 255 bytes of file name */
+	ck_assert_int_eq(store_save(dfd, "w12", name, 85, l, true), 0);
+	ck_assert_int_eq(name_to_file(name, 85, file, sizeof(file)), 255);
+	ck_assert_int_eq(mode_of(dfd, file), 0600);
+	memset(name, 'n', 255);
+	ck_assert_int_eq(store_save(dfd, "w12", name, 255, l, true), 0);
+	back = NULL;
+	{
+		struct etf_arena *a = etf_arena_new();
+		const char *why;
+
+		ck_assert_int_eq(store_load(dfd, name, 255, a, MAX_BYTES,
+		    &back, &why), STORE_OK);
+		etf_arena_free(a);
+	}
+	ck_assert(st_list_equal(l, back));
+	/* Invalid names are refused before any file is made. */
+	ck_assert_int_eq(store_save(dfd, "w0", "", 0, l, true), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_int_eq(store_save(dfd, "w0", "\xff", 1, l, true), -1);
+	ck_assert_int_eq(store_save(dfd, "bad.tag", "x", 1, l, true), -1);
+	ck_assert_int_eq(st_count_temps(dfd), 0);
+	todolist_free(back);
+	todolist_free(l);
+}
+END_TEST
+
+START_TEST(t_cleanup)
+{
+	static const char *const files[] = {
+		".tmp-w0-1-1", ".tmp-w0-99-7", ".tmp-w1-2-3", ".tmp-w10-2-3",
+		".lock", ".other", "bob", ".tmp", "tmp-w0-1",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		ck_assert_int_eq(st_write_file(dfd, files[i], "x", 1), 0);
+	ck_assert_int_eq(mkdirat(dfd, ".tmp-dir", 0700), 0);
+	/* One writer's own: w0 and not w10. */
+	ck_assert_int_eq(store_cleanup_temps_tag(dfd, "w0"), 2);
+	ck_assert_int_eq(faccessat(dfd, ".tmp-w1-2-3", F_OK, 0), 0);
+	ck_assert_int_eq(faccessat(dfd, ".tmp-w10-2-3", F_OK, 0), 0);
+	ck_assert_int_eq(store_cleanup_temps_tag(dfd, "w/0"), -1);
+	/* All of ours; nothing else. */
+	ck_assert_int_eq(store_cleanup_temps(dfd), 2);
+	ck_assert_int_eq(store_cleanup_temps(dfd), 0);
+	ck_assert_int_eq(faccessat(dfd, ".tmp-w1-2-3", F_OK, 0), -1);
+	ck_assert_int_eq(faccessat(dfd, ".lock", F_OK, 0), 0);
+	ck_assert_int_eq(faccessat(dfd, ".other", F_OK, 0), 0);
+	ck_assert_int_eq(faccessat(dfd, "bob", F_OK, 0), 0);
+	ck_assert_int_eq(faccessat(dfd, ".tmp", F_OK, 0), 0);
+	ck_assert_int_eq(faccessat(dfd, "tmp-w0-1", F_OK, 0), 0);
+	ck_assert_int_eq(faccessat(dfd, ".tmp-dir", F_OK, 0), 0);
+}
+END_TEST
+
+/* Files that are not lists: refused, and left as they are. */
+START_TEST(t_corrupt)
+{
+	static const struct {
+		const char	*bytes;
+		size_t		 len;
+		const char	*why;
+	} bad[] = {
+		{ "", 0, "empty file" },
+		{ "garbage", 7, NULL },
+		{ "\x83", 1, NULL },
+		{ "\x83\x61\x01", 3, "not a map" },
+		{ "\x83\x74\x00\x00\x00\x00", 6, "not a Todo.List struct" },
+		{ "\x83\x74\x00\x00\x00", 5, NULL },	/* truncated */
+	};
+	struct todo_list *l = st_book_list();
+	const char *why;
+	uint8_t *good, *p;
+	size_t i, len, glen;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_int_eq(st_write_file(dfd, "c", bad[i].bytes,
+		    bad[i].len), 0);
+		ck_assert_ptr_null(load(dfd, "c", STORE_CORRUPT, &why));
+		ck_assert_ptr_nonnull(why);
+		if (bad[i].why != NULL)
+			ck_assert_str_eq(why, bad[i].why);
+		p = st_read_file(dfd, "c", &len);
+		ck_assert_uint_eq(len, bad[i].len);
+		if (len > 0)
+			ck_assert_mem_eq(p, bad[i].bytes, len);
+		free(p);
+	}
+	/* A good file with a byte more. */
+	good = st_encode(l, &glen);
+	good = realloc(good, glen + 1);
+	good[glen] = 0;
+	ck_assert_int_eq(st_write_file(dfd, "c", good, glen + 1), 0);
+	ck_assert_ptr_null(load(dfd, "c", STORE_CORRUPT, &why));
+	/* And truncated by one. */
+	ck_assert_int_eq(st_write_file(dfd, "c", good, glen - 1), 0);
+	ck_assert_ptr_null(load(dfd, "c", STORE_CORRUPT, &why));
+	free(good);
+	todolist_free(l);
+}
+END_TEST
+
+START_TEST(t_read_errors)
+{
+	struct etf_arena *a = etf_arena_new();
+	struct todo_list *l = st_list_n(100, "x"), *out;
+	const char *why;
+	uint8_t *data;
+	size_t len;
+
+	ck_assert_int_eq(store_save(dfd, "w0", "big", 3, l, false), 0);
+	ck_assert_int_eq(store_read(dfd, "big", 3, 100, &data, &len),
+	    STORE_ERR);
+	ck_assert_int_eq(errno, EFBIG);
+	ck_assert_int_eq(store_load(dfd, "big", 3, a, 100, &out, &why),
+	    STORE_ERR);
+	ck_assert_int_eq(errno, EFBIG);
+	ck_assert_int_eq(store_read(dfd, "big", 3, MAX_BYTES, &data, &len),
+	    STORE_OK);
+	free(data);
+	/* A directory where a list's file would be. */
+	ck_assert_int_eq(mkdirat(dfd, "d", 0700), 0);
+	ck_assert_int_eq(store_read(dfd, "d", 1, MAX_BYTES, &data, &len),
+	    STORE_ERR);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_int_eq(store_read(dfd, "a/b", 3, MAX_BYTES, &data, &len),
+	    STORE_ABSENT);
+	ck_assert_int_eq(store_read(dfd, "", 0, MAX_BYTES, &data, &len),
+	    STORE_ERR);
+	etf_arena_free(a);
+	todolist_free(l);
+}
+END_TEST
+
+struct names {
+	int	n;
+	char	seen[8][64];
+};
+
+static void
+collect(void *arg, const void *name, size_t len)
+{
+	struct names *ns = arg;
+
+	ck_assert_int_lt(ns->n, 8);
+	ck_assert_uint_lt(len, 64);
+	memcpy(ns->seen[ns->n], name, len);
+	ns->seen[ns->n++][len] = '\0';
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/* Count lines of a file that contain s. */
+static int
+count_in(const char *path, const char *s)
+{
+	char line[1024];
+	FILE *f = fopen(path, "r");
+	int n = 0;
+
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strstr(line, s) != NULL)
+			n++;
+	fclose(f);
+	return n;
+}
+
+START_TEST(t_list_names)
+{
+	static const char *const files[] = {
+		"bob", "%C3%A9t%C3%A9", "%2E%2E", ".lock", ".tmp-w0-1-1",
+		"a%2fb", "%41", "x y", "%00",
+	};
+	struct names ns;
+	char *logpath;
+	size_t i;
+	int saved, logfd;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		ck_assert_int_eq(st_write_file(dfd, files[i], "x", 1), 0);
+	ck_assert_int_eq(mkdirat(dfd, "subdir", 0700), 0);
+	ck_assert_int_ne(asprintf(&logpath, "%s.log", dir), -1);
+	logfd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ck_assert_int_ge(logfd, 0);
+	saved = dup(2);
+	dup2(logfd, 2);
+	memset(&ns, 0, sizeof(ns));
+	ck_assert_int_eq(store_list_names(dfd, collect, &ns), 0);
+	ck_assert_int_eq(ns.n, 3);
+	ns.n = 0;
+	ck_assert_int_eq(store_list_names(dfd, collect, &ns), 0);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	close(logfd);
+	ck_assert_int_eq(ns.n, 3);
+	qsort(ns.seen, 3, sizeof(ns.seen[0]), cmp_str);
+	ck_assert_str_eq(ns.seen[0], "..");
+	ck_assert_str_eq(ns.seen[1], "bob");
+	ck_assert_str_eq(ns.seen[2], "\xc3\xa9t\xc3\xa9");
+	/* Each undecodable name is logged once, dot-files never. */
+	ck_assert_int_eq(count_in(logpath, "a%2fb"), 1);
+	ck_assert_int_eq(count_in(logpath, "\"%41\""), 1);
+	ck_assert_int_eq(count_in(logpath, "x y"), 1);
+	ck_assert_int_eq(count_in(logpath, "%00"), 1);
+	ck_assert_int_eq(count_in(logpath, ".lock"), 0);
+	ck_assert_int_eq(count_in(logpath, "subdir"), 0);
+	unlink(logpath);
+	free(logpath);
+}
+END_TEST
+
+START_TEST(t_errno_atoms)
+{
+	ck_assert_str_eq(store_errno_atom(ENOSPC), "enospc");
+	ck_assert_str_eq(store_errno_atom(EIO), "eio");
+	ck_assert_str_eq(store_errno_atom(EACCES), "eacces");
+	ck_assert_str_eq(store_errno_atom(EROFS), "erofs");
+	ck_assert_str_eq(store_errno_atom(EDQUOT), "edquot");
+	ck_assert_str_eq(store_errno_atom(EBADF), "eio");
+}
+END_TEST
+
+/* After a failed store: the old file, and no temporary file. */
+static void
+check_failed_store(int fd, const char *name, const struct todo_list *old,
+    int expect_errno)
+{
+	struct todo_list *big = st_list_n(3000, "too big to fit"), *back;
+
+	errno = 0;
+	ck_assert_int_eq(store_save(fd, "w0", name, strlen(name), big, true),
+	    -1);
+	ck_assert_int_eq(errno, expect_errno);
+	ck_assert_int_eq(st_count_temps(fd), 0);
+	back = load(fd, name, STORE_OK, NULL);
+	ck_assert(st_list_equal(old, back));
+	todolist_free(back);
+	todolist_free(big);
+}
+
+#ifdef TODOD_FAULTS
+START_TEST(t_fault_errors)
+{
+	static const struct { const char *fault; int err; } f[] = {
+		{ "enospc", ENOSPC }, { "eio", EIO }, { "eacces", EACCES },
+	};
+	struct todo_list *l = st_book_list();
+	char *flag;
+
+	ck_assert_int_eq(store_save(dfd, "w0", "bob", 3, l, true), 0);
+	ck_assert_int_ne(asprintf(&flag, "%s.flag", dir), -1);
+	setenv("TODOD_FAULT", f[_i].fault, 1);
+	setenv("TODOD_FAULT_FILE", flag, 1);
+	store_fault_init();
+	/* Armed only while the flag file exists. */
+	ck_assert_int_eq(store_save(dfd, "w0", "bob", 3, l, true), 0);
+	close(open(flag, O_WRONLY | O_CREAT, 0600));
+	check_failed_store(dfd, "bob", l, f[_i].err);
+	unlink(flag);
+	ck_assert_int_eq(todolist_delete(l, 1), 0);
+	ck_assert_int_eq(store_save(dfd, "w0", "bob", 3, l, true), 0);
+	unsetenv("TODOD_FAULT");
+	unsetenv("TODOD_FAULT_FILE");
+	store_fault_init();
+	free(flag);
+	todolist_free(l);
+}
+END_TEST
+#endif
+
+/*
+ * A real ENOSPC: a 64 KiB tmpfs in a private mount namespace, in a child
+ * (root only; skipped with a message where mounting is not allowed).
+ */
+START_TEST(t_enospc_tmpfs)
+{
+	struct todo_list *l = st_book_list();
+	int status, fd, ok;
+	pid_t pid;
+
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		if (unshare(CLONE_NEWNS) == -1 ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1 ||
+		    mount("tmpfs", dir, "tmpfs", 0, "size=64k,mode=0700") == -1)
+			_exit(77);
+		fd = store_open_dir(dir);
+		ck_assert_int_ge(fd, 0);
+		ck_assert_int_eq(store_save(fd, "w0", "bob", 3, l, true), 0);
+		check_failed_store(fd, "bob", l, ENOSPC);
+		/* The worker goes on: a small store fits again. */
+		ck_assert_int_eq(todolist_delete(l, 1), 0);
+		ck_assert_int_eq(store_save(fd, "w0", "bob", 3, l, true), 0);
+		close(fd);
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	ok = WEXITSTATUS(status);
+	if (ok == 77)
+		fprintf(stderr, "t_enospc_tmpfs: cannot mount a tmpfs here "
+		    "(not root?): ENOSPC tested through the fault switch "
+		    "only\n");
+	else
+		ck_assert_int_eq(ok, 0);
+	todolist_free(l);
+}
+END_TEST
+
+static Suite *
+store_suite(void)
+{
+	Suite *s = suite_create("store");
+	TCase *tc = tcase_create("store");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, t_open_dir);
+	tcase_add_test(tc, t_save_load);
+	tcase_add_test(tc, t_long_names);
+	tcase_add_test(tc, t_cleanup);
+	tcase_add_test(tc, t_corrupt);
+	tcase_add_test(tc, t_read_errors);
+	tcase_add_test(tc, t_list_names);
+	tcase_add_test(tc, t_errno_atoms);
+#ifdef TODOD_FAULTS
+	tcase_add_loop_test(tc, t_fault_errors, 0, 3);
+#endif
+	tcase_add_test(tc, t_enospc_tmpfs);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(store_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
