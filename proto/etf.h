@@ -98,7 +98,9 @@ enum etf_err {
 	ETF_EZLIB = -9,		/* compressed data is corrupt */
 	ETF_ENOMEM = -10,
 	ETF_EIMPROPER = -11,	/* improper list (tail is not NIL) */
-	ETF_EATOM = -12		/* atom longer than 255 characters */
+	ETF_EATOM = -12,	/* atom longer than 255 characters */
+	ETF_EDUPKEY = -13,	/* a map has the same key twice */
+	ETF_EFLOAT = -14	/* float is not finite (NaN, infinity) */
 };
 
 const char	*etf_strerror(int err);
@@ -109,6 +111,8 @@ struct etf_arena *etf_arena_new(void);
 void		 etf_arena_reset(struct etf_arena *);	/* keeps one block */
 void		 etf_arena_free(struct etf_arena *);
 void		*etf_arena_alloc(struct etf_arena *, size_t);	/* 8-aligned */
+/* Bytes handed out since the arena was made or last reset. */
+size_t		 etf_arena_bytes(const struct etf_arena *);
 
 /*
  * Decode exactly one term from buf[0..len): version byte, one term,
@@ -134,7 +138,8 @@ bool		 etf_is_atom(const struct etf_term *, const char *name);
 bool		 etf_is_tuple(const struct etf_term *, size_t arity);
 /* Value of the atom key `key` in a map, or NULL. */
 const struct etf_term *etf_map_get(const struct etf_term *map, const char *key);
-/* Erlang term order: <0, 0, >0.  Exact (1 and 1.0 differ, 1 < 1.0). */
+/* Erlang term order: <0, 0, >0.  Exact, as OTP orders map keys: every
+ * integer before every float (1 < 1.0, and 2 < 1.0). */
 int		 etf_compare(const struct etf_term *, const struct etf_term *);
 bool		 etf_equal(const struct etf_term *, const struct etf_term *);
 
@@ -151,7 +156,10 @@ void		 etf_buf_reset(struct etf_buf *);	/* len = 0, keeps memory */
 void		 etf_buf_free(struct etf_buf *);
 int		 etf_buf_append(struct etf_buf *, const void *, size_t);
 
-/* Piecewise encoder.  Errors are sticky in buf->oom. */
+/* Piecewise encoder.  Errors are sticky in buf->oom, which is also set
+ * for what Erlang cannot represent (a float that is not finite, an atom
+ * that is not UTF-8 or longer than 255 characters); etf_buf_reset()
+ * clears it. */
 void		 etf_put_version(struct etf_buf *);
 void		 etf_put_int(struct etf_buf *, int64_t);
 void		 etf_put_float(struct etf_buf *, double);

@@ -1,1 +1,708 @@
-/* etf_decode.c: being written */
+/*
+ * etf_decode.c: External Term Format decoder.
+ *
+ * A bounded cursor over the input: every read checks the bytes that remain
+ * first, every count is checked against the bytes that remain before any
+ * memory is taken for it, nesting is bounded by ETF_MAX_DEPTH (so the
+ * recursion is too), and the whole input must be one term.
+ */
+#include "config.h"
+
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "etf.h"
+#include "etf_priv.h"
+
+/* deflate cannot do better than 1032:1; a larger claim cannot be met. */
+#define ZLIB_MAX_RATIO	1040
+
+/*
+ * Atoms repeat (the keys of every map of a list): a small cache of the
+ * atoms of this message spares their validation and copy.  An entry is
+ * text already checked and copied to the arena, found by its bytes.
+ */
+#define ATOM_CACHE	64
+
+struct atom_slot {
+	const char	*p;
+	size_t		 len;
+};
+
+struct dec {
+	struct etf_arena	*a;
+	const uint8_t		*p;
+	const uint8_t		*end;
+	struct atom_slot	*cache;		/* ATOM_CACHE slots, or NULL */
+};
+
+static int	dec_term(struct dec *, struct etf_term *, int);
+
+static inline size_t
+left(const struct dec *d)
+{
+	return (size_t)(d->end - d->p);
+}
+
+static inline uint16_t
+get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint32_t
+get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+/* A count of n elements of at least `each` bytes: can it fit? */
+static inline int
+fits(const struct dec *d, size_t n, size_t each)
+{
+	return n <= left(d) / each && n <= SIZE_MAX / sizeof(struct etf_term);
+}
+
+static struct etf_term *
+nodes(struct dec *d, size_t n)
+{
+	if (n == 0)
+		return NULL;
+	return etf_arena_alloc(d->a, n * sizeof(struct etf_term));
+}
+
+static int
+dec_big(struct dec *d, struct etf_term *t, size_t n)
+{
+	const uint8_t *m;
+	uint64_t mag = 0;
+	int neg;
+	size_t i;
+
+	if (left(d) < 1 || left(d) - 1 < n)
+		return ETF_ETRUNC;
+	neg = d->p[0] != 0;
+	m = d->p + 1;
+	d->p += 1 + n;
+	for (i = 0; i < n; i++) {
+		if (i >= 8) {
+			if (m[i] != 0)
+				return ETF_ERANGE;
+		} else
+			mag |= (uint64_t)m[i] << (8 * i);
+	}
+	if (!neg) {
+		if (mag > INT64_MAX)
+			return ETF_ERANGE;
+		t->i = (int64_t)mag;
+	} else {
+		if (mag > (uint64_t)INT64_MAX + 1)
+			return ETF_ERANGE;
+		t->i = mag == (uint64_t)INT64_MAX + 1 ? INT64_MIN :
+		    -(int64_t)mag;
+	}
+	t->type = ETF_INT;
+	return ETF_OK;
+}
+
+static int
+dec_float(struct dec *d, struct etf_term *t)
+{
+	uint64_t u;
+
+	if (left(d) < 8)
+		return ETF_ETRUNC;
+	u = (uint64_t)get32(d->p) << 32 | get32(d->p + 4);
+	d->p += 8;
+	t->type = ETF_FLOAT;
+	memcpy(&t->f, &u, sizeof(u));
+	if (!isfinite(t->f))
+		return ETF_EFLOAT;
+	return ETF_OK;
+}
+
+static inline bool
+ascii(const uint8_t *s, size_t len)
+{
+	uint64_t w, high = 0;
+	size_t i;
+
+	for (i = 0; i + 8 <= len; i += 8) {
+		memcpy(&w, s + i, 8);
+		high |= w;
+	}
+	for (; i < len; i++)
+		high |= s[i];
+	return (high & UINT64_C(0x8080808080808080)) == 0;
+}
+
+static inline struct atom_slot *
+atom_slot(struct dec *d, const uint8_t *s, size_t len)
+{
+	size_t h;
+
+	if (d->cache == NULL || len == 0)
+		return NULL;
+	h = (len * 31 + s[0] * 7 + s[len - 1] + s[len / 2] * 3) %
+	    ATOM_CACHE;
+	return &d->cache[h];
+}
+
+static inline bool
+atom_hit(const struct atom_slot *slot, const uint8_t *s, size_t len)
+{
+	return slot != NULL && slot->len == len && slot->p != NULL &&
+	    memcmp(slot->p, s, len) == 0;
+}
+
+static void
+set_atom(struct etf_term *t, struct atom_slot *slot, const char *p,
+    size_t len)
+{
+	t->type = ETF_ATOM;
+	t->atom.p = p;
+	t->atom.len = len;
+	if (slot != NULL) {
+		slot->p = p;
+		slot->len = len;
+	}
+}
+
+static int
+dec_atom_latin1(struct dec *d, struct etf_term *t, size_t len)
+{
+	struct atom_slot *slot = NULL;
+	const uint8_t *s;
+	size_t i, high = 0;
+	char *o, *start;
+
+	if (left(d) < len)
+		return ETF_ETRUNC;
+	if (len > 255)
+		return ETF_EATOM;
+	s = d->p;
+	d->p += len;
+	/* Only ASCII text is the same in latin-1 and UTF-8: cache that. */
+	if (ascii(s, len)) {
+		slot = atom_slot(d, s, len);
+		if (atom_hit(slot, s, len)) {
+			set_atom(t, NULL, slot->p, len);
+			return ETF_OK;
+		}
+	} else
+		for (i = 0; i < len; i++)
+			high += s[i] >> 7;
+	if ((start = o = etf_arena_alloc(d->a, len + high + 1)) == NULL)
+		return ETF_ENOMEM;
+	for (i = 0; i < len; i++) {
+		if (s[i] < 0x80)
+			*o++ = (char)s[i];
+		else {
+			*o++ = (char)(0xc0 | s[i] >> 6);
+			*o++ = (char)(0x80 | (s[i] & 0x3f));
+		}
+	}
+	*o = '\0';
+	set_atom(t, slot, start, len + high);
+	return ETF_OK;
+}
+
+static int
+dec_atom_utf8(struct dec *d, struct etf_term *t, size_t len)
+{
+	struct atom_slot *slot;
+	char *o;
+
+	if (left(d) < len)
+		return ETF_ETRUNC;
+	slot = atom_slot(d, d->p, len);
+	if (atom_hit(slot, d->p, len)) {
+		set_atom(t, NULL, slot->p, len);
+		d->p += len;
+		return ETF_OK;
+	}
+	/* At most 255 bytes are at most 255 characters. */
+	if (!ascii(d->p, len)) {
+		ssize_t chars = utf8_count(d->p, len);
+
+		if (chars < 0)
+			return ETF_EUTF8;
+		if (chars > 255)
+			return ETF_EATOM;
+	} else if (len > 255)
+		return ETF_EATOM;
+	if ((o = etf_arena_alloc(d->a, len + 1)) == NULL)
+		return ETF_ENOMEM;
+	memcpy(o, d->p, len);
+	o[len] = '\0';
+	d->p += len;
+	set_atom(t, slot, o, len);
+	return ETF_OK;
+}
+
+static int
+dec_string(struct dec *d, struct etf_term *t, size_t n)
+{
+	struct etf_term *v;
+	size_t i;
+
+	if (left(d) < n)
+		return ETF_ETRUNC;
+	if (n > 0 && (v = nodes(d, n)) == NULL)
+		return ETF_ENOMEM;
+	else if (n == 0)
+		v = NULL;
+	for (i = 0; i < n; i++) {
+		v[i].type = ETF_INT;
+		v[i].i = d->p[i];
+	}
+	d->p += n;
+	t->type = ETF_LIST;
+	t->seq.v = v;
+	t->seq.n = n;
+	return ETF_OK;
+}
+
+static int
+dec_seq(struct dec *d, struct etf_term *t, size_t n, int depth)
+{
+	struct etf_term *v;
+	size_t i;
+	int rc;
+
+	if (depth >= ETF_MAX_DEPTH)
+		return ETF_EDEPTH;
+	if (!fits(d, n, 1))
+		return ETF_ETRUNC;
+	if (n > 0 && (v = nodes(d, n)) == NULL)
+		return ETF_ENOMEM;
+	else if (n == 0)
+		v = NULL;
+	for (i = 0; i < n; i++)
+		if ((rc = dec_term(d, &v[i], depth + 1)) != ETF_OK)
+			return rc;
+	t->seq.v = v;
+	t->seq.n = n;
+	return ETF_OK;
+}
+
+/* The tail of a LIST_EXT: NIL, or (never written by OTP) a proper list. */
+static int
+dec_tail(struct dec *d, struct etf_term *t, int depth)
+{
+	struct etf_term tail, *v;
+	int rc;
+
+	if (left(d) < 1)
+		return ETF_ETRUNC;
+	if (d->p[0] == ETF_TAG_NIL) {
+		d->p++;
+		return ETF_OK;
+	}
+	if ((rc = dec_term(d, &tail, depth + 1)) != ETF_OK)
+		return rc;
+	if (tail.type != ETF_LIST)
+		return ETF_EIMPROPER;
+	if (tail.seq.n == 0)
+		return ETF_OK;
+	if (t->seq.n == 0) {
+		t->seq = tail.seq;
+		return ETF_OK;
+	}
+	if (tail.seq.n > SIZE_MAX / sizeof(*v) - t->seq.n)
+		return ETF_ENOMEM;
+	if ((v = nodes(d, t->seq.n + tail.seq.n)) == NULL)
+		return ETF_ENOMEM;
+	memcpy(v, t->seq.v, t->seq.n * sizeof(*v));
+	memcpy(v + t->seq.n, tail.seq.v, tail.seq.n * sizeof(*v));
+	t->seq.v = v;
+	t->seq.n += tail.seq.n;
+	return ETF_OK;
+}
+
+static int
+cmp_ptr(const void *a, const void *b)
+{
+	return etf_compare(*(const struct etf_term * const *)a,
+	    *(const struct etf_term * const *)b);
+}
+
+static int
+cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Keys all integers (a list file's entries): sort the numbers. */
+static int
+unique_ints(struct dec *d, const struct etf_term *kv, size_t n)
+{
+	int64_t *k;
+	size_t i;
+	bool sorted = true;
+
+	if ((k = etf_arena_alloc(d->a, n * sizeof(*k))) == NULL)
+		return ETF_ENOMEM;
+	for (i = 0; i < n; i++) {
+		k[i] = kv[2 * i].i;
+		if (i > 0 && k[i] <= k[i - 1])
+			sorted = false;
+	}
+	if (sorted)
+		return ETF_OK;
+	qsort(k, n, sizeof(*k), cmp_i64);
+	for (i = 1; i < n; i++)
+		if (k[i - 1] == k[i])
+			return ETF_EDUPKEY;
+	return ETF_OK;
+}
+
+/* etf_equal(), with atom keys (nearly all of small maps) inline. */
+static inline bool
+key_eq(const struct etf_term *a, const struct etf_term *b)
+{
+	if (a->type == ETF_ATOM && b->type == ETF_ATOM)
+		return a->atom.len == b->atom.len &&
+		    (a->atom.p == b->atom.p ||
+		    memcmp(a->atom.p, b->atom.p, a->atom.len) == 0);
+	return etf_equal(a, b);
+}
+
+/* Erlang refuses a map with a repeated key; so do we. */
+static int
+map_unique(struct dec *d, const struct etf_term *kv, size_t n)
+{
+	const struct etf_term **k;
+	size_t i, j;
+
+	if (n <= 12) {
+		for (i = 1; i < n; i++)
+			for (j = 0; j < i; j++)
+				if (key_eq(&kv[2 * i], &kv[2 * j]))
+					return ETF_EDUPKEY;
+		return ETF_OK;
+	}
+	for (i = 0; i < n && kv[2 * i].type == ETF_INT; i++)
+		;
+	if (i == n)
+		return unique_ints(d, kv, n);
+	if ((k = etf_arena_alloc(d->a, n * sizeof(*k))) == NULL)
+		return ETF_ENOMEM;
+	for (i = 0; i < n; i++)
+		k[i] = &kv[2 * i];
+	qsort(k, n, sizeof(*k), cmp_ptr);
+	for (i = 1; i < n; i++)
+		if (etf_compare(k[i - 1], k[i]) == 0)
+			return ETF_EDUPKEY;
+	return ETF_OK;
+}
+
+static int
+dec_map(struct dec *d, struct etf_term *t, size_t n, int depth)
+{
+	struct etf_term *kv;
+	size_t i;
+	int rc;
+
+	if (depth >= ETF_MAX_DEPTH)
+		return ETF_EDEPTH;
+	if (!fits(d, n, 2))
+		return ETF_ETRUNC;
+	if (n > 0 && (kv = nodes(d, 2 * n)) == NULL)
+		return ETF_ENOMEM;
+	else if (n == 0)
+		kv = NULL;
+	for (i = 0; i < 2 * n; i++)
+		if ((rc = dec_term(d, &kv[i], depth + 1)) != ETF_OK)
+			return rc;
+	t->type = ETF_MAP;
+	t->map.kv = kv;
+	t->map.n = n;
+	return map_unique(d, kv, n);
+}
+
+static int
+dec_term(struct dec *d, struct etf_term *t, int depth)
+{
+	const uint8_t *p = d->p;
+	size_t n;
+	int rc;
+
+	if (left(d) < 1)
+		return ETF_ETRUNC;
+	d->p++;
+	switch (p[0]) {
+	case ETF_TAG_SMALL_INTEGER:
+		if (left(d) < 1)
+			return ETF_ETRUNC;
+		t->type = ETF_INT;
+		t->i = *d->p++;
+		return ETF_OK;
+	case ETF_TAG_INTEGER:
+		if (left(d) < 4)
+			return ETF_ETRUNC;
+		t->type = ETF_INT;
+		t->i = (int32_t)get32(d->p);
+		d->p += 4;
+		return ETF_OK;
+	case ETF_TAG_NEW_FLOAT:
+		return dec_float(d, t);
+	case ETF_TAG_SMALL_ATOM_UTF8:
+	case ETF_TAG_SMALL_ATOM:
+		if (left(d) < 1)
+			return ETF_ETRUNC;
+		n = *d->p++;
+		if (p[0] == ETF_TAG_SMALL_ATOM)
+			return dec_atom_latin1(d, t, n);
+		return dec_atom_utf8(d, t, n);
+	case ETF_TAG_ATOM_UTF8:
+	case ETF_TAG_ATOM:
+		if (left(d) < 2)
+			return ETF_ETRUNC;
+		n = get16(d->p);
+		d->p += 2;
+		if (p[0] == ETF_TAG_ATOM)
+			return dec_atom_latin1(d, t, n);
+		return dec_atom_utf8(d, t, n);
+	case ETF_TAG_BINARY:
+		if (left(d) < 4)
+			return ETF_ETRUNC;
+		n = get32(d->p);
+		d->p += 4;
+		if (left(d) < n)
+			return ETF_ETRUNC;
+		t->type = ETF_BINARY;
+		t->bin.p = d->p;
+		t->bin.len = n;
+		d->p += n;
+		return ETF_OK;
+	case ETF_TAG_SMALL_TUPLE:
+		if (left(d) < 1)
+			return ETF_ETRUNC;
+		n = *d->p++;
+		t->type = ETF_TUPLE;
+		return dec_seq(d, t, n, depth);
+	case ETF_TAG_LARGE_TUPLE:
+		if (left(d) < 4)
+			return ETF_ETRUNC;
+		n = get32(d->p);
+		d->p += 4;
+		t->type = ETF_TUPLE;
+		return dec_seq(d, t, n, depth);
+	case ETF_TAG_NIL:
+		t->type = ETF_LIST;
+		t->seq.v = NULL;
+		t->seq.n = 0;
+		return ETF_OK;
+	case ETF_TAG_STRING:
+		if (left(d) < 2)
+			return ETF_ETRUNC;
+		n = get16(d->p);
+		d->p += 2;
+		return dec_string(d, t, n);
+	case ETF_TAG_LIST:
+		if (left(d) < 4)
+			return ETF_ETRUNC;
+		n = get32(d->p);
+		d->p += 4;
+		if (n == SIZE_MAX || !fits(d, n + 1, 1))
+			return ETF_ETRUNC;
+		t->type = ETF_LIST;
+		if ((rc = dec_seq(d, t, n, depth)) != ETF_OK)
+			return rc;
+		return dec_tail(d, t, depth);
+	case ETF_TAG_MAP:
+		if (left(d) < 4)
+			return ETF_ETRUNC;
+		n = get32(d->p);
+		d->p += 4;
+		return dec_map(d, t, n, depth);
+	case ETF_TAG_SMALL_BIG:
+		if (left(d) < 1)
+			return ETF_ETRUNC;
+		n = *d->p++;
+		return dec_big(d, t, n);
+	case ETF_TAG_LARGE_BIG:
+		if (left(d) < 4)
+			return ETF_ETRUNC;
+		n = get32(d->p);
+		d->p += 4;
+		return dec_big(d, t, n);
+	default:
+		return ETF_ETAG;
+	}
+}
+
+static void *
+zalloc_arena(void *opaque, unsigned items, unsigned size)
+{
+	if (size != 0 && items > SIZE_MAX / size)
+		return NULL;
+	return etf_arena_alloc(opaque, (size_t)items * size);
+}
+
+static void
+zfree_arena(void *opaque, void *p)
+{
+	/* Freed with the arena. */
+}
+
+/* The stream inflates past the announced size: is it past the limit too? */
+static int
+inflate_excess(z_stream *zs, size_t have, size_t max)
+{
+	uint8_t scratch[4096];
+	int r;
+
+	for (;;) {
+		zs->next_out = scratch;
+		zs->avail_out = sizeof(scratch);
+		r = inflate(zs, Z_NO_FLUSH);
+		have += sizeof(scratch) - zs->avail_out;
+		if (have > max)
+			return ETF_ETOOBIG;
+		if (r == Z_STREAM_END)
+			return ETF_EZLIB;	/* real size != announced */
+		if (r == Z_BUF_ERROR && zs->avail_in == 0)
+			return ETF_ETRUNC;
+		if (r != Z_OK)
+			return ETF_EZLIB;
+	}
+}
+
+static int
+inflate_all(struct dec *d, uint8_t *out, size_t size, size_t max)
+{
+	z_stream zs;
+	int r, rc;
+
+	memset(&zs, 0, sizeof(zs));
+	zs.zalloc = zalloc_arena;
+	zs.zfree = zfree_arena;
+	zs.opaque = d->a;
+	if (inflateInit(&zs) != Z_OK)
+		return ETF_ENOMEM;
+	zs.next_in = (Bytef *)(uintptr_t)d->p;
+	zs.avail_in = (uInt)left(d);
+	zs.next_out = out;
+	zs.avail_out = (uInt)size;
+	r = inflate(&zs, Z_FINISH);
+	if (r == Z_STREAM_END) {
+		if (zs.avail_out != 0)
+			rc = ETF_EZLIB;
+		else if (zs.avail_in != 0)
+			rc = ETF_ETRAIL;
+		else
+			rc = ETF_OK;
+	} else if (r == Z_MEM_ERROR)
+		rc = ETF_ENOMEM;
+	else if ((r == Z_BUF_ERROR || r == Z_OK) && zs.avail_out == 0)
+		rc = inflate_excess(&zs, size, max);
+	else if (r == Z_BUF_ERROR && zs.avail_in == 0)
+		rc = ETF_ETRUNC;
+	else
+		rc = ETF_EZLIB;
+	inflateEnd(&zs);
+	return rc;
+}
+
+static int
+dec_compressed(struct dec *d, size_t max, struct etf_term *t)
+{
+	struct dec in;
+	uint8_t *buf;
+	size_t size;
+	int rc;
+
+	if (left(d) < 4)
+		return ETF_ETRUNC;
+	size = get32(d->p);
+	d->p += 4;
+	if (size > max)
+		return ETF_ETOOBIG;
+	if (left(d) > UINT_MAX)
+		return ETF_ETOOBIG;
+	if (size == 0)
+		return ETF_EZLIB;
+	/* More than the bytes that remain can inflate to: truncated. */
+	if (size / ZLIB_MAX_RATIO > left(d))
+		return ETF_ETRUNC;
+	if ((buf = etf_arena_alloc(d->a, size)) == NULL)
+		return ETF_ENOMEM;
+	if ((rc = inflate_all(d, buf, size, max)) != ETF_OK)
+		return rc;
+	d->p = d->end;
+	in.a = d->a;
+	in.p = buf;
+	in.end = buf + size;
+	in.cache = d->cache;
+	if ((rc = dec_term(&in, t, 0)) != ETF_OK)
+		return rc;
+	return in.p == in.end ? ETF_OK : ETF_ETRAIL;
+}
+
+int
+etf_decode(struct etf_arena *a, const uint8_t *buf, size_t len,
+    size_t max_inflated, const struct etf_term **out)
+{
+	struct atom_slot cache[ATOM_CACHE];
+	struct etf_term top, *t;
+	struct dec d;
+	int rc;
+
+	*out = NULL;
+	if (len < 1)
+		return ETF_ETRUNC;
+	if (buf[0] != ETF_VERSION)
+		return ETF_EVERSION;
+	if (len < 2)
+		return ETF_ETRUNC;
+	d.a = a;
+	d.p = buf + 1;
+	d.end = buf + len;
+	d.cache = cache;
+	memset(cache, 0, sizeof(cache));
+	if (buf[1] == ETF_TAG_COMPRESSED) {
+		d.p++;
+		rc = dec_compressed(&d, max_inflated, &top);
+	} else
+		rc = dec_term(&d, &top, 0);
+	if (rc != ETF_OK)
+		return rc;
+	if (d.p != d.end)
+		return ETF_ETRAIL;
+	if ((t = etf_arena_alloc(a, sizeof(*t))) == NULL)
+		return ETF_ENOMEM;
+	*t = top;
+	*out = t;
+	return ETF_OK;
+}
+
+const char *
+etf_strerror(int err)
+{
+	switch (err) {
+	case ETF_OK:		return "success";
+	case ETF_ETRUNC:	return "term is truncated";
+	case ETF_EVERSION:	return "bad version byte";
+	case ETF_ETAG:		return "unknown or unsupported tag";
+	case ETF_EUTF8:		return "atom is not valid UTF-8";
+	case ETF_EDEPTH:	return "term is nested too deeply";
+	case ETF_ERANGE:	return "integer outside signed 64 bits";
+	case ETF_ETRAIL:	return "bytes after the term";
+	case ETF_ETOOBIG:	return "inflated term too big";
+	case ETF_EZLIB:		return "compressed data is corrupt";
+	case ETF_ENOMEM:	return "out of memory";
+	case ETF_EIMPROPER:	return "improper list";
+	case ETF_EATOM:		return "atom too long";
+	case ETF_EDUPKEY:	return "map has a repeated key";
+	case ETF_EFLOAT:	return "float is not finite";
+	default:		return "unknown error";
+	}
+}

@@ -1,1 +1,74 @@
-/* frame.c: being written */
+/*
+ * frame.c: {packet, 4} framing: a 4-byte big-endian payload length, then
+ * the payload.  The framer knows lengths only; terms are the codec's.
+ */
+#include "config.h"
+
+#include <event2/buffer.h>
+
+#include "frame.h"
+
+void
+frame_put_len(uint8_t hdr[FRAME_HDR], uint32_t len)
+{
+	hdr[0] = (uint8_t)(len >> 24);
+	hdr[1] = (uint8_t)(len >> 16);
+	hdr[2] = (uint8_t)(len >> 8);
+	hdr[3] = (uint8_t)len;
+}
+
+uint32_t
+frame_get_len(const uint8_t hdr[FRAME_HDR])
+{
+	return (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 |
+	    (uint32_t)hdr[2] << 8 | hdr[3];
+}
+
+int
+frame_next(struct evbuffer *in, size_t max, uint8_t **payload, size_t *len)
+{
+	uint8_t hdr[FRAME_HDR], *p;
+	size_t have = evbuffer_get_length(in);
+	uint32_t l;
+
+	*payload = NULL;
+	*len = 0;
+	if (have < FRAME_HDR)
+		return FRAME_NEED_MORE;
+	if (evbuffer_copyout(in, hdr, FRAME_HDR) != FRAME_HDR)
+		return FRAME_NEED_MORE;
+	l = frame_get_len(hdr);
+	if (l == 0)
+		return FRAME_EMPTY;
+	if (l > max)
+		return FRAME_TOOBIG;
+	if (have - FRAME_HDR < l)
+		return FRAME_NEED_MORE;
+	if ((p = evbuffer_pullup(in, (ev_ssize_t)FRAME_HDR + l)) == NULL)
+		return FRAME_NEED_MORE;
+	*payload = p + FRAME_HDR;
+	*len = l;
+	return FRAME_READY;
+}
+
+void
+frame_drain(struct evbuffer *in, size_t len)
+{
+	evbuffer_drain(in, FRAME_HDR + len);
+}
+
+int
+frame_add(struct evbuffer *out, const void *payload, size_t len)
+{
+	uint8_t hdr[FRAME_HDR];
+
+	if (len > UINT32_MAX)
+		return -1;
+	frame_put_len(hdr, (uint32_t)len);
+	if (evbuffer_expand(out, FRAME_HDR + len) != 0 ||
+	    evbuffer_add(out, hdr, FRAME_HDR) != 0)
+		return -1;
+	if (len > 0 && evbuffer_add(out, payload, len) != 0)
+		return -1;
+	return 0;
+}
