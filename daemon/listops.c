@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "etf.h"
 #include "listops.h"
 #include "todolist.h"
 
@@ -77,4 +78,114 @@ listop_clone(const struct todo_list *src)
 		}
 	todolist_set_next_id(l, todolist_next_id(src));
 	return l;
+}
+
+static void
+put_date(struct etf_buf *b, struct todo_date d)
+{
+	etf_put_tuple(b, 3);
+	etf_put_int(b, d.year);
+	etf_put_int(b, d.month);
+	etf_put_int(b, d.day);
+}
+
+void
+listop_put(struct etf_buf *b, const struct listop *op)
+{
+	switch (op->kind) {
+	case LISTOP_ADD:
+		etf_put_tuple(b, 4);
+		etf_put_atom(b, "add");
+		etf_put_int(b, op->id);
+		put_date(b, op->date);
+		etf_put_binary(b, op->title, op->title_len);
+		break;
+	case LISTOP_UPDATE:
+		etf_put_tuple(b, 4);
+		etf_put_atom(b, "update");
+		etf_put_int(b, op->id);
+		if (op->has_date)
+			put_date(b, op->date);
+		else
+			etf_put_atom(b, "nil");
+		if (op->title != NULL)
+			etf_put_binary(b, op->title, op->title_len);
+		else
+			etf_put_atom(b, "nil");
+		break;
+	case LISTOP_DELETE:
+		etf_put_tuple(b, 2);
+		etf_put_atom(b, "delete");
+		etf_put_int(b, op->id);
+		break;
+	}
+}
+
+static int
+op_title(const struct etf_term *t, const uint8_t **p, size_t *len)
+{
+	if (t->type != ETF_BINARY || !todo_title_valid(t->bin.p, t->bin.len))
+		return -1;
+	*p = t->bin.p;
+	*len = t->bin.len;
+	return 0;
+}
+
+struct listop *
+listop_from_term(const struct etf_term *t)
+{
+	const struct etf_term *v;
+	struct todo_date d = { 0, 1, 1 };
+	const uint8_t *title = NULL;
+	size_t tlen = 0;
+	int64_t id;
+	int has_date = 0;
+
+	if (t->type != ETF_TUPLE || t->seq.n < 2)
+		return NULL;
+	v = t->seq.v;
+	if (todo_id_from_term(&v[1], &id) == -1)
+		return NULL;
+	if (etf_is_atom(&v[0], "delete") && t->seq.n == 2)
+		return listop_new(LISTOP_DELETE, id, 0, d, NULL, 0);
+	if (t->seq.n != 4)
+		return NULL;
+	if (etf_is_atom(&v[0], "add")) {
+		if (todo_date_from_term(&v[2], &d) == -1 ||
+		    op_title(&v[3], &title, &tlen) == -1)
+			return NULL;
+		return listop_new(LISTOP_ADD, id, 1, d, title, tlen);
+	}
+	if (!etf_is_atom(&v[0], "update"))
+		return NULL;
+	if (!etf_is_atom(&v[2], "nil")) {
+		if (todo_date_from_term(&v[2], &d) == -1)
+			return NULL;
+		has_date = 1;
+	}
+	if (!etf_is_atom(&v[3], "nil") && op_title(&v[3], &title, &tlen) == -1)
+		return NULL;
+	if (!has_date && title == NULL)
+		return NULL;
+	return listop_new(LISTOP_UPDATE, id, has_date, d, title, tlen);
+}
+
+int
+listop_replay_terms(struct todo_list *l, const struct etf_term *ops)
+{
+	struct listop *op;
+	size_t i;
+	int rc;
+
+	if (ops->type != ETF_LIST)
+		return -1;
+	for (i = 0; i < ops->seq.n; i++) {
+		if ((op = listop_from_term(&ops->seq.v[i])) == NULL)
+			return -1;
+		rc = listop_replay(l, op);
+		listop_free(op);
+		if (rc == -1)
+			return -1;
+	}
+	return 0;
 }

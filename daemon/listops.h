@@ -1,7 +1,12 @@
 /*
  * listops.h: modifications of a list as values, so that one change can be
  * applied to the working list when it arrives and replayed on the durable
- * list when its store is acknowledged, with the same result.
+ * list when its store is acknowledged, with the same result; and the
+ * same values as terms, for the database workers' journal:
+ *
+ *   {add, Id, {Y, M, D}, Title}
+ *   {update, Id, {Y, M, D} | nil, Title | nil}
+ *   {delete, Id}
  */
 #ifndef TODOD_LISTOPS_H
 #define TODOD_LISTOPS_H
@@ -29,11 +34,21 @@ struct listop {
 
 TAILQ_HEAD(listop_queue, listop);
 
+struct etf_buf;
+struct etf_term;
+
 struct listop	*listop_new(enum listop_kind, int64_t id, const int has_date,
 		    struct todo_date, const void *title, size_t title_len);
 void		 listop_free(struct listop *);
 /* Replay on a list (the durable one).  0, or -1 if it does not apply. */
 int		 listop_replay(struct todo_list *, const struct listop *);
+/* The term of an op. */
+void		 listop_put(struct etf_buf *, const struct listop *);
+/* An op from its term (validated: ids, dates, titles), or NULL. */
+struct listop	*listop_from_term(const struct etf_term *);
+/* Replay a list of op terms.  0, or -1 if one is malformed or does not
+ * apply. */
+int		 listop_replay_terms(struct todo_list *, const struct etf_term *);
 /* A deep copy of a list (extra entry keys included), or NULL. */
 struct todo_list *listop_clone(const struct todo_list *);
 
