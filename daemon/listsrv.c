@@ -756,7 +756,7 @@ ls_cache_closed(struct chan *c, void *arg)
 static void
 ls_shutdown(void)
 {
-	struct lconn *lc;
+	struct lconn *lc, *next;
 
 	ls.stopping = 1;
 	TAILQ_FOREACH(lc, &ls.conns, entry) {
@@ -764,11 +764,8 @@ ls_shutdown(void)
 		conn_pause(lc->conn);
 	}
 	/* Connections close once their replies are written. */
-	TAILQ_FOREACH(lc, &ls.conns, entry)
-		if (STAILQ_EMPTY(&lc->pend) && conn_outlen(lc->conn) == 0) {
-			ls_conn_free(lc);
-			break;	/* the list changed; the rest drain */
-		}
+	TAILQ_FOREACH_SAFE(lc, &ls.conns, entry, next)
+		ls_drive(lc);
 	ls_check_idle();
 }
 
