@@ -36,6 +36,7 @@ struct cconn {
 	uid_t			 uid;
 	int			 closing;	/* close once flushed */
 	int			 leaving;	/* handoff once flushed */
+	uint64_t		 sync;		/* waiting for sync round */
 	uint8_t			 target[256];	/* the list to attach to */
 	size_t			 target_len;
 };
@@ -54,6 +55,7 @@ static struct {
 	struct etf_buf		 out;
 	uint64_t		 accepted;
 	uint64_t		 handoffs;
+	uint64_t		 sync_token;
 	size_t			 nconns;
 } cache;
 
@@ -173,6 +175,16 @@ cache_request(struct cconn *cc, const struct etf_term *t)
 		route_reply_stats(&cache.out, cache.accepted, cache.handoffs,
 		    cache.nconns);
 		break;
+	case REQ_SYNC:
+		/* The supervisor has every worker write its lists' files;
+		 * the reply waits for that. */
+		cc->sync = ++cache.sync_token;
+		etf_put_version(&cache.out);
+		etf_put_tuple(&cache.out, 2);
+		etf_put_atom(&cache.out, "sync");
+		etf_put_int(&cache.out, (int64_t)cc->sync);
+		chan_send(cache.sup, &cache.out, -1);
+		return 1;
 	case REQ_SERVER_PROCESS:
 		memcpy(cc->target, r.name, r.name_len);
 		cc->target_len = r.name_len;
@@ -208,7 +220,7 @@ cache_conn_input(struct conn *c, void *arg)
 		stop = cache_request(cc, t);
 		conn_consume(c, len);
 	}
-	if (cc->closing || cc->leaving)
+	if (cc->closing || cc->leaving || cc->sync != 0)
 		conn_pause(c);
 	switch (conn_flush(c)) {
 	case 0:
@@ -294,11 +306,34 @@ cache_accept(evutil_socket_t lfd, short ev, void *arg)
 	}
 }
 
+/* {synced, Token}: the sync round of a connection is done. */
+static void
+cache_synced(uint64_t token)
+{
+	struct cconn *cc;
+
+	TAILQ_FOREACH(cc, &cache.conns, entry)
+		if (cc->sync == token) {
+			cc->sync = 0;
+			etf_buf_reset(&cache.out);
+			reply_atom(&cache.out, "ok");
+			conn_send(cc->conn, &cache.out);
+			conn_resume(cc->conn);
+			cache_conn_input(cc->conn, cc);
+			return;
+		}
+}
+
 static void
 cache_sup_msg(struct chan *c, const struct etf_term *t, int fd, void *arg)
 {
 	if (etf_is_atom(t, "go")) {
 		event_add(cache.accept_ev, NULL);
+		return;
+	}
+	if (etf_is_tuple(t, 2) && etf_is_atom(&t->seq.v[0], "synced") &&
+	    t->seq.v[1].type == ETF_INT) {
+		cache_synced((uint64_t)t->seq.v[1].i);
 		return;
 	}
 	if (route_sup_msg(t, fd) == -1)
@@ -322,6 +357,8 @@ cache_main(const struct todod_config *cfg)
 	memset(&cache, 0, sizeof(cache));
 	cache.cfg = cfg;
 	cache.listen_fd = 4;
+	/* Tokens of this cache never match a round a dead one asked for. */
+	cache.sync_token = (uint64_t)getpid() << 32;
 	cache.dirfd = 5;
 	TAILQ_INIT(&cache.conns);
 	etf_buf_init(&cache.out);

@@ -316,7 +316,8 @@ ls_request(struct lconn *lc, const struct etf_term *t)
 	const char *err;
 	enum request_kind k = request_kind(t);
 
-	if (k == REQ_LISTS || k == REQ_STATS || k == REQ_UNKNOWN) {
+	if (k == REQ_LISTS || k == REQ_STATS || k == REQ_SYNC ||
+	    k == REQ_UNKNOWN) {
 		ls_error(lc, "unknown_request");
 		return 0;
 	}
@@ -424,8 +425,10 @@ ls_reattach(struct lconn *lc)
 	int fd;
 
 	if (ls.cache == NULL) {
+		/* No cache to go through: refused, the attachment stays. */
 		lc->leaving = 0;
 		ls_error(lc, "busy");
+		ls_drive(lc);
 		return;
 	}
 	if (inlen > 0 && (input = malloc(inlen)) == NULL)

@@ -58,7 +58,7 @@ proc_uid_slot(uid_t uid)
 int
 proc_uid_acquire(uid_t uid, int max)
 {
-	int64_t *n = proc_uid_slot(uid);
+	int64_t *n = proc_stats != NULL ? proc_uid_slot(uid) : NULL;
 
 	if (n == NULL)
 		return 0;	/* too many users to count: not limited */
@@ -72,7 +72,7 @@ proc_uid_acquire(uid_t uid, int max)
 void
 proc_uid_release(uid_t uid)
 {
-	int64_t *n = proc_uid_slot(uid);
+	int64_t *n = proc_stats != NULL ? proc_uid_slot(uid) : NULL;
 
 	if (n != NULL && __atomic_sub_fetch(n, 1, __ATOMIC_ACQ_REL) < 0)
 		__atomic_store_n(n, 0, __ATOMIC_RELEASE);

@@ -14,6 +14,7 @@ static const struct {
 	{ "ping", REQ_PING },
 	{ "lists", REQ_LISTS },
 	{ "stats", REQ_STATS },
+	{ "sync", REQ_SYNC },
 	{ "server_process", REQ_SERVER_PROCESS },
 	{ "add_entry", REQ_ADD_ENTRY },
 	{ "entries", REQ_ENTRIES },
@@ -102,6 +103,7 @@ request_parse(const struct etf_term *t, struct request *r)
 	case REQ_PING:
 	case REQ_LISTS:
 	case REQ_STATS:
+	case REQ_SYNC:
 	case REQ_SIZE:
 		return t->type == ETF_ATOM ? NULL : "badarg";
 	case REQ_ENTRIES:

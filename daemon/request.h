@@ -21,6 +21,7 @@ enum request_kind {
 	/* Unattached (cache) requests. */
 	REQ_LISTS,
 	REQ_STATS,
+	REQ_SYNC,		/* write every list file (checkpoint) */
 	/* Either state. */
 	REQ_PING,
 	REQ_SERVER_PROCESS,

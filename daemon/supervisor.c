@@ -57,6 +57,13 @@ struct child {
 
 TAILQ_HEAD(child_list, child);
 
+/* A sync round: the workers that have not yet written their lists. */
+struct sync_round {
+	TAILQ_ENTRY(sync_round)	 entry;
+	int64_t			 token;		/* the cache's */
+	uint64_t		 pending;	/* bit per worker */
+};
+
 static struct {
 	const struct todod_config *cfg;
 	struct event_base	*base;
@@ -72,6 +79,7 @@ static struct {
 	int			 exit_status;
 	time_t			 restarts[SUP_INTENSITY + 1];
 	struct event		*shutdown_timer;
+	TAILQ_HEAD(, sync_round) syncs;
 	struct etf_buf		 msg;
 } sup;
 
@@ -310,6 +318,48 @@ sup_spawn_list(const void *name, size_t len)
 	return 0;
 }
 
+/* --- sync rounds --------------------------------------------------------- */
+
+static void
+sup_sync_done(uint64_t worker_bit)
+{
+	struct sync_round *r, *next;
+
+	TAILQ_FOREACH_SAFE(r, &sup.syncs, entry, next) {
+		r->pending &= ~worker_bit;
+		if (r->pending != 0)
+			continue;
+		etf_buf_reset(&sup.msg);
+		etf_put_version(&sup.msg);
+		etf_put_tuple(&sup.msg, 2);
+		etf_put_atom(&sup.msg, "synced");
+		etf_put_int(&sup.msg, r->token);
+		sup_send(sup.cache, -1);
+		TAILQ_REMOVE(&sup.syncs, r, entry);
+		free(r);
+	}
+}
+
+/* {sync, Token} from the cache: every worker writes its lists' files. */
+static void
+sup_sync(int64_t token)
+{
+	struct sync_round *r;
+	int i;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		fatalx("out of memory");
+	r->token = token;
+	TAILQ_INSERT_TAIL(&sup.syncs, r, entry);
+	sup_msg_atom("sync");
+	for (i = 0; i < sup.cfg->workers; i++)
+		if (sup.workers[i] != NULL && sup.workers[i]->ctl != NULL) {
+			r->pending |= (uint64_t)1 << i;
+			sup_send(sup.workers[i], -1);
+		}
+	sup_sync_done(0);
+}
+
 /* --- messages from children --------------------------------------------- */
 
 static void
@@ -349,6 +399,11 @@ sup_ctl_msg(struct chan *ch, const struct etf_term *t, int fd, void *arg)
 		sup_maybe_ready();
 	} else if (c->role == ROLE_LIST && etf_is_atom(t, "stopping"))
 		c->stopping = 1;
+	else if (c->role == ROLE_WORKER && etf_is_atom(t, "synced"))
+		sup_sync_done((uint64_t)1 << c->index);
+	else if (c->role == ROLE_CACHE && etf_is_tuple(t, 2) &&
+	    etf_is_atom(&t->seq.v[0], "sync") && t->seq.v[1].type == ETF_INT)
+		sup_sync(t->seq.v[1].i);
 	else if (c->role == ROLE_CACHE && etf_is_tuple(t, 2) &&
 	    etf_is_atom(&t->seq.v[0], "spawn") &&
 	    t->seq.v[1].type == ETF_BINARY &&
@@ -497,6 +552,9 @@ sup_reaped(pid_t pid, int status)
 	if (c == NULL)
 		return;		/* not ours (e.g. the detach helper) */
 	sup_describe_exit(c, status);
+	/* A worker that starts again writes every list file first. */
+	if (c->role == ROLE_WORKER)
+		sup_sync_done((uint64_t)1 << c->index);
 	if (c->role == ROLE_LIST) {
 		if (c->respawn && !sup.shutting_down &&
 		    sup_spawn_list(c->name, c->len) == -1)
@@ -628,6 +686,7 @@ supervisor_run(const struct todod_config *cfg)
 	sup.listener.fd = -1;
 	sup.datadir.lockfd = -1;
 	TAILQ_INIT(&sup.lists);
+	TAILQ_INIT(&sup.syncs);
 	etf_buf_init(&sup.msg);
 	signal(SIGPIPE, SIG_IGN);
 	log_setrole("supervisor");

@@ -51,6 +51,8 @@
 
 enum etf_type {
 	ETF_INT,	/* signed 64-bit integer */
+	ETF_BIGINT,	/* an integer outside signed 64 bits: kept, not
+			   interpreted (no request accepts one) */
 	ETF_FLOAT,
 	ETF_ATOM,	/* UTF-8 text (latin-1 atoms are converted) */
 	ETF_BINARY,
@@ -65,6 +67,11 @@ struct etf_term {
 	union {
 		int64_t		i;
 		double		f;
+		struct {
+			const uint8_t	*mag;	/* little-endian magnitude, */
+			size_t		 len;	/* no high zero bytes; > 8 */
+			int		 neg;
+		} big;
 		struct {
 			const char	*p;	/* NUL-terminated, len bytes */
 			size_t		 len;

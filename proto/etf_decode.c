@@ -12,7 +12,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 #include "etf.h"
 #include "etf_priv.h"
@@ -64,7 +63,8 @@ get32(const uint8_t *p)
 static inline int
 fits(const struct dec *d, size_t n, size_t each)
 {
-	return n <= left(d) / each && n <= SIZE_MAX / sizeof(struct etf_term);
+	return n <= left(d) / each &&
+	    n <= SIZE_MAX / (each * sizeof(struct etf_term));
 }
 
 static struct etf_term *
@@ -88,23 +88,24 @@ dec_big(struct dec *d, struct etf_term *t, size_t n)
 	neg = d->p[0] != 0;
 	m = d->p + 1;
 	d->p += 1 + n;
-	for (i = 0; i < n; i++) {
-		if (i >= 8) {
-			if (m[i] != 0)
-				return ETF_ERANGE;
-		} else
-			mag |= (uint64_t)m[i] << (8 * i);
+	while (n > 0 && m[n - 1] == 0)
+		n--;		/* high zero bytes say nothing */
+	for (i = 0; i < n && i < 8; i++)
+		mag |= (uint64_t)m[i] << (8 * i);
+	if (n > 8 || (!neg && mag > INT64_MAX) ||
+	    (neg && mag > (uint64_t)INT64_MAX + 1)) {
+		/* Valid, but outside what the protocol's integers hold. */
+		t->type = ETF_BIGINT;
+		t->big.mag = m;
+		t->big.len = n;
+		t->big.neg = neg;
+		return ETF_OK;
 	}
-	if (!neg) {
-		if (mag > INT64_MAX)
-			return ETF_ERANGE;
+	if (!neg)
 		t->i = (int64_t)mag;
-	} else {
-		if (mag > (uint64_t)INT64_MAX + 1)
-			return ETF_ERANGE;
+	else
 		t->i = mag == (uint64_t)INT64_MAX + 1 ? INT64_MIN :
 		    -(int64_t)mag;
-	}
 	t->type = ETF_INT;
 	return ETF_OK;
 }
@@ -539,79 +540,6 @@ dec_term(struct dec *d, struct etf_term *t, int depth)
 	}
 }
 
-static void *
-zalloc_arena(void *opaque, unsigned items, unsigned size)
-{
-	if (size != 0 && items > SIZE_MAX / size)
-		return NULL;
-	return etf_arena_alloc(opaque, (size_t)items * size);
-}
-
-static void
-zfree_arena(void *opaque, void *p)
-{
-	/* Freed with the arena. */
-}
-
-/* The stream inflates past the announced size: is it past the limit too? */
-static int
-inflate_excess(z_stream *zs, size_t have, size_t max)
-{
-	uint8_t scratch[4096];
-	int r;
-
-	for (;;) {
-		zs->next_out = scratch;
-		zs->avail_out = sizeof(scratch);
-		r = inflate(zs, Z_NO_FLUSH);
-		have += sizeof(scratch) - zs->avail_out;
-		if (have > max)
-			return ETF_ETOOBIG;
-		if (r == Z_STREAM_END)
-			return ETF_EZLIB;	/* real size != announced */
-		if (r == Z_BUF_ERROR && zs->avail_in == 0)
-			return ETF_ETRUNC;
-		if (r != Z_OK)
-			return ETF_EZLIB;
-	}
-}
-
-static int
-inflate_all(struct dec *d, uint8_t *out, size_t size, size_t max)
-{
-	z_stream zs;
-	int r, rc;
-
-	memset(&zs, 0, sizeof(zs));
-	zs.zalloc = zalloc_arena;
-	zs.zfree = zfree_arena;
-	zs.opaque = d->a;
-	if (inflateInit(&zs) != Z_OK)
-		return ETF_ENOMEM;
-	zs.next_in = (Bytef *)(uintptr_t)d->p;
-	zs.avail_in = (uInt)left(d);
-	zs.next_out = out;
-	zs.avail_out = (uInt)size;
-	r = inflate(&zs, Z_FINISH);
-	if (r == Z_STREAM_END) {
-		if (zs.avail_out != 0)
-			rc = ETF_EZLIB;
-		else if (zs.avail_in != 0)
-			rc = ETF_ETRAIL;
-		else
-			rc = ETF_OK;
-	} else if (r == Z_MEM_ERROR)
-		rc = ETF_ENOMEM;
-	else if ((r == Z_BUF_ERROR || r == Z_OK) && zs.avail_out == 0)
-		rc = inflate_excess(&zs, size, max);
-	else if (r == Z_BUF_ERROR && zs.avail_in == 0)
-		rc = ETF_ETRUNC;
-	else
-		rc = ETF_EZLIB;
-	inflateEnd(&zs);
-	return rc;
-}
-
 static int
 dec_compressed(struct dec *d, size_t max, struct etf_term *t)
 {
@@ -626,8 +554,6 @@ dec_compressed(struct dec *d, size_t max, struct etf_term *t)
 	d->p += 4;
 	if (size > max)
 		return ETF_ETOOBIG;
-	if (left(d) > UINT_MAX)
-		return ETF_ETOOBIG;
 	if (size == 0)
 		return ETF_EZLIB;
 	/* More than the bytes that remain can inflate to: truncated. */
@@ -635,7 +561,7 @@ dec_compressed(struct dec *d, size_t max, struct etf_term *t)
 		return ETF_ETRUNC;
 	if ((buf = etf_arena_alloc(d->a, size)) == NULL)
 		return ETF_ENOMEM;
-	if ((rc = inflate_all(d, buf, size, max)) != ETF_OK)
+	if ((rc = etf_inflate(d->a, d->p, left(d), buf, size, max)) != ETF_OK)
 		return rc;
 	d->p = d->end;
 	in.a = d->a;

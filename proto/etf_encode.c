@@ -132,8 +132,8 @@ etf_put_version(struct etf_buf *b)
 	b->len++;
 }
 
-void
-etf_put_int(struct etf_buf *b, int64_t v)
+static inline void
+put_int(struct etf_buf *b, int64_t v)
 {
 	uint64_t mag;
 	uint8_t *p;
@@ -159,6 +159,12 @@ etf_put_int(struct etf_buf *b, int64_t v)
 }
 
 void
+etf_put_int(struct etf_buf *b, int64_t v)
+{
+	put_int(b, v);
+}
+
+void
 etf_put_float(struct etf_buf *b, double f)
 {
 	uint64_t u;
@@ -178,22 +184,32 @@ etf_put_float(struct etf_buf *b, double f)
 }
 
 /* Atom text Erlang accepts: UTF-8 of at most 255 characters. */
-static bool
+static inline bool
 atom_ok(const char *s, size_t len)
 {
 	const uint8_t *u = (const uint8_t *)s;
 	uint64_t w, high = 0;
+	uint32_t h;
 	ssize_t chars;
 	size_t i;
 
 	if (len <= 255) {
 		/* Plain ASCII (nearly every atom) needs no decoding. */
-		for (i = 0; i + 8 <= len; i += 8) {
-			memcpy(&w, u + i, 8);
+		if (len >= 8) {
+			for (i = 0; i + 8 <= len; i += 8) {
+				memcpy(&w, u + i, 8);
+				high |= w;
+			}
+			memcpy(&w, u + len - 8, 8);
 			high |= w;
-		}
-		for (; i < len; i++)
-			high |= u[i];
+		} else if (len >= 4) {
+			memcpy(&h, u, 4);
+			high = h;
+			memcpy(&h, u + len - 4, 4);
+			high |= h;
+		} else
+			for (i = 0; i < len; i++)
+				high |= u[i];
 		if ((high & UINT64_C(0x8080808080808080)) == 0)
 			return true;
 	} else if (len > ETF_MAX_ATOM_BYTES)
@@ -202,8 +218,8 @@ atom_ok(const char *s, size_t len)
 	return chars >= 0 && chars <= 255;
 }
 
-void
-etf_put_atom_len(struct etf_buf *b, const char *s, size_t len)
+static inline void
+put_atom(struct etf_buf *b, const char *s, size_t len)
 {
 	uint8_t *p;
 
@@ -230,13 +246,19 @@ etf_put_atom_len(struct etf_buf *b, const char *s, size_t len)
 }
 
 void
+etf_put_atom_len(struct etf_buf *b, const char *s, size_t len)
+{
+	put_atom(b, s, len);
+}
+
+void
 etf_put_atom(struct etf_buf *b, const char *s)
 {
 	etf_put_atom_len(b, s, strlen(s));
 }
 
-void
-etf_put_binary(struct etf_buf *b, const void *data, size_t len)
+static inline void
+put_binary(struct etf_buf *b, const void *data, size_t len)
 {
 	uint8_t *p;
 
@@ -251,6 +273,12 @@ etf_put_binary(struct etf_buf *b, const void *data, size_t len)
 	if (len > 0)
 		memcpy(p + 5, data, len);
 	b->len += 5 + len;
+}
+
+void
+etf_put_binary(struct etf_buf *b, const void *data, size_t len)
+{
+	put_binary(b, data, len);
 }
 
 void
@@ -285,7 +313,60 @@ etf_put_map(struct etf_buf *b, uint32_t npairs)
 	put_tag32(b, ETF_TAG_MAP, npairs);
 }
 
-static void	put_term(struct etf_buf *, const struct etf_term *, int);
+static void	put_container(struct etf_buf *, const struct etf_term *, int);
+
+/* SMALL_BIG_EXT or LARGE_BIG_EXT of a decoded out-of-range integer. */
+static void
+put_bigint(struct etf_buf *b, const struct etf_term *t)
+{
+	uint8_t hdr[6];
+	size_t n = t->big.len;
+
+	if (n <= 255) {
+		hdr[0] = ETF_TAG_SMALL_BIG;
+		hdr[1] = (uint8_t)n;
+		hdr[2] = t->big.neg ? 1 : 0;
+		etf_buf_append(b, hdr, 3);
+	} else if (n <= UINT32_MAX) {
+		hdr[0] = ETF_TAG_LARGE_BIG;
+		hdr[1] = (uint8_t)(n >> 24);
+		hdr[2] = (uint8_t)(n >> 16);
+		hdr[3] = (uint8_t)(n >> 8);
+		hdr[4] = (uint8_t)n;
+		hdr[5] = t->big.neg ? 1 : 0;
+		etf_buf_append(b, hdr, 6);
+	} else {
+		b->oom = true;
+		return;
+	}
+	etf_buf_append(b, t->big.mag, n);
+}
+
+/* Leaves inline, containers by a call: a call per container only. */
+static inline void
+put_any(struct etf_buf *b, const struct etf_term *t, int depth)
+{
+	switch (t->type) {
+	case ETF_INT:
+		put_int(b, t->i);
+		break;
+	case ETF_ATOM:
+		put_atom(b, t->atom.p, t->atom.len);
+		break;
+	case ETF_BINARY:
+		put_binary(b, t->bin.p, t->bin.len);
+		break;
+	case ETF_FLOAT:
+		etf_put_float(b, t->f);
+		break;
+	case ETF_BIGINT:
+		put_bigint(b, t);
+		break;
+	default:
+		put_container(b, t, depth);
+		break;
+	}
+}
 
 /* OTP writes a list of 1..65535 integers 0..255 as STRING_EXT. */
 static bool
@@ -329,7 +410,7 @@ put_list(struct etf_buf *b, const struct etf_term *t, int depth)
 	}
 	etf_put_list(b, (uint32_t)t->seq.n);
 	for (i = 0; i < t->seq.n; i++)
-		put_term(b, &t->seq.v[i], depth + 1);
+		put_any(b, &t->seq.v[i], depth + 1);
 	etf_put_nil(b);
 }
 
@@ -368,7 +449,7 @@ put_map(struct etf_buf *b, const struct etf_term *t, int depth)
 	etf_put_map(b, (uint32_t)n);
 	if (n > SORT_MAX) {
 		for (i = 0; i < 2 * n; i++)
-			put_term(b, &t->map.kv[i], depth + 1);
+			put_any(b, &t->map.kv[i], depth + 1);
 		return;
 	}
 	/* Insertion sort of the keys: small n, often sorted already. */
@@ -379,13 +460,13 @@ put_map(struct etf_buf *b, const struct etf_term *t, int depth)
 		k[j] = x;
 	}
 	for (i = 0; i < n; i++) {
-		put_term(b, k[i], depth + 1);
-		put_term(b, k[i] + 1, depth + 1);
+		put_any(b, k[i], depth + 1);
+		put_any(b, k[i] + 1, depth + 1);
 	}
 }
 
 static void
-put_term(struct etf_buf *b, const struct etf_term *t, int depth)
+put_container(struct etf_buf *b, const struct etf_term *t, int depth)
 {
 	size_t i;
 
@@ -396,18 +477,6 @@ put_term(struct etf_buf *b, const struct etf_term *t, int depth)
 		return;
 	}
 	switch (t->type) {
-	case ETF_INT:
-		etf_put_int(b, t->i);
-		break;
-	case ETF_FLOAT:
-		etf_put_float(b, t->f);
-		break;
-	case ETF_ATOM:
-		etf_put_atom_len(b, t->atom.p, t->atom.len);
-		break;
-	case ETF_BINARY:
-		etf_put_binary(b, t->bin.p, t->bin.len);
-		break;
 	case ETF_TUPLE:
 		if (t->seq.n > UINT32_MAX) {
 			b->oom = true;
@@ -415,7 +484,7 @@ put_term(struct etf_buf *b, const struct etf_term *t, int depth)
 		}
 		etf_put_tuple(b, (uint32_t)t->seq.n);
 		for (i = 0; i < t->seq.n; i++)
-			put_term(b, &t->seq.v[i], depth + 1);
+			put_any(b, &t->seq.v[i], depth + 1);
 		break;
 	case ETF_LIST:
 		put_list(b, t, depth);
@@ -432,13 +501,13 @@ put_term(struct etf_buf *b, const struct etf_term *t, int depth)
 void
 etf_put_term(struct etf_buf *b, const struct etf_term *t)
 {
-	put_term(b, t, 0);
+	put_any(b, t, 0);
 }
 
 int
 etf_encode(struct etf_buf *b, const struct etf_term *t)
 {
 	etf_put_version(b);
-	put_term(b, t, 0);
+	put_any(b, t, 0);
 	return b->oom ? ETF_ENOMEM : ETF_OK;
 }

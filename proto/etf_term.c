@@ -155,6 +155,7 @@ rank(enum etf_type type)
 {
 	switch (type) {
 	case ETF_INT:
+	case ETF_BIGINT:
 	case ETF_FLOAT:	return 0;
 	case ETF_ATOM:	return 1;
 	case ETF_TUPLE:	return 2;
@@ -244,6 +245,28 @@ cmp_map(const struct etf_term *a, const struct etf_term *b)
 	return c;
 }
 
+/* Integers, one of them (or both) outside 64 bits: by value. */
+static int
+cmp_bigint(const struct etf_term *a, const struct etf_term *b)
+{
+	int sa, sb, c;
+	size_t i;
+
+	sa = a->type == ETF_BIGINT ? (a->big.neg ? -1 : 1) : 0;
+	sb = b->type == ETF_BIGINT ? (b->big.neg ? -1 : 1) : 0;
+	if (sa != sb)
+		return sa < sb ? -1 : 1;	/* int64 values lie between */
+	if (a->big.len != b->big.len)
+		c = a->big.len < b->big.len ? -1 : 1;
+	else {
+		c = 0;
+		for (i = a->big.len; i-- > 0 && c == 0;)
+			if (a->big.mag[i] != b->big.mag[i])
+				c = a->big.mag[i] < b->big.mag[i] ? -1 : 1;
+	}
+	return sa < 0 ? -c : c;
+}
+
 /*
  * Exact term order, the one OTP sorts map keys by: numbers first, and
  * there every integer before every float (so 1 < 1.0 and 2 < 1.0).
@@ -257,11 +280,14 @@ etf_compare(const struct etf_term *a, const struct etf_term *b)
 		return ra < rb ? -1 : 1;
 	switch (a->type) {
 	case ETF_INT:
+	case ETF_BIGINT:
 		if (b->type == ETF_FLOAT)
 			return -1;
+		if (a->type == ETF_BIGINT || b->type == ETF_BIGINT)
+			return cmp_bigint(a, b);
 		return a->i < b->i ? -1 : a->i > b->i;
 	case ETF_FLOAT:
-		if (b->type == ETF_INT)
+		if (b->type != ETF_FLOAT)
 			return 1;
 		return a->f < b->f ? -1 : a->f > b->f;
 	case ETF_ATOM:
@@ -292,6 +318,8 @@ etf_equal(const struct etf_term *a, const struct etf_term *b)
 	switch (a->type) {
 	case ETF_INT:
 		return a->i == b->i;
+	case ETF_BIGINT:
+		return cmp_bigint(a, b) == 0;
 	case ETF_FLOAT:
 		return a->f == b->f;
 	case ETF_ATOM:

@@ -567,6 +567,8 @@ match(struct tparse *p, const struct etf_term *pat, const struct etf_term *t)
 	switch (t->type) {
 	case ETF_INT:
 		return pat->i == t->i;
+	case ETF_BIGINT:
+		return etf_equal(pat, t);
 	case ETF_FLOAT:
 		return pat->f == t->f;
 	case ETF_ATOM:
@@ -700,6 +702,10 @@ print(struct out *o, const struct etf_term *t, int depth)
 	switch (t->type) {
 	case ETF_INT:
 		put(o, "%" PRId64, t->i);
+		break;
+	case ETF_BIGINT:
+		put(o, "%s<integer of %zu bytes>", t->big.neg ? "-" : "",
+		    t->big.len);
 		break;
 	case ETF_FLOAT:
 		put(o, "%g", t->f);

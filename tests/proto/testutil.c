@@ -259,6 +259,10 @@ format_into(struct out *o, const struct etf_term *t)
 	case ETF_INT:
 		out_add(o, "i%" PRId64, t->i);
 		break;
+	case ETF_BIGINT:
+		out_add(o, "big(%s%zu bytes)", t->big.neg ? "-" : "",
+		    t->big.len);
+		break;
 	case ETF_FLOAT:
 		memcpy(&u, &t->f, 8);
 		out_add(o, "f%016" PRIx64, u);

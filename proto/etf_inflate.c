@@ -1,0 +1,90 @@
+/*
+ * etf_inflate.c: the zlib stream of a compressed term (tag 80), inflated
+ * into memory of the announced size, with the real size checked against
+ * it and against the caller's limit.  zlib's own state lives in the arena.
+ */
+#include "config.h"
+
+#include <limits.h>
+#include <stdint.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "etf.h"
+#include "etf_priv.h"
+
+static void *
+zalloc_arena(void *opaque, unsigned items, unsigned size)
+{
+	if (size != 0 && items > SIZE_MAX / size)
+		return NULL;
+	return etf_arena_alloc(opaque, (size_t)items * size);
+}
+
+static void
+zfree_arena(void *opaque, void *p)
+{
+	/* Freed with the arena. */
+}
+
+/* The stream inflates past the announced size: is it past the limit too? */
+static int
+inflate_excess(z_stream *zs, size_t have, size_t max)
+{
+	uint8_t scratch[4096];
+	int r;
+
+	for (;;) {
+		zs->next_out = scratch;
+		zs->avail_out = sizeof(scratch);
+		r = inflate(zs, Z_NO_FLUSH);
+		have += sizeof(scratch) - zs->avail_out;
+		if (have > max)
+			return ETF_ETOOBIG;
+		if (r == Z_STREAM_END)
+			return ETF_EZLIB;	/* real size != announced */
+		if (r == Z_BUF_ERROR && zs->avail_in == 0)
+			return ETF_ETRUNC;
+		if (r != Z_OK)
+			return ETF_EZLIB;
+	}
+}
+
+int
+etf_inflate(struct etf_arena *a, const uint8_t *in, size_t inlen,
+    uint8_t *out, size_t size, size_t max)
+{
+	z_stream zs;
+	int r, rc;
+
+	memset(&zs, 0, sizeof(zs));
+	zs.zalloc = zalloc_arena;
+	zs.zfree = zfree_arena;
+	zs.opaque = a;
+	if (inlen > UINT_MAX || size > UINT_MAX)
+		return ETF_ETOOBIG;
+	if (inflateInit(&zs) != Z_OK)
+		return ETF_ENOMEM;
+	zs.next_in = (Bytef *)(uintptr_t)in;
+	zs.avail_in = (uInt)inlen;
+	zs.next_out = out;
+	zs.avail_out = (uInt)size;
+	r = inflate(&zs, Z_FINISH);
+	if (r == Z_STREAM_END) {
+		if (zs.avail_out != 0)
+			rc = ETF_EZLIB;
+		else if (zs.avail_in != 0)
+			rc = ETF_ETRAIL;
+		else
+			rc = ETF_OK;
+	} else if (r == Z_MEM_ERROR)
+		rc = ETF_ENOMEM;
+	else if ((r == Z_BUF_ERROR || r == Z_OK) && zs.avail_out == 0)
+		rc = inflate_excess(&zs, size, max);
+	else if (r == Z_BUF_ERROR && zs.avail_in == 0)
+		rc = ETF_ETRUNC;
+	else
+		rc = ETF_EZLIB;
+	inflateEnd(&zs);
+	return rc;
+}
