@@ -531,6 +531,17 @@ ls_handoff(const struct etf_term *t, int fd)
 	struct lconn *lc;
 
 	ls.handoffs++;
+	/* Confirm before reading the connection: until then the cache keeps
+	 * a copy, to hand it to a new server if this one dies. */
+	etf_buf_reset(&ls.msg);
+	etf_put_version(&ls.msg);
+	etf_put_tuple(&ls.msg, 2);
+	etf_put_atom(&ls.msg, "got");
+	etf_put_int(&ls.msg, (int64_t)ls.handoffs);
+	if (ls.cache != NULL) {
+		ls_send_msg(ls.cache, -1);
+		chan_flush(ls.cache);
+	}
 	if ((lc = calloc(1, sizeof(*lc))) == NULL)
 		fatalx("out of memory");
 	STAILQ_INIT(&lc->pend);

@@ -21,7 +21,8 @@
  *   cache  -> list   {handoff, Mode, Input} +fd     a client connection;
  *                    Mode: attach | {error, Reason}
  *                    stop                           route removed: exit
- *   list   -> cache  {idle, Seen} | {idle_stop, Seen}
+ *   list   -> cache  {got, Seen}                    handoffs received
+ *                    {idle, Seen} | {idle_stop, Seen}
  *                    {reattach, Name, OldName, Input} +fd
  *   list   -> worker {get, Name}, {store, Name, Seq, ListTerm}
  *   worker -> list   {ok, ListTerm} | not_found | {stored, Seq} |

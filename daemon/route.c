@@ -5,6 +5,7 @@
 #include <sys/queue.h>
 #include <sys/tree.h>
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -32,6 +33,21 @@ struct waiter {
 	size_t			 fallback_len;
 };
 
+/*
+ * A handoff the server has not confirmed yet ({got, N}): the cache keeps
+ * a duplicate of the descriptor and the input, so that a connection sent
+ * to a server that dies before it takes it is not lost.  A server
+ * confirms before it reads the connection, so no request is done twice.
+ */
+struct inflight {
+	TAILQ_ENTRY(inflight)	 entry;
+	uint64_t		 seq;
+	int			 fd;
+	const char		*error;
+	uint8_t			*input;
+	size_t			 inlen;
+};
+
 struct route {
 	RB_ENTRY(route)		 entry;
 	uint8_t			 name[NAME_MAX_BYTES];
@@ -44,6 +60,7 @@ struct route {
 	int			 reported;	/* an {idle, Seen} came */
 	uint64_t		 last_use;
 	TAILQ_HEAD(, waiter)	 waiting;
+	TAILQ_HEAD(, inflight)	 inflight;
 };
 
 static int
@@ -101,10 +118,32 @@ route_find(const void *name, size_t len)
 }
 
 static void
+inflight_free(struct inflight *f)
+{
+	if (f->fd != -1)
+		close(f->fd);
+	free(f->input);
+	free(f);
+}
+
+/* Forget the handoffs up to seq (confirmed), or all (seq UINT64_MAX). */
+static void
+inflight_drop(struct route *r, uint64_t seq)
+{
+	struct inflight *f;
+
+	while ((f = TAILQ_FIRST(&r->inflight)) != NULL && f->seq <= seq) {
+		TAILQ_REMOVE(&r->inflight, f, entry);
+		inflight_free(f);
+	}
+}
+
+static void
 route_remove(struct route *r)
 {
 	RB_REMOVE(route_tree, &rt.tree, r);
 	rt.nroutes--;
+	inflight_drop(r, UINT64_MAX);
 	if (r->chan != NULL)
 		chan_free(r->chan);
 	free(r);
@@ -155,6 +194,7 @@ route_new(const void *name, size_t len)
 	memcpy(r->name, name, len);
 	r->len = len;
 	TAILQ_INIT(&r->waiting);
+	TAILQ_INIT(&r->inflight);
 	RB_INSERT(route_tree, &rt.tree, r);
 	rt.nroutes++;
 	return r;
@@ -183,6 +223,8 @@ static void
 route_handoff(struct route *r, int fd, const void *input, size_t inlen,
     const char *error)
 {
+	struct inflight *f;
+
 	etf_buf_reset(&rt.msg);
 	etf_put_version(&rt.msg);
 	etf_put_tuple(&rt.msg, 3);
@@ -197,6 +239,19 @@ route_handoff(struct route *r, int fd, const void *input, size_t inlen,
 	etf_put_binary(&rt.msg, input, inlen);
 	r->sent++;
 	r->last_use = ++rt.clock;
+	if ((f = calloc(1, sizeof(*f))) != NULL &&
+	    (inlen == 0 || (f->input = malloc(inlen)) != NULL) &&
+	    (f->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) != -1) {
+		f->seq = r->sent;
+		f->error = error;
+		if (inlen > 0)
+			memcpy(f->input, input, inlen);
+		f->inlen = inlen;
+		TAILQ_INSERT_TAIL(&r->inflight, f, entry);
+	} else if (f != NULL) {
+		free(f->input);
+		free(f);
+	}
 	if (chan_send(r->chan, &rt.msg, fd) == -1)
 		log_warnx("handoff failed: out of memory");
 }
@@ -281,6 +336,7 @@ route_running(const struct etf_term *t, int fd)
 	}
 	if (r->chan != NULL)
 		chan_free(r->chan);
+	inflight_drop(r, UINT64_MAX);	/* a new link counts from zero */
 	r->running = 1;
 	r->pid = (pid_t)pid->i;
 	r->reported = 0;
@@ -349,6 +405,9 @@ route_chan_msg(struct chan *c, const struct etf_term *t, int fd, void *arg)
 	struct route_fallback fb;
 
 	if (etf_is_tuple(t, 2) && v[1].type == ETF_INT &&
+	    etf_is_atom(&v[0], "got"))
+		inflight_drop(r, (uint64_t)v[1].i);
+	else if (etf_is_tuple(t, 2) && v[1].type == ETF_INT &&
 	    etf_is_atom(&v[0], "idle")) {
 		r->seen = (uint64_t)v[1].i;
 		r->reported = 1;
@@ -375,13 +434,30 @@ route_chan_msg(struct chan *c, const struct etf_term *t, int fd, void *arg)
 		close(fd);
 }
 
+/* The server died: the connections it had not confirmed go to a new
+ * server for the same name. */
 static void
 route_chan_closed(struct chan *c, void *arg)
 {
 	struct route *r = arg;
+	struct inflight *f;
 
-	if (r->chan == c)
-		route_remove(r);
+	if (r->chan != c)
+		return;
+	RB_REMOVE(route_tree, &rt.tree, r);
+	rt.nroutes--;
+	chan_free(c);
+	r->chan = NULL;
+	while ((f = TAILQ_FIRST(&r->inflight)) != NULL) {
+		TAILQ_REMOVE(&r->inflight, f, entry);
+		log_debug("list server pid %d died: handing a connection over "
+		    "again", (int)r->pid);
+		route_attach_mode(r->name, r->len, f->fd, f->input, f->inlen,
+		    f->error, NULL);
+		f->fd = -1;
+		inflight_free(f);
+	}
+	free(r);
 }
 
 /* lists: every stored or live list, sorted bytewise, once each. */
