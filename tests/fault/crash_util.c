@@ -1,0 +1,254 @@
+/*
+ * crash_util.c: processes, a second todod, the log and data files, for
+ * the crash and store-fault tests.
+ */
+#include "config.h"
+
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "crash_util.h"
+#include "etf.h"
+#include "fclient.h"
+#include "store.h"
+#include "todolist.h"
+
+void
+cu_subreaper(void)
+{
+	(void)prctl(PR_SET_CHILD_SUBREAPER, 1);
+}
+
+int
+cu_orphans(pid_t except, struct pidset *out)
+{
+	struct pidset	*kids;
+	size_t		 i;
+	int		 n = 0;
+	char		 st;
+
+	if ((kids = calloc(1, sizeof *kids)) == NULL)
+		return -1;
+	proc_children(getpid(), kids);
+	for (i = 0; i < kids->n; i++) {
+		if (kids->pid[i] == except)
+			continue;
+		st = proc_state(kids->pid[i]);
+		if (st == 'Z') {
+			/* only todod's orphans are zombies we did not reap */
+			(void)waitpid(kids->pid[i], NULL, WNOHANG);
+			continue;
+		}
+		/* a dying process has no command line any more, but may
+		 * still hold descriptors (the data directory's lock): every
+		 * other child counts, the test starts no others */
+		if (st == 0)
+			continue;
+		n++;
+		if (out != NULL)
+			pidset_add(out, kids->pid[i]);
+	}
+	free(kids);
+	return n;
+}
+
+bool
+cu_wait_unlocked(const char *datadir, int ms)
+{
+	int64_t	end = h_now_ms() + ms;
+	char	path[512];
+	int	fd;
+
+	snprintf(path, sizeof path, "%s/.lock", datadir);
+	for (;;) {
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+			return errno == ENOENT;
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+			close(fd);	/* releases it */
+			return true;
+		}
+		close(fd);
+		if (h_now_ms() >= end)
+			return false;
+		h_pause_ms(2);
+	}
+}
+
+void
+cu_children(const struct daemon *d, struct pidset *ps)
+{
+	memset(ps, 0, sizeof *ps);
+	proc_children(d->pid, ps);
+}
+
+int
+cu_run_todod(int ms, char *out, size_t outlen, int64_t *elapsed,
+    const char *arg, ...)
+{
+	const char	*av[32];
+	char		 path[] = "/tmp/todod-fault-out.XXXXXX";
+	int64_t		 t0 = h_now_ms();
+	va_list		 ap;
+	pid_t		 pid;
+	ssize_t		 n;
+	int		 fd, st = -1, i = 0;
+
+	av[i++] = getenv("TODOD");
+	va_start(ap, arg);
+	for (; arg != NULL && i < 31; arg = va_arg(ap, const char *))
+		av[i++] = arg;
+	va_end(ap);
+	av[i] = NULL;
+	out[0] = '\0';
+	if ((fd = mkstemp(path)) == -1)
+		return -1;
+	unlink(path);
+	if ((pid = fork()) == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		execv(av[0], (char *const *)av);
+		_exit(127);
+	}
+	for (;;) {
+		if (pid == -1 || waitpid(pid, &st, WNOHANG) == pid)
+			break;
+		if (h_now_ms() - t0 > ms) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			st = -1;
+			break;
+		}
+		h_pause_ms(5);
+	}
+	*elapsed = h_now_ms() - t0;
+	if ((n = pread(fd, out, outlen - 1, 0)) > 0)
+		out[n] = '\0';
+	close(fd);
+	return st;
+}
+
+int
+cu_log_count(const struct daemon *d, const char *s)
+{
+	char	 line[4096];
+	FILE	*f;
+	int	 n = 0;
+
+	if ((f = fopen(d->log, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof line, f) != NULL)
+		if (strstr(line, s) != NULL)
+			n++;
+	fclose(f);
+	return n;
+}
+
+int
+cu_read_file(const char *path, uint8_t **data, size_t *len)
+{
+	struct stat	 sb;
+	uint8_t		*p;
+	ssize_t		 n;
+	size_t		 off = 0;
+	int		 fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	if (fstat(fd, &sb) == -1 || (p = malloc((size_t)sb.st_size + 1)) ==
+	    NULL) {
+		close(fd);
+		return -1;
+	}
+	while (off < (size_t)sb.st_size &&
+	    (n = read(fd, p + off, (size_t)sb.st_size - off)) > 0)
+		off += (size_t)n;
+	close(fd);
+	*data = p;
+	*len = off;
+	return 0;
+}
+
+int
+cu_write_file(const char *path, const void *data, size_t len)
+{
+	const uint8_t	*p = data;
+	ssize_t		 n;
+	int		 fd;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0600)) == -1)
+		return -1;
+	while (len > 0) {
+		if ((n = write(fd, p, len)) <= 0) {
+			close(fd);
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return close(fd);
+}
+
+int
+cu_count_temps(const char *dir)
+{
+	struct dirent	*de;
+	DIR		*d;
+	int		 n = 0;
+
+	if ((d = opendir(dir)) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL)
+		if (strncmp(de->d_name, STORE_TMP_PREFIX,
+		    strlen(STORE_TMP_PREFIX)) == 0)
+			n++;
+	closedir(d);
+	return n;
+}
+
+int
+cu_load_list(const char *datadir, const char *name, struct todo_list **out,
+    char *why, size_t whylen)
+{
+	struct etf_arena	*a;
+	const char		*w = "";
+	int			 dirfd, rv;
+
+	*out = NULL;
+	if ((dirfd = open(datadir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
+	    -1) {
+		snprintf(why, whylen, "%s: %s", datadir, strerror(errno));
+		return -1;
+	}
+	if ((a = etf_arena_new()) == NULL) {
+		close(dirfd);
+		return -1;
+	}
+	rv = store_load(dirfd, name, strlen(name), a, 256u * 1024 * 1024,
+	    out, &w);
+	close(dirfd);
+	etf_arena_free(a);
+	if (rv == STORE_OK) {
+		/* store_load gives an empty list for an absent file */
+		char	path[512];
+
+		snprintf(path, sizeof path, "%s/%s", datadir, name);
+		return access(path, F_OK) == 0 ? 0 : 1;
+	}
+	snprintf(why, whylen, "%s: %s", name, w != NULL ? w : "?");
+	return -1;
+}

@@ -1,0 +1,602 @@
+/*
+ * test_store_faults: faults inside a store, through the daemon's
+ * test-only fault switch (daemon/store.h: TODOD_FAULT, TODOD_FAULT_FILE;
+ * todod configured with --enable-fault-injection), and corrupt files.
+ *
+ *   - Crash points (after the temporary write, after its fsync, after
+ *     the rename), the worker dying once: the daemon restarts it, the
+ *     client still gets its reply, the list file is the old or the new
+ *     version whenever it is read meanwhile (decoded with the codec:
+ *     never torn), and no temporary file remains.
+ *   - The same crash points, the whole daemon killed right after the
+ *     worker died: the file is the old version (write, fsync) or the new
+ *     one (rename), and the next start removes the temporary files.
+ *   - Disk full (ENOSPC while the fault file exists): modifications get
+ *     {error, unavailable}, state and file stay as they were, reads go
+ *     on; once the fault file is gone, writes work again.
+ *   - A corrupt or truncated list file: that list answers
+ *     {error, unavailable} (its server_process still {ok, Pid}), the file
+ *     is left untouched, every other list works; a repaired file is
+ *     read by the next start of that list's server.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "crash_util.h"
+#include "fclient.h"
+#include "fload.h"
+#include "todolist.h"
+
+#define NWORKERS	3
+
+struct armed {
+	char	dir[64];
+	char	file[96];
+};
+
+/* Start a daemon with TODOD_FAULT=fault armed by a file (absent yet). */
+static struct daemon *
+start_faulty(const char *fault, struct armed *a)
+{
+	struct daemon	*d;
+
+	snprintf(a->dir, sizeof a->dir, "/tmp/todod-arm.XXXXXX");
+	H_ASSERT(mkdtemp(a->dir) != NULL, "mkdtemp: %s", strerror(errno));
+	snprintf(a->file, sizeof a->file, "%s/armed", a->dir);
+	setenv("TODOD_FAULT", fault, 1);
+	setenv("TODOD_FAULT_FILE", a->file, 1);
+	d = daemon_start("-w", "3", NULL);
+	unsetenv("TODOD_FAULT");
+	unsetenv("TODOD_FAULT_FILE");
+	H_ASSERT(d != NULL, "start: %s", h_err());
+	return d;
+}
+
+static void
+arm(const struct armed *a, bool on)
+{
+	if (on)
+		H_ASSERT(cu_write_file(a->file, "", 0) == 0, "arm: %s",
+		    strerror(errno));
+	else
+		unlink(a->file);
+}
+
+static void
+armed_free(struct armed *a)
+{
+	unlink(a->file);
+	rmdir(a->dir);
+}
+
+static void
+open_attached(const struct daemon *d, struct fc *c, const char *name)
+{
+	const struct etf_term	*t;
+	char			 buf[256];
+	int64_t			 pid;
+
+	fc_init(c);
+	H_ASSERT(fc_open(c, d->sock, h_ms(5000)) == 0, "%s", c->err);
+	fc_q_attach(c, name);
+	H_ASSERT(fc_call(c, h_ms(10000), &t) == FC_REPLY, "attach %s: %s",
+	    name, c->err);
+	H_ASSERT(fc_ok_int(t, &pid), "attach %s: %s", name,
+	    fc_print(t, buf, sizeof buf));
+}
+
+static const struct etf_term *
+call(struct fc *c, const char *what)
+{
+	const struct etf_term	*t;
+
+	H_ASSERT(fc_call(c, h_ms(15000), &t) == FC_REPLY, "%s: %s", what,
+	    c->err);
+	return t;
+}
+
+static int64_t
+fadd_ok(struct fc *c, const char *title)
+{
+	struct todo_date	 dd = { 2024, 8, 8 };
+	const struct etf_term	*t;
+	char			 buf[256];
+	int64_t			 id;
+
+	fc_q_add(c, dd, title);
+	t = call(c, title);
+	H_ASSERT(fc_ok_int(t, &id), "add %s: %s", title,
+	    fc_print(t, buf, sizeof buf));
+	return id;
+}
+
+static void
+expect_error(struct fc *c, const char *reason, const char *what)
+{
+	const struct etf_term	*t = call(c, what);
+	char			 buf[256];
+
+	H_ASSERT(fc_is_error(t, reason), "%s: expected {error, %s}, got %s",
+	    what, reason, fc_print(t, buf, sizeof buf));
+}
+
+/* The titles of a list's entries, in id order, joined by ','. */
+static void
+titles(struct fc *c, char *out, size_t len)
+{
+	const struct etf_term	*t;
+	struct fm_seen		*s;
+	size_t			 n, i, off = 0;
+	char			 buf[256];
+
+	fc_q_atom(c, "entries");
+	t = call(c, "entries");
+	H_ASSERT(fl_parse_entries(t, &s, &n) == 0, "entries: %s",
+	    fc_print(t, buf, sizeof buf));
+	out[0] = '\0';
+	for (i = 0; i < n && off < len; i++)
+		off += (size_t)snprintf(out + off, len - off, "%s%s",
+		    i ? "," : "", s[i].title);
+	free(s);
+}
+
+static void
+file_titles(const struct daemon *d, const char *name, char *out, size_t len,
+    int64_t *next_id)
+{
+	const struct todo_item	*it;
+	struct todo_list	*l;
+	char			 why[256];
+	size_t			 off = 0;
+
+	H_ASSERT(cu_load_list(d->data, name, &l, why, sizeof why) == 0,
+	    "the file of %s: %s", name, why);
+	out[0] = '\0';
+	for (it = todolist_first(l); it != NULL && off < len;
+	    it = todolist_next(l, it))
+		off += (size_t)snprintf(out + off, len - off, "%s%.*s",
+		    off ? "," : "", (int)it->title_len,
+		    (const char *)it->title);
+	*next_id = todolist_next_id(l);
+	todolist_free(l);
+}
+
+static pid_t
+worker_pid(const struct daemon *d, int k)
+{
+	struct fc_stats	st;
+	char		err[256];
+
+	H_ASSERT(fc_stats(d->sock, &st, err, sizeof err) == 0, "%s", err);
+	return st.workers[k];
+}
+
+/* ---- crash points, the worker restarted ---- */
+
+static void
+crash_point_restart(const char *point)
+{
+	const char		*name = "crashme";
+	const struct etf_term	*t;
+	struct daemon		*d;
+	struct armed		 a;
+	struct fc		 c;
+	struct todo_list	*l;
+	char			 fault[64], got[512], why[256], buf[256];
+	int64_t			 id, next, end;
+	int			 k = fc_worker_of(name, NWORKERS), r;
+	int			 reads = 0, olds = 0, news = 0;
+	pid_t			 wpid;
+
+	/* the second armed point crashes: the restarted worker's resend
+	 * is its first, so it goes through */
+	snprintf(fault, sizeof fault, "%s:2", point);
+	d = start_faulty(fault, &a);
+	open_attached(d, &c, name);
+	fadd_ok(&c, "e1");
+	arm(&a, true);
+	fadd_ok(&c, "e2");
+	wpid = worker_pid(d, k);
+
+	fc_q_add(&c, (struct todo_date){ 2024, 8, 9 }, "e3");
+	H_ASSERT(fc_flush(&c, h_ms(5000)) == 0, "%s", c.err);
+	end = h_now_ms() + h_ms(20000);
+	while ((r = fc_recv(&c, 1, &t)) != FC_REPLY) {
+		H_ASSERT(r != FC_EOF, "e3: the connection was closed");
+		H_ASSERT(h_now_ms() < end, "e3: no reply after the crash");
+		/* meanwhile the file is always a whole list */
+		H_ASSERT(cu_load_list(d->data, name, &l, why, sizeof why) ==
+		    0, "the list file while the worker crashes: %s", why);
+		next = todolist_next_id(l);
+		H_ASSERT((next == 3 && todolist_size(l) == 2) ||
+		    (next == 4 && todolist_size(l) == 3), "the list file "
+		    "holds %zu entries, next_id %lld", todolist_size(l),
+		    (long long)next);
+		if (next == 3)
+			olds++;
+		else
+			news++;
+		reads++;
+		todolist_free(l);
+	}
+	H_ASSERT(fc_ok_int(t, &id) && id == 3, "e3 after the crash: %s",
+	    fc_print(t, buf, sizeof buf));
+	arm(&a, false);
+	fprintf(stderr, "%s: the file read %d times during the crash "
+	    "(%d old, %d new)\n", point, reads, olds, news);
+
+	H_ASSERT(worker_pid(d, k) != wpid, "worker %d was not restarted", k);
+	snprintf(buf, sizeof buf, "worker[%d] pid %d: killed by signal 9", k,
+	    (int)wpid);
+	H_ASSERT(cu_log_count(d, buf) == 1, "no \"lost child: %s\"", buf);
+	H_ASSERT(cu_log_count(d, "fault injection: killed") == 1,
+	    "the fault point was not reached once");
+	H_ASSERT(cu_count_temps(d->data) == 0, "temporary files remain");
+	file_titles(d, name, got, sizeof got, &next);
+	H_ASSERT(strcmp(got, "e1,e2,e3") == 0 && next == 4, "file: %s", got);
+	titles(&c, got, sizeof got);
+	H_ASSERT(strcmp(got, "e1,e2,e3") == 0, "entries: %s", got);
+	fc_free(&c);
+
+	daemon_stop_ok(d);
+	H_ASSERT(daemon_restart(d) == 0, "restart: %s", h_err());
+	open_attached(d, &c, name);
+	titles(&c, got, sizeof got);
+	H_ASSERT(strcmp(got, "e1,e2,e3") == 0, "after a restart: %s", got);
+	fc_free(&c);
+	daemon_stop_ok(d);
+	daemon_free(d);
+	armed_free(&a);
+}
+
+START_TEST(crash_after_write_restart)
+{
+	crash_point_restart("crash-after-write");
+}
+END_TEST
+
+START_TEST(crash_after_fsync_restart)
+{
+	crash_point_restart("crash-after-fsync");
+}
+END_TEST
+
+START_TEST(crash_after_rename_restart)
+{
+	crash_point_restart("crash-after-rename");
+}
+END_TEST
+
+/* ---- crash points, then the whole daemon killed ---- */
+
+static bool
+pid_gone(void *arg)
+{
+	pid_t	*p = arg;
+
+	return proc_state(*p) == 0 || proc_state(*p) == 'Z';
+}
+
+static bool
+no_orphans(void *arg)
+{
+	return cu_orphans(0, NULL) == 0;
+}
+
+static void
+crash_point_full(const char *point, bool renamed)
+{
+	const char	*name = "crashme";
+	struct daemon	*d;
+	struct armed	 a;
+	struct fc	 c;
+	uint8_t		*before, *after;
+	size_t		 blen, alen;
+	char		 path[256], got[512];
+	int64_t		 next;
+	int		 k = fc_worker_of(name, NWORKERS), temps;
+	pid_t		 wpid;
+
+	d = start_faulty(point, &a);
+	open_attached(d, &c, name);
+	fadd_ok(&c, "e1");
+	fadd_ok(&c, "e2");
+	snprintf(path, sizeof path, "%s/%s", d->data, name);
+	H_ASSERT(cu_read_file(path, &before, &blen) == 0, "%s", path);
+	wpid = worker_pid(d, k);
+	arm(&a, true);
+	fc_q_add(&c, (struct todo_date){ 2024, 8, 9 }, "e3");
+	H_ASSERT(fc_flush(&c, h_ms(5000)) == 0, "%s", c.err);
+	/* every later worker crashes at the same point: kill all at once */
+	H_ASSERT(h_poll(h_ms(10000), pid_gone, &wpid), "worker %d did not "
+	    "crash at %s", k, point);
+	daemon_kill(d);
+	/* a worker forked just before the kill goes with its parent */
+	H_ASSERT(h_poll(2000, no_orphans, NULL), "processes of the killed "
+	    "daemon remain after 2 s");
+	fc_free(&c);
+
+	temps = cu_count_temps(d->data);
+	H_ASSERT(cu_read_file(path, &after, &alen) == 0, "%s", path);
+	file_titles(d, name, got, sizeof got, &next);
+	if (renamed)
+		H_ASSERT(strcmp(got, "e1,e2,e3") == 0 && next == 4,
+		    "after a crash past the rename the file holds %s", got);
+	else {
+		H_ASSERT(alen == blen && memcmp(before, after, blen) == 0,
+		    "a crash before the rename changed the file (now %s)",
+		    got);
+	}
+	/* (a restarted worker removes the temporary files of the one
+	 * before it, so there may be none left by now) */
+	fprintf(stderr, "%s, daemon killed: %d temporary files left\n",
+	    point, temps);
+	free(before);
+	free(after);
+
+	arm(&a, false);
+	H_ASSERT(cu_wait_unlocked(d->data, 2000), "the data directory is "
+	    "still locked 2 s after the daemon was killed");
+	H_ASSERT(daemon_restart(d) == 0, "restart: %s", h_err());
+	H_ASSERT(cu_count_temps(d->data) == 0, "%d temporary files remain "
+	    "after the next start", cu_count_temps(d->data));
+	open_attached(d, &c, name);
+	titles(&c, got, sizeof got);
+	H_ASSERT(strcmp(got, renamed ? "e1,e2,e3" : "e1,e2") == 0,
+	    "after the next start: %s", got);
+	H_ASSERT(fadd_ok(&c, "e4") == (renamed ? 4 : 3), "next id");
+	fc_free(&c);
+	daemon_stop_ok(d);
+	daemon_free(d);
+	armed_free(&a);
+}
+
+START_TEST(crash_after_write_full)
+{
+	crash_point_full("crash-after-write", false);
+}
+END_TEST
+
+START_TEST(crash_after_fsync_full)
+{
+	crash_point_full("crash-after-fsync", false);
+}
+END_TEST
+
+START_TEST(crash_after_rename_full)
+{
+	crash_point_full("crash-after-rename", true);
+}
+END_TEST
+
+/* ---- disk full ---- */
+
+START_TEST(disk_full)
+{
+	const struct etf_term	*t;
+	struct daemon		*d;
+	struct armed		 a;
+	struct fc		 c, o, f;
+	struct todo_date	 dd = { 2024, 9, 9 };
+	uint8_t			*before, *after;
+	size_t			 blen, alen;
+	char			 path[256], got[512], buf[256];
+	int64_t			 next, v;
+
+	d = start_faulty("enospc", &a);
+	open_attached(d, &c, "full");
+	fadd_ok(&c, "f1");
+	fadd_ok(&c, "f2");
+	open_attached(d, &o, "other");
+	fadd_ok(&o, "o1");
+	snprintf(path, sizeof path, "%s/full", d->data);
+	H_ASSERT(cu_read_file(path, &before, &blen) == 0, "%s", path);
+
+	arm(&a, true);
+	fc_q_add(&c, dd, "f3");
+	expect_error(&c, "unavailable", "add on a full disk");
+	fc_q_update(&c, 1, &dd, "f1 changed");
+	expect_error(&c, "unavailable", "update on a full disk");
+	fc_q_delete(&c, 2);
+	expect_error(&c, "unavailable", "delete on a full disk");
+	titles(&c, got, sizeof got);
+	H_ASSERT(strcmp(got, "f1,f2") == 0, "entries on the same connection "
+	    "after refused changes: %s", got);
+	open_attached(d, &f, "full");
+	titles(&f, got, sizeof got);
+	H_ASSERT(strcmp(got, "f1,f2") == 0, "entries on a fresh connection: "
+	    "%s", got);
+	fc_q_atom(&f, "size");
+	t = call(&f, "size");
+	H_ASSERT(fc_ok_int(t, &v) && v == 2, "size: %s",
+	    fc_print(t, buf, sizeof buf));
+	fc_free(&f);
+	H_ASSERT(cu_read_file(path, &after, &alen) == 0, "%s", path);
+	H_ASSERT(alen == blen && memcmp(before, after, blen) == 0,
+	    "the file changed on a full disk");
+	free(after);
+	H_ASSERT(cu_count_temps(d->data) == 0, "temporary files remain");
+	titles(&o, got, sizeof got);
+	H_ASSERT(strcmp(got, "o1") == 0, "another list: %s", got);
+	fc_q_add(&o, dd, "o2");
+	expect_error(&o, "unavailable", "add to another list on a full disk");
+	assert_serving(d);
+
+	arm(&a, false);
+	H_ASSERT(fadd_ok(&c, "f3") == 3, "the first id after the disk full "
+	    "is not 3: a refused add used an id");
+	fc_q_update(&c, 1, &dd, "f1 changed");
+	t = call(&c, "update");
+	H_ASSERT(fc_ok_value(t) != NULL, "update after the disk full: %s",
+	    fc_print(t, buf, sizeof buf));
+	fc_q_delete(&c, 2);
+	t = call(&c, "delete");
+	H_ASSERT(fc_is_ok(t), "delete: %s", fc_print(t, buf, sizeof buf));
+	fadd_ok(&o, "o2");
+	file_titles(d, "full", got, sizeof got, &next);
+	H_ASSERT(strcmp(got, "f1 changed,f3") == 0 && next == 4, "file: %s, "
+	    "next_id %lld", got, (long long)next);
+	fc_free(&c);
+	fc_free(&o);
+	free(before);
+	daemon_stop_ok(d);
+	H_ASSERT(daemon_restart(d) == 0, "restart: %s", h_err());
+	open_attached(d, &c, "full");
+	titles(&c, got, sizeof got);
+	H_ASSERT(strcmp(got, "f1 changed,f3") == 0, "after a restart: %s",
+	    got);
+	fc_free(&c);
+	daemon_stop_ok(d);
+	daemon_free(d);
+	armed_free(&a);
+}
+END_TEST
+
+/* ---- corrupt list files ---- */
+
+static void
+all_unavailable(const struct daemon *d, const char *name)
+{
+	struct todo_date	dd = { 2024, 1, 1 };
+	struct fc		c;
+	char			what[128];
+
+	open_attached(d, &c, name);
+	snprintf(what, sizeof what, "%s: entries", name);
+	fc_q_atom(&c, "entries");
+	expect_error(&c, "unavailable", what);
+	fc_q_entries_on(&c, dd);
+	expect_error(&c, "unavailable", what);
+	fc_q_atom(&c, "size");
+	expect_error(&c, "unavailable", what);
+	fc_q_add(&c, dd, "x");
+	snprintf(what, sizeof what, "%s: add", name);
+	expect_error(&c, "unavailable", what);
+	fc_q_update(&c, 1, NULL, "y");
+	snprintf(what, sizeof what, "%s: update", name);
+	expect_error(&c, "unavailable", what);
+	fc_q_delete(&c, 1);
+	snprintf(what, sizeof what, "%s: delete", name);
+	expect_error(&c, "unavailable", what);
+	fc_free(&c);
+}
+
+static void
+assert_same(const char *path, const uint8_t *want, size_t len)
+{
+	uint8_t	*got;
+	size_t	 glen;
+
+	H_ASSERT(cu_read_file(path, &got, &glen) == 0, "%s: %s", path,
+	    strerror(errno));
+	H_ASSERT(glen == len && memcmp(got, want, len) == 0, "%s was "
+	    "changed", path);
+	free(got);
+}
+
+START_TEST(corrupt_file)
+{
+	struct daemon	*d;
+	struct fc	 c;
+	uint8_t		 garbage[1000], *good, *trunc;
+	size_t		 glen, i;
+	char		 pg[256], pc[256], pt[256], got[512];
+	unsigned	 seed = 7;
+
+	d = daemon_start_ok("--idle-timeout", "1", NULL);
+	open_attached(d, &c, "good");
+	fadd_ok(&c, "g1");
+	fadd_ok(&c, "g2");
+	fc_free(&c);
+	daemon_stop_ok(d);
+	snprintf(pg, sizeof pg, "%s/good", d->data);
+	snprintf(pc, sizeof pc, "%s/corrupt", d->data);
+	snprintf(pt, sizeof pt, "%s/torn", d->data);
+	garbage[0] = 131;
+	for (i = 1; i < sizeof garbage; i++)
+		garbage[i] = (uint8_t)rand_r(&seed);
+	H_ASSERT(cu_write_file(pc, garbage, sizeof garbage) == 0, "%s", pc);
+	H_ASSERT(cu_read_file(pg, &good, &glen) == 0, "%s", pg);
+	H_ASSERT((trunc = malloc(glen)) != NULL, "out of memory");
+	memcpy(trunc, good, glen);
+	H_ASSERT(cu_write_file(pt, trunc, glen / 2) == 0, "%s", pt);
+	H_ASSERT(daemon_restart(d) == 0, "restart: %s", h_err());
+
+	all_unavailable(d, "corrupt");
+	all_unavailable(d, "torn");
+	open_attached(d, &c, "good");
+	titles(&c, got, sizeof got);
+	H_ASSERT(strcmp(got, "g1,g2") == 0, "good: %s", got);
+	H_ASSERT(fadd_ok(&c, "g3") == 3, "good: add");
+	fc_free(&c);
+	open_attached(d, &c, "fresh");
+	H_ASSERT(fadd_ok(&c, "n1") == 1, "a new list: add");
+	fc_free(&c);
+	assert_serving(d);
+	assert_same(pc, garbage, sizeof garbage);
+	assert_same(pt, trunc, glen / 2);
+
+	/* repaired while its server is stopped (idle): read on next start */
+	H_ASSERT(cu_write_file(pt, good, glen) == 0, "%s", pt);
+	daemon_stop_ok(d);
+	assert_same(pc, garbage, sizeof garbage);
+	H_ASSERT(daemon_restart(d) == 0, "restart: %s", h_err());
+	open_attached(d, &c, "torn");
+	titles(&c, got, sizeof got);
+	H_ASSERT(strcmp(got, "g1,g2") == 0, "a repaired file: %s", got);
+	fc_free(&c);
+	all_unavailable(d, "corrupt");
+	daemon_stop_ok(d);
+	assert_same(pc, garbage, sizeof garbage);
+	free(good);
+	free(trunc);
+	daemon_free(d);
+}
+END_TEST
+
+static Suite *
+store_faults_suite(void)
+{
+	Suite	*s = suite_create("store_faults");
+	TCase	*tc;
+
+#ifdef TODOD_FAULTS
+	tc = tcase_create("crash-restart");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, crash_after_write_restart);
+	tcase_add_test(tc, crash_after_fsync_restart);
+	tcase_add_test(tc, crash_after_rename_restart);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("crash-full");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, crash_after_write_full);
+	tcase_add_test(tc, crash_after_fsync_full);
+	tcase_add_test(tc, crash_after_rename_full);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("disk-full");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, disk_full);
+	suite_add_tcase(s, tc);
+#else
+	fprintf(stderr, "todod built without --enable-fault-injection: the "
+	    "crash-point and disk-full tests are not run\n");
+#endif
+	tc = tcase_create("corrupt");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, corrupt_file);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	return h_run_suite(store_faults_suite());
+}
