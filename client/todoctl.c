@@ -1,10 +1,282 @@
-/* todoctl.c: being written. */
+/*
+ * todoctl.c: the command-line client of todod (todoctl(1)): options,
+ * commands, help.
+ */
 #include "config.h"
+
+#include <getopt.h>
+#include <limits.h>
+#include <locale.h>
 #include <stdio.h>
-int main(void);
-int
-main(void)
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ctl.h"
+#include "ctl_text.h"
+#include "etf.h"
+#include "todoclient.h"
+
+static const struct ctl_cmd cmds[] = {
+	{ "add", NULL, "LIST DATE TITLE...", "add an entry; print its id",
+	  "Add an entry for DATE to LIST and print the id the daemon gave it.\n"
+	  "The words of TITLE are joined by single spaces. A list springs\n"
+	  "into being with its first entry.\n",
+	  3, -1, false, cmd_add },
+	{ "entries", "ls", "LIST [DATE]", "show a list's entries",
+	  "Show the entries of LIST, or those for DATE, sorted by id, in a\n"
+	  "table ID DATE TITLE. On a terminal, titles are cut to its width;\n"
+	  "control characters in titles are shown escaped (\\n, \\t, \\x1b).\n",
+	  1, 2, false, cmd_entries },
+	{ "update", NULL, "LIST ID [--date DATE] [--title TITLE]",
+	  "change an entry's date or title",
+	  "Change the date, the title or both of entry ID of LIST, and show\n"
+	  "the entry as it is now.\n",
+	  2, 2, true, cmd_update },
+	{ "delete", "rm", "LIST ID", "delete an entry",
+	  "Delete entry ID of LIST.\n",
+	  2, 2, false, cmd_delete },
+	{ "lists", NULL, "", "show the names of all lists",
+	  "Show the name of every stored or live list, one per line, sorted\n"
+	  "bytewise.\n",
+	  0, 0, false, cmd_lists },
+	{ "import", NULL, "LIST FILE|-", "add the entries of a CSV file",
+	  "Add to LIST one entry per line of FILE (- for standard input):\n"
+	  "DATE,TITLE with DATE as YYYY/MM/DD or YYYY-MM-DD, e.g.\n"
+	  "2018/12/19,Dentist. A title may be quoted as in RFC 4180 (\"...\"\n"
+	  "with \"\" for a quote) to hold commas, quotes and line breaks.\n"
+	  "The whole file is checked first: if any line is bad, nothing is\n"
+	  "imported and the bad lines are named. Existing entries are kept.\n",
+	  2, 2, false, cmd_import },
+	{ "export", NULL, "LIST", "write a list as CSV",
+	  "Write the entries of LIST as CSV that import reads back\n"
+	  "(YYYY-MM-DD,TITLE, titles quoted when needed), or as a JSON\n"
+	  "array with --json.\n",
+	  1, 1, false, cmd_export },
+	{ "status", NULL, "", "show the daemon's processes and counters",
+	  "Show the daemon's uptime, live lists and restarts, and its\n"
+	  "processes: supervisor, cache and database workers with their\n"
+	  "stores, fsyncs and queue lengths.\n",
+	  0, 0, false, cmd_status },
+	{ "ping", NULL, "", "check that the daemon answers",
+	  "Send ping and print pong when the daemon answers.\n",
+	  0, 0, false, cmd_ping },
+	{ "sync", NULL, "", "flush all lists to their files",
+	  "Ask the daemon to flush all lists to their files. A daemon\n"
+	  "without this request answers unknown_request.\n",
+	  0, 0, false, cmd_sync },
+};
+#define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
+
+static const char *dates_help =
+    "DATE is YYYY-MM-DD, YYYY/MM/DD, today, tomorrow or yesterday.\n";
+
+static void
+usage(FILE *fp)
 {
-	puts("todoctl " PACKAGE_VERSION);
+	size_t i;
+	char syn[64];
+
+	fprintf(fp, "usage: todoctl [-s SOCKET] [-t SECONDS] [--json] "
+	    "COMMAND [ARG...]\n\nCommands:\n");
+	for (i = 0; i < NCMDS; i++) {
+		snprintf(syn, sizeof(syn), "%s %s", cmds[i].name,
+		    cmds[i].args);
+		if (strlen(syn) > 22)
+			fprintf(fp, "  %s\n  %-22s  %s", syn, "",
+			    cmds[i].summary);
+		else
+			fprintf(fp, "  %-22s  %s", syn, cmds[i].summary);
+		if (cmds[i].alias != NULL)
+			fprintf(fp, " (alias: %s)", cmds[i].alias);
+		putc('\n', fp);
+	}
+	fprintf(fp, "  %-22s  %s\n", "help [COMMAND]", "show help");
+	fprintf(fp, "\nOptions:\n"
+	    "  -s, --socket SOCKET     the daemon's socket\n"
+	    "  -t, --timeout SECONDS   give up waiting after SECONDS (30)\n"
+	    "  -j, --json              print JSON\n"
+	    "  -h, --help              show this help\n"
+	    "  -V, --version           show the version\n\n%s"
+	    "The socket is SOCKET, else $TODOD_SOCKET, else\n"
+	    "/run/todod/todod.sock for root, else\n"
+	    "$XDG_RUNTIME_DIR/todod/todod.sock, else /tmp/todod-$UID/todod.sock.\n"
+	    "Exit status: 0 success, 1 the daemon answered with an error,\n"
+	    "2 usage error, 3 cannot reach the daemon.\n", dates_help);
+}
+
+static const struct ctl_cmd *
+lookup(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NCMDS; i++)
+		if (strcmp(cmds[i].name, name) == 0 ||
+		    (cmds[i].alias != NULL && strcmp(cmds[i].alias, name) == 0))
+			return &cmds[i];
+	return NULL;
+}
+
+static void
+cmd_help(const struct ctl_cmd *c)
+{
+	printf("usage: todoctl [-s SOCKET] [-t SECONDS] [--json] %s %s\n\n%s",
+	    c->name, c->args, c->help);
+	if (c->alias != NULL)
+		printf("Alias: %s.\n", c->alias);
+	if (strstr(c->args, "DATE") != NULL)
+		printf("%s", dates_help);
+}
+
+static int
+help(struct ctl *ctl, int argc, char **argv)
+{
+	const struct ctl_cmd *c;
+
+	if (argc < 2) {
+		usage(stdout);
+		return CTL_EXIT_OK;
+	}
+	if (argc > 2 || (c = lookup(argv[1])) == NULL)
+		return ctl_usage(ctl, "no such command: '%s'", argv[1]);
+	cmd_help(c);
+	return CTL_EXIT_OK;
+}
+
+/* The options of a command: --help, --json, and update's own. */
+static int
+command_options(struct ctl *ctl, int argc, char **argv, bool *helped)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "date", required_argument, NULL, 'd' },
+		{ "title", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int ch;
+
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ctl->cmd->update_opts ?
+	    "hjd:t:" : "hj", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			*helped = true;
+			break;
+		case 'j':
+			ctl->json = true;
+			break;
+		case 'd':
+		case 't':
+			if (!ctl->cmd->update_opts)
+				return ctl_usage(ctl, "no option --%s here",
+				    ch == 'd' ? "date" : "title");
+			*(ch == 'd' ? &ctl->opt_date : &ctl->opt_title) =
+			    optarg;
+			break;
+		default:
+			return ctl_usage(ctl, "bad option: %s",
+			    argv[optind - 1]);
+		}
+	}
 	return 0;
+}
+
+static int
+run(struct ctl *ctl, int argc, char **argv)
+{
+	const struct ctl_cmd *c;
+	bool helped = false;
+	int n, rv;
+
+	if ((c = lookup(argv[0])) == NULL)
+		return ctl_usage(ctl, "no such command: '%s'", argv[0]);
+	ctl->cmd = c;
+	if ((rv = command_options(ctl, argc, argv, &helped)) != 0)
+		return rv;
+	if (helped) {
+		cmd_help(c);
+		return CTL_EXIT_OK;
+	}
+	n = argc - optind;
+	if (n < c->min_args)
+		return ctl_usage(ctl, "missing arguments");
+	if (c->max_args >= 0 && n > c->max_args)
+		return ctl_usage(ctl, "too many arguments");
+	return c->run(ctl, n, argv + optind);
+}
+
+static int
+parse_timeout(struct ctl *ctl, const char *s)
+{
+	char *end;
+	double v;
+
+	v = strtod(s, &end);
+	if (end == s || *end != '\0' || !(v > 0) || v > INT_MAX / 1000)
+		return ctl_usage(ctl, "bad timeout: '%s' (seconds, > 0)", s);
+	ctl->timeout_ms = (int)(v * 1000);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct ctl ctl;
+	int ch, rv;
+
+	setlocale(LC_ALL, "");
+	text_init();
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.timeout_ms = TC_DEFAULT_TIMEOUT_MS;
+	ctl.now = time(NULL);
+	etf_buf_init(&ctl.req);
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+s:t:jhV", opts, NULL)) != -1) {
+		switch (ch) {
+		case 's':
+			ctl.socket = optarg;
+			break;
+		case 't':
+			if ((rv = parse_timeout(&ctl, optarg)) != 0)
+				return rv;
+			break;
+		case 'j':
+			ctl.json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return CTL_EXIT_OK;
+		case 'V':
+			printf("todoctl %s\n", PACKAGE_VERSION);
+			return CTL_EXIT_OK;
+		default:
+			return ctl_usage(&ctl, "bad option: %s",
+			    argv[optind - 1]);
+		}
+	}
+	if (optind == argc) {
+		usage(stderr);
+		return CTL_EXIT_USAGE;
+	}
+	if (strcmp(argv[optind], "help") == 0)
+		rv = help(&ctl, argc - optind, argv + optind);
+	else
+		rv = run(&ctl, argc - optind, argv + optind);
+	if (fflush(stdout) == EOF && rv == CTL_EXIT_OK)
+		rv = CTL_EXIT_ERROR;
+	tc_free(ctl.conn);
+	if (ctl.arena != NULL)
+		etf_arena_free(ctl.arena);
+	etf_buf_free(&ctl.req);
+	return rv;
 }

@@ -1,0 +1,330 @@
+/*
+ * test_todoctl_offline.c: todoctl without a daemon: help and version,
+ * every usage error (exit 2), input errors found before connecting, and
+ * a daemon that cannot be reached, does not answer, hangs up mid-reply or
+ * answers nonsense (exit 3 and 1), played by fake daemons.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "etf.h"
+#include "harness.h"
+
+static char dir[PATH_MAX];
+static char sock[PATH_MAX + 16];
+
+static void
+setup(void)
+{
+	snprintf(dir, sizeof(dir), "%s", h_tmpdir());
+	snprintf(sock, sizeof(sock), "%s/fake.sock", dir);
+}
+
+static void
+teardown(void)
+{
+	h_rmtree(dir);
+}
+
+#define RUN(r, ...) \
+	ck_assert_int_eq(h_ctl((r), NULL, NULL, __VA_ARGS__, (char *)NULL), 0)
+#define RUN_S(r, ...) \
+	ck_assert_int_eq(h_ctl((r), sock, NULL, __VA_ARGS__, (char *)NULL), 0)
+
+START_TEST(test_version)
+{
+	struct h_run r;
+
+	RUN(&r, "--version");
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_str_eq(r.out, "todoctl " PACKAGE_VERSION "\n");
+	h_run_free(&r);
+}
+END_TEST
+
+START_TEST(test_help)
+{
+	static const char *words[] = { "add", "entries", "ls", "update",
+	    "delete", "rm", "lists", "import", "export", "status", "ping",
+	    "sync", "--json", "--socket", "Exit status" };
+	struct h_run r;
+	size_t i;
+
+	RUN(&r, "--help");
+	ck_assert_int_eq(r.status, 0);
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		ck_assert_msg(strstr(r.out, words[i]) != NULL, "no %s",
+		    words[i]);
+	h_run_free(&r);
+	RUN(&r, "help");
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_ptr_nonnull(strstr(r.out, "usage: todoctl"));
+	h_run_free(&r);
+}
+END_TEST
+
+/* todoctl help CMD and todoctl CMD --help say the same. */
+static const char *cmd_names[] = { "add", "entries", "ls", "update",
+    "delete", "rm", "lists", "import", "export", "status", "ping", "sync" };
+
+START_TEST(test_command_help)
+{
+	struct h_run a, b;
+
+	RUN(&a, "help", cmd_names[_i]);
+	RUN(&b, cmd_names[_i], "--help");
+	ck_assert_int_eq(a.status, 0);
+	ck_assert_int_eq(b.status, 0);
+	ck_assert_ptr_nonnull(strstr(a.out, "usage: todoctl"));
+	ck_assert_str_eq(a.out, b.out);
+	ck_assert_uint_eq(a.err_len, 0);
+	h_run_free(&a);
+	h_run_free(&b);
+}
+END_TEST
+
+/* Usage errors: exit 2, a message on stderr, nothing on stdout, and no
+ * daemon needed (the socket does not exist). */
+static const struct {
+	const char	*args[6];
+	const char	*msg;
+} usage_vec[] = {
+	{ { "frobnicate" }, "no such command" },
+	{ { "--frob", "ping" }, "bad option" },
+	{ { "-s" }, "bad option" },
+	{ { "-t", "0", "ping" }, "bad timeout" },
+	{ { "-t", "x", "ping" }, "bad timeout" },
+	{ { "add", "bob" }, "missing arguments" },
+	{ { "add", "bob", "today" }, "missing arguments" },
+	{ { "add", "bob", "2018-13-01", "x" }, "not a date" },
+	{ { "add", "bob", "someday", "x" }, "not a date" },
+	{ { "add", "bob", "today", "" }, "title is empty" },
+	{ { "add", "bob", "today", "\xff" }, "not valid UTF-8" },
+	{ { "entries" }, "missing arguments" },
+	{ { "ls", "bob", "today", "x" }, "too many arguments" },
+	{ { "ls", "bob", "2018/02/30" }, "not a date" },
+	{ { "update", "bob", "1" }, "nothing to change" },
+	{ { "update", "bob", "x", "--title", "t" }, "not an entry id" },
+	{ { "update", "bob", "0", "--title", "t" }, "not an entry id" },
+	{ { "update", "bob", "1", "--date", "x" }, "not a date" },
+	{ { "update", "bob", "1", "--title", "" }, "title must be" },
+	{ { "delete", "bob" }, "missing arguments" },
+	{ { "rm", "bob", "-1" }, "bad option" },
+	{ { "rm", "bob", "1x" }, "not an entry id" },
+	{ { "rm", "bob", "9223372036854775808" }, "not an entry id" },
+	{ { "lists", "x" }, "too many arguments" },
+	{ { "add", "bob", "today", "x", "--date", "today" }, "no option" },
+	{ { "export" }, "missing arguments" },
+	{ { "import", "bob" }, "missing arguments" },
+	{ { "help", "frob" }, "no such command" },
+};
+
+START_TEST(test_usage)
+{
+	char *argv[12];
+	struct h_run r;
+	int n = 0, i;
+
+	argv[n++] = (char *)h_todoctl();
+	argv[n++] = "-s";
+	argv[n++] = sock;
+	for (i = 0; i < 6 && usage_vec[_i].args[i] != NULL; i++)
+		argv[n++] = (char *)usage_vec[_i].args[i];
+	argv[n] = NULL;
+	ck_assert_int_eq(h_run_argv(&r, NULL, NULL, argv), 0);
+	ck_assert_msg(r.status == 2, "%s: status %d", usage_vec[_i].args[0],
+	    r.status);
+	ck_assert_msg(strstr(r.err, usage_vec[_i].msg) != NULL, "'%s' not in "
+	    "'%s'", usage_vec[_i].msg, r.err);
+	ck_assert_uint_eq(r.out_len, 0);
+	h_run_free(&r);
+}
+END_TEST
+
+START_TEST(test_no_command)
+{
+	struct h_run r;
+
+	ck_assert_int_eq(h_ctl(&r, NULL, NULL, (char *)NULL), 0);
+	ck_assert_int_eq(r.status, 2);
+	ck_assert_ptr_nonnull(strstr(r.err, "usage: todoctl"));
+	h_run_free(&r);
+}
+END_TEST
+
+/* A bad import file is refused before connecting: exit 2, the line named. */
+START_TEST(test_import_bad_file)
+{
+	char path[PATH_MAX + 16];
+	struct h_run r;
+	json_t *j;
+
+	snprintf(path, sizeof(path), "%s/bad.csv", dir);
+	h_write_file(path, "2018/12/19,Dentist\n2018/12/99,Bad\n", 34);
+	RUN_S(&r, "import", "bob", path);
+	ck_assert_int_eq(r.status, 2);
+	ck_assert_ptr_nonnull(strstr(r.err, "bad.csv:2: date is not valid"));
+	ck_assert_ptr_nonnull(strstr(r.err, "nothing imported"));
+	h_run_free(&r);
+	RUN_S(&r, "--json", "import", "bob", path);
+	ck_assert_int_eq(r.status, 2);
+	j = json_loads(r.out, 0, NULL);
+	ck_assert_ptr_nonnull(j);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "error")),
+	    "bad_input");
+	json_decref(j);
+	h_run_free(&r);
+	snprintf(path, sizeof(path), "%s/missing.csv", dir);
+	RUN_S(&r, "import", "bob", path);
+	ck_assert_int_eq(r.status, 2);
+	ck_assert_ptr_nonnull(strstr(r.err, "cannot open"));
+	h_run_free(&r);
+}
+END_TEST
+
+START_TEST(test_unreachable)
+{
+	struct h_run r;
+	json_t *j;
+
+	RUN_S(&r, "ping");
+	ck_assert_int_eq(r.status, 3);
+	ck_assert_ptr_nonnull(strstr(r.err, "cannot connect to"));
+	ck_assert_ptr_nonnull(strstr(r.err, sock));
+	h_run_free(&r);
+	RUN_S(&r, "--json", "ls", "bob");
+	ck_assert_int_eq(r.status, 3);
+	j = json_loads(r.out, 0, NULL);
+	ck_assert_ptr_nonnull(j);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "error")),
+	    "unreachable");
+	json_decref(j);
+	h_run_free(&r);
+}
+END_TEST
+
+/* $TODOD_SOCKET is used without -s, and -s wins over it. */
+START_TEST(test_socket_env)
+{
+	char env[PATH_MAX + 32], *argv[4];
+	char *envv[2] = { env, NULL };
+	struct h_run r;
+
+	snprintf(env, sizeof(env), "TODOD_SOCKET=%s/from-env.sock", dir);
+	argv[0] = (char *)h_todoctl();
+	argv[1] = "ping";
+	argv[2] = NULL;
+	ck_assert_int_eq(h_run_argv(&r, NULL, envv, argv), 0);
+	ck_assert_int_eq(r.status, 3);
+	ck_assert_ptr_nonnull(strstr(r.err, "from-env.sock"));
+	h_run_free(&r);
+}
+END_TEST
+
+struct fake {
+	const uint8_t	*raw;
+	size_t		 len;
+	int		 linger_ms;
+};
+
+static void
+fake_reply(int fd, void *arg)
+{
+	struct fake *f = arg;
+	uint8_t buf[4096];
+
+	if (h_read_frame(fd, buf, sizeof(buf)) < 0)
+		return;
+	if (f->len > 0 && write(fd, f->raw, f->len) == -1)
+		return;
+	poll(NULL, 0, f->linger_ms);
+}
+
+static const struct {
+	const char	*name;
+	struct fake	 fake;
+	int		 status;
+	const char	*msg;
+	const char	*reason;
+} fake_vec[] = {
+	{ "silent", { (const uint8_t *)"", 0, 5000 }, 3, "timed out",
+	  "timeout" },
+	{ "hangs up", { (const uint8_t *)"", 0, 0 }, 3, "closed",
+	  "disconnected" },
+	{ "hangs up mid-reply", { (const uint8_t *)"\0\0\0\x09\x83\x64", 6, 0 },
+	  3, "middle of a reply", "disconnected" },
+	{ "nonsense", { (const uint8_t *)"\0\0\0\x03\x83\x61\x07", 7, 0 }, 1,
+	  "unexpected reply", "protocol" },
+	{ "not a term", { (const uint8_t *)"\0\0\0\x02\x83\xff", 6, 0 }, 1,
+	  "cannot be decoded", "protocol" },
+	/* {error, busy} */
+	{ "busy", { (const uint8_t *)"\0\0\0\x10\x83\x68\x02\x77\x05""error"
+	  "\x77\x04""busy", 20, 0 }, 1, "too many live lists", "busy" },
+};
+
+START_TEST(test_fake_daemon)
+{
+	struct fake f = fake_vec[_i].fake;
+	struct h_run r;
+	json_t *j;
+	pid_t pid;
+
+	pid = h_fake_server(sock, fake_reply, &f);
+	RUN_S(&r, "-t", "0.5", "--json", "ping");
+	ck_assert_msg(r.status == fake_vec[_i].status, "%s: status %d",
+	    fake_vec[_i].name, r.status);
+	ck_assert_msg(strstr(r.err, fake_vec[_i].msg) != NULL, "%s: '%s'",
+	    fake_vec[_i].name, r.err);
+	j = json_loads(r.out, 0, NULL);
+	ck_assert_ptr_nonnull(j);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "error")),
+	    fake_vec[_i].reason);
+	json_decref(j);
+	h_run_free(&r);
+	h_wait(pid, 10000);
+}
+END_TEST
+
+static Suite *
+suite(void)
+{
+	Suite *s = suite_create("todoctl_offline");
+	TCase *tc = tcase_create("offline");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_version);
+	tcase_add_test(tc, test_help);
+	tcase_add_loop_test(tc, test_command_help, 0,
+	    sizeof(cmd_names) / sizeof(cmd_names[0]));
+	tcase_add_loop_test(tc, test_usage, 0,
+	    sizeof(usage_vec) / sizeof(usage_vec[0]));
+	tcase_add_test(tc, test_no_command);
+	tcase_add_test(tc, test_import_bad_file);
+	tcase_add_test(tc, test_unreachable);
+	tcase_add_test(tc, test_socket_env);
+	tcase_add_loop_test(tc, test_fake_daemon, 0,
+	    sizeof(fake_vec) / sizeof(fake_vec[0]));
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	int failed;
+
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
