@@ -286,22 +286,40 @@ ls_modify(struct lconn *lc, const struct request *r)
 	ls_reply(lc, ls.next_seq);
 }
 
+/* Send the changes of batch seq to the worker's journal:
+ * {append, Name, Seq, [Op]}. */
+static void
+ls_send_batch(uint64_t seq)
+{
+	struct listop *op;
+	uint32_t n = 0;
+
+	TAILQ_FOREACH(op, &ls.ops, entry)
+		if (op->seq == seq)
+			n++;
+	etf_buf_reset(&ls.msg);
+	etf_put_version(&ls.msg);
+	etf_put_tuple(&ls.msg, 4);
+	etf_put_atom(&ls.msg, "append");
+	etf_put_binary(&ls.msg, ls.name, ls.len);
+	etf_put_int(&ls.msg, (int64_t)seq);
+	etf_put_list(&ls.msg, n);
+	TAILQ_FOREACH(op, &ls.ops, entry)
+		if (op->seq == seq)
+			listop_put(&ls.msg, op);
+	etf_put_nil(&ls.msg);
+	if (ls.msg.oom)
+		fatalx("out of memory encoding a store");
+	chan_send(ls.worker, &ls.msg, -1);
+}
+
 /* Send the collected batch if no store is in flight. */
 static void
 ls_maybe_store(void)
 {
 	if (ls.inflight != 0 || !ls.dirty || ls.worker == NULL)
 		return;
-	etf_buf_reset(&ls.msg);
-	etf_put_version(&ls.msg);
-	etf_put_tuple(&ls.msg, 4);
-	etf_put_atom(&ls.msg, "store");
-	etf_put_binary(&ls.msg, ls.name, ls.len);
-	etf_put_int(&ls.msg, (int64_t)ls.next_seq);
-	listfile_put(&ls.msg, ls.working);
-	if (ls.msg.oom)
-		fatalx("out of memory encoding a store");
-	chan_send(ls.worker, &ls.msg, -1);
+	ls_send_batch(ls.next_seq);
 	ls.inflight = ls.next_seq++;
 	ls.dirty = 0;
 }
@@ -613,21 +631,39 @@ ls_check_idle(void)
 
 /* --- the worker ---------------------------------------------------------- */
 
+/*
+ * The worker's answer to {get, Name}: not_found, {ok, ListTerm}, or
+ * {ok, ListTerm | nil, Ops} with the changes journaled since the file was
+ * written.
+ */
 static void
 ls_load(const struct etf_term *t)
 {
+	const struct etf_term *v = t->type == ETF_TUPLE ? t->seq.v : NULL;
 	const char *why = NULL;
 
 	ls.loading = 0;
-	if (etf_is_atom(t, "not_found")) {
+	if (etf_is_atom(t, "not_found"))
 		ls.durable = todolist_new();
-		ls.working = todolist_new();
-	} else if (etf_is_tuple(t, 2) && etf_is_atom(&t->seq.v[0], "ok")) {
-		ls.durable = listfile_from_term(&t->seq.v[1], &why);
-		ls.working = ls.durable != NULL ? listop_clone(ls.durable) :
-		    NULL;
-	} else
-		why = "the file cannot be read";
+	else if ((etf_is_tuple(t, 2) || etf_is_tuple(t, 3)) &&
+	    etf_is_atom(&v[0], "ok")) {
+		if (etf_is_atom(&v[1], "nil") && t->seq.n == 3)
+			ls.durable = todolist_new();
+		else
+			ls.durable = listfile_from_term(&v[1], &why);
+		if (ls.durable != NULL && t->seq.n == 3 &&
+		    listop_replay_terms(ls.durable, &v[2]) == -1) {
+			why = "its journaled changes do not apply";
+			todolist_free(ls.durable);
+			ls.durable = NULL;
+		}
+	} else if (etf_is_tuple(t, 2) && etf_is_atom(&v[0], "error") &&
+	    v[1].type == ETF_ATOM)
+		why = v[1].atom.p;
+	else
+		fatalx("unexpected answer from the worker");
+	if (ls.durable != NULL)
+		ls.working = listop_clone(ls.durable);
 	if (ls.durable == NULL || ls.working == NULL) {
 		log_warnx("list cannot be loaded: %s", why != NULL ? why :
 		    "out of memory");
@@ -727,13 +763,10 @@ static void
 ls_worker_closed(struct chan *c, void *arg)
 {
 	/* A new link comes from the supervisor once the worker is back;
-	 * the store in flight then goes again, with everything since. */
+	 * the batch in flight then goes again, the same (the worker may
+	 * have journaled it already and knows it by its Seq). */
 	chan_free(ls.worker);
 	ls.worker = NULL;
-	if (ls.inflight != 0) {
-		ls.inflight = 0;
-		ls.dirty = 1;
-	}
 }
 
 /* --- the cache and the supervisor ------------------------------------- */
@@ -806,6 +839,8 @@ ls_sup_msg(struct chan *c, const struct etf_term *t, int fd, void *arg)
 			fatalx("out of memory");
 		if (!ls.loaded)
 			ls_get();
+		else if (ls.inflight != 0)
+			ls_send_batch(ls.inflight);
 		else
 			ls_maybe_store();
 	} else if (etf_is_atom(t, "shutdown")) {

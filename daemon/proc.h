@@ -24,9 +24,14 @@
  *   list   -> cache  {got, Seen}                    handoffs received
  *                    {idle, Seen} | {idle_stop, Seen}
  *                    {reattach, Name, OldName, Input} +fd
- *   list   -> worker {get, Name}, {store, Name, Seq, ListTerm}
- *   worker -> list   {ok, ListTerm} | not_found | {stored, Seq} |
- *                    {error, Reason}
+ *   list   -> worker {get, Name}
+ *                    {append, Name, Seq, [Op]}      a batch of changes
+ *                    {store, Name, Seq, ListTerm}   a whole list
+ *   worker -> list   {ok, ListTerm} | {ok, ListTerm | nil, [Op]} |
+ *                    not_found | {stored, Seq} | {error, Reason}
+ *   cache  -> sup    {sync, Token}                  write every list file
+ *   sup    -> worker sync;  worker -> sup  synced
+ *   sup    -> cache  {synced, Token}
  * Seen counts the handoffs a list server has received, so that the
  * cache can tell whether one is still on its way.
  */

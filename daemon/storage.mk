@@ -1,7 +1,10 @@
-# Storage: list model, list file term, file names, store, workers.
+# Storage: list model, list file term, file names, store, workers and
+# their journal.
 daemon_libdaemon_la_SOURCES += \
 	daemon/todolist.h daemon/todolist.c \
 	daemon/listfile.h daemon/listfile.c \
 	daemon/names.h daemon/names.c \
 	daemon/store.h daemon/store.c \
-	daemon/worker.h daemon/worker.c
+	daemon/journal.h daemon/journal.c \
+	daemon/worker.h daemon/worker_int.h daemon/worker.c \
+	daemon/worker_commit.c daemon/worker_state.c daemon/worker_ckpt.c

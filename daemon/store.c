@@ -270,6 +270,7 @@ static struct {
 	unsigned long	 at;		/* crash at the at-th point */
 	unsigned long	 count;
 	char		*file;
+	bool		 once;		/* disarm (remove file) on a crash */
 } store_fault;
 
 void
@@ -308,6 +309,8 @@ store_fault_init(void)
 		log_info("fault injection: %s", v);
 	if ((f = getenv("TODOD_FAULT_FILE")) != NULL && *f != '\0')
 		store_fault.file = strdup(f);
+	store_fault.once = (f = getenv("TODOD_FAULT_ONCE")) != NULL &&
+	    strcmp(f, "1") == 0;
 }
 
 static bool
@@ -325,6 +328,8 @@ store_fault_point(int point)
 		return;
 	if (++store_fault.count >= store_fault.at) {
 		log_warnx("fault injection: killed at point %d", point);
+		if (store_fault.once && store_fault.file != NULL)
+			(void)unlink(store_fault.file);
 		raise(SIGKILL);
 	}
 }
@@ -341,6 +346,12 @@ store_fault_errno(bool creating)
 		return EIO;
 	return 0;
 }
+
+int
+store_fault_errno_write(void)
+{
+	return store_fault_errno(false);
+}
 #else
 void
 store_fault_init(void)
@@ -354,6 +365,12 @@ store_fault_point(int point)
 
 static int
 store_fault_errno(bool creating)
+{
+	return 0;
+}
+
+int
+store_fault_errno_write(void)
 {
 	return 0;
 }

@@ -21,20 +21,27 @@
  * worker_new() calls):
  *
  *   TODOD_FAULT=crash-after-write[:N]   SIGKILL ourselves after the N-th
- *                                       temporary file is written (N = 1)
+ *                                       temporary file or journal write
+ *                                       (journal.h) is written (N = 1)
  *   TODOD_FAULT=crash-after-fsync[:N]   ... after the N-th sync of data
- *                                       (fsync of a file, or syncfs)
+ *                                       (fsync of a file, syncfs, or
+ *                                       fdatasync of the journal)
  *   TODOD_FAULT=crash-after-rename[:N]  ... after the N-th rename
  *   TODOD_FAULT=enospc|eio|eacces       writing a temporary file fails
  *                                       with that errno (eacces: at its
  *                                       creation); the temporary file is
- *                                       removed as for a real failure
+ *                                       removed as for a real failure;
+ *                                       enospc and eio also fail journal
+ *                                       writes (after half the bytes)
  *   TODOD_FAULT_FILE=PATH               the fault is armed only while PATH
  *                                       exists (checked at every point),
  *                                       so a test turns it on and off at
  *                                       run time; without it the fault is
  *                                       always armed.  Crash counts only
  *                                       advance while armed.
+ *   TODOD_FAULT_ONCE=1                  a crash point removes that file
+ *                                       before it kills, so the worker
+ *                                       that takes over runs unharmed
  */
 #ifndef TODOD_STORE_H
 #define TODOD_STORE_H
@@ -133,5 +140,7 @@ const char *store_errno_atom(int err);
 #define STORE_FAULT_RENAME	3
 void	store_fault_init(void);
 void	store_fault_point(int point);
+/* The errno an armed enospc or eio fault gives a write now, or 0. */
+int	store_fault_errno_write(void);
 
 #endif /* TODOD_STORE_H */

@@ -4,16 +4,44 @@
  * A worker serves any number of peers (list servers), each on its own
  * stream socket speaking 4-byte framed ETF:
  *
- *   {get, Name}                  -> {ok, ListTerm} | not_found
+ *   {append, Name, Seq, Ops}     -> {stored, Seq} | {error, Reason}
+ *   {get, Name}                  -> not_found | {ok, ListTerm}
+ *                                   | {ok, ListTerm | nil, Ops}
  *                                   | {error, Reason}
  *   {store, Name, Seq, ListTerm} -> {stored, Seq} | {error, Reason}
  *
- * Reason is an atom (e.g. enospc, eio, eacces, corrupt).  Stores are
- * group-committed: every store that is ready is written, then synced,
- * then all are acknowledged.  A store with a Seq lower than the last one
- * stored for that list is acknowledged and not written.  A malformed
- * message is a bug in the peer: the peer's connection is closed and the
- * fact logged.
+ * Ops is a non-empty list of the op terms of listops.h; Seq an integer
+ * (>= 1 in an append, >= 0 in a store).  Reason is an atom (enospc, eio,
+ * eacces, corrupt, ...).
+ *
+ * An append is journaled (journal.h): every append that is ready in one
+ * pass of the event loop, from every peer, goes into the journal with
+ * one write and one fdatasync, then all are acknowledged.  An append or
+ * store whose Seq is not above the last one journaled or stored for that
+ * list (since the last get of it) is acknowledged and not written again:
+ * a list server resends what was in flight when a worker restarted.
+ *
+ * A get answers the list's file and the ops journaled since its last
+ * checkpoint, flattened into one list in order ({ok, nil, Ops} if there
+ * is no file), or {ok, ListTerm} if there are none; where the ops would
+ * not apply to the file as they are (or would not fit in a frame), the
+ * worker applies them itself and answers {ok, ListTerm} of the result.
+ * A get also forgets the list's last Seq: a list server loads its list
+ * when it starts and numbers its changes from there.
+ *
+ * A store replaces the list's file as before and drops the journaled
+ * ops of the list whose Seq is not above its Seq.
+ *
+ * A checkpoint writes a list's file from the file and its journaled ops
+ * (atomically, as a store).  Lists are checkpointed when the journal
+ * passes journal_max bytes and a new generation starts (a few lists per
+ * pass, until the old generation is no longer needed and is removed), by
+ * worker_sync(), by worker_shutdown() and at start: worker_new()
+ * recovers the journal left by an earlier life of the worker, so the
+ * list files are current once it returns.
+ *
+ * A malformed message is a bug in the peer: the peer's connection is
+ * closed and the fact logged.
  */
 #ifndef TODOD_WORKER_H
 #define TODOD_WORKER_H
@@ -30,21 +58,37 @@ struct worker_config {
 	int	index;		/* 0..nworkers-1 */
 	bool	sync;		/* --sync always */
 	size_t	max_frame;	/* bound of one peer message */
+	size_t	journal_max;	/* new generation from here; 0: 32 MiB */
+	size_t	ckpt_pass;	/* checkpoints per pass; 0: 32 */
 };
 
+/* One writer (the worker); anyone may read. */
 struct worker_counters {
-	uint64_t	stores;		/* files written */
-	uint64_t	bytes;		/* bytes written */
-	uint64_t	fsyncs;
+	uint64_t	stores;		/* records journaled + files written */
+	uint64_t	bytes;		/* bytes written (journal and files) */
+	uint64_t	fsyncs;		/* fdatasync, fsync, syncfs calls */
 	uint64_t	errors;
-	uint64_t	queue;		/* stores waiting right now */
+	uint64_t	queue;		/* requests waiting right now */
+	uint64_t	checkpoints;	/* list files written from the journal */
+	uint64_t	journal_bytes;	/* bytes appended to the journal */
+	uint64_t	pending_ops;	/* ops journaled, not in a file yet */
+	uint64_t	journal_files;	/* generations on disk */
 };
 
+/* Recovers this worker's journal first; NULL if that fails (logged). */
 struct worker	*worker_new(struct event_base *, const struct worker_config *,
 		    struct worker_counters *counters);
 /* Take ownership of fd (a connected stream socket) as a new peer. */
 int		 worker_add_peer(struct worker *, int fd);
 size_t		 worker_npeers(const struct worker *);
+/* Checkpoint every list with journaled ops; start a new generation and
+ * remove the old ones.  0, or -1 if some list could not be (logged;
+ * its ops stay journaled). */
+int		 worker_sync(struct worker *);
+/* Serve what is queued, checkpoint everything and remove the journal
+ * (kept if some list could not be checkpointed: -1).  For an orderly
+ * exit; the worker serves nothing afterwards. */
+int		 worker_shutdown(struct worker *);
 void		 worker_free(struct worker *);
 
 /* The worker that stores a list: fnv1a32(name) mod n. */

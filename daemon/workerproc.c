@@ -1,4 +1,9 @@
-/* workerproc.c: a database worker process. */
+/*
+ * workerproc.c: a database worker process.  Its supervisor channel
+ * brings {peer} +fd (a list server's link) and sync (checkpoint every
+ * list, answered with synced); at its EOF the worker checkpoints
+ * everything, removes its journal and exits.
+ */
 #include "config.h"
 
 #include <stdlib.h>
@@ -18,6 +23,18 @@
 static struct worker *wp_worker;
 
 static void
+wp_send_atom(struct chan *c, const char *atom)
+{
+	struct etf_buf b;
+
+	etf_buf_init(&b);
+	etf_put_version(&b);
+	etf_put_atom(&b, atom);
+	chan_send(c, &b, -1);
+	etf_buf_free(&b);
+}
+
+static void
 wp_sup_msg(struct chan *c, const struct etf_term *t, int fd, void *arg)
 {
 	if (etf_is_tuple(t, 1) && etf_is_atom(&t->seq.v[0], "peer") &&
@@ -26,13 +43,28 @@ wp_sup_msg(struct chan *c, const struct etf_term *t, int fd, void *arg)
 			log_warnx("cannot serve a new list server");
 		return;
 	}
+	if (fd != -1)
+		close(fd);
+	if (etf_is_atom(t, "sync")) {
+		/* The files are current, except where it says otherwise. */
+		if (worker_sync(wp_worker) == -1)
+			log_warnx("sync: some lists keep their changes in the "
+			    "journal");
+		wp_send_atom(c, "synced");
+		return;
+	}
 	fatalx("unexpected message from the supervisor");
 }
 
 static void
 wp_sup_closed(struct chan *c, void *arg)
 {
-	/* Every list server is gone (shutdown) or so is the supervisor. */
+	/*
+	 * Every list server is gone (shutdown) or so is the supervisor:
+	 * leave the list files current and no journal behind.
+	 */
+	if (worker_shutdown(wp_worker) == -1)
+		log_warnx("some lists keep their changes in the journal");
 	exit(0);
 }
 
@@ -42,7 +74,6 @@ workerproc_main(const struct todod_config *cfg, int index)
 	struct worker_config wc;
 	struct event_base *base;
 	struct chan *sup;
-	struct etf_buf b;
 
 	log_setrole("worker[%d]", index);
 	proc_title("todod: worker %d", index);
@@ -60,11 +91,8 @@ workerproc_main(const struct todod_config *cfg, int index)
 	    NULL)) == NULL)
 		fatalx("cannot start");
 	proc_stats->workers[index].pid = getpid();
-	etf_buf_init(&b);
-	etf_put_version(&b);
-	etf_put_atom(&b, "ready");
-	chan_send(sup, &b, -1);
-	etf_buf_free(&b);
+	/* worker_new() recovered the journal: the files are current. */
+	wp_send_atom(sup, "ready");
 	event_base_dispatch(base);
 	exit(0);
 }

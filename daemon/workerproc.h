@@ -1,6 +1,7 @@
 /*
  * workerproc.h: the database worker process around worker.h: its
- * supervisor channel brings the links of list servers ({peer} +fd).
+ * supervisor channel brings the links of list servers ({peer} +fd) and
+ * sync (answered synced once every list file is current).
  */
 #ifndef TODOD_WORKERPROC_H
 #define TODOD_WORKERPROC_H

@@ -1,5 +1,6 @@
 # tests/storage.mk: the storage layer (list model, list files, file
-# names, the data directory, database workers) and its micro-benchmark.
+# names, the data directory, database workers and their journal) and its
+# micro-benchmarks.
 STORAGE_TEST_LDADD = daemon/libdaemon.la proto/libproto.la \
 	$(CHECK_LIBS) $(LIBEVENT_LIBS) $(ZLIB_LIBS) $(LIBBSD_LIBS)
 STORAGE_TEST_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
@@ -10,7 +11,8 @@ storage_tests = \
 	tests/storage/test_listfile \
 	tests/storage/test_interop \
 	tests/storage/test_store \
-	tests/storage/test_worker
+	tests/storage/test_worker \
+	tests/storage/test_journal
 check_PROGRAMS += $(storage_tests)
 TESTS += $(storage_tests)
 
@@ -38,9 +40,18 @@ tests_storage_test_store_CFLAGS = $(STORAGE_TEST_CFLAGS)
 tests_storage_test_store_LDADD = $(STORAGE_TEST_LDADD)
 
 tests_storage_test_worker_SOURCES = tests/storage/test_worker.c \
-	tests/storage/storage_test.h tests/storage/storage_test.c
+	tests/storage/storage_test.h tests/storage/storage_test.c \
+	tests/storage/wtest.h tests/storage/wtest.c
 tests_storage_test_worker_CFLAGS = $(STORAGE_TEST_CFLAGS)
 tests_storage_test_worker_LDADD = $(STORAGE_TEST_LDADD)
+
+tests_storage_test_journal_SOURCES = tests/storage/test_journal.c \
+	tests/storage/test_journal_worker.c \
+	tests/storage/test_journal_recover.c tests/storage/test_journal.h \
+	tests/storage/storage_test.h tests/storage/storage_test.c \
+	tests/storage/wtest.h tests/storage/wtest.c
+tests_storage_test_journal_CFLAGS = $(STORAGE_TEST_CFLAGS)
+tests_storage_test_journal_LDADD = $(STORAGE_TEST_LDADD)
 
 # The entries(date) micro-benchmark: built with the rest so that it never
 # rots, run only by `make bench-list` (not part of make check).
@@ -52,3 +63,14 @@ bench_list_bench_LDADD = daemon/libdaemon.la proto/libproto.la \
 bench-list: bench/list-bench$(EXEEXT)
 	@bench/list-bench$(EXEEXT)
 .PHONY: bench-list
+
+# Appends per second through a worker's journal: peers as list servers,
+# each with one append in flight.  Run by `make bench-worker`.
+noinst_PROGRAMS += bench/worker-bench
+bench_worker_bench_SOURCES = bench/worker-bench.c
+bench_worker_bench_LDADD = daemon/libdaemon.la proto/libproto.la \
+	$(LIBEVENT_LIBS) $(ZLIB_LIBS) $(LIBBSD_LIBS)
+
+bench-worker: bench/worker-bench$(EXEEXT)
+	@bench/worker-bench$(EXEEXT)
+.PHONY: bench-worker

@@ -215,7 +215,11 @@ run(Sock, DataDir) ->
     expect(trailing_byte, {error, bad_frame}, binary_to_term(BF)),
     expect(closed_after_bad_frame, {error, closed}, gen_tcp:recv(S3, 0, 5000)),
 
-    %% the file, read as the book's code reads it
+    %% the file, read as the book's code reads it, once sync has brought
+    %% it up to date (changes may be in the worker's journal before)
+    S5 = connect(Sock),
+    expect(sync, ok, call(S5, sync)),
+    gen_tcp:close(S5),
     {ok, Bin} = file:read_file(filename:join(DataDir, "erlang")),
     List = binary_to_term(Bin),
     expect(file_struct, 'Elixir.Todo.List', maps:get('__struct__', List)),

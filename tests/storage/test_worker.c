@@ -1,7 +1,8 @@
 /*
  * test_worker.c: a database worker as a real forked process on
- * socketpairs: get/store round trips, Seq order, group commit, malformed
- * peers, ENOSPC, and SIGKILL in the middle of a burst of stores.
+ * socketpairs (wtest.h): get/store round trips, Seq order, group commit,
+ * malformed peers, ENOSPC, and SIGKILL in the middle of a burst of
+ * stores.  The journal's part is in test_journal.c.
  */
 #include "config.h"
 
@@ -33,335 +34,17 @@
 #include "store.h"
 #include "todolist.h"
 #include "worker.h"
+#include "wtest.h"
 
-#define MAX_FRAME	(4 << 20)
-#define MAX_PEERS	8
-#define WAIT_MS		20000
-
-static char *dir;
-static int dfd;
-static struct worker_counters *ctr;
-static struct etf_arena *arena;
-
-static struct {
-	pid_t	pid;
-	int	fd[MAX_PEERS];
-	int	n;
-} wk;
-
-static void
-setup(void)
-{
-	log_init(1, LOG_LEVEL_WARN);
-	dir = st_tmpdir();
-	ck_assert_ptr_nonnull(dir);
-	dfd = store_open_dir(dir);
-	ck_assert_int_ge(dfd, 0);
-	ctr = mmap(NULL, sizeof(*ctr), PROT_READ | PROT_WRITE,
-	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	ck_assert_ptr_ne(ctr, MAP_FAILED);
-	arena = etf_arena_new();
-	memset(&wk, 0, sizeof(wk));
-}
-
-static void
-teardown(void)
-{
-	int i;
-
-	for (i = 0; i < wk.n; i++)
-		if (wk.fd[i] != -1)
-			close(wk.fd[i]);
-	if (wk.pid > 0) {
-		kill(wk.pid, SIGKILL);
-		waitpid(wk.pid, NULL, 0);
-	}
-	etf_arena_free(arena);
-	munmap(ctr, sizeof(*ctr));
-	close(dfd);
-	st_rmtree(dir);
-	free(dir);
-}
-
-/* The worker process: serve the peers until they are all gone. */
-static void __attribute__((noreturn))
-worker_main(const char *path, int *fds, int n, bool sync)
-{
-	struct worker_config cfg;
-	struct event_base *base;
-	struct worker *w;
-	int i, fd;
-
-	log_setrole("worker[0]");
-	if ((fd = store_open_dir(path)) == -1 ||
-	    (base = event_base_new()) == NULL)
-		_exit(10);
-	cfg.dirfd = fd;
-	cfg.index = 0;
-	cfg.sync = sync;
-	cfg.max_frame = MAX_FRAME;
-	if ((w = worker_new(base, &cfg, ctr)) == NULL)
-		_exit(11);
-	for (i = 0; i < n; i++)
-		if (worker_add_peer(w, fds[i]) == -1)
-			_exit(12);
-	while (worker_npeers(w) > 0)
-		if (event_base_loop(base, EVLOOP_ONCE) == -1)
-			_exit(13);
-	worker_free(w);
-	event_base_free(base);
-	libevent_global_shutdown();
-	close(fd);
-	exit(0);
-}
+#define MAX_FRAME	WT_MAX_FRAME
+#define WAIT_MS		WT_WAIT_MS
 
 static void
 start_peers(int n, bool sync)
 {
-	int sv[MAX_PEERS][2], child[MAX_PEERS], i;
+	struct wt_opts o = { !sync, 0, 0 };
 
-	ck_assert_int_le(n, MAX_PEERS);
-	for (i = 0; i < n; i++) {
-		ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv[i]), 0);
-		wk.fd[i] = sv[i][0];
-		child[i] = sv[i][1];
-	}
-	wk.n = n;
-	fflush(NULL);
-	wk.pid = fork();
-	ck_assert_int_ge(wk.pid, 0);
-	if (wk.pid == 0) {
-		for (i = 0; i < n; i++)
-			close(wk.fd[i]);
-		worker_main(dir, child, n, sync);
-	}
-	for (i = 0; i < n; i++)
-		close(child[i]);
-}
-
-static void
-start(void)
-{
-	start_peers(1, true);
-}
-
-/* Wait for the worker with a deadline; its wait status. */
-static int
-reap(int timeout_ms)
-{
-	struct timespec ts = { 0, 5 * 1000 * 1000 };
-	int status, waited = 0;
-	pid_t r;
-
-	while ((r = waitpid(wk.pid, &status, WNOHANG)) == 0 &&
-	    waited < timeout_ms) {
-		nanosleep(&ts, NULL);
-		waited += 5;
-	}
-	ck_assert_msg(r == wk.pid, "worker did not exit");
-	wk.pid = 0;
-	return status;
-}
-
-/* Close our ends; the worker exits 0. */
-static void
-stop(void)
-{
-	int i, status;
-
-	for (i = 0; i < wk.n; i++) {
-		close(wk.fd[i]);
-		wk.fd[i] = -1;
-	}
-	status = reap(WAIT_MS);
-	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-	    "worker status 0x%x", status);
-}
-
-/* ---- messages ---- */
-
-static void
-put_frame(struct etf_buf *out, const struct etf_buf *msg)
-{
-	uint8_t hdr[FRAME_HDR];
-
-	frame_put_len(hdr, (uint32_t)msg->len);
-	etf_buf_append(out, hdr, sizeof(hdr));
-	etf_buf_append(out, msg->p, msg->len);
-}
-
-static void
-add_get(struct etf_buf *out, const char *name)
-{
-	struct etf_buf m;
-
-	etf_buf_init(&m);
-	etf_put_version(&m);
-	etf_put_tuple(&m, 2);
-	etf_put_atom(&m, "get");
-	etf_put_binary(&m, name, strlen(name));
-	put_frame(out, &m);
-	etf_buf_free(&m);
-}
-
-static void
-add_store(struct etf_buf *out, const char *name, int64_t seq,
-    const struct todo_list *l)
-{
-	struct etf_buf m;
-
-	etf_buf_init(&m);
-	etf_put_version(&m);
-	etf_put_tuple(&m, 4);
-	etf_put_atom(&m, "store");
-	etf_put_binary(&m, name, strlen(name));
-	etf_put_int(&m, seq);
-	listfile_put(&m, l);
-	put_frame(out, &m);
-	etf_buf_free(&m);
-}
-
-/* Write it all; 0, or -1 if the worker is gone (EPIPE). */
-static int
-send_some(int fd, const struct etf_buf *b)
-{
-	size_t off = 0;
-	ssize_t w;
-
-	ck_assert(!b->oom);
-	while (off < b->len) {
-		w = write(fd, b->p + off, b->len - off);
-		if (w == -1 && (errno == EPIPE || errno == ECONNRESET))
-			return -1;
-		ck_assert_msg(w > 0, "write: %s", strerror(errno));
-		off += (size_t)w;
-	}
-	return 0;
-}
-
-static void
-send_all(int fd, const struct etf_buf *b)
-{
-	ck_assert_int_eq(send_some(fd, b), 0);
-}
-
-/* Read exactly len bytes with a deadline; 0, or -1 at EOF. */
-static int
-recv_all(int fd, uint8_t *p, size_t len)
-{
-	struct pollfd pfd = { fd, POLLIN, 0 };
-	size_t got = 0;
-	ssize_t r;
-
-	while (got < len) {
-		ck_assert_msg(poll(&pfd, 1, WAIT_MS) == 1, "no reply in time");
-		r = read(fd, p + got, len - got);
-		if (r == 0)
-			return -1;
-		ck_assert_int_gt(r, 0);
-		got += (size_t)r;
-	}
-	return 0;
-}
-
-/* The next reply as a term (in the arena), or NULL at EOF. */
-static const struct etf_term *
-recv_reply(int fd)
-{
-	const struct etf_term *t;
-	uint8_t hdr[FRAME_HDR], *p;
-	uint32_t len;
-
-	if (recv_all(fd, hdr, sizeof(hdr)) == -1)
-		return NULL;
-	len = frame_get_len(hdr);
-	ck_assert_uint_le(len, MAX_FRAME);
-	p = etf_arena_alloc(arena, len);
-	ck_assert_int_eq(recv_all(fd, p, len), 0);
-	ck_assert_int_eq(etf_decode(arena, p, len, MAX_FRAME, &t), ETF_OK);
-	return t;
-}
-
-static void
-expect_stored(int fd, int64_t seq)
-{
-	const struct etf_term *t = recv_reply(fd);
-
-	ck_assert_ptr_nonnull(t);
-	ck_assert(etf_is_tuple(t, 2));
-	ck_assert_msg(etf_is_atom(&t->seq.v[0], "stored"), "not stored");
-	ck_assert_int_eq(t->seq.v[1].type, ETF_INT);
-	ck_assert_int_eq(t->seq.v[1].i, seq);
-}
-
-static void
-expect_error(int fd, const char *reason)
-{
-	const struct etf_term *t = recv_reply(fd);
-
-	ck_assert_ptr_nonnull(t);
-	ck_assert(etf_is_tuple(t, 2));
-	ck_assert(etf_is_atom(&t->seq.v[0], "error"));
-	ck_assert_msg(etf_is_atom(&t->seq.v[1], reason), "not %s", reason);
-}
-
-static void
-expect_eof(int fd)
-{
-	ck_assert_ptr_null(recv_reply(fd));
-}
-
-/* {ok, List} -> the list, or NULL for not_found. */
-static struct todo_list *
-expect_list(int fd)
-{
-	const struct etf_term *t = recv_reply(fd);
-	struct todo_list *l;
-	const char *why = NULL;
-
-	ck_assert_ptr_nonnull(t);
-	if (etf_is_atom(t, "not_found"))
-		return NULL;
-	ck_assert(etf_is_tuple(t, 2));
-	ck_assert(etf_is_atom(&t->seq.v[0], "ok"));
-	l = listfile_from_term(&t->seq.v[1], &why);
-	ck_assert_msg(l != NULL, "%s", why);
-	return l;
-}
-
-static void
-store1(int fd, const char *name, int64_t seq, const struct todo_list *l)
-{
-	struct etf_buf b;
-
-	etf_buf_init(&b);
-	add_store(&b, name, seq, l);
-	send_all(fd, &b);
-	etf_buf_free(&b);
-}
-
-static struct todo_list *
-get1(int fd, const char *name)
-{
-	struct etf_buf b;
-
-	etf_buf_init(&b);
-	add_get(&b, name);
-	send_all(fd, &b);
-	etf_buf_free(&b);
-	return expect_list(fd);
-}
-
-static struct todo_list *
-load_file(const char *name)
-{
-	struct todo_list *l = NULL;
-	const char *why = NULL;
-	int rc;
-
-	rc = store_load(dfd, name, strlen(name), arena, MAX_FRAME, &l, &why);
-	ck_assert_msg(rc == STORE_OK, "%s: %s", name, why ? why : "?");
-	return l;
+	wt_start_peers(n, &o);
 }
 
 /* ---- tests ---- */
@@ -390,39 +73,43 @@ START_TEST(t_get_store)
 {
 	struct todo_list *book = st_book_list(), *l;
 	struct stat st;
+	uint64_t fsyncs;
 	int fd;
 
-	start();
-	fd = wk.fd[0];
-	ck_assert_ptr_null(get1(fd, "bob"));
-	store1(fd, "bob", 1, book);
-	expect_stored(fd, 1);
-	l = get1(fd, "bob");
+	wt_start();
+	fd = wt.fd[0];
+	ck_assert_ptr_null(wt_get1(fd, "bob", NULL));
+	fsyncs = wt.ctr->fsyncs;	/* the journal's start: 1 */
+	wt_store1(fd, "bob", 1, book);
+	wt_expect_stored(fd, 1);
+	l = wt_get1(fd, "bob", NULL);
 	ck_assert(st_list_equal(l, book));
 	todolist_free(l);
-	ck_assert_int_eq(fstatat(dfd, "bob", &st, 0), 0);
+	ck_assert_int_eq(fstatat(wt.dfd, "bob", &st, 0), 0);
 	ck_assert_int_eq(st.st_mode & 07777, 0600);
-	ck_assert_uint_eq(ctr->stores, 1);
-	ck_assert_uint_eq(ctr->bytes, (uint64_t)st.st_size);
-	ck_assert_uint_eq(ctr->fsyncs, 2);	/* the file, the directory */
-	ck_assert_uint_eq(ctr->errors, 0);
-	ck_assert_uint_eq(ctr->queue, 0);
+	ck_assert_uint_eq(wt.ctr->stores, 1);
+	ck_assert_uint_eq(wt.ctr->bytes, (uint64_t)st.st_size);
+	/* The file, the directory; no journal for a list that has none. */
+	ck_assert_uint_eq(wt.ctr->fsyncs - fsyncs, 2);
+	ck_assert_uint_eq(wt.ctr->journal_bytes, 0);
+	ck_assert_uint_eq(wt.ctr->errors, 0);
+	ck_assert_uint_eq(wt.ctr->queue, 0);
 
 	ck_assert_int_eq(todolist_delete(book, 2), 0);
-	store1(fd, "bob", 2, book);
-	expect_stored(fd, 2);
-	l = get1(fd, "bob");
+	wt_store1(fd, "bob", 2, book);
+	wt_expect_stored(fd, 2);
+	l = wt_get1(fd, "bob", NULL);
 	ck_assert(st_list_equal(l, book));
 	todolist_free(l);
-	l = load_file("bob");
+	l = wt_load_file("bob");
 	ck_assert(st_list_equal(l, book));
 	todolist_free(l);
 	/* A name that needs escaping. */
-	store1(fd, "caf\xc3\xa9/..", 1, book);
-	expect_stored(fd, 1);
-	ck_assert_int_eq(faccessat(dfd, "caf%C3%A9%2F%2E%2E", F_OK, 0), 0);
-	stop();
-	ck_assert_int_eq(st_count_temps(dfd), 0);
+	wt_store1(fd, "caf\xc3\xa9/..", 1, book);
+	wt_expect_stored(fd, 1);
+	ck_assert_int_eq(faccessat(wt.dfd, "caf%C3%A9%2F%2E%2E", F_OK, 0), 0);
+	wt_stop();
+	ck_assert_int_eq(st_count_temps(wt.dfd), 0);
 	todolist_free(book);
 }
 END_TEST
@@ -434,30 +121,30 @@ START_TEST(t_seq_order)
 	struct todo_list *v1 = st_list_n(1, "one"), *l;
 	int fd;
 
-	start();
-	fd = wk.fd[0];
-	store1(fd, "s", 5, v5);
-	expect_stored(fd, 5);
+	wt_start();
+	fd = wt.fd[0];
+	wt_store1(fd, "s", 5, v5);
+	wt_expect_stored(fd, 5);
 	/* Lower or equal Seq: acknowledged, not written. */
-	store1(fd, "s", 3, v3);
-	expect_stored(fd, 3);
-	store1(fd, "s", 5, v3);
-	expect_stored(fd, 5);
-	ck_assert_uint_eq(ctr->stores, 1);
-	l = load_file("s");
+	wt_store1(fd, "s", 3, v3);
+	wt_expect_stored(fd, 3);
+	wt_store1(fd, "s", 5, v3);
+	wt_expect_stored(fd, 5);
+	ck_assert_uint_eq(wt.ctr->stores, 1);
+	l = wt_load_file("s");
 	ck_assert(st_list_equal(l, v5));
 	todolist_free(l);
 	/* A get (a list server loading the list) starts the count anew. */
-	l = get1(fd, "s");
+	l = wt_get1(fd, "s", NULL);
 	ck_assert(st_list_equal(l, v5));
 	todolist_free(l);
-	store1(fd, "s", 1, v1);
-	expect_stored(fd, 1);
-	l = load_file("s");
+	wt_store1(fd, "s", 1, v1);
+	wt_expect_stored(fd, 1);
+	l = wt_load_file("s");
 	ck_assert(st_list_equal(l, v1));
 	todolist_free(l);
-	ck_assert_uint_eq(ctr->stores, 2);
-	stop();
+	ck_assert_uint_eq(wt.ctr->stores, 2);
+	wt_stop();
 	todolist_free(v1);
 	todolist_free(v3);
 	todolist_free(v5);
@@ -481,29 +168,29 @@ START_TEST(t_group_commit)
 		for (i = 0; i < GC_LISTS; i++) {
 			snprintf(name, sizeof(name), "list-%d-%d", p, i);
 			lists[p][i] = st_list_n(1 + i % 7, name);
-			add_store(&b[p], name, 100 + i, lists[p][i]);
+			wt_add_store(&b[p], name, 100 + i, lists[p][i]);
 		}
 	}
 	for (p = 0; p < GC_PEERS; p++)
-		send_all(wk.fd[p], &b[p]);
+		wt_send_all(wt.fd[p], &b[p]);
 	for (p = 0; p < GC_PEERS; p++)
 		for (i = 0; i < GC_LISTS; i++)
-			expect_stored(wk.fd[p], 100 + i);
+			wt_expect_stored(wt.fd[p], 100 + i);
 	fprintf(stderr, "group commit: %llu stores, %llu fsyncs\n",
-	    (unsigned long long)ctr->stores, (unsigned long long)ctr->fsyncs);
-	ck_assert_uint_eq(ctr->stores, GC_PEERS * GC_LISTS);
-	ck_assert_uint_lt(ctr->fsyncs, ctr->stores);
-	ck_assert_uint_eq(ctr->queue, 0);
+	    (unsigned long long)wt.ctr->stores, (unsigned long long)wt.ctr->fsyncs);
+	ck_assert_uint_eq(wt.ctr->stores, GC_PEERS * GC_LISTS);
+	ck_assert_uint_lt(wt.ctr->fsyncs, wt.ctr->stores);
+	ck_assert_uint_eq(wt.ctr->queue, 0);
 	for (p = 0; p < GC_PEERS; p++)
 		for (i = 0; i < GC_LISTS; i++) {
 			snprintf(name, sizeof(name), "list-%d-%d", p, i);
-			l = load_file(name);
+			l = wt_load_file(name);
 			ck_assert(st_list_equal(l, lists[p][i]));
 			todolist_free(l);
 			todolist_free(lists[p][i]);
 		}
-	stop();
-	ck_assert_int_eq(st_count_temps(dfd), 0);
+	wt_stop();
+	ck_assert_int_eq(st_count_temps(wt.dfd), 0);
 	for (p = 0; p < GC_PEERS; p++)
 		etf_buf_free(&b[p]);
 }
@@ -517,28 +204,28 @@ START_TEST(t_same_list_burst)
 	char tag[16];
 	int i;
 
-	start();
+	wt_start();
 	etf_buf_init(&b);
 	for (i = 1; i <= 20; i++) {
 		snprintf(tag, sizeof(tag), "v%d", i);
 		v[i] = st_list_n(i, tag);
-		add_store(&b, "same", i, v[i]);
-		add_get(&b, "other");
+		wt_add_store(&b, "same", i, v[i]);
+		wt_add_get(&b, "other");
 	}
-	send_all(wk.fd[0], &b);
+	wt_send_all(wt.fd[0], &b);
 	for (i = 1; i <= 20; i++) {
-		expect_stored(wk.fd[0], i);
-		ck_assert_ptr_null(expect_list(wk.fd[0]));
+		wt_expect_stored(wt.fd[0], i);
+		ck_assert_ptr_null(wt_expect_list(wt.fd[0], NULL));
 	}
-	ck_assert_uint_le(ctr->stores, 20);
-	l = load_file("same");
+	ck_assert_uint_le(wt.ctr->stores, 20);
+	l = wt_load_file("same");
 	ck_assert(st_list_equal(l, v[20]));
 	todolist_free(l);
 	/* Replies keep the order of the requests: a get after a store. */
-	l = get1(wk.fd[0], "same");
+	l = wt_get1(wt.fd[0], "same", NULL);
 	ck_assert(st_list_equal(l, v[20]));
 	todolist_free(l);
-	stop();
+	wt_stop();
 	for (i = 1; i <= 20; i++)
 		todolist_free(v[i]);
 	etf_buf_free(&b);
@@ -551,22 +238,22 @@ START_TEST(t_corrupt_get)
 	uint8_t *p;
 	size_t len;
 
-	ck_assert_int_eq(st_write_file(dfd, "bad", garbage, 3), 0);
-	ck_assert_int_eq(st_write_file(dfd, "empty", "", 0), 0);
-	start();
+	ck_assert_int_eq(st_write_file(wt.dfd, "bad", garbage, 3), 0);
+	ck_assert_int_eq(st_write_file(wt.dfd, "empty", "", 0), 0);
+	wt_start();
 	{
 		struct etf_buf b;
 
 		etf_buf_init(&b);
-		add_get(&b, "bad");
-		add_get(&b, "empty");
-		send_all(wk.fd[0], &b);
+		wt_add_get(&b, "bad");
+		wt_add_get(&b, "empty");
+		wt_send_all(wt.fd[0], &b);
 		etf_buf_free(&b);
 	}
-	expect_error(wk.fd[0], "corrupt");
-	expect_error(wk.fd[0], "corrupt");
-	stop();
-	p = st_read_file(dfd, "bad", &len);
+	wt_expect_error(wt.fd[0], "corrupt");
+	wt_expect_error(wt.fd[0], "corrupt");
+	wt_stop();
+	p = st_read_file(wt.dfd, "bad", &len);
 	ck_assert_uint_eq(len, 3);
 	ck_assert_mem_eq(p, garbage, 3);
 	free(p);
@@ -593,7 +280,7 @@ START_TEST(t_malformed)
 			etf_put_tuple(&m, 2);
 			etf_put_atom(&m, "foo");
 			etf_put_int(&m, 1);
-			put_frame(&b, &m);
+			wt_put_frame(&b, &m);
 			break;
 		case 1:		/* empty frame */
 			etf_buf_append(&b, "\0\0\0\0", 4);
@@ -606,7 +293,7 @@ START_TEST(t_malformed)
 			etf_put_tuple(&m, 2);
 			etf_put_atom(&m, "get");
 			etf_put_binary(&m, "a\0b", 3);
-			put_frame(&b, &m);
+			wt_put_frame(&b, &m);
 			break;
 		case 4:		/* not a list */
 			etf_put_tuple(&m, 4);
@@ -614,23 +301,23 @@ START_TEST(t_malformed)
 			etf_put_binary(&m, "x", 1);
 			etf_put_int(&m, 1);
 			etf_put_atom(&m, "nil");
-			put_frame(&b, &m);
+			wt_put_frame(&b, &m);
 			break;
 		case 5:		/* not ETF at all, after a good get */
-			add_get(&b, "x");
+			wt_add_get(&b, "x");
 			etf_buf_append(&b, "\0\0\0\2zz", 6);
 			break;
 		}
-		send_all(wk.fd[i], &b);
+		wt_send_all(wt.fd[i], &b);
 		if (i == 5)
-			ck_assert_ptr_null(expect_list(wk.fd[i]));
-		expect_eof(wk.fd[i]);
+			ck_assert_ptr_null(wt_expect_list(wt.fd[i], NULL));
+		wt_expect_eof(wt.fd[i]);
 	}
 	/* The seventh peer is served as before. */
-	store1(wk.fd[6], "fine", 1, book);
-	expect_stored(wk.fd[6], 1);
-	ck_assert_uint_eq(ctr->stores, 1);
-	stop();
+	wt_store1(wt.fd[6], "fine", 1, book);
+	wt_expect_stored(wt.fd[6], 1);
+	ck_assert_uint_eq(wt.ctr->stores, 1);
+	wt_stop();
 	etf_buf_free(&b);
 	etf_buf_free(&m);
 	todolist_free(book);
@@ -646,28 +333,28 @@ START_TEST(t_enospc_switch)
 	char *flag;
 	int fd;
 
-	ck_assert_int_ne(asprintf(&flag, "%s.flag", dir), -1);
+	ck_assert_int_ne(asprintf(&flag, "%s.flag", wt.dir), -1);
 	setenv("TODOD_FAULT", "enospc", 1);
 	setenv("TODOD_FAULT_FILE", flag, 1);
-	start();
-	fd = wk.fd[0];
-	store1(fd, "e", 1, v1);
-	expect_stored(fd, 1);
+	wt_start();
+	fd = wt.fd[0];
+	wt_store1(fd, "e", 1, v1);
+	wt_expect_stored(fd, 1);
 	close(open(flag, O_WRONLY | O_CREAT, 0600));
-	store1(fd, "e", 2, v2);
-	expect_error(fd, "enospc");
-	ck_assert_uint_eq(ctr->errors, 1);
-	ck_assert_int_eq(st_count_temps(dfd), 0);
-	l = load_file("e");
+	wt_store1(fd, "e", 2, v2);
+	wt_expect_error(fd, "enospc");
+	ck_assert_uint_eq(wt.ctr->errors, 1);
+	ck_assert_int_eq(st_count_temps(wt.dfd), 0);
+	l = wt_load_file("e");
 	ck_assert(st_list_equal(l, v1));
 	todolist_free(l);
 	unlink(flag);
-	store1(fd, "e", 2, v2);		/* the list server's retry */
-	expect_stored(fd, 2);
-	l = get1(fd, "e");
+	wt_store1(fd, "e", 2, v2);		/* the list server's retry */
+	wt_expect_stored(fd, 2);
+	l = wt_get1(fd, "e", NULL);
 	ck_assert(st_list_equal(l, v2));
 	todolist_free(l);
-	stop();
+	wt_stop();
 	unsetenv("TODOD_FAULT");
 	unsetenv("TODOD_FAULT_FILE");
 	free(flag);
@@ -685,17 +372,17 @@ END_TEST
 static void __attribute__((noreturn))
 tmpfs_worker(int *fds)
 {
-	struct worker_config cfg = { -1, 0, true, MAX_FRAME };
+	struct worker_config cfg = { -1, 0, true, MAX_FRAME, 0, 0 };
 	struct event_base *base;
 	struct worker *w;
 
 	if (unshare(CLONE_NEWNS) == -1 ||
 	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1 ||
-	    mount("tmpfs", dir, "tmpfs", 0, "size=64k,mode=0700") == -1)
+	    mount("tmpfs", wt.dir, "tmpfs", 0, "size=64k,mode=0700") == -1)
 		_exit(77);
-	if ((cfg.dirfd = store_open_dir(dir)) == -1 ||
+	if ((cfg.dirfd = store_open_dir(wt.dir)) == -1 ||
 	    (base = event_base_new()) == NULL ||
-	    (w = worker_new(base, &cfg, ctr)) == NULL ||
+	    (w = worker_new(base, &cfg, wt.ctr)) == NULL ||
 	    worker_add_peer(w, fds[0]) == -1)
 		_exit(10);
 	while (worker_npeers(w) > 0)
@@ -711,36 +398,36 @@ START_TEST(t_enospc_tmpfs)
 
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	fflush(NULL);
-	wk.pid = fork();
-	ck_assert_int_ge(wk.pid, 0);
-	if (wk.pid == 0) {
+	wt.pid = fork();
+	ck_assert_int_ge(wt.pid, 0);
+	if (wt.pid == 0) {
 		close(sv[0]);
 		tmpfs_worker(&sv[1]);
 	}
 	close(sv[1]);
-	wk.fd[0] = sv[0];
-	wk.n = 1;
-	store1(sv[0], "t", 1, small);
-	if (recv_reply(sv[0]) == NULL) {
-		status = reap(WAIT_MS);
+	wt.fd[0] = sv[0];
+	wt.n = 1;
+	wt_store1(sv[0], "t", 1, small);
+	if (wt_recv(sv[0]) == NULL) {
+		status = wt_reap(WAIT_MS);
 		ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 77);
 		fprintf(stderr, "t_enospc_tmpfs: cannot mount a tmpfs here: "
 		    "ENOSPC tested through the fault switch only\n");
 		goto out;
 	}
-	store1(sv[0], "t", 2, big);
-	expect_error(sv[0], "enospc");
-	l = get1(sv[0], "t");
+	wt_store1(sv[0], "t", 2, big);
+	wt_expect_error(sv[0], "enospc");
+	l = wt_get1(sv[0], "t", NULL);
 	ck_assert(st_list_equal(l, small));
 	todolist_free(l);
 	ck_assert_int_eq(todolist_delete(small, 1), 0);
-	store1(sv[0], "t", 3, small);
-	expect_stored(sv[0], 3);
-	l = get1(sv[0], "t");
+	wt_store1(sv[0], "t", 3, small);
+	wt_expect_stored(sv[0], 3);
+	l = wt_get1(sv[0], "t", NULL);
 	ck_assert(st_list_equal(l, small));
 	todolist_free(l);
-	ck_assert_uint_eq(ctr->errors, 1);
-	stop();		/* exit 0: no temporary file left on the tmpfs */
+	ck_assert_uint_eq(wt.ctr->errors, 1);
+	wt_stop();		/* exit 0: no temporary file left on the tmpfs */
 out:
 	todolist_free(small);
 	todolist_free(big);
@@ -796,16 +483,16 @@ kb_store_old(void)
 	long t0 = now_ms();
 	int i;
 
-	start();
+	wt_start();
 	etf_buf_init(&b);
 	for (i = 0; i < KB_LISTS; i++) {
 		snprintf(name, sizeof(name), "k%d", i);
-		add_store(&b, name, 1, kb_old[i]);
+		wt_add_store(&b, name, 1, kb_old[i]);
 	}
-	send_all(wk.fd[0], &b);
+	wt_send_all(wt.fd[0], &b);
 	for (i = 0; i < KB_LISTS; i++)
-		expect_stored(wk.fd[0], 1);
-	stop();
+		wt_expect_stored(wt.fd[0], 1);
+	wt_stop();
 	etf_buf_free(&b);
 	return now_ms() - t0;
 }
@@ -821,9 +508,9 @@ kb_send_new(void)
 	etf_buf_init(&b);
 	for (i = 0; i < KB_LISTS; i++) {
 		snprintf(name, sizeof(name), "k%d", i);
-		add_store(&b, name, 2, kb_new[i]);
+		wt_add_store(&b, name, 2, kb_new[i]);
 	}
-	send_some(wk.fd[0], &b);
+	wt_send_some(wt.fd[0], &b);
 	etf_buf_free(&b);
 }
 
@@ -837,14 +524,14 @@ kb_check(void)
 
 	for (i = 0; i < KB_LISTS; i++) {
 		snprintf(name, sizeof(name), "k%d", i);
-		l = load_file(name);
+		l = wt_load_file(name);
 		if (st_list_equal(l, kb_new[i]))
 			nnew++;
 		else
 			ck_assert_msg(st_list_equal(l, kb_old[i]),
 			    "%s is neither old nor new", name);
 		todolist_free(l);
-		etf_arena_reset(arena);
+		etf_arena_reset(wt.arena);
 	}
 	return nnew;
 }
@@ -870,29 +557,27 @@ START_TEST(t_kill_fault)
 	kb_make(20);
 	kb_store_old();
 	setenv("TODOD_FAULT", kb_faults[_i].fault, 1);
-	start();
+	wt_start();
 	unsetenv("TODOD_FAULT");
 	kb_send_new();
-	status = reap(WAIT_MS);
+	status = wt_reap(WAIT_MS);
 	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 	nnew = kb_check();
 	ck_assert_int_ge(nnew, kb_faults[_i].min);
 	ck_assert_int_le(nnew, kb_faults[_i].max);
 	if (kb_faults[_i].temps)
-		ck_assert_int_gt(st_count_temps(dfd), 0);
+		ck_assert_int_gt(st_count_temps(wt.dfd), 0);
 	/* The restarted worker removes its left-overs and serves. */
-	close(wk.fd[0]);
-	wk.fd[0] = -1;
-	wk.n = 0;
-	start();
+	wt_close_all();
+	wt_start();
 	{
-		struct todo_list *l = get1(wk.fd[0], "k0");
+		struct todo_list *l = wt_get1(wt.fd[0], "k0", NULL);
 
 		ck_assert(st_list_equal(l, nnew > 0 ? kb_new[0] : kb_old[0]));
 		todolist_free(l);
 	}
-	ck_assert_int_eq(st_count_temps(dfd), 0);
-	stop();
+	ck_assert_int_eq(st_count_temps(wt.dfd), 0);
+	wt_stop();
 	kb_free();
 }
 END_TEST
@@ -915,24 +600,24 @@ START_TEST(t_kill_external)
 	delay = kb_store_old() * kb_percent[_i] / 100;
 	ts.tv_sec = delay / 1000;
 	ts.tv_nsec = (delay % 1000) * 1000 * 1000;
-	start();
+	wt_start();
 	fflush(NULL);
 	killer = fork();
 	ck_assert_int_ge(killer, 0);
 	if (killer == 0) {
 		nanosleep(&ts, NULL);
-		kill(wk.pid, SIGKILL);
+		kill(wt.pid, SIGKILL);
 		_exit(0);
 	}
 	kb_send_new();
 	ck_assert_int_eq(waitpid(killer, &status, 0), killer);
-	status = reap(WAIT_MS);
+	status = wt_reap(WAIT_MS);
 	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 	nnew = kb_check();
 	fprintf(stderr, "killed after %ld ms: %d of %d lists new, %d "
-	    "temporary files\n", delay, nnew, KB_LISTS, st_count_temps(dfd));
-	ck_assert_int_ge(store_cleanup_temps(dfd), 0);
-	ck_assert_int_eq(st_count_temps(dfd), 0);
+	    "temporary files\n", delay, nnew, KB_LISTS, st_count_temps(wt.dfd));
+	ck_assert_int_ge(store_cleanup_temps(wt.dfd), 0);
+	ck_assert_int_eq(st_count_temps(wt.dfd), 0);
 	kb_free();
 }
 END_TEST
@@ -944,7 +629,7 @@ worker_suite(void)
 	TCase *tc = tcase_create("worker");
 	TCase *kill = tcase_create("kill");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, wt_setup, wt_teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, t_fnv);
 	tcase_add_test(tc, t_get_store);
@@ -959,7 +644,7 @@ worker_suite(void)
 	tcase_add_test(tc, t_enospc_tmpfs);
 	suite_add_tcase(s, tc);
 
-	tcase_add_checked_fixture(kill, setup, teardown);
+	tcase_add_checked_fixture(kill, wt_setup, wt_teardown);
 	tcase_set_timeout(kill, 120);
 #ifdef TODOD_FAULTS
 	tcase_add_loop_test(kill, t_kill_fault, 0,

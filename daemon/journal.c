@@ -1,0 +1,585 @@
+/* journal.c: journal files of a database worker: records, writes, reads. */
+#include "config.h"
+
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <zlib.h>
+
+#include "etf.h"
+#include "journal.h"
+#include "log.h"
+#include "names.h"
+#include "store.h"
+
+struct journal {
+	int			 dirfd;
+	int			 index;
+	int			 fd;
+	bool			 sync;
+	enum journal_state	 state;
+	uint64_t		 gen;
+	uint64_t		 size;		/* valid bytes */
+	uint64_t		 synced;	/* of which known durable */
+	uint64_t		*syncs;
+	char			 file[JOURNAL_NAME_BUFSZ];
+};
+
+static void
+put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static uint32_t
+get_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+static uint32_t
+jcrc(const uint8_t *p, size_t len)
+{
+	return (uint32_t)crc32_z(0L, p, len);
+}
+
+void
+journal_file_name(char *buf, size_t bufsz, int index, uint64_t gen)
+{
+	snprintf(buf, bufsz, "%s%d-%" PRIu64, JOURNAL_PREFIX, index, gen);
+}
+
+/* ------------------------------------------------------------------ */
+/* Writing */
+
+static int
+jpwrite(int fd, const uint8_t *p, size_t len, uint64_t off)
+{
+	ssize_t w;
+
+	while (len > 0) {
+		w = pwrite(fd, p, len, (off_t)off);
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w == -1)
+			return -1;
+		if (w == 0) {
+			errno = EIO;
+			return -1;
+		}
+		p += w;
+		len -= (size_t)w;
+		off += (uint64_t)w;
+	}
+	return 0;
+}
+
+static int
+jfdatasync(struct journal *j)
+{
+	(*j->syncs)++;
+	return fdatasync(j->fd);
+}
+
+struct journal *
+journal_create(int dirfd, int index, uint64_t gen, bool sync,
+    uint64_t *syncs)
+{
+	struct journal *j;
+	int saved;
+
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		return NULL;
+	j->dirfd = dirfd;
+	j->index = index;
+	j->gen = gen;
+	j->sync = sync;
+	j->syncs = syncs;
+	j->state = JOURNAL_USABLE;
+	journal_file_name(j->file, sizeof(j->file), index, gen);
+	j->fd = openat(dirfd, j->file,
+	    O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (j->fd == -1)
+		goto fail;
+	if (sync) {
+		(*syncs)++;
+		if (fsync(dirfd) == -1) {
+			saved = errno;
+			close(j->fd);
+			unlinkat(dirfd, j->file, 0);
+			errno = saved;
+			goto fail;
+		}
+	}
+	return j;
+fail:
+	saved = errno;
+	free(j);
+	errno = saved;
+	return NULL;
+}
+
+void
+journal_close(struct journal *j)
+{
+	if (j == NULL)
+		return;
+	close(j->fd);
+	free(j);
+}
+
+int
+journal_close_remove(struct journal *j)
+{
+	int rc;
+
+	close(j->fd);
+	rc = unlinkat(j->dirfd, j->file, 0);
+	if (rc == -1 && errno == ENOENT)
+		rc = 0;
+	free(j);
+	return rc;
+}
+
+uint64_t
+journal_gen(const struct journal *j)
+{
+	return j->gen;
+}
+
+uint64_t
+journal_size(const struct journal *j)
+{
+	return j->size;
+}
+
+enum journal_state
+journal_state(const struct journal *j)
+{
+	return j->state;
+}
+
+/*
+ * Make everything from off on void: cut the file there (and sync the
+ * cut); failing that, write an end mark (L = 0) there and seal the file.
+ */
+static void
+journal_void(struct journal *j, uint64_t off)
+{
+	static const uint8_t mark[JOURNAL_HDR];
+
+	if (ftruncate(j->fd, (off_t)off) == 0 &&
+	    (!j->sync || jfdatasync(j) == 0)) {
+		j->size = off;
+		if (j->synced > off)
+			j->synced = off;
+		return;
+	}
+	log_warn("journal %s: cannot cut it back to %" PRIu64 " bytes",
+	    j->file, off);
+	if (jpwrite(j->fd, mark, sizeof(mark), off) == 0 &&
+	    (!j->sync || jfdatasync(j) == 0)) {
+		log_warnx("journal %s: sealed at %" PRIu64 " bytes", j->file,
+		    off);
+		j->size = off;
+		j->state = JOURNAL_SEALED;
+		return;
+	}
+	log_warn("journal %s: cannot seal it at %" PRIu64 " bytes", j->file,
+	    off);
+	j->state = JOURNAL_BROKEN;
+}
+
+int
+journal_write(struct journal *j, const void *p, size_t len)
+{
+	size_t part = len;
+	int err;
+
+	if (j->state != JOURNAL_USABLE) {
+		errno = EIO;
+		return -1;
+	}
+	/* An injected failure writes half, as a disk that fills up. */
+	if ((err = store_fault_errno_write()) != 0)
+		part = len / 2;
+	if (jpwrite(j->fd, p, part, j->size) == -1)
+		err = errno;
+	if (err == 0) {
+		j->size += len;
+		store_fault_point(STORE_FAULT_WRITE);
+		return 0;
+	}
+	journal_void(j, j->size);
+	errno = err;
+	return -1;
+}
+
+int
+journal_sync(struct journal *j)
+{
+	int err;
+
+	if (j->state != JOURNAL_USABLE) {
+		errno = EIO;
+		return -1;
+	}
+	if (!j->sync || j->synced == j->size) {
+		j->synced = j->size;
+		return 0;
+	}
+	if (jfdatasync(j) == 0) {
+		j->synced = j->size;
+		store_fault_point(STORE_FAULT_FSYNC);
+		return 0;
+	}
+	err = errno;
+	log_warn("journal %s: fdatasync", j->file);
+	journal_void(j, j->synced);
+	errno = err;
+	return -1;
+}
+
+void
+journal_synced(struct journal *j)
+{
+	j->synced = j->size;
+}
+
+/* ------------------------------------------------------------------ */
+/* Records */
+
+static size_t
+jrec_begin(struct etf_buf *out, const void *name, size_t len, int64_t seq)
+{
+	static const uint8_t hdr[JOURNAL_HDR];
+	size_t start = out->len;
+
+	etf_buf_append(out, hdr, sizeof(hdr));
+	etf_put_version(out);
+	etf_put_tuple(out, 3);
+	etf_put_binary(out, name, len);
+	etf_put_int(out, seq);
+	return start;
+}
+
+static void
+jrec_end(struct etf_buf *out, size_t start)
+{
+	size_t plen;
+
+	if (out->oom)
+		return;
+	plen = out->len - start - JOURNAL_HDR;
+	if (plen > UINT32_MAX) {
+		out->oom = true;
+		return;
+	}
+	put_be32(out->p + start, (uint32_t)plen);
+	put_be32(out->p + start + 4, jcrc(out->p + start + JOURNAL_HDR, plen));
+}
+
+void
+journal_put_rec(struct etf_buf *out, const void *name, size_t len,
+    int64_t seq, const void *body, size_t bodylen)
+{
+	size_t start = jrec_begin(out, name, len, seq);
+
+	etf_buf_append(out, body, bodylen);
+	jrec_end(out, start);
+}
+
+void
+journal_put_seq(struct etf_buf *out, const void *name, size_t len,
+    int64_t seq)
+{
+	size_t start = jrec_begin(out, name, len, seq);
+
+	etf_put_nil(out);
+	jrec_end(out, start);
+}
+
+void
+journal_put_file(struct etf_buf *out, const void *name, size_t len,
+    int64_t seq, uint64_t flen, uint32_t fcrc)
+{
+	size_t start = jrec_begin(out, name, len, seq);
+
+	etf_put_tuple(out, 3);
+	etf_put_atom(out, "file");
+	etf_put_int(out, flen > INT64_MAX ? INT64_MAX : (int64_t)flen);
+	etf_put_int(out, fcrc);
+	jrec_end(out, start);
+}
+
+/* ------------------------------------------------------------------ */
+/* Reading */
+
+static int
+jrec_decode(struct etf_arena *a, const uint8_t *p, size_t len, size_t max,
+    struct journal_rec *rec)
+{
+	const struct etf_term *t, *v, *b;
+
+	if (etf_decode(a, p, len, max, &t) != ETF_OK || !etf_is_tuple(t, 3))
+		return -1;
+	v = t->seq.v;
+	if (v[0].type != ETF_BINARY || !name_valid(v[0].bin.p, v[0].bin.len) ||
+	    v[1].type != ETF_INT || v[1].i < 0)
+		return -1;
+	rec->name = v[0].bin.p;
+	rec->namelen = v[0].bin.len;
+	rec->seq = v[1].i;
+	b = &v[2];
+	if (b->type == ETF_LIST) {
+		rec->kind = b->seq.n > 0 ? JOURNAL_OPS : JOURNAL_SEQ;
+		rec->ops = b;
+		return 0;
+	}
+	if (!etf_is_tuple(b, 3) || !etf_is_atom(&b->seq.v[0], "file") ||
+	    b->seq.v[1].type != ETF_INT || b->seq.v[1].i < 0 ||
+	    b->seq.v[2].type != ETF_INT || b->seq.v[2].i < 0 ||
+	    b->seq.v[2].i > UINT32_MAX)
+		return -1;
+	rec->kind = JOURNAL_FILE;
+	rec->flen = (uint64_t)b->seq.v[1].i;
+	rec->fcrc = (uint32_t)b->seq.v[2].i;
+	return 0;
+}
+
+static int
+jpread(int fd, uint8_t *p, size_t len, uint64_t off)
+{
+	ssize_t r;
+
+	while (len > 0) {
+		r = pread(fd, p, len, (off_t)off);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1)
+			return -1;
+		if (r == 0) {
+			errno = EIO;	/* shrank under us */
+			return -1;
+		}
+		p += r;
+		len -= (size_t)r;
+		off += (uint64_t)r;
+	}
+	return 0;
+}
+
+/* The next record at off: 0 (rec set), 1 (an invalid record: *why), -1. */
+static int
+jread_one(int fd, uint64_t off, uint64_t size, size_t max,
+    struct etf_arena *a, uint8_t **buf, size_t *cap,
+    struct journal_rec *rec, const char **why)
+{
+	uint8_t hdr[JOURNAL_HDR], *nb;
+	uint32_t len;
+
+	if (size - off < JOURNAL_HDR) {
+		*why = "a record cut short";
+		return 1;
+	}
+	if (jpread(fd, hdr, sizeof(hdr), off) == -1)
+		return -1;
+	len = get_be32(hdr);
+	if (len == 0) {
+		*why = "an end mark";
+		return 1;
+	}
+	if (len > max || len > size - off - JOURNAL_HDR) {
+		*why = "a record cut short or too long";
+		return 1;
+	}
+	if (len > *cap) {
+		if ((nb = realloc(*buf, len)) == NULL)
+			return -1;
+		*buf = nb;
+		*cap = len;
+	}
+	if (jpread(fd, *buf, len, off + JOURNAL_HDR) == -1)
+		return -1;
+	if (jcrc(*buf, len) != get_be32(hdr + 4)) {
+		*why = "a CRC mismatch";
+		return 1;
+	}
+	if (jrec_decode(a, *buf, len, max, rec) == -1) {
+		*why = "a record that does not decode";
+		return 1;
+	}
+	rec->len = len;
+	return 0;
+}
+
+int
+journal_read(int dirfd, int index, uint64_t gen, size_t max,
+    struct etf_arena *a, int (*cb)(void *, const struct journal_rec *),
+    void *arg, uint64_t *valid)
+{
+	char file[JOURNAL_NAME_BUFSZ];
+	struct journal_rec rec;
+	struct stat st;
+	const char *why = NULL;
+	uint8_t *buf = NULL;
+	size_t cap = 0;
+	uint64_t off = 0, size;
+	int fd, rc = 0, saved;
+
+	*valid = 0;
+	journal_file_name(file, sizeof(file), index, gen);
+	fd = openat(dirfd, file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd == -1)
+		return -1;
+	if (fstat(fd, &st) == -1)
+		goto fail;
+	if (!S_ISREG(st.st_mode)) {
+		errno = EINVAL;
+		goto fail;
+	}
+	size = (uint64_t)st.st_size;
+	while (off < size) {
+		memset(&rec, 0, sizeof(rec));
+		rc = jread_one(fd, off, size, max, a, &buf, &cap, &rec, &why);
+		if (rc == -1)
+			goto fail;
+		if (rc == 1)
+			break;
+		rec.gen = gen;
+		rec.off = off;
+		rc = cb(arg, &rec);
+		etf_arena_reset(a);
+		if (rc != 0)
+			break;
+		off += JOURNAL_HDR + rec.len;
+	}
+	if (rc == 1) {
+		log_warnx("journal %s: %s at offset %" PRIu64 ": the %" PRIu64
+		    " bytes from there on are ignored", file, why, off,
+		    size - off);
+		rc = 0;
+	}
+	*valid = off;
+	free(buf);
+	close(fd);
+	return rc;
+fail:
+	saved = errno;
+	free(buf);
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* Generations on disk */
+
+/* The generation of a file of worker index, or 0 if it is not one. */
+static uint64_t
+journal_parse_name(const char *name, int index)
+{
+	char prefix[JOURNAL_NAME_BUFSZ];
+	const char *p;
+	uint64_t gen = 0;
+	size_t plen;
+
+	snprintf(prefix, sizeof(prefix), "%s%d-", JOURNAL_PREFIX, index);
+	plen = strlen(prefix);
+	if (strncmp(name, prefix, plen) != 0)
+		return 0;
+	p = name + plen;
+	if (*p < '1' || *p > '9')
+		return 0;
+	for (; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9' || gen > (UINT64_MAX - 9) / 10)
+			return 0;
+		gen = gen * 10 + (uint64_t)(*p - '0');
+	}
+	return gen;
+}
+
+static int
+journal_gen_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int
+journal_list(int dirfd, int index, uint64_t **gens, size_t *n)
+{
+	struct dirent *de;
+	struct stat st;
+	uint64_t *v = NULL, *nv, gen;
+	size_t cap = 0;
+	DIR *d;
+	int fd, saved;
+
+	*gens = NULL;
+	*n = 0;
+	if ((fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -1;
+	if ((d = fdopendir(fd)) == NULL) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	while ((errno = 0, de = readdir(d)) != NULL) {
+		if ((gen = journal_parse_name(de->d_name, index)) == 0)
+			continue;
+		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+		    !S_ISREG(st.st_mode)) {
+			log_warnx("journal %s: not a regular file: ignored",
+			    de->d_name);
+			continue;
+		}
+		if (*n == cap) {
+			cap = cap == 0 ? 8 : cap * 2;
+			if ((nv = reallocarray(v, cap, sizeof(*v))) == NULL)
+				goto fail;
+			v = nv;
+		}
+		v[(*n)++] = gen;
+	}
+	if (errno != 0)
+		goto fail;
+	closedir(d);
+	if (*n > 1)
+		qsort(v, *n, sizeof(*v), journal_gen_cmp);
+	*gens = v;
+	return 0;
+fail:
+	saved = errno;
+	closedir(d);
+	free(v);
+	*n = 0;
+	errno = saved;
+	return -1;
+}
+
+int
+journal_remove(int dirfd, int index, uint64_t gen)
+{
+	char file[JOURNAL_NAME_BUFSZ];
+
+	journal_file_name(file, sizeof(file), index, gen);
+	if (unlinkat(dirfd, file, 0) == -1 && errno != ENOENT)
+		return -1;
+	return 0;
+}

@@ -1,0 +1,638 @@
+/*
+ * worker_ckpt.c: checkpoints of a database worker's lists, and the
+ * recovery of its journal at start.
+ *
+ * A checkpoint of some lists: for each, read the file, apply its
+ * journaled ops (wk_replay, leniently: an op whose effect is already in
+ * the file changes nothing), write the temporary file; then one journal
+ * write of a FILE record per list (the new file's length and CRC), one
+ * sync (syncfs, or an fsync per file and an fdatasync of the journal),
+ * the renames, one sync of the directory; then the lists' records are
+ * forgotten.  The FILE record is durable before the rename: recovery
+ * replays only the ops after the newest FILE record that matches the
+ * file on disk, whether or not the rename happened, so a list is never
+ * given an op twice on top of a file that holds it (and where that
+ * cannot be told, the lenient replay makes it harmless).
+ *
+ * A list that cannot be checkpointed (its file is corrupt, the disk is
+ * full) keeps its ops, which are journaled again in the current
+ * generation ("carried") so that its old generation can be removed all
+ * the same.  Leaving the old generation in place instead would pin it
+ * and every later one until the file is repaired: the journal would
+ * grow without bound.  A corrupt list's ops thus follow the journal from
+ * generation to generation, logged each time, and are applied once its
+ * file is repaired (at the next checkpoint or start).
+ *
+ * Old generations are checkpointed a few lists per pass (ckpt_pass lists
+ * and WORKER_CKPT_BYTES of files per old generation: the further behind,
+ * the more), from a zero timeout event, so that the worker never stalls
+ * for long; worker_sync(), worker_shutdown() and recovery do all lists
+ * at once.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <zlib.h>
+
+#include "etf.h"
+#include "journal.h"
+#include "listfile.h"
+#include "listops.h"
+#include "log.h"
+#include "names.h"
+#include "store.h"
+#include "todolist.h"
+#include "worker.h"
+#include "worker_int.h"
+
+/* A list being checkpointed. */
+struct wck {
+	struct wlist		*wl;
+	struct store_tmp	 tmp;
+	uint64_t		 flen;
+	uint32_t		 fcrc;
+	bool			 write;		/* a file to write */
+	bool			 failed;
+};
+
+/* ------------------------------------------------------------------ */
+/* One list */
+
+/*
+ * Recovery: drop the records up to the newest FILE record that matches
+ * the file (data, NULL if there is none), and every FILE record.
+ */
+static void
+wk_ck_resolve(struct worker *w, struct wlist *wl, const uint8_t *data,
+    size_t len)
+{
+	struct wrec *rec, *next, *match = NULL;
+	uint32_t crc = 0;
+
+	if (data != NULL)
+		crc = (uint32_t)crc32_z(0L, data, len);
+	TAILQ_FOREACH(rec, &wl->recs, entry)
+		if (rec->kind == JOURNAL_FILE && data != NULL &&
+		    rec->flen == len && rec->fcrc == crc)
+			match = rec;
+	TAILQ_FOREACH_SAFE(rec, &wl->recs, entry, next) {
+		if (rec == match)
+			match = NULL;	/* the ops after it stay */
+		else if (match == NULL && rec->kind == JOURNAL_OPS)
+			continue;
+		TAILQ_REMOVE(&wl->recs, rec, entry);
+		wl->nrecs--;
+		w->ctr->pending_ops -= rec->nops;
+		free(rec);
+	}
+	wl->nfile = 0;
+	wk_list_refirst(w, wl);
+}
+
+/* The list with its ops applied; NULL (logged) if it cannot be made. */
+static struct todo_list *
+wk_ck_build(struct worker *w, struct wlist *wl, const char *file)
+{
+	struct todo_list *l = NULL;
+	const struct wrec *rec;
+	const char *why;
+	uint8_t *data;
+	size_t len, odd = 0;
+	int rc;
+
+	rc = store_read(w->cfg.dirfd, wl->name, wl->namelen, w->max_file,
+	    &data, &len);
+	if (rc == STORE_ERR) {
+		log_warn("checkpoint of %s: cannot read it", file);
+		return NULL;
+	}
+	if (wl->nfile > 0)
+		wk_ck_resolve(w, wl, rc == STORE_OK ? data : NULL, len);
+	if (rc == STORE_ABSENT)
+		l = todolist_new();
+	else if (store_parse(w->arena, data, len, w->max_file, &l, &why) !=
+	    STORE_OK)
+		log_warnx("%s: not a list file (%s): left alone; its changes "
+		    "stay in the journal", file, why);
+	etf_arena_reset(w->arena);
+	free(data);
+	if (l == NULL)
+		return NULL;
+	TAILQ_FOREACH(rec, &wl->recs, entry)
+		if (wk_replay(w, l, rec, false, &odd) == -1) {
+			log_warnx("checkpoint of %s: out of memory", file);
+			todolist_free(l);
+			return NULL;
+		}
+	if (odd > 0)
+		log_info("checkpoint of %s: %zu journaled ops were in its "
+		    "file already", file, odd);
+	return l;
+}
+
+/* Write a list's temporary file (c->write), or find nothing to do. */
+static int
+wk_ck_prepare(struct worker *w, struct wck *c)
+{
+	char file[NAME_FILE_BUFSZ];
+	struct wlist *wl = c->wl;
+	struct todo_list *l;
+	struct etf_buf b;
+	int rc;
+
+	c->tmp.fd = -1;
+	wk_file_name(wl, file, sizeof(file));
+	if ((l = wk_ck_build(w, wl, file)) == NULL)
+		return -1;
+	if (wl->nrecs == 0) {		/* all of it was in the file */
+		todolist_free(l);
+		return 0;
+	}
+	etf_buf_init(&b);
+	listfile_encode(&b, l);
+	todolist_free(l);
+	if (b.oom) {
+		etf_buf_free(&b);
+		log_warnx("checkpoint of %s: out of memory", file);
+		return -1;
+	}
+	c->flen = b.len;
+	c->fcrc = (uint32_t)crc32_z(0L, b.p, b.len);
+	rc = store_prepare(w->cfg.dirfd, w->tag, wl->name, wl->namelen, b.p,
+	    b.len, &c->tmp);
+	if (rc == -1)
+		log_warn("checkpoint of %s", file);
+	etf_buf_free(&b);
+	c->write = rc == 0;
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* A batch */
+
+/* The journal records, then one sync; 0 or -1 (then abort them all). */
+static int
+wk_ck_sync(struct worker *w, struct wck *cs, size_t n, size_t nfiles)
+{
+	size_t i;
+
+	if (w->jbuf.oom) {
+		errno = ENOMEM;
+		goto fail;
+	}
+	if (journal_write(w->jn, w->jbuf.p, w->jbuf.len) == -1)
+		goto fail;
+	w->ctr->bytes += w->jbuf.len;
+	w->ctr->journal_bytes += w->jbuf.len;
+	if (w->cfg.sync && nfiles >= WORKER_SYNCFS_MIN) {
+		w->ctr->fsyncs++;
+		if (store_syncfs(w->cfg.dirfd) == 0) {
+			journal_synced(w->jn);
+			return 0;
+		}
+		log_warn("syncfs");
+	}
+	for (i = 0; w->cfg.sync && i < n; i++) {
+		if (!cs[i].write)
+			continue;
+		w->ctr->fsyncs++;
+		if (store_sync_tmp(&cs[i].tmp) == -1)
+			goto fail;
+	}
+	if (journal_sync(w->jn) == 0)
+		return 0;
+fail:
+	if (journal_state(w->jn) == JOURNAL_BROKEN)
+		fatalx("the journal cannot be cut back after a failure");
+	log_warn("checkpoint of %zu lists", nfiles);
+	for (i = 0; i < n; i++)
+		if (cs[i].write) {
+			store_abort(w->cfg.dirfd, &cs[i].tmp);
+			cs[i].write = false;
+			cs[i].failed = true;
+		}
+	return -1;
+}
+
+/* Rename the files into place and sync the directory. */
+static void
+wk_ck_rename(struct worker *w, struct wck *cs, size_t n)
+{
+	size_t i, renamed = 0;
+
+	for (i = 0; i < n; i++) {
+		if (!cs[i].write)
+			continue;
+		if (store_commit(w->cfg.dirfd, &cs[i].tmp) == -1) {
+			log_warn("checkpoint: rename of %s", cs[i].tmp.file);
+			cs[i].write = false;
+			cs[i].failed = true;
+		} else
+			renamed++;
+	}
+	if (!w->cfg.sync || renamed == 0)
+		return;
+	w->ctr->fsyncs++;
+	if (store_sync_dir(w->cfg.dirfd) == 0)
+		return;
+	/* In place, maybe not durably: keep the ops (a replay is a no-op). */
+	log_warn("fsync of the data directory");
+	for (i = 0; i < n; i++)
+		if (cs[i].write) {
+			cs[i].write = false;
+			cs[i].failed = true;
+		}
+}
+
+/*
+ * Checkpoint v[0..n), or the first of them whose files make *budget
+ * bytes (one at least); a list that fails is marked (wl->failed).
+ * Returns how many were done.
+ */
+static size_t
+wk_ck_batch(struct worker *w, struct wlist **v, size_t n, size_t *budget)
+{
+	struct wck *cs;
+	size_t i, nfiles = 0;
+
+	if ((cs = calloc(n, sizeof(*cs))) == NULL) {
+		for (i = 0; i < n; i++)
+			v[i]->failed = true;
+		return n;
+	}
+	etf_buf_reset(&w->jbuf);
+	for (i = 0; i < n; i++) {
+		if (*budget == 0) {
+			n = i;
+			break;
+		}
+		cs[i].wl = v[i];
+		if (wk_ck_prepare(w, &cs[i]) == -1)
+			cs[i].failed = true;
+		if (!cs[i].write)
+			continue;
+		nfiles++;
+		*budget -= cs[i].flen < *budget ? cs[i].flen : *budget;
+		journal_put_file(&w->jbuf, v[i]->name, v[i]->namelen,
+		    v[i]->has_seq ? v[i]->seq : 0, cs[i].flen, cs[i].fcrc);
+	}
+	if (nfiles > 0 && wk_ck_sync(w, cs, n, nfiles) == 0)
+		wk_ck_rename(w, cs, n);
+	for (i = 0; i < n; i++) {
+		v[i]->failed = cs[i].failed;
+		if (cs[i].failed) {
+			w->ctr->errors++;
+			continue;
+		}
+		wk_recs_clear(w, v[i]);
+		if (!cs[i].write)
+			continue;
+		v[i]->has_file = true;
+		v[i]->last_gen = wk_gen_current(w);
+		w->ctr->stores++;
+		w->ctr->checkpoints++;
+		w->ctr->bytes += cs[i].flen;
+	}
+	free(cs);
+	return n;
+}
+
+/* Journal the records of the failed lists of v again, in the current
+ * generation (those with records in an older one).  0 or -1. */
+static int
+wk_carry(struct worker *w, struct wlist **v, size_t n)
+{
+	uint64_t gen = wk_gen_current(w);
+	const struct wrec *rec;
+	struct wrec *r;
+	size_t i, count = 0;
+
+	etf_buf_reset(&w->jbuf);
+	for (i = 0; i < n; i++) {
+		if (!v[i]->failed || v[i]->first_gen == gen ||
+		    v[i]->nrecs == 0)
+			continue;
+		count++;
+		TAILQ_FOREACH(rec, &v[i]->recs, entry)
+			if (rec->kind == JOURNAL_OPS)
+				journal_put_rec(&w->jbuf, v[i]->name,
+				    v[i]->namelen, rec->seq, rec->ops + 1,
+				    rec->len - 1);
+			else if (rec->kind == JOURNAL_FILE)
+				journal_put_file(&w->jbuf, v[i]->name,
+				    v[i]->namelen, rec->seq, rec->flen,
+				    rec->fcrc);
+	}
+	if (count == 0)
+		return 0;
+	if (w->jbuf.oom || journal_write(w->jn, w->jbuf.p, w->jbuf.len) ==
+	    -1 || journal_sync(w->jn) == -1) {
+		if (journal_state(w->jn) == JOURNAL_BROKEN)
+			fatalx("the journal cannot be cut back after a "
+			    "failure");
+		log_warn("cannot carry the changes of %zu lists forward",
+		    count);
+		return -1;
+	}
+	w->ctr->bytes += w->jbuf.len;
+	w->ctr->journal_bytes += w->jbuf.len;
+	for (i = 0; i < n; i++) {
+		if (!v[i]->failed || v[i]->first_gen == gen ||
+		    v[i]->nrecs == 0)
+			continue;
+		TAILQ_FOREACH(r, &v[i]->recs, entry)
+			r->gen = gen;
+		v[i]->last_gen = gen;
+		wk_list_refirst(w, v[i]);
+	}
+	log_warnx("%zu lists could not be checkpointed: their changes are "
+	    "carried to journal generation %" PRIu64, count, gen);
+	return 0;
+}
+
+/*
+ * Checkpoint v[0..n) in batches, or the first of them whose files make
+ * budget bytes; carry what fails.  *done: how many were.  0, or -1 if
+ * some list could not be carried either.
+ */
+static int
+wk_ck_lists(struct worker *w, struct wlist **v, size_t n, size_t budget,
+    size_t *done)
+{
+	size_t i, k;
+
+	*done = 0;
+	if (w->jn == NULL)
+		return -1;
+	if (journal_state(w->jn) != JOURNAL_USABLE)
+		wk_rotate(w);
+	for (i = 0; i < n && budget > 0; i += k) {
+		k = n - i < WORKER_CKPT_BATCH ? n - i : WORKER_CKPT_BATCH;
+		k = wk_ck_batch(w, v + i, k, &budget);
+	}
+	*done = i;
+	return wk_carry(w, v, i);
+}
+
+/* Up to max lists queued on generations before the current one (all
+ * generations if all), oldest first: a malloc'ed array of *n. */
+static struct wlist **
+wk_ck_collect(struct worker *w, size_t max, bool all, size_t *n)
+{
+	struct wlist **v, *wl;
+	struct wgen *g, *cur = TAILQ_LAST(&w->gens, wgens);
+	size_t total = 0;
+
+	*n = 0;
+	TAILQ_FOREACH(g, &w->gens, entry)
+		total += g->nlists;
+	if (total > max)
+		total = max;
+	if (total == 0 || (v = calloc(total, sizeof(*v))) == NULL)
+		return NULL;
+	TAILQ_FOREACH(g, &w->gens, entry) {
+		if (g == cur && !all)
+			break;
+		TAILQ_FOREACH(wl, &g->lists, gq) {
+			if (*n == total)
+				return v;
+			v[(*n)++] = wl;
+		}
+	}
+	return v;
+}
+
+/* ------------------------------------------------------------------ */
+/* Old generations, a few lists per pass */
+
+static void
+wk_drain_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+	struct wlist **v;
+	size_t n, old;
+	int rc = 0;
+
+	if (w->ngens < 2)
+		return;
+	old = w->ngens - 1;
+	v = wk_ck_collect(w, w->cfg.ckpt_pass * old, false, &n);
+	if (v != NULL) {
+		rc = wk_ck_lists(w, v, n, WORKER_CKPT_BYTES * old, &n);
+		free(v);
+	}
+	wk_gens_trim(w);
+	if (w->ngens > 1)
+		wk_drain_schedule(w, rc == -1 ? 1 : 0);
+}
+
+void
+wk_drain_schedule(struct worker *w, int secs)
+{
+	struct timeval tv = { secs, 0 };
+
+	if (w->drain_ev != NULL)
+		evtimer_add(w->drain_ev, &tv);
+}
+
+/* Everything; the current generation is new if the last had records. */
+int
+wk_checkpoint_all(struct worker *w, bool final)
+{
+	struct wlist **v;
+	struct wgen *g;
+	size_t n, left = 0;
+
+	if (w->jn == NULL)
+		return 0;
+	if (journal_size(w->jn) > 0 ||
+	    journal_state(w->jn) != JOURNAL_USABLE)
+		wk_rotate(w);
+	if ((v = wk_ck_collect(w, SIZE_MAX, true, &n)) != NULL) {
+		wk_ck_lists(w, v, n, SIZE_MAX, &n);
+		free(v);
+	}
+	wk_gens_trim(w);
+	TAILQ_FOREACH(g, &w->gens, entry)
+		left += g->nlists;
+	if (left > 0) {
+		log_warnx("%zu lists keep their changes in the journal", left);
+		return -1;
+	}
+	if (final) {
+		if (journal_close_remove(w->jn) == -1)
+			log_warn("cannot remove the journal");
+		w->jn = NULL;
+		while ((g = TAILQ_FIRST(&w->gens)) != NULL) {
+			TAILQ_REMOVE(&w->gens, g, entry);
+			free(g);
+		}
+		w->ngens = 0;
+		w->ctr->journal_files = 0;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Recovery */
+
+struct wk_recovery {
+	struct worker	*w;
+	size_t		 records;
+	size_t		 skipped;
+};
+
+/* The ops of a record, checked, as we keep them. */
+static struct wrec *
+wk_recover_ops(struct worker *w, const struct journal_rec *jr)
+{
+	const struct etf_term *ops = jr->ops;
+	struct listop *op;
+	size_t i;
+
+	etf_buf_reset(&w->jbuf);
+	etf_put_version(&w->jbuf);
+	etf_put_list(&w->jbuf, (uint32_t)ops->seq.n);
+	for (i = 0; i < ops->seq.n; i++) {
+		if ((op = listop_from_term(&ops->seq.v[i])) == NULL)
+			return NULL;
+		listop_put(&w->jbuf, op);
+		listop_free(op);
+	}
+	etf_put_nil(&w->jbuf);
+	if (w->jbuf.oom || ops->seq.n > UINT32_MAX)
+		return NULL;
+	return wk_rec_new(jr->gen, jr->seq, w->jbuf.p, w->jbuf.len,
+	    (uint32_t)ops->seq.n);
+}
+
+static int
+wk_recover_rec(void *arg, const struct journal_rec *jr)
+{
+	struct wk_recovery *rv = arg;
+	struct worker *w = rv->w;
+	struct wlist *wl;
+	struct wrec *rec;
+
+	if ((wl = wk_list_get(w, jr->name, jr->namelen)) == NULL)
+		return -1;
+	rv->records++;
+	wl->seq = jr->seq;
+	wl->has_seq = jr->seq > 0;
+	wl->last_gen = jr->gen;
+	if (jr->kind == JOURNAL_SEQ ||
+	    (jr->kind == JOURNAL_FILE && wl->nrecs == 0))
+		return 0;
+	if (jr->kind == JOURNAL_FILE) {
+		if ((rec = wk_rec_new(jr->gen, jr->seq, NULL, 0, 0)) == NULL)
+			return -1;
+		rec->kind = JOURNAL_FILE;
+		rec->flen = jr->flen;
+		rec->fcrc = jr->fcrc;
+	} else if ((rec = wk_recover_ops(w, jr)) == NULL) {
+		log_warnx("journal generation %" PRIu64 ", offset %" PRIu64
+		    ": a record with an invalid op: ignored", jr->gen,
+		    jr->off);
+		rv->skipped++;
+		return 0;
+	}
+	wk_rec_add(w, wl, rec);
+	return 0;
+}
+
+/* Journal the last Seq of every list that has one (in the current
+ * generation), so a second restart still knows them. */
+static void
+wk_recover_seqs(struct worker *w)
+{
+	struct wlist *wl;
+
+	etf_buf_reset(&w->jbuf);
+	TAILQ_FOREACH(wl, &w->lru, lru)
+		if (wl->has_seq) {
+			journal_put_seq(&w->jbuf, wl->name, wl->namelen,
+			    wl->seq);
+			wl->last_gen = wk_gen_current(w);
+		}
+	if (w->jbuf.len == 0)
+		return;
+	if (w->jbuf.oom || journal_write(w->jn, w->jbuf.p, w->jbuf.len) ==
+	    -1 || journal_sync(w->jn) == -1) {
+		log_warn("cannot journal the last Seq of the lists");
+		return;
+	}
+	w->ctr->journal_bytes += w->jbuf.len;
+	w->ctr->bytes += w->jbuf.len;
+}
+
+/* Read the generations on disk into memory; the next generation. */
+static int
+wk_recover_read(struct worker *w, struct wk_recovery *rv, uint64_t *next)
+{
+	char file[JOURNAL_NAME_BUFSZ];
+	uint64_t *gens, valid;
+	size_t n, i;
+	int rc = 0;
+
+	*next = 1;
+	if (journal_list(w->cfg.dirfd, w->cfg.index, &gens, &n) == -1) {
+		log_warn("cannot list the journal");
+		return -1;
+	}
+	for (i = 0; i < n && rc == 0; i++) {
+		journal_file_name(file, sizeof(file), w->cfg.index, gens[i]);
+		if (wk_gen_add(w, gens[i]) == NULL)
+			rc = -1;
+		else if (journal_read(w->cfg.dirfd, w->cfg.index, gens[i],
+		    w->cfg.max_frame + 4096, w->arena, wk_recover_rec, rv,
+		    &valid) != 0) {
+			log_warn("cannot read the journal %s", file);
+			rc = -1;
+		}
+		*next = gens[i] + 1;
+	}
+	free(gens);
+	return rc;
+}
+
+int
+wk_recover(struct worker *w)
+{
+	struct wk_recovery rv = { w, 0, 0 };
+	struct wlist **v;
+	uint64_t next;
+	size_t old, n = 0;
+
+	if ((w->drain_ev = evtimer_new(w->base, wk_drain_cb, w)) == NULL)
+		return -1;
+	if (wk_recover_read(w, &rv, &next) == -1)
+		return -1;
+	old = w->ngens;
+	w->jn = journal_create(w->cfg.dirfd, w->cfg.index, next, w->cfg.sync,
+	    &w->ctr->fsyncs);
+	if (w->jn == NULL || wk_gen_add(w, next) == NULL) {
+		log_warn("cannot start the journal");
+		return -1;
+	}
+	if (old == 0)
+		return 0;
+	if ((v = wk_ck_collect(w, SIZE_MAX, false, &n)) != NULL) {
+		wk_ck_lists(w, v, n, SIZE_MAX, &n);
+		free(v);
+	}
+	wk_recover_seqs(w);
+	wk_gens_trim(w);
+	log_info("journal: %zu records of %zu files recovered, %zu lists "
+	    "brought up to date%s", rv.records, old, n, w->ngens > 1 ?
+	    "; some changes stay in the journal" : "");
+	if (rv.skipped > 0)
+		log_warnx("journal: %zu invalid records ignored", rv.skipped);
+	return 0;
+}

@@ -1,0 +1,404 @@
+/*
+ * worker_commit.c: a round of a database worker's queue, committed
+ * together (group commit across lists):
+ *
+ *   1. plan, in queue order: an append or store whose Seq is not above
+ *      the last one of its list is acknowledged and not written; an
+ *      append to a list that has neither a file nor journaled ops is
+ *      written as its file instead, as a store (so that every list with
+ *      an acknowledged change has a file: the lists request lists files,
+ *      and so does the book's code); a round ends before a second file
+ *      of one list, at WORKER_BATCH_MAX files, or at WORKER_ROUND_BYTES
+ *      of journal;
+ *   2. the temporary files are written;
+ *   3. the journal records of the round, in queue order, are written
+ *      with one write: the appends' ops, a FILE record for each store of
+ *      a list that has records in the journal (so that recovery does not
+ *      replay older ops on the stored file), a Seq record of 0 for each
+ *      get of such a list (recovery must not keep a Seq forgotten) and a
+ *      Seq record for each new list's file (so that a resend after a
+ *      restart is known; not synced for its own sake);
+ *   4. with sync: one syncfs if the round has WORKER_SYNCFS_MIN files or
+ *      more (it covers the journal too), else an fsync per file and one
+ *      fdatasync of the journal;
+ *   5. the files are renamed into place and the directory synced once;
+ *   6. what was written is recorded in memory, in queue order.
+ *
+ * If the journal write or its sync fails, every append of the round and
+ * every store that needed a FILE record fails, and the journal is cut
+ * back (journal.h) so that nothing of the round is ever replayed: the
+ * list servers undo what failed.  A journal that cannot be cut back or
+ * sealed is fatal: the worker exits without answering, and the list
+ * servers resend to its successor, which recovers the journal first.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <zlib.h>
+
+#include "etf.h"
+#include "journal.h"
+#include "listfile.h"
+#include "log.h"
+#include "names.h"
+#include "store.h"
+#include "todolist.h"
+#include "worker.h"
+#include "worker_int.h"
+
+/* The list's state as this round sees it. */
+static void
+wc_round_init(struct worker *w, struct wlist *wl)
+{
+	if (wl->round == w->round)
+		return;
+	wl->round = w->round;
+	wl->rseq = wl->seq;
+	wl->rhas = wl->has_seq;
+	wl->rstore = false;
+}
+
+static void
+wc_fail(struct worker *w, struct wreq *r, int err)
+{
+	r->err = err != 0 ? err : EIO;
+	r->write = false;
+	w->ctr->errors++;
+}
+
+/* Is this append the first change of a list (no file, nothing
+ * journaled)?  Then it is written as the list's file. */
+static bool
+wc_creates(struct worker *w, struct wreq *r, struct wlist *wl)
+{
+	char file[NAME_FILE_BUFSZ];
+	struct stat st;
+
+	if (wl->has_file || wl->nrecs > 0 || wk_list_live(w, wl))
+		return false;
+	if (name_to_file(r->name, r->namelen, file, sizeof(file)) == -1 ||
+	    fstatat(w->cfg.dirfd, file, &st, AT_SYMLINK_NOFOLLOW) == 0 ||
+	    errno != ENOENT) {
+		wl->has_file = true;	/* or something else is in its way */
+		return false;
+	}
+	return true;
+}
+
+/* Does r write a file? */
+static bool
+wc_has_file(const struct wreq *r)
+{
+	return r->write && (r->type == WREQ_STORE || r->create);
+}
+
+/* Choose the round starting at from; the first request of the next. */
+static struct wreq *
+wc_plan(struct worker *w, struct wreq *from)
+{
+	struct wreq *r;
+	struct wlist *wl;
+	size_t nfiles = 0, jbytes = 0;
+
+	w->round++;
+	for (r = from; r != NULL; r = TAILQ_NEXT(r, entry)) {
+		r->write = r->marker = r->create = false;
+		r->err = 0;
+		wl = r->type == WREQ_GET ?
+		    wk_list_find(w, r->name, r->namelen) :
+		    wk_list_get(w, r->name, r->namelen);
+		if ((r->wl = wl) == NULL) {
+			if (r->type != WREQ_GET)
+				wc_fail(w, r, ENOMEM);
+			continue;
+		}
+		wc_round_init(w, wl);
+		if (r->type == WREQ_GET) {
+			/* Journal that the Seq is forgotten, if it matters. */
+			r->write = wl->rhas && wk_list_live(w, wl);
+			wl->rhas = false;
+			continue;
+		}
+		if (wl->rhas && r->seq <= wl->rseq)
+			continue;	/* acknowledged, not written */
+		if (wl->rstore && r != from)
+			return r;	/* after its file: the next round */
+		if (r->type == WREQ_STORE ||
+		    (r->create = wc_creates(w, r, wl))) {
+			if (r != from && nfiles == WORKER_BATCH_MAX)
+				return r;
+			wl->rstore = true;
+			nfiles++;
+			r->marker = r->type == WREQ_STORE &&
+			    (wl->nrecs > 0 || wk_list_live(w, wl));
+		} else {
+			if (r != from &&
+			    jbytes + r->data.len > WORKER_ROUND_BYTES)
+				return r;
+			jbytes += r->data.len + 2 * NAME_MAX_BYTES;
+		}
+		r->write = true;
+		wl->rhas = true;
+		wl->rseq = r->seq;
+	}
+	return NULL;
+}
+
+/* The file of a list made by its first append: r->data. */
+static int
+wc_create_data(struct worker *w, struct wreq *r)
+{
+	struct todo_list *l;
+	size_t odd = 0;
+	int rc = -1;
+
+	if ((l = todolist_new()) == NULL)
+		return -1;
+	if (wk_replay(w, l, r->rec, false, &odd) == 0) {
+		etf_buf_reset(&r->data);
+		listfile_encode(&r->data, l);
+		rc = r->data.oom ? -1 : 0;
+	}
+	todolist_free(l);
+	return rc;
+}
+
+/* Write the temporary files; how many there are. */
+static size_t
+wc_prepare(struct worker *w, struct wreq *from, struct wreq *end)
+{
+	struct wreq *r;
+	size_t n = 0;
+
+	for (r = from; r != end; r = TAILQ_NEXT(r, entry)) {
+		if (r->type == WREQ_APPEND && r->write) {
+			/* Held now, so that memory cannot fail later. */
+			r->rec = wk_rec_new(0, r->seq, r->data.p, r->data.len,
+			    r->nops);
+			if (r->rec == NULL || (r->create &&
+			    wc_create_data(w, r) == -1))
+				wc_fail(w, r, ENOMEM);
+		}
+		if (!wc_has_file(r))
+			continue;
+		if (store_prepare(w->cfg.dirfd, w->tag, r->name, r->namelen,
+		    r->data.p, r->data.len, &r->tmp) == -1) {
+			log_warn("store of %s failed", r->tmp.file[0] != '\0' ?
+			    r->tmp.file : "a list");
+			wc_fail(w, r, errno);
+		} else
+			n++;
+	}
+	return n;
+}
+
+/* The round's journal records, in queue order, into w->jbuf. */
+static void
+wc_records(struct worker *w, struct wreq *from, struct wreq *end)
+{
+	struct wreq *r;
+	uint32_t crc;
+
+	etf_buf_reset(&w->jbuf);
+	for (r = from; r != end; r = TAILQ_NEXT(r, entry)) {
+		if (!r->write)
+			continue;
+		switch (r->type) {
+		case WREQ_GET:
+			journal_put_seq(&w->jbuf, r->name, r->namelen, 0);
+			break;
+		case WREQ_APPEND:
+			/* A new list's file: its Seq, for a resend. */
+			if (r->create)
+				journal_put_seq(&w->jbuf, r->name, r->namelen,
+				    r->seq);
+			else
+				journal_put_rec(&w->jbuf, r->name, r->namelen,
+				    r->seq, r->data.p + 1, r->data.len - 1);
+			break;
+		case WREQ_STORE:
+			if (!r->marker)
+				break;
+			crc = (uint32_t)crc32_z(0L, r->data.p, r->data.len);
+			journal_put_file(&w->jbuf, r->name, r->namelen,
+			    r->seq, r->data.len, crc);
+			break;
+		}
+	}
+}
+
+/* Does r fail with the journal? */
+static bool
+wc_needs_journal(const struct wreq *r)
+{
+	return r->write && ((r->type == WREQ_APPEND && !r->create) ||
+	    (r->type == WREQ_STORE && r->marker));
+}
+
+static void
+wc_journal_failed(struct worker *w, struct wreq *from, struct wreq *end,
+    int err)
+{
+	struct wreq *r;
+
+	if (w->jn != NULL && journal_state(w->jn) == JOURNAL_BROKEN)
+		fatalx("the journal cannot be cut back after a failure: "
+		    "exiting without answering");
+	log_warnx("journal write failed: %s", strerror(err));
+	for (r = from; r != end; r = TAILQ_NEXT(r, entry)) {
+		if (r->type == WREQ_GET)
+			r->write = false;
+		if (!wc_needs_journal(r))
+			continue;
+		if (wc_has_file(r))
+			store_abort(w->cfg.dirfd, &r->tmp);
+		wc_fail(w, r, err);
+	}
+}
+
+/*
+ * Write and sync the journal and the files; 0, or errno of the journal
+ * (the files are synced all the same).  A round without appends or FILE
+ * records (gets, new lists) writes its Seq records without a sync: they
+ * need none of their own, and the next synced write covers them.
+ */
+static int
+wc_write_sync(struct worker *w, struct wreq *from, struct wreq *end,
+    size_t nfiles)
+{
+	struct wreq *r;
+	bool jn = w->jbuf.len > 0, acked = false;
+	int jerr = 0;
+
+	for (r = from; r != end && !acked; r = TAILQ_NEXT(r, entry))
+		acked = wc_needs_journal(r);
+	if (w->jbuf.oom)
+		jerr = ENOMEM;
+	else if (jn && w->jn == NULL)
+		jerr = EIO;		/* no journal could be started */
+	else if (jn && journal_write(w->jn, w->jbuf.p, w->jbuf.len) == -1)
+		jerr = errno;
+	if (jerr != 0 || !acked)
+		jn = false;
+	if (!w->cfg.sync)
+		return jn && journal_sync(w->jn) == -1 ? errno : jerr;
+	if (nfiles >= WORKER_SYNCFS_MIN) {
+		w->ctr->fsyncs++;
+		if (store_syncfs(w->cfg.dirfd) == 0) {
+			if (jn)
+				journal_synced(w->jn);
+			return jerr;
+		}
+		log_warn("syncfs");
+	}
+	for (r = from; r != end && nfiles > 0; r = TAILQ_NEXT(r, entry)) {
+		if (!wc_has_file(r))
+			continue;
+		w->ctr->fsyncs++;
+		if (store_sync_tmp(&r->tmp) == -1) {
+			log_warn("fsync of %s", r->tmp.file);
+			wc_fail(w, r, errno);
+			store_abort(w->cfg.dirfd, &r->tmp);
+		}
+	}
+	return jn && journal_sync(w->jn) == -1 ? errno : jerr;
+}
+
+/* Rename the files into place and sync the directory. */
+static void
+wc_rename(struct worker *w, struct wreq *from, struct wreq *end)
+{
+	struct wreq *r;
+	size_t renamed = 0;
+
+	for (r = from; r != end; r = TAILQ_NEXT(r, entry)) {
+		if (!wc_has_file(r))
+			continue;
+		if (store_commit(w->cfg.dirfd, &r->tmp) == -1) {
+			log_warn("rename of %s", r->tmp.file);
+			wc_fail(w, r, errno);
+		} else
+			renamed++;
+	}
+	if (!w->cfg.sync || renamed == 0)
+		return;
+	w->ctr->fsyncs++;
+	if (store_sync_dir(w->cfg.dirfd) == 0)
+		return;
+	/* Renamed, but not known to be durable: refuse. */
+	log_warn("fsync of the data directory");
+	for (r = from; r != end; r = TAILQ_NEXT(r, entry))
+		if (wc_has_file(r))
+			wc_fail(w, r, errno);
+}
+
+/* Record in memory what the round wrote, in queue order (jok: the
+ * journal was written). */
+static void
+wc_apply(struct worker *w, struct wreq *from, struct wreq *end, bool jok)
+{
+	uint64_t gen = wk_gen_current(w);
+	struct wlist *wl;
+	struct wreq *r;
+
+	for (r = from; r != end; r = TAILQ_NEXT(r, entry)) {
+		if ((wl = r->wl) == NULL)
+			continue;
+		if (r->type == WREQ_GET) {
+			wl->has_seq = false;
+			if (r->write)
+				wl->last_gen = gen;
+			continue;
+		}
+		if (!r->write)
+			continue;
+		wl->seq = r->seq;
+		wl->has_seq = true;
+		w->ctr->stores++;
+		if (r->type == WREQ_APPEND && !r->create) {
+			r->rec->gen = gen;
+			wk_rec_add(w, wl, r->rec);
+			r->rec = NULL;
+			continue;
+		}
+		w->ctr->bytes += r->data.len;
+		wl->has_file = true;
+		if (r->type == WREQ_STORE)
+			wk_recs_drop(w, wl, r->seq);
+		if (r->marker || (r->create && jok))
+			wl->last_gen = gen;
+	}
+}
+
+struct wreq *
+worker_commit(struct worker *w, struct wreq *from)
+{
+	struct wreq *end;
+	size_t nfiles;
+	int err;
+
+	/* A new generation between rounds, if this one is full. */
+	if (w->jn == NULL || journal_state(w->jn) != JOURNAL_USABLE ||
+	    journal_size(w->jn) >= w->cfg.journal_max)
+		wk_rotate(w);
+	end = wc_plan(w, from);
+	nfiles = wc_prepare(w, from, end);
+	wc_records(w, from, end);
+	if ((err = wc_write_sync(w, from, end, nfiles)) != 0)
+		wc_journal_failed(w, from, end, err);
+	else if (w->jbuf.len > 0) {
+		w->ctr->bytes += w->jbuf.len;
+		w->ctr->journal_bytes += w->jbuf.len;
+	}
+	wc_rename(w, from, end);
+	wc_apply(w, from, end, err == 0);
+	return end;
+}

@@ -1,0 +1,175 @@
+/*
+ * worker_int.h: the inside of a database worker, shared by its parts:
+ *
+ *   worker.c         peers, requests, replies
+ *   worker_commit.c  a round of requests: one journal write, one sync
+ *   worker_state.c   lists with journaled ops, journal generations
+ *   worker_ckpt.c    checkpoints, sync, recovery
+ */
+#ifndef TODOD_WORKER_INT_H
+#define TODOD_WORKER_INT_H
+
+#include <sys/queue.h>
+#include <sys/tree.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "etf.h"
+#include "journal.h"
+#include "names.h"
+#include "store.h"
+#include "worker.h"
+
+#define WORKER_BATCH_MAX	256	/* files open at once in a commit */
+#define WORKER_SYNCFS_MIN	3	/* files from which syncfs wins */
+#define WORKER_SEQ_MAX		65536	/* lists whose last Seq is kept */
+#define WORKER_READ_MAX		(256 * 1024)	/* read per peer per pass */
+#define WORKER_ROUND_BYTES	(8u << 20)	/* journal bytes per round */
+#define WORKER_JOURNAL_MAX	(32u << 20)	/* then a new generation */
+#define WORKER_CKPT_PASS	32	/* checkpoints per pass, per old gen */
+#define WORKER_CKPT_BATCH	64	/* lists checkpointed together */
+#define WORKER_CKPT_BYTES	(2u << 20)	/* of files per pass, per gen */
+
+struct todo_list;
+struct event;
+struct event_base;
+
+enum wreq_type { WREQ_GET, WREQ_STORE, WREQ_APPEND };
+
+struct wpeer {
+	TAILQ_ENTRY(wpeer)	 entry;
+	struct worker		*w;
+	struct bufferevent	*bev;
+	int			 fd;
+	size_t			 nqueued;	/* its requests in the queue */
+	bool			 paused;	/* output over its bound */
+	bool			 closing;	/* malformed: answer, close */
+};
+
+/* A record of a list that is not in its file yet. */
+struct wrec {
+	TAILQ_ENTRY(wrec)	 entry;
+	uint64_t		 gen;		/* where it is journaled */
+	int64_t			 seq;
+	enum journal_kind	 kind;		/* OPS; FILE while recovering */
+	uint64_t		 flen;		/* FILE */
+	uint32_t		 fcrc;
+	uint32_t		 nops;
+	size_t			 len;
+	uint8_t			 ops[];		/* OPS: version byte, [Op] */
+};
+TAILQ_HEAD(wrecs, wrec);
+
+/* What the worker knows of one list. */
+struct wlist {
+	RB_ENTRY(wlist)		 entry;
+	TAILQ_ENTRY(wlist)	 lru;
+	TAILQ_ENTRY(wlist)	 gq;		/* in its first_gen's queue */
+	struct wrecs		 recs;		/* in journal order */
+	size_t			 nrecs;
+	size_t			 nfile;		/* FILE records among them */
+	uint64_t		 first_gen;	/* of recs' first; 0: none */
+	uint64_t		 last_gen;	/* of its newest record */
+	int64_t			 seq;		/* last Seq journaled, stored */
+	bool			 has_seq;
+	bool			 has_file;	/* its file is known to exist */
+	bool			 failed;	/* its checkpoint just failed */
+	/* The round being planned (worker_commit.c). */
+	uint64_t		 round;
+	int64_t			 rseq;
+	bool			 rhas;
+	bool			 rstore;
+	size_t			 namelen;
+	uint8_t			 name[];
+};
+TAILQ_HEAD(wlistq, wlist);
+RB_HEAD(wlists, wlist);
+
+/* A generation of the journal that is still needed. */
+struct wgen {
+	TAILQ_ENTRY(wgen)	 entry;
+	uint64_t		 gen;
+	struct wlistq		 lists;		/* lists whose first_gen it is */
+	size_t			 nlists;
+};
+TAILQ_HEAD(wgens, wgen);
+
+struct wreq {
+	TAILQ_ENTRY(wreq)	 entry;
+	struct wpeer		*peer;		/* NULL once the peer left */
+	struct wlist		*wl;		/* planned */
+	struct wrec		*rec;		/* APPEND: held once written */
+	enum wreq_type		 type;
+	int64_t			 seq;
+	struct etf_buf		 data;		/* STORE: the file bytes;
+						   APPEND: version, [Op] */
+	uint32_t		 nops;
+	bool			 write;		/* journal it, write it */
+	bool			 marker;	/* STORE: a FILE record too */
+	bool			 create;	/* APPEND: written as the file */
+	int			 err;		/* errno of a failure */
+	struct store_tmp	 tmp;
+	size_t			 namelen;
+	uint8_t			 name[NAME_MAX_BYTES];
+};
+TAILQ_HEAD(wpeers, wpeer);
+TAILQ_HEAD(wreqs, wreq);
+
+struct worker {
+	struct event_base	*base;
+	struct worker_config	 cfg;
+	struct worker_counters	*ctr;
+	struct worker_counters	 ctr_own;	/* when the caller gives none */
+	struct etf_arena	*arena;
+	struct event		*flush_ev;
+	struct event		*drain_ev;
+	struct wpeers		 peers;
+	size_t			 npeers;
+	struct wreqs		 queue;
+	size_t			 nqueue;
+	struct wlists		 lists;
+	struct wlistq		 lru;
+	size_t			 nlists;
+	struct wgens		 gens;		/* oldest first; last: current */
+	size_t			 ngens;
+	struct journal		*jn;		/* the current generation */
+	uint64_t		 round;
+	struct etf_buf		 jbuf;		/* records of one write */
+	struct etf_buf		 out;
+	size_t			 out_max;	/* per peer output bound */
+	size_t			 max_file;	/* largest list file read */
+	char			 tag[STORE_TAG_MAX + 1];
+};
+
+/* worker_commit.c */
+struct wreq	*worker_commit(struct worker *, struct wreq *from);
+
+/* worker_state.c */
+struct wlist	*wk_list_find(struct worker *, const uint8_t *, size_t);
+struct wlist	*wk_list_get(struct worker *, const uint8_t *, size_t);
+bool		 wk_list_live(const struct worker *, const struct wlist *);
+void		 wk_list_refirst(struct worker *, struct wlist *);
+void		 wk_lists_trim(struct worker *);
+void		 wk_file_name(const struct wlist *, char *, size_t);
+struct wrec	*wk_rec_new(uint64_t gen, int64_t seq, const uint8_t *ops,
+		    size_t len, uint32_t nops);
+void		 wk_rec_add(struct worker *, struct wlist *, struct wrec *);
+void		 wk_recs_drop(struct worker *, struct wlist *, int64_t upto);
+void		 wk_recs_clear(struct worker *, struct wlist *);
+int		 wk_replay(struct worker *, struct todo_list *,
+		    const struct wrec *, bool strict, size_t *odd);
+struct wgen	*wk_gen_add(struct worker *, uint64_t gen);
+uint64_t	 wk_gen_current(const struct worker *);
+void		 wk_gens_trim(struct worker *);
+int		 wk_rotate(struct worker *);
+void		 wk_journal_check(struct worker *);
+void		 wk_state_free(struct worker *);
+
+/* worker_ckpt.c */
+void		 wk_drain_schedule(struct worker *, int secs);
+int		 wk_checkpoint_all(struct worker *, bool final);
+int		 wk_recover(struct worker *);
+
+#endif /* TODOD_WORKER_INT_H */

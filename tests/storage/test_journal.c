@@ -1,0 +1,492 @@
+/*
+ * test_journal.c: the journal files (journal.h): records written and
+ * read back, generations listed in order, torn and corrupt tails, end
+ * marks, absurd lengths, a failed write cut back; then the journal
+ * through a worker process (test_journal_worker.c) and across restarts
+ * (test_journal_recover.c).
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <zlib.h>
+
+#include "etf.h"
+#include "journal.h"
+#include "listops.h"
+#include "log.h"
+#include "storage_test.h"
+#include "store.h"
+#include "test_journal.h"
+
+static char *dir;
+static int dfd;
+static struct etf_arena *arena;
+static uint64_t syncs;
+
+static void
+setup(void)
+{
+	log_init(1, LOG_LEVEL_ERROR);
+	dir = st_tmpdir();
+	ck_assert_ptr_nonnull(dir);
+	dfd = store_open_dir(dir);
+	ck_assert_int_ge(dfd, 0);
+	arena = etf_arena_new();
+	syncs = 0;
+}
+
+static void
+teardown(void)
+{
+	etf_arena_free(arena);
+	close(dfd);
+	st_rmtree(dir);
+	free(dir);
+}
+
+/* ---- what was read ---- */
+
+#define MAX_SEEN	16
+
+struct seen {
+	int			 n;
+	struct {
+		char			 name[64];
+		int64_t			 seq;
+		enum journal_kind	 kind;
+		size_t			 nops;
+		uint64_t		 flen;
+		uint32_t		 fcrc;
+		uint64_t		 off;
+	}			 r[MAX_SEEN];
+};
+
+static int
+seen_cb(void *arg, const struct journal_rec *rec)
+{
+	struct seen *s = arg;
+
+	ck_assert_int_lt(s->n, MAX_SEEN);
+	ck_assert_uint_lt(rec->namelen, sizeof(s->r[0].name));
+	memcpy(s->r[s->n].name, rec->name, rec->namelen);
+	s->r[s->n].name[rec->namelen] = '\0';
+	s->r[s->n].seq = rec->seq;
+	s->r[s->n].kind = rec->kind;
+	s->r[s->n].nops = rec->kind == JOURNAL_SEQ ||
+	    rec->kind == JOURNAL_OPS ? rec->ops->seq.n : 0;
+	s->r[s->n].flen = rec->flen;
+	s->r[s->n].fcrc = rec->fcrc;
+	s->r[s->n].off = rec->off;
+	s->n++;
+	return 0;
+}
+
+static int
+read_gen(uint64_t gen, struct seen *s, uint64_t *valid)
+{
+	memset(s, 0, sizeof(*s));
+	return journal_read(dfd, 0, gen, 1 << 20, arena, seen_cb, s, valid);
+}
+
+/* Three records: ops of "bob" (2), Seq of "alice", a FILE of "bob". */
+static void
+put_three(struct etf_buf *b, size_t off[4])
+{
+	struct todo_date d = { 2018, 12, 19 };
+	struct listop *op;
+	struct etf_buf ops;
+
+	etf_buf_init(&ops);
+	etf_put_list(&ops, 2);
+	op = listop_new(LISTOP_ADD, 1, 1, d, "Dentist", 7);
+	listop_put(&ops, op);
+	listop_free(op);
+	op = listop_new(LISTOP_DELETE, 1, 0, d, NULL, 0);
+	listop_put(&ops, op);
+	listop_free(op);
+	etf_put_nil(&ops);
+	off[0] = b->len;
+	journal_put_rec(b, "bob", 3, 7, ops.p, ops.len);
+	off[1] = b->len;
+	journal_put_seq(b, "alice", 5, 0);
+	off[2] = b->len;
+	journal_put_file(b, "bob", 3, 8, 1234, 0xdeadbeefu);
+	off[3] = b->len;
+	ck_assert(!b->oom);
+	etf_buf_free(&ops);
+}
+
+static void
+check_three(const struct seen *s, int n)
+{
+	ck_assert_int_eq(s->n, n);
+	if (n > 0) {
+		ck_assert_str_eq(s->r[0].name, "bob");
+		ck_assert_int_eq(s->r[0].seq, 7);
+		ck_assert_int_eq(s->r[0].kind, JOURNAL_OPS);
+		ck_assert_uint_eq(s->r[0].nops, 2);
+		ck_assert_uint_eq(s->r[0].off, 0);
+	}
+	if (n > 1) {
+		ck_assert_str_eq(s->r[1].name, "alice");
+		ck_assert_int_eq(s->r[1].seq, 0);
+		ck_assert_int_eq(s->r[1].kind, JOURNAL_SEQ);
+	}
+	if (n > 2) {
+		ck_assert_str_eq(s->r[2].name, "bob");
+		ck_assert_int_eq(s->r[2].seq, 8);
+		ck_assert_int_eq(s->r[2].kind, JOURNAL_FILE);
+		ck_assert_uint_eq(s->r[2].flen, 1234);
+		ck_assert_uint_eq(s->r[2].fcrc, 0xdeadbeefu);
+	}
+}
+
+/* ---- tests ---- */
+
+START_TEST(t_roundtrip)
+{
+	struct journal *j;
+	struct etf_buf b;
+	struct seen s;
+	struct stat st;
+	size_t off[4];
+	uint64_t valid;
+
+	etf_buf_init(&b);
+	put_three(&b, off);
+	j = journal_create(dfd, 0, 1, true, &syncs);
+	ck_assert_ptr_nonnull(j);
+	ck_assert_uint_eq(syncs, 1);		/* the directory */
+	ck_assert_uint_eq(journal_gen(j), 1);
+	ck_assert_int_eq(journal_write(j, b.p, b.len), 0);
+	ck_assert_uint_eq(journal_size(j), b.len);
+	ck_assert_int_eq(journal_sync(j), 0);
+	ck_assert_uint_eq(syncs, 2);
+	ck_assert_int_eq(journal_sync(j), 0);	/* nothing new: no call */
+	ck_assert_uint_eq(syncs, 2);
+	journal_close(j);
+	ck_assert_int_eq(fstatat(dfd, ".journal-w0-1", &st, 0), 0);
+	ck_assert_int_eq(st.st_mode & 07777, 0600);
+	ck_assert_int_eq(st.st_size, (off_t)b.len);
+	ck_assert_int_eq(read_gen(1, &s, &valid), 0);
+	ck_assert_uint_eq(valid, b.len);
+	check_three(&s, 3);
+	/* A generation is never made twice. */
+	ck_assert_ptr_null(journal_create(dfd, 0, 1, false, &syncs));
+	ck_assert_int_eq(errno, EEXIST);
+	/* Not another worker's, nor a list. */
+	ck_assert_int_eq(store_cleanup_temps(dfd), 0);
+	ck_assert_int_eq(faccessat(dfd, ".journal-w0-1", F_OK, 0), 0);
+	etf_buf_free(&b);
+}
+END_TEST
+
+static void
+touch(const char *name)
+{
+	ck_assert_int_eq(st_write_file(dfd, name, "", 0), 0);
+}
+
+START_TEST(t_list)
+{
+	uint64_t *g;
+	size_t n;
+
+	touch(".journal-w0-10");
+	touch(".journal-w0-2");
+	touch(".journal-w0-33");
+	touch(".journal-w0-02");		/* not canonical */
+	touch(".journal-w0-0");
+	touch(".journal-w0-");
+	touch(".journal-w0-7x");
+	touch(".journal-w0-99999999999999999999999");
+	touch(".journal-w1-5");			/* another worker's */
+	touch(".journal-w01-6");
+	touch("journal-w0-8");
+	ck_assert_int_eq(mkdirat(dfd, ".journal-w0-9", 0700), 0);
+	ck_assert_int_eq(journal_list(dfd, 0, &g, &n), 0);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_uint_eq(g[0], 2);
+	ck_assert_uint_eq(g[1], 10);
+	ck_assert_uint_eq(g[2], 33);
+	free(g);
+	ck_assert_int_eq(journal_list(dfd, 1, &g, &n), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(g[0], 5);
+	free(g);
+	ck_assert_int_eq(journal_remove(dfd, 0, 10), 0);
+	ck_assert_int_eq(journal_remove(dfd, 0, 10), 0);	/* gone */
+	ck_assert_int_eq(journal_list(dfd, 0, &g, &n), 0);
+	ck_assert_uint_eq(n, 2);
+	free(g);
+	ck_assert_int_eq(journal_list(dfd, 4, &g, &n), 0);
+	ck_assert_uint_eq(n, 0);
+	free(g);
+}
+END_TEST
+
+/* Every cut inside the last record, and every flipped bit of the
+ * second: reading stops before it. */
+START_TEST(t_torn)
+{
+	struct etf_buf b;
+	struct seen s;
+	size_t off[4], cut, i;
+	uint64_t valid;
+	uint8_t *p;
+
+	etf_buf_init(&b);
+	put_three(&b, off);
+	for (cut = off[2]; cut < off[3]; cut++) {
+		ck_assert_int_eq(st_write_file(dfd, ".journal-w0-1", b.p, cut),
+		    0);
+		ck_assert_int_eq(read_gen(1, &s, &valid), 0);
+		check_three(&s, 2);
+		ck_assert_uint_eq(valid, off[2]);
+	}
+	p = malloc(b.len);
+	for (i = off[1]; i < off[2]; i++) {
+		memcpy(p, b.p, b.len);
+		p[i] ^= 0x10;
+		ck_assert_int_eq(st_write_file(dfd, ".journal-w0-1", p, b.len),
+		    0);
+		ck_assert_int_eq(read_gen(1, &s, &valid), 0);
+		check_three(&s, 1);
+		ck_assert_uint_eq(valid, off[1]);
+	}
+	/* An end mark (L = 0), and a length far beyond the file. */
+	memcpy(p, b.p, b.len);
+	memset(p + off[1], 0, 8);
+	ck_assert_int_eq(st_write_file(dfd, ".journal-w0-1", p, b.len), 0);
+	ck_assert_int_eq(read_gen(1, &s, &valid), 0);
+	check_three(&s, 1);
+	memcpy(p, b.p, b.len);
+	memset(p + off[1], 0xff, 4);
+	ck_assert_int_eq(st_write_file(dfd, ".journal-w0-1", p, b.len), 0);
+	ck_assert_int_eq(read_gen(1, &s, &valid), 0);
+	check_three(&s, 1);
+	free(p);
+	etf_buf_free(&b);
+}
+END_TEST
+
+/* A record of any payload (the version byte and m), well framed. */
+static void
+put_raw(struct etf_buf *b, const struct etf_buf *m)
+{
+	uint8_t hdr[8];
+	uint32_t plen = (uint32_t)m->len + 1, crc;
+
+	crc = (uint32_t)crc32(0L, (const Bytef *)"\x83", 1);
+	crc = (uint32_t)crc32(crc, m->p, (uInt)m->len);
+	hdr[0] = (uint8_t)(plen >> 24);
+	hdr[1] = (uint8_t)(plen >> 16);
+	hdr[2] = (uint8_t)(plen >> 8);
+	hdr[3] = (uint8_t)plen;
+	hdr[4] = (uint8_t)(crc >> 24);
+	hdr[5] = (uint8_t)(crc >> 16);
+	hdr[6] = (uint8_t)(crc >> 8);
+	hdr[7] = (uint8_t)crc;
+	etf_buf_append(b, hdr, sizeof(hdr));
+	etf_buf_append(b, "\x83", 1);
+	etf_buf_append(b, m->p, m->len);
+}
+
+/* Well framed, good CRC, wrong shape: ends the file as well. */
+START_TEST(t_bad_shape)
+{
+	static const struct { const char *what; int kind; } cases[] = {
+		{ "not a tuple", 0 }, { "bad name", 1 }, { "negative seq", 2 },
+		{ "bad body", 3 }, { "bad file", 4 },
+	};
+	struct etf_buf b, m;
+	struct seen s;
+	size_t off[4], k;
+	uint64_t valid;
+
+	for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		etf_buf_init(&b);
+		etf_buf_init(&m);
+		put_three(&b, off);
+		b.len = off[1];
+		switch (cases[k].kind) {
+		case 0:
+			etf_put_atom(&m, "hello");
+			break;
+		case 1:
+			etf_put_tuple(&m, 3);
+			etf_put_binary(&m, "a\0b", 3);
+			etf_put_int(&m, 1);
+			etf_put_nil(&m);
+			break;
+		case 2:
+			etf_put_tuple(&m, 3);
+			etf_put_binary(&m, "a", 1);
+			etf_put_int(&m, -1);
+			etf_put_nil(&m);
+			break;
+		case 3:
+			etf_put_tuple(&m, 3);
+			etf_put_binary(&m, "a", 1);
+			etf_put_int(&m, 1);
+			etf_put_atom(&m, "ops");
+			break;
+		case 4:
+			etf_put_tuple(&m, 3);
+			etf_put_binary(&m, "a", 1);
+			etf_put_int(&m, 1);
+			etf_put_tuple(&m, 3);
+			etf_put_atom(&m, "file");
+			etf_put_int(&m, 1);
+			etf_put_int(&m, (int64_t)1 << 40);
+			break;
+		}
+		put_raw(&b, &m);
+		journal_put_seq(&b, "after", 5, 3);
+		ck_assert_int_eq(st_write_file(dfd, ".journal-w0-4", b.p,
+		    b.len), 0);
+		ck_assert_int_eq(read_gen(4, &s, &valid), 0);
+		ck_assert_msg(s.n == 1, "%s: %d records", cases[k].what, s.n);
+		ck_assert_uint_eq(valid, off[1]);
+		etf_buf_free(&b);
+		etf_buf_free(&m);
+	}
+}
+END_TEST
+
+/* A callback that stops the reading. */
+static int
+stop_cb(void *arg, const struct journal_rec *rec)
+{
+	int *n = arg;
+
+	return ++*n == 2 ? 7 : 0;
+}
+
+START_TEST(t_stop_and_missing)
+{
+	struct etf_buf b;
+	size_t off[4];
+	uint64_t valid;
+	int n = 0;
+
+	etf_buf_init(&b);
+	put_three(&b, off);
+	ck_assert_int_eq(st_write_file(dfd, ".journal-w0-3", b.p, b.len), 0);
+	ck_assert_int_eq(journal_read(dfd, 0, 3, 1 << 20, arena, stop_cb, &n,
+	    &valid), 7);
+	ck_assert_int_eq(n, 2);
+	ck_assert_int_eq(journal_read(dfd, 0, 4, 1 << 20, arena, stop_cb, &n,
+	    &valid), -1);
+	ck_assert_int_eq(errno, ENOENT);
+	/* Records longer than the bound are invalid. */
+	n = 0;
+	ck_assert_int_eq(journal_read(dfd, 0, 3, 10, arena, stop_cb, &n,
+	    &valid), 0);
+	ck_assert_int_eq(n, 0);
+	ck_assert_uint_eq(valid, 0);
+	etf_buf_free(&b);
+}
+END_TEST
+
+START_TEST(t_close_remove)
+{
+	struct journal *j;
+
+	j = journal_create(dfd, 2, 7, false, &syncs);
+	ck_assert_ptr_nonnull(j);
+	ck_assert_uint_eq(syncs, 0);
+	ck_assert_int_eq(journal_sync(j), 0);	/* no sync: no call */
+	ck_assert_uint_eq(syncs, 0);
+	ck_assert_int_eq(faccessat(dfd, ".journal-w2-7", F_OK, 0), 0);
+	ck_assert_int_eq(journal_close_remove(j), 0);
+	ck_assert_int_eq(faccessat(dfd, ".journal-w2-7", F_OK, 0), -1);
+}
+END_TEST
+
+#ifdef TODOD_FAULTS
+/* A write that fails half way is cut back; the journal goes on. */
+START_TEST(t_write_fails)
+{
+	struct journal *j;
+	struct etf_buf b;
+	struct seen s;
+	struct stat st;
+	size_t off[4];
+	uint64_t valid;
+
+	etf_buf_init(&b);
+	put_three(&b, off);
+	j = journal_create(dfd, 0, 1, true, &syncs);
+	ck_assert_ptr_nonnull(j);
+	ck_assert_int_eq(journal_write(j, b.p, off[1]), 0);
+	setenv("TODOD_FAULT", "enospc", 1);
+	store_fault_init();
+	ck_assert_int_eq(journal_write(j, b.p + off[1], b.len - off[1]), -1);
+	ck_assert_int_eq(errno, ENOSPC);
+	ck_assert_int_eq(journal_state(j), JOURNAL_USABLE);
+	ck_assert_uint_eq(journal_size(j), off[1]);
+	ck_assert_int_eq(fstatat(dfd, ".journal-w0-1", &st, 0), 0);
+	ck_assert_int_eq(st.st_size, (off_t)off[1]);
+	setenv("TODOD_FAULT", "eio", 1);
+	store_fault_init();
+	ck_assert_int_eq(journal_write(j, b.p + off[1], b.len - off[1]), -1);
+	ck_assert_int_eq(errno, EIO);
+	unsetenv("TODOD_FAULT");
+	store_fault_init();
+	ck_assert_int_eq(journal_write(j, b.p + off[2], b.len - off[2]), 0);
+	ck_assert_int_eq(journal_sync(j), 0);
+	journal_close(j);
+	ck_assert_int_eq(read_gen(1, &s, &valid), 0);
+	ck_assert_int_eq(s.n, 2);
+	ck_assert_int_eq(s.r[1].kind, JOURNAL_FILE);
+	ck_assert_uint_eq(valid, off[1] + off[3] - off[2]);
+	etf_buf_free(&b);
+}
+END_TEST
+#endif
+
+static Suite *
+journal_suite(void)
+{
+	Suite *s = suite_create("journal");
+	TCase *tc = tcase_create("files");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, t_roundtrip);
+	tcase_add_test(tc, t_list);
+	tcase_add_test(tc, t_torn);
+	tcase_add_test(tc, t_bad_shape);
+	tcase_add_test(tc, t_stop_and_missing);
+	tcase_add_test(tc, t_close_remove);
+#ifdef TODOD_FAULTS
+	tcase_add_test(tc, t_write_fails);
+#endif
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(journal_suite());
+	int failed;
+
+	signal(SIGPIPE, SIG_IGN);
+	srunner_add_suite(sr, journal_worker_suite());
+	srunner_add_suite(sr, journal_recover_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,514 @@
+/*
+ * test_journal_recover.c: a worker's journal across restarts (wtest.h):
+ * Seq deduplication of a resend, a crash before the acknowledgement,
+ * SIGKILL in the middle of a burst, a torn tail, a corrupt file whose
+ * changes are kept, and crashes at each step of a checkpoint.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "etf.h"
+#include "frame.h"
+#include "journal.h"
+#include "listops.h"
+#include "storage_test.h"
+#include "test_journal.h"
+#include "todolist.h"
+#include "worker.h"
+#include "wtest.h"
+
+/* ---- restarts ---- */
+
+/* Resend the append of Seq 5 ("d": add 1, retitle 1), as a list server
+ * does after a worker restart. */
+static void
+resend5(void)
+{
+	struct listop *v[2];
+
+	v[0] = wt_op_add(1, "d");
+	v[1] = wt_op_title(1, "first");
+	wt_app(wt.fd[0], "d", 5, NULL, v, 2);
+	wt_expect_stored(wt.fd[0], 5);
+}
+
+/* A resent append (same Seq) after a restart is applied once. */
+START_TEST(t_seq_dedup)
+{
+	struct todo_list *m = todolist_new();
+	struct listop *v[2];
+	uint64_t stores;
+
+	wt_start();
+	v[0] = wt_op_add(1, "d");
+	v[1] = wt_op_title(1, "first");
+	wt_app(wt.fd[0], "d", 5, m, v, 2);
+	wt_expect_stored(wt.fd[0], 5);
+	wt_kill();
+	ck_assert_int_eq(wt_count_journals(), 1);
+	wt_start();		/* recovers */
+	wt_check_file("d", m);
+	ck_assert_int_eq(wt_count_journals(), 1);
+	stores = wt.ctr->stores;
+	resend5();
+	ck_assert_uint_eq(wt.ctr->stores, stores);	/* not written */
+	ck_assert_uint_eq(wt.ctr->pending_ops, 0);
+	/* A second restart still knows Seq 5. */
+	wt_kill();
+	wt_start();
+	stores = wt.ctr->stores;
+	resend5();
+	ck_assert_uint_eq(wt.ctr->stores, stores);
+	ck_assert_uint_eq(wt.ctr->pending_ops, 0);
+	wt_check_file("d", m);
+	/* A get forgets it: a new list server numbers anew. */
+	wt_check_get(wt.fd[0], "d", m, -1);
+	v[0] = wt_op_add(2, "d");
+	wt_app(wt.fd[0], "d", 2, m, v, 1);
+	wt_expect_stored(wt.fd[0], 2);
+	wt_check_get(wt.fd[0], "d", m, 1);
+	wt_kill();
+	wt_start();
+	wt_check_file("d", m);
+	wt_stop();
+	todolist_free(m);
+}
+END_TEST
+
+#ifdef TODOD_FAULTS
+/* Killed after the fdatasync, before the ack: the list server resends;
+ * the op is in the file once. */
+START_TEST(t_crash_before_ack)
+{
+	struct todo_list *m = todolist_new();
+	struct listop *v[1];
+
+	char *flag;
+
+	ck_assert_int_ne(asprintf(&flag, "%s.flag", wt.dir), -1);
+	setenv("TODOD_FAULT", "crash-after-fsync:1", 1);
+	setenv("TODOD_FAULT_FILE", flag, 1);
+	wt_start();
+	unsetenv("TODOD_FAULT");
+	unsetenv("TODOD_FAULT_FILE");
+	v[0] = wt_op_add(1, "c");
+	wt_app(wt.fd[0], "c", 6, m, v, 1);		/* its file */
+	wt_expect_stored(wt.fd[0], 6);
+	close(open(flag, O_WRONLY | O_CREAT, 0600));
+	v[0] = wt_op_add(2, "c");
+	wt_app(wt.fd[0], "c", 7, m, v, 1);
+	wt_expect_eof(wt.fd[0]);
+	ck_assert(WIFSIGNALED(wt_reap(WT_WAIT_MS)));
+	wt_close_all();
+	unlink(flag);
+	wt_start();
+	wt_check_file("c", m);
+	v[0] = wt_op_add(2, "c");
+	wt_app(wt.fd[0], "c", 7, NULL, v, 1);
+	wt_expect_stored(wt.fd[0], 7);
+	wt_check_get(wt.fd[0], "c", m, -1);
+	ck_assert_uint_eq(wt.ctr->pending_ops, 0);
+	wt_stop();
+	wt_check_file("c", m);
+	todolist_free(m);
+	free(flag);
+}
+END_TEST
+#endif
+
+/* ---- SIGKILL in the middle of a burst ---- */
+
+#define RB_PEERS	4
+#define RB_LISTS	8		/* per peer */
+#define RB_ROUNDS	120
+
+struct rb_peer {
+	struct etf_buf	 out;
+	size_t		 off;
+	uint8_t		*in;
+	size_t		 inlen;
+	int		 acked;		/* replies so far */
+	bool		 eof;
+};
+
+static void
+rb_name(char *buf, size_t sz, int p, int i)
+{
+	snprintf(buf, sz, "rb-%d-%d", p, i);
+}
+
+/* Seq k of a list: add k, and retitle k - 1. */
+static size_t
+rb_ops(int k, struct listop **v)
+{
+	char t[32];
+
+	v[0] = wt_op_add(k, "r");
+	if (k == 1)
+		return 1;
+	snprintf(t, sizeof(t), "u %d", k - 1);
+	v[1] = wt_op_title(k - 1, t);
+	return 2;
+}
+
+static struct todo_list *
+rb_model(int upto)
+{
+	struct todo_list *m = todolist_new();
+	struct listop *v[2];
+	size_t n, i;
+	int k;
+
+	for (k = 1; k <= upto; k++) {
+		n = rb_ops(k, v);
+		for (i = 0; i < n; i++) {
+			ck_assert_int_eq(listop_replay(m, v[i]), 0);
+			listop_free(v[i]);
+		}
+	}
+	return m;
+}
+
+/* Replies that arrived: count them, check their Seq. */
+static void
+rb_read(struct rb_peer *rp, int fd)
+{
+	uint8_t buf[4096], *nb;
+	ssize_t r;
+	uint32_t len;
+	const struct etf_term *t;
+	int k;
+
+	r = read(fd, buf, sizeof(buf));
+	if (r == 0 || (r == -1 && errno == ECONNRESET)) {
+		rp->eof = true;
+		return;
+	}
+	if (r == -1)
+		return;
+	nb = realloc(rp->in, rp->inlen + (size_t)r);
+	ck_assert_ptr_nonnull(nb);
+	rp->in = nb;
+	memcpy(rp->in + rp->inlen, buf, (size_t)r);
+	rp->inlen += (size_t)r;
+	while (rp->inlen >= FRAME_HDR &&
+	    rp->inlen >= FRAME_HDR + (len = frame_get_len(rp->in))) {
+		ck_assert_int_eq(etf_decode(wt.arena, rp->in + FRAME_HDR, len,
+		    len, &t), ETF_OK);
+		k = rp->acked / RB_LISTS + 1;
+		ck_assert(etf_is_tuple(t, 2) &&
+		    etf_is_atom(&t->seq.v[0], "stored"));
+		ck_assert_int_eq(t->seq.v[1].i, k);
+		rp->acked++;
+		memmove(rp->in, rp->in + FRAME_HDR + len,
+		    rp->inlen - FRAME_HDR - len);
+		rp->inlen -= FRAME_HDR + len;
+	}
+	etf_arena_reset(wt.arena);
+}
+
+/* Send every peer's burst; SIGKILL the worker after kill_at acks. */
+static void
+rb_run(struct rb_peer *rp, int kill_at)
+{
+	struct pollfd pfd[RB_PEERS];
+	ssize_t w;
+	int p, total, live;
+	bool killed = false;
+
+	for (;;) {
+		for (p = live = 0, total = 0; p < RB_PEERS; p++) {
+			pfd[p].fd = rp[p].eof ? -1 : wt.fd[p];
+			pfd[p].events = POLLIN |
+			    (rp[p].off < rp[p].out.len ? POLLOUT : 0);
+			live += !rp[p].eof;
+			total += rp[p].acked;
+		}
+		if (!killed && total >= kill_at) {
+			kill(wt.pid, SIGKILL);
+			killed = true;
+		}
+		if (live == 0)
+			break;
+		ck_assert_int_gt(poll(pfd, RB_PEERS, WT_WAIT_MS), 0);
+		for (p = 0; p < RB_PEERS; p++) {
+			if (pfd[p].revents & POLLOUT) {
+				w = write(wt.fd[p], rp[p].out.p + rp[p].off,
+				    rp[p].out.len - rp[p].off);
+				if (w > 0)
+					rp[p].off += (size_t)w;
+				else if (w == -1 && errno != EAGAIN)
+					rp[p].off = rp[p].out.len;
+			}
+			if (pfd[p].revents & (POLLIN | POLLHUP | POLLERR))
+				rb_read(&rp[p], wt.fd[p]);
+		}
+	}
+	ck_assert(WIFSIGNALED(wt_reap(WT_WAIT_MS)));
+}
+
+static const int rb_percent[] = { 3, 35, 70, 100 };
+
+START_TEST(t_recover_burst)
+{
+	struct rb_peer rp[RB_PEERS];
+	struct todo_list *l, *m;
+	struct listop *v[2];
+	char name[32];
+	int p, i, k, upto, kill_at;
+	size_t n;
+
+	memset(rp, 0, sizeof(rp));
+	wt_start_peers(RB_PEERS, NULL);
+	for (p = 0; p < RB_PEERS; p++) {
+		etf_buf_init(&rp[p].out);
+		for (k = 1; k <= RB_ROUNDS; k++)
+			for (i = 0; i < RB_LISTS; i++) {
+				rb_name(name, sizeof(name), p, i);
+				n = rb_ops(k, v);
+				wt_add_append(&rp[p].out, name, k, v, n);
+				while (n > 0)
+					listop_free(v[--n]);
+			}
+		ck_assert_int_eq(fcntl(wt.fd[p], F_SETFL, O_NONBLOCK), 0);
+	}
+	kill_at = RB_PEERS * RB_LISTS * RB_ROUNDS * rb_percent[_i] / 100;
+	rb_run(rp, kill_at);
+	wt_close_all();
+	wt_start_peers(1, NULL);	/* recovers */
+	ck_assert_int_eq(wt_count_journals(), 1);
+	for (p = 0; p < RB_PEERS; p++) {
+		for (i = 0; i < RB_LISTS; i++) {
+			rb_name(name, sizeof(name), p, i);
+			/* Acknowledged: every Seq up to this one. */
+			k = (rp[p].acked - i + RB_LISTS - 1) / RB_LISTS;
+			l = wt_load_file(name);
+			upto = (int)todolist_next_id(l) - 1;
+			ck_assert_msg(upto >= k && upto <= RB_ROUNDS,
+			    "%s: %d in the file, %d acknowledged", name, upto,
+			    k);
+			m = rb_model(upto);
+			ck_assert_msg(st_list_equal(l, m), "%s differs", name);
+			wt_check_get(wt.fd[0], name, m, -1);
+			todolist_free(l);
+			todolist_free(m);
+		}
+		fprintf(stderr, "killed at %d%%: peer %d had %d of %d acked\n",
+		    rb_percent[_i], p, rp[p].acked, RB_LISTS * RB_ROUNDS);
+		etf_buf_free(&rp[p].out);
+		free(rp[p].in);
+	}
+	wt_stop();
+	ck_assert_int_eq(wt_count_journals(), 0);
+}
+END_TEST
+
+/* A journal cut inside its last record: the rest is recovered. */
+START_TEST(t_torn_tail)
+{
+	struct todo_list *m = todolist_new();
+	struct listop *v[1];
+	struct stat st;
+	uint64_t *gens;
+	size_t n;
+	char file[JOURNAL_NAME_BUFSZ];
+	int k, fd;
+
+	wt_start();
+	for (k = 1; k <= 3; k++) {
+		v[0] = wt_op_add(k, "t");
+		wt_app(wt.fd[0], "t", k, k < 3 ? m : NULL, v, 1);
+		wt_expect_stored(wt.fd[0], k);
+	}
+	wt_kill();
+	ck_assert_int_eq(journal_list(wt.dfd, 0, &gens, &n), 0);
+	ck_assert_uint_eq(n, 1);
+	journal_file_name(file, sizeof(file), 0, gens[0]);
+	free(gens);
+	ck_assert_int_eq(fstatat(wt.dfd, file, &st, 0), 0);
+	fd = openat(wt.dfd, file, O_WRONLY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, st.st_size - 3), 0);
+	close(fd);
+	wt_start();
+	wt_check_file("t", m);
+	/* The list server's resend of Seq 3 is not taken for a duplicate. */
+	v[0] = wt_op_add(3, "t");
+	wt_app(wt.fd[0], "t", 3, m, v, 1);
+	wt_expect_stored(wt.fd[0], 3);
+	wt_check_get(wt.fd[0], "t", m, 1);
+	wt_stop();
+	wt_check_file("t", m);
+	todolist_free(m);
+}
+END_TEST
+
+static void
+get_error(int fd, const char *name, const char *reason)
+{
+	struct etf_buf b;
+
+	etf_buf_init(&b);
+	wt_add_get(&b, name);
+	wt_send_all(fd, &b);
+	etf_buf_free(&b);
+	wt_expect_error(fd, reason);
+}
+
+/* A corrupt file: its journaled changes are kept (carried from
+ * generation to generation), the file is left alone, and they are
+ * applied once the file is repaired. */
+START_TEST(t_corrupt_kept)
+{
+	static const char garbage[] = "\x83\x61\x01";
+	struct todo_list *mc = todolist_new(), *mo = todolist_new(), *empty;
+	struct listop *v[1];
+	uint8_t *p;
+	size_t len;
+	int round;
+
+	wt_start();
+	v[0] = wt_op_add(1, "c");
+	wt_app(wt.fd[0], "c", 1, NULL, v, 1);	/* the files */
+	wt_expect_stored(wt.fd[0], 1);
+	v[0] = wt_op_add(1, "o");
+	wt_app(wt.fd[0], "ok", 1, mo, v, 1);
+	wt_expect_stored(wt.fd[0], 1);
+	v[0] = wt_op_add(2, "c");
+	wt_app(wt.fd[0], "c", 2, mc, v, 1);	/* journaled */
+	wt_expect_stored(wt.fd[0], 2);
+	v[0] = wt_op_add(2, "o");
+	wt_app(wt.fd[0], "ok", 2, mo, v, 1);
+	wt_expect_stored(wt.fd[0], 2);
+	wt_kill();
+	ck_assert_int_eq(st_write_file(wt.dfd, "c", garbage, 3), 0);
+	for (round = 0; round < 2; round++) {
+		wt_start();		/* recovery cannot apply them */
+		wt_check_file("ok", mo);
+		ck_assert_int_eq(wt_count_journals(), 1);	/* carried */
+		get_error(wt.fd[0], "c", "corrupt");
+		wt_sync();		/* nor can sync */
+		ck_assert_int_eq(wt_count_journals(), 1);
+		get_error(wt.fd[0], "c", "corrupt");
+		wt_kill();
+		p = st_read_file(wt.dfd, "c", &len);
+		ck_assert_uint_eq(len, 3);
+		ck_assert_mem_eq(p, garbage, 3);
+		free(p);
+	}
+	/* Repaired (here: an empty list): the kept change is applied. */
+	empty = todolist_new();
+	p = st_encode(empty, &len);
+	todolist_free(empty);
+	ck_assert_int_eq(st_write_file(wt.dfd, "c", p, len), 0);
+	free(p);
+	wt_start();
+	wt_check_file("c", mc);
+	wt_check_get(wt.fd[0], "c", mc, -1);
+	wt_stop();
+	ck_assert_int_eq(wt_count_journals(), 0);
+	todolist_free(mc);
+	todolist_free(mo);
+}
+END_TEST
+
+#ifdef TODOD_FAULTS
+/*
+ * Crashes at each step of a checkpoint (sync), of a list whose file
+ * holds a change that is not in the journal (a store): recovery gives
+ * the stored list plus the later ops, never an older op replayed on it.
+ */
+static const char *ck_faults[] = {
+	"crash-after-write:1",		/* the temporary file */
+	"crash-after-write:2",		/* the FILE record */
+	"crash-after-fsync:1",		/* the temporary file synced */
+	"crash-after-fsync:2",		/* the FILE record synced */
+	"crash-after-rename:1",		/* in place, records not dropped */
+};
+
+START_TEST(t_checkpoint_crash)
+{
+	struct todo_list *x = todolist_new();
+	struct todo_date d = { 2020, 2, 2 };
+	struct listop *v[2];
+	char *flag;
+
+	ck_assert_int_ne(asprintf(&flag, "%s.flag", wt.dir), -1);
+	setenv("TODOD_FAULT", ck_faults[_i], 1);
+	setenv("TODOD_FAULT_FILE", flag, 1);
+	wt_start();
+	unsetenv("TODOD_FAULT");
+	unsetenv("TODOD_FAULT_FILE");
+	v[0] = wt_op_add(1, "a");
+	v[1] = wt_op_add(2, "a");
+	wt_app(wt.fd[0], "s", 1, NULL, v, 2);
+	wt_expect_stored(wt.fd[0], 1);
+	ck_assert_int_eq(todolist_insert(x, 1, d, "X", 1, NULL, 0, 0), 0);
+	todolist_set_next_id(x, 3);
+	wt_store1(wt.fd[0], "s", 2, x);
+	wt_expect_stored(wt.fd[0], 2);
+	v[0] = wt_op_add(3, "a");
+	v[1] = wt_op_title(3, "three");
+	wt_app(wt.fd[0], "s", 3, x, v, 2);
+	wt_expect_stored(wt.fd[0], 3);
+	close(open(flag, O_WRONLY | O_CREAT, 0600));
+	{
+		struct etf_buf m, b;
+
+		etf_buf_init(&m);
+		etf_buf_init(&b);
+		etf_put_version(&m);
+		etf_put_atom(&m, "sync");
+		wt_put_frame(&b, &m);
+		wt_send_all(wt.ctl, &b);
+		etf_buf_free(&m);
+		etf_buf_free(&b);
+	}
+	ck_assert_ptr_null(wt_recv(wt.ctl));	/* died */
+	ck_assert(WIFSIGNALED(wt_reap(WT_WAIT_MS)));
+	wt_close_all();
+	unlink(flag);
+	wt_start();
+	wt_check_file("s", x);
+	wt_check_get(wt.fd[0], "s", x, -1);
+	wt_stop();
+	wt_check_file("s", x);
+	todolist_free(x);
+	free(flag);
+}
+END_TEST
+#endif
+
+Suite *
+journal_recover_suite(void)
+{
+	Suite *s = suite_create("journal recovery");
+	TCase *rc = tcase_create("recovery");
+
+	tcase_add_checked_fixture(rc, wt_setup, wt_teardown);
+	tcase_set_timeout(rc, 120);
+	tcase_add_test(rc, t_seq_dedup);
+	tcase_add_test(rc, t_torn_tail);
+	tcase_add_test(rc, t_corrupt_kept);
+	tcase_add_loop_test(rc, t_recover_burst, 0,
+	    sizeof(rb_percent) / sizeof(rb_percent[0]));
+#ifdef TODOD_FAULTS
+	tcase_add_test(rc, t_crash_before_ack);
+	tcase_add_loop_test(rc, t_checkpoint_crash, 0,
+	    sizeof(ck_faults) / sizeof(ck_faults[0]));
+#endif
+	suite_add_tcase(s, rc);
+	return s;
+}

@@ -1,0 +1,539 @@
+/*
+ * test_journal_worker.c: the journal through a worker process (wtest.h):
+ * appends acknowledged and answered by get, new lists' files, group
+ * commit with one fdatasync, --sync none, rotation, sync and the orderly
+ * exit, stores among appends, ops that do not apply as they are, ENOSPC.
+ * Restarts and crashes are in test_journal_recover.c.
+ */
+#include "config.h"
+
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "etf.h"
+#include "frame.h"
+#include "journal.h"
+#include "listfile.h"
+#include "listops.h"
+#include "storage_test.h"
+#include "store.h"
+#include "test_journal.h"
+#include "todolist.h"
+#include "worker.h"
+#include "wtest.h"
+
+/* ---- appends, get, sync, exit ---- */
+
+START_TEST(t_append_get)
+{
+	struct todo_list *m = todolist_new(), *m1, *m3;
+	struct listop *v[2];
+	int fd;
+
+	wt_start();
+	fd = wt.fd[0];
+	/* The first change of a new list writes its file. */
+	v[0] = wt_op_add(1, "a");
+	v[1] = wt_op_add(2, "a");
+	wt_app(fd, "a", 1, m, v, 2);
+	wt_expect_stored(fd, 1);
+	wt_check_file("a", m);
+	wt_check_get(fd, "a", m, -1);
+	ck_assert_uint_eq(wt.ctr->stores, 1);
+	ck_assert_uint_eq(wt.ctr->pending_ops, 0);
+	m1 = listop_clone(m);
+	/* The next are journaled: {ok, List, Ops}. */
+	v[0] = wt_op_title(1, "one");
+	v[1] = wt_op_delete(2);
+	wt_app(fd, "a", 2, m, v, 2);
+	wt_expect_stored(fd, 2);
+	wt_check_get(fd, "a", m, 2);
+	wt_check_file("a", m1);
+	ck_assert_uint_eq(wt.ctr->stores, 2);
+	ck_assert_uint_eq(wt.ctr->pending_ops, 2);
+	ck_assert_uint_gt(wt.ctr->journal_bytes, 0);
+	ck_assert_uint_eq(wt.ctr->checkpoints, 0);
+	/* sync: the file is current, the old generation gone. */
+	wt_sync();
+	wt_check_file("a", m);
+	ck_assert_uint_eq(wt.ctr->pending_ops, 0);
+	ck_assert_uint_eq(wt.ctr->checkpoints, 1);
+	ck_assert_int_eq(wt_count_journals(), 1);
+	ck_assert_uint_eq(wt.ctr->journal_files, 1);
+	wt_check_get(fd, "a", m, -1);
+	v[0] = wt_op_add(3, "a");
+	wt_app(fd, "a", 3, m, v, 1);
+	wt_expect_stored(fd, 3);
+	wt_check_get(fd, "a", m, 1);
+	/* No file, journaled ops: {ok, nil, Ops} (the file went away). */
+	ck_assert_int_eq(unlinkat(wt.dfd, "a", 0), 0);
+	m3 = todolist_new();
+	v[0] = wt_op_add(3, "a");
+	ck_assert_int_eq(listop_replay(m3, v[0]), 0);
+	listop_free(v[0]);
+	wt_check_get(fd, "a", m3, 1);
+	/* The orderly exit: files current, no journal left. */
+	wt_stop();
+	wt_check_file("a", m3);
+	ck_assert_int_eq(wt_count_journals(), 0);
+	ck_assert_int_eq(st_count_temps(wt.dfd), 0);
+	todolist_free(m);
+	todolist_free(m1);
+	todolist_free(m3);
+}
+END_TEST
+
+/* Malformed appends close the peer; the others go on. */
+START_TEST(t_append_malformed)
+{
+	struct etf_buf b, m;
+	struct listop *op;
+	int i;
+
+	wt_start_peers(6, NULL);
+	etf_buf_init(&b);
+	etf_buf_init(&m);
+	for (i = 0; i < 5; i++) {
+		etf_buf_reset(&b);
+		etf_buf_reset(&m);
+		etf_put_version(&m);
+		etf_put_tuple(&m, 4);
+		etf_put_atom(&m, "append");
+		etf_put_binary(&m, "x", 1);
+		etf_put_int(&m, i == 0 ? 0 : 1);	/* 0: bad Seq */
+		switch (i) {
+		case 0:
+		case 1:		/* [] */
+			etf_put_nil(&m);
+			break;
+		case 2:		/* not a list */
+			etf_put_atom(&m, "nil");
+			break;
+		case 3:		/* not an op */
+			etf_put_list(&m, 1);
+			etf_put_tuple(&m, 2);
+			etf_put_atom(&m, "add");
+			etf_put_int(&m, 1);
+			etf_put_nil(&m);
+			break;
+		case 4:		/* a good op, then a bad id */
+			etf_put_list(&m, 2);
+			op = wt_op_add(1, "x");
+			listop_put(&m, op);
+			listop_free(op);
+			etf_put_tuple(&m, 2);
+			etf_put_atom(&m, "delete");
+			etf_put_int(&m, 0);
+			etf_put_nil(&m);
+			break;
+		}
+		wt_put_frame(&b, &m);
+		wt_send_all(wt.fd[i], &b);
+		wt_expect_eof(wt.fd[i]);
+	}
+	op = wt_op_add(1, "fine");
+	wt_append1(wt.fd[5], "fine", 1, &op, 1);
+	wt_expect_stored(wt.fd[5], 1);
+	ck_assert_uint_eq(wt.ctr->stores, 1);
+	wt_stop();
+	etf_buf_free(&b);
+	etf_buf_free(&m);
+}
+END_TEST
+
+/* 32 lists' appends in one pass: one write, one fdatasync. */
+#define GC_LISTS	32
+
+START_TEST(t_group_commit)
+{
+	struct todo_list *m[GC_LISTS];
+	struct listop *v[2];
+	struct etf_buf b;
+	uint64_t fsyncs, bytes;
+	char name[16];
+	int i, status;
+
+	wt_start_peers(GC_LISTS, NULL);
+	/* The lists' first changes: their files (also in one round). */
+	for (i = 0; i < GC_LISTS; i++) {
+		snprintf(name, sizeof(name), "gc%d", i);
+		m[i] = todolist_new();
+		v[0] = wt_op_add(1, name);
+		wt_app(wt.fd[i], name, 1, m[i], v, 1);
+	}
+	for (i = 0; i < GC_LISTS; i++)
+		wt_expect_stored(wt.fd[i], 1);
+	fsyncs = wt.ctr->fsyncs;
+	bytes = wt.ctr->journal_bytes;
+	/* Stopped for sure (kill() does not wait), it finds all at once. */
+	ck_assert_int_eq(kill(wt.pid, SIGSTOP), 0);
+	ck_assert_int_eq(waitpid(wt.pid, &status, WUNTRACED), wt.pid);
+	ck_assert(WIFSTOPPED(status));
+	for (i = 0; i < GC_LISTS; i++) {
+		snprintf(name, sizeof(name), "gc%d", i);
+		v[0] = wt_op_add(2, name);
+		v[1] = wt_op_add(3, name);
+		etf_buf_init(&b);
+		ck_assert_int_eq(listop_replay(m[i], v[0]), 0);
+		ck_assert_int_eq(listop_replay(m[i], v[1]), 0);
+		wt_add_append(&b, name, 2, v, 2);
+		wt_send_all(wt.fd[i], &b);
+		etf_buf_free(&b);
+		listop_free(v[0]);
+		listop_free(v[1]);
+	}
+	ck_assert_int_eq(kill(wt.pid, SIGCONT), 0);
+	for (i = 0; i < GC_LISTS; i++)
+		wt_expect_stored(wt.fd[i], 2);
+	fprintf(stderr, "group commit: %d appends of %d lists, %llu "
+	    "fdatasync, %llu journal bytes\n", GC_LISTS, GC_LISTS,
+	    (unsigned long long)(wt.ctr->fsyncs - fsyncs),
+	    (unsigned long long)(wt.ctr->journal_bytes - bytes));
+	ck_assert_uint_eq(wt.ctr->fsyncs - fsyncs, 1);
+	ck_assert_uint_eq(wt.ctr->stores, 2 * GC_LISTS);
+	for (i = 0; i < GC_LISTS; i++) {
+		snprintf(name, sizeof(name), "gc%d", i);
+		wt_check_get(wt.fd[i], name, m[i], 2);
+	}
+	wt_stop();
+	for (i = 0; i < GC_LISTS; i++) {
+		snprintf(name, sizeof(name), "gc%d", i);
+		wt_check_file(name, m[i]);
+		todolist_free(m[i]);
+	}
+}
+END_TEST
+
+/* With --sync none: no sync call at all. */
+START_TEST(t_nosync)
+{
+	struct wt_opts o = { true, 0, 0 };
+	struct todo_list *m = todolist_new();
+	struct listop *v[1];
+
+	wt_start_peers(1, &o);
+	v[0] = wt_op_add(1, "n");
+	wt_app(wt.fd[0], "n", 1, m, v, 1);
+	wt_expect_stored(wt.fd[0], 1);
+	wt_sync();
+	wt_stop();
+	ck_assert_uint_eq(wt.ctr->fsyncs, 0);
+	wt_check_file("n", m);
+	todolist_free(m);
+}
+END_TEST
+
+/* ---- rotation ---- */
+
+#define RO_LISTS	20
+#define RO_ROUNDS	30
+
+static bool
+wait_journals(int n, int ms)
+{
+	struct timespec ts = { 0, 5 * 1000 * 1000 };
+	int waited;
+
+	for (waited = 0; waited < ms; waited += 5) {
+		if (wt_count_journals() <= n)
+			return true;
+		nanosleep(&ts, NULL);
+	}
+	return false;
+}
+
+START_TEST(t_rotation)
+{
+	struct wt_opts o = { false, 4096, 2 };
+	struct todo_list *m[RO_LISTS];
+	struct listop *v[1];
+	char name[16], title[96];
+	int i, k;
+
+	wt_start_peers(1, &o);
+	for (i = 0; i < RO_LISTS; i++)
+		m[i] = todolist_new();
+	for (k = 1; k <= RO_ROUNDS; k++)
+		for (i = 0; i < RO_LISTS; i++) {
+			snprintf(name, sizeof(name), "ro%d", i);
+			snprintf(title, sizeof(title), "%s %0*d", name, 60, k);
+			v[0] = wt_op_add(k, title);
+			wt_app(wt.fd[0], name, k, m[i], v, 1);
+			wt_expect_stored(wt.fd[0], k);
+		}
+	ck_assert_msg(wait_journals(1, WT_WAIT_MS), "%d journal files",
+	    wt_count_journals());
+	fprintf(stderr, "rotation: %llu checkpoints, %llu journal bytes, "
+	    "%llu ops pending\n", (unsigned long long)wt.ctr->checkpoints,
+	    (unsigned long long)wt.ctr->journal_bytes,
+	    (unsigned long long)wt.ctr->pending_ops);
+	ck_assert_uint_gt(wt.ctr->checkpoints, RO_LISTS);
+	/* Pending ops are those of the current generation only. */
+	ck_assert_uint_lt(wt.ctr->pending_ops, 4096 / 64);
+	for (i = 0; i < RO_LISTS; i++) {
+		snprintf(name, sizeof(name), "ro%d", i);
+		wt_check_get(wt.fd[0], name, m[i], WT_ANY_OPS);
+	}
+	wt_stop();
+	ck_assert_int_eq(wt_count_journals(), 0);
+	for (i = 0; i < RO_LISTS; i++) {
+		snprintf(name, sizeof(name), "ro%d", i);
+		wt_check_file(name, m[i]);
+		todolist_free(m[i]);
+	}
+}
+END_TEST
+
+/* ---- failures ---- */
+
+#ifdef TODOD_FAULTS
+/* ENOSPC on the journal: {error, enospc}; the failed ops never come
+ * back, not even after a restart. */
+START_TEST(t_enospc)
+{
+	struct todo_list *m = todolist_new(), *bad;
+	struct listop *v[2];
+	uint64_t size;
+	char *flag;
+	int fd;
+
+	ck_assert_int_ne(asprintf(&flag, "%s.flag", wt.dir), -1);
+	setenv("TODOD_FAULT", "enospc", 1);
+	setenv("TODOD_FAULT_FILE", flag, 1);
+	wt_start();
+	unsetenv("TODOD_FAULT");
+	unsetenv("TODOD_FAULT_FILE");
+	fd = wt.fd[0];
+	v[0] = wt_op_add(1, "e");
+	wt_app(fd, "e", 1, m, v, 1);
+	wt_expect_stored(fd, 1);
+	size = wt.ctr->journal_bytes;
+	close(open(flag, O_WRONLY | O_CREAT, 0600));
+	bad = listop_clone(m);
+	v[0] = wt_op_add(2, "lost");
+	v[1] = wt_op_title(1, "lost too");
+	wt_app(fd, "e", 2, bad, v, 2);
+	wt_expect_error(fd, "enospc");
+	ck_assert_uint_eq(wt.ctr->errors, 1);
+	ck_assert_uint_eq(wt.ctr->journal_bytes, size);
+	wt_check_get(fd, "e", m, -1);
+	unlink(flag);
+	/* The list server undid it; its next change reuses id 2. */
+	v[0] = wt_op_add(2, "kept");
+	wt_app(fd, "e", 3, m, v, 1);
+	wt_expect_stored(fd, 3);
+	wt_check_get(fd, "e", m, 1);
+	wt_kill();
+	wt_start();
+	wt_check_file("e", m);
+	wt_check_get(wt.fd[0], "e", m, -1);
+	wt_stop();
+	wt_check_file("e", m);
+	todolist_free(m);
+	todolist_free(bad);
+	free(flag);
+}
+END_TEST
+#endif
+
+/* A store among appends: the ops before it are not replayed on the
+ * stored file, those after it are. */
+START_TEST(t_store_among_appends)
+{
+	struct todo_list *x = todolist_new();
+	struct todo_date d = { 2020, 2, 2 };
+	struct listop *v[2];
+
+	wt_start();
+	v[0] = wt_op_add(1, "a");
+	v[1] = wt_op_add(2, "a");
+	wt_app(wt.fd[0], "s", 1, NULL, v, 2);
+	wt_expect_stored(wt.fd[0], 1);
+	/* The stored list differs from what the ops would give. */
+	ck_assert_int_eq(todolist_insert(x, 1, d, "X", 1, NULL, 0, 0), 0);
+	todolist_set_next_id(x, 3);
+	wt_store1(wt.fd[0], "s", 2, x);
+	wt_expect_stored(wt.fd[0], 2);
+	wt_check_get(wt.fd[0], "s", x, -1);
+	v[0] = wt_op_add(3, "a");
+	wt_app(wt.fd[0], "s", 3, x, v, 1);
+	wt_expect_stored(wt.fd[0], 3);
+	wt_check_get(wt.fd[0], "s", x, 1);
+	wt_kill();
+	wt_start();
+	wt_check_file("s", x);
+	wt_stop();
+	wt_check_file("s", x);
+	todolist_free(x);
+}
+END_TEST
+
+/* Journaled ops that do not apply to the file as they are (here: after
+ * a store that a get allowed to go back in Seq): the worker applies
+ * them itself and answers {ok, List}. */
+START_TEST(t_get_applied)
+{
+	struct todo_list *x = todolist_new(), *m = todolist_new();
+	struct todo_date d = { 2020, 2, 2 };
+	struct listop *v[1];
+
+	wt_start();
+	v[0] = wt_op_add(1, "a");
+	wt_app(wt.fd[0], "g", 4, m, v, 1);		/* its file */
+	wt_expect_stored(wt.fd[0], 4);
+	v[0] = wt_op_add(2, "a");
+	wt_app(wt.fd[0], "g", 5, m, v, 1);		/* journaled */
+	wt_expect_stored(wt.fd[0], 5);
+	wt_check_get(wt.fd[0], "g", m, 1);		/* and forgets Seq 5 */
+	ck_assert_int_eq(todolist_insert(x, 1, d, "b", 1, NULL, 0, 0), 0);
+	ck_assert_int_eq(todolist_insert(x, 2, d, "c", 1, NULL, 0, 0), 0);
+	todolist_set_next_id(x, 3);
+	wt_store1(wt.fd[0], "g", 3, x);	/* Seq 5 stays journaled */
+	wt_expect_stored(wt.fd[0], 3);
+	v[0] = wt_op_add(2, "a");
+	ck_assert_int_eq(todolist_delete(x, 2), 0);
+	ck_assert_int_eq(listop_replay(x, v[0]), 0);
+	listop_free(v[0]);
+	wt_check_get(wt.fd[0], "g", x, -1);
+	wt_stop();
+	wt_check_file("g", x);
+	todolist_free(x);
+	todolist_free(m);
+}
+END_TEST
+
+/*
+ * A real ENOSPC: the worker runs in a private mount namespace on a small
+ * tmpfs, where a journal write runs out of space part way.  What was
+ * acknowledged is all there is: the cut-back tail is never seen.
+ */
+static void __attribute__((noreturn))
+tmpfs_worker(int fd)
+{
+	struct worker_config cfg = { -1, 0, true, WT_MAX_FRAME, 0, 0 };
+	struct event_base *base;
+	struct worker *w;
+
+	if (unshare(CLONE_NEWNS) == -1 ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1 ||
+	    mount("tmpfs", wt.dir, "tmpfs", 0, "size=128k,mode=0700") == -1)
+		_exit(77);
+	if ((cfg.dirfd = store_open_dir(wt.dir)) == -1 ||
+	    (base = event_base_new()) == NULL ||
+	    (w = worker_new(base, &cfg, wt.ctr)) == NULL ||
+	    worker_add_peer(w, fd) == -1)
+		_exit(10);
+	while (worker_npeers(w) > 0)
+		event_base_loop(base, EVLOOP_ONCE);
+	_exit(0);
+}
+
+static struct listop *
+big_add(int64_t id, const char *title)
+{
+	struct todo_date d = { 2024, 5, 5 };
+
+	return listop_new(LISTOP_ADD, id, 1, d, title, strlen(title));
+}
+
+START_TEST(t_enospc_tmpfs)
+{
+	struct todo_list *m = todolist_new();
+	struct listop *v[1];
+	const struct etf_term *t;
+	char title[4001];
+	int sv[2], k, status;
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	fflush(NULL);
+	wt.pid = fork();
+	ck_assert_int_ge(wt.pid, 0);
+	if (wt.pid == 0) {
+		close(sv[0]);
+		tmpfs_worker(sv[1]);
+	}
+	close(sv[1]);
+	wt.fd[0] = sv[0];
+	wt.n = 1;
+	v[0] = wt_op_add(1, "t");
+	wt_app(sv[0], "t", 1, NULL, v, 1);
+	if ((t = wt_recv(sv[0])) == NULL) {
+		status = wt_reap(WT_WAIT_MS);
+		ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 77);
+		fprintf(stderr, "t_enospc_tmpfs: cannot mount a tmpfs here: "
+		    "ENOSPC tested through the fault switch only\n");
+		goto out;
+	}
+	v[0] = wt_op_add(1, "t");
+	ck_assert_int_eq(listop_replay(m, v[0]), 0);
+	listop_free(v[0]);
+	memset(title, 'x', sizeof(title) - 1);
+	title[sizeof(title) - 1] = '\0';
+	for (k = 2; k < 200; k++) {
+		v[0] = big_add(k, title);
+		wt_app(sv[0], "t", k, NULL, v, 1);
+		t = wt_recv(sv[0]);
+		ck_assert_ptr_nonnull(t);
+		if (etf_is_tuple(t, 2) && etf_is_atom(&t->seq.v[0], "error")) {
+			ck_assert(etf_is_atom(&t->seq.v[1], "enospc"));
+			break;
+		}
+		v[0] = big_add(k, title);
+		ck_assert_int_eq(listop_replay(m, v[0]), 0);
+		listop_free(v[0]);
+	}
+	fprintf(stderr, "t_enospc_tmpfs: enospc after %d appends\n", k - 2);
+	ck_assert_int_lt(k, 200);
+	wt_check_get(sv[0], "t", m, k - 2);
+	/* The failed bytes were cut back: a small change still fits. */
+	v[0] = wt_op_add(k, "small");
+	wt_app(sv[0], "t", k + 1, m, v, 1);
+	wt_expect_stored(sv[0], k + 1);
+	wt_check_get(sv[0], "t", m, k - 1);
+	ck_assert_uint_eq(wt.ctr->errors, 1);
+	wt_close_all();
+	status = wt_reap(WT_WAIT_MS);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+out:
+	todolist_free(m);
+}
+END_TEST
+
+Suite *
+journal_worker_suite(void)
+{
+	Suite *s = suite_create("journal worker");
+	TCase *tc = tcase_create("worker");
+
+	tcase_add_checked_fixture(tc, wt_setup, wt_teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, t_append_get);
+	tcase_add_test(tc, t_append_malformed);
+	tcase_add_test(tc, t_group_commit);
+	tcase_add_test(tc, t_nosync);
+	tcase_add_test(tc, t_rotation);
+	tcase_add_test(tc, t_store_among_appends);
+	tcase_add_test(tc, t_get_applied);
+#ifdef TODOD_FAULTS
+	tcase_add_test(tc, t_enospc);
+#endif
+	tcase_add_test(tc, t_enospc_tmpfs);
+	suite_add_tcase(s, tc);
+	return s;
+}
