@@ -1,0 +1,297 @@
+/*
+ * test_access.c: who can reach what.
+ *
+ * - Another user (nobody) cannot connect to the socket (mode 0660), cannot
+ *   look into the daemon's descriptors, and finds no internal endpoint to
+ *   connect to: every socket of every process of the tree is either the
+ *   public listening socket or an unnamed one (socketpairs, connections).
+ * - Started as root with -u nobody, every process of the tree runs as
+ *   nobody, the data directory and the socket it made belong to nobody,
+ *   and the daemon still serves, stops in order and removes its socket.
+ *
+ * Needs root (to become nobody); skips otherwise.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+static uid_t	nobody_uid;
+static gid_t	nobody_gid;
+
+/* Run fn(arg) in a child that became nobody; its exit status. */
+static int
+as_nobody(int (*fn)(const void *), const void *arg)
+{
+	pid_t pid;
+	int status;
+
+	if ((pid = fork()) == -1)
+		return -1;
+	if (pid == 0) {
+		if (setgroups(0, NULL) == -1 || setgid(nobody_gid) == -1 ||
+		    setuid(nobody_uid) == -1)
+			_exit(90);
+		_exit(fn(arg));
+	}
+	if (waitpid(pid, &status, 0) == -1 || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+static int
+try_connect(const void *arg)
+{
+	struct sockaddr_un sun;
+	int fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", (const char *)arg);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
+		return 2;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0)
+		return 0;
+	return errno == EACCES ? 1 : 3;
+}
+
+/* 0 if some descriptor of pid can be opened or listed, 1 if not. */
+static int
+try_fds(const void *arg)
+{
+	char path[64];
+	DIR *d;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", *(const int *)arg);
+	if ((d = opendir(path)) != NULL) {
+		closedir(d);
+		return 0;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/fd/3", *(const int *)arg);
+	if ((fd = open(path, O_RDONLY)) != -1) {
+		close(fd);
+		return 0;
+	}
+	return 1;
+}
+
+/* The socket inodes that have a path in /proc/net/unix: inode -> path. */
+static int
+named_socket(unsigned long inode, char *path, size_t len)
+{
+	char line[512], p[300];
+	unsigned long ino;
+	FILE *f;
+	int found = 0;
+
+	if ((f = fopen("/proc/net/unix", "r")) == NULL)
+		return -1;
+	while (!found && fgets(line, sizeof(line), f) != NULL) {
+		p[0] = '\0';
+		if (sscanf(line, "%*s %*s %*s %*s %*s %*s %lu %299s", &ino,
+		    p) >= 1 && ino == inode && p[0] != '\0') {
+			snprintf(path, len, "%s", p);
+			found = 1;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+/* Every named socket held by pid is the public one. */
+static void
+check_sockets(pid_t pid, const char *public)
+{
+	char dir[64], link[384], target[128], path[300];
+	struct dirent *e;
+	unsigned long inode;
+	DIR *d;
+	ssize_t n;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
+	if ((d = opendir(dir)) == NULL)
+		return;		/* it exited meanwhile */
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(link, sizeof(link), "%s/%s", dir, e->d_name);
+		if ((n = readlink(link, target, sizeof(target) - 1)) <= 0)
+			continue;
+		target[n] = '\0';
+		if (sscanf(target, "socket:[%lu]", &inode) != 1)
+			continue;
+		if (named_socket(inode, path, sizeof(path)) == 1)
+			ck_assert_msg(strcmp(path, public) == 0, "pid %d holds "
+			    "a socket bound to %s", (int)pid, path);
+	}
+	closedir(d);
+}
+
+START_TEST(other_user)
+{
+	struct daemon *d;
+	struct pidset set;
+	size_t i;
+	int pid;
+
+	d = daemon_start(NULL);
+	ck_assert_msg(d != NULL, "start: %s", h_err());
+	chmod(d->dir, 0711);	/* so that nobody reaches the socket's mode */
+	ck_assert_int_eq(as_nobody(try_connect, d->sock), 1);
+	memset(&set, 0, sizeof(set));
+	ck_assert_int_eq(proc_tree(d->pid, &set), 0);
+	ck_assert_uint_ge(set.n, 5);	/* supervisor, cache, 3 workers */
+	for (i = 0; i < set.n; i++) {
+		pid = (int)set.pid[i];
+		ck_assert_msg(as_nobody(try_fds, &pid) == 1, "nobody can see "
+		    "the descriptors of pid %d", pid);
+		check_sockets(set.pid[i], d->sock);
+	}
+	ck_assert_int_eq(daemon_stop(d), 0);
+	daemon_free(d);
+}
+END_TEST
+
+static bool
+socket_there(void *arg)
+{
+	struct stat st;
+
+	return stat(arg, &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+static bool
+gone(void *arg)
+{
+	return waitpid(*(pid_t *)arg, NULL, WNOHANG) == *(pid_t *)arg;
+}
+
+static uid_t
+proc_uid(pid_t pid, const char *field)
+{
+	char path[64], line[256];
+	unsigned long r, e, s, f;
+	FILE *fp;
+	uid_t u = (uid_t)-1;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if ((fp = fopen(path, "r")) == NULL)
+		return u;
+	while (fgets(line, sizeof(line), fp) != NULL)
+		if (strncmp(line, field, strlen(field)) == 0 &&
+		    sscanf(line + strlen(field), "%lu %lu %lu %lu", &r, &e, &s,
+		    &f) == 4)
+			u = (r == e && e == s && s == f) ? (uid_t)r : (uid_t)-2;
+	fclose(fp);
+	return u;
+}
+
+START_TEST(drop_to_nobody)
+{
+	char dir[] = "/tmp/todod-access.XXXXXX", sock[200], data[200];
+	char log[200], cmd[64], err[512];
+	const char *todod = getenv("TODOD");
+	struct pidset set;
+	struct stat st;
+	struct conn *c;
+	size_t i;
+	pid_t pid;
+	int status;
+
+	ck_assert_ptr_nonnull(todod);
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	chmod(dir, 0711);
+	snprintf(sock, sizeof(sock), "%s/run/s.sock", dir);
+	snprintf(data, sizeof(data), "%s/data", dir);
+	snprintf(log, sizeof(log), "%s/todod.log", dir);
+	if ((pid = fork()) == 0) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		dup2(fd, 2);
+		execl(todod, todod, "-f", "-u", "nobody", "-s", sock, "-d",
+		    data, (char *)NULL);
+		_exit(127);
+	}
+	ck_assert_msg(h_poll(h_ms(10000), socket_there, sock), "no socket");
+	c = conn_open_path(sock);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_msg(h_call_is(c, err, sizeof(err), "ping", "pong"), "%s",
+	    err);
+	ck_assert_msg(h_call_is(c, err, sizeof(err),
+	    "{server_process, <<\"l\">>}", "{ok, _}"), "%s", err);
+	ck_assert_msg(h_call_is(c, err, sizeof(err), "{add_entry, #{date => "
+	    "{2024,1,2}, title => <<\"t\">>}}", "{ok, 1}"), "%s", err);
+	conn_close(c);
+
+	memset(&set, 0, sizeof(set));
+	ck_assert_int_eq(proc_tree(pid, &set), 0);
+	ck_assert_uint_ge(set.n, 6);	/* and the list server */
+	for (i = 0; i < set.n; i++) {
+		ck_assert_msg(proc_uid(set.pid[i], "Uid:") == nobody_uid,
+		    "pid %d does not run as nobody", (int)set.pid[i]);
+		ck_assert_msg(proc_uid(set.pid[i], "Gid:") == nobody_gid,
+		    "pid %d does not run in nobody's group", (int)set.pid[i]);
+	}
+	ck_assert_int_eq(stat(data, &st), 0);
+	ck_assert_uint_eq(st.st_uid, nobody_uid);
+	ck_assert_uint_eq(st.st_mode & 0777, 0700);
+	ck_assert_int_eq(stat(sock, &st), 0);
+	ck_assert_uint_eq(st.st_uid, nobody_uid);
+	ck_assert_uint_eq(st.st_mode & 0777, 0660);
+
+	kill(pid, SIGTERM);
+	ck_assert_msg(h_poll(h_ms(15000), gone, &pid), "todod did not stop");
+	ck_assert_msg(stat(sock, &st) == -1, "the socket was left behind");
+	snprintf(data, sizeof(data), "%s/data/l", dir);
+	ck_assert_int_eq(stat(data, &st), 0);
+	ck_assert_uint_eq(st.st_uid, nobody_uid);
+	ck_assert_uint_eq(st.st_mode & 0777, 0600);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+	(void)status;
+}
+END_TEST
+
+int
+main(void)
+{
+	struct passwd *pw;
+	Suite *s;
+	TCase *tc;
+
+	if (geteuid() != 0 || h_peer()) {
+		printf("test_access: needs root (and todod); skipped\n");
+		return 77;
+	}
+	if ((pw = getpwnam("nobody")) == NULL) {
+		printf("test_access: no user nobody; skipped\n");
+		return 77;
+	}
+	nobody_uid = pw->pw_uid;
+	nobody_gid = pw->pw_gid;
+	s = suite_create("access");
+	tc = tcase_create("access");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, other_user);
+	tcase_add_test(tc, drop_to_nobody);
+	suite_add_tcase(s, tc);
+	return h_run_suite(s);
+}
