@@ -270,6 +270,49 @@ START_TEST(drop_to_nobody)
 }
 END_TEST
 
+/* --max-conns-per-uid: a user's connection over the limit is answered
+ * busy and closed; one closing makes room. */
+START_TEST(conns_per_uid)
+{
+	struct daemon *d;
+	struct conn *c[3];
+	char err[512];
+	int i;
+
+	d = daemon_start("--max-conns-per-uid", "2", NULL);
+	ck_assert_msg(d != NULL, "start: %s", h_err());
+	c[0] = conn_open(d);
+	ck_assert_ptr_nonnull(c[0]);
+	ck_assert_msg(h_call_is(c[0], err, sizeof(err),
+	    "{server_process, <<\"u\">>}", "{ok, _}"), "%s", err);
+	c[1] = conn_open(d);
+	ck_assert_ptr_nonnull(c[1]);
+	ck_assert_msg(h_call_is(c[1], err, sizeof(err), "ping", "pong"), "%s",
+	    err);
+	c[2] = conn_open(d);
+	ck_assert_ptr_nonnull(c[2]);
+	ck_assert_msg(h_reply_is(c[2], err, sizeof(err), "{error, busy}"),
+	    "%s", err);
+	ck_assert_int_eq(conn_wait_eof(c[2], h_ms(5000)), 0);
+	conn_close(c[2]);
+	conn_close(c[0]);	/* attached: counted out by its list server */
+	for (i = 0; i < 100; i++) {
+		c[2] = conn_open(d);
+		ck_assert_ptr_nonnull(c[2]);
+		if (h_call_is(c[2], err, sizeof(err), "ping", "pong"))
+			break;
+		conn_close(c[2]);
+		c[2] = NULL;
+		h_pause_ms(20);	/* the close reaches the list server */
+	}
+	ck_assert_msg(c[2] != NULL, "no room after a connection closed");
+	conn_close(c[2]);
+	conn_close(c[1]);
+	ck_assert_int_eq(daemon_stop(d), 0);
+	daemon_free(d);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -292,6 +335,7 @@ main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, other_user);
 	tcase_add_test(tc, drop_to_nobody);
+	tcase_add_test(tc, conns_per_uid);
 	suite_add_tcase(s, tc);
 	return h_run_suite(s);
 }
