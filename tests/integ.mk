@@ -12,7 +12,8 @@ INTEG_LDADD = tests/integ/libharness.la proto/libproto.la \
 	$(CHECK_LIBS) $(LIBEVENT_LIBS) $(ZLIB_LIBS)
 INTEG_TESTS = tests/integ/test_protocol tests/integ/test_badinput \
 	tests/integ/test_badreq \
-	tests/integ/test_slow tests/integ/test_erlang tests/integ/test_access
+	tests/integ/test_slow tests/integ/test_erlang tests/integ/test_access \
+	tests/integ/test_fdlimit
 check_PROGRAMS += $(INTEG_TESTS)
 TESTS += $(INTEG_TESTS)
 
@@ -40,3 +41,7 @@ EXTRA_DIST += tests/integ/erlang_client.escript
 tests_integ_test_access_SOURCES = tests/integ/test_access.c
 tests_integ_test_access_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_integ_test_access_LDADD = $(INTEG_LDADD)
+
+tests_integ_test_fdlimit_SOURCES = tests/integ/test_fdlimit.c
+tests_integ_test_fdlimit_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_integ_test_fdlimit_LDADD = $(INTEG_LDADD)

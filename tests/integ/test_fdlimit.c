@@ -1,0 +1,114 @@
+/*
+ * test_fdlimit.c: out of descriptors, the daemon backs off and recovers.
+ *
+ * The cache's descriptor limit is lowered to 64 (prlimit).  The test opens
+ * more connections than the cache can hold: the cache refuses some
+ * (closed at once) and pauses accepting instead of failing or spinning;
+ * once the test closes them, a new client is served, and nothing was
+ * restarted.
+ */
+#include "config.h"
+
+#include <sys/resource.h>
+
+#include <check.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "etf.h"
+#include "harness.h"
+
+#define NCONNS	120
+
+struct serve_arg {
+	const struct daemon	*d;
+};
+
+static bool
+serves(void *arg)
+{
+	const struct serve_arg *sa = arg;
+	char err[256];
+
+	return h_serving(sa->d, err, sizeof(err));
+}
+
+static bool
+log_has(const char *path, const char *text)
+{
+	char line[1024];
+	FILE *f;
+	bool found = false;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return false;
+	while (!found && fgets(line, sizeof(line), f) != NULL)
+		found = strstr(line, text) != NULL;
+	fclose(f);
+	return found;
+}
+
+START_TEST(descriptors_run_out)
+{
+	struct rlimit low = { 64, 64 };
+	struct daemon_pids dp;
+	struct conn *c[NCONNS], *s;
+	struct serve_arg sa;
+	const struct etf_term *t, *r;
+	struct daemon *d;
+	int i, open_ok = 0;
+
+	d = daemon_start(NULL);
+	ck_assert_msg(d != NULL, "start: %s", h_err());
+	ck_assert_int_eq(daemon_pids(d, &dp), 0);
+	ck_assert_int_eq(prlimit(dp.cache, RLIMIT_NOFILE, &low, NULL), 0);
+
+	/* Unattached connections stay in the cache, one descriptor each. */
+	for (i = 0; i < NCONNS; i++)
+		if ((c[i] = conn_open(d)) != NULL)
+			open_ok++;
+	ck_assert_int_gt(open_ok, 0);
+	for (i = 0; i < NCONNS; i++)
+		if (c[i] != NULL) {
+			conn_close(c[i]);
+			c[i] = NULL;
+		}
+
+	sa.d = d;
+	ck_assert_msg(h_poll(h_ms(10000), serves, &sa), "the daemon does not "
+	    "serve after its descriptors ran out");
+	s = conn_open(d);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(conn_sendf(s, "stats"), 0);
+	t = conn_recv(s, h_ms(5000));
+	ck_assert_msg(t != NULL && etf_is_tuple(t, 2), "stats: %s", h_err());
+	r = etf_map_get(&t->seq.v[1], "restarts");
+	ck_assert_msg(r != NULL && r->type == ETF_INT && r->i == 0,
+	    "a process was restarted while descriptors ran out");
+	conn_close(s);
+	ck_assert_msg(daemon_alive(d), "the daemon died");
+	ck_assert_msg(log_has(d->log, "out of descriptors: pausing accept"),
+	    "the cache never ran out of descriptors: the test proves nothing");
+	ck_assert_int_eq(daemon_stop(d), 0);
+	daemon_free(d);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s;
+	TCase *tc;
+
+	if (h_peer()) {
+		printf("test_fdlimit: todod only; skipped\n");
+		return 77;
+	}
+	s = suite_create("fdlimit");
+	tc = tcase_create("fdlimit");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, descriptors_run_out);
+	suite_add_tcase(s, tc);
+	return h_run_suite(s);
+}
