@@ -1,0 +1,461 @@
+/* listsrv_conn.c: a list server's client connections: requests in order,
+ * replies when their state is durable, handoffs in and out. */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/queue.h>
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "chan.h"
+#include "conn.h"
+#include "etf.h"
+#include "listfile.h"
+#include "listops.h"
+#include "listsrv.h"
+#include "listsrv_int.h"
+#include "log.h"
+#include "names.h"
+#include "options.h"
+#include "proc.h"
+#include "reply.h"
+#include "request.h"
+#include "todolist.h"
+
+static void	ls_conn_input(struct conn *, void *);
+static void	ls_conn_closed(struct conn *, void *);
+static void	ls_conn_drained(struct conn *, void *);
+
+static const struct conn_cbs ls_conn_cbs = {
+	ls_conn_input, ls_conn_closed, ls_conn_drained
+};
+
+/* --- replies in order ------------------------------------------------ */
+
+static void
+pend_free(struct pend *p)
+{
+	free(p->data);
+	free(p);
+}
+
+static struct pend *
+ls_pend_push(struct lconn *lc, enum pend_kind kind, uint64_t seq)
+{
+	struct pend *p;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		fatalx("out of memory");
+	p->kind = kind;
+	p->seq = seq;
+	STAILQ_INSERT_TAIL(&lc->pend, p, entry);
+	lc->npend++;
+	return p;
+}
+
+/* Queue the reply in ls.out: at once if nothing waits before it. */
+static void
+ls_reply(struct lconn *lc, uint64_t seq)
+{
+	struct pend *p;
+
+	if (STAILQ_EMPTY(&lc->pend) && (seq == 0 || seq <= ls.acked)) {
+		conn_send(lc->conn, &ls.out);
+		return;
+	}
+	p = ls_pend_push(lc, PEND_REPLY, seq);
+	if ((p->data = malloc(ls.out.len)) == NULL)
+		fatalx("out of memory");
+	memcpy(p->data, ls.out.p, ls.out.len);
+	p->len = ls.out.len;
+	lc->pend_bytes += p->len;
+}
+
+/* The store after which everything in the working list is durable. */
+static uint64_t
+ls_working_seq(void)
+{
+	if (ls.dirty)
+		return ls.next_seq;
+	if (ls.inflight != 0)
+		return ls.inflight;
+	return 0;
+}
+
+static void
+ls_error(struct lconn *lc, const char *reason)
+{
+	etf_buf_reset(&ls.out);
+	reply_error(&ls.out, reason);
+	ls_reply(lc, 0);
+}
+
+/* --- reads -------------------------------------------------------------- */
+
+static void
+ls_put_item(const struct todo_item *it)
+{
+	todo_put_entry(&ls.out, it->id, it->date, it->title, it->title_len);
+}
+
+static void
+ls_read(const struct todo_list *l, const struct request *r)
+{
+	const struct todo_item *it;
+	size_t n;
+
+	etf_buf_reset(&ls.out);
+	if (r->kind == REQ_SIZE) {
+		reply_ok_int(&ls.out, (int64_t)todolist_size(l));
+		return;
+	}
+	etf_put_version(&ls.out);
+	etf_put_tuple(&ls.out, 2);
+	etf_put_atom(&ls.out, "ok");
+	if (r->has_date) {
+		if ((n = todolist_date_count(l, r->date)) > 0)
+			etf_put_list(&ls.out, (uint32_t)n);
+		for (it = todolist_date_first(l, r->date); it != NULL;
+		    it = todolist_date_next(l, it))
+			ls_put_item(it);
+	} else {
+		if ((n = todolist_size(l)) > 0)
+			etf_put_list(&ls.out, (uint32_t)n);
+		for (it = todolist_first(l); it != NULL;
+		    it = todolist_next(l, it))
+			ls_put_item(it);
+	}
+	etf_put_nil(&ls.out);
+}
+
+/* --- modifications ---------------------------------------------------- */
+
+static void
+ls_op_queue(struct listop *op)
+{
+	if (op == NULL)
+		fatalx("out of memory");
+	if (ls.next_seq == 0)
+		ls.next_seq = 1;
+	op->seq = ls.next_seq;
+	TAILQ_INSERT_TAIL(&ls.ops, op, entry);
+	ls.dirty = 1;
+}
+
+/* Apply a modification to the working list and queue its reply.  */
+static void
+ls_modify(struct lconn *lc, const struct request *r)
+{
+	const struct todo_item *it;
+	int64_t id;
+	int rc;
+
+	etf_buf_reset(&ls.out);
+	switch (r->kind) {
+	case REQ_ADD_ENTRY:
+		if (todolist_add(ls.working, r->date, r->title, r->title_len,
+		    &id) == -1) {
+			ls_error(lc, "unavailable");
+			return;
+		}
+		ls_op_queue(listop_new(LISTOP_ADD, id, 1, r->date, r->title,
+		    r->title_len));
+		reply_ok_int(&ls.out, id);
+		break;
+	case REQ_UPDATE_ENTRY:
+		rc = todolist_update(ls.working, r->id, r->has_date ? &r->date :
+		    NULL, r->title, r->title_len);
+		if (rc == TODOLIST_NOTFOUND) {
+			ls_error(lc, "not_found");
+			return;
+		}
+		if (rc != 0) {
+			ls_error(lc, "unavailable");
+			return;
+		}
+		ls_op_queue(listop_new(LISTOP_UPDATE, r->id, r->has_date,
+		    r->date, r->title, r->title_len));
+		it = todolist_get(ls.working, r->id);
+		etf_put_version(&ls.out);
+		etf_put_tuple(&ls.out, 2);
+		etf_put_atom(&ls.out, "ok");
+		ls_put_item(it);
+		break;
+	case REQ_DELETE_ENTRY:
+		if (todolist_delete(ls.working, r->id) != 0) {
+			ls_error(lc, "not_found");
+			return;
+		}
+		ls_op_queue(listop_new(LISTOP_DELETE, r->id, 0, r->date, NULL,
+		    0));
+		reply_atom(&ls.out, "ok");
+		break;
+	default:
+		return;
+	}
+	ls_reply(lc, ls.next_seq);
+}
+
+/* --- requests -------------------------------------------------------- */
+
+/* One request.  Returns 1 if the connection stops taking requests. */
+static int
+ls_request(struct lconn *lc, const struct etf_term *t)
+{
+	struct request r;
+	const char *err;
+	enum request_kind k = request_kind(t);
+
+	if (k == REQ_LISTS || k == REQ_STATS || k == REQ_SYNC ||
+	    k == REQ_UNKNOWN) {
+		ls_error(lc, "unknown_request");
+		return 0;
+	}
+	if ((err = request_parse(t, &r)) != NULL) {
+		ls_error(lc, err);
+		return 0;
+	}
+	switch (r.kind) {
+	case REQ_PING:
+		etf_buf_reset(&ls.out);
+		reply_atom(&ls.out, "pong");
+		ls_reply(lc, 0);
+		return 0;
+	case REQ_SERVER_PROCESS:
+		if (r.name_len == ls.len && memcmp(r.name, ls.name, ls.len) == 0) {
+			etf_buf_reset(&ls.out);
+			reply_ok_int(&ls.out, getpid());
+			ls_reply(lc, 0);
+			return 0;
+		}
+		memcpy(lc->target, r.name, r.name_len);
+		lc->target_len = r.name_len;
+		lc->leaving = 1;
+		ls_pend_push(lc, PEND_REATTACH, 0);
+		return 1;
+	default:
+		break;
+	}
+	if (ls.unavailable) {
+		ls_error(lc, "unavailable");
+		return 0;
+	}
+	if (r.kind == REQ_ENTRIES || r.kind == REQ_SIZE) {
+		if (STAILQ_EMPTY(&lc->pend))
+			ls_read(ls.durable, &r);
+		else
+			ls_read(ls.working, &r);
+		ls_reply(lc, STAILQ_EMPTY(&lc->pend) ? 0 : ls_working_seq());
+		return 0;
+	}
+	ls_modify(lc, &r);
+	return 0;
+}
+
+static void
+ls_process(struct lconn *lc)
+{
+	const struct etf_term *t;
+	uint8_t *p;
+	size_t len;
+	int rc;
+
+	while (ls.loaded && !lc->closing && !lc->leaving &&
+	    lc->npend < LS_MAX_PEND && lc->pend_bytes < LS_OUT_CAP &&
+	    (rc = conn_frame(lc->conn, &p, &len)) != 0) {
+		etf_arena_reset(ls.arena);
+		if (rc == -1 || etf_decode(ls.arena, p, len, ls.cfg->max_frame,
+		    &t) != ETF_OK) {
+			ls_error(lc, "bad_frame");
+			lc->closing = 1;
+			break;
+		}
+		/* The request is fully used before the frame is dropped. */
+		(void)ls_request(lc, t);
+		conn_consume(lc->conn, len);
+	}
+	if (lc->closing || lc->leaving || lc->npend >= LS_MAX_PEND ||
+	    lc->pend_bytes >= LS_OUT_CAP)
+		conn_pause(lc->conn);
+	else
+		conn_resume(lc->conn);
+}
+
+/* --- connections -------------------------------------------------------- */
+
+static void
+ls_conn_free(struct lconn *lc)
+{
+	struct pend *p;
+
+	while ((p = STAILQ_FIRST(&lc->pend)) != NULL) {
+		STAILQ_REMOVE_HEAD(&lc->pend, entry);
+		pend_free(p);
+	}
+	TAILQ_REMOVE(&ls.conns, lc, entry);
+	ls.nconns--;
+	conn_free(lc->conn);
+	proc_uid_release(lc->uid);
+	free(lc);
+	ls_check_idle();
+}
+
+static void
+ls_conn_closed(struct conn *c, void *arg)
+{
+	ls_conn_free(arg);
+}
+
+/* Give the connection back to the cache for another list. */
+static void
+ls_reattach(struct lconn *lc)
+{
+	size_t inlen = conn_inlen(lc->conn);
+	uint8_t *input = NULL;
+	int fd;
+
+	if (ls.cache == NULL) {
+		/* No cache to go through: refused, the attachment stays. */
+		lc->leaving = 0;
+		ls_error(lc, "busy");
+		ls_drive(lc);
+		return;
+	}
+	if (inlen > 0 && (input = malloc(inlen)) == NULL)
+		fatalx("out of memory");
+	conn_copy_input(lc->conn, input, inlen);
+	etf_buf_reset(&ls.msg);
+	etf_put_version(&ls.msg);
+	etf_put_tuple(&ls.msg, 4);
+	etf_put_atom(&ls.msg, "reattach");
+	etf_put_binary(&ls.msg, lc->target, lc->target_len);
+	etf_put_binary(&ls.msg, ls.name, ls.len);
+	etf_put_binary(&ls.msg, input, inlen);
+	free(input);
+	TAILQ_REMOVE(&ls.conns, lc, entry);
+	ls.nconns--;
+	fd = conn_release(lc->conn);
+	chan_send(ls.cache, &ls.msg, fd);
+	free(lc);
+	ls_check_idle();
+}
+
+/* Send every reply that is ready, in order; then take more requests. */
+void
+ls_drive(struct lconn *lc)
+{
+	struct pend *p;
+
+	while ((p = STAILQ_FIRST(&lc->pend)) != NULL) {
+		if (p->kind == PEND_REPLY) {
+			if (p->seq != 0 && p->seq > ls.acked)
+				break;
+			conn_send_raw(lc->conn, p->data, p->len);
+			lc->pend_bytes -= p->len;
+		} else {
+			/* Re-attach once every earlier reply is written. */
+			if (conn_outlen(lc->conn) > 0)
+				break;
+			STAILQ_REMOVE_HEAD(&lc->pend, entry);
+			lc->npend--;
+			pend_free(p);
+			ls_reattach(lc);
+			return;
+		}
+		STAILQ_REMOVE_HEAD(&lc->pend, entry);
+		lc->npend--;
+		pend_free(p);
+	}
+	if (STAILQ_EMPTY(&lc->pend) && lc->leaving) {
+		/* The reattach was refused: go on here. */
+		lc->leaving = 0;
+	}
+	ls_process(lc);
+	switch (conn_flush(lc->conn)) {
+	case 0:
+		ls_conn_drained(lc->conn, lc);
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+ls_conn_drained(struct conn *c, void *arg)
+{
+	struct lconn *lc = arg;
+	struct pend *p = STAILQ_FIRST(&lc->pend);
+
+	if (lc->closing && STAILQ_EMPTY(&lc->pend))
+		ls_conn_free(lc);
+	else if (p != NULL && p->kind == PEND_REATTACH)
+		ls_drive(lc);
+}
+
+static void
+ls_conn_input(struct conn *c, void *arg)
+{
+	struct lconn *lc = arg;
+
+	ls_process(lc);
+	ls_maybe_store();
+	if (conn_flush(c) == 0)
+		ls_conn_drained(c, lc);
+}
+
+void
+ls_drive_all(void)
+{
+	struct lconn *lc, *next;
+
+	TAILQ_FOREACH_SAFE(lc, &ls.conns, entry, next)
+		ls_drive(lc);
+	ls_maybe_store();
+}
+
+/* A connection handed over by the cache: {handoff, Mode, Input}. */
+void
+ls_handoff(const struct etf_term *t, int fd)
+{
+	const struct etf_term *mode = &t->seq.v[1], *input = &t->seq.v[2];
+	struct lconn *lc;
+
+	ls.handoffs++;
+	/* Confirm before reading the connection: until then the cache keeps
+	 * a copy, to hand it to a new server if this one dies. */
+	etf_buf_reset(&ls.msg);
+	etf_put_version(&ls.msg);
+	etf_put_tuple(&ls.msg, 2);
+	etf_put_atom(&ls.msg, "got");
+	etf_put_int(&ls.msg, (int64_t)ls.handoffs);
+	if (ls.cache != NULL) {
+		ls_send_msg(ls.cache, -1);
+		chan_flush(ls.cache);
+	}
+	if ((lc = calloc(1, sizeof(*lc))) == NULL)
+		fatalx("out of memory");
+	STAILQ_INIT(&lc->pend);
+	lc->uid = conn_peer_uid(fd);
+	if ((lc->conn = conn_new(ls.base, fd, ls.cfg->max_frame, LS_OUT_CAP,
+	    &ls_conn_cbs, lc)) == NULL ||
+	    conn_prepend_input(lc->conn, input->bin.p, input->bin.len) == -1)
+		fatalx("out of memory");
+	TAILQ_INSERT_TAIL(&ls.conns, lc, entry);
+	ls.nconns++;
+	if (ls.idle_ev != NULL)
+		evtimer_del(ls.idle_ev);
+	ls.idle_told = 0;
+	etf_buf_reset(&ls.out);
+	if (etf_is_atom(mode, "attach"))
+		reply_ok_int(&ls.out, getpid());
+	else
+		reply_error(&ls.out, mode->seq.v[1].atom.p);
+	conn_send(lc->conn, &ls.out);
+	ls_drive(lc);
+	ls_maybe_store();
+}

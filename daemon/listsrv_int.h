@@ -1,0 +1,102 @@
+/*
+ * listsrv_int.h: the state of a list server, shared by its two halves:
+ * listsrv.c (the process: its links to the supervisor, the cache and the
+ * worker; loading, storing, idling, stopping) and listsrv_conn.c (the
+ * client connections: requests, replies in order, handoffs).
+ */
+#ifndef TODOD_LISTSRV_INT_H
+#define TODOD_LISTSRV_INT_H
+
+#include <sys/types.h>
+#include <sys/queue.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "etf.h"
+#include "listops.h"
+#include "names.h"
+
+struct chan;
+struct conn;
+struct event;
+struct event_base;
+struct todo_list;
+struct todod_config;
+
+#define LS_OUT_CAP	(16u * 1024 * 1024)	/* unread replies */
+#define LS_MAX_PEND	4096		/* waiting replies before pausing */
+
+/*
+ * A reply in a connection's queue: replies leave in request order.  A
+ * reply waits until the store that makes its state durable (seq) is
+ * acknowledged.  A read that follows the connection's own modifications
+ * is computed when it arrives, from the working list (so it shows exactly
+ * the requests before it), and waits until everything in that working
+ * list is durable.
+ */
+enum pend_kind { PEND_REPLY, PEND_REATTACH };
+
+struct pend {
+	STAILQ_ENTRY(pend)	 entry;
+	enum pend_kind		 kind;
+	uint64_t		 seq;	/* REPLY: durable once acked >= seq */
+	uint8_t			*data;	/* REPLY: the encoded reply */
+	size_t			 len;
+};
+
+struct lconn {
+	TAILQ_ENTRY(lconn)	 entry;
+	struct conn		*conn;
+	STAILQ_HEAD(, pend)	 pend;
+	size_t			 npend;
+	size_t			 pend_bytes;
+	int			 closing;	/* bad frame: close once flushed */
+	int			 leaving;	/* re-attach queued */
+	uint8_t			 target[NAME_MAX_BYTES];
+	size_t			 target_len;
+	uid_t			 uid;		/* counted in proc_stats */
+};
+
+struct ls_state {
+	const struct todod_config *cfg;
+	struct event_base	*base;
+	uint8_t			 name[NAME_MAX_BYTES];
+	size_t			 len;
+	struct chan		*sup;
+	struct chan		*cache;
+	struct chan		*worker;
+	int			 loading;	/* {get} sent */
+	int			 loaded;
+	int			 unavailable;	/* the file cannot be loaded */
+	struct todo_list	*durable;
+	struct todo_list	*working;
+	struct listop_queue	 ops;		/* not yet durable */
+	uint64_t		 next_seq;	/* the batch being collected */
+	uint64_t		 inflight;	/* 0: no store in flight */
+	uint64_t		 acked;
+	int			 dirty;		/* ops in batch next_seq */
+	TAILQ_HEAD(, lconn)	 conns;
+	size_t			 nconns;
+	uint64_t		 handoffs;	/* received */
+	struct event		*idle_ev;
+	int			 idle_told;
+	int			 stopping;	/* stop or shutdown received */
+	struct etf_arena	*arena;
+	struct etf_buf		 out;
+	struct etf_buf		 msg;
+};
+
+extern struct ls_state ls;
+
+/* listsrv.c */
+void	ls_send_msg(struct chan *, int fd);
+void	ls_check_idle(void);
+void	ls_maybe_store(void);
+
+/* listsrv_conn.c */
+void	ls_drive(struct lconn *);
+void	ls_drive_all(void);
+void	ls_handoff(const struct etf_term *, int fd);
+
+#endif /* TODOD_LISTSRV_INT_H */
