@@ -9,31 +9,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "errbuf.h"
 #include "datadir.h"
 
 /* How long to wait for a new holder to write its pid (10 ms steps). */
 #define HOLDER_TRIES	50
-
-static int	seterr(char *, size_t, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
-
-static int
-seterr(char *err, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, size, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 /* mkdir(2) with exactly this mode: 0 made, 1 already a directory. */
 static int

@@ -10,11 +10,11 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "errbuf.h"
 #include "detach.h"
 
 #define READY_BYTE	'R'
@@ -22,21 +22,8 @@
 
 static int	ready_fd = -1;
 
-static int	seterr(char *, size_t, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
 static void	failed(pid_t, int) __attribute__((noreturn));
 static void	wait_ready(pid_t, int) __attribute__((noreturn));
-
-static int
-seterr(char *err, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, size, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 /* The daemon died before it was ready: say how, unless it has said so. */
 static void

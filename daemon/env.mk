@@ -1,6 +1,7 @@
 # Process environment: options, listening socket, data directory lock,
 # pidfile, detaching, readiness notification, privileges, descriptors.
 daemon_libdaemon_la_SOURCES += \
+	daemon/errbuf.h daemon/errbuf.c \
 	daemon/options.c \
 	daemon/listener.h daemon/listener.c \
 	daemon/datadir.h daemon/datadir.c \

@@ -9,11 +9,11 @@
 
 #include <errno.h>
 #include <pwd.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "errbuf.h"
 #include "datadir.h"
 #include "listener.h"
 #include "log.h"
@@ -21,20 +21,6 @@
 /* Asking for more than SOMAXCONN is fine: the kernel caps the backlog at
  * net.core.somaxconn, so raising that sysctl is enough to get more. */
 #define LISTENER_BACKLOG	65535
-
-static int	seterr(char *, size_t, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
-
-static int
-seterr(char *err, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, size, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 mode_t
 listener_dir_mode(mode_t socket_mode)
