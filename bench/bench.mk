@@ -16,3 +16,8 @@ bench-compare: daemon/todod$(EXEEXT) client/todo-bench$(EXEEXT) \
     bench/pingpong$(EXEEXT)
 	$(top_srcdir)/bench/compare --build '$(abs_top_builddir)' $(BENCH_FLAGS)
 .PHONY: bench-compare
+
+# All the micro-benchmarks (codec, list model, worker journal); none of
+# them is part of make check.
+bench: bench-etf bench-list bench-worker
+.PHONY: bench
