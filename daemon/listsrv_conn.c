@@ -107,7 +107,7 @@ static void
 ls_read(const struct todo_list *l, const struct request *r)
 {
 	const struct todo_item *it;
-	size_t n;
+	size_t n, at;
 
 	etf_buf_reset(&ls.out);
 	if (r->kind == REQ_SIZE) {
@@ -118,11 +118,22 @@ ls_read(const struct todo_list *l, const struct request *r)
 	etf_put_tuple(&ls.out, 2);
 	etf_put_atom(&ls.out, "ok");
 	if (r->has_date) {
-		if ((n = todolist_date_count(l, r->date)) > 0)
-			etf_put_list(&ls.out, (uint32_t)n);
+		/* One walk of the date's entries: the list header is written
+		 * first and its count filled in after (NIL if none). */
+		at = ls.out.len;
+		etf_put_list(&ls.out, 0);
+		n = 0;
 		for (it = todolist_date_first(l, r->date); it != NULL;
-		    it = todolist_date_next(l, it))
+		    it = todolist_date_next(l, it), n++)
 			ls_put_item(it);
+		if (n == 0)
+			ls.out.len = at;
+		else if (!ls.out.oom) {
+			ls.out.p[at + 1] = (uint8_t)(n >> 24);
+			ls.out.p[at + 2] = (uint8_t)(n >> 16);
+			ls.out.p[at + 3] = (uint8_t)(n >> 8);
+			ls.out.p[at + 4] = (uint8_t)n;
+		}
 	} else {
 		if ((n = todolist_size(l)) > 0)
 			etf_put_list(&ls.out, (uint32_t)n);
