@@ -86,7 +86,7 @@ worker_child(const char *dir, int nlists, bool sync)
 	struct worker *w;
 	int i;
 
-	log_setlevel(LOG_LEVEL_ERROR);	/* peers leave with changes in flight */
+	log_init(1, LOG_LEVEL_ERROR);	/* peers leave with changes in flight */
 	memset(&cfg, 0, sizeof(cfg));
 	if ((cfg.dirfd = store_open_dir(dir)) == -1 ||
 	    (base = event_base_new()) == NULL)

@@ -41,7 +41,6 @@ struct chan {
 	int			 fdq[CHAN_MAXFDS];
 	int			 nfdq;
 	TAILQ_HEAD(, chan_out)	 outq;
-	size_t			 pending;
 	struct etf_arena	*arena;
 	chan_msg_cb		 msg_cb;
 	chan_close_cb		 close_cb;
@@ -83,18 +82,6 @@ chan_new(struct event_base *base, int fd, size_t max_msg, chan_msg_cb msg_cb,
 		return NULL;
 	}
 	return c;
-}
-
-int
-chan_fd(const struct chan *c)
-{
-	return c->fd;
-}
-
-size_t
-chan_pending(const struct chan *c)
-{
-	return c->pending;
 }
 
 static void
@@ -339,7 +326,6 @@ chan_drain_out(struct chan *c)
 			o->fd = -1;
 		}
 		o->off += (size_t)n;
-		c->pending -= (size_t)n;
 		if (o->off < o->len)
 			return 0;
 		TAILQ_REMOVE(&c->outq, o, entry);
@@ -383,7 +369,6 @@ chan_send_raw(struct chan *c, const void *payload, size_t len, int fd)
 	o->off = 0;
 	o->fd = fd;
 	TAILQ_INSERT_TAIL(&c->outq, o, entry);
-	c->pending += o->len;
 	if (c->closed)
 		return 0;
 	if (TAILQ_FIRST(&c->outq) == o && chan_drain_out(c) == -1) {

@@ -42,11 +42,8 @@ struct chan	*chan_new(struct event_base *, int fd, size_t max_msg,
 int		 chan_send(struct chan *, const struct etf_buf *payload, int fd);
 int		 chan_send_raw(struct chan *, const void *payload, size_t len,
 		    int fd);
-/* Bytes queued for writing. */
-size_t		 chan_pending(const struct chan *);
 /* Write everything queued, blocking (for shutdown paths). */
 void		 chan_flush(struct chan *);
-int		 chan_fd(const struct chan *);
 void		 chan_free(struct chan *);
 
 #endif /* TODOD_CHAN_H */

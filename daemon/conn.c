@@ -88,18 +88,6 @@ conn_peer_uid(int fd)
 }
 
 int
-conn_fd(const struct conn *c)
-{
-	return c->fd;
-}
-
-void *
-conn_arg(const struct conn *c)
-{
-	return c->arg;
-}
-
-int
 conn_prepend_input(struct conn *c, const void *p, size_t len)
 {
 	if (len == 0)

@@ -49,10 +49,8 @@ size_t		 conn_copy_input(const struct conn *, void *, size_t);
 /* Stop all I/O and give the descriptor away; the conn is freed. */
 int		 conn_release(struct conn *);
 void		 conn_free(struct conn *);	/* closes the descriptor */
-int		 conn_fd(const struct conn *);
 /* The peer's uid (SO_PEERCRED) of a connected socket, (uid_t)-1 if
  * unknown. */
 uid_t		 conn_peer_uid(int fd);
-void		*conn_arg(const struct conn *);
 
 #endif /* TODOD_CONN_H */

@@ -148,7 +148,6 @@ ls_load(const struct etf_term *t)
 	const struct etf_term *v = t->type == ETF_TUPLE ? t->seq.v : NULL;
 	const char *why = NULL;
 
-	ls.loading = 0;
 	if (etf_is_atom(t, "not_found"))
 		ls.durable = todolist_new();
 	else if ((etf_is_tuple(t, 2) || etf_is_tuple(t, 3)) &&
@@ -262,7 +261,6 @@ ls_get(void)
 	etf_put_atom(&ls.msg, "get");
 	etf_put_binary(&ls.msg, ls.name, ls.len);
 	ls_send_msg(ls.worker, -1);
-	ls.loading = 1;
 }
 
 static void

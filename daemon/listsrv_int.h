@@ -66,7 +66,6 @@ struct ls_state {
 	struct chan		*sup;
 	struct chan		*cache;
 	struct chan		*worker;
-	int			 loading;	/* {get} sent */
 	int			 loaded;
 	int			 unavailable;	/* the file cannot be loaded */
 	struct todo_list	*durable;

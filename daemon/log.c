@@ -36,18 +36,6 @@ log_level_parse(const char *s)
 }
 
 void
-log_setlevel(enum log_level level)
-{
-	log_lvl = level;
-}
-
-int
-log_getlevel(void)
-{
-	return (int)log_lvl;
-}
-
-void
 log_setrole(const char *fmt, ...)
 {
 	va_list ap;
@@ -55,12 +43,6 @@ log_setrole(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(log_rolebuf, sizeof(log_rolebuf), fmt, ap);
 	va_end(ap);
-}
-
-const char *
-log_role(void)
-{
-	return log_rolebuf;
 }
 
 void

@@ -16,11 +16,8 @@ enum log_level { LOG_LEVEL_ERROR, LOG_LEVEL_WARN, LOG_LEVEL_INFO,
 void	log_init(int foreground, enum log_level level);
 /* Parse "error|warn|info|debug"; -1 if unknown. */
 int	log_level_parse(const char *);
-void	log_setlevel(enum log_level);
-int	log_getlevel(void);
 void	log_setrole(const char *fmt, ...)
 	    __attribute__((format(printf, 1, 2)));
-const char *log_role(void);
 void	log_reopen(void);	/* SIGHUP: reopen syslog */
 
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));

@@ -461,41 +461,47 @@ route_chan_closed(struct chan *c, void *arg)
 }
 
 /* lists: every stored or live list, sorted bytewise, once each. */
+struct name {
+	uint8_t	 b[NAME_MAX_BYTES];
+	size_t	 len;
+};
+
 struct namevec {
-	struct route	**v;
-	size_t		  n, cap;
-	int		  oom;
+	struct name	*v;
+	size_t		 n, cap;
+	int		 oom;
 };
 
 static void
 namevec_add(void *arg, const void *name, size_t len)
 {
 	struct namevec *nv = arg;
-	struct route *r, **nvv;
+	struct name *v;
 
 	if (nv->oom || len > NAME_MAX_BYTES)
 		return;
 	if (nv->n == nv->cap) {
 		nv->cap = nv->cap ? 2 * nv->cap : 64;
-		if ((nvv = realloc(nv->v, nv->cap * sizeof(*nvv))) == NULL) {
+		if ((v = reallocarray(nv->v, nv->cap, sizeof(*v))) == NULL) {
 			nv->oom = 1;
 			return;
 		}
-		nv->v = nvv;
+		nv->v = v;
 	}
-	if ((r = malloc(sizeof(*r))) == NULL) {
-		nv->oom = 1;
-		return;
-	}
-	memcpy(r->name, name, len);
-	r->len = len;
-	nv->v[nv->n++] = r;
+	memcpy(nv->v[nv->n].b, name, len);
+	nv->v[nv->n++].len = len;
 }
 
 static int
-namevec_cmp(const void *a, const void *b)
+name_cmp(const void *pa, const void *pb)
 {
-	return route_cmp(*(struct route *const *)a, *(struct route *const *)b);
+	const struct name *a = pa, *b = pb;
+	size_t n = a->len < b->len ? a->len : b->len;
+	int c = memcmp(a->b, b->b, n);
+
+	if (c != 0)
+		return c;
+	return a->len < b->len ? -1 : a->len > b->len;
 }
 
 void
@@ -510,27 +516,22 @@ route_reply_lists(struct etf_buf *b, int dirfd)
 	if (store_list_names(dirfd, namevec_add, &nv) == -1 || nv.oom) {
 		log_warn("cannot list the data directory");
 		reply_error(b, "unavailable");
-		goto out;
+		free(nv.v);
+		return;
 	}
 	if (nv.n > 1)
-		qsort(nv.v, nv.n, sizeof(*nv.v), namevec_cmp);
+		qsort(nv.v, nv.n, sizeof(*nv.v), name_cmp);
 	for (i = 0; i < nv.n; i++)
-		if (n == 0 || namevec_cmp(&nv.v[n - 1], &nv.v[i]) != 0)
+		if (n == 0 || name_cmp(&nv.v[n - 1], &nv.v[i]) != 0)
 			nv.v[n++] = nv.v[i];
-		else
-			free(nv.v[i]);
-	nv.n = n;
 	etf_put_version(b);
 	etf_put_tuple(b, 2);
 	etf_put_atom(b, "ok");
-	if (nv.n > 0)
-		etf_put_list(b, (uint32_t)nv.n);
-	for (i = 0; i < nv.n; i++)
-		etf_put_binary(b, nv.v[i]->name, nv.v[i]->len);
+	if (n > 0)
+		etf_put_list(b, (uint32_t)n);
+	for (i = 0; i < n; i++)
+		etf_put_binary(b, nv.v[i].b, nv.v[i].len);
 	etf_put_nil(b);
-out:
-	for (i = 0; i < nv.n; i++)
-		free(nv.v[i]);
 	free(nv.v);
 }
 
