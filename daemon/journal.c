@@ -438,7 +438,7 @@ journal_read(int dirfd, int index, uint64_t gen, size_t max,
 	uint8_t *buf = NULL;
 	size_t cap = 0;
 	uint64_t off = 0, size;
-	int fd, rc = 0, saved;
+	int fd, rc = 0, bad = 0, saved;
 
 	*valid = 0;
 	journal_file_name(file, sizeof(file), index, gen);
@@ -454,10 +454,10 @@ journal_read(int dirfd, int index, uint64_t gen, size_t max,
 	size = (uint64_t)st.st_size;
 	while (off < size) {
 		memset(&rec, 0, sizeof(rec));
-		rc = jread_one(fd, off, size, max, a, &buf, &cap, &rec, &why);
-		if (rc == -1)
+		bad = jread_one(fd, off, size, max, a, &buf, &cap, &rec, &why);
+		if (bad == -1)
 			goto fail;
-		if (rc == 1)
+		if (bad == 1)
 			break;
 		rec.gen = gen;
 		rec.off = off;
@@ -467,7 +467,7 @@ journal_read(int dirfd, int index, uint64_t gen, size_t max,
 			break;
 		off += JOURNAL_HDR + rec.len;
 	}
-	if (rc == 1) {
+	if (bad == 1) {
 		log_warnx("journal %s: %s at offset %" PRIu64 ": the %" PRIu64
 		    " bytes from there on are ignored", file, why, off,
 		    size - off);

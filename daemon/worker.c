@@ -415,6 +415,9 @@ worker_get_plain(struct worker *w, struct wlist *wl, struct todo_list *l,
 		etf_buf_append(b, rec->ops + 6, rec->len - 7);
 	}
 	etf_put_nil(b);
+	/* The file may have been compressed: check what is sent. */
+	if (!b->oom && b->len > w->cfg.max_frame)
+		return -1;
 	return 0;
 }
 

@@ -158,9 +158,12 @@ wk_ck_prepare(struct worker *w, struct wck *c)
 	etf_buf_init(&b);
 	listfile_encode(&b, l);
 	todolist_free(l);
-	if (b.oom) {
+	if (b.oom || b.len > w->max_file) {
 		etf_buf_free(&b);
-		log_warnx("checkpoint of %s: out of memory", file);
+		/* A file too big to read back is not written: the changes
+		 * stay in the journal. */
+		log_warnx("checkpoint of %s: %s", file, b.oom ?
+		    "out of memory" : "the list is larger than a file may be");
 		return -1;
 	}
 	c->flen = b.len;
@@ -497,6 +500,8 @@ wk_recover_ops(struct worker *w, const struct journal_rec *jr)
 	struct listop *op;
 	size_t i;
 
+	if (ops->seq.n > UINT32_MAX)
+		return NULL;
 	etf_buf_reset(&w->jbuf);
 	etf_put_version(&w->jbuf);
 	etf_put_list(&w->jbuf, (uint32_t)ops->seq.n);
@@ -507,7 +512,7 @@ wk_recover_ops(struct worker *w, const struct journal_rec *jr)
 		listop_free(op);
 	}
 	etf_put_nil(&w->jbuf);
-	if (w->jbuf.oom || ops->seq.n > UINT32_MAX)
+	if (w->jbuf.oom)
 		return NULL;
 	return wk_rec_new(jr->gen, jr->seq, w->jbuf.p, w->jbuf.len,
 	    (uint32_t)ops->seq.n);

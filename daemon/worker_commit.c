@@ -189,6 +189,13 @@ wc_prepare(struct worker *w, struct wreq *from, struct wreq *end)
 		}
 		if (!wc_has_file(r))
 			continue;
+		if (r->data.len > w->max_file) {
+			/* It could never be read back. */
+			log_warnx("store of a list of %zu bytes refused: the "
+			    "limit is %zu", r->data.len, w->max_file);
+			wc_fail(w, r, EFBIG);
+			continue;
+		}
 		if (store_prepare(w->cfg.dirfd, w->tag, r->name, r->namelen,
 		    r->data.p, r->data.len, &r->tmp) == -1) {
 			log_warn("store of %s failed", r->tmp.file[0] != '\0' ?
