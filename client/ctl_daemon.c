@@ -79,7 +79,8 @@ cmd_sync(struct ctl *ctl, int argc, char **argv)
 		return rv;
 	if ((rv = tc_reply_atom(ctl->conn, r, "ok")) != TC_OK) {
 		reason = tc_reason(ctl->conn);
-		if (rv == TC_EREPLY && strcmp(reason, "unknown_request") == 0)
+		if (rv == TC_EREPLY && reason != NULL &&
+		    strcmp(reason, "unknown_request") == 0)
 			return ctl_error(ctl, CTL_EXIT_ERROR, reason, "this "
 			    "daemon does not support sync (unknown_request)");
 		return ctl_fail(ctl, rv);

@@ -263,6 +263,10 @@ read_some(struct tc_conn *c, bool *moved)
 	ssize_t n;
 
 	while (!c->eof) {
+		/* A whole frame of the largest size is enough: a peer that
+		 * sends more is stopped by peek_frame(), not by memory. */
+		if (c->in.end - c->in.start >= FRAME_HDR + c->max_reply)
+			break;
 		if (buf_reserve(&c->in, TC_READ_CHUNK) == -1)
 			return tc_fail(c, TC_ENOMEM, "out of memory");
 		n = recv(c->fd, c->in.p + c->in.end, c->in.cap - c->in.end,

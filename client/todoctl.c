@@ -158,8 +158,8 @@ command_options(struct ctl *ctl, int argc, char **argv, bool *helped)
 
 	optind = 0;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ctl->cmd->update_opts ?
-	    "hjd:t:" : "hj", opts, NULL)) != -1) {
+	/* --date and --title have no short forms: -t is the timeout. */
+	while ((ch = getopt_long(argc, argv, "hj", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'h':
 			*helped = true;
@@ -214,8 +214,9 @@ parse_timeout(struct ctl *ctl, const char *s)
 	double v;
 
 	v = strtod(s, &end);
-	if (end == s || *end != '\0' || !(v > 0) || v > INT_MAX / 1000)
-		return ctl_usage(ctl, "bad timeout: '%s' (seconds, > 0)", s);
+	if (end == s || *end != '\0' || !(v >= 0.001) || v > INT_MAX / 1000)
+		return ctl_usage(ctl, "bad timeout: '%s' (seconds, at least "
+		    "0.001)", s);
 	ctl->timeout_ms = (int)(v * 1000);
 	return 0;
 }

@@ -226,7 +226,11 @@ dec_atom_utf8(struct dec *d, struct etf_term *t, size_t len)
 		d->p += len;
 		return ETF_OK;
 	}
-	/* At most 255 bytes are at most 255 characters. */
+	/* 255 characters are at most ETF_MAX_ATOM_BYTES bytes: refuse a
+	 * longer one before walking it; at most 255 bytes are at most 255
+	 * characters. */
+	if (len > ETF_MAX_ATOM_BYTES)
+		return ETF_EATOM;
 	if (!ascii(d->p, len)) {
 		ssize_t chars = utf8_count(d->p, len);
 
