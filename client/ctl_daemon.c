@@ -207,22 +207,24 @@ print_others(const struct etf_term *m)
 	const struct etf_term *k;
 	json_t *v;
 	char *s;
-	size_t i;
+	size_t i, w;
 	int any = 0;
 
 	for (i = 0; i < m->map.n; i++) {
 		k = &m->map.kv[2 * i];
-		if (known_key(k))
+		if (k->type != ETF_ATOM || known_key(k))
 			continue;
 		if ((v = cj_term(&m->map.kv[2 * i + 1])) == NULL)
 			continue;
 		s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
 		json_decref(v);
-		if (k->type == ETF_ATOM) {
-			if (!any++)
-				putchar('\n');
-			printf("%-12s  %s\n", k->atom.p, s ? s : "?");
-		}
+		if (!any++)
+			putchar('\n');
+		/* The daemon's key, escaped like every other text it sends;
+		 * the value is JSON, escaped already. */
+		if ((w = text_print(stdout, k->atom.p, k->atom.len, 12)) < 12)
+			text_pad(stdout, 12 - w);
+		printf("  %s\n", s ? s : "?");
 		free(s);
 	}
 }
