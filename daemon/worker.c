@@ -450,6 +450,7 @@ worker_reply_get(struct worker *w, struct wreq *r, struct etf_buf *b)
 {
 	struct wlist *wl;
 	struct todo_list *l;
+	const char *why;
 	uint8_t *data;
 	size_t len;
 	bool pending;
@@ -464,12 +465,21 @@ worker_reply_get(struct worker *w, struct wreq *r, struct etf_buf *b)
 		etf_put_atom(b, "ok");
 		worker_put_file(b, l, data, len);
 	} else if (worker_get_plain(w, wl, l, data, len, b) == -1) {
+		/* l may have been changed: build it again from the bytes
+		 * already read (they parsed once, so they parse again). */
 		todolist_free(l);
-		free(data);
+		l = NULL;
 		etf_buf_reset(b);
-		if (worker_get_load(w, r, pending, &l, &data, &len, b) != 0)
-			return;
-		worker_get_applied(w, wl, l, b);
+		if (data == NULL)
+			l = todolist_new();
+		else if (store_parse(w->arena, data, len, w->max_file, &l,
+		    &why) != STORE_OK)
+			l = NULL;
+		etf_arena_reset(w->arena);
+		if (l == NULL)
+			worker_reply_error(b, "enomem");
+		else
+			worker_get_applied(w, wl, l, b);
 	}
 	todolist_free(l);
 	free(data);
