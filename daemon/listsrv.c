@@ -15,7 +15,7 @@
 #include "chan.h"
 #include "conn.h"
 #include "etf.h"
-#include "listfile.h"
+#include "getreply.h"
 #include "listops.h"
 #include "listsrv.h"
 #include "listsrv_int.h"
@@ -137,46 +137,42 @@ ls_check_idle(void)
 
 /* --- the worker ---------------------------------------------------------- */
 
-/*
- * The worker's answer to {get, Name}: not_found, {ok, ListTerm}, or
- * {ok, ListTerm | nil, Ops} with the changes journaled since the file was
- * written.
- */
+/* The worker's answer to {get, Name} (getreply.h). */
 static void
 ls_load(const struct etf_term *t)
 {
-	const struct etf_term *v = t->type == ETF_TUPLE ? t->seq.v : NULL;
-	const char *why = NULL;
+	const char *why;
+	size_t max_file;
+	int rc;
 
-	if (etf_is_atom(t, "not_found"))
-		ls.durable = todolist_new();
-	else if ((etf_is_tuple(t, 2) || etf_is_tuple(t, 3)) &&
-	    etf_is_atom(&v[0], "ok")) {
-		if (etf_is_atom(&v[1], "nil") && t->seq.n == 3)
-			ls.durable = todolist_new();
-		else
-			ls.durable = listfile_from_term(&v[1], &why);
-		if (ls.durable != NULL && t->seq.n == 3 &&
-		    listop_replay_terms(ls.durable, &v[2]) == -1) {
-			why = "its journaled changes do not apply";
-			todolist_free(ls.durable);
-			ls.durable = NULL;
-		}
-	} else if (etf_is_tuple(t, 2) && etf_is_atom(&v[0], "error") &&
-	    v[1].type == ETF_ATOM)
-		why = v[1].atom.p;
-	else
+	max_file = ls.cfg->max_frame > 64 ? ls.cfg->max_frame - 64 : 0;
+	rc = getreply_list(ls.arena, t, max_file, &ls.durable, &why);
+	etf_arena_reset(ls.arena);
+	if (rc == GETREPLY_BAD)
 		fatalx("unexpected answer from the worker");
-	if (ls.durable != NULL)
-		ls.working = listop_clone(ls.durable);
-	if (ls.durable == NULL || ls.working == NULL) {
-		log_warnx("list cannot be loaded: %s", why != NULL ? why :
-		    "out of memory");
+	if (rc == GETREPLY_CORRUPT)
+		log_warnx("not a list file (%s): left alone", why);
+	else if (rc != GETREPLY_OK)
+		log_warnx("list cannot be loaded: %s", why);
+	if (rc != GETREPLY_OK)
 		ls.unavailable = 1;
-	}
 	ls.loaded = 1;
 	ls_drive_all();
 	ls_check_idle();
+}
+
+/*
+ * The working list: the durable list and the changes not yet durable.
+ * It is made from the durable list by the first change (a list that is
+ * only read is held once), and dropped when a store fails.  NULL if
+ * there is no memory for it.
+ */
+struct todo_list *
+ls_working(void)
+{
+	if (ls.working == NULL)
+		ls.working = listop_clone(ls.durable);
+	return ls.working;
 }
 
 /* The store in flight failed: it and every later change are undone. */
@@ -193,8 +189,7 @@ ls_store_failed(const char *reason)
 		listop_free(op);
 	}
 	todolist_free(ls.working);
-	if ((ls.working = listop_clone(ls.durable)) == NULL)
-		fatalx("out of memory");
+	ls.working = NULL;
 	etf_buf_reset(&ls.out);
 	reply_error(&ls.out, "unavailable");
 	TAILQ_FOREACH(lc, &ls.conns, entry)

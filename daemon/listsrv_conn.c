@@ -162,14 +162,19 @@ ls_op_queue(struct listop *op)
 static void
 ls_modify(struct lconn *lc, const struct request *r)
 {
+	struct todo_list *w;
 	const struct todo_item *it;
 	int64_t id;
 	int rc;
 
+	if ((w = ls_working()) == NULL) {
+		ls_error(lc, "unavailable");
+		return;
+	}
 	etf_buf_reset(&ls.out);
 	switch (r->kind) {
 	case REQ_ADD_ENTRY:
-		if (todolist_add(ls.working, r->date, r->title, r->title_len,
+		if (todolist_add(w, r->date, r->title, r->title_len,
 		    &id) == -1) {
 			ls_error(lc, "unavailable");
 			return;
@@ -179,7 +184,7 @@ ls_modify(struct lconn *lc, const struct request *r)
 		reply_ok_int(&ls.out, id);
 		break;
 	case REQ_UPDATE_ENTRY:
-		rc = todolist_update(ls.working, r->id, r->has_date ? &r->date :
+		rc = todolist_update(w, r->id, r->has_date ? &r->date :
 		    NULL, r->title, r->title_len);
 		if (rc == TODOLIST_NOTFOUND) {
 			ls_error(lc, "not_found");
@@ -191,14 +196,14 @@ ls_modify(struct lconn *lc, const struct request *r)
 		}
 		ls_op_queue(listop_new(LISTOP_UPDATE, r->id, r->has_date,
 		    r->date, r->title, r->title_len));
-		it = todolist_get(ls.working, r->id);
+		it = todolist_get(w, r->id);
 		etf_put_version(&ls.out);
 		etf_put_tuple(&ls.out, 2);
 		etf_put_atom(&ls.out, "ok");
 		ls_put_item(it);
 		break;
 	case REQ_DELETE_ENTRY:
-		if (todolist_delete(ls.working, r->id) != 0) {
+		if (todolist_delete(w, r->id) != 0) {
 			ls_error(lc, "not_found");
 			return;
 		}
@@ -257,7 +262,7 @@ ls_request(struct lconn *lc, const struct etf_term *t)
 		return 0;
 	}
 	if (r.kind == REQ_ENTRIES || r.kind == REQ_SIZE) {
-		if (STAILQ_EMPTY(&lc->pend))
+		if (STAILQ_EMPTY(&lc->pend) || ls.working == NULL)
 			ls_read(ls.durable, &r);
 		else
 			ls_read(ls.working, &r);

@@ -69,7 +69,7 @@ struct ls_state {
 	int			 loaded;
 	int			 unavailable;	/* the file cannot be loaded */
 	struct todo_list	*durable;
-	struct todo_list	*working;
+	struct todo_list	*working;	/* NULL until a change */
 	struct listop_queue	 ops;		/* not yet durable */
 	uint64_t		 next_seq;	/* the batch being collected */
 	uint64_t		 inflight;	/* 0: no store in flight */
@@ -92,6 +92,7 @@ extern struct ls_state ls;
 void	ls_send_msg(struct chan *, int fd);
 void	ls_check_idle(void);
 void	ls_maybe_store(void);
+struct todo_list *ls_working(void);
 
 /* listsrv_conn.c */
 void	ls_drive(struct lconn *);

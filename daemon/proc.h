@@ -27,8 +27,9 @@
  *   list   -> worker {get, Name}
  *                    {append, Name, Seq, [Op]}      a batch of changes
  *                    {store, Name, Seq, ListTerm}   a whole list
- *   worker -> list   {ok, ListTerm} | {ok, ListTerm | nil, [Op]} |
- *                    not_found | {stored, Seq} | {error, Reason}
+ *   worker -> list   {ok, FileBytes} | {ok, ListTerm} |
+ *                    {ok, ListTerm | nil, [Op]} | not_found |
+ *                    {stored, Seq} | {error, Reason}
  *   cache  -> sup    {sync, Token}                  write every list file
  *   sup    -> worker sync;  worker -> sup  synced
  *   sup    -> cache  {synced, Token}

@@ -22,6 +22,7 @@
 #include "chan.h"
 #include "etf.h"
 #include "frame.h"
+#include "getreply.h"
 #include "journal.h"
 #include "listfile.h"
 #include "listops.h"
@@ -448,6 +449,21 @@ wt_expect_error(int fd, const char *reason)
 	ck_assert_msg(etf_is_atom(&t->seq.v[1], reason), "not %s", reason);
 }
 
+/* A get answered with a file's bytes that are not a list file. */
+void
+wt_expect_corrupt(int fd)
+{
+	const struct etf_term *t = wt_recv(fd);
+	struct todo_list *l;
+	const char *why = NULL;
+
+	ck_assert_ptr_nonnull(t);
+	ck_assert_int_eq(getreply_list(wt.arena, t, WT_MAX_FRAME, &l, &why),
+	    GETREPLY_CORRUPT);
+	ck_assert_ptr_null(l);
+	ck_assert_ptr_nonnull(why);
+}
+
 void
 wt_expect_eof(int fd)
 {
@@ -460,6 +476,7 @@ wt_expect_list(int fd, long *nops)
 	const struct etf_term *t = wt_recv(fd);
 	struct todo_list *l;
 	const char *why = NULL;
+	int rc;
 
 	if (nops != NULL)
 		*nops = -1;
@@ -469,19 +486,14 @@ wt_expect_list(int fd, long *nops)
 	ck_assert_msg(etf_is_tuple(t, 2) || etf_is_tuple(t, 3),
 	    "not a get reply");
 	ck_assert(etf_is_atom(&t->seq.v[0], "ok"));
-	if (etf_is_atom(&t->seq.v[1], "nil")) {
-		ck_assert(etf_is_tuple(t, 3));
-		l = todolist_new();
-	} else
-		l = listfile_from_term(&t->seq.v[1], &why);
-	ck_assert_msg(l != NULL, "%s", why);
 	if (etf_is_tuple(t, 3)) {
 		ck_assert_int_eq(t->seq.v[2].type, ETF_LIST);
 		ck_assert_uint_gt(t->seq.v[2].seq.n, 0);
-		ck_assert_int_eq(listop_replay_terms(l, &t->seq.v[2]), 0);
 		if (nops != NULL)
 			*nops = (long)t->seq.v[2].seq.n;
 	}
+	rc = getreply_list(wt.arena, t, WT_MAX_FRAME, &l, &why);
+	ck_assert_msg(rc == GETREPLY_OK, "get reply: %s", why ? why : "?");
 	return l;
 }
 

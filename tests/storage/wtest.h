@@ -82,6 +82,7 @@ void	wt_send_all(int fd, const struct etf_buf *);
 const struct etf_term *wt_recv(int fd);
 void	wt_expect_stored(int fd, int64_t seq);
 void	wt_expect_error(int fd, const char *reason);
+void	wt_expect_corrupt(int fd);
 void	wt_expect_eof(int fd);
 /*
  * A get's reply as a list server reads it: the list with the ops

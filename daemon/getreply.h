@@ -1,0 +1,36 @@
+/*
+ * getreply.h: a database worker's answer to {get, Name}, as a list.
+ *
+ * The answers (worker.h):
+ *   not_found                   no file, nothing journaled: an empty list
+ *   {ok, FileBytes}             the file as it is on disk, a binary (the
+ *                               common case: decoded once, here)
+ *   {ok, ListTerm}              a list the worker built (its journaled
+ *                               ops applied)
+ *   {ok, ListTerm | nil, [Op]}  the file's list (nil: none) and the ops
+ *                               journaled since, to replay in order
+ *   {error, Reason}
+ */
+#ifndef TODOD_GETREPLY_H
+#define TODOD_GETREPLY_H
+
+#include <stddef.h>
+
+struct etf_arena;
+struct etf_term;
+struct todo_list;
+
+#define GETREPLY_OK	0	/* *out set */
+#define GETREPLY_ERROR	1	/* the list cannot be loaded: *why */
+#define GETREPLY_CORRUPT 2	/* the file is not a list file: *why */
+#define GETREPLY_BAD	3	/* not an answer to a get */
+
+/*
+ * The list of an answer.  A binary is decoded in the arena (not reset;
+ * the caller resets it when the result is used), at most max_file bytes
+ * once inflated.  *why is a static string or the atom of an error.
+ */
+int	getreply_list(struct etf_arena *, const struct etf_term *,
+	    size_t max_file, struct todo_list **out, const char **why);
+
+#endif /* TODOD_GETREPLY_H */
