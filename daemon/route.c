@@ -58,7 +58,7 @@ struct route {
 	uint64_t		 sent;		/* handoffs sent */
 	uint64_t		 seen;		/* ... it reported received */
 	int			 reported;	/* an {idle, Seen} came */
-	uint64_t		 last_use;
+	TAILQ_ENTRY(route)	 lru;		/* least recently used first */
 	TAILQ_HEAD(, waiter)	 waiting;
 	TAILQ_HEAD(, inflight)	 inflight;
 };
@@ -82,9 +82,9 @@ static struct {
 	struct event_base		*base;
 	const struct todod_config	*cfg;
 	struct chan			*sup;
+	TAILQ_HEAD(, route)	 lru;	/* every route, least recently used first */
 	struct route_tree		 tree;
 	size_t				 nroutes;
-	uint64_t			 clock;
 	struct etf_buf			 msg;
 } rt;
 
@@ -102,6 +102,7 @@ route_init(struct event_base *base, const struct todod_config *cfg,
 	rt.cfg = cfg;
 	rt.sup = sup;
 	RB_INIT(&rt.tree);
+	TAILQ_INIT(&rt.lru);
 	etf_buf_init(&rt.msg);
 }
 
@@ -115,6 +116,15 @@ route_find(const void *name, size_t len)
 	memcpy(key.name, name, len);
 	key.len = len;
 	return RB_FIND(route_tree, &rt.tree, &key);
+}
+
+/* Take a route out of the tree and the LRU list. */
+static void
+route_unlink(struct route *r)
+{
+	RB_REMOVE(route_tree, &rt.tree, r);
+	TAILQ_REMOVE(&rt.lru, r, lru);
+	rt.nroutes--;
 }
 
 static void
@@ -141,8 +151,7 @@ inflight_drop(struct route *r, uint64_t seq)
 static void
 route_remove(struct route *r)
 {
-	RB_REMOVE(route_tree, &rt.tree, r);
-	rt.nroutes--;
+	route_unlink(r);
 	inflight_drop(r, UINT64_MAX);
 	if (r->chan != NULL)
 		chan_free(r->chan);
@@ -172,16 +181,16 @@ route_is_idle(const struct route *r)
 static int
 route_evict(void)
 {
-	struct route *r, *best = NULL;
+	struct route *r;
 
-	RB_FOREACH(r, route_tree, &rt.tree)
-		if (route_is_idle(r) &&
-		    (best == NULL || r->last_use < best->last_use))
-			best = r;
-	if (best == NULL)
-		return -1;
-	route_stop(best);
-	return 0;
+	/* The busy routes at the head are few: a route goes to the tail
+	 * when a connection is handed to it. */
+	TAILQ_FOREACH(r, &rt.lru, lru)
+		if (route_is_idle(r)) {
+			route_stop(r);
+			return 0;
+		}
+	return -1;
 }
 
 static struct route *
@@ -196,6 +205,7 @@ route_new(const void *name, size_t len)
 	TAILQ_INIT(&r->waiting);
 	TAILQ_INIT(&r->inflight);
 	RB_INSERT(route_tree, &rt.tree, r);
+	TAILQ_INSERT_TAIL(&rt.lru, r, lru);
 	rt.nroutes++;
 	return r;
 }
@@ -238,7 +248,8 @@ route_handoff(struct route *r, int fd, const void *input, size_t inlen,
 	}
 	etf_put_binary(&rt.msg, input, inlen);
 	r->sent++;
-	r->last_use = ++rt.clock;
+	TAILQ_REMOVE(&rt.lru, r, lru);
+	TAILQ_INSERT_TAIL(&rt.lru, r, lru);
 	if ((f = calloc(1, sizeof(*f))) != NULL &&
 	    (inlen == 0 || (f->input = malloc(inlen)) != NULL) &&
 	    (f->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) != -1) {
@@ -368,8 +379,7 @@ route_failed(const struct etf_term *name)
 	if ((r = route_find(name->bin.p, name->bin.len)) == NULL || r->running)
 		return 0;
 	/* Unlink first: a fallback may name this very list. */
-	RB_REMOVE(route_tree, &rt.tree, r);
-	rt.nroutes--;
+	route_unlink(r);
 	while ((w = TAILQ_FIRST(&r->waiting)) != NULL) {
 		TAILQ_REMOVE(&r->waiting, w, entry);
 		fb.name = w->fallback;
@@ -444,8 +454,7 @@ route_chan_closed(struct chan *c, void *arg)
 
 	if (r->chan != c)
 		return;
-	RB_REMOVE(route_tree, &rt.tree, r);
-	rt.nroutes--;
+	route_unlink(r);
 	chan_free(c);
 	r->chan = NULL;
 	while ((f = TAILQ_FIRST(&r->inflight)) != NULL) {

@@ -3,6 +3,7 @@
 
 #include <sys/types.h>
 #include <sys/queue.h>
+#include <sys/tree.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
@@ -43,6 +44,8 @@ enum role { ROLE_CACHE, ROLE_WORKER, ROLE_LIST };
 
 struct child {
 	TAILQ_ENTRY(child)	 entry;
+	RB_ENTRY(child)		 by_name;	/* list: in sup.names */
+	RB_ENTRY(child)		 by_pid;	/* list: in sup.pids */
 	enum role		 role;
 	pid_t			 pid;
 	int			 index;		/* worker */
@@ -56,6 +59,30 @@ struct child {
 };
 
 TAILQ_HEAD(child_list, child);
+
+static int
+child_name_cmp(const struct child *a, const struct child *b)
+{
+	size_t n = a->len < b->len ? a->len : b->len;
+	int c = memcmp(a->name, b->name, n);
+
+	if (c != 0)
+		return c;
+	return a->len < b->len ? -1 : a->len > b->len;
+}
+
+static int
+child_pid_cmp(const struct child *a, const struct child *b)
+{
+	return a->pid < b->pid ? -1 : a->pid > b->pid;
+}
+
+RB_HEAD(child_names, child);
+RB_HEAD(child_pids, child);
+RB_GENERATE_INTERNAL(child_names, child, by_name, child_name_cmp,
+    __attribute__((__unused__)) static)
+RB_GENERATE_INTERNAL(child_pids, child, by_pid, child_pid_cmp,
+    __attribute__((__unused__)) static)
 
 /* A sync round: the workers that have not yet written their lists. */
 struct sync_round {
@@ -72,7 +99,9 @@ static struct {
 	int			 dirfd;
 	struct child		*cache;
 	struct child		*workers[PROC_MAX_WORKERS];
-	struct child_list	 lists;
+	struct child_list	 lists;		/* list servers, oldest first */
+	struct child_names	 names;		/* ... by list name */
+	struct child_pids	 pids;		/* ... by pid */
 	size_t			 nlists;
 	int			 announced;	/* READY=1 sent */
 	int			 shutting_down;
@@ -265,12 +294,13 @@ sup_fork_cache(void)
 static struct child *
 sup_find_list(const void *name, size_t len)
 {
-	struct child *l;
+	struct child key;
 
-	TAILQ_FOREACH(l, &sup.lists, entry)
-		if (l->len == len && memcmp(l->name, name, len) == 0)
-			return l;
-	return NULL;
+	if (len > sizeof(key.name))
+		return NULL;
+	memcpy(key.name, name, len);
+	key.len = len;
+	return RB_FIND(child_names, &sup.names, &key);
 }
 
 static int
@@ -311,6 +341,8 @@ sup_spawn_list(const void *name, size_t len)
 	c->len = len;
 	snprintf(c->label, sizeof(c->label), "list[%s]", file);
 	TAILQ_INSERT_TAIL(&sup.lists, c, entry);
+	RB_INSERT(child_names, &sup.names, c);
+	RB_INSERT(child_pids, &sup.pids, c);
 	sup.nlists++;
 	proc_stats->spawns++;
 	sup_link_cache(c, "spawned");
@@ -529,7 +561,7 @@ sup_check_done(void)
 static void
 sup_reaped(pid_t pid, int status)
 {
-	struct child *c = NULL, *l;
+	struct child *c = NULL, key;
 	int i;
 
 	if (sup.cache != NULL && sup.cache->pid == pid) {
@@ -541,14 +573,13 @@ sup_reaped(pid_t pid, int status)
 			c = sup.workers[i];
 			sup.workers[i] = NULL;
 		}
-	if (c == NULL)
-		TAILQ_FOREACH(l, &sup.lists, entry)
-			if (l->pid == pid) {
-				c = l;
-				TAILQ_REMOVE(&sup.lists, l, entry);
-				sup.nlists--;
-				break;
-			}
+	key.pid = pid;
+	if (c == NULL && (c = RB_FIND(child_pids, &sup.pids, &key)) != NULL) {
+		TAILQ_REMOVE(&sup.lists, c, entry);
+		RB_REMOVE(child_names, &sup.names, c);
+		RB_REMOVE(child_pids, &sup.pids, c);
+		sup.nlists--;
+	}
 	if (c == NULL)
 		return;		/* not ours (e.g. the detach helper) */
 	sup_describe_exit(c, status);
@@ -686,6 +717,8 @@ supervisor_run(const struct todod_config *cfg)
 	sup.listener.fd = -1;
 	sup.datadir.lockfd = -1;
 	TAILQ_INIT(&sup.lists);
+	RB_INIT(&sup.names);
+	RB_INIT(&sup.pids);
 	TAILQ_INIT(&sup.syncs);
 	etf_buf_init(&sup.msg);
 	signal(SIGPIPE, SIG_IGN);
