@@ -9,6 +9,7 @@ daemon_libdaemon_la_SOURCES += \
 	daemon/cache.h daemon/cache.c \
 	daemon/listops.h daemon/listops.c \
 	daemon/getreply.h daemon/getreply.c \
+	daemon/pending.h daemon/pending.c \
 	daemon/listsrv.h daemon/listsrv_int.h daemon/listsrv.c \
 	daemon/listsrv_conn.c \
 	daemon/workerproc.h daemon/workerproc.c \

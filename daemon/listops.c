@@ -37,6 +37,8 @@ listop_free(struct listop *op)
 	if (op == NULL)
 		return;
 	free(op->title);
+	free(op->old_title);
+	free(op->old_extra);
 	free(op);
 }
 

@@ -30,6 +30,15 @@ struct listop {
 	struct todo_date	 date;
 	uint8_t			*title;		/* owned; NULL if unchanged */
 	size_t			 title_len;
+	/* What the change replaced (set and used by pending.c). */
+	struct listop		*next_same;	/* next pending op of this id */
+	int64_t			 old_next_id;	/* ADD */
+	struct todo_date	 old_date;	/* UPDATE, DELETE */
+	uint8_t			*old_title;	/* owned */
+	size_t			 old_title_len;
+	uint8_t			*old_extra;	/* DELETE; owned */
+	size_t			 old_extra_len;
+	uint32_t		 old_extra_pairs;
 };
 
 TAILQ_HEAD(listop_queue, listop);

@@ -59,7 +59,7 @@ ls_send_batch(uint64_t seq)
 	struct listop *op;
 	uint32_t n = 0;
 
-	TAILQ_FOREACH(op, &ls.ops, entry)
+	TAILQ_FOREACH(op, &ls.pending.ops, entry)
 		if (op->seq == seq)
 			n++;
 	etf_buf_reset(&ls.msg);
@@ -69,7 +69,7 @@ ls_send_batch(uint64_t seq)
 	etf_put_binary(&ls.msg, ls.name, ls.len);
 	etf_put_int(&ls.msg, (int64_t)seq);
 	etf_put_list(&ls.msg, n);
-	TAILQ_FOREACH(op, &ls.ops, entry)
+	TAILQ_FOREACH(op, &ls.pending.ops, entry)
 		if (op->seq == seq)
 			listop_put(&ls.msg, op);
 	etf_put_nil(&ls.msg);
@@ -146,7 +146,7 @@ ls_load(const struct etf_term *t)
 	int rc;
 
 	max_file = ls.cfg->max_frame > 64 ? ls.cfg->max_frame - 64 : 0;
-	rc = getreply_list(ls.arena, t, max_file, &ls.durable, &why);
+	rc = getreply_list(ls.arena, t, max_file, &ls.list, &why);
 	etf_arena_reset(ls.arena);
 	if (rc == GETREPLY_BAD)
 		fatalx("unexpected answer from the worker");
@@ -161,35 +161,15 @@ ls_load(const struct etf_term *t)
 	ls_check_idle();
 }
 
-/*
- * The working list: the durable list and the changes not yet durable.
- * It is made from the durable list by the first change (a list that is
- * only read is held once), and dropped when a store fails.  NULL if
- * there is no memory for it.
- */
-struct todo_list *
-ls_working(void)
-{
-	if (ls.working == NULL)
-		ls.working = listop_clone(ls.durable);
-	return ls.working;
-}
-
 /* The store in flight failed: it and every later change are undone. */
 static void
 ls_store_failed(const char *reason)
 {
-	struct listop *op;
 	struct lconn *lc;
 	struct pend *p;
 
 	log_warnx("store failed: %s", reason);
-	while ((op = TAILQ_FIRST(&ls.ops)) != NULL) {
-		TAILQ_REMOVE(&ls.ops, op, entry);
-		listop_free(op);
-	}
-	todolist_free(ls.working);
-	ls.working = NULL;
+	pending_undo(&ls.pending, ls.list);
 	etf_buf_reset(&ls.out);
 	reply_error(&ls.out, "unavailable");
 	TAILQ_FOREACH(lc, &ls.conns, entry)
@@ -211,17 +191,10 @@ ls_store_failed(const char *reason)
 static void
 ls_stored(uint64_t seq)
 {
-	struct listop *op;
-
 	if (seq != ls.inflight)
 		fatalx("worker acknowledged store %llu, expected %llu",
 		    (unsigned long long)seq, (unsigned long long)ls.inflight);
-	while ((op = TAILQ_FIRST(&ls.ops)) != NULL && op->seq <= seq) {
-		if (listop_replay(ls.durable, op) == -1)
-			fatalx("durable list diverged from the working list");
-		TAILQ_REMOVE(&ls.ops, op, entry);
-		listop_free(op);
-	}
+	pending_ack(&ls.pending, seq);
 	ls.acked = seq;
 	ls.inflight = 0;
 }
@@ -370,7 +343,7 @@ ls_init(const struct todod_config *cfg, const void *name, size_t len)
 		fatalx("invalid list name");
 	log_setrole("list[%s]", file);
 	proc_title("todod: list %s", file);
-	TAILQ_INIT(&ls.ops);
+	pending_init(&ls.pending);
 	TAILQ_INIT(&ls.conns);
 	etf_buf_init(&ls.out);
 	etf_buf_init(&ls.msg);

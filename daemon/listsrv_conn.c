@@ -104,115 +104,110 @@ ls_put_item(const struct todo_item *it)
 }
 
 static void
-ls_read(const struct todo_list *l, const struct request *r)
+ls_put_cb(void *arg, int64_t id, struct todo_date date, const uint8_t *title,
+    size_t title_len)
 {
+	(void)arg;
+	todo_put_entry(&ls.out, id, date, title, title_len);
+}
+
+/* Entries of the working list (every change), or of the durable list. */
+static size_t
+ls_put_entries(int working, const struct todo_date *date)
+{
+	const struct todo_list *l = ls.list;
 	const struct todo_item *it;
+	size_t n = 0;
+
+	if (!working && ls.pending.nops > 0)
+		return pending_durable_entries(&ls.pending, l, date,
+		    ls_put_cb, NULL);
+	it = date != NULL ? todolist_date_first(l, *date) : todolist_first(l);
+	for (; it != NULL; n++, it = date != NULL ?
+	    todolist_date_next(l, it) : todolist_next(l, it))
+		ls_put_item(it);
+	return n;
+}
+
+static void
+ls_read(int working, const struct request *r)
+{
 	size_t n, at;
 
 	etf_buf_reset(&ls.out);
 	if (r->kind == REQ_SIZE) {
-		reply_ok_int(&ls.out, (int64_t)todolist_size(l));
+		n = working ? todolist_size(ls.list) :
+		    pending_durable_size(&ls.pending, ls.list);
+		reply_ok_int(&ls.out, (int64_t)n);
 		return;
 	}
 	etf_put_version(&ls.out);
 	etf_put_tuple(&ls.out, 2);
 	etf_put_atom(&ls.out, "ok");
-	if (r->has_date) {
-		/* One walk of the date's entries: the list header is written
-		 * first and its count filled in after (NIL if none). */
-		at = ls.out.len;
-		etf_put_list(&ls.out, 0);
-		n = 0;
-		for (it = todolist_date_first(l, r->date); it != NULL;
-		    it = todolist_date_next(l, it), n++)
-			ls_put_item(it);
-		if (n == 0)
-			ls.out.len = at;
-		else if (!ls.out.oom) {
-			ls.out.p[at + 1] = (uint8_t)(n >> 24);
-			ls.out.p[at + 2] = (uint8_t)(n >> 16);
-			ls.out.p[at + 3] = (uint8_t)(n >> 8);
-			ls.out.p[at + 4] = (uint8_t)n;
-		}
-	} else {
-		if ((n = todolist_size(l)) > 0)
-			etf_put_list(&ls.out, (uint32_t)n);
-		for (it = todolist_first(l); it != NULL;
-		    it = todolist_next(l, it))
-			ls_put_item(it);
+	/* One walk of the entries: the list header is written first and
+	 * its count filled in after (NIL if none). */
+	at = ls.out.len;
+	etf_put_list(&ls.out, 0);
+	n = ls_put_entries(working, r->has_date ? &r->date : NULL);
+	if (n == 0)
+		ls.out.len = at;
+	else if (!ls.out.oom) {
+		ls.out.p[at + 1] = (uint8_t)(n >> 24);
+		ls.out.p[at + 2] = (uint8_t)(n >> 16);
+		ls.out.p[at + 3] = (uint8_t)(n >> 8);
+		ls.out.p[at + 4] = (uint8_t)n;
 	}
 	etf_put_nil(&ls.out);
 }
 
 /* --- modifications ---------------------------------------------------- */
 
-static void
-ls_op_queue(struct listop *op)
-{
-	if (op == NULL)
-		fatalx("out of memory");
-	if (ls.next_seq == 0)
-		ls.next_seq = 1;
-	op->seq = ls.next_seq;
-	TAILQ_INSERT_TAIL(&ls.ops, op, entry);
-	ls.dirty = 1;
-}
-
 /* Apply a modification to the working list and queue its reply.  */
 static void
 ls_modify(struct lconn *lc, const struct request *r)
 {
-	struct todo_list *w;
-	const struct todo_item *it;
+	static const struct todo_date none = { 0, 1, 1 };
+	struct listop *op;
 	int64_t id;
 	int rc;
 
-	if ((w = ls_working()) == NULL) {
-		ls_error(lc, "unavailable");
-		return;
-	}
-	etf_buf_reset(&ls.out);
 	switch (r->kind) {
 	case REQ_ADD_ENTRY:
-		if (todolist_add(w, r->date, r->title, r->title_len,
-		    &id) == -1) {
-			ls_error(lc, "unavailable");
-			return;
-		}
-		ls_op_queue(listop_new(LISTOP_ADD, id, 1, r->date, r->title,
-		    r->title_len));
-		reply_ok_int(&ls.out, id);
+		op = listop_new(LISTOP_ADD, 0, 1, r->date, r->title,
+		    r->title_len);
 		break;
 	case REQ_UPDATE_ENTRY:
-		rc = todolist_update(w, r->id, r->has_date ? &r->date :
-		    NULL, r->title, r->title_len);
-		if (rc == TODOLIST_NOTFOUND) {
-			ls_error(lc, "not_found");
-			return;
-		}
-		if (rc != 0) {
-			ls_error(lc, "unavailable");
-			return;
-		}
-		ls_op_queue(listop_new(LISTOP_UPDATE, r->id, r->has_date,
-		    r->date, r->title, r->title_len));
-		it = todolist_get(w, r->id);
-		etf_put_version(&ls.out);
-		etf_put_tuple(&ls.out, 2);
-		etf_put_atom(&ls.out, "ok");
-		ls_put_item(it);
+		op = listop_new(LISTOP_UPDATE, r->id, r->has_date,
+		    r->has_date ? r->date : none, r->title, r->title_len);
 		break;
 	case REQ_DELETE_ENTRY:
-		if (todolist_delete(w, r->id) != 0) {
-			ls_error(lc, "not_found");
-			return;
-		}
-		ls_op_queue(listop_new(LISTOP_DELETE, r->id, 0, r->date, NULL,
-		    0));
-		reply_atom(&ls.out, "ok");
+		op = listop_new(LISTOP_DELETE, r->id, 0, none, NULL, 0);
 		break;
 	default:
 		return;
+	}
+	if (ls.next_seq == 0)
+		ls.next_seq = 1;
+	rc = op == NULL ? -1 : pending_apply(&ls.pending, ls.list, op,
+	    ls.next_seq);
+	if (rc != 0) {
+		listop_free(op);
+		ls_error(lc, rc == TODOLIST_NOTFOUND ? "not_found" :
+		    "unavailable");
+		return;
+	}
+	ls.dirty = 1;
+	id = op->id;
+	etf_buf_reset(&ls.out);
+	if (r->kind == REQ_ADD_ENTRY)
+		reply_ok_int(&ls.out, id);
+	else if (r->kind == REQ_DELETE_ENTRY)
+		reply_atom(&ls.out, "ok");
+	else {
+		etf_put_version(&ls.out);
+		etf_put_tuple(&ls.out, 2);
+		etf_put_atom(&ls.out, "ok");
+		ls_put_item(todolist_get(ls.list, id));
 	}
 	ls_reply(lc, ls.next_seq);
 }
@@ -262,10 +257,7 @@ ls_request(struct lconn *lc, const struct etf_term *t)
 		return 0;
 	}
 	if (r.kind == REQ_ENTRIES || r.kind == REQ_SIZE) {
-		if (STAILQ_EMPTY(&lc->pend) || ls.working == NULL)
-			ls_read(ls.durable, &r);
-		else
-			ls_read(ls.working, &r);
+		ls_read(!STAILQ_EMPTY(&lc->pend), &r);
 		ls_reply(lc, STAILQ_EMPTY(&lc->pend) ? 0 : ls_working_seq());
 		return 0;
 	}

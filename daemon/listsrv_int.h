@@ -15,6 +15,7 @@
 
 #include "etf.h"
 #include "listops.h"
+#include "pending.h"
 #include "names.h"
 
 struct chan;
@@ -68,9 +69,8 @@ struct ls_state {
 	struct chan		*worker;
 	int			 loaded;
 	int			 unavailable;	/* the file cannot be loaded */
-	struct todo_list	*durable;
-	struct todo_list	*working;	/* NULL until a change */
-	struct listop_queue	 ops;		/* not yet durable */
+	struct todo_list	*list;		/* the working list */
+	struct pending		 pending;	/* its changes not yet durable */
 	uint64_t		 next_seq;	/* the batch being collected */
 	uint64_t		 inflight;	/* 0: no store in flight */
 	uint64_t		 acked;
@@ -92,7 +92,6 @@ extern struct ls_state ls;
 void	ls_send_msg(struct chan *, int fd);
 void	ls_check_idle(void);
 void	ls_maybe_store(void);
-struct todo_list *ls_working(void);
 
 /* listsrv_conn.c */
 void	ls_drive(struct lconn *);

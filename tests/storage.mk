@@ -7,6 +7,7 @@ STORAGE_TEST_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 
 storage_tests = \
 	tests/storage/test_todolist \
+	tests/storage/test_pending \
 	tests/storage/test_names \
 	tests/storage/test_listfile \
 	tests/storage/test_interop \
@@ -19,6 +20,11 @@ TESTS += $(storage_tests)
 tests_storage_test_todolist_SOURCES = tests/storage/test_todolist.c
 tests_storage_test_todolist_CFLAGS = $(STORAGE_TEST_CFLAGS)
 tests_storage_test_todolist_LDADD = $(STORAGE_TEST_LDADD)
+
+tests_storage_test_pending_SOURCES = tests/storage/test_pending.c \
+	tests/storage/storage_test.h tests/storage/storage_test.c
+tests_storage_test_pending_CFLAGS = $(STORAGE_TEST_CFLAGS)
+tests_storage_test_pending_LDADD = $(STORAGE_TEST_LDADD)
 
 tests_storage_test_names_SOURCES = tests/storage/test_names.c
 tests_storage_test_names_CFLAGS = $(STORAGE_TEST_CFLAGS)
