@@ -145,6 +145,13 @@ listfile_put_entry(struct etf_buf *b, const struct todo_item *it)
 }
 
 void
+listfile_put_pair(struct etf_buf *b, const struct todo_item *it)
+{
+	etf_put_int(b, it->id);
+	listfile_put_entry(b, it);
+}
+
+void
 listfile_put(struct etf_buf *b, const struct todo_list *l)
 {
 	const struct todo_item *it;
@@ -160,10 +167,8 @@ listfile_put(struct etf_buf *b, const struct todo_list *l)
 	etf_put_atom(b, "Elixir.Todo.List");
 	etf_put_atom(b, "entries");
 	etf_put_map(b, (uint32_t)n);
-	for (it = todolist_first(l); it != NULL; it = todolist_next(l, it)) {
-		etf_put_int(b, it->id);
-		listfile_put_entry(b, it);
-	}
+	for (it = todolist_first(l); it != NULL; it = todolist_next(l, it))
+		listfile_put_pair(b, it);
 	etf_put_atom(b, "next_id");
 	etf_put_int(b, todolist_next_id(l));
 }
@@ -249,28 +254,49 @@ listfile_split(const struct etf_term *e, struct listfile_entry *le)
 	return NULL;
 }
 
-static const char *
-listfile_entry(struct todo_list *l, const struct etf_term *key,
-    const struct etf_term *e, struct listfile_entry *le)
+const char *
+listfile_entry_item(const struct etf_term *key, const struct etf_term *e,
+    struct etf_buf *extra, struct todo_item *it)
 {
-	struct todo_date d;
+	struct listfile_entry le;
 	const char *why;
 
 	if (key->type != ETF_INT || key->i < 1 || key->i >= INT64_MAX)
 		return "an entry key is not an id";
-	if ((why = listfile_split(e, le)) != NULL)
+	le.extra = *extra;
+	why = listfile_split(e, &le);
+	*extra = le.extra;
+	if (why != NULL)
 		return why;
-	if (le->id->type != ETF_INT || le->id->i != key->i)
+	if (le.id->type != ETF_INT || le.id->i != key->i)
 		return "an entry's id differs from its key";
-	if (!listfile_date(le->date, &d))
+	if (!listfile_date(le.date, &it->date))
 		return "an entry's date is not a valid Elixir Date";
-	if (le->title->type != ETF_BINARY ||
-	    !todo_title_valid(le->title->bin.p, le->title->bin.len))
+	if (le.title->type != ETF_BINARY ||
+	    !todo_title_valid(le.title->bin.p, le.title->bin.len))
 		return "an entry's title is not a valid title";
-	if (todolist_get(l, key->i) != NULL)
+	it->id = key->i;
+	it->title = le.title->bin.p;
+	it->title_len = le.title->bin.len;
+	it->extra = le.extra_pairs > 0 ? extra->p : NULL;
+	it->extra_len = le.extra_pairs > 0 ? extra->len : 0;
+	it->extra_pairs = le.extra_pairs;
+	return NULL;
+}
+
+static const char *
+listfile_entry(struct todo_list *l, const struct etf_term *key,
+    const struct etf_term *e, struct etf_buf *extra)
+{
+	struct todo_item it;
+	const char *why;
+
+	if ((why = listfile_entry_item(key, e, extra, &it)) != NULL)
+		return why;
+	if (todolist_get(l, it.id) != NULL)
 		return "an id occurs twice";
-	if (todolist_insert(l, key->i, d, le->title->bin.p, le->title->bin.len,
-	    le->extra.p, le->extra.len, le->extra_pairs) == -1)
+	if (todolist_insert(l, it.id, it.date, it.title, it.title_len,
+	    it.extra, it.extra_len, it.extra_pairs) == -1)
 		return "out of memory";
 	return NULL;
 }
@@ -302,7 +328,7 @@ struct todo_list *
 listfile_from_term(const struct etf_term *t, const char **why)
 {
 	const struct etf_term *ents;
-	struct listfile_entry le;
+	struct etf_buf extra;
 	struct todo_list *l;
 	int64_t next_id;
 	const char *err;
@@ -316,11 +342,11 @@ listfile_from_term(const struct etf_term *t, const char **why)
 		*why = "out of memory";
 		return NULL;
 	}
-	etf_buf_init(&le.extra);
+	etf_buf_init(&extra);
 	for (i = 0; i < ents->map.n && err == NULL; i++)
 		err = listfile_entry(l, &ents->map.kv[2 * i],
-		    &ents->map.kv[2 * i + 1], &le);
-	etf_buf_free(&le.extra);
+		    &ents->map.kv[2 * i + 1], &extra);
+	etf_buf_free(&extra);
 	/* todolist_insert keeps next_id above every id: it must not grow. */
 	if (err == NULL && todolist_next_id(l) > next_id)
 		err = "next_id is not above every id";

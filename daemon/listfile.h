@@ -11,12 +11,21 @@
 
 struct etf_buf;
 struct etf_term;
+struct todo_item;
 struct todo_list;
 
 /* Append the version byte and the list term. */
 void	listfile_encode(struct etf_buf *, const struct todo_list *);
 /* Append the list term alone (no version byte), e.g. inside a message. */
 void	listfile_put(struct etf_buf *, const struct todo_list *);
+/* Append one pair of the entries map, Id => Entry. */
+void	listfile_put_pair(struct etf_buf *, const struct todo_item *);
+/* Check one pair of the entries map as listfile_from_term does: NULL
+ * with *it (pointing into the terms, its extra pairs into the buffer
+ * extra, which is reset first), or why not (a static string). */
+const char *listfile_entry_item(const struct etf_term *key,
+	    const struct etf_term *entry, struct etf_buf *extra,
+	    struct todo_item *it);
 /* Build a list from a decoded term. NULL if the shape is wrong (and
  * *why says what was wrong, a static string). */
 struct todo_list *listfile_from_term(const struct etf_term *,

@@ -7,4 +7,5 @@ daemon_libdaemon_la_SOURCES += \
 	daemon/store.h daemon/store.c \
 	daemon/journal.h daemon/journal.c \
 	daemon/worker.h daemon/worker_int.h daemon/worker.c \
-	daemon/worker_commit.c daemon/worker_state.c daemon/worker_ckpt.c
+	daemon/worker_commit.c daemon/worker_state.c daemon/worker_ckpt.c \
+	daemon/ckstream.h daemon/ckstream.c

@@ -421,11 +421,9 @@ store_create_tmp(int dirfd, const char *tag, struct store_tmp *st)
 }
 
 int
-store_prepare(int dirfd, const char *tag, const void *name, size_t len,
-    const void *data, size_t datalen, struct store_tmp *st)
+store_begin(int dirfd, const char *tag, const void *name, size_t len,
+    struct store_tmp *st)
 {
-	int err;
-
 	st->fd = -1;
 	st->len = 0;
 	st->tmp[0] = '\0';
@@ -436,20 +434,36 @@ store_prepare(int dirfd, const char *tag, const void *name, size_t len,
 		errno = EINVAL;
 		return -1;
 	}
-	if (store_create_tmp(dirfd, tag, st) == -1)
-		return -1;
+	return store_create_tmp(dirfd, tag, st);
+}
+
+int
+store_append(struct store_tmp *st, const void *data, size_t datalen)
+{
+	int err;
+
 	if ((err = store_fault_errno(false)) != 0) {
 		errno = err;
-		goto fail;
+		return -1;
 	}
 	if (store_write_all(st->fd, data, datalen) == -1)
-		goto fail;
-	st->len = datalen;
+		return -1;
+	st->len += datalen;
+	return 0;
+}
+
+int
+store_prepare(int dirfd, const char *tag, const void *name, size_t len,
+    const void *data, size_t datalen, struct store_tmp *st)
+{
+	if (store_begin(dirfd, tag, name, len, st) == -1)
+		return -1;
+	if (store_append(st, data, datalen) == -1) {
+		store_abort(dirfd, st);
+		return -1;
+	}
 	store_fault_point(STORE_FAULT_WRITE);
 	return 0;
-fail:
-	store_abort(dirfd, st);
-	return -1;
 }
 
 int

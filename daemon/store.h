@@ -101,6 +101,11 @@ int	store_load(int dirfd, const void *name, size_t len,
 	    struct etf_arena *, size_t max_bytes, struct todo_list **out,
 	    const char **why);
 
+/* Create the temporary file of a store.  0, or -1 with errno. */
+int	store_begin(int dirfd, const char *tag, const void *name, size_t len,
+	    struct store_tmp *);
+/* Append to it.  0, or -1 with errno (the caller aborts). */
+int	store_append(struct store_tmp *, const void *data, size_t datalen);
 /* Create and fill the temporary file of a store (not synced).  0, or -1
  * with errno and nothing left behind. */
 int	store_prepare(int dirfd, const char *tag, const void *name,

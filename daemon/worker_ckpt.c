@@ -4,7 +4,9 @@
  *
  * A checkpoint of some lists: for each, read the file, apply its
  * journaled ops (wk_replay, leniently: an op whose effect is already in
- * the file changes nothing), write the temporary file; then one journal
+ * the file changes nothing), write the temporary file (where the file
+ * and the ops come to WORKER_CKSTREAM_MIN bytes or more, it is streamed,
+ * ckstream.h, not built whole in memory); then one journal
  * write of a FILE record per list (the new file's length and CRC), one
  * sync (syncfs, or an fsync per file and an fdatasync of the journal),
  * the renames, one sync of the directory; then the lists' records are
@@ -31,7 +33,10 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -41,6 +46,7 @@
 #include <event2/event.h>
 #include <zlib.h>
 
+#include "ckstream.h"
 #include "etf.h"
 #include "journal.h"
 #include "listfile.h"
@@ -137,6 +143,112 @@ wk_ck_build(struct worker *w, struct wlist *wl, const char *file)
 	return l;
 }
 
+/* Fold a list's journaled ops into a streamed checkpoint.  0 or -1. */
+static int
+wk_ck_fold(struct worker *w, struct wlist *wl, struct ckstream *ck)
+{
+	const struct etf_term *t;
+	const struct wrec *rec;
+	struct listop *op;
+	size_t i;
+	int rc = 0;
+
+	TAILQ_FOREACH(rec, &wl->recs, entry) {
+		if (rec->kind != JOURNAL_OPS)
+			continue;
+		if (etf_decode(w->arena, rec->ops, rec->len, rec->len, &t) !=
+		    ETF_OK || t->type != ETF_LIST)
+			rc = -1;
+		for (i = 0; rc == 0 && i < t->seq.n; i++) {
+			if ((op = listop_from_term(&t->seq.v[i])) == NULL) {
+				rc = -1;
+				break;
+			}
+			rc = ckstream_op(ck, op);
+			listop_free(op);
+		}
+		etf_arena_reset(w->arena);
+		if (rc == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* The bytes of a list's journaled ops. */
+static size_t
+wk_ck_ops_bytes(const struct wlist *wl)
+{
+	const struct wrec *rec;
+	size_t n = 0;
+
+	TAILQ_FOREACH(rec, &wl->recs, entry)
+		n += rec->len;
+	return n;
+}
+
+/*
+ * The checkpoint of a large list, streamed (ckstream.h): 0 (c->write),
+ * -1 (failed, logged), or 1: checkpoint it the plain way (a small list
+ * with few changes, a compressed file, FILE records to resolve, or ids
+ * that do not ascend; the plain way also reports what cannot be read).
+ */
+static int
+wk_ck_stream(struct worker *w, struct wck *c, const char *file)
+{
+	struct wlist *wl = c->wl;
+	struct ckstream *ck;
+	struct stat st;
+	const char *why = NULL;
+	size_t size = 0, ops;
+	int fd, rc;
+
+	if (wl->nfile > 0)
+		return 1;
+	if ((fd = openat(w->cfg.dirfd, file, O_RDONLY | O_CLOEXEC |
+	    O_NONBLOCK)) == -1) {
+		if (errno != ENOENT)
+			return 1;
+	} else if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    (uintmax_t)st.st_size > w->max_file) {
+		close(fd);
+		return 1;
+	} else
+		size = (size_t)st.st_size;
+	/* A list, or its changes, large enough to be worth it. */
+	ops = wk_ck_ops_bytes(wl);
+	if (size + ops < (size_t)WORKER_CKSTREAM_MIN) {
+		if (fd != -1)
+			close(fd);
+		return 1;
+	}
+	if ((ck = ckstream_new()) == NULL || wk_ck_fold(w, wl, ck) == -1) {
+		ckstream_free(ck);
+		if (fd != -1)
+			close(fd);
+		return 1;
+	}
+	rc = ckstream_run(ck, fd, w->cfg.dirfd, w->tag, wl->name,
+	    wl->namelen, w->max_file, &c->tmp, &c->fcrc, &why);
+	if (fd != -1)
+		close(fd);
+	ckstream_free(ck);
+	switch (rc) {
+	case CKSTREAM_OK:
+		c->flen = c->tmp.len;
+		c->write = true;
+		return 0;
+	case CKSTREAM_FALLBACK:
+		return 1;
+	case CKSTREAM_CORRUPT:
+		log_warnx("%s: not a list file (%s): left alone; its changes "
+		    "stay in the journal", file, why);
+		return -1;
+	default:
+		log_warn("checkpoint of %s", file);
+		return -1;
+	}
+}
+
 /* Write a list's temporary file (c->write), or find nothing to do. */
 static int
 wk_ck_prepare(struct worker *w, struct wck *c)
@@ -149,6 +261,8 @@ wk_ck_prepare(struct worker *w, struct wck *c)
 
 	c->tmp.fd = -1;
 	wk_file_name(wl, file, sizeof(file));
+	if ((rc = wk_ck_stream(w, c, file)) != 1)
+		return rc;
 	if ((l = wk_ck_build(w, wl, file)) == NULL)
 		return -1;
 	if (wl->nrecs == 0) {		/* all of it was in the file */

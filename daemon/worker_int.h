@@ -31,6 +31,7 @@
 #define WORKER_CKPT_PASS	32	/* checkpoints per pass, per old gen */
 #define WORKER_CKPT_BATCH	64	/* lists checkpointed together */
 #define WORKER_CKPT_BYTES	(2u << 20)	/* of files per pass, per gen */
+#define WORKER_CKSTREAM_MIN	(256u * 1024)	/* files checkpointed streaming */
 
 struct todo_list;
 struct event;

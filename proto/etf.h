@@ -131,6 +131,15 @@ size_t		 etf_arena_bytes(const struct etf_arena *);
 int		 etf_decode(struct etf_arena *, const uint8_t *buf, size_t len,
 		    size_t max_inflated, const struct etf_term **out);
 
+/*
+ * Decode one term from the start of buf (no version byte, no compressed
+ * term), for reading a stream of terms: ETF_OK with *out and *used (the
+ * bytes it took), ETF_ETRUNC if buf ends before the term does (more
+ * bytes may complete it), or another etf_err.
+ */
+int		 etf_decode_term(struct etf_arena *, const uint8_t *buf,
+		    size_t len, const struct etf_term **out, size_t *used);
+
 /* Term construction in an arena (for tests and for building trees). */
 struct etf_term	*etf_mk_int(struct etf_arena *, int64_t);
 struct etf_term	*etf_mk_float(struct etf_arena *, double);

@@ -614,6 +614,35 @@ etf_decode(struct etf_arena *a, const uint8_t *buf, size_t len,
 	return ETF_OK;
 }
 
+int
+etf_decode_term(struct etf_arena *a, const uint8_t *buf, size_t len,
+    const struct etf_term **out, size_t *used)
+{
+	struct atom_slot cache[ATOM_CACHE];
+	struct etf_term *t;
+	struct dec d;
+	int rc;
+
+	*out = NULL;
+	*used = 0;
+	if (len < 1)
+		return ETF_ETRUNC;
+	if (buf[0] == ETF_TAG_COMPRESSED)
+		return ETF_ETAG;
+	if ((t = etf_arena_alloc(a, sizeof(*t))) == NULL)
+		return ETF_ENOMEM;
+	d.a = a;
+	d.p = buf;
+	d.end = buf + len;
+	d.cache = cache;
+	memset(cache, 0, sizeof(cache));
+	if ((rc = dec_term(&d, t, 0)) != ETF_OK)
+		return rc;
+	*out = t;
+	*used = (size_t)(d.p - buf);
+	return ETF_OK;
+}
+
 const char *
 etf_strerror(int err)
 {

@@ -8,6 +8,7 @@ STORAGE_TEST_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 storage_tests = \
 	tests/storage/test_todolist \
 	tests/storage/test_pending \
+	tests/storage/test_ckstream \
 	tests/storage/test_names \
 	tests/storage/test_listfile \
 	tests/storage/test_interop \
@@ -25,6 +26,11 @@ tests_storage_test_pending_SOURCES = tests/storage/test_pending.c \
 	tests/storage/storage_test.h tests/storage/storage_test.c
 tests_storage_test_pending_CFLAGS = $(STORAGE_TEST_CFLAGS)
 tests_storage_test_pending_LDADD = $(STORAGE_TEST_LDADD)
+
+tests_storage_test_ckstream_SOURCES = tests/storage/test_ckstream.c \
+	tests/storage/storage_test.h tests/storage/storage_test.c
+tests_storage_test_ckstream_CFLAGS = $(STORAGE_TEST_CFLAGS)
+tests_storage_test_ckstream_LDADD = $(STORAGE_TEST_LDADD) $(ZLIB_LIBS)
 
 tests_storage_test_names_SOURCES = tests/storage/test_names.c
 tests_storage_test_names_CFLAGS = $(STORAGE_TEST_CFLAGS)

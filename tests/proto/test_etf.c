@@ -503,6 +503,35 @@ START_TEST(test_zlib_bomb)
 }
 END_TEST
 
+/* One term at a time from a stream: what it took, and "more" at a
+ * cut. */
+START_TEST(test_decode_term)
+{
+	static const uint8_t two[] = { 97, 5, 109, 0, 0, 0, 2, 'h', 'i' };
+	const struct etf_term *t;
+	struct etf_arena *a = etf_arena_new();
+	size_t used, i;
+
+	ck_assert_int_eq(etf_decode_term(a, two, sizeof(two), &t, &used),
+	    ETF_OK);
+	ck_assert_int_eq(t->type, ETF_INT);
+	ck_assert_int_eq(t->i, 5);
+	ck_assert_uint_eq(used, 2);
+	ck_assert_int_eq(etf_decode_term(a, two + 2, sizeof(two) - 2, &t,
+	    &used), ETF_OK);
+	ck_assert_int_eq(t->type, ETF_BINARY);
+	ck_assert_uint_eq(used, 7);
+	for (i = 0; i < 7; i++)
+		ck_assert_int_eq(etf_decode_term(a, two + 2, i, &t, &used),
+		    ETF_ETRUNC);
+	ck_assert_int_eq(etf_decode_term(a, (const uint8_t *)"\x50\0\0\0\1",
+	    5, &t, &used), ETF_ETAG);
+	ck_assert_int_eq(etf_decode_term(a, (const uint8_t *)"\xff", 1, &t,
+	    &used), ETF_ETAG);
+	etf_arena_free(a);
+}
+END_TEST
+
 START_TEST(test_zlib_corrupt)
 {
 	static const uint8_t inner[] = { 0x68, 0x02, 0x61, 0x01, 0x61, 0x02,
@@ -877,6 +906,7 @@ etf_suite(void)
 	tcase_add_test(tc, test_compressed);
 	tcase_add_test(tc, test_zlib_bomb);
 	tcase_add_test(tc, test_zlib_corrupt);
+	tcase_add_test(tc, test_decode_term);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("encoder");

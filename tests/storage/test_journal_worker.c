@@ -300,6 +300,45 @@ START_TEST(t_rotation)
 }
 END_TEST
 
+/* A large list (its checkpoints stream its file, ckstream.h): rounds of
+ * adds, updates and deletes, of new entries and of the file's, with the
+ * journal rotating; the file and a get are the model throughout. */
+START_TEST(t_rotation_large)
+{
+	struct wt_opts o = { false, 4096, 2 };
+	struct todo_list *m = st_list_n(3000, "large");
+	struct listop *v[3];
+	char title[96];
+	uint8_t *p;
+	size_t len;
+	int64_t id;
+	int k;
+
+	p = st_encode(m, &len);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_uint_gt(len, 256 * 1024);
+	ck_assert_int_eq(st_write_file(wt.dfd, "large", p, len), 0);
+	free(p);
+	wt_start_peers(1, &o);
+	for (k = 1; k <= 40; k++) {
+		id = todolist_next_id(m);
+		snprintf(title, sizeof(title), "round %0*d", 70, k);
+		v[0] = wt_op_add(id, title);
+		v[1] = wt_op_title(1 + (k * 37) % 3000, title);
+		v[2] = wt_op_delete(1 + (k * 53) % 3000);
+		wt_app(wt.fd[0], "large", k, m, v, 3);
+		wt_expect_stored(wt.fd[0], k);
+	}
+	ck_assert_msg(wait_journals(1, WT_WAIT_MS), "%d journal files",
+	    wt_count_journals());
+	ck_assert_uint_gt(wt.ctr->checkpoints, 0);
+	wt_check_get(wt.fd[0], "large", m, WT_ANY_OPS);
+	wt_stop();
+	wt_check_file("large", m);
+	todolist_free(m);
+}
+END_TEST
+
 /* ---- failures ---- */
 
 #ifdef TODOD_FAULTS
@@ -528,6 +567,7 @@ journal_worker_suite(void)
 	tcase_add_test(tc, t_group_commit);
 	tcase_add_test(tc, t_nosync);
 	tcase_add_test(tc, t_rotation);
+	tcase_add_test(tc, t_rotation_large);
 	tcase_add_test(tc, t_store_among_appends);
 	tcase_add_test(tc, t_get_applied);
 #ifdef TODOD_FAULTS
