@@ -643,8 +643,13 @@ wk_recover_rec(void *arg, const struct journal_rec *jr)
 	if ((wl = wk_list_get(w, jr->name, jr->namelen)) == NULL)
 		return -1;
 	rv->records++;
-	wl->seq = jr->seq;
-	wl->has_seq = jr->seq > 0;
+	/* A FILE record is journaled before its file is renamed into
+	 * place: its Seq is not known to be written (a resent store is
+	 * written again, the same). */
+	if (jr->kind != JOURNAL_FILE) {
+		wl->seq = jr->seq;
+		wl->has_seq = jr->seq > 0;
+	}
 	wl->last_gen = jr->gen;
 	if (jr->kind == JOURNAL_SEQ ||
 	    (jr->kind == JOURNAL_FILE && wl->nrecs == 0))

@@ -14,10 +14,10 @@
  *   3. the journal records of the round, in queue order, are written
  *      with one write: the appends' ops, a FILE record for each store of
  *      a list that has records in the journal (so that recovery does not
- *      replay older ops on the stored file), a Seq record of 0 for each
- *      get of such a list (recovery must not keep a Seq forgotten) and a
- *      Seq record for each new list's file (so that a resend after a
- *      restart is known; not synced for its own sake);
+ *      replay older ops on the stored file) and a Seq record of 0 for
+ *      each get of such a list (recovery must not keep a Seq forgotten;
+ *      not synced for its own sake).  A new list's file has no record
+ *      (see wc_records);
  *   4. with sync: one syncfs if the round has WORKER_SYNCFS_MIN files or
  *      more (it covers the journal too), else an fsync per file and one
  *      fdatasync of the journal;
@@ -223,11 +223,16 @@ wc_records(struct worker *w, struct wreq *from, struct wreq *end)
 			journal_put_seq(&w->jbuf, r->name, r->namelen, 0);
 			break;
 		case WREQ_APPEND:
-			/* A new list's file: its Seq, for a resend. */
-			if (r->create)
-				journal_put_seq(&w->jbuf, r->name, r->namelen,
-				    r->seq);
-			else
+			/*
+			 * A new list's file has no record: this write comes
+			 * before its rename, and a Seq journaled for a file
+			 * that a crash kept from its place would make the
+			 * next worker acknowledge the resent batch without
+			 * writing it.  A resend after a restart finds the
+			 * file (or not) and is journaled as ops: replayed
+			 * leniently, it changes nothing twice.
+			 */
+			if (!r->create)
 				journal_put_rec(&w->jbuf, r->name, r->namelen,
 				    r->seq, r->data.p + 1, r->data.len - 1);
 			break;
@@ -274,8 +279,8 @@ wc_journal_failed(struct worker *w, struct wreq *from, struct wreq *end,
 /*
  * Write and sync the journal and the files; 0, or errno of the journal
  * (the files are synced all the same).  A round without appends or FILE
- * records (gets, new lists) writes its Seq records without a sync: they
- * need none of their own, and the next synced write covers them.
+ * records (gets) writes its Seq records without a sync: they need none
+ * of their own, and the next synced write covers them.
  */
 static int
 wc_write_sync(struct worker *w, struct wreq *from, struct wreq *end,
@@ -347,10 +352,9 @@ wc_rename(struct worker *w, struct wreq *from, struct wreq *end)
 			wc_fail(w, r, errno);
 }
 
-/* Record in memory what the round wrote, in queue order (jok: the
- * journal was written). */
+/* Record in memory what the round wrote, in queue order. */
 static void
-wc_apply(struct worker *w, struct wreq *from, struct wreq *end, bool jok)
+wc_apply(struct worker *w, struct wreq *from, struct wreq *end)
 {
 	uint64_t gen = wk_gen_current(w);
 	struct wlist *wl;
@@ -380,7 +384,7 @@ wc_apply(struct worker *w, struct wreq *from, struct wreq *end, bool jok)
 		wl->has_file = true;
 		if (r->type == WREQ_STORE)
 			wk_recs_drop(w, wl, r->seq);
-		if (r->marker || (r->create && jok))
+		if (r->marker)
 			wl->last_gen = gen;
 	}
 }
@@ -406,6 +410,6 @@ worker_commit(struct worker *w, struct wreq *from)
 		w->ctr->journal_bytes += w->jbuf.len;
 	}
 	wc_rename(w, from, end);
-	wc_apply(w, from, end, err == 0);
+	wc_apply(w, from, end);
 	return end;
 }

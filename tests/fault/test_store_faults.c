@@ -561,6 +561,58 @@ START_TEST(disk_full)
 }
 END_TEST
 
+/* ---- the first change of a new list ---- */
+
+/*
+ * The first change of a new list is written as the list's file.  A worker
+ * killed at any point of that write, the batch is resent to the worker
+ * that takes over: the change is acknowledged once, and is there after a
+ * restart.  (A worker that journaled the batch's Seq before the file was
+ * in place acknowledged the resend without writing it.)
+ */
+static const char *const new_list_points[] = {
+	"crash-after-write:1", "crash-after-write:2", "crash-after-fsync:1",
+	"crash-after-fsync:2", "crash-after-rename:1"
+};
+
+START_TEST(crash_new_list)
+{
+	const char	*point = new_list_points[_i];
+	struct daemon	*d;
+	struct armed	 a;
+	struct fc	 c;
+	char		 got[512];
+	int64_t		 id;
+
+	setenv("TODOD_FAULT_ONCE", "1", 1);
+	d = start_faulty(point, &a);
+	unsetenv("TODOD_FAULT_ONCE");
+	open_attached(d, &c, "fresh");
+	arm(&a, true);
+	id = fadd_ok(&c, "n1");
+	H_ASSERT(id == 1, "%s: n1 got id %lld", point, (long long)id);
+	id = fadd_ok(&c, "n2");
+	H_ASSERT(id == 2, "%s: n2 got id %lld", point, (long long)id);
+	arm(&a, false);
+	fc_free(&c);
+	H_ASSERT(cu_log_count(d, "fault injection: killed") <= 1,
+	    "%s: more than one crash", point);
+	fprintf(stderr, "new list, %s: the worker %s\n", point,
+	    cu_log_count(d, "fault injection: killed") == 1 ? "crashed" :
+	    "did not crash (no such point)");
+	daemon_stop_ok(d);
+	H_ASSERT(daemon_restart(d) == 0, "restart: %s", h_err());
+	open_attached(d, &c, "fresh");
+	titles(&c, got, sizeof got);
+	H_ASSERT(strcmp(got, "n1,n2") == 0, "%s: after a restart the list "
+	    "holds \"%s\"", point, got);
+	fc_free(&c);
+	daemon_stop_ok(d);
+	armed_free(&a);
+	daemon_free(d);
+}
+END_TEST
+
 /* ---- corrupt list files ---- */
 
 static void
@@ -675,6 +727,12 @@ store_faults_suite(void)
 	tcase_add_test(tc, crash_after_write_restart);
 	tcase_add_test(tc, crash_after_fsync_restart);
 	tcase_add_test(tc, crash_after_rename_restart);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("crash-new-list");
+	tcase_set_timeout(tc, 120);
+	tcase_add_loop_test(tc, crash_new_list, 0,
+	    (int)(sizeof new_list_points / sizeof new_list_points[0]));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("crash-full");
