@@ -12,5 +12,6 @@ daemon_libdaemon_la_SOURCES += \
 	daemon/pending.h daemon/pending.c \
 	daemon/listsrv.h daemon/listsrv_int.h daemon/listsrv.c \
 	daemon/listsrv_conn.c \
+	daemon/spawner.h daemon/spawner.c \
 	daemon/workerproc.h daemon/workerproc.c \
 	daemon/supervisor.h daemon/supervisor.c

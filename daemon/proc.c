@@ -100,6 +100,7 @@ pid_t
 proc_fork(const int *keep, int n)
 {
 	struct sigaction sa;
+	sigset_t mask;
 	pid_t parent = getpid(), pid;
 	int sig;
 
@@ -116,6 +117,8 @@ proc_fork(const int *keep, int n)
 			(void)sigaction(sig, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	(void)sigaction(SIGPIPE, &sa, NULL);
+	sigemptyset(&mask);
+	(void)sigprocmask(SIG_SETMASK, &mask, NULL);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
 		fatal("prctl");
 	if (getppid() != parent)

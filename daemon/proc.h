@@ -1,7 +1,9 @@
 /*
  * proc.h: the process layer: roles, forking children, shared counters.
  *
- * The supervisor forks every other process.  A child keeps only the
+ * The supervisor forks the cache, the workers and the spawner; the
+ * spawner forks the list servers (spawner.c) and reports their exits, so
+ * that the supervisor supervises them as its own.  A child keeps only the
  * descriptors it is given (renumbered from 3 up, in order), dies with
  * its parent (PR_SET_PDEATHSIG, and EOF on its control channel), and
  * builds its own event loop.
@@ -13,6 +15,10 @@
  *                    {spawn_failed, Name}
  *                    {list, Name, Pid} +fd          (after a cache restart)
  *                    go                             start accepting
+ *   sup    -> spawner {spawn, Name} +fd             fork a list server
+ *                                                   (fd: its control link)
+ *   spawner -> sup   {spawned, Name, Pid} | {spawn_failed, Name}
+ *                    {exited, Pid, Status}          a list server reaped
  *   sup    -> worker {peer} +fd                     a list server's link
  *   sup    -> list   {cache} +fd | {worker} +fd     (new) links
  *                    shutdown
@@ -77,8 +83,8 @@ int	proc_stats_init(void);
 /*
  * fork(); in the child keep[0..n) become descriptors 3..3+n, every other
  * descriptor above 2 is closed, the child dies with its parent, default
- * signal dispositions are restored (SIGPIPE ignored) and the log is
- * reopened.  Returns as fork() does.
+ * signal dispositions are restored (SIGPIPE ignored), no signal is
+ * blocked and the log is reopened.  Returns as fork() does.
  */
 pid_t	proc_fork(const int *keep, int n);
 /*

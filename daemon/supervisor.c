@@ -31,6 +31,7 @@
 #include "pidfile.h"
 #include "privdrop.h"
 #include "proc.h"
+#include "spawner.h"
 #include "store.h"
 #include "supervisor.h"
 #include "worker.h"
@@ -40,7 +41,7 @@
 #define SUP_PERIOD		10	/* ... in this many seconds */
 #define SUP_SHUTDOWN_TIMEOUT	10	/* then stragglers are killed */
 
-enum role { ROLE_CACHE, ROLE_WORKER, ROLE_LIST };
+enum role { ROLE_CACHE, ROLE_WORKER, ROLE_LIST, ROLE_SPAWNER };
 
 struct child {
 	TAILQ_ENTRY(child)	 entry;
@@ -56,6 +57,7 @@ struct child {
 	int			 ready;
 	int			 stopping;	/* list: said it is exiting */
 	int			 respawn;	/* list: start again once reaped */
+	int			 lost;		/* list: its spawner died */
 };
 
 TAILQ_HEAD(child_list, child);
@@ -98,6 +100,7 @@ static struct {
 	struct datadir		 datadir;
 	int			 dirfd;
 	struct child		*cache;
+	struct child		*spawner;	/* forks the list servers */
 	struct child		*workers[PROC_MAX_WORKERS];
 	struct child_list	 lists;		/* list servers, oldest first */
 	struct child_names	 names;		/* ... by list name */
@@ -117,6 +120,9 @@ static void	sup_ctl_msg(struct chan *, const struct etf_term *, int,
 static void	sup_ctl_closed(struct chan *, void *);
 static void	sup_shutdown(int status);
 static int	sup_spawn_list(const void *, size_t);
+static void	sup_child_free(struct child *);
+static void	sup_check_done(void);
+static void	sup_reaped(pid_t, int);
 
 static void
 sup_msg_atom(const char *atom)
@@ -254,6 +260,30 @@ sup_fork_worker(int index)
 }
 
 static int
+sup_fork_spawner(void)
+{
+	int sv[2];
+	pid_t pid;
+
+	if (sup_socketpair(sv) == -1)
+		return -1;
+	if ((pid = proc_fork(&sv[1], 1)) == -1) {
+		log_warn("fork");
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		sup_child_setup();
+		spawner_main(sup.cfg);
+	}
+	close(sv[1]);
+	sup.spawner = sup_child_new(ROLE_SPAWNER, sv[0], pid);
+	snprintf(sup.spawner->label, sizeof(sup.spawner->label), "spawner");
+	return 0;
+}
+
+static int
 sup_fork_cache(void)
 {
 	struct child *c, *l;
@@ -282,7 +312,7 @@ sup_fork_cache(void)
 	proc_stats->cache = pid;
 	/* A new cache learns every live list before it accepts. */
 	TAILQ_FOREACH(l, &sup.lists, entry)
-		if (!l->stopping)
+		if (!l->stopping && l->pid != 0)	/* else: when spawned */
 			sup_link_cache(l, "list");
 	if (sup.announced) {
 		sup_msg_atom("go");
@@ -303,13 +333,17 @@ sup_find_list(const void *name, size_t len)
 	return RB_FIND(child_names, &sup.names, &key);
 }
 
+/*
+ * Start a list server: the spawner forks it (spawner.c) and answers with
+ * its pid; the worker link goes at once, the cache link (which names the
+ * pid) with the answer.
+ */
 static int
 sup_spawn_list(const void *name, size_t len)
 {
 	struct child *c;
 	char file[NAME_FILE_BUFSZ];
 	int sv[2];
-	pid_t pid;
 
 	if ((c = sup_find_list(name, len)) != NULL) {
 		/* Never two servers for one list: the cache has given this
@@ -322,32 +356,56 @@ sup_spawn_list(const void *name, size_t len)
 		}
 		return 0;
 	}
-	if (name_to_file(name, len, file, sizeof(file)) == -1 ||
+	if (sup.spawner == NULL || sup.spawner->ctl == NULL ||
+	    name_to_file(name, len, file, sizeof(file)) == -1 ||
 	    sup_socketpair(sv) == -1)
 		return -1;
-	if ((pid = proc_fork(&sv[1], 1)) == -1) {
-		log_warn("fork");
+	etf_buf_reset(&sup.msg);
+	etf_put_version(&sup.msg);
+	etf_put_tuple(&sup.msg, 2);
+	etf_put_atom(&sup.msg, "spawn");
+	etf_put_binary(&sup.msg, name, len);
+	if (chan_send(sup.spawner->ctl, &sup.msg, sv[1]) == -1) {
 		close(sv[0]);
-		close(sv[1]);
 		return -1;
 	}
-	if (pid == 0) {
-		sup_child_setup();
-		listsrv_main(sup.cfg, name, len);
-	}
-	close(sv[1]);
-	c = sup_child_new(ROLE_LIST, sv[0], pid);
+	c = sup_child_new(ROLE_LIST, sv[0], 0);
 	memcpy(c->name, name, len);
 	c->len = len;
 	snprintf(c->label, sizeof(c->label), "list[%s]", file);
 	TAILQ_INSERT_TAIL(&sup.lists, c, entry);
 	RB_INSERT(child_names, &sup.names, c);
-	RB_INSERT(child_pids, &sup.pids, c);
 	sup.nlists++;
-	proc_stats->spawns++;
-	sup_link_cache(c, "spawned");
 	sup_link_worker(c);
 	return 0;
+}
+
+/* The spawner's answer to a spawn: the pid, or a failure. */
+static void
+sup_spawned(const struct etf_term *name, pid_t pid)
+{
+	struct child *c = sup_find_list(name->bin.p, name->bin.len);
+
+	if (c == NULL || c->pid != 0)
+		fatalx("the spawner answered a spawn that was not asked");
+	if (pid <= 0) {
+		TAILQ_REMOVE(&sup.lists, c, entry);
+		RB_REMOVE(child_names, &sup.names, c);
+		sup.nlists--;
+		sup_child_free(c);
+		etf_buf_reset(&sup.msg);
+		etf_put_version(&sup.msg);
+		etf_put_tuple(&sup.msg, 2);
+		etf_put_atom(&sup.msg, "spawn_failed");
+		etf_put_binary(&sup.msg, name->bin.p, name->bin.len);
+		sup_send(sup.cache, -1);
+		sup_check_done();
+		return;
+	}
+	c->pid = pid;
+	RB_INSERT(child_pids, &sup.pids, c);
+	proc_stats->spawns++;
+	sup_link_cache(c, "spawned");
 }
 
 /* --- sync rounds --------------------------------------------------------- */
@@ -400,7 +458,8 @@ sup_maybe_ready(void)
 	char err[256];
 	int i;
 
-	if (sup.announced || sup.cache == NULL || !sup.cache->ready)
+	if (sup.announced || sup.cache == NULL || !sup.cache->ready ||
+	    sup.spawner == NULL || !sup.spawner->ready)
 		return;
 	for (i = 0; i < sup.cfg->workers; i++)
 		if (sup.workers[i] == NULL || !sup.workers[i]->ready)
@@ -431,6 +490,21 @@ sup_ctl_msg(struct chan *ch, const struct etf_term *t, int fd, void *arg)
 		sup_maybe_ready();
 	} else if (c->role == ROLE_LIST && etf_is_atom(t, "stopping"))
 		c->stopping = 1;
+	else if (c->role == ROLE_SPAWNER && etf_is_tuple(t, 3) &&
+	    etf_is_atom(&t->seq.v[0], "spawned") &&
+	    t->seq.v[1].type == ETF_BINARY && t->seq.v[2].type == ETF_INT &&
+	    t->seq.v[2].i > 0 && t->seq.v[2].i <= INT32_MAX)
+		sup_spawned(&t->seq.v[1], (pid_t)t->seq.v[2].i);
+	else if (c->role == ROLE_SPAWNER && etf_is_tuple(t, 2) &&
+	    etf_is_atom(&t->seq.v[0], "spawn_failed") &&
+	    t->seq.v[1].type == ETF_BINARY)
+		sup_spawned(&t->seq.v[1], 0);
+	else if (c->role == ROLE_SPAWNER && etf_is_tuple(t, 3) &&
+	    etf_is_atom(&t->seq.v[0], "exited") &&
+	    t->seq.v[1].type == ETF_INT && t->seq.v[2].type == ETF_INT &&
+	    t->seq.v[1].i > 0 && t->seq.v[1].i <= INT32_MAX &&
+	    t->seq.v[2].i >= INT32_MIN && t->seq.v[2].i <= INT32_MAX)
+		sup_reaped((pid_t)t->seq.v[1].i, (int)t->seq.v[2].i);
 	else if (c->role == ROLE_WORKER && etf_is_atom(t, "synced"))
 		sup_sync_done((uint64_t)1 << c->index);
 	else if (c->role == ROLE_CACHE && etf_is_tuple(t, 2) &&
@@ -521,6 +595,8 @@ sup_restart(struct child *c)
 	}
 	if (c->role == ROLE_CACHE)
 		rc = sup_fork_cache();
+	else if (c->role == ROLE_SPAWNER)
+		rc = sup_fork_spawner();
 	else {
 		rc = sup_fork_worker(c->index);
 		if (rc == 0)
@@ -544,18 +620,70 @@ sup_check_done(void)
 		return;
 	if (!TAILQ_EMPTY(&sup.lists))
 		return;
-	/* Every list server has flushed and gone: let the workers go. */
+	/* Every list server has flushed and gone: let the spawner and the
+	 * workers go. */
+	if (sup.spawner != NULL && sup.spawner->ctl != NULL) {
+		chan_free(sup.spawner->ctl);
+		sup.spawner->ctl = NULL;
+	}
 	for (i = 0; i < sup.cfg->workers; i++)
 		if (sup.workers[i] != NULL && sup.workers[i]->ctl != NULL) {
 			chan_free(sup.workers[i]->ctl);
 			sup.workers[i]->ctl = NULL;
 		}
-	if (sup.cache != NULL)
+	if (sup.cache != NULL || sup.spawner != NULL)
 		return;
 	for (i = 0; i < sup.cfg->workers; i++)
 		if (sup.workers[i] != NULL)
 			return;
 	event_base_loopbreak(sup.base);
+}
+
+/* A list server is gone (status as waitpid's). */
+static void
+sup_list_gone(struct child *c, int status)
+{
+	TAILQ_REMOVE(&sup.lists, c, entry);
+	RB_REMOVE(child_names, &sup.names, c);
+	if (c->pid != 0)
+		RB_REMOVE(child_pids, &sup.pids, c);
+	sup.nlists--;
+	if (c->pid == 0) {
+		/* It was never forked: the cache waits for an answer. */
+		etf_buf_reset(&sup.msg);
+		etf_put_version(&sup.msg);
+		etf_put_tuple(&sup.msg, 2);
+		etf_put_atom(&sup.msg, "spawn_failed");
+		etf_put_binary(&sup.msg, c->name, c->len);
+		sup_send(sup.cache, -1);
+	} else
+		sup_describe_exit(c, status);
+	if (c->respawn && !sup.shutting_down &&
+	    sup_spawn_list(c->name, c->len) == -1)
+		log_warnx("cannot start %s again", c->label);
+	sup_child_free(c);
+}
+
+/* The spawner is gone, and every list server with it (they die with
+ * their parent): start it again first, so that lists can start again. */
+static void
+sup_spawner_gone(struct child *c, int status)
+{
+	struct child *l, *next;
+
+	sup_describe_exit(c, status);
+	TAILQ_FOREACH(l, &sup.lists, entry)
+		l->lost = 1;
+	if (!sup.shutting_down)
+		sup_restart(c);
+	/* Lists started again go to the tail, not lost. */
+	for (l = TAILQ_FIRST(&sup.lists); l != NULL; l = next) {
+		next = TAILQ_NEXT(l, entry);
+		if (l->lost)
+			sup_list_gone(l, SIGKILL);	/* "killed" */
+	}
+	sup_child_free(c);
+	sup_check_done();
 }
 
 static void
@@ -564,6 +692,12 @@ sup_reaped(pid_t pid, int status)
 	struct child *c = NULL, key;
 	int i;
 
+	if (sup.spawner != NULL && sup.spawner->pid == pid) {
+		c = sup.spawner;
+		sup.spawner = NULL;
+		sup_spawner_gone(c, status);
+		return;
+	}
 	if (sup.cache != NULL && sup.cache->pid == pid) {
 		c = sup.cache;
 		sup.cache = NULL;
@@ -575,10 +709,9 @@ sup_reaped(pid_t pid, int status)
 		}
 	key.pid = pid;
 	if (c == NULL && (c = RB_FIND(child_pids, &sup.pids, &key)) != NULL) {
-		TAILQ_REMOVE(&sup.lists, c, entry);
-		RB_REMOVE(child_names, &sup.names, c);
-		RB_REMOVE(child_pids, &sup.pids, c);
-		sup.nlists--;
+		sup_list_gone(c, status);
+		sup_check_done();
+		return;
 	}
 	if (c == NULL)
 		return;		/* not ours (e.g. the detach helper) */
@@ -586,11 +719,7 @@ sup_reaped(pid_t pid, int status)
 	/* A worker that starts again writes every list file first. */
 	if (c->role == ROLE_WORKER)
 		sup_sync_done((uint64_t)1 << c->index);
-	if (c->role == ROLE_LIST) {
-		if (c->respawn && !sup.shutting_down &&
-		    sup_spawn_list(c->name, c->len) == -1)
-			log_warnx("cannot start %s again", c->label);
-	} else if (!sup.shutting_down)
+	if (!sup.shutting_down)
 		sup_restart(c);
 	sup_child_free(c);
 	sup_check_done();
@@ -621,7 +750,10 @@ sup_kill_all(evutil_socket_t fd, short ev, void *arg)
 		if (sup.workers[i] != NULL)
 			kill(sup.workers[i]->pid, SIGKILL);
 	TAILQ_FOREACH(l, &sup.lists, entry)
-		kill(l->pid, SIGKILL);
+		if (l->pid != 0)
+			kill(l->pid, SIGKILL);
+	if (sup.spawner != NULL)
+		kill(sup.spawner->pid, SIGKILL);
 }
 
 static void
@@ -739,6 +871,9 @@ supervisor_run(const struct todod_config *cfg)
 		    event_add(ev[i], NULL) == -1)
 			fatalx("cannot handle signals");
 
+	/* The spawner first, while the supervisor is small (spawner.c). */
+	if (sup_fork_spawner() == -1)
+		fatalx("cannot start the spawner");
 	for (i = 0; i < cfg->workers; i++)
 		if (sup_fork_worker(i) == -1)
 			fatalx("cannot start the database workers");

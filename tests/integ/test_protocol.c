@@ -226,10 +226,17 @@ START_TEST(t_server_process_different_names)
 	H_ASSERT(p1 != p2, "different names, the same pid %lld",
 	    (long long)p1);
 	H_ASSERT(daemon_pids(D, &dp) == 0, "%s", h_err());
-	proc_children(D->pid, kids);
+	/* Forked by the spawner, the supervisor's child: in its tree, not
+	 * among its children. */
+	proc_tree(D->pid, kids);
 	H_ASSERT(pidset_has(kids, (pid_t)p1) && pidset_has(kids, (pid_t)p2),
-	    "list servers %lld, %lld are not children of the supervisor",
+	    "list servers %lld, %lld are not in the supervisor's tree",
 	    (long long)p1, (long long)p2);
+	memset(kids, 0, sizeof *kids);
+	proc_children(D->pid, kids);
+	H_ASSERT(!pidset_has(kids, (pid_t)p1) && !pidset_has(kids,
+	    (pid_t)p2), "list servers %lld, %lld are the supervisor's "
+	    "children, not the spawner's", (long long)p1, (long long)p2);
 	H_ASSERT(p1 != dp.cache && p1 != dp.supervisor, "list pid is the "
 	    "cache's or the supervisor's");
 	for (i = 0; i < dp.nworkers; i++)

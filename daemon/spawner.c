@@ -1,0 +1,150 @@
+/*
+ * spawner.c: the process that forks list servers.
+ *
+ * The supervisor forks the spawner first, while its own memory is small,
+ * and asks it for every list server.  A fork copies the parent's table of
+ * descriptors and its page tables, and a child closes every descriptor it
+ * inherits: the supervisor holds a channel to every live list server and
+ * grows with them, the spawner holds one descriptor and stays small.  And
+ * the pages a list server shares with its parent stay shared only while
+ * the parent does not write them: the supervisor writes its heap with
+ * every message, the spawner hardly.
+ *
+ * List servers are the spawner's children (they die with it): it reaps
+ * them and reports each exit to the supervisor, which supervises them as
+ * before.  Messages (proc.h):
+ *
+ *   sup     -> spawner {spawn, Name} +fd        fork a list server; fd is
+ *                                               its control channel
+ *   spawner -> sup     {spawned, Name, Pid} | {spawn_failed, Name}
+ *                      {exited, Pid, Status}    reaped (waitpid status)
+ *                      ready
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "chan.h"
+#include "etf.h"
+#include "listsrv.h"
+#include "log.h"
+#include "names.h"
+#include "options.h"
+#include "proc.h"
+#include "spawner.h"
+
+static struct {
+	const struct todod_config *cfg;
+	struct chan		*sup;
+	struct etf_buf		 msg;
+} sp;
+
+static void
+sp_spawn(const struct etf_term *name, int fd)
+{
+	pid_t pid;
+
+	if ((pid = proc_fork(&fd, 1)) == 0)
+		listsrv_main(sp.cfg, name->bin.p, name->bin.len);
+	if (pid == -1)
+		log_warn("fork");
+	close(fd);
+	etf_buf_reset(&sp.msg);
+	etf_put_version(&sp.msg);
+	if (pid == -1) {
+		etf_put_tuple(&sp.msg, 2);
+		etf_put_atom(&sp.msg, "spawn_failed");
+		etf_put_binary(&sp.msg, name->bin.p, name->bin.len);
+	} else {
+		etf_put_tuple(&sp.msg, 3);
+		etf_put_atom(&sp.msg, "spawned");
+		etf_put_binary(&sp.msg, name->bin.p, name->bin.len);
+		etf_put_int(&sp.msg, pid);
+	}
+	chan_send(sp.sup, &sp.msg, -1);
+}
+
+static void
+sp_sup_msg(struct chan *c, const struct etf_term *t, int fd, void *arg)
+{
+	const struct etf_term *v = t->type == ETF_TUPLE ? t->seq.v : NULL;
+
+	if (etf_is_tuple(t, 2) && etf_is_atom(&v[0], "spawn") && fd != -1 &&
+	    v[1].type == ETF_BINARY && name_valid(v[1].bin.p, v[1].bin.len)) {
+		sp_spawn(&v[1], fd);
+		return;
+	}
+	fatalx("unexpected message from the supervisor");
+}
+
+static void
+sp_sup_closed(struct chan *c, void *arg)
+{
+	/* Shutdown (every list server is gone), or the supervisor is. */
+	exit(0);
+}
+
+/* SIGCHLD, read from a signalfd: a libevent signal event would clash
+ * with the supervisor's, whose base this process inherited. */
+static void
+sp_sigchld(evutil_socket_t sfd, short ev, void *arg)
+{
+	struct signalfd_siginfo si;
+	ssize_t n;
+	pid_t pid;
+	int status;
+
+	do
+		n = read(sfd, &si, sizeof(si));
+	while (n == (ssize_t)sizeof(si) || (n == -1 && errno == EINTR));
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		etf_buf_reset(&sp.msg);
+		etf_put_version(&sp.msg);
+		etf_put_tuple(&sp.msg, 3);
+		etf_put_atom(&sp.msg, "exited");
+		etf_put_int(&sp.msg, pid);
+		etf_put_int(&sp.msg, status);
+		chan_send(sp.sup, &sp.msg, -1);
+	}
+}
+
+void
+spawner_main(const struct todod_config *cfg)
+{
+	struct event_base *base;
+	struct event *ev;
+	sigset_t set;
+	int sfd;
+
+	log_setrole("spawner");
+	proc_title("todod: spawner");
+	sp.cfg = cfg;
+	etf_buf_init(&sp.msg);
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1 ||
+	    (sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
+		fatal("signalfd");
+	if ((base = event_base_new()) == NULL ||
+	    (sp.sup = chan_new(base, 3, PROC_MAX_MSG, sp_sup_msg,
+	    sp_sup_closed, NULL)) == NULL ||
+	    (ev = event_new(base, sfd, EV_READ | EV_PERSIST, sp_sigchld,
+	    NULL)) == NULL || event_add(ev, NULL) == -1)
+		fatalx("cannot start");
+	etf_buf_reset(&sp.msg);
+	etf_put_version(&sp.msg);
+	etf_put_atom(&sp.msg, "ready");
+	chan_send(sp.sup, &sp.msg, -1);
+	event_base_dispatch(base);
+	exit(0);
+}
