@@ -190,8 +190,8 @@ print_lists(const struct etf_term *l)
 static bool
 known_key(const struct etf_term *k)
 {
-	static const char *keys[] = { "supervisor", "cache", "workers",
-	    "lists", "lists_live", "restarts", "uptime_s" };
+	static const char *keys[] = { "supervisor", "cache", "spawner",
+	    "workers", "lists", "lists_live", "restarts", "uptime_s" };
 	size_t i;
 
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
@@ -249,6 +249,8 @@ print_status(const struct etf_term *m)
 		print_process("supervisor", v);
 	if ((v = get_int(m, "cache")) != NULL)
 		print_process("cache", v);
+	if ((v = get_int(m, "spawner")) != NULL)
+		print_process("spawner", v);
 	if ((w = etf_map_get(m, "workers")) != NULL && w->type == ETF_LIST)
 		print_workers(w);
 	if ((w = etf_map_get(m, "lists")) != NULL && w->type == ETF_LIST)

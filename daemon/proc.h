@@ -60,6 +60,7 @@
 struct shared_stats {
 	pid_t			supervisor;
 	pid_t			cache;
+	pid_t			spawner;
 	time_t			started;
 	uint64_t		restarts;	/* supervisor */
 	uint64_t		spawns;		/* supervisor */

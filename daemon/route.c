@@ -589,9 +589,10 @@ route_reply_stats(struct etf_buf *b, uint64_t accepted, uint64_t handoffs,
 	etf_put_version(b);
 	etf_put_tuple(b, 2);
 	etf_put_atom(b, "ok");
-	etf_put_map(b, 13);
+	etf_put_map(b, 14);
 	put_kv_int(b, "supervisor", s->supervisor);
 	put_kv_int(b, "cache", s->cache);
+	put_kv_int(b, "spawner", s->spawner);
 	etf_put_atom(b, "workers");
 	etf_put_list(b, (uint32_t)s->nworkers);
 	for (i = 0; i < s->nworkers; i++) {

@@ -129,6 +129,7 @@ spawner_main(const struct todod_config *cfg)
 	log_setrole("spawner");
 	proc_title("todod: spawner");
 	sp.cfg = cfg;
+	proc_stats->spawner = getpid();
 	etf_buf_init(&sp.msg);
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);

@@ -528,6 +528,7 @@ parse_stats(const struct etf_term *m, struct fc_stats *st)
 		return -1;
 	st->supervisor = (pid_t)map_int(m, "supervisor");
 	st->cache = (pid_t)map_int(m, "cache");
+	st->spawner = (pid_t)map_int(m, "spawner");
 	st->lists_live = map_int(m, "lists_live");
 	st->restarts = map_int(m, "restarts");
 	st->spawns = map_int(m, "spawns");

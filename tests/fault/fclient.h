@@ -82,6 +82,7 @@ int	fc_worker_of(const char *name, int nworkers);
 struct fc_stats {
 	pid_t	 supervisor;
 	pid_t	 cache;
+	pid_t	 spawner;
 	pid_t	 workers[64];
 	int	 nworkers;
 	int64_t	 lists_live;

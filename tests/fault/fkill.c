@@ -41,6 +41,8 @@ fk_role_name(enum fk_role r)
 		return "cache";
 	case FK_LIST:
 		return "list server";
+	case FK_SPAWNER:
+		return "spawner";
 	default:
 		return "?";
 	}
@@ -147,6 +149,24 @@ probe_cache(struct fk *f, struct fc *c)
 	return false;
 }
 
+/* The spawner is back when a list that has no server gets one. */
+static bool
+probe_spawner(struct fk *f, struct fc *c)
+{
+	const struct etf_term	*t = NULL;
+	char			 name[64];
+	int64_t			 v;
+
+	snprintf(name, sizeof name, "probe-spawner-%lld",
+	    (long long)f->last_attempts);
+	fc_q_attach(c, name);
+	if (fc_call(c, fc_ms(FK_ATTEMPT_MS), &t) == FC_REPLY &&
+	    fc_ok_int(t, &v) && v > 0)
+		return true;
+	retry_note(f, "probe attach", c, t);
+	return false;
+}
+
 static bool
 probe_list(struct fk *f, struct fc *c, const char *name, pid_t old)
 {
@@ -209,6 +229,9 @@ victim(struct fk *f, enum fk_role role, int k, char *name, size_t namelen)
 	} else if (role == FK_CACHE) {
 		pid = st.cache;
 		prefix = "todod: cache";
+	} else if (role == FK_SPAWNER) {
+		pid = st.spawner;
+		prefix = "todod: spawner";
 	} else {
 		prefix = "todod: list ";
 		if (name[0] != '\0')
@@ -289,6 +312,8 @@ fk_kill(struct fk *f, enum fk_role role, int k, const char *listname)
 			ok = probe_worker(f, &c, k);
 		else if (role == FK_CACHE)
 			ok = probe_cache(f, &c);
+		else if (role == FK_SPAWNER)
+			ok = probe_spawner(f, &c);
 		else
 			ok = probe_list(f, &c, name, pid);
 		fc_close(&c);

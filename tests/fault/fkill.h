@@ -1,7 +1,7 @@
 /*
  * fkill.h: SIGKILL one process of the daemon's tree by role (a database
- * worker, the cache, a list server) and measure how long the role takes
- * to serve a fresh connection again.
+ * worker, the cache, a list server, the spawner) and measure how long the
+ * role takes to serve a fresh connection again.
  *
  * The probe after a kill, retried until it succeeds or a deadline:
  *   worker K      a fresh connection adds an entry to a list stored by
@@ -9,6 +9,8 @@
  *   cache         a fresh connection gets pong
  *   list server   a fresh connection attaches to that list and gets its
  *                 size (the list was loaded again)
+ *   spawner       a fresh connection attaches to a list that has no
+ *                 server (one can be started again)
  * Probe adds are logged like the clients' changes (fmodel.h) and go to
  * lists the clients do not use, registered with fl_extra_list().
  */
@@ -22,7 +24,7 @@
 
 #include "fload.h"
 
-enum fk_role { FK_WORKER, FK_CACHE, FK_LIST, FK_NROLES };
+enum fk_role { FK_WORKER, FK_CACHE, FK_LIST, FK_SPAWNER, FK_NROLES };
 
 struct fk_series {
 	double	*ms;

@@ -187,6 +187,44 @@ START_TEST(kill_roles_during_load)
 END_TEST
 
 /*
+ * The spawner killed under load: every list server dies with it, the
+ * supervisor starts it again, and the clients' lists start again on
+ * demand; nothing acknowledged is lost.
+ */
+START_TEST(kill_spawner_during_load)
+{
+	struct loadrun	 lr;
+	struct fc_stats	 before, after;
+	struct daemon	*d;
+	pid_t		 pids[4];
+	char		 err[512];
+	int		 n = 0;
+
+	d = daemon_start_ok(NULL);
+	load_start(&lr, d);
+	H_ASSERT(fc_stats(d->sock, &before, err, sizeof err) == 0, "%s", err);
+	kill_one(&lr, FK_SPAWNER, 0, pids, &n);
+	kill_one(&lr, FK_SPAWNER, 0, pids, &n);
+	load_stop(&lr);
+	H_ASSERT(fc_stats(d->sock, &after, err, sizeof err) == 0, "%s", err);
+	H_ASSERT(after.restarts == before.restarts + 2, "stats restarts %lld,"
+	    " expected %lld", (long long)after.restarts,
+	    (long long)before.restarts + 2);
+	H_ASSERT(after.spawner > 0 && after.spawner != before.spawner,
+	    "the spawner pid is unchanged");
+	assert_lost_logged(d, pids[0]);
+	assert_lost_logged(d, pids[1]);
+	load_verify(&lr, "live, after the kills");
+	daemon_stop_ok(d);
+	H_ASSERT(daemon_restart(d) == 0, "restart: %s", h_err());
+	load_verify(&lr, "after a restart");
+	daemon_stop_ok(d);
+	load_free(&lr);
+	daemon_free(d);
+}
+END_TEST
+
+/*
  * Stores in flight when their worker dies: many lists on one worker,
  * each with a client writing to it, and that worker killed again and
  * again.  Every store must be sent again to the restarted worker and
@@ -376,6 +414,7 @@ crash_suite(void)
 	tc = tcase_create("kill");
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, kill_roles_during_load);
+	tcase_add_test(tc, kill_spawner_during_load);
 	tcase_add_test(tc, kill_worker_stores_in_flight);
 	suite_add_tcase(s, tc);
 
