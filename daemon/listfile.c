@@ -324,6 +324,129 @@ listfile_check_struct(const struct etf_term *t, const struct etf_term **ents,
 	return NULL;
 }
 
+/* --- one entry at a time ---------------------------------------------- */
+
+/* The next term of a file's bytes, decoded in the arena (reset first). */
+static const char *
+lp_term(struct etf_arena *a, const uint8_t **p, const uint8_t *end,
+    const struct etf_term **t)
+{
+	size_t used;
+	int rc;
+
+	etf_arena_reset(a);
+	if ((rc = etf_decode_term(a, *p, (size_t)(end - *p), t, &used)) !=
+	    ETF_OK)
+		return etf_strerror(rc);
+	*p += used;
+	return NULL;
+}
+
+/* The entries map, from its tag on, into l. */
+static const char *
+lp_entries(struct etf_arena *a, const uint8_t **p, const uint8_t *end,
+    struct todo_list *l, struct etf_buf *extra)
+{
+	const struct etf_term *key, *val;
+	size_t used;
+	uint32_t n, i;
+	const char *why;
+	int rc;
+
+	if (end - *p < 5 || **p != ETF_TAG_MAP)
+		return "entries is not a map";
+	n = (uint32_t)(*p)[1] << 24 | (uint32_t)(*p)[2] << 16 |
+	    (uint32_t)(*p)[3] << 8 | (*p)[4];
+	*p += 5;
+	for (i = 0; i < n; i++) {
+		etf_arena_reset(a);
+		if ((rc = etf_decode_term(a, *p, (size_t)(end - *p), &key,
+		    &used)) != ETF_OK)
+			return etf_strerror(rc);
+		*p += used;
+		if ((rc = etf_decode_term(a, *p, (size_t)(end - *p), &val,
+		    &used)) != ETF_OK)
+			return etf_strerror(rc);
+		*p += used;
+		if ((why = listfile_entry(l, key, val, extra)) != NULL)
+			return why;
+	}
+	return NULL;
+}
+
+static const char *
+lp_file(struct etf_arena *a, const uint8_t *p, const uint8_t *end,
+    struct todo_list *l, int64_t *next_id)
+{
+	const struct etf_term *t;
+	struct etf_buf extra;
+	int seen_struct = 0, seen_entries = 0, i;
+	const char *why = NULL;
+
+	if (end - p < 5 || p[0] != ETF_TAG_MAP)
+		return "not a map";
+	if (p[1] != 0 || p[2] != 0 || p[3] != 0 || p[4] != 3)
+		return "not a Todo.List struct";
+	p += 5;
+	etf_buf_init(&extra);
+	for (i = 0; i < 3 && why == NULL; i++) {
+		if ((why = lp_term(a, &p, end, &t)) != NULL)
+			break;
+		if (etf_is_atom(t, "entries") && !seen_entries) {
+			seen_entries = 1;
+			why = lp_entries(a, &p, end, l, &extra);
+		} else if (etf_is_atom(t, "__struct__") && !seen_struct) {
+			seen_struct = 1;
+			if ((why = lp_term(a, &p, end, &t)) == NULL &&
+			    !etf_is_atom(t, "Elixir.Todo.List"))
+				why = "not a Todo.List struct";
+		} else if (etf_is_atom(t, "next_id") && *next_id == 0) {
+			if ((why = lp_term(a, &p, end, &t)) == NULL &&
+			    (t->type != ETF_INT || t->i < 1))
+				why = "next_id is not a positive integer";
+			else if (why == NULL)
+				*next_id = t->i;
+		} else
+			why = "not a Todo.List struct";
+	}
+	etf_buf_free(&extra);
+	etf_arena_reset(a);
+	if (why == NULL && p != end)
+		why = etf_strerror(ETF_ETRAIL);
+	return why;
+}
+
+struct todo_list *
+listfile_parse(const uint8_t *data, size_t len, const char **why)
+{
+	struct etf_arena *a;
+	struct todo_list *l;
+	int64_t next_id = 0;
+
+	if (len < 2 || data[0] != ETF_VERSION || data[1] == ETF_TAG_COMPRESSED) {
+		*why = len < 2 ? etf_strerror(ETF_ETRUNC) : data[0] !=
+		    ETF_VERSION ? etf_strerror(ETF_EVERSION) :
+		    "compressed (decode it whole)";
+		return NULL;
+	}
+	/* An arena of its own: one entry's terms at a time. */
+	if ((a = etf_arena_new()) == NULL || (l = todolist_new()) == NULL) {
+		etf_arena_free(a);
+		*why = "out of memory";
+		return NULL;
+	}
+	if ((*why = lp_file(a, data + 1, data + len, l, &next_id)) == NULL &&
+	    todolist_next_id(l) > next_id)
+		*why = "next_id is not above every id";
+	etf_arena_free(a);
+	if (*why != NULL) {
+		todolist_free(l);
+		return NULL;
+	}
+	todolist_set_next_id(l, next_id);
+	return l;
+}
+
 struct todo_list *
 listfile_from_term(const struct etf_term *t, const char **why)
 {

@@ -26,6 +26,14 @@ void	listfile_put_pair(struct etf_buf *, const struct todo_item *);
 const char *listfile_entry_item(const struct etf_term *key,
 	    const struct etf_term *entry, struct etf_buf *extra,
 	    struct todo_item *it);
+/*
+ * Build a list from a file's bytes (version byte first, not compressed),
+ * checked as listfile_from_term checks the term, decoding one entry at a
+ * time: the term is never whole in memory.  NULL with *why if the bytes
+ * are not a list file.
+ */
+struct todo_list *listfile_parse(const uint8_t *data, size_t len,
+	    const char **why);
 /* Build a list from a decoded term. NULL if the shape is wrong (and
  * *why says what was wrong, a static string). */
 struct todo_list *listfile_from_term(const struct etf_term *,

@@ -224,6 +224,11 @@ store_parse(struct etf_arena *arena, const uint8_t *data, size_t len,
 		*why = "empty file";
 		return STORE_CORRUPT;
 	}
+	if (len >= 2 && data[0] == ETF_VERSION &&
+	    data[1] != ETF_TAG_COMPRESSED) {
+		*out = listfile_parse(data, len, why);
+		return *out != NULL ? STORE_OK : STORE_CORRUPT;
+	}
 	if ((err = etf_decode(arena, data, len, max_inflated, &t)) != ETF_OK) {
 		*why = etf_strerror(err);
 		return STORE_CORRUPT;

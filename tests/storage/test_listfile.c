@@ -58,17 +58,39 @@ unhex(const char *h, uint8_t *out)
 	return n;
 }
 
-/* Decode bytes and build a list; fails the test on error. */
+/* Decode bytes and build a list; fails the test on error.  Decoded one
+ * entry at a time (listfile_parse), the same list. */
 static struct todo_list *
 load_bytes(const uint8_t *p, size_t len)
 {
 	const struct etf_term *t;
-	struct todo_list *l;
+	struct todo_list *l, *l2;
 	const char *why = NULL;
 
 	ck_assert_int_eq(etf_decode(arena, p, len, 1 << 24, &t), ETF_OK);
 	l = listfile_from_term(t, &why);
 	ck_assert_msg(l != NULL, "refused: %s", why);
+	if (len > 1 && p[1] != ETF_TAG_COMPRESSED) {
+		l2 = listfile_parse(p, len, &why);
+		ck_assert_msg(l2 != NULL, "listfile_parse refused: %s", why);
+		ck_assert_msg(st_list_equal(l, l2), "listfile_parse differs");
+		todolist_free(l2);
+	}
+	return l;
+}
+
+/* The term's bytes, parsed one entry at a time: NULL (and why) if it is
+ * refused. */
+static struct todo_list *
+parse_term(const struct etf_term *t, const char **why)
+{
+	struct todo_list *l;
+	struct etf_buf b;
+
+	etf_buf_init(&b);
+	ck_assert_int_eq(etf_encode(&b, t), 0);	/* version byte first */
+	l = listfile_parse(b.p, b.len, why);
+	etf_buf_free(&b);
 	return l;
 }
 
@@ -427,6 +449,12 @@ START_TEST(t_bad)
 	ck_assert_ptr_null(listfile_from_term(t, &why));
 	ck_assert_ptr_nonnull(why);
 	ck_assert_str_eq(why, expect);
+	why = NULL;
+	ck_assert_ptr_null(parse_term(t, &why));
+	ck_assert_ptr_nonnull(why);
+	/* The same reason, but where the whole decode sees it first. */
+	if (strcmp(expect, "an entry has a key twice") != 0)
+		ck_assert_str_eq(why, expect);
 }
 END_TEST
 
@@ -455,6 +483,13 @@ START_TEST(t_accepted)
 	/* tags => []: SMALL_ATOM_UTF8 "tags", NIL */
 	ck_assert_uint_eq(it->extra_len, 7);
 	ck_assert_mem_eq(it->extra, "\x77\x04tags\x6a", 7);
+	{
+		struct todo_list *l2 = parse_term(t, &why);
+
+		ck_assert_msg(l2 != NULL, "listfile_parse: %s", why);
+		ck_assert(st_list_equal(l, l2));
+		todolist_free(l2);
+	}
 	todolist_free(l);
 }
 END_TEST
