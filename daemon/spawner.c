@@ -12,7 +12,12 @@
  *
  * List servers are the spawner's children (they die with it): it reaps
  * them and reports each exit to the supervisor, which supervises them as
- * before.  Messages (proc.h):
+ * before.
+ *
+ * One list server is forked ahead of need: the spare waits, blocked, for
+ * its list's name and control channel, so that starting a list costs a
+ * message rather than a fork; the next spare is forked once the answer
+ * has gone.  Messages (proc.h):
  *
  *   sup     -> spawner {spawn, Name} +fd        fork a list server; fd is
  *                                               its control channel
@@ -24,11 +29,14 @@
 
 #include <sys/types.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -46,14 +54,120 @@ static struct {
 	const struct todod_config *cfg;
 	struct chan		*sup;
 	struct etf_buf		 msg;
+	pid_t			 spare;		/* 0: none */
+	int			 spare_fd;	/* its end of our socketpair */
 } sp;
+
+/*
+ * The spare: wait for {name, control channel} (the name's bytes, the
+ * descriptor with them), then become that list's server.  Anything else,
+ * or the spawner gone, and it exits.
+ */
+static void __attribute__((noreturn))
+sp_spare_main(void)
+{
+	uint8_t name[NAME_MAX_BYTES];
+	union {
+		struct cmsghdr	hdr;
+		char		buf[CMSG_SPACE(sizeof(int))];
+	} cbuf;
+	struct iovec iov = { name, sizeof(name) };
+	struct msghdr m;
+	struct cmsghdr *c;
+	ssize_t n;
+	int fd = -1;
+
+	proc_title("todod: spare");
+	memset(&m, 0, sizeof(m));
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	m.msg_control = cbuf.buf;
+	m.msg_controllen = sizeof(cbuf.buf);
+	do
+		n = recvmsg(3, &m, MSG_CMSG_CLOEXEC);
+	while (n == -1 && errno == EINTR);
+	if ((c = CMSG_FIRSTHDR(&m)) != NULL && c->cmsg_level == SOL_SOCKET &&
+	    c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof(int)))
+		memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	if (n <= 0 || fd == -1 || (m.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
+	    !name_valid(name, (size_t)n))
+		_exit(0);
+	/* The control channel becomes descriptor 3, as for any child. */
+	if (dup2(fd, 3) == -1)
+		_exit(1);
+	close(fd);
+	listsrv_main(sp.cfg, name, (size_t)n);
+}
+
+/* Fork the next spare, if there is none. */
+static void
+sp_make_spare(void)
+{
+	int sv[2];
+	pid_t pid;
+
+	if (sp.spare != 0 ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1)
+		return;
+	if ((pid = proc_fork(&sv[1], 1)) == 0)
+		sp_spare_main();
+	close(sv[1]);
+	if (pid == -1) {
+		log_warn("fork");
+		close(sv[0]);
+		return;
+	}
+	sp.spare = pid;
+	sp.spare_fd = sv[0];
+}
+
+/* Give the spare its list: its pid, or -1 (then it is gone). */
+static pid_t
+sp_use_spare(const struct etf_term *name, int fd)
+{
+	union {
+		struct cmsghdr	hdr;
+		char		buf[CMSG_SPACE(sizeof(int))];
+	} cbuf;
+	struct iovec iov = { (void *)name->bin.p, name->bin.len };
+	struct msghdr m;
+	struct cmsghdr *c;
+	pid_t pid = sp.spare;
+	ssize_t n;
+
+	if (pid == 0)
+		return -1;
+	memset(&m, 0, sizeof(m));
+	memset(&cbuf, 0, sizeof(cbuf));
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	m.msg_control = cbuf.buf;
+	m.msg_controllen = sizeof(cbuf.buf);
+	c = CMSG_FIRSTHDR(&m);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	do
+		n = sendmsg(sp.spare_fd, &m, MSG_NOSIGNAL);
+	while (n == -1 && errno == EINTR);
+	close(sp.spare_fd);
+	sp.spare = 0;
+	if (n != (ssize_t)name->bin.len) {
+		/* Dead or dying: it is reaped (and reported) as any child. */
+		kill(pid, SIGKILL);
+		return -1;
+	}
+	return pid;
+}
 
 static void
 sp_spawn(const struct etf_term *name, int fd)
 {
 	pid_t pid;
 
-	if ((pid = proc_fork(&fd, 1)) == 0)
+	if ((pid = sp_use_spare(name, fd)) == -1 &&
+	    (pid = proc_fork(&fd, 1)) == 0)
 		listsrv_main(sp.cfg, name->bin.p, name->bin.len);
 	if (pid == -1)
 		log_warn("fork");
@@ -71,6 +185,9 @@ sp_spawn(const struct etf_term *name, int fd)
 		etf_put_int(&sp.msg, pid);
 	}
 	chan_send(sp.sup, &sp.msg, -1);
+	/* The answer first; the next spare then, off the list's path. */
+	chan_flush(sp.sup);
+	sp_make_spare();
 }
 
 static void
@@ -108,6 +225,13 @@ sp_sigchld(evutil_socket_t sfd, short ev, void *arg)
 	while (n == (ssize_t)sizeof(si) || (n == -1 && errno == EINTR));
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (pid == sp.spare) {
+			/* A spare killed while it waited: not a list. */
+			close(sp.spare_fd);
+			sp.spare = 0;
+			sp_make_spare();
+			continue;
+		}
 		etf_buf_reset(&sp.msg);
 		etf_put_version(&sp.msg);
 		etf_put_tuple(&sp.msg, 3);
@@ -142,6 +266,7 @@ spawner_main(const struct todod_config *cfg)
 	    (ev = event_new(base, sfd, EV_READ | EV_PERSIST, sp_sigchld,
 	    NULL)) == NULL || event_add(ev, NULL) == -1)
 		fatalx("cannot start");
+	sp_make_spare();
 	etf_buf_reset(&sp.msg);
 	etf_put_version(&sp.msg);
 	etf_put_atom(&sp.msg, "ready");

@@ -397,7 +397,8 @@ check_twins(struct race *r)
 
 	if ((ps = calloc(1, sizeof *ps)) == NULL)
 		return;
-	proc_children(r->d->pid, ps);
+	/* The list servers are the spawner's children: the whole tree. */
+	proc_tree(r->d->pid, ps);
 	for (i = 0; i < ps->n; i++) {
 		snprintf(path, sizeof path, "/proc/%d/cmdline",
 		    (int)ps->pid[i]);

@@ -90,8 +90,17 @@ cu_wait_unlocked(const char *datadir, int ms)
 void
 cu_children(const struct daemon *d, struct pidset *ps)
 {
+	struct pidset	*tree;
+	size_t		 i;
+
 	memset(ps, 0, sizeof *ps);
-	proc_children(d->pid, ps);
+	if ((tree = calloc(1, sizeof *tree)) == NULL)
+		return;
+	proc_tree(d->pid, tree);	/* list servers are grandchildren */
+	for (i = 0; i < tree->n; i++)
+		if (tree->pid[i] != d->pid)
+			pidset_add(ps, tree->pid[i]);
+	free(tree);
 }
 
 int

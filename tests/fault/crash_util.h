@@ -32,7 +32,8 @@ int	cu_orphans(pid_t except, struct pidset *out);
  * false after ms. */
 bool	cu_wait_unlocked(const char *datadir, int ms);
 
-/* The daemon's children (not the supervisor itself). */
+/* The daemon's processes: its children and theirs (not the supervisor
+ * itself). */
 void	cu_children(const struct daemon *, struct pidset *);
 
 /*
