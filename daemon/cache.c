@@ -37,6 +37,7 @@ struct cconn {
 	int			 closing;	/* close once flushed */
 	int			 leaving;	/* handoff once flushed */
 	uint64_t		 sync;		/* waiting for sync round */
+	int			 sync_lists;	/* ... to answer lists */
 	uint8_t			 target[256];	/* the list to attach to */
 	size_t			 target_len;
 };
@@ -146,6 +147,21 @@ cache_conn_closed(struct conn *c, void *arg)
 
 /* One request of an unattached connection.  Returns 1 if the
  * connection stops reading (attaching or closing). */
+/* Ask the supervisor for a sync round (what: sync | sync_new); the
+ * connection waits for {synced, Token}. */
+static void
+cache_sync(struct cconn *cc, const char *what, int lists)
+{
+	cc->sync = ++cache.sync_token;
+	cc->sync_lists = lists;
+	etf_buf_reset(&cache.out);
+	etf_put_version(&cache.out);
+	etf_put_tuple(&cache.out, 2);
+	etf_put_atom(&cache.out, what);
+	etf_put_int(&cache.out, (int64_t)cc->sync);
+	chan_send(cache.sup, &cache.out, -1);
+}
+
 static int
 cache_request(struct cconn *cc, const struct etf_term *t)
 {
@@ -169,8 +185,11 @@ cache_request(struct cconn *cc, const struct etf_term *t)
 		reply_atom(&cache.out, "pong");
 		break;
 	case REQ_LISTS:
-		route_reply_lists(&cache.out, cache.dirfd);
-		break;
+		/* A new list's first change is journaled: the workers
+		 * write the files of new lists first, then the directory
+		 * names every list. */
+		cache_sync(cc, "sync_new", 1);
+		return 1;
 	case REQ_STATS:
 		route_reply_stats(&cache.out, cache.accepted, cache.handoffs,
 		    cache.nconns);
@@ -178,12 +197,7 @@ cache_request(struct cconn *cc, const struct etf_term *t)
 	case REQ_SYNC:
 		/* The supervisor has every worker write its lists' files;
 		 * the reply waits for that. */
-		cc->sync = ++cache.sync_token;
-		etf_put_version(&cache.out);
-		etf_put_tuple(&cache.out, 2);
-		etf_put_atom(&cache.out, "sync");
-		etf_put_int(&cache.out, (int64_t)cc->sync);
-		chan_send(cache.sup, &cache.out, -1);
+		cache_sync(cc, "sync", 0);
 		return 1;
 	case REQ_SERVER_PROCESS:
 		memcpy(cc->target, r.name, r.name_len);
@@ -316,7 +330,10 @@ cache_synced(uint64_t token)
 		if (cc->sync == token) {
 			cc->sync = 0;
 			etf_buf_reset(&cache.out);
-			reply_atom(&cache.out, "ok");
+			if (cc->sync_lists)
+				route_reply_lists(&cache.out, cache.dirfd);
+			else
+				reply_atom(&cache.out, "ok");
 			conn_send(cc->conn, &cache.out);
 			conn_resume(cc->conn);
 			cache_conn_input(cc->conn, cc);

@@ -37,7 +37,8 @@
  *                    {ok, ListTerm | nil, [Op]} | not_found |
  *                    {stored, Seq} | {error, Reason}
  *   cache  -> sup    {sync, Token}                  write every list file
- *   sup    -> worker sync;  worker -> sup  synced
+ *                    {sync_new, Token}              ... of every new list
+ *   sup    -> worker sync | sync_new;  worker -> sup  synced
  *   sup    -> cache  {synced, Token}
  * Seen counts the handoffs a list server has received, so that the
  * cache can tell whether one is still on its way.

@@ -430,9 +430,10 @@ sup_sync_done(uint64_t worker_bit)
 	}
 }
 
-/* {sync, Token} from the cache: every worker writes its lists' files. */
+/* {sync, Token} from the cache: every worker writes its lists' files
+ * (what "sync"); {sync_new, Token}: the files of new lists. */
 static void
-sup_sync(int64_t token)
+sup_sync(int64_t token, const char *what)
 {
 	struct sync_round *r;
 	int i;
@@ -441,7 +442,7 @@ sup_sync(int64_t token)
 		fatalx("out of memory");
 	r->token = token;
 	TAILQ_INSERT_TAIL(&sup.syncs, r, entry);
-	sup_msg_atom("sync");
+	sup_msg_atom(what);
 	for (i = 0; i < sup.cfg->workers; i++)
 		if (sup.workers[i] != NULL && sup.workers[i]->ctl != NULL) {
 			r->pending |= (uint64_t)1 << i;
@@ -508,8 +509,10 @@ sup_ctl_msg(struct chan *ch, const struct etf_term *t, int fd, void *arg)
 	else if (c->role == ROLE_WORKER && etf_is_atom(t, "synced"))
 		sup_sync_done((uint64_t)1 << c->index);
 	else if (c->role == ROLE_CACHE && etf_is_tuple(t, 2) &&
-	    etf_is_atom(&t->seq.v[0], "sync") && t->seq.v[1].type == ETF_INT)
-		sup_sync(t->seq.v[1].i);
+	    (etf_is_atom(&t->seq.v[0], "sync") ||
+	    etf_is_atom(&t->seq.v[0], "sync_new")) &&
+	    t->seq.v[1].type == ETF_INT)
+		sup_sync(t->seq.v[1].i, t->seq.v[0].atom.p);
 	else if (c->role == ROLE_CACHE && etf_is_tuple(t, 2) &&
 	    etf_is_atom(&t->seq.v[0], "spawn") &&
 	    t->seq.v[1].type == ETF_BINARY &&

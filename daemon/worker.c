@@ -616,6 +616,13 @@ worker_sync(struct worker *w)
 }
 
 int
+worker_sync_new(struct worker *w)
+{
+	worker_flush_cb(-1, 0, w);
+	return wk_checkpoint_new(w);
+}
+
+int
 worker_shutdown(struct worker *w)
 {
 	struct wpeer *p;

@@ -88,6 +88,9 @@ size_t		 worker_npeers(const struct worker *);
  * remove the old ones.  0, or -1 if some list could not be (logged;
  * its ops stay journaled). */
 int		 worker_sync(struct worker *);
+/* Write the file of every list that has journaled ops and no file yet
+ * (the first change of a list is journaled).  0, or -1 as worker_sync. */
+int		 worker_sync_new(struct worker *);
 /* Serve what is queued, checkpoint everything and remove the journal
  * (kept if some list could not be checkpointed: -1).  For an orderly
  * exit; the worker serves nothing afterwards. */

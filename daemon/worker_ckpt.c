@@ -597,6 +597,44 @@ wk_checkpoint_all(struct worker *w, bool final)
 	return 0;
 }
 
+/*
+ * Write the file of every list that has none yet: the first change of a
+ * new list is journaled, and its file comes with the next checkpoint or
+ * here, when a client asks for the lists (the directory names them).
+ */
+int
+wk_checkpoint_new(struct worker *w)
+{
+	char file[NAME_FILE_BUFSZ];
+	struct wlist **v, *wl;
+	struct wgen *g;
+	struct stat st;
+	size_t n = 0, total = 0;
+	int rc = 0;
+
+	TAILQ_FOREACH(g, &w->gens, entry)
+		total += g->nlists;
+	if (total == 0 || w->jn == NULL)
+		return 0;
+	if ((v = calloc(total, sizeof(*v))) == NULL)
+		return -1;
+	TAILQ_FOREACH(g, &w->gens, entry)
+		TAILQ_FOREACH(wl, &g->lists, gq) {
+			if (wl->has_file || n == total)
+				continue;
+			wk_file_name(wl, file, sizeof(file));
+			if (fstatat(w->cfg.dirfd, file, &st,
+			    AT_SYMLINK_NOFOLLOW) == 0)
+				wl->has_file = true;
+			else if (errno == ENOENT)
+				v[n++] = wl;
+		}
+	if (n > 0)
+		rc = wk_ck_lists(w, v, n, SIZE_MAX, &n);
+	free(v);
+	return rc;
+}
+
 /* ------------------------------------------------------------------ */
 /* Recovery */
 

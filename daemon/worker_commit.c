@@ -3,21 +3,19 @@
  * together (group commit across lists):
  *
  *   1. plan, in queue order: an append or store whose Seq is not above
- *      the last one of its list is acknowledged and not written; an
- *      append to a list that has neither a file nor journaled ops is
- *      written as its file instead, as a store (so that every list with
- *      an acknowledged change has a file: the lists request lists files,
- *      and so does the book's code); a round ends before a second file
- *      of one list, at WORKER_BATCH_MAX files, or at WORKER_ROUND_BYTES
- *      of journal;
- *   2. the temporary files are written;
+ *      the last one of its list is acknowledged and not written; every
+ *      other append is journaled, the first change of a new list too
+ *      (its file is written at the next checkpoint, or when a client
+ *      asks for the lists: worker_sync_new()); a round ends before a
+ *      second file of one list, at WORKER_BATCH_MAX files, or at
+ *      WORKER_ROUND_BYTES of journal;
+ *   2. the temporary files (stores) are written;
  *   3. the journal records of the round, in queue order, are written
  *      with one write: the appends' ops, a FILE record for each store of
  *      a list that has records in the journal (so that recovery does not
  *      replay older ops on the stored file) and a Seq record of 0 for
  *      each get of such a list (recovery must not keep a Seq forgotten;
- *      not synced for its own sake).  A new list's file has no record
- *      (see wc_records);
+ *      not synced for its own sake);
  *   4. with sync: one syncfs if the round has WORKER_SYNCFS_MIN files or
  *      more (it covers the journal too), else an fsync per file and one
  *      fdatasync of the journal;
@@ -33,10 +31,7 @@
  */
 #include "config.h"
 
-#include <sys/stat.h>
-
 #include <errno.h>
-#include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -46,11 +41,9 @@
 
 #include "etf.h"
 #include "journal.h"
-#include "listfile.h"
 #include "log.h"
 #include "names.h"
 #include "store.h"
-#include "todolist.h"
 #include "worker.h"
 #include "worker_int.h"
 
@@ -74,30 +67,11 @@ wc_fail(struct worker *w, struct wreq *r, int err)
 	w->ctr->errors++;
 }
 
-/* Is this append the first change of a list (no file, nothing
- * journaled)?  Then it is written as the list's file. */
-static bool
-wc_creates(struct worker *w, struct wreq *r, struct wlist *wl)
-{
-	char file[NAME_FILE_BUFSZ];
-	struct stat st;
-
-	if (wl->has_file || wl->nrecs > 0 || wk_list_live(w, wl))
-		return false;
-	if (name_to_file(r->name, r->namelen, file, sizeof(file)) == -1 ||
-	    fstatat(w->cfg.dirfd, file, &st, AT_SYMLINK_NOFOLLOW) == 0 ||
-	    errno != ENOENT) {
-		wl->has_file = true;	/* or something else is in its way */
-		return false;
-	}
-	return true;
-}
-
 /* Does r write a file? */
 static bool
 wc_has_file(const struct wreq *r)
 {
-	return r->write && (r->type == WREQ_STORE || r->create);
+	return r->write && r->type == WREQ_STORE;
 }
 
 /* Choose the round starting at from; the first request of the next. */
@@ -110,7 +84,7 @@ wc_plan(struct worker *w, struct wreq *from)
 
 	w->round++;
 	for (r = from; r != NULL; r = TAILQ_NEXT(r, entry)) {
-		r->write = r->marker = r->create = false;
+		r->write = r->marker = false;
 		r->err = 0;
 		wl = r->type == WREQ_GET ?
 		    wk_list_find(w, r->name, r->namelen) :
@@ -131,14 +105,12 @@ wc_plan(struct worker *w, struct wreq *from)
 			continue;	/* acknowledged, not written */
 		if (wl->rstore && r != from)
 			return r;	/* after its file: the next round */
-		if (r->type == WREQ_STORE ||
-		    (r->create = wc_creates(w, r, wl))) {
+		if (r->type == WREQ_STORE) {
 			if (r != from && nfiles == WORKER_BATCH_MAX)
 				return r;
 			wl->rstore = true;
 			nfiles++;
-			r->marker = r->type == WREQ_STORE &&
-			    (wl->nrecs > 0 || wk_list_live(w, wl));
+			r->marker = wl->nrecs > 0 || wk_list_live(w, wl);
 		} else {
 			if (r != from &&
 			    jbytes + r->data.len > WORKER_ROUND_BYTES)
@@ -150,25 +122,6 @@ wc_plan(struct worker *w, struct wreq *from)
 		wl->rseq = r->seq;
 	}
 	return NULL;
-}
-
-/* The file of a list made by its first append: r->data. */
-static int
-wc_create_data(struct worker *w, struct wreq *r)
-{
-	struct todo_list *l;
-	size_t odd = 0;
-	int rc = -1;
-
-	if ((l = todolist_new()) == NULL)
-		return -1;
-	if (wk_replay(w, l, r->rec, false, &odd) == 0) {
-		etf_buf_reset(&r->data);
-		listfile_encode(&r->data, l);
-		rc = r->data.oom ? -1 : 0;
-	}
-	todolist_free(l);
-	return rc;
 }
 
 /* Write the temporary files; how many there are. */
@@ -183,8 +136,7 @@ wc_prepare(struct worker *w, struct wreq *from, struct wreq *end)
 			/* Held now, so that memory cannot fail later. */
 			r->rec = wk_rec_new(0, r->seq, r->data.p, r->data.len,
 			    r->nops);
-			if (r->rec == NULL || (r->create &&
-			    wc_create_data(w, r) == -1))
+			if (r->rec == NULL)
 				wc_fail(w, r, ENOMEM);
 		}
 		if (!wc_has_file(r))
@@ -223,18 +175,8 @@ wc_records(struct worker *w, struct wreq *from, struct wreq *end)
 			journal_put_seq(&w->jbuf, r->name, r->namelen, 0);
 			break;
 		case WREQ_APPEND:
-			/*
-			 * A new list's file has no record: this write comes
-			 * before its rename, and a Seq journaled for a file
-			 * that a crash kept from its place would make the
-			 * next worker acknowledge the resent batch without
-			 * writing it.  A resend after a restart finds the
-			 * file (or not) and is journaled as ops: replayed
-			 * leniently, it changes nothing twice.
-			 */
-			if (!r->create)
-				journal_put_rec(&w->jbuf, r->name, r->namelen,
-				    r->seq, r->data.p + 1, r->data.len - 1);
+			journal_put_rec(&w->jbuf, r->name, r->namelen, r->seq,
+			    r->data.p + 1, r->data.len - 1);
 			break;
 		case WREQ_STORE:
 			if (!r->marker)
@@ -251,7 +193,7 @@ wc_records(struct worker *w, struct wreq *from, struct wreq *end)
 static bool
 wc_needs_journal(const struct wreq *r)
 {
-	return r->write && ((r->type == WREQ_APPEND && !r->create) ||
+	return r->write && (r->type == WREQ_APPEND ||
 	    (r->type == WREQ_STORE && r->marker));
 }
 
@@ -374,7 +316,7 @@ wc_apply(struct worker *w, struct wreq *from, struct wreq *end)
 		wl->seq = r->seq;
 		wl->has_seq = true;
 		w->ctr->stores++;
-		if (r->type == WREQ_APPEND && !r->create) {
+		if (r->type == WREQ_APPEND) {
 			r->rec->gen = gen;
 			wk_rec_add(w, wl, r->rec);
 			r->rec = NULL;

@@ -109,7 +109,6 @@ struct wreq {
 	uint32_t		 nops;
 	bool			 write;		/* journal it, write it */
 	bool			 marker;	/* STORE: a FILE record too */
-	bool			 create;	/* APPEND: written as the file */
 	int			 err;		/* errno of a failure */
 	struct store_tmp	 tmp;
 	size_t			 namelen;
@@ -171,6 +170,7 @@ void		 wk_state_free(struct worker *);
 /* worker_ckpt.c */
 void		 wk_drain_schedule(struct worker *, int secs);
 int		 wk_checkpoint_all(struct worker *, bool final);
+int		 wk_checkpoint_new(struct worker *);
 int		 wk_recover(struct worker *);
 
 #endif /* TODOD_WORKER_INT_H */

@@ -1,7 +1,8 @@
 /*
  * workerproc.c: a database worker process.  Its supervisor channel
- * brings {peer} +fd (a list server's link) and sync (checkpoint every
- * list, answered with synced); at its EOF the worker checkpoints
+ * brings {peer} +fd (a list server's link), sync (checkpoint every
+ * list, answered with synced) and sync_new (write the file of every list
+ * that has none yet, answered with synced); at its EOF the worker checkpoints
  * everything, removes its journal and exits.
  */
 #include "config.h"
@@ -50,6 +51,13 @@ wp_sup_msg(struct chan *c, const struct etf_term *t, int fd, void *arg)
 		if (worker_sync(wp_worker) == -1)
 			log_warnx("sync: some lists keep their changes in the "
 			    "journal");
+		wp_send_atom(c, "synced");
+		return;
+	}
+	if (etf_is_atom(t, "sync_new")) {
+		/* Every list with a change has a file (for lists). */
+		if (worker_sync_new(wp_worker) == -1)
+			log_warnx("some new lists have no file yet");
 		wp_send_atom(c, "synced");
 		return;
 	}

@@ -185,6 +185,35 @@ sync_files(const struct daemon *d)
 	fc_free(&s);
 }
 
+/* lists on a new connection: the workers write the files of new lists;
+ * the answer names name. */
+static void
+sync_new_files(const struct daemon *d, const char *name)
+{
+	const struct etf_term	*t;
+	struct fc		 s;
+	char			 buf[512];
+	size_t			 i;
+	bool			 found = false;
+
+	fc_init(&s);
+	H_ASSERT(fc_open(&s, d->sock, h_ms(5000)) == 0, "%s", s.err);
+	fc_q_atom(&s, "lists");
+	t = call(&s, "lists");
+	H_ASSERT(etf_is_tuple(t, 2) && etf_is_atom(&t->seq.v[0], "ok") &&
+	    t->seq.v[1].type == ETF_LIST, "lists: %s",
+	    fc_print(t, buf, sizeof buf));
+	for (i = 0; i < t->seq.v[1].seq.n; i++)
+		if (t->seq.v[1].seq.v[i].type == ETF_BINARY &&
+		    t->seq.v[1].seq.v[i].bin.len == strlen(name) &&
+		    memcmp(t->seq.v[1].seq.v[i].bin.p, name,
+		    strlen(name)) == 0)
+			found = true;
+	H_ASSERT(found, "lists lacks %s: %s", name,
+	    fc_print(t, buf, sizeof buf));
+	fc_free(&s);
+}
+
 /* Queue sync on a new connection and leave it (for a crash during it). */
 static void
 sync_start(const struct daemon *d, struct fc *s)
@@ -230,6 +259,7 @@ crash_point_restart(const char *point)
 	unsetenv("TODOD_FAULT_ONCE");
 	open_attached(d, &c, name);
 	fadd_ok(&c, "e1");
+	sync_files(d);		/* the file: e1 (a first change is journaled) */
 	arm(&a, true);
 	fadd_ok(&c, "e2");
 	wpid = worker_pid(d, k);
@@ -243,8 +273,8 @@ crash_point_restart(const char *point)
 		/* meanwhile the file is always a whole list */
 		H_ASSERT(cu_load_list(d->data, name, &l, why, sizeof why) ==
 		    0, "the list file while the worker crashes: %s", why);
-		/* the file is a checkpoint: e1 (written with the list's
-		 * first change), or a later whole list */
+		/* the file is a checkpoint: e1 (written by the sync), or a
+		 * later whole list */
 		next = todolist_next_id(l);
 		H_ASSERT(next >= 2 && next <= 4 &&
 		    todolist_size(l) == (size_t)(next - 1), "the list file "
@@ -399,6 +429,7 @@ crash_point_full(const char *point, bool renamed)
 	d = start_faulty(point, &a);
 	open_attached(d, &c, name);
 	fadd_ok(&c, "e1");
+	sync_files(d);		/* the file: e1; e2 is journaled */
 	fadd_ok(&c, "e2");
 	snprintf(path, sizeof path, "%s/%s", d->data, name);
 	H_ASSERT(cu_read_file(path, &before, &blen) == 0, "%s", path);
@@ -497,6 +528,7 @@ START_TEST(disk_full)
 	fadd_ok(&c, "f2");
 	open_attached(d, &o, "other");
 	fadd_ok(&o, "o1");
+	sync_files(d);		/* their files (first changes are journaled) */
 	snprintf(path, sizeof path, "%s/full", d->data);
 	H_ASSERT(cu_read_file(path, &before, &blen) == 0, "%s", path);
 
@@ -564,11 +596,12 @@ END_TEST
 /* ---- the first change of a new list ---- */
 
 /*
- * The first change of a new list is written as the list's file.  A worker
- * killed at any point of that write, the batch is resent to the worker
- * that takes over: the change is acknowledged once, and is there after a
- * restart.  (A worker that journaled the batch's Seq before the file was
- * in place acknowledged the resend without writing it.)
+ * The first changes of a new list (journaled), then its file (written
+ * when a client asks for the lists): a worker killed at any point, the
+ * batch in flight is resent to the worker that takes over: every change
+ * is acknowledged once and is there after a restart.  (A worker that
+ * journaled a Seq before the file it stood for was in place acknowledged
+ * the resent batch without writing it.)
  */
 static const char *const new_list_points[] = {
 	"crash-after-write:1", "crash-after-write:2", "crash-after-fsync:1",
@@ -593,6 +626,7 @@ START_TEST(crash_new_list)
 	H_ASSERT(id == 1, "%s: n1 got id %lld", point, (long long)id);
 	id = fadd_ok(&c, "n2");
 	H_ASSERT(id == 2, "%s: n2 got id %lld", point, (long long)id);
+	sync_new_files(d, "fresh");
 	arm(&a, false);
 	fc_free(&c);
 	H_ASSERT(cu_log_count(d, "fault injection: killed") <= 1,

@@ -614,6 +614,12 @@ START_TEST(t_odd_names)
 	attach_ok(c, e42);
 	add_ok(c, "2023-12-19", "file name of 255 bytes");
 	conn_close(c);
+	/* A new list's first change is journaled; lists writes the files
+	 * of new lists, then reads the directory. */
+	c = conn_open_ok(D);
+	send_req(c, "lists");
+	H_ASSERT(conn_recv(c, h_ms(10000)) != NULL, "lists: %s", h_err());
+	conn_close(c);
 
 	list_dir(D->data, &after);
 	for (i = 0; i < sizeof odd_names / sizeof odd_names[0]; i++)

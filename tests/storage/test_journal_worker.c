@@ -48,32 +48,40 @@ START_TEST(t_append_get)
 
 	wt_start();
 	fd = wt.fd[0];
-	/* The first change of a new list writes its file. */
+	/* The first change of a new list is journaled: {ok, nil, Ops}. */
 	v[0] = wt_op_add(1, "a");
 	v[1] = wt_op_add(2, "a");
 	wt_app(fd, "a", 1, m, v, 2);
 	wt_expect_stored(fd, 1);
+	ck_assert_int_eq(faccessat(wt.dfd, "a", F_OK, 0), -1);
+	wt_check_get(fd, "a", m, 2);
+	ck_assert_uint_eq(wt.ctr->stores, 1);
+	ck_assert_uint_eq(wt.ctr->pending_ops, 2);
+	/* sync_new writes the file of a list that has none. */
+	wt_sync_what("sync_new");
 	wt_check_file("a", m);
 	wt_check_get(fd, "a", m, -1);
-	ck_assert_uint_eq(wt.ctr->stores, 1);
 	ck_assert_uint_eq(wt.ctr->pending_ops, 0);
+	ck_assert_uint_eq(wt.ctr->checkpoints, 1);
 	m1 = listop_clone(m);
-	/* The next are journaled: {ok, List, Ops}. */
+	/* The next are journaled: {ok, List, Ops}; sync_new leaves a
+	 * list that has a file alone. */
 	v[0] = wt_op_title(1, "one");
 	v[1] = wt_op_delete(2);
 	wt_app(fd, "a", 2, m, v, 2);
 	wt_expect_stored(fd, 2);
+	wt_sync_what("sync_new");
 	wt_check_get(fd, "a", m, 2);
 	wt_check_file("a", m1);
-	ck_assert_uint_eq(wt.ctr->stores, 2);
+	ck_assert_uint_eq(wt.ctr->stores, 3);	/* the checkpoint too */
 	ck_assert_uint_eq(wt.ctr->pending_ops, 2);
 	ck_assert_uint_gt(wt.ctr->journal_bytes, 0);
-	ck_assert_uint_eq(wt.ctr->checkpoints, 0);
+	ck_assert_uint_eq(wt.ctr->checkpoints, 1);
 	/* sync: the file is current, the old generation gone. */
 	wt_sync();
 	wt_check_file("a", m);
 	ck_assert_uint_eq(wt.ctr->pending_ops, 0);
-	ck_assert_uint_eq(wt.ctr->checkpoints, 1);
+	ck_assert_uint_eq(wt.ctr->checkpoints, 2);
 	ck_assert_int_eq(wt_count_journals(), 1);
 	ck_assert_uint_eq(wt.ctr->journal_files, 1);
 	wt_check_get(fd, "a", m, -1);
@@ -170,7 +178,7 @@ START_TEST(t_group_commit)
 	int i, status;
 
 	wt_start_peers(GC_LISTS, NULL);
-	/* The lists' first changes: their files (also in one round). */
+	/* The lists' first changes, then their files. */
 	for (i = 0; i < GC_LISTS; i++) {
 		snprintf(name, sizeof(name), "gc%d", i);
 		m[i] = todolist_new();
@@ -179,6 +187,7 @@ START_TEST(t_group_commit)
 	}
 	for (i = 0; i < GC_LISTS; i++)
 		wt_expect_stored(wt.fd[i], 1);
+	wt_sync_what("sync_new");
 	fsyncs = wt.ctr->fsyncs;
 	bytes = wt.ctr->journal_bytes;
 	/* Stopped for sure (kill() does not wait), it finds all at once. */
@@ -206,7 +215,7 @@ START_TEST(t_group_commit)
 	    (unsigned long long)(wt.ctr->fsyncs - fsyncs),
 	    (unsigned long long)(wt.ctr->journal_bytes - bytes));
 	ck_assert_uint_eq(wt.ctr->fsyncs - fsyncs, 1);
-	ck_assert_uint_eq(wt.ctr->stores, 2 * GC_LISTS);
+	ck_assert_uint_eq(wt.ctr->stores, 3 * GC_LISTS);	/* + their files */
 	for (i = 0; i < GC_LISTS; i++) {
 		snprintf(name, sizeof(name), "gc%d", i);
 		wt_check_get(wt.fd[i], name, m[i], 2);
@@ -362,6 +371,7 @@ START_TEST(t_enospc)
 	v[0] = wt_op_add(1, "e");
 	wt_app(fd, "e", 1, m, v, 1);
 	wt_expect_stored(fd, 1);
+	wt_sync_what("sync_new");	/* its file */
 	size = wt.ctr->journal_bytes;
 	close(open(flag, O_WRONLY | O_CREAT, 0600));
 	bad = listop_clone(m);
@@ -434,8 +444,9 @@ START_TEST(t_get_applied)
 
 	wt_start();
 	v[0] = wt_op_add(1, "a");
-	wt_app(wt.fd[0], "g", 4, m, v, 1);		/* its file */
+	wt_app(wt.fd[0], "g", 4, m, v, 1);
 	wt_expect_stored(wt.fd[0], 4);
+	wt_sync_what("sync_new");			/* its file */
 	v[0] = wt_op_add(2, "a");
 	wt_app(wt.fd[0], "g", 5, m, v, 1);		/* journaled */
 	wt_expect_stored(wt.fd[0], 5);
@@ -539,12 +550,12 @@ START_TEST(t_enospc_tmpfs)
 	}
 	fprintf(stderr, "t_enospc_tmpfs: enospc after %d appends\n", k - 2);
 	ck_assert_int_lt(k, 200);
-	wt_check_get(sv[0], "t", m, k - 2);
+	wt_check_get(sv[0], "t", m, k - 1);	/* the first change too */
 	/* The failed bytes were cut back: a small change still fits. */
 	v[0] = wt_op_add(k, "small");
 	wt_app(sv[0], "t", k + 1, m, v, 1);
 	wt_expect_stored(sv[0], k + 1);
-	wt_check_get(sv[0], "t", m, k - 1);
+	wt_check_get(sv[0], "t", m, k);
 	ck_assert_uint_eq(wt.ctr->errors, 1);
 	wt_close_all();
 	status = wt_reap(WT_WAIT_MS);

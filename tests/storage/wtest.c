@@ -100,9 +100,12 @@ child_send(struct chan *c, const char *atom)
 static void
 child_ctl_msg(struct chan *c, const struct etf_term *t, int fd, void *arg)
 {
-	if (!etf_is_atom(t, "sync"))
+	if (etf_is_atom(t, "sync"))
+		worker_sync(child_w);
+	else if (etf_is_atom(t, "sync_new"))
+		worker_sync_new(child_w);
+	else
 		_exit(14);
-	worker_sync(child_w);
 	child_send(c, "synced");
 }
 
@@ -232,13 +235,19 @@ wt_kill(void)
 void
 wt_sync(void)
 {
+	wt_sync_what("sync");
+}
+
+void
+wt_sync_what(const char *what)
+{
 	const struct etf_term *t;
 	struct etf_buf m, b;
 
 	etf_buf_init(&m);
 	etf_buf_init(&b);
 	etf_put_version(&m);
-	etf_put_atom(&m, "sync");
+	etf_put_atom(&m, what);
 	wt_put_frame(&b, &m);
 	wt_send_all(wt.ctl, &b);
 	t = wt_recv(wt.ctl);

@@ -58,6 +58,7 @@ void	wt_kill(void);
 void	wt_close_all(void);
 /* sync on the control channel; wait for synced. */
 void	wt_sync(void);
+void	wt_sync_what(const char *);	/* sync or sync_new */
 
 /* Messages. */
 void	wt_put_frame(struct etf_buf *out, const struct etf_buf *msg);
