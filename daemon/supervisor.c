@@ -58,6 +58,8 @@ struct child {
 	int			 stopping;	/* list: said it is exiting */
 	int			 respawn;	/* list: start again once reaped */
 	int			 lost;		/* list: its spawner died */
+	int			 spawn_fd;	/* list: its end, until the
+						 * spawner has it; else -1 */
 };
 
 TAILQ_HEAD(child_list, child);
@@ -162,6 +164,7 @@ sup_child_new(enum role role, int sv_parent, pid_t pid)
 		fatalx("out of memory");
 	c->role = role;
 	c->pid = pid;
+	c->spawn_fd = -1;
 	if ((c->ctl = chan_new(sup.base, sv_parent, PROC_MAX_MSG, sup_ctl_msg,
 	    sup_ctl_closed, c)) == NULL)
 		fatalx("out of memory");
@@ -338,6 +341,61 @@ sup_find_list(const void *name, size_t len)
  * its pid; the worker link goes at once, the cache link (which names the
  * pid) with the answer.
  */
+/* Ask the spawner for a list's server: its end of the control channel
+ * goes with the request.  0, or -1 (the spawner is not there). */
+static int
+sup_spawn_send(struct child *c)
+{
+	if (sup.spawner == NULL || sup.spawner->ctl == NULL)
+		return -1;
+	etf_buf_reset(&sup.msg);
+	etf_put_version(&sup.msg);
+	etf_put_tuple(&sup.msg, 2);
+	etf_put_atom(&sup.msg, "spawn");
+	etf_put_binary(&sup.msg, c->name, c->len);
+	/* chan_send closes the descriptor, sent or not. */
+	(void)chan_send(sup.spawner->ctl, &sup.msg, c->spawn_fd);
+	c->spawn_fd = -1;
+	return 0;
+}
+
+/* A new control channel for a list not yet forked (its spawner died
+ * with the old one), and a new worker link over it. */
+static void
+sup_relink(struct child *c)
+{
+	int sv[2];
+
+	if (sup_socketpair(sv) == -1) {
+		c->lost = 1;
+		return;
+	}
+	if (c->ctl != NULL)
+		chan_free(c->ctl);
+	if ((c->ctl = chan_new(sup.base, sv[0], PROC_MAX_MSG, sup_ctl_msg,
+	    sup_ctl_closed, c)) == NULL)
+		fatalx("out of memory");
+	c->spawn_fd = sv[1];
+	sup_link_worker(c);
+}
+
+/* The spawns that waited for a new spawner. */
+static void
+sup_spawn_queued(void)
+{
+	struct child *l;
+
+	TAILQ_FOREACH(l, &sup.lists, entry)
+		if (l->pid == 0 && l->spawn_fd != -1)
+			(void)sup_spawn_send(l);
+}
+
+/*
+ * Start a list server: the spawner forks it (spawner.c) and answers with
+ * its pid; the worker link goes at once, the cache link (which names the
+ * pid) with the answer.  While the spawner restarts, the request waits
+ * for the new one.
+ */
 static int
 sup_spawn_list(const void *name, size_t len)
 {
@@ -356,26 +414,18 @@ sup_spawn_list(const void *name, size_t len)
 		}
 		return 0;
 	}
-	if (sup.spawner == NULL || sup.spawner->ctl == NULL ||
-	    name_to_file(name, len, file, sizeof(file)) == -1 ||
+	if (name_to_file(name, len, file, sizeof(file)) == -1 ||
 	    sup_socketpair(sv) == -1)
 		return -1;
-	etf_buf_reset(&sup.msg);
-	etf_put_version(&sup.msg);
-	etf_put_tuple(&sup.msg, 2);
-	etf_put_atom(&sup.msg, "spawn");
-	etf_put_binary(&sup.msg, name, len);
-	if (chan_send(sup.spawner->ctl, &sup.msg, sv[1]) == -1) {
-		close(sv[0]);
-		return -1;
-	}
 	c = sup_child_new(ROLE_LIST, sv[0], 0);
 	memcpy(c->name, name, len);
 	c->len = len;
+	c->spawn_fd = sv[1];
 	snprintf(c->label, sizeof(c->label), "list[%s]", file);
 	TAILQ_INSERT_TAIL(&sup.lists, c, entry);
 	RB_INSERT(child_names, &sup.names, c);
 	sup.nlists++;
+	(void)sup_spawn_send(c);
 	sup_link_worker(c);
 	return 0;
 }
@@ -581,6 +631,8 @@ sup_child_free(struct child *c)
 {
 	if (c->ctl != NULL)
 		chan_free(c->ctl);
+	if (c->spawn_fd != -1)
+		close(c->spawn_fd);
 	free(c);
 }
 
@@ -675,8 +727,14 @@ sup_spawner_gone(struct child *c, int status)
 	struct child *l, *next;
 
 	sup_describe_exit(c, status);
-	TAILQ_FOREACH(l, &sup.lists, entry)
-		l->lost = 1;
+	/* Its list servers died with it.  A list it was asked for and did
+	 * not answer is asked of the new one, with new links; those not yet
+	 * asked wait for it. */
+	TAILQ_FOREACH(l, &sup.lists, entry) {
+		l->lost = l->pid != 0;
+		if (l->pid == 0 && l->spawn_fd == -1 && !sup.shutting_down)
+			sup_relink(l);
+	}
 	if (!sup.shutting_down)
 		sup_restart(c);
 	/* Lists started again go to the tail, not lost. */
@@ -685,6 +743,7 @@ sup_spawner_gone(struct child *c, int status)
 		if (l->lost)
 			sup_list_gone(l, SIGKILL);	/* "killed" */
 	}
+	sup_spawn_queued();
 	sup_child_free(c);
 	sup_check_done();
 }
@@ -763,7 +822,7 @@ static void
 sup_shutdown(int status)
 {
 	struct timeval tv = { SUP_SHUTDOWN_TIMEOUT, 0 };
-	struct child *l;
+	struct child *l, *next;
 
 	if (status > sup.exit_status)
 		sup.exit_status = status;
@@ -780,6 +839,12 @@ sup_shutdown(int status)
 	if (sup.listener.fd != -1) {
 		close(sup.listener.fd);
 		sup.listener.fd = -1;
+	}
+	/* Lists still waiting for a spawner will not start. */
+	for (l = TAILQ_FIRST(&sup.lists); l != NULL; l = next) {
+		next = TAILQ_NEXT(l, entry);
+		if (l->spawn_fd != -1)
+			sup_list_gone(l, 0);
 	}
 	/* List servers finish their stores, answer and exit. */
 	sup_msg_atom("shutdown");

@@ -13,9 +13,10 @@
  *   faultrun [--seconds N] [--clients N] [--lists N] [--workers N]
  *            [--list-kill-ms N] [--permanent-kill-ms N] [--todod PATH]
  *
- * The database workers and the cache are permanent children that the
- * supervisor restarts at most 5 times in 10 seconds, so they are killed
- * every --permanent-kill-ms (2500) in turn; list servers, which are not
+ * The database workers, the cache and the spawner (which takes every list
+ * server with it) are permanent children that the supervisor restarts at
+ * most 5 times in 10 seconds, so they are killed every
+ * --permanent-kill-ms (2500) in turn; list servers, which are not
  * restarted but started again on demand, every --list-kill-ms (100).
  * FAULTRUN_SECONDS sets the default duration (10, as `make check` runs
  * it).
@@ -162,13 +163,18 @@ inject(struct run *r)
 		}
 		if (h_now_ms() >= next_perm) {
 			next_perm += r->o.perm_kill_ms;
-			if (turn++ % 2 == 0) {
+			if (turn % 3 == 0) {
 				if (fk_kill(&r->fk, FK_WORKER, (int)(random() %
 				    r->o.workers), NULL) < 0)
 					run_fail(r, "killing a worker",
 					    r->fk.error);
-			} else if (fk_kill(&r->fk, FK_CACHE, 0, NULL) < 0)
-				run_fail(r, "killing the cache", r->fk.error);
+			} else if (turn % 3 == 1) {
+				if (fk_kill(&r->fk, FK_CACHE, 0, NULL) < 0)
+					run_fail(r, "killing the cache",
+					    r->fk.error);
+			} else if (fk_kill(&r->fk, FK_SPAWNER, 0, NULL) < 0)
+				run_fail(r, "killing the spawner", r->fk.error);
+			turn++;
 		} else if (h_now_ms() >= next_list) {
 			next_list = h_now_ms() + r->o.list_kill_ms;
 			if (fk_kill(&r->fk, FK_LIST, 0, NULL) < 0 &&
@@ -202,11 +208,13 @@ print_report(struct run *r, const struct fm_report *rep, int64_t restarts)
 	}
 	printf("faultrun: %d clients, %d lists, %d workers, %d s\n",
 	    r->o.clients, r->o.lists, r->o.workers, r->o.seconds);
-	printf("faults injected: %lu (worker %lu, cache %lu, list server "
-	    "%lu); supervisor restarts %lld\n", r->fk.kills[FK_WORKER] +
-	    r->fk.kills[FK_CACHE] + r->fk.kills[FK_LIST],
+	printf("faults injected: %lu (worker %lu, cache %lu, spawner %lu, "
+	    "list server %lu); supervisor restarts %lld\n",
+	    r->fk.kills[FK_WORKER] + r->fk.kills[FK_CACHE] +
+	    r->fk.kills[FK_SPAWNER] + r->fk.kills[FK_LIST],
 	    r->fk.kills[FK_WORKER], r->fk.kills[FK_CACHE],
-	    r->fk.kills[FK_LIST], (long long)restarts);
+	    r->fk.kills[FK_SPAWNER], r->fk.kills[FK_LIST],
+	    (long long)restarts);
 	printf("requests answered: %lu (attaches %lu, reads %llu); "
 	    "connections broken by kills: %lu\n", replies, attaches,
 	    (unsigned long long)reads, breaks);
@@ -273,7 +281,7 @@ check(struct run *r, int64_t *restarts)
 		run_fail(r, "check", "acknowledged changes lost or wrong "
 		    "entries found (see above)");
 	if (*restarts != (int64_t)(r->fk.kills[FK_WORKER] +
-	    r->fk.kills[FK_CACHE]))
+	    r->fk.kills[FK_CACHE] + r->fk.kills[FK_SPAWNER]))
 		run_fail(r, "supervisor", "restarts differ from the kills of "
 		    "workers and the cache: something else died");
 	if (daemon_stop(r->d) == -1)
