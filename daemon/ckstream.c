@@ -303,6 +303,18 @@ get32(const uint8_t *p)
 
 /* --- the entries ------------------------------------------------------ */
 
+/* One more entry written: count it (a map holds at most 2^32 - 1). */
+static int
+ck_counted(struct ckrun *r, uint32_t *count)
+{
+	if (*count == UINT32_MAX) {
+		errno = EFBIG;
+		return CKSTREAM_ERR;
+	}
+	(*count)++;
+	return ck_maybe_flush(r) == -1 ? CKSTREAM_ERR : CKSTREAM_OK;
+}
+
 /* Write one entry of the old file as the changes make it. */
 static int
 ck_entry(struct ckrun *r, const struct etf_term *key,
@@ -339,12 +351,7 @@ ck_entry(struct ckrun *r, const struct etf_term *key,
 		}
 		listfile_put_pair(&r->out, &it);
 	}
-	if (*count == UINT32_MAX) {
-		errno = EFBIG;
-		return CKSTREAM_ERR;
-	}
-	(*count)++;
-	return ck_maybe_flush(r) == -1 ? CKSTREAM_ERR : CKSTREAM_OK;
+	return ck_counted(r, count);
 }
 
 /* The old file's entries map, from its tag on. */
@@ -390,12 +397,7 @@ ck_new_entries(struct ckrun *r, uint32_t *count)
 		it.title = c->title;
 		it.title_len = c->title_len;
 		listfile_put_pair(&r->out, &it);
-		if (*count == UINT32_MAX) {
-			errno = EFBIG;
-			return CKSTREAM_ERR;
-		}
-		(*count)++;
-		if (ck_maybe_flush(r) == -1)
+		if (ck_counted(r, count) != CKSTREAM_OK)
 			return CKSTREAM_ERR;
 	}
 	return CKSTREAM_OK;

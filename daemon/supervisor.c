@@ -231,57 +231,60 @@ sup_link_worker(struct child *list)
 
 /* --- forking ------------------------------------------------------------------ */
 
-static int
-sup_fork_worker(int index)
+/*
+ * Fork a permanent child: its control channel becomes its descriptor 3,
+ * the extra ones 4 and on.  Its record, or NULL (logged).
+ */
+static struct child *
+sup_fork(enum role role, int index, const int *extra, int nextra)
 {
-	struct child *c;
-	int sv[2], keep[3];
+	int sv[2], keep[4], i;
 	pid_t pid;
 
-	if (sup_socketpair(sv) == -1)
-		return -1;
+	if (nextra > 3 || sup_socketpair(sv) == -1)
+		return NULL;
 	keep[0] = sv[1];
-	keep[1] = sup.dirfd;
-	keep[2] = sup.datadir.lockfd;	/* locked while a worker writes */
-	if ((pid = proc_fork(keep, 3)) == -1) {
+	for (i = 0; i < nextra; i++)
+		keep[i + 1] = extra[i];
+	if ((pid = proc_fork(keep, nextra + 1)) == -1) {
 		log_warn("fork");
 		close(sv[0]);
 		close(sv[1]);
-		return -1;
+		return NULL;
 	}
 	if (pid == 0) {
 		sup_child_setup();
-		workerproc_main(sup.cfg, index);
+		if (role == ROLE_WORKER)
+			workerproc_main(sup.cfg, index);
+		if (role == ROLE_CACHE)
+			cache_main(sup.cfg);
+		spawner_main(sup.cfg);
 	}
 	close(sv[1]);
-	c = sup_child_new(ROLE_WORKER, sv[0], pid);
+	return sup_child_new(role, sv[0], pid);
+}
+
+static int
+sup_fork_worker(int index)
+{
+	/* The directory, and its lock: held while a worker writes. */
+	const int extra[2] = { sup.dirfd, sup.datadir.lockfd };
+	struct child *c;
+
+	if ((c = sup_fork(ROLE_WORKER, index, extra, 2)) == NULL)
+		return -1;
 	c->index = index;
 	snprintf(c->label, sizeof(c->label), "worker[%d]", index);
 	sup.workers[index] = c;
-	proc_stats->workers[index].pid = pid;
+	proc_stats->workers[index].pid = c->pid;
 	return 0;
 }
 
 static int
 sup_fork_spawner(void)
 {
-	int sv[2];
-	pid_t pid;
-
-	if (sup_socketpair(sv) == -1)
+	if ((sup.spawner = sup_fork(ROLE_SPAWNER, 0, NULL, 0)) == NULL)
 		return -1;
-	if ((pid = proc_fork(&sv[1], 1)) == -1) {
-		log_warn("fork");
-		close(sv[0]);
-		close(sv[1]);
-		return -1;
-	}
-	if (pid == 0) {
-		sup_child_setup();
-		spawner_main(sup.cfg);
-	}
-	close(sv[1]);
-	sup.spawner = sup_child_new(ROLE_SPAWNER, sv[0], pid);
 	snprintf(sup.spawner->label, sizeof(sup.spawner->label), "spawner");
 	return 0;
 }
@@ -289,30 +292,14 @@ sup_fork_spawner(void)
 static int
 sup_fork_cache(void)
 {
+	const int extra[2] = { sup.listener.fd, sup.dirfd };
 	struct child *c, *l;
-	int sv[2], keep[3];
-	pid_t pid;
 
-	if (sup_socketpair(sv) == -1)
+	if ((c = sup_fork(ROLE_CACHE, 0, extra, 2)) == NULL)
 		return -1;
-	keep[0] = sv[1];
-	keep[1] = sup.listener.fd;
-	keep[2] = sup.dirfd;
-	if ((pid = proc_fork(keep, 3)) == -1) {
-		log_warn("fork");
-		close(sv[0]);
-		close(sv[1]);
-		return -1;
-	}
-	if (pid == 0) {
-		sup_child_setup();
-		cache_main(sup.cfg);
-	}
-	close(sv[1]);
-	c = sup_child_new(ROLE_CACHE, sv[0], pid);
 	snprintf(c->label, sizeof(c->label), "cache");
 	sup.cache = c;
-	proc_stats->cache = pid;
+	proc_stats->cache = c->pid;
 	/* A new cache learns every live list before it accepts. */
 	TAILQ_FOREACH(l, &sup.lists, entry)
 		if (!l->stopping && l->pid != 0)	/* else: when spawned */
@@ -336,11 +323,6 @@ sup_find_list(const void *name, size_t len)
 	return RB_FIND(child_names, &sup.names, &key);
 }
 
-/*
- * Start a list server: the spawner forks it (spawner.c) and answers with
- * its pid; the worker link goes at once, the cache link (which names the
- * pid) with the answer.
- */
 /* Ask the spawner for a list's server: its end of the control channel
  * goes with the request.  0, or -1 (the spawner is not there). */
 static int

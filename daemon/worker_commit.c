@@ -340,7 +340,7 @@ worker_commit(struct worker *w, struct wreq *from)
 
 	/* A new generation between rounds, if this one is full. */
 	if (w->jn == NULL || journal_state(w->jn) != JOURNAL_USABLE ||
-	    journal_size(w->jn) >= w->cfg.journal_max)
+	    wk_journal_full(w))
 		wk_rotate(w);
 	end = wc_plan(w, from);
 	nfiles = wc_prepare(w, from, end);

@@ -28,6 +28,7 @@
 #define WORKER_READ_MAX		(256 * 1024)	/* read per peer per pass */
 #define WORKER_ROUND_BYTES	(8u << 20)	/* journal bytes per round */
 #define WORKER_JOURNAL_MAX	(32u << 20)	/* then a new generation */
+#define WORKER_GEN_LISTS	16384	/* ... or after this many lists */
 #define WORKER_CKPT_PASS	32	/* checkpoints per pass, per old gen */
 #define WORKER_CKPT_BATCH	64	/* lists checkpointed together */
 #define WORKER_CKPT_BYTES	(2u << 20)	/* of files per pass, per gen */
@@ -165,6 +166,7 @@ uint64_t	 wk_gen_current(const struct worker *);
 void		 wk_gens_trim(struct worker *);
 int		 wk_rotate(struct worker *);
 void		 wk_journal_check(struct worker *);
+bool		 wk_journal_full(const struct worker *);
 void		 wk_state_free(struct worker *);
 
 /* worker_ckpt.c */

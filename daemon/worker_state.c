@@ -9,7 +9,7 @@
  * record; a generation other than the current one is removed once its
  * queue is empty and every older one is gone.  So memory and disk are
  * bounded by the live generations: the current one (up to journal_max
- * bytes) and the old ones being checkpointed.
+ * bytes and WORKER_GEN_LISTS lists) and the old ones being checkpointed.
  *
  * A list is also remembered for its last Seq (for a bounded number of
  * lists), and while it has records in a live generation.
@@ -151,11 +151,26 @@ wk_rotate(struct worker *w)
 	return 0;
 }
 
+/*
+ * Is the current generation full: journal_max bytes, or records of
+ * WORKER_GEN_LISTS lists (each list with records is held in memory: many
+ * new lists with a small first change each would otherwise hold a great
+ * many before the bytes ran out)?
+ */
+bool
+wk_journal_full(const struct worker *w)
+{
+	const struct wgen *g = TAILQ_LAST(&w->gens, wgens);
+
+	return journal_size(w->jn) >= w->cfg.journal_max ||
+	    (g != NULL && g->nlists >= WORKER_GEN_LISTS);
+}
+
 /* After a pass: a new generation if this one is full; drop old ones. */
 void
 wk_journal_check(struct worker *w)
 {
-	if (w->jn != NULL && (journal_size(w->jn) >= w->cfg.journal_max ||
+	if (w->jn != NULL && (wk_journal_full(w) ||
 	    journal_state(w->jn) != JOURNAL_USABLE))
 		wk_rotate(w);
 	wk_gens_trim(w);
