@@ -385,39 +385,79 @@ racer_main(void *arg)
 	return NULL;
 }
 
-/* Two live processes titled "todod: list NAME" for one name? */
+/* The title of a live (not zombie) process, or "" (len bytes at most). */
+static void
+live_title(pid_t pid, char *title, size_t len)
+{
+	char	path[64];
+	ssize_t	n;
+	FILE	*f;
+
+	title[0] = '\0';
+	snprintf(path, sizeof path, "/proc/%d/cmdline", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return;
+	n = (ssize_t)fread(title, 1, len - 1, f);
+	fclose(f);
+	if (n <= 0 || proc_state(pid) == 'Z')
+		n = 0;
+	title[n] = '\0';
+}
+
+/*
+ * Two live processes titled "todod: list NAME" for one name?  The walk of
+ * /proc is not atomic: a server that was read alive may have exited, and
+ * its successor started, before the walk reached that one.  So a pair is
+ * read again, the first last: both alive after the second was seen means
+ * both at once.
+ */
 static void
 check_twins(struct race *r)
 {
 	struct pidset	*ps;
-	char		 path[64], title[128], seen[64][128];
+	char		 title[128], again[128], seen[64][128];
+	pid_t		 seen_pid[64], spawner;
 	size_t		 i, j, n = 0;
-	ssize_t		 len;
-	FILE		*f;
 
 	if ((ps = calloc(1, sizeof *ps)) == NULL)
 		return;
-	/* The list servers are the spawner's children: the whole tree. */
-	proc_tree(r->d->pid, ps);
+	/* The list servers are the spawner's children (only: a sanitizer's
+	 * helper task of an exiting server bears its title too). */
+	proc_children(r->d->pid, ps);
 	for (i = 0; i < ps->n; i++) {
-		snprintf(path, sizeof path, "/proc/%d/cmdline",
-		    (int)ps->pid[i]);
-		if ((f = fopen(path, "r")) == NULL)
-			continue;
-		len = (ssize_t)fread(title, 1, sizeof title - 1, f);
-		fclose(f);
-		if (len <= 0 || proc_state(ps->pid[i]) == 'Z')
-			continue;
-		title[len] = '\0';
+		live_title(ps->pid[i], title, sizeof title);
+		if (strcmp(title, "todod: spawner") == 0)
+			break;
+	}
+	if (i == ps->n) {
+		free(ps);
+		return;		/* being started again */
+	}
+	spawner = ps->pid[i];
+	memset(ps, 0, sizeof *ps);
+	proc_children(spawner, ps);
+	for (i = 0; i < ps->n; i++) {
+		live_title(ps->pid[i], title, sizeof title);
 		if (strncmp(title, "todod: list ", 12) != 0)
 			continue;
-		for (j = 0; j < n; j++)
-			if (strcmp(seen[j], title + 12) == 0 &&
-			    r->twin[0] == '\0')
+		for (j = 0; j < n; j++) {
+			if (strcmp(seen[j], title + 12) != 0 ||
+			    r->twin[0] != '\0')
+				continue;
+			live_title(ps->pid[i], again, sizeof again);
+			if (strcmp(again, title) != 0)
+				continue;
+			live_title(seen_pid[j], again, sizeof again);
+			if (strcmp(again, title) == 0)
 				snprintf(r->twin, sizeof r->twin, "two live "
-				    "list servers for %s", title + 12);
-		if (n < 64)
+				    "list servers for %s: pids %d and %d",
+				    title + 12, (int)seen_pid[j],
+				    (int)ps->pid[i]);
+		}
+		if (n < 64) {
+			seen_pid[n] = ps->pid[i];
 			snprintf(seen[n++], sizeof seen[0], "%s", title + 12);
+		}
 	}
 	free(ps);
 }
