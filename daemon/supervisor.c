@@ -125,6 +125,7 @@ static int	sup_spawn_list(const void *, size_t);
 static void	sup_child_free(struct child *);
 static void	sup_check_done(void);
 static void	sup_reaped(pid_t, int);
+static void	sup_list_gone(struct child *, int);
 
 static void
 sup_msg_atom(const char *atom)
@@ -179,6 +180,18 @@ sup_socketpair(int sv[2])
 		return -1;
 	}
 	return 0;
+}
+
+/* Tell the cache that no server could be started for a list. */
+static void
+sup_spawn_failed(const void *name, size_t len)
+{
+	etf_buf_reset(&sup.msg);
+	etf_put_version(&sup.msg);
+	etf_put_tuple(&sup.msg, 2);
+	etf_put_atom(&sup.msg, "spawn_failed");
+	etf_put_binary(&sup.msg, name, len);
+	sup_send(sup.cache, -1);
 }
 
 /* --- links between children --------------------------------------------- */
@@ -421,16 +434,7 @@ sup_spawned(const struct etf_term *name, pid_t pid)
 	if (c == NULL || c->pid != 0)
 		fatalx("the spawner answered a spawn that was not asked");
 	if (pid <= 0) {
-		TAILQ_REMOVE(&sup.lists, c, entry);
-		RB_REMOVE(child_names, &sup.names, c);
-		sup.nlists--;
-		sup_child_free(c);
-		etf_buf_reset(&sup.msg);
-		etf_put_version(&sup.msg);
-		etf_put_tuple(&sup.msg, 2);
-		etf_put_atom(&sup.msg, "spawn_failed");
-		etf_put_binary(&sup.msg, name->bin.p, name->bin.len);
-		sup_send(sup.cache, -1);
+		sup_list_gone(c, 0);	/* never forked: spawn_failed */
 		sup_check_done();
 		return;
 	}
@@ -551,14 +555,8 @@ sup_ctl_msg(struct chan *ch, const struct etf_term *t, int fd, void *arg)
 	    name_valid(t->seq.v[1].bin.p, t->seq.v[1].bin.len)) {
 		name = &t->seq.v[1];
 		if (sup.shutting_down ||
-		    sup_spawn_list(name->bin.p, name->bin.len) == -1) {
-			etf_buf_reset(&sup.msg);
-			etf_put_version(&sup.msg);
-			etf_put_tuple(&sup.msg, 2);
-			etf_put_atom(&sup.msg, "spawn_failed");
-			etf_put_binary(&sup.msg, name->bin.p, name->bin.len);
-			sup_send(sup.cache, -1);
-		}
+		    sup_spawn_list(name->bin.p, name->bin.len) == -1)
+			sup_spawn_failed(name->bin.p, name->bin.len);
 	} else {
 		/* An internal peer that speaks nonsense is a bug: stop it
 		 * and let the usual policy apply. */
@@ -685,15 +683,10 @@ sup_list_gone(struct child *c, int status)
 	if (c->pid != 0)
 		RB_REMOVE(child_pids, &sup.pids, c);
 	sup.nlists--;
-	if (c->pid == 0) {
+	if (c->pid == 0)
 		/* It was never forked: the cache waits for an answer. */
-		etf_buf_reset(&sup.msg);
-		etf_put_version(&sup.msg);
-		etf_put_tuple(&sup.msg, 2);
-		etf_put_atom(&sup.msg, "spawn_failed");
-		etf_put_binary(&sup.msg, c->name, c->len);
-		sup_send(sup.cache, -1);
-	} else
+		sup_spawn_failed(c->name, c->len);
+	else
 		sup_describe_exit(c, status);
 	if (c->respawn && !sup.shutting_down &&
 	    sup_spawn_list(c->name, c->len) == -1)
