@@ -492,7 +492,6 @@ ck_finish(struct ckrun *r, uint32_t count, uint32_t *crc)
 {
 	uint8_t *hdr = r->hdr;
 	size_t at = r->hdr_len - 4;
-	ssize_t n;
 
 	if (ck_flush(r) == -1)
 		return -1;
@@ -504,10 +503,7 @@ ck_finish(struct ckrun *r, uint32_t count, uint32_t *crc)
 	hdr[at + 1] = (uint8_t)(count >> 16);
 	hdr[at + 2] = (uint8_t)(count >> 8);
 	hdr[at + 3] = (uint8_t)count;
-	do
-		n = pwrite(r->st->fd, hdr + at, 4, (off_t)at);
-	while (n == -1 && errno == EINTR);
-	if (n != 4)
+	if (store_pwrite_all(r->st->fd, hdr + at, 4, at) == -1)
 		return -1;
 	*crc = (uint32_t)crc32_combine(crc32_z(0L, hdr, r->hdr_len), r->crc,
 	    (z_off_t)(r->written - r->hdr_len));

@@ -66,28 +66,6 @@ journal_file_name(char *buf, size_t bufsz, int index, uint64_t gen)
 /* Writing */
 
 static int
-jpwrite(int fd, const uint8_t *p, size_t len, uint64_t off)
-{
-	ssize_t w;
-
-	while (len > 0) {
-		w = pwrite(fd, p, len, (off_t)off);
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w == -1)
-			return -1;
-		if (w == 0) {
-			errno = EIO;
-			return -1;
-		}
-		p += w;
-		len -= (size_t)w;
-		off += (uint64_t)w;
-	}
-	return 0;
-}
-
-static int
 jfdatasync(struct journal *j)
 {
 	(*j->syncs)++;
@@ -190,7 +168,7 @@ journal_void(struct journal *j, uint64_t off)
 	}
 	log_warn("journal %s: cannot cut it back to %" PRIu64 " bytes",
 	    j->file, off);
-	if (jpwrite(j->fd, mark, sizeof(mark), off) == 0 &&
+	if (store_pwrite_all(j->fd, mark, sizeof(mark), off) == 0 &&
 	    (!j->sync || jfdatasync(j) == 0)) {
 		log_warnx("journal %s: sealed at %" PRIu64 " bytes", j->file,
 		    off);
@@ -216,7 +194,7 @@ journal_write(struct journal *j, const void *p, size_t len)
 	/* An injected failure writes half, as a disk that fills up. */
 	if ((err = store_fault_errno_write()) != 0)
 		part = len / 2;
-	if (jpwrite(j->fd, p, part, j->size) == -1)
+	if (store_pwrite_all(j->fd, p, part, j->size) == -1)
 		err = errno;
 	if (err == 0) {
 		j->size += len;

@@ -381,13 +381,14 @@ store_fault_errno_write(void)
 }
 #endif /* TODOD_FAULTS */
 
-static int
-store_write_all(int fd, const uint8_t *p, size_t len)
+int
+store_pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
 {
+	const uint8_t *p = buf;
 	ssize_t w;
 
 	while (len > 0) {
-		w = write(fd, p, len);
+		w = pwrite(fd, p, len, (off_t)off);
 		if (w == -1 && errno == EINTR)
 			continue;
 		if (w == -1)
@@ -398,6 +399,7 @@ store_write_all(int fd, const uint8_t *p, size_t len)
 		}
 		p += w;
 		len -= (size_t)w;
+		off += (uint64_t)w;
 	}
 	return 0;
 }
@@ -451,7 +453,7 @@ store_append(struct store_tmp *st, const void *data, size_t datalen)
 		errno = err;
 		return -1;
 	}
-	if (store_write_all(st->fd, data, datalen) == -1)
+	if (store_pwrite_all(st->fd, data, datalen, st->len) == -1)
 		return -1;
 	st->len += datalen;
 	return 0;
