@@ -2,11 +2,12 @@
  * supervisor.h: todod's first process.
  *
  * It takes the data directory's lock, binds the public socket, forks the
- * database workers and the cache, announces readiness once all of them
- * are set up, then only supervises: it reaps children, restarts the
- * permanent ones (cache, workers) within a restart intensity (more than
- * 5 restarts in 10 seconds shuts everything down), forks list servers
- * when the cache asks, and wires every channel between them.
+ * spawner, the database workers and the cache, announces readiness once
+ * all of them are set up, then only supervises: it reaps children,
+ * restarts the permanent ones (spawner, cache, workers) within a restart
+ * intensity (more than 5 restarts in 10 seconds shuts everything down),
+ * has the spawner start list servers when the cache asks (and learns
+ * their pids and exits from it), and wires every channel between them.
  */
 #ifndef TODOD_SUPERVISOR_H
 #define TODOD_SUPERVISOR_H
