@@ -156,6 +156,31 @@ proc_title_init(int argc, char *argv[], char *envp[])
 		argv[i] = NULL;
 }
 
+/* The thread name (top(1), perf(1), /proc/PID/comm): "todod: list x"
+ * becomes "todod-list", the role without its argument, within the 15
+ * bytes the kernel keeps. */
+static void
+proc_comm(const char *title)
+{
+	char comm[16];
+	size_t i;
+
+	for (i = 0; i < sizeof(comm) - 1 && title[i] != '\0'; i++) {
+		if (title[i] == ':') {
+			if (title[i + 1] != ' ')
+				break;
+			comm[i] = '-';
+			title++;	/* skip the space after the colon */
+			continue;
+		}
+		if (title[i] == ' ')
+			break;
+		comm[i] = title[i];
+	}
+	comm[i] = '\0';
+	(void)prctl(PR_SET_NAME, comm, 0, 0, 0);
+}
+
 void
 proc_title(const char *fmt, ...)
 {
@@ -168,6 +193,7 @@ proc_title(const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		return;
+	proc_comm(buf);
 	if (title_argv == NULL || title_room < 2)
 		return;
 	memset(title_argv[0], 0, title_room);
