@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "entryscan.h"
 #include "etf.h"
 #include "listfile.h"
 #include "todo_term.h"
@@ -285,6 +286,17 @@ listfile_entry_item(const struct etf_term *key, const struct etf_term *e,
 }
 
 static const char *
+listfile_insert(struct todo_list *l, const struct todo_item *it)
+{
+	if (todolist_insert(l, it->id, it->date, it->title, it->title_len,
+	    it->extra, it->extra_len, it->extra_pairs) == 0)
+		return NULL;
+	/* Not inserted: the id is there already, or memory ran out. */
+	return todolist_get(l, it->id) != NULL ? "an id occurs twice" :
+	    "out of memory";
+}
+
+static const char *
 listfile_entry(struct todo_list *l, const struct etf_term *key,
     const struct etf_term *e, struct etf_buf *extra)
 {
@@ -293,12 +305,7 @@ listfile_entry(struct todo_list *l, const struct etf_term *key,
 
 	if ((why = listfile_entry_item(key, e, extra, &it)) != NULL)
 		return why;
-	if (todolist_get(l, it.id) != NULL)
-		return "an id occurs twice";
-	if (todolist_insert(l, it.id, it.date, it.title, it.title_len,
-	    it.extra, it.extra_len, it.extra_pairs) == -1)
-		return "out of memory";
-	return NULL;
+	return listfile_insert(l, &it);
 }
 
 static const char *
@@ -348,6 +355,7 @@ lp_entries(struct etf_arena *a, const uint8_t **p, const uint8_t *end,
     struct todo_list *l, struct etf_buf *extra)
 {
 	const struct etf_term *key, *val;
+	struct todo_item it;
 	size_t used;
 	uint32_t n, i;
 	const char *why;
@@ -359,6 +367,11 @@ lp_entries(struct etf_arena *a, const uint8_t **p, const uint8_t *end,
 	    (uint32_t)(*p)[3] << 8 | (*p)[4];
 	*p += 5;
 	for (i = 0; i < n; i++) {
+		if (entryscan_pair(p, end, &it)) {
+			if ((why = listfile_insert(l, &it)) != NULL)
+				return why;
+			continue;
+		}
 		etf_arena_reset(a);
 		if ((rc = etf_decode_term(a, *p, (size_t)(end - *p), &key,
 		    &used)) != ETF_OK)

@@ -3,6 +3,7 @@
 daemon_libdaemon_la_SOURCES += \
 	daemon/todolist.h daemon/todolist.c \
 	daemon/listfile.h daemon/listfile.c \
+	daemon/entryscan.h daemon/entryscan.c \
 	daemon/names.h daemon/names.c \
 	daemon/store.h daemon/store.c \
 	daemon/journal.h daemon/journal.c \

@@ -4,7 +4,9 @@
  * Every entry is one node in two red-black trees: by id, and by
  * (date, id).  Entries of one date are a contiguous run of the second
  * tree, found with one descent and walked in id order: O(log n + k).
- * Titles and extra map pairs are copied and owned by the list.
+ * Titles and extra map pairs are copied and owned by the list; a
+ * node's first title is allocated with the node (one allocation per
+ * entry when a list is loaded), a title set by an update on its own.
  *
  * Ids run from 1 to INT64_MAX - 1: next_id is always above every id in
  * the list and is at most INT64_MAX, so the last id is never handed out.
@@ -86,10 +88,24 @@ todo_dup(const void *p, size_t len)
 	return q;
 }
 
+/* The title allocated with the node, just after it. */
+static const uint8_t *
+todo_inline_title(const struct todo_node *n)
+{
+	return (const uint8_t *)(n + 1);
+}
+
+static void
+todo_free_title(struct todo_node *n)
+{
+	if (n->item.title != todo_inline_title(n))
+		free((void *)(uintptr_t)n->item.title);
+}
+
 static void
 todo_node_free(struct todo_node *n)
 {
-	free((void *)(uintptr_t)n->item.title);
+	todo_free_title(n);
 	free((void *)(uintptr_t)n->item.extra);
 	free(n);
 }
@@ -157,15 +173,20 @@ todo_node_new(int64_t id, struct todo_date date, const void *title,
     uint32_t extra_pairs)
 {
 	struct todo_node *n;
+	uint8_t *t;
 
-	if ((n = calloc(1, sizeof(*n))) == NULL)
+	if (title_len > SIZE_MAX - sizeof(*n) - 1 ||
+	    (n = calloc(1, sizeof(*n) + title_len + 1)) == NULL)
 		return NULL;
 	n->item.id = id;
 	n->item.date = date;
 	n->dkey = todo_dkey(date);
+	t = (uint8_t *)(n + 1);
+	if (title_len > 0)
+		memcpy(t, title, title_len);
+	t[title_len] = '\0';
+	n->item.title = t;
 	n->item.title_len = title_len;
-	if ((n->item.title = todo_dup(title, title_len)) == NULL)
-		goto fail;
 	if (extra != NULL && extra_len > 0 && extra_pairs > 0) {
 		if ((n->item.extra = todo_dup(extra, extra_len)) == NULL)
 			goto fail;
@@ -263,7 +284,7 @@ todolist_update(struct todo_list *l, int64_t id, const struct todo_date *date,
 	if (title != NULL && (t = todo_dup(title, title_len)) == NULL)
 		return -1;
 	if (t != NULL) {
-		free((void *)(uintptr_t)n->item.title);
+		todo_free_title(n);
 		n->item.title = t;
 		n->item.title_len = title_len;
 	}

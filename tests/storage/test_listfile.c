@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "entryscan.h"
 #include "etf.h"
 #include "listfile.h"
 #include "storage_test.h"
@@ -494,6 +495,84 @@ START_TEST(t_accepted)
 }
 END_TEST
 
+/* The canonical entries are read straight from the bytes (entryscan):
+ * each of the golden file's three, one after the other. */
+START_TEST(t_scan_golden)
+{
+	static const uint8_t first[] = "\x74\x00\x00\x00\x03\x61\x01";
+	uint8_t golden[1024];
+	const uint8_t *p, *end;
+	struct todo_item it;
+	size_t n, i;
+
+	n = unhex(golden_hex, golden);
+	end = golden + n;
+	p = memmem(golden, n, first, sizeof(first) - 1);
+	ck_assert_ptr_nonnull(p);
+	p += 5;
+	for (i = 1; i <= 3; i++) {
+		ck_assert_int_eq(entryscan_pair(&p, end, &it), 1);
+		ck_assert_int_eq(it.id, (int64_t)i);
+		ck_assert_int_eq(it.date.year, 2018);
+		ck_assert_int_eq(it.date.month, 12);
+		ck_assert_ptr_null(it.extra);
+	}
+	ck_assert_mem_eq(p, "\x77\x07next_id", 9);
+	/* Refused, *p untouched: not an entry, and a truncated one. */
+	ck_assert_int_eq(entryscan_pair(&p, end, &it), 0);
+	ck_assert_mem_eq(p, "\x77\x07next_id", 9);
+	p = (const uint8_t *)memmem(golden, n, first, sizeof(first) - 1) + 5;
+	end = p + 20;
+	ck_assert_int_eq(entryscan_pair(&p, end, &it), 0);
+	ck_assert_ptr_eq(p, end - 20);
+}
+END_TEST
+
+/* Every one-byte change of the golden file: the entry-at-a-time reader
+ * (which reads canonical entries straight from the bytes) and the whole
+ * term's reader accept the same files and build the same lists. */
+START_TEST(t_mutated)
+{
+	static const int vals[] = { 0x00, 0x01, 0x02, 0x05, 0x0c, 0x1f,
+	    0x20, 0x61, 0x62, 0x6d, 0x74, 0x76, 0x77, 0x7f, 0x80, 0xff };
+	uint8_t golden[1024], b[1024];
+	const struct etf_term *t;
+	struct todo_list *whole, *parsed;
+	const char *why;
+	size_t n, i, v, accepted = 0;
+	int c;
+
+	n = unhex(golden_hex, golden);
+	for (i = 1; i < n; i++)
+		for (v = 0; v < sizeof(vals) / sizeof(vals[0]) + 2; v++) {
+			c = v < sizeof(vals) / sizeof(vals[0]) ? vals[v] :
+			    (golden[i] + (v % 2 ? 1 : 255)) & 0xff;
+			if (c == golden[i])
+				continue;
+			memcpy(b, golden, n);
+			b[i] = (uint8_t)c;
+			etf_arena_reset(arena);
+			whole = NULL;
+			if (etf_decode(arena, b, n, 1 << 24, &t) == ETF_OK)
+				whole = listfile_from_term(t, &why);
+			parsed = listfile_parse(b, n, &why);
+			ck_assert_msg((whole == NULL) == (parsed == NULL),
+			    "byte %zu = 0x%02x: whole %s, parsed %s", i, c,
+			    whole ? "accepted" : "refused",
+			    parsed ? "accepted" : "refused");
+			if (whole != NULL) {
+				ck_assert_msg(st_list_equal(whole, parsed),
+				    "byte %zu = 0x%02x: lists differ", i, c);
+				accepted++;
+			}
+			todolist_free(whole);
+			todolist_free(parsed);
+		}
+	/* Titles' bytes, dates and ids can change and still be a list. */
+	ck_assert_uint_gt(accepted, 100);
+}
+END_TEST
+
 static Suite *
 listfile_suite(void)
 {
@@ -505,6 +584,8 @@ listfile_suite(void)
 	tcase_add_loop_test(tc, t_roundtrip, 0, 6);
 	tcase_add_loop_test(tc, t_bad, 0, NBAD);
 	tcase_add_test(tc, t_accepted);
+	tcase_add_test(tc, t_scan_golden);
+	tcase_add_test(tc, t_mutated);
 	suite_add_tcase(s, tc);
 	return s;
 }
