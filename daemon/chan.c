@@ -285,37 +285,57 @@ chan_read(evutil_socket_t fd, short ev, void *arg)
 	}
 }
 
-/* Write as much as the socket takes.  Returns -1 if the peer is gone. */
-static int
-chan_drain_out(struct chan *c)
+/* One sendmsg of n bytes, with fd (unless -1) on their first byte. */
+static ssize_t
+chan_sendmsg(int sock, const void *p, size_t n, int fd, int flags)
 {
 	union {
 		struct cmsghdr	hdr;
 		char		buf[CMSG_SPACE(sizeof(int))];
 	} cmsgbuf;
-	struct chan_out *o;
 	struct cmsghdr *cm;
 	struct msghdr msg;
 	struct iovec iov;
+
+	memset(&msg, 0, sizeof(msg));
+	iov.iov_base = (void *)(uintptr_t)p;
+	iov.iov_len = n;
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	if (fd != -1) {
+		memset(&cmsgbuf, 0, sizeof(cmsgbuf));
+		msg.msg_control = cmsgbuf.buf;
+		msg.msg_controllen = sizeof(cmsgbuf.buf);
+		cm = CMSG_FIRSTHDR(&msg);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	}
+	return sendmsg(sock, &msg, MSG_NOSIGNAL | flags);
+}
+
+static void
+chan_put_header(uint8_t *p, size_t len, int fd)
+{
+	uint32_t h = (uint32_t)len | (fd != -1 ? CHAN_FDBIT : 0);
+
+	p[0] = h >> 24;
+	p[1] = h >> 16;
+	p[2] = h >> 8;
+	p[3] = h;
+}
+
+/* Write as much as the socket takes.  Returns -1 if the peer is gone. */
+static int
+chan_drain_out(struct chan *c)
+{
+	struct chan_out *o;
 	ssize_t n;
 
 	while ((o = TAILQ_FIRST(&c->outq)) != NULL) {
-		memset(&msg, 0, sizeof(msg));
-		iov.iov_base = o->data + o->off;
-		iov.iov_len = o->len - o->off;
-		msg.msg_iov = &iov;
-		msg.msg_iovlen = 1;
-		if (o->off == 0 && o->fd != -1) {
-			memset(&cmsgbuf, 0, sizeof(cmsgbuf));
-			msg.msg_control = cmsgbuf.buf;
-			msg.msg_controllen = sizeof(cmsgbuf.buf);
-			cm = CMSG_FIRSTHDR(&msg);
-			cm->cmsg_level = SOL_SOCKET;
-			cm->cmsg_type = SCM_RIGHTS;
-			cm->cmsg_len = CMSG_LEN(sizeof(int));
-			memcpy(CMSG_DATA(cm), &o->fd, sizeof(int));
-		}
-		n = sendmsg(c->fd, &msg, MSG_NOSIGNAL);
+		n = chan_sendmsg(c->fd, o->data + o->off, o->len - o->off,
+		    o->off == 0 ? o->fd : -1, 0);
 		if (n == -1) {
 			if (errno == EAGAIN || errno == EINTR)
 				return 0;
@@ -351,7 +371,6 @@ int
 chan_send_raw(struct chan *c, const void *payload, size_t len, int fd)
 {
 	struct chan_out *o;
-	uint32_t h;
 
 	if (len == 0 || len > ~CHAN_FDBIT ||
 	    (o = malloc(sizeof(*o) + 4 + len)) == NULL) {
@@ -359,11 +378,7 @@ chan_send_raw(struct chan *c, const void *payload, size_t len, int fd)
 			close(fd);
 		return -1;
 	}
-	h = (uint32_t)len | (fd != -1 ? CHAN_FDBIT : 0);
-	o->data[0] = h >> 24;
-	o->data[1] = h >> 16;
-	o->data[2] = h >> 8;
-	o->data[3] = h;
+	chan_put_header(o->data, len, fd);
 	memcpy(o->data + 4, payload, len);
 	o->len = 4 + len;
 	o->off = 0;
@@ -403,4 +418,17 @@ chan_flush(struct chan *c)
 	fcntl(c->fd, F_SETFL, flags & ~O_NONBLOCK);
 	(void)chan_drain_out(c);
 	fcntl(c->fd, F_SETFL, flags);
+}
+
+ssize_t
+chan_send_fd_now(int sock, uint8_t *frame, const void *payload, size_t len,
+    int fd)
+{
+	if (len == 0 || len > CHAN_FDNOW_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
+	chan_put_header(frame, len, fd);
+	memcpy(frame + 4, payload, len);
+	return chan_sendmsg(sock, frame, 4 + len, fd, MSG_DONTWAIT);
 }

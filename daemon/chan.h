@@ -19,7 +19,10 @@
 #ifndef TODOD_CHAN_H
 #define TODOD_CHAN_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
+#include <stdint.h>
 
 struct event_base;
 struct etf_buf;
@@ -42,6 +45,19 @@ struct chan	*chan_new(struct event_base *, int fd, size_t max_msg,
 int		 chan_send(struct chan *, const struct etf_buf *payload, int fd);
 int		 chan_send_raw(struct chan *, const void *payload, size_t len,
 		    int fd);
+/*
+ * For a socket whose reader is a chan but whose writer is not (a worker
+ * writes to list servers with a bufferevent): build the frame of a
+ * message of at most CHAN_FDNOW_MAX bytes with the descriptor fd into
+ * frame (4 + len bytes) and send it at once, only when nothing else waits
+ * to be written on the socket.  Returns how many of the frame's bytes
+ * went (the descriptor went with the first; the rest is the caller's to
+ * write next), or -1 with errno (EAGAIN: nothing went, descriptor
+ * included).  The caller keeps and closes its fd.
+ */
+#define CHAN_FDNOW_MAX	256
+ssize_t		 chan_send_fd_now(int sock, uint8_t *frame,
+		    const void *payload, size_t len, int fd);
 /* Write everything queued, blocking (for shutdown paths). */
 void		 chan_flush(struct chan *);
 void		 chan_free(struct chan *);

@@ -3,7 +3,11 @@
  */
 #include "config.h"
 
+#include <sys/mman.h>
+#include <sys/stat.h>
+
 #include <stddef.h>
+#include <stdint.h>
 
 #include "etf.h"
 #include "getreply.h"
@@ -68,4 +72,49 @@ getreply_list(struct etf_arena *a, const struct etf_term *t, size_t max_file,
 		return GETREPLY_ERROR;
 	}
 	return GETREPLY_BAD;
+}
+
+int
+getreply_file(struct etf_arena *a, const struct etf_term *t, int fd,
+    size_t max_size, size_t max_file, struct todo_list **out,
+    const char **why)
+{
+	const struct etf_term *v = t->type == ETF_TUPLE ? t->seq.v : NULL;
+	struct stat st;
+	void *p;
+	int rc;
+
+	*out = NULL;
+	*why = NULL;
+	if (!etf_is_tuple(t, 2) || !etf_is_atom(&v[0], "file") ||
+	    v[1].type != ETF_INT || v[1].i < 0)
+		return GETREPLY_BAD;
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    st.st_size != v[1].i) {
+		*why = "the worker's file is not the one it named";
+		return GETREPLY_ERROR;
+	}
+	if ((uintmax_t)st.st_size > max_size) {
+		*why = "efbig";
+		return GETREPLY_ERROR;
+	}
+	if (st.st_size == 0)
+		return store_parse(a, NULL, 0, max_file, out, why) ==
+		    STORE_OK ? GETREPLY_OK : GETREPLY_CORRUPT;
+	/*
+	 * Mapped, not read: the bytes are not copied and their pages are
+	 * the page cache's.  List files are replaced by rename and never
+	 * written in place (store.h), so the mapping does not change while
+	 * it is read.
+	 */
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE |
+	    MAP_POPULATE, fd, 0);
+	if (p == MAP_FAILED) {
+		*why = "cannot map the list's file";
+		return GETREPLY_ERROR;
+	}
+	rc = store_parse(a, p, (size_t)st.st_size, max_file, out, why) ==
+	    STORE_OK ? GETREPLY_OK : GETREPLY_CORRUPT;
+	munmap(p, (size_t)st.st_size);
+	return rc;
 }

@@ -3,8 +3,10 @@
  *
  * The answers (worker.h):
  *   not_found                   no file, nothing journaled: an empty list
+ *   {file, Size} +fd            the file itself, open (the common case:
+ *                               decoded once, here, from a mapping)
  *   {ok, FileBytes}             the file as it is on disk, a binary (the
- *                               common case: decoded once, here)
+ *                               same, when the descriptor could not go)
  *   {ok, ListTerm}              a list the worker built (its journaled
  *                               ops applied)
  *   {ok, ListTerm | nil, [Op]}  the file's list (nil: none) and the ops
@@ -32,5 +34,11 @@ struct todo_list;
  */
 int	getreply_list(struct etf_arena *, const struct etf_term *,
 	    size_t max_file, struct todo_list **out, const char **why);
+/* The list of {file, Size} and its descriptor fd (the caller closes
+ * it), as getreply_list; a file of more than max_size bytes is refused
+ * (efbig). */
+int	getreply_file(struct etf_arena *, const struct etf_term *, int fd,
+	    size_t max_size, size_t max_file, struct todo_list **out,
+	    const char **why);
 
 #endif /* TODOD_GETREPLY_H */

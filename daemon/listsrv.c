@@ -137,16 +137,22 @@ ls_check_idle(void)
 
 /* --- the worker ---------------------------------------------------------- */
 
-/* The worker's answer to {get, Name} (getreply.h). */
+/* The worker's answer to {get, Name} (getreply.h), with the file's
+ * descriptor or -1. */
 static void
-ls_load(const struct etf_term *t)
+ls_load(const struct etf_term *t, int fd)
 {
 	const char *why;
 	size_t max_file;
 	int rc;
 
 	max_file = ls.cfg->max_frame > 64 ? ls.cfg->max_frame - 64 : 0;
-	rc = getreply_list(ls.arena, t, max_file, &ls.list, &why);
+	if (fd != -1)
+		/* The worker's bound: its largest message, less the frame. */
+		rc = getreply_file(ls.arena, t, fd, PROC_MAX_MSG - 64,
+		    max_file, &ls.list, &why);
+	else
+		rc = getreply_list(ls.arena, t, max_file, &ls.list, &why);
 	etf_arena_reset(ls.arena);
 	if (rc == GETREPLY_BAD)
 		fatalx("unexpected answer from the worker");
@@ -202,12 +208,14 @@ ls_stored(uint64_t seq)
 static void
 ls_worker_msg(struct chan *c, const struct etf_term *t, int fd, void *arg)
 {
-	if (fd != -1)
-		close(fd);
 	if (!ls.loaded) {
-		ls_load(t);
+		ls_load(t, fd);
+		if (fd != -1)
+			close(fd);
 		return;
 	}
+	if (fd != -1)
+		close(fd);
 	if (etf_is_tuple(t, 2) && etf_is_atom(&t->seq.v[0], "stored") &&
 	    t->seq.v[1].type == ETF_INT && ls.inflight != 0)
 		ls_stored((uint64_t)t->seq.v[1].i);

@@ -33,8 +33,9 @@
  *   list   -> worker {get, Name}
  *                    {append, Name, Seq, [Op]}      a batch of changes
  *                    {store, Name, Seq, ListTerm}   a whole list
- *   worker -> list   {ok, FileBytes} | {ok, ListTerm} |
- *                    {ok, ListTerm | nil, [Op]} | not_found |
+ *   worker -> list   {file, Size} +fd | {ok, FileBytes} |
+ *                    {ok, ListTerm} | {ok, ListTerm | nil, [Op]} |
+ *                    not_found |
  *                    {stored, Seq} | {error, Reason}
  *   cache  -> sup    {sync, Token}                  write every list file
  *                    {sync_new, Token}              ... of every new list

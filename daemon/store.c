@@ -154,18 +154,15 @@ store_cleanup_temps_tag(int dirfd, const char *tag)
 /* Reading */
 
 int
-store_read(int dirfd, const void *name, size_t len, size_t max_bytes,
-    uint8_t **data, size_t *datalen)
+store_open_read(int dirfd, const void *name, size_t len, size_t max_bytes,
+    int *fdp, size_t *size)
 {
 	char file[NAME_FILE_BUFSZ];
 	struct stat st;
-	uint8_t *buf = NULL;
-	size_t size, got = 0;
-	ssize_t r;
 	int fd, saved;
 
-	*data = NULL;
-	*datalen = 0;
+	*fdp = -1;
+	*size = 0;
 	if (name_to_file(name, len, file, sizeof(file)) == -1) {
 		errno = EINVAL;
 		return STORE_ERR;
@@ -182,12 +179,34 @@ store_read(int dirfd, const void *name, size_t len, size_t max_bytes,
 		errno = EFBIG;
 		goto fail;
 	}
-	size = (size_t)st.st_size;
+	*fdp = fd;
+	*size = (size_t)st.st_size;
+	return STORE_OK;
+fail:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return STORE_ERR;
+}
+
+int
+store_read_fd(int fd, size_t size, size_t max_bytes, uint8_t **data,
+    size_t *datalen)
+{
+	uint8_t *buf;
+	size_t got = 0;
+	ssize_t r;
+	int saved;
+
+	*data = NULL;
+	*datalen = 0;
 	/* One byte more than announced, to see a file that grew. */
-	if ((buf = malloc(size + 1)) == NULL)
-		goto fail;
+	if (size > max_bytes || (buf = malloc(size + 1)) == NULL) {
+		errno = size > max_bytes ? EFBIG : ENOMEM;
+		return STORE_ERR;
+	}
 	while (got < size + 1) {
-		r = read(fd, buf + got, size + 1 - got);
+		r = pread(fd, buf + got, size + 1 - got, (off_t)got);
 		if (r == -1 && errno == EINTR)
 			continue;
 		if (r == -1)
@@ -200,16 +219,33 @@ store_read(int dirfd, const void *name, size_t len, size_t max_bytes,
 		errno = EFBIG;
 		goto fail;
 	}
-	close(fd);
 	*data = buf;
 	*datalen = got;
 	return STORE_OK;
 fail:
 	saved = errno;
 	free(buf);
-	close(fd);
 	errno = saved;
 	return STORE_ERR;
+}
+
+int
+store_read(int dirfd, const void *name, size_t len, size_t max_bytes,
+    uint8_t **data, size_t *datalen)
+{
+	size_t size;
+	int fd, rc, saved;
+
+	*data = NULL;
+	*datalen = 0;
+	if ((rc = store_open_read(dirfd, name, len, max_bytes, &fd, &size)) !=
+	    STORE_OK)
+		return rc;
+	rc = store_read_fd(fd, size, max_bytes, data, datalen);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return rc;
 }
 
 int

@@ -88,6 +88,14 @@ int	store_cleanup_temps_tag(int dirfd, const char *tag);
  */
 int	store_read(int dirfd, const void *name, size_t len, size_t max_bytes,
 	    uint8_t **data, size_t *datalen);
+/* Open a list's file for reading, checked as store_read checks it:
+ * STORE_OK (*fd, *size), STORE_ABSENT or STORE_ERR (errno). */
+int	store_open_read(int dirfd, const void *name, size_t len,
+	    size_t max_bytes, int *fd, size_t *size);
+/* Read an open file of size bytes from its start (pread: the offset is
+ * left alone), as store_read does: STORE_OK or STORE_ERR (errno). */
+int	store_read_fd(int fd, size_t size, size_t max_bytes, uint8_t **data,
+	    size_t *datalen);
 /* Decode a file's bytes into a list: STORE_OK, or STORE_CORRUPT with
  * *why (a static string).  The list's strings are copies. */
 int	store_parse(struct etf_arena *, const uint8_t *data, size_t len,

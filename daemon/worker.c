@@ -25,6 +25,7 @@
 #include <event2/event.h>
 #include <event2/util.h>
 
+#include "chan.h"
 #include "etf.h"
 #include "frame.h"
 #include "listfile.h"
@@ -339,36 +340,80 @@ worker_put_file(struct etf_buf *b, const struct todo_list *l,
 }
 
 /*
- * A get of a list with nothing journaled: {ok, FileBytes}, the file as it
- * is, undecoded.  The list server decodes it (and finds it corrupt, if it
- * is): one decode instead of two on the way to a cold list.
+ * Send {file, Size} with the file's descriptor at once, ahead of the
+ * bufferevent (whose output is empty, so the order holds).  1 if it went
+ * (any part the socket did not take follows in the output), 0 if not.
  */
-static void
+static int
+worker_send_fd(struct wpeer *p, int fd, size_t size)
+{
+	uint8_t frame[4 + CHAN_FDNOW_MAX];
+	struct etf_buf b;
+	ssize_t n;
+	int rc = 0;
+
+	etf_buf_init(&b);
+	etf_put_version(&b);
+	etf_put_tuple(&b, 2);
+	etf_put_atom(&b, "file");
+	etf_put_int(&b, (int64_t)size);
+	if (!b.oom && (n = chan_send_fd_now(p->fd, frame, b.p, b.len,
+	    fd)) >= 0) {
+		rc = 1;
+		if ((size_t)n < 4 + b.len && evbuffer_add(
+		    bufferevent_get_output(p->bev), frame + n,
+		    4 + b.len - (size_t)n) != 0)
+			rc = -1;
+	}
+	etf_buf_free(&b);
+	return rc;
+}
+
+/*
+ * A get of a list with nothing journaled: the file as it is, undecoded
+ * (the list server decodes it, and finds it corrupt if it is: one
+ * decode instead of two on the way to a cold list).  Its descriptor if
+ * the peer's output is empty (1: sent, nothing in b), else {ok,
+ * FileBytes} in b (0); not_found or an error in b (0).  -1: the peer is
+ * to be closed (a frame was cut short).
+ */
+static int
 worker_get_file(struct worker *w, struct wreq *r, struct etf_buf *b)
 {
 	char file[NAME_FILE_BUFSZ];
 	uint8_t *data;
-	size_t len;
-	int rc;
+	size_t len, size;
+	int fd, rc, sent;
 
-	rc = store_read(w->cfg.dirfd, r->name, r->namelen, w->max_file, &data,
-	    &len);
+	rc = store_open_read(w->cfg.dirfd, r->name, r->namelen, w->max_file,
+	    &fd, &size);
 	if (rc == STORE_ABSENT) {
 		etf_put_version(b);
 		etf_put_atom(b, "not_found");
-		return;
+		return 0;
 	}
-	if (rc == STORE_ERR) {
+	if (rc == STORE_OK && r->peer != NULL && evbuffer_get_length(
+	    bufferevent_get_output(r->peer->bev)) == 0 &&
+	    (sent = worker_send_fd(r->peer, fd, size)) != 0) {
+		close(fd);
+		return sent;
+	}
+	if (rc == STORE_OK) {
+		rc = store_read_fd(fd, size, w->max_file, &data, &len);
+		close(fd);
+	}
+	if (rc != STORE_OK) {
 		name_to_file(r->name, r->namelen, file, sizeof(file));
 		log_warn("cannot read %s", file);
 		worker_reply_error(b, store_errno_atom(errno));
-		return;
+		return 0;
 	}
 	etf_put_version(b);
 	etf_put_tuple(b, 2);
 	etf_put_atom(b, "ok");
 	etf_put_binary(b, data, len);
 	free(data);
+	return 0;
 }
 
 /*
@@ -476,7 +521,9 @@ worker_get_applied(struct worker *w, struct wlist *wl, struct todo_list *l,
 	}
 }
 
-static void
+/* Build the answer to a get in b: 0; 1 if it was sent already; -1 if
+ * the peer is to be closed. */
+static int
 worker_reply_get(struct worker *w, struct wreq *r, struct etf_buf *b)
 {
 	struct wlist *wl;
@@ -488,12 +535,10 @@ worker_reply_get(struct worker *w, struct wreq *r, struct etf_buf *b)
 
 	wl = wk_list_find(w, r->name, r->namelen);
 	pending = wl != NULL && wl->nrecs > 0;
-	if (!pending) {
-		worker_get_file(w, r, b);
-		return;
-	}
+	if (!pending)
+		return worker_get_file(w, r, b);
 	if (worker_get_load(w, r, &l, &data, &len, b) != 0)
-		return;
+		return 0;
 	if (worker_get_plain(w, wl, l, data, len, b) == -1) {
 		/* l may have been changed: build it again from the bytes
 		 * already read (they parsed once, so they parse again). */
@@ -513,6 +558,7 @@ worker_reply_get(struct worker *w, struct wreq *r, struct etf_buf *b)
 	}
 	todolist_free(l);
 	free(data);
+	return 0;
 }
 
 static void
@@ -520,17 +566,20 @@ worker_reply(struct worker *w, struct wreq *r)
 {
 	struct wpeer *p = r->peer;
 	struct evbuffer *out;
+	int sent;
 
 	if (p == NULL)
 		return;		/* the peer left: its changes were written */
 	etf_buf_reset(&w->out);
+	sent = 0;
 	if (r->type == WREQ_GET)
-		worker_reply_get(w, r, &w->out);
+		sent = worker_reply_get(w, r, &w->out);
 	else
 		worker_reply_stored(r, &w->out);
 	p->nqueued--;
 	out = bufferevent_get_output(p->bev);
-	if (w->out.oom || frame_add(out, w->out.p, w->out.len) == -1) {
+	if (sent == -1 || (sent == 0 && (w->out.oom ||
+	    frame_add(out, w->out.p, w->out.len) == -1))) {
 		log_warnx("peer %d: out of memory for a reply: closing it",
 		    p->fd);
 		worker_peer_free(p);

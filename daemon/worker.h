@@ -5,7 +5,8 @@
  * stream socket speaking 4-byte framed ETF:
  *
  *   {append, Name, Seq, Ops}     -> {stored, Seq} | {error, Reason}
- *   {get, Name}                  -> not_found | {ok, FileBytes}
+ *   {get, Name}                  -> not_found | {file, Size} +fd
+ *                                   | {ok, FileBytes}
  *                                   | {ok, ListTerm}
  *                                   | {ok, ListTerm | nil, Ops}
  *                                   | {error, Reason}
@@ -24,9 +25,12 @@
  *
  * A get answers the list's file and the ops journaled since its last
  * checkpoint, flattened into one list in order ({ok, nil, Ops} if there
- * is no file), or {ok, FileBytes} if there are none: the file's bytes as
- * a binary, not decoded here (the list server decodes them, once, and
- * finds a corrupt file; getreply.h); where the ops would
+ * is no file), or, if there are none, the file itself undecoded (the
+ * list server decodes it, once, and finds a corrupt file; getreply.h):
+ * {file, Size} with the open file's descriptor when nothing else waits to
+ * be written to the peer (the message is framed as a chan reads it, with
+ * the descriptor bit; chan.h), so that the file's bytes cross no socket,
+ * else {ok, FileBytes}, its bytes as a binary; where the ops would
  * not apply to the file as they are (or would not fit in a frame), the
  * worker applies them itself and answers {ok, ListTerm} of the result.
  * A get also forgets the list's last Seq: a list server loads its list

@@ -85,6 +85,8 @@ START_TEST(t_get_store)
 	l = wt_get1(fd, "bob", NULL);
 	ck_assert(st_list_equal(l, book));
 	todolist_free(l);
+	/* Nothing journaled: the file itself went, as a descriptor. */
+	ck_assert_int_eq(wt.files_by_fd, 1);
 	ck_assert_int_eq(fstatat(wt.dfd, "bob", &st, 0), 0);
 	ck_assert_int_eq(st.st_mode & 07777, 0600);
 	ck_assert_uint_eq(wt.ctr->stores, 1);

@@ -41,6 +41,7 @@ wt_setup(void)
 	log_init(1, LOG_LEVEL_WARN);
 	memset(&wt, 0, sizeof(wt));
 	wt.ctl = -1;
+	wt.passed_fd = -1;
 	wt.dir = st_tmpdir();
 	ck_assert_ptr_nonnull(wt.dir);
 	wt.dfd = store_open_dir(wt.dir);
@@ -397,24 +398,80 @@ wt_send_all(int fd, const struct etf_buf *b)
 	ck_assert_int_eq(wt_send_some(fd, b), 0);
 }
 
-/* Read exactly len bytes with a deadline; 0, or -1 at EOF. */
+/* Read exactly len bytes with a deadline; 0, or -1 at EOF.  A
+ * descriptor that comes with them is kept in wt.passed_fd. */
 static int
 recv_all(int fd, uint8_t *p, size_t len)
 {
+	union {
+		struct cmsghdr	hdr;
+		char		buf[CMSG_SPACE(sizeof(int))];
+	} cbuf;
 	struct pollfd pfd = { fd, POLLIN, 0 };
+	struct cmsghdr *cm;
+	struct msghdr msg;
+	struct iovec iov;
 	size_t got = 0;
 	ssize_t r;
 
 	while (got < len) {
 		ck_assert_msg(poll(&pfd, 1, WT_WAIT_MS) == 1,
 		    "no reply in time");
-		r = read(fd, p + got, len - got);
+		memset(&msg, 0, sizeof(msg));
+		iov.iov_base = p + got;
+		iov.iov_len = len - got;
+		msg.msg_iov = &iov;
+		msg.msg_iovlen = 1;
+		msg.msg_control = cbuf.buf;
+		msg.msg_controllen = sizeof(cbuf.buf);
+		r = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
 		if (r == 0 || (r == -1 && errno == ECONNRESET))
 			return -1;
 		ck_assert_int_gt(r, 0);
+		cm = CMSG_FIRSTHDR(&msg);
+		if (cm != NULL && cm->cmsg_level == SOL_SOCKET &&
+		    cm->cmsg_type == SCM_RIGHTS) {
+			ck_assert_int_eq(wt.passed_fd, -1);
+			memcpy(&wt.passed_fd, CMSG_DATA(cm), sizeof(int));
+		}
 		got += (size_t)r;
 	}
 	return 0;
+}
+
+/* {file, Size} with the file's descriptor, as {ok, FileBytes}: the
+ * answer the tests expect either way.  The list server's reading of the
+ * descriptor (getreply_file) must agree with its reading of the bytes. */
+static const struct etf_term *
+file_as_bytes(const struct etf_term *t, int fd)
+{
+	struct todo_list *byfd, *bybytes;
+	const char *why = NULL;
+	struct etf_term *ok;
+	uint8_t *data;
+	size_t len;
+	int rc;
+
+	ck_assert_msg(etf_is_tuple(t, 2) && etf_is_atom(&t->seq.v[0],
+	    "file") && t->seq.v[1].type == ETF_INT, "a descriptor came "
+	    "with a message that is not {file, Size}");
+	ck_assert_int_eq(store_read_fd(fd, (size_t)t->seq.v[1].i,
+	    WT_MAX_FRAME, &data, &len), STORE_OK);
+	ck_assert_uint_eq(len, (size_t)t->seq.v[1].i);
+	rc = getreply_file(wt.arena, t, fd, WT_MAX_FRAME, WT_MAX_FRAME, &byfd,
+	    &why);
+	close(fd);
+	wt.files_by_fd++;
+	ok = etf_mk_tuple(wt.arena, 2);
+	ok->seq.v[0] = *etf_mk_atom(wt.arena, "ok");
+	ok->seq.v[1] = *etf_mk_binary(wt.arena, data, len);
+	free(data);
+	ck_assert_int_eq(getreply_list(wt.arena, ok, WT_MAX_FRAME, &bybytes,
+	    &why), rc);
+	ck_assert(rc != GETREPLY_OK || st_list_equal(byfd, bybytes));
+	todolist_free(byfd);
+	todolist_free(bybytes);
+	return ok;
 }
 
 const struct etf_term *
@@ -423,15 +480,24 @@ wt_recv(int fd)
 	const struct etf_term *t;
 	uint8_t hdr[FRAME_HDR], *p;
 	uint32_t len;
+	int passed;
 
 	if (recv_all(fd, hdr, sizeof(hdr)) == -1)
 		return NULL;
 	len = frame_get_len(hdr);
+	passed = (len & 0x80000000u) != 0;	/* chan.c's descriptor bit */
+	len &= 0x7fffffffu;
 	ck_assert_uint_le(len, WT_MAX_FRAME);
 	p = etf_arena_alloc(wt.arena, len);
 	ck_assert_int_eq(recv_all(fd, p, len), 0);
 	ck_assert_int_eq(etf_decode(wt.arena, p, len, WT_MAX_FRAME, &t),
 	    ETF_OK);
+	ck_assert_int_eq(passed, wt.passed_fd != -1);
+	if (passed) {
+		fd = wt.passed_fd;
+		wt.passed_fd = -1;
+		t = file_as_bytes(t, fd);
+	}
 	return t;
 }
 

@@ -39,6 +39,8 @@ struct wt {
 	int			 ctl;
 	int			 fd[WT_MAX_PEERS];
 	int			 n;
+	int			 passed_fd;	/* came with a frame, -1 */
+	int			 files_by_fd;	/* {file, Size} received */
 };
 extern struct wt wt;
 
