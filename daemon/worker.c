@@ -21,7 +21,6 @@
 #include <unistd.h>
 
 #include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/util.h>
 
@@ -37,13 +36,21 @@
 #include "worker.h"
 #include "worker_int.h"
 
-static void	worker_read_cb(struct bufferevent *, void *);
-static void	worker_write_cb(struct bufferevent *, void *);
-static void	worker_event_cb(struct bufferevent *, short, void *);
+static void	worker_read_cb(evutil_socket_t, short, void *);
+static void	worker_write_cb(evutil_socket_t, short, void *);
 static void	worker_flush_cb(evutil_socket_t, short, void *);
+static void	worker_frames(struct wpeer *);
 
 /* ------------------------------------------------------------------ */
 /* Peers */
+
+/*
+ * A peer's socket is read and written with plain events and evbuffers,
+ * not a bufferevent: a reply is written at once, when it is ready, and
+ * the write event is added only if the socket does not take it all (a
+ * bufferevent would add it for every reply and remove it again, two
+ * epoll_ctl calls, and write a pass later); reading asks no FIONREAD.
+ */
 
 static void
 worker_peer_free(struct wpeer *p)
@@ -57,7 +64,15 @@ worker_peer_free(struct wpeer *p)
 			r->peer = NULL;
 	TAILQ_REMOVE(&w->peers, p, entry);
 	w->npeers--;
-	bufferevent_free(p->bev);
+	if (p->rev != NULL)
+		event_free(p->rev);
+	if (p->wev != NULL)
+		event_free(p->wev);
+	if (p->in != NULL)
+		evbuffer_free(p->in);
+	if (p->out != NULL)
+		evbuffer_free(p->out);
+	close(p->fd);
 	free(p);
 }
 
@@ -67,34 +82,24 @@ worker_add_peer(struct worker *w, int fd)
 	struct wpeer *p;
 
 	if (evutil_make_socket_nonblocking(fd) == -1 ||
-	    evutil_make_socket_closeonexec(fd) == -1)
+	    evutil_make_socket_closeonexec(fd) == -1 ||
+	    (p = calloc(1, sizeof(*p))) == NULL) {
+		close(fd);
 		return -1;
-	if ((p = calloc(1, sizeof(*p))) == NULL)
-		return -1;
+	}
 	p->w = w;
 	p->fd = fd;
-	p->bev = bufferevent_socket_new(w->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (p->bev == NULL) {
-		free(p);
-		return -1;
-	}
-	/* Reading pauses once a whole frame of the largest size is in. */
-	bufferevent_setwatermark(p->bev, EV_READ, 0,
-	    w->cfg.max_frame + FRAME_HDR);
-	/* Read more than the default 16 KiB per pass: bigger batches. */
-	bufferevent_set_max_single_read(p->bev, WORKER_READ_MAX);
-	/* And write more: at 16 KiB a pass, a list file of 150 kB took
-	 * ten passes of the loop (and of the list server's) to send. */
-	bufferevent_set_max_single_write(p->bev, WORKER_WRITE_MAX);
-	bufferevent_setcb(p->bev, worker_read_cb, worker_write_cb,
-	    worker_event_cb, p);
-	if (bufferevent_enable(p->bev, EV_READ | EV_WRITE) == -1) {
-		bufferevent_free(p->bev);
-		free(p);
-		return -1;
-	}
 	TAILQ_INSERT_TAIL(&w->peers, p, entry);
 	w->npeers++;
+	if ((p->in = evbuffer_new()) == NULL ||
+	    (p->out = evbuffer_new()) == NULL ||
+	    (p->rev = event_new(w->base, fd, EV_READ | EV_PERSIST,
+	    worker_read_cb, p)) == NULL ||
+	    (p->wev = event_new(w->base, fd, EV_WRITE, worker_write_cb,
+	    p)) == NULL || event_add(p->rev, NULL) == -1) {
+		worker_peer_free(p);
+		return -1;
+	}
 	return 0;
 }
 
@@ -104,41 +109,94 @@ worker_npeers(const struct worker *w)
 	return w->npeers;
 }
 
-static void
-worker_event_cb(struct bufferevent *bev, short what, void *arg)
-{
-	struct wpeer *p = arg;
-
-	if (what & BEV_EVENT_ERROR)
-		log_warn("peer %d: connection error", p->fd);
-	else
-		log_debug("peer %d: closed", p->fd);
-	worker_peer_free(p);
-}
-
-/* Close a peer once its earlier requests are answered and sent. */
-static void
+/* Close a peer once its earlier requests are answered and sent: -1 if
+ * it is closed (freed) now. */
+static int
 worker_peer_linger(struct wpeer *p)
 {
-	if (p->nqueued == 0 &&
-	    evbuffer_get_length(bufferevent_get_output(p->bev)) == 0)
-		worker_peer_free(p);
+	if (p->nqueued != 0 || evbuffer_get_length(p->out) != 0)
+		return 0;
+	worker_peer_free(p);
+	return -1;
 }
 
+/* Stop reading a peer (its replies pile up, or it is closing). */
 static void
-worker_write_cb(struct bufferevent *bev, void *arg)
+worker_peer_pause(struct wpeer *p)
 {
-	struct wpeer *p = arg;
+	event_del(p->rev);
+}
 
-	if (p->closing) {
-		worker_peer_linger(p);
-		return;
+/*
+ * Write what the socket takes; add the write event for the rest.  0, or
+ * -1 if the peer is gone (and freed).
+ */
+static int
+worker_peer_flush(struct wpeer *p)
+{
+	int n;
+
+	while (evbuffer_get_length(p->out) > 0) {
+		n = evbuffer_write_atmost(p->out, p->fd, WORKER_WRITE_MAX);
+		if (n == -1 && (errno == EAGAIN || errno == EINTR))
+			break;
+		if (n <= 0) {
+			log_debug("peer %d: closed", p->fd);
+			worker_peer_free(p);
+			return -1;
+		}
 	}
+	if (evbuffer_get_length(p->out) > 0) {
+		if (!event_pending(p->wev, EV_WRITE, NULL))
+			event_add(p->wev, NULL);
+		return 0;
+	}
+	if (p->closing)
+		return worker_peer_linger(p);
 	/* Output drained: read again from a peer paused for it. */
 	if (p->paused) {
 		p->paused = false;
-		bufferevent_enable(p->bev, EV_READ);
+		event_add(p->rev, NULL);
 	}
+	return 0;
+}
+
+static void
+worker_write_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)worker_peer_flush(arg);
+}
+
+static void
+worker_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct wpeer *p = arg;
+	struct evbuffer_iovec v;
+	size_t total = 0;
+	ssize_t n;
+
+	/* At most WORKER_READ_MAX a pass: bigger batches, other peers too. */
+	while (total < WORKER_READ_MAX) {
+		if (evbuffer_reserve_space(p->in, 64 * 1024, &v, 1) != 1)
+			fatalx("out of memory");
+		n = read(p->fd, v.iov_base, v.iov_len);
+		if (n == -1 && (errno == EAGAIN || errno == EINTR))
+			break;
+		if (n <= 0) {
+			if (n == -1 && errno != ECONNRESET)
+				log_warn("peer %d: connection error", p->fd);
+			else
+				log_debug("peer %d: closed", p->fd);
+			worker_peer_free(p);
+			return;
+		}
+		v.iov_len = (size_t)n;
+		evbuffer_commit_space(p->in, &v, 1);
+		total += (size_t)n;
+		if ((size_t)n < 64 * 1024)
+			break;
+	}
+	worker_frames(p);
 }
 
 /* ------------------------------------------------------------------ */
@@ -267,16 +325,16 @@ worker_malformed(struct wpeer *p, const char *why)
 {
 	log_warnx("peer %d: malformed message (%s): closing it", p->fd, why);
 	p->closing = true;
-	bufferevent_disable(p->bev, EV_READ);
-	worker_peer_linger(p);
+	worker_peer_pause(p);
+	(void)worker_peer_linger(p);
 }
 
+/* Queue every complete frame of a peer's input. */
 static void
-worker_read_cb(struct bufferevent *bev, void *arg)
+worker_frames(struct wpeer *p)
 {
-	struct wpeer *p = arg;
 	struct worker *w = p->w;
-	struct evbuffer *in = bufferevent_get_input(bev);
+	struct evbuffer *in = p->in;
 	const char *why;
 	struct wreq *r;
 	uint8_t *payload;
@@ -360,8 +418,7 @@ worker_send_fd(struct wpeer *p, int fd, size_t size)
 	if (!b.oom && (n = chan_send_fd_now(p->fd, frame, b.p, b.len,
 	    fd)) >= 0) {
 		rc = 1;
-		if ((size_t)n < 4 + b.len && evbuffer_add(
-		    bufferevent_get_output(p->bev), frame + n,
+		if ((size_t)n < 4 + b.len && evbuffer_add(p->out, frame + n,
 		    4 + b.len - (size_t)n) != 0)
 			rc = -1;
 	}
@@ -392,8 +449,8 @@ worker_get_file(struct worker *w, struct wreq *r, struct etf_buf *b)
 		etf_put_atom(b, "not_found");
 		return 0;
 	}
-	if (rc == STORE_OK && r->peer != NULL && evbuffer_get_length(
-	    bufferevent_get_output(r->peer->bev)) == 0 &&
+	if (rc == STORE_OK && r->peer != NULL &&
+	    evbuffer_get_length(r->peer->out) == 0 &&
 	    (sent = worker_send_fd(r->peer, fd, size)) != 0) {
 		close(fd);
 		return sent;
@@ -565,7 +622,6 @@ static void
 worker_reply(struct worker *w, struct wreq *r)
 {
 	struct wpeer *p = r->peer;
-	struct evbuffer *out;
 	int sent;
 
 	if (p == NULL)
@@ -577,21 +633,19 @@ worker_reply(struct worker *w, struct wreq *r)
 	else
 		worker_reply_stored(r, &w->out);
 	p->nqueued--;
-	out = bufferevent_get_output(p->bev);
 	if (sent == -1 || (sent == 0 && (w->out.oom ||
-	    frame_add(out, w->out.p, w->out.len) == -1))) {
+	    frame_add(p->out, w->out.p, w->out.len) == -1))) {
 		log_warnx("peer %d: out of memory for a reply: closing it",
 		    p->fd);
 		worker_peer_free(p);
 		return;
 	}
-	if (p->closing) {
-		worker_peer_linger(p);
+	if (worker_peer_flush(p) == -1)
 		return;
-	}
-	if (!p->paused && evbuffer_get_length(out) > w->out_max) {
+	if (!p->closing && !p->paused &&
+	    evbuffer_get_length(p->out) > w->out_max) {
 		p->paused = true;
-		bufferevent_disable(p->bev, EV_READ);
+		worker_peer_pause(p);
 	}
 }
 

@@ -44,7 +44,10 @@ enum wreq_type { WREQ_GET, WREQ_STORE, WREQ_APPEND };
 struct wpeer {
 	TAILQ_ENTRY(wpeer)	 entry;
 	struct worker		*w;
-	struct bufferevent	*bev;
+	struct event		*rev;		/* persistent while reading */
+	struct event		*wev;		/* added while output waits */
+	struct evbuffer		*in;
+	struct evbuffer		*out;
 	int			 fd;
 	size_t			 nqueued;	/* its requests in the queue */
 	bool			 paused;	/* output over its bound */
