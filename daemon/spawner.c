@@ -213,6 +213,31 @@ sp_sup_closed(struct chan *c, void *arg)
 /* SIGCHLD, read from a signalfd: a libevent signal event would clash
  * with the supervisor's, whose base this process inherited. */
 static void
+sp_reaped(pid_t pid, int status)
+{
+	if (pid == sp.spare) {
+		/* A spare killed while it waited: not a list. */
+		close(sp.spare_fd);
+		sp.spare = 0;
+		sp_make_spare();
+		return;
+	}
+	etf_buf_reset(&sp.msg);
+	etf_put_version(&sp.msg);
+	etf_put_tuple(&sp.msg, 3);
+	etf_put_atom(&sp.msg, "exited");
+	etf_put_int(&sp.msg, pid);
+	etf_put_int(&sp.msg, status);
+	chan_send(sp.sup, &sp.msg, -1);
+}
+
+/*
+ * A wait for any child walks the list of every child, and the spawner
+ * has as many as list servers run: the child the signal names is reaped
+ * by its pid first, and one walk then finds any other (exits that came
+ * together make one signal).
+ */
+static void
 sp_sigchld(evutil_socket_t sfd, short ev, void *arg)
 {
 	struct signalfd_siginfo si;
@@ -220,26 +245,18 @@ sp_sigchld(evutil_socket_t sfd, short ev, void *arg)
 	pid_t pid;
 	int status;
 
-	do
+	for (;;) {
 		n = read(sfd, &si, sizeof(si));
-	while (n == (ssize_t)sizeof(si) || (n == -1 && errno == EINTR));
-
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		if (pid == sp.spare) {
-			/* A spare killed while it waited: not a list. */
-			close(sp.spare_fd);
-			sp.spare = 0;
-			sp_make_spare();
+		if (n == -1 && errno == EINTR)
 			continue;
-		}
-		etf_buf_reset(&sp.msg);
-		etf_put_version(&sp.msg);
-		etf_put_tuple(&sp.msg, 3);
-		etf_put_atom(&sp.msg, "exited");
-		etf_put_int(&sp.msg, pid);
-		etf_put_int(&sp.msg, status);
-		chan_send(sp.sup, &sp.msg, -1);
+		if (n != (ssize_t)sizeof(si))
+			break;
+		if (si.ssi_pid > 0 &&
+		    waitpid((pid_t)si.ssi_pid, &status, WNOHANG) > 0)
+			sp_reaped((pid_t)si.ssi_pid, status);
 	}
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+		sp_reaped(pid, status);
 }
 
 void
