@@ -22,6 +22,11 @@
 #include "route.h"
 #include "store.h"
 
+/* Servers that may fail to start in a row for one list, the connections
+ * waiting for it handed from one to the next, before they are told
+ * busy. */
+#define ROUTE_START_TRIES	3
+
 struct waiter {
 	TAILQ_ENTRY(waiter)	 entry;
 	int			 fd;
@@ -52,8 +57,9 @@ struct route {
 	RB_ENTRY(route)		 entry;
 	uint8_t			 name[NAME_MAX_BYTES];
 	size_t			 len;
-	int			 running;
-	pid_t			 pid;
+	int			 running;	/* linked to its server */
+	pid_t			 pid;		/* 0: not known yet */
+	int			 failed_starts;	/* in a row, for this name */
 	struct chan		*chan;
 	uint64_t		 sent;		/* handoffs sent */
 	uint64_t		 seen;		/* ... it reported received */
@@ -329,7 +335,8 @@ waiter_free(struct waiter *w)
 	free(w);
 }
 
-/* {spawned, Name, Pid} or {list, Name, Pid}, with the server's link. */
+/* {spawned, Name, Pid} or {list, Name, Pid}, with the server's link
+ * (a server being started: Pid 0, and {pid, Name, Pid} follows). */
 static int
 route_running(const struct etf_term *t, int fd)
 {
@@ -392,6 +399,22 @@ route_failed(const struct etf_term *name)
 	return 0;
 }
 
+/* {pid, Name, Pid}: the server a route was linked to while it started
+ * is forked, with that pid. */
+static int
+route_pid(const struct etf_term *name, const struct etf_term *pid)
+{
+	struct route *r;
+
+	if (name->type != ETF_BINARY || pid->type != ETF_INT || pid->i <= 0 ||
+	    pid->i > INT32_MAX)
+		return -1;
+	if ((r = route_find(name->bin.p, name->bin.len)) != NULL &&
+	    r->running && r->pid == 0)
+		r->pid = (pid_t)pid->i;
+	return 0;
+}
+
 int
 route_sup_msg(const struct etf_term *t, int fd)
 {
@@ -402,6 +425,8 @@ route_sup_msg(const struct etf_term *t, int fd)
 		return route_running(t, fd);
 	if (etf_is_tuple(t, 2) && etf_is_atom(&t->seq.v[0], "spawn_failed"))
 		rc = route_failed(&t->seq.v[1]);
+	if (etf_is_tuple(t, 3) && etf_is_atom(&t->seq.v[0], "pid"))
+		rc = route_pid(&t->seq.v[1], &t->seq.v[2]);
 	if (fd != -1)
 		close(fd);
 	return rc;
@@ -449,20 +474,35 @@ route_chan_msg(struct chan *c, const struct etf_term *t, int fd, void *arg)
 static void
 route_chan_closed(struct chan *c, void *arg)
 {
-	struct route *r = arg;
+	struct route *r = arg, *next;
 	struct inflight *f;
+	int failed;
 
 	if (r->chan != c)
 		return;
 	route_unlink(r);
 	chan_free(c);
 	r->chan = NULL;
+	/* Gone before it was known to run: it did not start (or died at
+	 * once).  A few tries, then the connections are told busy rather
+	 * than start servers for ever. */
+	failed = r->pid == 0 ? r->failed_starts + 1 : 0;
+	if (failed > 0)
+		log_warnx("a list server did not start (%d in a row)",
+		    failed);
 	while ((f = TAILQ_FIRST(&r->inflight)) != NULL) {
 		TAILQ_REMOVE(&r->inflight, f, entry);
 		log_debug("list server pid %d died: handing a connection over "
 		    "again", (int)r->pid);
-		route_attach_mode(r->name, r->len, f->fd, f->input, f->inlen,
-		    f->error, NULL);
+		if (failed >= ROUTE_START_TRIES)
+			route_refuse(f->fd, f->input, f->inlen, "busy", NULL);
+		else {
+			route_attach_mode(r->name, r->len, f->fd, f->input,
+			    f->inlen, f->error, NULL);
+			if ((next = route_find(r->name, r->len)) != NULL &&
+			    next->pid == 0)
+				next->failed_starts = failed;
+		}
 		f->fd = -1;
 		inflight_free(f);
 	}

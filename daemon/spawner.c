@@ -161,12 +161,31 @@ sp_use_spare(const struct etf_term *name, int fd)
 	return pid;
 }
 
+#ifdef TODOD_FAULTS
+/* Test-only: every spawn fails, as a fork would, while the file named by
+ * TODOD_FAULT_SPAWN_FILE exists. */
+static int
+sp_fault_spawn(void)
+{
+	const char *f = getenv("TODOD_FAULT_SPAWN_FILE");
+
+	if (f == NULL || *f == '\0' || access(f, F_OK) == -1)
+		return 0;
+	errno = EAGAIN;
+	return 1;
+}
+#else
+#define sp_fault_spawn()	0
+#endif
+
 static void
 sp_spawn(const struct etf_term *name, int fd)
 {
 	pid_t pid;
 
-	if ((pid = sp_use_spare(name, fd)) == -1 &&
+	if (sp_fault_spawn())
+		pid = -1;
+	else if ((pid = sp_use_spare(name, fd)) == -1 &&
 	    (pid = proc_fork(&fd, 1)) == 0)
 		listsrv_main(sp.cfg, name->bin.p, name->bin.len);
 	if (pid == -1)

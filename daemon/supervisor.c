@@ -196,15 +196,18 @@ sup_spawn_failed(const void *name, size_t len)
 
 /* --- links between children --------------------------------------------- */
 
-/* Give a list server and the cache a new channel between them. */
-static void
+/* Give a list server and the cache a new channel between them: 0, or
+ * -1 if no channel could be made (with no cache, 0: the next cache gets
+ * one). */
+static int
 sup_link_cache(struct child *list, const char *tag)
 {
 	int sv[2];
 
-	if (sup.cache == NULL || sup.cache->ctl == NULL ||
-	    sup_socketpair(sv) == -1)
-		return;
+	if (sup.cache == NULL || sup.cache->ctl == NULL)
+		return 0;
+	if (sup_socketpair(sv) == -1)
+		return -1;
 	etf_buf_reset(&sup.msg);
 	etf_put_version(&sup.msg);
 	etf_put_tuple(&sup.msg, 3);
@@ -217,6 +220,7 @@ sup_link_cache(struct child *list, const char *tag)
 	etf_put_tuple(&sup.msg, 1);
 	etf_put_atom(&sup.msg, "cache");
 	sup_send(list, sv[1]);
+	return 0;
 }
 
 /* Give a list server and its worker a new channel between them. */
@@ -313,10 +317,11 @@ sup_fork_cache(void)
 	snprintf(c->label, sizeof(c->label), "cache");
 	sup.cache = c;
 	proc_stats->cache = c->pid;
-	/* A new cache learns every live list before it accepts. */
+	/* A new cache learns every live or starting list before it
+	 * accepts (pid 0: not known yet; {pid, Name, Pid} follows). */
 	TAILQ_FOREACH(l, &sup.lists, entry)
-		if (!l->stopping && l->pid != 0)	/* else: when spawned */
-			sup_link_cache(l, "list");
+		if (!l->stopping && sup_link_cache(l, "list") == -1)
+			log_warnx("cannot link %s to the cache", l->label);
 	if (sup.announced) {
 		sup_msg_atom("go");
 		sup_send(c, -1);
@@ -354,26 +359,6 @@ sup_spawn_send(struct child *c)
 	return 0;
 }
 
-/* A new control channel for a list not yet forked (its spawner died
- * with the old one), and a new worker link over it. */
-static void
-sup_relink(struct child *c)
-{
-	int sv[2];
-
-	if (sup_socketpair(sv) == -1) {
-		c->lost = 1;
-		return;
-	}
-	if (c->ctl != NULL)
-		chan_free(c->ctl);
-	if ((c->ctl = chan_new(sup.base, sv[0], PROC_MAX_MSG, sup_ctl_msg,
-	    sup_ctl_closed, c)) == NULL)
-		fatalx("out of memory");
-	c->spawn_fd = sv[1];
-	sup_link_worker(c);
-}
-
 /* The spawns that waited for a new spawner. */
 static void
 sup_spawn_queued(void)
@@ -387,9 +372,10 @@ sup_spawn_queued(void)
 
 /*
  * Start a list server: the spawner forks it (spawner.c) and answers with
- * its pid; the worker link goes at once, the cache link (which names the
- * pid) with the answer.  While the spawner restarts, the request waits
- * for the new one.
+ * its pid.  The links to its worker and to the cache go at once, over its
+ * control channel, ahead of the process: the cache hands it connections
+ * while it starts, and learns its pid with {pid, Name, Pid}.  While the
+ * spawner restarts, the request waits for the new one.
  */
 static int
 sup_spawn_list(const void *name, size_t len)
@@ -417,6 +403,12 @@ sup_spawn_list(const void *name, size_t len)
 	c->len = len;
 	c->spawn_fd = sv[1];
 	snprintf(c->label, sizeof(c->label), "list[%s]", file);
+	/* The cache link first: without it, no connection would reach the
+	 * server. */
+	if (sup_link_cache(c, "spawned") == -1) {
+		sup_child_free(c);
+		return -1;
+	}
 	TAILQ_INSERT_TAIL(&sup.lists, c, entry);
 	RB_INSERT(child_names, &sup.names, c);
 	sup.nlists++;
@@ -441,7 +433,13 @@ sup_spawned(const struct etf_term *name, pid_t pid)
 	c->pid = pid;
 	RB_INSERT(child_pids, &sup.pids, c);
 	proc_stats->spawns++;
-	sup_link_cache(c, "spawned");
+	etf_buf_reset(&sup.msg);
+	etf_put_version(&sup.msg);
+	etf_put_tuple(&sup.msg, 3);
+	etf_put_atom(&sup.msg, "pid");
+	etf_put_binary(&sup.msg, c->name, c->len);
+	etf_put_int(&sup.msg, pid);
+	sup_send(sup.cache, -1);
 }
 
 /* --- sync rounds --------------------------------------------------------- */
@@ -683,14 +681,15 @@ sup_list_gone(struct child *c, int status)
 	if (c->pid != 0)
 		RB_REMOVE(child_pids, &sup.pids, c);
 	sup.nlists--;
-	if (c->pid == 0)
-		/* It was never forked: the cache waits for an answer. */
-		sup_spawn_failed(c->name, c->len);
-	else
+	/* One never forked needs no word to the cache: its link to it
+	 * closes with the child, and the cache hands its connections on. */
+	if (c->pid != 0)
 		sup_describe_exit(c, status);
 	if (c->respawn && !sup.shutting_down &&
-	    sup_spawn_list(c->name, c->len) == -1)
+	    sup_spawn_list(c->name, c->len) == -1) {
 		log_warnx("cannot start %s again", c->label);
+		sup_spawn_failed(c->name, c->len);
+	}
 	sup_child_free(c);
 }
 
@@ -702,14 +701,12 @@ sup_spawner_gone(struct child *c, int status)
 	struct child *l, *next;
 
 	sup_describe_exit(c, status);
-	/* Its list servers died with it.  A list it was asked for and did
-	 * not answer is asked of the new one, with new links; those not yet
-	 * asked wait for it. */
-	TAILQ_FOREACH(l, &sup.lists, entry) {
-		l->lost = l->pid != 0;
-		if (l->pid == 0 && l->spawn_fd == -1 && !sup.shutting_down)
-			sup_relink(l);
-	}
+	/* Its list servers died with it, and so did any it was asked for
+	 * and did not answer (it may have started them): the cache hands
+	 * their connections to new ones.  Those not yet asked wait for the
+	 * new spawner. */
+	TAILQ_FOREACH(l, &sup.lists, entry)
+		l->lost = l->pid != 0 || l->spawn_fd == -1;
 	if (!sup.shutting_down)
 		sup_restart(c);
 	/* Lists started again go to the tail, not lost. */

@@ -14,6 +14,8 @@
  *   - Disk full (ENOSPC while the fault file exists): modifications get
  *     {error, unavailable}, state and file stay as they were, reads go
  *     on; once the fault file is gone, writes work again.
+ *   - A list server that cannot start (TODOD_FAULT_SPAWN_FILE, in
+ *     spawner.c): {error, busy} after a few tries; then it starts.
  *   - A corrupt or truncated list file: that list answers
  *     {error, unavailable} (its server_process still {ok, Pid}), the file
  *     is left untouched, every other list works; a repaired file is
@@ -749,6 +751,60 @@ START_TEST(corrupt_file)
 }
 END_TEST
 
+/*
+ * A list server that cannot be started (the spawner's fork fails while
+ * the fault file exists): the attach is answered {error, busy} after a
+ * few tries, not retried for ever; lists already running go on; once
+ * servers can start again, the list attaches and keeps its changes.
+ */
+START_TEST(spawn_fails)
+{
+	const struct etf_term	*t;
+	struct daemon		*d;
+	struct armed		 a;
+	struct fc		 c, o;
+	char			 got[256], buf[256];
+	int64_t			 start;
+
+	snprintf(a.dir, sizeof a.dir, "/tmp/todod-arm.XXXXXX");
+	H_ASSERT(mkdtemp(a.dir) != NULL, "mkdtemp: %s", strerror(errno));
+	snprintf(a.file, sizeof a.file, "%s/armed", a.dir);
+	setenv("TODOD_FAULT_SPAWN_FILE", a.file, 1);
+	d = daemon_start("-w", "3", NULL);
+	unsetenv("TODOD_FAULT_SPAWN_FILE");
+	H_ASSERT(d != NULL, "start: %s", h_err());
+	open_attached(d, &o, "running");
+	fadd_ok(&o, "r1");
+
+	arm(&a, true);
+	fc_init(&c);
+	H_ASSERT(fc_open(&c, d->sock, h_ms(5000)) == 0, "%s", c.err);
+	start = h_now_ms();
+	fc_q_attach(&c, "unborn");
+	t = call(&c, "attach while servers cannot start");
+	H_ASSERT(fc_is_error(t, "busy"), "attach while servers cannot start: "
+	    "%s", fc_print(t, buf, sizeof buf));
+	H_ASSERT(h_now_ms() - start < 5000, "busy took %lld ms",
+	    (long long)(h_now_ms() - start));
+	fc_free(&c);
+	fadd_ok(&o, "r2");
+	titles(&o, got, sizeof got);
+	H_ASSERT(strcmp(got, "r1,r2") == 0, "a running list: %s", got);
+	assert_serving(d);
+
+	arm(&a, false);
+	open_attached(d, &c, "unborn");
+	fadd_ok(&c, "u1");
+	titles(&c, got, sizeof got);
+	H_ASSERT(strcmp(got, "u1") == 0, "once servers start: %s", got);
+	fc_free(&c);
+	fc_free(&o);
+	daemon_stop_ok(d);
+	daemon_free(d);
+	armed_free(&a);
+}
+END_TEST
+
 static Suite *
 store_faults_suite(void)
 {
@@ -779,6 +835,11 @@ store_faults_suite(void)
 	tc = tcase_create("disk-full");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, disk_full);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("spawn-fails");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, spawn_fails);
 	suite_add_tcase(s, tc);
 #else
 	fprintf(stderr, "todod built without --enable-fault-injection: the "
