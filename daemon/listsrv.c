@@ -337,6 +337,19 @@ ls_sup_closed(struct chan *c, void *arg)
 	exit(0);
 }
 
+/* Made ahead by listsrv_prepare(), or NULL. */
+static struct event_base	*ls_pre_base;
+static struct etf_arena		*ls_pre_arena;
+
+void
+listsrv_prepare(void)
+{
+	if (ls_pre_base == NULL)
+		ls_pre_base = event_base_new();
+	if (ls_pre_arena == NULL)
+		ls_pre_arena = etf_arena_new();
+}
+
 static void
 ls_init(const struct todod_config *cfg, const void *name, size_t len)
 {
@@ -359,8 +372,11 @@ ls_init(const struct todod_config *cfg, const void *name, size_t len)
 	 * worker never takes a new store for an old one. */
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ls.next_seq = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-	if ((ls.base = event_base_new()) == NULL ||
-	    (ls.arena = etf_arena_new()) == NULL ||
+	ls.base = ls_pre_base != NULL ? ls_pre_base : event_base_new();
+	ls.arena = ls_pre_arena != NULL ? ls_pre_arena : etf_arena_new();
+	ls_pre_base = NULL;
+	ls_pre_arena = NULL;
+	if (ls.base == NULL || ls.arena == NULL ||
 	    (ls.idle_ev = evtimer_new(ls.base, ls_idle_expired, NULL)) ==
 	    NULL)
 		fatalx("out of memory");

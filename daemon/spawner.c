@@ -78,6 +78,7 @@ sp_spare_main(void)
 	int fd = -1;
 
 	proc_title("todod: spare");
+	listsrv_prepare();
 	memset(&m, 0, sizeof(m));
 	m.msg_iov = &iov;
 	m.msg_iovlen = 1;
