@@ -4,7 +4,8 @@
  *
  * Peers send framed requests; each complete frame is decoded, checked and
  * queued at once, and its bytes dropped from the peer's input, which is
- * bounded (reading a peer pauses while a frame's worth is buffered, or
+ * bounded (a frame over the largest size closes the peer, so the input
+ * holds at most one frame and one pass's read; reading a peer pauses
  * while its replies pile up unread).  Once per pass of the event loop,
  * after every readable peer was read, the queue is committed in rounds
  * (worker_commit.c) and every request answered in the order it came:
