@@ -145,8 +145,6 @@ cache_conn_closed(struct conn *c, void *arg)
 	cache_conn_free(arg);
 }
 
-/* One request of an unattached connection.  Returns 1 if the
- * connection stops reading (attaching or closing). */
 /* Ask the supervisor for a sync round (what: sync | sync_new); the
  * connection waits for {synced, Token}. */
 static void
@@ -162,6 +160,8 @@ cache_sync(struct cconn *cc, const char *what, int lists)
 	chan_send(cache.sup, &cache.out, -1);
 }
 
+/* One request of an unattached connection.  Returns 1 if the
+ * connection stops reading (attaching, closing or waiting for a sync). */
 static int
 cache_request(struct cconn *cc, const struct etf_term *t)
 {

@@ -285,8 +285,7 @@ chan_read(evutil_socket_t fd, short ev, void *arg)
 	}
 }
 
-/* One sendmsg of n bytes, with fd (unless -1) on their first byte. */
-static ssize_t
+ssize_t
 chan_sendmsg(int sock, const void *p, size_t n, int fd, int flags)
 {
 	union {

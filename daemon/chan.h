@@ -45,9 +45,13 @@ struct chan	*chan_new(struct event_base *, int fd, size_t max_msg,
 int		 chan_send(struct chan *, const struct etf_buf *payload, int fd);
 int		 chan_send_raw(struct chan *, const void *payload, size_t len,
 		    int fd);
+/* One sendmsg(2) of n bytes with the descriptor fd (unless -1) on their
+ * first byte, MSG_NOSIGNAL | flags: its result. */
+ssize_t		 chan_sendmsg(int sock, const void *p, size_t n, int fd,
+		    int flags);
 /*
  * For a socket whose reader is a chan but whose writer is not (a worker
- * writes to list servers with a bufferevent): build the frame of a
+ * writes to list servers from its own buffers): build the frame of a
  * message of at most CHAN_FDNOW_MAX bytes with the descriptor fd into
  * frame (4 + len bytes) and send it at once, only when nothing else waits
  * to be written on the socket.  Returns how many of the frame's bytes

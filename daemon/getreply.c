@@ -4,8 +4,8 @@
 #include "config.h"
 
 #include <sys/mman.h>
-#include <sys/stat.h>
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -80,7 +80,7 @@ getreply_file(struct etf_arena *a, const struct etf_term *t, int fd,
     const char **why)
 {
 	const struct etf_term *v = t->type == ETF_TUPLE ? t->seq.v : NULL;
-	struct stat st;
+	size_t size;
 	void *p;
 	int rc;
 
@@ -89,16 +89,16 @@ getreply_file(struct etf_arena *a, const struct etf_term *t, int fd,
 	if (!etf_is_tuple(t, 2) || !etf_is_atom(&v[0], "file") ||
 	    v[1].type != ETF_INT || v[1].i < 0)
 		return GETREPLY_BAD;
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
-	    st.st_size != v[1].i) {
+	if (store_fd_size(fd, max_size, &size) == STORE_ERR) {
+		*why = errno == EFBIG ? "efbig" :
+		    "the worker's descriptor is not a list file";
+		return GETREPLY_ERROR;
+	}
+	if ((uint64_t)v[1].i != size) {
 		*why = "the worker's file is not the one it named";
 		return GETREPLY_ERROR;
 	}
-	if ((uintmax_t)st.st_size > max_size) {
-		*why = "efbig";
-		return GETREPLY_ERROR;
-	}
-	if (st.st_size == 0)
+	if (size == 0)
 		return store_parse(a, NULL, 0, max_file, out, why) ==
 		    STORE_OK ? GETREPLY_OK : GETREPLY_CORRUPT;
 	/*
@@ -107,14 +107,13 @@ getreply_file(struct etf_arena *a, const struct etf_term *t, int fd,
 	 * written in place (store.h), so the mapping does not change while
 	 * it is read.
 	 */
-	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE |
-	    MAP_POPULATE, fd, 0);
+	p = mmap(NULL, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
 	if (p == MAP_FAILED) {
 		*why = "cannot map the list's file";
 		return GETREPLY_ERROR;
 	}
-	rc = store_parse(a, p, (size_t)st.st_size, max_file, out, why) ==
-	    STORE_OK ? GETREPLY_OK : GETREPLY_CORRUPT;
-	munmap(p, (size_t)st.st_size);
+	rc = store_parse(a, p, size, max_file, out, why) == STORE_OK ?
+	    GETREPLY_OK : GETREPLY_CORRUPT;
+	munmap(p, size);
 	return rc;
 }

@@ -372,8 +372,9 @@ ls_init(const struct todod_config *cfg, const void *name, size_t len)
 	 * worker never takes a new store for an old one. */
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ls.next_seq = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-	ls.base = ls_pre_base != NULL ? ls_pre_base : event_base_new();
-	ls.arena = ls_pre_arena != NULL ? ls_pre_arena : etf_arena_new();
+	listsrv_prepare();	/* done already in a spare */
+	ls.base = ls_pre_base;
+	ls.arena = ls_pre_arena;
 	ls_pre_base = NULL;
 	ls_pre_arena = NULL;
 	if (ls.base == NULL || ls.arena == NULL ||

@@ -20,12 +20,12 @@
 
 struct todod_config;
 
-/* Descriptor 3 is the supervisor channel; the cache and worker links
- * arrive on it.  Does not return. */
 /* Set up what a list server needs whatever its list (its event loop, its
  * decoding arena), ahead of time: a spare does it before it waits for a
  * name, so that a list's start does not. */
 void	listsrv_prepare(void);
+/* Descriptor 3 is the supervisor channel; the cache and worker links
+ * arrive on it.  Does not return. */
 void	listsrv_main(const struct todod_config *, const void *name,
 	    size_t len) __attribute__((noreturn));
 

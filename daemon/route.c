@@ -496,16 +496,16 @@ route_chan_closed(struct chan *c, void *arg)
 		    "again", (int)r->pid);
 		if (failed >= ROUTE_START_TRIES)
 			route_refuse(f->fd, f->input, f->inlen, "busy", NULL);
-		else {
+		else
 			route_attach_mode(r->name, r->len, f->fd, f->input,
 			    f->inlen, f->error, NULL);
-			if ((next = route_find(r->name, r->len)) != NULL &&
-			    next->pid == 0)
-				next->failed_starts = failed;
-		}
 		f->fd = -1;
 		inflight_free(f);
 	}
+	/* The server started for them counts this failure too. */
+	if (failed > 0 && (next = route_find(r->name, r->len)) != NULL &&
+	    next->pid == 0)
+		next->failed_starts = failed;
 	free(r);
 }
 

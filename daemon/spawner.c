@@ -126,31 +126,14 @@ sp_make_spare(void)
 static pid_t
 sp_use_spare(const struct etf_term *name, int fd)
 {
-	union {
-		struct cmsghdr	hdr;
-		char		buf[CMSG_SPACE(sizeof(int))];
-	} cbuf;
-	struct iovec iov = { (void *)name->bin.p, name->bin.len };
-	struct msghdr m;
-	struct cmsghdr *c;
 	pid_t pid = sp.spare;
 	ssize_t n;
 
 	if (pid == 0)
 		return -1;
-	memset(&m, 0, sizeof(m));
-	memset(&cbuf, 0, sizeof(cbuf));
-	m.msg_iov = &iov;
-	m.msg_iovlen = 1;
-	m.msg_control = cbuf.buf;
-	m.msg_controllen = sizeof(cbuf.buf);
-	c = CMSG_FIRSTHDR(&m);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
 	do
-		n = sendmsg(sp.spare_fd, &m, MSG_NOSIGNAL);
+		n = chan_sendmsg(sp.spare_fd, name->bin.p, name->bin.len, fd,
+		    0);
 	while (n == -1 && errno == EINTR);
 	close(sp.spare_fd);
 	sp.spare = 0;
@@ -230,8 +213,7 @@ sp_sup_closed(struct chan *c, void *arg)
 	exit(0);
 }
 
-/* SIGCHLD, read from a signalfd: a libevent signal event would clash
- * with the supervisor's, whose base this process inherited. */
+/* A child reaped: a spare is replaced, a list server's exit reported. */
 static void
 sp_reaped(pid_t pid, int status)
 {
@@ -252,6 +234,9 @@ sp_reaped(pid_t pid, int status)
 }
 
 /*
+ * SIGCHLD, read from a signalfd: a libevent signal event would clash
+ * with the supervisor's, whose base this process inherited.
+ *
  * A wait for any child walks the list of every child, and the spawner
  * has as many as list servers run: the child the signal names is reaped
  * by its pid first, and one walk then finds any other (exits that came

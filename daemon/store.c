@@ -154,11 +154,29 @@ store_cleanup_temps_tag(int dirfd, const char *tag)
 /* Reading */
 
 int
+store_fd_size(int fd, size_t max_bytes, size_t *size)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) == -1)
+		return STORE_ERR;
+	if (!S_ISREG(st.st_mode)) {
+		errno = EINVAL;
+		return STORE_ERR;
+	}
+	if (st.st_size < 0 || (uintmax_t)st.st_size > max_bytes) {
+		errno = EFBIG;
+		return STORE_ERR;
+	}
+	*size = (size_t)st.st_size;
+	return STORE_OK;
+}
+
+int
 store_open_read(int dirfd, const void *name, size_t len, size_t max_bytes,
     int *fdp, size_t *size)
 {
 	char file[NAME_FILE_BUFSZ];
-	struct stat st;
 	int fd, saved;
 
 	*fdp = -1;
@@ -169,20 +187,10 @@ store_open_read(int dirfd, const void *name, size_t len, size_t max_bytes,
 	}
 	if ((fd = openat(dirfd, file, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1)
 		return errno == ENOENT ? STORE_ABSENT : STORE_ERR;
-	if (fstat(fd, &st) == -1)
-		goto fail;
-	if (!S_ISREG(st.st_mode)) {
-		errno = EINVAL;
-		goto fail;
+	if (store_fd_size(fd, max_bytes, size) == STORE_OK) {
+		*fdp = fd;
+		return STORE_OK;
 	}
-	if (st.st_size < 0 || (uintmax_t)st.st_size > max_bytes) {
-		errno = EFBIG;
-		goto fail;
-	}
-	*fdp = fd;
-	*size = (size_t)st.st_size;
-	return STORE_OK;
-fail:
 	saved = errno;
 	close(fd);
 	errno = saved;

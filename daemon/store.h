@@ -88,6 +88,9 @@ int	store_cleanup_temps_tag(int dirfd, const char *tag);
  */
 int	store_read(int dirfd, const void *name, size_t len, size_t max_bytes,
 	    uint8_t **data, size_t *datalen);
+/* The size of an open list file: STORE_OK, or STORE_ERR with errno
+ * (EINVAL: not a regular file; EFBIG: more than max_bytes). */
+int	store_fd_size(int fd, size_t max_bytes, size_t *size);
 /* Open a list's file for reading, checked as store_read checks it:
  * STORE_OK (*fd, *size), STORE_ABSENT or STORE_ERR (errno). */
 int	store_open_read(int dirfd, const void *name, size_t len,

@@ -426,7 +426,7 @@ sup_spawned(const struct etf_term *name, pid_t pid)
 	if (c == NULL || c->pid != 0)
 		fatalx("the spawner answered a spawn that was not asked");
 	if (pid <= 0) {
-		sup_list_gone(c, 0);	/* never forked: spawn_failed */
+		sup_list_gone(c, 0);	/* never forked: its links close */
 		sup_check_done();
 		return;
 	}

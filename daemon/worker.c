@@ -173,14 +173,15 @@ worker_read_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct wpeer *p = arg;
 	struct evbuffer_iovec v;
-	size_t total = 0;
+	size_t total = 0, room;
 	ssize_t n;
 
 	/* At most WORKER_READ_MAX a pass: bigger batches, other peers too. */
 	while (total < WORKER_READ_MAX) {
-		if (evbuffer_reserve_space(p->in, 64 * 1024, &v, 1) != 1)
+		if (evbuffer_reserve_space(p->in, WORKER_READ_CHUNK, &v, 1) != 1)
 			fatalx("out of memory");
-		n = read(p->fd, v.iov_base, v.iov_len);
+		room = v.iov_len;
+		n = read(p->fd, v.iov_base, room);
 		if (n == -1 && (errno == EAGAIN || errno == EINTR))
 			break;
 		if (n <= 0) {
@@ -194,7 +195,7 @@ worker_read_cb(evutil_socket_t fd, short what, void *arg)
 		v.iov_len = (size_t)n;
 		evbuffer_commit_space(p->in, &v, 1);
 		total += (size_t)n;
-		if ((size_t)n < 64 * 1024)
+		if ((size_t)n < room)
 			break;
 	}
 	worker_frames(p);
@@ -400,30 +401,29 @@ worker_put_file(struct etf_buf *b, const struct todo_list *l,
 
 /*
  * Send {file, Size} with the file's descriptor at once, ahead of the
- * bufferevent (whose output is empty, so the order holds).  1 if it went
- * (any part the socket did not take follows in the output), 0 if not.
+ * peer's output (empty, so the order holds); b is the reply buffer,
+ * empty, and left empty.  1 if it went (any part the socket did not take
+ * follows in the output), 0 if not, -1 if the rest found no memory.
  */
 static int
-worker_send_fd(struct wpeer *p, int fd, size_t size)
+worker_send_fd(struct wpeer *p, int fd, size_t size, struct etf_buf *b)
 {
 	uint8_t frame[4 + CHAN_FDNOW_MAX];
-	struct etf_buf b;
 	ssize_t n;
 	int rc = 0;
 
-	etf_buf_init(&b);
-	etf_put_version(&b);
-	etf_put_tuple(&b, 2);
-	etf_put_atom(&b, "file");
-	etf_put_int(&b, (int64_t)size);
-	if (!b.oom && (n = chan_send_fd_now(p->fd, frame, b.p, b.len,
+	etf_put_version(b);
+	etf_put_tuple(b, 2);
+	etf_put_atom(b, "file");
+	etf_put_int(b, (int64_t)size);
+	if (!b->oom && (n = chan_send_fd_now(p->fd, frame, b->p, b->len,
 	    fd)) >= 0) {
 		rc = 1;
-		if ((size_t)n < 4 + b.len && evbuffer_add(p->out, frame + n,
-		    4 + b.len - (size_t)n) != 0)
+		if ((size_t)n < 4 + b->len && evbuffer_add(p->out, frame + n,
+		    4 + b->len - (size_t)n) != 0)
 			rc = -1;
 	}
-	etf_buf_free(&b);
+	etf_buf_reset(b);
 	return rc;
 }
 
@@ -441,7 +441,7 @@ worker_get_file(struct worker *w, struct wreq *r, struct etf_buf *b)
 	char file[NAME_FILE_BUFSZ];
 	uint8_t *data;
 	size_t len, size;
-	int fd, rc, sent;
+	int fd, rc, sent, err;
 
 	rc = store_open_read(w->cfg.dirfd, r->name, r->namelen, w->max_file,
 	    &fd, &size);
@@ -452,18 +452,21 @@ worker_get_file(struct worker *w, struct wreq *r, struct etf_buf *b)
 	}
 	if (rc == STORE_OK && r->peer != NULL &&
 	    evbuffer_get_length(r->peer->out) == 0 &&
-	    (sent = worker_send_fd(r->peer, fd, size)) != 0) {
+	    (sent = worker_send_fd(r->peer, fd, size, b)) != 0) {
 		close(fd);
 		return sent;
 	}
 	if (rc == STORE_OK) {
 		rc = store_read_fd(fd, size, w->max_file, &data, &len);
+		err = errno;
 		close(fd);
+		errno = err;
 	}
 	if (rc != STORE_OK) {
+		err = errno;
 		name_to_file(r->name, r->namelen, file, sizeof(file));
 		log_warn("cannot read %s", file);
-		worker_reply_error(b, store_errno_atom(errno));
+		worker_reply_error(b, store_errno_atom(err));
 		return 0;
 	}
 	etf_put_version(b);

@@ -26,6 +26,7 @@
 #define WORKER_SYNCFS_MIN	3	/* files from which syncfs wins */
 #define WORKER_SEQ_MAX		65536	/* lists whose last Seq is kept */
 #define WORKER_READ_MAX		(256 * 1024)	/* read per peer per pass */
+#define WORKER_READ_CHUNK	(64 * 1024)	/* ... by reads of this */
 #define WORKER_WRITE_MAX	(1024 * 1024)	/* write per peer per pass */
 #define WORKER_ROUND_BYTES	(8u << 20)	/* journal bytes per round */
 #define WORKER_JOURNAL_MAX	(32u << 20)	/* then a new generation */

@@ -41,15 +41,22 @@ struct armed {
 	char	file[96];
 };
 
+/* The fault file's name, in a directory of its own (the file absent). */
+static void
+armed_init(struct armed *a)
+{
+	snprintf(a->dir, sizeof a->dir, "/tmp/todod-arm.XXXXXX");
+	H_ASSERT(mkdtemp(a->dir) != NULL, "mkdtemp: %s", strerror(errno));
+	snprintf(a->file, sizeof a->file, "%s/armed", a->dir);
+}
+
 /* Start a daemon with TODOD_FAULT=fault armed by a file (absent yet). */
 static struct daemon *
 start_faulty(const char *fault, struct armed *a)
 {
 	struct daemon	*d;
 
-	snprintf(a->dir, sizeof a->dir, "/tmp/todod-arm.XXXXXX");
-	H_ASSERT(mkdtemp(a->dir) != NULL, "mkdtemp: %s", strerror(errno));
-	snprintf(a->file, sizeof a->file, "%s/armed", a->dir);
+	armed_init(a);
 	setenv("TODOD_FAULT", fault, 1);
 	setenv("TODOD_FAULT_FILE", a->file, 1);
 	d = daemon_start("-w", "3", NULL);
@@ -766,9 +773,7 @@ START_TEST(spawn_fails)
 	char			 got[256], buf[256];
 	int64_t			 start;
 
-	snprintf(a.dir, sizeof a.dir, "/tmp/todod-arm.XXXXXX");
-	H_ASSERT(mkdtemp(a.dir) != NULL, "mkdtemp: %s", strerror(errno));
-	snprintf(a.file, sizeof a.file, "%s/armed", a.dir);
+	armed_init(&a);
 	setenv("TODOD_FAULT_SPAWN_FILE", a.file, 1);
 	d = daemon_start("-w", "3", NULL);
 	unsetenv("TODOD_FAULT_SPAWN_FILE");
