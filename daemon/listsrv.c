@@ -1,10 +1,12 @@
 /* listsrv.c: one list server: its links, loading, group-committed stores,
- * idling and stopping.  Its connections are in listsrv_conn.c. */
+ * idling, stopping and releasing its list.  Its connections are in
+ * listsrv_conn.c. */
 #include "config.h"
 
 #include <sys/types.h>
 #include <sys/queue.h>
 
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -38,6 +40,12 @@ ls_send_msg(struct chan *c, int fd)
 	}
 }
 
+/*
+ * Every change is durable and no connection is left.  Stopped by the
+ * cache, the server ends its loop and listsrv_main() releases the list:
+ * the process may serve another (spawner.c).  Shut down by the
+ * supervisor, it exits.
+ */
 static void
 ls_exit(void)
 {
@@ -47,8 +55,13 @@ ls_exit(void)
 	ls_send_msg(ls.sup, -1);
 	if (ls.sup != NULL)
 		chan_flush(ls.sup);
-	log_debug("exiting");
-	exit(0);
+	if (ls.shutdown) {
+		log_debug("exiting");
+		exit(0);
+	}
+	log_debug("stopped");
+	ls.released = 1;
+	event_base_loopbreak(ls.base);
 }
 
 /* Send the changes of batch seq to the worker's journal:
@@ -115,10 +128,12 @@ ls_check_idle(void)
 {
 	struct timeval tv;
 
-	if (!ls_quiet())
+	if (ls.released || !ls_quiet())
 		return;
-	if (ls.stopping)
+	if (ls.stopping) {
 		ls_exit();
+		return;
+	}
 	if (ls.idle_told || ls.cache == NULL)
 		return;
 	ls.idle_told = 1;
@@ -286,6 +301,7 @@ ls_shutdown(void)
 	struct lconn *lc, *next;
 
 	ls.stopping = 1;
+	ls.shutdown = 1;
 	TAILQ_FOREACH(lc, &ls.conns, entry) {
 		lc->closing = 1;
 		conn_pause(lc->conn);
@@ -337,6 +353,8 @@ ls_sup_closed(struct chan *c, void *arg)
 	exit(0);
 }
 
+/* --- a new list, and the release of one ------------------------------ */
+
 /* Made ahead by listsrv_prepare(), or NULL. */
 static struct event_base	*ls_pre_base;
 static struct etf_arena		*ls_pre_arena;
@@ -383,6 +401,40 @@ ls_init(const struct todod_config *cfg, const void *name, size_t len)
 		fatalx("out of memory");
 }
 
+/*
+ * Free everything of the list that stopped: its links (the descriptors
+ * close), its entries, its buffers.  The event loop and the arena are
+ * kept for the next list, the loop only if nothing is left in it; the
+ * heap's free memory goes back to the system.
+ */
+static void
+ls_release(void)
+{
+	if (!TAILQ_EMPTY(&ls.conns))
+		fatalx("released with connections");
+	chan_free(ls.sup);
+	chan_free(ls.cache);
+	chan_free(ls.worker);
+	event_free(ls.idle_ev);
+	pending_clear(&ls.pending);
+	if (ls.list != NULL)
+		todolist_free(ls.list);
+	etf_buf_free(&ls.out);
+	etf_buf_free(&ls.msg);
+	etf_arena_reset(ls.arena);
+	if (ls_pre_arena == NULL)
+		ls_pre_arena = ls.arena;
+	else
+		etf_arena_free(ls.arena);
+	if (ls_pre_base == NULL && event_base_get_num_events(ls.base,
+	    EVENT_BASE_COUNT_ADDED | EVENT_BASE_COUNT_ACTIVE) == 0)
+		ls_pre_base = ls.base;
+	else
+		event_base_free(ls.base);
+	memset(&ls, 0, sizeof(ls));
+	(void)malloc_trim(0);
+}
+
 void
 listsrv_main(const struct todod_config *cfg, const void *name, size_t len)
 {
@@ -391,7 +443,9 @@ listsrv_main(const struct todod_config *cfg, const void *name, size_t len)
 	    ls_sup_closed, NULL)) == NULL)
 		fatalx("out of memory");
 	event_base_dispatch(ls.base);
-	exit(0);
+	if (!ls.released)
+		exit(0);
+	ls_release();
 }
 
 struct event_base *

@@ -24,10 +24,15 @@ struct todod_config;
  * decoding arena), ahead of time: a spare does it before it waits for a
  * name, so that a list's start does not. */
 void	listsrv_prepare(void);
-/* Descriptor 3 is the supervisor channel; the cache and worker links
- * arrive on it.  Does not return. */
+/*
+ * Serve one list.  Descriptor 3 is the supervisor channel; the cache and
+ * worker links arrive on it.  Returns only when the cache stopped the
+ * server and every change was durable, with everything of the list
+ * released and descriptor 3 closed: the process may serve another list.
+ * Otherwise (shut down, or the supervisor gone) it exits.
+ */
 void	listsrv_main(const struct todod_config *, const void *name,
-	    size_t len) __attribute__((noreturn));
+	    size_t len);
 
 /*
  * For tests and fuzzing: a list server inside this process.  worker_fd is
