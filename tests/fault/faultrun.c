@@ -11,7 +11,12 @@
  * report; exits 0 if nothing was lost and nothing went wrong.
  *
  *   faultrun [--seconds N] [--clients N] [--lists N] [--workers N]
- *            [--list-kill-ms N] [--permanent-kill-ms N] [--todod PATH]
+ *            [--max-lists N] [--list-kill-ms N] [--permanent-kill-ms N]
+ *            [--todod PATH]
+ *
+ * todod runs with --max-lists (40, fewer than the lists: 0 leaves
+ * todod's default), so that idle list servers are stopped to make room
+ * and their processes serve other lists, amid the kills.
  *
  * The database workers, the cache and the spawner (which takes every list
  * server with it) are permanent children that the supervisor restarts at
@@ -39,6 +44,7 @@ struct opts {
 	int		 clients;
 	int		 lists;
 	int		 workers;
+	int		 max_lists;
 	int		 list_kill_ms;
 	int		 perm_kill_ms;
 };
@@ -48,8 +54,9 @@ usage(void)
 {
 	fprintf(stderr, "usage: faultrun [--seconds N] [--clients N] "
 	    "[--lists N] [--workers N]\n"
-	    "                [--list-kill-ms N] [--permanent-kill-ms N] "
-	    "[--todod PATH]\n");
+	    "                [--max-lists N] [--list-kill-ms N] "
+	    "[--permanent-kill-ms N]\n"
+	    "                [--todod PATH]\n");
 	exit(2);
 }
 
@@ -72,6 +79,7 @@ parse(int argc, char **argv, struct opts *o)
 		{ "clients", required_argument, NULL, 'c' },
 		{ "lists", required_argument, NULL, 'n' },
 		{ "workers", required_argument, NULL, 'w' },
+		{ "max-lists", required_argument, NULL, 'm' },
 		{ "list-kill-ms", required_argument, NULL, 'k' },
 		{ "permanent-kill-ms", required_argument, NULL, 'p' },
 		{ "todod", required_argument, NULL, 't' },
@@ -84,6 +92,7 @@ parse(int argc, char **argv, struct opts *o)
 	o->clients = 32;
 	o->lists = 50;
 	o->workers = 3;
+	o->max_lists = 40;
 	o->list_kill_ms = 100;
 	o->perm_kill_ms = 2500;
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -99,6 +108,9 @@ parse(int argc, char **argv, struct opts *o)
 			break;
 		case 'w':
 			o->workers = intarg(optarg, 1, 8);
+			break;
+		case 'm':
+			o->max_lists = intarg(optarg, 0, 1000000);
 			break;
 		case 'k':
 			o->list_kill_ms = intarg(optarg, 1, 60000);
@@ -123,6 +135,7 @@ struct run {
 	struct fl_cfg	 cfg;
 	struct fl_client *cls;
 	struct fk	 fk;
+	int64_t		 starts;	/* list servers started (stats) */
 	bool		 failed;
 	bool		 printed;
 	char		 why[2048];
@@ -215,6 +228,8 @@ print_report(struct run *r, const struct fm_report *rep, int64_t restarts)
 	    r->fk.kills[FK_WORKER], r->fk.kills[FK_CACHE],
 	    r->fk.kills[FK_SPAWNER], r->fk.kills[FK_LIST],
 	    (long long)restarts);
+	printf("list servers started: %lld (--max-lists %d)\n",
+	    (long long)r->starts, r->o.max_lists);
 	printf("requests answered: %lu (attaches %lu, reads %llu); "
 	    "connections broken by kills: %lu\n", replies, attaches,
 	    (unsigned long long)reads, breaks);
@@ -260,8 +275,10 @@ check(struct run *r, int64_t *restarts)
 
 	if (fc_stats(r->d->sock, &st, err, sizeof err) == -1)
 		run_fail(r, "after the run", err);
-	else
+	else {
 		*restarts = st.restarts;
+		r->starts = st.spawns;
+	}
 	if (daemon_stop(r->d) == -1) {
 		run_fail(r, "SIGTERM", h_err());
 		return;
@@ -292,7 +309,7 @@ int
 main(int argc, char **argv)
 {
 	static struct run r;
-	char		  wopt[16];
+	char		  wopt[16], mopt[16];
 	int64_t		  restarts = -1;
 
 	parse(argc, argv, &r.o);
@@ -304,7 +321,10 @@ main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	srandom((unsigned)getpid());
 	snprintf(wopt, sizeof wopt, "%d", r.o.workers);
-	if ((r.d = daemon_start("-w", wopt, NULL)) == NULL) {
+	snprintf(mopt, sizeof mopt, "%d", r.o.max_lists);
+	if ((r.d = (r.o.max_lists > 0 ? daemon_start("-w", wopt,
+	    "--max-lists", mopt, NULL) : daemon_start("-w", wopt, NULL))) ==
+	    NULL) {
 		fprintf(stderr, "faultrun: %s\n", h_err());
 		return 1;
 	}
