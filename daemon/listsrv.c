@@ -401,11 +401,15 @@ ls_init(const struct todod_config *cfg, const void *name, size_t len)
 		fatalx("out of memory");
 }
 
+/* A released list's free heap above this goes back to the system; below
+ * it, it stays for the next list (no page to fault in again). */
+#define LS_TRIM_MIN	(1024 * 1024)
+
 /*
  * Free everything of the list that stopped: its links (the descriptors
  * close), its entries, its buffers.  The event loop and the arena are
- * kept for the next list, the loop only if nothing is left in it; the
- * heap's free memory goes back to the system.
+ * kept for the next list, the loop only if nothing is left in it; a
+ * large free heap goes back to the system.
  */
 static void
 ls_release(void)
@@ -432,7 +436,8 @@ ls_release(void)
 	else
 		event_base_free(ls.base);
 	memset(&ls, 0, sizeof(ls));
-	(void)malloc_trim(0);
+	if (mallinfo2().fordblks > LS_TRIM_MIN)
+		(void)malloc_trim(0);
 }
 
 void
