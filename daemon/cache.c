@@ -25,6 +25,7 @@
 #include "reply.h"
 #include "request.h"
 #include "route.h"
+#include "uidcount.h"
 
 #define CACHE_OUT_CAP		(8u * 1024 * 1024)
 #define CACHE_ACCEPTS		64	/* per wake-up */
@@ -54,6 +55,7 @@ static struct {
 	TAILQ_HEAD(, cconn)	 conns;
 	struct etf_arena	*arena;
 	struct etf_buf		 out;
+	struct uidcount		 uids;		/* open connections */
 	uint64_t		 accepted;
 	uint64_t		 handoffs;
 	uint64_t		 sync_token;
@@ -74,36 +76,63 @@ cache_conn_free(struct cconn *cc)
 	TAILQ_REMOVE(&cache.conns, cc, entry);
 	cache.nconns--;
 	conn_free(cc->conn);
-	proc_uid_release(cc->uid);
+	cache_uid_out(cc->uid, 1);
 	free(cc);
 }
 
-/* Serve fd as an unattached connection, input already read first. */
+void
+cache_uid_in(uid_t uid)
+{
+	if (uidcount_add(&cache.uids, uid, 0) == -1)
+		log_warnx("out of memory counting connections");
+}
+
+void
+cache_uid_out(uid_t uid, uint32_t n)
+{
+	while (n-- > 0)
+		if (uidcount_remove(&cache.uids, uid) == -1) {
+			log_warnx("uid %u: a connection counted out that was "
+			    "not counted", (unsigned)uid);
+			return;
+		}
+}
+
+const struct uidcount *
+cache_uids(void)
+{
+	return &cache.uids;
+}
+
+/* Serve fd as an unattached connection, input already read first.  It
+ * is counted in already; if it cannot be served, it is closed and
+ * counted out. */
 static struct cconn *
 cache_conn_add(int fd, const void *input, size_t inlen)
 {
 	struct cconn *cc;
 	uid_t uid = conn_peer_uid(fd);
 
-	if ((cc = calloc(1, sizeof(*cc))) == NULL) {
-		close(fd);
-		return NULL;
-	}
+	if ((cc = calloc(1, sizeof(*cc))) == NULL)
+		goto fail;
 	cc->uid = uid;
 	if ((cc->conn = conn_new(cache.base, fd, cache.cfg->max_frame,
-	    CACHE_OUT_CAP, &cache_conn_cbs, cc)) == NULL) {
-		close(fd);
-		free(cc);
-		return NULL;
-	}
+	    CACHE_OUT_CAP, &cache_conn_cbs, cc)) == NULL)
+		goto fail;
 	if (conn_prepend_input(cc->conn, input, inlen) == -1) {
 		conn_free(cc->conn);
-		free(cc);
-		return NULL;
+		fd = -1;
+		goto fail;
 	}
 	TAILQ_INSERT_TAIL(&cache.conns, cc, entry);
 	cache.nconns++;
 	return cc;
+fail:
+	if (fd != -1)
+		close(fd);
+	free(cc);
+	cache_uid_out(uid, 1);
+	return NULL;
 }
 
 /* The connection is flushed: attach it (hand it to its list server). */
@@ -305,7 +334,7 @@ cache_accept(evutil_socket_t lfd, short ev, void *arg)
 		(void)getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &credlen);
 		log_debug("connection from pid %d uid %u", (int)cred.pid,
 		    (unsigned)cred.uid);
-		if (proc_uid_acquire(cred.uid,
+		if (uidcount_add(&cache.uids, cred.uid,
 		    cache.cfg->max_conns_per_uid) == -1) {
 			log_info("uid %u is at its limit of %d connections",
 			    (unsigned)cred.uid, cache.cfg->max_conns_per_uid);
@@ -315,8 +344,7 @@ cache_accept(evutil_socket_t lfd, short ev, void *arg)
 			continue;
 		}
 		cache.accepted++;
-		if (cache_conn_add(fd, NULL, 0) == NULL)
-			proc_uid_release(cred.uid);
+		(void)cache_conn_add(fd, NULL, 0);
 	}
 }
 
@@ -378,6 +406,7 @@ cache_main(const struct todod_config *cfg)
 	cache.sync_token = (uint64_t)getpid() << 32;
 	cache.dirfd = 5;
 	TAILQ_INIT(&cache.conns);
+	uidcount_init(&cache.uids);
 	etf_buf_init(&cache.out);
 	if ((cache.base = event_base_new()) == NULL ||
 	    (cache.arena = etf_arena_new()) == NULL)

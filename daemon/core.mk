@@ -5,6 +5,7 @@ daemon_libdaemon_la_SOURCES += \
 	daemon/proc.h daemon/proc.c \
 	daemon/request.h daemon/request.c \
 	daemon/reply.h daemon/reply.c \
+	daemon/uidcount.h daemon/uidcount.c \
 	daemon/route.h daemon/route.c \
 	daemon/cache.h daemon/cache.c \
 	daemon/listops.h daemon/listops.c \

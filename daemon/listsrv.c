@@ -312,6 +312,25 @@ ls_shutdown(void)
 	ls_check_idle();
 }
 
+/* {conns, [Uid]}: a user for each connection held, to a new cache. */
+static void
+ls_send_conns(void)
+{
+	struct lconn *lc;
+
+	if (ls.nconns == 0)
+		return;
+	etf_buf_reset(&ls.msg);
+	etf_put_version(&ls.msg);
+	etf_put_tuple(&ls.msg, 2);
+	etf_put_atom(&ls.msg, "conns");
+	etf_put_list(&ls.msg, (uint32_t)ls.nconns);
+	TAILQ_FOREACH(lc, &ls.conns, entry)
+		etf_put_int(&ls.msg, (int64_t)lc->uid);
+	etf_put_nil(&ls.msg);
+	ls_send_msg(ls.cache, -1);
+}
+
 static void
 ls_sup_msg(struct chan *c, const struct etf_term *t, int fd, void *arg)
 {
@@ -322,9 +341,11 @@ ls_sup_msg(struct chan *c, const struct etf_term *t, int fd, void *arg)
 		if ((ls.cache = chan_new(ls.base, fd, PROC_MAX_MSG,
 		    ls_cache_msg, ls_cache_closed, NULL)) == NULL)
 			fatalx("out of memory");
-		/* A new cache counts its handoffs from zero. */
+		/* A new cache counts its handoffs from zero, and learns the
+		 * users of the connections held here. */
 		ls.handoffs = 0;
 		ls.idle_told = 0;
+		ls_send_conns();
 		ls_check_idle();
 	} else if (etf_is_tuple(t, 1) && etf_is_atom(&t->seq.v[0],
 	    "worker") && fd != -1) {

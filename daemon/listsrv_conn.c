@@ -308,7 +308,13 @@ ls_conn_free(struct lconn *lc)
 	TAILQ_REMOVE(&ls.conns, lc, entry);
 	ls.nconns--;
 	conn_free(lc->conn);
-	proc_uid_release(lc->uid);
+	/* The cache counts its user's connections (uidcount.h). */
+	etf_buf_reset(&ls.msg);
+	etf_put_version(&ls.msg);
+	etf_put_tuple(&ls.msg, 2);
+	etf_put_atom(&ls.msg, "closed");
+	etf_put_int(&ls.msg, (int64_t)lc->uid);
+	ls_send_msg(ls.cache, -1);
 	free(lc);
 	ls_check_idle();
 }

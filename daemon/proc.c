@@ -34,50 +34,6 @@ proc_stats_init(void)
 	return 0;
 }
 
-/* The slot of uid, claimed if new; NULL if the table is full. */
-static int64_t *
-proc_uid_slot(uid_t uid)
-{
-	uint64_t key = (uint64_t)uid + 1, want;
-	size_t i, start = (size_t)(key * 2654435761u) % PROC_UID_SLOTS;
-
-	for (i = 0; i < PROC_UID_SLOTS; i++) {
-		size_t j = (start + i) % PROC_UID_SLOTS;
-
-		want = 0;
-		if (__atomic_load_n(&proc_stats->uids[j].key,
-		    __ATOMIC_ACQUIRE) == key ||
-		    __atomic_compare_exchange_n(&proc_stats->uids[j].key,
-		    &want, key, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE) ||
-		    want == key)
-			return &proc_stats->uids[j].conns;
-	}
-	return NULL;
-}
-
-int
-proc_uid_acquire(uid_t uid, int max)
-{
-	int64_t *n = proc_stats != NULL ? proc_uid_slot(uid) : NULL;
-
-	if (n == NULL)
-		return 0;	/* too many users to count: not limited */
-	if (__atomic_add_fetch(n, 1, __ATOMIC_ACQ_REL) > max && max > 0) {
-		__atomic_sub_fetch(n, 1, __ATOMIC_ACQ_REL);
-		return -1;
-	}
-	return 0;
-}
-
-void
-proc_uid_release(uid_t uid)
-{
-	int64_t *n = proc_stats != NULL ? proc_uid_slot(uid) : NULL;
-
-	if (n != NULL && __atomic_sub_fetch(n, 1, __ATOMIC_ACQ_REL) < 0)
-		__atomic_store_n(n, 0, __ATOMIC_RELEASE);
-}
-
 static void
 proc_child_fds(const int *keep, int n)
 {

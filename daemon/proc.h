@@ -18,10 +18,13 @@
  *                    {list, Name, Pid} +fd          (after a cache restart;
  *                                                   Pid 0: not forked yet)
  *                    go                             start accepting
- *   sup    -> spawner {spawn, Name} +fd             fork a list server
+ *   sup    -> spawner {spawn, Name} +fd             start a list server
  *                                                   (fd: its control link)
  *   spawner -> sup   {spawned, Name, Pid} | {spawn_failed, Name}
- *                    {exited, Pid, Status}          a list server reaped
+ *                    {exited, Pid, Status}          a list server reaped,
+ *                                                   or released (0)
+ *   child  -> spawner "free" +fd                    ready for a list
+ *   spawner -> spare Name +fd                       its list
  *   sup    -> worker {peer} +fd                     a list server's link
  *   sup    -> list   {cache} +fd | {worker} +fd     (new) links
  *                    shutdown
@@ -29,10 +32,13 @@
  *   any    -> sup    ready                          set up
  *   cache  -> list   {handoff, Mode, Input} +fd     a client connection;
  *                    Mode: attach | {error, Reason}
- *                    stop                           route removed: exit
+ *                    stop                           route removed: stop
  *   list   -> cache  {got, Seen}                    handoffs received
  *                    {idle, Seen} | {idle_stop, Seen}
  *                    {reattach, Name, OldName, Input} +fd
+ *                    {closed, Uid}                  a connection closed
+ *                    {conns, [Uid]}                 those held, to a new
+ *                                                   cache (uidcount.h)
  *   list   -> worker {get, Name}
  *                    {append, Name, Seq, [Op]}      a batch of changes
  *                    {store, Name, Seq, ListTerm}   a whole list
@@ -58,7 +64,6 @@
 
 #define PROC_MAX_WORKERS	64
 #define PROC_MAX_MSG		(512u * 1024 * 1024)	/* internal frames */
-#define PROC_UID_SLOTS		128	/* users counted separately */
 
 /* Counters every process can read: a MAP_SHARED page made before the
  * first fork.  Each field has one writer. */
@@ -74,13 +79,6 @@ struct shared_stats {
 		pid_t			pid;
 		struct worker_counters	c;	/* the worker */
 	}			workers[PROC_MAX_WORKERS];
-	/* Open client connections per uid: the cache counts a connection
-	 * in when it accepts it, whichever process closes it counts it
-	 * out (atomically).  key is uid + 1; 0 is a free slot. */
-	struct {
-		uint64_t	key;
-		int64_t		conns;
-	}			uids[PROC_UID_SLOTS];
 };
 
 extern struct shared_stats *proc_stats;
@@ -93,12 +91,6 @@ int	proc_stats_init(void);
  * blocked and the log is reopened.  Returns as fork() does.
  */
 pid_t	proc_fork(const int *keep, int n);
-/*
- * Count a connection of uid in: 0, or -1 if max (> 0) connections of uid
- * are open already.  proc_uid_release() counts one out.
- */
-int	proc_uid_acquire(uid_t uid, int max);
-void	proc_uid_release(uid_t uid);
 /* Process title for ps(1): "todod: list bob". */
 void	proc_title(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	proc_title_init(int argc, char *argv[], char *envp[]);

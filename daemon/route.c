@@ -13,6 +13,7 @@
 
 #include "cache.h"
 #include "chan.h"
+#include "conn.h"
 #include "etf.h"
 #include "log.h"
 #include "names.h"
@@ -21,6 +22,7 @@
 #include "reply.h"
 #include "route.h"
 #include "store.h"
+#include "uidcount.h"
 
 /* Servers that may fail to start in a row for one list, the connections
  * waiting for it handed from one to the next, before they are told
@@ -47,6 +49,7 @@ struct waiter {
 struct inflight {
 	TAILQ_ENTRY(inflight)	 entry;
 	uint64_t		 seq;
+	uid_t			 uid;
 	int			 fd;
 	const char		*error;
 	uint8_t			*input;
@@ -64,6 +67,7 @@ struct route {
 	uint64_t		 sent;		/* handoffs sent */
 	uint64_t		 seen;		/* ... it reported received */
 	int			 reported;	/* an {idle, Seen} came */
+	struct uidcount		 held;		/* users of its connections */
 	TAILQ_ENTRY(route)	 lru;		/* least recently used first */
 	TAILQ_HEAD(, waiter)	 waiting;
 	TAILQ_HEAD(, inflight)	 inflight;
@@ -154,6 +158,18 @@ inflight_drop(struct route *r, uint64_t seq)
 	}
 }
 
+/* The connections the server held are closed, or no longer ours to
+ * count (the link to it is gone): count them out. */
+static void
+route_release_held(struct route *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->held.len; i++)
+		cache_uid_out(r->held.v[i].uid, r->held.v[i].n);
+	uidcount_free(&r->held);
+}
+
 static void
 route_remove(struct route *r)
 {
@@ -161,6 +177,7 @@ route_remove(struct route *r)
 	inflight_drop(r, UINT64_MAX);
 	if (r->chan != NULL)
 		chan_free(r->chan);
+	route_release_held(r);
 	free(r);
 }
 
@@ -208,6 +225,7 @@ route_new(const void *name, size_t len)
 		return NULL;
 	memcpy(r->name, name, len);
 	r->len = len;
+	uidcount_init(&r->held);
 	TAILQ_INIT(&r->waiting);
 	TAILQ_INIT(&r->inflight);
 	RB_INSERT(route_tree, &rt.tree, r);
@@ -240,7 +258,12 @@ route_handoff(struct route *r, int fd, const void *input, size_t inlen,
     const char *error)
 {
 	struct inflight *f;
+	uid_t uid = conn_peer_uid(fd);
 
+	/* The connection is counted as the server's until it reports it
+	 * closed or gives it back, or dies. */
+	if (uidcount_add(&r->held, uid, 0) == -1)
+		log_warnx("out of memory counting connections");
 	etf_buf_reset(&rt.msg);
 	etf_put_version(&rt.msg);
 	etf_put_tuple(&rt.msg, 3);
@@ -260,6 +283,7 @@ route_handoff(struct route *r, int fd, const void *input, size_t inlen,
 	    (inlen == 0 || (f->input = malloc(inlen)) != NULL) &&
 	    (f->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) != -1) {
 		f->seq = r->sent;
+		f->uid = uid;
 		f->error = error;
 		if (inlen > 0)
 			memcpy(f->input, input, inlen);
@@ -305,6 +329,7 @@ route_attach_mode(const void *name, size_t len, int fd, const void *input,
 	if ((w = calloc(1, sizeof(*w))) == NULL ||
 	    (inlen > 0 && (w->input = malloc(inlen)) == NULL)) {
 		free(w);
+		cache_uid_out(conn_peer_uid(fd), 1);
 		close(fd);
 		return;
 	}
@@ -352,8 +377,10 @@ route_running(const struct etf_term *t, int fd)
 		close(fd);
 		return 0;
 	}
-	if (r->chan != NULL)
+	if (r->chan != NULL) {
 		chan_free(r->chan);
+		route_release_held(r);
+	}
 	inflight_drop(r, UINT64_MAX);	/* a new link counts from zero */
 	r->running = 1;
 	r->pid = (pid_t)pid->i;
@@ -432,6 +459,29 @@ route_sup_msg(const struct etf_term *t, int fd)
 	return rc;
 }
 
+/* {conns, [Uid]}: the users of the connections a server holds, when it
+ * is linked to a new cache: counted in.  0, or -1 if malformed. */
+static int
+route_held_report(struct route *r, const struct etf_term *l)
+{
+	size_t i;
+
+	if (l->type != ETF_LIST)
+		return -1;
+	for (i = 0; i < l->seq.n; i++)
+		if (l->seq.v[i].type != ETF_INT || l->seq.v[i].i < 0 ||
+		    l->seq.v[i].i > UINT32_MAX)
+			return -1;
+	for (i = 0; i < l->seq.n; i++) {
+		if (uidcount_add(&r->held, (uid_t)l->seq.v[i].i, 0) == -1) {
+			log_warnx("out of memory counting connections");
+			break;
+		}
+		cache_uid_in((uid_t)l->seq.v[i].i);
+	}
+	return 0;
+}
+
 static void
 route_chan_msg(struct chan *c, const struct etf_term *t, int fd, void *arg)
 {
@@ -452,10 +502,24 @@ route_chan_msg(struct chan *c, const struct etf_term *t, int fd, void *arg)
 		r->reported = 1;
 		if (route_is_idle(r))
 			route_stop(r);
+	} else if (etf_is_tuple(t, 2) && etf_is_atom(&v[0], "closed") &&
+	    v[1].type == ETF_INT && v[1].i >= 0 && v[1].i <= UINT32_MAX) {
+		/* One of its connections is closed. */
+		if (uidcount_remove(&r->held, (uid_t)v[1].i) == 0)
+			cache_uid_out((uid_t)v[1].i, 1);
+		else
+			log_warnx("list server pid %d closed a connection of "
+			    "uid %lld it was not given", (int)r->pid,
+			    (long long)v[1].i);
+	} else if (etf_is_tuple(t, 2) && etf_is_atom(&v[0], "conns") &&
+	    route_held_report(r, &v[1]) == 0) {
+		/* What it holds, told to a cache started again. */
 	} else if (etf_is_tuple(t, 4) && etf_is_atom(&v[0], "reattach") &&
 	    fd != -1 && v[1].type == ETF_BINARY && v[2].type == ETF_BINARY &&
 	    v[3].type == ETF_BINARY && name_valid(v[1].bin.p, v[1].bin.len) &&
 	    name_valid(v[2].bin.p, v[2].bin.len)) {
+		/* The connection leaves the server, still open. */
+		(void)uidcount_remove(&r->held, conn_peer_uid(fd));
 		fb.name = v[2].bin.p;
 		fb.len = v[2].bin.len;
 		route_attach(v[1].bin.p, v[1].bin.len, fd, v[3].bin.p,
@@ -483,6 +547,11 @@ route_chan_closed(struct chan *c, void *arg)
 	route_unlink(r);
 	chan_free(c);
 	r->chan = NULL;
+	/* The connections it held died with it, but those it had not
+	 * confirmed, which go to the next server. */
+	TAILQ_FOREACH(f, &r->inflight, entry)
+		(void)uidcount_remove(&r->held, f->uid);
+	route_release_held(r);
 	/* Gone before it was known to run: it did not start (or died at
 	 * once).  A few tries, then the connections are told busy rather
 	 * than start servers for ever. */
@@ -595,23 +664,14 @@ put_kv_int(struct etf_buf *b, const char *key, int64_t v)
 static void
 put_uids(struct etf_buf *b)
 {
-	uint32_t i, n = 0;
-	uint64_t key;
+	const struct uidcount *u = cache_uids();
+	size_t i;
 
-	for (i = 0; i < PROC_UID_SLOTS; i++)
-		if (__atomic_load_n(&proc_stats->uids[i].key, __ATOMIC_ACQUIRE))
-			n++;
 	etf_put_atom(b, "uids");
-	etf_put_map(b, n);
-	for (i = 0; i < PROC_UID_SLOTS && n > 0; i++) {
-		key = __atomic_load_n(&proc_stats->uids[i].key,
-		    __ATOMIC_ACQUIRE);
-		if (key == 0)
-			continue;
-		etf_put_int(b, (int64_t)(key - 1));
-		etf_put_int(b, __atomic_load_n(&proc_stats->uids[i].conns,
-		    __ATOMIC_ACQUIRE));
-		n--;
+	etf_put_map(b, (uint32_t)u->len);
+	for (i = 0; i < u->len; i++) {
+		etf_put_int(b, (int64_t)u->v[i].uid);
+		etf_put_int(b, u->v[i].n);
 	}
 }
 

@@ -521,11 +521,18 @@ map_int(const struct etf_term *m, const char *key)
 static int
 parse_stats(const struct etf_term *m, struct fc_stats *st)
 {
-	const struct etf_term	*w, *l, *e, *nm;
+	const struct etf_term	*w, *l, *e, *nm, *u;
 	size_t			 i;
 
 	if (m == NULL || m->type != ETF_MAP)
 		return -1;
+	if ((u = etf_map_get(m, "uids")) == NULL || u->type != ETF_MAP)
+		return -1;
+	for (i = 0; i < u->map.n; i++)
+		if (u->map.kv[2 * i].type == ETF_INT &&
+		    u->map.kv[2 * i].i == (int64_t)getuid() &&
+		    u->map.kv[2 * i + 1].type == ETF_INT)
+			st->my_conns = u->map.kv[2 * i + 1].i;
 	st->supervisor = (pid_t)map_int(m, "supervisor");
 	st->cache = (pid_t)map_int(m, "cache");
 	st->spawner = (pid_t)map_int(m, "spawner");

@@ -88,6 +88,8 @@ struct fc_stats {
 	int64_t	 lists_live;
 	int64_t	 restarts;
 	int64_t	 spawns;
+	int64_t	 my_conns;	/* uids: this process's user's, counting
+				 * the stats connection itself */
 	int	 nlists;		/* entries of `lists` */
 	char	 name[FC_MAX_LISTS][64];
 	pid_t	 pid[FC_MAX_LISTS];

@@ -435,6 +435,7 @@ crash_suite(void)
 
 	crash_start_add(s);
 	crash_idle_add(s);
+	crash_uids_add(s);
 	return s;
 }
 

@@ -1,0 +1,83 @@
+/*
+ * test_uidcount.c: connections counted by user: the limit, counting out,
+ * many users, a user never counted.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <stdlib.h>
+
+#include "uidcount.h"
+
+START_TEST(limit)
+{
+	struct uidcount u;
+
+	uidcount_init(&u);
+	ck_assert_int_eq(uidcount_add(&u, 1000, 2), 0);
+	ck_assert_int_eq(uidcount_add(&u, 1000, 2), 0);
+	ck_assert_int_eq(uidcount_add(&u, 1000, 2), -1);
+	ck_assert_uint_eq(uidcount_get(&u, 1000), 2);
+	ck_assert_int_eq(uidcount_add(&u, 0, 2), 0);	/* another user */
+	ck_assert_int_eq(uidcount_remove(&u, 1000), 0);
+	ck_assert_int_eq(uidcount_add(&u, 1000, 2), 0);
+	ck_assert_int_eq(uidcount_add(&u, 1000, 0), 0);	/* 0: no limit */
+	ck_assert_uint_eq(uidcount_get(&u, 1000), 3);
+	uidcount_free(&u);
+}
+END_TEST
+
+START_TEST(count_out)
+{
+	struct uidcount u;
+
+	uidcount_init(&u);
+	ck_assert_int_eq(uidcount_remove(&u, 7), -1);	/* never counted */
+	ck_assert_int_eq(uidcount_add(&u, 7, 0), 0);
+	ck_assert_int_eq(uidcount_remove(&u, 7), 0);
+	ck_assert_int_eq(uidcount_remove(&u, 7), -1);
+	ck_assert_uint_eq(uidcount_get(&u, 7), 0);
+	ck_assert_uint_eq(u.len, 0);	/* a user at zero takes no slot */
+	uidcount_free(&u);
+}
+END_TEST
+
+START_TEST(many_users)
+{
+	struct uidcount u;
+	uid_t i;
+
+	uidcount_init(&u);
+	for (i = 0; i < 1000; i++) {
+		ck_assert_int_eq(uidcount_add(&u, i, 1), 0);
+		ck_assert_int_eq(uidcount_add(&u, i, 1), -1);
+	}
+	ck_assert_uint_eq(u.len, 1000);
+	for (i = 0; i < 1000; i += 2)
+		ck_assert_int_eq(uidcount_remove(&u, i), 0);
+	for (i = 0; i < 1000; i++)
+		ck_assert_uint_eq(uidcount_get(&u, i), i % 2);
+	ck_assert_uint_eq(u.len, 500);
+	uidcount_free(&u);
+	ck_assert_uint_eq(uidcount_get(&u, 1), 0);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("uidcount");
+	TCase *tc = tcase_create("uidcount");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, limit);
+	tcase_add_test(tc, count_out);
+	tcase_add_test(tc, many_users);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
