@@ -29,24 +29,6 @@
 
 /* ---- helpers ---- */
 
-/* A fresh connection attached to name; its pid in *pid. */
-static void
-attach_fresh(const struct daemon *d, struct fc *c, const char *name,
-    int64_t *pid)
-{
-	const struct etf_term	*t;
-	char			 buf[256];
-	int			 r;
-
-	fc_init(c);
-	H_ASSERT(fc_open(c, d->sock, h_ms(5000)) == 0, "%s", c->err);
-	fc_q_attach(c, name);
-	r = fc_call(c, h_ms(10000), &t);
-	H_ASSERT(r == FC_REPLY, "attach %s: %s", name, c->err);
-	H_ASSERT(fc_ok_int(t, pid) && *pid > 0, "attach %s: %s", name,
-	    fc_print(t, buf, sizeof buf));
-}
-
 static int64_t
 call_int(struct fc *c, const char *what)
 {
@@ -153,12 +135,12 @@ START_TEST(idle_expiry)
 	char		 err[256];
 
 	d = daemon_start_ok("--idle-timeout", "1", NULL);
-	attach_fresh(d, &c, "idle", &pid);
+	pid = cu_attach(d, &c, "idle");
 	fc_q_add(&c, dd, "kept across idle stops");
 	id = call_int(&c, "add");
 	a = alive_of((pid_t)pid);
 	/* a server with a connection attached stays */
-	attach_fresh(d, &h, "held", &pid2);
+	pid2 = cu_attach(d, &h, "held");
 	held = alive_of((pid_t)pid2);
 	closed = h_now_ms();
 	fc_free(&c);
@@ -183,7 +165,7 @@ START_TEST(idle_expiry)
 
 	/* the next request starts it again, with its data (perhaps in the
 	 * same process: a stopped server's process is used again) */
-	attach_fresh(d, &c, "idle", &pid2);
+	pid2 = cu_attach(d, &c, "idle");
 	fc_q_atom(&c, "size");
 	H_ASSERT(call_int(&c, "size after restart") == 1, "the entry is "
 	    "not there after the idle stop");

@@ -51,24 +51,6 @@ wait_mine(const struct daemon *d, int64_t n, const char *when)
 	    (long long)n);
 }
 
-/* A connection attached to name: its list server's pid. */
-static pid_t
-attach(const struct daemon *d, struct fc *c, const char *name)
-{
-	const struct etf_term	*t;
-	char			 buf[256];
-	int64_t			 pid;
-
-	fc_init(c);
-	H_ASSERT(fc_open(c, d->sock, h_ms(5000)) == 0, "%s", c->err);
-	fc_q_attach(c, name);
-	H_ASSERT(fc_call(c, h_ms(10000), &t) == FC_REPLY, "attach %s: %s",
-	    name, c->err);
-	H_ASSERT(fc_ok_int(t, &pid) && pid > 0, "attach %s: %s", name,
-	    fc_print(t, buf, sizeof buf));
-	return (pid_t)pid;
-}
-
 /* The connection is closed by the daemon (EOF or reset), within 5 s. */
 static void
 wait_dropped(struct fc *c)
@@ -96,7 +78,7 @@ START_TEST(list_server_killed)
 	d = daemon_start_ok("--max-conns-per-uid", lim, NULL);
 	for (round = 0; round < 3; round++) {
 		for (i = 0; i < UID_MAX_CONNS; i++)
-			pid = attach(d, &c[i], "uids");
+			pid = cu_attach(d, &c[i], "uids");
 		wait_mine(d, UID_MAX_CONNS, "attached");
 		H_ASSERT(kill(pid, SIGKILL) == 0, "kill");
 		for (i = 0; i < UID_MAX_CONNS; i++) {
@@ -124,7 +106,7 @@ START_TEST(cache_killed)
 	snprintf(lim, sizeof lim, "%d", UID_MAX_CONNS + 1);
 	d = daemon_start_ok("--max-conns-per-uid", lim, NULL);
 	for (i = 0; i < UID_MAX_CONNS; i++)
-		(void)attach(d, &c[i], i == 0 ? "uids-a" : "uids-b");
+		(void)cu_attach(d, &c[i], i == 0 ? "uids-a" : "uids-b");
 	wait_mine(d, UID_MAX_CONNS, "attached");
 	H_ASSERT(daemon_pids(d, &dp) == 0, "stats: %s", h_err());
 	H_ASSERT(kill(dp.cache, SIGKILL) == 0, "kill");

@@ -261,3 +261,20 @@ cu_load_list(const char *datadir, const char *name, struct todo_list **out,
 	snprintf(why, whylen, "%s: %s", name, w != NULL ? w : "?");
 	return -1;
 }
+
+pid_t
+cu_attach(const struct daemon *d, struct fc *c, const char *name)
+{
+	const struct etf_term	*t;
+	char			 buf[256];
+	int64_t			 pid;
+
+	fc_init(c);
+	H_ASSERT(fc_open(c, d->sock, h_ms(5000)) == 0, "%s", c->err);
+	fc_q_attach(c, name);
+	H_ASSERT(fc_call(c, h_ms(10000), &t) == FC_REPLY, "attach %s: %s",
+	    name, c->err);
+	H_ASSERT(fc_ok_int(t, &pid) && pid > 0 && pid <= INT32_MAX,
+	    "attach %s: %s", name, fc_print(t, buf, sizeof buf));
+	return (pid_t)pid;
+}

@@ -16,6 +16,11 @@
 
 struct todo_list;
 struct etf_arena;
+struct fc;
+
+/* Open c and attach it to name; asserts {ok, Pid}: the list server's
+ * pid. */
+pid_t	cu_attach(const struct daemon *, struct fc *c, const char *name);
 
 /*
  * Make this process the reaper of orphans in its subtree (so that the

@@ -83,22 +83,6 @@ armed_free(struct armed *a)
 	rmdir(a->dir);
 }
 
-static void
-open_attached(const struct daemon *d, struct fc *c, const char *name)
-{
-	const struct etf_term	*t;
-	char			 buf[256];
-	int64_t			 pid;
-
-	fc_init(c);
-	H_ASSERT(fc_open(c, d->sock, h_ms(5000)) == 0, "%s", c->err);
-	fc_q_attach(c, name);
-	H_ASSERT(fc_call(c, h_ms(10000), &t) == FC_REPLY, "attach %s: %s",
-	    name, c->err);
-	H_ASSERT(fc_ok_int(t, &pid), "attach %s: %s", name,
-	    fc_print(t, buf, sizeof buf));
-}
-
 static const struct etf_term *
 call(struct fc *c, const char *what)
 {
@@ -266,7 +250,7 @@ crash_point_restart(const char *point)
 	setenv("TODOD_FAULT_ONCE", "1", 1);
 	d = start_faulty(fault, &a);
 	unsetenv("TODOD_FAULT_ONCE");
-	open_attached(d, &c, name);
+	(void)cu_attach(d, &c, name);
 	fadd_ok(&c, "e1");
 	sync_files(d);		/* the file: e1 (a first change is journaled) */
 	arm(&a, true);
@@ -318,7 +302,7 @@ crash_point_restart(const char *point)
 
 	daemon_stop_ok(d);
 	H_ASSERT(daemon_restart(d) == 0, "restart: %s", h_err());
-	open_attached(d, &c, name);
+	(void)cu_attach(d, &c, name);
 	titles(&c, got, sizeof got);
 	H_ASSERT(strcmp(got, "e1,e2,e3") == 0, "after a restart: %s", got);
 	fc_free(&c);
@@ -367,7 +351,7 @@ START_TEST(crash_after_rename_restart)
 	setenv("TODOD_FAULT_ONCE", "1", 1);
 	d = start_faulty("crash-after-rename", &a);
 	unsetenv("TODOD_FAULT_ONCE");
-	open_attached(d, &c, name);
+	(void)cu_attach(d, &c, name);
 	fadd_ok(&c, "e1");
 	fadd_ok(&c, "e2");
 	wpid = worker_pid(d, k);
@@ -392,7 +376,7 @@ START_TEST(crash_after_rename_restart)
 	fc_free(&c);
 	daemon_stop_ok(d);
 	H_ASSERT(daemon_restart(d) == 0, "restart: %s", h_err());
-	open_attached(d, &c, name);
+	(void)cu_attach(d, &c, name);
 	titles(&c, got, sizeof got);
 	H_ASSERT(strcmp(got, "e1,e2,e3") == 0, "after a restart: %s", got);
 	fc_free(&c);
@@ -436,7 +420,7 @@ crash_point_full(const char *point, bool renamed)
 	int		 e3_seen;
 
 	d = start_faulty(point, &a);
-	open_attached(d, &c, name);
+	(void)cu_attach(d, &c, name);
 	fadd_ok(&c, "e1");
 	sync_files(d);		/* the file: e1; e2 is journaled */
 	fadd_ok(&c, "e2");
@@ -485,7 +469,7 @@ crash_point_full(const char *point, bool renamed)
 	H_ASSERT(daemon_restart(d) == 0, "restart: %s", h_err());
 	H_ASSERT(cu_count_temps(d->data) == 0, "%d temporary files remain "
 	    "after the next start", cu_count_temps(d->data));
-	open_attached(d, &c, name);
+	(void)cu_attach(d, &c, name);
 	titles(&c, got, sizeof got);
 	/* e3 was requested but never acknowledged: a journal record that
 	 * reached the file system may be replayed, or not */
@@ -532,10 +516,10 @@ START_TEST(disk_full)
 	int64_t			 next, v;
 
 	d = start_faulty("enospc", &a);
-	open_attached(d, &c, "full");
+	(void)cu_attach(d, &c, "full");
 	fadd_ok(&c, "f1");
 	fadd_ok(&c, "f2");
-	open_attached(d, &o, "other");
+	(void)cu_attach(d, &o, "other");
 	fadd_ok(&o, "o1");
 	sync_files(d);		/* their files (first changes are journaled) */
 	snprintf(path, sizeof path, "%s/full", d->data);
@@ -551,7 +535,7 @@ START_TEST(disk_full)
 	titles(&c, got, sizeof got);
 	H_ASSERT(strcmp(got, "f1,f2") == 0, "entries on the same connection "
 	    "after refused changes: %s", got);
-	open_attached(d, &f, "full");
+	(void)cu_attach(d, &f, "full");
 	titles(&f, got, sizeof got);
 	H_ASSERT(strcmp(got, "f1,f2") == 0, "entries on a fresh connection: "
 	    "%s", got);
@@ -591,7 +575,7 @@ START_TEST(disk_full)
 	free(before);
 	daemon_stop_ok(d);
 	H_ASSERT(daemon_restart(d) == 0, "restart: %s", h_err());
-	open_attached(d, &c, "full");
+	(void)cu_attach(d, &c, "full");
 	titles(&c, got, sizeof got);
 	H_ASSERT(strcmp(got, "f1 changed,f3") == 0, "after a restart: %s",
 	    got);
@@ -629,7 +613,7 @@ START_TEST(crash_new_list)
 	setenv("TODOD_FAULT_ONCE", "1", 1);
 	d = start_faulty(point, &a);
 	unsetenv("TODOD_FAULT_ONCE");
-	open_attached(d, &c, "fresh");
+	(void)cu_attach(d, &c, "fresh");
 	arm(&a, true);
 	id = fadd_ok(&c, "n1");
 	H_ASSERT(id == 1, "%s: n1 got id %lld", point, (long long)id);
@@ -645,7 +629,7 @@ START_TEST(crash_new_list)
 	    "did not crash (no such point)");
 	daemon_stop_ok(d);
 	H_ASSERT(daemon_restart(d) == 0, "restart: %s", h_err());
-	open_attached(d, &c, "fresh");
+	(void)cu_attach(d, &c, "fresh");
 	titles(&c, got, sizeof got);
 	H_ASSERT(strcmp(got, "n1,n2") == 0, "%s: after a restart the list "
 	    "holds \"%s\"", point, got);
@@ -665,7 +649,7 @@ all_unavailable(const struct daemon *d, const char *name)
 	struct fc		c;
 	char			what[128];
 
-	open_attached(d, &c, name);
+	(void)cu_attach(d, &c, name);
 	snprintf(what, sizeof what, "%s: entries", name);
 	fc_q_atom(&c, "entries");
 	expect_error(&c, "unavailable", what);
@@ -708,7 +692,7 @@ START_TEST(corrupt_file)
 	unsigned	 seed = 7;
 
 	d = daemon_start_ok("--idle-timeout", "1", NULL);
-	open_attached(d, &c, "good");
+	(void)cu_attach(d, &c, "good");
 	fadd_ok(&c, "g1");
 	fadd_ok(&c, "g2");
 	fc_free(&c);
@@ -728,12 +712,12 @@ START_TEST(corrupt_file)
 
 	all_unavailable(d, "corrupt");
 	all_unavailable(d, "torn");
-	open_attached(d, &c, "good");
+	(void)cu_attach(d, &c, "good");
 	titles(&c, got, sizeof got);
 	H_ASSERT(strcmp(got, "g1,g2") == 0, "good: %s", got);
 	H_ASSERT(fadd_ok(&c, "g3") == 3, "good: add");
 	fc_free(&c);
-	open_attached(d, &c, "fresh");
+	(void)cu_attach(d, &c, "fresh");
 	H_ASSERT(fadd_ok(&c, "n1") == 1, "a new list: add");
 	fc_free(&c);
 	assert_serving(d);
@@ -745,7 +729,7 @@ START_TEST(corrupt_file)
 	daemon_stop_ok(d);
 	assert_same(pc, garbage, sizeof garbage);
 	H_ASSERT(daemon_restart(d) == 0, "restart: %s", h_err());
-	open_attached(d, &c, "torn");
+	(void)cu_attach(d, &c, "torn");
 	titles(&c, got, sizeof got);
 	H_ASSERT(strcmp(got, "g1,g2") == 0, "a repaired file: %s", got);
 	fc_free(&c);
@@ -778,7 +762,7 @@ START_TEST(spawn_fails)
 	d = daemon_start("-w", "3", NULL);
 	unsetenv("TODOD_FAULT_SPAWN_FILE");
 	H_ASSERT(d != NULL, "start: %s", h_err());
-	open_attached(d, &o, "running");
+	(void)cu_attach(d, &o, "running");
 	fadd_ok(&o, "r1");
 
 	arm(&a, true);
@@ -798,7 +782,7 @@ START_TEST(spawn_fails)
 	assert_serving(d);
 
 	arm(&a, false);
-	open_attached(d, &c, "unborn");
+	(void)cu_attach(d, &c, "unborn");
 	fadd_ok(&c, "u1");
 	titles(&c, got, sizeof got);
 	H_ASSERT(strcmp(got, "u1") == 0, "once servers start: %s", got);
