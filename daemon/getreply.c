@@ -6,8 +6,11 @@
 #include <sys/mman.h>
 
 #include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "etf.h"
 #include "getreply.h"
@@ -74,6 +77,69 @@ getreply_list(struct etf_arena *a, const struct etf_term *t, size_t max_file,
 	return GETREPLY_BAD;
 }
 
+/*
+ * A mapped file cut short by someone else while it is read: its pages
+ * past the new end raise SIGBUS.  todod never writes a list file in
+ * place (store.h), but the data directory is the operator's, and a file
+ * on disk is input: the read of a mapping is guarded, and a fault inside
+ * it makes the file unreadable instead of the process dead.
+ */
+static sigjmp_buf		 gr_jmp;
+static volatile sig_atomic_t	 gr_guarded;
+static const uint8_t		*gr_lo, *gr_hi;
+static struct sigaction		 gr_old;	/* the handler before */
+
+#ifdef TODOD_FAULTS
+void	(*getreply_fault_mapped)(int);
+#endif
+
+static void
+gr_sigbus(int sig, siginfo_t *si, void *uc)
+{
+	const uint8_t *at = si->si_addr;
+
+	if (gr_guarded && at >= gr_lo && at < gr_hi) {
+		gr_guarded = 0;
+		siglongjmp(gr_jmp, 1);
+	}
+	/* Not in the mapping: the fault happens again, and goes where it
+	 * would without this handler. */
+	(void)sigaction(SIGBUS, &gr_old, NULL);
+}
+
+/* Parse the mapping p of size bytes: as store_parse, or GETREPLY_FAULT. */
+static int
+gr_parse_mapped(struct etf_arena *a, const uint8_t *p, size_t size,
+    size_t max_file, struct todo_list **out, const char **why)
+{
+	struct sigaction sa;
+	int rc;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = gr_sigbus;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGBUS, &sa, &gr_old) == -1) {
+		*why = "cannot guard the mapping of the list's file";
+		return GETREPLY_ERROR;
+	}
+	gr_lo = p;
+	gr_hi = p + size;
+	if (sigsetjmp(gr_jmp, 1) == 0) {
+		gr_guarded = 1;
+		rc = store_parse(a, p, size, max_file, out, why) == STORE_OK ?
+		    GETREPLY_OK : GETREPLY_CORRUPT;
+		gr_guarded = 0;
+	} else {
+		/* What was built of the list is lost (not freed). */
+		*out = NULL;
+		*why = "its file was cut short while it was read";
+		rc = GETREPLY_FAULT;
+	}
+	(void)sigaction(SIGBUS, &gr_old, NULL);
+	return rc;
+}
+
 int
 getreply_file(struct etf_arena *a, const struct etf_term *t, int fd,
     size_t max_size, size_t max_file, struct todo_list **out,
@@ -105,15 +171,19 @@ getreply_file(struct etf_arena *a, const struct etf_term *t, int fd,
 	 * Mapped, not read: the bytes are not copied and their pages are
 	 * the page cache's.  List files are replaced by rename and never
 	 * written in place (store.h), so the mapping does not change while
-	 * it is read.
+	 * it is read; if someone else cuts the file short meanwhile, the
+	 * read is guarded (gr_parse_mapped).
 	 */
 	p = mmap(NULL, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
 	if (p == MAP_FAILED) {
 		*why = "cannot map the list's file";
 		return GETREPLY_ERROR;
 	}
-	rc = store_parse(a, p, size, max_file, out, why) == STORE_OK ?
-	    GETREPLY_OK : GETREPLY_CORRUPT;
+#ifdef TODOD_FAULTS
+	if (getreply_fault_mapped != NULL)
+		getreply_fault_mapped(fd);
+#endif
+	rc = gr_parse_mapped(a, p, size, max_file, out, why);
 	munmap(p, size);
 	return rc;
 }

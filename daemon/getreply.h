@@ -26,6 +26,9 @@ struct todo_list;
 #define GETREPLY_ERROR	1	/* the list cannot be loaded: *why */
 #define GETREPLY_CORRUPT 2	/* the file is not a list file: *why */
 #define GETREPLY_BAD	3	/* not an answer to a get */
+#define GETREPLY_FAULT	4	/* the file was cut short while it was
+				 * read (*why): what was built of the
+				 * list is lost, not freed */
 
 /*
  * The list of an answer.  A binary is decoded in the arena (not reset;
@@ -36,9 +39,15 @@ int	getreply_list(struct etf_arena *, const struct etf_term *,
 	    size_t max_file, struct todo_list **out, const char **why);
 /* The list of {file, Size} and its descriptor fd (the caller closes
  * it), as getreply_list; a file of more than max_size bytes is refused
- * (efbig). */
+ * (efbig).  The file is mapped; SIGBUS is caught while the mapping is
+ * read (GETREPLY_FAULT). */
 int	getreply_file(struct etf_arena *, const struct etf_term *, int fd,
 	    size_t max_size, size_t max_file, struct todo_list **out,
 	    const char **why);
+
+#ifdef TODOD_FAULTS
+/* Test-only: called with the descriptor once the file is mapped. */
+extern void	(*getreply_fault_mapped)(int);
+#endif
 
 #endif /* TODOD_GETREPLY_H */

@@ -175,6 +175,10 @@ ls_load(const struct etf_term *t, int fd)
 		log_warnx("not a list file (%s): left alone", why);
 	else if (rc != GETREPLY_OK)
 		log_warnx("list cannot be loaded: %s", why);
+	/* Memory was lost: this process exits when it stops, rather
+	 * than serve another list. */
+	if (rc == GETREPLY_FAULT)
+		ls.shutdown = 1;
 	if (rc != GETREPLY_OK)
 		ls.unavailable = 1;
 	ls.loaded = 1;

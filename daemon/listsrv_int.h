@@ -81,7 +81,7 @@ struct ls_state {
 	struct event		*idle_ev;
 	int			 idle_told;
 	int			 stopping;	/* stop or shutdown received */
-	int			 shutdown;	/* ... shutdown: exit when done */
+	int			 shutdown;	/* exit, not release, when done */
 	int			 released;	/* stopped: the loop ends */
 	struct etf_arena	*arena;
 	struct etf_buf		 out;

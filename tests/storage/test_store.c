@@ -9,12 +9,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "etf.h"
+#include "getreply.h"
 #include "log.h"
 #include "storage_test.h"
 #include "store.h"
@@ -414,6 +416,58 @@ START_TEST(t_fault_errors)
 	todolist_free(l);
 }
 END_TEST
+
+/* The list server's read of a mapped list file that someone cuts short
+ * meanwhile: an error, not SIGBUS; the same file read again: corrupt. */
+static void
+cut_short(int fd)
+{
+	char path[64];
+	int wfd;
+
+	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+	ck_assert_int_ge(wfd = open(path, O_WRONLY), 0);
+	ck_assert_int_eq(ftruncate(wfd, 0), 0);
+	close(wfd);
+}
+
+START_TEST(t_mapped_cut_short)
+{
+	struct todo_list *l = st_list_n(2000, "cut"), *back = NULL;
+	const struct etf_term *t;
+	struct etf_arena *a = etf_arena_new();
+	struct etf_buf b;
+	struct sigaction before, after;
+	const char *why = NULL;
+	size_t size;
+	int fd;
+
+	ck_assert_ptr_nonnull(a);
+	ck_assert_int_eq(store_save(dfd, "w0", "cut", 3, l, false), 0);
+	ck_assert_int_eq(store_open_read(dfd, "cut", 3, 1u << 30, &fd,
+	    &size), STORE_OK);
+	etf_buf_init(&b);
+	etf_put_version(&b);
+	etf_put_tuple(&b, 2);
+	etf_put_atom(&b, "file");
+	etf_put_int(&b, (int64_t)size);
+	ck_assert_int_eq(etf_decode(a, b.p, b.len, b.len, &t), ETF_OK);
+	ck_assert_int_eq(sigaction(SIGBUS, NULL, &before), 0);
+	getreply_fault_mapped = cut_short;
+	ck_assert_int_eq(getreply_file(a, t, fd, 1u << 30, 1u << 30, &back,
+	    &why), GETREPLY_FAULT);
+	getreply_fault_mapped = NULL;
+	ck_assert_ptr_null(back);
+	ck_assert_ptr_nonnull(why);
+	/* SIGBUS elsewhere is not caught: the handler before is back. */
+	ck_assert_int_eq(sigaction(SIGBUS, NULL, &after), 0);
+	ck_assert(after.sa_sigaction == before.sa_sigaction);
+	close(fd);
+	etf_buf_free(&b);
+	etf_arena_free(a);
+	todolist_free(l);
+}
+END_TEST
 #endif
 
 /*
@@ -473,6 +527,7 @@ store_suite(void)
 	tcase_add_test(tc, t_errno_atoms);
 #ifdef TODOD_FAULTS
 	tcase_add_loop_test(tc, t_fault_errors, 0, 3);
+	tcase_add_test(tc, t_mapped_cut_short);
 #endif
 	tcase_add_test(tc, t_enospc_tmpfs);
 	suite_add_tcase(s, tc);
