@@ -351,14 +351,16 @@ ls_sup_msg(struct chan *c, const struct etf_term *t, int fd, void *arg)
 		ls.idle_told = 0;
 		ls_send_conns();
 		ls_check_idle();
-	} else if (etf_is_tuple(t, 1) && etf_is_atom(&t->seq.v[0],
-	    "worker") && fd != -1) {
+	} else if ((etf_is_tuple(t, 1) || (etf_is_tuple(t, 2) &&
+	    etf_is_atom(&t->seq.v[1], "unasked"))) &&
+	    etf_is_atom(&t->seq.v[0], "worker") && fd != -1) {
 		if (ls.worker != NULL)
 			chan_free(ls.worker);
 		if ((ls.worker = chan_new(ls.base, fd, PROC_MAX_MSG,
 		    ls_worker_msg, ls_worker_closed, NULL)) == NULL)
 			fatalx("out of memory");
-		if (!ls.loaded)
+		/* Unasked: the worker sends the list (supervisor.c). */
+		if (!ls.loaded && t->seq.n == 1)
 			ls_get();
 		else if (ls.inflight != 0)
 			ls_send_batch(ls.inflight);

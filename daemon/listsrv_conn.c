@@ -444,9 +444,10 @@ ls_handoff(const struct etf_term *t, int fd)
 	 * a copy, to hand it to a new server if this one dies. */
 	etf_buf_reset(&ls.msg);
 	etf_put_version(&ls.msg);
-	etf_put_tuple(&ls.msg, 2);
+	etf_put_tuple(&ls.msg, 3);
 	etf_put_atom(&ls.msg, "got");
 	etf_put_int(&ls.msg, (int64_t)ls.handoffs);
+	etf_put_int(&ls.msg, (int64_t)getpid());	/* for stats */
 	if (ls.cache != NULL) {
 		ls_send_msg(ls.cache, -1);
 		chan_flush(ls.cache);

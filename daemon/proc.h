@@ -26,14 +26,17 @@
  *   child  -> spawner "free" +fd                    ready for a list
  *   spawner -> spare Name +fd                       its list
  *   sup    -> worker {peer} +fd                     a list server's link
+ *                    {peer, Name} +fd               ... a new one's: send
+ *                                                   it the list, unasked
  *   sup    -> list   {cache} +fd | {worker} +fd     (new) links
+ *                    {worker, unasked} +fd          the list comes unasked
  *                    shutdown
  *   list   -> sup    stopping                       about to exit
  *   any    -> sup    ready                          set up
  *   cache  -> list   {handoff, Mode, Input} +fd     a client connection;
  *                    Mode: attach | {error, Reason}
  *                    stop                           route removed: stop
- *   list   -> cache  {got, Seen}                    handoffs received
+ *   list   -> cache  {got, Seen, Pid}               handoffs received
  *                    {idle, Seen} | {idle_stop, Seen}
  *                    {reattach, Name, OldName, Input} +fd
  *                    {closed, Uid}                  a connection closed

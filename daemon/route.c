@@ -489,10 +489,15 @@ route_chan_msg(struct chan *c, const struct etf_term *t, int fd, void *arg)
 	const struct etf_term *v = t->type == ETF_TUPLE ? t->seq.v : NULL;
 	struct route_fallback fb;
 
-	if (etf_is_tuple(t, 2) && v[1].type == ETF_INT &&
-	    etf_is_atom(&v[0], "got"))
+	if (etf_is_tuple(t, 3) && v[1].type == ETF_INT &&
+	    v[2].type == ETF_INT && v[2].i > 0 && v[2].i <= INT32_MAX &&
+	    etf_is_atom(&v[0], "got")) {
 		inflight_drop(r, (uint64_t)v[1].i);
-	else if (etf_is_tuple(t, 2) && v[1].type == ETF_INT &&
+		/* Its pid, before the supervisor's word ({pid, ...}) if
+		 * that is late: the client may ask stats at once. */
+		if (r->pid == 0)
+			r->pid = (pid_t)v[2].i;
+	} else if (etf_is_tuple(t, 2) && v[1].type == ETF_INT &&
 	    etf_is_atom(&v[0], "idle")) {
 		r->seen = (uint64_t)v[1].i;
 		r->reported = 1;

@@ -223,9 +223,17 @@ sup_link_cache(struct child *list, const char *tag)
 	return 0;
 }
 
-/* Give a list server and its worker a new channel between them. */
+/*
+ * Give a list server and its worker a new channel between them.  A new
+ * server's first link is "unasked": the worker is told its list's name
+ * ({peer, Name}) and sends it the list at once, and the server, told so
+ * ({worker, unasked}), does not ask ({get, Name}): the worker's read of
+ * the list overlaps the server's start, and a round trip goes.  Later
+ * links (a worker started again) are plain: a server not loaded yet
+ * asks.
+ */
 static void
-sup_link_worker(struct child *list)
+sup_link_worker(struct child *list, int unasked)
 {
 	struct child *w;
 	int sv[2];
@@ -236,13 +244,17 @@ sup_link_worker(struct child *list)
 		return;
 	etf_buf_reset(&sup.msg);
 	etf_put_version(&sup.msg);
-	etf_put_tuple(&sup.msg, 1);
+	etf_put_tuple(&sup.msg, unasked ? 2 : 1);
 	etf_put_atom(&sup.msg, "peer");
+	if (unasked)
+		etf_put_binary(&sup.msg, list->name, list->len);
 	sup_send(w, sv[0]);
 	etf_buf_reset(&sup.msg);
 	etf_put_version(&sup.msg);
-	etf_put_tuple(&sup.msg, 1);
+	etf_put_tuple(&sup.msg, unasked ? 2 : 1);
 	etf_put_atom(&sup.msg, "worker");
+	if (unasked)
+		etf_put_atom(&sup.msg, "unasked");
 	sup_send(list, sv[1]);
 }
 
@@ -412,8 +424,9 @@ sup_spawn_list(const void *name, size_t len)
 	TAILQ_INSERT_TAIL(&sup.lists, c, entry);
 	RB_INSERT(child_names, &sup.names, c);
 	sup.nlists++;
+	/* The worker first: it reads the list while the server starts. */
+	sup_link_worker(c, 1);
 	(void)sup_spawn_send(c);
-	sup_link_worker(c);
 	return 0;
 }
 
@@ -636,7 +649,7 @@ sup_restart(struct child *c)
 			TAILQ_FOREACH(l, &sup.lists, entry)
 				if (worker_for_name(l->name, l->len,
 				    sup.cfg->workers) == c->index)
-					sup_link_worker(l);
+					sup_link_worker(l, 0);
 	}
 	if (rc == -1) {
 		log_warnx("cannot restart %s; shutting down", c->label);

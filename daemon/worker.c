@@ -40,7 +40,30 @@
 static void	worker_read_cb(evutil_socket_t, short, void *);
 static void	worker_write_cb(evutil_socket_t, short, void *);
 static void	worker_flush_cb(evutil_socket_t, short, void *);
-static void	worker_frames(struct wpeer *);
+static int	worker_frames(struct wpeer *);
+static struct wreq *worker_req_new(enum wreq_type, const struct etf_term *,
+		    const char **);
+static void	worker_req_free(struct wreq *);
+static void	worker_enqueue(struct wpeer *, struct wreq *);
+
+/* Peers by the name of their list, then by address (a list's old and
+ * new server may both be linked for a moment). */
+static int
+wpeer_name_cmp(const struct wpeer *a, const struct wpeer *b)
+{
+	size_t n = a->namelen < b->namelen ? a->namelen : b->namelen;
+	int c = memcmp(a->name, b->name, n);
+
+	if (c != 0)
+		return c;
+	if (a->namelen != b->namelen)
+		return a->namelen < b->namelen ? -1 : 1;
+	return (uintptr_t)a < (uintptr_t)b ? -1 : (uintptr_t)a > (uintptr_t)b;
+}
+
+/* libbsd leaves __unused undefined, so RB_GENERATE_STATIC cannot be used. */
+RB_GENERATE_INTERNAL(wpeer_names, wpeer, by_name, wpeer_name_cmp,
+    __attribute__((__unused__)) static)
 
 /* ------------------------------------------------------------------ */
 /* Peers */
@@ -64,6 +87,8 @@ worker_peer_free(struct wpeer *p)
 		if (r->peer == p)
 			r->peer = NULL;
 	TAILQ_REMOVE(&w->peers, p, entry);
+	if (p->named)
+		RB_REMOVE(wpeer_names, &w->peer_names, p);
 	w->npeers--;
 	if (p->rev != NULL)
 		event_free(p->rev);
@@ -77,8 +102,8 @@ worker_peer_free(struct wpeer *p)
 	free(p);
 }
 
-int
-worker_add_peer(struct worker *w, int fd)
+static struct wpeer *
+worker_peer_new(struct worker *w, int fd)
 {
 	struct wpeer *p;
 
@@ -86,7 +111,7 @@ worker_add_peer(struct worker *w, int fd)
 	    evutil_make_socket_closeonexec(fd) == -1 ||
 	    (p = calloc(1, sizeof(*p))) == NULL) {
 		close(fd);
-		return -1;
+		return NULL;
 	}
 	p->w = w;
 	p->fd = fd;
@@ -99,8 +124,93 @@ worker_add_peer(struct worker *w, int fd)
 	    (p->wev = event_new(w->base, fd, EV_WRITE, worker_write_cb,
 	    p)) == NULL || event_add(p->rev, NULL) == -1) {
 		worker_peer_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+int
+worker_add_peer(struct worker *w, int fd)
+{
+	return worker_peer_new(w, fd) != NULL ? 0 : -1;
+}
+
+static void
+worker_peer_name(struct wpeer *p, const uint8_t *name, size_t len)
+{
+	if (p->named || len > sizeof(p->name))
+		return;
+	memcpy(p->name, name, len);
+	p->namelen = len;
+	p->named = true;
+	RB_INSERT(wpeer_names, &p->w->peer_names, p);
+}
+
+static int	worker_peer_read(struct wpeer *);
+
+static bool
+worker_same_list(const struct wpeer *a, const struct wpeer *b)
+{
+	return a->namelen == b->namelen &&
+	    memcmp(a->name, b->name, a->namelen) == 0;
+}
+
+/* Read what a peer has sent, all of it. */
+static void
+worker_peer_drain(struct wpeer *p)
+{
+	if (!p->closing)
+		while (worker_peer_read(p) == 1)
+			;
+}
+
+/*
+ * Take in, now, everything the other peers of np's list have sent: a
+ * server of the list that died may have left its last batch unread in
+ * its socket (unacknowledged, but it is journaled all the same), and a
+ * new server must load the list as it is after that batch, or its ids
+ * would clash with the batch's.  Peers of one list are neighbours in
+ * the tree.
+ */
+static void
+worker_drain_list(struct worker *w, struct wpeer *np)
+{
+	struct wpeer *p, *next;
+
+	for (p = RB_NEXT(wpeer_names, &w->peer_names, np);
+	    p != NULL && worker_same_list(p, np); p = next) {
+		next = RB_NEXT(wpeer_names, &w->peer_names, p);
+		worker_peer_drain(p);
+	}
+	for (p = RB_PREV(wpeer_names, &w->peer_names, np);
+	    p != NULL && worker_same_list(p, np); p = next) {
+		next = RB_PREV(wpeer_names, &w->peer_names, p);
+		worker_peer_drain(p);
+	}
+}
+
+int
+worker_add_peer_get(struct worker *w, int fd, const void *name, size_t len)
+{
+	struct etf_term t;
+	struct wreq *r;
+	struct wpeer *p;
+	const char *why;
+
+	t.type = ETF_BINARY;
+	t.bin.p = name;
+	t.bin.len = len;
+	if ((r = worker_req_new(WREQ_GET, &t, &why)) == NULL) {
+		close(fd);
 		return -1;
 	}
+	if ((p = worker_peer_new(w, fd)) == NULL) {
+		worker_req_free(r);
+		return -1;
+	}
+	worker_peer_name(p, name, len);
+	worker_drain_list(w, p);
+	worker_enqueue(p, r);
 	return 0;
 }
 
@@ -168,13 +278,15 @@ worker_write_cb(evutil_socket_t fd, short what, void *arg)
 	(void)worker_peer_flush(arg);
 }
 
-static void
-worker_read_cb(evutil_socket_t fd, short what, void *arg)
+/* Read a pass's worth from a peer and queue its frames: 1 if there may
+ * be more, 0 if there is no more now, -1 if the peer is gone (freed). */
+static int
+worker_peer_read(struct wpeer *p)
 {
-	struct wpeer *p = arg;
 	struct evbuffer_iovec v;
 	size_t total = 0, room;
 	ssize_t n;
+	int more = 0;
 
 	/* At most WORKER_READ_MAX a pass: bigger batches, other peers too. */
 	while (total < WORKER_READ_MAX) {
@@ -190,15 +302,24 @@ worker_read_cb(evutil_socket_t fd, short what, void *arg)
 			else
 				log_debug("peer %d: closed", p->fd);
 			worker_peer_free(p);
-			return;
+			return -1;
 		}
 		v.iov_len = (size_t)n;
 		evbuffer_commit_space(p->in, &v, 1);
 		total += (size_t)n;
 		if ((size_t)n < room)
 			break;
+		more = total >= WORKER_READ_MAX;
 	}
-	worker_frames(p);
+	if (worker_frames(p) == -1)
+		return -1;
+	return more && !p->closing;
+}
+
+static void
+worker_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)worker_peer_read(arg);
 }
 
 /* ------------------------------------------------------------------ */
@@ -322,17 +443,32 @@ worker_parse(struct worker *w, const uint8_t *p, size_t len, const char **why)
  * A malformed message is a bug in the peer: read nothing more from it,
  * answer what it sent before, then close it.
  */
-static void
+static int
 worker_malformed(struct wpeer *p, const char *why)
 {
 	log_warnx("peer %d: malformed message (%s): closing it", p->fd, why);
 	p->closing = true;
 	worker_peer_pause(p);
-	(void)worker_peer_linger(p);
+	return worker_peer_linger(p);
 }
 
-/* Queue every complete frame of a peer's input. */
+/* Queue a request of a peer, to be carried out once this pass of the
+ * event loop has read every peer. */
 static void
+worker_enqueue(struct wpeer *p, struct wreq *r)
+{
+	struct worker *w = p->w;
+
+	r->peer = p;
+	p->nqueued++;
+	TAILQ_INSERT_TAIL(&w->queue, r, entry);
+	w->ctr->queue = ++w->nqueue;
+	event_active(w->flush_ev, EV_TIMEOUT, 0);
+}
+
+/* Queue every complete frame of a peer's input: 0, or -1 if the peer
+ * sent a malformed one and is closed (freed) now. */
+static int
 worker_frames(struct wpeer *p)
 {
 	struct worker *w = p->w;
@@ -347,20 +483,16 @@ worker_frames(struct wpeer *p)
 	    FRAME_READY) {
 		r = worker_parse(w, payload, len, &why);
 		frame_drain(in, len);
-		if (r == NULL) {
-			worker_malformed(p, why);
-			return;
-		}
-		r->peer = p;
-		p->nqueued++;
-		TAILQ_INSERT_TAIL(&w->queue, r, entry);
-		w->ctr->queue = ++w->nqueue;
-		event_active(w->flush_ev, EV_TIMEOUT, 0);
+		if (r == NULL)
+			return worker_malformed(p, why);
+		worker_peer_name(p, r->name, r->namelen);
+		worker_enqueue(p, r);
 	}
 	if (rc == FRAME_EMPTY)
-		worker_malformed(p, "empty frame");
-	else if (rc == FRAME_TOOBIG)
-		worker_malformed(p, "frame too big");
+		return worker_malformed(p, "empty frame");
+	if (rc == FRAME_TOOBIG)
+		return worker_malformed(p, "frame too big");
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -694,6 +826,7 @@ worker_new(struct event_base *base, const struct worker_config *cfg,
 	w->max_file = w->cfg.max_frame > 64 ? w->cfg.max_frame - 64 : 0;
 	w->ctr = counters != NULL ? counters : &w->ctr_own;
 	TAILQ_INIT(&w->peers);
+	RB_INIT(&w->peer_names);
 	TAILQ_INIT(&w->queue);
 	RB_INIT(&w->lists);
 	TAILQ_INIT(&w->lru);

@@ -34,7 +34,12 @@
  * not apply to the file as they are (or would not fit in a frame), the
  * worker applies them itself and answers {ok, ListTerm} of the result.
  * A get also forgets the list's last Seq: a list server loads its list
- * when it starts and numbers its changes from there.
+ * when it starts and numbers its changes from there.  A new list
+ * server's first link comes with its list's name (worker_add_peer_get):
+ * the worker answers the get unasked, at once, so that its read of the
+ * list overlaps the server's start; first it reads whatever the list's
+ * other links have sent (a dead server's last batch), so that the answer
+ * includes it, as it would if the server had asked.
  *
  * A store replaces the list's file as before and drops the journaled
  * ops of the list whose Seq is not above its Seq.
@@ -87,6 +92,10 @@ struct worker	*worker_new(struct event_base *, const struct worker_config *,
 		    struct worker_counters *counters);
 /* Take ownership of fd (a connected stream socket) as a new peer. */
 int		 worker_add_peer(struct worker *, int fd);
+/* A new list server's link, answered {get, Name} at once, unasked (after
+ * whatever the list's other links have sent).  0, or -1 (fd closed). */
+int		 worker_add_peer_get(struct worker *, int fd, const void *name,
+		    size_t len);
 size_t		 worker_npeers(const struct worker *);
 /* Checkpoint every list with journaled ops; start a new generation and
  * remove the old ones.  0, or -1 if some list could not be (logged;

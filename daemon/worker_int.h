@@ -44,6 +44,7 @@ enum wreq_type { WREQ_GET, WREQ_STORE, WREQ_APPEND };
 
 struct wpeer {
 	TAILQ_ENTRY(wpeer)	 entry;
+	RB_ENTRY(wpeer)		 by_name;	/* once named */
 	struct worker		*w;
 	struct event		*rev;		/* persistent while reading */
 	struct event		*wev;		/* added while output waits */
@@ -53,6 +54,11 @@ struct wpeer {
 	size_t			 nqueued;	/* its requests in the queue */
 	bool			 paused;	/* output over its bound */
 	bool			 closing;	/* malformed: answer, close */
+	/* The list it serves (a list server's link serves one): named by
+	 * {peer, Name} or by its first request. */
+	bool			 named;
+	size_t			 namelen;
+	uint8_t			 name[NAME_MAX_BYTES];
 };
 
 /* A record of a list that is not in its file yet. */
@@ -121,6 +127,7 @@ struct wreq {
 	uint8_t			 name[NAME_MAX_BYTES];
 };
 TAILQ_HEAD(wpeers, wpeer);
+RB_HEAD(wpeer_names, wpeer);
 TAILQ_HEAD(wreqs, wreq);
 
 struct worker {
@@ -132,6 +139,7 @@ struct worker {
 	struct event		*flush_ev;
 	struct event		*drain_ev;
 	struct wpeers		 peers;
+	struct wpeer_names	 peer_names;	/* named peers by name */
 	size_t			 npeers;
 	struct wreqs		 queue;
 	size_t			 nqueue;

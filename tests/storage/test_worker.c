@@ -29,6 +29,7 @@
 #include "etf.h"
 #include "frame.h"
 #include "listfile.h"
+#include "listops.h"
 #include "log.h"
 #include "storage_test.h"
 #include "store.h"
@@ -369,6 +370,62 @@ END_TEST
 #endif
 
 /*
+ * A new list server's link, answered unasked (worker_add_peer_get): the
+ * last batch of the list's old server, killed with it unread in its
+ * socket, is taken in first, so the new server loads the list with it
+ * (else the new server's next id would clash with the batch's).  The
+ * worker runs in this process, so that nothing is read before the new
+ * link is added.
+ */
+START_TEST(t_unasked_get_after_old_peer)
+{
+	struct worker_config cfg = { wt.dfd, 0, true, WT_MAX_FRAME, 0, 0 };
+	struct listop *ops[1] = { wt_op_add(1, "late") };
+	struct event_base *base;
+	struct todo_list *l;
+	struct pollfd pfd;
+	struct etf_buf out;
+	struct worker *w;
+	int a[2], b[2], i;
+
+	ck_assert_ptr_nonnull(base = event_base_new());
+	ck_assert_ptr_nonnull(w = worker_new(base, &cfg, wt.ctr));
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, a), 0);
+	ck_assert_int_eq(worker_add_peer(w, a[0]), 0);
+	/* The old server's first request names its list; then a batch,
+	 * and it dies. */
+	etf_buf_init(&out);
+	wt_add_get(&out, "L");
+	wt_send_all(a[1], &out);
+	for (i = 0; i < 100; i++)
+		event_base_loop(base, EVLOOP_NONBLOCK);
+	ck_assert_ptr_null(wt_expect_list(a[1], NULL));	/* not_found */
+	etf_buf_reset(&out);
+	wt_add_append(&out, "L", 5, ops, 1);
+	wt_send_all(a[1], &out);
+	close(a[1]);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, b), 0);
+	ck_assert_int_eq(worker_add_peer_get(w, b[0], "L", 1), 0);
+	pfd.fd = b[1];
+	pfd.events = POLLIN;
+	for (i = 0; i < 10000 && poll(&pfd, 1, 0) == 0; i++)
+		event_base_loop(base, EVLOOP_NONBLOCK);
+	ck_assert_msg(poll(&pfd, 1, 0) == 1, "no answer on the new link");
+	l = wt_expect_list(b[1], NULL);
+	ck_assert_msg(l != NULL && todolist_size(l) == 1, "the new link's "
+	    "list misses the old server's last batch");
+	todolist_free(l);
+	close(b[1]);
+	for (i = 0; i < 100 && worker_npeers(w) > 0; i++)
+		event_base_loop(base, EVLOOP_NONBLOCK);
+	listop_free(ops[0]);
+	etf_buf_free(&out);
+	worker_free(w);
+	event_base_free(base);
+}
+END_TEST
+
+/*
  * A real ENOSPC: the worker runs in a private mount namespace on a
  * 64 KiB tmpfs.  It checks for temporary files itself before it exits
  * (we cannot see its mount), exiting 20 if any are left.
@@ -642,6 +699,7 @@ worker_suite(void)
 	tcase_add_test(tc, t_same_list_burst);
 	tcase_add_test(tc, t_corrupt_get);
 	tcase_add_test(tc, t_malformed);
+	tcase_add_test(tc, t_unasked_get_after_old_peer);
 #ifdef TODOD_FAULTS
 	tcase_add_test(tc, t_enospc_switch);
 #endif
