@@ -107,3 +107,13 @@ name_from_file(const char *file, void *out, size_t outsz)
 		return -1;
 	return (int)n;
 }
+
+int
+name_cmp(const void *a, size_t alen, const void *b, size_t blen)
+{
+	int c = memcmp(a, b, alen < blen ? alen : blen);
+
+	if (c != 0)
+		return c;
+	return alen < blen ? -1 : alen > blen;
+}

@@ -22,6 +22,8 @@
 
 /* Length of the file name of name[0..len), whether or not it is valid. */
 size_t	name_file_len(const void *name, size_t len);
+/* The bytewise order of two Names (a prefix first): <0, 0 or >0. */
+int	name_cmp(const void *a, size_t alen, const void *b, size_t blen);
 /* A valid Name (including the length of its file name). */
 bool	name_valid(const void *name, size_t len);
 /*

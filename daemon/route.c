@@ -76,12 +76,7 @@ struct route {
 static int
 route_cmp(const struct route *a, const struct route *b)
 {
-	size_t n = a->len < b->len ? a->len : b->len;
-	int c = memcmp(a->name, b->name, n);
-
-	if (c != 0)
-		return c;
-	return a->len < b->len ? -1 : a->len > b->len;
+	return name_cmp(a->name, a->len, b->name, b->len);
 }
 
 RB_HEAD(route_tree, route);
@@ -616,15 +611,11 @@ namevec_add(void *arg, const void *name, size_t len)
 }
 
 static int
-name_cmp(const void *pa, const void *pb)
+namevec_cmp(const void *pa, const void *pb)
 {
 	const struct name *a = pa, *b = pb;
-	size_t n = a->len < b->len ? a->len : b->len;
-	int c = memcmp(a->b, b->b, n);
 
-	if (c != 0)
-		return c;
-	return a->len < b->len ? -1 : a->len > b->len;
+	return name_cmp(a->b, a->len, b->b, b->len);
 }
 
 void
@@ -643,9 +634,9 @@ route_reply_lists(struct etf_buf *b, int dirfd)
 		return;
 	}
 	if (nv.n > 1)
-		qsort(nv.v, nv.n, sizeof(*nv.v), name_cmp);
+		qsort(nv.v, nv.n, sizeof(*nv.v), namevec_cmp);
 	for (i = 0; i < nv.n; i++)
-		if (n == 0 || name_cmp(&nv.v[n - 1], &nv.v[i]) != 0)
+		if (n == 0 || namevec_cmp(&nv.v[n - 1], &nv.v[i]) != 0)
 			nv.v[n++] = nv.v[i];
 	etf_put_version(b);
 	etf_put_tuple(b, 2);

@@ -67,12 +67,7 @@ TAILQ_HEAD(child_list, child);
 static int
 child_name_cmp(const struct child *a, const struct child *b)
 {
-	size_t n = a->len < b->len ? a->len : b->len;
-	int c = memcmp(a->name, b->name, n);
-
-	if (c != 0)
-		return c;
-	return a->len < b->len ? -1 : a->len > b->len;
+	return name_cmp(a->name, a->len, b->name, b->len);
 }
 
 static int

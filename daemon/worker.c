@@ -51,13 +51,10 @@ static void	worker_enqueue(struct wpeer *, struct wreq *);
 static int
 wpeer_name_cmp(const struct wpeer *a, const struct wpeer *b)
 {
-	size_t n = a->namelen < b->namelen ? a->namelen : b->namelen;
-	int c = memcmp(a->name, b->name, n);
+	int c = name_cmp(a->name, a->namelen, b->name, b->namelen);
 
 	if (c != 0)
 		return c;
-	if (a->namelen != b->namelen)
-		return a->namelen < b->namelen ? -1 : 1;
 	return (uintptr_t)a < (uintptr_t)b ? -1 : (uintptr_t)a > (uintptr_t)b;
 }
 

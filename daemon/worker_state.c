@@ -40,20 +40,9 @@
 #include "worker_int.h"
 
 static int
-wname_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
-{
-	int c;
-
-	c = memcmp(a, b, alen < blen ? alen : blen);
-	if (c != 0)
-		return c;
-	return alen < blen ? -1 : alen > blen;
-}
-
-static int
 wlist_cmp(const struct wlist *a, const struct wlist *b)
 {
-	return wname_cmp(a->name, a->namelen, b->name, b->namelen);
+	return name_cmp(a->name, a->namelen, b->name, b->namelen);
 }
 
 /* libbsd leaves __unused undefined, so RB_GENERATE_STATIC cannot be used. */
@@ -186,7 +175,7 @@ wk_list_find(struct worker *w, const uint8_t *name, size_t len)
 	int c;
 
 	while (wl != NULL) {
-		c = wname_cmp(name, len, wl->name, wl->namelen);
+		c = name_cmp(name, len, wl->name, wl->namelen);
 		if (c == 0)
 			return wl;
 		wl = c < 0 ? RB_LEFT(wl, entry) : RB_RIGHT(wl, entry);

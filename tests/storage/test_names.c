@@ -143,6 +143,19 @@ random_name(uint8_t *p)
 	return n;
 }
 
+/* The order of Names: bytewise, unsigned, a prefix first. */
+START_TEST(t_order)
+{
+	ck_assert_int_eq(name_cmp("a", 1, "a", 1), 0);
+	ck_assert_int_lt(name_cmp("a", 1, "b", 1), 0);
+	ck_assert_int_gt(name_cmp("b", 1, "a", 1), 0);
+	ck_assert_int_lt(name_cmp("ab", 2, "abc", 3), 0);
+	ck_assert_int_gt(name_cmp("abc", 3, "ab", 2), 0);
+	ck_assert_int_lt(name_cmp("a\x7f", 2, "a\xc3\xa9", 3), 0);
+	ck_assert_int_lt(name_cmp("", 0, "a", 1), 0);
+}
+END_TEST
+
 /* Every valid Name survives the round trip; invalid ones are refused. */
 START_TEST(t_random_roundtrip)
 {
@@ -209,6 +222,7 @@ names_suite(void)
 	tcase_add_loop_test(tc, t_bad_files, 0,
 	    sizeof(bad_files) / sizeof(bad_files[0]));
 	tcase_add_test(tc, t_lengths);
+	tcase_add_test(tc, t_order);
 	tcase_add_test(tc, t_random_roundtrip);
 	tcase_add_test(tc, t_random_files);
 	suite_add_tcase(s, tc);
