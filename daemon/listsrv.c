@@ -467,6 +467,25 @@ ls_release(void)
 		(void)malloc_trim(0);
 }
 
+#ifdef TODOD_FAULTS
+/* Test-only: the server of the list named by TODOD_FAULT_BADMSG_LIST
+ * sends the supervisor a malformed message, as a bug would. */
+static void
+ls_fault_badmsg(void)
+{
+	const char *n = getenv("TODOD_FAULT_BADMSG_LIST");
+
+	if (n == NULL || strlen(n) != ls.len || memcmp(n, ls.name, ls.len))
+		return;
+	etf_buf_reset(&ls.msg);
+	etf_put_version(&ls.msg);
+	etf_put_atom(&ls.msg, "nonsense");
+	ls_send_msg(ls.sup, -1);
+}
+#else
+#define ls_fault_badmsg()	do { } while (0)
+#endif
+
 void
 listsrv_main(const struct todod_config *cfg, const void *name, size_t len)
 {
@@ -474,6 +493,7 @@ listsrv_main(const struct todod_config *cfg, const void *name, size_t len)
 	if ((ls.sup = chan_new(ls.base, 3, PROC_MAX_MSG, ls_sup_msg,
 	    ls_sup_closed, NULL)) == NULL)
 		fatalx("out of memory");
+	ls_fault_badmsg();
 	event_base_dispatch(ls.base);
 	if (!ls.released)
 		exit(0);

@@ -563,6 +563,13 @@ sup_ctl_msg(struct chan *ch, const struct etf_term *t, int fd, void *arg)
 		if (sup.shutting_down ||
 		    sup_spawn_list(name->bin.p, name->bin.len) == -1)
 			sup_spawn_failed(name->bin.p, name->bin.len);
+	} else if (c->role == ROLE_LIST) {
+		/* A bug in the list server: its control channel closes, and
+		 * it exits (its pid may be serving another list already, if
+		 * it was released meanwhile: the channel is this list's). */
+		log_warnx("%s sent a malformed message; stopping it", c->label);
+		chan_free(c->ctl);
+		c->ctl = NULL;
 	} else {
 		/* An internal peer that speaks nonsense is a bug: stop it
 		 * and let the usual policy apply. */

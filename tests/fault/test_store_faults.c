@@ -748,6 +748,51 @@ END_TEST
  * few tries, not retried for ever; lists already running go on; once
  * servers can start again, the list attaches and keeps its changes.
  */
+/*
+ * A list server that sends its supervisor a malformed message (a bug;
+ * TODOD_FAULT_BADMSG_LIST) has its control channel closed and exits:
+ * the pid may already serve another list, so it is not killed.  The
+ * daemon serves other lists throughout.
+ */
+START_TEST(list_server_speaks_nonsense)
+{
+	const struct etf_term	*t;
+	struct daemon		*d;
+	struct fc		 c, o;
+	char			 got[256];
+	int			 r;
+
+	setenv("TODOD_FAULT_BADMSG_LIST", "bad", 1);
+	d = daemon_start("-w", "3", NULL);
+	unsetenv("TODOD_FAULT_BADMSG_LIST");
+	H_ASSERT(d != NULL, "start: %s", h_err());
+	(void)cu_attach(d, &o, "good");
+	fadd_ok(&o, "g1");
+	fc_init(&c);
+	H_ASSERT(fc_open(&c, d->sock, h_ms(5000)) == 0, "%s", c.err);
+	fc_q_attach(&c, "bad");
+	fc_q_atom(&c, "size");
+	/* Whatever the answers (each new server of "bad" is stopped
+	 * too), they come or the connection closes, within the bound. */
+	(void)fc_flush(&c, h_ms(5000));
+	do
+		r = fc_recv(&c, h_ms(10000), &t);
+	while (r == FC_REPLY);
+	H_ASSERT(r == FC_EOF || strstr(c.err, "timeout") == NULL,
+	    "a connection to the bad list hangs: %s", c.err);
+	fc_free(&c);
+	H_ASSERT(cu_log_count(d, "sent a malformed message; stopping it") > 0,
+	    "the supervisor did not see the malformed message");
+	fadd_ok(&o, "g2");
+	titles(&o, got, sizeof got);
+	H_ASSERT(strcmp(got, "g1,g2") == 0, "another list: %s", got);
+	assert_serving(d);
+	fc_free(&o);
+	daemon_stop_ok(d);
+	daemon_free(d);
+}
+END_TEST
+
 START_TEST(spawn_fails)
 {
 	const struct etf_term	*t;
@@ -829,6 +874,7 @@ store_faults_suite(void)
 	tc = tcase_create("spawn-fails");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, spawn_fails);
+	tcase_add_test(tc, list_server_speaks_nonsense);
 	suite_add_tcase(s, tc);
 #else
 	fprintf(stderr, "todod built without --enable-fault-injection: the "
