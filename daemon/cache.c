@@ -104,14 +104,13 @@ cache_uids(void)
 	return &cache.uids;
 }
 
-/* Serve fd as an unattached connection, input already read first.  It
- * is counted in already; if it cannot be served, it is closed and
- * counted out. */
+/* Serve fd, of user uid, as an unattached connection, input already
+ * read first.  It is counted in already; if it cannot be served, it is
+ * closed and counted out. */
 static struct cconn *
-cache_conn_add(int fd, const void *input, size_t inlen)
+cache_conn_add(int fd, uid_t uid, const void *input, size_t inlen)
 {
 	struct cconn *cc;
-	uid_t uid = conn_peer_uid(fd);
 
 	if ((cc = calloc(1, sizeof(*cc))) == NULL)
 		goto fail;
@@ -151,7 +150,8 @@ cache_conn_leave(struct cconn *cc)
 	TAILQ_REMOVE(&cache.conns, cc, entry);
 	cache.nconns--;
 	fd = conn_release(cc->conn);
-	route_attach(cc->target, cc->target_len, fd, input, inlen, NULL);
+	route_attach(cc->target, cc->target_len, fd, cc->uid, input, inlen,
+	    NULL);
 	cache.handoffs++;
 	free(input);
 	free(cc);
@@ -277,11 +277,12 @@ cache_conn_input(struct conn *c, void *arg)
 /* A connection that could not be attached goes on unattached, after
  * the error reply. */
 void
-cache_unattached(int fd, const char *error, const void *input, size_t inlen)
+cache_unattached(int fd, uid_t uid, const char *error, const void *input,
+    size_t inlen)
 {
 	struct cconn *cc;
 
-	if ((cc = cache_conn_add(fd, input, inlen)) == NULL)
+	if ((cc = cache_conn_add(fd, uid, input, inlen)) == NULL)
 		return;
 	etf_buf_reset(&cache.out);
 	reply_error(&cache.out, error);
@@ -344,7 +345,7 @@ cache_accept(evutil_socket_t lfd, short ev, void *arg)
 			continue;
 		}
 		cache.accepted++;
-		(void)cache_conn_add(fd, NULL, 0);
+		(void)cache_conn_add(fd, cred.uid, NULL, 0);
 	}
 }
 

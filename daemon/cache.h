@@ -20,10 +20,10 @@ struct uidcount;
 /* Descriptors: 3 the supervisor channel, 4 the listening socket, 5 the
  * data directory.  Does not return. */
 void	cache_main(const struct todod_config *) __attribute__((noreturn));
-/* Serve fd as an unattached connection: first the reply {error, error},
- * then the bytes of input as if read from it. */
-void	cache_unattached(int fd, const char *error, const void *input,
-	    size_t inlen);
+/* Serve fd, a connection of user uid (counted in), as unattached: first
+ * the reply {error, error}, then the bytes of input as if read from it. */
+void	cache_unattached(int fd, uid_t uid, const char *error,
+	    const void *input, size_t inlen);
 /*
  * The open connections of each user (uidcount.h): counted in when
  * accepted, out when closed, by the cache or, told by a message or by its

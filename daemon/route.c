@@ -32,6 +32,7 @@
 struct waiter {
 	TAILQ_ENTRY(waiter)	 entry;
 	int			 fd;
+	uid_t			 uid;		/* its peer's */
 	const char		*error;		/* mode: NULL = attach */
 	uint8_t			*input;
 	size_t			 inlen;
@@ -96,8 +97,9 @@ static struct {
 static void	route_chan_msg(struct chan *, const struct etf_term *, int,
 		    void *);
 static void	route_chan_closed(struct chan *, void *);
-static void	route_attach_mode(const void *, size_t, int, const void *,
-		    size_t, const char *, const struct route_fallback *);
+static void	route_attach_mode(const void *, size_t, int, uid_t,
+		    const void *, size_t, const char *,
+		    const struct route_fallback *);
 
 void
 route_init(struct event_base *base, const struct todod_config *cfg,
@@ -249,11 +251,10 @@ route_start(const void *name, size_t len)
 }
 
 static void
-route_handoff(struct route *r, int fd, const void *input, size_t inlen,
-    const char *error)
+route_handoff(struct route *r, int fd, uid_t uid, const void *input,
+    size_t inlen, const char *error)
 {
 	struct inflight *f;
-	uid_t uid = conn_peer_uid(fd);
 
 	/* The connection is counted as the server's until it reports it
 	 * closed or gives it back, or dies. */
@@ -295,40 +296,42 @@ route_handoff(struct route *r, int fd, const void *input, size_t inlen,
 /* The connection cannot be attached to its list: go back to the
  * fallback list with the error, or stay unattached. */
 static void
-route_refuse(int fd, const void *input, size_t inlen, const char *error,
-    const struct route_fallback *fb)
+route_refuse(int fd, uid_t uid, const void *input, size_t inlen,
+    const char *error, const struct route_fallback *fb)
 {
 	if (fb != NULL)
-		route_attach_mode(fb->name, fb->len, fd, input, inlen, error,
-		    NULL);
+		route_attach_mode(fb->name, fb->len, fd, uid, input, inlen,
+		    error, NULL);
 	else
-		cache_unattached(fd, error, input, inlen);
+		cache_unattached(fd, uid, error, input, inlen);
 }
 
 static void
-route_attach_mode(const void *name, size_t len, int fd, const void *input,
-    size_t inlen, const char *error, const struct route_fallback *fb)
+route_attach_mode(const void *name, size_t len, int fd, uid_t uid,
+    const void *input, size_t inlen, const char *error,
+    const struct route_fallback *fb)
 {
 	struct route *r;
 	struct waiter *w;
 
 	if ((r = route_find(name, len)) == NULL &&
 	    (r = route_start(name, len)) == NULL) {
-		route_refuse(fd, input, inlen, "busy", fb);
+		route_refuse(fd, uid, input, inlen, "busy", fb);
 		return;
 	}
 	if (r->running) {
-		route_handoff(r, fd, input, inlen, error);
+		route_handoff(r, fd, uid, input, inlen, error);
 		return;
 	}
 	if ((w = calloc(1, sizeof(*w))) == NULL ||
 	    (inlen > 0 && (w->input = malloc(inlen)) == NULL)) {
 		free(w);
-		cache_uid_out(conn_peer_uid(fd), 1);
+		cache_uid_out(uid, 1);
 		close(fd);
 		return;
 	}
 	w->fd = fd;
+	w->uid = uid;
 	w->error = error;
 	if (inlen > 0)
 		memcpy(w->input, input, inlen);
@@ -342,10 +345,10 @@ route_attach_mode(const void *name, size_t len, int fd, const void *input,
 }
 
 void
-route_attach(const void *name, size_t len, int fd, const void *input,
-    size_t inlen, const struct route_fallback *fb)
+route_attach(const void *name, size_t len, int fd, uid_t uid,
+    const void *input, size_t inlen, const struct route_fallback *fb)
 {
-	route_attach_mode(name, len, fd, input, inlen, NULL, fb);
+	route_attach_mode(name, len, fd, uid, input, inlen, NULL, fb);
 }
 
 static void
@@ -390,7 +393,7 @@ route_running(const struct etf_term *t, int fd)
 	}
 	while ((w = TAILQ_FIRST(&r->waiting)) != NULL) {
 		TAILQ_REMOVE(&r->waiting, w, entry);
-		route_handoff(r, w->fd, w->input, w->inlen, w->error);
+		route_handoff(r, w->fd, w->uid, w->input, w->inlen, w->error);
 		waiter_free(w);
 	}
 	return 0;
@@ -413,7 +416,7 @@ route_failed(const struct etf_term *name)
 		TAILQ_REMOVE(&r->waiting, w, entry);
 		fb.name = w->fallback;
 		fb.len = w->fallback_len;
-		route_refuse(w->fd, w->input, w->inlen, "busy",
+		route_refuse(w->fd, w->uid, w->input, w->inlen, "busy",
 		    w->has_fallback ? &fb : NULL);
 		waiter_free(w);
 	}
@@ -483,6 +486,7 @@ route_chan_msg(struct chan *c, const struct etf_term *t, int fd, void *arg)
 	struct route *r = arg;
 	const struct etf_term *v = t->type == ETF_TUPLE ? t->seq.v : NULL;
 	struct route_fallback fb;
+	uid_t uid;
 
 	if (etf_is_tuple(t, 3) && v[1].type == ETF_INT &&
 	    v[2].type == ETF_INT && v[2].i > 0 && v[2].i <= INT32_MAX &&
@@ -518,11 +522,13 @@ route_chan_msg(struct chan *c, const struct etf_term *t, int fd, void *arg)
 	    fd != -1 && v[1].type == ETF_BINARY && v[2].type == ETF_BINARY &&
 	    v[3].type == ETF_BINARY && name_valid(v[1].bin.p, v[1].bin.len) &&
 	    name_valid(v[2].bin.p, v[2].bin.len)) {
-		/* The connection leaves the server, still open. */
-		(void)uidcount_remove(&r->held, conn_peer_uid(fd));
+		/* The connection leaves the server, still open: its user,
+		 * from the socket, is counted wherever it goes next. */
+		uid = conn_peer_uid(fd);
+		(void)uidcount_remove(&r->held, uid);
 		fb.name = v[2].bin.p;
 		fb.len = v[2].bin.len;
-		route_attach(v[1].bin.p, v[1].bin.len, fd, v[3].bin.p,
+		route_attach(v[1].bin.p, v[1].bin.len, fd, uid, v[3].bin.p,
 		    v[3].bin.len, &fb);
 		fd = -1;
 	} else {
@@ -564,10 +570,11 @@ route_chan_closed(struct chan *c, void *arg)
 		log_debug("list server pid %d died: handing a connection over "
 		    "again", (int)r->pid);
 		if (failed >= ROUTE_START_TRIES)
-			route_refuse(f->fd, f->input, f->inlen, "busy", NULL);
+			route_refuse(f->fd, f->uid, f->input, f->inlen, "busy",
+			    NULL);
 		else
-			route_attach_mode(r->name, r->len, f->fd, f->input,
-			    f->inlen, f->error, NULL);
+			route_attach_mode(r->name, r->len, f->fd, f->uid,
+			    f->input, f->inlen, f->error, NULL);
 		f->fd = -1;
 		inflight_free(f);
 	}

@@ -16,6 +16,8 @@
 #ifndef TODOD_ROUTE_H
 #define TODOD_ROUTE_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,10 +35,10 @@ struct route_fallback {
 
 void	route_init(struct event_base *, const struct todod_config *,
 	    struct chan *sup);
-/* Give the connection fd (with input already read from it) to the list
- * server of name, starting one if needed. */
-void	route_attach(const void *name, size_t len, int fd, const void *input,
-	    size_t inlen, const struct route_fallback *);
+/* Give the connection fd of user uid (counted in; input already read
+ * from it) to the list server of name, starting one if needed. */
+void	route_attach(const void *name, size_t len, int fd, uid_t uid,
+	    const void *input, size_t inlen, const struct route_fallback *);
 /* A message from the supervisor about list servers. -1 if malformed. */
 int	route_sup_msg(const struct etf_term *, int fd);
 void	route_reply_lists(struct etf_buf *, int dirfd);
