@@ -452,16 +452,14 @@ ls_release(void)
 		todolist_free(ls.list);
 	etf_buf_free(&ls.out);
 	etf_buf_free(&ls.msg);
+	/* ls_init() took the prepared ones: these are the next list's. */
 	etf_arena_reset(ls.arena);
-	if (ls_pre_arena == NULL)
-		ls_pre_arena = ls.arena;
-	else
-		etf_arena_free(ls.arena);
-	if (ls_pre_base == NULL && event_base_get_num_events(ls.base,
-	    EVENT_BASE_COUNT_ADDED | EVENT_BASE_COUNT_ACTIVE) == 0)
+	ls_pre_arena = ls.arena;
+	if (event_base_get_num_events(ls.base, EVENT_BASE_COUNT_ADDED |
+	    EVENT_BASE_COUNT_ACTIVE) == 0)
 		ls_pre_base = ls.base;
 	else
-		event_base_free(ls.base);
+		event_base_free(ls.base);	/* listsrv_prepare() makes one */
 	memset(&ls, 0, sizeof(ls));
 	if (mallinfo2().fordblks > LS_TRIM_MIN)
 		(void)malloc_trim(0);

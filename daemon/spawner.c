@@ -234,6 +234,20 @@ sp_use_spare(const struct etf_term *name, int fd)
 	return -1;
 }
 
+/* {exited, Pid, Status}: a list server's end, reaped (waitpid status) or
+ * released (0). */
+static void
+sp_report_exit(pid_t pid, int status)
+{
+	etf_buf_reset(&sp.msg);
+	etf_put_version(&sp.msg);
+	etf_put_tuple(&sp.msg, 3);
+	etf_put_atom(&sp.msg, "exited");
+	etf_put_int(&sp.msg, pid);
+	etf_put_int(&sp.msg, status);
+	chan_send(sp.sup, &sp.msg, -1);
+}
+
 /*
  * A child offers itself: keep it if it is a live child of ours and there
  * is room, and report its list's end.  Otherwise its channel closes, it
@@ -253,13 +267,7 @@ sp_take_back(pid_t pid, int fd)
 	}
 	sp.pool[sp.npool].pid = pid;
 	sp.pool[sp.npool++].fd = fd;
-	etf_buf_reset(&sp.msg);
-	etf_put_version(&sp.msg);
-	etf_put_tuple(&sp.msg, 3);
-	etf_put_atom(&sp.msg, "exited");
-	etf_put_int(&sp.msg, pid);
-	etf_put_int(&sp.msg, 0);
-	chan_send(sp.sup, &sp.msg, -1);
+	sp_report_exit(pid, 0);
 }
 
 /* The shared socket: "free" + a descriptor, the sender named by the
@@ -402,13 +410,7 @@ sp_reaped(pid_t pid, int status)
 			sp_make_spare();
 			return;
 		}
-	etf_buf_reset(&sp.msg);
-	etf_put_version(&sp.msg);
-	etf_put_tuple(&sp.msg, 3);
-	etf_put_atom(&sp.msg, "exited");
-	etf_put_int(&sp.msg, pid);
-	etf_put_int(&sp.msg, status);
-	chan_send(sp.sup, &sp.msg, -1);
+	sp_report_exit(pid, status);
 }
 
 /*

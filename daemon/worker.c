@@ -148,8 +148,7 @@ static int	worker_peer_read(struct wpeer *);
 static bool
 worker_same_list(const struct wpeer *a, const struct wpeer *b)
 {
-	return a->namelen == b->namelen &&
-	    memcmp(a->name, b->name, a->namelen) == 0;
+	return name_cmp(a->name, a->namelen, b->name, b->namelen) == 0;
 }
 
 /* Read what a peer has sent, all of it. */
