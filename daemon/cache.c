@@ -337,8 +337,16 @@ cache_accept(evutil_socket_t lfd, short ev, void *arg)
 		    (unsigned)cred.uid);
 		if (uidcount_add(&cache.uids, cred.uid,
 		    cache.cfg->max_conns_per_uid) == -1) {
-			log_info("uid %u is at its limit of %d connections",
-			    (unsigned)cred.uid, cache.cfg->max_conns_per_uid);
+			/* Refused at the limit, or with no memory to count
+			 * it (then not at the limit). */
+			if (cache.cfg->max_conns_per_uid <= 0 ||
+			    uidcount_get(&cache.uids, cred.uid) <
+			    (uint32_t)cache.cfg->max_conns_per_uid)
+				log_warnx("out of memory counting connections");
+			else
+				log_info("uid %u is at its limit of %d "
+				    "connections", (unsigned)cred.uid,
+				    cache.cfg->max_conns_per_uid);
 			(void)send(fd, cache_busy, sizeof(cache_busy),
 			    MSG_DONTWAIT | MSG_NOSIGNAL);
 			close(fd);
