@@ -102,6 +102,23 @@ ls_maybe_store(void)
 	ls.dirty = 0;
 }
 
+/*
+ * A change was made: its batch goes once this pass of the event loop is
+ * done with every connection (one store for all they sent), whichever
+ * path took the request in.
+ */
+static void
+ls_store_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	ls_maybe_store();
+}
+
+void
+ls_store_soon(void)
+{
+	event_active(ls.store_ev, EV_TIMEOUT, 0);
+}
+
 /* --- idleness and stopping ------------------------------------------- */
 
 static int
@@ -424,7 +441,8 @@ ls_init(const struct todod_config *cfg, const void *name, size_t len)
 	ls_pre_arena = NULL;
 	if (ls.base == NULL || ls.arena == NULL ||
 	    (ls.idle_ev = evtimer_new(ls.base, ls_idle_expired, NULL)) ==
-	    NULL)
+	    NULL || (ls.store_ev = event_new(ls.base, -1, 0, ls_store_cb,
+	    NULL)) == NULL)
 		fatalx("out of memory");
 }
 
@@ -447,6 +465,7 @@ ls_release(void)
 	chan_free(ls.cache);
 	chan_free(ls.worker);
 	event_free(ls.idle_ev);
+	event_free(ls.store_ev);
 	pending_clear(&ls.pending);
 	if (ls.list != NULL)
 		todolist_free(ls.list);

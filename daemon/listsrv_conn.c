@@ -197,6 +197,7 @@ ls_modify(struct lconn *lc, const struct request *r)
 		return;
 	}
 	ls.dirty = 1;
+	ls_store_soon();
 	id = op->id;
 	etf_buf_reset(&ls.out);
 	if (r->kind == REQ_ADD_ENTRY)

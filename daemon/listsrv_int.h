@@ -79,6 +79,7 @@ struct ls_state {
 	size_t			 nconns;
 	uint64_t		 handoffs;	/* received */
 	struct event		*idle_ev;
+	struct event		*store_ev;	/* the batch, this pass */
 	int			 idle_told;
 	int			 stopping;	/* stop or shutdown received */
 	int			 shutdown;	/* exit, not release, when done */
@@ -94,6 +95,7 @@ extern struct ls_state ls;
 void	ls_send_msg(struct chan *, int fd);
 void	ls_check_idle(void);
 void	ls_maybe_store(void);
+void	ls_store_soon(void);
 
 /* listsrv_conn.c */
 void	ls_drive(struct lconn *);
