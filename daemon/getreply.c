@@ -88,6 +88,7 @@ static sigjmp_buf		 gr_jmp;
 static volatile sig_atomic_t	 gr_guarded;
 static const uint8_t		*gr_lo, *gr_hi;
 static struct sigaction		 gr_old;	/* the handler before */
+static int			 gr_installed;
 
 #ifdef TODOD_FAULTS
 void	(*getreply_fault_mapped)(int);
@@ -98,13 +99,38 @@ gr_sigbus(int sig, siginfo_t *si, void *uc)
 {
 	const uint8_t *at = si->si_addr;
 
-	if (gr_guarded && at >= gr_lo && at < gr_hi) {
+	/* A fault (si_code > 0, from the kernel) in the mapping read. */
+	if (gr_guarded && si->si_code > 0 && at >= gr_lo && at < gr_hi) {
 		gr_guarded = 0;
 		siglongjmp(gr_jmp, 1);
 	}
-	/* Not in the mapping: the fault happens again, and goes where it
-	 * would without this handler. */
+	/* Anything else goes where it would without this handler: raised
+	 * again, it is delivered as the handler returns. */
+	gr_installed = 0;
 	(void)sigaction(SIGBUS, &gr_old, NULL);
+	(void)raise(sig);
+}
+
+/*
+ * The handler stays installed from the first mapped read on (a list
+ * server never forks), so that a read costs no system call for it; it
+ * does nothing outside a guarded read.
+ */
+static int
+gr_install(void)
+{
+	struct sigaction sa;
+
+	if (gr_installed)
+		return 0;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = gr_sigbus;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGBUS, &sa, &gr_old) == -1)
+		return -1;
+	gr_installed = 1;
+	return 0;
 }
 
 /* Parse the mapping p of size bytes: as store_parse, or GETREPLY_FAULT. */
@@ -112,31 +138,32 @@ static int
 gr_parse_mapped(struct etf_arena *a, const uint8_t *p, size_t size,
     size_t max_file, struct todo_list **out, const char **why)
 {
-	struct sigaction sa;
+	sigset_t bus;
 	int rc;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = gr_sigbus;
-	sa.sa_flags = SA_SIGINFO;
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGBUS, &sa, &gr_old) == -1) {
+	if (gr_install() == -1) {
 		*why = "cannot guard the mapping of the list's file";
 		return GETREPLY_ERROR;
 	}
 	gr_lo = p;
 	gr_hi = p + size;
-	if (sigsetjmp(gr_jmp, 1) == 0) {
+	/* The signal mask is not saved (that is a system call): only
+	 * SIGBUS, blocked while its handler runs, needs unblocking after a
+	 * jump out of it. */
+	if (sigsetjmp(gr_jmp, 0) == 0) {
 		gr_guarded = 1;
 		rc = store_parse(a, p, size, max_file, out, why) == STORE_OK ?
 		    GETREPLY_OK : GETREPLY_CORRUPT;
 		gr_guarded = 0;
 	} else {
+		sigemptyset(&bus);
+		sigaddset(&bus, SIGBUS);
+		(void)sigprocmask(SIG_UNBLOCK, &bus, NULL);
 		/* What was built of the list is lost (not freed). */
 		*out = NULL;
 		*why = "its file was cut short while it was read";
 		rc = GETREPLY_FAULT;
 	}
-	(void)sigaction(SIGBUS, &gr_old, NULL);
 	return rc;
 }
 
