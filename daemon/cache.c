@@ -417,7 +417,7 @@ cache_main(const struct todod_config *cfg)
 	TAILQ_INIT(&cache.conns);
 	uidcount_init(&cache.uids);
 	etf_buf_init(&cache.out);
-	if ((cache.base = event_base_new()) == NULL ||
+	if ((cache.base = proc_event_base()) == NULL ||
 	    (cache.arena = etf_arena_new()) == NULL)
 		fatalx("cache: out of memory");
 	cache.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);

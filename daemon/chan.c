@@ -20,7 +20,16 @@
 #include "log.h"
 
 #define CHAN_FDBIT	0x80000000u
-#define CHAN_READ	(256 * 1024)
+/*
+ * Bytes asked of one recvmsg: enough for the rest of the frame under
+ * way, within these bounds.  Internal messages are mostly tens of bytes;
+ * libevent rounds a chain up to a power of two with its header, so a
+ * large fixed reserve would be a large allocation on every read, put at
+ * the top of the heap and pushing the process's small, long-lived
+ * allocations (a list's entries) onto pages not touched before.
+ */
+#define CHAN_READ_MIN	(16 * 1024 - 256)
+#define CHAN_READ_MAX	(1024 * 1024 - 256)
 #define CHAN_MAXFDS	16		/* queued, not yet claimed */
 
 struct chan_out {
@@ -58,7 +67,6 @@ chan_new(struct event_base *base, int fd, size_t max_msg, chan_msg_cb msg_cb,
     chan_close_cb close_cb, void *arg)
 {
 	struct chan *c;
-	int flags;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
@@ -69,9 +77,9 @@ chan_new(struct event_base *base, int fd, size_t max_msg, chan_msg_cb msg_cb,
 	c->close_cb = close_cb;
 	c->arg = arg;
 	TAILQ_INIT(&c->outq);
-	if ((flags = fcntl(fd, F_GETFL)) == -1 ||
-	    fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1 ||
-	    (c->in = evbuffer_new()) == NULL ||
+	/* Every read and write says MSG_DONTWAIT: whether the descriptor is
+	 * in non-blocking mode does not matter, and no fcntl is needed. */
+	if ((c->in = evbuffer_new()) == NULL ||
 	    (c->arena = etf_arena_new()) == NULL ||
 	    (c->rev = event_new(base, fd, EV_READ | EV_PERSIST, chan_read,
 	    c)) == NULL ||
@@ -161,8 +169,7 @@ chan_take_fds(struct chan *c, struct msghdr *msg)
 				bad = 1;
 				continue;
 			}
-			fcntl(fds[i], F_SETFD, FD_CLOEXEC);
-			c->fdq[c->nfdq++] = fds[i];
+			c->fdq[c->nfdq++] = fds[i];	/* MSG_CMSG_CLOEXEC */
 		}
 	}
 	if (msg->msg_flags & MSG_CTRUNC)
@@ -183,21 +190,30 @@ chan_pop_fd(struct chan *c)
 	return fd;
 }
 
+/* The header of the first frame buffered (4 bytes must be there). */
+static uint32_t
+chan_peek_header(struct chan *c)
+{
+	uint8_t hdr[4];
+
+	evbuffer_copyout(c->in, hdr, 4);
+	return (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 |
+	    (uint32_t)hdr[2] << 8 | hdr[3];
+}
+
 /* Deliver every complete frame.  Returns -1 on a protocol violation,
  * 1 if the channel was freed by a callback, 0 otherwise. */
 static int
 chan_dispatch(struct chan *c)
 {
 	const struct etf_term *t;
-	uint8_t hdr[4], *p;
+	uint8_t *p;
 	uint32_t h;
 	size_t len;
 	int fd, rc;
 
 	while (!c->dead && evbuffer_get_length(c->in) >= 4) {
-		evbuffer_copyout(c->in, hdr, 4);
-		h = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 |
-		    (uint32_t)hdr[2] << 8 | hdr[3];
+		h = chan_peek_header(c);
 		len = h & ~CHAN_FDBIT;
 		if (len == 0 || len > c->max_msg) {
 			log_warnx("internal message of %zu bytes refused", len);
@@ -233,6 +249,21 @@ chan_dispatch(struct chan *c)
 	return 0;
 }
 
+/* The size of the next read (see CHAN_READ_MIN). */
+static size_t
+chan_read_size(struct chan *c)
+{
+	size_t have = evbuffer_get_length(c->in), want;
+
+	if (have < 4)
+		return CHAN_READ_MIN;
+	want = 4 + (size_t)(chan_peek_header(c) & ~CHAN_FDBIT);
+	want = want > have ? want - have : 0;
+	if (want < CHAN_READ_MIN)
+		return CHAN_READ_MIN;
+	return want > CHAN_READ_MAX ? CHAN_READ_MAX : want;
+}
+
 static void
 chan_read(evutil_socket_t fd, short ev, void *arg)
 {
@@ -244,11 +275,13 @@ chan_read(evutil_socket_t fd, short ev, void *arg)
 	struct msghdr msg;
 	struct iovec iov;
 	struct evbuffer_iovec v;
+	size_t want;
 	ssize_t n;
 	int rc, round;
 
 	for (round = 0; round < 4; round++) {
-		if (evbuffer_reserve_space(c->in, CHAN_READ, &v, 1) != 1)
+		want = chan_read_size(c);
+		if (evbuffer_reserve_space(c->in, (ev_ssize_t)want, &v, 1) != 1)
 			fatalx("out of memory");
 		memset(&msg, 0, sizeof(msg));
 		iov.iov_base = v.iov_base;
@@ -257,7 +290,7 @@ chan_read(evutil_socket_t fd, short ev, void *arg)
 		msg.msg_iovlen = 1;
 		msg.msg_control = cmsgbuf.buf;
 		msg.msg_controllen = sizeof(cmsgbuf.buf);
-		n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+		n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
 		if (n == -1) {
 			if (errno == EAGAIN || errno == EINTR)
 				return;
@@ -280,7 +313,7 @@ chan_read(evutil_socket_t fd, short ev, void *arg)
 				(void)chan_lost(c);
 			return;
 		}
-		if ((size_t)n < CHAN_READ)
+		if ((size_t)n < want)
 			return;
 	}
 }
@@ -325,16 +358,17 @@ chan_put_header(uint8_t *p, size_t len, int fd)
 	p[3] = h;
 }
 
-/* Write as much as the socket takes.  Returns -1 if the peer is gone. */
+/* Write as much as the socket takes (flags: MSG_DONTWAIT, or 0 to wait
+ * on a blocking descriptor).  Returns -1 if the peer is gone. */
 static int
-chan_drain_out(struct chan *c)
+chan_drain_out(struct chan *c, int flags)
 {
 	struct chan_out *o;
 	ssize_t n;
 
 	while ((o = TAILQ_FIRST(&c->outq)) != NULL) {
 		n = chan_sendmsg(c->fd, o->data + o->off, o->len - o->off,
-		    o->off == 0 ? o->fd : -1, 0);
+		    o->off == 0 ? o->fd : -1, flags);
 		if (n == -1) {
 			if (errno == EAGAIN || errno == EINTR)
 				return 0;
@@ -358,7 +392,7 @@ chan_write(evutil_socket_t fd, short ev, void *arg)
 {
 	struct chan *c = arg;
 
-	if (chan_drain_out(c) == -1) {
+	if (chan_drain_out(c, MSG_DONTWAIT) == -1) {
 		(void)chan_lost(c);
 		return;
 	}
@@ -385,7 +419,8 @@ chan_send_raw(struct chan *c, const void *payload, size_t len, int fd)
 	TAILQ_INSERT_TAIL(&c->outq, o, entry);
 	if (c->closed)
 		return 0;
-	if (TAILQ_FIRST(&c->outq) == o && chan_drain_out(c) == -1) {
+	if (TAILQ_FIRST(&c->outq) == o &&
+	    chan_drain_out(c, MSG_DONTWAIT) == -1) {
 		/* Reported by the read side, which sees the same error. */
 		event_active(c->rev, EV_READ, 0);
 		return 0;
@@ -415,7 +450,7 @@ chan_flush(struct chan *c)
 		return;
 	flags = fcntl(c->fd, F_GETFL);
 	fcntl(c->fd, F_SETFL, flags & ~O_NONBLOCK);
-	(void)chan_drain_out(c);
+	(void)chan_drain_out(c, 0);
 	fcntl(c->fd, F_SETFL, flags);
 }
 

@@ -37,6 +37,9 @@ typedef void	(*chan_msg_cb)(struct chan *, const struct etf_term *, int fd,
  * may chan_free() the channel. */
 typedef void	(*chan_close_cb)(struct chan *, void *arg);
 
+/* A channel on the stream socket fd (owned from now on, unless NULL is
+ * returned).  fd may be in blocking mode: every read and write of the
+ * channel is MSG_DONTWAIT, and descriptors received are close-on-exec. */
 struct chan	*chan_new(struct event_base *, int fd, size_t max_msg,
 		    chan_msg_cb, chan_close_cb, void *arg);
 /* Queue a message (payload: version byte and term) with an optional

@@ -15,7 +15,10 @@
 #include "etf.h"
 #include "frame.h"
 
-#define CONN_READ	(64 * 1024)
+/* One read's reserve: libevent adds its chain header and rounds up to
+ * a power of two, so this makes chains of 64 KiB (not 128 KiB, glibc's
+ * first mmap threshold: an mmap and munmap per read). */
+#define CONN_READ	(64 * 1024 - 256)
 
 struct conn {
 	int			 fd;

@@ -407,7 +407,7 @@ void
 listsrv_prepare(void)
 {
 	if (ls_pre_base == NULL)
-		ls_pre_base = event_base_new();
+		ls_pre_base = proc_event_base();
 	if (ls_pre_arena == NULL)
 		ls_pre_arena = etf_arena_new();
 }

@@ -14,6 +14,8 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include <event2/event.h>
+
 #include "log.h"
 #include "proc.h"
 
@@ -53,7 +55,7 @@ proc_child_fds(const int *keep, int n)
 }
 
 pid_t
-proc_fork(const int *keep, int n)
+proc_fork(const int *keep, int n, int flags)
 {
 	struct sigaction sa;
 	sigset_t mask;
@@ -66,13 +68,16 @@ proc_fork(const int *keep, int n)
 	closelog();
 	proc_child_fds(keep, n);
 	log_reopen();
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
-	for (sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			(void)sigaction(sig, &sa, NULL);
-	sa.sa_handler = SIG_IGN;
-	(void)sigaction(SIGPIPE, &sa, NULL);
+	if (!(flags & PROC_FORK_SIGNALS_CLEAN)) {
+		/* One call per signal: some sixty system calls. */
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = SIG_DFL;
+		for (sig = 1; sig < NSIG; sig++)
+			if (sig != SIGKILL && sig != SIGSTOP)
+				(void)sigaction(sig, &sa, NULL);
+		sa.sa_handler = SIG_IGN;
+		(void)sigaction(SIGPIPE, &sa, NULL);
+	}
 	sigemptyset(&mask);
 	(void)sigprocmask(SIG_SETMASK, &mask, NULL);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
@@ -80,6 +85,23 @@ proc_fork(const int *keep, int n)
 	if (getppid() != parent)
 		_exit(0);	/* the parent is already gone */
 	return 0;
+}
+
+struct event_base *
+proc_event_base(void)
+{
+	struct event_config *cfg;
+	struct event_base *base;
+
+	if ((cfg = event_config_new()) == NULL)
+		return NULL;
+	/* libevent would read its EVENT_* variables, asking getuid(),
+	 * geteuid(), getgid() and getegid() before each: a dozen system
+	 * calls in every new process. */
+	(void)event_config_set_flag(cfg, EVENT_BASE_FLAG_IGNORE_ENV);
+	base = event_base_new_with_config(cfg);
+	event_config_free(cfg);
+	return base;
 }
 
 static char	**title_argv;

@@ -65,6 +65,8 @@
 
 #include "worker.h"
 
+struct event_base;
+
 #define PROC_MAX_WORKERS	64
 #define PROC_MAX_MSG		(512u * 1024 * 1024)	/* internal frames */
 
@@ -92,8 +94,15 @@ int	proc_stats_init(void);
  * descriptor above 2 is closed, the child dies with its parent, default
  * signal dispositions are restored (SIGPIPE ignored), no signal is
  * blocked and the log is reopened.  Returns as fork() does.
+ * PROC_FORK_SIGNALS_CLEAN: the caller has changed no signal disposition
+ * since its own proc_fork() (the spawner: it reads SIGCHLD from a
+ * signalfd), so the child has the defaults already and the reset of
+ * each signal is skipped.
  */
-pid_t	proc_fork(const int *keep, int n);
+#define PROC_FORK_SIGNALS_CLEAN	0x1
+pid_t	proc_fork(const int *keep, int n, int flags);
+/* A new event loop; libevent's environment variables are not read. */
+struct event_base *proc_event_base(void);
 /* Process title for ps(1): "todod: list bob". */
 void	proc_title(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	proc_title_init(int argc, char *argv[], char *envp[]);

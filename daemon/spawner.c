@@ -197,7 +197,7 @@ sp_make_spare(void)
 		return;
 	keep[0] = sv[1];
 	keep[1] = sp.free_wr;
-	if ((pid = proc_fork(keep, 2)) == 0) {
+	if ((pid = proc_fork(keep, 2, PROC_FORK_SIGNALS_CLEAN)) == 0) {
 		proc_title("todod: spare");
 		sp_child_main(NULL, 0);
 	}
@@ -353,7 +353,7 @@ sp_spawn(const struct etf_term *name, int fd)
 	if (sp_fault_spawn())
 		pid = -1;
 	else if ((pid = sp_use_spare(name, fd)) == -1 &&
-	    (pid = proc_fork(keep, 2)) == 0)
+	    (pid = proc_fork(keep, 2, PROC_FORK_SIGNALS_CLEAN)) == 0)
 		sp_child_main(name->bin.p, name->bin.len);
 	if (pid == -1)
 		log_warn("fork");
@@ -468,7 +468,7 @@ spawner_main(const struct todod_config *cfg)
 		fatal("socketpair");
 	sp.free_rd = sv[0];
 	sp.free_wr = sv[1];
-	if ((base = event_base_new()) == NULL ||
+	if ((base = proc_event_base()) == NULL ||
 	    (sp.sup = chan_new(base, 3, PROC_MAX_MSG, sp_sup_msg,
 	    sp_sup_closed, NULL)) == NULL ||
 	    (ev = event_new(base, sfd, EV_READ | EV_PERSIST, sp_sigchld,

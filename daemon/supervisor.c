@@ -167,10 +167,13 @@ sup_child_new(enum role role, int sv_parent, pid_t pid)
 	return c;
 }
 
+/* Both ends non-blocking from the start: the processes that get them
+ * need not make them so (a channel does not care; a worker's link does). */
 static int
 sup_socketpair(int sv[2])
 {
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1) {
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0,
+	    sv) == -1) {
 		log_warn("socketpair");
 		return -1;
 	}
@@ -270,7 +273,7 @@ sup_fork(enum role role, int index, const int *extra, int nextra)
 	keep[0] = sv[1];
 	for (i = 0; i < nextra; i++)
 		keep[i + 1] = extra[i];
-	if ((pid = proc_fork(keep, nextra + 1)) == -1) {
+	if ((pid = proc_fork(keep, nextra + 1, 0)) == -1) {
 		log_warn("fork");
 		close(sv[0]);
 		close(sv[1]);
@@ -918,7 +921,7 @@ supervisor_run(const struct todod_config *cfg)
 	proc_stats->supervisor = getpid();
 	proc_stats->started = time(NULL);
 	proc_stats->nworkers = cfg->workers;
-	if ((sup.base = event_base_new()) == NULL)
+	if ((sup.base = proc_event_base()) == NULL)
 		fatalx("out of memory");
 	for (i = 0; i < 4; i++)
 		if ((ev[i] = evsignal_new(sup.base, sigs[i], sigs[i] == SIGCHLD ?

@@ -104,8 +104,8 @@ worker_peer_new(struct worker *w, int fd)
 {
 	struct wpeer *p;
 
+	/* One fcntl: the supervisor makes links non-blocking already. */
 	if (evutil_make_socket_nonblocking(fd) == -1 ||
-	    evutil_make_socket_closeonexec(fd) == -1 ||
 	    (p = calloc(1, sizeof(*p))) == NULL) {
 		close(fd);
 		return NULL;

@@ -100,7 +100,7 @@ workerproc_main(const struct todod_config *cfg, int index)
 	wc.max_frame = PROC_MAX_MSG;
 	memset(&proc_stats->workers[index].c, 0,
 	    sizeof(proc_stats->workers[index].c));
-	if ((base = event_base_new()) == NULL ||
+	if ((base = proc_event_base()) == NULL ||
 	    (wp_worker = worker_new(base, &wc,
 	    &proc_stats->workers[index].c)) == NULL ||
 	    (sup = chan_new(base, 3, PROC_MAX_MSG, wp_sup_msg, wp_sup_closed,

@@ -387,33 +387,55 @@ START_TEST(stopped_server_reused)
 }
 END_TEST
 
+/* Kill every spare that waits; true once at least one was killed. */
+struct spare_kill {
+	const struct daemon	*d;
+	int			 killed;
+};
+
+static bool
+spares_kill_cond(void *arg)
+{
+	struct spare_kill	*k = arg;
+	struct pidset		 ps;
+	char			 title[128];
+	int			 i, before = k->killed;
+
+	cu_children(k->d, &ps);
+	for (i = 0; i < (int)ps.n; i++) {
+		live_title(ps.pid[i], title, sizeof title);
+		if (strcmp(title, "todod: spare") == 0 &&
+		    kill(ps.pid[i], SIGKILL) == 0)
+			k->killed++;
+	}
+	return k->killed > before;
+}
+
 /* Spares killed while they wait: lists still start. */
 START_TEST(spares_killed)
 {
 	struct daemon		*d;
 	struct fc		 c;
 	struct todo_date	 dd = { 2024, 8, 2 };
-	struct pidset		 ps;
+	struct spare_kill	 k;
 	int64_t			 pid;
-	char			 name[32], title[128];
-	int			 i, round, busy = 0, killed = 0;
+	char			 name[32];
+	int			 round, busy = 0;
 
 	d = daemon_start_ok("--max-lists", "1", NULL);
+	k.d = d;
+	k.killed = 0;
 	for (round = 0; round < 4; round++) {
-		cu_children(d, &ps);
-		for (i = 0; i < (int)ps.n; i++) {
-			live_title(ps.pid[i], title, sizeof title);
-			if (strcmp(title, "todod: spare") == 0 &&
-			    kill(ps.pid[i], SIGKILL) == 0)
-				killed++;
-		}
+		/* The spawner forks the next spare after the last is taken
+		 * or killed: wait for it. */
+		H_ASSERT(h_poll(h_ms(5000), spares_kill_cond, &k), "round %d: "
+		    "no spare to kill", round);
 		snprintf(name, sizeof name, "spk%d", round);
 		attach_retry_busy(d, &c, name, &pid, &busy);
 		fc_q_add(&c, dd, name);
 		H_ASSERT(call_int(&c, "add") == 1, "%s: add", name);
 		fc_free(&c);
 	}
-	H_ASSERT(killed >= 4, "only %d spares were there to kill", killed);
 	for (round = 0; round < 4; round++) {
 		snprintf(name, sizeof name, "spk%d", round);
 		assert_own_entry(d, name, dd);
