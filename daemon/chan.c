@@ -448,6 +448,9 @@ chan_flush(struct chan *c)
 
 	if (c->closed || TAILQ_EMPTY(&c->outq))
 		return;
+	/* Mostly the socket takes it all at once, with no fcntl. */
+	if (chan_drain_out(c, MSG_DONTWAIT) == -1 || TAILQ_EMPTY(&c->outq))
+		return;
 	flags = fcntl(c->fd, F_GETFL);
 	fcntl(c->fd, F_SETFL, flags & ~O_NONBLOCK);
 	(void)chan_drain_out(c, 0);

@@ -197,20 +197,18 @@ route_is_idle(const struct route *r)
 	return r->running && r->reported && r->seen == r->sent;
 }
 
-/* Stop the least recently used idle server.  0, or -1 if none is idle. */
-static int
-route_evict(void)
+/* The least recently used idle server, or NULL if none is idle. */
+static struct route *
+route_lru_idle(void)
 {
 	struct route *r;
 
 	/* The busy routes at the head are few: a route goes to the tail
 	 * when a connection is handed to it. */
 	TAILQ_FOREACH(r, &rt.lru, lru)
-		if (route_is_idle(r)) {
-			route_stop(r);
-			return 0;
-		}
-	return -1;
+		if (route_is_idle(r))
+			return r;
+	return NULL;
 }
 
 static struct route *
@@ -231,13 +229,19 @@ route_new(const void *name, size_t len)
 	return r;
 }
 
-/* A new starting route, if a server may be started now. */
+/*
+ * A new starting route, if a server may be started now.  At --max-lists
+ * the least recently used idle server makes room; it is told to stop
+ * after the spawn is asked, so that the start of the new one, which a
+ * client waits for, is not queued behind the stop of the old.
+ */
 static struct route *
 route_start(const void *name, size_t len)
 {
-	struct route *r;
+	struct route *r, *old = NULL;
 
-	if (rt.nroutes >= (size_t)rt.cfg->max_lists && route_evict() == -1)
+	if (rt.nroutes >= (size_t)rt.cfg->max_lists &&
+	    (old = route_lru_idle()) == NULL)
 		return NULL;
 	if ((r = route_new(name, len)) == NULL)
 		return NULL;
@@ -247,6 +251,8 @@ route_start(const void *name, size_t len)
 	etf_put_atom(&rt.msg, "spawn");
 	etf_put_binary(&rt.msg, name, len);
 	chan_send(rt.sup, &rt.msg, -1);
+	if (old != NULL)
+		route_stop(old);
 	return r;
 }
 
