@@ -35,6 +35,7 @@ RB_HEAD(todo_dates, todo_node);
 struct todo_list {
 	struct todo_ids		ids;
 	struct todo_dates	dates;
+	struct todo_node	*max;	/* the highest id, or NULL */
 	size_t			n;
 	int64_t			next_id;
 };
@@ -156,7 +157,7 @@ todolist_set_next_id(struct todo_list *l, int64_t next_id)
 	int64_t floor = 1;
 
 	/* Never below an id present: an id must never be handed out twice. */
-	if ((max = RB_MAX(todo_ids, (struct todo_ids *)&l->ids)) != NULL)
+	if ((max = l->max) != NULL)
 		floor = max->item.id + 1;
 	l->next_id = next_id < floor ? floor : next_id;
 }
@@ -199,10 +200,33 @@ fail:
 	return NULL;
 }
 
+/*
+ * Into the id tree.  An id above every other (every add, and each entry
+ * of a list file, which lists them in id order) goes in as the right
+ * child of the highest, with no descent from the root: only the
+ * rebalancing is left.  0, or -1 (a duplicate id).
+ */
+static int
+todo_link_id(struct todo_list *l, struct todo_node *n)
+{
+	struct todo_node *max = l->max;
+
+	if (max != NULL && n->item.id <= max->item.id)
+		return RB_INSERT(todo_ids, &l->ids, n) == NULL ? 0 : -1;
+	RB_SET(n, max, by_id);
+	if (max != NULL)
+		RB_RIGHT(max, by_id) = n;
+	else
+		RB_ROOT(&l->ids) = n;
+	todo_ids_RB_INSERT_COLOR(&l->ids, n);
+	l->max = n;
+	return 0;
+}
+
 static int
 todo_link(struct todo_list *l, struct todo_node *n)
 {
-	if (RB_INSERT(todo_ids, &l->ids, n) != NULL)
+	if (todo_link_id(l, n) == -1)
 		return -1;
 	RB_INSERT(todo_dates, &l->dates, n);
 	l->n++;
@@ -305,6 +329,8 @@ todolist_delete(struct todo_list *l, int64_t id)
 
 	if ((n = todo_find(l, id)) == NULL)
 		return TODOLIST_NOTFOUND;
+	if (n == l->max)
+		l->max = RB_PREV(todo_ids, &l->ids, n);
 	RB_REMOVE(todo_ids, &l->ids, n);
 	RB_REMOVE(todo_dates, &l->dates, n);
 	todo_node_free(n);

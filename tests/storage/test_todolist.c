@@ -394,6 +394,73 @@ START_TEST(t_random_ops)
 }
 END_TEST
 
+/* Inserts with given ids (a file's load) in every order, mixed with
+ * deletes of the highest id: the id tree stays ordered and complete, and
+ * next_id stays above every id (the highest id is tracked apart). */
+START_TEST(t_insert_orders)
+{
+	enum { N = 4000, OPS = 30000 };
+	static char present[N + 1];
+	struct todo_list *l = todolist_new();
+	const struct todo_item *it;
+	int64_t id, max = 0, last;
+	size_t k, size = 0;
+	int op, dup;
+
+	srandom(11);
+	memset(present, 0, sizeof(present));
+	for (op = 0; op < OPS; op++) {
+		switch (random() % 4) {
+		case 0:		/* above every id: the short path */
+		case 1:
+			id = max + 1 + random() % 3;
+			break;
+		case 2:		/* anywhere */
+			id = 1 + random() % N;
+			break;
+		default:	/* the highest goes */
+			if (max == 0)
+				continue;
+			ck_assert_int_eq(todolist_delete(l, max), 0);
+			present[max] = 0;
+			size--;
+			while (max > 0 && !present[max])
+				max--;
+			continue;
+		}
+		if (id > N)
+			continue;
+		dup = present[id];
+		ck_assert_int_eq(todolist_insert(l, id, day_n((int)(id % 9)),
+		    "i", 1, NULL, 0, 0), dup ? -1 : 0);
+		if (!dup) {
+			present[id] = 1;
+			size++;
+			if (id > max)
+				max = id;
+		}
+	}
+	ck_assert_uint_eq(todolist_size(l), size);
+	k = 0;
+	last = 0;
+	for (it = todolist_first(l); it != NULL; it = todolist_next(l, it)) {
+		ck_assert_int_gt(it->id, last);
+		ck_assert(present[it->id]);
+		last = it->id;
+		k++;
+	}
+	ck_assert_uint_eq(k, size);
+	ck_assert_int_eq(last, max);
+	for (id = 1; id <= N; id++)
+		ck_assert((todolist_get(l, id) != NULL) == present[id]);
+	todolist_set_next_id(l, 1);
+	ck_assert_int_eq(todolist_next_id(l), max + 1);
+	ck_assert_int_eq(todolist_add(l, day_n(0), "a", 1, &id), 0);
+	ck_assert_int_eq(id, max + 1);
+	todolist_free(l);
+}
+END_TEST
+
 static Suite *
 todolist_suite(void)
 {
@@ -415,6 +482,7 @@ todolist_suite(void)
 	tcase_add_test(more, t_date_order);
 	tcase_add_test(more, t_big);
 	tcase_add_test(more, t_random_ops);
+	tcase_add_test(more, t_insert_orders);
 	suite_add_tcase(s, more);
 	return s;
 }
