@@ -294,13 +294,6 @@ ck_need(struct ckrun *r, size_t n)
 	return CKSTREAM_OK;
 }
 
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
-
 /* --- the entries ------------------------------------------------------ */
 
 /* One more entry written: count it (a map holds at most 2^32 - 1). */
@@ -363,14 +356,11 @@ ck_entries(struct ckrun *r, int64_t *last, uint32_t *count)
 	size_t at;
 	int rc;
 
-	if ((rc = ck_need(r, 5)) != CKSTREAM_OK)
+	if ((rc = ck_need(r, LISTFILE_MAP_HDR)) != CKSTREAM_OK)
 		return rc;
-	if (r->in[r->pos] != ETF_TAG_MAP) {
-		r->why = "entries is not a map";
+	if ((r->why = listfile_entries_header(r->in + r->pos, &n)) != NULL)
 		return CKSTREAM_CORRUPT;
-	}
-	n = get32(r->in + r->pos + 1);
-	r->pos += 5;
+	r->pos += LISTFILE_MAP_HDR;
 	for (i = 0; i < n; i++) {
 		if ((rc = ck_terms(r, t, 2, &at)) != CKSTREAM_OK)
 			return rc;
@@ -425,8 +415,10 @@ static int
 ck_file(struct ckrun *r, int64_t *next_id, uint32_t *count)
 {
 	const struct etf_term *t[2];
+	enum listfile_field k;
 	int64_t last = 0, nid = 0;
-	int seen_struct = 0, seen_entries = 0, i, rc;
+	unsigned seen = 0;
+	int i, rc;
 	size_t at;
 
 	if ((rc = ck_need(r, 2)) != CKSTREAM_OK)
@@ -438,40 +430,27 @@ ck_file(struct ckrun *r, int64_t *next_id, uint32_t *count)
 	if (r->in[1] == ETF_TAG_COMPRESSED)
 		return CKSTREAM_FALLBACK;
 	r->pos = 1;
-	if ((rc = ck_need(r, 5)) != CKSTREAM_OK)
+	if ((rc = ck_need(r, LISTFILE_MAP_HDR)) != CKSTREAM_OK)
 		return rc;
-	if (r->in[r->pos] != ETF_TAG_MAP || get32(r->in + r->pos + 1) != 3) {
-		r->why = "not a Todo.List struct";
+	if ((r->why = listfile_struct_header(r->in + r->pos)) != NULL)
 		return CKSTREAM_CORRUPT;
-	}
-	r->pos += 5;
+	r->pos += LISTFILE_MAP_HDR;
 	for (i = 0; i < 3; i++) {
 		if ((rc = ck_terms(r, t, 1, &at)) != CKSTREAM_OK)
 			return rc;
-		if (etf_is_atom(t[0], "entries") && !seen_entries) {
-			seen_entries = 1;
+		if ((r->why = listfile_field(t[0], &seen, &k)) != NULL)
+			return CKSTREAM_CORRUPT;
+		if (k == LISTFILE_FIELD_ENTRIES) {
 			if ((rc = ck_entries(r, &last, count)) != CKSTREAM_OK)
 				return rc;
 			continue;
 		}
-		if (etf_is_atom(t[0], "__struct__") && !seen_struct) {
-			seen_struct = 1;
-			if ((rc = ck_terms(r, t, 1, &at)) != CKSTREAM_OK)
-				return rc;
-			if (etf_is_atom(t[0], "Elixir.Todo.List"))
-				continue;
-		} else if (etf_is_atom(t[0], "next_id") && nid == 0) {
-			if ((rc = ck_terms(r, t, 1, &at)) != CKSTREAM_OK)
-				return rc;
-			if (t[0]->type != ETF_INT || t[0]->i < 1) {
-				r->why = "next_id is not a positive integer";
-				return CKSTREAM_CORRUPT;
-			}
-			nid = t[0]->i;
-			continue;
-		}
-		r->why = "not a Todo.List struct";
-		return CKSTREAM_CORRUPT;
+		if ((rc = ck_terms(r, t, 1, &at)) != CKSTREAM_OK)
+			return rc;
+		r->why = k == LISTFILE_FIELD_STRUCT ? listfile_struct_value(t[0]) :
+		    listfile_next_id_value(t[0], &nid);
+		if (r->why != NULL)
+			return CKSTREAM_CORRUPT;
 	}
 	if (r->pos != r->len || ck_refill(r) != 0) {
 		r->why = etf_strerror(ETF_ETRAIL);

@@ -308,6 +308,66 @@ listfile_entry(struct todo_list *l, const struct etf_term *key,
 	return listfile_insert(l, &it);
 }
 
+/* --- the rules of the Todo.List map ------------------------------------ */
+
+#define LF_NOT_STRUCT	"not a Todo.List struct"
+
+static uint32_t
+lf_get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+const char *
+listfile_struct_header(const uint8_t hdr[LISTFILE_MAP_HDR])
+{
+	if (hdr[0] != ETF_TAG_MAP)
+		return "not a map";
+	return lf_get32(hdr + 1) == 3 ? NULL : LF_NOT_STRUCT;
+}
+
+const char *
+listfile_field(const struct etf_term *t, unsigned *seen, enum listfile_field *k)
+{
+	if (etf_is_atom(t, "__struct__"))
+		*k = LISTFILE_FIELD_STRUCT;
+	else if (etf_is_atom(t, "next_id"))
+		*k = LISTFILE_FIELD_NEXT_ID;
+	else if (etf_is_atom(t, "entries"))
+		*k = LISTFILE_FIELD_ENTRIES;
+	else
+		return LF_NOT_STRUCT;
+	if (*seen & (1u << *k))
+		return LF_NOT_STRUCT;
+	*seen |= 1u << *k;
+	return NULL;
+}
+
+const char *
+listfile_struct_value(const struct etf_term *t)
+{
+	return etf_is_atom(t, "Elixir.Todo.List") ? NULL : LF_NOT_STRUCT;
+}
+
+const char *
+listfile_next_id_value(const struct etf_term *t, int64_t *next_id)
+{
+	if (t->type != ETF_INT || t->i < 1)
+		return "next_id is not a positive integer";
+	*next_id = t->i;
+	return NULL;
+}
+
+const char *
+listfile_entries_header(const uint8_t hdr[LISTFILE_MAP_HDR], uint32_t *n)
+{
+	if (hdr[0] != ETF_TAG_MAP)
+		return "entries is not a map";
+	*n = lf_get32(hdr + 1);
+	return NULL;
+}
+
 static const char *
 listfile_check_struct(const struct etf_term *t, const struct etf_term **ents,
     int64_t *next_id)
@@ -317,18 +377,15 @@ listfile_check_struct(const struct etf_term *t, const struct etf_term **ents,
 	if (t == NULL || t->type != ETF_MAP)
 		return "not a map";
 	if (t->map.n != 3 ||
-	    !etf_is_atom(etf_map_get(t, "__struct__"), "Elixir.Todo.List"))
-		return "not a Todo.List struct";
+	    listfile_struct_value(etf_map_get(t, "__struct__")) != NULL)
+		return LF_NOT_STRUCT;
 	*ents = etf_map_get(t, "entries");
 	nid = etf_map_get(t, "next_id");
 	if (*ents == NULL || nid == NULL)
-		return "not a Todo.List struct";
+		return LF_NOT_STRUCT;
 	if ((*ents)->type != ETF_MAP)
 		return "entries is not a map";
-	if (nid->type != ETF_INT || nid->i < 1)
-		return "next_id is not a positive integer";
-	*next_id = nid->i;
-	return NULL;
+	return listfile_next_id_value(nid, next_id);
 }
 
 /* --- one entry at a time ---------------------------------------------- */
@@ -361,11 +418,11 @@ lp_entries(struct etf_arena *a, const uint8_t **p, const uint8_t *end,
 	const char *why;
 	int rc;
 
-	if (end - *p < 5 || **p != ETF_TAG_MAP)
+	if (end - *p < LISTFILE_MAP_HDR)
 		return "entries is not a map";
-	n = (uint32_t)(*p)[1] << 24 | (uint32_t)(*p)[2] << 16 |
-	    (uint32_t)(*p)[3] << 8 | (*p)[4];
-	*p += 5;
+	if ((why = listfile_entries_header(*p, &n)) != NULL)
+		return why;
+	*p += LISTFILE_MAP_HDR;
 	for (i = 0; i < n; i++) {
 		if (entryscan_pair(p, end, &it)) {
 			if ((why = listfile_insert(l, &it)) != NULL)
@@ -393,34 +450,27 @@ lp_file(struct etf_arena *a, const uint8_t *p, const uint8_t *end,
 {
 	const struct etf_term *t;
 	struct etf_buf extra;
-	int seen_struct = 0, seen_entries = 0, i;
+	enum listfile_field k;
+	unsigned seen = 0;
 	const char *why = NULL;
+	int i;
 
-	if (end - p < 5 || p[0] != ETF_TAG_MAP)
+	if (end - p < LISTFILE_MAP_HDR)
 		return "not a map";
-	if (p[1] != 0 || p[2] != 0 || p[3] != 0 || p[4] != 3)
-		return "not a Todo.List struct";
-	p += 5;
+	if ((why = listfile_struct_header(p)) != NULL)
+		return why;
+	p += LISTFILE_MAP_HDR;
 	etf_buf_init(&extra);
 	for (i = 0; i < 3 && why == NULL; i++) {
-		if ((why = lp_term(a, &p, end, &t)) != NULL)
+		if ((why = lp_term(a, &p, end, &t)) != NULL ||
+		    (why = listfile_field(t, &seen, &k)) != NULL)
 			break;
-		if (etf_is_atom(t, "entries") && !seen_entries) {
-			seen_entries = 1;
+		if (k == LISTFILE_FIELD_ENTRIES)
 			why = lp_entries(a, &p, end, l, &extra);
-		} else if (etf_is_atom(t, "__struct__") && !seen_struct) {
-			seen_struct = 1;
-			if ((why = lp_term(a, &p, end, &t)) == NULL &&
-			    !etf_is_atom(t, "Elixir.Todo.List"))
-				why = "not a Todo.List struct";
-		} else if (etf_is_atom(t, "next_id") && *next_id == 0) {
-			if ((why = lp_term(a, &p, end, &t)) == NULL &&
-			    (t->type != ETF_INT || t->i < 1))
-				why = "next_id is not a positive integer";
-			else if (why == NULL)
-				*next_id = t->i;
-		} else
-			why = "not a Todo.List struct";
+		else if ((why = lp_term(a, &p, end, &t)) == NULL)
+			why = k == LISTFILE_FIELD_STRUCT ?
+			    listfile_struct_value(t) :
+			    listfile_next_id_value(t, next_id);
 	}
 	etf_buf_free(&extra);
 	etf_arena_reset(a);

@@ -27,6 +27,29 @@ const char *listfile_entry_item(const struct etf_term *key,
 	    const struct etf_term *entry, struct etf_buf *extra,
 	    struct todo_item *it);
 /*
+ * The rules of the Todo.List map for the parsers that read a file one
+ * term at a time (listfile_parse, ckstream.c), so that they agree:
+ * its header (a map of three pairs), its keys (each of the three once,
+ * nothing else), the values of __struct__ and next_id, the header of the
+ * entries map.  Each returns NULL, or why not (a static string).
+ */
+#define LISTFILE_MAP_HDR	5	/* bytes of a map's tag and count */
+enum listfile_field {
+	LISTFILE_FIELD_STRUCT,
+	LISTFILE_FIELD_NEXT_ID,
+	LISTFILE_FIELD_ENTRIES
+};
+const char *listfile_struct_header(const uint8_t hdr[LISTFILE_MAP_HDR]);
+/* *seen: the keys met so far (a bit each, updated). */
+const char *listfile_field(const struct etf_term *, unsigned *seen,
+	    enum listfile_field *);
+const char *listfile_struct_value(const struct etf_term *);
+const char *listfile_next_id_value(const struct etf_term *,
+	    int64_t *next_id);
+/* *n: the number of pairs. */
+const char *listfile_entries_header(const uint8_t hdr[LISTFILE_MAP_HDR],
+	    uint32_t *n);
+/*
  * Build a list from a file's bytes (version byte first, not compressed),
  * checked as listfile_from_term checks the term, decoding one entry at a
  * time: the term is never whole in memory.  NULL with *why if the bytes

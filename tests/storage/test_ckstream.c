@@ -284,6 +284,80 @@ START_TEST(t_bad)
 }
 END_TEST
 
+/* A Todo.List map whose three pairs are given: k0 => v0, ...  An empty
+ * entries map is written for a value "{}", an integer for a number,
+ * else an atom. */
+static uint8_t *
+struct_file(const char *const kv[6], size_t *len)
+{
+	struct etf_buf b;
+	int i;
+
+	etf_buf_init(&b);
+	etf_put_version(&b);
+	etf_put_map(&b, 3);
+	for (i = 0; i < 6; i++) {
+		if (i % 2 == 0)
+			etf_put_atom(&b, kv[i]);
+		else if (strcmp(kv[i], "{}") == 0)
+			etf_put_map(&b, 0);
+		else if (kv[i][0] >= '0' && kv[i][0] <= '9')
+			etf_put_int(&b, atoll(kv[i]));
+		else
+			etf_put_atom(&b, kv[i]);
+	}
+	*len = b.len;
+	return b.p;
+}
+
+/* The old file's Todo.List map is checked by the rules listfile_parse
+ * uses (listfile.h): a shape one refuses, the other refuses too. */
+START_TEST(t_bad_struct)
+{
+	static const char *const shapes[][6] = {
+		/* accepted: any order */
+		{ "entries", "{}", "next_id", "1", "__struct__",
+		    "Elixir.Todo.List" },
+		/* a key twice */
+		{ "__struct__", "Elixir.Todo.List", "__struct__",
+		    "Elixir.Todo.List", "entries", "{}" },
+		{ "next_id", "1", "entries", "{}", "next_id", "2" },
+		/* a key that is not one of the three */
+		{ "__struct__", "Elixir.Todo.List", "next_id", "1", "other",
+		    "{}" },
+		/* a wrong value */
+		{ "__struct__", "Elixir.Other", "next_id", "1", "entries",
+		    "{}" },
+		{ "__struct__", "Elixir.Todo.List", "next_id", "0", "entries",
+		    "{}" },
+		{ "__struct__", "Elixir.Todo.List", "next_id", "1", "entries",
+		    "nil" },
+	};
+	struct listop *op = listop_new(LISTOP_ADD, 1, 1, dates[0], "x", 1);
+	struct todo_list *got, *parsed;
+	const char *why;
+	uint8_t *p;
+	size_t i, len;
+	int rc;
+
+	for (i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
+		p = struct_file(shapes[i], &len);
+		parsed = listfile_parse(p, len, &why);
+		ck_assert_int_eq(write_file("f", p, len), 0);
+		got = NULL;
+		rc = run(&op, 1, MAX_FILE, &got);
+		ck_assert_msg((parsed != NULL) == (rc == CKSTREAM_OK),
+		    "shape %zu: listfile_parse %s, ckstream %d", i,
+		    parsed != NULL ? "accepts" : why, rc);
+		ck_assert_int_eq(rc, i == 0 ? CKSTREAM_OK : CKSTREAM_CORRUPT);
+		todolist_free(parsed);
+		todolist_free(got);
+		free(p);
+	}
+	listop_free(op);
+}
+END_TEST
+
 /* Ids that do not ascend (a map in OTP's hash order): the plain way. */
 START_TEST(t_unsorted)
 {
@@ -329,6 +403,7 @@ ckstream_suite(void)
 	tcase_add_loop_test(tc, t_random, 0, 6);
 	tcase_add_test(tc, t_nofile);
 	tcase_add_test(tc, t_bad);
+	tcase_add_test(tc, t_bad_struct);
 	tcase_add_test(tc, t_unsorted);
 	suite_add_tcase(s, tc);
 	return s;
