@@ -10,12 +10,12 @@
  *
  * Internal messages (terms on chan.h channels; "+fd" = carries one
  * descriptor):
- *   cache  -> sup    {spawn, Name}                  start a list server
- *   sup    -> cache  {spawned, Name, 0} +fd         its cache link, sent
- *                                                   as the spawn is asked
- *                    {pid, Name, Pid}               ... and once forked
- *                    {spawn_failed, Name}           none could be asked
- *                    {list, Name, Pid} +fd          (after a cache restart;
+ *   cache  -> sup    {spawn, Name} +fd              start a list server;
+ *                                                   fd: its end of the
+ *                                                   cache's link to it
+ *                                                   (closed if none can
+ *                                                   start)
+ *   sup    -> cache  {list, Name, Pid} +fd          (after a cache restart;
  *                                                   Pid 0: not forked yet)
  *                    go                             start accepting
  *   sup    -> spawner {spawn, Name} +fd             start a list server

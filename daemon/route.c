@@ -3,6 +3,7 @@
 
 #include <sys/types.h>
 #include <sys/queue.h>
+#include <sys/socket.h>
 #include <sys/tree.h>
 
 #include <fcntl.h>
@@ -25,21 +26,8 @@
 #include "uidcount.h"
 
 /* Servers that may fail to start in a row for one list, the connections
- * waiting for it handed from one to the next, before they are told
- * busy. */
+ * sent to it handed from one to the next, before they are told busy. */
 #define ROUTE_START_TRIES	3
-
-struct waiter {
-	TAILQ_ENTRY(waiter)	 entry;
-	int			 fd;
-	uid_t			 uid;		/* its peer's */
-	const char		*error;		/* mode: NULL = attach */
-	uint8_t			*input;
-	size_t			 inlen;
-	int			 has_fallback;
-	uint8_t			 fallback[NAME_MAX_BYTES];
-	size_t			 fallback_len;
-};
 
 /*
  * A handoff the server has not confirmed yet ({got, N}): the cache keeps
@@ -61,7 +49,6 @@ struct route {
 	RB_ENTRY(route)		 entry;
 	uint8_t			 name[NAME_MAX_BYTES];
 	size_t			 len;
-	int			 running;	/* linked to its server */
 	pid_t			 pid;		/* 0: not known yet */
 	int			 failed_starts;	/* in a row, for this name */
 	struct chan		*chan;
@@ -70,7 +57,6 @@ struct route {
 	int			 reported;	/* an {idle, Seen} came */
 	struct uidcount		 held;		/* users of its connections */
 	TAILQ_ENTRY(route)	 lru;		/* least recently used first */
-	TAILQ_HEAD(, waiter)	 waiting;
 	TAILQ_HEAD(, inflight)	 inflight;
 };
 
@@ -194,7 +180,7 @@ route_stop(struct route *r)
 static int
 route_is_idle(const struct route *r)
 {
-	return r->running && r->reported && r->seen == r->sent;
+	return r->reported && r->seen == r->sent;
 }
 
 /* The least recently used idle server, or NULL if none is idle. */
@@ -221,7 +207,6 @@ route_new(const void *name, size_t len)
 	memcpy(r->name, name, len);
 	r->len = len;
 	uidcount_init(&r->held);
-	TAILQ_INIT(&r->waiting);
 	TAILQ_INIT(&r->inflight);
 	RB_INSERT(route_tree, &rt.tree, r);
 	TAILQ_INSERT_TAIL(&rt.lru, r, lru);
@@ -229,28 +214,54 @@ route_new(const void *name, size_t len)
 	return r;
 }
 
+/* A route's channel to its server, on our end of a link. */
+static int
+route_link(struct route *r, int fd)
+{
+	r->chan = chan_new(rt.base, fd, PROC_MAX_MSG, route_chan_msg,
+	    route_chan_closed, r);
+	return r->chan != NULL ? 0 : -1;
+}
+
 /*
- * A new starting route, if a server may be started now.  At --max-lists
- * the least recently used idle server makes room; it is told to stop
- * after the spawn is asked, so that the start of the new one, which a
- * client waits for, is not queued behind the stop of the old.
+ * A new route, if a server may be started now.  The cache makes the link
+ * to the server and asks the supervisor for one with the server's end,
+ * {spawn, Name} +fd: connections go out on the link at once and wait in
+ * it while the server starts.  If none can be started, the link closes
+ * as it does when a server dies before it reports (route_chan_closed).
+ * At --max-lists the least recently used idle server makes room; it is
+ * told to stop after the spawn is asked, so that the start of the new
+ * one, which a client waits for, is not queued behind the stop of the
+ * old.
  */
 static struct route *
 route_start(const void *name, size_t len)
 {
 	struct route *r, *old = NULL;
+	int sv[2];
 
 	if (rt.nroutes >= (size_t)rt.cfg->max_lists &&
 	    (old = route_lru_idle()) == NULL)
 		return NULL;
-	if ((r = route_new(name, len)) == NULL)
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0,
+	    sv) == -1) {
+		log_warn("socketpair");
 		return NULL;
+	}
+	if ((r = route_new(name, len)) == NULL || route_link(r, sv[0]) == -1) {
+		if (r != NULL)
+			route_remove(r);
+		close(sv[0]);
+		close(sv[1]);
+		return NULL;
+	}
 	etf_buf_reset(&rt.msg);
 	etf_put_version(&rt.msg);
 	etf_put_tuple(&rt.msg, 2);
 	etf_put_atom(&rt.msg, "spawn");
 	etf_put_binary(&rt.msg, name, len);
-	chan_send(rt.sup, &rt.msg, -1);
+	/* chan_send closes sv[1], sent or not (not: the link closes). */
+	chan_send(rt.sup, &rt.msg, sv[1]);
 	if (old != NULL)
 		route_stop(old);
 	return r;
@@ -318,36 +329,13 @@ route_attach_mode(const void *name, size_t len, int fd, uid_t uid,
     const struct route_fallback *fb)
 {
 	struct route *r;
-	struct waiter *w;
 
 	if ((r = route_find(name, len)) == NULL &&
 	    (r = route_start(name, len)) == NULL) {
 		route_refuse(fd, uid, input, inlen, "busy", fb);
 		return;
 	}
-	if (r->running) {
-		route_handoff(r, fd, uid, input, inlen, error);
-		return;
-	}
-	if ((w = calloc(1, sizeof(*w))) == NULL ||
-	    (inlen > 0 && (w->input = malloc(inlen)) == NULL)) {
-		free(w);
-		cache_uid_out(uid, 1);
-		close(fd);
-		return;
-	}
-	w->fd = fd;
-	w->uid = uid;
-	w->error = error;
-	if (inlen > 0)
-		memcpy(w->input, input, inlen);
-	w->inlen = inlen;
-	if (fb != NULL) {
-		w->has_fallback = 1;
-		memcpy(w->fallback, fb->name, fb->len);
-		w->fallback_len = fb->len;
-	}
-	TAILQ_INSERT_TAIL(&r->waiting, w, entry);
+	route_handoff(r, fd, uid, input, inlen, error);
 }
 
 void
@@ -357,21 +345,13 @@ route_attach(const void *name, size_t len, int fd, uid_t uid,
 	route_attach_mode(name, len, fd, uid, input, inlen, NULL, fb);
 }
 
-static void
-waiter_free(struct waiter *w)
-{
-	free(w->input);
-	free(w);
-}
-
-/* {spawned, Name, Pid} or {list, Name, Pid}, with the server's link
- * (a server being started: Pid 0, and {pid, Name, Pid} follows). */
+/* {list, Name, Pid}, with a link to a server that runs or starts (Pid
+ * 0: it tells its pid with its first {got}), to a cache started again. */
 static int
-route_running(const struct etf_term *t, int fd)
+route_linked(const struct etf_term *t, int fd)
 {
 	const struct etf_term *name = &t->seq.v[1], *pid = &t->seq.v[2];
 	struct route *r;
-	struct waiter *w;
 
 	if (fd == -1 || name->type != ETF_BINARY || pid->type != ETF_INT ||
 	    !name_valid(name->bin.p, name->bin.len))
@@ -386,81 +366,24 @@ route_running(const struct etf_term *t, int fd)
 		route_release_held(r);
 	}
 	inflight_drop(r, UINT64_MAX);	/* a new link counts from zero */
-	r->running = 1;
 	r->pid = (pid_t)pid->i;
 	r->reported = 0;
 	r->sent = r->seen = 0;
-	if ((r->chan = chan_new(rt.base, fd, PROC_MAX_MSG, route_chan_msg,
-	    route_chan_closed, r)) == NULL) {
+	if (route_link(r, fd) == -1) {
 		close(fd);
-		r->running = 0;
 		route_remove(r);
-		return 0;
 	}
-	while ((w = TAILQ_FIRST(&r->waiting)) != NULL) {
-		TAILQ_REMOVE(&r->waiting, w, entry);
-		route_handoff(r, w->fd, w->uid, w->input, w->inlen, w->error);
-		waiter_free(w);
-	}
-	return 0;
-}
-
-static int
-route_failed(const struct etf_term *name)
-{
-	struct route_fallback fb;
-	struct route *r;
-	struct waiter *w;
-
-	if (name->type != ETF_BINARY)
-		return -1;
-	if ((r = route_find(name->bin.p, name->bin.len)) == NULL || r->running)
-		return 0;
-	/* Unlink first: a fallback may name this very list. */
-	route_unlink(r);
-	while ((w = TAILQ_FIRST(&r->waiting)) != NULL) {
-		TAILQ_REMOVE(&r->waiting, w, entry);
-		fb.name = w->fallback;
-		fb.len = w->fallback_len;
-		route_refuse(w->fd, w->uid, w->input, w->inlen, "busy",
-		    w->has_fallback ? &fb : NULL);
-		waiter_free(w);
-	}
-	free(r);
-	return 0;
-}
-
-/* {pid, Name, Pid}: the server a route was linked to while it started
- * is forked, with that pid. */
-static int
-route_pid(const struct etf_term *name, const struct etf_term *pid)
-{
-	struct route *r;
-
-	if (name->type != ETF_BINARY || pid->type != ETF_INT || pid->i <= 0 ||
-	    pid->i > INT32_MAX)
-		return -1;
-	if ((r = route_find(name->bin.p, name->bin.len)) != NULL &&
-	    r->running && r->pid == 0)
-		r->pid = (pid_t)pid->i;
 	return 0;
 }
 
 int
 route_sup_msg(const struct etf_term *t, int fd)
 {
-	int rc = -1;
-
-	if ((etf_is_tuple(t, 3) && (etf_is_atom(&t->seq.v[0], "spawned") ||
-	    etf_is_atom(&t->seq.v[0], "list"))))
-		return route_running(t, fd);
-	if (etf_is_tuple(t, 2) && etf_is_atom(&t->seq.v[0], "spawn_failed"))
-		rc = route_failed(&t->seq.v[1]);
-	if (etf_is_tuple(t, 3) && etf_is_atom(&t->seq.v[0], "pid"))
-		rc = route_pid(&t->seq.v[1], &t->seq.v[2]);
+	if (etf_is_tuple(t, 3) && etf_is_atom(&t->seq.v[0], "list"))
+		return route_linked(t, fd);
 	if (fd != -1)
 		close(fd);
-	return rc;
+	return -1;
 }
 
 /* {conns, [Uid]}: the users of the connections a server holds, when it
@@ -498,8 +421,7 @@ route_chan_msg(struct chan *c, const struct etf_term *t, int fd, void *arg)
 	    v[2].type == ETF_INT && v[2].i > 0 && v[2].i <= INT32_MAX &&
 	    etf_is_atom(&v[0], "got")) {
 		inflight_drop(r, (uint64_t)v[1].i);
-		/* Its pid, before the supervisor's word ({pid, ...}) if
-		 * that is late: the client may ask stats at once. */
+		/* Its pid: the cache learns it here, from the server. */
 		if (r->pid == 0)
 			r->pid = (pid_t)v[2].i;
 	} else if (etf_is_tuple(t, 2) && v[1].type == ETF_INT &&
@@ -564,9 +486,10 @@ route_chan_closed(struct chan *c, void *arg)
 	TAILQ_FOREACH(f, &r->inflight, entry)
 		(void)uidcount_remove(&r->held, f->uid);
 	route_release_held(r);
-	/* Gone before it was known to run: it did not start (or died at
-	 * once).  A few tries, then the connections are told busy rather
-	 * than start servers for ever. */
+	/* Gone before it confirmed a connection (its first {got}): it did
+	 * not start, could not be started (the supervisor or the spawner
+	 * closed the link), or died at once.  A few tries, then the
+	 * connections are told busy rather than start servers for ever. */
 	failed = r->pid == 0 ? r->failed_starts + 1 : 0;
 	if (failed > 0)
 		log_warnx("a list server did not start (%d in a row)",
@@ -690,11 +613,8 @@ route_reply_stats(struct etf_buf *b, uint64_t accepted, uint64_t handoffs,
 {
 	struct shared_stats *s = proc_stats;
 	struct route *r;
-	int i, live = 0;
+	int i, live = (int)rt.nroutes;
 
-	RB_FOREACH(r, route_tree, &rt.tree)
-		if (r->running)
-			live++;
 	etf_put_version(b);
 	etf_put_tuple(b, 2);
 	etf_put_atom(b, "ok");
@@ -727,8 +647,6 @@ route_reply_stats(struct etf_buf *b, uint64_t accepted, uint64_t handoffs,
 	if (live > 0)
 		etf_put_list(b, (uint32_t)live);
 	RB_FOREACH(r, route_tree, &rt.tree) {
-		if (!r->running)
-			continue;
 		etf_put_map(b, 2);
 		etf_put_atom(b, "name");
 		etf_put_binary(b, r->name, r->len);

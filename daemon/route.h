@@ -1,8 +1,10 @@
 /*
  * route.h: the cache's routing table, name -> list server.
  *
- * A route is starting (the supervisor was asked for a server; handoffs
- * wait) or running (handoffs go out at once on its channel).  Never two
+ * A route is the cache's end of a link to a list server: the cache
+ * makes the link and asks the supervisor for a server with the other
+ * end, and connections go out on it at once, waiting in the socket while
+ * the server starts.  Never two
  * servers for one name: the table holds one route per name, and a route
  * leaves the table only when its server has agreed to stop (idle expiry,
  * eviction) or died; the supervisor does not start a new server for the

@@ -57,6 +57,7 @@ struct child {
 	int			 ready;
 	int			 stopping;	/* list: said it is exiting */
 	int			 respawn;	/* list: start again once reaped */
+	int			 respawn_link;	/* ... with this cache link, or -1 */
 	int			 lost;		/* list: its spawner died */
 	int			 spawn_fd;	/* list: its end, until the
 						 * spawner has it; else -1 */
@@ -116,7 +117,7 @@ static void	sup_ctl_msg(struct chan *, const struct etf_term *, int,
 		    void *);
 static void	sup_ctl_closed(struct chan *, void *);
 static void	sup_shutdown(int status);
-static int	sup_spawn_list(const void *, size_t);
+static int	sup_spawn_list(const void *, size_t, int);
 static void	sup_child_free(struct child *);
 static void	sup_check_done(void);
 static void	sup_reaped(pid_t, int);
@@ -161,6 +162,7 @@ sup_child_new(enum role role, int sv_parent, pid_t pid)
 	c->role = role;
 	c->pid = pid;
 	c->spawn_fd = -1;
+	c->respawn_link = -1;
 	if ((c->ctl = chan_new(sup.base, sv_parent, PROC_MAX_MSG, sup_ctl_msg,
 	    sup_ctl_closed, c)) == NULL)
 		fatalx("out of memory");
@@ -180,25 +182,24 @@ sup_socketpair(int sv[2])
 	return 0;
 }
 
-/* Tell the cache that no server could be started for a list. */
+/* --- links between children --------------------------------------------- */
+
+/* Give a list server its end of a link to the cache. */
 static void
-sup_spawn_failed(const void *name, size_t len)
+sup_give_cache_link(struct child *list, int fd)
 {
 	etf_buf_reset(&sup.msg);
 	etf_put_version(&sup.msg);
-	etf_put_tuple(&sup.msg, 2);
-	etf_put_atom(&sup.msg, "spawn_failed");
-	etf_put_binary(&sup.msg, name, len);
-	sup_send(sup.cache, -1);
+	etf_put_tuple(&sup.msg, 1);
+	etf_put_atom(&sup.msg, "cache");
+	sup_send(list, fd);
 }
 
-/* --- links between children --------------------------------------------- */
-
-/* Give a list server and the cache a new channel between them: 0, or
- * -1 if no channel could be made (with no cache, 0: the next cache gets
- * one). */
+/* Give a list server and a cache started again a new link between them
+ * ({list, Name, Pid}): 0, or -1 if no link could be made.  (A new server's
+ * link is the cache's own, made with its spawn request.) */
 static int
-sup_link_cache(struct child *list, const char *tag)
+sup_link_cache(struct child *list)
 {
 	int sv[2];
 
@@ -209,15 +210,11 @@ sup_link_cache(struct child *list, const char *tag)
 	etf_buf_reset(&sup.msg);
 	etf_put_version(&sup.msg);
 	etf_put_tuple(&sup.msg, 3);
-	etf_put_atom(&sup.msg, tag);
+	etf_put_atom(&sup.msg, "list");
 	etf_put_binary(&sup.msg, list->name, list->len);
 	etf_put_int(&sup.msg, list->pid);
 	sup_send(sup.cache, sv[0]);
-	etf_buf_reset(&sup.msg);
-	etf_put_version(&sup.msg);
-	etf_put_tuple(&sup.msg, 1);
-	etf_put_atom(&sup.msg, "cache");
-	sup_send(list, sv[1]);
+	sup_give_cache_link(list, sv[1]);
 	return 0;
 }
 
@@ -328,9 +325,9 @@ sup_fork_cache(void)
 	sup.cache = c;
 	proc_stats->cache = c->pid;
 	/* A new cache learns every live or starting list before it
-	 * accepts (pid 0: not known yet; {pid, Name, Pid} follows). */
+	 * accepts (pid 0: not known yet). */
 	TAILQ_FOREACH(l, &sup.lists, entry)
-		if (!l->stopping && sup_link_cache(l, "list") == -1)
+		if (!l->stopping && sup_link_cache(l) == -1)
 			log_warnx("cannot link %s to the cache", l->label);
 	if (sup.announced) {
 		sup_msg_atom("go");
@@ -381,14 +378,16 @@ sup_spawn_queued(void)
 }
 
 /*
- * Start a list server: the spawner forks it (spawner.c) and answers with
- * its pid.  The links to its worker and to the cache go at once, over its
- * control channel, ahead of the process: the cache hands it connections
- * while it starts, and learns its pid with {pid, Name, Pid}.  While the
- * spawner restarts, the request waits for the new one.
+ * Start a list server for the cache, which sent cache_fd, the server's
+ * end of their link (owned from here on; closed if no server can be
+ * started, which the cache sees as a server that did not start).  The
+ * spawner forks it (spawner.c) and answers with its pid.  The links to
+ * its worker and to the cache go at once, over its control channel,
+ * ahead of the process.  While the spawner restarts, the request waits
+ * for the new one.
  */
 static int
-sup_spawn_list(const void *name, size_t len)
+sup_spawn_list(const void *name, size_t len, int cache_fd)
 {
 	struct child *c;
 	char file[NAME_FILE_BUFSZ];
@@ -397,8 +396,11 @@ sup_spawn_list(const void *name, size_t len)
 	if ((c = sup_find_list(name, len)) != NULL) {
 		/* Never two servers for one list: the cache has given this
 		 * one up, so it is on its way out; start the new one when it
-		 * is gone. */
+		 * is gone, with the newest link the cache sent. */
 		c->respawn = 1;
+		if (c->respawn_link != -1)
+			close(c->respawn_link);
+		c->respawn_link = cache_fd;
 		if (!c->stopping) {
 			sup_msg_atom("shutdown");
 			sup_send(c, -1);
@@ -406,8 +408,10 @@ sup_spawn_list(const void *name, size_t len)
 		return 0;
 	}
 	if (name_to_file(name, len, file, sizeof(file)) == -1 ||
-	    sup_socketpair(sv) == -1)
+	    sup_socketpair(sv) == -1) {
+		close(cache_fd);
 		return -1;
+	}
 	c = sup_child_new(ROLE_LIST, sv[0], 0);
 	memcpy(c->name, name, len);
 	c->len = len;
@@ -415,10 +419,7 @@ sup_spawn_list(const void *name, size_t len)
 	snprintf(c->label, sizeof(c->label), "list[%s]", file);
 	/* The cache link first: without it, no connection would reach the
 	 * server. */
-	if (sup_link_cache(c, "spawned") == -1) {
-		sup_child_free(c);
-		return -1;
-	}
+	sup_give_cache_link(c, cache_fd);
 	TAILQ_INSERT_TAIL(&sup.lists, c, entry);
 	RB_INSERT(child_names, &sup.names, c);
 	sup.nlists++;
@@ -444,13 +445,6 @@ sup_spawned(const struct etf_term *name, pid_t pid)
 	c->pid = pid;
 	RB_INSERT(child_pids, &sup.pids, c);
 	proc_stats->spawns++;
-	etf_buf_reset(&sup.msg);
-	etf_put_version(&sup.msg);
-	etf_put_tuple(&sup.msg, 3);
-	etf_put_atom(&sup.msg, "pid");
-	etf_put_binary(&sup.msg, c->name, c->len);
-	etf_put_int(&sup.msg, pid);
-	sup_send(sup.cache, -1);
 }
 
 /* --- sync rounds --------------------------------------------------------- */
@@ -529,8 +523,6 @@ sup_ctl_msg(struct chan *ch, const struct etf_term *t, int fd, void *arg)
 	struct child *c = arg;
 	const struct etf_term *name;
 
-	if (fd != -1)
-		close(fd);
 	if (etf_is_atom(t, "ready")) {
 		c->ready = 1;
 		sup_maybe_ready();
@@ -559,13 +551,17 @@ sup_ctl_msg(struct chan *ch, const struct etf_term *t, int fd, void *arg)
 	    t->seq.v[1].type == ETF_INT)
 		sup_sync(t->seq.v[1].i, t->seq.v[0].atom.p);
 	else if (c->role == ROLE_CACHE && etf_is_tuple(t, 2) &&
-	    etf_is_atom(&t->seq.v[0], "spawn") &&
+	    etf_is_atom(&t->seq.v[0], "spawn") && fd != -1 &&
 	    t->seq.v[1].type == ETF_BINARY &&
 	    name_valid(t->seq.v[1].bin.p, t->seq.v[1].bin.len)) {
+		/* {spawn, Name} +fd: the server's end of its cache link.
+		 * Closed if no server can start: the cache sees that. */
 		name = &t->seq.v[1];
-		if (sup.shutting_down ||
-		    sup_spawn_list(name->bin.p, name->bin.len) == -1)
-			sup_spawn_failed(name->bin.p, name->bin.len);
+		if (sup.shutting_down)
+			close(fd);
+		else
+			(void)sup_spawn_list(name->bin.p, name->bin.len, fd);
+		fd = -1;
 	} else if (c->role == ROLE_LIST) {
 		/* A bug in the list server: its control channel closes, and
 		 * it exits (its pid may be serving another list already, if
@@ -579,6 +575,8 @@ sup_ctl_msg(struct chan *ch, const struct etf_term *t, int fd, void *arg)
 		log_warnx("%s sent a malformed message; killing it", c->label);
 		kill(c->pid, SIGKILL);
 	}
+	if (fd != -1)
+		close(fd);
 }
 
 static void
@@ -629,6 +627,8 @@ sup_child_free(struct child *c)
 		chan_free(c->ctl);
 	if (c->spawn_fd != -1)
 		close(c->spawn_fd);
+	if (c->respawn_link != -1)
+		close(c->respawn_link);
 	free(c);
 }
 
@@ -703,12 +703,27 @@ sup_list_gone(struct child *c, int status)
 	 * closes with the child, and the cache hands its connections on. */
 	if (c->pid != 0)
 		sup_describe_exit(c, status);
-	if (c->respawn && !sup.shutting_down &&
-	    sup_spawn_list(c->name, c->len) == -1) {
-		log_warnx("cannot start %s again", c->label);
-		sup_spawn_failed(c->name, c->len);
+	if (c->respawn && !sup.shutting_down && c->respawn_link != -1) {
+		if (sup_spawn_list(c->name, c->len, c->respawn_link) == -1)
+			log_warnx("cannot start %s again", c->label);
+		c->respawn_link = -1;
 	}
 	sup_child_free(c);
+}
+
+/* The cache is gone: the links it sent for servers to start once their
+ * old ones exit lead nowhere, and a new cache asks again if it needs. */
+static void
+sup_cache_gone_links(void)
+{
+	struct child *l;
+
+	TAILQ_FOREACH(l, &sup.lists, entry)
+		if (l->respawn_link != -1) {
+			close(l->respawn_link);
+			l->respawn_link = -1;
+			l->respawn = 0;
+		}
 }
 
 /* The spawner is gone, and every list server with it (they die with
@@ -753,6 +768,7 @@ sup_reaped(pid_t pid, int status)
 	if (sup.cache != NULL && sup.cache->pid == pid) {
 		c = sup.cache;
 		sup.cache = NULL;
+		sup_cache_gone_links();
 	}
 	for (i = 0; c == NULL && i < sup.cfg->workers; i++)
 		if (sup.workers[i] != NULL && sup.workers[i]->pid == pid) {
