@@ -318,6 +318,13 @@ chan_read(evutil_socket_t fd, short ev, void *arg)
 	}
 }
 
+void
+chan_read_now(struct chan *c)
+{
+	if (!c->dead && !c->closed)
+		chan_read(c->fd, EV_READ, c);
+}
+
 ssize_t
 chan_sendmsg(int sock, const void *p, size_t n, int fd, int flags)
 {

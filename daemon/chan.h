@@ -42,6 +42,10 @@ typedef void	(*chan_close_cb)(struct chan *, void *arg);
  * channel is MSG_DONTWAIT, and descriptors received are close-on-exec. */
 struct chan	*chan_new(struct event_base *, int fd, size_t max_msg,
 		    chan_msg_cb, chan_close_cb, void *arg);
+/* Read what is there already and deliver it, as if the event loop had
+ * found the channel readable: for a new channel whose peer has written
+ * ahead, one pass of the loop sooner.  The callbacks may run. */
+void		 chan_read_now(struct chan *);
 /* Queue a message (payload: version byte and term) with an optional
  * descriptor; the channel closes its copy of fd once the message is
  * written.  Returns 0, or -1 (no memory; fd is closed). */

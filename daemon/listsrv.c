@@ -119,6 +119,16 @@ ls_store_soon(void)
 	event_active(ls.store_ev, EV_TIMEOUT, 0);
 }
 
+pid_t
+ls_pid(void)
+{
+	static pid_t pid;
+
+	if (pid == 0)
+		pid = getpid();
+	return pid;
+}
+
 /* --- idleness and stopping ------------------------------------------- */
 
 static int
@@ -367,7 +377,12 @@ ls_sup_msg(struct chan *c, const struct etf_term *t, int fd, void *arg)
 		ls.handoffs = 0;
 		ls.idle_told = 0;
 		ls_send_conns();
-		ls_check_idle();
+		/* A new server's first connection is in the link already:
+		 * taken now, it is not told idle first (a message the cache
+		 * would wake up for, to no use). */
+		chan_read_now(ls.cache);
+		if (ls.cache != NULL)
+			ls_check_idle();
 	} else if ((etf_is_tuple(t, 1) || (etf_is_tuple(t, 2) &&
 	    etf_is_atom(&t->seq.v[1], "unasked"))) &&
 	    etf_is_atom(&t->seq.v[0], "worker") && fd != -1) {
@@ -376,13 +391,16 @@ ls_sup_msg(struct chan *c, const struct etf_term *t, int fd, void *arg)
 		if ((ls.worker = chan_new(ls.base, fd, PROC_MAX_MSG,
 		    ls_worker_msg, ls_worker_closed, NULL)) == NULL)
 			fatalx("out of memory");
-		/* Unasked: the worker sends the list (supervisor.c). */
+		/* Unasked: the worker sends the list (supervisor.c), which
+		 * may be here already. */
 		if (!ls.loaded && t->seq.n == 1)
 			ls_get();
 		else if (ls.inflight != 0)
 			ls_send_batch(ls.inflight);
 		else
 			ls_maybe_store();
+		if (ls.worker != NULL)
+			chan_read_now(ls.worker);
 	} else if (etf_is_atom(t, "shutdown")) {
 		if (fd != -1)
 			close(fd);

@@ -241,7 +241,7 @@ ls_request(struct lconn *lc, const struct etf_term *t)
 	case REQ_SERVER_PROCESS:
 		if (r.name_len == ls.len && memcmp(r.name, ls.name, ls.len) == 0) {
 			etf_buf_reset(&ls.out);
-			reply_ok_int(&ls.out, getpid());
+			reply_ok_int(&ls.out, ls_pid());
 			ls_reply(lc, 0);
 			return 0;
 		}
@@ -448,7 +448,7 @@ ls_handoff(const struct etf_term *t, int fd)
 	etf_put_tuple(&ls.msg, 3);
 	etf_put_atom(&ls.msg, "got");
 	etf_put_int(&ls.msg, (int64_t)ls.handoffs);
-	etf_put_int(&ls.msg, (int64_t)getpid());	/* for stats */
+	etf_put_int(&ls.msg, (int64_t)ls_pid());	/* for stats */
 	if (ls.cache != NULL) {
 		ls_send_msg(ls.cache, -1);
 		chan_flush(ls.cache);
@@ -468,7 +468,7 @@ ls_handoff(const struct etf_term *t, int fd)
 	ls.idle_told = 0;
 	etf_buf_reset(&ls.out);
 	if (etf_is_atom(mode, "attach"))
-		reply_ok_int(&ls.out, getpid());
+		reply_ok_int(&ls.out, ls_pid());
 	else
 		reply_error(&ls.out, mode->seq.v[1].atom.p);
 	conn_send(lc->conn, &ls.out);

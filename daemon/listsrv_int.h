@@ -94,6 +94,8 @@ extern struct ls_state ls;
 /* listsrv.c */
 void	ls_send_msg(struct chan *, int fd);
 void	ls_check_idle(void);
+/* This process's pid (asked once: a list server never forks). */
+pid_t	ls_pid(void);
 void	ls_maybe_store(void);
 void	ls_store_soon(void);
 
