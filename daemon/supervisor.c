@@ -56,8 +56,8 @@ struct child {
 	struct chan		*ctl;
 	int			 ready;
 	int			 stopping;	/* list: said it is exiting */
-	int			 respawn;	/* list: start again once reaped */
-	int			 respawn_link;	/* ... with this cache link, or -1 */
+	int			 respawn_link;	/* list: start again once reaped,
+						 * with this cache link; or -1 */
 	int			 lost;		/* list: its spawner died */
 	int			 spawn_fd;	/* list: its end, until the
 						 * spawner has it; else -1 */
@@ -397,7 +397,6 @@ sup_spawn_list(const void *name, size_t len, int cache_fd)
 		/* Never two servers for one list: the cache has given this
 		 * one up, so it is on its way out; start the new one when it
 		 * is gone, with the newest link the cache sent. */
-		c->respawn = 1;
 		if (c->respawn_link != -1)
 			close(c->respawn_link);
 		c->respawn_link = cache_fd;
@@ -703,7 +702,7 @@ sup_list_gone(struct child *c, int status)
 	 * closes with the child, and the cache hands its connections on. */
 	if (c->pid != 0)
 		sup_describe_exit(c, status);
-	if (c->respawn && !sup.shutting_down && c->respawn_link != -1) {
+	if (c->respawn_link != -1 && !sup.shutting_down) {
 		if (sup_spawn_list(c->name, c->len, c->respawn_link) == -1)
 			log_warnx("cannot start %s again", c->label);
 		c->respawn_link = -1;
@@ -722,7 +721,6 @@ sup_cache_gone_links(void)
 		if (l->respawn_link != -1) {
 			close(l->respawn_link);
 			l->respawn_link = -1;
-			l->respawn = 0;
 		}
 }
 
