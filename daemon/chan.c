@@ -17,6 +17,7 @@
 
 #include "chan.h"
 #include "etf.h"
+#include "frame.h"
 #include "log.h"
 
 #define CHAN_FDBIT	0x80000000u
@@ -190,15 +191,15 @@ chan_pop_fd(struct chan *c)
 	return fd;
 }
 
-/* The header of the first frame buffered (4 bytes must be there). */
+/* The header of the first frame buffered (4 bytes must be there): its
+ * length, and CHAN_FDBIT. */
 static uint32_t
 chan_peek_header(struct chan *c)
 {
-	uint8_t hdr[4];
+	uint8_t hdr[FRAME_HDR];
 
-	evbuffer_copyout(c->in, hdr, 4);
-	return (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 |
-	    (uint32_t)hdr[2] << 8 | hdr[3];
+	evbuffer_copyout(c->in, hdr, FRAME_HDR);
+	return frame_get_len(hdr);
 }
 
 /* Deliver every complete frame.  Returns -1 on a protocol violation,
@@ -318,6 +319,13 @@ chan_read(evutil_socket_t fd, short ev, void *arg)
 	}
 }
 
+int
+chan_socketpair(int sv[2])
+{
+	return socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0, sv);
+}
+
 void
 chan_read_now(struct chan *c)
 {
@@ -357,12 +365,7 @@ chan_sendmsg(int sock, const void *p, size_t n, int fd, int flags)
 static void
 chan_put_header(uint8_t *p, size_t len, int fd)
 {
-	uint32_t h = (uint32_t)len | (fd != -1 ? CHAN_FDBIT : 0);
-
-	p[0] = h >> 24;
-	p[1] = h >> 16;
-	p[2] = h >> 8;
-	p[3] = h;
+	frame_put_len(p, (uint32_t)len | (fd != -1 ? CHAN_FDBIT : 0));
 }
 
 /* Write as much as the socket takes (flags: MSG_DONTWAIT, or 0 to wait

@@ -42,6 +42,9 @@ typedef void	(*chan_close_cb)(struct chan *, void *arg);
  * channel is MSG_DONTWAIT, and descriptors received are close-on-exec. */
 struct chan	*chan_new(struct event_base *, int fd, size_t max_msg,
 		    chan_msg_cb, chan_close_cb, void *arg);
+/* A connected pair for a channel between two processes: stream,
+ * non-blocking, close-on-exec.  0, or -1 with errno. */
+int		 chan_socketpair(int sv[2]);
 /* Read what is there already and deliver it, as if the event loop had
  * found the channel readable: for a new channel whose peer has written
  * ahead, one pass of the loop sooner.  The callbacks may run. */

@@ -3,7 +3,6 @@
 
 #include <sys/types.h>
 #include <sys/queue.h>
-#include <sys/socket.h>
 #include <sys/tree.h>
 
 #include <fcntl.h>
@@ -243,8 +242,7 @@ route_start(const void *name, size_t len)
 	if (rt.nroutes >= (size_t)rt.cfg->max_lists &&
 	    (old = route_lru_idle()) == NULL)
 		return NULL;
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0,
-	    sv) == -1) {
+	if (chan_socketpair(sv) == -1) {
 		log_warn("socketpair");
 		return NULL;
 	}

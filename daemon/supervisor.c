@@ -174,8 +174,7 @@ sup_child_new(enum role role, int sv_parent, pid_t pid)
 static int
 sup_socketpair(int sv[2])
 {
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0,
-	    sv) == -1) {
+	if (chan_socketpair(sv) == -1) {
 		log_warn("socketpair");
 		return -1;
 	}
