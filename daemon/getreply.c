@@ -88,7 +88,7 @@ static sigjmp_buf		 gr_jmp;
 static volatile sig_atomic_t	 gr_guarded;
 static const uint8_t		*gr_lo, *gr_hi;
 static struct sigaction		 gr_old;	/* the handler before */
-static int			 gr_installed;
+static volatile sig_atomic_t	 gr_installed;	/* reset by the handler */
 
 #ifdef TODOD_FAULTS
 void	(*getreply_fault_mapped)(int);

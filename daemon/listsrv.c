@@ -381,8 +381,7 @@ ls_sup_msg(struct chan *c, const struct etf_term *t, int fd, void *arg)
 		 * taken now, it is not told idle first (a message the cache
 		 * would wake up for, to no use). */
 		chan_read_now(ls.cache);
-		if (ls.cache != NULL)
-			ls_check_idle();
+		ls_check_idle();
 	} else if ((etf_is_tuple(t, 1) || (etf_is_tuple(t, 2) &&
 	    etf_is_atom(&t->seq.v[1], "unasked"))) &&
 	    etf_is_atom(&t->seq.v[0], "worker") && fd != -1) {
@@ -399,8 +398,7 @@ ls_sup_msg(struct chan *c, const struct etf_term *t, int fd, void *arg)
 			ls_send_batch(ls.inflight);
 		else
 			ls_maybe_store();
-		if (ls.worker != NULL)
-			chan_read_now(ls.worker);
+		chan_read_now(ls.worker);
 	} else if (etf_is_atom(t, "shutdown")) {
 		if (fd != -1)
 			close(fd);
