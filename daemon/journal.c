@@ -30,6 +30,9 @@ struct journal {
 	uint64_t		 gen;
 	uint64_t		 size;		/* valid bytes */
 	uint64_t		 synced;	/* of which known durable */
+	uint64_t		 alloc;		/* the file's size: zeros after
+						 * the valid bytes */
+	bool			 prealloc;	/* allocate ahead (sync only) */
 	uint64_t		*syncs;
 	char			 file[JOURNAL_NAME_BUFSZ];
 };
@@ -85,6 +88,7 @@ journal_create(int dirfd, int index, uint64_t gen, bool sync,
 	j->index = index;
 	j->gen = gen;
 	j->sync = sync;
+	j->prealloc = sync;
 	j->syncs = syncs;
 	j->state = JOURNAL_USABLE;
 	journal_file_name(j->file, sizeof(j->file), index, gen);
@@ -144,6 +148,12 @@ journal_size(const struct journal *j)
 	return j->size;
 }
 
+uint64_t
+journal_allocated(const struct journal *j)
+{
+	return j->alloc > j->size ? j->alloc : j->size;
+}
+
 enum journal_state
 journal_state(const struct journal *j)
 {
@@ -161,7 +171,7 @@ journal_void(struct journal *j, uint64_t off)
 
 	if (ftruncate(j->fd, (off_t)off) == 0 &&
 	    (!j->sync || jfdatasync(j) == 0)) {
-		j->size = off;
+		j->size = j->alloc = off;
 		if (j->synced > off)
 			j->synced = off;
 		return;
@@ -181,6 +191,26 @@ journal_void(struct journal *j, uint64_t off)
 	j->state = JOURNAL_BROKEN;
 }
 
+/*
+ * Allocate the file up to the JOURNAL_PREALLOC boundary after end, if it
+ * is not yet that long (journal.h).  The new size is made durable by the
+ * next sync, with the records of the same pass.  Best effort: without
+ * fallocate the journal grows by its writes, as a full disk makes it.
+ */
+static void
+jprealloc(struct journal *j, uint64_t end)
+{
+	uint64_t want;
+
+	if (!j->prealloc || end <= j->alloc)
+		return;
+	want = (end / JOURNAL_PREALLOC + 1) * JOURNAL_PREALLOC;
+	if (fallocate(j->fd, 0, (off_t)j->size, (off_t)(want - j->size)) == 0)
+		j->alloc = want;
+	else if (errno == EOPNOTSUPP || errno == ENOSYS)
+		j->prealloc = false;
+}
+
 int
 journal_write(struct journal *j, const void *p, size_t len)
 {
@@ -194,6 +224,7 @@ journal_write(struct journal *j, const void *p, size_t len)
 	/* An injected failure writes half, as a disk that fills up. */
 	if ((err = store_fault_errno_write()) != 0)
 		part = len / 2;
+	jprealloc(j, j->size + len);
 	if (store_pwrite_all(j->fd, p, part, j->size) == -1)
 		err = errno;
 	if (err == 0) {
@@ -360,6 +391,27 @@ jpread(int fd, uint8_t *p, size_t len, uint64_t off)
 	return 0;
 }
 
+/* Are the bytes of fd from off to size all zeros (space allocated ahead
+ * of the records, journal.h)?  1, 0, or -1 if they cannot be read. */
+static int
+jzero_tail(int fd, uint64_t off, uint64_t size)
+{
+	uint8_t buf[8192];
+	size_t n, i;
+
+	while (off < size) {
+		n = size - off < sizeof(buf) ? (size_t)(size - off) :
+		    sizeof(buf);
+		if (jpread(fd, buf, n, off) == -1)
+			return -1;
+		for (i = 0; i < n; i++)
+			if (buf[i] != 0)
+				return 0;
+		off += n;
+	}
+	return 1;
+}
+
 /* The next record at off: 0 (rec set), 1 (an invalid record: *why), -1. */
 static int
 jread_one(int fd, uint64_t off, uint64_t size, size_t max,
@@ -416,7 +468,7 @@ journal_read(int dirfd, int index, uint64_t gen, size_t max,
 	uint8_t *buf = NULL;
 	size_t cap = 0;
 	uint64_t off = 0, size;
-	int fd, rc = 0, bad = 0, saved;
+	int fd, rc = 0, bad = 0, zeros, saved;
 
 	*valid = 0;
 	journal_file_name(file, sizeof(file), index, gen);
@@ -444,6 +496,13 @@ journal_read(int dirfd, int index, uint64_t gen, size_t max,
 		if (rc != 0)
 			break;
 		off += JOURNAL_HDR + rec.len;
+	}
+	/* Zeros to the end: the space allocated ahead, not a loss. */
+	if (bad == 1) {
+		if ((zeros = jzero_tail(fd, off, size)) == -1)
+			goto fail;
+		if (zeros)
+			bad = 0;
 	}
 	if (bad == 1) {
 		log_warnx("journal %s: %s at offset %" PRIu64 ": the %" PRIu64

