@@ -2,8 +2,9 @@
  * proc.h: the process layer: roles, forking children, shared counters.
  *
  * The supervisor forks the cache, the workers and the spawner; the
- * spawner forks the list servers (spawner.c) and reports their exits, so
- * that the supervisor supervises them as its own.  A child keeps only the
+ * spawner forks the list servers' processes (spawner.c), hands them to
+ * the supervisor as spares, and reports their exits, so that the
+ * supervisor starts and supervises them as its own.  A child keeps only the
  * descriptors it is given (renumbered from 3 up, in order), dies with
  * its parent (PR_SET_PDEATHSIG, and EOF on its control channel), and
  * builds its own event loop.
@@ -18,13 +19,17 @@
  *   sup    -> cache  {list, Name, Pid} +fd          (after a cache restart;
  *                                                   Pid 0: not forked yet)
  *                    go                             start accepting
- *   sup    -> spawner {spawn, Name} +fd             start a list server
- *                                                   (fd: its control link)
- *   spawner -> sup   {spawned, Name, Pid} | {spawn_failed, Name}
- *                    {exited, Pid, Status}          a list server reaped,
- *                                                   or released (0)
+ *   sup    -> spawner need                          fork a spare
+ *   spawner -> sup   {spare, Pid} +fd               a spare for the
+ *                                                   supervisor to hold
+ *                                                   (fd: its channel)
+ *                    no_spare                       none can be forked
+ *                    {exited, Pid, Status}          a list server or a
+ *                                                   spare reaped, or a
+ *                                                   list server released (0)
  *   child  -> spawner "free" +fd                    ready for a list
- *   spawner -> spare Name +fd                       its list
+ *   sup    -> spare  Name +fd                       its list (fd: its
+ *                                                   control channel)
  *   sup    -> worker {peer} +fd                     a list server's link
  *                    {peer, Name} +fd               ... a new one's: send
  *                                                   it the list, unasked

@@ -485,8 +485,8 @@ route_chan_closed(struct chan *c, void *arg)
 		(void)uidcount_remove(&r->held, f->uid);
 	route_release_held(r);
 	/* Gone before it confirmed a connection (its first {got}): it did
-	 * not start, could not be started (the supervisor or the spawner
-	 * closed the link), or died at once.  A few tries, then the
+	 * not start, could not be started (the supervisor, with no process
+	 * for it, closed the link), or died at once.  A few tries, then the
 	 * connections are told busy rather than start servers for ever. */
 	failed = r->pid == 0 ? r->failed_starts + 1 : 0;
 	if (failed > 0)

@@ -1,49 +1,53 @@
 /*
  * spawner.c: the process that forks list servers, and takes them back.
  *
- * The supervisor forks the spawner first, while its own memory is small,
- * and asks it for every list server.  A fork copies the parent's table of
- * descriptors and its page tables, and a child closes every descriptor it
- * inherits: the supervisor holds a channel to every live list server and
- * grows with them, the spawner holds a few descriptors and stays small.
- * And the pages a list server shares with its parent stay shared only
- * while the parent does not write them: the supervisor writes its heap
- * with every message, the spawner hardly.
+ * The supervisor forks the spawner first, while its own memory is small.
+ * A fork copies the parent's table of descriptors and its page tables,
+ * and a child closes every descriptor it inherits: the supervisor holds
+ * a channel to every live list server and grows with them, the spawner
+ * holds a few descriptors and stays small.  And the pages a list server
+ * shares with its parent stay shared only while the parent does not
+ * write them: the supervisor writes its heap with every message, the
+ * spawner hardly.
  *
  * List servers are the spawner's children (they die with it): it reaps
  * them and reports each exit to the supervisor, which supervises them as
  * before.
  *
  * A list is started by a process that is ready for it, not by a fork: a
- * spare, blocked, waits for its list's name and control channel.  Spares
- * come from two places:
+ * spare, blocked, waits for its list's name and control channel.  The
+ * spawner hands each spare to the supervisor, {spare, Pid} +fd (the
+ * spare's channel), and the supervisor gives it a list itself when the
+ * cache asks for one: the spawner is not on a list's path.  Spares come
+ * from two places:
  *
  *   - a list server the cache stopped (an idle timeout, or --max-lists)
  *     does not exit: once every change is durable it releases its list
  *     (listsrv_main() returns), and offers itself back over a socket all
  *     the spawner's children share (their descriptor 4): "free", with a
  *     new channel to wait on.  The kernel names the sender (SO_PASSCRED).
- *     The spawner keeps it if it is a live child and fewer than
- *     SP_POOL_MAX wait, and reports its list's end to the supervisor as
- *     an exit, {exited, Pid, 0}, as it would a real one: for the
- *     supervisor one list server ended and another may start with the
- *     same pid.  Otherwise it closes the channel and the process exits.
- *   - when none waits, one is forked, once the answer to the spawn has
- *     gone.
+ *     If it is a live child, the spawner reports its list's end to the
+ *     supervisor as an exit, {exited, Pid, 0}, as it would a real one
+ *     (for the supervisor one list server ended and another may start
+ *     with the same pid), and hands it over as a spare.  The supervisor
+ *     keeps a few (SUP_SPARES_MAX) and closes the channel of any other,
+ *     and that process exits.
+ *   - the supervisor asks for one (need) when it holds none: one is
+ *     forked, or the answer is no_spare if none can be.
  *
- * So at --max-lists, every new list takes the process of the one it
- * evicted: no fork, no exit, no page of a new process to fault in.
+ * So at --max-lists, every new list takes the process of one evicted
+ * before it: no fork, no exit, no page of a new process to fault in.
  *
  * Messages (proc.h):
  *
- *   sup     -> spawner {spawn, Name} +fd        start a list server; fd is
- *                                               its control channel
- *   spawner -> sup     {spawned, Name, Pid} | {spawn_failed, Name}
+ *   sup     -> spawner need                     fork a spare
+ *   spawner -> sup     {spare, Pid} +fd | no_spare
  *                      {exited, Pid, Status}    reaped (waitpid status),
  *                                               or released (0)
  *                      ready
  *   child   -> spawner "free" +fd               (the shared socket)
- *   spawner -> spare   Name +fd                 (the spare's channel)
+ *   sup     -> spare   Name +fd                 (the spare's channel;
+ *                                               supervisor.c)
  */
 #include "config.h"
 
@@ -70,20 +74,12 @@
 #include "proc.h"
 #include "spawner.h"
 
-#define SP_POOL_MAX	4	/* spares that wait, at most */
 #define SP_FREE_FD	4	/* a child's end of the shared socket */
-
-struct spare {
-	pid_t	 pid;
-	int	 fd;		/* our end of its channel */
-};
 
 static struct {
 	const struct todod_config *cfg;
 	struct chan		*sup;
 	struct etf_buf		 msg;
-	struct spare		 pool[SP_POOL_MAX];	/* the last is used first */
-	int			 npool;
 	int			 free_rd;	/* the shared socket: our end */
 	int			 free_wr;	/* ... the children's */
 } sp;
@@ -153,28 +149,23 @@ sp_offer(void)
 }
 
 /*
- * A child's life: serve the list named (NULL: wait for one first), then,
- * each time the cache stops it, offer itself for the next.  Exits when
- * the spawner does not want it.
+ * A child's life: wait for a list, serve it, and each time the cache
+ * stops it, offer itself for the next.  Exits when it is not wanted.
  */
 static void __attribute__((noreturn))
-sp_child_main(const void *first, size_t len)
+sp_child_main(void)
 {
 	uint8_t name[NAME_MAX_BYTES];
+	size_t len;
 
-	if (first != NULL)
-		memcpy(name, first, len);
 	for (;;) {
-		if (first == NULL) {
-			/* Ready before the name comes: a list's start
-			 * does not wait for its event loop. */
-			log_setrole("spare");
-			listsrv_prepare();
-			if (sp_wait_list(name, &len) == -1)
-				_exit(0);
-		}
+		/* Ready before the name comes: a list's start does not
+		 * wait for its event loop. */
+		log_setrole("spare");
+		listsrv_prepare();
+		if (sp_wait_list(name, &len) == -1)
+			_exit(0);
 		listsrv_main(sp.cfg, name, len);
-		first = NULL;
 		/* Not "list NAME" from now on: a new server for that list
 		 * may start as soon as the spawner has this offer. */
 		proc_title("todod: spare");
@@ -185,53 +176,67 @@ sp_child_main(const void *first, size_t len)
 
 /* --- the spares ---------------------------------------------------------- */
 
-/* Fork a spare, if none waits. */
+/* Hand a spare to the supervisor: {spare, Pid} +fd, its channel. */
+static void
+sp_give(pid_t pid, int fd)
+{
+	etf_buf_reset(&sp.msg);
+	etf_put_version(&sp.msg);
+	etf_put_tuple(&sp.msg, 2);
+	etf_put_atom(&sp.msg, "spare");
+	etf_put_int(&sp.msg, pid);
+	chan_send(sp.sup, &sp.msg, fd);		/* closes fd */
+}
+
+#ifdef TODOD_FAULTS
+/* Test-only: every fork of a spare fails, as a fork would, while the
+ * file named by TODOD_FAULT_FORK_FILE exists. */
+static int
+sp_fault_spawn(void)
+{
+	const char *f = getenv("TODOD_FAULT_FORK_FILE");
+
+	if (f == NULL || *f == '\0' || access(f, F_OK) == -1)
+		return 0;
+	errno = EAGAIN;
+	return 1;
+}
+#else
+#define sp_fault_spawn()	0
+#endif
+
+/* Fork a spare for the supervisor; no_spare if none can be. */
 static void
 sp_make_spare(void)
 {
 	int sv[2], keep[2];
-	pid_t pid;
+	pid_t pid = -1;
 
-	if (sp.npool > 0 ||
-	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1)
-		return;
-	keep[0] = sv[1];
-	keep[1] = sp.free_wr;
-	if ((pid = proc_fork(keep, 2, PROC_FORK_SIGNALS_CLEAN)) == 0) {
-		proc_title("todod: spare");
-		sp_child_main(NULL, 0);
-	}
-	close(sv[1]);
-	if (pid == -1) {
+	if (sp_fault_spawn())
 		log_warn("fork");
-		close(sv[0]);
-		return;
+	else if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
+	    sv) == -1)
+		log_warn("socketpair");
+	else {
+		keep[0] = sv[1];
+		keep[1] = sp.free_wr;
+		if ((pid = proc_fork(keep, 2, PROC_FORK_SIGNALS_CLEAN)) == 0) {
+			proc_title("todod: spare");
+			sp_child_main();
+		}
+		close(sv[1]);
+		if (pid == -1) {
+			log_warn("fork");
+			close(sv[0]);
+		} else
+			sp_give(pid, sv[0]);
 	}
-	sp.pool[sp.npool].pid = pid;
-	sp.pool[sp.npool++].fd = sv[0];
-}
-
-/* Give a waiting spare its list: its pid, or -1 if none took it. */
-static pid_t
-sp_use_spare(const struct etf_term *name, int fd)
-{
-	struct spare s;
-	ssize_t n;
-
-	while (sp.npool > 0) {
-		s = sp.pool[--sp.npool];
-		do
-			n = chan_sendmsg(s.fd, name->bin.p, name->bin.len, fd,
-			    0);
-		while (n == -1 && errno == EINTR);
-		close(s.fd);
-		if (n == (ssize_t)name->bin.len)
-			return s.pid;
-		/* Dead or dying: reaped (and reported, unknown to the
-		 * supervisor) as any child. */
-		kill(s.pid, SIGKILL);
+	if (pid == -1) {
+		etf_buf_reset(&sp.msg);
+		etf_put_version(&sp.msg);
+		etf_put_atom(&sp.msg, "no_spare");
+		chan_send(sp.sup, &sp.msg, -1);
 	}
-	return -1;
 }
 
 /* {exited, Pid, Status}: a list server's end, reaped (waitpid status) or
@@ -249,9 +254,9 @@ sp_report_exit(pid_t pid, int status)
 }
 
 /*
- * A child offers itself: keep it if it is a live child of ours and there
- * is room, and report its list's end.  Otherwise its channel closes, it
- * exits, and its reaping is reported.
+ * A child offers itself: if it is a live child of ours, report its
+ * list's end and hand it to the supervisor.  Otherwise its channel
+ * closes, it exits, and its reaping is reported.
  */
 static void
 sp_take_back(pid_t pid, int fd)
@@ -259,15 +264,13 @@ sp_take_back(pid_t pid, int fd)
 	siginfo_t si;
 
 	memset(&si, 0, sizeof(si));
-	if (sp.npool == SP_POOL_MAX ||
-	    waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == -1 ||
+	if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == -1 ||
 	    si.si_pid != 0) {
 		close(fd);
 		return;
 	}
-	sp.pool[sp.npool].pid = pid;
-	sp.pool[sp.npool++].fd = fd;
 	sp_report_exit(pid, 0);
+	sp_give(pid, fd);
 }
 
 /* The shared socket: "free" + a descriptor, the sender named by the
@@ -325,65 +328,13 @@ sp_free_msg(evutil_socket_t s, short ev, void *arg)
 	}
 }
 
-/* --- spawning and reaping --------------------------------------------- */
-
-#ifdef TODOD_FAULTS
-/* Test-only: every spawn fails, as a fork would, while the file named by
- * TODOD_FAULT_SPAWN_FILE exists. */
-static int
-sp_fault_spawn(void)
-{
-	const char *f = getenv("TODOD_FAULT_SPAWN_FILE");
-
-	if (f == NULL || *f == '\0' || access(f, F_OK) == -1)
-		return 0;
-	errno = EAGAIN;
-	return 1;
-}
-#else
-#define sp_fault_spawn()	0
-#endif
-
-static void
-sp_spawn(const struct etf_term *name, int fd)
-{
-	int keep[2] = { fd, sp.free_wr };
-	pid_t pid;
-
-	if (sp_fault_spawn())
-		pid = -1;
-	else if ((pid = sp_use_spare(name, fd)) == -1 &&
-	    (pid = proc_fork(keep, 2, PROC_FORK_SIGNALS_CLEAN)) == 0)
-		sp_child_main(name->bin.p, name->bin.len);
-	if (pid == -1)
-		log_warn("fork");
-	close(fd);
-	etf_buf_reset(&sp.msg);
-	etf_put_version(&sp.msg);
-	if (pid == -1) {
-		etf_put_tuple(&sp.msg, 2);
-		etf_put_atom(&sp.msg, "spawn_failed");
-		etf_put_binary(&sp.msg, name->bin.p, name->bin.len);
-	} else {
-		etf_put_tuple(&sp.msg, 3);
-		etf_put_atom(&sp.msg, "spawned");
-		etf_put_binary(&sp.msg, name->bin.p, name->bin.len);
-		etf_put_int(&sp.msg, pid);
-	}
-	chan_send(sp.sup, &sp.msg, -1);
-	/* The answer first; the next spare then, off the list's path. */
-	chan_flush(sp.sup);
-	sp_make_spare();
-}
+/* --- asking and reaping ---------------------------------------------- */
 
 static void
 sp_sup_msg(struct chan *c, const struct etf_term *t, int fd, void *arg)
 {
-	const struct etf_term *v = t->type == ETF_TUPLE ? t->seq.v : NULL;
-
-	if (etf_is_tuple(t, 2) && etf_is_atom(&v[0], "spawn") && fd != -1 &&
-	    v[1].type == ETF_BINARY && name_valid(v[1].bin.p, v[1].bin.len)) {
-		sp_spawn(&v[1], fd);
+	if (fd == -1 && etf_is_atom(t, "need")) {
+		sp_make_spare();
 		return;
 	}
 	fatalx("unexpected message from the supervisor");
@@ -396,20 +347,11 @@ sp_sup_closed(struct chan *c, void *arg)
 	exit(0);
 }
 
-/* A child reaped: a spare is replaced, a list server's exit reported. */
+/* A child reaped: a list server, or a spare the supervisor held (it
+ * tells which by the pid). */
 static void
 sp_reaped(pid_t pid, int status)
 {
-	int i;
-
-	for (i = 0; i < sp.npool; i++)
-		if (sp.pool[i].pid == pid) {
-			/* A spare killed while it waited: not a list. */
-			close(sp.pool[i].fd);
-			sp.pool[i] = sp.pool[--sp.npool];
-			sp_make_spare();
-			return;
-		}
 	sp_report_exit(pid, status);
 }
 

@@ -59,8 +59,10 @@ struct child {
 	int			 respawn_link;	/* list: start again once reaped,
 						 * with this cache link; or -1 */
 	int			 lost;		/* list: its spawner died */
-	int			 spawn_fd;	/* list: its end, until the
-						 * spawner has it; else -1 */
+	int			 spawn_fd;	/* list: its end, until a
+						 * spare has it; else -1 */
+	TAILQ_ENTRY(child)	 waiting;	/* list: in sup.waiting, */
+	int			 is_waiting;	/* ... if this is set */
 };
 
 TAILQ_HEAD(child_list, child);
@@ -84,6 +86,15 @@ RB_GENERATE_INTERNAL(child_names, child, by_name, child_name_cmp,
 RB_GENERATE_INTERNAL(child_pids, child, by_pid, child_pid_cmp,
     __attribute__((__unused__)) static)
 
+/* A spare the spawner handed over: a process blocked on its channel,
+ * waiting for a list's name and control channel (spawner.c). */
+#define SUP_SPARES_MAX	4
+
+struct spare {
+	pid_t	 pid;
+	int	 fd;		/* its channel: SOCK_SEQPACKET */
+};
+
 /* A sync round: the workers that have not yet written their lists. */
 struct sync_round {
 	TAILQ_ENTRY(sync_round)	 entry;
@@ -103,7 +114,11 @@ static struct {
 	struct child_list	 lists;		/* list servers, oldest first */
 	struct child_names	 names;		/* ... by list name */
 	struct child_pids	 pids;		/* ... by pid */
+	struct child_list	 waiting;	/* ... waiting for a spare */
 	size_t			 nlists;
+	struct spare		 spares[SUP_SPARES_MAX]; /* last used first */
+	int			 nspares;
+	int			 spare_asked;	/* a need is unanswered */
 	int			 announced;	/* READY=1 sent */
 	int			 shutting_down;
 	int			 exit_status;
@@ -347,43 +362,144 @@ sup_find_list(const void *name, size_t len)
 	return RB_FIND(child_names, &sup.names, &key);
 }
 
-/* Ask the spawner for a list's server: its end of the control channel
- * goes with the request.  0, or -1 (the spawner is not there). */
+/* --- spares ------------------------------------------------------------ */
+
+/* Ask the spawner for a spare (need) if none is held or on its way. */
+static void
+sup_need_spare(void)
+{
+	if (sup.nspares > 0 || sup.spare_asked || sup.shutting_down ||
+	    sup.spawner == NULL || sup.spawner->ctl == NULL)
+		return;
+	sup_msg_atom("need");
+	sup_send(sup.spawner, -1);
+	sup.spare_asked = 1;
+}
+
+/* Forget the spares held (the spawner is gone, or the daemon stops):
+ * their channels close, and those still alive exit. */
+static void
+sup_drop_spares(void)
+{
+	while (sup.nspares > 0)
+		close(sup.spares[--sup.nspares].fd);
+	sup.spare_asked = 0;
+}
+
+#ifdef TODOD_FAULTS
+/* Test-only: every start fails, as if no process could be had, while
+ * the file named by TODOD_FAULT_SPAWN_FILE exists. */
+static int
+sup_fault_spawn(void)
+{
+	const char *f = getenv("TODOD_FAULT_SPAWN_FILE");
+
+	return f != NULL && *f != '\0' && access(f, F_OK) == 0;
+}
+#else
+#define sup_fault_spawn()	0
+#endif
+
+/*
+ * Start the process of a list: a spare takes its name and its end of the
+ * control channel, and is the list server from then on.  With no spare
+ * held, the list waits for the next (sup_spare_in).  0, or -1 if the
+ * list cannot start and is gone (its links close: the cache sees it).
+ */
 static int
 sup_spawn_send(struct child *c)
 {
-	if (sup.spawner == NULL || sup.spawner->ctl == NULL)
+	struct spare s;
+	ssize_t n;
+
+	if (sup_fault_spawn()) {
+		log_warnx("cannot start %s (injected fault)", c->label);
+		sup_list_gone(c, 0);
 		return -1;
-	etf_buf_reset(&sup.msg);
-	etf_put_version(&sup.msg);
-	etf_put_tuple(&sup.msg, 2);
-	etf_put_atom(&sup.msg, "spawn");
-	etf_put_binary(&sup.msg, c->name, c->len);
-	/* chan_send closes the descriptor, sent or not. */
-	(void)chan_send(sup.spawner->ctl, &sup.msg, c->spawn_fd);
-	c->spawn_fd = -1;
+	}
+	while (sup.nspares > 0) {
+		s = sup.spares[--sup.nspares];
+		do
+			n = chan_sendmsg(s.fd, c->name, c->len, c->spawn_fd,
+			    MSG_DONTWAIT);
+		while (n == -1 && errno == EINTR);
+		close(s.fd);
+		if (n != (ssize_t)c->len)
+			continue;	/* it died: the spawner reaps it */
+		close(c->spawn_fd);
+		c->spawn_fd = -1;
+		c->pid = s.pid;
+		RB_INSERT(child_pids, &sup.pids, c);
+		proc_stats->spawns++;
+		/* The next spare is made now, off the next list's path. */
+		sup_need_spare();
+		return 0;
+	}
+	TAILQ_INSERT_TAIL(&sup.waiting, c, waiting);
+	c->is_waiting = 1;
+	sup_need_spare();
 	return 0;
 }
 
-/* The spawns that waited for a new spawner. */
+/* {spare, Pid} +fd from the spawner: the first list waiting takes it, or
+ * it is held (if there is room: else its channel closes and it exits). */
 static void
-sup_spawn_queued(void)
+sup_spare_in(pid_t pid, int fd)
 {
-	struct child *l;
+	struct child *c;
 
-	TAILQ_FOREACH(l, &sup.lists, entry)
-		if (l->pid == 0 && l->spawn_fd != -1)
-			(void)sup_spawn_send(l);
+	sup.spare_asked = 0;
+	if (sup.shutting_down || sup.nspares == SUP_SPARES_MAX) {
+		close(fd);
+		return;
+	}
+	sup.spares[sup.nspares].pid = pid;
+	sup.spares[sup.nspares++].fd = fd;
+	while ((c = TAILQ_FIRST(&sup.waiting)) != NULL && sup.nspares > 0) {
+		TAILQ_REMOVE(&sup.waiting, c, waiting);
+		c->is_waiting = 0;
+		(void)sup_spawn_send(c);	/* its worker is linked */
+	}
+}
+
+/* no_spare: none could be forked; the lists waiting cannot start. */
+static void
+sup_no_spare(void)
+{
+	struct child *c;
+
+	sup.spare_asked = 0;
+	while ((c = TAILQ_FIRST(&sup.waiting)) != NULL) {
+		log_warnx("cannot start %s: no process", c->label);
+		sup_list_gone(c, 0);	/* never started: its links close */
+	}
+	sup_check_done();
+}
+
+/* A held spare died (reaped by the spawner): 1, or 0 if pid is not one. */
+static int
+sup_spare_gone(pid_t pid)
+{
+	int i;
+
+	for (i = 0; i < sup.nspares; i++)
+		if (sup.spares[i].pid == pid) {
+			close(sup.spares[i].fd);
+			sup.spares[i] = sup.spares[--sup.nspares];
+			sup_need_spare();
+			return 1;
+		}
+	return 0;
 }
 
 /*
  * Start a list server for the cache, which sent cache_fd, the server's
  * end of their link (owned from here on; closed if no server can be
- * started, which the cache sees as a server that did not start).  The
- * spawner forks it (spawner.c) and answers with its pid.  The links to
- * its worker and to the cache go at once, over its control channel,
- * ahead of the process.  While the spawner restarts, the request waits
- * for the new one.
+ * started, which the cache sees as a server that did not start).  A
+ * spare takes the list (sup_spawn_send); the links to its worker and to
+ * the cache go ahead of it, over its control channel.  With no spare
+ * held (the spawner forking one, or starting again), the request waits
+ * for one.
  */
 static int
 sup_spawn_list(const void *name, size_t len, int cache_fd)
@@ -423,26 +539,8 @@ sup_spawn_list(const void *name, size_t len, int cache_fd)
 	sup.nlists++;
 	/* The worker first: it reads the list while the server starts. */
 	sup_link_worker(c, 1);
-	(void)sup_spawn_send(c);
+	(void)sup_spawn_send(c);	/* if it fails, the cache sees it */
 	return 0;
-}
-
-/* The spawner's answer to a spawn: the pid, or a failure. */
-static void
-sup_spawned(const struct etf_term *name, pid_t pid)
-{
-	struct child *c = sup_find_list(name->bin.p, name->bin.len);
-
-	if (c == NULL || c->pid != 0)
-		fatalx("the spawner answered a spawn that was not asked");
-	if (pid <= 0) {
-		sup_list_gone(c, 0);	/* never forked: its links close */
-		sup_check_done();
-		return;
-	}
-	c->pid = pid;
-	RB_INSERT(child_pids, &sup.pids, c);
-	proc_stats->spawns++;
 }
 
 /* --- sync rounds --------------------------------------------------------- */
@@ -526,15 +624,14 @@ sup_ctl_msg(struct chan *ch, const struct etf_term *t, int fd, void *arg)
 		sup_maybe_ready();
 	} else if (c->role == ROLE_LIST && etf_is_atom(t, "stopping"))
 		c->stopping = 1;
-	else if (c->role == ROLE_SPAWNER && etf_is_tuple(t, 3) &&
-	    etf_is_atom(&t->seq.v[0], "spawned") &&
-	    t->seq.v[1].type == ETF_BINARY && t->seq.v[2].type == ETF_INT &&
-	    t->seq.v[2].i > 0 && t->seq.v[2].i <= INT32_MAX)
-		sup_spawned(&t->seq.v[1], (pid_t)t->seq.v[2].i);
 	else if (c->role == ROLE_SPAWNER && etf_is_tuple(t, 2) &&
-	    etf_is_atom(&t->seq.v[0], "spawn_failed") &&
-	    t->seq.v[1].type == ETF_BINARY)
-		sup_spawned(&t->seq.v[1], 0);
+	    etf_is_atom(&t->seq.v[0], "spare") && fd != -1 &&
+	    t->seq.v[1].type == ETF_INT && t->seq.v[1].i > 0 &&
+	    t->seq.v[1].i <= INT32_MAX) {
+		sup_spare_in((pid_t)t->seq.v[1].i, fd);
+		fd = -1;
+	} else if (c->role == ROLE_SPAWNER && etf_is_atom(t, "no_spare"))
+		sup_no_spare();
 	else if (c->role == ROLE_SPAWNER && etf_is_tuple(t, 3) &&
 	    etf_is_atom(&t->seq.v[0], "exited") &&
 	    t->seq.v[1].type == ETF_INT && t->seq.v[2].type == ETF_INT &&
@@ -692,6 +789,8 @@ sup_check_done(void)
 static void
 sup_list_gone(struct child *c, int status)
 {
+	if (c->is_waiting)
+		TAILQ_REMOVE(&sup.waiting, c, waiting);
 	TAILQ_REMOVE(&sup.lists, c, entry);
 	RB_REMOVE(child_names, &sup.names, c);
 	if (c->pid != 0)
@@ -731,12 +830,12 @@ sup_spawner_gone(struct child *c, int status)
 	struct child *l, *next;
 
 	sup_describe_exit(c, status);
-	/* Its list servers died with it, and so did any it was asked for
-	 * and did not answer (it may have started them): the cache hands
-	 * their connections to new ones.  Those not yet asked wait for the
-	 * new spawner. */
+	/* Its list servers died with it, and so did the spares it had
+	 * handed over: the cache hands their connections to new ones.  The
+	 * lists waiting for a spare wait for the new spawner's. */
+	sup_drop_spares();
 	TAILQ_FOREACH(l, &sup.lists, entry)
-		l->lost = l->pid != 0 || l->spawn_fd == -1;
+		l->lost = l->pid != 0;
 	if (!sup.shutting_down)
 		sup_restart(c);
 	/* Lists started again go to the tail, not lost. */
@@ -745,7 +844,6 @@ sup_spawner_gone(struct child *c, int status)
 		if (l->lost)
 			sup_list_gone(l, SIGKILL);	/* "killed" */
 	}
-	sup_spawn_queued();
 	sup_child_free(c);
 	sup_check_done();
 }
@@ -778,6 +876,8 @@ sup_reaped(pid_t pid, int status)
 		sup_check_done();
 		return;
 	}
+	if (c == NULL && sup_spare_gone(pid))
+		return;
 	if (c == NULL)
 		return;		/* not ours (e.g. the detach helper) */
 	sup_describe_exit(c, status);
@@ -825,7 +925,7 @@ static void
 sup_shutdown(int status)
 {
 	struct timeval tv = { SUP_SHUTDOWN_TIMEOUT, 0 };
-	struct child *l, *next;
+	struct child *l;
 
 	if (status > sup.exit_status)
 		sup.exit_status = status;
@@ -843,12 +943,10 @@ sup_shutdown(int status)
 		close(sup.listener.fd);
 		sup.listener.fd = -1;
 	}
-	/* Lists still waiting for a spawner will not start. */
-	for (l = TAILQ_FIRST(&sup.lists); l != NULL; l = next) {
-		next = TAILQ_NEXT(l, entry);
-		if (l->spawn_fd != -1)
-			sup_list_gone(l, 0);
-	}
+	/* Lists still waiting for a spare will not start. */
+	while ((l = TAILQ_FIRST(&sup.waiting)) != NULL)
+		sup_list_gone(l, 0);
+	sup_drop_spares();
 	/* List servers finish their stores, answer and exit. */
 	sup_msg_atom("shutdown");
 	TAILQ_FOREACH(l, &sup.lists, entry)
@@ -920,6 +1018,7 @@ supervisor_run(const struct todod_config *cfg)
 	sup.listener.fd = -1;
 	sup.datadir.lockfd = -1;
 	TAILQ_INIT(&sup.lists);
+	TAILQ_INIT(&sup.waiting);
 	RB_INIT(&sup.names);
 	RB_INIT(&sup.pids);
 	TAILQ_INIT(&sup.syncs);

@@ -15,7 +15,10 @@
  *     {error, unavailable}, state and file stay as they were, reads go
  *     on; once the fault file is gone, writes work again.
  *   - A list server that cannot start (TODOD_FAULT_SPAWN_FILE, in
- *     spawner.c): {error, busy} after a few tries; then it starts.
+ *     supervisor.c): {error, busy} after a few tries; then it starts.
+ *   - No spare can be forked (TODOD_FAULT_FORK_FILE, in spawner.c):
+ *     the spares held go first, then a new list waits for one, is told
+ *     busy after a few tries, and starts once forks work again.
  *   - A corrupt or truncated list file: that list answers
  *     {error, unavailable} (its server_process still {ok, Pid}), the file
  *     is left untouched, every other list works; a repaired file is
@@ -839,6 +842,59 @@ START_TEST(spawn_fails)
 }
 END_TEST
 
+START_TEST(fork_fails)
+{
+	const struct etf_term	*t = NULL;
+	struct daemon		*d;
+	struct armed		 a;
+	struct fc		 c, o;
+	char			 name[32], got[256], buf[256];
+	int			 i, busy = 0;
+
+	armed_init(&a);
+	setenv("TODOD_FAULT_FORK_FILE", a.file, 1);
+	d = daemon_start("-w", "3", NULL);
+	unsetenv("TODOD_FAULT_FORK_FILE");
+	H_ASSERT(d != NULL, "start: %s", h_err());
+	(void)cu_attach(d, &o, "running");
+	fadd_ok(&o, "r1");
+
+	/* The supervisor holds at most 4 spares and one may be on its way:
+	 * new lists take them, then one finds none and no fork works. */
+	arm(&a, true);
+	for (i = 0; i < 6 && !busy; i++) {
+		snprintf(name, sizeof name, "new%d", i);
+		fc_init(&c);
+		H_ASSERT(fc_open(&c, d->sock, h_ms(5000)) == 0, "%s", c.err);
+		fc_q_attach(&c, name);
+		t = call(&c, "attach while no spare can be forked");
+		busy = fc_is_error(t, "busy");
+		H_ASSERT(busy || (t->type == ETF_TUPLE && t->seq.n == 2 &&
+		    etf_is_atom(&t->seq.v[0], "ok")), "attach %s: %s", name,
+		    fc_print(t, buf, sizeof buf));
+		fc_free(&c);
+	}
+	H_ASSERT(busy, "no busy answer after %d new lists", i);
+	fprintf(stderr, "fork fails: new list %d of %d told busy\n", i, 6);
+	H_ASSERT(cu_log_count(d, "no process") > 0,
+	    "the supervisor did not give up on a list with no process");
+	fadd_ok(&o, "r2");
+	titles(&o, got, sizeof got);
+	H_ASSERT(strcmp(got, "r1,r2") == 0, "a running list: %s", got);
+
+	arm(&a, false);
+	(void)cu_attach(d, &c, name);
+	fadd_ok(&c, "n1");
+	titles(&c, got, sizeof got);
+	H_ASSERT(strcmp(got, "n1") == 0, "once forks work: %s", got);
+	fc_free(&c);
+	fc_free(&o);
+	daemon_stop_ok(d);
+	daemon_free(d);
+	armed_free(&a);
+}
+END_TEST
+
 static Suite *
 store_faults_suite(void)
 {
@@ -874,6 +930,7 @@ store_faults_suite(void)
 	tc = tcase_create("spawn-fails");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, spawn_fails);
+	tcase_add_test(tc, fork_fails);
 	tcase_add_test(tc, list_server_speaks_nonsense);
 	suite_add_tcase(s, tc);
 #else
