@@ -403,7 +403,11 @@ chan_write(evutil_socket_t fd, short ev, void *arg)
 	struct chan *c = arg;
 
 	if (chan_drain_out(c, MSG_DONTWAIT) == -1) {
-		(void)chan_lost(c);
+		/* The peer is gone, but what it sent before it went is
+		 * read and delivered first (a list server's last {got}):
+		 * the read side reports the end, as chan_send_raw() lets
+		 * it. */
+		chan_read(fd, EV_READ, c);
 		return;
 	}
 	if (!TAILQ_EMPTY(&c->outq))

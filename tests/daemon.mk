@@ -8,7 +8,8 @@ DAEMON_ENV_TESTS = \
 	tests/daemon/test_detach \
 	tests/daemon/test_privdrop \
 	tests/daemon/test_fdlimit \
-	tests/daemon/test_uidcount
+	tests/daemon/test_uidcount \
+	tests/daemon/test_chan
 check_PROGRAMS += $(DAEMON_ENV_TESTS)
 TESTS += $(DAEMON_ENV_TESTS)
 
@@ -60,3 +61,7 @@ tests_daemon_test_fdlimit_LDADD = $(DAEMON_ENV_TEST_LDADD)
 tests_daemon_test_uidcount_SOURCES = tests/daemon/test_uidcount.c
 tests_daemon_test_uidcount_CFLAGS = $(DAEMON_ENV_TEST_CFLAGS)
 tests_daemon_test_uidcount_LDADD = $(DAEMON_ENV_TEST_LDADD)
+
+tests_daemon_test_chan_SOURCES = tests/daemon/test_chan.c
+tests_daemon_test_chan_CFLAGS = $(DAEMON_ENV_TEST_CFLAGS)
+tests_daemon_test_chan_LDADD = $(DAEMON_ENV_TEST_LDADD)

@@ -1,0 +1,156 @@
+/*
+ * test_chan.c: an internal channel's messages and its end: what the peer
+ * sent before it went is delivered before the channel reports it gone,
+ * whichever of the read and write sides notices first.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "chan.h"
+#include "etf.h"
+#include "frame.h"
+#include "proc.h"
+
+struct seen {
+	int	msgs;		/* "hello" messages delivered */
+	int	closed;		/* the close callback ran */
+	int	msgs_at_close;
+};
+
+static void
+on_msg(struct chan *c, const struct etf_term *t, int fd, void *arg)
+{
+	struct seen *s = arg;
+
+	ck_assert_int_eq(s->closed, 0);
+	ck_assert(etf_is_atom(t, "hello"));
+	ck_assert_int_eq(fd, -1);
+	s->msgs++;
+}
+
+static void
+on_closed(struct chan *c, void *arg)
+{
+	struct seen *s = arg;
+
+	s->closed++;
+	s->msgs_at_close = s->msgs;
+	chan_free(c);
+}
+
+/* The peer's frame: {packet, 4} of term_to_binary(hello). */
+static void
+peer_says_hello(int fd)
+{
+	struct etf_buf b;
+	uint8_t hdr[FRAME_HDR];
+
+	etf_buf_init(&b);
+	etf_put_version(&b);
+	etf_put_atom(&b, "hello");
+	ck_assert(!b.oom);
+	frame_put_len(hdr, (uint32_t)b.len);
+	ck_assert_int_eq(write(fd, hdr, sizeof(hdr)), (ssize_t)sizeof(hdr));
+	ck_assert_int_eq(write(fd, b.p, b.len), (ssize_t)b.len);
+	etf_buf_free(&b);
+}
+
+/* Run the loop until the channel reports its end (bounded). */
+static void
+run_until_closed(struct event_base *base, const struct seen *s)
+{
+	int i;
+
+	for (i = 0; i < 100 && s->closed == 0; i++)
+		ck_assert_int_ge(event_base_loop(base, EVLOOP_ONCE |
+		    EVLOOP_NONBLOCK), 0);
+	ck_assert_int_eq(s->closed, 1);
+}
+
+/*
+ * Our writes wait for the socket (the peer does not read), the peer
+ * writes two messages and goes: the write side fails first (EPIPE), and
+ * the messages are still delivered before the end is reported.
+ */
+START_TEST(peer_gone_with_output_pending)
+{
+	struct event_base *base;
+	struct seen s = { 0, 0, 0 };
+	struct etf_buf big;
+	struct chan *c;
+	char *blob;
+	int sv[2], i;
+
+	ck_assert_int_eq(chan_socketpair(sv), 0);
+	ck_assert_ptr_nonnull(base = event_base_new());
+	ck_assert_ptr_nonnull(c = chan_new(base, sv[0], PROC_MAX_MSG,
+	    on_msg, on_closed, &s));
+	/* More than the socket takes: the rest waits for EV_WRITE. */
+	ck_assert_ptr_nonnull(blob = calloc(1, 1 << 20));
+	etf_buf_init(&big);
+	etf_put_version(&big);
+	etf_put_binary(&big, blob, 1 << 20);
+	for (i = 0; i < 4; i++)
+		ck_assert_int_eq(chan_send(c, &big, -1), 0);
+	peer_says_hello(sv[1]);
+	peer_says_hello(sv[1]);
+	close(sv[1]);
+	run_until_closed(base, &s);
+	ck_assert_int_eq(s.msgs_at_close, 2);
+	etf_buf_free(&big);
+	free(blob);
+	event_base_free(base);
+}
+END_TEST
+
+/* The same with nothing to write: EOF after the messages. */
+START_TEST(peer_gone_idle)
+{
+	struct event_base *base;
+	struct seen s = { 0, 0, 0 };
+	struct chan *c;
+	int sv[2];
+
+	ck_assert_int_eq(chan_socketpair(sv), 0);
+	ck_assert_ptr_nonnull(base = event_base_new());
+	ck_assert_ptr_nonnull(c = chan_new(base, sv[0], PROC_MAX_MSG,
+	    on_msg, on_closed, &s));
+	peer_says_hello(sv[1]);
+	close(sv[1]);
+	run_until_closed(base, &s);
+	ck_assert_int_eq(s.msgs_at_close, 1);
+	event_base_free(base);
+}
+END_TEST
+
+static Suite *
+chan_suite(void)
+{
+	Suite *s = suite_create("chan");
+	TCase *tc = tcase_create("end");
+
+	tcase_add_test(tc, peer_gone_with_output_pending);
+	tcase_add_test(tc, peer_gone_idle);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(chan_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
