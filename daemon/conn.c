@@ -65,8 +65,9 @@ conn_new(struct event_base *base, int fd, size_t max_frame, size_t out_cap,
 	c->out_cap = out_cap;
 	c->cbs = cbs;
 	c->arg = arg;
-	if (evutil_make_socket_nonblocking(fd) == -1 ||
-	    (c->in = evbuffer_new()) == NULL ||
+	/* fd is non-blocking already: accept4(SOCK_NONBLOCK) made it so,
+	 * and the flag goes with the descriptor to a list server. */
+	if ((c->in = evbuffer_new()) == NULL ||
 	    (c->out = evbuffer_new()) == NULL ||
 	    (c->rev = event_new(base, fd, EV_READ | EV_PERSIST, conn_read,
 	    c)) == NULL ||

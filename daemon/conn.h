@@ -25,6 +25,7 @@ struct conn_cbs {
 	void	(*drained)(struct conn *, void *arg);	/* output empty */
 };
 
+/* fd must be non-blocking. */
 struct conn	*conn_new(struct event_base *, int fd, size_t max_frame,
 		    size_t out_cap, const struct conn_cbs *, void *arg);
 /* Bytes that arrived before this process got the connection. */

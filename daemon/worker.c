@@ -104,9 +104,9 @@ worker_peer_new(struct worker *w, int fd)
 {
 	struct wpeer *p;
 
-	/* One fcntl: the supervisor makes links non-blocking already. */
-	if (evutil_make_socket_nonblocking(fd) == -1 ||
-	    (p = calloc(1, sizeof(*p))) == NULL) {
+	/* Non-blocking already: the supervisor makes every link so
+	 * (chan_socketpair), and the flag goes with the descriptor. */
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
 		close(fd);
 		return NULL;
 	}
