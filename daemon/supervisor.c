@@ -61,8 +61,8 @@ struct child {
 	int			 lost;		/* list: its spawner died */
 	int			 spawn_fd;	/* list: its end, until a
 						 * spare has it; else -1 */
-	TAILQ_ENTRY(child)	 waiting;	/* list: in sup.waiting, */
-	int			 is_waiting;	/* ... if this is set */
+	TAILQ_ENTRY(child)	 waiting;	/* list: in sup.waiting while
+						 * it keeps spawn_fd */
 };
 
 TAILQ_HEAD(child_list, child);
@@ -401,23 +401,26 @@ sup_fault_spawn(void)
 #endif
 
 /*
- * Start the process of a list: a spare takes its name and its end of the
- * control channel, and is the list server from then on.  With no spare
- * held, the list waits for the next (sup_spare_in).  0, or -1 if the
- * list cannot start and is gone (its links close: the cache sees it).
+ * Start the lists that wait (sup.waiting, oldest first), while spares
+ * are held: a spare takes a list's name and its end of the control
+ * channel, and is its server from then on.  A list left waiting starts
+ * with the next spare (sup_spare_in); one that cannot start is gone
+ * (its links close: the cache sees it).
  */
-static int
-sup_spawn_send(struct child *c)
+static void
+sup_start_waiting(void)
 {
+	struct child *c;
 	struct spare s;
 	ssize_t n;
 
-	if (sup_fault_spawn()) {
-		log_warnx("cannot start %s (injected fault)", c->label);
-		sup_list_gone(c, 0);
-		return -1;
-	}
-	while (sup.nspares > 0) {
+	while ((c = TAILQ_FIRST(&sup.waiting)) != NULL && sup.nspares > 0) {
+		if (sup_fault_spawn()) {
+			log_warnx("cannot start %s (injected fault)",
+			    c->label);
+			sup_list_gone(c, 0);
+			continue;
+		}
 		s = sup.spares[--sup.nspares];
 		do
 			n = chan_sendmsg(s.fd, c->name, c->len, c->spawn_fd,
@@ -426,19 +429,15 @@ sup_spawn_send(struct child *c)
 		close(s.fd);
 		if (n != (ssize_t)c->len)
 			continue;	/* it died: the spawner reaps it */
+		TAILQ_REMOVE(&sup.waiting, c, waiting);
 		close(c->spawn_fd);
 		c->spawn_fd = -1;
 		c->pid = s.pid;
 		RB_INSERT(child_pids, &sup.pids, c);
 		proc_stats->spawns++;
-		/* The next spare is made now, off the next list's path. */
-		sup_need_spare();
-		return 0;
 	}
-	TAILQ_INSERT_TAIL(&sup.waiting, c, waiting);
-	c->is_waiting = 1;
+	/* The next spare is made now, off the next list's path. */
 	sup_need_spare();
-	return 0;
 }
 
 /* {spare, Pid} +fd from the spawner: the first list waiting takes it, or
@@ -446,8 +445,6 @@ sup_spawn_send(struct child *c)
 static void
 sup_spare_in(pid_t pid, int fd)
 {
-	struct child *c;
-
 	sup.spare_asked = 0;
 	if (sup.shutting_down || sup.nspares == SUP_SPARES_MAX) {
 		close(fd);
@@ -455,11 +452,7 @@ sup_spare_in(pid_t pid, int fd)
 	}
 	sup.spares[sup.nspares].pid = pid;
 	sup.spares[sup.nspares++].fd = fd;
-	while ((c = TAILQ_FIRST(&sup.waiting)) != NULL && sup.nspares > 0) {
-		TAILQ_REMOVE(&sup.waiting, c, waiting);
-		c->is_waiting = 0;
-		(void)sup_spawn_send(c);	/* its worker is linked */
-	}
+	sup_start_waiting();
 }
 
 /* no_spare: none could be forked; the lists waiting cannot start. */
@@ -496,7 +489,7 @@ sup_spare_gone(pid_t pid)
  * Start a list server for the cache, which sent cache_fd, the server's
  * end of their link (owned from here on; closed if no server can be
  * started, which the cache sees as a server that did not start).  A
- * spare takes the list (sup_spawn_send); the links to its worker and to
+ * spare takes the list (sup_start_waiting); the links to its worker and to
  * the cache go ahead of it, over its control channel.  With no spare
  * held (the spawner forking one, or starting again), the request waits
  * for one.
@@ -539,7 +532,8 @@ sup_spawn_list(const void *name, size_t len, int cache_fd)
 	sup.nlists++;
 	/* The worker first: it reads the list while the server starts. */
 	sup_link_worker(c, 1);
-	(void)sup_spawn_send(c);	/* if it fails, the cache sees it */
+	TAILQ_INSERT_TAIL(&sup.waiting, c, waiting);
+	sup_start_waiting();
 	return 0;
 }
 
@@ -789,7 +783,7 @@ sup_check_done(void)
 static void
 sup_list_gone(struct child *c, int status)
 {
-	if (c->is_waiting)
+	if (c->spawn_fd != -1)
 		TAILQ_REMOVE(&sup.waiting, c, waiting);
 	TAILQ_REMOVE(&sup.lists, c, entry);
 	RB_REMOVE(child_names, &sup.names, c);
