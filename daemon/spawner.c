@@ -192,7 +192,7 @@ sp_give(pid_t pid, int fd)
 /* Test-only: every fork of a spare fails, as a fork would, while the
  * file named by TODOD_FAULT_FORK_FILE exists. */
 static int
-sp_fault_spawn(void)
+sp_fault_fork(void)
 {
 	const char *f = getenv("TODOD_FAULT_FORK_FILE");
 
@@ -202,7 +202,7 @@ sp_fault_spawn(void)
 	return 1;
 }
 #else
-#define sp_fault_spawn()	0
+#define sp_fault_fork()	0
 #endif
 
 /* Fork a spare for the supervisor; no_spare if none can be. */
@@ -212,7 +212,7 @@ sp_make_spare(void)
 	int sv[2], keep[2];
 	pid_t pid = -1;
 
-	if (sp_fault_spawn())
+	if (sp_fault_fork())
 		log_warn("fork");
 	else if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
 	    sv) == -1)
@@ -347,14 +347,6 @@ sp_sup_closed(struct chan *c, void *arg)
 	exit(0);
 }
 
-/* A child reaped: a list server, or a spare the supervisor held (it
- * tells which by the pid). */
-static void
-sp_reaped(pid_t pid, int status)
-{
-	sp_report_exit(pid, status);
-}
-
 /*
  * SIGCHLD, read from a signalfd: a libevent signal event would clash
  * with the supervisor's, whose base this process inherited.
@@ -380,10 +372,10 @@ sp_sigchld(evutil_socket_t sfd, short ev, void *arg)
 			break;
 		if (si.ssi_pid > 0 &&
 		    waitpid((pid_t)si.ssi_pid, &status, WNOHANG) > 0)
-			sp_reaped((pid_t)si.ssi_pid, status);
+			sp_report_exit((pid_t)si.ssi_pid, status);
 	}
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-		sp_reaped(pid, status);
+		sp_report_exit(pid, status);
 }
 
 void
