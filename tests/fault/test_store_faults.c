@@ -796,23 +796,59 @@ START_TEST(list_server_speaks_nonsense)
 }
 END_TEST
 
+/* A daemon whose fault file (named by the environment variable var) is
+ * a.file, off for now, with the list "running" holding r1 on o. */
+static struct daemon *
+start_with_fault_file(const char *var, struct armed *a, struct fc *o)
+{
+	struct daemon	*d;
+
+	armed_init(a);
+	setenv(var, a->file, 1);
+	d = daemon_start("-w", "3", NULL);
+	unsetenv(var);
+	H_ASSERT(d != NULL, "start: %s", h_err());
+	(void)cu_attach(d, o, "running");
+	fadd_ok(o, "r1");
+	return d;
+}
+
+/* After the fault: the running list went on, and with the fault off the
+ * list name starts and takes a change; then everything stops. */
+static void
+running_then_starts(struct daemon *d, struct armed *a, struct fc *o,
+    const char *name)
+{
+	struct fc	 c;
+	char		 got[256];
+
+	fadd_ok(o, "r2");
+	titles(o, got, sizeof got);
+	H_ASSERT(strcmp(got, "r1,r2") == 0, "a running list: %s", got);
+	assert_serving(d);
+
+	arm(a, false);
+	(void)cu_attach(d, &c, name);
+	fadd_ok(&c, "n1");
+	titles(&c, got, sizeof got);
+	H_ASSERT(strcmp(got, "n1") == 0, "once %s can start: %s", name, got);
+	fc_free(&c);
+	fc_free(o);
+	daemon_stop_ok(d);
+	daemon_free(d);
+	armed_free(a);
+}
+
 START_TEST(spawn_fails)
 {
 	const struct etf_term	*t;
 	struct daemon		*d;
 	struct armed		 a;
 	struct fc		 c, o;
-	char			 got[256], buf[256];
+	char			 buf[256];
 	int64_t			 start;
 
-	armed_init(&a);
-	setenv("TODOD_FAULT_SPAWN_FILE", a.file, 1);
-	d = daemon_start("-w", "3", NULL);
-	unsetenv("TODOD_FAULT_SPAWN_FILE");
-	H_ASSERT(d != NULL, "start: %s", h_err());
-	(void)cu_attach(d, &o, "running");
-	fadd_ok(&o, "r1");
-
+	d = start_with_fault_file("TODOD_FAULT_SPAWN_FILE", &a, &o);
 	arm(&a, true);
 	fc_init(&c);
 	H_ASSERT(fc_open(&c, d->sock, h_ms(5000)) == 0, "%s", c.err);
@@ -824,21 +860,7 @@ START_TEST(spawn_fails)
 	H_ASSERT(h_now_ms() - start < 5000, "busy took %lld ms",
 	    (long long)(h_now_ms() - start));
 	fc_free(&c);
-	fadd_ok(&o, "r2");
-	titles(&o, got, sizeof got);
-	H_ASSERT(strcmp(got, "r1,r2") == 0, "a running list: %s", got);
-	assert_serving(d);
-
-	arm(&a, false);
-	(void)cu_attach(d, &c, "unborn");
-	fadd_ok(&c, "u1");
-	titles(&c, got, sizeof got);
-	H_ASSERT(strcmp(got, "u1") == 0, "once servers start: %s", got);
-	fc_free(&c);
-	fc_free(&o);
-	daemon_stop_ok(d);
-	daemon_free(d);
-	armed_free(&a);
+	running_then_starts(d, &a, &o, "unborn");
 }
 END_TEST
 
@@ -848,17 +870,10 @@ START_TEST(fork_fails)
 	struct daemon		*d;
 	struct armed		 a;
 	struct fc		 c, o;
-	char			 name[32], got[256], buf[256];
+	char			 name[32], buf[256];
 	int			 i, busy = 0;
 
-	armed_init(&a);
-	setenv("TODOD_FAULT_FORK_FILE", a.file, 1);
-	d = daemon_start("-w", "3", NULL);
-	unsetenv("TODOD_FAULT_FORK_FILE");
-	H_ASSERT(d != NULL, "start: %s", h_err());
-	(void)cu_attach(d, &o, "running");
-	fadd_ok(&o, "r1");
-
+	d = start_with_fault_file("TODOD_FAULT_FORK_FILE", &a, &o);
 	/* The supervisor holds at most 4 spares and one may be on its way:
 	 * new lists take them, then one finds none and no fork works. */
 	arm(&a, true);
@@ -878,20 +893,7 @@ START_TEST(fork_fails)
 	fprintf(stderr, "fork fails: new list %d of %d told busy\n", i, 6);
 	H_ASSERT(cu_log_count(d, "no process") > 0,
 	    "the supervisor did not give up on a list with no process");
-	fadd_ok(&o, "r2");
-	titles(&o, got, sizeof got);
-	H_ASSERT(strcmp(got, "r1,r2") == 0, "a running list: %s", got);
-
-	arm(&a, false);
-	(void)cu_attach(d, &c, name);
-	fadd_ok(&c, "n1");
-	titles(&c, got, sizeof got);
-	H_ASSERT(strcmp(got, "n1") == 0, "once forks work: %s", got);
-	fc_free(&c);
-	fc_free(&o);
-	daemon_stop_ok(d);
-	daemon_free(d);
-	armed_free(&a);
+	running_then_starts(d, &a, &o, name);
 }
 END_TEST
 
