@@ -414,22 +414,33 @@ chan_write(evutil_socket_t fd, short ev, void *arg)
 		event_add(c->wev, NULL);
 }
 
-int
-chan_send_raw(struct chan *c, const void *payload, size_t len, int fd)
+/* A message's frame, to send with fd; NULL if too long or no memory. */
+static struct chan_out *
+chan_out_new(const void *payload, size_t len, int fd)
 {
 	struct chan_out *o;
 
 	if (len == 0 || len > ~CHAN_FDBIT ||
-	    (o = malloc(sizeof(*o) + 4 + len)) == NULL) {
-		if (fd != -1)
-			close(fd);
-		return -1;
-	}
+	    (o = malloc(sizeof(*o) + 4 + len)) == NULL)
+		return NULL;
 	chan_put_header(o->data, len, fd);
 	memcpy(o->data + 4, payload, len);
 	o->len = 4 + len;
 	o->off = 0;
 	o->fd = fd;
+	return o;
+}
+
+int
+chan_send_raw(struct chan *c, const void *payload, size_t len, int fd)
+{
+	struct chan_out *o;
+
+	if ((o = chan_out_new(payload, len, fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
 	TAILQ_INSERT_TAIL(&c->outq, o, entry);
 	if (c->closed)
 		return 0;
@@ -453,6 +464,44 @@ chan_send(struct chan *c, const struct etf_buf *b, int fd)
 		return -1;
 	}
 	return chan_send_raw(c, b->p, b->len, fd);
+}
+
+int
+chan_send_first(struct chan *c, const struct etf_buf *b, int fd)
+{
+	struct chan_out *o;
+	ssize_t n;
+
+	if (c->closed || !TAILQ_EMPTY(&c->outq) || b->oom)
+		return chan_send(c, b, fd);
+	if ((o = chan_out_new(b->p, b->len, fd)) == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	n = chan_sendmsg(c->fd, o->data, o->len, fd, MSG_DONTWAIT);
+	if (n == -1 && errno != EAGAIN && errno != EINTR) {
+		free(o);
+		return -1;
+	}
+	if (n > 0) {
+		if (fd != -1)
+			close(fd);
+		o->fd = -1;
+		o->off = (size_t)n;
+	}
+	if (o->off == o->len) {
+		free(o);
+		return 0;
+	}
+	TAILQ_INSERT_TAIL(&c->outq, o, entry);
+	event_add(c->wev, NULL);
+	return 0;
+}
+
+void
+chan_set_arg(struct chan *c, void *arg)
+{
+	c->arg = arg;
 }
 
 void

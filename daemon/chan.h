@@ -72,6 +72,18 @@ ssize_t		 chan_sendmsg(int sock, const void *p, size_t n, int fd,
 #define CHAN_FDNOW_MAX	256
 ssize_t		 chan_send_fd_now(int sock, uint8_t *frame,
 		    const void *payload, size_t len, int fd);
+/*
+ * Send a message now, on a channel with nothing queued, to learn whether
+ * its peer is there: 0 if it went (the rest of a partial write is queued,
+ * and the channel owns fd), -1 with errno if nothing went (EPIPE: the
+ * peer is gone; the caller keeps fd and nothing is queued).  With
+ * something queued already, it is chan_send().
+ */
+int		 chan_send_first(struct chan *, const struct etf_buf *payload,
+		    int fd);
+/* The argument of the callbacks, from now on (a channel that passes
+ * from one owner to another). */
+void		 chan_set_arg(struct chan *, void *arg);
 /* Write everything queued, blocking (for shutdown paths). */
 void		 chan_flush(struct chan *);
 void		 chan_free(struct chan *);

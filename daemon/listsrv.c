@@ -41,17 +41,21 @@ ls_send_msg(struct chan *c, int fd)
 }
 
 /*
- * Every change is durable and no connection is left.  Stopped by the
- * cache, the server ends its loop and listsrv_main() releases the list:
- * the process may serve another (spawner.c).  Shut down by the
- * supervisor, it exits.
+ * Every change is durable and no connection is left.  Shut down by the
+ * supervisor, the server says so (stopping) and exits.  Stopped by the
+ * cache, it releases the list (released): the loop ends and
+ * listsrv_spare_main() frees the list, and the process waits for
+ * another.  It is titled a spare before it says so, for the supervisor
+ * may start a new server for this list as soon as it reads it.
  */
 static void
 ls_exit(void)
 {
 	etf_buf_reset(&ls.msg);
 	etf_put_version(&ls.msg);
-	etf_put_atom(&ls.msg, "stopping");
+	etf_put_atom(&ls.msg, ls.shutdown ? "stopping" : "released");
+	if (!ls.shutdown)
+		proc_title("todod: spare");
 	ls_send_msg(ls.sup, -1);
 	if (ls.sup != NULL)
 		chan_flush(ls.sup);
@@ -59,7 +63,7 @@ ls_exit(void)
 		log_debug("exiting");
 		exit(0);
 	}
-	log_debug("stopped");
+	log_debug("released");
 	ls.released = 1;
 	event_base_loopbreak(ls.base);
 }
@@ -362,27 +366,84 @@ ls_send_conns(void)
 	ls_send_msg(ls.cache, -1);
 }
 
+/* {cache} +fd: the server's link to the cache (a new one, if the cache
+ * started again). */
+static void
+ls_cache_link(int fd)
+{
+	if (ls.cache != NULL)
+		chan_free(ls.cache);
+	if ((ls.cache = chan_new(ls.base, fd, PROC_MAX_MSG, ls_cache_msg,
+	    ls_cache_closed, NULL)) == NULL)
+		fatalx("out of memory");
+	/* A new cache counts its handoffs from zero, and learns the users
+	 * of the connections held here. */
+	ls.handoffs = 0;
+	ls.idle_told = 0;
+	ls_send_conns();
+	/* A new server's first connection is in the link already: taken
+	 * now, it is not told idle first (a message the cache would wake
+	 * up for, to no use). */
+	chan_read_now(ls.cache);
+	ls_check_idle();
+}
+
+static void	ls_start(const void *, size_t);
+
+#ifdef TODOD_FAULTS
+/* Test-only: the server of the list named by TODOD_FAULT_BADMSG_LIST
+ * sends the supervisor a malformed message, as a bug would. */
+static void
+ls_fault_badmsg(void)
+{
+	const char *n = getenv("TODOD_FAULT_BADMSG_LIST");
+
+	if (n == NULL || strlen(n) != ls.len || memcmp(n, ls.name, ls.len))
+		return;
+	etf_buf_reset(&ls.msg);
+	etf_put_version(&ls.msg);
+	etf_put_atom(&ls.msg, "nonsense");
+	ls_send_msg(ls.sup, -1);
+}
+#else
+#define ls_fault_badmsg()	do { } while (0)
+#endif
+
+/*
+ * A spare's messages: {list, Name} +fd starts a list (fd: its cache
+ * link).  Links and a shutdown meant for the list this process released
+ * may still come, sent before the supervisor read {released}: they are
+ * dropped (the supervisor closes the channel of a spare it does not
+ * keep, and the process exits then).
+ */
+static void
+ls_spare_msg(const struct etf_term *t, int fd)
+{
+	if (etf_is_tuple(t, 2) && etf_is_atom(&t->seq.v[0], "list") &&
+	    fd != -1 && t->seq.v[1].type == ETF_BINARY &&
+	    name_valid(t->seq.v[1].bin.p, t->seq.v[1].bin.len)) {
+		ls_start(t->seq.v[1].bin.p, t->seq.v[1].bin.len);
+		ls_cache_link(fd);
+		ls_fault_badmsg();
+		return;
+	}
+	if (fd != -1)
+		close(fd);
+	if (!etf_is_atom(t, "shutdown") && !((etf_is_tuple(t, 1) ||
+	    etf_is_tuple(t, 2)) && (etf_is_atom(&t->seq.v[0], "cache") ||
+	    etf_is_atom(&t->seq.v[0], "worker"))))
+		fatalx("unexpected message from the supervisor");
+}
+
 static void
 ls_sup_msg(struct chan *c, const struct etf_term *t, int fd, void *arg)
 {
-	if (etf_is_tuple(t, 1) && etf_is_atom(&t->seq.v[0], "cache") &&
-	    fd != -1) {
-		if (ls.cache != NULL)
-			chan_free(ls.cache);
-		if ((ls.cache = chan_new(ls.base, fd, PROC_MAX_MSG,
-		    ls_cache_msg, ls_cache_closed, NULL)) == NULL)
-			fatalx("out of memory");
-		/* A new cache counts its handoffs from zero, and learns the
-		 * users of the connections held here. */
-		ls.handoffs = 0;
-		ls.idle_told = 0;
-		ls_send_conns();
-		/* A new server's first connection is in the link already:
-		 * taken now, it is not told idle first (a message the cache
-		 * would wake up for, to no use). */
-		chan_read_now(ls.cache);
-		ls_check_idle();
-	} else if ((etf_is_tuple(t, 1) || (etf_is_tuple(t, 2) &&
+	if (ls.cfg == NULL)
+		ls_spare_msg(t, fd);
+	else if (etf_is_tuple(t, 1) && etf_is_atom(&t->seq.v[0], "cache") &&
+	    fd != -1)
+		ls_cache_link(fd);
+	else if ((etf_is_tuple(t, 1) || (etf_is_tuple(t, 2) &&
 	    etf_is_atom(&t->seq.v[1], "unasked"))) &&
 	    etf_is_atom(&t->seq.v[0], "worker") && fd != -1) {
 		if (ls.worker != NULL)
@@ -415,27 +476,28 @@ ls_sup_closed(struct chan *c, void *arg)
 
 /* --- a new list, and the release of one ------------------------------ */
 
-/* Made ahead by listsrv_prepare(), or NULL. */
-static struct event_base	*ls_pre_base;
-static struct etf_arena		*ls_pre_arena;
-
-void
-listsrv_prepare(void)
-{
-	if (ls_pre_base == NULL)
-		ls_pre_base = proc_event_base();
-	if (ls_pre_arena == NULL)
-		ls_pre_arena = etf_arena_new();
-}
+/*
+ * What a list server keeps from one list to the next: made once, so that
+ * a list's start does not make them.
+ */
+static struct {
+	const struct todod_config *cfg;
+	struct event_base	*base;
+	struct etf_arena	*arena;
+	struct chan		*sup;	/* NULL: embedded */
+} lsp;
 
 static void
-ls_init(const struct todod_config *cfg, const void *name, size_t len)
+ls_start(const void *name, size_t len)
 {
 	char file[NAME_FILE_BUFSZ];
 	struct timespec ts;
 
 	memset(&ls, 0, sizeof(ls));
-	ls.cfg = cfg;
+	ls.cfg = lsp.cfg;
+	ls.base = lsp.base;
+	ls.arena = lsp.arena;
+	ls.sup = lsp.sup;
 	memcpy(ls.name, name, len);
 	ls.len = len;
 	if (name_to_file(name, len, file, sizeof(file)) == -1)
@@ -450,13 +512,7 @@ ls_init(const struct todod_config *cfg, const void *name, size_t len)
 	 * worker never takes a new store for an old one. */
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ls.next_seq = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-	listsrv_prepare();	/* done already in a spare */
-	ls.base = ls_pre_base;
-	ls.arena = ls_pre_arena;
-	ls_pre_base = NULL;
-	ls_pre_arena = NULL;
-	if (ls.base == NULL || ls.arena == NULL ||
-	    (ls.idle_ev = evtimer_new(ls.base, ls_idle_expired, NULL)) ==
+	if ((ls.idle_ev = evtimer_new(ls.base, ls_idle_expired, NULL)) ==
 	    NULL || (ls.store_ev = event_new(ls.base, -1, 0, ls_store_cb,
 	    NULL)) == NULL)
 		fatalx("out of memory");
@@ -467,17 +523,29 @@ ls_init(const struct todod_config *cfg, const void *name, size_t len)
 #define LS_TRIM_MIN	(1024 * 1024)
 
 /*
- * Free everything of the list that stopped: its links (the descriptors
- * close), its entries, its buffers.  The event loop and the arena are
- * kept for the next list, the loop only if nothing is left in it; a
- * large free heap goes back to the system.
+ * Free everything of the list that was released: its links (the
+ * descriptors close), its entries, its buffers.  The event loop, the
+ * arena and the supervisor channel stay, and nothing else may be left in
+ * the loop (else the process exits rather than serve another list with
+ * it); a large free heap goes back to the system.
  */
+/* An event in the loop that is not the supervisor channel's. */
+static int
+ls_count_stray(const struct event_base *base, const struct event *ev,
+    void *arg)
+{
+	if (event_get_fd(ev) != 3)
+		(*(int *)arg)++;
+	return 0;
+}
+
 static void
 ls_release(void)
 {
+	int stray = 0;
+
 	if (!TAILQ_EMPTY(&ls.conns))
 		fatalx("released with connections");
-	chan_free(ls.sup);
 	chan_free(ls.cache);
 	chan_free(ls.worker);
 	event_free(ls.idle_ev);
@@ -487,57 +555,45 @@ ls_release(void)
 		todolist_free(ls.list);
 	etf_buf_free(&ls.out);
 	etf_buf_free(&ls.msg);
-	/* ls_init() took the prepared ones: these are the next list's. */
 	etf_arena_reset(ls.arena);
-	ls_pre_arena = ls.arena;
-	if (event_base_get_num_events(ls.base, EVENT_BASE_COUNT_ADDED |
-	    EVENT_BASE_COUNT_ACTIVE) == 0)
-		ls_pre_base = ls.base;
-	else
-		event_base_free(ls.base);	/* listsrv_prepare() makes one */
 	memset(&ls, 0, sizeof(ls));
+	log_setrole("spare");
+	if (event_base_foreach_event(lsp.base, ls_count_stray, &stray) ==
+	    -1 || stray != 0) {
+		log_warnx("events left after a release; exiting");
+		exit(0);
+	}
 	if (mallinfo2().fordblks > LS_TRIM_MIN)
 		(void)malloc_trim(0);
 }
 
-#ifdef TODOD_FAULTS
-/* Test-only: the server of the list named by TODOD_FAULT_BADMSG_LIST
- * sends the supervisor a malformed message, as a bug would. */
-static void
-ls_fault_badmsg(void)
-{
-	const char *n = getenv("TODOD_FAULT_BADMSG_LIST");
-
-	if (n == NULL || strlen(n) != ls.len || memcmp(n, ls.name, ls.len))
-		return;
-	etf_buf_reset(&ls.msg);
-	etf_put_version(&ls.msg);
-	etf_put_atom(&ls.msg, "nonsense");
-	ls_send_msg(ls.sup, -1);
-}
-#else
-#define ls_fault_badmsg()	do { } while (0)
-#endif
-
 void
-listsrv_main(const struct todod_config *cfg, const void *name, size_t len)
+listsrv_spare_main(const struct todod_config *cfg)
 {
-	ls_init(cfg, name, len);
-	if ((ls.sup = chan_new(ls.base, 3, PROC_MAX_MSG, ls_sup_msg,
+	log_setrole("spare");
+	lsp.cfg = cfg;
+	if ((lsp.base = proc_event_base()) == NULL ||
+	    (lsp.arena = etf_arena_new()) == NULL ||
+	    (lsp.sup = chan_new(lsp.base, 3, PROC_MAX_MSG, ls_sup_msg,
 	    ls_sup_closed, NULL)) == NULL)
 		fatalx("out of memory");
-	ls_fault_badmsg();
-	event_base_dispatch(ls.base);
-	if (!ls.released)
-		exit(0);
-	ls_release();
+	for (;;) {
+		event_base_dispatch(lsp.base);
+		if (!ls.released)
+			exit(0);
+		ls_release();
+	}
 }
 
 struct event_base *
 listsrv_embed(const struct todod_config *cfg, const void *name, size_t len,
     int worker_fd)
 {
-	ls_init(cfg, name, len);
+	lsp.cfg = cfg;
+	if ((lsp.base = proc_event_base()) == NULL ||
+	    (lsp.arena = etf_arena_new()) == NULL)
+		fatalx("out of memory");
+	ls_start(name, len);
 	if ((ls.worker = chan_new(ls.base, worker_fd, PROC_MAX_MSG,
 	    ls_worker_msg, ls_worker_closed, NULL)) == NULL)
 		fatalx("out of memory");

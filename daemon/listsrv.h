@@ -20,19 +20,17 @@
 
 struct todod_config;
 
-/* Set up what a list server needs whatever its list (its event loop, its
- * decoding arena), ahead of time: a spare does it before it waits for a
- * name, so that a list's start does not. */
-void	listsrv_prepare(void);
 /*
- * Serve one list.  Descriptor 3 is the supervisor channel; the cache and
- * worker links arrive on it.  Returns only when the cache stopped the
- * server and every change was durable, with everything of the list
- * released and descriptor 3 closed: the process may serve another list.
- * Otherwise (shut down, or the supervisor gone) it exits.
+ * A spare, then a list server, for the rest of the process's life.
+ * Descriptor 3 is its channel to the supervisor, kept from list to list.
+ * {list, Name} +fd (its link to the cache) starts a list; the worker's
+ * link follows on the channel.  When the cache stops the server and
+ * every change is durable, the server says released, frees everything
+ * of the list and waits for the next.  It exits when the supervisor
+ * closes the channel or shuts it down.
  */
-void	listsrv_main(const struct todod_config *, const void *name,
-	    size_t len);
+void	listsrv_spare_main(const struct todod_config *)
+	    __attribute__((__noreturn__));
 
 /*
  * For tests and fuzzing: a list server inside this process.  worker_fd is

@@ -4,7 +4,9 @@
  * The supervisor forks the cache, the workers and the spawner; the
  * spawner forks the list servers' processes (spawner.c), hands them to
  * the supervisor as spares, and reports their exits, so that the
- * supervisor starts and supervises them as its own.  A child keeps only the
+ * supervisor starts and supervises them as its own.  A spare's control
+ * channel is its own for life: a list server the cache stopped releases
+ * its list and is a spare again, on the same channel.  A child keeps only the
  * descriptors it is given (renumbered from 3 up, in order), dies with
  * its parent (PR_SET_PDEATHSIG, and EOF on its control channel), and
  * builds its own event loop.
@@ -22,21 +24,25 @@
  *   sup    -> spawner need                          fork a spare
  *   spawner -> sup   {spare, Pid} +fd               a spare for the
  *                                                   supervisor to hold
- *                                                   (fd: its channel)
+ *                                                   (fd: its control
+ *                                                   channel)
  *                    no_spare                       none can be forked
  *                    {exited, Pid, Status}          a list server or a
- *                                                   spare reaped, or a
- *                                                   list server released (0)
- *   child  -> spawner "free" +fd                    ready for a list
- *   sup    -> spare  Name +fd                       its list (fd: its
- *                                                   control channel)
+ *                                                   spare reaped
+ *   sup    -> spare  {list, Name} +fd               serve Name (fd: its
+ *                                                   end of the cache's
+ *                                                   link); the worker's
+ *                                                   link follows
  *   sup    -> worker {peer} +fd                     a list server's link
  *                    {peer, Name} +fd               ... a new one's: send
  *                                                   it the list, unasked
- *   sup    -> list   {cache} +fd | {worker} +fd     (new) links
+ *   sup    -> list   {cache} +fd | {worker} +fd     new links (a spare
+ *                                                   drops those sent to
+ *                                                   the list it released)
  *                    {worker, unasked} +fd          the list comes unasked
  *                    shutdown
  *   list   -> sup    stopping                       about to exit
+ *                    released                       list freed: a spare
  *   any    -> sup    ready                          set up
  *   cache  -> list   {handoff, Mode, Input} +fd     a client connection;
  *                    Mode: attach | {error, Reason}

@@ -1,5 +1,5 @@
 /*
- * spawner.c: the process that forks list servers, and takes them back.
+ * spawner.c: the process that forks the list servers and reaps them.
  *
  * The supervisor forks the spawner first, while its own memory is small.
  * A fork copies the parent's table of descriptors and its page tables,
@@ -15,46 +15,32 @@
  * before.
  *
  * A list is started by a process that is ready for it, not by a fork: a
- * spare, blocked, waits for its list's name and control channel.  The
- * spawner hands each spare to the supervisor, {spare, Pid} +fd (the
- * spare's channel), and the supervisor gives it a list itself when the
- * cache asks for one: the spawner is not on a list's path.  Spares come
- * from two places:
+ * spare, waiting on its channel to the supervisor for a list's name and
+ * links.  The spawner forks a spare when the supervisor asks for one
+ * (need) and hands it over, {spare, Pid} +fd (the supervisor's end of
+ * the spare's channel), or answers no_spare if none can be forked.  The
+ * supervisor gives a spare its list itself when the cache asks for one:
+ * the spawner is not on a list's path.
  *
- *   - a list server the cache stopped (an idle timeout, or --max-lists)
- *     does not exit: once every change is durable it releases its list
- *     (listsrv_main() returns), and offers itself back over a socket all
- *     the spawner's children share (their descriptor 4): "free", with a
- *     new channel to wait on.  The kernel names the sender (SO_PASSCRED).
- *     If it is a live child, the spawner reports its list's end to the
- *     supervisor as an exit, {exited, Pid, 0}, as it would a real one
- *     (for the supervisor one list server ended and another may start
- *     with the same pid), and hands it over as a spare.  The supervisor
- *     keeps a few (SUP_SPARES_MAX) and closes the channel of any other,
- *     and that process exits.
- *   - the supervisor asks for one (need) when it holds none: one is
- *     forked, or the answer is no_spare if none can be.
- *
- * So at --max-lists, every new list takes the process of one evicted
- * before it: no fork, no exit, no page of a new process to fault in.
+ * A list server the cache stopped (an idle timeout, or --max-lists)
+ * does not exit either: once every change is durable it releases its
+ * list and tells the supervisor so over the same channel, and the
+ * supervisor keeps it as a spare (or closes the channel, and it exits).
+ * So at --max-lists every new list takes the process of one evicted
+ * before it: no fork, no exit, no page of a new process to fault in,
+ * and no message to the spawner.
  *
  * Messages (proc.h):
  *
  *   sup     -> spawner need                     fork a spare
  *   spawner -> sup     {spare, Pid} +fd | no_spare
- *                      {exited, Pid, Status}    reaped (waitpid status),
- *                                               or released (0)
+ *                      {exited, Pid, Status}    reaped (waitpid status)
  *                      ready
- *   child   -> spawner "free" +fd               (the shared socket)
- *   sup     -> spare   Name +fd                 (the spare's channel;
- *                                               supervisor.c)
  */
 #include "config.h"
 
 #include <sys/types.h>
 #include <sys/signalfd.h>
-#include <sys/socket.h>
-#include <sys/uio.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -69,110 +55,15 @@
 #include "etf.h"
 #include "listsrv.h"
 #include "log.h"
-#include "names.h"
 #include "options.h"
 #include "proc.h"
 #include "spawner.h"
-
-#define SP_FREE_FD	4	/* a child's end of the shared socket */
 
 static struct {
 	const struct todod_config *cfg;
 	struct chan		*sup;
 	struct etf_buf		 msg;
-	int			 free_rd;	/* the shared socket: our end */
-	int			 free_wr;	/* ... the children's */
 } sp;
-
-/* --- in a child ------------------------------------------------------- */
-
-/*
- * The spare's wait for its list: the name's bytes, the control channel
- * with them, which becomes descriptor 3 as for any child.  0, or -1 for
- * anything else or the spawner gone.
- */
-static int
-sp_wait_list(uint8_t *name, size_t *len)
-{
-	union {
-		struct cmsghdr	hdr;
-		char		buf[CMSG_SPACE(sizeof(int))];
-	} cbuf;
-	struct iovec iov = { name, NAME_MAX_BYTES };
-	struct msghdr m;
-	struct cmsghdr *c;
-	ssize_t n;
-	int fd = -1;
-
-	memset(&m, 0, sizeof(m));
-	m.msg_iov = &iov;
-	m.msg_iovlen = 1;
-	m.msg_control = cbuf.buf;
-	m.msg_controllen = sizeof(cbuf.buf);
-	do
-		n = recvmsg(3, &m, MSG_CMSG_CLOEXEC);
-	while (n == -1 && errno == EINTR);
-	if ((c = CMSG_FIRSTHDR(&m)) != NULL && c->cmsg_level == SOL_SOCKET &&
-	    c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof(int)))
-		memcpy(&fd, CMSG_DATA(c), sizeof(int));
-	if (n <= 0 || fd == -1 || (m.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
-	    !name_valid(name, (size_t)n) || dup2(fd, 3) == -1)
-		return -1;
-	close(fd);
-	*len = (size_t)n;
-	return 0;
-}
-
-/*
- * Offer this process for another list: "free" goes to the spawner over
- * the shared socket with one end of a new channel; the other becomes
- * descriptor 3, to wait on.  0, or -1.
- */
-static int
-sp_offer(void)
-{
-	int sv[2];
-	ssize_t n;
-
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1)
-		return -1;
-	do
-		n = chan_sendmsg(SP_FREE_FD, "free", 4, sv[0], 0);
-	while (n == -1 && errno == EINTR);
-	close(sv[0]);
-	if (sv[1] != 3) {
-		if (dup2(sv[1], 3) == -1)
-			n = -1;
-		close(sv[1]);
-	}
-	return n == 4 ? 0 : -1;
-}
-
-/*
- * A child's life: wait for a list, serve it, and each time the cache
- * stops it, offer itself for the next.  Exits when it is not wanted.
- */
-static void __attribute__((noreturn))
-sp_child_main(void)
-{
-	uint8_t name[NAME_MAX_BYTES];
-	size_t len;
-
-	for (;;) {
-		/* Ready before the name comes: a list's start does not
-		 * wait for its event loop. */
-		log_setrole("spare");
-		listsrv_prepare();
-		if (sp_wait_list(name, &len) == -1)
-			_exit(0);
-		listsrv_main(sp.cfg, name, len);
-		/* Not "list NAME" from now on: a new server for that list
-		 * may start as soon as the spawner has this offer. */
-		proc_title("todod: spare");
-		if (sp_offer() == -1)
-			_exit(0);
-	}
-}
 
 /* --- the spares ---------------------------------------------------------- */
 
@@ -209,20 +100,17 @@ sp_fault_fork(void)
 static void
 sp_make_spare(void)
 {
-	int sv[2], keep[2];
+	int sv[2];
 	pid_t pid = -1;
 
 	if (sp_fault_fork())
 		log_warn("fork");
-	else if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
-	    sv) == -1)
+	else if (chan_socketpair(sv) == -1)
 		log_warn("socketpair");
 	else {
-		keep[0] = sv[1];
-		keep[1] = sp.free_wr;
-		if ((pid = proc_fork(keep, 2, PROC_FORK_SIGNALS_CLEAN)) == 0) {
+		if ((pid = proc_fork(&sv[1], 1, PROC_FORK_SIGNALS_CLEAN)) == 0) {
 			proc_title("todod: spare");
-			sp_child_main();
+			listsrv_spare_main(sp.cfg);
 		}
 		close(sv[1]);
 		if (pid == -1) {
@@ -239,8 +127,7 @@ sp_make_spare(void)
 	}
 }
 
-/* {exited, Pid, Status}: a list server's end, reaped (waitpid status) or
- * released (0). */
+/* {exited, Pid, Status}: a list server or spare reaped (waitpid status). */
 static void
 sp_report_exit(pid_t pid, int status)
 {
@@ -251,81 +138,6 @@ sp_report_exit(pid_t pid, int status)
 	etf_put_int(&sp.msg, pid);
 	etf_put_int(&sp.msg, status);
 	chan_send(sp.sup, &sp.msg, -1);
-}
-
-/*
- * A child offers itself: if it is a live child of ours, report its
- * list's end and hand it to the supervisor.  Otherwise its channel
- * closes, it exits, and its reaping is reported.
- */
-static void
-sp_take_back(pid_t pid, int fd)
-{
-	siginfo_t si;
-
-	memset(&si, 0, sizeof(si));
-	if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == -1 ||
-	    si.si_pid != 0) {
-		close(fd);
-		return;
-	}
-	sp_report_exit(pid, 0);
-	sp_give(pid, fd);
-}
-
-/* The shared socket: "free" + a descriptor, the sender named by the
- * kernel.  Anything else is dropped. */
-static void
-sp_free_msg(evutil_socket_t s, short ev, void *arg)
-{
-	union {
-		struct cmsghdr	hdr;
-		char		buf[CMSG_SPACE(sizeof(int)) +
-				    CMSG_SPACE(sizeof(struct ucred))];
-	} cbuf;
-	char word[8];
-	struct iovec iov = { word, sizeof(word) };
-	struct msghdr m;
-	struct cmsghdr *c;
-	struct ucred cred;
-	ssize_t n;
-	pid_t pid;
-	int fd;
-
-	for (;;) {
-		memset(&m, 0, sizeof(m));
-		m.msg_iov = &iov;
-		m.msg_iovlen = 1;
-		m.msg_control = cbuf.buf;
-		m.msg_controllen = sizeof(cbuf.buf);
-		n = recvmsg(s, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			return;
-		fd = -1;
-		pid = 0;
-		for (c = CMSG_FIRSTHDR(&m); c != NULL; c = CMSG_NXTHDR(&m, c)) {
-			if (c->cmsg_level != SOL_SOCKET)
-				continue;
-			if (c->cmsg_type == SCM_RIGHTS && fd == -1 &&
-			    c->cmsg_len == CMSG_LEN(sizeof(int)))
-				memcpy(&fd, CMSG_DATA(c), sizeof(int));
-			else if (c->cmsg_type == SCM_CREDENTIALS &&
-			    c->cmsg_len == CMSG_LEN(sizeof(cred))) {
-				memcpy(&cred, CMSG_DATA(c), sizeof(cred));
-				pid = cred.pid;
-			}
-		}
-		if (n == 4 && memcmp(word, "free", 4) == 0 && fd != -1 &&
-		    pid > 0 && !(m.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
-			sp_take_back(pid, fd);
-		else {
-			log_warnx("bad offer on the spares' socket");
-			if (fd != -1)
-				close(fd);
-		}
-	}
 }
 
 /* --- asking and reaping ---------------------------------------------- */
@@ -382,9 +194,9 @@ void
 spawner_main(const struct todod_config *cfg)
 {
 	struct event_base *base;
-	struct event *ev, *fev;
+	struct event *ev;
 	sigset_t set;
-	int sfd, sv[2], on = 1;
+	int sfd;
 
 	log_setrole("spawner");
 	proc_title("todod: spawner");
@@ -396,19 +208,11 @@ spawner_main(const struct todod_config *cfg)
 	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1 ||
 	    (sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
 		fatal("signalfd");
-	/* The children's offers: the kernel names each sender. */
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1 ||
-	    setsockopt(sv[0], SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) == -1)
-		fatal("socketpair");
-	sp.free_rd = sv[0];
-	sp.free_wr = sv[1];
 	if ((base = proc_event_base()) == NULL ||
 	    (sp.sup = chan_new(base, 3, PROC_MAX_MSG, sp_sup_msg,
 	    sp_sup_closed, NULL)) == NULL ||
 	    (ev = event_new(base, sfd, EV_READ | EV_PERSIST, sp_sigchld,
-	    NULL)) == NULL || event_add(ev, NULL) == -1 ||
-	    (fev = event_new(base, sp.free_rd, EV_READ | EV_PERSIST,
-	    sp_free_msg, NULL)) == NULL || event_add(fev, NULL) == -1)
+	    NULL)) == NULL || event_add(ev, NULL) == -1)
 		fatalx("cannot start");
 	sp_make_spare();
 	etf_buf_reset(&sp.msg);

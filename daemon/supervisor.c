@@ -41,7 +41,7 @@
 #define SUP_PERIOD		10	/* ... in this many seconds */
 #define SUP_SHUTDOWN_TIMEOUT	10	/* then stragglers are killed */
 
-enum role { ROLE_CACHE, ROLE_WORKER, ROLE_LIST, ROLE_SPAWNER };
+enum role { ROLE_CACHE, ROLE_WORKER, ROLE_LIST, ROLE_SPAWNER, ROLE_SPARE };
 
 struct child {
 	TAILQ_ENTRY(child)	 entry;
@@ -59,10 +59,12 @@ struct child {
 	int			 respawn_link;	/* list: start again once reaped,
 						 * with this cache link; or -1 */
 	int			 lost;		/* list: its spawner died */
-	int			 spawn_fd;	/* list: its end, until a
-						 * spare has it; else -1 */
+	int			 cache_fd;	/* list: its end of its cache
+						 * link, until a spare has
+						 * it; else -1 */
 	TAILQ_ENTRY(child)	 waiting;	/* list: in sup.waiting while
-						 * it keeps spawn_fd */
+						 * it keeps cache_fd (and has
+						 * no process, nor ctl) */
 };
 
 TAILQ_HEAD(child_list, child);
@@ -86,14 +88,9 @@ RB_GENERATE_INTERNAL(child_names, child, by_name, child_name_cmp,
 RB_GENERATE_INTERNAL(child_pids, child, by_pid, child_pid_cmp,
     __attribute__((__unused__)) static)
 
-/* A spare the spawner handed over: a process blocked on its channel,
- * waiting for a list's name and control channel (spawner.c). */
+/* Spares held: processes waiting on their control channel for a list
+ * (ROLE_SPARE: forked by the spawner, or released by a list). */
 #define SUP_SPARES_MAX	4
-
-struct spare {
-	pid_t	 pid;
-	int	 fd;		/* its channel: SOCK_SEQPACKET */
-};
 
 /* A sync round: the workers that have not yet written their lists. */
 struct sync_round {
@@ -116,7 +113,7 @@ static struct {
 	struct child_pids	 pids;		/* ... by pid */
 	struct child_list	 waiting;	/* ... waiting for a spare */
 	size_t			 nlists;
-	struct spare		 spares[SUP_SPARES_MAX]; /* last used first */
+	struct child		*spares[SUP_SPARES_MAX]; /* last used first */
 	int			 nspares;
 	int			 spare_asked;	/* a need is unanswered */
 	int			 announced;	/* READY=1 sent */
@@ -176,10 +173,10 @@ sup_child_new(enum role role, int sv_parent, pid_t pid)
 		fatalx("out of memory");
 	c->role = role;
 	c->pid = pid;
-	c->spawn_fd = -1;
+	c->cache_fd = -1;
 	c->respawn_link = -1;
-	if ((c->ctl = chan_new(sup.base, sv_parent, PROC_MAX_MSG, sup_ctl_msg,
-	    sup_ctl_closed, c)) == NULL)
+	if (sv_parent != -1 && (c->ctl = chan_new(sup.base, sv_parent,
+	    PROC_MAX_MSG, sup_ctl_msg, sup_ctl_closed, c)) == NULL)
 		fatalx("out of memory");
 	return c;
 }
@@ -198,10 +195,16 @@ sup_socketpair(int sv[2])
 
 /* --- links between children --------------------------------------------- */
 
-/* Give a list server its end of a link to the cache. */
+/* Give a list server its end of a link to the cache.  A list waiting for
+ * a spare takes this one when it starts, instead of the one it held. */
 static void
 sup_give_cache_link(struct child *list, int fd)
 {
+	if (list->cache_fd != -1) {
+		close(list->cache_fd);
+		list->cache_fd = fd;
+		return;
+	}
 	etf_buf_reset(&sup.msg);
 	etf_put_version(&sup.msg);
 	etf_put_tuple(&sup.msg, 1);
@@ -382,7 +385,7 @@ static void
 sup_drop_spares(void)
 {
 	while (sup.nspares > 0)
-		close(sup.spares[--sup.nspares].fd);
+		sup_child_free(sup.spares[--sup.nspares]);
 	sup.spare_asked = 0;
 }
 
@@ -402,17 +405,17 @@ sup_fault_spawn(void)
 
 /*
  * Start the lists that wait (sup.waiting, oldest first), while spares
- * are held: a spare takes a list's name and its end of the control
- * channel, and is its server from then on.  A list left waiting starts
- * with the next spare (sup_spare_in); one that cannot start is gone
- * (its links close: the cache sees it).
+ * are held: a spare is told {list, Name} with the list's end of its
+ * cache link, takes the list's record its channel and pid, and is its
+ * server from then on; the worker's link follows.  A spare found dead
+ * (nothing could be sent) is dropped, and the spawner reaps it.  A list
+ * left waiting starts with the next spare (sup_spare_keep); one that
+ * cannot start is gone (its link closes: the cache sees it).
  */
 static void
 sup_start_waiting(void)
 {
-	struct child *c;
-	struct spare s;
-	ssize_t n;
+	struct child *c, *s;
 
 	while ((c = TAILQ_FIRST(&sup.waiting)) != NULL && sup.nspares > 0) {
 		if (sup_fault_spawn()) {
@@ -422,37 +425,79 @@ sup_start_waiting(void)
 			continue;
 		}
 		s = sup.spares[--sup.nspares];
-		do
-			n = chan_sendmsg(s.fd, c->name, c->len, c->spawn_fd,
-			    MSG_DONTWAIT);
-		while (n == -1 && errno == EINTR);
-		close(s.fd);
-		if (n != (ssize_t)c->len)
-			continue;	/* it died: the spawner reaps it */
+		etf_buf_reset(&sup.msg);
+		etf_put_version(&sup.msg);
+		etf_put_tuple(&sup.msg, 2);
+		etf_put_atom(&sup.msg, "list");
+		etf_put_binary(&sup.msg, c->name, c->len);
+		if (chan_send_first(s->ctl, &sup.msg, c->cache_fd) == -1) {
+			sup_child_free(s);
+			continue;
+		}
 		TAILQ_REMOVE(&sup.waiting, c, waiting);
-		close(c->spawn_fd);
-		c->spawn_fd = -1;
-		c->pid = s.pid;
+		c->cache_fd = -1;
+		c->ctl = s->ctl;
+		chan_set_arg(c->ctl, c);
+		c->pid = s->pid;
+		s->ctl = NULL;
+		sup_child_free(s);
 		RB_INSERT(child_pids, &sup.pids, c);
 		proc_stats->spawns++;
+		/* The worker reads the list while the server starts. */
+		sup_link_worker(c, 1);
 	}
 	/* The next spare is made now, off the next list's path. */
 	sup_need_spare();
 }
 
-/* {spare, Pid} +fd from the spawner: the first list waiting takes it, or
- * it is held (if there is room: else its channel closes and it exits). */
+/* A spare, forked or released: the first list waiting takes it, or it is
+ * held (if there is room: else its channel closes and it exits). */
+static void
+sup_spare_keep(struct child *s)
+{
+	if (sup.shutting_down || sup.nspares == SUP_SPARES_MAX) {
+		sup_child_free(s);
+		return;
+	}
+	sup.spares[sup.nspares++] = s;
+	sup_start_waiting();
+}
+
+/* {spare, Pid} +fd from the spawner. */
 static void
 sup_spare_in(pid_t pid, int fd)
 {
+	struct child *s;
+
 	sup.spare_asked = 0;
-	if (sup.shutting_down || sup.nspares == SUP_SPARES_MAX) {
-		close(fd);
-		return;
-	}
-	sup.spares[sup.nspares].pid = pid;
-	sup.spares[sup.nspares++].fd = fd;
-	sup_start_waiting();
+	s = sup_child_new(ROLE_SPARE, fd, pid);
+	snprintf(s->label, sizeof(s->label), "spare");
+	sup_spare_keep(s);
+}
+
+/*
+ * released: the cache stopped the list's server, every change of it is
+ * durable, and its process waits for another list on the same channel.
+ * The list is gone, as if its server had exited; the process is a
+ * spare.  It is held first, so that a list waiting to start again
+ * (respawn_link) may take it.
+ */
+static void
+sup_list_released(struct child *c)
+{
+	struct child *s;
+
+	s = sup_child_new(ROLE_SPARE, -1, c->pid);
+	snprintf(s->label, sizeof(s->label), "spare");
+	s->ctl = c->ctl;
+	chan_set_arg(s->ctl, s);
+	c->ctl = NULL;
+	RB_REMOVE(child_pids, &sup.pids, c);
+	log_debug("%s pid %d released", c->label, (int)c->pid);
+	c->pid = 0;
+	sup_spare_keep(s);
+	sup_list_gone(c, 0);
+	sup_check_done();
 }
 
 /* no_spare: none could be forked; the lists waiting cannot start. */
@@ -469,15 +514,17 @@ sup_no_spare(void)
 	sup_check_done();
 }
 
-/* A held spare died (reaped by the spawner): 1, or 0 if pid is not one. */
+/* A held spare is gone (s, or the one of pid if s is NULL): 1, or 0 if
+ * it is not held. */
 static int
-sup_spare_gone(pid_t pid)
+sup_spare_gone(struct child *s, pid_t pid)
 {
 	int i;
 
 	for (i = 0; i < sup.nspares; i++)
-		if (sup.spares[i].pid == pid) {
-			close(sup.spares[i].fd);
+		if (sup.spares[i] == s || (s == NULL &&
+		    sup.spares[i]->pid == pid)) {
+			sup_child_free(sup.spares[i]);
 			sup.spares[i] = sup.spares[--sup.nspares];
 			sup_need_spare();
 			return 1;
@@ -488,18 +535,16 @@ sup_spare_gone(pid_t pid)
 /*
  * Start a list server for the cache, which sent cache_fd, the server's
  * end of their link (owned from here on; closed if no server can be
- * started, which the cache sees as a server that did not start).  A
- * spare takes the list (sup_start_waiting); the links to its worker and to
- * the cache go ahead of it, over its control channel.  With no spare
- * held (the spawner forking one, or starting again), the request waits
- * for one.
+ * started, which the cache sees as a server that did not start).  The
+ * list waits in sup.waiting, with cache_fd, until a spare takes it: at
+ * once if one is held (sup_start_waiting), else when the spawner's next
+ * one comes.
  */
 static int
 sup_spawn_list(const void *name, size_t len, int cache_fd)
 {
 	struct child *c;
 	char file[NAME_FILE_BUFSZ];
-	int sv[2];
 
 	if ((c = sup_find_list(name, len)) != NULL) {
 		/* Never two servers for one list: the cache has given this
@@ -514,24 +559,18 @@ sup_spawn_list(const void *name, size_t len, int cache_fd)
 		}
 		return 0;
 	}
-	if (name_to_file(name, len, file, sizeof(file)) == -1 ||
-	    sup_socketpair(sv) == -1) {
+	if (name_to_file(name, len, file, sizeof(file)) == -1) {
 		close(cache_fd);
 		return -1;
 	}
-	c = sup_child_new(ROLE_LIST, sv[0], 0);
+	c = sup_child_new(ROLE_LIST, -1, 0);
 	memcpy(c->name, name, len);
 	c->len = len;
-	c->spawn_fd = sv[1];
+	c->cache_fd = cache_fd;
 	snprintf(c->label, sizeof(c->label), "list[%s]", file);
-	/* The cache link first: without it, no connection would reach the
-	 * server. */
-	sup_give_cache_link(c, cache_fd);
 	TAILQ_INSERT_TAIL(&sup.lists, c, entry);
 	RB_INSERT(child_names, &sup.names, c);
 	sup.nlists++;
-	/* The worker first: it reads the list while the server starts. */
-	sup_link_worker(c, 1);
 	TAILQ_INSERT_TAIL(&sup.waiting, c, waiting);
 	sup_start_waiting();
 	return 0;
@@ -618,6 +657,8 @@ sup_ctl_msg(struct chan *ch, const struct etf_term *t, int fd, void *arg)
 		sup_maybe_ready();
 	} else if (c->role == ROLE_LIST && etf_is_atom(t, "stopping"))
 		c->stopping = 1;
+	else if (c->role == ROLE_LIST && etf_is_atom(t, "released"))
+		sup_list_released(c);
 	else if (c->role == ROLE_SPAWNER && etf_is_tuple(t, 2) &&
 	    etf_is_atom(&t->seq.v[0], "spare") && fd != -1 &&
 	    t->seq.v[1].type == ETF_INT && t->seq.v[1].i > 0 &&
@@ -653,11 +694,13 @@ sup_ctl_msg(struct chan *ch, const struct etf_term *t, int fd, void *arg)
 		fd = -1;
 	} else if (c->role == ROLE_LIST) {
 		/* A bug in the list server: its control channel closes, and
-		 * it exits (its pid may be serving another list already, if
-		 * it was released meanwhile: the channel is this list's). */
+		 * it exits. */
 		log_warnx("%s sent a malformed message; stopping it", c->label);
 		chan_free(c->ctl);
 		c->ctl = NULL;
+	} else if (c->role == ROLE_SPARE) {
+		log_warnx("a spare sent a malformed message; stopping it");
+		(void)sup_spare_gone(c, 0);
 	} else {
 		/* An internal peer that speaks nonsense is a bug: stop it
 		 * and let the usual policy apply. */
@@ -673,7 +716,10 @@ sup_ctl_closed(struct chan *ch, void *arg)
 {
 	struct child *c = arg;
 
-	/* The child is exiting; reaping it decides what follows. */
+	/* The child is exiting; reaping it decides what follows.  A spare
+	 * is forgotten at once (it has nothing to follow). */
+	if (c->role == ROLE_SPARE && sup_spare_gone(c, 0))
+		return;
 	chan_free(c->ctl);
 	c->ctl = NULL;
 }
@@ -714,8 +760,8 @@ sup_child_free(struct child *c)
 {
 	if (c->ctl != NULL)
 		chan_free(c->ctl);
-	if (c->spawn_fd != -1)
-		close(c->spawn_fd);
+	if (c->cache_fd != -1)
+		close(c->cache_fd);
 	if (c->respawn_link != -1)
 		close(c->respawn_link);
 	free(c);
@@ -783,7 +829,7 @@ sup_check_done(void)
 static void
 sup_list_gone(struct child *c, int status)
 {
-	if (c->spawn_fd != -1)
+	if (c->cache_fd != -1)
 		TAILQ_REMOVE(&sup.waiting, c, waiting);
 	TAILQ_REMOVE(&sup.lists, c, entry);
 	RB_REMOVE(child_names, &sup.names, c);
@@ -870,7 +916,7 @@ sup_reaped(pid_t pid, int status)
 		sup_check_done();
 		return;
 	}
-	if (c == NULL && sup_spare_gone(pid))
+	if (c == NULL && sup_spare_gone(NULL, pid))
 		return;
 	if (c == NULL)
 		return;		/* not ours (e.g. the detach helper) */

@@ -6,8 +6,9 @@
  * all of them are set up, then only supervises: it reaps children,
  * restarts the permanent ones (spawner, cache, workers) within a restart
  * intensity (more than 5 restarts in 10 seconds shuts everything down),
- * has the spawner start list servers when the cache asks (and learns
- * their pids and exits from it), and wires every channel between them.
+ * starts list servers when the cache asks, in spares the spawner forks
+ * or in the processes of released servers (and learns their exits from
+ * the spawner), and wires every channel between them.
  */
 #ifndef TODOD_SUPERVISOR_H
 #define TODOD_SUPERVISOR_H

@@ -1,13 +1,18 @@
 /*
  * test_chan.c: an internal channel's messages and its end: what the peer
  * sent before it went is delivered before the channel reports it gone,
- * whichever of the read and write sides notices first.
+ * whichever of the read and write sides notices first; and a message
+ * sent at once (chan_send_first) tells a peer that is there from one
+ * that is gone, without losing the descriptor it carries.
  */
 #include "config.h"
 
 #include <sys/socket.h>
 
 #include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -131,6 +136,143 @@ START_TEST(peer_gone_idle)
 }
 END_TEST
 
+/* What a receiving channel got: one message with its descriptor. */
+struct got {
+	int	msgs;
+	int	fd;
+};
+
+static void
+on_msg_fd(struct chan *c, const struct etf_term *t, int fd, void *arg)
+{
+	struct got *g = arg;
+
+	ck_assert(etf_is_atom(t, "hello"));
+	g->msgs++;
+	g->fd = fd;
+}
+
+static void
+on_closed_ignore(struct chan *c, void *arg)
+{
+}
+
+static void
+hello(struct etf_buf *b)
+{
+	etf_buf_init(b);
+	etf_put_version(b);
+	etf_put_atom(b, "hello");
+	ck_assert(!b->oom);
+}
+
+static bool
+fd_open(int fd)
+{
+	return fcntl(fd, F_GETFD) != -1;
+}
+
+/* The peer is there: the message goes now, and the descriptor with it
+ * (the sender's copy closed), to the peer's channel. */
+START_TEST(send_first_peer_there)
+{
+	struct event_base *base;
+	struct got g = { 0, -1 };
+	struct etf_buf b;
+	struct chan *a, *z;
+	char byte = 0;
+	int sv[2], p[2], i;
+
+	ck_assert_int_eq(chan_socketpair(sv), 0);
+	ck_assert_int_eq(pipe(p), 0);
+	ck_assert_ptr_nonnull(base = event_base_new());
+	ck_assert_ptr_nonnull(a = chan_new(base, sv[0], PROC_MAX_MSG,
+	    on_msg, on_closed_ignore, NULL));
+	ck_assert_ptr_nonnull(z = chan_new(base, sv[1], PROC_MAX_MSG,
+	    on_msg_fd, on_closed_ignore, &g));
+	hello(&b);
+	ck_assert_int_eq(chan_send_first(a, &b, p[1]), 0);
+	ck_assert(!fd_open(p[1]));
+	for (i = 0; i < 100 && g.msgs == 0; i++)
+		ck_assert_int_ge(event_base_loop(base, EVLOOP_ONCE |
+		    EVLOOP_NONBLOCK), 0);
+	ck_assert_int_eq(g.msgs, 1);
+	ck_assert_int_ne(g.fd, -1);
+	/* The pipe's write end, passed. */
+	ck_assert_int_eq(write(g.fd, "x", 1), 1);
+	ck_assert_int_eq(read(p[0], &byte, 1), 1);
+	ck_assert_int_eq(byte, 'x');
+	close(g.fd);
+	close(p[0]);
+	chan_free(a);
+	chan_free(z);
+	etf_buf_free(&b);
+	event_base_free(base);
+}
+END_TEST
+
+/* The peer is gone: nothing goes, nothing is queued, the descriptor is
+ * still the caller's. */
+START_TEST(send_first_peer_gone)
+{
+	struct event_base *base;
+	struct etf_buf b;
+	struct chan *a;
+	int sv[2], p[2];
+
+	ck_assert_int_eq(chan_socketpair(sv), 0);
+	ck_assert_int_eq(pipe(p), 0);
+	ck_assert_ptr_nonnull(base = event_base_new());
+	ck_assert_ptr_nonnull(a = chan_new(base, sv[0], PROC_MAX_MSG,
+	    on_msg, on_closed_ignore, NULL));
+	close(sv[1]);
+	hello(&b);
+	errno = 0;
+	ck_assert_int_eq(chan_send_first(a, &b, p[1]), -1);
+	ck_assert_int_eq(errno, EPIPE);
+	chan_free(a);
+	ck_assert(fd_open(p[1]));
+	close(p[0]);
+	close(p[1]);
+	etf_buf_free(&b);
+	event_base_free(base);
+}
+END_TEST
+
+/* With output queued already, the message queues behind it, and the
+ * channel owns the descriptor (closed with the channel). */
+START_TEST(send_first_behind_queue)
+{
+	struct event_base *base;
+	struct etf_buf b, big;
+	struct chan *a;
+	char *blob;
+	int sv[2], p[2];
+
+	ck_assert_int_eq(chan_socketpair(sv), 0);
+	ck_assert_int_eq(pipe(p), 0);
+	ck_assert_ptr_nonnull(base = event_base_new());
+	ck_assert_ptr_nonnull(a = chan_new(base, sv[0], PROC_MAX_MSG,
+	    on_msg, on_closed_ignore, NULL));
+	ck_assert_ptr_nonnull(blob = calloc(1, 1 << 20));
+	etf_buf_init(&big);
+	etf_put_version(&big);
+	etf_put_binary(&big, blob, 1 << 20);
+	ck_assert_int_eq(chan_send(a, &big, -1), 0);
+	hello(&b);
+	ck_assert_int_eq(chan_send_first(a, &b, p[1]), 0);
+	ck_assert(fd_open(p[1]));
+	chan_free(a);
+	ck_assert(!fd_open(p[1]));
+	close(p[0]);
+	close(sv[1]);
+	free(blob);
+	etf_buf_free(&big);
+	etf_buf_free(&b);
+	event_base_free(base);
+}
+END_TEST
+
 static Suite *
 chan_suite(void)
 {
@@ -139,6 +281,11 @@ chan_suite(void)
 
 	tcase_add_test(tc, peer_gone_with_output_pending);
 	tcase_add_test(tc, peer_gone_idle);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("send_first");
+	tcase_add_test(tc, send_first_peer_there);
+	tcase_add_test(tc, send_first_peer_gone);
+	tcase_add_test(tc, send_first_behind_queue);
 	suite_add_tcase(s, tc);
 	return s;
 }

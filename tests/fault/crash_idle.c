@@ -1,6 +1,6 @@
 /*
  * crash_idle.c: list servers that stop on their own.  A stopped server's
- * process does not exit: it goes back to the spawner and may serve
+ * process does not exit: it becomes a spare again and may serve
  * another list.  So "stopped" here means the process no longer bears
  * the title "todod: list NAME" it had.
  *   - idle expiry (--idle-timeout 1): the server stops after the idle
@@ -353,7 +353,7 @@ START_TEST(stopped_server_reused)
 	int			 i, j, busy = 0, shared = 0, spares = 0;
 
 	/* Each new list evicts the least recently used: with two live at
-	 * most, the spawner takes the evicted servers' processes back. */
+	 * most, the evicted servers' processes are spares again. */
 	d = daemon_start_ok("--max-lists", "2", NULL);
 	for (i = 0; i < REUSE_LISTS; i++) {
 		snprintf(name, sizeof name, "reuse%d", i);
@@ -373,7 +373,7 @@ START_TEST(stopped_server_reused)
 		snprintf(name, sizeof name, "reuse%d", i);
 		assert_own_entry(d, name, dd);
 	}
-	/* Spares that wait are bounded (spawner.c: SP_POOL_MAX). */
+	/* Spares that wait are bounded (supervisor.c: SUP_SPARES_MAX). */
 	cu_children(d, &ps);
 	for (i = 0; i < (int)ps.n; i++) {
 		live_title(ps.pid[i], title, sizeof title);
