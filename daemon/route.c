@@ -223,24 +223,22 @@ route_link(struct route *r, int fd)
 }
 
 /*
- * A new route, if a server may be started now.  The cache makes the link
- * to the server and asks the supervisor for one with the server's end,
- * {spawn, Name} +fd: connections go out on the link at once and wait in
- * it while the server starts.  If none can be started, the link closes
- * as it does when a server dies before it reports (route_chan_closed).
- * At --max-lists the least recently used idle server makes room; it is
- * told to stop after the spawn is asked, so that the start of the new
- * one, which a client waits for, is not queued behind the stop of the
- * old.
+ * A new route, if a server may be started now: 0, or -1.  The cache
+ * makes the link to the server; the server's end (*srv) goes to the
+ * supervisor with the request for a server (route_spawn), after the
+ * first connection went out on the link: a new server finds it waiting
+ * there as it starts.  At --max-lists the least recently used idle
+ * server makes room (*old).
  */
 static struct route *
-route_start(const void *name, size_t len)
+route_start(const void *name, size_t len, int *srv, struct route **old)
 {
-	struct route *r, *old = NULL;
+	struct route *r;
 	int sv[2];
 
+	*old = NULL;
 	if (rt.nroutes >= (size_t)rt.cfg->max_lists &&
-	    (old = route_lru_idle()) == NULL)
+	    (*old = route_lru_idle()) == NULL)
 		return NULL;
 	if (chan_socketpair(sv) == -1) {
 		log_warn("socketpair");
@@ -253,16 +251,29 @@ route_start(const void *name, size_t len)
 		close(sv[1]);
 		return NULL;
 	}
+	*srv = sv[1];
+	return r;
+}
+
+/*
+ * {spawn, Name} +srv: ask the supervisor for a new server.  If none can
+ * be started, the link closes as it does when a server dies before it
+ * reports (route_chan_closed).  The server that makes room is told to
+ * stop after the spawn is asked, so that the start of the new one,
+ * which a client waits for, is not queued behind the stop of the old.
+ */
+static void
+route_spawn(const void *name, size_t len, int srv, struct route *old)
+{
 	etf_buf_reset(&rt.msg);
 	etf_put_version(&rt.msg);
 	etf_put_tuple(&rt.msg, 2);
 	etf_put_atom(&rt.msg, "spawn");
 	etf_put_binary(&rt.msg, name, len);
-	/* chan_send closes sv[1], sent or not (not: the link closes). */
-	chan_send(rt.sup, &rt.msg, sv[1]);
+	/* chan_send closes srv, sent or not (not: the link closes). */
+	chan_send(rt.sup, &rt.msg, srv);
 	if (old != NULL)
 		route_stop(old);
-	return r;
 }
 
 static void
@@ -326,14 +337,17 @@ route_attach_mode(const void *name, size_t len, int fd, uid_t uid,
     const void *input, size_t inlen, const char *error,
     const struct route_fallback *fb)
 {
-	struct route *r;
+	struct route *r, *old;
+	int srv = -1;
 
 	if ((r = route_find(name, len)) == NULL &&
-	    (r = route_start(name, len)) == NULL) {
+	    (r = route_start(name, len, &srv, &old)) == NULL) {
 		route_refuse(fd, uid, input, inlen, "busy", fb);
 		return;
 	}
 	route_handoff(r, fd, uid, input, inlen, error);
+	if (srv != -1)
+		route_spawn(name, len, srv, old);
 }
 
 void
