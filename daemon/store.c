@@ -452,15 +452,20 @@ static int
 store_create_tmp(int dirfd, const char *tag, struct store_tmp *st)
 {
 	static unsigned long counter;
+	static pid_t pid;
 	int i, err;
 
 	if ((err = store_fault_errno(true)) != 0) {
 		errno = err;
 		return -1;
 	}
+	/* Asked once (a system call each time): the name need only be
+	 * new, and O_EXCL makes sure of that. */
+	if (pid == 0)
+		pid = getpid();
 	for (i = 0; i < 100; i++) {
 		snprintf(st->tmp, sizeof(st->tmp), "%s%s-%ld-%lu",
-		    STORE_TMP_PREFIX, tag, (long)getpid(), ++counter);
+		    STORE_TMP_PREFIX, tag, (long)pid, ++counter);
 		st->fd = openat(dirfd, st->tmp,
 		    O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 		if (st->fd != -1)

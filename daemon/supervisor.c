@@ -250,9 +250,11 @@ sup_link_worker(struct child *list, int unasked)
 	struct child *w;
 	int sv[2];
 
+	/* A list waiting for a spare gets its link when it starts. */
 	w = sup.workers[worker_for_name(list->name, list->len,
 	    sup.cfg->workers)];
-	if (w == NULL || w->ctl == NULL || sup_socketpair(sv) == -1)
+	if (list->ctl == NULL || w == NULL || w->ctl == NULL ||
+	    sup_socketpair(sv) == -1)
 		return;
 	etf_buf_reset(&sup.msg);
 	etf_put_version(&sup.msg);

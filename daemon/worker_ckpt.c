@@ -66,6 +66,7 @@ struct wck {
 	uint32_t		 fcrc;
 	bool			 write;		/* a file to write */
 	bool			 failed;
+	bool			 absent;	/* it has no file (known) */
 };
 
 /* ------------------------------------------------------------------ */
@@ -102,19 +103,22 @@ wk_ck_resolve(struct worker *w, struct wlist *wl, const uint8_t *data,
 	wk_list_refirst(w, wl);
 }
 
-/* The list with its ops applied; NULL (logged) if it cannot be made. */
+/* The list with its ops applied (on an empty list if it is known to have
+ * no file); NULL (logged) if it cannot be made. */
 static struct todo_list *
-wk_ck_build(struct worker *w, struct wlist *wl, const char *file)
+wk_ck_build(struct worker *w, struct wlist *wl, const char *file,
+    bool absent)
 {
 	struct todo_list *l = NULL;
 	const struct wrec *rec;
 	const char *why;
-	uint8_t *data;
-	size_t len, odd = 0;
-	int rc;
+	uint8_t *data = NULL;
+	size_t len = 0, odd = 0;
+	int rc = STORE_ABSENT;
 
-	rc = store_read(w->cfg.dirfd, wl->name, wl->namelen, w->max_file,
-	    &data, &len);
+	if (!absent)
+		rc = store_read(w->cfg.dirfd, wl->name, wl->namelen,
+		    w->max_file, &data, &len);
 	if (rc == STORE_ERR) {
 		log_warn("checkpoint of %s: cannot read it", file);
 		return NULL;
@@ -208,6 +212,7 @@ wk_ck_stream(struct worker *w, struct wck *c, const char *file)
 	    O_NONBLOCK)) == -1) {
 		if (errno != ENOENT)
 			return 1;
+		c->absent = true;	/* the plain way need not look again */
 	} else if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
 	    (uintmax_t)st.st_size > w->max_file) {
 		close(fd);
@@ -263,7 +268,7 @@ wk_ck_prepare(struct worker *w, struct wck *c)
 	wk_file_name(wl, file, sizeof(file));
 	if ((rc = wk_ck_stream(w, c, file)) != 1)
 		return rc;
-	if ((l = wk_ck_build(w, wl, file)) == NULL)
+	if ((l = wk_ck_build(w, wl, file, c->absent)) == NULL)
 		return -1;
 	if (wl->nrecs == 0) {		/* all of it was in the file */
 		todolist_free(l);

@@ -157,57 +157,72 @@ on_closed_ignore(struct chan *c, void *arg)
 {
 }
 
-static void
-hello(struct etf_buf *b)
-{
-	etf_buf_init(b);
-	etf_put_version(b);
-	etf_put_atom(b, "hello");
-	ck_assert(!b->oom);
-}
-
 static bool
 fd_open(int fd)
 {
 	return fcntl(fd, F_GETFD) != -1;
 }
 
+/* A sending channel (on sv[0]; the peer's end is sv[1]), a pipe whose
+ * write end p[1] is the descriptor to send, and the message. */
+struct sender {
+	struct event_base	*base;
+	struct chan		*a;
+	struct etf_buf		 b;
+	int			 sv[2];
+	int			 p[2];
+};
+
+static void
+sender_init(struct sender *s)
+{
+	ck_assert_int_eq(chan_socketpair(s->sv), 0);
+	ck_assert_int_eq(pipe(s->p), 0);
+	ck_assert_ptr_nonnull(s->base = event_base_new());
+	ck_assert_ptr_nonnull(s->a = chan_new(s->base, s->sv[0],
+	    PROC_MAX_MSG, on_msg, on_closed_ignore, NULL));
+	etf_buf_init(&s->b);
+	etf_put_version(&s->b);
+	etf_put_atom(&s->b, "hello");
+	ck_assert(!s->b.oom);
+}
+
+static void
+sender_free(struct sender *s)
+{
+	close(s->p[0]);
+	etf_buf_free(&s->b);
+	event_base_free(s->base);
+}
+
 /* The peer is there: the message goes now, and the descriptor with it
  * (the sender's copy closed), to the peer's channel. */
 START_TEST(send_first_peer_there)
 {
-	struct event_base *base;
+	struct sender s;
 	struct got g = { 0, -1 };
-	struct etf_buf b;
-	struct chan *a, *z;
+	struct chan *z;
 	char byte = 0;
-	int sv[2], p[2], i;
+	int i;
 
-	ck_assert_int_eq(chan_socketpair(sv), 0);
-	ck_assert_int_eq(pipe(p), 0);
-	ck_assert_ptr_nonnull(base = event_base_new());
-	ck_assert_ptr_nonnull(a = chan_new(base, sv[0], PROC_MAX_MSG,
-	    on_msg, on_closed_ignore, NULL));
-	ck_assert_ptr_nonnull(z = chan_new(base, sv[1], PROC_MAX_MSG,
+	sender_init(&s);
+	ck_assert_ptr_nonnull(z = chan_new(s.base, s.sv[1], PROC_MAX_MSG,
 	    on_msg_fd, on_closed_ignore, &g));
-	hello(&b);
-	ck_assert_int_eq(chan_send_first(a, &b, p[1]), 0);
-	ck_assert(!fd_open(p[1]));
+	ck_assert_int_eq(chan_send_first(s.a, &s.b, s.p[1]), 0);
+	ck_assert(!fd_open(s.p[1]));
 	for (i = 0; i < 100 && g.msgs == 0; i++)
-		ck_assert_int_ge(event_base_loop(base, EVLOOP_ONCE |
+		ck_assert_int_ge(event_base_loop(s.base, EVLOOP_ONCE |
 		    EVLOOP_NONBLOCK), 0);
 	ck_assert_int_eq(g.msgs, 1);
 	ck_assert_int_ne(g.fd, -1);
 	/* The pipe's write end, passed. */
 	ck_assert_int_eq(write(g.fd, "x", 1), 1);
-	ck_assert_int_eq(read(p[0], &byte, 1), 1);
+	ck_assert_int_eq(read(s.p[0], &byte, 1), 1);
 	ck_assert_int_eq(byte, 'x');
 	close(g.fd);
-	close(p[0]);
-	chan_free(a);
+	chan_free(s.a);
 	chan_free(z);
-	etf_buf_free(&b);
-	event_base_free(base);
+	sender_free(&s);
 }
 END_TEST
 
@@ -215,27 +230,17 @@ END_TEST
  * still the caller's. */
 START_TEST(send_first_peer_gone)
 {
-	struct event_base *base;
-	struct etf_buf b;
-	struct chan *a;
-	int sv[2], p[2];
+	struct sender s;
 
-	ck_assert_int_eq(chan_socketpair(sv), 0);
-	ck_assert_int_eq(pipe(p), 0);
-	ck_assert_ptr_nonnull(base = event_base_new());
-	ck_assert_ptr_nonnull(a = chan_new(base, sv[0], PROC_MAX_MSG,
-	    on_msg, on_closed_ignore, NULL));
-	close(sv[1]);
-	hello(&b);
+	sender_init(&s);
+	close(s.sv[1]);
 	errno = 0;
-	ck_assert_int_eq(chan_send_first(a, &b, p[1]), -1);
+	ck_assert_int_eq(chan_send_first(s.a, &s.b, s.p[1]), -1);
 	ck_assert_int_eq(errno, EPIPE);
-	chan_free(a);
-	ck_assert(fd_open(p[1]));
-	close(p[0]);
-	close(p[1]);
-	etf_buf_free(&b);
-	event_base_free(base);
+	chan_free(s.a);
+	ck_assert(fd_open(s.p[1]));
+	close(s.p[1]);
+	sender_free(&s);
 }
 END_TEST
 
@@ -243,33 +248,24 @@ END_TEST
  * channel owns the descriptor (closed with the channel). */
 START_TEST(send_first_behind_queue)
 {
-	struct event_base *base;
-	struct etf_buf b, big;
-	struct chan *a;
+	struct sender s;
+	struct etf_buf big;
 	char *blob;
-	int sv[2], p[2];
 
-	ck_assert_int_eq(chan_socketpair(sv), 0);
-	ck_assert_int_eq(pipe(p), 0);
-	ck_assert_ptr_nonnull(base = event_base_new());
-	ck_assert_ptr_nonnull(a = chan_new(base, sv[0], PROC_MAX_MSG,
-	    on_msg, on_closed_ignore, NULL));
+	sender_init(&s);
 	ck_assert_ptr_nonnull(blob = calloc(1, 1 << 20));
 	etf_buf_init(&big);
 	etf_put_version(&big);
 	etf_put_binary(&big, blob, 1 << 20);
-	ck_assert_int_eq(chan_send(a, &big, -1), 0);
-	hello(&b);
-	ck_assert_int_eq(chan_send_first(a, &b, p[1]), 0);
-	ck_assert(fd_open(p[1]));
-	chan_free(a);
-	ck_assert(!fd_open(p[1]));
-	close(p[0]);
-	close(sv[1]);
+	ck_assert_int_eq(chan_send(s.a, &big, -1), 0);
+	ck_assert_int_eq(chan_send_first(s.a, &s.b, s.p[1]), 0);
+	ck_assert(fd_open(s.p[1]));
+	chan_free(s.a);
+	ck_assert(!fd_open(s.p[1]));
+	close(s.sv[1]);
 	free(blob);
 	etf_buf_free(&big);
-	etf_buf_free(&b);
-	event_base_free(base);
+	sender_free(&s);
 }
 END_TEST
 
