@@ -452,11 +452,35 @@ check_leftovers(struct pidset *ps)
 	return -1;
 }
 
+static const char *const bug_marks[] = {
+	"unexpected message", "malformed message",
+	"events left after a release",
+};
+
+bool
+daemon_log_bug(const struct daemon *d, char *line, size_t len)
+{
+	FILE	*f;
+	size_t	 i;
+
+	if (d->peer || (f = fopen(d->log, "r")) == NULL)
+		return false;
+	while (fgets(line, (int)len, f) != NULL)
+		for (i = 0; i < sizeof bug_marks / sizeof bug_marks[0]; i++)
+			if (strstr(line, bug_marks[i]) != NULL) {
+				line[strcspn(line, "\n")] = '\0';
+				fclose(f);
+				return true;
+			}
+	fclose(f);
+	return false;
+}
+
 int
 daemon_stop(struct daemon *d)
 {
 	struct pidset	*ps;
-	char		 how[64];
+	char		 how[64], line[512];
 	int		 rv = 0;
 
 	if (d->pid == 0 || reaped(d))
@@ -483,6 +507,9 @@ daemon_stop(struct daemon *d)
 		rv = -1;
 	} else if (access(d->sock, F_OK) == 0) {
 		h_seterr("socket %s left behind after SIGTERM", d->sock);
+		rv = -1;
+	} else if (!d->bug_lines_ok && daemon_log_bug(d, line, sizeof line)) {
+		h_seterr("the daemon's log shows a bug: %s", line);
 		rv = -1;
 	}
 	if (rv == -1)

@@ -80,6 +80,7 @@ struct daemon {
 	char	 log[100];	/* DIR/todod.log */
 	char	*args[32];	/* extra arguments, NULL-terminated */
 	int	 status;	/* wait status of the last exit */
+	bool	 bug_lines_ok;	/* the test makes a bug's log lines */
 	struct daemon *next;
 };
 
@@ -94,8 +95,10 @@ struct daemon	*daemon_startv(const char *const *args);
 int		 daemon_restart(struct daemon *);
 /*
  * SIGTERM and wait for the exit.  0 if it exited with status 0 within
- * the deadline and every process of its tree is gone; -1 otherwise
- * (SIGKILL was needed, non-zero status, or processes were left behind).
+ * the deadline, every process of its tree is gone and its log has no
+ * line that only a bug writes (daemon_log_bug; unless bug_lines_ok);
+ * -1 otherwise (SIGKILL was needed, non-zero status, processes were left
+ * behind, or such a line).
  */
 int		 daemon_stop(struct daemon *);
 /* SIGKILL the daemon's process tree and reap it (no checks). */
@@ -104,6 +107,12 @@ void		 daemon_kill(struct daemon *);
 void		 daemon_free(struct daemon *);
 /* True while the daemon's main process has not exited. */
 bool		 daemon_alive(struct daemon *);
+/*
+ * The first line of the daemon's log that only a bug writes, whatever a
+ * test does to the daemon (a process got a message it cannot take, a
+ * list server could not be reused), into line: true if there is one.
+ */
+bool		 daemon_log_bug(const struct daemon *, char *line, size_t);
 /* Copy the daemon's log to stderr. */
 void		 daemon_print_log(const struct daemon *);
 /*
