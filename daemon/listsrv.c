@@ -522,14 +522,8 @@ ls_start(const void *name, size_t len)
  * it, it stays for the next list (no page to fault in again). */
 #define LS_TRIM_MIN	(1024 * 1024)
 
-/*
- * Free everything of the list that was released: its links (the
- * descriptors close), its entries, its buffers.  The event loop, the
- * arena and the supervisor channel stay, and nothing else may be left in
- * the loop (else the process exits rather than serve another list with
- * it); a large free heap goes back to the system.
- */
-/* An event in the loop that is not the supervisor channel's. */
+/* An event in the loop that is not the supervisor channel's (descriptor
+ * 3, as in every child: proc.h). */
 static int
 ls_count_stray(const struct event_base *base, const struct event *ev,
     void *arg)
@@ -539,6 +533,13 @@ ls_count_stray(const struct event_base *base, const struct event *ev,
 	return 0;
 }
 
+/*
+ * Free everything of the list that was released: its links (the
+ * descriptors close), its entries, its buffers.  The event loop, the
+ * arena and the supervisor channel stay, and nothing else may be left in
+ * the loop (else the process exits rather than serve another list with
+ * it); a large free heap goes back to the system.
+ */
 static void
 ls_release(void)
 {
