@@ -433,6 +433,7 @@ ls_spare_msg(const struct etf_term *t, int fd)
 	    etf_is_tuple(t, 2)) && (etf_is_atom(&t->seq.v[0], "cache") ||
 	    etf_is_atom(&t->seq.v[0], "worker"))))
 		fatalx("unexpected message from the supervisor");
+	log_debug("a message for the list released: dropped");
 }
 
 static void

@@ -477,6 +477,36 @@ sup_spare_in(pid_t pid, int fd)
 	sup_spare_keep(s);
 }
 
+#ifdef TODOD_FAULTS
+/*
+ * Test-only: while the file named by TODOD_FAULT_STALE_FILE exists, a
+ * list server that says released is first sent what a restart of its
+ * worker or of the cache and a new request for its list could have sent
+ * it just before the supervisor read released: a worker link, a cache
+ * link and a shutdown, all meant for the list it released.
+ */
+static void
+sup_fault_stale(struct child *c)
+{
+	const char *f = getenv("TODOD_FAULT_STALE_FILE");
+	int sv[2];
+
+	if (f == NULL || *f == '\0' || access(f, F_OK) == -1)
+		return;
+	log_info("%s released: stale messages sent (injected fault)",
+	    c->label);
+	sup_link_worker(c, 0);
+	if (sup_socketpair(sv) == 0) {
+		close(sv[0]);
+		sup_give_cache_link(c, sv[1]);
+	}
+	sup_msg_atom("shutdown");
+	sup_send(c, -1);
+}
+#else
+#define sup_fault_stale(c)	do { } while (0)
+#endif
+
 /*
  * released: the cache stopped the list's server, every change of it is
  * durable, and its process waits for another list on the same channel.
@@ -659,8 +689,10 @@ sup_ctl_msg(struct chan *ch, const struct etf_term *t, int fd, void *arg)
 		sup_maybe_ready();
 	} else if (c->role == ROLE_LIST && etf_is_atom(t, "stopping"))
 		c->stopping = 1;
-	else if (c->role == ROLE_LIST && etf_is_atom(t, "released"))
+	else if (c->role == ROLE_LIST && etf_is_atom(t, "released")) {
+		sup_fault_stale(c);
 		sup_list_released(c);
+	}
 	else if (c->role == ROLE_SPAWNER && etf_is_tuple(t, 2) &&
 	    etf_is_atom(&t->seq.v[0], "spare") && fd != -1 &&
 	    t->seq.v[1].type == ETF_INT && t->seq.v[1].i > 0 &&

@@ -220,32 +220,6 @@ wait_reported(const struct daemon *d, pid_t p1, pid_t p2)
 	    "busy");
 }
 
-/* Attach on a fresh connection, retrying while busy (a server whose
- * connection just closed may not have reported idle yet). */
-static void
-attach_retry_busy(const struct daemon *d, struct fc *c, const char *name,
-    int64_t *pid, int *busy)
-{
-	const struct etf_term	*t;
-	int64_t			 end = h_now_ms() + h_ms(3000);
-	char			 buf[256];
-	int			 r;
-
-	fc_init(c);
-	H_ASSERT(fc_open(c, d->sock, h_ms(5000)) == 0, "%s", c->err);
-	for (;;) {
-		fc_q_attach(c, name);
-		r = fc_call(c, h_ms(10000), &t);
-		H_ASSERT(r == FC_REPLY, "attach %s: %s", name, c->err);
-		if (fc_ok_int(t, pid))
-			return;
-		H_ASSERT(fc_is_error(t, "busy") && h_now_ms() < end,
-		    "attach %s: %s", name, fc_print(t, buf, sizeof buf));
-		(*busy)++;
-		h_pause_ms(10);
-	}
-}
-
 START_TEST(max_lists_eviction)
 {
 	const struct etf_term	*t;
@@ -258,18 +232,18 @@ START_TEST(max_lists_eviction)
 	int			 busy = 0;
 
 	d = daemon_start_ok("--max-lists", "2", NULL);
-	attach_retry_busy(d, &a, "lru-a", &pid, &busy);
+	cu_attach_retry_busy(d, &a, "lru-a", &pid, &busy);
 	pa = alive_of((pid_t)pid);
 	fc_free(&a);
-	attach_retry_busy(d, &b, "lru-b", &pid, &busy);
+	cu_attach_retry_busy(d, &b, "lru-b", &pid, &busy);
 	pb = alive_of((pid_t)pid);
 	fc_free(&b);
 	/* use a again: b is now the least recently used */
-	attach_retry_busy(d, &a, "lru-a", &pid, &busy);
+	cu_attach_retry_busy(d, &a, "lru-a", &pid, &busy);
 	H_ASSERT(pid == pa.pid, "lru-a got a new server");
 	fc_free(&a);
 	wait_reported(d, pa.pid, pb.pid);
-	attach_retry_busy(d, &c, "lru-c", &pid, &busy);
+	cu_attach_retry_busy(d, &c, "lru-c", &pid, &busy);
 	pc = alive_of((pid_t)pid);
 	if (!h_poll(h_ms(5000), gone_cond, &pb)) {
 		H_ASSERT(fc_stats(d->sock, &st, err, sizeof err) == 0, "%s",
@@ -288,7 +262,7 @@ START_TEST(max_lists_eviction)
 	    "stats: lists_live %lld", (long long)st.lists_live);
 
 	/* a and c held open: nothing can be stopped */
-	attach_retry_busy(d, &a, "lru-a", &pid, &busy);
+	cu_attach_retry_busy(d, &a, "lru-a", &pid, &busy);
 	fc_init(&x);
 	H_ASSERT(fc_open(&x, d->sock, h_ms(5000)) == 0, "%s", x.err);
 	fc_q_attach(&x, "lru-d");
@@ -303,7 +277,7 @@ START_TEST(max_lists_eviction)
 	/* once a is released, d evicts it */
 	fc_free(&a);
 	fc_free(&x);
-	attach_retry_busy(d, &x, "lru-d", &pid, &busy);
+	cu_attach_retry_busy(d, &x, "lru-d", &pid, &busy);
 	H_ASSERT(h_poll(h_ms(5000), gone_cond, &pa), "lru-a not stopped for "
 	    "lru-d");
 	H_ASSERT(is_alive(&pc), "lru-c (held) was stopped");
@@ -331,7 +305,7 @@ assert_own_entry(const struct daemon *d, const char *name,
 	int64_t			 pid;
 	int			 busy = 0;
 
-	attach_retry_busy(d, &c, name, &pid, &busy);
+	cu_attach_retry_busy(d, &c, name, &pid, &busy);
 	fc_q_entries_on(&c, dd);
 	H_ASSERT(fc_call(&c, h_ms(10000), &t) == FC_REPLY, "%s: %s", name,
 	    c.err);
@@ -357,7 +331,7 @@ START_TEST(stopped_server_reused)
 	d = daemon_start_ok("--max-lists", "2", NULL);
 	for (i = 0; i < REUSE_LISTS; i++) {
 		snprintf(name, sizeof name, "reuse%d", i);
-		attach_retry_busy(d, &c, name, &pid[i], &busy);
+		cu_attach_retry_busy(d, &c, name, &pid[i], &busy);
 		fc_q_add(&c, dd, name);
 		H_ASSERT(call_int(&c, "add") == 1, "%s: not its first entry",
 		    name);
@@ -431,7 +405,7 @@ START_TEST(spares_killed)
 		H_ASSERT(h_poll(h_ms(5000), spares_kill_cond, &k), "round %d: "
 		    "no spare to kill", round);
 		snprintf(name, sizeof name, "spk%d", round);
-		attach_retry_busy(d, &c, name, &pid, &busy);
+		cu_attach_retry_busy(d, &c, name, &pid, &busy);
 		fc_q_add(&c, dd, name);
 		H_ASSERT(call_int(&c, "add") == 1, "%s: add", name);
 		fc_free(&c);

@@ -278,3 +278,30 @@ cu_attach(const struct daemon *d, struct fc *c, const char *name)
 	    "attach %s: %s", name, fc_print(t, buf, sizeof buf));
 	return (pid_t)pid;
 }
+
+/* Attach on a fresh connection, retrying for up to 3 s while busy (a
+ * server whose connection just closed may not have reported idle yet);
+ * each busy answer counts in *busy. */
+void
+cu_attach_retry_busy(const struct daemon *d, struct fc *c, const char *name,
+    int64_t *pid, int *busy)
+{
+	const struct etf_term	*t;
+	int64_t			 end = h_now_ms() + h_ms(3000);
+	char			 buf[256];
+	int			 r;
+
+	fc_init(c);
+	H_ASSERT(fc_open(c, d->sock, h_ms(5000)) == 0, "%s", c->err);
+	for (;;) {
+		fc_q_attach(c, name);
+		r = fc_call(c, h_ms(10000), &t);
+		H_ASSERT(r == FC_REPLY, "attach %s: %s", name, c->err);
+		if (fc_ok_int(t, pid))
+			return;
+		H_ASSERT(fc_is_error(t, "busy") && h_now_ms() < end,
+		    "attach %s: %s", name, fc_print(t, buf, sizeof buf));
+		(*busy)++;
+		h_pause_ms(10);
+	}
+}

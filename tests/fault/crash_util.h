@@ -21,6 +21,11 @@ struct fc;
 /* Open c and attach it to name; asserts {ok, Pid}: the list server's
  * pid. */
 pid_t	cu_attach(const struct daemon *, struct fc *c, const char *name);
+/* The same, retrying for up to 3 s while the answer is {error, busy} (a
+ * server whose connection just closed may not have reported idle yet,
+ * at --max-lists); each busy answer counts in *busy. */
+void	cu_attach_retry_busy(const struct daemon *, struct fc *c,
+	    const char *name, int64_t *pid, int *busy);
 
 /*
  * Make this process the reaper of orphans in its subtree (so that the

@@ -19,6 +19,9 @@
  *   - No spare can be forked (TODOD_FAULT_FORK_FILE, in spawner.c):
  *     the spares held go first, then a new list waits for one, is told
  *     busy after a few tries, and starts once forks work again.
+ *   - Stale messages to a released server (TODOD_FAULT_STALE_FILE, in
+ *     supervisor.c: a worker link, a cache link and a shutdown meant
+ *     for the list it released): the spare drops them and lives on.
  *   - A corrupt or truncated list file: that list answers
  *     {error, unavailable} (its server_process still {ok, Pid}), the file
  *     is left untouched, every other list works; a repaired file is
@@ -27,6 +30,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -898,6 +902,78 @@ START_TEST(fork_fails)
 }
 END_TEST
 
+/* The process of pid is there and not a zombie. */
+static bool
+alive(pid_t pid)
+{
+	char	path[64], buf[256], *p;
+	FILE	*f;
+	bool	 ok = false;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return false;
+	if (fgets(buf, sizeof buf, f) != NULL && (p = strrchr(buf, ')')) !=
+	    NULL && p[1] == ' ')
+		ok = p[2] != 'Z' && p[2] != 'X';
+	fclose(f);
+	return ok;
+}
+
+static bool
+stale_dropped(void *arg)
+{
+	return cu_log_count(arg, "for the list released: dropped") >= 3;
+}
+
+/*
+ * A server that releases its list may still be sent what was meant for
+ * that list, by a supervisor that had not read released yet
+ * (TODOD_FAULT_STALE_FILE: a worker link, a cache link and a shutdown):
+ * the spare drops the three, lives on, and lists go on starting.
+ */
+START_TEST(released_drops_stale)
+{
+	struct daemon	*d;
+	struct armed	 a;
+	struct fc	 c;
+	int64_t		 first, pid;
+	int		 busy = 0;
+
+	armed_init(&a);
+	setenv("TODOD_FAULT_STALE_FILE", a.file, 1);
+	d = daemon_start("-w", "3", "--max-lists", "1", "-l", "debug", NULL);
+	unsetenv("TODOD_FAULT_STALE_FILE");
+	H_ASSERT(d != NULL, "start: %s", h_err());
+	arm(&a, true);
+	cu_attach_retry_busy(d, &c, "first", &first, &busy);
+	fadd_ok(&c, "f1");
+	fc_free(&c);
+	/* A second list makes the first's server release it (once the
+	 * cache knows it idle). */
+	cu_attach_retry_busy(d, &c, "second", &pid, &busy);
+	fadd_ok(&c, "s1");
+	fc_free(&c);
+	H_ASSERT(h_poll(h_ms(5000), stale_dropped, d), "the released "
+	    "server did not drop the three stale messages");
+	H_ASSERT(cu_log_count(d, "stale messages sent") >= 1,
+	    "the fault did not fire");
+	H_ASSERT(alive((pid_t)first), "the released server (pid %d) is "
+	    "gone", (int)first);
+	arm(&a, false);
+	cu_attach_retry_busy(d, &c, "third", &pid, &busy);
+	fadd_ok(&c, "t1");
+	fc_free(&c);
+	cu_attach_retry_busy(d, &c, "first", &pid, &busy);
+	fadd_ok(&c, "f2");
+	fc_free(&c);
+	assert_serving(d);
+	daemon_stop_ok(d);
+	daemon_free(d);
+	armed_free(&a);
+}
+END_TEST
+
 static Suite *
 store_faults_suite(void)
 {
@@ -934,6 +1010,7 @@ store_faults_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, spawn_fails);
 	tcase_add_test(tc, fork_fails);
+	tcase_add_test(tc, released_drops_stale);
 	tcase_add_test(tc, list_server_speaks_nonsense);
 	suite_add_tcase(s, tc);
 #else
