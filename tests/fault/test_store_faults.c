@@ -932,11 +932,22 @@ stale_dropped(void *arg)
  * (TODOD_FAULT_STALE_FILE: a worker link, a cache link and a shutdown):
  * the spare drops the three, lives on, and lists go on starting.
  */
+/* Attach to name (retrying while busy) and add one entry, titled. */
+static void
+attach_add(const struct daemon *d, const char *name, const char *title,
+    int64_t *pid, int *busy)
+{
+	struct fc	c;
+
+	cu_attach_retry_busy(d, &c, name, pid, busy);
+	fadd_ok(&c, title);
+	fc_free(&c);
+}
+
 START_TEST(released_drops_stale)
 {
 	struct daemon	*d;
 	struct armed	 a;
-	struct fc	 c;
 	int64_t		 first, pid;
 	int		 busy = 0;
 
@@ -946,14 +957,10 @@ START_TEST(released_drops_stale)
 	unsetenv("TODOD_FAULT_STALE_FILE");
 	H_ASSERT(d != NULL, "start: %s", h_err());
 	arm(&a, true);
-	cu_attach_retry_busy(d, &c, "first", &first, &busy);
-	fadd_ok(&c, "f1");
-	fc_free(&c);
+	attach_add(d, "first", "f1", &first, &busy);
 	/* A second list makes the first's server release it (once the
 	 * cache knows it idle). */
-	cu_attach_retry_busy(d, &c, "second", &pid, &busy);
-	fadd_ok(&c, "s1");
-	fc_free(&c);
+	attach_add(d, "second", "s1", &pid, &busy);
 	H_ASSERT(h_poll(h_ms(5000), stale_dropped, d), "the released "
 	    "server did not drop the three stale messages");
 	H_ASSERT(cu_log_count(d, "stale messages sent") >= 1,
@@ -961,12 +968,8 @@ START_TEST(released_drops_stale)
 	H_ASSERT(alive((pid_t)first), "the released server (pid %d) is "
 	    "gone", (int)first);
 	arm(&a, false);
-	cu_attach_retry_busy(d, &c, "third", &pid, &busy);
-	fadd_ok(&c, "t1");
-	fc_free(&c);
-	cu_attach_retry_busy(d, &c, "first", &pid, &busy);
-	fadd_ok(&c, "f2");
-	fc_free(&c);
+	attach_add(d, "third", "t1", &pid, &busy);
+	attach_add(d, "first", "f2", &pid, &busy);
 	assert_serving(d);
 	daemon_stop_ok(d);
 	daemon_free(d);
