@@ -470,7 +470,7 @@ int
 chan_send_first(struct chan *c, const struct etf_buf *b, int fd)
 {
 	struct chan_out *o;
-	ssize_t n;
+	int err;
 
 	if (c->closed || !TAILQ_EMPTY(&c->outq) || b->oom)
 		return chan_send(c, b, fd);
@@ -478,23 +478,22 @@ chan_send_first(struct chan *c, const struct etf_buf *b, int fd)
 		errno = ENOMEM;
 		return -1;
 	}
-	n = chan_sendmsg(c->fd, o->data, o->len, fd, MSG_DONTWAIT);
-	if (n == -1 && errno != EAGAIN && errno != EINTR) {
-		free(o);
-		return -1;
-	}
-	if (n > 0) {
-		if (fd != -1)
-			close(fd);
-		o->fd = -1;
-		o->off = (size_t)n;
-	}
-	if (o->off == o->len) {
-		free(o);
+	TAILQ_INSERT_TAIL(&c->outq, o, entry);
+	if (chan_drain_out(c, MSG_DONTWAIT) == -1) {
+		if (o->off == 0) {
+			/* Nothing went, the descriptor with it. */
+			err = errno;
+			TAILQ_REMOVE(&c->outq, o, entry);
+			free(o);
+			errno = err;
+			return -1;
+		}
+		/* Part went: the read side reports the end. */
+		event_active(c->rev, EV_READ, 0);
 		return 0;
 	}
-	TAILQ_INSERT_TAIL(&c->outq, o, entry);
-	event_add(c->wev, NULL);
+	if (!TAILQ_EMPTY(&c->outq))
+		event_add(c->wev, NULL);
 	return 0;
 }
 
