@@ -489,6 +489,15 @@ static struct {
 } lsp;
 
 static void
+ls_process_init(const struct todod_config *cfg)
+{
+	lsp.cfg = cfg;
+	if ((lsp.base = proc_event_base()) == NULL ||
+	    (lsp.arena = etf_arena_new()) == NULL)
+		fatalx("out of memory");
+}
+
+static void
 ls_start(const void *name, size_t len)
 {
 	char file[NAME_FILE_BUFSZ];
@@ -573,10 +582,8 @@ void
 listsrv_spare_main(const struct todod_config *cfg)
 {
 	log_setrole("spare");
-	lsp.cfg = cfg;
-	if ((lsp.base = proc_event_base()) == NULL ||
-	    (lsp.arena = etf_arena_new()) == NULL ||
-	    (lsp.sup = chan_new(lsp.base, 3, PROC_MAX_MSG, ls_sup_msg,
+	ls_process_init(cfg);
+	if ((lsp.sup = chan_new(lsp.base, 3, PROC_MAX_MSG, ls_sup_msg,
 	    ls_sup_closed, NULL)) == NULL)
 		fatalx("out of memory");
 	for (;;) {
@@ -591,10 +598,7 @@ struct event_base *
 listsrv_embed(const struct todod_config *cfg, const void *name, size_t len,
     int worker_fd)
 {
-	lsp.cfg = cfg;
-	if ((lsp.base = proc_event_base()) == NULL ||
-	    (lsp.arena = etf_arena_new()) == NULL)
-		fatalx("out of memory");
+	ls_process_init(cfg);
 	ls_start(name, len);
 	if ((ls.worker = chan_new(ls.base, worker_fd, PROC_MAX_MSG,
 	    ls_worker_msg, ls_worker_closed, NULL)) == NULL)

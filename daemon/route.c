@@ -223,7 +223,7 @@ route_link(struct route *r, int fd)
 }
 
 /*
- * A new route, if a server may be started now: 0, or -1.  The cache
+ * A new route, if a server may be started now (else NULL).  The cache
  * makes the link to the server; the server's end (*srv) goes to the
  * supervisor with the request for a server (route_spawn), after the
  * first connection went out on the link: a new server finds it waiting

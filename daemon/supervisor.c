@@ -381,6 +381,28 @@ sup_need_spare(void)
 	sup.spare_asked = 1;
 }
 
+/* A spare's record: its process and its control channel (fd, or -1 for
+ * one moved in after, sup_ctl_move). */
+static struct child *
+sup_spare_new(pid_t pid, int fd)
+{
+	struct child *s;
+
+	s = sup_child_new(ROLE_SPARE, fd, pid);
+	snprintf(s->label, sizeof(s->label), "spare");
+	return s;
+}
+
+/* A process's control channel goes from one record to another (a spare
+ * becomes a list's server, a released server a spare). */
+static void
+sup_ctl_move(struct child *from, struct child *to)
+{
+	to->ctl = from->ctl;
+	from->ctl = NULL;
+	chan_set_arg(to->ctl, to);
+}
+
 /* Forget the spares held (the spawner is gone, or the daemon stops):
  * their channels close, and those still alive exit. */
 static void
@@ -438,10 +460,8 @@ sup_start_waiting(void)
 		}
 		TAILQ_REMOVE(&sup.waiting, c, waiting);
 		c->cache_fd = -1;
-		c->ctl = s->ctl;
-		chan_set_arg(c->ctl, c);
+		sup_ctl_move(s, c);
 		c->pid = s->pid;
-		s->ctl = NULL;
 		sup_child_free(s);
 		RB_INSERT(child_pids, &sup.pids, c);
 		proc_stats->spawns++;
@@ -469,12 +489,8 @@ sup_spare_keep(struct child *s)
 static void
 sup_spare_in(pid_t pid, int fd)
 {
-	struct child *s;
-
 	sup.spare_asked = 0;
-	s = sup_child_new(ROLE_SPARE, fd, pid);
-	snprintf(s->label, sizeof(s->label), "spare");
-	sup_spare_keep(s);
+	sup_spare_keep(sup_spare_new(pid, fd));
 }
 
 #ifdef TODOD_FAULTS
@@ -519,11 +535,8 @@ sup_list_released(struct child *c)
 {
 	struct child *s;
 
-	s = sup_child_new(ROLE_SPARE, -1, c->pid);
-	snprintf(s->label, sizeof(s->label), "spare");
-	s->ctl = c->ctl;
-	chan_set_arg(s->ctl, s);
-	c->ctl = NULL;
+	s = sup_spare_new(c->pid, -1);
+	sup_ctl_move(c, s);
 	RB_REMOVE(child_pids, &sup.pids, c);
 	log_debug("%s pid %d released", c->label, (int)c->pid);
 	c->pid = 0;
