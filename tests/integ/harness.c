@@ -457,7 +457,12 @@ static const char *const bug_marks[] = {
 	"events left after a release",
 };
 
-bool
+/*
+ * The first line of the daemon's log that only a bug writes, whatever a
+ * test does to the daemon (a process got a message it cannot take, a
+ * list server could not be reused), into line: true if there is one.
+ */
+static bool
 daemon_log_bug(const struct daemon *d, char *line, size_t len)
 {
 	FILE	*f;

@@ -96,7 +96,7 @@ int		 daemon_restart(struct daemon *);
 /*
  * SIGTERM and wait for the exit.  0 if it exited with status 0 within
  * the deadline, every process of its tree is gone and its log has no
- * line that only a bug writes (daemon_log_bug; unless bug_lines_ok);
+ * line that only a bug writes (unless bug_lines_ok);
  * -1 otherwise (SIGKILL was needed, non-zero status, processes were left
  * behind, or such a line).
  */
@@ -107,12 +107,6 @@ void		 daemon_kill(struct daemon *);
 void		 daemon_free(struct daemon *);
 /* True while the daemon's main process has not exited. */
 bool		 daemon_alive(struct daemon *);
-/*
- * The first line of the daemon's log that only a bug writes, whatever a
- * test does to the daemon (a process got a message it cannot take, a
- * list server could not be reused), into line: true if there is one.
- */
-bool		 daemon_log_bug(const struct daemon *, char *line, size_t);
 /* Copy the daemon's log to stderr. */
 void		 daemon_print_log(const struct daemon *);
 /*
