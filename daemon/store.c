@@ -476,13 +476,96 @@ store_create_tmp(int dirfd, const char *tag, struct store_tmp *st)
 	return -1;
 }
 
-int
-store_begin(int dirfd, const char *tag, const void *name, size_t len,
-    struct store_tmp *st)
+/*
+ * How an unnamed file (O_TMPFILE) is given its name: by linkat with
+ * AT_EMPTY_PATH (Linux 6.10 and later, or with CAP_DAC_READ_SEARCH),
+ * else through /proc/self/fd; where neither works, or O_TMPFILE does not,
+ * no file is made unnamed any more.  Learned at the first use.
+ */
+enum store_link_how { STORE_LINK_EMPTY_PATH, STORE_LINK_PROC, STORE_LINK_NONE };
+static enum store_link_how store_link_how = STORE_LINK_EMPTY_PATH;
+static bool store_unnamed = true;
+
+void
+store_set_unnamed(bool on)
+{
+	store_unnamed = on;
+	if (on)
+		store_link_how = STORE_LINK_EMPTY_PATH;
+}
+
+/* An error that says the system refuses the way, not this one file. */
+static bool
+store_link_refused(int err)
+{
+	return err == ENOENT || err == EPERM || err == EACCES ||
+	    err == EINVAL || err == ENOTDIR || err == EXDEV || err == ELOOP ||
+	    err == EOPNOTSUPP || err == EISDIR;
+}
+
+static void
+store_unnamed_off(void)
+{
+	store_link_how = STORE_LINK_NONE;
+	log_info("unnamed files cannot be made or linked in the data "
+	    "directory: new lists are written under temporary names");
+}
+
+/* 0, -1 (errno), or 1: make a named one instead. */
+static int
+store_create_unnamed(int dirfd, struct store_tmp *st)
+{
+	int err;
+
+	if ((err = store_fault_errno(true)) != 0) {
+		errno = err;
+		return -1;
+	}
+	st->fd = openat(dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	if (st->fd != -1) {
+		st->unnamed = true;
+		return 0;
+	}
+	if (!store_link_refused(errno))
+		return -1;
+	store_unnamed_off();
+	return 1;
+}
+
+/* Give an unnamed file the list's name.  0, or -1 (errno). */
+static int
+store_link(int dirfd, struct store_tmp *st)
+{
+	char path[32];
+
+	if (store_link_how == STORE_LINK_EMPTY_PATH) {
+		if (linkat(st->fd, "", dirfd, st->file, AT_EMPTY_PATH) == 0)
+			return 0;
+		if (!store_link_refused(errno))
+			return -1;
+		store_link_how = STORE_LINK_PROC;
+	}
+	if (store_link_how == STORE_LINK_PROC) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", st->fd);
+		if (linkat(AT_FDCWD, path, dirfd, st->file,
+		    AT_SYMLINK_FOLLOW) == 0)
+			return 0;
+		if (!store_link_refused(errno))
+			return -1;
+		store_unnamed_off();
+	}
+	errno = EOPNOTSUPP;
+	return -1;
+}
+
+static int
+store_begin_any(int dirfd, const char *tag, const void *name, size_t len,
+    struct store_tmp *st, bool new)
 {
 	st->fd = -1;
 	st->len = 0;
 	st->tmp[0] = '\0';
+	st->unnamed = false;
 	if (tag == NULL)
 		tag = "x";
 	if (!store_tag_valid(tag) ||
@@ -490,7 +573,20 @@ store_begin(int dirfd, const char *tag, const void *name, size_t len,
 		errno = EINVAL;
 		return -1;
 	}
+	if (new && store_unnamed && store_link_how != STORE_LINK_NONE) {
+		int rc = store_create_unnamed(dirfd, st);
+
+		if (rc != 1)
+			return rc;
+	}
 	return store_create_tmp(dirfd, tag, st);
+}
+
+int
+store_begin(int dirfd, const char *tag, const void *name, size_t len,
+    struct store_tmp *st)
+{
+	return store_begin_any(dirfd, tag, name, len, st, false);
 }
 
 int
@@ -508,11 +604,11 @@ store_append(struct store_tmp *st, const void *data, size_t datalen)
 	return 0;
 }
 
-int
-store_prepare(int dirfd, const char *tag, const void *name, size_t len,
-    const void *data, size_t datalen, struct store_tmp *st)
+static int
+store_prepare_any(int dirfd, const char *tag, const void *name, size_t len,
+    const void *data, size_t datalen, struct store_tmp *st, bool new)
 {
-	if (store_begin(dirfd, tag, name, len, st) == -1)
+	if (store_begin_any(dirfd, tag, name, len, st, new) == -1)
 		return -1;
 	if (store_append(st, data, datalen) == -1) {
 		store_abort(dirfd, st);
@@ -520,6 +616,22 @@ store_prepare(int dirfd, const char *tag, const void *name, size_t len,
 	}
 	store_fault_point(STORE_FAULT_WRITE);
 	return 0;
+}
+
+int
+store_prepare(int dirfd, const char *tag, const void *name, size_t len,
+    const void *data, size_t datalen, struct store_tmp *st)
+{
+	return store_prepare_any(dirfd, tag, name, len, data, datalen, st,
+	    false);
+}
+
+int
+store_prepare_new(int dirfd, const char *tag, const void *name, size_t len,
+    const void *data, size_t datalen, struct store_tmp *st)
+{
+	return store_prepare_any(dirfd, tag, name, len, data, datalen, st,
+	    true);
 }
 
 int
@@ -549,8 +661,22 @@ store_abort(int dirfd, struct store_tmp *st)
 int
 store_commit(int dirfd, struct store_tmp *st)
 {
-	int rc;
+	int rc, err;
 
+	if (st->unnamed) {
+		rc = store_link(dirfd, st);
+		err = errno;
+		/* Its data is synced (or not asked to be): nothing that
+		 * close could report matters. */
+		(void)close(st->fd);
+		st->fd = -1;
+		if (rc == -1) {
+			errno = err;
+			return -1;
+		}
+		store_fault_point(STORE_FAULT_RENAME);
+		return 0;
+	}
 	rc = close(st->fd);
 	st->fd = -1;
 	if (rc == -1 && errno != EINTR)

@@ -11,6 +11,14 @@
  * lists together (write all, sync all, rename all, sync the directory
  * once); store_write() does them all for one list.
  *
+ * A list known to have no file yet is written without a name instead
+ * (O_TMPFILE) and linked into place by store_commit(): one operation on
+ * the directory instead of two (a temporary file's creation and its
+ * rename each take the directory's lock, the costliest part of writing
+ * many new lists at once), and a crash leaves nothing behind.  Where the
+ * file system or the kernel do not allow that, learned at the first
+ * failure, such lists take the named way too.
+ *
  * The tag names the writer (a worker writes with tag "w<index>"), so that
  * a restarted writer removes its own left-overs without touching the
  * temporary files of other live writers.  Other dot-files, in particular
@@ -26,7 +34,8 @@
  *   TODOD_FAULT=crash-after-fsync[:N]   ... after the N-th sync of data
  *                                       (fsync of a file, syncfs, or
  *                                       fdatasync of the journal)
- *   TODOD_FAULT=crash-after-rename[:N]  ... after the N-th rename
+ *   TODOD_FAULT=crash-after-rename[:N]  ... after the N-th rename (or
+ *                                       link of an unnamed file)
  *   TODOD_FAULT=enospc|eio|eacces       writing a temporary file fails
  *                                       with that errno (eacces: at its
  *                                       creation); the temporary file is
@@ -69,6 +78,7 @@ struct todo_list;
 struct store_tmp {
 	int	fd;			/* open temporary file, or -1 */
 	size_t	len;			/* bytes written */
+	bool	unnamed;		/* O_TMPFILE: tmp is "" */
 	char	tmp[STORE_TMP_BUFSZ];	/* its name in the directory */
 	char	file[NAME_FILE_BUFSZ];	/* the list's file name */
 };
@@ -124,10 +134,19 @@ int	store_append(struct store_tmp *, const void *data, size_t datalen);
  * with errno and nothing left behind. */
 int	store_prepare(int dirfd, const char *tag, const void *name,
 	    size_t len, const void *data, size_t datalen, struct store_tmp *);
+/* As store_prepare, for a list that has no file: where it can be, the
+ * temporary file is unnamed, and store_commit() fails with EEXIST if a
+ * file appeared meanwhile. */
+int	store_prepare_new(int dirfd, const char *tag, const void *name,
+	    size_t len, const void *data, size_t datalen, struct store_tmp *);
+/* Tests: whether store_prepare_new() may make unnamed files (the
+ * default, as the system allows). */
+void	store_set_unnamed(bool);
 /* fsync the temporary file.  0, or -1 (errno); the caller aborts. */
 int	store_sync_tmp(struct store_tmp *);
-/* Close the temporary file and rename it over the list's file.  0, or -1
- * with errno and the temporary file removed. */
+/* Close the temporary file and rename it over the list's file (link an
+ * unnamed one in place).  0, or -1 with errno and the temporary file
+ * removed. */
 int	store_commit(int dirfd, struct store_tmp *);
 /* Close and remove the temporary file (errno kept). */
 void	store_abort(int dirfd, struct store_tmp *);

@@ -104,10 +104,11 @@ wk_ck_resolve(struct worker *w, struct wlist *wl, const uint8_t *data,
 }
 
 /* The list with its ops applied (on an empty list if it is known to have
- * no file); NULL (logged) if it cannot be made. */
+ * no file, *absent, which is set if it turns out to have none); NULL
+ * (logged) if it cannot be made. */
 static struct todo_list *
 wk_ck_build(struct worker *w, struct wlist *wl, const char *file,
-    bool absent)
+    bool *absent)
 {
 	struct todo_list *l = NULL;
 	const struct wrec *rec;
@@ -116,7 +117,7 @@ wk_ck_build(struct worker *w, struct wlist *wl, const char *file,
 	size_t len = 0, odd = 0;
 	int rc = STORE_ABSENT;
 
-	if (!absent)
+	if (!*absent)
 		rc = store_read(w->cfg.dirfd, wl->name, wl->namelen,
 		    w->max_file, &data, &len);
 	if (rc == STORE_ERR) {
@@ -125,8 +126,10 @@ wk_ck_build(struct worker *w, struct wlist *wl, const char *file,
 	}
 	if (wl->nfile > 0)
 		wk_ck_resolve(w, wl, rc == STORE_OK ? data : NULL, len);
-	if (rc == STORE_ABSENT)
+	if (rc == STORE_ABSENT) {
+		*absent = true;
 		l = todolist_new();
+	}
 	else if (store_parse(w->arena, data, len, w->max_file, &l, &why) !=
 	    STORE_OK)
 		log_warnx("%s: not a list file (%s): left alone; its changes "
@@ -268,7 +271,7 @@ wk_ck_prepare(struct worker *w, struct wck *c)
 	wk_file_name(wl, file, sizeof(file));
 	if ((rc = wk_ck_stream(w, c, file)) != 1)
 		return rc;
-	if ((l = wk_ck_build(w, wl, file, c->absent)) == NULL)
+	if ((l = wk_ck_build(w, wl, file, &c->absent)) == NULL)
 		return -1;
 	if (wl->nrecs == 0) {		/* all of it was in the file */
 		todolist_free(l);
@@ -287,8 +290,9 @@ wk_ck_prepare(struct worker *w, struct wck *c)
 	}
 	c->flen = b.len;
 	c->fcrc = (uint32_t)crc32_z(0L, b.p, b.len);
-	rc = store_prepare(w->cfg.dirfd, w->tag, wl->name, wl->namelen, b.p,
-	    b.len, &c->tmp);
+	/* A new list's file is made unnamed and linked in place (store.h). */
+	rc = (c->absent ? store_prepare_new : store_prepare)(w->cfg.dirfd,
+	    w->tag, wl->name, wl->namelen, b.p, b.len, &c->tmp);
 	if (rc == -1)
 		log_warn("checkpoint of %s", file);
 	etf_buf_free(&b);
@@ -353,7 +357,8 @@ wk_ck_rename(struct worker *w, struct wck *cs, size_t n)
 		if (!cs[i].write)
 			continue;
 		if (store_commit(w->cfg.dirfd, &cs[i].tmp) == -1) {
-			log_warn("checkpoint: rename of %s", cs[i].tmp.file);
+			log_warn("checkpoint of %s: cannot put the file in place",
+			    cs[i].tmp.file);
 			cs[i].write = false;
 			cs[i].failed = true;
 		} else

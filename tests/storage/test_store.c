@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -194,6 +195,91 @@ START_TEST(t_cleanup)
 	ck_assert_int_eq(faccessat(dfd, ".tmp", F_OK, 0), 0);
 	ck_assert_int_eq(faccessat(dfd, "tmp-w0-1", F_OK, 0), 0);
 	ck_assert_int_eq(faccessat(dfd, ".tmp-dir", F_OK, 0), 0);
+}
+END_TEST
+
+/* The entries of the data directory, "." and ".." aside. */
+static int
+dir_entries(void)
+{
+	struct dirent *de;
+	DIR *d;
+	int n = 0, fd;
+
+	fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	d = fdopendir(fd);
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* Whether this file system makes unnamed files (O_TMPFILE). */
+static bool
+unnamed_here(void)
+{
+	int fd = openat(dfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+
+	if (fd == -1)
+		return false;
+	close(fd);
+	return true;
+}
+
+/*
+ * A new list's file: unnamed until it is committed (where the system
+ * allows it, loop 0), named as any other (loop 1); either way in place
+ * with mode 0600 after the commit and nothing left behind by a commit
+ * or an abort.  An unnamed file never replaces one that appeared.
+ */
+START_TEST(t_new_file)
+{
+	static const char data[] = "not a list, only bytes";
+	struct store_tmp st;
+	bool unnamed = _i == 0 && unnamed_here();
+	uint8_t *got = NULL;
+	size_t len = 0;
+
+	store_set_unnamed(_i == 0);
+	ck_assert_int_eq(store_prepare_new(dfd, "w0", "bob", 3, data,
+	    sizeof(data), &st), 0);
+	ck_assert(st.unnamed == unnamed);
+	ck_assert_int_eq(dir_entries(), unnamed ? 0 : 1);
+	ck_assert_int_eq(store_sync_tmp(&st), 0);
+	ck_assert_int_eq(store_commit(dfd, &st), 0);
+	ck_assert_int_eq(st.fd, -1);
+	ck_assert_int_eq(dir_entries(), 1);
+	ck_assert_int_eq(mode_of(dfd, "bob"), 0600);
+	ck_assert_int_eq(store_read(dfd, "bob", 3, MAX_BYTES, &got, &len),
+	    STORE_OK);
+	ck_assert_uint_eq(len, sizeof(data));
+	ck_assert_mem_eq(got, data, len);
+	free(got);
+
+	/* Aborted: nothing. */
+	ck_assert_int_eq(store_prepare_new(dfd, "w0", "ann", 3, data,
+	    sizeof(data), &st), 0);
+	store_abort(dfd, &st);
+	ck_assert_int_eq(dir_entries(), 1);
+
+	/* A file that appears before the commit. */
+	ck_assert_int_eq(store_prepare_new(dfd, "w0", "ann", 3, data,
+	    sizeof(data), &st), 0);
+	ck_assert_int_eq(st_write_file(dfd, "ann", "x", 1), 0);
+	if (unnamed) {
+		ck_assert_int_eq(store_commit(dfd, &st), -1);
+		ck_assert_int_eq(errno, EEXIST);
+		ck_assert_int_eq(store_read(dfd, "ann", 3, MAX_BYTES, &got,
+		    &len), STORE_OK);
+		ck_assert_uint_eq(len, 1);
+		free(got);
+	} else
+		ck_assert_int_eq(store_commit(dfd, &st), 0);
+	ck_assert_int_eq(dir_entries(), 2);
+	store_set_unnamed(true);
 }
 END_TEST
 
@@ -544,6 +630,7 @@ store_suite(void)
 	tcase_add_test(tc, t_save_load);
 	tcase_add_test(tc, t_long_names);
 	tcase_add_test(tc, t_cleanup);
+	tcase_add_loop_test(tc, t_new_file, 0, 2);
 	tcase_add_test(tc, t_corrupt);
 	tcase_add_test(tc, t_read_errors);
 	tcase_add_test(tc, t_list_names);
