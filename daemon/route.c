@@ -3,6 +3,7 @@
 
 #include <sys/types.h>
 #include <sys/queue.h>
+#include <sys/resource.h>
 #include <sys/tree.h>
 
 #include <fcntl.h>
@@ -27,6 +28,10 @@
 /* Servers that may fail to start in a row for one list, the connections
  * sent to it handed from one to the next, before they are told busy. */
 #define ROUTE_START_TRIES	3
+
+/* Descriptors kept beside the live servers' (clients being routed, the
+ * process's own). */
+#define ROUTE_FD_RESERVE	1024
 
 /*
  * A handoff the server has not confirmed yet ({got, N}): the cache keeps
@@ -76,6 +81,7 @@ static struct {
 	TAILQ_HEAD(, route)	 lru;	/* every route, least recently used first */
 	struct route_tree		 tree;
 	size_t				 nroutes;
+	size_t				 max_lists;	/* live servers at most */
 	struct etf_buf			 msg;
 } rt;
 
@@ -86,6 +92,31 @@ static void	route_attach_mode(const void *, size_t, int, uid_t,
 		    const void *, size_t, const char *,
 		    const struct route_fallback *);
 
+/*
+ * Live servers at most: --max-lists, or fewer where the descriptor limit
+ * (raised to its hard limit at start, fdlimit.h) is lower, for the cache,
+ * the supervisor and a worker each hold one descriptor per live server.
+ * Beyond it a new list is answered busy, as at --max-lists, instead of
+ * failing to link its server.
+ */
+static size_t
+route_max_lists(const struct todod_config *cfg)
+{
+	struct rlimit rl;
+	size_t max = (size_t)cfg->max_lists, fds;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur == RLIM_INFINITY)
+		return max;
+	fds = rl.rlim_cur > ROUTE_FD_RESERVE + 1 ?
+	    (size_t)rl.rlim_cur - ROUTE_FD_RESERVE : 1;
+	if (fds >= max)
+		return max;
+	log_warnx("--max-lists %d is more than the descriptor limit (%llu) "
+	    "allows: at most %zu list servers run at once", cfg->max_lists,
+	    (unsigned long long)rl.rlim_cur, fds);
+	return fds;
+}
+
 void
 route_init(struct event_base *base, const struct todod_config *cfg,
     struct chan *sup)
@@ -93,6 +124,7 @@ route_init(struct event_base *base, const struct todod_config *cfg,
 	rt.base = base;
 	rt.cfg = cfg;
 	rt.sup = sup;
+	rt.max_lists = route_max_lists(cfg);
 	RB_INIT(&rt.tree);
 	TAILQ_INIT(&rt.lru);
 	etf_buf_init(&rt.msg);
@@ -237,7 +269,7 @@ route_start(const void *name, size_t len, int *srv, struct route **old)
 	int sv[2];
 
 	*old = NULL;
-	if (rt.nroutes >= (size_t)rt.cfg->max_lists &&
+	if (rt.nroutes >= rt.max_lists &&
 	    (*old = route_lru_idle()) == NULL)
 		return NULL;
 	if (chan_socketpair(sv) == -1) {
@@ -653,7 +685,7 @@ route_reply_stats(struct etf_buf *b, uint64_t accepted, uint64_t handoffs,
 	put_kv_int(b, "unattached", (int64_t)unattached);
 	put_kv_int(b, "handoffs", (int64_t)handoffs);
 	put_kv_int(b, "spawns", (int64_t)s->spawns);
-	put_kv_int(b, "max_lists", rt.cfg->max_lists);
+	put_kv_int(b, "max_lists", (int64_t)rt.max_lists);
 	put_uids(b);
 	etf_put_atom(b, "lists");
 	if (live > 0)

@@ -253,9 +253,18 @@ sup_link_worker(struct child *list, int unasked)
 	/* A list waiting for a spare gets its link when it starts. */
 	w = sup.workers[worker_for_name(list->name, list->len,
 	    sup.cfg->workers)];
-	if (list->ctl == NULL || w == NULL || w->ctl == NULL ||
-	    sup_socketpair(sv) == -1)
+	if (list->ctl == NULL || w == NULL || w->ctl == NULL)
 		return;
+	if (sup_socketpair(sv) == -1) {
+		/* A server that no link can reach would wait for one for
+		 * ever: its channel closes, it exits, and the cache hands
+		 * its connections to another (or tells them busy). */
+		log_warnx("%s: no link to its worker; stopping its server",
+		    list->label);
+		chan_free(list->ctl);
+		list->ctl = NULL;
+		return;
+	}
 	etf_buf_reset(&sup.msg);
 	etf_put_version(&sup.msg);
 	etf_put_tuple(&sup.msg, unasked ? 2 : 1);

@@ -6,6 +6,10 @@
  * (closed at once) and pauses accepting instead of failing or spinning;
  * once the test closes them, a new client is served, and nothing was
  * restarted.
+ *
+ * A daemon whose hard descriptor limit is lower than --max-lists allows
+ * runs as many list servers as the limit allows, says so, and answers
+ * busy beyond, as at --max-lists.
  */
 #include "config.h"
 
@@ -95,6 +99,103 @@ START_TEST(descriptors_run_out)
 }
 END_TEST
 
+/* The daemon's hard descriptor limit here, and the list servers it then
+ * allows (the cache keeps 1,024 descriptors beside them). */
+#define LOW_FDS		1100
+#define LOW_LISTS	(LOW_FDS - 1024)
+
+static int64_t
+stats_int(const struct daemon *d, const char *key)
+{
+	const struct etf_term *t, *r;
+	struct conn *s;
+	int64_t v = -1;
+
+	s = conn_open(d);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(conn_sendf(s, "stats"), 0);
+	t = conn_recv(s, h_ms(5000));
+	ck_assert_msg(t != NULL && etf_is_tuple(t, 2), "stats: %s", h_err());
+	r = etf_map_get(&t->seq.v[1], key);
+	if (r != NULL && r->type == ETF_INT)
+		v = r->i;
+	conn_close(s);
+	return v;
+}
+
+struct extra_arg {
+	const struct daemon	*d;
+	struct conn		*c;
+};
+
+/* A new connection attaches to the list "cap-extra". */
+static bool
+extra_attaches(void *arg)
+{
+	struct extra_arg *ea = arg;
+	char err[512];
+
+	if ((ea->c = conn_open(ea->d)) == NULL)
+		return false;
+	if (h_call_is(ea->c, err, sizeof(err),
+	    "{server_process, <<\"cap-extra\">>}", "{ok, _}"))
+		return true;
+	conn_close(ea->c);
+	ea->c = NULL;
+	return false;
+}
+
+START_TEST(max_lists_within_descriptors)
+{
+	struct rlimit low = { LOW_FDS, LOW_FDS };
+	struct conn *c[LOW_LISTS], *x;
+	struct extra_arg ea;
+	struct daemon *d;
+	char err[512], req[64];
+	int i;
+
+	/* The daemon inherits it (this test runs in a process of its own)
+	 * and raises its soft limit to it. */
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+	d = daemon_start("--max-lists", "2000", NULL);
+	ck_assert_msg(d != NULL, "start: %s", h_err());
+	ck_assert_int_eq(stats_int(d, "max_lists"), LOW_LISTS);
+
+	/* Every server busy with a connection... */
+	for (i = 0; i < LOW_LISTS; i++) {
+		c[i] = conn_open(d);
+		ck_assert_ptr_nonnull(c[i]);
+		snprintf(req, sizeof(req), "{server_process, <<\"cap-%d\">>}",
+		    i);
+		ck_assert_msg(h_call_is(c[i], err, sizeof(err), req, "{ok, _}"),
+		    "list %d: %s", i, err);
+	}
+	/* ...one more list is busy, at once. */
+	x = conn_open(d);
+	ck_assert_ptr_nonnull(x);
+	ck_assert_msg(h_call_is(x, err, sizeof(err),
+	    "{server_process, <<\"cap-extra\">>}", "{error, busy}"), "%s",
+	    err);
+	conn_close(x);
+	ck_assert_int_eq(stats_int(d, "lists_live"), LOW_LISTS);
+
+	/* An idle server makes room. */
+	conn_close(c[0]);
+	c[0] = NULL;
+	ea.d = d;
+	ea.c = NULL;
+	ck_assert_msg(h_poll(h_ms(10000), extra_attaches, &ea),
+	    "no room after a list's connection closed");
+	conn_close(ea.c);
+	for (i = 1; i < LOW_LISTS; i++)
+		conn_close(c[i]);
+	ck_assert_msg(log_has(d->log, "is more than the descriptor limit"),
+	    "the lowered limit was not logged");
+	ck_assert_int_eq(daemon_stop(d), 0);
+	daemon_free(d);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -109,6 +210,7 @@ main(void)
 	tc = tcase_create("fdlimit");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, descriptors_run_out);
+	tcase_add_test(tc, max_lists_within_descriptors);
 	suite_add_tcase(s, tc);
 	return h_run_suite(s);
 }
