@@ -10,12 +10,17 @@
  * A daemon whose hard descriptor limit is lower than --max-lists allows
  * runs as many list servers as the limit allows, says so, and answers
  * busy beyond, as at --max-lists.
+ *
+ * A supervisor out of descriptors cannot link a new list server to its
+ * worker: the server is stopped and the client answered, not left
+ * waiting.
  */
 #include "config.h"
 
 #include <sys/resource.h>
 
 #include <check.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -196,6 +201,85 @@ START_TEST(max_lists_within_descriptors)
 }
 END_TEST
 
+/* Open descriptors of a process. */
+static int
+fds_of(pid_t pid)
+{
+	char path[64];
+	struct dirent *de;
+	DIR *dir;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	if ((dir = opendir(path)) == NULL)
+		return -1;
+	while ((de = readdir(dir)) != NULL)
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(dir);
+	return n;
+}
+
+START_TEST(supervisor_out_of_descriptors)
+{
+	struct daemon_pids dp;
+	struct rlimit lim, tight;
+	struct conn *c;
+	struct serve_arg sa;
+	const struct etf_term *t;
+	struct daemon *d;
+	char err[512];
+	int n;
+
+	d = daemon_start(NULL);
+	ck_assert_msg(d != NULL, "start: %s", h_err());
+	ck_assert_int_eq(daemon_pids(d, &dp), 0);
+	ck_assert_int_eq(prlimit(dp.supervisor, RLIMIT_NOFILE, NULL, &lim),
+	    0);
+	/* Room for the new server's cache link to arrive, not for the
+	 * socket pair of its worker link. */
+	n = fds_of(dp.supervisor);
+	ck_assert_int_gt(n, 0);
+	tight.rlim_cur = (rlim_t)n + 1;
+	tight.rlim_max = lim.rlim_max;
+	ck_assert_int_eq(prlimit(dp.supervisor, RLIMIT_NOFILE, &tight, NULL),
+	    0);
+	/* The server answers the attach without its list; what needs the
+	 * list is answered, or the connection closes with the server that
+	 * cannot get it: either way the client is not left waiting. */
+	c = conn_open(d);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(conn_sendf(c, "{server_process, <<\"nofd\">>}"), 0);
+	t = conn_recv(c, h_ms(10000));
+	ck_assert_msg(t != NULL, "no answer to the attach: %s", h_err());
+	if (conn_sendf(c, "{entries, ~D}", "2026-11-30") == 0) {
+		t = conn_recv(c, h_ms(10000));
+		ck_assert_msg(t != NULL || strstr(h_err(), "closed") != NULL,
+		    "the client was left waiting: %s", h_err());
+	} else
+		ck_assert_msg(strstr(h_err(), "send") != NULL, "%s", h_err());
+	conn_close(c);
+	ck_assert_msg(log_has(d->log, "no link to its worker"),
+	    "the supervisor never failed to link a server: the test proves "
+	    "nothing");
+
+	/* With its descriptors back, the list starts. */
+	ck_assert_int_eq(prlimit(dp.supervisor, RLIMIT_NOFILE, &lim, NULL),
+	    0);
+	sa.d = d;
+	ck_assert_msg(h_poll(h_ms(10000), serves, &sa), "the daemon does not "
+	    "serve after the supervisor's descriptors came back");
+	c = conn_open(d);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_msg(h_call_is(c, err, sizeof(err),
+	    "{server_process, <<\"nofd\">>}", "{ok, _}"), "%s", err);
+	conn_close(c);
+	ck_assert_msg(daemon_alive(d), "the daemon died");
+	ck_assert_int_eq(daemon_stop(d), 0);
+	daemon_free(d);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -211,6 +295,7 @@ main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, descriptors_run_out);
 	tcase_add_test(tc, max_lists_within_descriptors);
+	tcase_add_test(tc, supervisor_out_of_descriptors);
 	suite_add_tcase(s, tc);
 	return h_run_suite(s);
 }
