@@ -20,7 +20,6 @@
 #include <sys/resource.h>
 
 #include <check.h>
-#include <dirent.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -201,25 +200,6 @@ START_TEST(max_lists_within_descriptors)
 }
 END_TEST
 
-/* Open descriptors of a process. */
-static int
-fds_of(pid_t pid)
-{
-	char path[64];
-	struct dirent *de;
-	DIR *dir;
-	int n = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
-	if ((dir = opendir(path)) == NULL)
-		return -1;
-	while ((de = readdir(dir)) != NULL)
-		if (de->d_name[0] != '.')
-			n++;
-	closedir(dir);
-	return n;
-}
-
 START_TEST(supervisor_out_of_descriptors)
 {
 	struct daemon_pids dp;
@@ -238,7 +218,7 @@ START_TEST(supervisor_out_of_descriptors)
 	    0);
 	/* Room for the new server's cache link to arrive, not for the
 	 * socket pair of its worker link. */
-	n = fds_of(dp.supervisor);
+	n = proc_nfds(dp.supervisor);
 	ck_assert_int_gt(n, 0);
 	tight.rlim_cur = (rlim_t)n + 1;
 	tight.rlim_max = lim.rlim_max;
