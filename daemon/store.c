@@ -494,13 +494,21 @@ store_set_unnamed(bool on)
 		store_link_how = STORE_LINK_EMPTY_PATH;
 }
 
-/* An error that says the system refuses the way, not this one file. */
+/* An error of linkat that says the system refuses the way (no /proc, no
+ * capability for AT_EMPTY_PATH), not this one file. */
 static bool
 store_link_refused(int err)
 {
 	return err == ENOENT || err == EPERM || err == EACCES ||
-	    err == EINVAL || err == ENOTDIR || err == EXDEV || err == ELOOP ||
-	    err == EOPNOTSUPP || err == EISDIR;
+	    err == EINVAL || err == ENOTDIR || err == EXDEV || err == ELOOP;
+}
+
+/* An error of openat(O_TMPFILE) that says the file system or the kernel
+ * lacks it; others (EACCES, ENOSPC) fail this file as a named one would. */
+static bool
+store_tmpfile_unsupported(int err)
+{
+	return err == EOPNOTSUPP || err == EISDIR || err == EINVAL;
 }
 
 static void
@@ -526,7 +534,7 @@ store_create_unnamed(int dirfd, struct store_tmp *st)
 		st->unnamed = true;
 		return 0;
 	}
-	if (!store_link_refused(errno))
+	if (!store_tmpfile_unsupported(errno))
 		return -1;
 	store_unnamed_off();
 	return 1;
