@@ -242,9 +242,10 @@ sup_link_cache(struct child *list)
  * ({worker, unasked}), does not ask ({get, Name}): the worker's read of
  * the list overlaps the server's start, and a round trip goes.  Later
  * links (a worker started again) are plain: a server not loaded yet
- * asks.
+ * asks.  0 (linked, or nothing to link yet), or -1 if no link could be
+ * made (logged).
  */
-static void
+static int
 sup_link_worker(struct child *list, int unasked)
 {
 	struct child *w;
@@ -254,17 +255,9 @@ sup_link_worker(struct child *list, int unasked)
 	w = sup.workers[worker_for_name(list->name, list->len,
 	    sup.cfg->workers)];
 	if (list->ctl == NULL || w == NULL || w->ctl == NULL)
-		return;
-	if (sup_socketpair(sv) == -1) {
-		/* A server that no link can reach would wait for one for
-		 * ever: its channel closes, it exits, and the cache hands
-		 * its connections to another (or tells them busy). */
-		log_warnx("%s: no link to its worker; stopping its server",
-		    list->label);
-		chan_free(list->ctl);
-		list->ctl = NULL;
-		return;
-	}
+		return 0;
+	if (sup_socketpair(sv) == -1)
+		return -1;
 	etf_buf_reset(&sup.msg);
 	etf_put_version(&sup.msg);
 	etf_put_tuple(&sup.msg, unasked ? 2 : 1);
@@ -279,6 +272,24 @@ sup_link_worker(struct child *list, int unasked)
 	if (unasked)
 		etf_put_atom(&sup.msg, "unasked");
 	sup_send(list, sv[1]);
+	return 0;
+}
+
+/*
+ * Link a list's server to its worker, or stop it: a server that no link
+ * reaches would wait for one for ever.  Its channel closes, it exits, and
+ * the cache hands its connections to another server (or tells them
+ * busy).
+ */
+static void
+sup_link_worker_or_stop(struct child *list, int unasked)
+{
+	if (sup_link_worker(list, unasked) == 0)
+		return;
+	log_warnx("%s: no link to its worker; stopping its server",
+	    list->label);
+	chan_free(list->ctl);
+	list->ctl = NULL;
 }
 
 /* --- forking ------------------------------------------------------------------ */
@@ -475,7 +486,7 @@ sup_start_waiting(void)
 		RB_INSERT(child_pids, &sup.pids, c);
 		proc_stats->spawns++;
 		/* The worker reads the list while the server starts. */
-		sup_link_worker(c, 1);
+		sup_link_worker_or_stop(c, 1);
 	}
 	/* The next spare is made now, off the next list's path. */
 	sup_need_spare();
@@ -520,7 +531,7 @@ sup_fault_stale(struct child *c)
 		return;
 	log_info("%s released: stale messages sent (injected fault)",
 	    c->label);
-	sup_link_worker(c, 0);
+	(void)sup_link_worker(c, 0);	/* stale: not sent if it cannot be */
 	if (sup_socketpair(sv) == 0) {
 		close(sv[0]);
 		sup_give_cache_link(c, sv[1]);
@@ -845,7 +856,7 @@ sup_restart(struct child *c)
 			TAILQ_FOREACH(l, &sup.lists, entry)
 				if (worker_for_name(l->name, l->len,
 				    sup.cfg->workers) == c->index)
-					sup_link_worker(l, 0);
+					sup_link_worker_or_stop(l, 0);
 	}
 	if (rc == -1) {
 		log_warnx("cannot restart %s; shutting down", c->label);
