@@ -453,12 +453,8 @@ store_create_tmp(int dirfd, const char *tag, struct store_tmp *st)
 {
 	static unsigned long counter;
 	static pid_t pid;
-	int i, err;
+	int i;
 
-	if ((err = store_fault_errno(true)) != 0) {
-		errno = err;
-		return -1;
-	}
 	/* Asked once (a system call each time): the name need only be
 	 * new, and O_EXCL makes sure of that. */
 	if (pid == 0)
@@ -484,14 +480,11 @@ store_create_tmp(int dirfd, const char *tag, struct store_tmp *st)
  */
 enum store_link_how { STORE_LINK_EMPTY_PATH, STORE_LINK_PROC, STORE_LINK_NONE };
 static enum store_link_how store_link_how = STORE_LINK_EMPTY_PATH;
-static bool store_unnamed = true;
 
 void
 store_set_unnamed(bool on)
 {
-	store_unnamed = on;
-	if (on)
-		store_link_how = STORE_LINK_EMPTY_PATH;
+	store_link_how = on ? STORE_LINK_EMPTY_PATH : STORE_LINK_NONE;
 }
 
 /* An error of linkat that says the system refuses the way (no /proc, no
@@ -523,12 +516,6 @@ store_unnamed_off(void)
 static int
 store_create_unnamed(int dirfd, struct store_tmp *st)
 {
-	int err;
-
-	if ((err = store_fault_errno(true)) != 0) {
-		errno = err;
-		return -1;
-	}
 	st->fd = openat(dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
 	if (st->fd != -1) {
 		st->unnamed = true;
@@ -570,6 +557,8 @@ static int
 store_begin_any(int dirfd, const char *tag, const void *name, size_t len,
     struct store_tmp *st, bool new)
 {
+	int rc;
+
 	st->fd = -1;
 	st->len = 0;
 	st->tmp[0] = '\0';
@@ -581,12 +570,13 @@ store_begin_any(int dirfd, const char *tag, const void *name, size_t len,
 		errno = EINVAL;
 		return -1;
 	}
-	if (new && store_unnamed && store_link_how != STORE_LINK_NONE) {
-		int rc = store_create_unnamed(dirfd, st);
-
-		if (rc != 1)
-			return rc;
+	if ((rc = store_fault_errno(true)) != 0) {
+		errno = rc;
+		return -1;
 	}
+	if (new && store_link_how != STORE_LINK_NONE &&
+	    (rc = store_create_unnamed(dirfd, st)) != 1)
+		return rc;
 	return store_create_tmp(dirfd, tag, st);
 }
 
