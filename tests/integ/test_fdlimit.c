@@ -57,13 +57,31 @@ log_has(const char *path, const char *text)
 	return found;
 }
 
+static int64_t
+stats_int(const struct daemon *d, const char *key)
+{
+	const struct etf_term *t, *r;
+	struct conn *s;
+	int64_t v = -1;
+
+	s = conn_open(d);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(conn_sendf(s, "stats"), 0);
+	t = conn_recv(s, h_ms(5000));
+	ck_assert_msg(t != NULL && etf_is_tuple(t, 2), "stats: %s", h_err());
+	r = etf_map_get(&t->seq.v[1], key);
+	if (r != NULL && r->type == ETF_INT)
+		v = r->i;
+	conn_close(s);
+	return v;
+}
+
 START_TEST(descriptors_run_out)
 {
 	struct rlimit low = { 64, 64 };
 	struct daemon_pids dp;
-	struct conn *c[NCONNS], *s;
+	struct conn *c[NCONNS];
 	struct serve_arg sa;
-	const struct etf_term *t, *r;
 	struct daemon *d;
 	int i, open_ok = 0;
 
@@ -86,15 +104,8 @@ START_TEST(descriptors_run_out)
 	sa.d = d;
 	ck_assert_msg(h_poll(h_ms(10000), serves, &sa), "the daemon does not "
 	    "serve after its descriptors ran out");
-	s = conn_open(d);
-	ck_assert_ptr_nonnull(s);
-	ck_assert_int_eq(conn_sendf(s, "stats"), 0);
-	t = conn_recv(s, h_ms(5000));
-	ck_assert_msg(t != NULL && etf_is_tuple(t, 2), "stats: %s", h_err());
-	r = etf_map_get(&t->seq.v[1], "restarts");
-	ck_assert_msg(r != NULL && r->type == ETF_INT && r->i == 0,
+	ck_assert_msg(stats_int(d, "restarts") == 0,
 	    "a process was restarted while descriptors ran out");
-	conn_close(s);
 	ck_assert_msg(daemon_alive(d), "the daemon died");
 	ck_assert_msg(log_has(d->log, "out of descriptors: pausing accept"),
 	    "the cache never ran out of descriptors: the test proves nothing");
@@ -107,25 +118,6 @@ END_TEST
  * allows (the cache keeps 1,024 descriptors beside them). */
 #define LOW_FDS		1100
 #define LOW_LISTS	(LOW_FDS - 1024)
-
-static int64_t
-stats_int(const struct daemon *d, const char *key)
-{
-	const struct etf_term *t, *r;
-	struct conn *s;
-	int64_t v = -1;
-
-	s = conn_open(d);
-	ck_assert_ptr_nonnull(s);
-	ck_assert_int_eq(conn_sendf(s, "stats"), 0);
-	t = conn_recv(s, h_ms(5000));
-	ck_assert_msg(t != NULL && etf_is_tuple(t, 2), "stats: %s", h_err());
-	r = etf_map_get(&t->seq.v[1], key);
-	if (r != NULL && r->type == ETF_INT)
-		v = r->i;
-	conn_close(s);
-	return v;
-}
 
 struct extra_arg {
 	const struct daemon	*d;

@@ -48,7 +48,7 @@ st_rmtree(const char *path)
 }
 
 int
-st_count_temps(int dirfd)
+st_count_entries(int dirfd, const char *prefix)
 {
 	struct dirent *de;
 	DIR *d;
@@ -61,11 +61,18 @@ st_count_temps(int dirfd)
 		return -1;
 	}
 	while ((de = readdir(d)) != NULL)
-		if (strncmp(de->d_name, STORE_TMP_PREFIX,
-		    strlen(STORE_TMP_PREFIX)) == 0)
+		if (strcmp(de->d_name, ".") != 0 &&
+		    strcmp(de->d_name, "..") != 0 &&
+		    strncmp(de->d_name, prefix, strlen(prefix)) == 0)
 			n++;
 	closedir(d);
 	return n;
+}
+
+int
+st_count_temps(int dirfd)
+{
+	return st_count_entries(dirfd, STORE_TMP_PREFIX);
 }
 
 uint8_t *

@@ -13,6 +13,9 @@ struct todo_list;
 /* A fresh private directory (removed by st_rmtree). */
 char		*st_tmpdir(void);
 void		 st_rmtree(const char *path);
+/* Number of entries of a directory whose names begin with prefix ("" for
+ * all), "." and ".." aside. */
+int		 st_count_entries(int dirfd, const char *prefix);
 /* Number of our temporary files (".tmp-...") in a directory. */
 int		 st_count_temps(int dirfd);
 /* Whole file (malloc'ed), or NULL. */

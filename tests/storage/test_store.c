@@ -6,7 +6,6 @@
 #include <sys/wait.h>
 
 #include <check.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -198,25 +197,6 @@ START_TEST(t_cleanup)
 }
 END_TEST
 
-/* The entries of the data directory, "." and ".." aside. */
-static int
-dir_entries(void)
-{
-	struct dirent *de;
-	DIR *d;
-	int n = 0, fd;
-
-	fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	ck_assert_int_ge(fd, 0);
-	d = fdopendir(fd);
-	ck_assert_ptr_nonnull(d);
-	while ((de = readdir(d)) != NULL)
-		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-			n++;
-	closedir(d);
-	return n;
-}
-
 /* Whether this file system makes unnamed files (O_TMPFILE). */
 static bool
 unnamed_here(void)
@@ -247,11 +227,11 @@ START_TEST(t_new_file)
 	ck_assert_int_eq(store_prepare_new(dfd, "w0", "bob", 3, data,
 	    sizeof(data), &st), 0);
 	ck_assert(st.unnamed == unnamed);
-	ck_assert_int_eq(dir_entries(), unnamed ? 0 : 1);
+	ck_assert_int_eq(st_count_entries(dfd, ""), unnamed ? 0 : 1);
 	ck_assert_int_eq(store_sync_tmp(&st), 0);
 	ck_assert_int_eq(store_commit(dfd, &st), 0);
 	ck_assert_int_eq(st.fd, -1);
-	ck_assert_int_eq(dir_entries(), 1);
+	ck_assert_int_eq(st_count_entries(dfd, ""), 1);
 	ck_assert_int_eq(mode_of(dfd, "bob"), 0600);
 	ck_assert_int_eq(store_read(dfd, "bob", 3, MAX_BYTES, &got, &len),
 	    STORE_OK);
@@ -263,7 +243,7 @@ START_TEST(t_new_file)
 	ck_assert_int_eq(store_prepare_new(dfd, "w0", "ann", 3, data,
 	    sizeof(data), &st), 0);
 	store_abort(dfd, &st);
-	ck_assert_int_eq(dir_entries(), 1);
+	ck_assert_int_eq(st_count_entries(dfd, ""), 1);
 
 	/* A file that appears before the commit. */
 	ck_assert_int_eq(store_prepare_new(dfd, "w0", "ann", 3, data,
@@ -278,7 +258,7 @@ START_TEST(t_new_file)
 		free(got);
 	} else
 		ck_assert_int_eq(store_commit(dfd, &st), 0);
-	ck_assert_int_eq(dir_entries(), 2);
+	ck_assert_int_eq(st_count_entries(dfd, ""), 2);
 	store_set_unnamed(true);
 }
 END_TEST
