@@ -401,6 +401,24 @@ store_fault_errno_write(void)
 {
 	return store_fault_errno(false);
 }
+
+/* Test-only: what the system answers to unnamed files (0: the truth). */
+static int store_fault_tmpfile, store_fault_link[2];
+
+void
+store_fault_unnamed(int tmpfile_err, int empty_path_err, int proc_err)
+{
+	store_fault_tmpfile = tmpfile_err;
+	store_fault_link[0] = empty_path_err;
+	store_fault_link[1] = proc_err;
+}
+
+/* An injected errno for an unnamed file's open (-1) or link (0, 1). */
+static int
+store_fault_unnamed_errno(int which)
+{
+	return which == -1 ? store_fault_tmpfile : store_fault_link[which];
+}
 #else
 void
 store_fault_init(void)
@@ -420,6 +438,17 @@ store_fault_errno(bool creating)
 
 int
 store_fault_errno_write(void)
+{
+	return 0;
+}
+
+void
+store_fault_unnamed(int tmpfile_err, int empty_path_err, int proc_err)
+{
+}
+
+static int
+store_fault_unnamed_errno(int which)
 {
 	return 0;
 }
@@ -516,7 +545,11 @@ store_unnamed_off(void)
 static int
 store_create_unnamed(int dirfd, struct store_tmp *st)
 {
-	st->fd = openat(dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	if ((errno = store_fault_unnamed_errno(-1)) != 0)
+		st->fd = -1;
+	else
+		st->fd = openat(dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC,
+		    0600);
 	if (st->fd != -1) {
 		st->unnamed = true;
 		return 0;
@@ -534,7 +567,8 @@ store_link(int dirfd, struct store_tmp *st)
 	char path[32];
 
 	if (store_link_how == STORE_LINK_EMPTY_PATH) {
-		if (linkat(st->fd, "", dirfd, st->file, AT_EMPTY_PATH) == 0)
+		if ((errno = store_fault_unnamed_errno(0)) == 0 &&
+		    linkat(st->fd, "", dirfd, st->file, AT_EMPTY_PATH) == 0)
 			return 0;
 		if (!store_link_refused(errno))
 			return -1;
@@ -542,7 +576,8 @@ store_link(int dirfd, struct store_tmp *st)
 	}
 	if (store_link_how == STORE_LINK_PROC) {
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", st->fd);
-		if (linkat(AT_FDCWD, path, dirfd, st->file,
+		if ((errno = store_fault_unnamed_errno(1)) == 0 &&
+		    linkat(AT_FDCWD, path, dirfd, st->file,
 		    AT_SYMLINK_FOLLOW) == 0)
 			return 0;
 		if (!store_link_refused(errno))

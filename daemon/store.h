@@ -180,5 +180,9 @@ void	store_fault_init(void);
 void	store_fault_point(int point);
 /* The errno an armed enospc or eio fault gives a write now, or 0. */
 int	store_fault_errno_write(void);
+/* Test-only: make the open of unnamed files, or their link by
+ * AT_EMPTY_PATH or by /proc, fail with that errno (0: as the system
+ * does). */
+void	store_fault_unnamed(int tmpfile_err, int empty_path_err, int proc_err);
 
 #endif /* TODOD_STORE_H */

@@ -263,6 +263,84 @@ START_TEST(t_new_file)
 }
 END_TEST
 
+#ifdef TODOD_FAULTS
+/* Commit a new file for name, as a checkpoint does; 0 or -1 (errno). */
+static int
+new_file(const char *name, bool *unnamed)
+{
+	static const char data[] = "bytes";
+	struct store_tmp st;
+
+	if (store_prepare_new(dfd, "w0", name, strlen(name), data,
+	    sizeof(data), &st) == -1)
+		return -1;
+	*unnamed = st.unnamed;
+	return store_commit(dfd, &st);
+}
+
+/*
+ * Where the system cannot make unnamed files (O_TMPFILE unsupported) or
+ * refuses to link them (no capability for AT_EMPTY_PATH, no /proc), the
+ * store finds out at the first failure and makes named temporary files
+ * from then on; an error that concerns one file (EACCES, ENOSPC) fails
+ * that file only.  The system's answers are injected.
+ */
+START_TEST(t_unnamed_fallback)
+{
+	bool unnamed;
+
+	if (!unnamed_here())
+		return;		/* nothing to fall back from */
+	/* O_TMPFILE unsupported: this file and the next are named. */
+	store_set_unnamed(true);
+	store_fault_unnamed(EOPNOTSUPP, 0, 0);
+	ck_assert_int_eq(new_file("a", &unnamed), 0);
+	ck_assert(!unnamed);
+	store_fault_unnamed(0, 0, 0);
+	ck_assert_int_eq(new_file("b", &unnamed), 0);
+	ck_assert(!unnamed);
+	/* EACCES: that file fails, the next is unnamed. */
+	store_set_unnamed(true);
+	store_fault_unnamed(EACCES, 0, 0);
+	ck_assert_int_eq(new_file("c", &unnamed), -1);
+	ck_assert_int_eq(errno, EACCES);
+	store_fault_unnamed(0, 0, 0);
+	ck_assert_int_eq(new_file("c", &unnamed), 0);
+	ck_assert(unnamed);
+	/* AT_EMPTY_PATH refused: linked through /proc, from then on
+	 * without trying AT_EMPTY_PATH (its error would now fail it). */
+	store_fault_unnamed(0, EPERM, 0);
+	ck_assert_int_eq(new_file("d", &unnamed), 0);
+	ck_assert(unnamed);
+	store_fault_unnamed(0, EIO, 0);
+	ck_assert_int_eq(new_file("e", &unnamed), 0);
+	ck_assert(unnamed);
+	/* A link that fails for this file only (ENOSPC): it fails, unnamed
+	 * files go on. */
+	store_set_unnamed(true);
+	store_fault_unnamed(0, ENOSPC, 0);
+	ck_assert_int_eq(new_file("f", &unnamed), -1);
+	ck_assert_int_eq(errno, ENOSPC);
+	store_fault_unnamed(0, 0, 0);
+	ck_assert_int_eq(new_file("f", &unnamed), 0);
+	ck_assert(unnamed);
+	/* Both ways refused: that file fails (its changes stay in the
+	 * journal), and the next is named. */
+	store_fault_unnamed(0, EPERM, ENOENT);
+	ck_assert_int_eq(new_file("g", &unnamed), -1);
+	ck_assert_int_eq(errno, EOPNOTSUPP);
+	ck_assert_int_eq(faccessat(dfd, "g", F_OK, 0), -1);
+	ck_assert_int_eq(new_file("g", &unnamed), 0);
+	ck_assert(!unnamed);
+	store_fault_unnamed(0, 0, 0);
+	store_set_unnamed(true);
+	/* Every file in place, nothing else left behind. */
+	ck_assert_int_eq(st_count_entries(dfd, ""), 7);
+	ck_assert_int_eq(st_count_temps(dfd), 0);
+}
+END_TEST
+#endif
+
 /* Files that are not lists: refused, and left as they are. */
 START_TEST(t_corrupt)
 {
@@ -618,6 +696,7 @@ store_suite(void)
 #ifdef TODOD_FAULTS
 	tcase_add_loop_test(tc, t_fault_errors, 0, 3);
 	tcase_add_test(tc, t_mapped_cut_short);
+	tcase_add_test(tc, t_unnamed_fallback);
 #endif
 	tcase_add_test(tc, t_enospc_tmpfs);
 	suite_add_tcase(s, tc);
