@@ -47,6 +47,10 @@ struct inflight {
 	const char		*error;
 	uint8_t			*input;
 	size_t			 inlen;
+	/* A re-attach: the list it comes from, where it goes back if its
+	 * new list's server cannot be started (fblen 0: none). */
+	size_t			 fblen;
+	uint8_t			 fb[NAME_MAX_BYTES];
 };
 
 struct route {
@@ -310,7 +314,7 @@ route_spawn(const void *name, size_t len, int srv, struct route *old)
 
 static void
 route_handoff(struct route *r, int fd, uid_t uid, const void *input,
-    size_t inlen, const char *error)
+    size_t inlen, const char *error, const struct route_fallback *fb)
 {
 	struct inflight *f;
 
@@ -339,6 +343,10 @@ route_handoff(struct route *r, int fd, uid_t uid, const void *input,
 		f->seq = r->sent;
 		f->uid = uid;
 		f->error = error;
+		if (fb != NULL && fb->len <= sizeof(f->fb)) {
+			memcpy(f->fb, fb->name, fb->len);
+			f->fblen = fb->len;
+		}
 		if (inlen > 0)
 			memcpy(f->input, input, inlen);
 		f->inlen = inlen;
@@ -377,7 +385,7 @@ route_attach_mode(const void *name, size_t len, int fd, uid_t uid,
 		route_refuse(fd, uid, input, inlen, "busy", fb);
 		return;
 	}
-	route_handoff(r, fd, uid, input, inlen, error);
+	route_handoff(r, fd, uid, input, inlen, error, fb);
 	if (srv != -1)
 		route_spawn(name, len, srv, old);
 }
@@ -517,6 +525,7 @@ static void
 route_chan_closed(struct chan *c, void *arg)
 {
 	struct route *r = arg, *next;
+	struct route_fallback fb;
 	struct inflight *f;
 	int failed;
 
@@ -542,12 +551,16 @@ route_chan_closed(struct chan *c, void *arg)
 		TAILQ_REMOVE(&r->inflight, f, entry);
 		log_debug("list server pid %d died: handing a connection over "
 		    "again", (int)r->pid);
+		/* A re-attach that is refused goes back to its list. */
+		fb.name = f->fb;
+		fb.len = f->fblen;
 		if (failed >= ROUTE_START_TRIES)
 			route_refuse(f->fd, f->uid, f->input, f->inlen, "busy",
-			    NULL);
+			    f->fblen > 0 ? &fb : NULL);
 		else
 			route_attach_mode(r->name, r->len, f->fd, f->uid,
-			    f->input, f->inlen, f->error, NULL);
+			    f->input, f->inlen, f->error,
+			    f->fblen > 0 ? &fb : NULL);
 		f->fd = -1;
 		inflight_free(f);
 	}

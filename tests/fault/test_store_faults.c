@@ -16,6 +16,7 @@
  *     on; once the fault file is gone, writes work again.
  *   - A list server that cannot start (TODOD_FAULT_SPAWN_FILE, in
  *     supervisor.c): {error, busy} after a few tries; then it starts.
+ *     A connection that asked to re-attach to it stays on its list.
  *   - No spare can be forked (TODOD_FAULT_FORK_FILE, in spawner.c):
  *     the spares held go first, then a new list waits for one, is told
  *     busy after a few tries, and starts once forks work again.
@@ -869,6 +870,26 @@ START_TEST(spawn_fails)
 }
 END_TEST
 
+/* A re-attach to a list whose server cannot start is refused, and the
+ * connection stays attached to its list (todod-protocol(7)). */
+START_TEST(reattach_spawn_fails)
+{
+	const struct etf_term	*t;
+	struct daemon		*d;
+	struct armed		 a;
+	struct fc		 o;
+	char			 buf[256];
+
+	d = start_with_fault_file("TODOD_FAULT_SPAWN_FILE", &a, &o);
+	arm(&a, true);
+	fc_q_attach(&o, "unborn");
+	t = call(&o, "re-attach while servers cannot start");
+	H_ASSERT(fc_is_error(t, "busy"), "re-attach while servers cannot "
+	    "start: %s", fc_print(t, buf, sizeof buf));
+	running_then_starts(d, &a, &o, "unborn");
+}
+END_TEST
+
 START_TEST(fork_fails)
 {
 	const struct etf_term	*t = NULL;
@@ -995,6 +1016,7 @@ store_faults_suite(void)
 	tc = tcase_create("spawn-fails");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, spawn_fails);
+	tcase_add_test(tc, reattach_spawn_fails);
 	tcase_add_test(tc, fork_fails);
 	tcase_add_test(tc, released_drops_stale);
 	tcase_add_test(tc, list_server_speaks_nonsense);
