@@ -33,8 +33,10 @@
  *                                                   end of the cache's
  *                                                   link); the worker's
  *                                                   link follows
- *   sup    -> worker {peer} +fd                     a list server's link
- *                    {peer, Name} +fd               ... a new one's: send
+ *   sup    -> worker {peer, Name, relink} +fd       a live list server's
+ *                                                   new link (the worker
+ *                                                   started again)
+ *                    {peer, Name} +fd               a new one's: send
  *                                                   it the list, unasked
  *   sup    -> list   {cache} +fd | {worker} +fd     new links (a spare
  *                                                   drops those sent to

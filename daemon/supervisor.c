@@ -241,9 +241,12 @@ sup_link_cache(struct child *list)
  * ({peer, Name}) and sends it the list at once, and the server, told so
  * ({worker, unasked}), does not ask ({get, Name}): the worker's read of
  * the list overlaps the server's start, and a round trip goes.  Later
- * links (a worker started again) are plain: a server not loaded yet
- * asks.  0 (linked, or nothing to link yet), or -1 if no link could be
- * made (logged).
+ * links (a worker started again) are named too ({peer, Name, relink}),
+ * and a server not loaded yet asks: the worker knows at once which list
+ * each link serves, so that the last batch a server resends there before
+ * it dies is taken into the list that a new server of it loads.  0
+ * (linked, or nothing to link yet), or -1 if no link could be made
+ * (logged).
  */
 static int
 sup_link_worker(struct child *list, int unasked)
@@ -260,10 +263,11 @@ sup_link_worker(struct child *list, int unasked)
 		return -1;
 	etf_buf_reset(&sup.msg);
 	etf_put_version(&sup.msg);
-	etf_put_tuple(&sup.msg, unasked ? 2 : 1);
+	etf_put_tuple(&sup.msg, unasked ? 2 : 3);
 	etf_put_atom(&sup.msg, "peer");
-	if (unasked)
-		etf_put_binary(&sup.msg, list->name, list->len);
+	etf_put_binary(&sup.msg, list->name, list->len);
+	if (!unasked)
+		etf_put_atom(&sup.msg, "relink");
 	sup_send(w, sv[0]);
 	etf_buf_reset(&sup.msg);
 	etf_put_version(&sup.msg);

@@ -143,6 +143,22 @@ worker_peer_name(struct wpeer *p, const uint8_t *name, size_t len)
 	RB_INSERT(wpeer_names, &p->w->peer_names, p);
 }
 
+int
+worker_add_peer_named(struct worker *w, int fd, const void *name,
+    size_t len)
+{
+	struct wpeer *p;
+
+	if (!name_valid(name, len)) {
+		close(fd);
+		return -1;
+	}
+	if ((p = worker_peer_new(w, fd)) == NULL)
+		return -1;
+	worker_peer_name(p, name, len);
+	return 0;
+}
+
 static int	worker_peer_read(struct wpeer *);
 
 static bool

@@ -92,6 +92,12 @@ struct worker	*worker_new(struct event_base *, const struct worker_config *,
 		    struct worker_counters *counters);
 /* Take ownership of fd (a connected stream socket) as a new peer. */
 int		 worker_add_peer(struct worker *, int fd);
+/* The same, for a link that serves list name (a live list server's new
+ * link after this worker started again): named at once, so that a new
+ * server of the list takes in what was sent on it before it is answered
+ * (worker_add_peer_get), even if nothing was read from it yet. */
+int		 worker_add_peer_named(struct worker *, int fd,
+		    const void *name, size_t len);
 /* A new list server's link, answered {get, Name} at once, unasked (after
  * whatever the list's other links have sent).  0, or -1 (fd closed). */
 int		 worker_add_peer_get(struct worker *, int fd, const void *name,

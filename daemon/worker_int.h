@@ -55,7 +55,7 @@ struct wpeer {
 	bool			 paused;	/* output over its bound */
 	bool			 closing;	/* malformed: answer, close */
 	/* The list it serves (a list server's link serves one): named by
-	 * {peer, Name} or by its first request. */
+	 * {peer, Name}, {peer, Name, relink} or its first request. */
 	bool			 named;
 	size_t			 namelen;
 	uint8_t			 name[NAME_MAX_BYTES];

@@ -1,7 +1,8 @@
 /*
  * workerproc.c: a database worker process.  Its supervisor channel
- * brings {peer} +fd (a list server's link), {peer, Name} +fd (a new list
- * server's link, to be sent its list unasked), sync (checkpoint every
+ * brings {peer, Name, relink} +fd (a live list server's new link, after
+ * this worker started again), {peer, Name} +fd (a new list server's link,
+ * to be sent its list unasked), sync (checkpoint every
  * list, answered with synced) and sync_new (write the file of every list
  * that has none yet, answered with synced); at its EOF the worker checkpoints
  * everything, removes its journal and exits.
@@ -39,10 +40,12 @@ wp_send_atom(struct chan *c, const char *atom)
 static void
 wp_sup_msg(struct chan *c, const struct etf_term *t, int fd, void *arg)
 {
-	if (etf_is_tuple(t, 1) && etf_is_atom(&t->seq.v[0], "peer") &&
-	    fd != -1) {
-		if (worker_add_peer(wp_worker, fd) == -1)
-			log_warnx("cannot serve a new list server");
+	if (etf_is_tuple(t, 3) && etf_is_atom(&t->seq.v[0], "peer") &&
+	    fd != -1 && t->seq.v[1].type == ETF_BINARY &&
+	    etf_is_atom(&t->seq.v[2], "relink")) {
+		if (worker_add_peer_named(wp_worker, fd, t->seq.v[1].bin.p,
+		    t->seq.v[1].bin.len) == -1)
+			log_warnx("cannot serve a list server");
 		return;
 	}
 	if (etf_is_tuple(t, 2) && etf_is_atom(&t->seq.v[0], "peer") &&

@@ -1,6 +1,6 @@
 /*
  * workerproc.h: the database worker process around worker.h: its
- * supervisor channel brings the links of list servers ({peer} +fd) and
+ * supervisor channel brings the links of list servers ({peer, ...} +fd) and
  * sync (answered synced once every list file is current).
  */
 #ifndef TODOD_WORKERPROC_H
