@@ -83,6 +83,12 @@ cmd_sync(struct ctl *ctl, int argc, char **argv)
 		    strcmp(reason, "unknown_request") == 0)
 			return ctl_error(ctl, CTL_EXIT_ERROR, reason, "this "
 			    "daemon does not support sync (unknown_request)");
+		if (rv == TC_EREPLY && reason != NULL &&
+		    strcmp(reason, "unavailable") == 0)
+			return ctl_error(ctl, CTL_EXIT_ERROR, reason, "some "
+			    "list files could not be brought up to date; their "
+			    "changes are kept in the journal (see the daemon's "
+			    "log)");
 		return ctl_fail(ctl, rv);
 	}
 	if (ctl->json)

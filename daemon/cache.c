@@ -357,9 +357,14 @@ cache_accept(evutil_socket_t lfd, short ev, void *arg)
 	}
 }
 
-/* {synced, Token}: the sync round of a connection is done. */
+/*
+ * {synced | sync_failed, Token}: the sync round of a connection is done
+ * (failed: some list's file could not be brought up to date; its changes
+ * stay in the journal).  sync answers unavailable then; lists answers
+ * what the directory and the live servers name all the same.
+ */
 static void
-cache_synced(uint64_t token)
+cache_synced(uint64_t token, int failed)
 {
 	struct cconn *cc;
 
@@ -369,6 +374,8 @@ cache_synced(uint64_t token)
 			etf_buf_reset(&cache.out);
 			if (cc->sync_lists)
 				route_reply_lists(&cache.out, cache.dirfd);
+			else if (failed)
+				reply_error(&cache.out, "unavailable");
 			else
 				reply_atom(&cache.out, "ok");
 			conn_send(cc->conn, &cache.out);
@@ -385,9 +392,11 @@ cache_sup_msg(struct chan *c, const struct etf_term *t, int fd, void *arg)
 		event_add(cache.accept_ev, NULL);
 		return;
 	}
-	if (etf_is_tuple(t, 2) && etf_is_atom(&t->seq.v[0], "synced") &&
+	if (etf_is_tuple(t, 2) && (etf_is_atom(&t->seq.v[0], "synced") ||
+	    etf_is_atom(&t->seq.v[0], "sync_failed")) &&
 	    t->seq.v[1].type == ETF_INT) {
-		cache_synced((uint64_t)t->seq.v[1].i);
+		cache_synced((uint64_t)t->seq.v[1].i,
+		    etf_is_atom(&t->seq.v[0], "sync_failed"));
 		return;
 	}
 	if (route_sup_msg(t, fd) == -1)

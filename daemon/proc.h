@@ -64,8 +64,11 @@
  *                    {stored, Seq} | {error, Reason}
  *   cache  -> sup    {sync, Token}                  write every list file
  *                    {sync_new, Token}              ... of every new list
- *   sup    -> worker sync | sync_new;  worker -> sup  synced
- *   sup    -> cache  {synced, Token}
+ *   sup    -> worker sync | sync_new;  worker -> sup  synced | sync_failed
+ *   sup    -> cache  {synced, Token} | {sync_failed, Token}
+ *                                                   (a worker started
+ *                                                   again counts once it
+ *                                                   is ready)
  * Seen counts the handoffs a list server has received, so that the
  * cache can tell whether one is still on its way.
  */

@@ -92,11 +92,16 @@ RB_GENERATE_INTERNAL(child_pids, child, by_pid, child_pid_cmp,
  * (ROLE_SPARE: forked by the spawner, or released by a list). */
 #define SUP_SPARES_MAX	4
 
-/* A sync round: the workers that have not yet written their lists. */
+/*
+ * A sync round: the workers that have not yet written their lists.  A
+ * worker that dies meanwhile is done once its successor is ready (it
+ * brings every list file up to date from the journal as it starts).
+ */
 struct sync_round {
 	TAILQ_ENTRY(sync_round)	 entry;
 	int64_t			 token;		/* the cache's */
 	uint64_t		 pending;	/* bit per worker */
+	int			 failed;	/* some list file is not */
 };
 
 static struct {
@@ -647,19 +652,23 @@ sup_spawn_list(const void *name, size_t len, int cache_fd)
 
 /* --- sync rounds --------------------------------------------------------- */
 
+/* Worker bit is done with the rounds that wait for it (failed: some list
+ * file is not current); {synced | sync_failed, Token} for those done. */
 static void
-sup_sync_done(uint64_t worker_bit)
+sup_sync_done(uint64_t worker_bit, int failed)
 {
 	struct sync_round *r, *next;
 
 	TAILQ_FOREACH_SAFE(r, &sup.syncs, entry, next) {
+		if (r->pending & worker_bit && failed)
+			r->failed = 1;
 		r->pending &= ~worker_bit;
 		if (r->pending != 0)
 			continue;
 		etf_buf_reset(&sup.msg);
 		etf_put_version(&sup.msg);
 		etf_put_tuple(&sup.msg, 2);
-		etf_put_atom(&sup.msg, "synced");
+		etf_put_atom(&sup.msg, r->failed ? "sync_failed" : "synced");
 		etf_put_int(&sup.msg, r->token);
 		sup_send(sup.cache, -1);
 		TAILQ_REMOVE(&sup.syncs, r, entry);
@@ -680,12 +689,14 @@ sup_sync(int64_t token, const char *what)
 	r->token = token;
 	TAILQ_INSERT_TAIL(&sup.syncs, r, entry);
 	sup_msg_atom(what);
-	for (i = 0; i < sup.cfg->workers; i++)
-		if (sup.workers[i] != NULL && sup.workers[i]->ctl != NULL) {
-			r->pending |= (uint64_t)1 << i;
+	for (i = 0; i < sup.cfg->workers; i++) {
+		/* One starting again is done when it is ready. */
+		r->pending |= (uint64_t)1 << i;
+		if (sup.workers[i] != NULL && sup.workers[i]->ctl != NULL &&
+		    sup.workers[i]->ready)
 			sup_send(sup.workers[i], -1);
-		}
-	sup_sync_done(0);
+	}
+	sup_sync_done(0, 0);
 }
 
 /* --- messages from children --------------------------------------------- */
@@ -723,6 +734,8 @@ sup_ctl_msg(struct chan *ch, const struct etf_term *t, int fd, void *arg)
 
 	if (etf_is_atom(t, "ready")) {
 		c->ready = 1;
+		if (c->role == ROLE_WORKER)
+			sup_sync_done((uint64_t)1 << c->index, 0);
 		sup_maybe_ready();
 	} else if (c->role == ROLE_LIST && etf_is_atom(t, "stopping"))
 		c->stopping = 1;
@@ -744,8 +757,10 @@ sup_ctl_msg(struct chan *ch, const struct etf_term *t, int fd, void *arg)
 	    t->seq.v[1].i > 0 && t->seq.v[1].i <= INT32_MAX &&
 	    t->seq.v[2].i >= INT32_MIN && t->seq.v[2].i <= INT32_MAX)
 		sup_reaped((pid_t)t->seq.v[1].i, (int)t->seq.v[2].i);
-	else if (c->role == ROLE_WORKER && etf_is_atom(t, "synced"))
-		sup_sync_done((uint64_t)1 << c->index);
+	else if (c->role == ROLE_WORKER && (etf_is_atom(t, "synced") ||
+	    etf_is_atom(t, "sync_failed")))
+		sup_sync_done((uint64_t)1 << c->index,
+		    etf_is_atom(t, "sync_failed"));
 	else if (c->role == ROLE_CACHE && etf_is_tuple(t, 2) &&
 	    (etf_is_atom(&t->seq.v[0], "sync") ||
 	    etf_is_atom(&t->seq.v[0], "sync_new")) &&
@@ -992,9 +1007,10 @@ sup_reaped(pid_t pid, int status)
 	if (c == NULL)
 		return;		/* not ours (e.g. the detach helper) */
 	sup_describe_exit(c, status);
-	/* A worker that starts again writes every list file first. */
-	if (c->role == ROLE_WORKER)
-		sup_sync_done((uint64_t)1 << c->index);
+	/* A worker that starts again writes every list file first: its
+	 * rounds wait for it to be ready.  None starts when shutting down. */
+	if (c->role == ROLE_WORKER && sup.shutting_down)
+		sup_sync_done((uint64_t)1 << c->index, 1);
 	if (!sup.shutting_down)
 		sup_restart(c);
 	sup_child_free(c);

@@ -3,14 +3,16 @@
  * brings {peer, Name, relink} +fd (a live list server's new link, after
  * this worker started again), {peer, Name} +fd (a new list server's link,
  * to be sent its list unasked), sync (checkpoint every
- * list, answered with synced) and sync_new (write the file of every list
- * that has none yet, answered with synced); at its EOF the worker checkpoints
+ * list, answered with synced, or sync_failed if some list keeps changes
+ * in the journal) and sync_new (write the file of every list that has
+ * none yet, answered the same); at its EOF the worker checkpoints
  * everything, removes its journal and exits.
  */
 #include "config.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -58,22 +60,46 @@ wp_sup_msg(struct chan *c, const struct etf_term *t, int fd, void *arg)
 	if (fd != -1)
 		close(fd);
 	if (etf_is_atom(t, "sync")) {
-		/* The files are current, except where it says otherwise. */
-		if (worker_sync(wp_worker) == -1)
+		/* The files are current, or it says not. */
+		if (worker_sync(wp_worker) == -1) {
 			log_warnx("sync: some lists keep their changes in the "
 			    "journal");
-		wp_send_atom(c, "synced");
+			wp_send_atom(c, "sync_failed");
+		} else
+			wp_send_atom(c, "synced");
 		return;
 	}
 	if (etf_is_atom(t, "sync_new")) {
 		/* Every list with a change has a file (for lists). */
-		if (worker_sync_new(wp_worker) == -1)
+		if (worker_sync_new(wp_worker) == -1) {
 			log_warnx("some new lists have no file yet");
-		wp_send_atom(c, "synced");
+			wp_send_atom(c, "sync_failed");
+		} else
+			wp_send_atom(c, "synced");
 		return;
 	}
 	fatalx("unexpected message from the supervisor");
 }
+
+#ifdef TODOD_FAULTS
+/* Test-only: a worker that takes its time to start (and to recover). */
+static void
+wp_fault_start_delay(void)
+{
+	const char *v = getenv("TODOD_FAULT_WORKER_DELAY_MS");
+	struct timespec ts;
+	unsigned long ms;
+
+	if (v == NULL || (ms = strtoul(v, NULL, 10)) == 0)
+		return;
+	ts.tv_sec = (time_t)(ms / 1000);
+	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) == -1)
+		;
+}
+#else
+#define wp_fault_start_delay()	do { } while (0)
+#endif
 
 static void
 wp_sup_closed(struct chan *c, void *arg)
@@ -103,6 +129,7 @@ workerproc_main(const struct todod_config *cfg, int index)
 	wc.max_frame = PROC_MAX_MSG;
 	memset(&proc_stats->workers[index].c, 0,
 	    sizeof(proc_stats->workers[index].c));
+	wp_fault_start_delay();
 	if ((base = proc_event_base()) == NULL ||
 	    (wp_worker = worker_new(base, &wc,
 	    &proc_stats->workers[index].c)) == NULL ||

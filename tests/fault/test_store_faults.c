@@ -333,9 +333,15 @@ END_TEST
 
 /*
  * Changes go to the journal; a list file is renamed into place at a
- * checkpoint, which sync asks for.  A worker killed right after that
- * rename is restarted, sync still answers, and the file is whole.
+ * checkpoint, which sync asks for.  A worker killed during it (its new
+ * file written, not renamed; or renamed, its records not dropped) is
+ * restarted, and sync answers once the new worker has brought the file
+ * up to date: the file is whole and current when the answer comes.
  */
+static const char *sync_crash_points[] = {
+	"crash-after-write", "crash-after-rename"
+};
+
 static bool
 worker_replaced(void *arg)
 {
@@ -344,7 +350,7 @@ worker_replaced(void *arg)
 	return proc_state(*p) == 0 || proc_state(*p) == 'Z';
 }
 
-START_TEST(crash_after_rename_restart)
+START_TEST(crash_during_sync)
 {
 	const char		*name = "crashme";
 	const struct etf_term	*t;
@@ -356,9 +362,12 @@ START_TEST(crash_after_rename_restart)
 	int			 k = fc_worker_of(name, NWORKERS);
 	pid_t			 wpid;
 
+	/* Its successor takes 1 s to start: sync waits for it. */
 	setenv("TODOD_FAULT_ONCE", "1", 1);
-	d = start_faulty("crash-after-rename", &a);
+	setenv("TODOD_FAULT_WORKER_DELAY_MS", "1000", 1);
+	d = start_faulty(sync_crash_points[_i], &a);
 	unsetenv("TODOD_FAULT_ONCE");
+	unsetenv("TODOD_FAULT_WORKER_DELAY_MS");
 	(void)cu_attach(d, &c, name);
 	fadd_ok(&c, "e1");
 	fadd_ok(&c, "e2");
@@ -366,12 +375,15 @@ START_TEST(crash_after_rename_restart)
 	arm(&a, true);
 	sync_start(d, &s);
 	H_ASSERT(h_poll(h_ms(10000), worker_replaced, &wpid), "worker %d did "
-	    "not crash at crash-after-rename", k);
+	    "not crash at %s", k, sync_crash_points[_i]);
 	arm(&a, false);
 	t = call(&s, "sync");
 	H_ASSERT(fc_is_ok(t), "sync across the crash: %s",
 	    fc_print(t, buf, sizeof buf));
 	fc_free(&s);
+	file_titles(d, name, got, sizeof got, &next);
+	H_ASSERT(strcmp(got, "e1,e2") == 0 && next == 3, "file when sync "
+	    "answered: %s", got);
 	snprintf(buf, sizeof buf, "worker[%d] pid %d: killed by signal 9", k,
 	    (int)wpid);
 	H_ASSERT(cu_log_count(d, buf) == 1, "no \"lost child: %s\"", buf);
@@ -510,6 +522,42 @@ START_TEST(crash_after_rename_full)
 END_TEST
 
 /* ---- disk full ---- */
+
+/* sync on a full disk: {error, unavailable}, the changes kept in the
+ * journal; once there is room, sync writes them. */
+START_TEST(sync_disk_full)
+{
+	const struct etf_term	*t;
+	struct daemon		*d;
+	struct armed		 a;
+	struct fc		 c, s;
+	char			 got[256], buf[256];
+	int64_t			 next;
+
+	d = start_faulty("enospc", &a);
+	(void)cu_attach(d, &c, "sf");
+	fadd_ok(&c, "s1");	/* journaled: no file yet */
+	arm(&a, true);
+	fc_init(&s);
+	H_ASSERT(fc_open(&s, d->sock, h_ms(5000)) == 0, "%s", s.err);
+	fc_q_atom(&s, "sync");
+	t = call(&s, "sync on a full disk");
+	H_ASSERT(fc_is_error(t, "unavailable"), "sync on a full disk: %s",
+	    fc_print(t, buf, sizeof buf));
+	arm(&a, false);
+	fc_q_atom(&s, "sync");
+	t = call(&s, "sync with room");
+	H_ASSERT(fc_is_ok(t), "sync with room: %s",
+	    fc_print(t, buf, sizeof buf));
+	fc_free(&s);
+	file_titles(d, "sf", got, sizeof got, &next);
+	H_ASSERT(strcmp(got, "s1") == 0 && next == 2, "file: %s", got);
+	fc_free(&c);
+	daemon_stop_ok(d);
+	daemon_free(d);
+	armed_free(&a);
+}
+END_TEST
 
 START_TEST(disk_full)
 {
@@ -992,7 +1040,7 @@ store_faults_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, crash_after_write_restart);
 	tcase_add_test(tc, crash_after_fsync_restart);
-	tcase_add_test(tc, crash_after_rename_restart);
+	tcase_add_loop_test(tc, crash_during_sync, 0, 2);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("crash-new-list");
@@ -1011,6 +1059,7 @@ store_faults_suite(void)
 	tc = tcase_create("disk-full");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, disk_full);
+	tcase_add_test(tc, sync_disk_full);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("spawn-fails");
