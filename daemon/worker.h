@@ -41,8 +41,9 @@
  * other links have sent (a dead server's last batch), so that the answer
  * includes it, as it would if the server had asked.
  *
- * A store replaces the list's file as before and drops the journaled
- * ops of the list whose Seq is not above its Seq.
+ * A store replaces the list's file as before and drops every journaled
+ * op of the list: the stored list holds them (its server loaded them or
+ * made them), whatever their Seq.
  *
  * A checkpoint writes a list's file from the file and its journaled ops
  * (atomically, as a store).  Lists are checkpointed when the journal

@@ -3,7 +3,9 @@
  * together (group commit across lists):
  *
  *   1. plan, in queue order: an append or store whose Seq is not above
- *      the last one of its list is acknowledged and not written; every
+ *      the last one written for its list is acknowledged and not written
+ *      (a copy of one planned in this round waits for the next, which
+ *      knows whether that one was written); every
  *      other append is journaled, the first change of a new list too
  *      (its file is written at the next checkpoint, or when a client
  *      asks for the lists: worker_sync_new()); a round ends before a
@@ -56,7 +58,9 @@ wc_round_init(struct worker *w, struct wlist *wl)
 	wl->round = w->round;
 	wl->rseq = wl->seq;
 	wl->rhas = wl->has_seq;
+	wl->rfresh = false;
 	wl->rstore = false;
+	wl->rappend = false;
 }
 
 static void
@@ -97,12 +101,21 @@ wc_plan(struct worker *w, struct wreq *from)
 		wc_round_init(w, wl);
 		if (r->type == WREQ_GET) {
 			/* Journal that the Seq is forgotten, if it matters. */
-			r->write = wl->rhas && wk_list_live(w, wl);
+			r->write = wl->rhas && (wk_list_live(w, wl) ||
+			    wl->rappend);
 			wl->rhas = false;
+			wl->rfresh = false;
 			continue;
 		}
-		if (wl->rhas && r->seq <= wl->rseq)
-			continue;	/* acknowledged, not written */
+		/* Resent after it was written: acknowledged, not written.
+		 * Resent within this round: in the next, which knows
+		 * whether the first was written (if it fails, so must the
+		 * copy, or be written). */
+		if (wl->rhas && r->seq <= wl->rseq) {
+			if (!wl->rfresh)
+				continue;
+			return r;
+		}
 		if (wl->rstore && r != from)
 			return r;	/* after its file: the next round */
 		if (r->type == WREQ_STORE) {
@@ -110,15 +123,21 @@ wc_plan(struct worker *w, struct wreq *from)
 				return r;
 			wl->rstore = true;
 			nfiles++;
-			r->marker = wl->nrecs > 0 || wk_list_live(w, wl);
+			/* A FILE record, so that recovery does not replay
+			 * older ops over it: those journaled before, and
+			 * those of this round. */
+			r->marker = wl->nrecs > 0 || wl->rappend ||
+			    wk_list_live(w, wl);
 		} else {
 			if (r != from &&
 			    jbytes + r->data.len > WORKER_ROUND_BYTES)
 				return r;
 			jbytes += r->data.len + 2 * NAME_MAX_BYTES;
+			wl->rappend = true;
 		}
 		r->write = true;
 		wl->rhas = true;
+		wl->rfresh = true;
 		wl->rseq = r->seq;
 	}
 	return NULL;
@@ -324,8 +343,12 @@ wc_apply(struct worker *w, struct wreq *from, struct wreq *end)
 		}
 		w->ctr->bytes += r->data.len;
 		wl->has_file = true;
+		/* The stored list holds every change journaled before it
+		 * (the list server loaded them, or made them), whatever
+		 * their Seq: a get forgets the Seq, and the next server
+		 * numbers its changes anew. */
 		if (r->type == WREQ_STORE)
-			wk_recs_drop(w, wl, r->seq);
+			wk_recs_clear(w, wl);
 		if (r->marker)
 			wl->last_gen = gen;
 	}

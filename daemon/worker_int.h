@@ -93,7 +93,9 @@ struct wlist {
 	uint64_t		 round;
 	int64_t			 rseq;
 	bool			 rhas;
+	bool			 rfresh;	/* rseq is this round's write */
 	bool			 rstore;
+	bool			 rappend;	/* an append is journaled */
 	size_t			 namelen;
 	uint8_t			 name[];
 };
@@ -170,7 +172,6 @@ void		 wk_file_name(const struct wlist *, char *, size_t);
 struct wrec	*wk_rec_new(uint64_t gen, int64_t seq, const uint8_t *ops,
 		    size_t len, uint32_t nops);
 void		 wk_rec_add(struct worker *, struct wlist *, struct wrec *);
-void		 wk_recs_drop(struct worker *, struct wlist *, int64_t upto);
 void		 wk_recs_clear(struct worker *, struct wlist *);
 int		 wk_replay(struct worker *, struct todo_list *,
 		    const struct wrec *, bool strict, size_t *odd);

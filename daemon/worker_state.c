@@ -278,18 +278,6 @@ wk_rec_remove(struct worker *w, struct wlist *wl, struct wrec *rec)
 	free(rec);
 }
 
-/* A store: its list holds the ops of Seq upto and below. */
-void
-wk_recs_drop(struct worker *w, struct wlist *wl, int64_t upto)
-{
-	struct wrec *rec, *next;
-
-	TAILQ_FOREACH_SAFE(rec, &wl->recs, entry, next)
-		if (rec->seq <= upto)
-			wk_rec_remove(w, wl, rec);
-	wk_list_refirst(w, wl);
-}
-
 void
 wk_recs_clear(struct worker *w, struct wlist *wl)
 {

@@ -88,6 +88,42 @@ START_TEST(t_seq_dedup)
 END_TEST
 
 #ifdef TODOD_FAULTS
+/*
+ * An append and a store of a list with nothing journaled yet, in one
+ * round, then a crash: the store has a FILE record too, so recovery does
+ * not replay the append over the stored file.
+ */
+START_TEST(t_append_store_round)
+{
+	struct todo_list *x = todolist_new();
+	struct listop *v[1], *u;
+	struct etf_buf b;
+
+	wt_start();
+	v[0] = wt_op_add(1, "a");
+	ck_assert_int_eq(listop_replay(x, v[0]), 0);
+	u = wt_op_title(1, "new");
+	ck_assert_int_eq(listop_replay(x, u), 0);
+	listop_free(u);
+	etf_buf_init(&b);
+	wt_add_append(&b, "s", 1, v, 1);
+	wt_add_store(&b, "s", 2, x);
+	wt_send_all(wt.fd[0], &b);
+	etf_buf_free(&b);
+	listop_free(v[0]);
+	wt_expect_stored(wt.fd[0], 1);
+	wt_expect_stored(wt.fd[0], 2);
+	wt_check_file("s", x);
+	wt_kill();
+	wt_start();
+	wt_check_file("s", x);
+	wt_check_get(wt.fd[0], "s", x, -1);
+	wt_stop();
+	wt_check_file("s", x);
+	todolist_free(x);
+}
+END_TEST
+
 /* Killed after the fdatasync, before the ack: the list server resends;
  * the op is in the file once. */
 START_TEST(t_crash_before_ack)
@@ -527,6 +563,7 @@ journal_recover_suite(void)
 	    sizeof(rb_percent) / sizeof(rb_percent[0]));
 #ifdef TODOD_FAULTS
 	tcase_add_test(rc, t_crash_before_ack);
+	tcase_add_test(rc, t_append_store_round);
 	tcase_add_loop_test(rc, t_checkpoint_crash, 0,
 	    sizeof(ck_faults) / sizeof(ck_faults[0]));
 #endif
