@@ -24,7 +24,8 @@ static const struct {
 	{ "not_found", "no such entry" },
 	{ "not_attached", "the connection is not attached to a list "
 	    "(not_attached)" },
-	{ "busy", "the daemon is busy: too many live lists" },
+	{ "busy", "the daemon is busy: too many live lists, or too many "
+	    "connections of this user" },
 	{ "unavailable", "the list is unavailable: its file cannot be read "
 	    "or storing it failed (see the daemon's log)" },
 };
