@@ -151,6 +151,7 @@ struct worker {
 	struct wgens		 gens;		/* oldest first; last: current */
 	size_t			 ngens;
 	struct journal		*jn;		/* the current generation */
+	uint64_t		 carried;	/* ... bytes carried into it */
 	uint64_t		 round;
 	struct etf_buf		 jbuf;		/* records of one write */
 	struct etf_buf		 out;

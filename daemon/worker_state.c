@@ -135,6 +135,7 @@ wk_rotate(struct worker *w)
 	}
 	journal_close(w->jn);
 	w->jn = j;
+	w->carried = 0;
 	log_debug("journal generation %" PRIu64 " started", gen);
 	wk_drain_schedule(w, 0);
 	return 0;
@@ -144,14 +145,19 @@ wk_rotate(struct worker *w)
  * Is the current generation full: journal_max bytes, or records of
  * WORKER_GEN_LISTS lists (each list with records is held in memory: many
  * new lists with a small first change each would otherwise hold a great
- * many before the bytes ran out)?
+ * many before the bytes ran out)?  The records carried into it from an
+ * older one (lists that could not be checkpointed) do not count: they
+ * would be carried again into the next, which would then be full at
+ * once, and so on at every pass.
  */
 bool
 wk_journal_full(const struct worker *w)
 {
 	const struct wgen *g = TAILQ_LAST(&w->gens, wgens);
+	uint64_t size = journal_size(w->jn);
 
-	return journal_size(w->jn) >= w->cfg.journal_max ||
+	size = size > w->carried ? size - w->carried : 0;
+	return size >= w->cfg.journal_max ||
 	    (g != NULL && g->nlists >= WORKER_GEN_LISTS);
 }
 

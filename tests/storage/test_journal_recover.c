@@ -481,6 +481,60 @@ START_TEST(t_corrupt_kept)
 }
 END_TEST
 
+/* The highest journal generation of worker 0 on disk. */
+static uint64_t
+last_gen(void)
+{
+	uint64_t *gens, last = 0;
+	size_t n;
+
+	ck_assert_int_eq(journal_list(wt.dfd, 0, &gens, &n), 0);
+	if (n > 0)
+		last = gens[n - 1];
+	free(gens);
+	return last;
+}
+
+/*
+ * The changes of a list that cannot be checkpointed, more than a
+ * generation holds, are carried into the next generation; that does not
+ * make it full, or every pass would start a new one and carry them again.
+ */
+START_TEST(t_carried_not_full)
+{
+	static const char garbage[] = "\x83\x61\x01";
+	struct wt_opts o = { false, 4096, 0 };
+	struct listop *v[1];
+	char title[2000];
+	uint64_t first;
+	int i;
+
+	memset(title, 'c', sizeof(title) - 1);
+	title[sizeof(title) - 1] = '\0';
+	ck_assert_int_eq(st_write_file(wt.dfd, "c", garbage, 3), 0);
+	wt_start_peers(1, &o);
+	for (i = 1; i <= 3; i++) {
+		v[0] = wt_op_title(1, title);
+		wt_app(wt.fd[0], "c", i, NULL, v, 1);
+		wt_expect_stored(wt.fd[0], i);
+	}
+	/* A new generation, and the corrupt list's changes carried. */
+	v[0] = wt_op_add(1, "o");
+	wt_app(wt.fd[0], "ok", 1, NULL, v, 1);
+	wt_expect_stored(wt.fd[0], 1);
+	first = last_gen();
+	for (i = 2; i <= 20; i++) {
+		v[0] = wt_op_add(i, "o");
+		wt_app(wt.fd[0], "ok", i, NULL, v, 1);
+		wt_expect_stored(wt.fd[0], i);
+	}
+	ck_assert_msg(last_gen() <= first + 1, "generations %llu to %llu "
+	    "for 19 small changes", (unsigned long long)first,
+	    (unsigned long long)last_gen());
+	wt_kill();
+}
+END_TEST
+
 #ifdef TODOD_FAULTS
 /*
  * Crashes at each step of a checkpoint (sync), of a list whose file
@@ -559,6 +613,7 @@ journal_recover_suite(void)
 	tcase_add_test(rc, t_seq_dedup);
 	tcase_add_test(rc, t_torn_tail);
 	tcase_add_test(rc, t_corrupt_kept);
+	tcase_add_test(rc, t_carried_not_full);
 	tcase_add_loop_test(rc, t_recover_burst, 0,
 	    sizeof(rb_percent) / sizeof(rb_percent[0]));
 #ifdef TODOD_FAULTS
