@@ -115,11 +115,7 @@ START_TEST(t_append_store_round)
 	wt_expect_stored(wt.fd[0], 2);
 	wt_check_file("s", x);
 	wt_kill();
-	wt_start();
-	wt_check_file("s", x);
-	wt_check_get(wt.fd[0], "s", x, -1);
-	wt_stop();
-	wt_check_file("s", x);
+	wt_restart_check("s", x);
 	todolist_free(x);
 }
 END_TEST
@@ -133,22 +129,17 @@ START_TEST(t_crash_before_ack)
 
 	char *flag;
 
-	ck_assert_int_ne(asprintf(&flag, "%s.flag", wt.dir), -1);
-	setenv("TODOD_FAULT", "crash-after-fsync:1", 1);
-	setenv("TODOD_FAULT_FILE", flag, 1);
-	wt_start();
-	unsetenv("TODOD_FAULT");
-	unsetenv("TODOD_FAULT_FILE");
+	flag = wt_start_fault("crash-after-fsync:1");
 	v[0] = wt_op_add(1, "c");
 	wt_app(wt.fd[0], "c", 6, m, v, 1);		/* its file */
 	wt_expect_stored(wt.fd[0], 6);
-	close(open(flag, O_WRONLY | O_CREAT, 0600));
+	wt_arm(flag, true);
 	v[0] = wt_op_add(2, "c");
 	wt_app(wt.fd[0], "c", 7, m, v, 1);
 	wt_expect_eof(wt.fd[0]);
 	ck_assert(WIFSIGNALED(wt_reap(WT_WAIT_MS)));
 	wt_close_all();
-	unlink(flag);
+	wt_arm(flag, false);
 	wt_start();
 	wt_check_file("c", m);
 	v[0] = wt_op_add(2, "c");
@@ -556,12 +547,7 @@ START_TEST(t_checkpoint_crash)
 	struct listop *v[2];
 	char *flag;
 
-	ck_assert_int_ne(asprintf(&flag, "%s.flag", wt.dir), -1);
-	setenv("TODOD_FAULT", ck_faults[_i], 1);
-	setenv("TODOD_FAULT_FILE", flag, 1);
-	wt_start();
-	unsetenv("TODOD_FAULT");
-	unsetenv("TODOD_FAULT_FILE");
+	flag = wt_start_fault(ck_faults[_i]);
 	v[0] = wt_op_add(1, "a");
 	v[1] = wt_op_add(2, "a");
 	wt_app(wt.fd[0], "s", 1, NULL, v, 2);
@@ -574,7 +560,7 @@ START_TEST(t_checkpoint_crash)
 	v[1] = wt_op_title(3, "three");
 	wt_app(wt.fd[0], "s", 3, x, v, 2);
 	wt_expect_stored(wt.fd[0], 3);
-	close(open(flag, O_WRONLY | O_CREAT, 0600));
+	wt_arm(flag, true);
 	{
 		struct etf_buf m, b;
 
@@ -590,12 +576,8 @@ START_TEST(t_checkpoint_crash)
 	ck_assert_ptr_null(wt_recv(wt.ctl));	/* died */
 	ck_assert(WIFSIGNALED(wt_reap(WT_WAIT_MS)));
 	wt_close_all();
-	unlink(flag);
-	wt_start();
-	wt_check_file("s", x);
-	wt_check_get(wt.fd[0], "s", x, -1);
-	wt_stop();
-	wt_check_file("s", x);
+	wt_arm(flag, false);
+	wt_restart_check("s", x);
 	todolist_free(x);
 	free(flag);
 }

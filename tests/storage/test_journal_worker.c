@@ -396,13 +396,8 @@ START_TEST(t_dup_in_failed_round)
 	long nops;
 	char *flag;
 
-	ck_assert_int_ne(asprintf(&flag, "%s.flag", wt.dir), -1);
-	setenv("TODOD_FAULT", "enospc", 1);
-	setenv("TODOD_FAULT_FILE", flag, 1);
-	wt_start();
-	unsetenv("TODOD_FAULT");
-	unsetenv("TODOD_FAULT_FILE");
-	close(open(flag, O_WRONLY | O_CREAT, 0600));
+	flag = wt_start_fault("enospc");
+	wt_arm(flag, true);
 	etf_buf_init(&b);
 	v[0] = wt_op_add(1, "a");
 	wt_add_append(&b, "d", 5, v, 1);
@@ -412,7 +407,7 @@ START_TEST(t_dup_in_failed_round)
 	etf_buf_free(&b);
 	wt_expect_error(wt.fd[0], "enospc");
 	wt_expect_error(wt.fd[0], "enospc");
-	unlink(flag);
+	wt_arm(flag, false);
 	l = wt_get1(wt.fd[0], "d", &nops);
 	ck_assert_ptr_null(l);			/* not_found */
 	wt_stop();
@@ -432,19 +427,14 @@ START_TEST(t_enospc)
 	char *flag;
 	int fd;
 
-	ck_assert_int_ne(asprintf(&flag, "%s.flag", wt.dir), -1);
-	setenv("TODOD_FAULT", "enospc", 1);
-	setenv("TODOD_FAULT_FILE", flag, 1);
-	wt_start();
-	unsetenv("TODOD_FAULT");
-	unsetenv("TODOD_FAULT_FILE");
+	flag = wt_start_fault("enospc");
 	fd = wt.fd[0];
 	v[0] = wt_op_add(1, "e");
 	wt_app(fd, "e", 1, m, v, 1);
 	wt_expect_stored(fd, 1);
 	wt_sync_what("sync_new");	/* its file */
 	size = wt.ctr->journal_bytes;
-	close(open(flag, O_WRONLY | O_CREAT, 0600));
+	wt_arm(flag, true);
 	bad = listop_clone(m);
 	v[0] = wt_op_add(2, "lost");
 	v[1] = wt_op_title(1, "lost too");
@@ -453,7 +443,7 @@ START_TEST(t_enospc)
 	ck_assert_uint_eq(wt.ctr->errors, 1);
 	ck_assert_uint_eq(wt.ctr->journal_bytes, size);
 	wt_check_get(fd, "e", m, -1);
-	unlink(flag);
+	wt_arm(flag, false);
 	/* The list server undid it; its next change reuses id 2. */
 	v[0] = wt_op_add(2, "kept");
 	wt_app(fd, "e", 3, m, v, 1);

@@ -338,14 +338,11 @@ START_TEST(t_enospc_switch)
 	char *flag;
 	int fd;
 
-	ck_assert_int_ne(asprintf(&flag, "%s.flag", wt.dir), -1);
-	setenv("TODOD_FAULT", "enospc", 1);
-	setenv("TODOD_FAULT_FILE", flag, 1);
-	wt_start();
+	flag = wt_start_fault("enospc");
 	fd = wt.fd[0];
 	wt_store1(fd, "e", 1, v1);
 	wt_expect_stored(fd, 1);
-	close(open(flag, O_WRONLY | O_CREAT, 0600));
+	wt_arm(flag, true);
 	wt_store1(fd, "e", 2, v2);
 	wt_expect_error(fd, "enospc");
 	ck_assert_uint_eq(wt.ctr->errors, 1);
@@ -353,7 +350,7 @@ START_TEST(t_enospc_switch)
 	l = wt_load_file("e");
 	ck_assert(st_list_equal(l, v1));
 	todolist_free(l);
-	unlink(flag);
+	wt_arm(flag, false);
 	wt_store1(fd, "e", 2, v2);		/* the list server's retry */
 	wt_expect_stored(fd, 2);
 	l = wt_get1(fd, "e", NULL);

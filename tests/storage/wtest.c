@@ -194,6 +194,43 @@ wt_start(void)
 	wt_start_peers(1, NULL);
 }
 
+char *
+wt_start_fault(const char *fault)
+{
+	char *flag;
+
+	ck_assert_int_ne(asprintf(&flag, "%s.flag", wt.dir), -1);
+	setenv("TODOD_FAULT", fault, 1);
+	setenv("TODOD_FAULT_FILE", flag, 1);
+	wt_start();
+	unsetenv("TODOD_FAULT");
+	unsetenv("TODOD_FAULT_FILE");
+	return flag;
+}
+
+void
+wt_arm(const char *flag, bool on)
+{
+	int fd;
+
+	if (!on) {
+		ck_assert(unlink(flag) == 0 || errno == ENOENT);
+		return;
+	}
+	ck_assert_int_ne(fd = open(flag, O_WRONLY | O_CREAT, 0600), -1);
+	close(fd);
+}
+
+void
+wt_restart_check(const char *name, const struct todo_list *model)
+{
+	wt_start();
+	wt_check_file(name, model);
+	wt_check_get(wt.fd[0], name, model, -1);
+	wt_stop();
+	wt_check_file(name, model);
+}
+
 int
 wt_reap(int timeout_ms)
 {

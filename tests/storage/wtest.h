@@ -50,6 +50,10 @@ void	wt_teardown(void);
  * return once it is ready (its journal recovered). */
 void	wt_start_peers(int n, const struct wt_opts *);
 void	wt_start(void);			/* one peer, sync, defaults */
+/* wt_start() with TODOD_FAULT=fault (store.h) armed while the file it
+ * returns (malloc'ed, absent yet) exists: wt_arm() makes or removes it. */
+char	*wt_start_fault(const char *fault);
+void	wt_arm(const char *flag, bool on);
 /* Wait for the worker with a deadline; its wait status. */
 int	wt_reap(int timeout_ms);
 /* Close peers and control: the worker checkpoints, exits 0. */
@@ -104,6 +108,9 @@ void	wt_app(int fd, const char *name, int64_t seq, struct todo_list *model,
 void	wt_check_file(const char *name, const struct todo_list *model);
 void	wt_check_get(int fd, const char *name, const struct todo_list *model,
 	    long nops);
+/* Start the worker (again): name's file and a get (the file, no ops)
+ * are the model; then the orderly exit, and the file still is. */
+void	wt_restart_check(const char *name, const struct todo_list *model);
 /* The list file as it is on disk (empty list if absent). */
 struct todo_list *wt_load_file(const char *name);
 /* Journal files of worker 0 in the data directory. */
