@@ -27,7 +27,7 @@
 #include "route.h"
 #include "uidcount.h"
 
-#define CACHE_OUT_CAP		(8u * 1024 * 1024)
+#define CACHE_OUT_CAP		(8u * 1024 * 1024)	/* unread replies */
 #define CACHE_ACCEPTS		64	/* per wake-up */
 
 /* An unattached client connection. */
@@ -62,6 +62,7 @@ static struct {
 	size_t			 nconns;
 } cache;
 
+static void	cache_conn_serve(struct cconn *);
 static void	cache_conn_input(struct conn *, void *);
 static void	cache_conn_closed(struct conn *, void *);
 static void	cache_conn_drained(struct conn *, void *);
@@ -160,12 +161,7 @@ cache_conn_leave(struct cconn *cc)
 static void
 cache_conn_drained(struct conn *c, void *arg)
 {
-	struct cconn *cc = arg;
-
-	if (cc->closing)
-		cache_conn_free(cc);
-	else if (cc->leaving)
-		cache_conn_leave(cc);
+	cache_conn_serve(arg);
 }
 
 static void
@@ -189,9 +185,9 @@ cache_sync(struct cconn *cc, const char *what, int lists)
 	chan_send(cache.sup, &cache.out, -1);
 }
 
-/* One request of an unattached connection.  Returns 1 if the
- * connection stops reading (attaching, closing or waiting for a sync). */
-static int
+/* One request of an unattached connection; it may make the connection
+ * stop taking requests (attaching or waiting for a sync). */
+static void
 cache_request(struct cconn *cc, const struct etf_term *t)
 {
 	struct request r;
@@ -202,12 +198,12 @@ cache_request(struct cconn *cc, const struct etf_term *t)
 	if (request_is_list(k)) {
 		reply_error(&cache.out, "not_attached");
 		conn_send(cc->conn, &cache.out);
-		return 0;
+		return;
 	}
 	if ((err = request_parse(t, &r)) != NULL) {
 		reply_error(&cache.out, err);
 		conn_send(cc->conn, &cache.out);
-		return 0;
+		return;
 	}
 	switch (r.kind) {
 	case REQ_PING:
@@ -218,7 +214,7 @@ cache_request(struct cconn *cc, const struct etf_term *t)
 		 * write the files of new lists first, then the directory
 		 * names every list. */
 		cache_sync(cc, "sync_new", 1);
-		return 1;
+		return;
 	case REQ_STATS:
 		route_reply_stats(&cache.out, cache.accepted, cache.handoffs,
 		    cache.nconns);
@@ -227,30 +223,41 @@ cache_request(struct cconn *cc, const struct etf_term *t)
 		/* The supervisor has every worker write its lists' files;
 		 * the reply waits for that. */
 		cache_sync(cc, "sync", 0);
-		return 1;
+		return;
 	case REQ_SERVER_PROCESS:
 		memcpy(cc->target, r.name, r.name_len);
 		cc->target_len = r.name_len;
 		cc->leaving = 1;
-		return 1;
+		return;
 	default:
 		reply_error(&cache.out, "unknown_request");
 		break;
 	}
 	conn_send(cc->conn, &cache.out);
-	return 0;
+}
+
+/*
+ * Whether the connection stops taking requests for now.  At the output
+ * cap (a client that does not read its replies) it is paused until they
+ * drain, not closed.
+ */
+static int
+cache_held(const struct cconn *cc)
+{
+	return cc->closing || cc->leaving || cc->sync != 0 ||
+	    conn_full(cc->conn);
 }
 
 static void
-cache_conn_input(struct conn *c, void *arg)
+cache_process(struct cconn *cc)
 {
-	struct cconn *cc = arg;
+	struct conn *c = cc->conn;
 	const struct etf_term *t;
 	uint8_t *p;
 	size_t len;
-	int rc, stop = 0;
+	int rc;
 
-	while (!stop && !cc->closing && (rc = conn_frame(c, &p, &len)) != 0) {
+	while (!cache_held(cc) && (rc = conn_frame(c, &p, &len)) != 0) {
 		etf_arena_reset(cache.arena);
 		if (rc == -1 || etf_decode(cache.arena, p, len,
 		    cache.cfg->max_frame, &t) != ETF_OK) {
@@ -260,18 +267,47 @@ cache_conn_input(struct conn *c, void *arg)
 			cc->closing = 1;
 			break;
 		}
-		stop = cache_request(cc, t);
+		cache_request(cc, t);
 		conn_consume(c, len);
 	}
 	if (cc->closing || cc->leaving || cc->sync != 0)
 		conn_pause(c);
-	switch (conn_flush(c)) {
-	case 0:
-		cache_conn_drained(c, cc);
-		break;
-	default:
-		break;		/* later, or already closed */
+}
+
+/*
+ * Answer what is buffered, write; once all is written, close the
+ * connection after a bad frame, or hand it off if it attaches.
+ */
+static void
+cache_conn_serve(struct cconn *cc)
+{
+	uint8_t *p;
+	size_t len;
+
+	for (;;) {
+		cache_process(cc);
+		if (conn_flush(cc->conn) != 0)
+			return;		/* closed, or drained() comes */
+		if (cc->closing) {
+			cache_conn_free(cc);
+			return;
+		}
+		if (cc->leaving) {
+			cache_conn_leave(cc);
+			return;
+		}
+		if (cc->sync != 0)
+			return;		/* cache_synced() goes on */
+		/* Requests held back by unsent replies are taken now. */
+		if (conn_frame(cc->conn, &p, &len) == 0)
+			return;
 	}
+}
+
+static void
+cache_conn_input(struct conn *c, void *arg)
+{
+	cache_conn_serve(arg);
 }
 
 /* A connection that could not be attached goes on unattached, after
@@ -287,8 +323,7 @@ cache_unattached(int fd, uid_t uid, const char *error, const void *input,
 	etf_buf_reset(&cache.out);
 	reply_error(&cache.out, error);
 	conn_send(cc->conn, &cache.out);
-	if (conn_flush(cc->conn) != -1)
-		cache_conn_input(cc->conn, cc);
+	cache_conn_serve(cc);
 }
 
 /* {error, busy} as a frame, for a refused connection. */
@@ -380,7 +415,7 @@ cache_synced(uint64_t token, int failed)
 				reply_atom(&cache.out, "ok");
 			conn_send(cc->conn, &cache.out);
 			conn_resume(cc->conn);
-			cache_conn_input(cc->conn, cc);
+			cache_conn_serve(cc);
 			return;
 		}
 }

@@ -32,6 +32,7 @@ struct conn {
 	void			*arg;
 	int			 paused;
 	int			 reading;	/* rev is added */
+	int			 full;		/* output reached out_cap */
 };
 
 static void	conn_read(evutil_socket_t, short, void *);
@@ -40,7 +41,7 @@ static void	conn_write(evutil_socket_t, short, void *);
 static void
 conn_update_read(struct conn *c)
 {
-	int want = !c->paused &&
+	int want = !c->paused && !c->full &&
 	    evbuffer_get_length(c->in) < c->max_frame + FRAME_HDR;
 
 	if (want && !c->reading) {
@@ -133,6 +134,12 @@ conn_resume(struct conn *c)
 	conn_update_read(c);
 }
 
+int
+conn_full(const struct conn *c)
+{
+	return c->full;
+}
+
 size_t
 conn_outlen(const struct conn *c)
 {
@@ -184,14 +191,42 @@ conn_write(evutil_socket_t fd, short ev, void *arg)
 {
 	struct conn *c = arg;
 
-	if (conn_flush(c) == 0 && c->cbs->drained != NULL)
+	switch (conn_flush(c)) {
+	case -1:
+		return;
+	case 0:
+		break;
+	default:
+		/* Requests are taken again at half the cap, not just below
+		 * it, so that the owner does not wake for every write. */
+		if (!c->full || evbuffer_get_length(c->out) > c->out_cap / 2)
+			return;
+		c->full = 0;
+		conn_update_read(c);
+		break;
+	}
+	if (c->cbs->drained != NULL)
 		c->cbs->drained(c, c->arg);
+}
+
+/* A reply is queued whole, whatever its size: at the cap the owner stops
+ * taking requests, so no more than one reply goes beyond it. */
+static int
+conn_queue(struct conn *c, const void *p, size_t len)
+{
+	if (frame_add(c->out, p, len) == -1)
+		return -1;
+	if (!c->full && evbuffer_get_length(c->out) >= c->out_cap) {
+		c->full = 1;
+		conn_update_read(c);
+	}
+	return 0;
 }
 
 int
 conn_send_raw(struct conn *c, const void *p, size_t len)
 {
-	return frame_add(c->out, p, len);
+	return conn_queue(c, p, len);
 }
 
 int
@@ -199,7 +234,7 @@ conn_send(struct conn *c, const struct etf_buf *b)
 {
 	if (b->oom)
 		return -1;
-	return frame_add(c->out, b->p, b->len);
+	return conn_queue(c, b->p, b->len);
 }
 
 int
@@ -219,13 +254,11 @@ conn_flush(struct conn *c)
 	}
 	if (evbuffer_get_length(c->out) == 0) {
 		event_del(c->wev);
+		if (c->full) {
+			c->full = 0;
+			conn_update_read(c);
+		}
 		return 0;
-	}
-	if (evbuffer_get_length(c->out) > c->out_cap) {
-		/* The client does not read its replies. */
-		evbuffer_drain(c->out, evbuffer_get_length(c->out));
-		c->cbs->closed(c, c->arg);
-		return -1;
 	}
 	event_add(c->wev, NULL);
 	return 1;

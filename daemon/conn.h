@@ -1,12 +1,19 @@
 /*
- * conn.h: one client connection's I/O: bounded input, output with a cap.
+ * conn.h: one client connection's I/O: bounded input, output with a
+ * high-water mark.
  *
  * The owner (cache or list server) is told when input arrived and pulls
  * whole frames with conn_frame(); replies are queued with conn_send() and
  * written by conn_flush() (or when the socket becomes writable).  Input
- * is read only while less than one maximal frame is buffered, and only
- * while the owner has not paused it; output above the cap means the
- * client does not read its replies: the connection is closed.
+ * is read only while less than one maximal frame is buffered, while the
+ * owner has not paused it, and while the output is below its cap.
+ *
+ * Output at the cap (conn_full()) means the client does not read its
+ * replies as fast as it asks: the owner takes no more of its requests
+ * until drained() says the output fell to half the cap.  The connection
+ * is not closed for it: a reply is queued whole whatever its size, and a
+ * paused connection makes no new replies, so its unsent output stays
+ * below the cap plus one reply however long the client waits.
  */
 #ifndef TODOD_CONN_H
 #define TODOD_CONN_H
@@ -20,9 +27,13 @@ struct etf_buf;
 struct conn;
 
 struct conn_cbs {
-	void	(*input)(struct conn *, void *arg);	/* bytes arrived */
-	void	(*closed)(struct conn *, void *arg);	/* EOF, error, cap */
-	void	(*drained)(struct conn *, void *arg);	/* output empty */
+	/* Bytes arrived. */
+	void	(*input)(struct conn *, void *arg);
+	/* EOF, a read or write error: the owner frees the connection. */
+	void	(*closed)(struct conn *, void *arg);
+	/* The output is written, or fell to half the cap after it was
+	 * full: more requests may be taken. */
+	void	(*drained)(struct conn *, void *arg);
 };
 
 /* fd must be non-blocking. */
@@ -43,6 +54,9 @@ int		 conn_send_raw(struct conn *, const void *, size_t);
 /* Write what the socket takes: 0 all written, 1 some left (written when
  * writable; then drained() is called), -1 closed() was called. */
 int		 conn_flush(struct conn *);
+/* The output reached the cap and has not drained to half of it since:
+ * take no request until drained(). */
+int		 conn_full(const struct conn *);
 size_t		 conn_outlen(const struct conn *);
 size_t		 conn_inlen(const struct conn *);
 /* Copy out the unprocessed input (for a handoff). */

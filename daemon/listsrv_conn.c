@@ -266,6 +266,30 @@ ls_request(struct lconn *lc, const struct etf_term *t)
 	return 0;
 }
 
+/*
+ * Whether the connection stops taking requests for now.  Its replies,
+ * waiting and unsent, are kept under LS_OUT_CAP (plus the one reply that
+ * crosses it): a client that does not read them is paused, not closed.
+ */
+static int
+ls_held(struct lconn *lc)
+{
+	return lc->closing || lc->leaving || lc->npend >= LS_MAX_PEND ||
+	    conn_full(lc->conn) ||
+	    lc->pend_bytes + conn_outlen(lc->conn) >= LS_OUT_CAP;
+}
+
+/* A request is buffered that may be taken now. */
+static int
+ls_can_take(struct lconn *lc)
+{
+	uint8_t *p;
+	size_t len;
+
+	return ls.loaded && !ls_held(lc) &&
+	    conn_frame(lc->conn, &p, &len) != 0;
+}
+
 static void
 ls_process(struct lconn *lc)
 {
@@ -274,8 +298,7 @@ ls_process(struct lconn *lc)
 	size_t len;
 	int rc;
 
-	while (ls.loaded && !lc->closing && !lc->leaving &&
-	    lc->npend < LS_MAX_PEND && lc->pend_bytes < LS_OUT_CAP &&
+	while (ls.loaded && !ls_held(lc) &&
 	    (rc = conn_frame(lc->conn, &p, &len)) != 0) {
 		etf_arena_reset(ls.arena);
 		if (rc == -1 || etf_decode(ls.arena, p, len, ls.cfg->max_frame,
@@ -288,8 +311,7 @@ ls_process(struct lconn *lc)
 		(void)ls_request(lc, t);
 		conn_consume(lc->conn, len);
 	}
-	if (lc->closing || lc->leaving || lc->npend >= LS_MAX_PEND ||
-	    lc->pend_bytes >= LS_OUT_CAP)
+	if (ls_held(lc))
 		conn_pause(lc->conn);
 	else
 		conn_resume(lc->conn);
@@ -326,8 +348,11 @@ ls_conn_closed(struct conn *c, void *arg)
 	ls_conn_free(arg);
 }
 
-/* Give the connection back to the cache for another list. */
-static void
+/*
+ * Give the connection back to the cache for another list, with its
+ * unprocessed input.  Returns 1 if it is gone, 0 if it stays.
+ */
+static int
 ls_reattach(struct lconn *lc)
 {
 	size_t inlen = conn_inlen(lc->conn);
@@ -338,8 +363,7 @@ ls_reattach(struct lconn *lc)
 		/* No cache to go through: refused, the attachment stays. */
 		lc->leaving = 0;
 		ls_error(lc, "busy");
-		ls_drive(lc);
-		return;
+		return 0;
 	}
 	if (inlen > 0 && (input = malloc(inlen)) == NULL)
 		fatalx("out of memory");
@@ -358,11 +382,13 @@ ls_reattach(struct lconn *lc)
 	chan_send(ls.cache, &ls.msg, fd);
 	free(lc);
 	ls_check_idle();
+	return 1;
 }
 
-/* Send every reply that is ready, in order; then take more requests. */
-void
-ls_drive(struct lconn *lc)
+/* Queue every reply that is ready, in order.  Returns 1 if the
+ * connection left (re-attached), else 0. */
+static int
+ls_send_ready(struct lconn *lc)
 {
 	struct pend *p;
 
@@ -379,8 +405,9 @@ ls_drive(struct lconn *lc)
 			STAILQ_REMOVE_HEAD(&lc->pend, entry);
 			lc->npend--;
 			pend_free(p);
-			ls_reattach(lc);
-			return;
+			if (ls_reattach(lc))
+				return 1;
+			continue;
 		}
 		STAILQ_REMOVE_HEAD(&lc->pend, entry);
 		lc->npend--;
@@ -390,37 +417,48 @@ ls_drive(struct lconn *lc)
 		/* The reattach was refused: go on here. */
 		lc->leaving = 0;
 	}
-	ls_process(lc);
-	switch (conn_flush(lc->conn)) {
-	case 0:
-		ls_conn_drained(lc->conn, lc);
-		break;
-	default:
-		break;
+	return 0;
+}
+
+/*
+ * Send every reply that is ready, in order, take more requests, write;
+ * close the connection once a bad frame is answered.
+ */
+void
+ls_drive(struct lconn *lc)
+{
+	struct pend *p;
+
+	for (;;) {
+		if (ls_send_ready(lc))
+			return;
+		ls_process(lc);
+		if (conn_flush(lc->conn) != 0)
+			return;		/* closed, or drained() comes */
+		if (STAILQ_EMPTY(&lc->pend) && lc->closing) {
+			ls_conn_free(lc);
+			return;
+		}
+		/* All is written: a re-attach may go, or requests held
+		 * back by unsent replies may be taken. */
+		p = STAILQ_FIRST(&lc->pend);
+		if ((p == NULL || p->kind != PEND_REATTACH) &&
+		    !ls_can_take(lc))
+			return;
 	}
 }
 
 static void
 ls_conn_drained(struct conn *c, void *arg)
 {
-	struct lconn *lc = arg;
-	struct pend *p = STAILQ_FIRST(&lc->pend);
-
-	if (lc->closing && STAILQ_EMPTY(&lc->pend))
-		ls_conn_free(lc);
-	else if (p != NULL && p->kind == PEND_REATTACH)
-		ls_drive(lc);
+	ls_drive(arg);
 }
 
 static void
 ls_conn_input(struct conn *c, void *arg)
 {
-	struct lconn *lc = arg;
-
-	ls_process(lc);
+	ls_drive(arg);
 	ls_maybe_store();
-	if (conn_flush(c) == 0)
-		ls_conn_drained(c, lc);
 }
 
 void

@@ -13,7 +13,7 @@ INTEG_LDADD = tests/integ/libharness.la proto/libproto.la \
 INTEG_TESTS = tests/integ/test_protocol tests/integ/test_badinput \
 	tests/integ/test_badreq \
 	tests/integ/test_slow tests/integ/test_erlang tests/integ/test_access \
-	tests/integ/test_fdlimit
+	tests/integ/test_fdlimit tests/integ/test_flow
 check_PROGRAMS += $(INTEG_TESTS)
 TESTS += $(INTEG_TESTS)
 
@@ -45,3 +45,7 @@ tests_integ_test_access_LDADD = $(INTEG_LDADD)
 tests_integ_test_fdlimit_SOURCES = tests/integ/test_fdlimit.c
 tests_integ_test_fdlimit_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_integ_test_fdlimit_LDADD = $(INTEG_LDADD)
+
+tests_integ_test_flow_SOURCES = tests/integ/test_flow.c
+tests_integ_test_flow_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_integ_test_flow_LDADD = $(INTEG_LDADD)

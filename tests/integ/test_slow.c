@@ -7,10 +7,12 @@
  *   idle crowd     1,000 (5,000 when RLIMIT_NOFILE allows) open idle
  *                  connections, each still answered, while another
  *                  client is served
- *   never reads    a client that pipelines requests and never reads is
- *                  disconnected at a bounded output size; the daemon's
- *                  memory (sum of VmRSS over its process tree) stays
- *                  bounded and others are served meanwhile
+ *   never reads    a client that pipelines requests and does not read
+ *                  is paused, not disconnected, once its replies pass
+ *                  the output cap; the daemon's memory (sum of VmRSS
+ *                  over its process tree) stays bounded, others are
+ *                  served meanwhile, and when the client reads at last
+ *                  it gets every reply in order
  *
  * The test raises its own soft RLIMIT_NOFILE to the hard limit after
  * the daemon has started (the daemon raises its own).
@@ -196,56 +198,104 @@ disconnected(struct conn *c)
 	return poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLHUP | POLLERR));
 }
 
+/* Samples the daemon's memory; fails once it grew by more than 200 MiB. */
+static void
+check_rss(struct daemon *d, long rss0, long *peak)
+{
+	long	rss = proc_tree_rss_kb(d->pid);
+
+	if (rss > *peak)
+		*peak = rss;
+	H_ASSERT(*peak - rss0 < 200 * 1024, "daemon RSS grew by %ld KiB",
+	    *peak - rss0);
+}
+
+/* The replies to unit i of t_never_reads: the 10 entries of the day,
+ * then the id of the add (11 onwards). */
+static void
+unit_replies(struct conn *c, size_t i)
+{
+	const struct etf_term	*l, *id;
+	char			 e[8192];
+	size_t			 k;
+
+	H_ASSERT(h_reply_is(c, e, sizeof e, "{ok, ~?t}", &l),
+	    "entries of unit %zu: %s", i, e);
+	H_ASSERT(l->type == ETF_LIST && l->seq.n == 10, "entries of unit "
+	    "%zu: not the 10 entries of the day", i);
+	for (k = 0; k < 10; k++)
+		H_ASSERT(l->seq.v[k].type == ETF_MAP &&
+		    (id = etf_map_get(&l->seq.v[k], "id")) != NULL &&
+		    id->type == ETF_INT && id->i == (int64_t)k + 1,
+		    "entries of unit %zu: entry %zu", i, k);
+	H_ASSERT(h_reply_is(c, e, sizeof e, "{ok, ~i}", (int)(11 + i)),
+	    "add of unit %zu: %s", i, e);
+	conn_reset(c);
+}
+
 /*
- * A client that pipelines requests with large replies and never reads.
- * PEER-FAILS: the peer's connection process blocks in send for ever.
+ * A client that pipelines requests with large replies and does not read
+ * them.  Each unit is `{entries, Day}` (10 entries of 4000 bytes, a reply
+ * of ~40 KB) and an add on another day (a 4 KB request, its id in the
+ * reply, so that the order of the replies shows).  The daemon stops
+ * reading the client once its replies pass the output cap, instead of
+ * closing it; the daemon's memory (sum of VmRSS over its process tree)
+ * stays bounded, and others are served meanwhile.  When the client reads
+ * at last, it gets every reply, in order.
  */
 START_TEST(t_never_reads)
 {
 	struct daemon	*d = daemon_start_ok("--sync", "none", NULL);
 	struct conn	*c = conn_open_ok(d), *other = conn_open_ok(d);
-	struct etf_buf	 b, req;
+	struct etf_buf	 b, unit;
 	static char	 title[4000];
-	long		 rss0, rss, peak = 0;
-	size_t		 i, sent = 0, off = 0;
+	long		 rss0, peak = 0;
+	size_t		 i, units = 0, off = 0, max_units = 20000;
 	ssize_t		 w;
-	int64_t		 end, next_check = 0;
+	int64_t		 stalled = 0, next_check = 0;
 
-	/* 100 entries of 4000 bytes: each `entries` reply is ~400 KB */
 	memset(title, 'r', sizeof title);
 	attach_ok(c, "never-reads");
 	etf_buf_init(&b);
-	for (i = 0; i < 100; i++)
+	for (i = 0; i < 10; i++)
 		h_frame_append(&b, "{add_entry, #{date => {2023, 12, 19}, "
 		    "title => ~b}}", title, sizeof title);
 	send_raw(c, b.p, b.len);
-	for (i = 1; i <= 100; i++)
+	for (i = 1; i <= 10; i++)
 		assert_reply(c, "{ok, ~i}", (int)i);
 	conn_reset(c);
 	etf_buf_free(&b);
 	attach_ok(other, "never-reads");
+	etf_buf_init(&unit);
+	h_frame_append(&unit, "{entries, {2023, 12, 19}}");
+	h_frame_append(&unit, "{add_entry, #{date => {2024, 1, 1}, "
+	    "title => ~b}}", title, sizeof title);
+	H_ASSERT(!unit.oom, "out of memory");
 	rss0 = proc_tree_rss_kb(d->pid);
 	H_ASSERT(rss0 > 0, "cannot read the daemon's VmRSS");
 
-	/* requests until the daemon hangs up; at most 100,000 (40 GB) */
-	frame_of(&req, "entries");
-	end = h_now_ms() + h_ms(10000);
-	while (!disconnected(c) && sent < 100000 && h_now_ms() < end) {
-		w = conn_send_nowait(c, req.p + off, req.len - off);
-		if (w < 0)
-			break;			/* EPIPE, ECONNRESET */
-		off += (size_t)w;
-		if (off == req.len) {
-			off = 0;
-			sent++;
-		}
+	/* Units until the socket takes nothing for a second: the daemon
+	 * stopped reading.  Without that, 20,000 units ask for 800 MB of
+	 * replies. */
+	while (units < max_units) {
+		w = conn_send_nowait(c, unit.p + off, unit.len - off);
+		H_ASSERT(w >= 0 && !disconnected(c), "the daemon closed a "
+		    "client that does not read, after %zu units (~%zu MB of "
+		    "replies)", units, units * 44 / 1000);
+		if (w > 0) {
+			stalled = 0;
+			if ((off += (size_t)w) == unit.len) {
+				off = 0;
+				units++;
+			}
+		} else if (stalled == 0)
+			stalled = h_now_ms();
+		else if (h_now_ms() - stalled >= h_ms(1000))
+			break;
 		if (w == 0 || h_now_ms() >= next_check) {
-			/* the socket is full, or now and then: others are
-			 * served, memory is sampled */
-			rss = proc_tree_rss_kb(d->pid);
-			if (rss > peak)
-				peak = rss;
-			timed_call(other, "size", "{ok, 100}");
+			/* now and then: memory is sampled, others served */
+			check_rss(d, rss0, &peak);
+			timed_call(other, "ping", "pong");
 			next_check = h_now_ms() + 200;
 			if (w == 0) {
 				struct pollfd pfd = { c->fd, POLLOUT, 0 };
@@ -254,18 +304,33 @@ START_TEST(t_never_reads)
 			}
 		}
 	}
-	fprintf(stderr, "never-reads: %zu requests sent, daemon RSS %ld KiB "
-	    "before, peak %ld KiB\n", sent, rss0, peak);
-	H_ASSERT(disconnected(c) || conn_send_nowait(c, req.p, req.len) < 0,
-	    "a client that never reads was not disconnected after %zu "
-	    "requests (~%zu MB of replies) in %d ms", sent, sent * 400 / 1000,
-	    h_ms(10000));
-	H_ASSERT(peak - rss0 < 200 * 1024, "daemon RSS grew by %ld KiB",
-	    peak - rss0);
-	timed_call(other, "entries", "{ok, [_ | _]}");
+	fprintf(stderr, "never-reads: %zu units sent, daemon RSS %ld KiB "
+	    "before, peak %ld KiB\n", units, rss0, peak);
+	H_ASSERT(units < max_units, "the daemon never stopped reading a "
+	    "client that does not read its replies");
+	H_ASSERT(!disconnected(c), "the daemon closed a client that does "
+	    "not read");
+	check_rss(d, rss0, &peak);
+	timed_call(other, "{entries, {2023, 12, 19}}", "{ok, [_ | _]}");
+
+	/* Now it reads: every reply, in order.  The unit cut short goes
+	 * out as the daemon reads again. */
+	for (i = 0; i < units; i++) {
+		if (off > 0 && (w = conn_send_nowait(c, unit.p + off,
+		    unit.len - off)) > 0 && (off += (size_t)w) == unit.len) {
+			off = 0;
+			units++;
+		}
+		unit_replies(c, i);
+	}
+	if (off > 0) {
+		send_raw(c, unit.p + off, unit.len - off);
+		unit_replies(c, units);
+	}
+	assert_call(c, "ping", "pong");
 	conn_close(c);
 	conn_close(other);
-	etf_buf_free(&req);
+	etf_buf_free(&unit);
 	assert_serving(d);
 	daemon_stop_ok(d);
 	daemon_free(d);
