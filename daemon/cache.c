@@ -135,7 +135,8 @@ fail:
 	return NULL;
 }
 
-/* The connection is flushed: attach it (hand it to its list server). */
+/* The connection is flushed: attach it (hand it to its list server).
+ * An EOF goes with it: the socket reports it to the server's reads too. */
 static void
 cache_conn_leave(struct cconn *cc)
 {
@@ -276,7 +277,8 @@ cache_process(struct cconn *cc)
 
 /*
  * Answer what is buffered, write; once all is written, close the
- * connection after a bad frame, or hand it off if it attaches.
+ * connection if it is done (a bad frame answered, or EOF with every
+ * request answered) or hand it off if it attaches.
  */
 static void
 cache_conn_serve(struct cconn *cc)
@@ -298,6 +300,10 @@ cache_conn_serve(struct cconn *cc)
 		}
 		if (cc->sync != 0)
 			return;		/* cache_synced() goes on */
+		if (conn_finished(cc->conn)) {
+			cache_conn_free(cc);
+			return;
+		}
 		/* Requests held back by unsent replies are taken now. */
 		if (conn_frame(cc->conn, &p, &len) == 0)
 			return;

@@ -32,6 +32,7 @@ struct conn {
 	void			*arg;
 	int			 paused;
 	int			 reading;	/* rev is added */
+	int			 eof;		/* the peer sends no more */
 	int			 full;		/* output reached out_cap */
 };
 
@@ -41,7 +42,7 @@ static void	conn_write(evutil_socket_t, short, void *);
 static void
 conn_update_read(struct conn *c)
 {
-	int want = !c->paused && !c->full &&
+	int want = !c->paused && !c->eof && !c->full &&
 	    evbuffer_get_length(c->in) < c->max_frame + FRAME_HDR;
 
 	if (want && !c->reading) {
@@ -140,6 +141,15 @@ conn_full(const struct conn *c)
 	return c->full;
 }
 
+int
+conn_finished(struct conn *c)
+{
+	uint8_t *p;
+	size_t len;
+
+	return c->eof && conn_frame(c, &p, &len) == 0;
+}
+
 size_t
 conn_outlen(const struct conn *c)
 {
@@ -176,8 +186,17 @@ conn_read(evutil_socket_t fd, short ev, void *arg)
 	n = read(fd, v.iov_base, v.iov_len);
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))
 		return;
-	if (n <= 0) {
+	if (n == -1) {
 		c->cbs->closed(c, c->arg);
+		return;
+	}
+	if (n == 0) {
+		/* Only the client's requests are over (shutdown(SHUT_WR),
+		 * as socat does): those buffered are still answered.  A
+		 * client that closed altogether makes the writes fail. */
+		c->eof = 1;
+		conn_update_read(c);
+		c->cbs->input(c, c->arg);
 		return;
 	}
 	v.iov_len = (size_t)n;

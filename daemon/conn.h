@@ -14,6 +14,11 @@
  * is not closed for it: a reply is queued whole whatever its size, and a
  * paused connection makes no new replies, so its unsent output stays
  * below the cap plus one reply however long the client waits.
+ *
+ * EOF (the client shut down its sending side, or closed) ends the input,
+ * not the connection: the owner answers the whole frames buffered, writes
+ * every reply, and closes once conn_finished().  Only a read or write
+ * error closes at once (closed()).
  */
 #ifndef TODOD_CONN_H
 #define TODOD_CONN_H
@@ -27,9 +32,9 @@ struct etf_buf;
 struct conn;
 
 struct conn_cbs {
-	/* Bytes arrived. */
+	/* Bytes arrived, or EOF (see conn_finished()). */
 	void	(*input)(struct conn *, void *arg);
-	/* EOF, a read or write error: the owner frees the connection. */
+	/* A read or write error: the owner frees the connection. */
 	void	(*closed)(struct conn *, void *arg);
 	/* The output is written, or fell to half the cap after it was
 	 * full: more requests may be taken. */
@@ -57,6 +62,9 @@ int		 conn_flush(struct conn *);
 /* The output reached the cap and has not drained to half of it since:
  * take no request until drained(). */
 int		 conn_full(const struct conn *);
+/* EOF, and no whole (or bad) frame left to answer: once its replies are
+ * written, the connection is done (a partial frame is dropped). */
+int		 conn_finished(struct conn *);
 size_t		 conn_outlen(const struct conn *);
 size_t		 conn_inlen(const struct conn *);
 /* Copy out the unprocessed input (for a handoff). */

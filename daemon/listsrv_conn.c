@@ -350,7 +350,8 @@ ls_conn_closed(struct conn *c, void *arg)
 
 /*
  * Give the connection back to the cache for another list, with its
- * unprocessed input.  Returns 1 if it is gone, 0 if it stays.
+ * unprocessed input (after an EOF too: the next process reads the EOF
+ * again from the socket).  Returns 1 if it is gone, 0 if it stays.
  */
 static int
 ls_reattach(struct lconn *lc)
@@ -422,7 +423,8 @@ ls_send_ready(struct lconn *lc)
 
 /*
  * Send every reply that is ready, in order, take more requests, write;
- * close the connection once a bad frame is answered.
+ * close the connection once it is done: a bad frame answered, or EOF
+ * with every buffered request answered and every reply written.
  */
 void
 ls_drive(struct lconn *lc)
@@ -435,7 +437,8 @@ ls_drive(struct lconn *lc)
 		ls_process(lc);
 		if (conn_flush(lc->conn) != 0)
 			return;		/* closed, or drained() comes */
-		if (STAILQ_EMPTY(&lc->pend) && lc->closing) {
+		if (STAILQ_EMPTY(&lc->pend) && (lc->closing ||
+		    conn_finished(lc->conn))) {
 			ls_conn_free(lc);
 			return;
 		}

@@ -1,5 +1,6 @@
 /*
- * test_flow: replies larger than the daemon's output caps.
+ * test_flow: replies larger than the daemon's output caps, and clients
+ * that shut down their sending side.
  *
  *   lists over the cap    `lists` of 48,000 long names, a reply larger
  *                         than the cache's output cap (8 MiB), arrives
@@ -10,8 +11,17 @@
  *   one huge reply        `entries` of a list of ~19 MB, larger than the
  *                         cap by itself, arrives whole, alone and two
  *                         pipelined
+ *   half-close            after shutdown(SHUT_WR) every buffered request
+ *                         is answered and every reply written before the
+ *                         daemon closes: unattached (more replies than
+ *                         the socket takes at once), attaching on the way,
+ *                         attached with adds (durable after a restart),
+ *                         across re-attaches; each of the user's
+ *                         connections is counted out once
  */
 #include "config.h"
+
+#include <sys/socket.h>
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -230,6 +240,245 @@ START_TEST(t_one_huge_reply)
 }
 END_TEST
 
+/* ---- half-close ---- */
+
+/* Open connections of this test's user, as `stats` counts them (the
+ * asking connection included), or -1. */
+static int64_t
+my_conns(const struct daemon *d)
+{
+	struct conn		*c = conn_open_ok(d);
+	const struct etf_term	*m, *u;
+	int64_t			 n = -1;
+	size_t			 i;
+
+	send_req(c, "stats");
+	m = ok_value(conn_recv(c, h_ms(H_REPLY_MS)), "stats");
+	if (m->type == ETF_MAP && (u = etf_map_get(m, "uids")) != NULL &&
+	    u->type == ETF_MAP)
+		for (i = 0; i < u->map.n; i++)
+			if (u->map.kv[2 * i].type == ETF_INT &&
+			    u->map.kv[2 * i].i == (int64_t)getuid() &&
+			    u->map.kv[2 * i + 1].type == ETF_INT)
+				n = u->map.kv[2 * i + 1].i;
+	conn_close(c);
+	return n;
+}
+
+static bool
+only_one_conn(void *arg)
+{
+	return my_conns(arg) == 1;
+}
+
+/* The daemon's log holds text. */
+static bool
+log_has(const struct daemon *d, const char *text)
+{
+	FILE	*f;
+	char	 line[1024];
+	bool	 found = false;
+
+	if ((f = fopen(d->log, "r")) == NULL)
+		return false;
+	while (!found && fgets(line, sizeof line, f) != NULL)
+		found = strstr(line, text) != NULL;
+	fclose(f);
+	return found;
+}
+
+/* Once every other connection is closed, the user holds exactly one
+ * (the one asking), and none was counted out twice. */
+static void
+assert_counted_out(const struct daemon *d)
+{
+	H_ASSERT(h_poll(h_ms(H_REPLY_MS), only_one_conn, (void *)d),
+	    "stats counts %lld connections of uid %u, expected 1",
+	    (long long)my_conns(d), (unsigned)getuid());
+	H_ASSERT(!log_has(d, "not counted") && !log_has(d, "not given"),
+	    "a connection was counted out twice");
+}
+
+static void
+half_close(struct conn *c)
+{
+	H_ASSERT(shutdown(c->fd, SHUT_WR) == 0, "shutdown");
+}
+
+START_TEST(t_halfclose_unattached)
+{
+	struct daemon	*d = daemon_start_ok(NULL);
+	struct conn	*c = conn_open_ok(d);
+	struct etf_buf	 b;
+	char		 e[8192];
+	int		 i, n = 2000;
+
+	/* ~1 MB of replies: more than the socket takes at once, so that
+	 * the daemon reads the EOF with replies still unsent */
+	frames(&b, "stats", n);
+	h_frame_append(&b, "ping");
+	send_raw(c, b.p, b.len);
+	half_close(c);
+	for (i = 0; i < n; i++) {
+		H_ASSERT(h_reply_is(c, e, sizeof e, "{ok, _}"),
+		    "stats number %d: %s", i + 1, e);
+		conn_reset(c);
+	}
+	assert_reply(c, "pong");
+	assert_eof(c);
+	conn_close(c);
+	etf_buf_free(&b);
+
+	/* attaching on the way: the list server answers the rest */
+	c = conn_open_ok(d);
+	send_req(c, "ping");
+	send_req(c, "{server_process, <<\"hc-unattached\">>}");
+	send_req(c, "size");
+	send_req(c, "ping");
+	half_close(c);
+	assert_reply(c, "pong");
+	assert_reply(c, "{ok, _}");
+	assert_reply(c, "{ok, 0}");
+	assert_reply(c, "pong");
+	assert_eof(c);
+	conn_close(c);
+
+	/* a frame cut short by the EOF is dropped, those before answered */
+	c = conn_open_ok(d);
+	send_req(c, "ping");
+	send_raw(c, "\0\0\0\7\203w", 6);
+	half_close(c);
+	assert_reply(c, "pong");
+	assert_eof(c);
+	conn_close(c);
+
+	assert_counted_out(d);
+	assert_serving(d);
+	daemon_stop_ok(d);
+	daemon_free(d);
+}
+END_TEST
+
+/* Add requests for titles "<prefix>1".."<prefix>n", framed into b. */
+static void
+add_frames(struct etf_buf *b, const char *prefix, int n)
+{
+	char	title[64];
+	int	i;
+
+	for (i = 1; i <= n; i++) {
+		snprintf(title, sizeof title, "%s%d", prefix, i);
+		h_frame_append(b, "{add_entry, #{date => {2023, 12, 19}, "
+		    "title => ~s}}", title);
+	}
+	H_ASSERT(!b->oom, "out of memory");
+}
+
+START_TEST(t_halfclose_attached)
+{
+	struct daemon	*d = daemon_start_ok(NULL);	/* --sync always */
+	struct conn	*c = conn_open_ok(d);
+	struct etf_buf	 b;
+
+	/* the adds' replies wait for the disk when the EOF is read */
+	attach_ok(c, "hc-adds");
+	etf_buf_init(&b);
+	add_frames(&b, "half ", 3);
+	h_frame_append(&b, "size");
+	send_raw(c, b.p, b.len);
+	half_close(c);
+	assert_reply(c, "{ok, 1}");
+	assert_reply(c, "{ok, 2}");
+	assert_reply(c, "{ok, 3}");
+	assert_reply(c, "{ok, 3}");
+	assert_eof(c);
+	conn_close(c);
+	etf_buf_free(&b);
+	assert_counted_out(d);
+
+	daemon_stop_ok(d);
+	H_ASSERT(daemon_restart(d) == 0, "restart: %s", h_err());
+	c = conn_open_ok(d);
+	attach_ok(c, "hc-adds");
+	assert_call(c, "entries", "{ok, [~E, ~E, ~E]}", 1, "2023-12-19",
+	    "half 1", 2, "2023-12-19", "half 2", 3, "2023-12-19", "half 3");
+	conn_close(c);
+	daemon_stop_ok(d);
+	daemon_free(d);
+}
+END_TEST
+
+START_TEST(t_halfclose_reattach)
+{
+	struct daemon	*d = daemon_start_ok(NULL);
+	struct conn	*c = conn_open_ok(d);
+	struct etf_buf	 b;
+	int64_t		 a_pid, b_pid;
+
+	/* attached, then on to another list with the rest */
+	a_pid = attach_ok(c, "hc-a");
+	etf_buf_init(&b);
+	add_frames(&b, "a", 1);
+	h_frame_append(&b, "{server_process, <<\"hc-b\">>}");
+	add_frames(&b, "b", 1);
+	h_frame_append(&b, "size");
+	h_frame_append(&b, "ping");
+	send_raw(c, b.p, b.len);
+	half_close(c);
+	assert_reply(c, "{ok, 1}");
+	assert_reply(c, "{ok, ~?i}", &b_pid);
+	H_ASSERT(b_pid != a_pid, "hc-a and hc-b have one server, %lld",
+	    (long long)a_pid);
+	assert_reply(c, "{ok, 1}");
+	assert_reply(c, "{ok, 1}");
+	assert_reply(c, "pong");
+	assert_eof(c);
+	conn_close(c);
+
+	/* all at once: the EOF may be read by a server that is still
+	 * loading its list, before the re-attach it holds */
+	c = conn_open_ok(d);
+	etf_buf_reset(&b);
+	h_frame_append(&b, "{server_process, <<\"hc-c\">>}");
+	add_frames(&b, "c", 1);
+	h_frame_append(&b, "{server_process, <<\"hc-d\">>}");
+	add_frames(&b, "d", 2);
+	h_frame_append(&b, "size");
+	h_frame_append(&b, "{server_process, <<\"hc-c\">>}");
+	h_frame_append(&b, "size");
+	send_raw(c, b.p, b.len);
+	half_close(c);
+	assert_reply(c, "{ok, _}");
+	assert_reply(c, "{ok, 1}");
+	assert_reply(c, "{ok, _}");
+	assert_reply(c, "{ok, 1}");
+	assert_reply(c, "{ok, 2}");
+	assert_reply(c, "{ok, 2}");
+	assert_reply(c, "{ok, _}");
+	assert_reply(c, "{ok, 1}");
+	assert_eof(c);
+	conn_close(c);
+	etf_buf_free(&b);
+	assert_counted_out(d);
+
+	daemon_stop_ok(d);
+	H_ASSERT(daemon_restart(d) == 0, "restart: %s", h_err());
+	c = conn_open_ok(d);
+	attach_ok(c, "hc-a");
+	assert_call(c, "size", "{ok, 1}");
+	attach_ok(c, "hc-b");
+	assert_call(c, "entries", "{ok, [~E]}", 1, "2023-12-19", "b1");
+	attach_ok(c, "hc-c");
+	assert_call(c, "size", "{ok, 1}");
+	attach_ok(c, "hc-d");
+	assert_call(c, "entries", "{ok, [~E, ~E]}", 1, "2023-12-19", "d1",
+	    2, "2023-12-19", "d2");
+	conn_close(c);
+	daemon_stop_ok(d);
+	daemon_free(d);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -240,6 +489,9 @@ main(void)
 	tcase_add_test(tc, t_lists_over_cap);
 	tcase_add_test(tc, t_pipelined_entries);
 	tcase_add_test(tc, t_one_huge_reply);
+	tcase_add_test(tc, t_halfclose_unattached);
+	tcase_add_test(tc, t_halfclose_attached);
+	tcase_add_test(tc, t_halfclose_reattach);
 	suite_add_tcase(s, tc);
 	return h_run_suite(s);
 }
