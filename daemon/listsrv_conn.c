@@ -356,8 +356,8 @@ ls_conn_closed(struct conn *c, void *arg)
 static int
 ls_reattach(struct lconn *lc)
 {
-	size_t inlen = conn_inlen(lc->conn);
-	uint8_t *input = NULL;
+	size_t inlen = conn_inlen(lc->conn), tlen = lc->target_len;
+	uint8_t *input = NULL, target[NAME_MAX_BYTES];
 	int fd;
 
 	if (ls.cache == NULL) {
@@ -369,19 +369,26 @@ ls_reattach(struct lconn *lc)
 	if (inlen > 0 && (input = malloc(inlen)) == NULL)
 		fatalx("out of memory");
 	conn_copy_input(lc->conn, input, inlen);
+	memcpy(target, lc->target, tlen);
+	TAILQ_REMOVE(&ls.conns, lc, entry);
+	ls.nconns--;
+	fd = conn_release(lc->conn);
+	free(lc);
+	/* Idle now if it was the last connection, and said before the
+	 * connection goes: at --max-lists the cache may then stop this
+	 * server to make room for the list it goes to.  (A server told to
+	 * stop exits only after it sent it.) */
+	if (!ls.stopping)
+		ls_check_idle();
 	etf_buf_reset(&ls.msg);
 	etf_put_version(&ls.msg);
 	etf_put_tuple(&ls.msg, 4);
 	etf_put_atom(&ls.msg, "reattach");
-	etf_put_binary(&ls.msg, lc->target, lc->target_len);
+	etf_put_binary(&ls.msg, target, tlen);
 	etf_put_binary(&ls.msg, ls.name, ls.len);
 	etf_put_binary(&ls.msg, input, inlen);
 	free(input);
-	TAILQ_REMOVE(&ls.conns, lc, entry);
-	ls.nconns--;
-	fd = conn_release(lc->conn);
 	chan_send(ls.cache, &ls.msg, fd);
-	free(lc);
 	ls_check_idle();
 	return 1;
 }

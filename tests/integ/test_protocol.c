@@ -652,6 +652,33 @@ END_TEST
 
 /* ---- persistence: each test has its own daemon ---- */
 
+/*
+ * At --max-lists 1, a connection re-attaches from its list to another:
+ * the server it leaves is idle once it left (its changes durable), so
+ * it makes room, and the re-attach is not refused busy.
+ */
+START_TEST(t_reattach_at_max_lists)
+{
+	struct daemon	*d = daemon_start_ok("--max-lists", "1", NULL);
+	struct conn	*c = conn_open_ok(d);
+	int		 i;
+
+	attach_ok(c, "max-a");
+	add_ok(c, "2023-12-19", "in a");
+	for (i = 0; i < 3; i++) {
+		attach_ok(c, "max-b");
+		assert_call(c, "size", "{ok, ~i}", i);
+		add_ok(c, "2023-12-19", "in b");
+		attach_ok(c, "max-a");
+		assert_call(c, "size", "{ok, 1}");
+	}
+	conn_close(c);
+	daemon_stop_ok(d);
+	daemon_free(d);
+}
+END_TEST
+
+
 START_TEST(t_restart)
 {
 	struct daemon		*d = daemon_start_ok(NULL);
@@ -768,6 +795,7 @@ protocol_suite(void)
 	tcase_set_timeout(tr, 60);
 	tcase_add_test(tr, t_restart);
 	tcase_add_test(tr, t_restart_acked_then_term);
+	tcase_add_test(tr, t_reattach_at_max_lists);
 	suite_add_tcase(s, tr);
 	return s;
 }
