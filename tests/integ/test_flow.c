@@ -299,6 +299,22 @@ assert_counted_out(const struct daemon *d)
 	    "a connection was counted out twice");
 }
 
+/* The half-closed connection c had its last reply: it ends, counted out
+ * once; the daemon stops and starts again, and a new connection is
+ * attached to name. */
+static struct conn *
+ended_then_restart(struct daemon *d, struct conn *c, const char *name)
+{
+	assert_eof(c);
+	conn_close(c);
+	assert_counted_out(d);
+	daemon_stop_ok(d);
+	H_ASSERT(daemon_restart(d) == 0, "restart: %s", h_err());
+	c = conn_open_ok(d);
+	attach_ok(c, name);
+	return c;
+}
+
 static void
 half_close(struct conn *c)
 {
@@ -391,15 +407,8 @@ START_TEST(t_halfclose_attached)
 	assert_reply(c, "{ok, 2}");
 	assert_reply(c, "{ok, 3}");
 	assert_reply(c, "{ok, 3}");
-	assert_eof(c);
-	conn_close(c);
 	etf_buf_free(&b);
-	assert_counted_out(d);
-
-	daemon_stop_ok(d);
-	H_ASSERT(daemon_restart(d) == 0, "restart: %s", h_err());
-	c = conn_open_ok(d);
-	attach_ok(c, "hc-adds");
+	c = ended_then_restart(d, c, "hc-adds");
 	assert_call(c, "entries", "{ok, [~E, ~E, ~E]}", 1, "2023-12-19",
 	    "half 1", 2, "2023-12-19", "half 2", 3, "2023-12-19", "half 3");
 	conn_close(c);
@@ -456,15 +465,8 @@ START_TEST(t_halfclose_reattach)
 	assert_reply(c, "{ok, 2}");
 	assert_reply(c, "{ok, _}");
 	assert_reply(c, "{ok, 1}");
-	assert_eof(c);
-	conn_close(c);
 	etf_buf_free(&b);
-	assert_counted_out(d);
-
-	daemon_stop_ok(d);
-	H_ASSERT(daemon_restart(d) == 0, "restart: %s", h_err());
-	c = conn_open_ok(d);
-	attach_ok(c, "hc-a");
+	c = ended_then_restart(d, c, "hc-a");
 	assert_call(c, "size", "{ok, 1}");
 	attach_ok(c, "hc-b");
 	assert_call(c, "entries", "{ok, [~E]}", 1, "2023-12-19", "b1");
