@@ -285,11 +285,19 @@ fk_kill(struct fk *f, enum fk_role role, int k, const char *listname)
 	bool		 ok = false;
 	double		 ms;
 
-	snprintf(name, sizeof name, "%s", listname != NULL ? listname : "");
-	if ((pid = victim(f, role, k, name, sizeof name)) <= 0) {
+	/* There may be none for a moment (every list server of the
+	 * clients' lists starting, after an earlier kill): wait for one. */
+	end = fc_now_ms() + fc_ms(5000);
+	do {
+		snprintf(name, sizeof name, "%s",
+		    listname != NULL ? listname : "");
+		if ((pid = victim(f, role, k, name, sizeof name)) == 0)
+			fc_sleep_ms(10);
+	} while (pid == 0 && fc_now_ms() < end);
+	if (pid <= 0) {
 		if (pid == 0)
-			snprintf(f->error, sizeof f->error, "no %s to kill",
-			    fk_role_name(role));
+			snprintf(f->error, sizeof f->error, "no %s to kill "
+			    "within 5 s", fk_role_name(role));
 		return -1;
 	}
 	f->probing = role;
