@@ -290,13 +290,15 @@ ls_can_take(struct lconn *lc)
 	    conn_frame(lc->conn, &p, &len) != 0;
 }
 
-static void
+/* Take the requests buffered; whether it stopped for the connection's
+ * replies (ls_held), requests perhaps left. */
+static int
 ls_process(struct lconn *lc)
 {
 	const struct etf_term *t;
 	uint8_t *p;
 	size_t len;
-	int rc;
+	int rc, held;
 
 	while (ls.loaded && !ls_held(lc) &&
 	    (rc = conn_frame(lc->conn, &p, &len)) != 0) {
@@ -311,10 +313,11 @@ ls_process(struct lconn *lc)
 		(void)ls_request(lc, t);
 		conn_consume(lc->conn, len);
 	}
-	if (ls_held(lc))
+	if ((held = ls_held(lc)))
 		conn_pause(lc->conn);
 	else
 		conn_resume(lc->conn);
+	return held;
 }
 
 /* --- connections -------------------------------------------------------- */
@@ -437,11 +440,12 @@ void
 ls_drive(struct lconn *lc)
 {
 	struct pend *p;
+	int held;
 
 	for (;;) {
 		if (ls_send_ready(lc))
 			return;
-		ls_process(lc);
+		held = ls_process(lc);
 		if (conn_flush(lc->conn) != 0)
 			return;		/* closed, or drained() comes */
 		if (STAILQ_EMPTY(&lc->pend) && (lc->closing ||
@@ -450,10 +454,11 @@ ls_drive(struct lconn *lc)
 			return;
 		}
 		/* All is written: a re-attach may go, or requests held
-		 * back by unsent replies may be taken. */
+		 * back by unsent replies may be taken (only then: else
+		 * ls_process took every whole one). */
 		p = STAILQ_FIRST(&lc->pend);
 		if ((p == NULL || p->kind != PEND_REATTACH) &&
-		    !ls_can_take(lc))
+		    !(held && ls_can_take(lc)))
 			return;
 	}
 }
