@@ -10,6 +10,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -59,20 +60,13 @@ wp_sup_msg(struct chan *c, const struct etf_term *t, int fd, void *arg)
 	}
 	if (fd != -1)
 		close(fd);
-	if (etf_is_atom(t, "sync")) {
-		/* The files are current, or it says not. */
-		if (worker_sync(wp_worker) == -1) {
-			log_warnx("sync: some lists keep their changes in the "
-			    "journal");
-			wp_send_atom(c, "sync_failed");
-		} else
-			wp_send_atom(c, "synced");
-		return;
-	}
-	if (etf_is_atom(t, "sync_new")) {
-		/* Every list with a change has a file (for lists). */
-		if (worker_sync_new(wp_worker) == -1) {
-			log_warnx("some new lists have no file yet");
+	/* sync: the files are current; sync_new: every list with a
+	 * change has a file (for lists).  Or it says not. */
+	if (etf_is_atom(t, "sync") || etf_is_atom(t, "sync_new")) {
+		if ((etf_is_atom(t, "sync") ? worker_sync :
+		    worker_sync_new)(wp_worker) == -1) {
+			log_warnx("%s: some lists keep their changes in the "
+			    "journal only", t->atom.p);
 			wp_send_atom(c, "sync_failed");
 		} else
 			wp_send_atom(c, "synced");
@@ -92,9 +86,11 @@ wp_fault_start_delay(void)
 
 	if (v == NULL || (ms = strtoul(v, NULL, 10)) == 0)
 		return;
+	if (ms > 60000)
+		ms = 60000;
 	ts.tv_sec = (time_t)(ms / 1000);
 	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
-	while (nanosleep(&ts, &ts) == -1)
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
 		;
 }
 #else
