@@ -46,6 +46,10 @@
  *   list   -> sup    stopping                       about to exit
  *                    released                       list freed: a spare
  *   any    -> sup    ready                          set up
+ *   worker -> sup    {ready, behind}                set up, but some list
+ *                                                   file is behind (its
+ *                                                   recovery could not
+ *                                                   write it)
  *   cache  -> list   {handoff, Mode, Input} +fd     a client connection;
  *                    Mode: attach | {error, Reason}
  *                    stop                           route removed: stop
@@ -68,7 +72,8 @@
  *   sup    -> cache  {synced, Token} | {sync_failed, Token}
  *                                                   (a worker started
  *                                                   again counts once it
- *                                                   is ready)
+ *                                                   is ready; failed if
+ *                                                   {ready, behind})
  * Seen counts the handoffs a list server has received, so that the
  * cache can tell whether one is still on its way.
  */

@@ -95,7 +95,8 @@ RB_GENERATE_INTERNAL(child_pids, child, by_pid, child_pid_cmp,
 /*
  * A sync round: the workers that have not yet written their lists.  A
  * worker that dies meanwhile is done once its successor is ready (it
- * brings every list file up to date from the journal as it starts).
+ * brings every list file up to date from the journal as it starts; the
+ * round fails if it could not: {ready, behind}).
  */
 struct sync_round {
 	TAILQ_ENTRY(sync_round)	 entry;
@@ -732,10 +733,15 @@ sup_ctl_msg(struct chan *ch, const struct etf_term *t, int fd, void *arg)
 	struct child *c = arg;
 	const struct etf_term *name;
 
-	if (etf_is_atom(t, "ready")) {
+	if (etf_is_atom(t, "ready") || (c->role == ROLE_WORKER &&
+	    etf_is_tuple(t, 2) && etf_is_atom(&t->seq.v[0], "ready") &&
+	    etf_is_atom(&t->seq.v[1], "behind"))) {
 		c->ready = 1;
+		/* A worker started again: done with the sync rounds, which
+		 * fail if its recovery left some file behind. */
 		if (c->role == ROLE_WORKER)
-			sup_sync_done((uint64_t)1 << c->index, 0);
+			sup_sync_done((uint64_t)1 << c->index,
+			    !etf_is_atom(t, "ready"));
 		sup_maybe_ready();
 	} else if (c->role == ROLE_LIST && etf_is_atom(t, "stopping"))
 		c->stopping = 1;

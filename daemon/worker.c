@@ -863,6 +863,12 @@ worker_new(struct event_base *base, const struct worker_config *cfg,
 	return w;
 }
 
+size_t
+worker_recovery_left(const struct worker *w)
+{
+	return w->recovery_left;
+}
+
 int
 worker_sync(struct worker *w)
 {

@@ -571,12 +571,24 @@ wk_drain_schedule(struct worker *w, int secs)
 }
 
 /* Everything; the current generation is new if the last had records. */
+/* How many lists have changes that are in the journal only. */
+size_t
+wk_lists_journaled(const struct worker *w)
+{
+	const struct wgen *g;
+	size_t n = 0;
+
+	TAILQ_FOREACH(g, &w->gens, entry)
+		n += g->nlists;
+	return n;
+}
+
 int
 wk_checkpoint_all(struct worker *w, bool final)
 {
 	struct wlist **v;
 	struct wgen *g;
-	size_t n, left = 0;
+	size_t n, left;
 
 	if (w->jn == NULL)
 		return 0;
@@ -588,9 +600,7 @@ wk_checkpoint_all(struct worker *w, bool final)
 		free(v);
 	}
 	wk_gens_trim(w);
-	TAILQ_FOREACH(g, &w->gens, entry)
-		left += g->nlists;
-	if (left > 0) {
+	if ((left = wk_lists_journaled(w)) > 0) {
 		log_warnx("%zu lists keep their changes in the journal", left);
 		return -1;
 	}
@@ -802,9 +812,13 @@ wk_recover(struct worker *w)
 	}
 	wk_recover_seqs(w);
 	wk_gens_trim(w);
+	w->recovery_left = wk_lists_journaled(w);
 	log_info("journal: %zu records of %zu files recovered, %zu lists "
-	    "brought up to date%s", rv.records, old, n, w->ngens > 1 ?
-	    "; some changes stay in the journal" : "");
+	    "brought up to date", rv.records, old, n);
+	if (w->recovery_left > 0)
+		log_warnx("journal: %zu lists keep their changes in the "
+		    "journal: their files could not be written",
+		    w->recovery_left);
 	if (rv.skipped > 0)
 		log_warnx("journal: %zu invalid records ignored", rv.skipped);
 	return 0;

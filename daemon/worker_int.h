@@ -152,6 +152,7 @@ struct worker {
 	size_t			 ngens;
 	struct journal		*jn;		/* the current generation */
 	uint64_t		 carried;	/* ... bytes carried into it */
+	size_t			 recovery_left;	/* lists recovery left journaled */
 	uint64_t		 round;
 	struct etf_buf		 jbuf;		/* records of one write */
 	struct etf_buf		 out;
@@ -187,6 +188,7 @@ void		 wk_state_free(struct worker *);
 /* worker_ckpt.c */
 void		 wk_drain_schedule(struct worker *, int secs);
 int		 wk_checkpoint_all(struct worker *, bool final);
+size_t		 wk_lists_journaled(const struct worker *);
 int		 wk_checkpoint_new(struct worker *);
 int		 wk_recover(struct worker *);
 

@@ -41,6 +41,20 @@ wp_send_atom(struct chan *c, const char *atom)
 }
 
 static void
+wp_send_ready_behind(struct chan *c)
+{
+	struct etf_buf b;
+
+	etf_buf_init(&b);
+	etf_put_version(&b);
+	etf_put_tuple(&b, 2);
+	etf_put_atom(&b, "ready");
+	etf_put_atom(&b, "behind");
+	chan_send(c, &b, -1);
+	etf_buf_free(&b);
+}
+
+static void
 wp_sup_msg(struct chan *c, const struct etf_term *t, int fd, void *arg)
 {
 	if (etf_is_tuple(t, 3) && etf_is_atom(&t->seq.v[0], "peer") &&
@@ -133,8 +147,13 @@ workerproc_main(const struct todod_config *cfg, int index)
 	    NULL)) == NULL)
 		fatalx("cannot start");
 	proc_stats->workers[index].pid = getpid();
-	/* worker_new() recovered the journal: the files are current. */
-	wp_send_atom(sup, "ready");
+	/* worker_new() recovered the journal: the files are current, or
+	 * some are behind ({ready, behind}: a sync waiting for this worker
+	 * fails). */
+	if (worker_recovery_left(wp_worker) > 0)
+		wp_send_ready_behind(sup);
+	else
+		wp_send_atom(sup, "ready");
 	event_base_dispatch(base);
 	exit(0);
 }

@@ -350,6 +350,33 @@ worker_replaced(void *arg)
 	return proc_state(*p) == 0 || proc_state(*p) == 'Z';
 }
 
+/* A daemon whose worker of name crashes at point during a sync (asked on
+ * *s) after e1 and e2 were added on *c; its successor takes 1 s to start
+ * (the sync waits for it).  The worker's pid, gone when this returns. */
+static pid_t
+sync_crash(const char *point, struct daemon **dp, struct armed *a,
+    struct fc *c, struct fc *s, const char *name)
+{
+	int	k = fc_worker_of(name, NWORKERS);
+	pid_t	wpid;
+
+	setenv("TODOD_FAULT_ONCE", "1", 1);
+	setenv("TODOD_FAULT_WORKER_DELAY_MS", "1000", 1);
+	*dp = start_faulty(point, a);
+	unsetenv("TODOD_FAULT_ONCE");
+	unsetenv("TODOD_FAULT_WORKER_DELAY_MS");
+	(void)cu_attach(*dp, c, name);
+	fadd_ok(c, "e1");
+	fadd_ok(c, "e2");
+	wpid = worker_pid(*dp, k);
+	arm(a, true);
+	sync_start(*dp, s);
+	H_ASSERT(h_poll(h_ms(10000), worker_replaced, &wpid), "worker %d did "
+	    "not crash at %s", k, point);
+	arm(a, false);
+	return wpid;
+}
+
 START_TEST(crash_during_sync)
 {
 	const char		*name = "crashme";
@@ -359,24 +386,9 @@ START_TEST(crash_during_sync)
 	struct fc		 c, s;
 	char			 got[512], buf[256];
 	int64_t			 next;
-	int			 k = fc_worker_of(name, NWORKERS);
 	pid_t			 wpid;
 
-	/* Its successor takes 1 s to start: sync waits for it. */
-	setenv("TODOD_FAULT_ONCE", "1", 1);
-	setenv("TODOD_FAULT_WORKER_DELAY_MS", "1000", 1);
-	d = start_faulty(sync_crash_points[_i], &a);
-	unsetenv("TODOD_FAULT_ONCE");
-	unsetenv("TODOD_FAULT_WORKER_DELAY_MS");
-	(void)cu_attach(d, &c, name);
-	fadd_ok(&c, "e1");
-	fadd_ok(&c, "e2");
-	wpid = worker_pid(d, k);
-	arm(&a, true);
-	sync_start(d, &s);
-	H_ASSERT(h_poll(h_ms(10000), worker_replaced, &wpid), "worker %d did "
-	    "not crash at %s", k, sync_crash_points[_i]);
-	arm(&a, false);
+	wpid = sync_crash(sync_crash_points[_i], &d, &a, &c, &s, name);
 	t = call(&s, "sync");
 	H_ASSERT(fc_is_ok(t), "sync across the crash: %s",
 	    fc_print(t, buf, sizeof buf));
@@ -384,8 +396,8 @@ START_TEST(crash_during_sync)
 	file_titles(d, name, got, sizeof got, &next);
 	H_ASSERT(strcmp(got, "e1,e2") == 0 && next == 3, "file when sync "
 	    "answered: %s", got);
-	snprintf(buf, sizeof buf, "worker[%d] pid %d: killed by signal 9", k,
-	    (int)wpid);
+	snprintf(buf, sizeof buf, "worker[%d] pid %d: killed by signal 9",
+	    fc_worker_of(name, NWORKERS), (int)wpid);
 	H_ASSERT(cu_log_count(d, buf) == 1, "no \"lost child: %s\"", buf);
 	assert_serving(d);
 	sync_files(d);
@@ -399,6 +411,45 @@ START_TEST(crash_during_sync)
 	(void)cu_attach(d, &c, name);
 	titles(&c, got, sizeof got);
 	H_ASSERT(strcmp(got, "e1,e2,e3") == 0, "after a restart: %s", got);
+	fc_free(&c);
+	daemon_stop_ok(d);
+	daemon_free(d);
+	armed_free(&a);
+}
+END_TEST
+
+/*
+ * The same crash, and the successor cannot bring the list's file up to
+ * date (something not a list file took its place meanwhile): the sync
+ * waiting for it fails instead of answering ok; the changes stay in the
+ * journal, and a later sync writes them once the file can be.
+ */
+START_TEST(crash_during_sync_behind)
+{
+	const char		*name = "crashme";
+	const struct etf_term	*t;
+	struct daemon		*d;
+	struct armed		 a;
+	struct fc		 c, s;
+	char			 got[512], buf[256], path[512];
+	int64_t			 next;
+
+	(void)sync_crash("crash-after-write", &d, &a, &c, &s, name);
+	snprintf(path, sizeof path, "%s/%s", d->data, name);
+	H_ASSERT(cu_write_file(path, "not a list\n", 11) == 0, "%s", path);
+	t = call(&s, "sync");
+	H_ASSERT(fc_is_error(t, "unavailable"), "sync when the file could "
+	    "not be written: %s", fc_print(t, buf, sizeof buf));
+	fc_free(&s);
+	H_ASSERT(cu_log_count(d, "1 lists keep their changes in the journal: "
+	    "their files could not be written") == 1, "recovery did not say "
+	    "what it left");
+	H_ASSERT(unlink(path) == 0, "%s", path);
+	sync_files(d);
+	file_titles(d, name, got, sizeof got, &next);
+	H_ASSERT(strcmp(got, "e1,e2") == 0 && next == 3, "file: %s", got);
+	titles(&c, got, sizeof got);
+	H_ASSERT(strcmp(got, "e1,e2") == 0, "entries: %s", got);
 	fc_free(&c);
 	daemon_stop_ok(d);
 	daemon_free(d);
@@ -1041,6 +1092,7 @@ store_faults_suite(void)
 	tcase_add_test(tc, crash_after_write_restart);
 	tcase_add_test(tc, crash_after_fsync_restart);
 	tcase_add_loop_test(tc, crash_during_sync, 0, 2);
+	tcase_add_test(tc, crash_during_sync_behind);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("crash-new-list");
