@@ -330,9 +330,29 @@ ls_cache_closed(struct chan *c, void *arg)
 	ls.idle_told = 0;
 }
 
+/*
+ * At shutdown, replies a client leaves unread this long are given up: its
+ * connection is closed, then again every LS_GRACE_AGAIN_MS, so that a
+ * client that does not read cannot hold the daemon's stop until the
+ * supervisor kills what is left (and the workers' final checkpoint with
+ * it).  Every change is durable whatever becomes of its reply.
+ */
+#define LS_GRACE_MS		2000
+#define LS_GRACE_AGAIN_MS	250
+
+static void
+ls_grace_expired(evutil_socket_t fd, short ev, void *arg)
+{
+	struct timeval tv = { 0, LS_GRACE_AGAIN_MS * 1000 };
+
+	ls_drop_unread();
+	evtimer_add(ls.grace_ev, &tv);
+}
+
 static void
 ls_shutdown(void)
 {
+	struct timeval tv = { LS_GRACE_MS / 1000, LS_GRACE_MS % 1000 * 1000 };
 	struct lconn *lc, *next;
 
 	ls.stopping = 1;
@@ -341,6 +361,10 @@ ls_shutdown(void)
 		lc->closing = 1;
 		conn_pause(lc->conn);
 	}
+	if ((ls.grace_ev = evtimer_new(ls.base, ls_grace_expired, NULL)) ==
+	    NULL)
+		fatalx("out of memory");
+	evtimer_add(ls.grace_ev, &tv);
 	/* Connections close once their replies are written. */
 	TAILQ_FOREACH_SAFE(lc, &ls.conns, entry, next)
 		ls_drive(lc);

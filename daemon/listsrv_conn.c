@@ -351,6 +351,23 @@ ls_conn_closed(struct conn *c, void *arg)
 	ls_conn_free(arg);
 }
 
+/* Shutting down: close every connection whose client has left replies
+ * unread (the list server exits once none is left and its changes are
+ * durable). */
+void
+ls_drop_unread(void)
+{
+	struct lconn *lc, *next;
+
+	TAILQ_FOREACH_SAFE(lc, &ls.conns, entry, next)
+		if (conn_outlen(lc->conn) > 0) {
+			log_info("stopping: a client left %zu bytes of "
+			    "replies unread: connection closed",
+			    conn_outlen(lc->conn));
+			ls_conn_free(lc);
+		}
+}
+
 /*
  * Give the connection back to the cache for another list, with its
  * unprocessed input (after an EOF too: the next process reads the EOF

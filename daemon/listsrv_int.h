@@ -80,6 +80,7 @@ struct ls_state {
 	uint64_t		 handoffs;	/* received */
 	struct event		*idle_ev;
 	struct event		*store_ev;	/* the batch, this pass */
+	struct event		*grace_ev;	/* shutdown: unread replies */
 	int			 idle_told;
 	int			 stopping;	/* stop or shutdown received */
 	int			 shutdown;	/* exit, not release, when done */
@@ -103,5 +104,6 @@ void	ls_store_soon(void);
 void	ls_drive(struct lconn *);
 void	ls_drive_all(void);
 void	ls_handoff(const struct etf_term *, int fd);
+void	ls_drop_unread(void);
 
 #endif /* TODOD_LISTSRV_INT_H */

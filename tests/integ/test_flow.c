@@ -18,11 +18,15 @@
  *                         attached with adds (durable after a restart),
  *                         across re-attaches; each of the user's
  *                         connections is counted out once
+ *   stop, replies unread  SIGTERM while a client does not read its
+ *                         replies: its connection is closed after a
+ *                         grace period, the stop is clean and whole
  */
 #include "config.h"
 
 #include <sys/socket.h>
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -481,6 +485,62 @@ START_TEST(t_halfclose_reattach)
 }
 END_TEST
 
+/* ---- stopping ---- */
+
+/* The data directory of d holds a journal generation. */
+static bool
+journal_left(const struct daemon *d)
+{
+	struct dirent	*de;
+	DIR		*dir;
+	bool		 found = false;
+
+	H_ASSERT((dir = opendir(d->data)) != NULL, "%s", d->data);
+	while (!found && (de = readdir(dir)) != NULL)
+		found = strncmp(de->d_name, ".journal-w", 10) == 0;
+	closedir(dir);
+	return found;
+}
+
+/*
+ * SIGTERM while a client leaves its replies unread (26 MB of them, over
+ * what the socket and the list server's cap take): the list server closes
+ * that connection after a grace period instead of holding the stop until
+ * the supervisor kills what is left.  The daemon exits cleanly, its
+ * workers write every list file and remove their journals, and the list
+ * is whole after a restart.
+ */
+START_TEST(t_stop_unread)
+{
+	struct daemon	*d = daemon_start_ok(NULL);
+	struct conn	*c = conn_open_ok(d);
+	struct etf_buf	 b;
+	int		 n = 220, k = 30;
+
+	attach_ok(c, "unread");
+	add_many(c, n, 4000);
+	frames(&b, "entries", k);
+	send_raw(c, b.p, b.len);
+	etf_buf_free(&b);
+	/* One reply read: the list server is writing the others. */
+	assert_entries(c, n, h_ms(BIG_REPLY_MS), "the first entries");
+	daemon_stop_ok(d);
+	H_ASSERT(!log_has(d, "shutdown timed out"), "the stop timed out");
+	H_ASSERT(log_has(d, "replies unread: connection closed"), "the "
+	    "client that does not read was not named in the log");
+	H_ASSERT(!journal_left(d), "a journal was left: the workers did not "
+	    "finish");
+	conn_close(c);
+	H_ASSERT(daemon_restart(d) == 0, "restart: %s", h_err());
+	c = conn_open_ok(d);
+	attach_ok(c, "unread");
+	assert_call(c, "size", "{ok, ~i}", n);
+	conn_close(c);
+	daemon_stop_ok(d);
+	daemon_free(d);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -494,6 +554,7 @@ main(void)
 	tcase_add_test(tc, t_halfclose_unattached);
 	tcase_add_test(tc, t_halfclose_attached);
 	tcase_add_test(tc, t_halfclose_reattach);
+	tcase_add_test(tc, t_stop_unread);
 	suite_add_tcase(s, tc);
 	return h_run_suite(s);
 }
