@@ -570,7 +570,6 @@ wk_drain_schedule(struct worker *w, int secs)
 		evtimer_add(w->drain_ev, &tv);
 }
 
-/* Everything; the current generation is new if the last had records. */
 /* How many lists have changes that are in the journal only. */
 size_t
 wk_lists_journaled(const struct worker *w)
@@ -582,6 +581,8 @@ wk_lists_journaled(const struct worker *w)
 		n += g->nlists;
 	return n;
 }
+
+/* Everything; the current generation is new if the last had records. */
 
 int
 wk_checkpoint_all(struct worker *w, bool final)
