@@ -361,10 +361,11 @@ ls_shutdown(void)
 		lc->closing = 1;
 		conn_pause(lc->conn);
 	}
-	if ((ls.grace_ev = evtimer_new(ls.base, ls_grace_expired, NULL)) ==
-	    NULL)
+	if (ls.grace_ev == NULL && (ls.grace_ev = evtimer_new(ls.base,
+	    ls_grace_expired, NULL)) == NULL)
 		fatalx("out of memory");
-	evtimer_add(ls.grace_ev, &tv);
+	if (!evtimer_pending(ls.grace_ev, NULL))
+		evtimer_add(ls.grace_ev, &tv);
 	/* Connections close once their replies are written. */
 	TAILQ_FOREACH_SAFE(lc, &ls.conns, entry, next)
 		ls_drive(lc);
