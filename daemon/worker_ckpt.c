@@ -583,7 +583,6 @@ wk_lists_journaled(const struct worker *w)
 }
 
 /* Everything; the current generation is new if the last had records. */
-
 int
 wk_checkpoint_all(struct worker *w, bool final)
 {
