@@ -544,7 +544,14 @@ ls_start(const void *name, size_t len)
 	etf_buf_init(&ls.out);
 	etf_buf_init(&ls.msg);
 	/* Store numbers grow across restarts of this server too, so that a
-	 * worker never takes a new store for an old one. */
+	 * worker never takes a new store for an old one.  The wall clock
+	 * only has to be ahead of the previous server's numbers where the
+	 * worker compares them: it forgets a list's last number at this
+	 * server's get (journaling that it did whenever recovery could read
+	 * the old number), and reads the previous server's last batch before
+	 * answering the get (worker.h).  A clock stepped back matters only if
+	 * that record is lost to a failed journal write and the worker
+	 * then restarts with this server's first batch in flight. */
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ls.next_seq = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 	if ((ls.idle_ev = evtimer_new(ls.base, ls_idle_expired, NULL)) ==
