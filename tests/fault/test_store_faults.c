@@ -146,6 +146,25 @@ titles(struct fc *c, char *out, size_t len)
 	free(s);
 }
 
+/* d stops cleanly and starts again, and name holds the titles want (what,
+ * for the message); then d stops cleanly again. */
+static void
+restart_holds(struct daemon *d, const char *name, const char *want,
+    const char *what)
+{
+	struct fc	c;
+	char		got[512];
+
+	daemon_stop_ok(d);
+	H_ASSERT(daemon_restart(d) == 0, "restart: %s", h_err());
+	(void)cu_attach(d, &c, name);
+	titles(&c, got, sizeof got);
+	H_ASSERT(strcmp(got, want) == 0, "%s: after a restart the list holds "
+	    "\"%s\"", what, got);
+	fc_free(&c);
+	daemon_stop_ok(d);
+}
+
 static void
 file_titles(const struct daemon *d, const char *name, char *out, size_t len,
     int64_t *next_id)
@@ -307,14 +326,7 @@ crash_point_restart(const char *point)
 	titles(&c, got, sizeof got);
 	H_ASSERT(strcmp(got, "e1,e2,e3") == 0, "entries: %s", got);
 	fc_free(&c);
-
-	daemon_stop_ok(d);
-	H_ASSERT(daemon_restart(d) == 0, "restart: %s", h_err());
-	(void)cu_attach(d, &c, name);
-	titles(&c, got, sizeof got);
-	H_ASSERT(strcmp(got, "e1,e2,e3") == 0, "after a restart: %s", got);
-	fc_free(&c);
-	daemon_stop_ok(d);
+	restart_holds(d, name, "e1,e2,e3", "crash");
 	daemon_free(d);
 	armed_free(&a);
 }
@@ -406,13 +418,7 @@ START_TEST(crash_during_sync)
 	H_ASSERT(strcmp(got, "e1,e2") == 0 && next == 3, "file: %s", got);
 	H_ASSERT(fadd_ok(&c, "e3") == 3, "next id");
 	fc_free(&c);
-	daemon_stop_ok(d);
-	H_ASSERT(daemon_restart(d) == 0, "restart: %s", h_err());
-	(void)cu_attach(d, &c, name);
-	titles(&c, got, sizeof got);
-	H_ASSERT(strcmp(got, "e1,e2,e3") == 0, "after a restart: %s", got);
-	fc_free(&c);
-	daemon_stop_ok(d);
+	restart_holds(d, name, "e1,e2,e3", "crash");
 	daemon_free(d);
 	armed_free(&a);
 }
@@ -680,14 +686,7 @@ START_TEST(disk_full)
 	fc_free(&c);
 	fc_free(&o);
 	free(before);
-	daemon_stop_ok(d);
-	H_ASSERT(daemon_restart(d) == 0, "restart: %s", h_err());
-	(void)cu_attach(d, &c, "full");
-	titles(&c, got, sizeof got);
-	H_ASSERT(strcmp(got, "f1 changed,f3") == 0, "after a restart: %s",
-	    got);
-	fc_free(&c);
-	daemon_stop_ok(d);
+	restart_holds(d, "full", "f1 changed,f3", "disk full");
 	daemon_free(d);
 	armed_free(&a);
 }
@@ -714,7 +713,6 @@ START_TEST(crash_new_list)
 	struct daemon	*d;
 	struct armed	 a;
 	struct fc	 c;
-	char		 got[512];
 	int64_t		 id;
 
 	setenv("TODOD_FAULT_ONCE", "1", 1);
@@ -734,14 +732,7 @@ START_TEST(crash_new_list)
 	fprintf(stderr, "new list, %s: the worker %s\n", point,
 	    cu_log_count(d, "fault injection: killed") == 1 ? "crashed" :
 	    "did not crash (no such point)");
-	daemon_stop_ok(d);
-	H_ASSERT(daemon_restart(d) == 0, "restart: %s", h_err());
-	(void)cu_attach(d, &c, "fresh");
-	titles(&c, got, sizeof got);
-	H_ASSERT(strcmp(got, "n1,n2") == 0, "%s: after a restart the list "
-	    "holds \"%s\"", point, got);
-	fc_free(&c);
-	daemon_stop_ok(d);
+	restart_holds(d, "fresh", "n1,n2", point);
 	armed_free(&a);
 	daemon_free(d);
 }
