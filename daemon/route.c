@@ -86,6 +86,7 @@ static struct {
 	struct route_tree		 tree;
 	size_t				 nroutes;
 	size_t				 max_lists;	/* live servers at most */
+	int				 owed;		/* a stop (route_spawn) */
 	struct etf_buf			 msg;
 } rt;
 
@@ -294,9 +295,16 @@ route_start(const void *name, size_t len, int *srv, struct route **old)
 /*
  * {spawn, Name} +srv: ask the supervisor for a new server.  If none can
  * be started, the link closes as it does when a server dies before it
- * reports (route_chan_closed).  The server that makes room is told to
- * stop after the spawn is asked, so that the start of the new one,
- * which a client waits for, is not queued behind the stop of the old.
+ * reports (route_chan_closed).
+ *
+ * At --max-lists, old is the idle server that makes room.  Its stop is
+ * owed until a server reports a connection it got (route_pay_owed): the
+ * new one does as it answers its client, so that the old one's release
+ * (its list freed, its links closed, the supervisor and its worker told)
+ * runs beside the client's first change and its worker's fdatasync, not
+ * beside the new server's start that the client waits for.  One stop is
+ * owed at a time (a second start at the limit stops its old server at
+ * once), so that at most one server more than the limit is live.
  */
 static void
 route_spawn(const void *name, size_t len, int srv, struct route *old)
@@ -308,8 +316,27 @@ route_spawn(const void *name, size_t len, int srv, struct route *old)
 	etf_put_binary(&rt.msg, name, len);
 	/* chan_send closes srv, sent or not (not: the link closes). */
 	chan_send(rt.sup, &rt.msg, srv);
-	if (old != NULL)
+	if (old == NULL)
+		return;
+	if (rt.owed)
 		route_stop(old);
+	else
+		rt.owed = 1;
+}
+
+/* Over the limit by the stop owed: stop the least recently used idle
+ * server, if one is idle now (else at the next report). */
+static void
+route_pay_owed(void)
+{
+	struct route *v;
+
+	if (!rt.owed)
+		return;
+	if (rt.nroutes > rt.max_lists && (v = route_lru_idle()) != NULL)
+		route_stop(v);
+	if (rt.nroutes <= rt.max_lists)
+		rt.owed = 0;
 }
 
 static void
@@ -476,10 +503,12 @@ route_chan_msg(struct chan *c, const struct etf_term *t, int fd, void *arg)
 		/* Its pid: the cache learns it here, from the server. */
 		if (r->pid == 0)
 			r->pid = (pid_t)v[2].i;
+		route_pay_owed();
 	} else if (etf_is_tuple(t, 2) && v[1].type == ETF_INT &&
 	    etf_is_atom(&v[0], "idle")) {
 		r->seen = (uint64_t)v[1].i;
 		r->reported = 1;
+		route_pay_owed();
 	} else if (etf_is_tuple(t, 2) && v[1].type == ETF_INT &&
 	    etf_is_atom(&v[0], "idle_stop")) {
 		r->seen = (uint64_t)v[1].i;

@@ -678,6 +678,63 @@ START_TEST(t_reattach_at_max_lists)
 }
 END_TEST
 
+/* The live list servers stats counts (a connection of its own). */
+static int64_t
+lists_live(const struct daemon *d)
+{
+	struct conn	*c = conn_open_ok(d);
+	int64_t		 n = map_int(ok_value(c, "stats"), "lists_live");
+
+	conn_close(c);
+	return n;
+}
+
+static bool
+at_most_three_live(void *arg)
+{
+	return lists_live(arg) <= 3;
+}
+
+/*
+ * At --max-lists 3, lists opened one after another (attach, add, close):
+ * a new list's server starts first and the least recently used idle one
+ * stops once the new one has its connection, so that at most one more
+ * than the limit is live, and the limit again once it stopped.  Each
+ * list's change is kept.
+ */
+START_TEST(t_max_lists_bound)
+{
+	struct daemon	*d = daemon_start_ok("--max-lists", "3", NULL);
+	struct conn	*c;
+	char		 name[32];
+	int64_t		 n;
+	int		 i;
+
+	for (i = 0; i < 12; i++) {
+		snprintf(name, sizeof name, "bound-%d", i);
+		c = conn_open_ok(d);
+		attach_ok(c, name);
+		add_ok(c, "2023-12-19", name);
+		conn_close(c);
+		n = lists_live(d);
+		H_ASSERT(n >= 1 && n <= 4, "after list %d: %lld live list "
+		    "servers at --max-lists 3", i, (long long)n);
+	}
+	H_ASSERT(h_poll(h_ms(H_REPLY_MS), at_most_three_live, d), "%lld "
+	    "live list servers at --max-lists 3 after the last opened",
+	    (long long)lists_live(d));
+	for (i = 0; i < 12; i++) {
+		snprintf(name, sizeof name, "bound-%d", i);
+		c = conn_open_ok(d);
+		attach_ok(c, name);
+		assert_call(c, "entries", "{ok, [~E]}", 1, "2023-12-19", name);
+		conn_close(c);
+	}
+	daemon_stop_ok(d);
+	daemon_free(d);
+}
+END_TEST
+
 
 START_TEST(t_restart)
 {
@@ -796,6 +853,7 @@ protocol_suite(void)
 	tcase_add_test(tr, t_restart);
 	tcase_add_test(tr, t_restart_acked_then_term);
 	tcase_add_test(tr, t_reattach_at_max_lists);
+	tcase_add_test(tr, t_max_lists_bound);
 	suite_add_tcase(s, tr);
 	return s;
 }
