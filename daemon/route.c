@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <event2/event.h>
+
 #include "cache.h"
 #include "chan.h"
 #include "conn.h"
@@ -87,6 +89,7 @@ static struct {
 	size_t				 nroutes;
 	size_t				 max_lists;	/* live servers at most */
 	int				 owed;		/* a stop (route_spawn) */
+	struct event			*owed_ev;	/* ... paid by then */
 	struct etf_buf			 msg;
 } rt;
 
@@ -96,6 +99,7 @@ static void	route_chan_closed(struct chan *, void *);
 static void	route_attach_mode(const void *, size_t, int, uid_t,
 		    const void *, size_t, const char *,
 		    const struct route_fallback *);
+static void	route_owed_due(evutil_socket_t, short, void *);
 
 /*
  * Live servers at most: --max-lists, or fewer where the descriptor limit
@@ -133,6 +137,8 @@ route_init(struct event_base *base, const struct todod_config *cfg,
 	RB_INIT(&rt.tree);
 	TAILQ_INIT(&rt.lru);
 	etf_buf_init(&rt.msg);
+	if ((rt.owed_ev = evtimer_new(base, route_owed_due, NULL)) == NULL)
+		fatalx("out of memory");
 }
 
 static struct route *
@@ -304,11 +310,18 @@ route_start(const void *name, size_t len, int *srv, struct route **old)
  * runs beside the client's first change and its worker's fdatasync, not
  * beside the new server's start that the client waits for.  One stop is
  * owed at a time (a second start at the limit stops its old server at
- * once), so that at most one server more than the limit is live.
+ * once), so that at most one server more than the limit is live, and for
+ * ROUTE_OWED_MS at most: a new server that waits for a process (the
+ * spawner starting again, say) may wait for the one the old server's
+ * release would give back.
  */
+#define ROUTE_OWED_MS	50
+
 static void
 route_spawn(const void *name, size_t len, int srv, struct route *old)
 {
+	struct timeval owed_tv = { 0, ROUTE_OWED_MS * 1000 };
+
 	etf_buf_reset(&rt.msg);
 	etf_put_version(&rt.msg);
 	etf_put_tuple(&rt.msg, 2);
@@ -320,8 +333,10 @@ route_spawn(const void *name, size_t len, int srv, struct route *old)
 		return;
 	if (rt.owed)
 		route_stop(old);
-	else
+	else {
 		rt.owed = 1;
+		evtimer_add(rt.owed_ev, &owed_tv);
+	}
 }
 
 /* Over the limit by the stop owed: stop the least recently used idle
@@ -335,8 +350,17 @@ route_pay_owed(void)
 		return;
 	if (rt.nroutes > rt.max_lists && (v = route_lru_idle()) != NULL)
 		route_stop(v);
-	if (rt.nroutes <= rt.max_lists)
+	if (rt.nroutes <= rt.max_lists) {
 		rt.owed = 0;
+		evtimer_del(rt.owed_ev);
+	}
+}
+
+/* No server reported in time: pay now, if a server is idle. */
+static void
+route_owed_due(evutil_socket_t fd, short ev, void *arg)
+{
+	route_pay_owed();
 }
 
 static void
