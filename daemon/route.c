@@ -12,8 +12,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <event2/event.h>
-
 #include "cache.h"
 #include "chan.h"
 #include "conn.h"
@@ -88,8 +86,6 @@ static struct {
 	struct route_tree		 tree;
 	size_t				 nroutes;
 	size_t				 max_lists;	/* live servers at most */
-	int				 owed;		/* a stop (route_spawn) */
-	struct event			*owed_ev;	/* ... paid by then */
 	struct etf_buf			 msg;
 } rt;
 
@@ -99,7 +95,6 @@ static void	route_chan_closed(struct chan *, void *);
 static void	route_attach_mode(const void *, size_t, int, uid_t,
 		    const void *, size_t, const char *,
 		    const struct route_fallback *);
-static void	route_owed_due(evutil_socket_t, short, void *);
 
 /*
  * Live servers at most: --max-lists, or fewer where the descriptor limit
@@ -137,8 +132,6 @@ route_init(struct event_base *base, const struct todod_config *cfg,
 	RB_INIT(&rt.tree);
 	TAILQ_INIT(&rt.lru);
 	etf_buf_init(&rt.msg);
-	if ((rt.owed_ev = evtimer_new(base, route_owed_due, NULL)) == NULL)
-		fatalx("out of memory");
 }
 
 static struct route *
@@ -301,27 +294,13 @@ route_start(const void *name, size_t len, int *srv, struct route **old)
 /*
  * {spawn, Name} +srv: ask the supervisor for a new server.  If none can
  * be started, the link closes as it does when a server dies before it
- * reports (route_chan_closed).
- *
- * At --max-lists, old is the idle server that makes room.  Its stop is
- * owed until a server reports a connection it got (route_pay_owed): the
- * new one does as it answers its client, so that the old one's release
- * (its list freed, its links closed, the supervisor and its worker told)
- * runs beside the client's first change and its worker's fdatasync, not
- * beside the new server's start that the client waits for.  One stop is
- * owed at a time (a second start at the limit stops its old server at
- * once), so that at most one server more than the limit is live, and for
- * ROUTE_OWED_MS at most: a new server that waits for a process (the
- * spawner starting again, say) may wait for the one the old server's
- * release would give back.
+ * reports (route_chan_closed).  The server that makes room is told to
+ * stop after the spawn is asked, so that the start of the new one,
+ * which a client waits for, is not queued behind the stop of the old.
  */
-#define ROUTE_OWED_MS	50
-
 static void
 route_spawn(const void *name, size_t len, int srv, struct route *old)
 {
-	struct timeval owed_tv = { 0, ROUTE_OWED_MS * 1000 };
-
 	etf_buf_reset(&rt.msg);
 	etf_put_version(&rt.msg);
 	etf_put_tuple(&rt.msg, 2);
@@ -329,38 +308,8 @@ route_spawn(const void *name, size_t len, int srv, struct route *old)
 	etf_put_binary(&rt.msg, name, len);
 	/* chan_send closes srv, sent or not (not: the link closes). */
 	chan_send(rt.sup, &rt.msg, srv);
-	if (old == NULL)
-		return;
-	if (rt.owed)
+	if (old != NULL)
 		route_stop(old);
-	else {
-		rt.owed = 1;
-		evtimer_add(rt.owed_ev, &owed_tv);
-	}
-}
-
-/* Over the limit by the stop owed: stop the least recently used idle
- * server, if one is idle now (else at the next report). */
-static void
-route_pay_owed(void)
-{
-	struct route *v;
-
-	if (!rt.owed)
-		return;
-	if (rt.nroutes > rt.max_lists && (v = route_lru_idle()) != NULL)
-		route_stop(v);
-	if (rt.nroutes <= rt.max_lists) {
-		rt.owed = 0;
-		evtimer_del(rt.owed_ev);
-	}
-}
-
-/* No server reported in time: pay now, if a server is idle. */
-static void
-route_owed_due(evutil_socket_t fd, short ev, void *arg)
-{
-	route_pay_owed();
 }
 
 static void
@@ -527,12 +476,10 @@ route_chan_msg(struct chan *c, const struct etf_term *t, int fd, void *arg)
 		/* Its pid: the cache learns it here, from the server. */
 		if (r->pid == 0)
 			r->pid = (pid_t)v[2].i;
-		route_pay_owed();
 	} else if (etf_is_tuple(t, 2) && v[1].type == ETF_INT &&
 	    etf_is_atom(&v[0], "idle")) {
 		r->seen = (uint64_t)v[1].i;
 		r->reported = 1;
-		route_pay_owed();
 	} else if (etf_is_tuple(t, 2) && v[1].type == ETF_INT &&
 	    etf_is_atom(&v[0], "idle_stop")) {
 		r->seen = (uint64_t)v[1].i;
