@@ -409,7 +409,9 @@ ls_reattach(struct lconn *lc)
 	etf_put_binary(&ls.msg, input, inlen);
 	free(input);
 	chan_send(ls.cache, &ls.msg, fd);
-	ls_check_idle();
+	/* Told to stop: it exits now if that was its last connection. */
+	if (ls.stopping)
+		ls_check_idle();
 	return 1;
 }
 

@@ -864,9 +864,9 @@ worker_new(struct event_base *base, const struct worker_config *cfg,
 }
 
 size_t
-worker_recovery_left(const struct worker *w)
+worker_lists_behind(const struct worker *w)
 {
-	return w->recovery_left;
+	return wk_lists_journaled(w);
 }
 
 int

@@ -91,10 +91,10 @@ struct worker_counters {
 /* Recovers this worker's journal first; NULL if that fails (logged). */
 struct worker	*worker_new(struct event_base *, const struct worker_config *,
 		    struct worker_counters *counters);
-/* How many lists the recovery in worker_new() could not bring up to date
- * (a file that could not be written): their changes stay in the journal,
- * safe, and their files are behind until a later checkpoint writes them. */
-size_t		 worker_recovery_left(const struct worker *);
+/* How many lists have changes in the journal only, their files behind
+ * until a checkpoint writes them.  Right after worker_new(): those whose
+ * files its recovery could not write. */
+size_t		 worker_lists_behind(const struct worker *);
 /* Take ownership of fd (a connected stream socket) as a new peer. */
 int		 worker_add_peer(struct worker *, int fd);
 /* The same, for a link that serves list name (a live list server's new

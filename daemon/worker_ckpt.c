@@ -812,13 +812,11 @@ wk_recover(struct worker *w)
 	}
 	wk_recover_seqs(w);
 	wk_gens_trim(w);
-	w->recovery_left = wk_lists_journaled(w);
 	log_info("journal: %zu records of %zu files recovered, %zu lists "
 	    "brought up to date", rv.records, old, n);
-	if (w->recovery_left > 0)
+	if ((n = wk_lists_journaled(w)) > 0)
 		log_warnx("journal: %zu lists keep their changes in the "
-		    "journal: their files could not be written",
-		    w->recovery_left);
+		    "journal: their files could not be written", n);
 	if (rv.skipped > 0)
 		log_warnx("journal: %zu invalid records ignored", rv.skipped);
 	return 0;

@@ -152,7 +152,6 @@ struct worker {
 	size_t			 ngens;
 	struct journal		*jn;		/* the current generation */
 	uint64_t		 carried;	/* ... bytes carried into it */
-	size_t			 recovery_left;	/* lists recovery left journaled */
 	uint64_t		 round;
 	struct etf_buf		 jbuf;		/* records of one write */
 	struct etf_buf		 out;

@@ -28,28 +28,19 @@
 
 static struct worker *wp_worker;
 
+/* Send atom, or {atom, detail} if detail is not NULL. */
 static void
-wp_send_atom(struct chan *c, const char *atom)
+wp_send(struct chan *c, const char *atom, const char *detail)
 {
 	struct etf_buf b;
 
 	etf_buf_init(&b);
 	etf_put_version(&b);
+	if (detail != NULL)
+		etf_put_tuple(&b, 2);
 	etf_put_atom(&b, atom);
-	chan_send(c, &b, -1);
-	etf_buf_free(&b);
-}
-
-static void
-wp_send_ready_behind(struct chan *c)
-{
-	struct etf_buf b;
-
-	etf_buf_init(&b);
-	etf_put_version(&b);
-	etf_put_tuple(&b, 2);
-	etf_put_atom(&b, "ready");
-	etf_put_atom(&b, "behind");
+	if (detail != NULL)
+		etf_put_atom(&b, detail);
 	chan_send(c, &b, -1);
 	etf_buf_free(&b);
 }
@@ -81,9 +72,9 @@ wp_sup_msg(struct chan *c, const struct etf_term *t, int fd, void *arg)
 		    worker_sync_new)(wp_worker) == -1) {
 			log_warnx("%s: some lists keep their changes in the "
 			    "journal only", t->atom.p);
-			wp_send_atom(c, "sync_failed");
+			wp_send(c, "sync_failed", NULL);
 		} else
-			wp_send_atom(c, "synced");
+			wp_send(c, "synced", NULL);
 		return;
 	}
 	fatalx("unexpected message from the supervisor");
@@ -150,10 +141,8 @@ workerproc_main(const struct todod_config *cfg, int index)
 	/* worker_new() recovered the journal: the files are current, or
 	 * some are behind ({ready, behind}: a sync waiting for this worker
 	 * fails). */
-	if (worker_recovery_left(wp_worker) > 0)
-		wp_send_ready_behind(sup);
-	else
-		wp_send_atom(sup, "ready");
+	wp_send(sup, "ready", worker_lists_behind(wp_worker) > 0 ? "behind" :
+	    NULL);
 	event_base_dispatch(base);
 	exit(0);
 }
