@@ -207,6 +207,9 @@ int		 h_frame_append(struct etf_buf *, const char *fmt, ...);
 	H_ASSERT(h_serving((d), e_, sizeof e_), "%s", e_);		\
 } while (0)
 bool		 h_serving(const struct daemon *, char *err, size_t errlen);
+/* The integer key of `stats` on a fresh connection, or -1 if it has no
+ * such integer (fails unless the reply is {ok, Map}). */
+int64_t		 h_stats_int(const struct daemon *, const char *key);
 /* Poll until a fresh connection gets pong (e.g. after a crash). */
 bool		 h_wait_serving(const struct daemon *, int ms);
 

@@ -57,25 +57,6 @@ log_has(const char *path, const char *text)
 	return found;
 }
 
-static int64_t
-stats_int(const struct daemon *d, const char *key)
-{
-	const struct etf_term *t, *r;
-	struct conn *s;
-	int64_t v = -1;
-
-	s = conn_open(d);
-	ck_assert_ptr_nonnull(s);
-	ck_assert_int_eq(conn_sendf(s, "stats"), 0);
-	t = conn_recv(s, h_ms(5000));
-	ck_assert_msg(t != NULL && etf_is_tuple(t, 2), "stats: %s", h_err());
-	r = etf_map_get(&t->seq.v[1], key);
-	if (r != NULL && r->type == ETF_INT)
-		v = r->i;
-	conn_close(s);
-	return v;
-}
-
 START_TEST(descriptors_run_out)
 {
 	struct rlimit low = { 64, 64 };
@@ -104,7 +85,7 @@ START_TEST(descriptors_run_out)
 	sa.d = d;
 	ck_assert_msg(h_poll(h_ms(10000), serves, &sa), "the daemon does not "
 	    "serve after its descriptors ran out");
-	ck_assert_msg(stats_int(d, "restarts") == 0,
+	ck_assert_msg(h_stats_int(d, "restarts") == 0,
 	    "a process was restarted while descriptors ran out");
 	ck_assert_msg(daemon_alive(d), "the daemon died");
 	ck_assert_msg(log_has(d->log, "out of descriptors: pausing accept"),
@@ -155,7 +136,7 @@ START_TEST(max_lists_within_descriptors)
 	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
 	d = daemon_start("--max-lists", "2000", NULL);
 	ck_assert_msg(d != NULL, "start: %s", h_err());
-	ck_assert_int_eq(stats_int(d, "max_lists"), LOW_LISTS);
+	ck_assert_int_eq(h_stats_int(d, "max_lists"), LOW_LISTS);
 
 	/* Every server busy with a connection... */
 	for (i = 0; i < LOW_LISTS; i++) {
@@ -173,7 +154,7 @@ START_TEST(max_lists_within_descriptors)
 	    "{server_process, <<\"cap-extra\">>}", "{error, busy}"), "%s",
 	    err);
 	conn_close(x);
-	ck_assert_int_eq(stats_int(d, "lists_live"), LOW_LISTS);
+	ck_assert_int_eq(h_stats_int(d, "lists_live"), LOW_LISTS);
 
 	/* An idle server makes room. */
 	conn_close(c[0]);

@@ -678,21 +678,12 @@ START_TEST(t_reattach_at_max_lists)
 }
 END_TEST
 
-/* The live list servers stats counts (a connection of its own). */
-static int64_t
-lists_live(const struct daemon *d)
-{
-	struct conn	*c = conn_open_ok(d);
-	int64_t		 n = map_int(ok_value(c, "stats"), "lists_live");
-
-	conn_close(c);
-	return n;
-}
-
 static bool
 at_most_three_live(void *arg)
 {
-	return lists_live(arg) <= 3;
+	int64_t	n = h_stats_int(arg, "lists_live");
+
+	return n >= 0 && n <= 3;
 }
 
 /*
@@ -716,13 +707,13 @@ START_TEST(t_max_lists_bound)
 		attach_ok(c, name);
 		add_ok(c, "2023-12-19", name);
 		conn_close(c);
-		n = lists_live(d);
+		n = h_stats_int(d, "lists_live");
 		H_ASSERT(n >= 1 && n <= 4, "after list %d: %lld live list "
 		    "servers at --max-lists 3", i, (long long)n);
 	}
 	H_ASSERT(h_poll(h_ms(H_REPLY_MS), at_most_three_live, d), "%lld "
 	    "live list servers at --max-lists 3 after the last opened",
-	    (long long)lists_live(d));
+	    (long long)h_stats_int(d, "lists_live"));
 	for (i = 0; i < 12; i++) {
 		snprintf(name, sizeof name, "bound-%d", i);
 		c = conn_open_ok(d);
