@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "etf.h"
@@ -402,6 +403,23 @@ store_fault_errno_write(void)
 	return store_fault_errno(false);
 }
 
+void
+store_fault_sleep(const char *var)
+{
+	const char *v = getenv(var);
+	struct timespec ts;
+	unsigned long ms;
+
+	if (v == NULL || (ms = strtoul(v, NULL, 10)) == 0)
+		return;
+	if (ms > 60000)
+		ms = 60000;
+	ts.tv_sec = (time_t)(ms / 1000);
+	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
 /* Test-only: what the system answers to unnamed files (0: the truth). */
 static int store_fault_tmpfile, store_fault_link[2];
 
@@ -444,6 +462,11 @@ store_fault_errno_write(void)
 
 void
 store_fault_unnamed(int tmpfile_err, int empty_path_err, int proc_err)
+{
+}
+
+void
+store_fault_sleep(const char *var)
 {
 }
 

@@ -51,6 +51,10 @@
  *   TODOD_FAULT_ONCE=1                  a crash point removes that file
  *                                       before it kills, so the worker
  *                                       that takes over runs unharmed
+ *   TODOD_FAULT_WORKER_DELAY_MS=MS      a worker sleeps MS as it starts
+ *   TODOD_FAULT_CKPT_DELAY_MS=MS        ... before each list file a
+ *                                       checkpoint writes
+ *   (store_fault_sleep(); MS at most 60,000)
  */
 #ifndef TODOD_STORE_H
 #define TODOD_STORE_H
@@ -184,5 +188,7 @@ int	store_fault_errno_write(void);
  * AT_EMPTY_PATH or by /proc, fail with that errno (0: as the system
  * does). */
 void	store_fault_unnamed(int tmpfile_err, int empty_path_err, int proc_err);
+/* Test-only: sleep the milliseconds the environment variable var says. */
+void	store_fault_sleep(const char *var);
 
 #endif /* TODOD_STORE_H */

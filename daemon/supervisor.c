@@ -39,7 +39,17 @@
 
 #define SUP_INTENSITY		5	/* restarts ... */
 #define SUP_PERIOD		10	/* ... in this many seconds */
-#define SUP_SHUTDOWN_TIMEOUT	10	/* then stragglers are killed */
+/*
+ * Shutdown deadlines, in seconds.  The list servers, the cache and the
+ * spawner have SUP_STOP_LISTS after the signal; those left are killed.
+ * The workers are not: they go once every list server has, and write
+ * every list's file from the journal first, which takes as long as the
+ * journal is long.  A stopping worker is killed only if it has written
+ * nothing (its shared counters have not moved) for SUP_STOP_STALL: its
+ * journal then stays, and the next start replays it.
+ */
+#define SUP_STOP_LISTS		10
+#define SUP_STOP_STALL		10
 
 enum role { ROLE_CACHE, ROLE_WORKER, ROLE_LIST, ROLE_SPAWNER, ROLE_SPARE };
 
@@ -126,7 +136,9 @@ static struct {
 	int			 shutting_down;
 	int			 exit_status;
 	time_t			 restarts[SUP_INTENSITY + 1];
-	struct event		*shutdown_timer;
+	struct event		*shutdown_timer;	/* SUP_STOP_LISTS */
+	struct event		*stall_timer;		/* SUP_STOP_STALL */
+	uint64_t		 progress[PROC_MAX_WORKERS];
 	TAILQ_HEAD(, sync_round) syncs;
 	struct etf_buf		 msg;
 } sup;
@@ -140,6 +152,7 @@ static void	sup_child_free(struct child *);
 static void	sup_check_done(void);
 static void	sup_reaped(pid_t, int);
 static void	sup_list_gone(struct child *, int);
+static void	sup_release_workers(void);
 
 static void
 sup_msg_atom(const char *atom)
@@ -904,13 +917,11 @@ sup_check_done(void)
 		chan_free(sup.spawner->ctl);
 		sup.spawner->ctl = NULL;
 	}
-	for (i = 0; i < sup.cfg->workers; i++)
-		if (sup.workers[i] != NULL && sup.workers[i]->ctl != NULL) {
-			chan_free(sup.workers[i]->ctl);
-			sup.workers[i]->ctl = NULL;
-		}
+	sup_release_workers();
 	if (sup.cache != NULL || sup.spawner != NULL)
 		return;
+	if (sup.shutdown_timer != NULL)	/* nothing left for it to kill */
+		evtimer_del(sup.shutdown_timer);
 	for (i = 0; i < sup.cfg->workers; i++)
 		if (sup.workers[i] != NULL)
 			return;
@@ -1035,18 +1046,41 @@ sup_sigchld(evutil_socket_t sig, short ev, void *arg)
 
 /* --- shutdown ------------------------------------------------------------- */
 
+#ifdef TODOD_FAULTS
+/* Test-only: both shutdown deadlines in ms (TODOD_FAULT_STOP_MS). */
+static struct timeval
+sup_stop_tv(int secs)
+{
+	const char *v = getenv("TODOD_FAULT_STOP_MS");
+	unsigned long ms;
+	struct timeval tv = { secs, 0 };
+
+	if (v != NULL && (ms = strtoul(v, NULL, 10)) > 0 && ms <= 60000) {
+		tv.tv_sec = (time_t)(ms / 1000);
+		tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	}
+	return tv;
+}
+#else
+static struct timeval
+sup_stop_tv(int secs)
+{
+	struct timeval tv = { secs, 0 };
+
+	return tv;
+}
+#endif
+
+/* SUP_STOP_LISTS is over: kill the list servers, the cache and the
+ * spawner left.  Once they are reaped the workers are let go. */
 static void
-sup_kill_all(evutil_socket_t fd, short ev, void *arg)
+sup_kill_stragglers(evutil_socket_t fd, short ev, void *arg)
 {
 	struct child *l;
-	int i;
 
-	log_warnx("shutdown timed out: killing what is left");
+	log_warnx("shutdown timed out: killing the list servers left");
 	if (sup.cache != NULL)
 		kill(sup.cache->pid, SIGKILL);
-	for (i = 0; i < sup.cfg->workers; i++)
-		if (sup.workers[i] != NULL)
-			kill(sup.workers[i]->pid, SIGKILL);
 	TAILQ_FOREACH(l, &sup.lists, entry)
 		if (l->pid != 0)
 			kill(l->pid, SIGKILL);
@@ -1054,10 +1088,62 @@ sup_kill_all(evutil_socket_t fd, short ev, void *arg)
 		kill(sup.spawner->pid, SIGKILL);
 }
 
+/* What a worker has written so far: it moves while a worker works. */
+static uint64_t
+sup_worker_progress(int i)
+{
+	const struct worker_counters *c = &proc_stats->workers[i].c;
+
+	return c->ticks + c->stores + c->fsyncs + c->errors;
+}
+
+/* Every SUP_STOP_STALL while the workers stop: kill one that has
+ * written nothing since the last look. */
+static void
+sup_watch_workers(evutil_socket_t fd, short ev, void *arg)
+{
+	uint64_t now;
+	int i;
+
+	for (i = 0; i < sup.cfg->workers; i++) {
+		if (sup.workers[i] == NULL)
+			continue;
+		if ((now = sup_worker_progress(i)) != sup.progress[i]) {
+			sup.progress[i] = now;
+			continue;
+		}
+		log_warnx("%s has written nothing for a while as it stops: "
+		    "killing it (its journal stays, for the next start)",
+		    sup.workers[i]->label);
+		kill(sup.workers[i]->pid, SIGKILL);
+	}
+}
+
+/* The list servers are gone: let the workers write their lists. */
+static void
+sup_release_workers(void)
+{
+	struct timeval tv = sup_stop_tv(SUP_STOP_STALL);
+	int i, any = 0;
+
+	for (i = 0; i < sup.cfg->workers; i++) {
+		if (sup.workers[i] == NULL || sup.workers[i]->ctl == NULL)
+			continue;
+		sup.progress[i] = sup_worker_progress(i);
+		chan_free(sup.workers[i]->ctl);	/* EOF: it checkpoints */
+		sup.workers[i]->ctl = NULL;
+		any = 1;
+	}
+	if (any && sup.stall_timer == NULL &&
+	    (sup.stall_timer = event_new(sup.base, -1, EV_PERSIST,
+	    sup_watch_workers, NULL)) != NULL)
+		evtimer_add(sup.stall_timer, &tv);
+}
+
 static void
 sup_shutdown(int status)
 {
-	struct timeval tv = { SUP_SHUTDOWN_TIMEOUT, 0 };
+	struct timeval tv = sup_stop_tv(SUP_STOP_LISTS);
 	struct child *l;
 
 	if (status > sup.exit_status)
@@ -1084,7 +1170,7 @@ sup_shutdown(int status)
 	sup_msg_atom("shutdown");
 	TAILQ_FOREACH(l, &sup.lists, entry)
 		sup_send(l, -1);
-	sup.shutdown_timer = evtimer_new(sup.base, sup_kill_all, NULL);
+	sup.shutdown_timer = evtimer_new(sup.base, sup_kill_stragglers, NULL);
 	evtimer_add(sup.shutdown_timer, &tv);
 	sup_check_done();
 }
@@ -1195,6 +1281,8 @@ supervisor_run(const struct todod_config *cfg)
 		event_free(ev[i]);
 	if (sup.shutdown_timer != NULL)
 		event_free(sup.shutdown_timer);
+	if (sup.stall_timer != NULL)
+		event_free(sup.stall_timer);
 	event_base_free(sup.base);
 	etf_buf_free(&sup.msg);
 	return sup.exit_status;

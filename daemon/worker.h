@@ -86,6 +86,9 @@ struct worker_counters {
 	uint64_t	journal_bytes;	/* bytes appended to the journal */
 	uint64_t	pending_ops;	/* ops journaled, not in a file yet */
 	uint64_t	journal_files;	/* generations on disk */
+	uint64_t	ticks;		/* list files prepared: moves while a
+					 * checkpoint works (the supervisor
+					 * watches a stopping worker) */
 };
 
 /* Recovers this worker's journal first; NULL if that fails (logged). */

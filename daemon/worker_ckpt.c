@@ -403,6 +403,8 @@ wk_ck_batch(struct worker *w, struct wlist **v, size_t n, size_t *budget)
 		cs[i].wl = v[i];
 		if (wk_ck_prepare(w, &cs[i]) == -1)
 			cs[i].failed = true;
+		w->ctr->ticks++;
+		store_fault_sleep("TODOD_FAULT_CKPT_DELAY_MS");
 		if (!cs[i].write)
 			continue;
 		nfiles++;

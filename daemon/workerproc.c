@@ -10,10 +10,8 @@
  */
 #include "config.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -23,6 +21,7 @@
 #include "log.h"
 #include "options.h"
 #include "proc.h"
+#include "store.h"
 #include "worker.h"
 #include "workerproc.h"
 
@@ -80,27 +79,6 @@ wp_sup_msg(struct chan *c, const struct etf_term *t, int fd, void *arg)
 	fatalx("unexpected message from the supervisor");
 }
 
-#ifdef TODOD_FAULTS
-/* Test-only: a worker that takes its time to start (and to recover). */
-static void
-wp_fault_start_delay(void)
-{
-	const char *v = getenv("TODOD_FAULT_WORKER_DELAY_MS");
-	struct timespec ts;
-	unsigned long ms;
-
-	if (v == NULL || (ms = strtoul(v, NULL, 10)) == 0)
-		return;
-	if (ms > 60000)
-		ms = 60000;
-	ts.tv_sec = (time_t)(ms / 1000);
-	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}
-#else
-#define wp_fault_start_delay()	do { } while (0)
-#endif
 
 static void
 wp_sup_closed(struct chan *c, void *arg)
@@ -130,7 +108,7 @@ workerproc_main(const struct todod_config *cfg, int index)
 	wc.max_frame = PROC_MAX_MSG;
 	memset(&proc_stats->workers[index].c, 0,
 	    sizeof(proc_stats->workers[index].c));
-	wp_fault_start_delay();
+	store_fault_sleep("TODOD_FAULT_WORKER_DELAY_MS");
 	if ((base = proc_event_base()) == NULL ||
 	    (wp_worker = worker_new(base, &wc,
 	    &proc_stats->workers[index].c)) == NULL ||

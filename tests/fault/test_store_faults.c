@@ -23,6 +23,10 @@
  *   - Stale messages to a released server (TODOD_FAULT_STALE_FILE, in
  *     supervisor.c: a worker link, a cache link and a shutdown meant
  *     for the list it released): the spare drops them and lives on.
+ *   - A shutdown whose final checkpoint outlasts the deadline
+ *     (TODOD_FAULT_CKPT_DELAY_MS, TODOD_FAULT_STOP_MS): a worker that
+ *     keeps writing finishes; one that stalls is killed, its journal
+ *     kept for the next start.
  *   - A corrupt or truncated list file: that list answers
  *     {error, unavailable} (its server_process still {ok, Pid}), the file
  *     is left untouched, every other list works; a repaired file is
@@ -1071,6 +1075,105 @@ START_TEST(released_drops_stale)
 }
 END_TEST
 
+/* ---- stopping ---- */
+
+/* A daemon of one worker whose checkpoints sleep ckpt_ms before each
+ * list file, with both shutdown deadlines at stop_ms, holding n new
+ * lists "<prefix>-<i>" of one entry each, titled by the list's name (in
+ * the journal only: a new list's file waits for a checkpoint). */
+static struct daemon *
+start_slow_stop(const char *stop_ms, const char *ckpt_ms, const char *prefix,
+    int n)
+{
+	struct daemon	*d;
+	struct fc	 c;
+	char		 name[32];
+	int		 i;
+
+	setenv("TODOD_FAULT_STOP_MS", stop_ms, 1);
+	setenv("TODOD_FAULT_CKPT_DELAY_MS", ckpt_ms, 1);
+	d = daemon_start("-w", "1", NULL);
+	unsetenv("TODOD_FAULT_STOP_MS");
+	unsetenv("TODOD_FAULT_CKPT_DELAY_MS");
+	H_ASSERT(d != NULL, "start: %s", h_err());
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof name, "%s-%d", prefix, i);
+		(void)cu_attach(d, &c, name);
+		fadd_ok(&c, name);
+		fc_free(&c);
+	}
+	return d;
+}
+
+/*
+ * SIGTERM when the worker's final checkpoint takes longer than the
+ * shutdown deadline (40 list files at 100 ms each, deadlines at 1 s):
+ * a worker that keeps writing is not killed.  Every list has its file
+ * and no journal is left.
+ */
+START_TEST(stop_long_checkpoint)
+{
+	enum { N = 40 };
+	struct daemon	*d = start_slow_stop("1000", "100", "long", N);
+	char		 name[32], got[64];
+	int64_t		 t0, took, next;
+	int		 i;
+
+	t0 = h_now_ms();
+	daemon_stop_ok(d);
+	took = h_now_ms() - t0;
+	H_ASSERT(cu_log_count(d, "killing") == 0, "the stop killed a process "
+	    "that was still writing");
+	H_ASSERT(!h_journal_left(d), "a journal was left");
+	H_ASSERT(took >= 3000, "the stop took %lld ms: the checkpoint's delay "
+	    "did not apply", (long long)took);
+	for (i = 0; i < N; i++) {
+		snprintf(name, sizeof name, "long-%d", i);
+		file_titles(d, name, got, sizeof got, &next);
+		H_ASSERT(strcmp(got, name) == 0 && next == 2, "the file of %s "
+		    "holds \"%s\"", name, got);
+	}
+	daemon_free(d);
+}
+END_TEST
+
+/*
+ * SIGTERM when the worker's final checkpoint stalls (5 s before each of
+ * two files, deadlines at 0.5 s): the supervisor kills the worker once it
+ * has written nothing for a deadline, not after 10 s, and the daemon
+ * exits.  The journal stays, and the next start replays it.
+ */
+START_TEST(stop_stalled_worker)
+{
+	struct daemon	*d = start_slow_stop("500", "5000", "stall", 2);
+	struct fc	 c;
+	char		 got[64];
+	int64_t		 t0, took;
+
+	t0 = h_now_ms();
+	daemon_stop_ok(d);
+	took = h_now_ms() - t0;
+	H_ASSERT(cu_log_count(d, "has written nothing") == 1, "the stalled "
+	    "worker was not named in the log");
+	H_ASSERT(took < 8000, "the stop took %lld ms: the stalled worker was "
+	    "let finish", (long long)took);
+	H_ASSERT(h_journal_left(d), "no journal left: the checkpoint was "
+	    "not stopped");
+	H_ASSERT(daemon_restart(d) == 0, "restart: %s", h_err());
+	(void)cu_attach(d, &c, "stall-0");
+	titles(&c, got, sizeof got);
+	H_ASSERT(strcmp(got, "stall-0") == 0, "stall-0 holds \"%s\"", got);
+	fc_free(&c);
+	(void)cu_attach(d, &c, "stall-1");
+	titles(&c, got, sizeof got);
+	H_ASSERT(strcmp(got, "stall-1") == 0, "stall-1 holds \"%s\"", got);
+	fc_free(&c);
+	daemon_stop_ok(d);
+	H_ASSERT(!h_journal_left(d), "a journal was left after a clean stop");
+	daemon_free(d);
+}
+END_TEST
+
 static Suite *
 store_faults_suite(void)
 {
@@ -1112,6 +1215,12 @@ store_faults_suite(void)
 	tcase_add_test(tc, fork_fails);
 	tcase_add_test(tc, released_drops_stale);
 	tcase_add_test(tc, list_server_speaks_nonsense);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("stop");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, stop_long_checkpoint);
+	tcase_add_test(tc, stop_stalled_worker);
 	suite_add_tcase(s, tc);
 #else
 	fprintf(stderr, "todod built without --enable-fault-injection: the "

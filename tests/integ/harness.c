@@ -10,6 +10,7 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -247,6 +248,20 @@ bool
 daemon_alive(struct daemon *d)
 {
 	return !reaped(d);
+}
+
+bool
+h_journal_left(const struct daemon *d)
+{
+	struct dirent	*de;
+	DIR		*dir;
+	bool		 found = false;
+
+	H_ASSERT((dir = opendir(d->data)) != NULL, "%s", d->data);
+	while (!found && (de = readdir(dir)) != NULL)
+		found = strncmp(de->d_name, ".journal-w", 10) == 0;
+	closedir(dir);
+	return found;
 }
 
 static void

@@ -109,6 +109,8 @@ void		 daemon_free(struct daemon *);
 bool		 daemon_alive(struct daemon *);
 /* Copy the daemon's log to stderr. */
 void		 daemon_print_log(const struct daemon *);
+/* Its data directory holds a worker's journal (".journal-w*"). */
+bool		 h_journal_left(const struct daemon *);
 /*
  * For a daemon shared by a test case (an unchecked fixture): stop and
  * free it; a failure to stop cleanly fails the whole program.

@@ -26,7 +26,6 @@
 
 #include <sys/socket.h>
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -487,21 +486,6 @@ END_TEST
 
 /* ---- stopping ---- */
 
-/* The data directory of d holds a journal generation. */
-static bool
-journal_left(const struct daemon *d)
-{
-	struct dirent	*de;
-	DIR		*dir;
-	bool		 found = false;
-
-	H_ASSERT((dir = opendir(d->data)) != NULL, "%s", d->data);
-	while (!found && (de = readdir(dir)) != NULL)
-		found = strncmp(de->d_name, ".journal-w", 10) == 0;
-	closedir(dir);
-	return found;
-}
-
 /*
  * SIGTERM while a client leaves its replies unread (26 MB of them, over
  * what the socket and the list server's cap take): the list server closes
@@ -528,7 +512,7 @@ START_TEST(t_stop_unread)
 	H_ASSERT(!log_has(d, "shutdown timed out"), "the stop timed out");
 	H_ASSERT(log_has(d, "replies unread: connection closed"), "the "
 	    "client that does not read was not named in the log");
-	H_ASSERT(!journal_left(d), "a journal was left: the workers did not "
+	H_ASSERT(!h_journal_left(d), "a journal was left: the workers did not "
 	    "finish");
 	conn_close(c);
 	H_ASSERT(daemon_restart(d) == 0, "restart: %s", h_err());
