@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <event2/event.h>
+
 #include "cache.h"
 #include "chan.h"
 #include "conn.h"
@@ -32,6 +34,13 @@
 /* Descriptors kept beside the live servers' (clients being routed, the
  * process's own). */
 #define ROUTE_FD_RESERVE	1024
+
+/* How long a connection for a list with no server waits for room at
+ * --max-lists (a server to become idle, to be stopped for it) before it
+ * is told busy.  A server whose client has just closed is busy until it
+ * has read the close: a client that goes from one list to the next
+ * would otherwise be told busy by that race. */
+#define ROUTE_WAIT_MS		500
 
 /*
  * A handoff the server has not confirmed yet ({got, N}): the cache keeps
@@ -68,6 +77,21 @@ struct route {
 	TAILQ_HEAD(, inflight)	 inflight;
 };
 
+/* A connection waiting for room (ROUTE_WAIT_MS), oldest first. */
+struct waiter {
+	TAILQ_ENTRY(waiter)	 entry;
+	int64_t			 until;		/* CLOCK_MONOTONIC, ms */
+	int			 fd;
+	uid_t			 uid;
+	const char		*error;
+	uint8_t			*input;
+	size_t			 inlen;
+	size_t			 len;
+	uint8_t			 name[NAME_MAX_BYTES];
+	size_t			 fblen;		/* 0: no fallback */
+	uint8_t			 fb[NAME_MAX_BYTES];
+};
+
 static int
 route_cmp(const struct route *a, const struct route *b)
 {
@@ -86,6 +110,9 @@ static struct {
 	struct route_tree		 tree;
 	size_t				 nroutes;
 	size_t				 max_lists;	/* live servers at most */
+	TAILQ_HEAD(, waiter)		 waiters;	/* for room, oldest first */
+	size_t				 nwaiters;
+	struct event			*wait_ev;	/* the oldest's deadline */
 	struct etf_buf			 msg;
 } rt;
 
@@ -94,7 +121,8 @@ static void	route_chan_msg(struct chan *, const struct etf_term *, int,
 static void	route_chan_closed(struct chan *, void *);
 static void	route_attach_mode(const void *, size_t, int, uid_t,
 		    const void *, size_t, const char *,
-		    const struct route_fallback *);
+		    const struct route_fallback *, int);
+static void	route_wait_expired(evutil_socket_t, short, void *);
 
 /*
  * Live servers at most: --max-lists, or fewer where the descriptor limit
@@ -131,6 +159,10 @@ route_init(struct event_base *base, const struct todod_config *cfg,
 	rt.max_lists = route_max_lists(cfg);
 	RB_INIT(&rt.tree);
 	TAILQ_INIT(&rt.lru);
+	TAILQ_INIT(&rt.waiters);
+	if ((rt.wait_ev = evtimer_new(base, route_wait_expired, NULL)) ==
+	    NULL)
+		fatalx("out of memory");
 	etf_buf_init(&rt.msg);
 }
 
@@ -367,23 +399,159 @@ route_refuse(int fd, uid_t uid, const void *input, size_t inlen,
 {
 	if (fb != NULL)
 		route_attach_mode(fb->name, fb->len, fd, uid, input, inlen,
-		    error, NULL);
+		    error, NULL, 0);
 	else
 		cache_unattached(fd, uid, error, input, inlen);
 }
 
+/* --- waiting for room at --max-lists ----------------------------------- */
+
+static int64_t
+route_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Whether a connection for name can be given a server now. */
+static int
+route_room(const void *name, size_t len)
+{
+	return route_find(name, len) != NULL || rt.nroutes < rt.max_lists ||
+	    route_lru_idle() != NULL;
+}
+
 static void
-route_attach_mode(const void *name, size_t len, int fd, uid_t uid,
+waiter_free(struct waiter *w)
+{
+	TAILQ_REMOVE(&rt.waiters, w, entry);
+	rt.nwaiters--;
+	if (w->fd != -1)
+		close(w->fd);
+	free(w->input);
+	free(w);
+}
+
+/* The timer for the oldest waiter's deadline. */
+static void
+route_wait_arm(void)
+{
+	struct waiter *w = TAILQ_FIRST(&rt.waiters);
+	struct timeval tv = { 0, 0 };
+	int64_t ms;
+
+	if (w == NULL) {
+		evtimer_del(rt.wait_ev);
+		return;
+	}
+	if ((ms = w->until - route_now_ms()) > 0) {
+		tv.tv_sec = (time_t)(ms / 1000);
+		tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	}
+	evtimer_add(rt.wait_ev, &tv);
+}
+
+/* Queue the connection to wait for room: 0, or -1 with no memory for
+ * it (fd is still the caller's). */
+static int
+route_wait(const void *name, size_t len, int fd, uid_t uid,
     const void *input, size_t inlen, const char *error,
     const struct route_fallback *fb)
 {
-	struct route *r, *old;
+	struct waiter *w;
+
+	if (len > sizeof(w->name) || (w = calloc(1, sizeof(*w))) == NULL)
+		return -1;
+	if (inlen > 0 && (w->input = malloc(inlen)) == NULL) {
+		free(w);
+		return -1;
+	}
+	w->until = route_now_ms() + ROUTE_WAIT_MS;
+	w->fd = fd;
+	w->uid = uid;
+	w->error = error;
+	if (inlen > 0)
+		memcpy(w->input, input, inlen);
+	w->inlen = inlen;
+	memcpy(w->name, name, len);
+	w->len = len;
+	if (fb != NULL && fb->len <= sizeof(w->fb)) {
+		memcpy(w->fb, fb->name, fb->len);
+		w->fblen = fb->len;
+	}
+	TAILQ_INSERT_TAIL(&rt.waiters, w, entry);
+	if (rt.nwaiters++ == 0)
+		route_wait_arm();
+	return 0;
+}
+
+/* Room may have come: the waiters that can go now, oldest first. */
+static void
+route_wake(void)
+{
+	struct route_fallback fb;
+	struct waiter *w;
+
+	if (rt.nwaiters == 0)
+		return;
+	while ((w = TAILQ_FIRST(&rt.waiters)) != NULL &&
+	    route_room(w->name, w->len)) {
+		fb.name = w->fb;
+		fb.len = w->fblen;
+		route_attach_mode(w->name, w->len, w->fd, w->uid, w->input,
+		    w->inlen, w->error, w->fblen > 0 ? &fb : NULL, 0);
+		w->fd = -1;
+		waiter_free(w);
+	}
+	route_wait_arm();
+}
+
+/* The oldest waiters' time is up: they are told busy (a re-attach goes
+ * back to its list with it). */
+static void
+route_wait_expired(evutil_socket_t fd, short ev, void *arg)
+{
+	struct route_fallback fb;
+	struct waiter *w;
+	int64_t now = route_now_ms();
+
+	while ((w = TAILQ_FIRST(&rt.waiters)) != NULL && w->until <= now) {
+		fb.name = w->fb;
+		fb.len = w->fblen;
+		route_refuse(w->fd, w->uid, w->input, w->inlen, "busy",
+		    w->fblen > 0 ? &fb : NULL);
+		w->fd = -1;
+		waiter_free(w);
+	}
+	route_wait_arm();
+}
+
+/*
+ * Hand the connection to name's server, starting one if there is room.
+ * If there is none (may_wait), or others wait for it already, it waits
+ * for room (ROUTE_WAIT_MS); else it is refused busy.
+ */
+static void
+route_attach_mode(const void *name, size_t len, int fd, uid_t uid,
+    const void *input, size_t inlen, const char *error,
+    const struct route_fallback *fb, int may_wait)
+{
+	struct route *r, *old = NULL;
 	int srv = -1;
 
-	if ((r = route_find(name, len)) == NULL &&
-	    (r = route_start(name, len, &srv, &old)) == NULL) {
-		route_refuse(fd, uid, input, inlen, "busy", fb);
-		return;
+	if ((r = route_find(name, len)) == NULL) {
+		if (may_wait && (rt.nwaiters > 0 || !route_room(name, len)) &&
+		    route_wait(name, len, fd, uid, input, inlen, error,
+		    fb) == 0) {
+			route_wake();	/* room, if the queue missed it */
+			return;
+		}
+		if ((r = route_start(name, len, &srv, &old)) == NULL) {
+			route_refuse(fd, uid, input, inlen, "busy", fb);
+			return;
+		}
 	}
 	route_handoff(r, fd, uid, input, inlen, error, fb);
 	if (srv != -1)
@@ -394,7 +562,7 @@ void
 route_attach(const void *name, size_t len, int fd, uid_t uid,
     const void *input, size_t inlen, const struct route_fallback *fb)
 {
-	route_attach_mode(name, len, fd, uid, input, inlen, NULL, fb);
+	route_attach_mode(name, len, fd, uid, input, inlen, NULL, fb, 1);
 }
 
 /* {list, Name, Pid}, with a link to a server that runs or starts (Pid
@@ -431,8 +599,13 @@ route_linked(const struct etf_term *t, int fd)
 int
 route_sup_msg(const struct etf_term *t, int fd)
 {
-	if (etf_is_tuple(t, 3) && etf_is_atom(&t->seq.v[0], "list"))
-		return route_linked(t, fd);
+	int rc;
+
+	if (etf_is_tuple(t, 3) && etf_is_atom(&t->seq.v[0], "list")) {
+		rc = route_linked(t, fd);
+		route_wake();
+		return rc;
+	}
 	if (fd != -1)
 		close(fd);
 	return -1;
@@ -517,6 +690,7 @@ route_chan_msg(struct chan *c, const struct etf_term *t, int fd, void *arg)
 	}
 	if (fd != -1)
 		close(fd);
+	route_wake();	/* an idle or stopped server makes room */
 }
 
 /* The server died: the connections it had not confirmed go to a new
@@ -560,7 +734,7 @@ route_chan_closed(struct chan *c, void *arg)
 		else
 			route_attach_mode(r->name, r->len, f->fd, f->uid,
 			    f->input, f->inlen, f->error,
-			    f->fblen > 0 ? &fb : NULL);
+			    f->fblen > 0 ? &fb : NULL, 1);
 		f->fd = -1;
 		inflight_free(f);
 	}
@@ -569,6 +743,7 @@ route_chan_closed(struct chan *c, void *arg)
 	    next->pid == 0)
 		next->failed_starts = failed;
 	free(r);
+	route_wake();
 }
 
 /* lists: every stored or live list, sorted bytewise, once each. */
@@ -675,7 +850,7 @@ route_reply_stats(struct etf_buf *b, uint64_t accepted, uint64_t handoffs,
 	etf_put_version(b);
 	etf_put_tuple(b, 2);
 	etf_put_atom(b, "ok");
-	etf_put_map(b, 14);
+	etf_put_map(b, 15);
 	put_kv_int(b, "supervisor", s->supervisor);
 	put_kv_int(b, "cache", s->cache);
 	put_kv_int(b, "spawner", s->spawner);
@@ -692,6 +867,7 @@ route_reply_stats(struct etf_buf *b, uint64_t accepted, uint64_t handoffs,
 	}
 	etf_put_nil(b);
 	put_kv_int(b, "lists_live", live);
+	put_kv_int(b, "lists_waiting", (int64_t)rt.nwaiters);
 	put_kv_int(b, "restarts", (int64_t)s->restarts);
 	put_kv_int(b, "uptime_s", (int64_t)(time(NULL) - s->started));
 	put_kv_int(b, "connections", (int64_t)accepted);

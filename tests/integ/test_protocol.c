@@ -155,6 +155,8 @@ START_TEST(t_stats_keys)
 	H_ASSERT(map_int(m, "supervisor") > 0, "stats: supervisor: %s", buf);
 	H_ASSERT(map_int(m, "cache") > 0, "stats: cache: %s", buf);
 	H_ASSERT(map_int(m, "lists_live") >= 0, "stats: lists_live: %s", buf);
+	H_ASSERT(map_int(m, "lists_waiting") == 0, "stats: lists_waiting: %s",
+	    buf);
 	H_ASSERT(map_int(m, "restarts") >= 0, "stats: restarts: %s", buf);
 	H_ASSERT(map_int(m, "uptime_s") >= 0, "stats: uptime_s: %s", buf);
 	w = etf_map_get(m, "workers");
@@ -747,6 +749,58 @@ START_TEST(t_max_lists_bound)
 }
 END_TEST
 
+static bool
+one_waiting(void *arg)
+{
+	return h_stats_int(arg, "lists_waiting") == 1;
+}
+
+/*
+ * At --max-lists 1 with its one server in use, a connection for another
+ * list waits for room: it is served as soon as the server in use is
+ * idle (and stopped for it), and told busy after half a second if none
+ * becomes idle.  A connection told busy stays open, unattached, and may
+ * ask again.
+ */
+START_TEST(t_max_lists_wait)
+{
+	struct daemon	*d = daemon_start_ok("--max-lists", "1", NULL);
+	struct conn	*a = conn_open_ok(d), *b = conn_open_ok(d), *c;
+	int64_t		 t0, took;
+
+	attach_ok(a, "wait-a");
+	add_ok(a, "2023-12-19", "a1");
+	H_ASSERT(conn_sendf(b, "{server_process, ~s}", "wait-b") == 0,
+	    "send: %s", h_err());
+	H_ASSERT(h_poll(h_ms(H_REPLY_MS), one_waiting, d), "the attach to "
+	    "wait-b does not wait (lists_waiting %lld)",
+	    (long long)h_stats_int(d, "lists_waiting"));
+	conn_close(a);		/* wait-a's server is idle: room for wait-b */
+	assert_reply(b, "{ok, _}");
+	add_ok(b, "2023-12-19", "b1");
+
+	/* b holds the one server: c waits, then is told busy */
+	c = conn_open_ok(d);
+	t0 = h_now_ms();
+	assert_call(c, "{server_process, ~s}", "{error, busy}", "wait-c");
+	took = h_now_ms() - t0;
+	H_ASSERT(took >= 400, "told busy after %lld ms: it did not wait",
+	    (long long)took);
+	H_ASSERT(h_stats_int(d, "lists_waiting") == 0, "a connection told "
+	    "busy is still counted waiting");
+	conn_close(b);
+	attach_ok(c, "wait-c");
+	assert_call(c, "size", "{ok, 0}");
+	attach_ok(c, "wait-a");
+	assert_call(c, "entries", "{ok, [~E]}", 1, "2023-12-19", "a1");
+	attach_ok(c, "wait-b");
+	assert_call(c, "entries", "{ok, [~E]}", 1, "2023-12-19", "b1");
+	conn_close(c);
+	daemon_stop_ok(d);
+	daemon_free(d);
+}
+END_TEST
+
 START_TEST(t_restart)
 {
 	struct daemon		*d = daemon_start_ok(NULL);
@@ -865,6 +919,7 @@ protocol_suite(void)
 	tcase_add_test(tr, t_restart_acked_then_term);
 	tcase_add_test(tr, t_reattach_at_max_lists);
 	tcase_add_test(tr, t_max_lists_bound);
+	tcase_add_test(tr, t_max_lists_wait);
 	suite_add_tcase(s, tr);
 	return s;
 }
