@@ -1046,30 +1046,23 @@ sup_sigchld(evutil_socket_t sig, short ev, void *arg)
 
 /* --- shutdown ------------------------------------------------------------- */
 
-#ifdef TODOD_FAULTS
-/* Test-only: both shutdown deadlines in ms (TODOD_FAULT_STOP_MS). */
+/* A shutdown deadline of secs (test-only: TODOD_FAULT_STOP_MS sets both
+ * in ms). */
 static struct timeval
 sup_stop_tv(int secs)
 {
+	struct timeval tv = { secs, 0 };
+#ifdef TODOD_FAULTS
 	const char *v = getenv("TODOD_FAULT_STOP_MS");
 	unsigned long ms;
-	struct timeval tv = { secs, 0 };
 
 	if (v != NULL && (ms = strtoul(v, NULL, 10)) > 0 && ms <= 60000) {
 		tv.tv_sec = (time_t)(ms / 1000);
 		tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
 	}
-	return tv;
-}
-#else
-static struct timeval
-sup_stop_tv(int secs)
-{
-	struct timeval tv = { secs, 0 };
-
-	return tv;
-}
 #endif
+	return tv;
+}
 
 /* SUP_STOP_LISTS is over: kill the list servers, the cache and the
  * spawner left.  Once they are reaped the workers are let go. */
