@@ -12,13 +12,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "ctl.h"
 #include "ctl_csv.h"
 #include "ctl_json.h"
 #include "etf.h"
+#include "monotime.h"
 #include "todo_term.h"
 #include "todoclient.h"
 
@@ -145,15 +145,6 @@ validate(struct ctl *ctl, struct import *im)
 	return CTL_EXIT_USAGE;
 }
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 progress(struct import *im, size_t done)
 {
@@ -163,7 +154,7 @@ progress(struct import *im, size_t done)
 
 	if (!im->progress)
 		return;
-	t = now_ms();
+	t = monotime_ms();
 	if (done < im->n && t - im->drawn_ms < 100)
 		return;
 	im->drawn_ms = t;

@@ -19,11 +19,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "defaults.h"
 #include "frame.h"
+#include "monotime.h"
 #include "todoclient.h"
 #include "todoclient_int.h"
 
@@ -123,15 +123,6 @@ tc_fail(struct tc_conn *c, int status, const char *fmt, ...)
 	return status;
 }
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Milliseconds left until deadline for poll(2); -1 without a timeout. */
 static int
 remaining(const struct tc_conn *c, int64_t deadline)
@@ -140,7 +131,7 @@ remaining(const struct tc_conn *c, int64_t deadline)
 
 	if (c->timeout_ms < 0)
 		return -1;
-	left = deadline - now_ms();
+	left = deadline - monotime_ms();
 	return left < 0 ? 0 : (int)left;
 }
 
@@ -188,7 +179,7 @@ tc_connect(struct tc_conn *c, const char *path)
 	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->fd == -1)
 		return tc_fail(c, TC_ESYS, "socket: %s", strerror(errno));
-	deadline = now_ms() + c->timeout_ms;
+	deadline = monotime_ms() + c->timeout_ms;
 	for (;;) {
 		if (connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)) == 0)
 			return TC_OK;
@@ -359,7 +350,7 @@ wait_for(struct tc_conn *c, bool want_frame, const uint8_t **payload,
     size_t *len)
 {
 	struct pollfd pfd;
-	int64_t deadline = now_ms() + c->timeout_ms;
+	int64_t deadline = monotime_ms() + c->timeout_ms;
 	bool moved;
 	int rv, n;
 
@@ -392,7 +383,7 @@ wait_for(struct tc_conn *c, bool want_frame, const uint8_t **payload,
 		    (rv = write_some(c, &moved)) != TC_OK)
 			return rv;
 		if (moved)
-			deadline = now_ms() + c->timeout_ms;
+			deadline = monotime_ms() + c->timeout_ms;
 	}
 }
 

@@ -19,6 +19,7 @@
 #include "conn.h"
 #include "etf.h"
 #include "log.h"
+#include "monotime.h"
 #include "names.h"
 #include "options.h"
 #include "proc.h"
@@ -406,15 +407,6 @@ route_refuse(int fd, uid_t uid, const void *input, size_t inlen,
 
 /* --- waiting for room at --max-lists ----------------------------------- */
 
-static int64_t
-route_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Whether a connection for name can be given a server now. */
 static int
 route_room(const void *name, size_t len)
@@ -446,7 +438,7 @@ route_wait_arm(void)
 		evtimer_del(rt.wait_ev);
 		return;
 	}
-	if ((ms = w->until - route_now_ms()) > 0) {
+	if ((ms = w->until - monotime_ms()) > 0) {
 		tv.tv_sec = (time_t)(ms / 1000);
 		tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
 	}
@@ -468,7 +460,7 @@ route_wait(const void *name, size_t len, int fd, uid_t uid,
 		free(w);
 		return -1;
 	}
-	w->until = route_now_ms() + ROUTE_WAIT_MS;
+	w->until = monotime_ms() + ROUTE_WAIT_MS;
 	w->fd = fd;
 	w->uid = uid;
 	w->error = error;
@@ -515,7 +507,7 @@ route_wait_expired(evutil_socket_t fd, short ev, void *arg)
 {
 	struct route_fallback fb;
 	struct waiter *w;
-	int64_t now = route_now_ms();
+	int64_t now = monotime_ms();
 
 	while ((w = TAILQ_FIRST(&rt.waiters)) != NULL && w->until <= now) {
 		fb.name = w->fb;
