@@ -801,6 +801,44 @@ START_TEST(t_max_lists_wait)
 }
 END_TEST
 
+/*
+ * At --max-lists 1, a connection that re-attaches from its list to
+ * another while a second connection holds its list's server waits for
+ * room too: told busy after the wait, it stays on its list; asked
+ * again, it moves as soon as the second connection leaves.
+ */
+START_TEST(t_max_lists_wait_reattach)
+{
+	struct daemon	*d = daemon_start_ok("--max-lists", "1", NULL);
+	struct conn	*a = conn_open_ok(d), *b = conn_open_ok(d);
+	int64_t		 pa, t0, took;
+
+	pa = attach_ok(a, "wr-a");
+	add_ok(a, "2023-12-19", "a1");
+	H_ASSERT(attach_ok(b, "wr-a") == pa, "two servers for wr-a");
+	t0 = h_now_ms();
+	assert_call(a, "{server_process, ~s}", "{error, busy}", "wr-b");
+	took = h_now_ms() - t0;
+	H_ASSERT(took >= 400, "told busy after %lld ms: it did not wait",
+	    (long long)took);
+	assert_call(a, "size", "{ok, 1}");	/* still on wr-a */
+	H_ASSERT(conn_sendf(a, "{server_process, ~s}", "wr-b") == 0,
+	    "send: %s", h_err());
+	H_ASSERT(h_poll(h_ms(H_REPLY_MS), one_waiting, d), "the re-attach "
+	    "to wr-b does not wait (lists_waiting %lld)",
+	    (long long)h_stats_int(d, "lists_waiting"));
+	conn_close(b);		/* wr-a is idle: room for wr-b */
+	assert_reply(a, "{ok, _}");
+	assert_call(a, "size", "{ok, 0}");
+	add_ok(a, "2023-12-19", "b1");
+	attach_ok(a, "wr-a");
+	assert_call(a, "entries", "{ok, [~E]}", 1, "2023-12-19", "a1");
+	conn_close(a);
+	daemon_stop_ok(d);
+	daemon_free(d);
+}
+END_TEST
+
 START_TEST(t_restart)
 {
 	struct daemon		*d = daemon_start_ok(NULL);
@@ -920,6 +958,7 @@ protocol_suite(void)
 	tcase_add_test(tr, t_reattach_at_max_lists);
 	tcase_add_test(tr, t_max_lists_bound);
 	tcase_add_test(tr, t_max_lists_wait);
+	tcase_add_test(tr, t_max_lists_wait_reattach);
 	suite_add_tcase(s, tr);
 	return s;
 }
