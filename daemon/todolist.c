@@ -1,9 +1,15 @@
 /*
  * todolist.c: the list model (the book's Todo.List).
  *
- * Every entry is one node in two red-black trees: by id, and by
- * (date, id).  Entries of one date are a contiguous run of the second
- * tree, found with one descent and walked in id order: O(log n + k).
+ * Every entry is one node in a red-black tree by id, and, once the list
+ * has been asked for the entries of a date TODO_DATE_SCANS times, in a
+ * second one by (date, id).  Entries of one date are a contiguous run of
+ * the second tree, found with one descent and walked in id order:
+ * O(log n + k).  Before, a date's entries are found by walking the id
+ * tree (O(n) per lookup): a list loaded to answer one or two requests,
+ * or only changed, never pays for the index (building it for a list
+ * file of 1,000 entries took a few percent of a cold open's CPU).  The
+ * index is a cache: building it from a const lookup changes no entry.
  * Titles and extra map pairs are copied and owned by the list; a
  * node's first title is allocated with the node (one allocation per
  * entry when a list is loaded), a title set by an update on its own.
@@ -34,11 +40,16 @@ RB_HEAD(todo_dates, todo_node);
 
 struct todo_list {
 	struct todo_ids		ids;
-	struct todo_dates	dates;
+	struct todo_dates	dates;	/* empty until dated */
 	struct todo_node	*max;	/* the highest id, or NULL */
 	size_t			n;
 	int64_t			next_id;
+	int			dated;	/* the (date, id) index is built */
+	unsigned		scans;	/* date lookups before it was */
 };
+
+/* Date lookups answered by walking the ids before the index is built. */
+#define TODO_DATE_SCANS		4
 
 static int
 todo_cmp_id(const struct todo_node *a, const struct todo_node *b)
@@ -228,7 +239,8 @@ todo_link(struct todo_list *l, struct todo_node *n)
 {
 	if (todo_link_id(l, n) == -1)
 		return -1;
-	RB_INSERT(todo_dates, &l->dates, n);
+	if (l->dated)
+		RB_INSERT(todo_dates, &l->dates, n);
 	l->n++;
 	return 0;
 }
@@ -312,13 +324,15 @@ todolist_update(struct todo_list *l, int64_t id, const struct todo_date *date,
 		n->item.title = t;
 		n->item.title_len = title_len;
 	}
-	if (date != NULL && todo_dkey(*date) != n->dkey) {
+	if (date != NULL && todo_dkey(*date) != n->dkey && l->dated) {
 		RB_REMOVE(todo_dates, &l->dates, n);
 		n->item.date = *date;
 		n->dkey = todo_dkey(*date);
 		RB_INSERT(todo_dates, &l->dates, n);
-	} else if (date != NULL)
+	} else if (date != NULL) {
 		n->item.date = *date;
+		n->dkey = todo_dkey(*date);
+	}
 	return 0;
 }
 
@@ -332,7 +346,8 @@ todolist_delete(struct todo_list *l, int64_t id)
 	if (n == l->max)
 		l->max = RB_PREV(todo_ids, &l->ids, n);
 	RB_REMOVE(todo_ids, &l->ids, n);
-	RB_REMOVE(todo_dates, &l->dates, n);
+	if (l->dated)
+		RB_REMOVE(todo_dates, &l->dates, n);
 	todo_node_free(n);
 	l->n--;
 	return 0;
@@ -356,12 +371,42 @@ todolist_next(const struct todo_list *l, const struct todo_item *it)
 	return n != NULL ? &n->item : NULL;
 }
 
+/* The first node from n on, in id order, of date dkey. */
+static struct todo_node *
+todo_scan_date(const struct todo_list *l, struct todo_node *n, int32_t dkey)
+{
+	for (; n != NULL && n->dkey != dkey;
+	    n = RB_NEXT(todo_ids, (struct todo_ids *)&l->ids, n))
+		;
+	return n;
+}
+
+/* Build the (date, id) index (l is logically const: see the top). */
+static void
+todo_index_dates(const struct todo_list *cl)
+{
+	struct todo_list *l = (struct todo_list *)(uintptr_t)cl;
+	struct todo_node *n;
+
+	RB_FOREACH(n, todo_ids, &l->ids)
+		RB_INSERT(todo_dates, &l->dates, n);
+	l->dated = 1;
+}
+
 const struct todo_item *
 todolist_date_first(const struct todo_list *l, struct todo_date date)
 {
 	struct todo_node key, *n;
 
 	key.dkey = todo_dkey(date);
+	if (!l->dated && ++((struct todo_list *)(uintptr_t)l)->scans >=
+	    TODO_DATE_SCANS)
+		todo_index_dates(l);
+	if (!l->dated) {
+		n = todo_scan_date(l, RB_MIN(todo_ids,
+		    (struct todo_ids *)&l->ids), key.dkey);
+		return n != NULL ? &n->item : NULL;
+	}
 	key.item.id = INT64_MIN;
 	n = RB_NFIND(todo_dates, (struct todo_dates *)&l->dates, &key);
 	if (n == NULL || n->dkey != key.dkey)
@@ -375,10 +420,21 @@ todolist_date_next(const struct todo_list *l, const struct todo_item *it)
 	struct todo_node *cur, *n;
 
 	cur = todo_node_of(it);
+	if (!l->dated) {
+		n = todo_scan_date(l, RB_NEXT(todo_ids,
+		    (struct todo_ids *)&l->ids, cur), cur->dkey);
+		return n != NULL ? &n->item : NULL;
+	}
 	n = RB_NEXT(todo_dates, (struct todo_dates *)&l->dates, cur);
 	if (n == NULL || n->dkey != cur->dkey)
 		return NULL;
 	return &n->item;
+}
+
+int
+todolist_dates_indexed(const struct todo_list *l)
+{
+	return l->dated;
 }
 
 size_t

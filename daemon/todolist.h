@@ -1,8 +1,9 @@
 /*
  * todolist.h: the list model (the book's Todo.List).
  *
- * Entries by id, plus an index by (date, id) so that entries of one date
- * cost O(log n + k).  Ids come from next_id and are never reused after a
+ * Entries by id, plus an index by (date, id), built once the list is
+ * asked by date a few times, so that entries of one date cost
+ * O(log n + k).  Ids come from next_id and are never reused after a
  * delete.  Iteration is in id order.  Extra keys that other code wrote
  * into an entry map are kept as opaque ETF bytes and written back.
  */
@@ -57,12 +58,16 @@ int		todolist_delete(struct todo_list *, int64_t id);
 const struct todo_item *todolist_first(const struct todo_list *);
 const struct todo_item *todolist_next(const struct todo_list *,
 		    const struct todo_item *);
-/* Entries of one date in id order. */
+/* Entries of one date in id order.  The first few lookups of a list walk
+ * its entries (O(n)); then an index by date is built and kept, and a
+ * lookup costs O(log n + k). */
 const struct todo_item *todolist_date_first(const struct todo_list *,
 		    struct todo_date);
 const struct todo_item *todolist_date_next(const struct todo_list *,
 		    const struct todo_item *);
 size_t		todolist_date_count(const struct todo_list *,
 		    struct todo_date);
+/* Whether the index by date is built (1) or not yet (0). */
+int		todolist_dates_indexed(const struct todo_list *);
 
 #endif /* TODOD_TODOLIST_H */

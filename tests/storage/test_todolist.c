@@ -394,6 +394,86 @@ START_TEST(t_random_ops)
 }
 END_TEST
 
+/* The entries of day d are those the model has on d, in id order. */
+static void
+check_day(const struct todo_list *l, const int *day_of, int64_t next, int d)
+{
+	const struct todo_item *it;
+	int64_t last = 0, i;
+	size_t k = 0, want = 0;
+
+	for (it = todolist_date_first(l, day_n(d)); it != NULL;
+	    it = todolist_date_next(l, it)) {
+		ck_assert_int_gt(it->id, last);
+		ck_assert_int_eq(day_of[it->id], d);
+		last = it->id;
+		k++;
+	}
+	for (i = 1; i < next; i++)
+		if (day_of[i] == d)
+			want++;
+	ck_assert_uint_eq(k, want);
+}
+
+/*
+ * Date lookups before the index by date is built (walks of the ids) and
+ * after, with adds, date changes and deletes in both phases, against a
+ * model: the same entries in the same order either way.
+ */
+START_TEST(t_date_index_lazy)
+{
+	enum { N = 600, OPS = 4000, DAYS = 7 };
+	static int day_of[N + 1];	/* -1: absent */
+	struct todo_list *l = todolist_new();
+	struct todo_date nd;
+	int64_t id, next = 1;
+	int op, i, d, scans = 0, indexed = 0;
+
+	srandom(11);
+	for (i = 0; i <= N; i++)
+		day_of[i] = -1;
+	for (op = 0; op < OPS; op++) {
+		i = (int)(random() % (next < 2 ? 1 : next - 1)) + 1;
+		d = (int)(random() % DAYS);
+		switch (random() % 4) {
+		case 0:
+		case 1:
+			if (next > N)
+				break;
+			ck_assert_int_eq(todolist_add(l, day_n(d), "x", 1,
+			    &id), 0);
+			day_of[next++] = d;
+			break;
+		case 2:
+			nd = day_n(d);
+			ck_assert_int_eq(todolist_update(l, i, &nd, NULL, 0),
+			    day_of[i] == -1 ? TODOLIST_NOTFOUND : 0);
+			if (day_of[i] != -1)
+				day_of[i] = d;
+			break;
+		case 3:
+			ck_assert_int_eq(todolist_delete(l, i),
+			    day_of[i] == -1 ? TODOLIST_NOTFOUND : 0);
+			day_of[i] = -1;
+			break;
+		}
+		if (op % 200 != 199)
+			continue;
+		if (todolist_dates_indexed(l))
+			indexed++;
+		else
+			scans++;
+		check_day(l, day_of, next, (int)(random() % DAYS));
+	}
+	/* lookups, and changes between them, in both phases */
+	ck_assert_int_ge(scans, 2);
+	ck_assert_int_ge(indexed, 10);
+	for (d = 0; d < DAYS; d++)
+		check_day(l, day_of, next, d);
+	todolist_free(l);
+}
+END_TEST
+
 /* Inserts with given ids (a file's load) in every order, mixed with
  * deletes of the highest id: the id tree stays ordered and complete, and
  * next_id stays above every id (the highest id is tracked apart). */
@@ -483,6 +563,7 @@ todolist_suite(void)
 	tcase_add_test(more, t_big);
 	tcase_add_test(more, t_random_ops);
 	tcase_add_test(more, t_insert_orders);
+	tcase_add_test(more, t_date_index_lazy);
 	suite_add_tcase(s, more);
 	return s;
 }
