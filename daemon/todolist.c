@@ -381,13 +381,16 @@ todo_scan_date(const struct todo_list *l, struct todo_node *n, int32_t dkey)
 	return n;
 }
 
-/* Build the (date, id) index (l is logically const: see the top). */
+/* A lookup by date: at the TODO_DATE_SCANS-th, the (date, id) index is
+ * built (l is logically const: see the top). */
 static void
-todo_index_dates(const struct todo_list *cl)
+todo_date_lookup(const struct todo_list *cl)
 {
 	struct todo_list *l = (struct todo_list *)(uintptr_t)cl;
 	struct todo_node *n;
 
+	if (l->dated || ++l->scans < TODO_DATE_SCANS)
+		return;
 	RB_FOREACH(n, todo_ids, &l->ids)
 		RB_INSERT(todo_dates, &l->dates, n);
 	l->dated = 1;
@@ -399,9 +402,7 @@ todolist_date_first(const struct todo_list *l, struct todo_date date)
 	struct todo_node key, *n;
 
 	key.dkey = todo_dkey(date);
-	if (!l->dated && ++((struct todo_list *)(uintptr_t)l)->scans >=
-	    TODO_DATE_SCANS)
-		todo_index_dates(l);
+	todo_date_lookup(l);
 	if (!l->dated) {
 		n = todo_scan_date(l, RB_MIN(todo_ids,
 		    (struct todo_ids *)&l->ids), key.dkey);
