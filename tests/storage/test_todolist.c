@@ -282,13 +282,36 @@ day_n(int n)
 	return d;
 }
 
+/* The entries of day d are those the model has on d, in id order; how
+ * many. */
+static size_t
+check_day(const struct todo_list *l, const int *day_of, int64_t next, int d)
+{
+	const struct todo_item *it;
+	int64_t last = 0, i;
+	size_t k = 0, want = 0;
+
+	for (it = todolist_date_first(l, day_n(d)); it != NULL;
+	    it = todolist_date_next(l, it)) {
+		ck_assert_int_gt(it->id, last);
+		ck_assert_int_eq(day_of[it->id], d);
+		last = it->id;
+		k++;
+	}
+	for (i = 1; i < next; i++)
+		if (day_of[i] == d)
+			want++;
+	ck_assert_uint_eq(k, want);
+	ck_assert_uint_eq(k, todolist_date_count(l, day_n(d)));
+	return k;
+}
+
 START_TEST(t_big)
 {
 	struct todo_list *l = todolist_new();
 	static int day_of[BIG + 1];
-	const struct todo_item *it;
-	size_t total = 0, k;
-	int64_t id, last;
+	size_t total = 0;
+	int64_t id;
 	int i, d;
 	char title[32];
 
@@ -312,19 +335,8 @@ START_TEST(t_big)
 		ck_assert_int_eq(todolist_delete(l, i), 0);
 		day_of[i] = -1;
 	}
-	for (d = 0; d < NDAYS; d++) {
-		last = 0;
-		k = 0;
-		for (it = todolist_date_first(l, day_n(d)); it != NULL;
-		    it = todolist_date_next(l, it)) {
-			ck_assert_int_gt(it->id, last);
-			ck_assert_int_eq(day_of[it->id], d);
-			last = it->id;
-			k++;
-		}
-		ck_assert_uint_eq(k, todolist_date_count(l, day_n(d)));
-		total += k;
-	}
+	for (d = 0; d < NDAYS; d++)
+		total += check_day(l, day_of, BIG + 1, d);
 	ck_assert_uint_eq(total, todolist_size(l));
 	ck_assert_uint_eq(total, BIG - BIG / 11);
 	todolist_free(l);
@@ -332,54 +344,75 @@ START_TEST(t_big)
 END_TEST
 
 /* Random operations against a plain array. */
+/* A model of a list: day_of[id] is the day of entry id, -1 if absent. */
+struct model {
+	int	*day_of;
+	int	 max;		/* ids 1 .. max */
+	int64_t	 next;
+	size_t	 size;
+};
+
+static void
+model_init(struct model *m, int *day_of, int max)
+{
+	int i;
+
+	m->day_of = day_of;
+	m->max = max;
+	m->next = 1;
+	m->size = 0;
+	for (i = 0; i <= max; i++)
+		day_of[i] = -1;
+}
+
+/* One random change of l and of its model, on one of days days: of ways
+ * (3 or more) equal chances, the last two a date change and a delete of
+ * a random id (present or not), the others an add. */
+static void
+random_op(struct todo_list *l, struct model *m, int days, int ways)
+{
+	int i = (int)(random() % (m->next < 2 ? 1 : m->next - 1)) + 1;
+	int d = (int)(random() % days), k = (int)(random() % ways);
+	struct todo_date nd = day_n(d);
+	int64_t id;
+
+	if (k == ways - 2) {
+		ck_assert_int_eq(todolist_update(l, i, &nd, NULL, 0),
+		    m->day_of[i] == -1 ? TODOLIST_NOTFOUND : 0);
+		if (m->day_of[i] != -1)
+			m->day_of[i] = d;
+	} else if (k == ways - 1) {
+		ck_assert_int_eq(todolist_delete(l, i),
+		    m->day_of[i] == -1 ? TODOLIST_NOTFOUND : 0);
+		if (m->day_of[i] != -1)
+			m->size--;
+		m->day_of[i] = -1;
+	} else if (m->next <= m->max) {
+		ck_assert_int_eq(todolist_add(l, nd, "x", 1, &id), 0);
+		ck_assert_int_eq(id, m->next);
+		m->day_of[m->next++] = d;
+		m->size++;
+	}
+}
+
 START_TEST(t_random_ops)
 {
 	enum { N = 3000, OPS = 20000 };
-	static int day_of[N + 1];	/* -1: absent */
+	static int day_of[N + 1];
 	struct todo_list *l = todolist_new();
 	const struct todo_item *it;
-	int64_t id, next = 1;
+	struct model m;
 	int op, i, d;
-	size_t k, size = 0;
+	size_t k;
 
 	srandom(7);
-	for (i = 0; i <= N; i++)
-		day_of[i] = -1;
-	for (op = 0; op < OPS; op++) {
-		i = (int)(random() % (next < 2 ? 1 : next - 1)) + 1;
-		d = (int)(random() % 20);
-		switch (random() % 3) {
-		case 0:
-			if (next > N)
-				break;
-			ck_assert_int_eq(todolist_add(l, day_n(d), "x", 1,
-			    &id), 0);
-			ck_assert_int_eq(id, next);
-			day_of[next++] = d;
-			size++;
-			break;
-		case 1: {
-			struct todo_date nd = day_n(d);
-
-			ck_assert_int_eq(todolist_update(l, i, &nd, NULL, 0),
-			    day_of[i] == -1 ? TODOLIST_NOTFOUND : 0);
-			if (day_of[i] != -1)
-				day_of[i] = d;
-			break;
-		}
-		case 2:
-			ck_assert_int_eq(todolist_delete(l, i),
-			    day_of[i] == -1 ? TODOLIST_NOTFOUND : 0);
-			if (day_of[i] != -1)
-				size--;
-			day_of[i] = -1;
-			break;
-		}
-	}
-	ck_assert_uint_eq(todolist_size(l), size);
+	model_init(&m, day_of, N);
+	for (op = 0; op < OPS; op++)
+		random_op(l, &m, 20, 3);
+	ck_assert_uint_eq(todolist_size(l), m.size);
 	for (d = 0; d < 20; d++) {
 		k = 0;
-		for (i = 1; i < next; i++)
+		for (i = 1; i < m.next; i++)
 			if (day_of[i] == d)
 				k++;
 		ck_assert_uint_eq(todolist_date_count(l, day_n(d)), k);
@@ -389,31 +422,10 @@ START_TEST(t_random_ops)
 		ck_assert_int_ne(day_of[it->id], -1);
 		k++;
 	}
-	ck_assert_uint_eq(k, size);
+	ck_assert_uint_eq(k, m.size);
 	todolist_free(l);
 }
 END_TEST
-
-/* The entries of day d are those the model has on d, in id order. */
-static void
-check_day(const struct todo_list *l, const int *day_of, int64_t next, int d)
-{
-	const struct todo_item *it;
-	int64_t last = 0, i;
-	size_t k = 0, want = 0;
-
-	for (it = todolist_date_first(l, day_n(d)); it != NULL;
-	    it = todolist_date_next(l, it)) {
-		ck_assert_int_gt(it->id, last);
-		ck_assert_int_eq(day_of[it->id], d);
-		last = it->id;
-		k++;
-	}
-	for (i = 1; i < next; i++)
-		if (day_of[i] == d)
-			want++;
-	ck_assert_uint_eq(k, want);
-}
 
 /*
  * Date lookups before the index by date is built (walks of the ids) and
@@ -423,53 +435,28 @@ check_day(const struct todo_list *l, const int *day_of, int64_t next, int d)
 START_TEST(t_date_index_lazy)
 {
 	enum { N = 600, OPS = 4000, DAYS = 7 };
-	static int day_of[N + 1];	/* -1: absent */
+	static int day_of[N + 1];
 	struct todo_list *l = todolist_new();
-	struct todo_date nd;
-	int64_t id, next = 1;
-	int op, i, d, scans = 0, indexed = 0;
+	struct model m;
+	int op, d, scans = 0, indexed = 0;
 
 	srandom(11);
-	for (i = 0; i <= N; i++)
-		day_of[i] = -1;
+	model_init(&m, day_of, N);
 	for (op = 0; op < OPS; op++) {
-		i = (int)(random() % (next < 2 ? 1 : next - 1)) + 1;
-		d = (int)(random() % DAYS);
-		switch (random() % 4) {
-		case 0:
-		case 1:
-			if (next > N)
-				break;
-			ck_assert_int_eq(todolist_add(l, day_n(d), "x", 1,
-			    &id), 0);
-			day_of[next++] = d;
-			break;
-		case 2:
-			nd = day_n(d);
-			ck_assert_int_eq(todolist_update(l, i, &nd, NULL, 0),
-			    day_of[i] == -1 ? TODOLIST_NOTFOUND : 0);
-			if (day_of[i] != -1)
-				day_of[i] = d;
-			break;
-		case 3:
-			ck_assert_int_eq(todolist_delete(l, i),
-			    day_of[i] == -1 ? TODOLIST_NOTFOUND : 0);
-			day_of[i] = -1;
-			break;
-		}
+		random_op(l, &m, DAYS, 4);
 		if (op % 200 != 199)
 			continue;
 		if (todolist_dates_indexed(l))
 			indexed++;
 		else
 			scans++;
-		check_day(l, day_of, next, (int)(random() % DAYS));
+		check_day(l, day_of, m.next, (int)(random() % DAYS));
 	}
 	/* lookups, and changes between them, in both phases */
 	ck_assert_int_ge(scans, 2);
 	ck_assert_int_ge(indexed, 10);
 	for (d = 0; d < DAYS; d++)
-		check_day(l, day_of, next, d);
+		check_day(l, day_of, m.next, d);
 	todolist_free(l);
 }
 END_TEST
