@@ -44,6 +44,23 @@
 #define ROUTE_WAIT_MS		500
 
 /*
+ * A client connection the cache keeps aside, with what it has read of
+ * it and how it is to be attached: as a copy of one handed to a server
+ * that has not confirmed it, or while it waits for room.
+ */
+struct kept {
+	int			 fd;		/* -1 once given on */
+	uid_t			 uid;
+	const char		*error;		/* attach with this error */
+	uint8_t			*input;
+	size_t			 inlen;
+	/* A re-attach: the list it comes from, where it goes back if its
+	 * new list's server cannot be started (fblen 0: none). */
+	size_t			 fblen;
+	uint8_t			 fb[NAME_MAX_BYTES];
+};
+
+/*
  * A handoff the server has not confirmed yet ({got, N}): the cache keeps
  * a duplicate of the descriptor and the input, so that a connection sent
  * to a server that dies before it takes it is not lost.  A server
@@ -52,15 +69,7 @@
 struct inflight {
 	TAILQ_ENTRY(inflight)	 entry;
 	uint64_t		 seq;
-	uid_t			 uid;
-	int			 fd;
-	const char		*error;
-	uint8_t			*input;
-	size_t			 inlen;
-	/* A re-attach: the list it comes from, where it goes back if its
-	 * new list's server cannot be started (fblen 0: none). */
-	size_t			 fblen;
-	uint8_t			 fb[NAME_MAX_BYTES];
+	struct kept		 c;
 };
 
 struct route {
@@ -82,15 +91,9 @@ struct route {
 struct waiter {
 	TAILQ_ENTRY(waiter)	 entry;
 	int64_t			 until;		/* CLOCK_MONOTONIC, ms */
-	int			 fd;
-	uid_t			 uid;
-	const char		*error;
-	uint8_t			*input;
-	size_t			 inlen;
 	size_t			 len;
-	uint8_t			 name[NAME_MAX_BYTES];
-	size_t			 fblen;		/* 0: no fallback */
-	uint8_t			 fb[NAME_MAX_BYTES];
+	uint8_t			 name[NAME_MAX_BYTES];	/* its list */
+	struct kept		 c;
 };
 
 static int
@@ -188,12 +191,51 @@ route_unlink(struct route *r)
 	rt.nroutes--;
 }
 
+/* Keep fd (taken) with its input and how to attach it: 0, or -1 with
+ * no memory (then fd is still the caller's). */
+static int
+kept_init(struct kept *k, int fd, uid_t uid, const void *input,
+    size_t inlen, const char *error, const struct route_fallback *fb)
+{
+	if (inlen > 0 && (k->input = malloc(inlen)) == NULL)
+		return -1;
+	if (inlen > 0)
+		memcpy(k->input, input, inlen);
+	k->inlen = inlen;
+	k->fd = fd;
+	k->uid = uid;
+	k->error = error;
+	k->fblen = 0;
+	if (fb != NULL && fb->len <= sizeof(k->fb)) {
+		memcpy(k->fb, fb->name, fb->len);
+		k->fblen = fb->len;
+	}
+	return 0;
+}
+
+static void
+kept_clear(struct kept *k)
+{
+	if (k->fd != -1)
+		close(k->fd);
+	k->fd = -1;
+	free(k->input);
+	k->input = NULL;
+}
+
+/* Its fallback as route_attach_mode takes it (in *fb), or NULL. */
+static const struct route_fallback *
+kept_fb(const struct kept *k, struct route_fallback *fb)
+{
+	fb->name = k->fb;
+	fb->len = k->fblen;
+	return k->fblen > 0 ? fb : NULL;
+}
+
 static void
 inflight_free(struct inflight *f)
 {
-	if (f->fd != -1)
-		close(f->fd);
-	free(f->input);
+	kept_clear(&f->c);
 	free(f);
 }
 
@@ -292,23 +334,30 @@ route_link(struct route *r, int fd)
 }
 
 /*
- * A new route, if a server may be started now (else NULL).  The cache
- * makes the link to the server; the server's end (*srv) goes to the
- * supervisor with the request for a server (route_spawn), after the
- * first connection went out on the link: a new server finds it waiting
- * there as it starts.  At --max-lists the least recently used idle
- * server makes room (*old).
+ * Whether a new server may start now: below the limit (*old NULL), or
+ * at --max-lists with the least recently used idle server to stop to
+ * make room (*old).
+ */
+static int
+route_room(struct route **old)
+{
+	*old = NULL;
+	return rt.nroutes < rt.max_lists || (*old = route_lru_idle()) != NULL;
+}
+
+/*
+ * A new route (NULL if it cannot be made; the caller has checked the
+ * room for it: route_room).  The cache makes the link to the server;
+ * the server's end (*srv) goes to the supervisor with the request for a
+ * server (route_spawn), after the first connection went out on the
+ * link: a new server finds it waiting there as it starts.
  */
 static struct route *
-route_start(const void *name, size_t len, int *srv, struct route **old)
+route_start(const void *name, size_t len, int *srv)
 {
 	struct route *r;
 	int sv[2];
 
-	*old = NULL;
-	if (rt.nroutes >= rt.max_lists &&
-	    (*old = route_lru_idle()) == NULL)
-		return NULL;
 	if (chan_socketpair(sv) == -1) {
 		log_warn("socketpair");
 		return NULL;
@@ -350,6 +399,7 @@ route_handoff(struct route *r, int fd, uid_t uid, const void *input,
     size_t inlen, const char *error, const struct route_fallback *fb)
 {
 	struct inflight *f;
+	int dup = -1;
 
 	/* The connection is counted as the server's until it reports it
 	 * closed or gives it back, or dies. */
@@ -371,21 +421,13 @@ route_handoff(struct route *r, int fd, uid_t uid, const void *input,
 	TAILQ_REMOVE(&rt.lru, r, lru);
 	TAILQ_INSERT_TAIL(&rt.lru, r, lru);
 	if ((f = calloc(1, sizeof(*f))) != NULL &&
-	    (inlen == 0 || (f->input = malloc(inlen)) != NULL) &&
-	    (f->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) != -1) {
+	    (dup = fcntl(fd, F_DUPFD_CLOEXEC, 0)) != -1 &&
+	    kept_init(&f->c, dup, uid, input, inlen, error, fb) == 0) {
 		f->seq = r->sent;
-		f->uid = uid;
-		f->error = error;
-		if (fb != NULL && fb->len <= sizeof(f->fb)) {
-			memcpy(f->fb, fb->name, fb->len);
-			f->fblen = fb->len;
-		}
-		if (inlen > 0)
-			memcpy(f->input, input, inlen);
-		f->inlen = inlen;
 		TAILQ_INSERT_TAIL(&r->inflight, f, entry);
-	} else if (f != NULL) {
-		free(f->input);
+	} else {
+		if (dup != -1)
+			close(dup);
 		free(f);
 	}
 	if (chan_send(r->chan, &rt.msg, fd) == -1)
@@ -405,24 +447,36 @@ route_refuse(int fd, uid_t uid, const void *input, size_t inlen,
 		cache_unattached(fd, uid, error, input, inlen);
 }
 
-/* --- waiting for room at --max-lists ----------------------------------- */
-
-/* Whether a connection for name can be given a server now. */
-static int
-route_room(const void *name, size_t len)
+/* Give a kept connection on to name's server (it is kept no longer). */
+static void
+kept_attach(struct kept *k, const void *name, size_t len, int may_wait)
 {
-	return route_find(name, len) != NULL || rt.nroutes < rt.max_lists ||
-	    route_lru_idle() != NULL;
+	struct route_fallback fb;
+
+	route_attach_mode(name, len, k->fd, k->uid, k->input, k->inlen,
+	    k->error, kept_fb(k, &fb), may_wait);
+	k->fd = -1;
 }
+
+/* Tell a kept connection busy (a re-attach goes back to its list). */
+static void
+kept_refuse(struct kept *k)
+{
+	struct route_fallback fb;
+
+	route_refuse(k->fd, k->uid, k->input, k->inlen, "busy",
+	    kept_fb(k, &fb));
+	k->fd = -1;
+}
+
+/* --- waiting for room at --max-lists ----------------------------------- */
 
 static void
 waiter_free(struct waiter *w)
 {
 	TAILQ_REMOVE(&rt.waiters, w, entry);
 	rt.nwaiters--;
-	if (w->fd != -1)
-		close(w->fd);
-	free(w->input);
+	kept_clear(&w->c);
 	free(w);
 }
 
@@ -456,23 +510,13 @@ route_wait(const void *name, size_t len, int fd, uid_t uid,
 
 	if (len > sizeof(w->name) || (w = calloc(1, sizeof(*w))) == NULL)
 		return -1;
-	if (inlen > 0 && (w->input = malloc(inlen)) == NULL) {
+	if (kept_init(&w->c, fd, uid, input, inlen, error, fb) == -1) {
 		free(w);
 		return -1;
 	}
 	w->until = monotime_ms() + ROUTE_WAIT_MS;
-	w->fd = fd;
-	w->uid = uid;
-	w->error = error;
-	if (inlen > 0)
-		memcpy(w->input, input, inlen);
-	w->inlen = inlen;
 	memcpy(w->name, name, len);
 	w->len = len;
-	if (fb != NULL && fb->len <= sizeof(w->fb)) {
-		memcpy(w->fb, fb->name, fb->len);
-		w->fblen = fb->len;
-	}
 	TAILQ_INSERT_TAIL(&rt.waiters, w, entry);
 	if (rt.nwaiters++ == 0)
 		route_wait_arm();
@@ -483,18 +527,14 @@ route_wait(const void *name, size_t len, int fd, uid_t uid,
 static void
 route_wake(void)
 {
-	struct route_fallback fb;
+	struct route *old;
 	struct waiter *w;
 
 	if (rt.nwaiters == 0)
 		return;
 	while ((w = TAILQ_FIRST(&rt.waiters)) != NULL &&
-	    route_room(w->name, w->len)) {
-		fb.name = w->fb;
-		fb.len = w->fblen;
-		route_attach_mode(w->name, w->len, w->fd, w->uid, w->input,
-		    w->inlen, w->error, w->fblen > 0 ? &fb : NULL, 0);
-		w->fd = -1;
+	    (route_find(w->name, w->len) != NULL || route_room(&old))) {
+		kept_attach(&w->c, w->name, w->len, 0);
 		waiter_free(w);
 	}
 	route_wait_arm();
@@ -505,16 +545,11 @@ route_wake(void)
 static void
 route_wait_expired(evutil_socket_t fd, short ev, void *arg)
 {
-	struct route_fallback fb;
 	struct waiter *w;
 	int64_t now = monotime_ms();
 
 	while ((w = TAILQ_FIRST(&rt.waiters)) != NULL && w->until <= now) {
-		fb.name = w->fb;
-		fb.len = w->fblen;
-		route_refuse(w->fd, w->uid, w->input, w->inlen, "busy",
-		    w->fblen > 0 ? &fb : NULL);
-		w->fd = -1;
+		kept_refuse(&w->c);
 		waiter_free(w);
 	}
 	route_wait_arm();
@@ -534,13 +569,17 @@ route_attach_mode(const void *name, size_t len, int fd, uid_t uid,
 	int srv = -1;
 
 	if ((r = route_find(name, len)) == NULL) {
-		if (may_wait && (rt.nwaiters > 0 || !route_room(name, len)) &&
-		    route_wait(name, len, fd, uid, input, inlen, error,
-		    fb) == 0) {
-			route_wake();	/* room, if the queue missed it */
+		/* Behind others that wait, or with no room: wait for room
+		 * if it may, else busy. */
+		if ((may_wait && rt.nwaiters > 0) || !route_room(&old)) {
+			if (may_wait && route_wait(name, len, fd, uid, input,
+			    inlen, error, fb) == 0)
+				route_wake();	/* room, if the queue missed it */
+			else
+				route_refuse(fd, uid, input, inlen, "busy", fb);
 			return;
 		}
-		if ((r = route_start(name, len, &srv, &old)) == NULL) {
+		if ((r = route_start(name, len, &srv)) == NULL) {
 			route_refuse(fd, uid, input, inlen, "busy", fb);
 			return;
 		}
@@ -691,7 +730,6 @@ static void
 route_chan_closed(struct chan *c, void *arg)
 {
 	struct route *r = arg, *next;
-	struct route_fallback fb;
 	struct inflight *f;
 	int failed;
 
@@ -703,7 +741,7 @@ route_chan_closed(struct chan *c, void *arg)
 	/* The connections it held died with it, but those it had not
 	 * confirmed, which go to the next server. */
 	TAILQ_FOREACH(f, &r->inflight, entry)
-		(void)uidcount_remove(&r->held, f->uid);
+		(void)uidcount_remove(&r->held, f->c.uid);
 	route_release_held(r);
 	/* Gone before it confirmed a connection (its first {got}): it did
 	 * not start, could not be started (the supervisor, with no process
@@ -717,17 +755,10 @@ route_chan_closed(struct chan *c, void *arg)
 		TAILQ_REMOVE(&r->inflight, f, entry);
 		log_debug("list server pid %d died: handing a connection over "
 		    "again", (int)r->pid);
-		/* A re-attach that is refused goes back to its list. */
-		fb.name = f->fb;
-		fb.len = f->fblen;
 		if (failed >= ROUTE_START_TRIES)
-			route_refuse(f->fd, f->uid, f->input, f->inlen, "busy",
-			    f->fblen > 0 ? &fb : NULL);
+			kept_refuse(&f->c);
 		else
-			route_attach_mode(r->name, r->len, f->fd, f->uid,
-			    f->input, f->inlen, f->error,
-			    f->fblen > 0 ? &fb : NULL, 1);
-		f->fd = -1;
+			kept_attach(&f->c, r->name, r->len, 1);
 		inflight_free(f);
 	}
 	/* The server started for them counts this failure too. */
