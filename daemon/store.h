@@ -52,8 +52,8 @@
  *                                       before it kills, so the worker
  *                                       that takes over runs unharmed
  *   TODOD_FAULT_WORKER_DELAY_MS=MS      a worker sleeps MS as it starts
- *   TODOD_FAULT_CKPT_DELAY_MS=MS        ... before each list file a
- *                                       checkpoint writes
+ *   TODOD_FAULT_CKPT_DELAY_MS=MS        ... after each list file a
+ *                                       checkpoint prepares
  *   (store_fault_sleep(); MS at most 60,000)
  */
 #ifndef TODOD_STORE_H

@@ -79,7 +79,6 @@ wp_sup_msg(struct chan *c, const struct etf_term *t, int fd, void *arg)
 	fatalx("unexpected message from the supervisor");
 }
 
-
 static void
 wp_sup_closed(struct chan *c, void *arg)
 {
