@@ -150,22 +150,31 @@ titles(struct fc *c, char *out, size_t len)
 	free(s);
 }
 
+/* The running d's list name holds the titles want (what, for the
+ * message). */
+static void
+holds(const struct daemon *d, const char *name, const char *want,
+    const char *what)
+{
+	struct fc	c;
+	char		got[512];
+
+	(void)cu_attach(d, &c, name);
+	titles(&c, got, sizeof got);
+	H_ASSERT(strcmp(got, want) == 0, "%s: %s holds \"%s\"", what, name,
+	    got);
+	fc_free(&c);
+}
+
 /* d stops cleanly and starts again, and name holds the titles want (what,
  * for the message); then d stops cleanly again. */
 static void
 restart_holds(struct daemon *d, const char *name, const char *want,
     const char *what)
 {
-	struct fc	c;
-	char		got[512];
-
 	daemon_stop_ok(d);
 	H_ASSERT(daemon_restart(d) == 0, "restart: %s", h_err());
-	(void)cu_attach(d, &c, name);
-	titles(&c, got, sizeof got);
-	H_ASSERT(strcmp(got, want) == 0, "%s: after a restart the list holds "
-	    "\"%s\"", what, got);
-	fc_free(&c);
+	holds(d, name, want, what);
 	daemon_stop_ok(d);
 }
 
@@ -1146,8 +1155,6 @@ END_TEST
 START_TEST(stop_stalled_worker)
 {
 	struct daemon	*d = start_slow_stop("500", "5000", "stall", 2);
-	struct fc	 c;
-	char		 got[64];
 	int64_t		 t0, took;
 
 	t0 = h_now_ms();
@@ -1160,14 +1167,8 @@ START_TEST(stop_stalled_worker)
 	H_ASSERT(h_journal_left(d), "no journal left: the checkpoint was "
 	    "not stopped");
 	H_ASSERT(daemon_restart(d) == 0, "restart: %s", h_err());
-	(void)cu_attach(d, &c, "stall-0");
-	titles(&c, got, sizeof got);
-	H_ASSERT(strcmp(got, "stall-0") == 0, "stall-0 holds \"%s\"", got);
-	fc_free(&c);
-	(void)cu_attach(d, &c, "stall-1");
-	titles(&c, got, sizeof got);
-	H_ASSERT(strcmp(got, "stall-1") == 0, "stall-1 holds \"%s\"", got);
-	fc_free(&c);
+	holds(d, "stall-0", "stall-0", "after the journal's replay");
+	holds(d, "stall-1", "stall-1", "after the journal's replay");
 	daemon_stop_ok(d);
 	H_ASSERT(!h_journal_left(d), "a journal was left after a clean stop");
 	daemon_free(d);

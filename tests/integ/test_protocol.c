@@ -690,9 +690,10 @@ at_most_three_live(void *arg)
 
 /*
  * Attach c to name at --max-lists, where {error, busy} is the answer
- * while every live server is busy: a server whose last client has just
- * closed is busy until it has read the close, which a loaded machine
- * may delay.  Tried again until the deadline.
+ * once every live server has stayed busy for the half second the
+ * request waits: a server whose last client has just closed is busy
+ * until it has read the close, which a loaded machine may delay longer.
+ * Tried again until the deadline.
  */
 static void
 attach_when_room(struct conn *c, const char *name)
@@ -755,6 +756,29 @@ one_waiting(void *arg)
 	return h_stats_int(arg, "lists_waiting") == 1;
 }
 
+/* Ask for name on c, and wait until the daemon counts it waiting. */
+static void
+send_waiting(struct daemon *d, struct conn *c, const char *name)
+{
+	H_ASSERT(conn_sendf(c, "{server_process, ~s}", name) == 0,
+	    "send: %s", h_err());
+	H_ASSERT(h_poll(h_ms(H_REPLY_MS), one_waiting, d), "the "
+	    "attach to %s does not wait (lists_waiting %lld)", name,
+	    (long long)h_stats_int(d, "lists_waiting"));
+}
+
+/* Asking for name on c is answered busy, after waiting for room. */
+static void
+busy_after_wait(struct conn *c, const char *name)
+{
+	int64_t	t0 = h_now_ms(), took;
+
+	assert_call(c, "{server_process, ~s}", "{error, busy}", name);
+	took = h_now_ms() - t0;
+	H_ASSERT(took >= 400, "%s told busy after %lld ms: it did not wait",
+	    name, (long long)took);
+}
+
 /*
  * At --max-lists 1 with its one server in use, a connection for another
  * list waits for room: it is served as soon as the server in use is
@@ -766,26 +790,17 @@ START_TEST(t_max_lists_wait)
 {
 	struct daemon	*d = daemon_start_ok("--max-lists", "1", NULL);
 	struct conn	*a = conn_open_ok(d), *b = conn_open_ok(d), *c;
-	int64_t		 t0, took;
 
 	attach_ok(a, "wait-a");
 	add_ok(a, "2023-12-19", "a1");
-	H_ASSERT(conn_sendf(b, "{server_process, ~s}", "wait-b") == 0,
-	    "send: %s", h_err());
-	H_ASSERT(h_poll(h_ms(H_REPLY_MS), one_waiting, d), "the attach to "
-	    "wait-b does not wait (lists_waiting %lld)",
-	    (long long)h_stats_int(d, "lists_waiting"));
+	send_waiting(d, b, "wait-b");
 	conn_close(a);		/* wait-a's server is idle: room for wait-b */
 	assert_reply(b, "{ok, _}");
 	add_ok(b, "2023-12-19", "b1");
 
 	/* b holds the one server: c waits, then is told busy */
 	c = conn_open_ok(d);
-	t0 = h_now_ms();
-	assert_call(c, "{server_process, ~s}", "{error, busy}", "wait-c");
-	took = h_now_ms() - t0;
-	H_ASSERT(took >= 400, "told busy after %lld ms: it did not wait",
-	    (long long)took);
+	busy_after_wait(c, "wait-c");
 	H_ASSERT(h_stats_int(d, "lists_waiting") == 0, "a connection told "
 	    "busy is still counted waiting");
 	conn_close(b);
@@ -811,22 +826,14 @@ START_TEST(t_max_lists_wait_reattach)
 {
 	struct daemon	*d = daemon_start_ok("--max-lists", "1", NULL);
 	struct conn	*a = conn_open_ok(d), *b = conn_open_ok(d);
-	int64_t		 pa, t0, took;
+	int64_t		 pa;
 
 	pa = attach_ok(a, "wr-a");
 	add_ok(a, "2023-12-19", "a1");
 	H_ASSERT(attach_ok(b, "wr-a") == pa, "two servers for wr-a");
-	t0 = h_now_ms();
-	assert_call(a, "{server_process, ~s}", "{error, busy}", "wr-b");
-	took = h_now_ms() - t0;
-	H_ASSERT(took >= 400, "told busy after %lld ms: it did not wait",
-	    (long long)took);
+	busy_after_wait(a, "wr-b");
 	assert_call(a, "size", "{ok, 1}");	/* still on wr-a */
-	H_ASSERT(conn_sendf(a, "{server_process, ~s}", "wr-b") == 0,
-	    "send: %s", h_err());
-	H_ASSERT(h_poll(h_ms(H_REPLY_MS), one_waiting, d), "the re-attach "
-	    "to wr-b does not wait (lists_waiting %lld)",
-	    (long long)h_stats_int(d, "lists_waiting"));
+	send_waiting(d, a, "wr-b");
 	conn_close(b);		/* wr-a is idle: room for wr-b */
 	assert_reply(a, "{ok, _}");
 	assert_call(a, "size", "{ok, 0}");
