@@ -81,6 +81,16 @@ notify_stopping(void)
 }
 
 int
+notify_extend_timeout(uint64_t usec)
+{
+	char buf[64];
+
+	snprintf(buf, sizeof(buf), "EXTEND_TIMEOUT_USEC=%llu",
+	    (unsigned long long)usec);
+	return notify_send(buf);
+}
+
+int
 notify_status(const char *fmt, ...)
 {
 	char buf[512], *p;

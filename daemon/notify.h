@@ -9,6 +9,8 @@
 #ifndef TODOD_NOTIFY_H
 #define TODOD_NOTIFY_H
 
+#include <stdint.h>
+
 /*
  * Send msg (e.g. "READY=1", "STOPPING=1", "STATUS=serving").  Returns 1
  * if sent, 0 if $NOTIFY_SOCKET is unset or empty, -1 on error (errno set;
@@ -19,6 +21,10 @@ int	notify_send(const char *msg);
 /* "READY=1", "STOPPING=1" and "STATUS=" plus the formatted text. */
 int	notify_ready(void);
 int	notify_stopping(void);
+/* "EXTEND_TIMEOUT_USEC=": the service manager waits usec more for the
+ * state under way (a stop here) before it gives up on the service,
+ * unless another such message comes first. */
+int	notify_extend_timeout(uint64_t usec);
 int	notify_status(const char *fmt, ...)
 	    __attribute__((format(printf, 1, 2)));
 

@@ -1090,19 +1090,35 @@ sup_worker_progress(int i)
 	return c->ticks + c->stores + c->fsyncs + c->errors;
 }
 
+/*
+ * A service manager's stop timeout (systemd's TimeoutStopSec) must not
+ * cut short workers that are still writing: while they do, it is told to
+ * wait two stall deadlines more, which covers the next look at them, and
+ * that look either tells it again or kills the stalled worker.
+ */
+static void
+sup_extend_stop(void)
+{
+	struct timeval tv = sup_stop_tv(SUP_STOP_STALL);
+
+	(void)notify_extend_timeout(2 * ((uint64_t)tv.tv_sec * 1000000u +
+	    (uint64_t)tv.tv_usec));
+}
+
 /* Every SUP_STOP_STALL while the workers stop: kill one that has
  * written nothing since the last look. */
 static void
 sup_watch_workers(evutil_socket_t fd, short ev, void *arg)
 {
 	uint64_t now;
-	int i;
+	int i, busy = 0;
 
 	for (i = 0; i < sup.cfg->workers; i++) {
 		if (sup.workers[i] == NULL)
 			continue;
 		if ((now = sup_worker_progress(i)) != sup.progress[i]) {
 			sup.progress[i] = now;
+			busy = 1;
 			continue;
 		}
 		log_warnx("%s has written nothing for a while as it stops: "
@@ -1110,6 +1126,8 @@ sup_watch_workers(evutil_socket_t fd, short ev, void *arg)
 		    sup.workers[i]->label);
 		kill(sup.workers[i]->pid, SIGKILL);
 	}
+	if (busy)
+		sup_extend_stop();
 }
 
 /* The list servers are gone: let the workers write their lists. */
@@ -1127,9 +1145,12 @@ sup_release_workers(void)
 		sup.workers[i]->ctl = NULL;
 		any = 1;
 	}
-	if (any && sup.stall_timer == NULL &&
-	    (sup.stall_timer = event_new(sup.base, -1, EV_PERSIST,
-	    sup_watch_workers, NULL)) != NULL)
+	if (!any)
+		return;
+	(void)notify_status("stopping: writing the list files");
+	sup_extend_stop();
+	if (sup.stall_timer == NULL && (sup.stall_timer = event_new(sup.base,
+	    -1, EV_PERSIST, sup_watch_workers, NULL)) != NULL)
 		evtimer_add(sup.stall_timer, &tv);
 }
 

@@ -25,8 +25,9 @@
  *     for the list it released): the spare drops them and lives on.
  *   - A shutdown whose final checkpoint outlasts the deadline
  *     (TODOD_FAULT_CKPT_DELAY_MS, TODOD_FAULT_STOP_MS): a worker that
- *     keeps writing finishes; one that stalls is killed, its journal
- *     kept for the next start.
+ *     keeps writing finishes, the service manager told to wait
+ *     (EXTEND_TIMEOUT_USEC) while it writes; one that stalls is killed,
+ *     its journal kept for the next start.
  *   - A corrupt or truncated list file: that list answers
  *     {error, unavailable} (its server_process still {ok, Pid}), the file
  *     is left untouched, every other list works; a repaired file is
@@ -34,7 +35,11 @@
  */
 #include "config.h"
 
+#include <sys/socket.h>
+#include <sys/un.h>
+
 #include <errno.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1086,13 +1091,54 @@ END_TEST
 
 /* ---- stopping ---- */
 
+/* The service manager's end of sd_notify(3): a datagram socket under an
+ * abstract name, which $NOTIFY_SOCKET names while a daemon starts. */
+static int
+notify_listen(char *env, size_t envlen)
+{
+	struct sockaddr_un sun;
+	socklen_t len;
+	int fd;
+
+	snprintf(env, envlen, "@todod-test-notify-%ld", (long)getpid());
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path + 1, env + 1, strlen(env) - 1);
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
+	    strlen(env));
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	H_ASSERT(fd != -1 && bind(fd, (struct sockaddr *)&sun, len) == 0,
+	    "notify socket: %s", strerror(errno));
+	return fd;
+}
+
+/* How many of the messages queued on the notify socket start with what
+ * (all of them are read). */
+static int
+notify_count(int fd, const char *what, char *last, size_t lastlen)
+{
+	char	buf[256];
+	ssize_t	r;
+	int	n = 0;
+
+	while ((r = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT)) >= 0) {
+		buf[r] = '\0';
+		if (strncmp(buf, what, strlen(what)) == 0) {
+			n++;
+			snprintf(last, lastlen, "%s", buf);
+		}
+	}
+	return n;
+}
+
 /* A daemon of one worker whose checkpoints sleep ckpt_ms before each
  * list file, with both shutdown deadlines at stop_ms, holding n new
  * lists "<prefix>-<i>" of one entry each, titled by the list's name (in
- * the journal only: a new list's file waits for a checkpoint). */
+ * the journal only: a new list's file waits for a checkpoint).  It
+ * notifies the socket named by notify_env. */
 static struct daemon *
 start_slow_stop(const char *stop_ms, const char *ckpt_ms, const char *prefix,
-    int n)
+    int n, const char *notify_env)
 {
 	struct daemon	*d;
 	struct fc	 c;
@@ -1101,9 +1147,11 @@ start_slow_stop(const char *stop_ms, const char *ckpt_ms, const char *prefix,
 
 	setenv("TODOD_FAULT_STOP_MS", stop_ms, 1);
 	setenv("TODOD_FAULT_CKPT_DELAY_MS", ckpt_ms, 1);
+	setenv("NOTIFY_SOCKET", notify_env, 1);
 	d = daemon_start("-w", "1", NULL);
 	unsetenv("TODOD_FAULT_STOP_MS");
 	unsetenv("TODOD_FAULT_CKPT_DELAY_MS");
+	unsetenv("NOTIFY_SOCKET");
 	H_ASSERT(d != NULL, "start: %s", h_err());
 	for (i = 0; i < n; i++) {
 		snprintf(name, sizeof name, "%s-%d", prefix, i);
@@ -1117,20 +1165,29 @@ start_slow_stop(const char *stop_ms, const char *ckpt_ms, const char *prefix,
 /*
  * SIGTERM when the worker's final checkpoint takes longer than the
  * shutdown deadline (40 list files at 100 ms each, deadlines at 1 s):
- * a worker that keeps writing is not killed.  Every list has its file
- * and no journal is left.
+ * a worker that keeps writing is not killed, and the service manager is
+ * told to wait two deadlines more at each deadline it writes through.
+ * Every list has its file and no journal is left.
  */
 START_TEST(stop_long_checkpoint)
 {
 	enum { N = 40 };
-	struct daemon	*d = start_slow_stop("1000", "100", "long", N);
-	char		 name[32], got[64];
+	struct daemon	*d;
+	char		 name[32], got[64], env[64], last[256] = "";
 	int64_t		 t0, took, next;
-	int		 i;
+	int		 i, nfd, extends;
 
+	nfd = notify_listen(env, sizeof env);
+	d = start_slow_stop("1000", "100", "long", N, env);
 	t0 = h_now_ms();
 	daemon_stop_ok(d);
 	took = h_now_ms() - t0;
+	extends = notify_count(nfd, "EXTEND_TIMEOUT_USEC=", last, sizeof last);
+	close(nfd);
+	H_ASSERT(extends >= 3, "the service manager was told to wait %d "
+	    "times over a stop of %lld ms", extends, (long long)took);
+	H_ASSERT(strcmp(last, "EXTEND_TIMEOUT_USEC=2000000") == 0, "told "
+	    "\"%s\"", last);
 	H_ASSERT(cu_log_count(d, "killing") == 0, "the stop killed a process "
 	    "that was still writing");
 	H_ASSERT(!h_journal_left(d), "a journal was left");
@@ -1154,12 +1211,22 @@ END_TEST
  */
 START_TEST(stop_stalled_worker)
 {
-	struct daemon	*d = start_slow_stop("500", "5000", "stall", 2);
+	struct daemon	*d;
+	char		 env[64], last[256];
 	int64_t		 t0, took;
+	int		 nfd, extends;
 
+	nfd = notify_listen(env, sizeof env);
+	d = start_slow_stop("500", "5000", "stall", 2, env);
 	t0 = h_now_ms();
 	daemon_stop_ok(d);
 	took = h_now_ms() - t0;
+	/* At the release of the worker, and perhaps at the first deadline
+	 * (its first file was prepared by then); never after the stall. */
+	extends = notify_count(nfd, "EXTEND_TIMEOUT_USEC=", last, sizeof last);
+	close(nfd);
+	H_ASSERT(extends >= 1 && extends <= 2, "the service manager was told "
+	    "to wait %d times for a stalled worker", extends);
 	H_ASSERT(cu_log_count(d, "has written nothing") == 1, "the stalled "
 	    "worker was not named in the log");
 	H_ASSERT(took < 8000, "the stop took %lld ms: the stalled worker was "
