@@ -87,6 +87,7 @@ struct etf_term {
 		struct {
 			struct etf_term	*kv;	/* kv[2i] key, kv[2i+1] value */
 			size_t		 n;	/* number of pairs */
+			bool		 sorted;	/* keys in term order */
 		} map;
 	};
 };

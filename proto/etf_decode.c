@@ -329,81 +329,61 @@ dec_tail(struct dec *d, struct etf_term *t, int depth)
 	return ETF_OK;
 }
 
-static int
-cmp_ptr(const void *a, const void *b)
+/* etf_compare(), with atom and integer keys (nearly all) inline. */
+static inline int
+key_cmp(const struct etf_term *a, const struct etf_term *b)
 {
-	return etf_compare(*(const struct etf_term * const *)a,
-	    *(const struct etf_term * const *)b);
-}
+	size_t n;
+	int c;
 
-static int
-cmp_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Keys all integers (a list file's entries): sort the numbers. */
-static int
-unique_ints(struct dec *d, const struct etf_term *kv, size_t n)
-{
-	int64_t *k;
-	size_t i;
-	bool sorted = true;
-
-	if ((k = etf_arena_alloc(d->a, n * sizeof(*k))) == NULL)
-		return ETF_ENOMEM;
-	for (i = 0; i < n; i++) {
-		k[i] = kv[2 * i].i;
-		if (i > 0 && k[i] <= k[i - 1])
-			sorted = false;
+	if (a->type == ETF_ATOM && b->type == ETF_ATOM) {
+		n = a->atom.len < b->atom.len ? a->atom.len : b->atom.len;
+		if ((c = memcmp(a->atom.p, b->atom.p, n)) != 0)
+			return c < 0 ? -1 : 1;
+		return a->atom.len < b->atom.len ? -1 :
+		    a->atom.len > b->atom.len;
 	}
-	if (sorted)
-		return ETF_OK;
-	qsort(k, n, sizeof(*k), cmp_i64);
-	for (i = 1; i < n; i++)
-		if (k[i - 1] == k[i])
-			return ETF_EDUPKEY;
-	return ETF_OK;
+	if (a->type == ETF_INT && b->type == ETF_INT)
+		return a->i < b->i ? -1 : a->i > b->i;
+	return etf_compare(a, b);
 }
 
-/* etf_equal(), with atom keys (nearly all of small maps) inline. */
-static inline bool
-key_eq(const struct etf_term *a, const struct etf_term *b)
-{
-	if (a->type == ETF_ATOM && b->type == ETF_ATOM)
-		return a->atom.len == b->atom.len &&
-		    (a->atom.p == b->atom.p ||
-		    memcmp(a->atom.p, b->atom.p, a->atom.len) == 0);
-	return etf_equal(a, b);
-}
-
-/* Erlang refuses a map with a repeated key; so do we. */
+/* Two pairs of a map's kv array, by their keys. */
 static int
-map_unique(struct dec *d, const struct etf_term *kv, size_t n)
+cmp_pair(const void *a, const void *b)
 {
-	const struct etf_term **k;
-	size_t i, j;
+	return etf_compare(a, b);
+}
 
-	if (n <= 12) {
-		for (i = 1; i < n; i++)
-			for (j = 0; j < i; j++)
-				if (key_eq(&kv[2 * i], &kv[2 * j]))
-					return ETF_EDUPKEY;
-		return ETF_OK;
-	}
-	for (i = 0; i < n && kv[2 * i].type == ETF_INT; i++)
+/*
+ * Put a map's pairs in the term order of their keys, and refuse a
+ * repeated key, as Erlang does.  The map is marked sorted: etf_compare()
+ * walks two sorted maps once, where it would sort the keys of both at
+ * every comparison, so that a map whose keys are maps whose keys are
+ * maps costs its size to decode, not a sort at every level of every
+ * comparison (which grows about six-fold a level).  Its children are
+ * decoded, and sorted, before it.  Maps mostly come in order already
+ * (OTP sends small maps so, and a list file its entries by id): one
+ * comparison a pair.
+ */
+static int
+map_order(struct etf_term *t)
+{
+	struct etf_term *kv = t->map.kv;
+	size_t i, n = t->map.n;
+	int c = -1;
+
+	t->map.sorted = true;
+	for (i = 1; i < n && (c = key_cmp(&kv[2 * i - 2], &kv[2 * i])) < 0;
+	    i++)
 		;
-	if (i == n)
-		return unique_ints(d, kv, n);
-	if ((k = etf_arena_alloc(d->a, n * sizeof(*k))) == NULL)
-		return ETF_ENOMEM;
-	for (i = 0; i < n; i++)
-		k[i] = &kv[2 * i];
-	qsort(k, n, sizeof(*k), cmp_ptr);
+	if (i >= n)
+		return ETF_OK;
+	if (c == 0)
+		return ETF_EDUPKEY;
+	qsort(kv, n, 2 * sizeof(*kv), cmp_pair);
 	for (i = 1; i < n; i++)
-		if (etf_compare(k[i - 1], k[i]) == 0)
+		if (etf_compare(&kv[2 * i - 2], &kv[2 * i]) == 0)
 			return ETF_EDUPKEY;
 	return ETF_OK;
 }
@@ -429,7 +409,7 @@ dec_map(struct dec *d, struct etf_term *t, size_t n, int depth)
 	t->type = ETF_MAP;
 	t->map.kv = kv;
 	t->map.n = n;
-	return map_unique(d, kv, n);
+	return map_order(t);
 }
 
 static int

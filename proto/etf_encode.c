@@ -447,7 +447,7 @@ put_map(struct etf_buf *b, const struct etf_term *t, int depth)
 		return;
 	}
 	etf_put_map(b, (uint32_t)n);
-	if (n > SORT_MAX) {
+	if (n > SORT_MAX || t->map.sorted) {
 		for (i = 0; i < 2 * n; i++)
 			put_any(b, &t->map.kv[i], depth + 1);
 		return;

@@ -116,6 +116,7 @@ etf_mk_map(struct etf_arena *a, size_t npairs)
 	    (t = mk_seq(a, ETF_MAP, 2 * npairs)) == NULL)
 		return NULL;
 	t->map.n = npairs;
+	t->map.sorted = false;	/* the caller fills it in any order */
 	return t;
 }
 
@@ -222,6 +223,15 @@ cmp_map(const struct etf_term *a, const struct etf_term *b)
 
 	if (a->map.n != b->map.n)
 		return a->map.n < b->map.n ? -1 : 1;
+	if (a->map.sorted && b->map.sorted) {
+		/* Decoded maps: their keys in order already. */
+		for (i = 0; i < n && c == 0; i++)
+			c = etf_compare(&a->map.kv[2 * i], &b->map.kv[2 * i]);
+		for (i = 0; i < n && c == 0; i++)
+			c = etf_compare(&a->map.kv[2 * i + 1],
+			    &b->map.kv[2 * i + 1]);
+		return c;
+	}
 	if (n > SORT_STACK) {
 		ka = malloc(n * sizeof(*ka));
 		kb = malloc(n * sizeof(*kb));

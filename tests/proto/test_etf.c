@@ -661,6 +661,81 @@ START_TEST(test_map_order_insensitive)
 }
 END_TEST
 
+/*
+ * A map of two keys whose keys are such maps, depth levels down, the
+ * two keys of each level alike but for their values: every comparison
+ * of two keys goes to the bottom.  Written at *p; its length.
+ */
+static size_t
+put_key_maps(uint8_t *p, int depth, uint8_t tag)
+{
+	size_t n = 0;
+	uint8_t i;
+
+	if (depth == 0) {
+		p[0] = 'a';		/* SMALL_INTEGER_EXT */
+		p[1] = tag;
+		return 2;
+	}
+	memcpy(p, "t\0\0\0\2", 5);	/* MAP_EXT, 2 pairs */
+	n = 5;
+	for (i = 0; i < 2; i++) {
+		n += put_key_maps(p + n, depth - 1, i);
+		p[n++] = 'a';
+		p[n++] = tag;
+	}
+	return n;
+}
+
+/*
+ * Maps as keys of maps cost their size to decode: 180 kB of them, 14
+ * levels deep, took minutes when each comparison of two keys sorted the
+ * keys of both, at every level (Check's timeout fails that).  Keys are
+ * compared in term order whatever order they came in: two maps of the
+ * same pairs in another order are one key.
+ */
+START_TEST(test_map_keys_maps)
+{
+	const struct etf_term *t, *u;
+	uint8_t *b;
+	size_t n;
+	char *x, *y;
+
+	b = malloc(200000);
+	ck_assert_ptr_nonnull(b);
+	b[0] = 131;
+	n = 1 + put_key_maps(b + 1, 14, 0);
+	ck_assert_uint_lt(n, 200000);
+	ck_assert_int_eq(etf_decode(arena, b, n, BIG_LIMIT, &t), ETF_OK);
+	ck_assert_int_eq(t->type, ETF_MAP);
+	ck_assert(etf_equal(t, t));
+	free(b);
+
+	/* #{#{a => 1, b => 2} => 1, #{b => 2, a => 1} => 2}: repeated. */
+	ck_assert_int_eq(decode_hex("837400000002"
+	    "740000000277016161017701626102" "6101"
+	    "740000000277016261027701616101" "6102", &t), ETF_EDUPKEY);
+	/* The same map, its keys in two orders, at two levels. */
+	ck_assert_int_eq(decode_hex("837400000002"
+	    "740000000277016161017701626102" "6101" "770163" "6102", &t),
+	    ETF_OK);
+	ck_assert_int_eq(decode_hex("837400000002" "770163" "6102"
+	    "740000000277016261027701616101" "6101", &u), ETF_OK);
+	ck_assert(etf_equal(t, u));
+	ck_assert_int_eq(etf_compare(t, u), 0);
+	x = encode_hex(t);
+	y = encode_hex(u);
+	ck_assert_str_eq(x, y);
+	free(x);
+	free(y);
+	/* Another value: another map. */
+	ck_assert_int_eq(decode_hex("837400000002" "770163" "6102"
+	    "740000000277016261037701616101" "6101", &u), ETF_OK);
+	ck_assert(!etf_equal(t, u));
+	ck_assert_int_ne(etf_compare(t, u), 0);
+}
+END_TEST
+
 /* The piecewise encoder gives the bytes of the tree encoder. */
 START_TEST(test_piecewise)
 {
@@ -907,6 +982,7 @@ etf_suite(void)
 	tcase_add_test(tc, test_zlib_bomb);
 	tcase_add_test(tc, test_zlib_corrupt);
 	tcase_add_test(tc, test_decode_term);
+	tcase_add_test(tc, test_map_keys_maps);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("encoder");
