@@ -34,6 +34,7 @@ struct conn {
 	int			 reading;	/* rev is added */
 	int			 eof;		/* the peer sends no more */
 	int			 full;		/* output reached out_cap */
+	int			 deaf;		/* the peer reads no more */
 };
 
 static void	conn_read(evutil_socket_t, short, void *);
@@ -186,14 +187,16 @@ conn_read(evutil_socket_t fd, short ev, void *arg)
 	n = read(fd, v.iov_base, v.iov_len);
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))
 		return;
-	if (n == -1) {
+	if (n == -1 && errno != ECONNRESET) {
 		c->cbs->closed(c, c->arg);
 		return;
 	}
-	if (n == 0) {
+	if (n <= 0) {
 		/* Only the client's requests are over (shutdown(SHUT_WR),
 		 * as socat does): those buffered are still answered.  A
-		 * client that closed altogether makes the writes fail. */
+		 * client that closed altogether makes the writes fail
+		 * (conn_flush); a reset comes after the last byte it sent,
+		 * and ends its requests the same way. */
 		c->eof = 1;
 		conn_update_read(c);
 		c->cbs->input(c, c->arg);
@@ -233,6 +236,8 @@ conn_write(evutil_socket_t fd, short ev, void *arg)
 static int
 conn_queue(struct conn *c, const void *p, size_t len)
 {
+	if (c->deaf)
+		return 0;
 	if (frame_add(c->out, p, len) == -1)
 		return -1;
 	if (!c->full && evbuffer_get_length(c->out) >= c->out_cap) {
@@ -259,17 +264,25 @@ conn_send(struct conn *c, const struct etf_buf *b)
 int
 conn_flush(struct conn *c)
 {
-	int n;
+	int n, err;
 
 	while (evbuffer_get_length(c->out) > 0) {
 		n = evbuffer_write(c->out, c->fd);
+		if (n > 0)
+			continue;
 		if (n == -1 && (errno == EAGAIN || errno == EINTR))
 			break;
-		if (n <= 0) {
-			evbuffer_drain(c->out, evbuffer_get_length(c->out));
-			c->cbs->closed(c, c->arg);
-			return -1;
+		err = n == -1 ? errno : 0;
+		evbuffer_drain(c->out, evbuffer_get_length(c->out));
+		if (err == EPIPE || err == ECONNRESET) {
+			/* The client closed: its replies go nowhere, but
+			 * the requests it sent before are carried out
+			 * (the owner reads on to the EOF). */
+			c->deaf = 1;
+			break;
 		}
+		c->cbs->closed(c, c->arg);
+		return -1;
 	}
 	if (evbuffer_get_length(c->out) == 0) {
 		event_del(c->wev);

@@ -17,8 +17,11 @@
  *
  * EOF (the client shut down its sending side, or closed) ends the input,
  * not the connection: the owner answers the whole frames buffered, writes
- * every reply, and closes once conn_finished().  Only a read or write
- * error closes at once (closed()).
+ * every reply, and closes once conn_finished().  A client that closed
+ * altogether is found out by a write (EPIPE, ECONNRESET): from then on
+ * replies are dropped, and the requests it sent before it closed are
+ * still read, to the EOF, and carried out.  Only other read or write
+ * errors close at once (closed()).
  */
 #ifndef TODOD_CONN_H
 #define TODOD_CONN_H

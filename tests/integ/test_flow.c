@@ -18,6 +18,10 @@
  *                         attached with adds (durable after a restart),
  *                         across re-attaches; each of the user's
  *                         connections is counted out once
+ *   close, replies unread requests sent before a client closed without
+ *                         reading are carried out: while its list's
+ *                         server starts, from the cache, on a live list,
+ *                         re-attaching
  *   stop, replies unread  SIGTERM while a client does not read its
  *                         replies: its connection is closed after a
  *                         grace period, the stop is clean and whole
@@ -484,6 +488,106 @@ START_TEST(t_halfclose_reattach)
 }
 END_TEST
 
+/* ---- clients that close without reading ---- */
+
+struct size_is {
+	const struct daemon	*d;
+	const char		*name;
+	int			 want;
+	int64_t			 got;
+};
+
+/* The list's size is want, asked on a new connection. */
+static bool
+size_is(void *arg)
+{
+	struct size_is		*s = arg;
+	struct conn		*c;
+	const struct etf_term	*t;
+
+	s->got = -1;
+	if ((c = conn_open(s->d)) == NULL)
+		return false;
+	if (conn_sendf(c, "{server_process, ~s}", s->name) == 0 &&
+	    (t = conn_recv(c, h_ms(H_REPLY_MS))) != NULL &&
+	    conn_sendf(c, "size") == 0 &&
+	    (t = conn_recv(c, h_ms(H_REPLY_MS))) != NULL &&
+	    etf_is_tuple(t, 2) && t->seq.v[1].type == ETF_INT)
+		s->got = t->seq.v[1].i;
+	conn_close(c);
+	return s->got == s->want;
+}
+
+/* Send the frames of b on c and close it, reading nothing. */
+static void
+send_and_close(struct conn *c, struct etf_buf *b)
+{
+	H_ASSERT(!b->oom, "out of memory");
+	send_raw(c, b->p, b->len);
+	conn_close(c);
+	etf_buf_reset(b);
+}
+
+/*
+ * A client that sends its requests and closes at once, reading none of
+ * the replies: the requests are carried out all the same, when the
+ * replies find it gone.  Its list's server not started yet (the reply to
+ * the attach goes out before the list is loaded), the connection still
+ * the cache's (a ping's reply first), a live list's server, and an
+ * attached connection moving to a list not started.
+ */
+START_TEST(t_close_unread)
+{
+	static const char *const names[] = {
+		"cu-new", "cu-ping", "cu-live", "cu-moved"
+	};
+	struct daemon	*d = daemon_start_ok(NULL);
+	struct conn	*c, *live;
+	struct etf_buf	 b;
+	struct size_is	 s;
+	size_t		 i;
+
+	etf_buf_init(&b);
+	c = conn_open_ok(d);
+	h_frame_append(&b, "{server_process, <<\"cu-new\">>}");
+	add_frames(&b, "new", 1);
+	send_and_close(c, &b);
+
+	c = conn_open_ok(d);
+	h_frame_append(&b, "ping");
+	h_frame_append(&b, "{server_process, <<\"cu-ping\">>}");
+	add_frames(&b, "ping", 1);
+	send_and_close(c, &b);
+
+	live = conn_open_ok(d);
+	attach_ok(live, "cu-live");
+	c = conn_open_ok(d);
+	h_frame_append(&b, "{server_process, <<\"cu-live\">>}");
+	add_frames(&b, "live", 1);
+	send_and_close(c, &b);
+
+	c = conn_open_ok(d);
+	attach_ok(c, "cu-here");
+	h_frame_append(&b, "{server_process, <<\"cu-moved\">>}");
+	add_frames(&b, "moved", 1);
+	send_and_close(c, &b);
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		s.d = d;
+		s.name = names[i];
+		s.want = 1;
+		H_ASSERT(h_poll(h_ms(H_REPLY_MS), size_is, &s), "%s holds %lld "
+		    "entries, not the one its client added before it closed",
+		    names[i], (long long)s.got);
+	}
+	conn_close(live);
+	etf_buf_free(&b);
+	assert_counted_out(d);
+	daemon_stop_ok(d);
+	daemon_free(d);
+}
+END_TEST
+
 /* ---- stopping ---- */
 
 /*
@@ -538,6 +642,7 @@ main(void)
 	tcase_add_test(tc, t_halfclose_unattached);
 	tcase_add_test(tc, t_halfclose_attached);
 	tcase_add_test(tc, t_halfclose_reattach);
+	tcase_add_test(tc, t_close_unread);
 	tcase_add_test(tc, t_stop_unread);
 	suite_add_tcase(s, tc);
 	return h_run_suite(s);
