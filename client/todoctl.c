@@ -143,6 +143,29 @@ help(struct ctl *ctl, int argc, char **argv)
 	return CTL_EXIT_OK;
 }
 
+/*
+ * A usage error for what getopt_long returned (ch: '?' or ':'), named as
+ * the user wrote it.  optind has moved past a long option, and past a
+ * short one that lacks its argument, but not past an unknown short one
+ * inside a cluster (such as the -1 of a date), which optopt names; optopt
+ * is 0 for an unknown long option, and the option's letter for a long
+ * one given an argument it does not take (--json=x).
+ */
+static int
+bad_option(struct ctl *ctl, int ch, char *const *argv)
+{
+	const char *arg = argv[optind - 1];
+	bool lng = strncmp(arg, "--", 2) == 0;
+
+	if (ch == ':' && lng)
+		return ctl_usage(ctl, "option %s needs an argument", arg);
+	if (ch == ':')
+		return ctl_usage(ctl, "option -%c needs an argument", optopt);
+	if (optopt == 0 || (lng && strchr(arg, '=') != NULL))
+		return ctl_usage(ctl, "bad option: %s", arg);
+	return ctl_usage(ctl, "bad option: -%c", optopt);
+}
+
 /* The options of a command: --help, --json, and update's own. */
 static int
 command_options(struct ctl *ctl, int argc, char **argv, bool *helped)
@@ -159,7 +182,7 @@ command_options(struct ctl *ctl, int argc, char **argv, bool *helped)
 	optind = 0;
 	opterr = 0;
 	/* --date and --title have no short forms: -t is the timeout. */
-	while ((ch = getopt_long(argc, argv, "hj", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":hj", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'h':
 			*helped = true;
@@ -176,8 +199,7 @@ command_options(struct ctl *ctl, int argc, char **argv, bool *helped)
 			    optarg;
 			break;
 		default:
-			return ctl_usage(ctl, "bad option: %s",
-			    argv[optind - 1]);
+			return bad_option(ctl, ch, argv);
 		}
 	}
 	return 0;
@@ -242,7 +264,7 @@ main(int argc, char **argv)
 	ctl.now = time(NULL);
 	etf_buf_init(&ctl.req);
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+s:t:jhV", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+:s:t:jhV", opts, NULL)) != -1) {
 		switch (ch) {
 		case 's':
 			ctl.socket = optarg;
@@ -261,8 +283,7 @@ main(int argc, char **argv)
 			printf("todoctl %s\n", PACKAGE_VERSION);
 			return CTL_EXIT_OK;
 		default:
-			return ctl_usage(&ctl, "bad option: %s",
-			    argv[optind - 1]);
+			return bad_option(&ctl, ch, argv);
 		}
 	}
 	if (optind == argc) {
