@@ -75,8 +75,15 @@ proc_fork(const int *keep, int n, int flags)
 		for (sig = 1; sig < NSIG; sig++)
 			if (sig != SIGKILL && sig != SIGSTOP)
 				(void)sigaction(sig, &sa, NULL);
+		/* A signal to the whole process group (a terminal's
+		 * Ctrl-C or hangup, kill -- -PGID, pkill todod) is the
+		 * supervisor's to act on: it stops its children in order.
+		 * The spawner's children inherit these. */
 		sa.sa_handler = SIG_IGN;
 		(void)sigaction(SIGPIPE, &sa, NULL);
+		(void)sigaction(SIGHUP, &sa, NULL);
+		(void)sigaction(SIGINT, &sa, NULL);
+		(void)sigaction(SIGTERM, &sa, NULL);
 	}
 	sigemptyset(&mask);
 	(void)sigprocmask(SIG_SETMASK, &mask, NULL);

@@ -151,22 +151,6 @@ cu_run_todod(int ms, char *out, size_t outlen, int64_t *elapsed,
 }
 
 int
-cu_log_count(const struct daemon *d, const char *s)
-{
-	char	 line[4096];
-	FILE	*f;
-	int	 n = 0;
-
-	if ((f = fopen(d->log, "r")) == NULL)
-		return -1;
-	while (fgets(line, sizeof line, f) != NULL)
-		if (strstr(line, s) != NULL)
-			n++;
-	fclose(f);
-	return n;
-}
-
-int
 cu_read_file(const char *path, uint8_t **data, size_t *len)
 {
 	struct stat	 sb;

@@ -1,7 +1,7 @@
 /*
  * crash_util.h: helpers of the crash and store-fault tests: orphaned
- * processes, a second todod run to completion, the daemon's log, the
- * files of the data directory.
+ * processes, a second todod run to completion, the files of the data
+ * directory.
  */
 #ifndef TODOD_TEST_CRASH_UTIL_H
 #define TODOD_TEST_CRASH_UTIL_H
@@ -55,8 +55,6 @@ void	cu_children(const struct daemon *, struct pidset *);
 int	cu_run_todod(int ms, char *out, size_t outlen, int64_t *elapsed_ms,
 	    const char *arg, ...);
 
-/* Lines of the daemon's log containing s. */
-int	cu_log_count(const struct daemon *, const char *s);
 
 /* A whole file into a malloc'ed buffer. 0, or -1 (errno). */
 int	cu_read_file(const char *path, uint8_t **data, size_t *len);

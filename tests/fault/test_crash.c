@@ -126,7 +126,7 @@ assert_lost_logged(const struct daemon *d, pid_t pid)
 	char	s[64];
 
 	snprintf(s, sizeof s, " pid %d: killed by signal 9", (int)pid);
-	H_ASSERT(cu_log_count(d, s) == 1, "the log does not say once "
+	H_ASSERT(h_log_count(d, s) == 1, "the log does not say once "
 	    "\"lost child: ...%s\"", s);
 }
 
@@ -174,8 +174,8 @@ START_TEST(kill_roles_during_load)
 		    after.workers[k] > 0, "worker %d pid unchanged", k);
 	for (i = 0; i < n; i++)
 		assert_lost_logged(d, pids[i]);
-	H_ASSERT(cu_log_count(d, "lost child:") == n, "%d \"lost child:\" "
-	    "lines for %d kills", cu_log_count(d, "lost child:"), n);
+	H_ASSERT(h_log_count(d, "lost child:") == n, "%d \"lost child:\" "
+	    "lines for %d kills", h_log_count(d, "lost child:"), n);
 	load_verify(&lr, "live, after the kills");
 	daemon_stop_ok(d);
 	H_ASSERT(daemon_restart(d) == 0, "restart: %s", h_err());

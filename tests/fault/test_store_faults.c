@@ -334,8 +334,8 @@ crash_point_restart(const char *point)
 	H_ASSERT(worker_pid(d, k) != wpid, "worker %d was not restarted", k);
 	snprintf(buf, sizeof buf, "worker[%d] pid %d: killed by signal 9", k,
 	    (int)wpid);
-	H_ASSERT(cu_log_count(d, buf) == 1, "no \"lost child: %s\"", buf);
-	H_ASSERT(cu_log_count(d, "fault injection: killed") == 1,
+	H_ASSERT(h_log_count(d, buf) == 1, "no \"lost child: %s\"", buf);
+	H_ASSERT(h_log_count(d, "fault injection: killed") == 1,
 	    "the fault point was not reached once");
 	H_ASSERT(cu_count_temps(d->data) == 0, "temporary files remain");
 	sync_files(d);
@@ -428,7 +428,7 @@ START_TEST(crash_during_sync)
 	    "answered: %s", got);
 	snprintf(buf, sizeof buf, "worker[%d] pid %d: killed by signal 9",
 	    fc_worker_of(name, NWORKERS), (int)wpid);
-	H_ASSERT(cu_log_count(d, buf) == 1, "no \"lost child: %s\"", buf);
+	H_ASSERT(h_log_count(d, buf) == 1, "no \"lost child: %s\"", buf);
 	assert_serving(d);
 	sync_files(d);
 	H_ASSERT(cu_count_temps(d->data) == 0, "temporary files remain");
@@ -465,7 +465,7 @@ START_TEST(crash_during_sync_behind)
 	H_ASSERT(fc_is_error(t, "unavailable"), "sync when the file could "
 	    "not be written: %s", fc_print(t, buf, sizeof buf));
 	fc_free(&s);
-	H_ASSERT(cu_log_count(d, "1 lists keep their changes in the journal: "
+	H_ASSERT(h_log_count(d, "1 lists keep their changes in the journal: "
 	    "their files could not be written") == 1, "recovery did not say "
 	    "what it left");
 	H_ASSERT(unlink(path) == 0, "%s", path);
@@ -745,10 +745,10 @@ START_TEST(crash_new_list)
 	sync_new_files(d, "fresh");
 	arm(&a, false);
 	fc_free(&c);
-	H_ASSERT(cu_log_count(d, "fault injection: killed") <= 1,
+	H_ASSERT(h_log_count(d, "fault injection: killed") <= 1,
 	    "%s: more than one crash", point);
 	fprintf(stderr, "new list, %s: the worker %s\n", point,
-	    cu_log_count(d, "fault injection: killed") == 1 ? "crashed" :
+	    h_log_count(d, "fault injection: killed") == 1 ? "crashed" :
 	    "did not crash (no such point)");
 	restart_holds(d, "fresh", "n1,n2", point);
 	armed_free(&a);
@@ -898,7 +898,7 @@ START_TEST(list_server_speaks_nonsense)
 	H_ASSERT(r == FC_EOF || strstr(c.err, "timeout") == NULL,
 	    "a connection to the bad list hangs: %s", c.err);
 	fc_free(&c);
-	H_ASSERT(cu_log_count(d, "sent a malformed message; stopping it") > 0,
+	H_ASSERT(h_log_count(d, "sent a malformed message; stopping it") > 0,
 	    "the supervisor did not see the malformed message");
 	fadd_ok(&o, "g2");
 	titles(&o, got, sizeof got);
@@ -1025,7 +1025,7 @@ START_TEST(fork_fails)
 	}
 	H_ASSERT(busy, "no busy answer after %d new lists", i);
 	fprintf(stderr, "fork fails: new list %d of %d told busy\n", i, 6);
-	H_ASSERT(cu_log_count(d, "no process") > 0,
+	H_ASSERT(h_log_count(d, "no process") > 0,
 	    "the supervisor did not give up on a list with no process");
 	running_then_starts(d, &a, &o, name);
 }
@@ -1034,7 +1034,7 @@ END_TEST
 static bool
 stale_dropped(void *arg)
 {
-	return cu_log_count(arg, "for the list released: dropped") >= 3;
+	return h_log_count(arg, "for the list released: dropped") >= 3;
 }
 
 /* Attach to name (retrying while busy) and add one entry, titled. */
@@ -1074,7 +1074,7 @@ START_TEST(released_drops_stale)
 	attach_add(d, "second", "s1", &pid, &busy);
 	H_ASSERT(h_poll(h_ms(5000), stale_dropped, d), "the released "
 	    "server did not drop the three stale messages");
-	H_ASSERT(cu_log_count(d, "stale messages sent") >= 1,
+	H_ASSERT(h_log_count(d, "stale messages sent") >= 1,
 	    "the fault did not fire");
 	H_ASSERT(proc_state((pid_t)first) != 0 &&
 	    proc_state((pid_t)first) != 'Z', "the released server (pid %d) "
@@ -1188,7 +1188,7 @@ START_TEST(stop_long_checkpoint)
 	    "times over a stop of %lld ms", extends, (long long)took);
 	H_ASSERT(strcmp(last, "EXTEND_TIMEOUT_USEC=2000000") == 0, "told "
 	    "\"%s\"", last);
-	H_ASSERT(cu_log_count(d, "killing") == 0, "the stop killed a process "
+	H_ASSERT(h_log_count(d, "killing") == 0, "the stop killed a process "
 	    "that was still writing");
 	H_ASSERT(!h_journal_left(d), "a journal was left");
 	H_ASSERT(took >= 3000, "the stop took %lld ms: the checkpoint's delay "
@@ -1227,7 +1227,7 @@ START_TEST(stop_stalled_worker)
 	close(nfd);
 	H_ASSERT(extends >= 1 && extends <= 2, "the service manager was told "
 	    "to wait %d times for a stalled worker", extends);
-	H_ASSERT(cu_log_count(d, "has written nothing") == 1, "the stalled "
+	H_ASSERT(h_log_count(d, "has written nothing") == 1, "the stalled "
 	    "worker was not named in the log");
 	H_ASSERT(took < 8000, "the stop took %lld ms: the stalled worker was "
 	    "let finish", (long long)took);

@@ -467,6 +467,22 @@ check_leftovers(struct pidset *ps)
 	return -1;
 }
 
+int
+h_log_count(const struct daemon *d, const char *text)
+{
+	char	 line[4096];
+	FILE	*f;
+	int	 n = 0;
+
+	if ((f = fopen(d->log, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof line, f) != NULL)
+		if (strstr(line, text) != NULL)
+			n++;
+	fclose(f);
+	return n;
+}
+
 static const char *const bug_marks[] = {
 	"unexpected message", "malformed message",
 	"events left after a release",
@@ -496,11 +512,26 @@ daemon_log_bug(const struct daemon *d, char *line, size_t len)
 	return false;
 }
 
+static int	daemon_stop_with(struct daemon *, int, bool);
+
 int
 daemon_stop(struct daemon *d)
 {
+	return daemon_stop_with(d, SIGTERM, false);
+}
+
+int
+daemon_stop_group(struct daemon *d, int sig)
+{
+	return daemon_stop_with(d, sig, true);
+}
+
+static int
+daemon_stop_with(struct daemon *d, int sig, bool group)
+{
 	struct pidset	*ps;
 	char		 how[64], line[512];
+	size_t		 i;
 	int		 rv = 0;
 
 	if (d->pid == 0 || reaped(d))
@@ -510,10 +541,13 @@ daemon_stop(struct daemon *d)
 		return -1;
 	}
 	proc_tree(d->pid, ps);
-	kill(d->pid, SIGTERM);
+	for (i = ps->n; group && i-- > 0;)
+		if (ps->pid[i] != d->pid)
+			kill(ps->pid[i], sig);
+	kill(d->pid, sig);
 	if (!h_poll(h_ms(H_STOP_MS), exited, d)) {
-		h_seterr("daemon %d still running %d ms after SIGTERM: "
-		    "killed", (int)d->pid, h_ms(H_STOP_MS));
+		h_seterr("daemon %d still running %d ms after signal %d: "
+		    "killed", (int)d->pid, h_ms(H_STOP_MS), sig);
 		daemon_print_log(d);
 		daemon_kill(d);
 		free(ps);
@@ -523,10 +557,11 @@ daemon_stop(struct daemon *d)
 		rv = -1;
 	else if (!WIFEXITED(d->status) || WEXITSTATUS(d->status) != 0) {
 		describe_status(d->status, how, sizeof how);
-		h_seterr("daemon exited after SIGTERM with %s", how);
+		h_seterr("daemon exited after signal %d with %s", sig, how);
 		rv = -1;
 	} else if (access(d->sock, F_OK) == 0) {
-		h_seterr("socket %s left behind after SIGTERM", d->sock);
+		h_seterr("socket %s left behind after signal %d", d->sock,
+		    sig);
 		rv = -1;
 	} else if (!d->bug_lines_ok && daemon_log_bug(d, line, sizeof line)) {
 		h_seterr("the daemon's log shows a bug: %s", line);

@@ -101,6 +101,9 @@ int		 daemon_restart(struct daemon *);
  * behind, or such a line).
  */
 int		 daemon_stop(struct daemon *);
+/* The same with sig sent to every process of the daemon's tree, the
+ * children first, as a signal to its process group goes. */
+int		 daemon_stop_group(struct daemon *, int sig);
 /* SIGKILL the daemon's process tree and reap it (no checks). */
 void		 daemon_kill(struct daemon *);
 /* Stop if running (killing if needed), remove the directory, free. */
@@ -109,6 +112,8 @@ void		 daemon_free(struct daemon *);
 bool		 daemon_alive(struct daemon *);
 /* Copy the daemon's log to stderr. */
 void		 daemon_print_log(const struct daemon *);
+/* How many lines of the daemon's log hold text (-1: no log). */
+int		 h_log_count(const struct daemon *, const char *text);
 /* Its data directory holds a worker's journal (".journal-w*"). */
 bool		 h_journal_left(const struct daemon *);
 /*

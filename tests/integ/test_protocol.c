@@ -275,13 +275,18 @@ sig_mask(pid_t pid, const char *key)
 /* PEER-FAILS: the peer's pid is the VM's.  The spawner forks list
  * servers without resetting each signal (proc_fork), so this checks
  * that they start as if it had: no handler, no signal blocked, only
- * SIGPIPE ignored.  Signals 1 to 31 only: the C library keeps the first
- * real-time ones to itself (they stay as the daemon inherited them). */
+ * SIGPIPE ignored, and the signals that the supervisor stops the daemon
+ * for (the whole process group may get them).  Signals 1 to 31 only:
+ * the C library keeps the first real-time ones to itself (they stay as
+ * the daemon inherited them). */
 START_TEST(t_list_server_signals)
 {
 	struct conn	*a = conn_open_ok(D);
 	long long	 std = 0x7fffffffLL, pipe_bit = 1LL << (SIGPIPE - 1);
 	int64_t		 p;
+
+	pipe_bit |= 1LL << (SIGHUP - 1) | 1LL << (SIGINT - 1) |
+	    1LL << (SIGTERM - 1);
 
 	p = attach_ok(a, "signals");
 	H_ASSERT((sig_mask((pid_t)p, "SigCgt:") & std) == 0, "list server "
@@ -896,6 +901,47 @@ START_TEST(t_restart)
 }
 END_TEST
 
+/*
+ * PEER-FAILS: a hangup, then SIGINT, to every process of the daemon, as
+ * a terminal sends them to its process group (Ctrl-C): only the
+ * supervisor acts on them.  The hangup stops nothing; the SIGINT stops
+ * the daemon in order (no child lost, exit 0), and the new list, in the
+ * journal until then, has its file and no journal is left.
+ */
+START_TEST(t_group_signals)
+{
+	struct daemon	*d = daemon_start_ok(NULL);
+	struct conn	*c = conn_open_ok(d);
+	struct pidset	*ps;
+	size_t		 i;
+
+	attach_ok(c, "group");
+	assert_call(c, "{add_entry, #{date => {2023, 12, 19}, title => "
+	    "<<\"ctrl-c\">>}}", "{ok, 1}");
+	H_ASSERT((ps = calloc(1, sizeof *ps)) != NULL, "out of memory");
+	proc_tree(d->pid, ps);
+	for (i = ps->n; i-- > 0;)
+		kill(ps->pid[i], SIGHUP);
+	assert_call(c, "size", "{ok, 1}");
+	assert_call(c, "{add_entry, #{date => {2023, 12, 19}, title => "
+	    "<<\"hangup\">>}}", "{ok, 2}");
+	free(ps);
+	H_ASSERT(daemon_stop_group(d, SIGINT) == 0, "stop: %s", h_err());
+	conn_close(c);
+	H_ASSERT(h_log_count(d, "lost child") == 0, "a child died of the "
+	    "group's signals");
+	H_ASSERT(!h_journal_left(d), "a journal was left: the stop was not "
+	    "the orderly one");
+	H_ASSERT(daemon_restart(d) == 0, "restart: %s", h_err());
+	c = conn_open_ok(d);
+	attach_ok(c, "group");
+	assert_call(c, "size", "{ok, 2}");
+	conn_close(c);
+	daemon_stop_ok(d);
+	daemon_free(d);
+}
+END_TEST
+
 /* A change acknowledged just before SIGTERM is on disk. */
 START_TEST(t_restart_acked_then_term)
 {
@@ -962,6 +1008,7 @@ protocol_suite(void)
 	tcase_set_timeout(tr, 60);
 	tcase_add_test(tr, t_restart);
 	tcase_add_test(tr, t_restart_acked_then_term);
+	tcase_add_test(tr, t_group_signals);
 	tcase_add_test(tr, t_reattach_at_max_lists);
 	tcase_add_test(tr, t_max_lists_bound);
 	tcase_add_test(tr, t_max_lists_wait);
