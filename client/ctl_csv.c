@@ -80,6 +80,9 @@ blank(char c)
 	return c == ' ' || c == '\t';
 }
 
+/* The length of YYYY-MM-DD and of YYYY/MM/DD. */
+#define CSV_DATE_LEN	10
+
 /* The date field, up to its comma; pos is left after the comma. */
 static int
 date_field(struct csv_reader *r, struct todo_date *d)
@@ -104,9 +107,14 @@ date_field(struct csv_reader *r, struct todo_date *d)
 	}
 	while (r->pos < r->len && blank(r->buf[r->pos]))
 		r->pos++;
+	/* No comma: a line that starts with a date (alone, or followed by
+	 * another separator: 2018/12/19;Dentist) lacks the comma; any
+	 * other has no date. */
 	if (r->pos >= r->len || r->buf[r->pos] != ',')
-		return ctl_date_parse_abs(s, len, d) == 0 ? CSV_ENOCOMMA :
-		    CSV_EDATE;
+		return ctl_date_parse_abs(s, len, d) == 0 ||
+		    (len > CSV_DATE_LEN &&
+		    ctl_date_parse_abs(s, CSV_DATE_LEN, d) == 0) ?
+		    CSV_ENOCOMMA : CSV_EDATE;
 	r->pos++;
 	return ctl_date_parse_abs(s, len, d) == 0 ? CSV_OK : CSV_EDATE;
 }

@@ -58,6 +58,9 @@ static const struct {
 	/* Errors, with the line each bad record starts on. */
 	{ "2018/12/19\n", 0, { { CSV_ENOCOMMA, 1, NULL, NULL, 0 } } },
 	{ "Dentist\n", 0, { { CSV_EDATE, 1, NULL, NULL, 0 } } },
+	{ "2018/12/19;Dentist\n", 0, { { CSV_ENOCOMMA, 1, NULL, NULL, 0 } } },
+	{ "2018-12-19 Dentist\n", 0, { { CSV_ENOCOMMA, 1, NULL, NULL, 0 } } },
+	{ "2018-12-1x Dentist\n", 0, { { CSV_EDATE, 1, NULL, NULL, 0 } } },
 	{ "2018/13/19,Dentist\n", 0, { { CSV_EDATE, 1, NULL, NULL, 0 } } },
 	{ "2018/02/30,Dentist\n", 0, { { CSV_EDATE, 1, NULL, NULL, 0 } } },
 	{ ",Dentist\n", 0, { { CSV_EDATE, 1, NULL, NULL, 0 } } },
