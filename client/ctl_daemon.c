@@ -206,16 +206,26 @@ known_key(const struct etf_term *k)
 	return false;
 }
 
-/* Keys this version does not know, as "key: JSON". */
+/* The widest key printed in full by print_others(); longer ones are cut. */
+#define OTHER_KEY_MAX	32
+
+/* Keys this version does not know, as "key: JSON", the values lined up
+ * after the longest key. */
 static void
 print_others(const struct etf_term *m)
 {
 	const struct etf_term *k;
 	json_t *v;
 	char *s;
-	size_t i, w;
+	size_t i, w, col = 0;
 	int any = 0;
 
+	for (i = 0; i < m->map.n; i++) {
+		k = &m->map.kv[2 * i];
+		if (k->type == ETF_ATOM && !known_key(k) &&
+		    (w = text_width(k->atom.p, k->atom.len)) > col)
+			col = w < OTHER_KEY_MAX ? w : OTHER_KEY_MAX;
+	}
 	for (i = 0; i < m->map.n; i++) {
 		k = &m->map.kv[2 * i];
 		if (k->type != ETF_ATOM || known_key(k))
@@ -228,9 +238,10 @@ print_others(const struct etf_term *m)
 			putchar('\n');
 		/* The daemon's key, escaped like every other text it sends;
 		 * the value is JSON, escaped already. */
-		if ((w = text_print(stdout, k->atom.p, k->atom.len, 12)) < 12)
-			text_pad(stdout, 12 - w);
-		printf("  %s\n", s ? s : "?");
+		w = text_print(stdout, k->atom.p, k->atom.len, OTHER_KEY_MAX);
+		putchar(':');
+		text_pad(stdout, col - (w < col ? w : col) + 1);
+		printf("%s\n", s ? s : "?");
 		free(s);
 	}
 }

@@ -28,8 +28,9 @@ ctl_usage(struct ctl *ctl, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	if (ctl->cmd != NULL)
-		fprintf(stderr, "\nusage: todoctl %s %s\nRun 'todoctl help %s' "
-		    "for more.\n", ctl->cmd->name, ctl->cmd->args,
+		fprintf(stderr, "\nusage: todoctl %s%s%s\nRun 'todoctl help "
+		    "%s' for more.\n", ctl->cmd->name,
+		    *ctl->cmd->args != '\0' ? " " : "", ctl->cmd->args,
 		    ctl->cmd->name);
 	else
 		fprintf(stderr, "\nRun 'todoctl --help' for the commands.\n");

@@ -21,6 +21,7 @@
 #include "todoclient.h"
 #include "bench.h"
 #include "bench_req.h"
+#include "optmsg.h"
 
 enum {
 	OPT_PRELOAD = 256, OPT_PRELOADED, OPT_OPEN_VIA, OPT_PREFIX, OPT_PRELOAD_ONLY,
@@ -186,6 +187,7 @@ parse_options(struct bench_opts *o, int argc, char **argv)
 {
 	const char *sock = NULL;
 	bool dur = false, pre = false, preloaded = false;
+	char msg[256];
 	int ch;
 
 	memset(o, 0, sizeof(*o));
@@ -199,7 +201,8 @@ parse_options(struct bench_opts *o, int argc, char **argv)
 	o->timeout = 30;
 	o->title_size = 24;
 	o->seed = 1;
-	while ((ch = getopt_long(argc, argv, "s:c:l:r:P:d:n:w:hV", longopts,
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":s:c:l:r:P:d:n:w:hV", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 's':
@@ -267,11 +270,16 @@ parse_options(struct bench_opts *o, int argc, char **argv)
 			printf("todo-bench %s\n", PACKAGE_VERSION);
 			exit(0);
 		default:
+			fprintf(stderr, "todo-bench: %s\n", optmsg(ch, argv,
+			    msg, sizeof(msg)));
 			usage(2);
 		}
 	}
-	if (optind != argc)
+	if (optind != argc) {
+		fprintf(stderr, "todo-bench: unexpected argument: '%s'\n",
+		    argv[optind]);
 		usage(2);
+	}
 	if (pre && preloaded) {
 		fprintf(stderr, "todo-bench: --preload and --preloaded "
 		    "exclude each other\n");

@@ -15,6 +15,7 @@
 #include "ctl.h"
 #include "ctl_text.h"
 #include "etf.h"
+#include "optmsg.h"
 #include "todoclient.h"
 
 static const struct ctl_cmd cmds[] = {
@@ -38,7 +39,7 @@ static const struct ctl_cmd cmds[] = {
 	  2, 2, false, cmd_delete },
 	{ "lists", NULL, "", "show the names of all lists",
 	  "Show the name of every stored or live list, one per line, sorted\n"
-	  "bytewise.\n",
+	  "bytewise (a live list that was only read has no file).\n",
 	  0, 0, false, cmd_lists },
 	{ "import", NULL, "LIST FILE|-", "add the entries of a CSV file",
 	  "Add to LIST one entry per line of FILE (- for standard input):\n"
@@ -54,9 +55,10 @@ static const struct ctl_cmd cmds[] = {
 	  "array with --json.\n",
 	  1, 1, false, cmd_export },
 	{ "status", NULL, "", "show the daemon's processes and counters",
-	  "Show the daemon's uptime, live lists and restarts, and its\n"
-	  "processes: supervisor, cache and database workers with their\n"
-	  "stores, fsyncs and queue lengths.\n",
+	  "Show the daemon's uptime, live lists and restarts, its processes\n"
+	  "(supervisor, cache, spawner, database workers with their stores,\n"
+	  "fsyncs and queue lengths, and list servers with their lists),\n"
+	  "then its other counters as NAME: JSON.\n",
 	  0, 0, false, cmd_status },
 	{ "ping", NULL, "", "check that the daemon answers",
 	  "Send ping and print pong when the daemon answers.\n",
@@ -120,8 +122,8 @@ lookup(const char *name)
 static void
 cmd_help(const struct ctl_cmd *c)
 {
-	printf("usage: todoctl [-s SOCKET] [-t SECONDS] [--json] %s %s\n\n%s",
-	    c->name, c->args, c->help);
+	printf("usage: todoctl [-s SOCKET] [-t SECONDS] [--json] %s%s%s\n\n"
+	    "%s", c->name, *c->args != '\0' ? " " : "", c->args, c->help);
 	if (c->alias != NULL)
 		printf("Alias: %s.\n", c->alias);
 	if (strstr(c->args, "DATE") != NULL)
@@ -137,33 +139,24 @@ help(struct ctl *ctl, int argc, char **argv)
 		usage(stdout);
 		return CTL_EXIT_OK;
 	}
+	if (argc == 2 && strcmp(argv[1], "help") == 0) {
+		printf("usage: todoctl help [COMMAND]\n\n"
+		    "Show the commands, or the usage of COMMAND.\n");
+		return CTL_EXIT_OK;
+	}
 	if (argc > 2 || (c = lookup(argv[1])) == NULL)
 		return ctl_usage(ctl, "no such command: '%s'", argv[1]);
 	cmd_help(c);
 	return CTL_EXIT_OK;
 }
 
-/*
- * A usage error for what getopt_long returned (ch: '?' or ':'), named as
- * the user wrote it.  optind has moved past a long option, and past a
- * short one that lacks its argument, but not past an unknown short one
- * inside a cluster (such as the -1 of a date), which optopt names; optopt
- * is 0 for an unknown long option, and the option's letter for a long
- * one given an argument it does not take (--json=x).
- */
+/* A usage error for what getopt_long returned (ch: '?' or ':'). */
 static int
 bad_option(struct ctl *ctl, int ch, char *const *argv)
 {
-	const char *arg = argv[optind - 1];
-	bool lng = strncmp(arg, "--", 2) == 0;
+	char msg[256];
 
-	if (ch == ':' && lng)
-		return ctl_usage(ctl, "option %s needs an argument", arg);
-	if (ch == ':')
-		return ctl_usage(ctl, "option -%c needs an argument", optopt);
-	if (optopt == 0 || (lng && strchr(arg, '=') != NULL))
-		return ctl_usage(ctl, "bad option: %s", arg);
-	return ctl_usage(ctl, "bad option: -%c", optopt);
+	return ctl_usage(ctl, "%s", optmsg(ch, argv, msg, sizeof(msg)));
 }
 
 /* The options of a command: --help, --json, and update's own. */

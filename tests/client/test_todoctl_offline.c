@@ -2,7 +2,8 @@
  * test_todoctl_offline.c: todoctl without a daemon: help and version,
  * every usage error (exit 2), input errors found before connecting, and
  * a daemon that cannot be reached, does not answer, hangs up mid-reply or
- * answers nonsense (exit 3 and 1), played by fake daemons.
+ * answers nonsense (exit 3 and 1), played by fake daemons; and
+ * todo-bench's usage errors.
  */
 #include "config.h"
 
@@ -68,6 +69,10 @@ START_TEST(test_help)
 	ck_assert_int_eq(r.status, 0);
 	ck_assert_ptr_nonnull(strstr(r.out, "usage: todoctl"));
 	h_run_free(&r);
+	RUN(&r, "help", "help");
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_ptr_nonnull(strstr(r.out, "usage: todoctl help [COMMAND]"));
+	h_run_free(&r);
 }
 END_TEST
 
@@ -84,6 +89,7 @@ START_TEST(test_command_help)
 	ck_assert_int_eq(a.status, 0);
 	ck_assert_int_eq(b.status, 0);
 	ck_assert_ptr_nonnull(strstr(a.out, "usage: todoctl"));
+	ck_assert_msg(strstr(a.out, " \n") == NULL, "a line ends in a space");
 	ck_assert_str_eq(a.out, b.out);
 	ck_assert_uint_eq(a.err_len, 0);
 	h_run_free(&a);
@@ -152,6 +158,43 @@ START_TEST(test_usage)
 	ck_assert_msg(strstr(r.err, usage_vec[_i].msg) != NULL, "'%s' not in "
 	    "'%s'", usage_vec[_i].msg, r.err);
 	ck_assert_uint_eq(r.out_len, 0);
+	h_run_free(&r);
+}
+END_TEST
+
+/* todo-bench's usage errors, which it names as todoctl does (it lives
+ * beside todoctl in the build). */
+static const struct {
+	const char	*args[3];
+	const char	*msg;
+} bench_usage_vec[] = {
+	{ { "--bogus" }, "todo-bench: bad option: --bogus\n" },
+	{ { "-c" }, "todo-bench: option -c needs an argument\n" },
+	{ { "--json=1" }, "todo-bench: bad option: --json=1\n" },
+	{ { "-c", "2", "extra" }, "todo-bench: unexpected argument: "
+	    "'extra'\n" },
+};
+
+START_TEST(test_bench_usage)
+{
+	char bench[4096], *argv[6], *slash;
+	struct h_run r;
+	int n = 0, i;
+
+	snprintf(bench, sizeof(bench), "%s", h_todoctl());
+	slash = strrchr(bench, '/');
+	snprintf(slash != NULL ? slash + 1 : bench, sizeof(bench) -
+	    (size_t)(slash != NULL ? slash + 1 - bench : 0), "todo-bench");
+	argv[n++] = bench;
+	for (i = 0; i < 3 && bench_usage_vec[_i].args[i] != NULL; i++)
+		argv[n++] = (char *)bench_usage_vec[_i].args[i];
+	argv[n] = NULL;
+	ck_assert_int_eq(h_run_argv(&r, NULL, NULL, argv), 0);
+	ck_assert_int_eq(r.status, 2);
+	ck_assert_msg(strncmp(r.err, bench_usage_vec[_i].msg,
+	    strlen(bench_usage_vec[_i].msg)) == 0, "'%s' does not start "
+	    "with '%s'", r.err, bench_usage_vec[_i].msg);
+	ck_assert_ptr_nonnull(strstr(r.err, "usage: todo-bench"));
 	h_run_free(&r);
 }
 END_TEST
@@ -315,6 +358,8 @@ suite(void)
 	tcase_add_loop_test(tc, test_usage, 0,
 	    sizeof(usage_vec) / sizeof(usage_vec[0]));
 	tcase_add_test(tc, test_no_command);
+	tcase_add_loop_test(tc, test_bench_usage, 0,
+	    sizeof(bench_usage_vec) / sizeof(bench_usage_vec[0]));
 	tcase_add_test(tc, test_import_bad_file);
 	tcase_add_test(tc, test_unreachable);
 	tcase_add_test(tc, test_socket_env);
