@@ -329,25 +329,6 @@ dec_tail(struct dec *d, struct etf_term *t, int depth)
 	return ETF_OK;
 }
 
-/* etf_compare(), with atom and integer keys (nearly all) inline. */
-static inline int
-key_cmp(const struct etf_term *a, const struct etf_term *b)
-{
-	size_t n;
-	int c;
-
-	if (a->type == ETF_ATOM && b->type == ETF_ATOM) {
-		n = a->atom.len < b->atom.len ? a->atom.len : b->atom.len;
-		if ((c = memcmp(a->atom.p, b->atom.p, n)) != 0)
-			return c < 0 ? -1 : 1;
-		return a->atom.len < b->atom.len ? -1 :
-		    a->atom.len > b->atom.len;
-	}
-	if (a->type == ETF_INT && b->type == ETF_INT)
-		return a->i < b->i ? -1 : a->i > b->i;
-	return etf_compare(a, b);
-}
-
 /* Two pairs of a map's kv array, by their keys. */
 static int
 cmp_pair(const void *a, const void *b)
@@ -374,8 +355,8 @@ map_order(struct etf_term *t)
 	int c = -1;
 
 	t->map.sorted = true;
-	for (i = 1; i < n && (c = key_cmp(&kv[2 * i - 2], &kv[2 * i])) < 0;
-	    i++)
+	for (i = 1; i < n &&
+	    (c = etf_key_cmp(&kv[2 * i - 2], &kv[2 * i])) < 0; i++)
 		;
 	if (i >= n)
 		return ETF_OK;

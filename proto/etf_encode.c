@@ -414,28 +414,6 @@ put_list(struct etf_buf *b, const struct etf_term *t, int depth)
 	etf_put_nil(b);
 }
 
-/* etf_compare(), with the common keys (atoms, integers) done inline. */
-static inline int
-key_cmp(const struct etf_term *a, const struct etf_term *b)
-{
-	size_t n;
-	int c;
-
-	if (a->type == ETF_ATOM && b->type == ETF_ATOM) {
-		n = a->atom.len < b->atom.len ? a->atom.len : b->atom.len;
-		if (n > 0 && a->atom.p[0] != b->atom.p[0])
-			return (uint8_t)a->atom.p[0] < (uint8_t)b->atom.p[0] ?
-			    -1 : 1;
-		if ((c = memcmp(a->atom.p, b->atom.p, n)) != 0)
-			return c;
-		return a->atom.len < b->atom.len ? -1 :
-		    a->atom.len > b->atom.len;
-	}
-	if (a->type == ETF_INT && b->type == ETF_INT)
-		return a->i < b->i ? -1 : a->i > b->i;
-	return etf_compare(a, b);
-}
-
 static void
 put_map(struct etf_buf *b, const struct etf_term *t, int depth)
 {
@@ -455,7 +433,7 @@ put_map(struct etf_buf *b, const struct etf_term *t, int depth)
 	/* Insertion sort of the keys: small n, often sorted already. */
 	for (i = 0; i < n; i++) {
 		x = &t->map.kv[2 * i];
-		for (j = i; j > 0 && key_cmp(k[j - 1], x) > 0; j--)
+		for (j = i; j > 0 && etf_key_cmp(k[j - 1], x) > 0; j--)
 			k[j] = k[j - 1];
 		k[j] = x;
 	}
