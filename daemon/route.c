@@ -847,19 +847,35 @@ put_kv_int(struct etf_buf *b, const char *key, int64_t v)
 	etf_put_int(b, v);
 }
 
-/* uids => #{Uid => OpenConnections} */
+static int
+uid_slot_cmp(const void *a, const void *b)
+{
+	uid_t x = ((const struct uidcount_slot *)a)->uid;
+	uid_t y = ((const struct uidcount_slot *)b)->uid;
+
+	return x < y ? -1 : x > y;
+}
+
+/* uids => #{Uid => OpenConnections}, by uid (term order; unordered if
+ * there is no memory to sort them). */
 static void
 put_uids(struct etf_buf *b)
 {
 	const struct uidcount *u = cache_uids();
+	struct uidcount_slot *v;
 	size_t i;
 
 	etf_put_atom(b, "uids");
 	etf_put_map(b, (uint32_t)u->len);
-	for (i = 0; i < u->len; i++) {
-		etf_put_int(b, (int64_t)u->v[i].uid);
-		etf_put_int(b, u->v[i].n);
+	if ((v = reallocarray(NULL, u->len ? u->len : 1, sizeof(*v))) != NULL) {
+		memcpy(v, u->v, u->len * sizeof(*v));
+		qsort(v, u->len, sizeof(*v), uid_slot_cmp);
 	}
+	for (i = 0; i < u->len; i++) {
+		etf_put_int(b, (int64_t)(v != NULL ? v : u->v)[i].uid);
+		etf_put_int(b, (v != NULL ? v : u->v)[i].n);
+	}
+	free(v);
 }
 
 void
@@ -873,32 +889,11 @@ route_reply_stats(struct etf_buf *b, uint64_t accepted, uint64_t handoffs,
 	etf_put_version(b);
 	etf_put_tuple(b, 2);
 	etf_put_atom(b, "ok");
+	/* Keys in term order, as OTP writes a map this small. */
 	etf_put_map(b, 15);
-	put_kv_int(b, "supervisor", s->supervisor);
 	put_kv_int(b, "cache", s->cache);
-	put_kv_int(b, "spawner", s->spawner);
-	etf_put_atom(b, "workers");
-	etf_put_list(b, (uint32_t)s->nworkers);
-	for (i = 0; i < s->nworkers; i++) {
-		etf_put_map(b, 6);
-		put_kv_int(b, "pid", s->workers[i].pid);
-		put_kv_int(b, "stores", (int64_t)s->workers[i].c.stores);
-		put_kv_int(b, "fsyncs", (int64_t)s->workers[i].c.fsyncs);
-		put_kv_int(b, "queue", (int64_t)s->workers[i].c.queue);
-		put_kv_int(b, "bytes", (int64_t)s->workers[i].c.bytes);
-		put_kv_int(b, "errors", (int64_t)s->workers[i].c.errors);
-	}
-	etf_put_nil(b);
-	put_kv_int(b, "lists_live", live);
-	put_kv_int(b, "lists_waiting", (int64_t)rt.nwaiters);
-	put_kv_int(b, "restarts", (int64_t)s->restarts);
-	put_kv_int(b, "uptime_s", (int64_t)(time(NULL) - s->started));
 	put_kv_int(b, "connections", (int64_t)accepted);
-	put_kv_int(b, "unattached", (int64_t)unattached);
 	put_kv_int(b, "handoffs", (int64_t)handoffs);
-	put_kv_int(b, "spawns", (int64_t)s->spawns);
-	put_kv_int(b, "max_lists", (int64_t)rt.max_lists);
-	put_uids(b);
 	etf_put_atom(b, "lists");
 	if (live > 0)
 		etf_put_list(b, (uint32_t)live);
@@ -907,6 +902,28 @@ route_reply_stats(struct etf_buf *b, uint64_t accepted, uint64_t handoffs,
 		etf_put_atom(b, "name");
 		etf_put_binary(b, r->name, r->len);
 		put_kv_int(b, "pid", r->pid);
+	}
+	etf_put_nil(b);
+	put_kv_int(b, "lists_live", live);
+	put_kv_int(b, "lists_waiting", (int64_t)rt.nwaiters);
+	put_kv_int(b, "max_lists", (int64_t)rt.max_lists);
+	put_kv_int(b, "restarts", (int64_t)s->restarts);
+	put_kv_int(b, "spawner", s->spawner);
+	put_kv_int(b, "spawns", (int64_t)s->spawns);
+	put_kv_int(b, "supervisor", s->supervisor);
+	put_uids(b);
+	put_kv_int(b, "unattached", (int64_t)unattached);
+	put_kv_int(b, "uptime_s", (int64_t)(time(NULL) - s->started));
+	etf_put_atom(b, "workers");
+	etf_put_list(b, (uint32_t)s->nworkers);
+	for (i = 0; i < s->nworkers; i++) {
+		etf_put_map(b, 6);
+		put_kv_int(b, "bytes", (int64_t)s->workers[i].c.bytes);
+		put_kv_int(b, "errors", (int64_t)s->workers[i].c.errors);
+		put_kv_int(b, "fsyncs", (int64_t)s->workers[i].c.fsyncs);
+		put_kv_int(b, "pid", s->workers[i].pid);
+		put_kv_int(b, "queue", (int64_t)s->workers[i].c.queue);
+		put_kv_int(b, "stores", (int64_t)s->workers[i].c.stores);
 	}
 	etf_put_nil(b);
 }
