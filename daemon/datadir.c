@@ -151,24 +151,58 @@ open_lockfile(struct datadir *dd, char *err, size_t errsize)
 	return fd;
 }
 
+/*
+ * Lock the directory itself: a daemon whose .lock was removed still holds
+ * it.  Its holder is named by .lock if that is there.
+ */
+static int
+lock_dir(struct datadir *dd, pid_t *holder, char *err, size_t errsize)
+{
+	char lpath[TODOD_PATH_MAX];
+	int dfd, fd;
+
+	if ((dfd = open(dd->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return seterr(err, errsize, "cannot open %s: %s", dd->path,
+		    strerror(errno));
+	if (flock(dfd, LOCK_EX | LOCK_NB) == 0)
+		return dfd;
+	if (errno != EWOULDBLOCK) {
+		close(dfd);
+		return seterr(err, errsize, "cannot lock %s: %s", dd->path,
+		    strerror(errno));
+	}
+	close(dfd);
+	if ((size_t)snprintf(lpath, sizeof(lpath), "%s/%s", dd->path,
+	    DATADIR_LOCKFILE) < sizeof(lpath) &&
+	    (fd = open(lpath, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) != -1)
+		return held(dd, fd, holder, err, errsize);
+	return seterr(err, errsize, "data directory %s is in use by another "
+	    "todod", dd->path);
+}
+
 int
 datadir_lock(struct datadir *dd, const char *path, pid_t *holder,
     char *err, size_t errsize)
 {
 	char buf[32];
-	int fd, n;
+	int dfd, fd, n;
 
 	memset(dd, 0, sizeof(*dd));
-	dd->lockfd = -1;
+	dd->lockfd = dd->dirlockfd = -1;
 	*holder = 0;
 	if (strlcpy(dd->path, path, sizeof(dd->path)) >= sizeof(dd->path))
 		return seterr(err, errsize, "path too long: %s", path);
 	if (datadir_mkdirs(path, 0700, dd->created, sizeof(dd->created),
 	    err, errsize) == -1)
 		return -1;
-	if ((fd = open_lockfile(dd, err, errsize)) == -1)
+	if ((dfd = lock_dir(dd, holder, err, errsize)) == -1)
 		return -1;
+	if ((fd = open_lockfile(dd, err, errsize)) == -1) {
+		close(dfd);
+		return -1;
+	}
 	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		close(dfd);
 		if (errno == EWOULDBLOCK)
 			return held(dd, fd, holder, err, errsize);
 		close(fd);
@@ -178,10 +212,12 @@ datadir_lock(struct datadir *dd, const char *path, pid_t *holder,
 	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
 	if (ftruncate(fd, 0) == -1 || pwrite(fd, buf, (size_t)n, 0) != n) {
 		close(fd);
+		close(dfd);
 		return seterr(err, errsize, "cannot write %s/%s: %s", path,
 		    DATADIR_LOCKFILE, strerror(errno));
 	}
 	dd->lockfd = fd;
+	dd->dirlockfd = dfd;
 	return 0;
 }
 
@@ -191,5 +227,9 @@ datadir_unlock(struct datadir *dd)
 	if (dd->lockfd != -1) {
 		close(dd->lockfd);
 		dd->lockfd = -1;
+	}
+	if (dd->dirlockfd != -1) {
+		close(dd->dirlockfd);
+		dd->dirlockfd = -1;
 	}
 }

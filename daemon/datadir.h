@@ -4,8 +4,9 @@
  *
  * Two daemons on one data directory must be impossible: the supervisor
  * takes the lock first, before the storage module opens the directory.
- * The lock is flock(2) on DATA/.lock (mode 0600), which holds the pid of
- * the daemon that took it.  It belongs to the open file description, so
+ * The lock is flock(2) on the directory itself, so that removing a file
+ * cannot undo it, and on DATA/.lock (mode 0600), which holds the pid of
+ * the daemon that took it.  Each belongs to the open file description, so
  * processes forked by the supervisor share it: the directory stays locked
  * until the last process of the tree that keeps the descriptor has exited.
  * Processes that write the data directory (the database workers) should
@@ -23,7 +24,8 @@
 #include "options.h"
 
 struct datadir {
-	int	lockfd;			/* -1 when not locked */
+	int	lockfd;			/* .lock; -1 when not locked */
+	int	dirlockfd;		/* the directory; -1 likewise */
 	char	path[TODOD_PATH_MAX];	/* the data directory */
 	char	created[TODOD_PATH_MAX]; /* topmost directory created, or "" */
 	bool	lock_created;		/* .lock was created by this call */
@@ -49,7 +51,7 @@ int	datadir_mkdirs(const char *path, mode_t mode, char *created,
 int	datadir_lock(struct datadir *, const char *path, pid_t *holder,
 	    char *err, size_t errsize);
 
-/* Close the lock descriptor (the lock file stays). */
+/* Close the lock descriptors (the lock file stays). */
 void	datadir_unlock(struct datadir *);
 
 #endif /* TODOD_DATADIR_H */

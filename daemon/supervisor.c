@@ -353,11 +353,12 @@ sup_fork(enum role role, int index, const int *extra, int nextra)
 static int
 sup_fork_worker(int index)
 {
-	/* The directory, and its lock: held while a worker writes. */
-	const int extra[2] = { sup.dirfd, sup.datadir.lockfd };
+	/* The directory, and its locks: held while a worker writes. */
+	const int extra[3] = { sup.dirfd, sup.datadir.lockfd,
+	    sup.datadir.dirlockfd };
 	struct child *c;
 
-	if ((c = sup_fork(ROLE_WORKER, index, extra, 2)) == NULL)
+	if ((c = sup_fork(ROLE_WORKER, index, extra, 3)) == NULL)
 		return -1;
 	c->index = index;
 	snprintf(c->label, sizeof(c->label), "worker[%d]", index);
@@ -1249,7 +1250,7 @@ supervisor_run(const struct todod_config *cfg)
 	memset(&sup, 0, sizeof(sup));
 	sup.cfg = cfg;
 	sup.listener.fd = -1;
-	sup.datadir.lockfd = -1;
+	sup.datadir.lockfd = sup.datadir.dirlockfd = -1;
 	TAILQ_INIT(&sup.lists);
 	TAILQ_INIT(&sup.waiting);
 	RB_INIT(&sup.names);

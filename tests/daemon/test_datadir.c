@@ -1,7 +1,8 @@
 /*
  * test_datadir.c: the data directory lock: creation with mode 0700, the
  * lock file (0600, our pid), a second lock refused with the holder's pid,
- * the lock shared with forked children, datadir_mkdirs().
+ * and refused when the lock file was removed, the lock shared with forked
+ * children, datadir_mkdirs().
  */
 #include "config.h"
 
@@ -143,6 +144,31 @@ START_TEST(second_lock_refused)
 }
 END_TEST
 
+/* Removing the lock file does not free the directory: it is locked
+ * itself, and the message cannot name the holder. */
+START_TEST(lock_file_removed)
+{
+	struct datadir dd;
+	struct tu_result r;
+	char data[128], lock[160], want[512];
+	pid_t holder;
+
+	snprintf(data, sizeof(data), "%s/data", tmp);
+	snprintf(lock, sizeof(lock), "%s/.lock", data);
+	ck_assert_msg(datadir_lock(&dd, data, &holder, err, sizeof(err)) == 0,
+	    "%s", err);
+	ck_assert_int_eq(unlink(lock), 0);
+	tu_run(try_lock, data, &r);
+	ck_assert_int_eq(tu_exitcode(r.status), 0);
+	snprintf(want, sizeof(want), "r=-1 holder=0 err=data directory %s "
+	    "is in use by another todod\n", data);
+	ck_assert_str_eq(r.out, want);
+	datadir_unlock(&dd);
+	tu_run(try_lock, data, &r);
+	ck_assert_str_eq(r.out, "r=0 holder=0 err=\n");
+}
+END_TEST
+
 /*
  * Forked children share the lock: it outlives the supervisor while a
  * child keeps the descriptor, and the message says the holder is gone.
@@ -239,6 +265,7 @@ datadir_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, lock_creates);
 	tcase_add_test(tc, second_lock_refused);
+	tcase_add_test(tc, lock_file_removed);
 	tcase_add_test(tc, lock_held_by_children);
 	tcase_add_test(tc, lock_errors);
 	tcase_add_test(tc, mkdirs);

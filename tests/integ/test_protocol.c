@@ -970,6 +970,46 @@ START_TEST(t_group_signals)
 }
 END_TEST
 
+/*
+ * PEER-FAILS: a second daemon on the data directory of a running one is
+ * refused even when the lock file was removed (the directory itself is
+ * locked), and the first goes on.
+ */
+START_TEST(t_lock_file_removed)
+{
+	struct daemon	*d = daemon_start_ok(NULL), *two;
+	struct conn	*c;
+	char		 lock[160], path[256], line[512];
+	const char	*log;
+	bool		 said = false;
+	FILE		*f;
+
+	snprintf(lock, sizeof lock, "%s/.lock", d->data);
+	H_ASSERT(unlink(lock) == 0, "unlink %s", lock);
+	two = daemon_start("-d", d->data, NULL);
+	H_ASSERT(two == NULL, "a second daemon started on the data directory "
+	    "of a running one");
+	/* Its directory is kept for the report, its log named last. */
+	H_ASSERT((log = strstr(h_err(), "log /")) != NULL, "%s", h_err());
+	snprintf(path, sizeof path, "%s", log + 4);
+	H_ASSERT((f = fopen(path, "r")) != NULL, "%s", path);
+	while (!said && fgets(line, sizeof line, f) != NULL)
+		said = strstr(line, "is in use by") != NULL;
+	fclose(f);
+	H_ASSERT(said, "the second daemon did not say why it stopped");
+	unlink(path);
+	*strrchr(path, '/') = '\0';
+	rmdir(path);
+	c = conn_open_ok(d);
+	attach_ok(c, "locked");
+	assert_call(c, "{add_entry, #{date => {2023, 12, 19}, title => "
+	    "<<\"one\">>}}", "{ok, 1}");
+	conn_close(c);
+	daemon_stop_ok(d);
+	daemon_free(d);
+}
+END_TEST
+
 /* A change acknowledged just before SIGTERM is on disk. */
 START_TEST(t_restart_acked_then_term)
 {
@@ -1037,6 +1077,7 @@ protocol_suite(void)
 	tcase_add_test(tr, t_restart);
 	tcase_add_test(tr, t_restart_acked_then_term);
 	tcase_add_test(tr, t_group_signals);
+	tcase_add_test(tr, t_lock_file_removed);
 	tcase_add_test(tr, t_reattach_at_max_lists);
 	tcase_add_test(tr, t_max_lists_bound);
 	tcase_add_test(tr, t_max_lists_wait);
