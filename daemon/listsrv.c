@@ -174,8 +174,11 @@ ls_check_idle(void)
 	etf_put_atom(&ls.msg, "idle");
 	etf_put_int(&ls.msg, (int64_t)ls.handoffs);
 	ls_send_msg(ls.cache, -1);
-	if (ls.cfg->idle_timeout > 0) {
-		tv.tv_sec = ls.cfg->idle_timeout;
+	/* A list whose file could not be read stops as soon as no client
+	 * holds it, so that the next one reads the file again (repaired,
+	 * perhaps) instead of being told unavailable until the timeout. */
+	if (ls.unavailable || ls.cfg->idle_timeout > 0) {
+		tv.tv_sec = ls.unavailable ? 0 : ls.cfg->idle_timeout;
 		tv.tv_usec = 0;
 		evtimer_add(ls.idle_ev, &tv);
 	}
