@@ -456,6 +456,50 @@ jread_one(int fd, uint64_t off, uint64_t size, size_t max,
 	return 0;
 }
 
+/*
+ * The invalid record at off is damage inside the journal, not a record
+ * cut short by a crash (the last one written, zeros or the end of the
+ * file after it): it fits in the file and something follows it.  1, 0,
+ * or -1 if the file cannot be read.
+ */
+static int
+jdamaged(int fd, uint64_t off, uint64_t size)
+{
+	uint8_t hdr[JOURNAL_HDR];
+	uint64_t end;
+	int zeros;
+
+	if (size - off < JOURNAL_HDR)
+		return 0;
+	if (jpread(fd, hdr, sizeof(hdr), off) == -1)
+		return -1;
+	end = off + JOURNAL_HDR + get_be32(hdr);
+	if (get_be32(hdr) == 0 || end > size)
+		return 0;
+	if ((zeros = jzero_tail(fd, end, size)) == -1)
+		return -1;
+	return !zeros;
+}
+
+/*
+ * Keep a damaged journal under another name, which no worker reads, for
+ * whoever looks into it (the records after the damage were not replayed,
+ * and the journal itself goes once its lists are written).  A copy kept
+ * before stays.
+ */
+static void
+jkeep_damaged(int dirfd, const char *file, int index, uint64_t gen)
+{
+	char keep[JOURNAL_NAME_BUFSZ + 16];
+
+	snprintf(keep, sizeof(keep), "%s%d-%" PRIu64, JOURNAL_DAMAGED_PREFIX,
+	    index, gen);
+	if (linkat(dirfd, file, dirfd, keep, 0) == -1 && errno != EEXIST)
+		log_warn("journal %s: cannot keep a copy as %s", file, keep);
+	else
+		log_warnx("journal %s: a copy is kept as %s", file, keep);
+}
+
 int
 journal_read(int dirfd, int index, uint64_t gen, size_t max,
     struct etf_arena *a, int (*cb)(void *, const struct journal_rec *),
@@ -509,6 +553,8 @@ journal_read(int dirfd, int index, uint64_t gen, size_t max,
 		    " bytes from there on are ignored", file, why, off,
 		    size - off);
 		rc = 0;
+		if (jdamaged(fd, off, size) == 1)
+			jkeep_damaged(dirfd, file, index, gen);
 	}
 	*valid = off;
 	free(buf);

@@ -49,6 +49,9 @@ struct journal;
 
 #define JOURNAL_PREFIX		".journal-w"
 #define JOURNAL_NAME_BUFSZ	48
+/* A journal found damaged inside is kept (a hard link) under this prefix
+ * and the same "<index>-<gen>"; nothing reads it. */
+#define JOURNAL_DAMAGED_PREFIX	".damaged-journal-w"
 #define JOURNAL_HDR		8
 #define JOURNAL_PREALLOC	(1024 * 1024)
 

@@ -281,6 +281,54 @@ START_TEST(t_torn)
 }
 END_TEST
 
+/*
+ * A journal damaged inside (a flipped byte in the second of three
+ * records) is kept whole under .damaged-journal-w0-<gen>; one whose last
+ * record was cut short by a crash, at the end of the file or before the
+ * zeros allocated ahead, is not.
+ */
+START_TEST(t_damaged_kept)
+{
+	struct etf_buf b;
+	struct seen s;
+	size_t off[4], len;
+	uint64_t valid;
+	uint8_t *p, *kept;
+
+	etf_buf_init(&b);
+	put_three(&b, off);
+	p = calloc(1, b.len + 4096);
+	ck_assert_ptr_nonnull(p);
+	memcpy(p, b.p, b.len);
+	p[off[1] + JOURNAL_HDR + 2] ^= 0x01;
+	ck_assert_int_eq(st_write_file(dfd, ".journal-w0-1", p, b.len), 0);
+	ck_assert_int_eq(read_gen(1, &s, &valid), 0);
+	check_three(&s, 1);
+	kept = st_read_file(dfd, ".damaged-journal-w0-1", &len);
+	ck_assert_ptr_nonnull(kept);
+	ck_assert_uint_eq(len, b.len);
+	ck_assert(memcmp(kept, p, len) == 0);
+	free(kept);
+
+	/* cut short at the end of the file */
+	ck_assert_int_eq(st_write_file(dfd, ".journal-w0-2", b.p, off[2] + 11),
+	    0);
+	ck_assert_int_eq(read_gen(2, &s, &valid), 0);
+	check_three(&s, 2);
+	ck_assert_int_ne(faccessat(dfd, ".damaged-journal-w0-2", F_OK, 0), 0);
+	/* cut short before the zeros allocated ahead */
+	memcpy(p, b.p, off[2] + 11);
+	memset(p + off[2] + 11, 0, b.len + 4096 - off[2] - 11);
+	ck_assert_int_eq(st_write_file(dfd, ".journal-w0-3", p, b.len + 4096),
+	    0);
+	ck_assert_int_eq(read_gen(3, &s, &valid), 0);
+	check_three(&s, 2);
+	ck_assert_int_ne(faccessat(dfd, ".damaged-journal-w0-3", F_OK, 0), 0);
+	free(p);
+	etf_buf_free(&b);
+}
+END_TEST
+
 /* A record of any payload (the version byte and m), well framed. */
 static void
 put_raw(struct etf_buf *b, const struct etf_buf *m)
@@ -577,6 +625,7 @@ journal_suite(void)
 	tcase_add_test(tc, t_roundtrip);
 	tcase_add_test(tc, t_list);
 	tcase_add_test(tc, t_torn);
+	tcase_add_test(tc, t_damaged_kept);
 	tcase_add_test(tc, t_bad_shape);
 	tcase_add_test(tc, t_stop_and_missing);
 	tcase_add_test(tc, t_prealloc);
