@@ -57,7 +57,9 @@ notify_send(const char *msg)
 		return -1;
 	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
 		return -1;
-	r = sendto(fd, msg, strlen(msg), MSG_NOSIGNAL,
+	/* Never wait for the service manager: a message its full queue
+	 * cannot take is dropped (EAGAIN). */
+	r = sendto(fd, msg, strlen(msg), MSG_NOSIGNAL | MSG_DONTWAIT,
 	    (struct sockaddr *)&sun, len);
 	saved = errno;
 	close(fd);

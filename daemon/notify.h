@@ -12,8 +12,9 @@
 #include <stdint.h>
 
 /*
- * Send msg (e.g. "READY=1", "STOPPING=1", "STATUS=serving").  Returns 1
- * if sent, 0 if $NOTIFY_SOCKET is unset or empty, -1 on error (errno set;
+ * Send msg (e.g. "READY=1", "STOPPING=1", "STATUS=serving"), without
+ * waiting.  Returns 1 if sent, 0 if $NOTIFY_SOCKET is unset or empty, -1
+ * on error (errno set; EAGAIN if the receiver's queue is full,
  * EAFNOSUPPORT for an address that is neither a path nor abstract).
  */
 int	notify_send(const char *msg);

@@ -1,7 +1,8 @@
 /*
  * test_notify.c: readiness messages arrive as datagrams on the socket
  * named by $NOTIFY_SOCKET (a path or an abstract '@' name); nothing
- * happens without it; a bad address is an error.
+ * happens without it; a bad address is an error; a full queue drops a
+ * message rather than wait.
  */
 #include "config.h"
 
@@ -101,6 +102,27 @@ START_TEST(abstract_socket)
 }
 END_TEST
 
+/* A receiver that reads nothing: once its queue is full, a message is
+ * dropped (EAGAIN) and the sender does not wait; extend's format. */
+START_TEST(full_queue_no_wait)
+{
+	char name[64];
+	int fd, i, r = 1;
+
+	snprintf(name, sizeof(name), "@todod-test-full-%ld", (long)getpid());
+	fd = bind_dgram(name);
+	setenv("NOTIFY_SOCKET", name, 1);
+	ck_assert_int_eq(notify_extend_timeout(20000000), 1);
+	expect_msg(fd, "EXTEND_TIMEOUT_USEC=20000000");
+	/* The kernel queues a few datagrams (net.unix.max_dgram_qlen). */
+	for (i = 0; i < 100000 && r == 1; i++)
+		r = notify_extend_timeout(1);
+	ck_assert_int_eq(r, -1);
+	ck_assert_int_eq(errno, EAGAIN);
+	close(fd);
+}
+END_TEST
+
 START_TEST(unset_is_noop)
 {
 	unsetenv("NOTIFY_SOCKET");
@@ -135,6 +157,7 @@ notify_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, path_socket);
 	tcase_add_test(tc, abstract_socket);
+	tcase_add_test(tc, full_queue_no_wait);
 	tcase_add_test(tc, unset_is_noop);
 	tcase_add_test(tc, bad_addresses);
 	suite_add_tcase(s, tc);
