@@ -10,9 +10,10 @@
 /*
  * The message for ch, what getopt_long returned ('?', or ':' for a
  * missing argument when the option string starts with ':' after any '+'),
- * with argv as it was given to it: "bad option: -x", "bad option:
+ * with argc and argv as they were given to it: "bad option: -x", "bad option:
  * --frob", "option --date needs an argument".  Written into buf.
  */
-const char	*optmsg(int ch, char *const *argv, char *buf, size_t len);
+const char	*optmsg(int ch, int argc, char *const *argv, char *buf,
+		    size_t len);
 
 #endif /* TODOD_OPTMSG_H */

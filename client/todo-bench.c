@@ -270,7 +270,7 @@ parse_options(struct bench_opts *o, int argc, char **argv)
 			printf("todo-bench %s\n", PACKAGE_VERSION);
 			exit(0);
 		default:
-			fprintf(stderr, "todo-bench: %s\n", optmsg(ch, argv,
+			fprintf(stderr, "todo-bench: %s\n", optmsg(ch, argc, argv,
 			    msg, sizeof(msg)));
 			usage(2);
 		}

@@ -152,11 +152,11 @@ help(struct ctl *ctl, int argc, char **argv)
 
 /* A usage error for what getopt_long returned (ch: '?' or ':'). */
 static int
-bad_option(struct ctl *ctl, int ch, char *const *argv)
+bad_option(struct ctl *ctl, int ch, int argc, char *const *argv)
 {
 	char msg[256];
 
-	return ctl_usage(ctl, "%s", optmsg(ch, argv, msg, sizeof(msg)));
+	return ctl_usage(ctl, "%s", optmsg(ch, argc, argv, msg, sizeof(msg)));
 }
 
 /* The options of a command: --help, --json, and update's own. */
@@ -192,7 +192,7 @@ command_options(struct ctl *ctl, int argc, char **argv, bool *helped)
 			    optarg;
 			break;
 		default:
-			return bad_option(ctl, ch, argv);
+			return bad_option(ctl, ch, argc, argv);
 		}
 	}
 	return 0;
@@ -276,7 +276,7 @@ main(int argc, char **argv)
 			printf("todoctl %s\n", PACKAGE_VERSION);
 			return CTL_EXIT_OK;
 		default:
-			return bad_option(&ctl, ch, argv);
+			return bad_option(&ctl, ch, argc, argv);
 		}
 	}
 	if (optind == argc) {

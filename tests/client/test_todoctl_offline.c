@@ -131,6 +131,8 @@ static const struct {
 	{ { "update", "bob", "1", "--frob" }, "bad option: --frob" },
 	{ { "ls", "bob", "--json=x" }, "bad option: --json=x" },
 	{ { "ls", "--json", "-1-01-01" }, "bad option: -1" },
+	{ { "--timeout=3", "-1x", "ping" }, "bad option: -1" },
+	{ { "update", "--title=x", "-1x", "l", "1" }, "bad option: -1" },
 	{ { "rm", "bob", "1x" }, "not an entry id" },
 	{ { "rm", "bob", "9223372036854775808" }, "not an entry id" },
 	{ { "lists", "x" }, "too many arguments" },
