@@ -154,6 +154,21 @@ ls_idle_expired(evutil_socket_t fd, short ev, void *arg)
 	ls_send_msg(ls.cache, -1);
 }
 
+/*
+ * A list whose file could not be read stops once no client has held it
+ * for LS_UNAVAILABLE_STOP, so that a later one reads the file again
+ * (repaired, perhaps) instead of being told unavailable until the idle
+ * timeout; not at once, so that a client attaching again and again does
+ * not have the file read, and its failure logged, each time.
+ */
+static void
+ls_stop_unavailable(void)
+{
+	struct timeval tv = { LS_UNAVAILABLE_STOP, 0 };
+
+	evtimer_add(ls.idle_ev, &tv);
+}
+
 void
 ls_check_idle(void)
 {
@@ -174,11 +189,10 @@ ls_check_idle(void)
 	etf_put_atom(&ls.msg, "idle");
 	etf_put_int(&ls.msg, (int64_t)ls.handoffs);
 	ls_send_msg(ls.cache, -1);
-	/* A list whose file could not be read stops as soon as no client
-	 * holds it, so that the next one reads the file again (repaired,
-	 * perhaps) instead of being told unavailable until the timeout. */
-	if (ls.unavailable || ls.cfg->idle_timeout > 0) {
-		tv.tv_sec = ls.unavailable ? 0 : ls.cfg->idle_timeout;
+	if (ls.unavailable)
+		ls_stop_unavailable();
+	else if (ls.cfg->idle_timeout > 0) {
+		tv.tv_sec = ls.cfg->idle_timeout;
 		tv.tv_usec = 0;
 		evtimer_add(ls.idle_ev, &tv);
 	}
@@ -213,8 +227,13 @@ ls_load(const struct etf_term *t, int fd)
 	 * than serve another list. */
 	if (rc == GETREPLY_FAULT)
 		ls.shutdown = 1;
-	if (rc != GETREPLY_OK)
+	if (rc != GETREPLY_OK) {
 		ls.unavailable = 1;
+		/* Told idle before the load failed: the idle timer runs
+		 * already. */
+		if (ls.idle_told)
+			ls_stop_unavailable();
+	}
 	ls.loaded = 1;
 	ls_drive_all();
 	ls_check_idle();
