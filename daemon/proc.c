@@ -58,12 +58,24 @@ pid_t
 proc_fork(const int *keep, int n, int flags)
 {
 	struct sigaction sa;
-	sigset_t mask;
+	sigset_t mask, stop, old;
 	pid_t parent = getpid(), pid;
 	int sig;
 
-	if ((pid = fork()) != 0)
+	/* The signals of a stop, blocked until the child ignores them:
+	 * until then its handlers are the parent's (a parent whose
+	 * signals are clean has none). */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGHUP);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	if (!(flags & PROC_FORK_SIGNALS_CLEAN))
+		(void)sigprocmask(SIG_BLOCK, &stop, &old);
+	if ((pid = fork()) != 0) {
+		if (!(flags & PROC_FORK_SIGNALS_CLEAN))
+			(void)sigprocmask(SIG_SETMASK, &old, NULL);
 		return pid;
+	}
 
 	closelog();
 	proc_child_fds(keep, n);
