@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1207,6 +1208,7 @@ sup_prepare(const struct todod_config *cfg, struct privdrop_user *user)
 {
 	char err[512];
 	pid_t holder = 0;
+	int saved;
 
 	if (cfg->user[0] != '\0' &&
 	    privdrop_lookup(user, cfg->user, err, sizeof(err)) == -1)
@@ -1236,6 +1238,17 @@ sup_prepare(const struct todod_config *cfg, struct privdrop_user *user)
 	    (privdrop_give(user, &sup.datadir, &sup.listener, err,
 	    sizeof(err)) == -1 || privdrop_drop(user, err, sizeof(err)) == -1))
 		fatalx("%s", err);
+	/* Else every worker would fail to start its journal, and be
+	 * started again, until the restart limit. */
+	if (faccessat(sup.dirfd, ".", W_OK | X_OK, AT_EACCESS) == -1) {
+		saved = errno;
+		(void)listener_close(&sup.listener);
+		if (cfg->pidfile[0] != '\0')
+			(void)pidfile_unlink(cfg->pidfile);
+		errno = saved;
+		fatal("data directory %s is not writable%s%s", cfg->data_dir,
+		    cfg->user[0] != '\0' ? " by user " : "", cfg->user);
+	}
 	(void)fdlimit_raise();
 }
 

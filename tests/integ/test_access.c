@@ -189,6 +189,16 @@ gone(void *arg)
 	return waitpid(*(pid_t *)arg, NULL, WNOHANG) == *(pid_t *)arg;
 }
 
+static int exit_status;
+
+/* gone(), keeping the exit status in exit_status. */
+static bool
+gone_status(void *arg)
+{
+	return waitpid(*(pid_t *)arg, &exit_status, WNOHANG) ==
+	    *(pid_t *)arg;
+}
+
 static uid_t
 proc_uid(pid_t pid, const char *field)
 {
@@ -275,6 +285,49 @@ START_TEST(drop_to_nobody)
 }
 END_TEST
 
+/* A data directory that the user given with -u cannot write (root's,
+ * mode 0755): todod says so and exits 1 at start, instead of starting
+ * workers that fail until the restart limit. */
+START_TEST(data_not_writable)
+{
+	char dir[] = "/tmp/todod-access.XXXXXX", sock[200], data[200];
+	char log[200], cmd[64], line[512];
+	const char *todod = getenv("TODOD");
+	bool said = false;
+	FILE *f;
+	pid_t pid;
+
+	ck_assert_ptr_nonnull(todod);
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	chmod(dir, 0711);
+	snprintf(sock, sizeof(sock), "%s/run/s.sock", dir);
+	snprintf(data, sizeof(data), "%s/data", dir);
+	snprintf(log, sizeof(log), "%s/todod.log", dir);
+	ck_assert_int_eq(mkdir(data, 0755), 0);
+	if ((pid = fork()) == 0) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		dup2(fd, 2);
+		execl(todod, todod, "-f", "-u", "nobody", "-s", sock, "-d",
+		    data, (char *)NULL);
+		_exit(127);
+	}
+	ck_assert_msg(h_poll(h_ms(15000), gone_status, &pid), "todod did "
+	    "not exit");
+	ck_assert_int_eq(WIFEXITED(exit_status) ? WEXITSTATUS(exit_status) :
+	    -1, 1);
+	ck_assert_ptr_nonnull(f = fopen(log, "r"));
+	while (!said && fgets(line, sizeof(line), f) != NULL)
+		said = strstr(line, "is not writable by user nobody") != NULL;
+	fclose(f);
+	ck_assert_msg(said, "todod did not say that its data directory is "
+	    "not writable");
+	ck_assert_msg(access(sock, F_OK) == -1, "the socket was left behind");
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 /* --max-conns-per-uid: a user's connection over the limit is answered
  * busy and closed; one closing makes room. */
 START_TEST(conns_per_uid)
@@ -340,6 +393,7 @@ main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, other_user);
 	tcase_add_test(tc, drop_to_nobody);
+	tcase_add_test(tc, data_not_writable);
 	tcase_add_test(tc, conns_per_uid);
 	suite_add_tcase(s, tc);
 	return h_run_suite(s);
