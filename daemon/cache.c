@@ -20,6 +20,7 @@
 #include "conn.h"
 #include "etf.h"
 #include "log.h"
+#include "lograte.h"
 #include "options.h"
 #include "proc.h"
 #include "reply.h"
@@ -347,6 +348,8 @@ cache_accept_resume(evutil_socket_t fd, short ev, void *arg)
 static void
 cache_accept(evutil_socket_t lfd, short ev, void *arg)
 {
+	static struct lograte rate;
+	unsigned missed;
 	struct ucred cred;
 	socklen_t credlen;
 	struct timeval backoff = { 0, 100 * 1000 };
@@ -358,7 +361,10 @@ cache_accept(evutil_socket_t lfd, short ev, void *arg)
 			if (errno == EMFILE || errno == ENFILE) {
 				/* Out of descriptors: refuse one client
 				 * cleanly, then back off for a moment. */
-				log_warnx("out of descriptors: pausing accept");
+				if (lograte_ok(&rate, &missed))
+					log_warnx("out of descriptors: pausing "
+					    "accept (%u more times since the "
+					    "last report)", missed);
 				if (cache.spare_fd != -1) {
 					close(cache.spare_fd);
 					if ((fd = accept(lfd, NULL, NULL)) != -1)

@@ -33,6 +33,7 @@
 #include "journal.h"
 #include "listops.h"
 #include "log.h"
+#include "lograte.h"
 #include "names.h"
 #include "store.h"
 #include "todolist.h"
@@ -120,13 +121,19 @@ wk_gens_trim(struct worker *w)
 int
 wk_rotate(struct worker *w)
 {
+	static struct lograte rate;
 	struct journal *j;
 	uint64_t gen = wk_gen_current(w) + 1;
+	unsigned missed;
 
 	j = journal_create(w->cfg.dirfd, w->cfg.index, gen, w->cfg.sync,
 	    &w->ctr->fsyncs);
 	if (j == NULL) {
-		log_warn("cannot start journal generation %" PRIu64, gen);
+		/* Tried again at every change while it fails. */
+		if (lograte_ok(&rate, &missed))
+			log_warn("cannot start journal generation %" PRIu64
+			    " (%u more failures since the last report)", gen,
+			    missed);
 		return -1;
 	}
 	if (wk_gen_add(w, gen) == NULL) {

@@ -1,0 +1,61 @@
+/*
+ * test_lograte.c: a repeating message is logged at most once a
+ * LOGRATE_MS, the next line counting those held back.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <stdbool.h>
+#include <stdlib.h>
+
+#include "lograte.h"
+
+START_TEST(once_a_while)
+{
+	struct lograte r = { 0, 0, false };
+	unsigned missed = 99;
+
+	ck_assert(lograte_ok_at(&r, 5, &missed));
+	ck_assert_uint_eq(missed, 0);
+	ck_assert(!lograte_ok_at(&r, 6, &missed));
+	ck_assert(!lograte_ok_at(&r, 5 + LOGRATE_MS - 1, &missed));
+	ck_assert(lograte_ok_at(&r, 5 + LOGRATE_MS, &missed));
+	ck_assert_uint_eq(missed, 2);
+	/* quiet for long: the next goes out at once, none held back */
+	ck_assert(lograte_ok_at(&r, 100 * LOGRATE_MS, &missed));
+	ck_assert_uint_eq(missed, 0);
+	ck_assert(!lograte_ok_at(&r, 100 * LOGRATE_MS + 1, &missed));
+}
+END_TEST
+
+/* The clock may read 0 (a monotonic clock starts anywhere). */
+START_TEST(clock_at_zero)
+{
+	struct lograte r = { 0, 0, false };
+	unsigned missed;
+
+	ck_assert(lograte_ok_at(&r, -LOGRATE_MS, &missed));
+	ck_assert(!lograte_ok_at(&r, -1, &missed));
+	ck_assert(lograte_ok_at(&r, 0, &missed));
+	ck_assert_uint_eq(missed, 1);
+	ck_assert(!lograte_ok_at(&r, 1, &missed));
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("lograte");
+	TCase *tc = tcase_create("lograte");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, once_a_while);
+	tcase_add_test(tc, clock_at_zero);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
