@@ -26,6 +26,7 @@
 #include "listener.h"
 #include "listsrv.h"
 #include "log.h"
+#include "monotime.h"
 #include "names.h"
 #include "notify.h"
 #include "options.h"
@@ -51,6 +52,10 @@
  */
 #define SUP_STOP_LISTS		10
 #define SUP_STOP_STALL		10
+/* How long a list may wait for a spare (the spawner stalled, or its
+ * forks too slow) before it is given up, in ms: its link closes, and the
+ * cache tries again a few times, then answers busy. */
+#define SUP_SPARE_WAIT_MS	3000
 
 enum role { ROLE_CACHE, ROLE_WORKER, ROLE_LIST, ROLE_SPAWNER, ROLE_SPARE };
 
@@ -76,6 +81,7 @@ struct child {
 	TAILQ_ENTRY(child)	 waiting;	/* list: in sup.waiting while
 						 * it keeps cache_fd (and has
 						 * no process, nor ctl) */
+	int64_t			 waiting_since;	/* list: monotime_ms() */
 };
 
 TAILQ_HEAD(child_list, child);
@@ -139,6 +145,7 @@ static struct {
 	time_t			 restarts[SUP_INTENSITY + 1];
 	struct event		*shutdown_timer;	/* SUP_STOP_LISTS */
 	struct event		*stall_timer;		/* SUP_STOP_STALL */
+	struct event		*wait_timer;		/* SUP_SPARE_WAIT_MS */
 	uint64_t		 progress[PROC_MAX_WORKERS];
 	TAILQ_HEAD(, sync_round) syncs;
 	struct etf_buf		 msg;
@@ -154,6 +161,7 @@ static void	sup_check_done(void);
 static void	sup_reaped(pid_t, int);
 static void	sup_list_gone(struct child *, int);
 static void	sup_release_workers(void);
+static void	sup_wait_arm(void);
 
 static void
 sup_msg_atom(const char *atom)
@@ -515,6 +523,47 @@ sup_start_waiting(void)
 	}
 	/* The next spare is made now, off the next list's path. */
 	sup_need_spare();
+	sup_wait_arm();
+}
+
+/* The oldest list waiting for a spare has waited SUP_SPARE_WAIT_MS: it
+ * and those as old are given up (they never started: their links close,
+ * and the cache sees servers that did not start). */
+static void
+sup_wait_expired(evutil_socket_t fd, short ev, void *arg)
+{
+	struct child *c;
+	int64_t now = monotime_ms();
+
+	while ((c = TAILQ_FIRST(&sup.waiting)) != NULL &&
+	    now - c->waiting_since >= SUP_SPARE_WAIT_MS) {
+		log_warnx("cannot start %s: no spare process within %d ms",
+		    c->label, SUP_SPARE_WAIT_MS);
+		sup_list_gone(c, 0);
+	}
+	sup_wait_arm();
+	sup_check_done();
+}
+
+/* The timer for the oldest list waiting for a spare, if any waits. */
+static void
+sup_wait_arm(void)
+{
+	struct child *c = TAILQ_FIRST(&sup.waiting);
+	struct timeval tv;
+	int64_t left;
+
+	if (c == NULL || sup.wait_timer == NULL) {
+		if (sup.wait_timer != NULL)
+			evtimer_del(sup.wait_timer);
+		return;
+	}
+	left = c->waiting_since + SUP_SPARE_WAIT_MS - monotime_ms();
+	if (left < 0)
+		left = 0;
+	tv.tv_sec = (time_t)(left / 1000);
+	tv.tv_usec = (suseconds_t)(left % 1000) * 1000;
+	evtimer_add(sup.wait_timer, &tv);
 }
 
 /* A spare, forked or released: the first list waiting takes it, or it is
@@ -661,6 +710,7 @@ sup_spawn_list(const void *name, size_t len, int cache_fd)
 	TAILQ_INSERT_TAIL(&sup.lists, c, entry);
 	RB_INSERT(child_names, &sup.names, c);
 	sup.nlists++;
+	c->waiting_since = monotime_ms();
 	TAILQ_INSERT_TAIL(&sup.waiting, c, waiting);
 	sup_start_waiting();
 	return 0;
@@ -1280,7 +1330,9 @@ supervisor_run(const struct todod_config *cfg)
 	proc_stats->supervisor = getpid();
 	proc_stats->started = time(NULL);
 	proc_stats->nworkers = cfg->workers;
-	if ((sup.base = proc_event_base()) == NULL)
+	if ((sup.base = proc_event_base()) == NULL ||
+	    (sup.wait_timer = evtimer_new(sup.base, sup_wait_expired,
+	    NULL)) == NULL)
 		fatalx("out of memory");
 	for (i = 0; i < 4; i++)
 		if ((ev[i] = evsignal_new(sup.base, sigs[i], sigs[i] == SIGCHLD ?
@@ -1311,6 +1363,7 @@ supervisor_run(const struct todod_config *cfg)
 		event_free(sup.shutdown_timer);
 	if (sup.stall_timer != NULL)
 		event_free(sup.stall_timer);
+	event_free(sup.wait_timer);
 	event_base_free(sup.base);
 	etf_buf_free(&sup.msg);
 	return sup.exit_status;

@@ -1010,6 +1010,45 @@ START_TEST(t_lock_file_removed)
 }
 END_TEST
 
+/*
+ * PEER-FAILS: a list that waits for a spare process that does not come
+ * (the spawner stopped with SIGSTOP after the spare it forked ahead was
+ * taken) is answered busy in bounded time, not held for as long as the
+ * spawner is; once the spawner goes on, the list starts.
+ */
+START_TEST(t_spare_never_comes)
+{
+	struct daemon	*d = daemon_start_ok(NULL);
+	struct conn	*a = conn_open_ok(d), *b;
+	const struct etf_term *t;
+	int64_t		 spawner = h_stats_int(d, "spawner"), t0, took;
+	char		 buf[256];
+
+	H_ASSERT(spawner > 0, "no spawner in stats");
+	H_ASSERT(kill((pid_t)spawner, SIGSTOP) == 0, "SIGSTOP");
+	attach_ok(a, "spare-a");	/* the spare forked ahead */
+	b = conn_open_ok(d);
+	t0 = h_now_ms();
+	H_ASSERT(conn_sendf(b, "{server_process, <<\"spare-b\">>}") == 0,
+	    "send: %s", h_err());
+	t = conn_recv(b, h_ms(30000));
+	took = h_now_ms() - t0;
+	kill((pid_t)spawner, SIGCONT);
+	H_ASSERT(t != NULL, "no answer in 30 s while no spare came: %s",
+	    h_err());
+	H_ASSERT(etf_is_tuple(t, 2) && etf_is_atom(&t->seq.v[0], "error") &&
+	    etf_is_atom(&t->seq.v[1], "busy"), "got %s after %lld ms",
+	    tterm_print(t, buf, sizeof buf), (long long)took);
+	attach_ok(b, "spare-b");
+	conn_close(b);
+	conn_close(a);
+	H_ASSERT(h_log_count(d, "no spare process within") > 0, "the log "
+	    "does not say why");
+	daemon_stop_ok(d);
+	daemon_free(d);
+}
+END_TEST
+
 /* A change acknowledged just before SIGTERM is on disk. */
 START_TEST(t_restart_acked_then_term)
 {
@@ -1078,6 +1117,7 @@ protocol_suite(void)
 	tcase_add_test(tr, t_restart_acked_then_term);
 	tcase_add_test(tr, t_group_signals);
 	tcase_add_test(tr, t_lock_file_removed);
+	tcase_add_test(tr, t_spare_never_comes);
 	tcase_add_test(tr, t_reattach_at_max_lists);
 	tcase_add_test(tr, t_max_lists_bound);
 	tcase_add_test(tr, t_max_lists_wait);
