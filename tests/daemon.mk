@@ -59,14 +59,17 @@ tests_daemon_test_fdlimit_SOURCES = tests/daemon/test_fdlimit.c \
 tests_daemon_test_fdlimit_CFLAGS = $(DAEMON_ENV_TEST_CFLAGS)
 tests_daemon_test_fdlimit_LDADD = $(DAEMON_ENV_TEST_LDADD)
 
-tests_daemon_test_lograte_SOURCES = tests/daemon/test_lograte.c
+tests_daemon_test_lograte_SOURCES = tests/daemon/test_lograte.c \
+	$(DAEMON_ENV_TEST_UTIL)
 tests_daemon_test_lograte_CFLAGS = $(DAEMON_ENV_TEST_CFLAGS)
 tests_daemon_test_lograte_LDADD = $(DAEMON_ENV_TEST_LDADD)
 
-tests_daemon_test_uidcount_SOURCES = tests/daemon/test_uidcount.c
+tests_daemon_test_uidcount_SOURCES = tests/daemon/test_uidcount.c \
+	$(DAEMON_ENV_TEST_UTIL)
 tests_daemon_test_uidcount_CFLAGS = $(DAEMON_ENV_TEST_CFLAGS)
 tests_daemon_test_uidcount_LDADD = $(DAEMON_ENV_TEST_LDADD)
 
-tests_daemon_test_chan_SOURCES = tests/daemon/test_chan.c
+tests_daemon_test_chan_SOURCES = tests/daemon/test_chan.c \
+	$(DAEMON_ENV_TEST_UTIL)
 tests_daemon_test_chan_CFLAGS = $(DAEMON_ENV_TEST_CFLAGS)
 tests_daemon_test_chan_LDADD = $(DAEMON_ENV_TEST_LDADD)

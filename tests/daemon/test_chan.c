@@ -23,6 +23,7 @@
 #include "etf.h"
 #include "frame.h"
 #include "proc.h"
+#include "tutil.h"
 
 struct seen {
 	int	msgs;		/* "hello" messages delivered */
@@ -289,11 +290,5 @@ chan_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(chan_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tu_run_suite(chan_suite());
 }

@@ -276,11 +276,5 @@ datadir_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(datadir_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tu_run_suite(datadir_suite());
 }

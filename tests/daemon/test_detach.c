@@ -256,11 +256,5 @@ detach_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(detach_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tu_run_suite(detach_suite());
 }

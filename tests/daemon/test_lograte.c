@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "lograte.h"
+#include "tutil.h"
 
 START_TEST(once_a_while)
 {
@@ -42,20 +43,20 @@ START_TEST(clock_at_zero)
 }
 END_TEST
 
-int
-main(void)
+static Suite *
+lograte_suite(void)
 {
 	Suite *s = suite_create("lograte");
 	TCase *tc = tcase_create("lograte");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, once_a_while);
 	tcase_add_test(tc, clock_at_zero);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return s;
+}
+
+int
+main(void)
+{
+	return tu_run_suite(lograte_suite());
 }

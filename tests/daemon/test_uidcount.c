@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "uidcount.h"
+#include "tutil.h"
 
 START_TEST(limit)
 {
@@ -63,21 +64,21 @@ START_TEST(many_users)
 }
 END_TEST
 
-int
-main(void)
+static Suite *
+uidcount_suite(void)
 {
 	Suite *s = suite_create("uidcount");
 	TCase *tc = tcase_create("uidcount");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, limit);
 	tcase_add_test(tc, count_out);
 	tcase_add_test(tc, many_users);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return s;
+}
+
+int
+main(void)
+{
+	return tu_run_suite(uidcount_suite());
 }

@@ -1,12 +1,15 @@
 /*
- * tutil.h: helpers for the daemon's unit tests: scratch directories and
- * running a function in a child process with its output captured.
+ * tutil.h: helpers for the daemon's unit tests: scratch directories,
+ * running a function in a child process with its output captured, and
+ * running a suite.
  */
 #ifndef TODOD_TUTIL_H
 #define TODOD_TUTIL_H
 
 #include <stddef.h>
 #include <sys/types.h>
+
+#include <check.h>
 
 #define TU_OUTMAX	16384
 #define TU_DEADLINE_MS	20000
@@ -43,5 +46,8 @@ int	tu_become_nobody(void);
 
 /* Read a whole (small) file into buf; returns its length or -1. */
 ssize_t	tu_read_file(const char *path, char *buf, size_t size);
+
+/* Run a Check suite: the exit status of a test program. */
+int	tu_run_suite(Suite *);
 
 #endif /* TODOD_TUTIL_H */

@@ -219,34 +219,68 @@ proc_uid(pid_t pid, const char *field)
 	return u;
 }
 
+/* A temporary directory (mode 0711) for a daemon run as nobody: its
+ * socket, data directory and log paths. */
+struct nobody_run {
+	char	dir[32], sock[200], data[200], log[200];
+};
+
+static void
+nobody_paths(struct nobody_run *n)
+{
+	snprintf(n->dir, sizeof(n->dir), "/tmp/todod-access.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(n->dir));
+	chmod(n->dir, 0711);
+	snprintf(n->sock, sizeof(n->sock), "%s/run/s.sock", n->dir);
+	snprintf(n->data, sizeof(n->data), "%s/data", n->dir);
+	snprintf(n->log, sizeof(n->log), "%s/todod.log", n->dir);
+}
+
+/* Start $TODOD -f -u nobody on n's socket and data directory, its
+ * stderr in n's log; its pid. */
+static pid_t
+nobody_start(const struct nobody_run *n)
+{
+	const char *todod = getenv("TODOD");
+	pid_t pid;
+
+	ck_assert_ptr_nonnull(todod);
+	if ((pid = fork()) == 0) {
+		int fd = open(n->log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		dup2(fd, 2);
+		execl(todod, todod, "-f", "-u", "nobody", "-s", n->sock, "-d",
+		    n->data, (char *)NULL);
+		_exit(127);
+	}
+	ck_assert_int_gt(pid, 0);
+	return pid;
+}
+
+/* Remove n's directory. */
+static void
+nobody_clean(const struct nobody_run *n)
+{
+	char cmd[64];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", n->dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
 START_TEST(drop_to_nobody)
 {
-	char dir[] = "/tmp/todod-access.XXXXXX", sock[200], data[200];
-	char log[200], cmd[64], err[512];
-	const char *todod = getenv("TODOD");
+	struct nobody_run n;
+	char path[224], err[512];
 	struct pidset set;
 	struct stat st;
 	struct conn *c;
 	size_t i;
 	pid_t pid;
-	int status;
 
-	ck_assert_ptr_nonnull(todod);
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	chmod(dir, 0711);
-	snprintf(sock, sizeof(sock), "%s/run/s.sock", dir);
-	snprintf(data, sizeof(data), "%s/data", dir);
-	snprintf(log, sizeof(log), "%s/todod.log", dir);
-	if ((pid = fork()) == 0) {
-		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-		dup2(fd, 2);
-		execl(todod, todod, "-f", "-u", "nobody", "-s", sock, "-d",
-		    data, (char *)NULL);
-		_exit(127);
-	}
-	ck_assert_msg(h_poll(h_ms(10000), socket_there, sock), "no socket");
-	c = conn_open_path(sock);
+	nobody_paths(&n);
+	pid = nobody_start(&n);
+	ck_assert_msg(h_poll(h_ms(10000), socket_there, n.sock), "no socket");
+	c = conn_open_path(n.sock);
 	ck_assert_ptr_nonnull(c);
 	ck_assert_msg(h_call_is(c, err, sizeof(err), "ping", "pong"), "%s",
 	    err);
@@ -265,23 +299,21 @@ START_TEST(drop_to_nobody)
 		ck_assert_msg(proc_uid(set.pid[i], "Gid:") == nobody_gid,
 		    "pid %d does not run in nobody's group", (int)set.pid[i]);
 	}
-	ck_assert_int_eq(stat(data, &st), 0);
+	ck_assert_int_eq(stat(n.data, &st), 0);
 	ck_assert_uint_eq(st.st_uid, nobody_uid);
 	ck_assert_uint_eq(st.st_mode & 0777, 0700);
-	ck_assert_int_eq(stat(sock, &st), 0);
+	ck_assert_int_eq(stat(n.sock, &st), 0);
 	ck_assert_uint_eq(st.st_uid, nobody_uid);
 	ck_assert_uint_eq(st.st_mode & 0777, 0660);
 
 	kill(pid, SIGTERM);
 	ck_assert_msg(h_poll(h_ms(15000), gone, &pid), "todod did not stop");
-	ck_assert_msg(stat(sock, &st) == -1, "the socket was left behind");
-	snprintf(data, sizeof(data), "%s/data/l", dir);
-	ck_assert_int_eq(stat(data, &st), 0);
+	ck_assert_msg(stat(n.sock, &st) == -1, "the socket was left behind");
+	snprintf(path, sizeof(path), "%s/l", n.data);
+	ck_assert_int_eq(stat(path, &st), 0);
 	ck_assert_uint_eq(st.st_uid, nobody_uid);
 	ck_assert_uint_eq(st.st_mode & 0777, 0600);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	ck_assert_int_eq(system(cmd), 0);
-	(void)status;
+	nobody_clean(&n);
 }
 END_TEST
 
@@ -290,41 +322,28 @@ END_TEST
  * workers that fail until the restart limit. */
 START_TEST(data_not_writable)
 {
-	char dir[] = "/tmp/todod-access.XXXXXX", sock[200], data[200];
-	char log[200], cmd[64], line[512];
-	const char *todod = getenv("TODOD");
+	struct nobody_run n;
+	char line[512];
 	bool said = false;
 	FILE *f;
 	pid_t pid;
 
-	ck_assert_ptr_nonnull(todod);
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	chmod(dir, 0711);
-	snprintf(sock, sizeof(sock), "%s/run/s.sock", dir);
-	snprintf(data, sizeof(data), "%s/data", dir);
-	snprintf(log, sizeof(log), "%s/todod.log", dir);
-	ck_assert_int_eq(mkdir(data, 0755), 0);
-	if ((pid = fork()) == 0) {
-		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-		dup2(fd, 2);
-		execl(todod, todod, "-f", "-u", "nobody", "-s", sock, "-d",
-		    data, (char *)NULL);
-		_exit(127);
-	}
+	nobody_paths(&n);
+	ck_assert_int_eq(mkdir(n.data, 0755), 0);
+	pid = nobody_start(&n);
 	ck_assert_msg(h_poll(h_ms(15000), gone_status, &pid), "todod did "
 	    "not exit");
 	ck_assert_int_eq(WIFEXITED(exit_status) ? WEXITSTATUS(exit_status) :
 	    -1, 1);
-	ck_assert_ptr_nonnull(f = fopen(log, "r"));
+	ck_assert_ptr_nonnull(f = fopen(n.log, "r"));
 	while (!said && fgets(line, sizeof(line), f) != NULL)
 		said = strstr(line, "is not writable by user nobody") != NULL;
 	fclose(f);
 	ck_assert_msg(said, "todod did not say that its data directory is "
 	    "not writable");
-	ck_assert_msg(access(sock, F_OK) == -1, "the socket was left behind");
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_msg(access(n.sock, F_OK) == -1, "the socket was left "
+	    "behind");
+	nobody_clean(&n);
 }
 END_TEST
 
