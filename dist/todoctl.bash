@@ -13,6 +13,19 @@ _todoctl_lists()
 	fi
 }
 
+# The daemon's lists that start with $2 (typed as is, or with its
+# backslashes), each quoted for the shell: a name is data, never words for
+# compgen -W to expand (a list named $(cmd) would run cmd).
+_todoctl_complete_lists()
+{
+	local sock=$1 cur=$2 n
+
+	while IFS= read -r n; do
+		[[ $n == "$cur"* || $n == "${cur//\\/}"* ]] &&
+			COMPREPLY+=("$(printf '%q' "$n")")
+	done < <(_todoctl_lists "$sock")
+}
+
 _todoctl()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=
@@ -23,6 +36,9 @@ _todoctl()
 
 	COMPREPLY=()
 	((COMP_CWORD > 0)) && prev=${COMP_WORDS[COMP_CWORD - 1]}
+	# bash splits --socket=PATH at the '=' (COMP_WORDBREAKS).
+	[[ $prev == = ]] && ((COMP_CWORD > 1)) &&
+		prev=${COMP_WORDS[COMP_CWORD - 2]}
 
 	# Find the command and the -s option before it.
 	for ((i = 1; i < COMP_CWORD; i++)); do
@@ -31,6 +47,7 @@ _todoctl()
 			case $w in
 			-s|--socket|-t|--timeout)
 				((i++))
+				[[ ${COMP_WORDS[i]} == = ]] && ((i++))
 				[[ $w == -s || $w == --socket ]] &&
 					sock=${COMP_WORDS[i]}
 				;;
@@ -91,25 +108,19 @@ _todoctl()
 		;;
 	add|entries|ls)
 		if ((nargs == 0)); then
-			local IFS=$'\n'
-			COMPREPLY=($(compgen -W "$(_todoctl_lists "$sock")" \
-				-- "$cur"))
+			_todoctl_complete_lists "$sock" "$cur"
 		elif ((nargs == 1)); then
 			COMPREPLY=($(compgen -W "$dates" -- "$cur"))
 		fi
 		;;
 	update|delete|rm|export)
 		if ((nargs == 0)); then
-			local IFS=$'\n'
-			COMPREPLY=($(compgen -W "$(_todoctl_lists "$sock")" \
-				-- "$cur"))
+			_todoctl_complete_lists "$sock" "$cur"
 		fi
 		;;
 	import)
 		if ((nargs == 0)); then
-			local IFS=$'\n'
-			COMPREPLY=($(compgen -W "$(_todoctl_lists "$sock")" \
-				-- "$cur"))
+			_todoctl_complete_lists "$sock" "$cur"
 		elif ((nargs == 1)); then
 			compopt -o filenames 2>/dev/null
 			COMPREPLY=($(compgen -f -- "$cur"))
