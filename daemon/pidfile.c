@@ -16,13 +16,65 @@
 #include "options.h"
 #include "pidfile.h"
 
+/* The pid in the pidfile at path, 0 if there is none or it is not one. */
+static pid_t
+pidfile_read(const char *path)
+{
+	char buf[32], *end;
+	ssize_t n;
+	long v;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	v = strtol(buf, &end, 10);
+	if (end == buf || *end != '\n' || v <= 0 || v > 0x7fffffff)
+		return 0;
+	return (pid_t)v;
+}
+
+/* Whether pid is a running todod, not this one: its command name is
+ * "todod", or "todod-" and its role (proc_title). */
+static int
+pid_is_todod(pid_t pid)
+{
+	char path[64], comm[32];
+	ssize_t n;
+	int fd;
+
+	if (pid == getpid())
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%ld/comm", (long)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	n = read(fd, comm, sizeof(comm) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	comm[n] = '\0';
+	comm[strcspn(comm, "\n")] = '\0';
+	return strncmp(comm, "todod", 5) == 0 &&
+	    (comm[5] == '\0' || comm[5] == '-');
+}
+
 int
 pidfile_create(const char *path, char *err, size_t errsize)
 {
 	char tmp[TODOD_PATH_MAX], buf[32];
 	const char *slash;
+	pid_t other;
 	int fd, n, saved;
 
+	/* Another daemon's pidfile is not taken over (left without one, it
+	 * could not be stopped by it); a stale one is. */
+	if ((other = pidfile_read(path)) != 0 && pid_is_todod(other))
+		return seterr(err, errsize, "pidfile %s names todod pid %ld, "
+		    "which is running", path, (long)other);
 	slash = strrchr(path, '/');
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%.*s.todod-pid.XXXXXX",
 	    slash == NULL ? 0 : (int)(slash - path + 1), path) >= sizeof(tmp))
@@ -55,21 +107,7 @@ fail:
 int
 pidfile_unlink(const char *path)
 {
-	char buf[32];
-	ssize_t n;
-	long v;
-	char *end;
-	int fd;
-
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
-		return errno == ENOENT ? 0 : -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return n == 0 ? 0 : -1;
-	buf[n] = '\0';
-	v = strtol(buf, &end, 10);
-	if (end == buf || *end != '\n' || v != (long)getpid())
+	if (pidfile_read(path) != getpid())
 		return 0;
 	if (unlink(path) == -1)
 		return errno == ENOENT ? 0 : -1;

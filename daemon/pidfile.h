@@ -11,7 +11,9 @@
 
 #include <stddef.h>
 
-/* Write getpid() to path.  Returns 0, or -1 with a message in err. */
+/* Write getpid() to path, unless it names another todod that runs (a
+ * pidfile naming no process, or another program, is replaced).  Returns
+ * 0, or -1 with a message in err. */
 int	pidfile_create(const char *path, char *err, size_t errsize);
 
 /*

@@ -1282,8 +1282,10 @@ sup_prepare(const struct todod_config *cfg, struct privdrop_user *user)
 		fatalx("%s", err);
 	/* Written once the socket is bound, before privileges go. */
 	if (cfg->pidfile[0] != '\0' &&
-	    pidfile_create(cfg->pidfile, err, sizeof(err)) == -1)
+	    pidfile_create(cfg->pidfile, err, sizeof(err)) == -1) {
+		(void)listener_close(&sup.listener);
 		fatalx("%s", err);
+	}
 	if (cfg->user[0] != '\0' &&
 	    (privdrop_give(user, &sup.datadir, &sup.listener, err,
 	    sizeof(err)) == -1 || privdrop_drop(user, err, sizeof(err)) == -1))

@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <sys/prctl.h>
 #include <sys/stat.h>
 
 #include <check.h>
@@ -108,6 +109,50 @@ START_TEST(not_ours_kept)
 }
 END_TEST
 
+/* A pidfile that names a running todod is not taken over; one that
+ * names another program, or no process, is. */
+START_TEST(running_todod_kept)
+{
+	char path[128], want[64];
+	pid_t pid;
+	FILE *f;
+	int go[2], named[2], status;
+	char c;
+
+	snprintf(path, sizeof(path), "%s/todod.pid", tmp);
+	ck_assert_int_eq(pipe(go), 0);
+	ck_assert_int_eq(pipe(named), 0);
+	if ((pid = fork()) == 0) {
+		close(go[1]);
+		(void)prctl(PR_SET_NAME, "todod-superviso");
+		(void)write(named[1], "n", 1);
+		(void)read(go[0], &c, 1);	/* until told */
+		_exit(0);
+	}
+	close(go[0]);
+	close(named[1]);
+	ck_assert_int_eq(read(named[0], &c, 1), 1);	/* named as todod's */
+	close(named[0]);
+	f = fopen(path, "w");
+	fprintf(f, "%ld\n", (long)pid);
+	fclose(f);
+	ck_assert_int_eq(pidfile_create(path, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "names todod pid %ld, which is running",
+	    (long)pid);
+	ck_assert_msg(strstr(err, want) != NULL && strstr(err, path) != NULL,
+	    "%s", err);
+	close(go[1]);
+	ck_assert_int_eq(tu_waitpid(pid, &status, 5000), 0);
+	ck_assert_int_eq(pidfile_create(path, err, sizeof(err)), 0);
+	/* another program: our parent */
+	f = fopen(path, "w");
+	fprintf(f, "%ld\n", (long)getppid());
+	fclose(f);
+	ck_assert_int_eq(pidfile_create(path, err, sizeof(err)), 0);
+	ck_assert_int_eq(pidfile_unlink(path), 1);
+}
+END_TEST
+
 START_TEST(errors)
 {
 	char path[128];
@@ -134,6 +179,7 @@ pidfile_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, write_and_remove);
 	tcase_add_test(tc, not_ours_kept);
+	tcase_add_test(tc, running_todod_kept);
 	tcase_add_test(tc, errors);
 	suite_add_tcase(s, tc);
 	return s;
