@@ -1,24 +1,50 @@
 /* log.c: role-prefixed logging to stderr or syslog. */
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 
 static int		log_foreground = 1;
+static int		log_journal;	/* stderr is systemd's journal */
 static enum log_level	log_lvl = LOG_LEVEL_INFO;
 static char		log_rolebuf[300];
+
+/*
+ * Whether stderr is a stream to systemd's journal: $JOURNAL_STREAM holds
+ * its device and inode ("DEV:INO").  Lines there start with their level,
+ * as "<4>" (sd-daemon(3)), which the journal takes for the priority (else
+ * every line is info) and strips.
+ */
+static int
+log_stderr_is_journal(void)
+{
+	const char *v = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	char end;
+
+	if (v == NULL || sscanf(v, "%llu:%llu%c", &dev, &ino, &end) != 2 ||
+	    fstat(STDERR_FILENO, &st) == -1)
+		return 0;
+	return (unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino;
+}
 
 void
 log_init(int foreground, enum log_level level)
 {
 	log_foreground = foreground;
 	log_lvl = level;
+	log_journal = foreground && log_stderr_is_journal();
 	if (!foreground)
 		openlog("todod", LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
@@ -70,7 +96,10 @@ vlog(enum log_level level, int errnum, const char *fmt, va_list ap)
 	if (errnum != 0 && n >= 0 && (size_t)n < sizeof(msg))
 		snprintf(msg + n, sizeof(msg) - (size_t)n, ": %s",
 		    strerror(errnum));
-	if (log_foreground)
+	if (log_journal)
+		fprintf(stderr, "<%d>%s%s%s\n", prio[level], log_rolebuf,
+		    *log_rolebuf ? ": " : "", msg);
+	else if (log_foreground)
 		fprintf(stderr, "todod: %s%s%s\n", log_rolebuf,
 		    *log_rolebuf ? ": " : "", msg);
 	else

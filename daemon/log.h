@@ -3,6 +3,8 @@
  *
  * Every line is prefixed with the process role ("worker[1]", "list[bob]").
  * In the foreground lines go to stderr, otherwise to syslog (LOG_DAEMON).
+ * A stderr that is systemd's journal ($JOURNAL_STREAM) gets each line's
+ * level first ("<4>"), for the journal to file it by priority.
  * log_warn and fatal append the errno text; the -x variants do not.
  */
 #ifndef TODOD_LOG_H

@@ -10,6 +10,7 @@ DAEMON_ENV_TESTS = \
 	tests/daemon/test_fdlimit \
 	tests/daemon/test_uidcount \
 	tests/daemon/test_lograte \
+	tests/daemon/test_log \
 	tests/daemon/test_chan
 check_PROGRAMS += $(DAEMON_ENV_TESTS)
 TESTS += $(DAEMON_ENV_TESTS)
@@ -58,6 +59,11 @@ tests_daemon_test_fdlimit_SOURCES = tests/daemon/test_fdlimit.c \
 	$(DAEMON_ENV_TEST_UTIL)
 tests_daemon_test_fdlimit_CFLAGS = $(DAEMON_ENV_TEST_CFLAGS)
 tests_daemon_test_fdlimit_LDADD = $(DAEMON_ENV_TEST_LDADD)
+
+tests_daemon_test_log_SOURCES = tests/daemon/test_log.c \
+	$(DAEMON_ENV_TEST_UTIL)
+tests_daemon_test_log_CFLAGS = $(DAEMON_ENV_TEST_CFLAGS)
+tests_daemon_test_log_LDADD = $(DAEMON_ENV_TEST_LDADD)
 
 tests_daemon_test_lograte_SOURCES = tests/daemon/test_lograte.c \
 	$(DAEMON_ENV_TEST_UTIL)
