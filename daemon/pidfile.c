@@ -16,22 +16,32 @@
 #include "options.h"
 #include "pidfile.h"
 
+/* The first bytes of the file at path (a short one), NUL-terminated in
+ * buf: their number, or -1. */
+static ssize_t
+read_short(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return -1;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n >= 0)
+		buf[n] = '\0';
+	return n;
+}
+
 /* The pid in the pidfile at path, 0 if there is none or it is not one. */
 static pid_t
 pidfile_read(const char *path)
 {
 	char buf[32], *end;
-	ssize_t n;
 	long v;
-	int fd;
 
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+	if (read_short(path, buf, sizeof(buf)) <= 0)
 		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
 	v = strtol(buf, &end, 10);
 	if (end == buf || *end != '\n' || v <= 0 || v > 0x7fffffff)
 		return 0;
@@ -44,19 +54,12 @@ static int
 pid_is_todod(pid_t pid)
 {
 	char path[64], comm[32];
-	ssize_t n;
-	int fd;
 
 	if (pid == getpid())
 		return 0;
 	snprintf(path, sizeof(path), "/proc/%ld/comm", (long)pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+	if (read_short(path, comm, sizeof(comm)) <= 0)
 		return 0;
-	n = read(fd, comm, sizeof(comm) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	comm[n] = '\0';
 	comm[strcspn(comm, "\n")] = '\0';
 	return strncmp(comm, "todod", 5) == 0 &&
 	    (comm[5] == '\0' || comm[5] == '-');
