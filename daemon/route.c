@@ -485,17 +485,13 @@ static void
 route_wait_arm(void)
 {
 	struct waiter *w = TAILQ_FIRST(&rt.waiters);
-	struct timeval tv = { 0, 0 };
-	int64_t ms;
+	struct timeval tv;
 
 	if (w == NULL) {
 		evtimer_del(rt.wait_ev);
 		return;
 	}
-	if ((ms = w->until - monotime_ms()) > 0) {
-		tv.tv_sec = (time_t)(ms / 1000);
-		tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
-	}
+	tv = monotime_until(w->until);
 	evtimer_add(rt.wait_ev, &tv);
 }
 

@@ -551,18 +551,12 @@ sup_wait_arm(void)
 {
 	struct child *c = TAILQ_FIRST(&sup.waiting);
 	struct timeval tv;
-	int64_t left;
 
-	if (c == NULL || sup.wait_timer == NULL) {
-		if (sup.wait_timer != NULL)
-			evtimer_del(sup.wait_timer);
+	if (c == NULL) {
+		evtimer_del(sup.wait_timer);
 		return;
 	}
-	left = c->waiting_since + SUP_SPARE_WAIT_MS - monotime_ms();
-	if (left < 0)
-		left = 0;
-	tv.tv_sec = (time_t)(left / 1000);
-	tv.tv_usec = (suseconds_t)(left % 1000) * 1000;
+	tv = monotime_until(c->waiting_since + SUP_SPARE_WAIT_MS);
 	evtimer_add(sup.wait_timer, &tv);
 }
 
