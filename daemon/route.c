@@ -843,35 +843,19 @@ put_kv_int(struct etf_buf *b, const char *key, int64_t v)
 	etf_put_int(b, v);
 }
 
-static int
-uid_slot_cmp(const void *a, const void *b)
-{
-	uid_t x = ((const struct uidcount_slot *)a)->uid;
-	uid_t y = ((const struct uidcount_slot *)b)->uid;
-
-	return x < y ? -1 : x > y;
-}
-
-/* uids => #{Uid => OpenConnections}, by uid (term order; unordered if
- * there is no memory to sort them). */
+/* uids => #{Uid => OpenConnections}, by uid (uidcount.h). */
 static void
 put_uids(struct etf_buf *b)
 {
 	const struct uidcount *u = cache_uids();
-	struct uidcount_slot *v;
 	size_t i;
 
 	etf_put_atom(b, "uids");
 	etf_put_map(b, (uint32_t)u->len);
-	if ((v = reallocarray(NULL, u->len ? u->len : 1, sizeof(*v))) != NULL) {
-		memcpy(v, u->v, u->len * sizeof(*v));
-		qsort(v, u->len, sizeof(*v), uid_slot_cmp);
-	}
 	for (i = 0; i < u->len; i++) {
-		etf_put_int(b, (int64_t)(v != NULL ? v : u->v)[i].uid);
-		etf_put_int(b, (v != NULL ? v : u->v)[i].n);
+		etf_put_int(b, (int64_t)u->v[i].uid);
+		etf_put_int(b, u->v[i].n);
 	}
-	free(v);
 }
 
 void

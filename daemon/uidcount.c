@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "uidcount.h"
 
@@ -19,22 +20,30 @@ uidcount_free(struct uidcount *u)
 	uidcount_init(u);
 }
 
-static struct uidcount_slot *
-uidcount_find(const struct uidcount *u, uid_t uid)
+/* The index of uid's slot, or of the first slot of a greater uid. */
+static size_t
+uidcount_pos(const struct uidcount *u, uid_t uid)
 {
 	size_t i;
 
-	for (i = 0; i < u->len; i++)
-		if (u->v[i].uid == uid)
-			return &u->v[i];
-	return NULL;
+	for (i = 0; i < u->len && u->v[i].uid < uid; i++)
+		;
+	return i;
+}
+
+static struct uidcount_slot *
+uidcount_find(const struct uidcount *u, uid_t uid)
+{
+	size_t i = uidcount_pos(u, uid);
+
+	return i < u->len && u->v[i].uid == uid ? &u->v[i] : NULL;
 }
 
 int
 uidcount_add(struct uidcount *u, uid_t uid, int max)
 {
 	struct uidcount_slot *s, *v;
-	size_t cap;
+	size_t cap, i;
 
 	if ((s = uidcount_find(u, uid)) != NULL) {
 		if ((max > 0 && s->n >= (uint32_t)max) || s->n == UINT32_MAX)
@@ -49,8 +58,11 @@ uidcount_add(struct uidcount *u, uid_t uid, int max)
 		u->v = v;
 		u->cap = cap;
 	}
-	u->v[u->len].uid = uid;
-	u->v[u->len++].n = 1;
+	i = uidcount_pos(u, uid);
+	memmove(&u->v[i + 1], &u->v[i], (u->len - i) * sizeof(*u->v));
+	u->v[i].uid = uid;
+	u->v[i].n = 1;
+	u->len++;
 	return 0;
 }
 
@@ -61,8 +73,10 @@ uidcount_remove(struct uidcount *u, uid_t uid)
 
 	if ((s = uidcount_find(u, uid)) == NULL)
 		return -1;
-	if (--s->n == 0)
-		*s = u->v[--u->len];
+	if (--s->n == 0) {
+		u->len--;
+		memmove(s, s + 1, (size_t)(&u->v[u->len] - s) * sizeof(*s));
+	}
 	return 0;
 }
 

@@ -6,7 +6,8 @@
  * list server, the users of the connections it has handed to it, so that
  * the connections a server held are counted out when it dies (the
  * kernel closes them; nobody else would say so).  A few users hold
- * connections at any time: a small array, searched in order.
+ * connections at any time: a small array, searched in order, its slots
+ * by uid (so that stats lists them in term order).
  */
 #ifndef TODOD_UIDCOUNT_H
 #define TODOD_UIDCOUNT_H

@@ -1,6 +1,6 @@
 /*
  * test_uidcount.c: connections counted by user: the limit, counting out,
- * many users, a user never counted.
+ * many users, a user never counted, the slots in uid order.
  */
 #include "config.h"
 
@@ -64,6 +64,29 @@ START_TEST(many_users)
 }
 END_TEST
 
+/* The slots stay in uid order, whatever the order of adds and removes
+ * (stats writes them so, as a map in term order). */
+START_TEST(in_uid_order)
+{
+	static const uid_t add[] = { 1000, 0, 65534, 500, 1001, 2 };
+	struct uidcount u;
+	size_t i;
+
+	uidcount_init(&u);
+	for (i = 0; i < sizeof(add) / sizeof(add[0]); i++)
+		ck_assert_int_eq(uidcount_add(&u, add[i], 0), 0);
+	ck_assert_int_eq(uidcount_remove(&u, 500), 0);
+	ck_assert_int_eq(uidcount_add(&u, 3, 0), 0);
+	ck_assert_int_eq(uidcount_remove(&u, 0), 0);
+	ck_assert_uint_eq(u.len, 5);
+	for (i = 1; i < u.len; i++)
+		ck_assert_uint_lt(u.v[i - 1].uid, u.v[i].uid);
+	ck_assert_uint_eq(u.v[0].uid, 2);
+	ck_assert_uint_eq(u.v[4].uid, 65534);
+	uidcount_free(&u);
+}
+END_TEST
+
 static Suite *
 uidcount_suite(void)
 {
@@ -73,6 +96,7 @@ uidcount_suite(void)
 	tcase_add_test(tc, limit);
 	tcase_add_test(tc, count_out);
 	tcase_add_test(tc, many_users);
+	tcase_add_test(tc, in_uid_order);
 	suite_add_tcase(s, tc);
 	return s;
 }
