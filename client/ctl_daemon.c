@@ -151,7 +151,7 @@ print_process(const char *role, const struct etf_term *pid)
 static void
 print_workers(const struct etf_term *w)
 {
-	const struct etf_term *pid;
+	const struct etf_term *pid, *stalled;
 	char role[32];
 	size_t i;
 
@@ -164,6 +164,11 @@ print_workers(const struct etf_term *w)
 		print_int_col(&w->seq.v[i], "stores");
 		print_int_col(&w->seq.v[i], "fsyncs");
 		print_int_col(&w->seq.v[i], "queue");
+		/* Not answering its supervisor: the changes to its lists
+		 * wait. */
+		if ((stalled = get_int(&w->seq.v[i], "stalled_s")) != NULL &&
+		    stalled->i > 0)
+			printf("  stalled %" PRId64 " s", stalled->i);
 		putchar('\n');
 	}
 }

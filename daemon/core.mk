@@ -15,4 +15,5 @@ daemon_libdaemon_la_SOURCES += \
 	daemon/listsrv_conn.c \
 	daemon/spawner.h daemon/spawner.c \
 	daemon/workerproc.h daemon/workerproc.c \
-	daemon/supervisor.h daemon/supervisor.c
+	daemon/supervisor.h daemon/supervisor.c \
+	daemon/stallwatch.h daemon/stallwatch.c

@@ -104,6 +104,10 @@ struct shared_stats {
 	struct {
 		pid_t			pid;
 		struct worker_counters	c;	/* the worker */
+		/* The supervisor: when the ping this worker has not
+		 * answered for two ticks was sent (monotonic ms), or 0
+		 * (stallwatch.h). */
+		int64_t			stalled_since;
 	}			workers[PROC_MAX_WORKERS];
 };
 

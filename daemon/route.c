@@ -864,6 +864,7 @@ route_reply_stats(struct etf_buf *b, uint64_t accepted, uint64_t handoffs,
 {
 	struct shared_stats *s = proc_stats;
 	struct route *r;
+	int64_t since;
 	int i, live = (int)rt.nroutes;
 
 	etf_put_version(b);
@@ -897,12 +898,17 @@ route_reply_stats(struct etf_buf *b, uint64_t accepted, uint64_t handoffs,
 	etf_put_atom(b, "workers");
 	etf_put_list(b, (uint32_t)s->nworkers);
 	for (i = 0; i < s->nworkers; i++) {
-		etf_put_map(b, 6);
+		since = s->workers[i].stalled_since;
+		etf_put_map(b, 7);
 		put_kv_int(b, "bytes", (int64_t)s->workers[i].c.bytes);
 		put_kv_int(b, "errors", (int64_t)s->workers[i].c.errors);
 		put_kv_int(b, "fsyncs", (int64_t)s->workers[i].c.fsyncs);
 		put_kv_int(b, "pid", s->workers[i].pid);
 		put_kv_int(b, "queue", (int64_t)s->workers[i].c.queue);
+		/* Seconds it has not answered the supervisor, once that is
+		 * two of its ticks (stallwatch.h); else 0. */
+		put_kv_int(b, "stalled_s", since > 0 ?
+		    (monotime_ms() - since) / 1000 : 0);
 		put_kv_int(b, "stores", (int64_t)s->workers[i].c.stores);
 	}
 	etf_put_nil(b);

@@ -34,6 +34,7 @@
 #include "privdrop.h"
 #include "proc.h"
 #include "spawner.h"
+#include "stallwatch.h"
 #include "store.h"
 #include "supervisor.h"
 #include "worker.h"
@@ -822,6 +823,8 @@ sup_ctl_msg(struct chan *ch, const struct etf_term *t, int fd, void *arg)
 	    t->seq.v[1].i > 0 && t->seq.v[1].i <= INT32_MAX &&
 	    t->seq.v[2].i >= INT32_MIN && t->seq.v[2].i <= INT32_MAX)
 		sup_reaped((pid_t)t->seq.v[1].i, (int)t->seq.v[2].i);
+	else if (c->role == ROLE_WORKER && etf_is_atom(t, "pong"))
+		stallwatch_pong(c->index);
 	else if (c->role == ROLE_WORKER && (etf_is_atom(t, "synced") ||
 	    etf_is_atom(t, "sync_failed")))
 		sup_sync_done((uint64_t)1 << c->index,
@@ -1070,6 +1073,8 @@ sup_reaped(pid_t pid, int status)
 	if (c == NULL)
 		return;		/* not ours (e.g. the detach helper) */
 	sup_describe_exit(c, status);
+	if (c->role == ROLE_WORKER)
+		stallwatch_forget(c->index);
 	/* A worker that starts again writes every list file first: its
 	 * rounds wait for it to be ready.  None starts when shutting down. */
 	if (c->role == ROLE_WORKER && sup.shutting_down)
@@ -1125,6 +1130,25 @@ sup_kill_stragglers(evutil_socket_t fd, short ev, void *arg)
 			kill(l->pid, SIGKILL);
 	if (sup.spawner != NULL)
 		kill(sup.spawner->pid, SIGKILL);
+}
+
+/* stallwatch.h: ask worker i whether it answers. */
+static int
+sup_ping_worker(int i)
+{
+	struct child *w = sup.workers[i];
+
+	if (sup.shutting_down || w == NULL || w->ctl == NULL || !w->ready)
+		return -1;
+	sup_msg_atom("ping");
+	sup_send(w, -1);
+	return 0;
+}
+
+static const char *
+sup_worker_label(int i)
+{
+	return sup.workers[i] != NULL ? sup.workers[i]->label : "a worker";
 }
 
 /* What a worker has written so far: it moves while a worker works. */
@@ -1212,6 +1236,7 @@ sup_shutdown(int status)
 		return;
 	sup.shutting_down = 1;
 	log_info("shutting down");
+	stallwatch_stop();
 	(void)notify_stopping();
 	/* Stop accepting: the cache goes (with the unattached clients). */
 	if (sup.cache != NULL) {
@@ -1344,6 +1369,9 @@ supervisor_run(const struct todod_config *cfg)
 			fatalx("cannot start the database workers");
 	if (sup_fork_cache() == -1)
 		fatalx("cannot start the cache");
+	if (stallwatch_start(sup.base, cfg->workers, sup_ping_worker,
+	    sup_worker_label) == -1)
+		fatalx("out of memory");
 
 	event_base_dispatch(sup.base);
 
@@ -1360,6 +1388,7 @@ supervisor_run(const struct todod_config *cfg)
 	if (sup.stall_timer != NULL)
 		event_free(sup.stall_timer);
 	event_free(sup.wait_timer);
+	stallwatch_stop();
 	event_base_free(sup.base);
 	etf_buf_free(&sup.msg);
 	return sup.exit_status;

@@ -4,9 +4,9 @@
  * this worker started again), {peer, Name} +fd (a new list server's link,
  * to be sent its list unasked), sync (checkpoint every
  * list, answered with synced, or sync_failed if some list keeps changes
- * in the journal) and sync_new (write the file of every list that has
- * none yet, answered the same); at its EOF the worker checkpoints
- * everything, removes its journal and exits.
+ * in the journal), sync_new (write the file of every list that has
+ * none yet, answered the same) and ping (answered pong); at its EOF the
+ * worker checkpoints everything, removes its journal and exits.
  */
 #include "config.h"
 
@@ -64,6 +64,12 @@ wp_sup_msg(struct chan *c, const struct etf_term *t, int fd, void *arg)
 	}
 	if (fd != -1)
 		close(fd);
+	/* The supervisor's watch (stallwatch.h): answered from the loop,
+	 * so that a worker that does not run does not answer. */
+	if (etf_is_atom(t, "ping")) {
+		wp_send(c, "pong", NULL);
+		return;
+	}
 	/* sync: the files are current; sync_new: every list with a
 	 * change has a file (for lists).  Or it says not. */
 	if (etf_is_atom(t, "sync") || etf_is_atom(t, "sync_new")) {

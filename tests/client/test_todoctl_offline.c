@@ -345,6 +345,58 @@ START_TEST(test_fake_daemon)
 }
 END_TEST
 
+/* A daemon whose stats name a stalled worker: status shows how long. */
+START_TEST(test_status_stalled)
+{
+	struct etf_buf b;
+	struct fake f;
+	struct h_run r;
+	pid_t pid;
+	uint8_t *raw;
+
+	etf_buf_init(&b);
+	etf_put_version(&b);
+	etf_put_tuple(&b, 2);
+	etf_put_atom(&b, "ok");
+	etf_put_map(&b, 2);
+	etf_put_atom(&b, "supervisor");
+	etf_put_int(&b, 100);
+	etf_put_atom(&b, "workers");
+	etf_put_list(&b, 2);
+	etf_put_map(&b, 2);
+	etf_put_atom(&b, "pid");
+	etf_put_int(&b, 101);
+	etf_put_atom(&b, "stalled_s");
+	etf_put_int(&b, 0);
+	etf_put_map(&b, 2);
+	etf_put_atom(&b, "pid");
+	etf_put_int(&b, 102);
+	etf_put_atom(&b, "stalled_s");
+	etf_put_int(&b, 42);
+	etf_put_nil(&b);
+	ck_assert(!b.oom);
+	ck_assert_ptr_nonnull(raw = malloc(b.len + 4));
+	raw[0] = (uint8_t)(b.len >> 24);
+	raw[1] = (uint8_t)(b.len >> 16);
+	raw[2] = (uint8_t)(b.len >> 8);
+	raw[3] = (uint8_t)b.len;
+	memcpy(raw + 4, b.p, b.len);
+	f.raw = raw;
+	f.len = b.len + 4;
+	f.linger_ms = 0;
+	pid = h_fake_server(sock, fake_reply, &f);
+	RUN_S(&r, "status");
+	ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
+	ck_assert_msg(strstr(r.out, "stalled 42 s") != NULL, "%s", r.out);
+	/* Only the stalled one. */
+	ck_assert_ptr_null(strstr(r.out, "stalled 0"));
+	h_run_free(&r);
+	h_wait(pid, 10000);
+	free(raw);
+	etf_buf_free(&b);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -354,6 +406,7 @@ suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_version);
+	tcase_add_test(tc, test_status_stalled);
 	tcase_add_test(tc, test_help);
 	tcase_add_loop_test(tc, test_command_help, 0,
 	    sizeof(cmd_names) / sizeof(cmd_names[0]));

@@ -28,6 +28,10 @@
  *     keeps writing finishes, the service manager told to wait
  *     (EXTEND_TIMEOUT_USEC) while it writes; one that stalls is killed,
  *     its journal kept for the next start.
+ *   - A worker stopped while the daemon serves (SIGSTOP, the
+ *     supervisor's watch quickened by TODOD_FAULT_WATCH_MS, in
+ *     stallwatch.c): logged once, shown in stats, its waiting add
+ *     answered once it goes on.
  *   - A corrupt or truncated list file: that list answers
  *     {error, unavailable} (its server_process still {ok, Pid}), the file
  *     is left untouched, every other list works; a repaired file is
@@ -39,6 +43,7 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -1282,6 +1287,101 @@ START_TEST(stop_stalled_worker)
 }
 END_TEST
 
+
+/* stalled_s of worker 0 in stats, or -1 if stats has none. */
+static int64_t
+worker0_stalled_s(const struct daemon *d)
+{
+	const struct etf_term	*t, *m, *w, *v;
+	struct fc		 c;
+	int64_t			 s = -1;
+
+	fc_init(&c);
+	if (fc_open(&c, d->sock, h_ms(5000)) == 0) {
+		fc_q_atom(&c, "stats");
+		if (fc_call(&c, h_ms(5000), &t) == FC_REPLY &&
+		    (m = fc_ok_value(t)) != NULL && m->type == ETF_MAP &&
+		    (w = etf_map_get(m, "workers")) != NULL &&
+		    w->type == ETF_LIST && w->seq.n > 0 &&
+		    w->seq.v[0].type == ETF_MAP &&
+		    (v = etf_map_get(&w->seq.v[0], "stalled_s")) != NULL &&
+		    v->type == ETF_INT)
+			s = v->i;
+	}
+	fc_free(&c);
+	return s;
+}
+
+static bool
+stalled_a_second(void *arg)
+{
+	return worker0_stalled_s(arg) >= 1;
+}
+
+static bool
+logged_stall(void *arg)
+{
+	return h_log_count(arg, "has not answered for") > 0;
+}
+
+static bool
+logged_answer(void *arg)
+{
+	return h_log_count(arg, "answers again") > 0;
+}
+
+/*
+ * A worker that stops answering while the daemon serves (SIGSTOP; the
+ * supervisor asks every 100 ms): the log says so once, stats show how
+ * long (stalled_s), the add that waits for it is answered as soon as it
+ * goes on, and the log says that it answers again.
+ */
+START_TEST(worker_stalls)
+{
+	const struct etf_term	*t;
+	struct daemon		*d;
+	struct fc_stats		 st;
+	struct fc		 c;
+	char			 err[256];
+	int64_t			 id;
+
+	setenv("TODOD_FAULT_WATCH_MS", "100", 1);
+	d = daemon_start("-w", "1", NULL);
+	unsetenv("TODOD_FAULT_WATCH_MS");
+	H_ASSERT(d != NULL, "start: %s", h_err());
+	(void)cu_attach(d, &c, "stalls");
+	fadd_ok(&c, "before");
+	H_ASSERT(fc_stats(d->sock, &st, err, sizeof err) == 0 &&
+	    st.nworkers == 1 && st.workers[0] > 0, "stats: %s", err);
+	H_ASSERT(worker0_stalled_s(d) == 0, "stalled_s before the stall: "
+	    "%lld", (long long)worker0_stalled_s(d));
+	H_ASSERT(kill(st.workers[0], SIGSTOP) == 0, "SIGSTOP");
+	fc_q_add(&c, (struct todo_date){ 2024, 8, 8 }, "during");
+	H_ASSERT(fc_flush(&c, h_ms(5000)) == 0, "send: %s", c.err);
+	if (!h_poll(h_ms(10000), logged_stall, d) ||
+	    !h_poll(h_ms(10000), stalled_a_second, d)) {
+		kill(st.workers[0], SIGCONT);
+		H_ASSERT(0, "a stopped worker was not reported: %d lines, "
+		    "stalled_s %lld", h_log_count(d, "has not answered for"),
+		    (long long)worker0_stalled_s(d));
+	}
+	H_ASSERT(fc_recv(&c, 200, &t) == FC_FAIL, "an add was answered "
+	    "while its worker was stopped");
+	H_ASSERT(kill(st.workers[0], SIGCONT) == 0, "SIGCONT");
+	H_ASSERT(fc_recv(&c, h_ms(10000), &t) == FC_REPLY &&
+	    fc_ok_int(t, &id) && id == 2, "the add that waited: %s", c.err);
+	H_ASSERT(h_poll(h_ms(10000), logged_answer, d), "the log does not "
+	    "say that the worker answers again");
+	H_ASSERT(worker0_stalled_s(d) == 0, "stalled_s after the stall: "
+	    "%lld", (long long)worker0_stalled_s(d));
+	H_ASSERT(h_log_count(d, "has not answered for") == 1, "the stall "
+	    "was logged %d times", h_log_count(d, "has not answered for"));
+	fc_free(&c);
+	daemon_stop_ok(d);
+	daemon_free(d);
+}
+END_TEST
+
 #endif /* TODOD_FAULTS */
 
 static Suite *
@@ -1331,6 +1431,11 @@ store_faults_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, stop_long_checkpoint);
 	tcase_add_test(tc, stop_stalled_worker);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("stall");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, worker_stalls);
 	suite_add_tcase(s, tc);
 #else
 	fprintf(stderr, "todod built without --enable-fault-injection: the "

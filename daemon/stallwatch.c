@@ -1,0 +1,115 @@
+/*
+ * stallwatch.c: the supervisor's watch for a database worker that stops
+ * answering (stallwatch.h).
+ */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "log.h"
+#include "monotime.h"
+#include "proc.h"
+#include "stallwatch.h"
+
+static struct {
+	struct event		*tick;
+	int			 n;
+	stallwatch_ping_fn	 ping;
+	stallwatch_label_fn	 label;
+	struct {
+		int64_t		 asked;		/* the ping unanswered, 0: none */
+		int		 ticks;		/* ticks since it */
+	}			 w[PROC_MAX_WORKERS];
+} sw;
+
+/* How often to ask (test-only: TODOD_FAULT_WATCH_MS). */
+static struct timeval
+stallwatch_tick_tv(void)
+{
+	long ms = STALLWATCH_TICK_MS;
+#ifdef TODOD_FAULTS
+	const char *v = getenv("TODOD_FAULT_WATCH_MS");
+	unsigned long f;
+
+	if (v != NULL && (f = strtoul(v, NULL, 10)) > 0 && f <= 60000)
+		ms = (long)f;
+#endif
+	return (struct timeval){ ms / 1000, (ms % 1000) * 1000 };
+}
+
+static void
+stallwatch_tick(evutil_socket_t fd, short ev, void *arg)
+{
+	int64_t now = monotime_ms();
+	int i;
+
+	for (i = 0; i < sw.n; i++) {
+		if (sw.w[i].asked == 0) {
+			if (sw.ping(i) == 0) {
+				sw.w[i].asked = now;
+				sw.w[i].ticks = 0;
+			}
+			continue;
+		}
+		if (++sw.w[i].ticks != 2)
+			continue;
+		proc_stats->workers[i].stalled_since = sw.w[i].asked;
+		log_warnx("%s has not answered for %lld s: changes to its "
+		    "lists wait until it does", sw.label(i),
+		    (long long)((now - sw.w[i].asked) / 1000));
+	}
+}
+
+int
+stallwatch_start(struct event_base *base, int n, stallwatch_ping_fn ping,
+    stallwatch_label_fn label)
+{
+	struct timeval tv = stallwatch_tick_tv();
+
+	memset(&sw, 0, sizeof(sw));
+	sw.n = n < PROC_MAX_WORKERS ? n : PROC_MAX_WORKERS;
+	sw.ping = ping;
+	sw.label = label;
+	if ((sw.tick = event_new(base, -1, EV_PERSIST, stallwatch_tick,
+	    NULL)) == NULL || evtimer_add(sw.tick, &tv) == -1)
+		return -1;
+	return 0;
+}
+
+void
+stallwatch_pong(int index)
+{
+	if (index < 0 || index >= sw.n || sw.w[index].asked == 0)
+		return;
+	if (sw.w[index].ticks >= 2)
+		log_info("%s answers again, after %lld s", sw.label(index),
+		    (long long)((monotime_ms() - sw.w[index].asked) / 1000));
+	stallwatch_forget(index);
+}
+
+void
+stallwatch_forget(int index)
+{
+	if (index < 0 || index >= sw.n)
+		return;
+	sw.w[index].asked = 0;
+	sw.w[index].ticks = 0;
+	proc_stats->workers[index].stalled_since = 0;
+}
+
+void
+stallwatch_stop(void)
+{
+	int i;
+
+	if (sw.tick == NULL)
+		return;
+	event_free(sw.tick);
+	sw.tick = NULL;
+	for (i = 0; i < sw.n; i++)
+		stallwatch_forget(i);
+}

@@ -1,0 +1,36 @@
+/*
+ * stallwatch.h: the supervisor's watch for a database worker that stops
+ * answering while the daemon serves.  The changes to a worker's lists
+ * wait for it, and their clients with them: a disk that stalls, a
+ * process stopped by a signal or a long sync all look alike from
+ * outside, so the operator is told.  Every STALLWATCH_TICK_MS the
+ * supervisor sends each ready worker ping, which it answers pong from
+ * its event loop.  A worker that has not answered by the second tick
+ * after is stalled: one warning, stalled_s in stats meanwhile (the
+ * shared page's stalled_since), and a line with how long when it
+ * answers again.
+ */
+#ifndef TODOD_STALLWATCH_H
+#define TODOD_STALLWATCH_H
+
+struct event_base;
+
+#define STALLWATCH_TICK_MS	5000
+
+/* Send worker index a ping: 0, or -1 if there is none to ask now (not
+ * started yet, not ready, gone). */
+typedef int		(*stallwatch_ping_fn)(int index);
+/* The worker's name for the log. */
+typedef const char	*(*stallwatch_label_fn)(int index);
+
+/* Start watching workers 0 .. n-1.  0, or -1 with no memory. */
+int	stallwatch_start(struct event_base *, int n, stallwatch_ping_fn,
+	    stallwatch_label_fn);
+/* Worker index answered. */
+void	stallwatch_pong(int index);
+/* Worker index is gone: its next process is watched afresh. */
+void	stallwatch_forget(int index);
+/* No more watching (the daemon stops; its own watch takes over). */
+void	stallwatch_stop(void);
+
+#endif /* TODOD_STALLWATCH_H */
