@@ -595,6 +595,53 @@ journal_parse_name(const char *name, int index)
 	return gen;
 }
 
+/* The index of a file named ".journal-w<index>-<gen>", or -1. */
+static int
+journal_name_index(const char *name)
+{
+	const char *p = name + strlen(JOURNAL_PREFIX);
+	int index = 0;
+
+	if (strncmp(name, JOURNAL_PREFIX, strlen(JOURNAL_PREFIX)) != 0 ||
+	    *p < '0' || *p > '9')
+		return -1;
+	for (; *p >= '0' && *p <= '9'; p++)
+		if ((index = index * 10 + (*p - '0')) > 1000000)
+			return -1;
+	if (*p != '-' || journal_parse_name(name, index) == 0)
+		return -1;
+	return index;
+}
+
+int
+journal_beyond(int dirfd, int nworkers, char *name, size_t namesz)
+{
+	struct dirent *de;
+	DIR *d;
+	int fd, saved, found = 0;
+
+	if ((fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -1;
+	if ((d = fdopendir(fd)) == NULL) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	while (!found && (errno = 0, de = readdir(d)) != NULL)
+		if (journal_name_index(de->d_name) >= nworkers) {
+			snprintf(name, namesz, "%s", de->d_name);
+			found = 1;
+		}
+	saved = errno;
+	closedir(d);
+	if (!found && saved != 0) {
+		errno = saved;
+		return -1;
+	}
+	return found;
+}
+
 static int
 journal_gen_cmp(const void *a, const void *b)
 {

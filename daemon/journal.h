@@ -138,6 +138,13 @@ int	journal_list(int dirfd, int index, uint64_t **gens, size_t *n);
 int	journal_read(int dirfd, int index, uint64_t gen, size_t max,
 	    struct etf_arena *, int (*cb)(void *, const struct journal_rec *),
 	    void *arg, uint64_t *valid);
+/*
+ * Whether the data directory holds a journal of a worker index that
+ * nworkers workers do not have (written with a larger --workers, and
+ * left by a crash): 1 with its file name in name, 0, or -1 with errno.
+ * No worker would read it.
+ */
+int	journal_beyond(int dirfd, int nworkers, char *name, size_t namesz);
 /* Remove generation gen.  0, or -1 with errno (ENOENT is success). */
 int	journal_remove(int dirfd, int index, uint64_t gen);
 

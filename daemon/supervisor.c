@@ -23,6 +23,7 @@
 #include "detach.h"
 #include "etf.h"
 #include "fdlimit.h"
+#include "journal.h"
 #include "listener.h"
 #include "listsrv.h"
 #include "log.h"
@@ -1275,9 +1276,9 @@ sup_signal(evutil_socket_t sig, short ev, void *arg)
 static void
 sup_prepare(const struct todod_config *cfg, struct privdrop_user *user)
 {
-	char err[512];
+	char err[512], journal[256];
 	pid_t holder = 0;
-	int saved;
+	int saved, found;
 
 	if (cfg->user[0] != '\0' &&
 	    privdrop_lookup(user, cfg->user, err, sizeof(err)) == -1)
@@ -1295,6 +1296,19 @@ sup_prepare(const struct todod_config *cfg, struct privdrop_user *user)
 		fatal("cannot open the data directory %s", cfg->data_dir);
 	if (store_cleanup_temps(sup.dirfd) == -1)
 		fatal("cannot clean the data directory %s", cfg->data_dir);
+	/* A crash of a daemon with more workers left this journal: none of
+	 * these workers would replay it, and its lists would lose the
+	 * changes it holds (and get them back over newer ones, were the
+	 * count raised again). */
+	if ((found = journal_beyond(sup.dirfd, cfg->workers, journal,
+	    sizeof(journal))) == -1)
+		fatal("cannot read the data directory %s", cfg->data_dir);
+	if (found)
+		fatalx("data directory %s holds %s, the journal of a worker "
+		    "that --workers %d does not start: start todod with the "
+		    "--workers it was written with, so that it is replayed, "
+		    "and stop todod before changing --workers", cfg->data_dir,
+		    journal, cfg->workers);
 	if (listener_open(&sup.listener, cfg->socket_path, cfg->socket_mode,
 	    cfg->user[0] != '\0' ? user->uid : (uid_t)-1, err,
 	    sizeof(err)) == -1)

@@ -405,6 +405,64 @@ START_TEST(second_daemon_refused)
 }
 END_TEST
 
+/*
+ * A daemon with 3 workers killed with a change in the journal of worker
+ * 2, started again with 1 worker: it refuses to start and names the
+ * journal that no worker would replay; with 3 workers again the change
+ * is there.
+ */
+START_TEST(fewer_workers_refused)
+{
+	const struct etf_term	*t;
+	struct daemon		*d;
+	struct fc		 c;
+	char			 out[4096], sock2[200], name[32];
+	int64_t			 ms, n;
+	int			 st, i;
+
+	d = daemon_start("-w", "3", NULL);
+	H_ASSERT(d != NULL, "start: %s", h_err());
+	for (i = 0; i < 100; i++) {
+		snprintf(name, sizeof name, "w2-%d", i);
+		if (fc_worker_of(name, 3) == 2)
+			break;
+	}
+	(void)cu_attach(d, &c, name);
+	fc_q_add(&c, (struct todo_date){ 2024, 8, 8 }, "kept");
+	H_ASSERT(fc_call(&c, h_ms(10000), &t) == FC_REPLY &&
+	    fc_ok_int(t, &n) && n == 1, "add: %s", c.err);
+	fc_free(&c);
+	kill(d->pid, SIGKILL);
+	H_ASSERT(h_poll(h_ms(5000), daemon_reaped, d), "supervisor not "
+	    "reaped");
+	H_ASSERT(cu_wait_unlocked(d->data, h_ms(5000)), "the data directory "
+	    "stays locked");
+
+	snprintf(sock2, sizeof sock2, "%s/s2.sock", d->dir);
+	st = cu_run_todod(h_ms(10000), out, sizeof out, &ms, "-f", "-s",
+	    sock2, "-d", d->data, "-w", "1", NULL);
+	H_ASSERT(st != -1, "todod with fewer workers than its journals "
+	    "did not exit within %d ms", h_ms(10000));
+	H_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) != 0, "todod with fewer "
+	    "workers: wait status %#x, output: %s", st, out);
+	H_ASSERT(strstr(out, ".journal-w2-") != NULL &&
+	    strstr(out, "--workers 1 does not start") != NULL, "the refusal "
+	    "does not name the journal: %s", out);
+	H_ASSERT(access(sock2, F_OK) == -1, "the refused todod left %s",
+	    sock2);
+
+	H_ASSERT(daemon_restart(d) == 0, "restart with 3 workers: %s",
+	    h_err());
+	(void)cu_attach(d, &c, name);
+	fc_q_atom(&c, "size");
+	H_ASSERT(fc_call(&c, h_ms(10000), &t) == FC_REPLY &&
+	    fc_ok_int(t, &n) && n == 1, "size after the replay: %s", c.err);
+	fc_free(&c);
+	daemon_stop_ok(d);
+	daemon_free(d);
+}
+END_TEST
+
 static Suite *
 crash_suite(void)
 {
@@ -431,6 +489,7 @@ crash_suite(void)
 	tc = tcase_create("second");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, second_daemon_refused);
+	tcase_add_test(tc, fewer_workers_refused);
 	suite_add_tcase(s, tc);
 
 	crash_start_add(s);
