@@ -618,16 +618,10 @@ journal_beyond(int dirfd, int nworkers, char *name, size_t namesz)
 {
 	struct dirent *de;
 	DIR *d;
-	int fd, saved, found = 0;
+	int saved, found = 0;
 
-	if ((fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+	if ((d = store_opendir(dirfd)) == NULL)
 		return -1;
-	if ((d = fdopendir(fd)) == NULL) {
-		saved = errno;
-		close(fd);
-		errno = saved;
-		return -1;
-	}
 	while (!found && (errno = 0, de = readdir(d)) != NULL)
 		if (journal_name_index(de->d_name) >= nworkers) {
 			snprintf(name, namesz, "%s", de->d_name);
@@ -658,18 +652,12 @@ journal_list(int dirfd, int index, uint64_t **gens, size_t *n)
 	uint64_t *v = NULL, *nv, gen;
 	size_t cap = 0;
 	DIR *d;
-	int fd, saved;
+	int saved;
 
 	*gens = NULL;
 	*n = 0;
-	if ((fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+	if ((d = store_opendir(dirfd)) == NULL)
 		return -1;
-	if ((d = fdopendir(fd)) == NULL) {
-		saved = errno;
-		close(fd);
-		errno = saved;
-		return -1;
-	}
 	while ((errno = 0, de = readdir(d)) != NULL) {
 		if ((gen = journal_parse_name(de->d_name, index)) == 0)
 			continue;

@@ -93,6 +93,22 @@ store_tag_valid(const char *tag)
 	return i > 0;
 }
 
+DIR *
+store_opendir(int dirfd)
+{
+	DIR *d;
+	int fd, saved;
+
+	if ((fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return NULL;
+	if ((d = fdopendir(fd)) == NULL) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+	}
+	return d;
+}
+
 /* Remove the regular files whose names begin with prefix. */
 static int
 store_cleanup_prefix(int dirfd, const char *prefix)
@@ -100,17 +116,11 @@ store_cleanup_prefix(int dirfd, const char *prefix)
 	struct stat st;
 	struct dirent *de;
 	DIR *d;
-	int fd, n = 0, saved;
+	int n = 0, saved;
 	size_t plen = strlen(prefix);
 
-	if ((fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+	if ((d = store_opendir(dirfd)) == NULL)
 		return -1;
-	if ((d = fdopendir(fd)) == NULL) {
-		saved = errno;
-		close(fd);
-		errno = saved;
-		return -1;
-	}
 	while ((errno = 0, de = readdir(d)) != NULL) {
 		if (strncmp(de->d_name, prefix, plen) != 0)
 			continue;
@@ -911,16 +921,10 @@ store_list_names(int dirfd, void (*cb)(void *, const void *, size_t),
 	uint8_t name[NAME_MAX_BYTES];
 	struct dirent *de;
 	DIR *d;
-	int fd, n, saved;
+	int n, saved;
 
-	if ((fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+	if ((d = store_opendir(dirfd)) == NULL)
 		return -1;
-	if ((d = fdopendir(fd)) == NULL) {
-		saved = errno;
-		close(fd);
-		errno = saved;
-		return -1;
-	}
 	while ((errno = 0, de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;

@@ -59,6 +59,7 @@
 #ifndef TODOD_STORE_H
 #define TODOD_STORE_H
 
+#include <dirent.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -90,6 +91,9 @@ struct store_tmp {
 /* Open (creating it and its parents mode 0700 if missing) the data
  * directory.  Returns an O_DIRECTORY descriptor, or -1 (errno). */
 int	store_open_dir(const char *path);
+/* A stream over the directory of dirfd on a descriptor of its own (its
+ * offset is not dirfd's): NULL with errno.  closedir() it. */
+DIR	*store_opendir(int dirfd);
 /* Remove our temporary files: every one, or those of one tag (a writer
  * restarting).  Returns how many were removed, or -1 (errno). */
 int	store_cleanup_temps(int dirfd);
