@@ -158,7 +158,9 @@ int	store_sync_tmp(struct store_tmp *);
 int	store_commit(int dirfd, struct store_tmp *);
 /* Close and remove the temporary file (errno kept). */
 void	store_abort(int dirfd, struct store_tmp *);
-/* fsync the directory; syncfs the file system holding it. 0 or -1. */
+/* fsync the directory; syncfs the file system holding it. 0 or -1.
+ * syncfs reports a write-back error of the file system once for each
+ * open file: call it on a descriptor that no other process shares. */
 int	store_sync_dir(int dirfd);
 int	store_syncfs(int dirfd);
 /* All phases for one list; sync false skips both fsyncs.  0 or -1. */

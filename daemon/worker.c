@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -828,6 +829,12 @@ worker_new(struct event_base *base, const struct worker_config *cfg,
 		return NULL;
 	w->base = base;
 	w->cfg = *cfg;
+	if ((w->syncfd = openat(cfg->dirfd, ".", O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1) {
+		log_warn("cannot open the data directory");
+		free(w);
+		return NULL;
+	}
 	if (w->cfg.max_frame == 0)
 		w->cfg.max_frame = FRAME_DEFAULT_MAX;
 	if (w->cfg.journal_max == 0)
@@ -914,6 +921,7 @@ worker_free(struct worker *w)
 	etf_arena_free(w->arena);
 	etf_buf_free(&w->out);
 	etf_buf_free(&w->jbuf);
+	close(w->syncfd);
 	free(w);
 }
 

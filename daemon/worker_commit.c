@@ -265,7 +265,7 @@ wc_write_sync(struct worker *w, struct wreq *from, struct wreq *end,
 		return jn && journal_sync(w->jn) == -1 ? errno : jerr;
 	if (nfiles >= WORKER_SYNCFS_MIN) {
 		w->ctr->fsyncs++;
-		if (store_syncfs(w->cfg.dirfd) == 0) {
+		if (store_syncfs(w->syncfd) == 0) {
 			if (jn)
 				journal_synced(w->jn);
 			return jerr;

@@ -56,6 +56,8 @@ tests_storage_test_worker_SOURCES = tests/storage/test_worker.c \
 	tests/storage/wtest.h tests/storage/wtest.c
 tests_storage_test_worker_CFLAGS = $(STORAGE_TEST_CFLAGS)
 tests_storage_test_worker_LDADD = $(STORAGE_TEST_LDADD)
+# t_syncfs_own_file watches the worker's syncfs calls.
+tests_storage_test_worker_LDFLAGS = -Wl,--wrap=syncfs
 
 tests_storage_test_journal_SOURCES = tests/storage/test_journal.c \
 	tests/storage/test_journal_worker.c \

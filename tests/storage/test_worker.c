@@ -687,6 +687,83 @@ START_TEST(t_kill_external)
 }
 END_TEST
 
+/*
+ * syncfs, wrapped in this program (-Wl,--wrap=syncfs): in the worker's
+ * process a marker file says that it was called, and another that it was
+ * called on the open file of the directory descriptor the worker was
+ * given.  In the daemon every worker is given one open file, and syncfs
+ * reports a write-back error once per open file: one worker's syncfs
+ * would take the error that another's files had, and the other would
+ * take its files for durable.
+ */
+int	__real_syncfs(int);
+int	__wrap_syncfs(int);
+
+/* Whether descriptors a and b are one open file (its status flags are
+ * the open file's: a change through a shows through b). */
+static bool
+same_open_file(int a, int b)
+{
+	int fa = fcntl(a, F_GETFL), fb;
+
+	if (fa == -1 || fcntl(a, F_SETFL, fa ^ O_NONBLOCK) == -1)
+		return false;
+	fb = fcntl(b, F_GETFL);
+	(void)fcntl(a, F_SETFL, fa);
+	return fb != -1 && (fb & O_NONBLOCK) != (fa & O_NONBLOCK);
+}
+
+static void
+marker(const char *name)
+{
+	int fd = openat(wt_child_dirfd, name, O_WRONLY | O_CREAT | O_CLOEXEC,
+	    0600);
+
+	if (fd != -1)
+		close(fd);
+}
+
+int
+__wrap_syncfs(int fd)
+{
+	if (wt_child_dirfd != -1) {
+		marker(".syncfs-called");
+		if (same_open_file(fd, wt_child_dirfd))
+			marker(".syncfs-on-given-file");
+	}
+	return __real_syncfs(fd);
+}
+
+/* The syncfs of a checkpoint of three lists is on an open file of the
+ * worker's own. */
+START_TEST(t_syncfs_own_file)
+{
+	struct todo_list *m[3];
+	struct listop *v[1];
+	char name[16];
+	int i;
+
+	start_peers(3, true);
+	for (i = 0; i < 3; i++) {
+		snprintf(name, sizeof(name), "s%d", i);
+		m[i] = todolist_new();
+		v[0] = wt_op_add(1, name);
+		wt_app(wt.fd[i], name, 1, m[i], v, 1);
+	}
+	for (i = 0; i < 3; i++)
+		wt_expect_stored(wt.fd[i], 1);
+	wt_sync();
+	ck_assert_msg(faccessat(wt.dfd, ".syncfs-called", F_OK, 0) == 0,
+	    "the checkpoint of three lists made no syncfs");
+	ck_assert_msg(faccessat(wt.dfd, ".syncfs-on-given-file", F_OK,
+	    0) == -1, "syncfs on the open file of the descriptor the worker "
+	    "was given");
+	wt_stop();
+	for (i = 0; i < 3; i++)
+		todolist_free(m[i]);
+}
+END_TEST
+
 static Suite *
 worker_suite(void)
 {
@@ -703,6 +780,7 @@ worker_suite(void)
 	tcase_add_test(tc, t_same_list_burst);
 	tcase_add_test(tc, t_corrupt_get);
 	tcase_add_test(tc, t_malformed);
+	tcase_add_test(tc, t_syncfs_own_file);
 	tcase_add_loop_test(tc, t_unasked_get_after_old_peer, 0, 2);
 #ifdef TODOD_FAULTS
 	tcase_add_test(tc, t_enospc_switch);

@@ -34,6 +34,7 @@
 #include "wtest.h"
 
 struct wt wt;
+int wt_child_dirfd = -1;
 
 void
 wt_setup(void)
@@ -128,7 +129,7 @@ child_main(int ctl, const int *fds, int n, const struct wt_opts *o)
 	    (child_base = event_base_new()) == NULL)
 		_exit(10);
 	memset(&cfg, 0, sizeof(cfg));
-	cfg.dirfd = fd;
+	cfg.dirfd = wt_child_dirfd = fd;
 	cfg.sync = !o->nosync;
 	cfg.max_frame = WT_MAX_FRAME;
 	cfg.journal_max = o->journal_max;

@@ -43,6 +43,8 @@ struct wt {
 	int			 files_by_fd;	/* {file, Size} received */
 };
 extern struct wt wt;
+/* In the worker's process: the data directory descriptor it was given. */
+extern int wt_child_dirfd;
 
 void	wt_setup(void);
 void	wt_teardown(void);
