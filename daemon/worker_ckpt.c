@@ -757,6 +757,34 @@ wk_recover_seqs(struct worker *w)
 	w->ctr->bytes += w->jbuf.len;
 }
 
+/*
+ * Make a generation left by an earlier life of this worker durable
+ * before it is replayed.  That worker may have died between the write of
+ * a round and its fdatasync: its records would be in memory only, yet
+ * taken as journaled (their Seq answered as stored when their list
+ * server sends them again), and lost by a power cut after.  0, or -1
+ * (logged).
+ */
+static int
+wk_sync_gen(struct worker *w, const char *file)
+{
+	int fd, rc;
+
+	if (!w->cfg.sync)
+		return 0;
+	if ((fd = openat(w->cfg.dirfd, file, O_RDONLY | O_CLOEXEC |
+	    O_NOFOLLOW)) == -1) {
+		log_warn("cannot open the journal %s", file);
+		return -1;
+	}
+	if ((rc = fsync(fd)) == -1)
+		log_warn("cannot sync the journal %s", file);
+	else
+		w->ctr->fsyncs++;
+	close(fd);
+	return rc;
+}
+
 /* Read the generations on disk into memory; the next generation. */
 static int
 wk_recover_read(struct worker *w, struct wk_recovery *rv, uint64_t *next)
@@ -773,7 +801,8 @@ wk_recover_read(struct worker *w, struct wk_recovery *rv, uint64_t *next)
 	}
 	for (i = 0; i < n && rc == 0; i++) {
 		journal_file_name(file, sizeof(file), w->cfg.index, gens[i]);
-		if (wk_gen_add(w, gens[i]) == NULL)
+		if (wk_gen_add(w, gens[i]) == NULL ||
+		    wk_sync_gen(w, file) == -1)
 			rc = -1;
 		else if (journal_read(w->cfg.dirfd, w->cfg.index, gens[i],
 		    w->cfg.max_frame + 4096, w->arena, wk_recover_rec, rv,

@@ -66,6 +66,8 @@ tests_storage_test_journal_SOURCES = tests/storage/test_journal.c \
 	tests/storage/wtest.h tests/storage/wtest.c
 tests_storage_test_journal_CFLAGS = $(STORAGE_TEST_CFLAGS)
 tests_storage_test_journal_LDADD = $(STORAGE_TEST_LDADD)
+# t_recovery_syncs_first watches the worker's fsync calls.
+tests_storage_test_journal_LDFLAGS = -Wl,--wrap=fsync
 
 # The entries(date) micro-benchmark: built with the rest so that it never
 # rots, run only by `make bench-list` (not part of make check).

@@ -584,6 +584,63 @@ START_TEST(t_checkpoint_crash)
 END_TEST
 #endif
 
+/*
+ * fsync, wrapped in this program (-Wl,--wrap=fsync): in the worker's
+ * process, an fsync of a journal file leaves a marker file named after
+ * it (".fsynced" and the journal's name).
+ */
+int	__real_fsync(int);
+int	__wrap_fsync(int);
+
+int
+__wrap_fsync(int fd)
+{
+	char link[64], path[4096], mark[4200];
+	const char *base;
+	ssize_t n;
+	int m;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	if (wt_child_dirfd != -1 &&
+	    (n = readlink(link, path, sizeof(path) - 1)) > 0) {
+		path[n] = '\0';
+		base = strrchr(path, '/') != NULL ? strrchr(path, '/') + 1 :
+		    path;
+		if (strncmp(base, JOURNAL_PREFIX, strlen(JOURNAL_PREFIX)) ==
+		    0) {
+			snprintf(mark, sizeof(mark), ".fsynced%s", base);
+			if ((m = openat(wt_child_dirfd, mark, O_WRONLY |
+			    O_CREAT | O_CLOEXEC, 0600)) != -1)
+				close(m);
+		}
+	}
+	return __real_fsync(fd);
+}
+
+/* A generation that a killed worker left is synced by the next before it
+ * is replayed: the killed one may have written records that it had not
+ * synced yet, which the next takes as journaled. */
+START_TEST(t_recovery_syncs_first)
+{
+	struct todo_list *m = todolist_new();
+	struct listop *v[1];
+
+	wt_start();
+	v[0] = wt_op_add(1, "s");
+	wt_app(wt.fd[0], "s", 1, m, v, 1);
+	wt_expect_stored(wt.fd[0], 1);
+	wt_kill();
+	ck_assert_int_eq(wt_count_journals(), 1);
+	(void)unlinkat(wt.dfd, ".fsynced.journal-w0-1", 0);
+	wt_start();		/* recovers generation 1 */
+	ck_assert_msg(faccessat(wt.dfd, ".fsynced.journal-w0-1", F_OK, 0) ==
+	    0, "generation 1 was replayed without a sync");
+	wt_check_file("s", m);
+	wt_stop();
+	todolist_free(m);
+}
+END_TEST
+
 Suite *
 journal_recover_suite(void)
 {
@@ -596,6 +653,7 @@ journal_recover_suite(void)
 	tcase_add_test(rc, t_torn_tail);
 	tcase_add_test(rc, t_corrupt_kept);
 	tcase_add_test(rc, t_carried_not_full);
+	tcase_add_test(rc, t_recovery_syncs_first);
 	tcase_add_loop_test(rc, t_recover_burst, 0,
 	    sizeof(rb_percent) / sizeof(rb_percent[0]));
 #ifdef TODOD_FAULTS
