@@ -491,13 +491,41 @@ static void
 jkeep_damaged(int dirfd, const char *file, int index, uint64_t gen)
 {
 	char keep[JOURNAL_NAME_BUFSZ + 16];
+	struct stat a, b;
+	int n;
 
-	snprintf(keep, sizeof(keep), "%s%d-%" PRIu64, JOURNAL_DAMAGED_PREFIX,
-	    index, gen);
-	if (linkat(dirfd, file, dirfd, keep, 0) == -1 && errno != EEXIST)
-		log_warn("journal %s: cannot keep a copy as %s", file, keep);
-	else
-		log_warnx("journal %s: a copy is kept as %s", file, keep);
+	/* Generations are numbered from 1 again after a clean stop: the
+	 * name may hold the copy of an earlier life's journal, kept; then
+	 * ".1", ".2" ...  It holds this very file if a start that found
+	 * it damaged died before it was done. */
+	if (fstatat(dirfd, file, &a, AT_SYMLINK_NOFOLLOW) == -1) {
+		log_warn("journal %s: cannot keep a copy", file);
+		return;
+	}
+	for (n = 0; n < JOURNAL_DAMAGED_MAX; n++) {
+		if (n == 0)
+			snprintf(keep, sizeof(keep), "%s%d-%" PRIu64,
+			    JOURNAL_DAMAGED_PREFIX, index, gen);
+		else
+			snprintf(keep, sizeof(keep), "%s%d-%" PRIu64 ".%d",
+			    JOURNAL_DAMAGED_PREFIX, index, gen, n);
+		if (linkat(dirfd, file, dirfd, keep, 0) == 0) {
+			log_warnx("journal %s: a copy is kept as %s", file,
+			    keep);
+			return;
+		}
+		if (errno != EEXIST)
+			break;
+		if (fstatat(dirfd, keep, &b, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+			log_warnx("journal %s: a copy is kept as %s", file,
+			    keep);
+			return;
+		}
+	}
+	log_warnx("journal %s: cannot keep a copy: %s", file, n ==
+	    JOURNAL_DAMAGED_MAX ? "too many copies kept already" :
+	    strerror(errno));
 }
 
 int

@@ -50,8 +50,10 @@ struct journal;
 #define JOURNAL_PREFIX		".journal-w"
 #define JOURNAL_NAME_BUFSZ	48
 /* A journal found damaged inside is kept (a hard link) under this prefix
- * and the same "<index>-<gen>"; nothing reads it. */
+ * and the same "<index>-<gen>", then ".1", ".2" ... if that name holds
+ * another file (up to JOURNAL_DAMAGED_MAX names); nothing reads it. */
 #define JOURNAL_DAMAGED_PREFIX	".damaged-journal-w"
+#define JOURNAL_DAMAGED_MAX	100
 #define JOURNAL_HDR		8
 #define JOURNAL_PREALLOC	(1024 * 1024)
 

@@ -309,6 +309,26 @@ START_TEST(t_damaged_kept)
 	ck_assert_uint_eq(len, b.len);
 	ck_assert(memcmp(kept, p, len) == 0);
 	free(kept);
+	/* Read again (a start that died before it was done): no second
+	 * copy. */
+	ck_assert_int_eq(read_gen(1, &s, &valid), 0);
+	ck_assert_int_ne(faccessat(dfd, ".damaged-journal-w0-1.1", F_OK, 0),
+	    0);
+	/* Generation 1 of a later life, damaged elsewhere: kept beside the
+	 * first copy, which stays as it was. */
+	ck_assert_int_eq(unlinkat(dfd, ".journal-w0-1", 0), 0);
+	p[off[1] + JOURNAL_HDR + 2] ^= 0x01;
+	p[off[1] + JOURNAL_HDR + 3] ^= 0x01;
+	ck_assert_int_eq(st_write_file(dfd, ".journal-w0-1", p, b.len), 0);
+	ck_assert_int_eq(read_gen(1, &s, &valid), 0);
+	kept = st_read_file(dfd, ".damaged-journal-w0-1.1", &len);
+	ck_assert_ptr_nonnull(kept);
+	ck_assert(len == b.len && memcmp(kept, p, len) == 0);
+	free(kept);
+	kept = st_read_file(dfd, ".damaged-journal-w0-1", &len);
+	ck_assert_ptr_nonnull(kept);
+	ck_assert(len == b.len && memcmp(kept, p, len) != 0);
+	free(kept);
 
 	/* cut short at the end of the file */
 	ck_assert_int_eq(st_write_file(dfd, ".journal-w0-2", b.p, off[2] + 11),
