@@ -69,6 +69,7 @@ struct worker;
 struct worker_config {
 	int	dirfd;		/* the data directory, opened O_DIRECTORY */
 	int	index;		/* 0..nworkers-1 */
+	int	nworkers;	/* --workers; 0: not known (not checked) */
 	bool	sync;		/* --sync always */
 	size_t	max_frame;	/* bound of one peer message */
 	size_t	journal_max;	/* new generation from here; 0: 32 MiB */

@@ -816,6 +816,40 @@ wk_recover_read(struct worker *w, struct wk_recovery *rv, uint64_t *next)
 	return rc;
 }
 
+/*
+ * Lists whose changes stay in the journal after recovery (their files
+ * could not be written) that --workers now gives to another worker: it
+ * changed since this journal was written.  That worker would serve them
+ * from their old files, and this one later write those files over what
+ * it stored.  Logged; how many.
+ */
+static size_t
+wk_recover_foreign(const struct worker *w)
+{
+	const struct wgen *g;
+	const struct wlist *wl, *first = NULL;
+	char file[NAME_FILE_BUFSZ];
+	size_t n = 0;
+
+	if (w->cfg.nworkers <= 0)
+		return 0;
+	TAILQ_FOREACH(g, &w->gens, entry)
+		TAILQ_FOREACH(wl, &g->lists, gq)
+			if (worker_for_name(wl->name, wl->namelen,
+			    w->cfg.nworkers) != w->cfg.index && n++ == 0)
+				first = wl;
+	if (n == 0)
+		return 0;
+	if (name_to_file(first->name, first->namelen, file,
+	    sizeof(file)) == -1)
+		snprintf(file, sizeof(file), "?");
+	log_warnx("journal: %zu lists whose files could not be written "
+	    "(%s first) belong to other workers with --workers %d: start "
+	    "todod with the --workers this journal was written with until "
+	    "their files can be written", n, file, w->cfg.nworkers);
+	return n;
+}
+
 int
 wk_recover(struct worker *w)
 {
@@ -848,6 +882,8 @@ wk_recover(struct worker *w)
 	if ((n = wk_lists_journaled(w)) > 0)
 		log_warnx("journal: %zu lists keep their changes in the "
 		    "journal: their files could not be written", n);
+	if (wk_recover_foreign(w) > 0)
+		return -1;
 	if (rv.skipped > 0)
 		log_warnx("journal: %zu invalid records ignored", rv.skipped);
 	return 0;

@@ -109,6 +109,7 @@ workerproc_main(const struct todod_config *cfg, int index)
 	memset(&wc, 0, sizeof(wc));
 	wc.dirfd = 4;
 	wc.index = index;
+	wc.nworkers = cfg->workers;
 	wc.sync = cfg->sync;
 	wc.max_frame = PROC_MAX_MSG;
 	memset(&proc_stats->workers[index].c, 0,

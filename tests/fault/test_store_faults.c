@@ -1288,6 +1288,74 @@ START_TEST(stop_stalled_worker)
 END_TEST
 
 
+static bool
+reaped(void *arg)
+{
+	return !daemon_alive(arg);
+}
+
+/*
+ * A daemon with one worker killed with a change journaled, started again
+ * with two workers while no list file can be written (ENOSPC): the list
+ * now belongs to worker 1, but its change is in worker 0's journal and
+ * cannot be written to its file.  todod does not start, and says why,
+ * rather than serve the list from its old file; with one worker again
+ * and room on the disk, the change is there.
+ */
+START_TEST(more_workers_behind_refused)
+{
+	const struct etf_term	*t;
+	struct daemon		*d;
+	struct armed		 a;
+	struct fc		 c;
+	char			 out[8192], sock2[200], name[32];
+	int64_t			 ms, n;
+	int			 st, i;
+
+	armed_init(&a);
+	d = daemon_start("-w", "1", NULL);
+	H_ASSERT(d != NULL, "start: %s", h_err());
+	for (i = 0; i < 100; i++) {
+		snprintf(name, sizeof name, "mw-%d", i);
+		if (fc_worker_of(name, 2) == 1)
+			break;
+	}
+	(void)cu_attach(d, &c, name);
+	fadd_ok(&c, "kept");
+	fc_free(&c);
+	kill(d->pid, SIGKILL);
+	H_ASSERT(h_poll(h_ms(5000), reaped, d), "supervisor not reaped");
+	H_ASSERT(cu_wait_unlocked(d->data, h_ms(5000)), "the data directory "
+	    "stays locked");
+
+	snprintf(sock2, sizeof sock2, "%s/s2.sock", d->dir);
+	setenv("TODOD_FAULT", "enospc", 1);
+	setenv("TODOD_FAULT_FILE", a.file, 1);
+	arm(&a, true);
+	st = cu_run_todod(h_ms(30000), out, sizeof out, &ms, "-f", "-s",
+	    sock2, "-d", d->data, "-w", "2", NULL);
+	arm(&a, false);
+	unsetenv("TODOD_FAULT");
+	unsetenv("TODOD_FAULT_FILE");
+	H_ASSERT(st != -1, "todod did not exit within %d ms: %s",
+	    h_ms(30000), out);
+	H_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) != 0, "wait status %#x: "
+	    "%s", st, out);
+	H_ASSERT(strstr(out, "belong to other workers") != NULL, "todod "
+	    "does not say why: %s", out);
+
+	H_ASSERT(daemon_restart(d) == 0, "restart with 1 worker: %s", h_err());
+	(void)cu_attach(d, &c, name);
+	fc_q_atom(&c, "size");
+	H_ASSERT(fc_call(&c, h_ms(10000), &t) == FC_REPLY &&
+	    fc_ok_int(t, &n) && n == 1, "size after the replay: %s", c.err);
+	fc_free(&c);
+	daemon_stop_ok(d);
+	daemon_free(d);
+	rmdir(a.dir);
+}
+END_TEST
+
 /* stalled_s of worker 0 in stats, or -1 if stats has none. */
 static int64_t
 worker0_stalled_s(const struct daemon *d)
@@ -1416,6 +1484,7 @@ store_faults_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, disk_full);
 	tcase_add_test(tc, sync_disk_full);
+	tcase_add_test(tc, more_workers_behind_refused);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("spawn-fails");

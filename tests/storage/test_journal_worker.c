@@ -536,7 +536,8 @@ END_TEST
 static void __attribute__((noreturn))
 tmpfs_worker(int fd)
 {
-	struct worker_config cfg = { -1, 0, true, WT_MAX_FRAME, 0, 0 };
+	struct worker_config cfg = { .dirfd = -1, .sync = true,
+	    .max_frame = WT_MAX_FRAME };
 	struct event_base *base;
 	struct worker *w;
 

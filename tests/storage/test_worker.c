@@ -380,7 +380,8 @@ END_TEST
  */
 START_TEST(t_unasked_get_after_old_peer)
 {
-	struct worker_config cfg = { wt.dfd, 0, true, WT_MAX_FRAME, 0, 0 };
+	struct worker_config cfg = { .dirfd = wt.dfd, .sync = true,
+	    .max_frame = WT_MAX_FRAME };
 	struct listop *ops[1] = { wt_op_add(1, "late") };
 	struct event_base *base;
 	struct todo_list *l;
@@ -437,7 +438,8 @@ END_TEST
 static void __attribute__((noreturn))
 tmpfs_worker(int *fds)
 {
-	struct worker_config cfg = { -1, 0, true, MAX_FRAME, 0, 0 };
+	struct worker_config cfg = { .dirfd = -1, .sync = true,
+	    .max_frame = MAX_FRAME };
 	struct event_base *base;
 	struct worker *w;
 
