@@ -641,23 +641,47 @@ journal_name_index(const char *name)
 	return index;
 }
 
-int
-journal_beyond(int dirfd, int nworkers, char *name, size_t namesz)
+/* journal_read() callback: stop at the first record of changes (not a
+ * Seq or a file's record, which every start and checkpoint journal). */
+static int
+jholds_change(void *arg, const struct journal_rec *rec)
 {
-	struct dirent *de;
-	DIR *d;
-	int saved, found = 0;
+	return rec->kind == JOURNAL_OPS;
+}
 
-	if ((d = store_opendir(dirfd)) == NULL)
+int
+journal_beyond(int dirfd, int nworkers, size_t max, char *name,
+    size_t namesz)
+{
+	struct etf_arena *a;
+	struct dirent *de;
+	uint64_t valid;
+	DIR *d;
+	int index, saved = 0, found = 0;
+
+	if ((a = etf_arena_new()) == NULL)
 		return -1;
-	while (!found && (errno = 0, de = readdir(d)) != NULL)
-		if (journal_name_index(de->d_name) >= nworkers) {
+	if ((d = store_opendir(dirfd)) == NULL) {
+		etf_arena_free(a);
+		return -1;
+	}
+	while (found == 0 && (errno = 0, de = readdir(d)) != NULL) {
+		if ((index = journal_name_index(de->d_name)) < nworkers)
+			continue;
+		/* Every worker makes a generation as it starts, so an
+		 * unclean stop leaves one of each, most without a change. */
+		found = journal_read(dirfd, index, journal_parse_name(
+		    de->d_name, index), max, a, jholds_change, NULL, &valid);
+		if (found == 1)
 			snprintf(name, namesz, "%s", de->d_name);
-			found = 1;
-		}
-	saved = errno;
+		else if (found == -1)
+			saved = errno;
+	}
+	if (found == 0 && errno != 0)
+		saved = errno;
 	closedir(d);
-	if (!found && saved != 0) {
+	etf_arena_free(a);
+	if (found == -1 || (found == 0 && saved != 0)) {
 		errno = saved;
 		return -1;
 	}

@@ -143,10 +143,12 @@ int	journal_read(int dirfd, int index, uint64_t gen, size_t max,
 /*
  * Whether the data directory holds a journal of a worker index that
  * nworkers workers do not have (written with a larger --workers, and
- * left by a crash): 1 with its file name in name, 0, or -1 with errno.
- * No worker would read it.
+ * left by a crash) with a change in it (records longer than max are
+ * invalid): 1 with its file name in name, 0, or -1 with errno.  No
+ * worker would read it.
  */
-int	journal_beyond(int dirfd, int nworkers, char *name, size_t namesz);
+int	journal_beyond(int dirfd, int nworkers, size_t max, char *name,
+	    size_t namesz);
 /* Remove generation gen.  0, or -1 with errno (ENOENT is success). */
 int	journal_remove(int dirfd, int index, uint64_t gen);
 

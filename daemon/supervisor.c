@@ -1300,15 +1300,15 @@ sup_prepare(const struct todod_config *cfg, struct privdrop_user *user)
 	 * these workers would replay it, and its lists would lose the
 	 * changes it holds (and get them back over newer ones, were the
 	 * count raised again). */
-	if ((found = journal_beyond(sup.dirfd, cfg->workers, journal,
-	    sizeof(journal))) == -1)
+	if ((found = journal_beyond(sup.dirfd, cfg->workers,
+	    PROC_MAX_MSG + 4096, journal, sizeof(journal))) == -1)
 		fatal("cannot read the data directory %s", cfg->data_dir);
 	if (found)
-		fatalx("data directory %s holds %s, the journal of a worker "
-		    "that --workers %d does not start: start todod with the "
-		    "--workers it was written with, so that it is replayed, "
-		    "and stop todod before changing --workers", cfg->data_dir,
-		    journal, cfg->workers);
+		fatalx("data directory %s holds %s, a journal with changes of "
+		    "a worker that --workers %d does not start: start todod "
+		    "with the --workers it was written with, so that it is "
+		    "replayed, and stop todod before changing --workers",
+		    cfg->data_dir, journal, cfg->workers);
 	if (listener_open(&sup.listener, cfg->socket_path, cfg->socket_mode,
 	    cfg->user[0] != '\0' ? user->uid : (uid_t)-1, err,
 	    sizeof(err)) == -1)
