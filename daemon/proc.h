@@ -89,6 +89,9 @@
 struct event_base;
 
 #define PROC_MAX_WORKERS	64
+/* A child's exit status for "do not start me again": the supervisor
+ * stops the daemon instead (EX_CONFIG). */
+#define PROC_EXIT_REFUSED	78
 #define PROC_MAX_MSG		(512u * 1024 * 1024)	/* internal frames */
 
 /* Counters every process can read: a MAP_SHARED page made before the

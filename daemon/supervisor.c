@@ -1073,9 +1073,16 @@ sup_reaped(pid_t pid, int status)
 		return;
 	if (c == NULL)
 		return;		/* not ours (e.g. the detach helper) */
-	sup_describe_exit(c, status);
 	if (c->role == ROLE_WORKER)
 		stallwatch_forget(c->index);
+	/* A worker whose journal is not to be replayed here (it said why):
+	 * no start again, the daemon stops. */
+	if (c->role == ROLE_WORKER && WIFEXITED(status) &&
+	    WEXITSTATUS(status) == PROC_EXIT_REFUSED) {
+		log_warnx("%s refuses to start: stopping", c->label);
+		sup_shutdown(1);
+	} else
+		sup_describe_exit(c, status);
 	/* A worker that starts again writes every list file first: its
 	 * rounds wait for it to be ready.  None starts when shutting down. */
 	if (c->role == ROLE_WORKER && sup.shutting_down)

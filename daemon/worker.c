@@ -819,12 +819,23 @@ worker_flush_cb(evutil_socket_t fd, short what, void *arg)
 
 /* ------------------------------------------------------------------ */
 
+/* Why the last worker_new() failed (worker_start_refused). */
+static bool refused;
+
+bool
+worker_start_refused(void)
+{
+	return refused;
+}
+
 struct worker *
 worker_new(struct event_base *base, const struct worker_config *cfg,
     struct worker_counters *counters)
 {
 	struct worker *w;
+	int rc;
 
+	refused = false;
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return NULL;
 	w->base = base;
@@ -835,6 +846,7 @@ worker_new(struct event_base *base, const struct worker_config *cfg,
 		free(w);
 		return NULL;
 	}
+	w->cfg.dirfd = w->syncfd;
 	if (w->cfg.max_frame == 0)
 		w->cfg.max_frame = FRAME_DEFAULT_MAX;
 	if (w->cfg.journal_max == 0)
@@ -863,7 +875,8 @@ worker_new(struct event_base *base, const struct worker_config *cfg,
 	/* Left-overs of an earlier life of this worker (never another's). */
 	if (store_cleanup_temps_tag(w->cfg.dirfd, w->tag) == -1)
 		log_warn("cannot clean up temporary files");
-	if (wk_recover(w) == -1) {
+	if ((rc = wk_recover(w)) != 0) {
+		refused = rc == WK_REFUSED;
 		worker_free(w);
 		return NULL;
 	}

@@ -95,6 +95,11 @@ struct worker_counters {
 /* Recovers this worker's journal first; NULL if that fails (logged). */
 struct worker	*worker_new(struct event_base *, const struct worker_config *,
 		    struct worker_counters *counters);
+/* Whether the last worker_new() that failed refused to replay the
+ * journal here (logged): it holds changes of lists that --workers gives
+ * to other workers, or a generation cannot be synced.  Starting it again
+ * would not help. */
+bool		 worker_start_refused(void);
 /* How many lists have changes in the journal only, their files behind
  * until a checkpoint writes them.  Right after worker_new(): those whose
  * files its recovery could not write. */

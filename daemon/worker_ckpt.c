@@ -801,9 +801,10 @@ wk_recover_read(struct worker *w, struct wk_recovery *rv, uint64_t *next)
 	}
 	for (i = 0; i < n && rc == 0; i++) {
 		journal_file_name(file, sizeof(file), w->cfg.index, gens[i]);
-		if (wk_gen_add(w, gens[i]) == NULL ||
-		    wk_sync_gen(w, file) == -1)
+		if (wk_gen_add(w, gens[i]) == NULL)
 			rc = -1;
+		else if (wk_sync_gen(w, file) == -1)
+			rc = WK_REFUSED;
 		else if (journal_read(w->cfg.dirfd, w->cfg.index, gens[i],
 		    w->cfg.max_frame + 4096, w->arena, wk_recover_rec, rv,
 		    &valid) != 0) {
@@ -857,11 +858,12 @@ wk_recover(struct worker *w)
 	struct wlist **v;
 	uint64_t next;
 	size_t old, n = 0;
+	int rc;
 
 	if ((w->drain_ev = evtimer_new(w->base, wk_drain_cb, w)) == NULL)
 		return -1;
-	if (wk_recover_read(w, &rv, &next) == -1)
-		return -1;
+	if ((rc = wk_recover_read(w, &rv, &next)) != 0)
+		return rc;
 	old = w->ngens;
 	w->jn = journal_create(w->cfg.dirfd, w->cfg.index, next, w->cfg.sync,
 	    &w->ctr->fsyncs);
@@ -883,7 +885,7 @@ wk_recover(struct worker *w)
 		log_warnx("journal: %zu lists keep their changes in the "
 		    "journal: their files could not be written", n);
 	if (wk_recover_foreign(w) > 0)
-		return -1;
+		return WK_REFUSED;
 	if (rv.skipped > 0)
 		log_warnx("journal: %zu invalid records ignored", rv.skipped);
 	return 0;

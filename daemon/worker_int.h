@@ -136,12 +136,14 @@ struct worker {
 	struct event_base	*base;
 	struct worker_config	 cfg;
 	/*
-	 * The data directory on an open file of this worker's own, for
-	 * syncfs.  syncfs reports a write-back error once per open file (it
-	 * compares the file system's error sequence with the one the file
-	 * saw last): on cfg.dirfd, which every worker inherits as one open
-	 * file, one worker's syncfs would take the error that another's
-	 * files had, and the other would checkpoint them as durable.
+	 * The data directory on an open file of this worker's own, which
+	 * cfg.dirfd is set to.  syncfs (and fsync of the directory) reports
+	 * a write-back error once per open file (it compares the file
+	 * system's error sequence with the one the file saw last): on the
+	 * descriptor the worker is given, which every worker inherits as
+	 * one open file, one worker's syncfs would take the error that
+	 * another's files had, and the other would checkpoint them as
+	 * durable.
 	 */
 	int			 syncfd;
 	struct worker_counters	*ctr;
@@ -198,6 +200,9 @@ void		 wk_drain_schedule(struct worker *, int secs);
 int		 wk_checkpoint_all(struct worker *, bool final);
 size_t		 wk_lists_journaled(const struct worker *);
 int		 wk_checkpoint_new(struct worker *);
+/* 0; -1; or WK_REFUSED (logged): this journal is not to be replayed
+ * here, and a start again would not change that (worker_start_refused). */
+#define WK_REFUSED	(-2)
 int		 wk_recover(struct worker *);
 
 #endif /* TODOD_WORKER_INT_H */

@@ -115,9 +115,12 @@ workerproc_main(const struct todod_config *cfg, int index)
 	memset(&proc_stats->workers[index].c, 0,
 	    sizeof(proc_stats->workers[index].c));
 	store_fault_sleep("TODOD_FAULT_WORKER_DELAY_MS");
-	if ((base = proc_event_base()) == NULL ||
-	    (wp_worker = worker_new(base, &wc,
-	    &proc_stats->workers[index].c)) == NULL ||
+	if ((base = proc_event_base()) == NULL)
+		fatalx("cannot start");
+	wp_worker = worker_new(base, &wc, &proc_stats->workers[index].c);
+	if (wp_worker == NULL && worker_start_refused())
+		exit(PROC_EXIT_REFUSED);
+	if (wp_worker == NULL ||
 	    (sup = chan_new(base, 3, PROC_MAX_MSG, wp_sup_msg, wp_sup_closed,
 	    NULL)) == NULL)
 		fatalx("cannot start");

@@ -1343,6 +1343,11 @@ START_TEST(more_workers_behind_refused)
 	    "%s", st, out);
 	H_ASSERT(strstr(out, "belong to other workers") != NULL, "todod "
 	    "does not say why: %s", out);
+	/* Once: the worker is not started again. */
+	H_ASSERT(strstr(strstr(out, "belong to other workers") + 1,
+	    "belong to other workers") == NULL &&
+	    strstr(out, "refuses to start: stopping") != NULL, "the worker "
+	    "that refused was started again: %s", out);
 
 	H_ASSERT(daemon_restart(d) == 0, "restart with 1 worker: %s", h_err());
 	(void)cu_attach(d, &c, name);
