@@ -65,6 +65,36 @@ cu_orphans(pid_t except, struct pidset *out)
 	return n;
 }
 
+static bool
+cu_reaped(void *arg)
+{
+	return !daemon_alive(arg);
+}
+
+void
+cu_kill_wait(struct daemon *d)
+{
+	kill(d->pid, SIGKILL);
+	H_ASSERT(h_poll(h_ms(5000), cu_reaped, d), "supervisor not reaped");
+	H_ASSERT(cu_wait_unlocked(d->data, h_ms(5000)), "the data directory "
+	    "stays locked");
+}
+
+int64_t
+cu_size(const struct daemon *d, const char *name)
+{
+	const struct etf_term	*t;
+	struct fc		 c;
+	int64_t			 n = -1;
+
+	(void)cu_attach(d, &c, name);
+	fc_q_atom(&c, "size");
+	H_ASSERT(fc_call(&c, h_ms(10000), &t) == FC_REPLY &&
+	    fc_ok_int(t, &n), "size of %s: %s", name, c.err);
+	fc_free(&c);
+	return n;
+}
+
 bool
 cu_wait_unlocked(const char *datadir, int ms)
 {

@@ -41,6 +41,11 @@ int	cu_orphans(pid_t except, struct pidset *out);
 /* Wait until nobody holds the data directory's lock (.lock): true, or
  * false after ms. */
 bool	cu_wait_unlocked(const char *datadir, int ms);
+/* SIGKILL the daemon's supervisor (its children die with it) and wait
+ * until it is reaped and its data directory unlocked; asserts. */
+void	cu_kill_wait(struct daemon *);
+/* The size of list name, asked on a new connection; asserts. */
+int64_t	cu_size(const struct daemon *, const char *name);
 
 /* The daemon's processes: its children and theirs (not the supervisor
  * itself). */

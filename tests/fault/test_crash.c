@@ -432,11 +432,7 @@ START_TEST(fewer_workers_refused)
 	H_ASSERT(fc_call(&c, h_ms(10000), &t) == FC_REPLY &&
 	    fc_ok_int(t, &n) && n == 1, "add: %s", c.err);
 	fc_free(&c);
-	kill(d->pid, SIGKILL);
-	H_ASSERT(h_poll(h_ms(5000), daemon_reaped, d), "supervisor not "
-	    "reaped");
-	H_ASSERT(cu_wait_unlocked(d->data, h_ms(5000)), "the data directory "
-	    "stays locked");
+	cu_kill_wait(d);
 
 	snprintf(sock2, sizeof sock2, "%s/s2.sock", d->dir);
 	st = cu_run_todod(h_ms(10000), out, sizeof out, &ms, "-f", "-s",
@@ -453,29 +449,19 @@ START_TEST(fewer_workers_refused)
 
 	H_ASSERT(daemon_restart(d) == 0, "restart with 3 workers: %s",
 	    h_err());
-	(void)cu_attach(d, &c, name);
-	fc_q_atom(&c, "size");
-	H_ASSERT(fc_call(&c, h_ms(10000), &t) == FC_REPLY &&
-	    fc_ok_int(t, &n) && n == 1, "size after the replay: %s", c.err);
-	fc_free(&c);
+	H_ASSERT((n = cu_size(d, name)) == 1, "size after the replay: %lld",
+	    (long long)n);
 
 	/* Killed again with no change since: the journals of workers 1
 	 * and 2 hold none (new generations, Seq and file records), so 1
 	 * worker starts, and the list's file has the change. */
-	kill(d->pid, SIGKILL);
-	H_ASSERT(h_poll(h_ms(5000), daemon_reaped, d), "supervisor not "
-	    "reaped");
-	H_ASSERT(cu_wait_unlocked(d->data, h_ms(5000)), "the data directory "
-	    "stays locked");
+	cu_kill_wait(d);
 	free(d->args[1]);
 	d->args[1] = strdup("1");
 	H_ASSERT(daemon_restart(d) == 0, "restart with 1 worker after "
 	    "journals without a change: %s", h_err());
-	(void)cu_attach(d, &c, name);
-	fc_q_atom(&c, "size");
-	H_ASSERT(fc_call(&c, h_ms(10000), &t) == FC_REPLY &&
-	    fc_ok_int(t, &n) && n == 1, "size with 1 worker: %s", c.err);
-	fc_free(&c);
+	H_ASSERT((n = cu_size(d, name)) == 1, "size with 1 worker: %lld",
+	    (long long)n);
 	daemon_stop_ok(d);
 	daemon_free(d);
 }

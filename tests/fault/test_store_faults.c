@@ -1288,12 +1288,6 @@ START_TEST(stop_stalled_worker)
 END_TEST
 
 
-static bool
-reaped(void *arg)
-{
-	return !daemon_alive(arg);
-}
-
 /*
  * A daemon with one worker killed with a change journaled, started again
  * with two workers while no list file can be written (ENOSPC): the list
@@ -1304,7 +1298,6 @@ reaped(void *arg)
  */
 START_TEST(more_workers_behind_refused)
 {
-	const struct etf_term	*t;
 	struct daemon		*d;
 	struct armed		 a;
 	struct fc		 c;
@@ -1323,10 +1316,7 @@ START_TEST(more_workers_behind_refused)
 	(void)cu_attach(d, &c, name);
 	fadd_ok(&c, "kept");
 	fc_free(&c);
-	kill(d->pid, SIGKILL);
-	H_ASSERT(h_poll(h_ms(5000), reaped, d), "supervisor not reaped");
-	H_ASSERT(cu_wait_unlocked(d->data, h_ms(5000)), "the data directory "
-	    "stays locked");
+	cu_kill_wait(d);
 
 	snprintf(sock2, sizeof sock2, "%s/s2.sock", d->dir);
 	setenv("TODOD_FAULT", "enospc", 1);
@@ -1350,11 +1340,8 @@ START_TEST(more_workers_behind_refused)
 	    "that refused was started again: %s", out);
 
 	H_ASSERT(daemon_restart(d) == 0, "restart with 1 worker: %s", h_err());
-	(void)cu_attach(d, &c, name);
-	fc_q_atom(&c, "size");
-	H_ASSERT(fc_call(&c, h_ms(10000), &t) == FC_REPLY &&
-	    fc_ok_int(t, &n) && n == 1, "size after the replay: %s", c.err);
-	fc_free(&c);
+	H_ASSERT((n = cu_size(d, name)) == 1, "size after the replay: %lld",
+	    (long long)n);
 	daemon_stop_ok(d);
 	daemon_free(d);
 	rmdir(a.dir);
