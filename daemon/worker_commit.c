@@ -291,6 +291,7 @@ wc_rename(struct worker *w, struct wreq *from, struct wreq *end)
 {
 	struct wreq *r;
 	size_t renamed = 0;
+	int err;
 
 	for (r = from; r != end; r = TAILQ_NEXT(r, entry)) {
 		if (!wc_has_file(r))
@@ -306,11 +307,16 @@ wc_rename(struct worker *w, struct wreq *from, struct wreq *end)
 	w->ctr->fsyncs++;
 	if (store_sync_dir(w->cfg.dirfd) == 0)
 		return;
-	/* Renamed, but not known to be durable: refuse. */
+	/* Renamed, but not known to be durable: refuse.  The files are the
+	 * lists now all the same, so what the worker holds follows them
+	 * (wc_apply: the records they replace go): r->write stays. */
 	log_warn("fsync of the data directory");
+	err = errno;
 	for (r = from; r != end; r = TAILQ_NEXT(r, entry))
-		if (wc_has_file(r))
-			wc_fail(w, r, errno);
+		if (wc_has_file(r)) {
+			r->err = err != 0 ? err : EIO;
+			w->ctr->errors++;
+		}
 }
 
 /* Record in memory what the round wrote, in queue order. */

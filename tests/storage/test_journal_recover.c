@@ -587,7 +587,9 @@ END_TEST
 /*
  * fsync, wrapped in this program (-Wl,--wrap=fsync): in the worker's
  * process, an fsync of a journal file leaves a marker file named after
- * it (".fsynced" and the journal's name).
+ * it (".fsynced" and the journal's name), and an fsync of a directory
+ * fails with EIO, once, if the marker file ".fail-dir-fsync" exists (it
+ * is removed).
  */
 int	__real_fsync(int);
 int	__wrap_fsync(int);
@@ -597,9 +599,16 @@ __wrap_fsync(int fd)
 {
 	char link[64], path[4096], mark[4200];
 	const char *base;
+	struct stat st;
 	ssize_t n;
 	int m;
 
+	if (wt_child_dirfd != -1 && fstat(fd, &st) == 0 &&
+	    S_ISDIR(st.st_mode) &&
+	    unlinkat(wt_child_dirfd, ".fail-dir-fsync", 0) == 0) {
+		errno = EIO;
+		return -1;
+	}
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
 	if (wt_child_dirfd != -1 &&
 	    (n = readlink(link, path, sizeof(path) - 1)) > 0) {

@@ -626,6 +626,44 @@ out:
 }
 END_TEST
 
+/*
+ * A store whose file is renamed into place but whose directory cannot be
+ * synced (EIO, through the fsync that test_journal_recover.c wraps): the
+ * answer is an error, and the changes journaled before it, which the
+ * stored list replaces, are not replayed over it by the next get.
+ */
+START_TEST(t_store_dir_sync_fails)
+{
+	struct todo_date d = { 2024, 8, 8 };
+	struct todo_list *l, *got;
+	struct listop *v[2];
+	int64_t id;
+	long nops;
+	int fd;
+
+	wt_start();
+	v[0] = wt_op_add(1, "a");
+	v[1] = wt_op_add(2, "b");
+	wt_app(wt.fd[0], "f", 1, NULL, v, 2);
+	wt_expect_stored(wt.fd[0], 1);
+	l = todolist_new();
+	ck_assert_int_eq(todolist_add(l, d, "a", 1, &id), 0);
+	ck_assert_int_eq(todolist_add(l, d, "b", 1, &id), 0);
+	ck_assert_int_eq(todolist_delete(l, 1), 0);
+	ck_assert_int_ne(fd = openat(wt.dfd, ".fail-dir-fsync", O_WRONLY |
+	    O_CREAT | O_CLOEXEC, 0600), -1);
+	close(fd);
+	wt_store1(wt.fd[0], "f", 2, l);
+	wt_expect_error(wt.fd[0], "eio");
+	ck_assert_int_ne(faccessat(wt.dfd, ".fail-dir-fsync", F_OK, 0), 0);
+	got = wt_get1(wt.fd[0], "f", &nops);
+	ck_assert_uint_eq(todolist_size(got), 1);
+	todolist_free(got);
+	todolist_free(l);
+	wt_stop();
+}
+END_TEST
+
 Suite *
 journal_worker_suite(void)
 {
@@ -638,6 +676,7 @@ journal_worker_suite(void)
 	tcase_add_test(tc, t_append_malformed);
 	tcase_add_test(tc, t_group_commit);
 	tcase_add_test(tc, t_nosync);
+	tcase_add_test(tc, t_store_dir_sync_fails);
 	tcase_add_test(tc, t_rotation);
 	tcase_add_test(tc, t_rotation_large);
 	tcase_add_test(tc, t_store_among_appends);
