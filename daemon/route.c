@@ -25,6 +25,7 @@
 #include "proc.h"
 #include "reply.h"
 #include "route.h"
+#include "stallwatch.h"
 #include "store.h"
 #include "uidcount.h"
 
@@ -908,7 +909,7 @@ route_reply_stats(struct etf_buf *b, uint64_t accepted, uint64_t handoffs,
 		/* Seconds it has not answered the supervisor, once that is
 		 * two of its ticks (stallwatch.h); else 0. */
 		put_kv_int(b, "stalled_s", since > 0 ?
-		    (monotime_ms() - since) / 1000 : 0);
+		    stallwatch_secs(monotime_ms() - since) : 0);
 		put_kv_int(b, "stores", (int64_t)s->workers[i].c.stores);
 	}
 	etf_put_nil(b);

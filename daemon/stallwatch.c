@@ -41,6 +41,12 @@ stallwatch_tick_tv(void)
 	return (struct timeval){ ms / 1000, (ms % 1000) * 1000 };
 }
 
+int64_t
+stallwatch_secs(int64_t ms)
+{
+	return (ms + 500) / 1000;
+}
+
 static void
 stallwatch_tick(evutil_socket_t fd, short ev, void *arg)
 {
@@ -60,7 +66,7 @@ stallwatch_tick(evutil_socket_t fd, short ev, void *arg)
 		proc_stats->workers[i].stalled_since = sw.w[i].asked;
 		log_warnx("%s has not answered for %lld s: changes to its "
 		    "lists wait until it does", sw.label(i),
-		    (long long)((now - sw.w[i].asked) / 1000));
+		    (long long)stallwatch_secs(now - sw.w[i].asked));
 	}
 }
 
@@ -87,7 +93,8 @@ stallwatch_pong(int index)
 		return;
 	if (sw.w[index].ticks >= 2)
 		log_info("%s answers again, after %lld s", sw.label(index),
-		    (long long)((monotime_ms() - sw.w[index].asked) / 1000));
+		    (long long)stallwatch_secs(monotime_ms() -
+		    sw.w[index].asked));
 	stallwatch_forget(index);
 }
 

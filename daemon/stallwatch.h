@@ -13,6 +13,8 @@
 #ifndef TODOD_STALLWATCH_H
 #define TODOD_STALLWATCH_H
 
+#include <stdint.h>
+
 struct event_base;
 
 #define STALLWATCH_TICK_MS	5000
@@ -32,5 +34,8 @@ void	stallwatch_pong(int index);
 void	stallwatch_forget(int index);
 /* No more watching (the daemon stops; its own watch takes over). */
 void	stallwatch_stop(void);
+/* A stall of ms milliseconds in whole seconds, rounded (the timer's
+ * ticks come a little early or late). */
+int64_t	stallwatch_secs(int64_t ms);
 
 #endif /* TODOD_STALLWATCH_H */
