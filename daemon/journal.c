@@ -457,13 +457,51 @@ jread_one(int fd, uint64_t off, uint64_t size, size_t max,
 }
 
 /*
- * The invalid record at off is damage inside the journal, not a record
- * cut short by a crash (the last one written, zeros or the end of the
- * file after it): it fits in the file and something follows it.  1, 0,
- * or -1 if the file cannot be read.
+ * Whether a whole valid record starts after off, within JOURNAL_RESYNC
+ * bytes (records longer than max are invalid): a header whose payload
+ * begins as every record's does (the ETF of a 3-tuple), fits, and has
+ * its CRC.  1, 0, or -1 if the file cannot be read.
  */
 static int
-jdamaged(int fd, uint64_t off, uint64_t size)
+jvalid_after(int fd, uint64_t off, uint64_t size, size_t max)
+{
+	static const uint8_t head[] = { 131, 104, 3 };
+	uint8_t *buf, *q;
+	size_t n, i;
+	uint32_t len;
+	int found = 0;
+
+	n = size - off < JOURNAL_RESYNC ? (size_t)(size - off) :
+	    JOURNAL_RESYNC;
+	if (n <= JOURNAL_HDR + sizeof(head) || (buf = malloc(n)) == NULL)
+		return n <= JOURNAL_HDR + sizeof(head) ? 0 : -1;
+	if (jpread(fd, buf, n, off) == -1) {
+		free(buf);
+		return -1;
+	}
+	for (i = JOURNAL_HDR + 1; !found && i + sizeof(head) <= n; i++) {
+		if ((q = memchr(buf + i, head[0], n - i)) == NULL)
+			break;
+		i = (size_t)(q - buf);
+		if (i + sizeof(head) > n || memcmp(q, head, sizeof(head)) != 0)
+			continue;
+		len = get_be32(q - JOURNAL_HDR);
+		found = len >= sizeof(head) && len <= max && len <= n - i &&
+		    jcrc(q, len) == get_be32(q - JOURNAL_HDR + 4);
+	}
+	free(buf);
+	return found;
+}
+
+/*
+ * The invalid record at off is damage inside the journal, not a record
+ * cut short by a crash (the last one written, zeros or the end of the
+ * file after it): it fits in the file and something follows it, or,
+ * its length itself damaged, a valid record follows.  1, 0, or -1 if the
+ * file cannot be read.
+ */
+static int
+jdamaged(int fd, uint64_t off, uint64_t size, size_t max)
 {
 	uint8_t hdr[JOURNAL_HDR];
 	uint64_t end;
@@ -473,9 +511,11 @@ jdamaged(int fd, uint64_t off, uint64_t size)
 		return 0;
 	if (jpread(fd, hdr, sizeof(hdr), off) == -1)
 		return -1;
+	if (get_be32(hdr) == 0)
+		return 0;	/* an end mark: nothing after it counts */
 	end = off + JOURNAL_HDR + get_be32(hdr);
-	if (get_be32(hdr) == 0 || end > size)
-		return 0;
+	if (end > size || get_be32(hdr) > max)
+		return jvalid_after(fd, off, size, max);
 	if ((zeros = jzero_tail(fd, end, size)) == -1)
 		return -1;
 	return !zeros;
@@ -581,7 +621,7 @@ journal_read(int dirfd, int index, uint64_t gen, size_t max,
 		    " bytes from there on are ignored", file, why, off,
 		    size - off);
 		rc = 0;
-		if (jdamaged(fd, off, size) == 1)
+		if (jdamaged(fd, off, size, max) == 1)
 			jkeep_damaged(dirfd, file, index, gen);
 	}
 	*valid = off;

@@ -54,6 +54,10 @@ struct journal;
  * another file (up to JOURNAL_DAMAGED_MAX names); nothing reads it. */
 #define JOURNAL_DAMAGED_PREFIX	".damaged-journal-w"
 #define JOURNAL_DAMAGED_MAX	100
+/* How far past an invalid record whose length does not fit a reader
+ * looks for a valid one (which makes it damage, not a record cut short
+ * by a crash). */
+#define JOURNAL_RESYNC		(4 * 1024 * 1024)
 #define JOURNAL_HDR		8
 #define JOURNAL_PREALLOC	(1024 * 1024)
 

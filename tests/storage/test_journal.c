@@ -344,6 +344,21 @@ START_TEST(t_damaged_kept)
 	ck_assert_int_eq(read_gen(3, &s, &valid), 0);
 	check_three(&s, 2);
 	ck_assert_int_ne(faccessat(dfd, ".damaged-journal-w0-3", F_OK, 0), 0);
+	/* a length damaged to run past the end of the file, a valid record
+	 * after it: damage, not a record cut short */
+	memcpy(p, b.p, b.len);
+	p[off[1]] ^= 0x40;
+	ck_assert_int_eq(st_write_file(dfd, ".journal-w0-4", p, b.len), 0);
+	ck_assert_int_eq(read_gen(4, &s, &valid), 0);
+	check_three(&s, 1);
+	ck_assert_int_eq(faccessat(dfd, ".damaged-journal-w0-4", F_OK, 0), 0);
+	/* the same length on the last record: cut short */
+	memcpy(p, b.p, b.len);
+	p[off[2]] ^= 0x40;
+	ck_assert_int_eq(st_write_file(dfd, ".journal-w0-5", p, b.len), 0);
+	ck_assert_int_eq(read_gen(5, &s, &valid), 0);
+	check_three(&s, 2);
+	ck_assert_int_ne(faccessat(dfd, ".damaged-journal-w0-5", F_OK, 0), 0);
 	free(p);
 	etf_buf_free(&b);
 }
