@@ -458,6 +458,11 @@ wk_carry(struct worker *w, struct wlist **v, size_t n)
 				journal_put_file(&w->jbuf, v[i]->name,
 				    v[i]->namelen, rec->seq, rec->flen,
 				    rec->fcrc);
+		/* Then the Seq as it is now: the records' own are older,
+		 * and a get since may have forgotten it (0), which a
+		 * recovery must not undo. */
+		journal_put_seq(&w->jbuf, v[i]->name, v[i]->namelen,
+		    v[i]->has_seq ? v[i]->seq : 0);
 	}
 	if (count == 0)
 		return 0;

@@ -585,6 +585,44 @@ END_TEST
 #endif
 
 /*
+ * A list whose file cannot be checkpointed (it is corrupt) and whose Seq
+ * a get made the worker forget: its changes carried into a new
+ * generation do not bring the forgotten Seq back after a restart, so a
+ * change numbered below it (a server's clock stepped back) is written,
+ * not taken for one already written.
+ */
+START_TEST(t_carried_keeps_forgotten_seq)
+{
+	static const char garbage[] = "\x83\x61\x01";
+	struct listop *v[1];
+	struct etf_buf b;
+	uint64_t stores;
+
+	ck_assert_int_eq(st_write_file(wt.dfd, "c", garbage, 3), 0);
+	wt_start();
+	v[0] = wt_op_add(1, "x");
+	wt_app(wt.fd[0], "c", 5, NULL, v, 1);
+	wt_expect_stored(wt.fd[0], 5);
+	etf_buf_init(&b);
+	wt_add_get(&b, "c");
+	wt_send_all(wt.fd[0], &b);
+	etf_buf_free(&b);
+	/* Answered (with bytes that are no list); the Seq is forgotten. */
+	ck_assert_ptr_nonnull(wt_recv(wt.fd[0]));
+	wt_sync();			/* its changes carried */
+	wt_kill();
+	wt_start();
+	stores = wt.ctr->stores;
+	v[0] = wt_op_add(2, "y");
+	wt_app(wt.fd[0], "c", 3, NULL, v, 1);
+	wt_expect_stored(wt.fd[0], 3);
+	ck_assert_msg(wt.ctr->stores > stores, "a change numbered below a "
+	    "forgotten Seq was not written");
+	wt_kill();
+}
+END_TEST
+
+/*
  * fsync, wrapped in this program (-Wl,--wrap=fsync): in the worker's
  * process, an fsync of a journal file leaves a marker file named after
  * it (".fsynced" and the journal's name), and an fsync of a directory
@@ -662,6 +700,7 @@ journal_recover_suite(void)
 	tcase_add_test(rc, t_torn_tail);
 	tcase_add_test(rc, t_corrupt_kept);
 	tcase_add_test(rc, t_carried_not_full);
+	tcase_add_test(rc, t_carried_keeps_forgotten_seq);
 	tcase_add_test(rc, t_recovery_syncs_first);
 	tcase_add_loop_test(rc, t_recover_burst, 0,
 	    sizeof(rb_percent) / sizeof(rb_percent[0]));
