@@ -70,6 +70,7 @@ struct kept {
 struct inflight {
 	TAILQ_ENTRY(inflight)	 entry;
 	uint64_t		 seq;
+	int64_t			 since;		/* CLOCK_MONOTONIC, ms */
 	struct kept		 c;
 };
 
@@ -86,6 +87,7 @@ struct route {
 	struct uidcount		 held;		/* users of its connections */
 	TAILQ_ENTRY(route)	 lru;		/* least recently used first */
 	TAILQ_HEAD(, inflight)	 inflight;
+	int			 stalled;	/* logged as not taking them */
 };
 
 /* A connection waiting for room (ROUTE_WAIT_MS), oldest first. */
@@ -118,6 +120,7 @@ static struct {
 	TAILQ_HEAD(, waiter)		 waiters;	/* for room, oldest first */
 	size_t				 nwaiters;
 	struct event			*wait_ev;	/* the oldest's deadline */
+	struct event			*watch_ev;	/* route_watch() */
 	struct etf_buf			 msg;
 } rt;
 
@@ -128,6 +131,7 @@ static void	route_attach_mode(const void *, size_t, int, uid_t,
 		    const void *, size_t, const char *,
 		    const struct route_fallback *, int);
 static void	route_wait_expired(evutil_socket_t, short, void *);
+static void	route_watch(evutil_socket_t, short, void *);
 
 /*
  * Live servers at most: --max-lists, or fewer where the descriptor limit
@@ -158,6 +162,8 @@ void
 route_init(struct event_base *base, const struct todod_config *cfg,
     struct chan *sup)
 {
+	struct timeval tv;
+
 	rt.base = base;
 	rt.cfg = cfg;
 	rt.sup = sup;
@@ -167,6 +173,10 @@ route_init(struct event_base *base, const struct todod_config *cfg,
 	TAILQ_INIT(&rt.waiters);
 	if ((rt.wait_ev = evtimer_new(base, route_wait_expired, NULL)) ==
 	    NULL)
+		fatalx("out of memory");
+	tv = stallwatch_tick_tv();
+	if ((rt.watch_ev = event_new(base, -1, EV_PERSIST, route_watch,
+	    NULL)) == NULL || evtimer_add(rt.watch_ev, &tv) == -1)
 		fatalx("out of memory");
 	etf_buf_init(&rt.msg);
 }
@@ -308,6 +318,53 @@ route_lru_idle(void)
 	return NULL;
 }
 
+/* --- servers that do not take their connections ------------------------ */
+
+/* Its list's file name (printable), for the log. */
+static const char *
+route_label(const struct route *r, char *buf, size_t len)
+{
+	if (name_to_file(r->name, r->len, buf, len) == -1)
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+/*
+ * Every tick of the workers' watch (stallwatch.h): a server that has not
+ * taken a connection handed to it for two ticks is logged, once (a
+ * stopped or stuck process: the connection's client waits, as do those
+ * of its own connections).  O(live servers).
+ */
+static void
+route_watch(evutil_socket_t fd, short ev, void *arg)
+{
+	struct inflight *f;
+	struct route *r;
+	char file[NAME_FILE_BUFSZ];
+	int64_t now = monotime_ms(), stall = 2 * stallwatch_tick_ms();
+
+	TAILQ_FOREACH(r, &rt.lru, lru) {
+		if (r->stalled || (f = TAILQ_FIRST(&r->inflight)) == NULL ||
+		    now - f->since < stall)
+			continue;
+		r->stalled = 1;
+		log_warnx("the list server of %s (pid %d) has not taken a "
+		    "connection for %lld s: its clients wait",
+		    route_label(r, file, sizeof(file)), (int)r->pid,
+		    (long long)stallwatch_secs(now - f->since));
+	}
+}
+
+static void
+route_stall_over(struct route *r)
+{
+	char file[NAME_FILE_BUFSZ];
+
+	r->stalled = 0;
+	log_info("the list server of %s (pid %d) takes connections again",
+	    route_label(r, file, sizeof(file)), (int)r->pid);
+}
+
 static struct route *
 route_new(const void *name, size_t len)
 {
@@ -425,6 +482,7 @@ route_handoff(struct route *r, int fd, uid_t uid, const void *input,
 	    (dup = fcntl(fd, F_DUPFD_CLOEXEC, 0)) != -1 &&
 	    kept_init(&f->c, dup, uid, input, inlen, error, fb) == 0) {
 		f->seq = r->sent;
+		f->since = monotime_ms();
 		TAILQ_INSERT_TAIL(&r->inflight, f, entry);
 	} else {
 		if (dup != -1)
@@ -677,6 +735,8 @@ route_chan_msg(struct chan *c, const struct etf_term *t, int fd, void *arg)
 		/* Its pid: the cache learns it here, from the server. */
 		if (r->pid == 0)
 			r->pid = (pid_t)v[2].i;
+		if (r->stalled && TAILQ_EMPTY(&r->inflight))
+			route_stall_over(r);
 	} else if (etf_is_tuple(t, 2) && v[1].type == ETF_INT &&
 	    etf_is_atom(&v[0], "idle")) {
 		r->seen = (uint64_t)v[1].i;

@@ -21,24 +21,32 @@ static struct {
 	stallwatch_ping_fn	 ping;
 	stallwatch_label_fn	 label;
 	struct {
-		int64_t		 asked;		/* the ping unanswered, 0: none */
+		int64_t		 asked;		/* ping unanswered; 0: none */
 		int		 ticks;		/* ticks since it */
 	}			 w[PROC_MAX_WORKERS];
 } sw;
 
-/* How often to ask (test-only: TODOD_FAULT_WATCH_MS). */
-static struct timeval
-stallwatch_tick_tv(void)
+int64_t
+stallwatch_tick_ms(void)
 {
-	long ms = STALLWATCH_TICK_MS;
+	int64_t ms = STALLWATCH_TICK_MS;
 #ifdef TODOD_FAULTS
 	const char *v = getenv("TODOD_FAULT_WATCH_MS");
 	unsigned long f;
 
 	if (v != NULL && (f = strtoul(v, NULL, 10)) > 0 && f <= 60000)
-		ms = (long)f;
+		ms = (int64_t)f;
 #endif
-	return (struct timeval){ ms / 1000, (ms % 1000) * 1000 };
+	return ms;
+}
+
+struct timeval
+stallwatch_tick_tv(void)
+{
+	int64_t ms = stallwatch_tick_ms();
+
+	return (struct timeval){ (time_t)(ms / 1000),
+	    (suseconds_t)(ms % 1000) * 1000 };
 }
 
 int64_t

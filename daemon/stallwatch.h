@@ -8,10 +8,13 @@
  * its event loop.  A worker that has not answered by the second tick
  * after is stalled: one warning, stalled_s in stats meanwhile (the
  * shared page's stalled_since), and a line with how long when it
- * answers again.
+ * answers again.  The cache watches the list servers at the same tick
+ * (route.c: connections handed to a server that it does not take).
  */
 #ifndef TODOD_STALLWATCH_H
 #define TODOD_STALLWATCH_H
+
+#include <sys/time.h>
 
 #include <stdint.h>
 
@@ -37,5 +40,9 @@ void	stallwatch_stop(void);
 /* A stall of ms milliseconds in whole seconds, rounded (the timer's
  * ticks come a little early or late). */
 int64_t	stallwatch_secs(int64_t ms);
+/* The tick, STALLWATCH_TICK_MS (test-only: TODOD_FAULT_WATCH_MS), for
+ * the cache's watch of list servers too (route.c). */
+int64_t	stallwatch_tick_ms(void);
+struct timeval stallwatch_tick_tv(void);
 
 #endif /* TODOD_STALLWATCH_H */

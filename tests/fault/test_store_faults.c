@@ -1378,17 +1378,74 @@ stalled_a_second(void *arg)
 	return worker0_stalled_s(arg) >= 1;
 }
 
+/* Whether the daemon's log comes to hold text within ms. */
+struct log_wait {
+	const struct daemon	*d;
+	const char		*text;
+};
+
 static bool
-logged_stall(void *arg)
+log_holds(void *arg)
 {
-	return h_log_count(arg, "has not answered for") > 0;
+	const struct log_wait *w = arg;
+
+	return h_log_count(w->d, w->text) > 0;
 }
 
 static bool
-logged_answer(void *arg)
+logged(const struct daemon *d, const char *text, int ms)
 {
-	return h_log_count(arg, "answers again") > 0;
+	struct log_wait w = { d, text };
+
+	return h_poll(ms, log_holds, &w);
 }
+
+/*
+ * A list server that does not take the connections handed to it
+ * (SIGSTOP; the watch quickened): the cache logs it once, the new
+ * client's attach waits, is answered once the server goes on, and the
+ * log says that it takes connections again.
+ */
+START_TEST(list_server_stalls)
+{
+	const struct etf_term	*t;
+	struct daemon		*d;
+	struct fc		 a, b;
+	pid_t			 pid;
+	char			 buf[256];
+
+	setenv("TODOD_FAULT_WATCH_MS", "100", 1);
+	d = daemon_start(NULL);
+	unsetenv("TODOD_FAULT_WATCH_MS");
+	H_ASSERT(d != NULL, "start: %s", h_err());
+	pid = cu_attach(d, &a, "stuck");
+	fadd_ok(&a, "before");
+	H_ASSERT(kill(pid, SIGSTOP) == 0, "SIGSTOP");
+	fc_init(&b);
+	H_ASSERT(fc_open(&b, d->sock, h_ms(5000)) == 0, "%s", b.err);
+	fc_q_attach(&b, "stuck");
+	H_ASSERT(fc_flush(&b, h_ms(5000)) == 0, "send: %s", b.err);
+	if (!logged(d, "has not taken a connection for", h_ms(10000))) {
+		kill(pid, SIGCONT);
+		H_ASSERT(0, "a stopped list server was not reported");
+	}
+	H_ASSERT(fc_recv(&b, 200, &t) == FC_FAIL, "an attach was answered "
+	    "while its server was stopped");
+	H_ASSERT(kill(pid, SIGCONT) == 0, "SIGCONT");
+	H_ASSERT(fc_recv(&b, h_ms(10000), &t) == FC_REPLY &&
+	    fc_ok_value(t) != NULL, "the attach that waited: %s %s",
+	    b.err, fc_print(t, buf, sizeof buf));
+	H_ASSERT(logged(d, "takes connections again", h_ms(10000)),
+	    "the log does not say that the server takes connections again");
+	H_ASSERT(h_log_count(d, "has not taken a connection for") == 1,
+	    "the stall was logged %d times",
+	    h_log_count(d, "has not taken a connection for"));
+	fc_free(&b);
+	fc_free(&a);
+	daemon_stop_ok(d);
+	daemon_free(d);
+}
+END_TEST
 
 /*
  * A worker that stops answering while the daemon serves (SIGSTOP; the
@@ -1418,7 +1475,7 @@ START_TEST(worker_stalls)
 	H_ASSERT(kill(st.workers[0], SIGSTOP) == 0, "SIGSTOP");
 	fc_q_add(&c, (struct todo_date){ 2024, 8, 8 }, "during");
 	H_ASSERT(fc_flush(&c, h_ms(5000)) == 0, "send: %s", c.err);
-	if (!h_poll(h_ms(10000), logged_stall, d) ||
+	if (!logged(d, "has not answered for", h_ms(10000)) ||
 	    !h_poll(h_ms(10000), stalled_a_second, d)) {
 		kill(st.workers[0], SIGCONT);
 		H_ASSERT(0, "a stopped worker was not reported: %d lines, "
@@ -1430,7 +1487,7 @@ START_TEST(worker_stalls)
 	H_ASSERT(kill(st.workers[0], SIGCONT) == 0, "SIGCONT");
 	H_ASSERT(fc_recv(&c, h_ms(10000), &t) == FC_REPLY &&
 	    fc_ok_int(t, &id) && id == 2, "the add that waited: %s", c.err);
-	H_ASSERT(h_poll(h_ms(10000), logged_answer, d), "the log does not "
+	H_ASSERT(logged(d, "answers again", h_ms(10000)), "the log does not "
 	    "say that the worker answers again");
 	H_ASSERT(worker0_stalled_s(d) == 0, "stalled_s after the stall: "
 	    "%lld", (long long)worker0_stalled_s(d));
@@ -1497,6 +1554,7 @@ store_faults_suite(void)
 	tc = tcase_create("stall");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, worker_stalls);
+	tcase_add_test(tc, list_server_stalls);
 	suite_add_tcase(s, tc);
 #else
 	fprintf(stderr, "todod built without --enable-fault-injection: the "
