@@ -162,8 +162,6 @@ void
 route_init(struct event_base *base, const struct todod_config *cfg,
     struct chan *sup)
 {
-	struct timeval tv;
-
 	rt.base = base;
 	rt.cfg = cfg;
 	rt.sup = sup;
@@ -174,9 +172,7 @@ route_init(struct event_base *base, const struct todod_config *cfg,
 	if ((rt.wait_ev = evtimer_new(base, route_wait_expired, NULL)) ==
 	    NULL)
 		fatalx("out of memory");
-	tv = stallwatch_tick_tv();
-	if ((rt.watch_ev = event_new(base, -1, EV_PERSIST, route_watch,
-	    NULL)) == NULL || evtimer_add(rt.watch_ev, &tv) == -1)
+	if ((rt.watch_ev = evtimer_new(base, route_watch, NULL)) == NULL)
 		fatalx("out of memory");
 	etf_buf_init(&rt.msg);
 }
@@ -320,49 +316,72 @@ route_lru_idle(void)
 
 /* --- servers that do not take their connections ------------------------ */
 
-/* Its list's file name (printable), for the log. */
+/* "the list server of FILE (pid N)", its list's file name printable,
+ * for the log. */
 static const char *
 route_label(const struct route *r, char *buf, size_t len)
 {
-	if (name_to_file(r->name, r->len, buf, len) == -1)
-		snprintf(buf, len, "?");
+	char file[NAME_FILE_BUFSZ], pid[32] = "not started yet";
+
+	if (name_to_file(r->name, r->len, file, sizeof(file)) == -1)
+		snprintf(file, sizeof(file), "?");
+	if (r->pid != 0)
+		snprintf(pid, sizeof(pid), "pid %d", (int)r->pid);
+	snprintf(buf, len, "the list server of %s (%s)", file, pid);
 	return buf;
 }
 
+/* The watch's next look, if none is due (a connection was handed over). */
+static void
+route_watch_arm(void)
+{
+	struct timeval tv;
+
+	if (evtimer_pending(rt.watch_ev, NULL))
+		return;
+	tv = monotime_tv(stallwatch_tick_ms());
+	evtimer_add(rt.watch_ev, &tv);
+}
+
 /*
- * Every tick of the workers' watch (stallwatch.h): a server that has not
- * taken a connection handed to it for two ticks is logged, once (a
- * stopped or stuck process: the connection's client waits, as do those
- * of its own connections).  O(live servers).
+ * At the tick of the workers' watch (stallwatch.h), while some handoff
+ * is not confirmed: a server that has not taken a connection handed to
+ * it for two ticks is logged, once (a stopped or stuck process: the
+ * connection's client waits, as do those of its own connections).
+ * O(live servers).
  */
 static void
 route_watch(evutil_socket_t fd, short ev, void *arg)
 {
 	struct inflight *f;
 	struct route *r;
-	char file[NAME_FILE_BUFSZ];
+	char who[NAME_FILE_BUFSZ + 64];
 	int64_t now = monotime_ms(), stall = 2 * stallwatch_tick_ms();
+	int waiting = 0;
 
 	TAILQ_FOREACH(r, &rt.lru, lru) {
-		if (r->stalled || (f = TAILQ_FIRST(&r->inflight)) == NULL ||
-		    now - f->since < stall)
+		if ((f = TAILQ_FIRST(&r->inflight)) == NULL)
+			continue;
+		waiting = 1;
+		if (r->stalled || now - f->since < stall)
 			continue;
 		r->stalled = 1;
-		log_warnx("the list server of %s (pid %d) has not taken a "
-		    "connection for %lld s: its clients wait",
-		    route_label(r, file, sizeof(file)), (int)r->pid,
+		log_warnx("%s has not taken a connection for %lld s: its "
+		    "clients wait", route_label(r, who, sizeof(who)),
 		    (long long)stallwatch_secs(now - f->since));
 	}
+	if (waiting)
+		route_watch_arm();
 }
 
 static void
 route_stall_over(struct route *r)
 {
-	char file[NAME_FILE_BUFSZ];
+	char who[NAME_FILE_BUFSZ + 64];
 
 	r->stalled = 0;
-	log_info("the list server of %s (pid %d) takes connections again",
-	    route_label(r, file, sizeof(file)), (int)r->pid);
+	log_info("%s takes connections again", route_label(r, who,
+	    sizeof(who)));
 }
 
 static struct route *
@@ -484,6 +503,7 @@ route_handoff(struct route *r, int fd, uid_t uid, const void *input,
 		f->seq = r->sent;
 		f->since = monotime_ms();
 		TAILQ_INSERT_TAIL(&r->inflight, f, entry);
+		route_watch_arm();
 	} else {
 		if (dup != -1)
 			close(dup);

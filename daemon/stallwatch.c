@@ -40,15 +40,6 @@ stallwatch_tick_ms(void)
 	return ms;
 }
 
-struct timeval
-stallwatch_tick_tv(void)
-{
-	int64_t ms = stallwatch_tick_ms();
-
-	return (struct timeval){ (time_t)(ms / 1000),
-	    (suseconds_t)(ms % 1000) * 1000 };
-}
-
 int64_t
 stallwatch_secs(int64_t ms)
 {
@@ -82,7 +73,7 @@ int
 stallwatch_start(struct event_base *base, int n, stallwatch_ping_fn ping,
     stallwatch_label_fn label)
 {
-	struct timeval tv = stallwatch_tick_tv();
+	struct timeval tv = monotime_tv(stallwatch_tick_ms());
 
 	memset(&sw, 0, sizeof(sw));
 	sw.n = n < PROC_MAX_WORKERS ? n : PROC_MAX_WORKERS;

@@ -14,8 +14,6 @@
 #ifndef TODOD_STALLWATCH_H
 #define TODOD_STALLWATCH_H
 
-#include <sys/time.h>
-
 #include <stdint.h>
 
 struct event_base;
@@ -43,6 +41,5 @@ int64_t	stallwatch_secs(int64_t ms);
 /* The tick, STALLWATCH_TICK_MS (test-only: TODOD_FAULT_WATCH_MS), for
  * the cache's watch of list servers too (route.c). */
 int64_t	stallwatch_tick_ms(void);
-struct timeval stallwatch_tick_tv(void);
 
 #endif /* TODOD_STALLWATCH_H */

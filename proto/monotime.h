@@ -20,12 +20,10 @@ monotime_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* The time from now to deadline_ms (on that clock), none if it is past,
- * for a timer. */
+/* ms milliseconds (none if negative) as a timeval, for a timer. */
 static inline struct timeval
-monotime_until(int64_t deadline_ms)
+monotime_tv(int64_t ms)
 {
-	int64_t ms = deadline_ms - monotime_ms();
 	struct timeval tv = { 0, 0 };
 
 	if (ms > 0) {
@@ -33,6 +31,14 @@ monotime_until(int64_t deadline_ms)
 		tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
 	}
 	return tv;
+}
+
+/* The time from now to deadline_ms (on that clock), none if it is past,
+ * for a timer. */
+static inline struct timeval
+monotime_until(int64_t deadline_ms)
+{
+	return monotime_tv(deadline_ms - monotime_ms());
 }
 
 #endif /* TODOD_MONOTIME_H */
