@@ -14,12 +14,12 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -840,13 +840,20 @@ worker_new(struct event_base *base, const struct worker_config *cfg,
 		return NULL;
 	w->base = base;
 	w->cfg = *cfg;
-	if ((w->syncfd = openat(cfg->dirfd, ".", O_RDONLY | O_DIRECTORY |
+	/* The data directory on an open file of the worker's own (its
+	 * w->cfg.dirfd from here on, closed by worker_free): syncfs, and
+	 * fsync of the directory, report a write-back error once per open
+	 * file (the file system's error sequence against the one that file
+	 * saw last).  On the descriptor the worker is given, which every
+	 * worker inherits as one open file, one worker's syncfs would take
+	 * the error that another's files had, and the other would take
+	 * them for durable. */
+	if ((w->cfg.dirfd = openat(cfg->dirfd, ".", O_RDONLY | O_DIRECTORY |
 	    O_CLOEXEC)) == -1) {
 		log_warn("cannot open the data directory");
 		free(w);
 		return NULL;
 	}
-	w->cfg.dirfd = w->syncfd;
 	if (w->cfg.max_frame == 0)
 		w->cfg.max_frame = FRAME_DEFAULT_MAX;
 	if (w->cfg.journal_max == 0)
@@ -934,7 +941,7 @@ worker_free(struct worker *w)
 	etf_arena_free(w->arena);
 	etf_buf_free(&w->out);
 	etf_buf_free(&w->jbuf);
-	close(w->syncfd);
+	close(w->cfg.dirfd);
 	free(w);
 }
 

@@ -319,7 +319,7 @@ wk_ck_sync(struct worker *w, struct wck *cs, size_t n, size_t nfiles)
 	w->ctr->journal_bytes += w->jbuf.len;
 	if (w->cfg.sync && nfiles >= WORKER_SYNCFS_MIN) {
 		w->ctr->fsyncs++;
-		if (store_syncfs(w->syncfd) == 0) {
+		if (store_syncfs(w->cfg.dirfd) == 0) {
 			journal_synced(w->jn);
 			return 0;
 		}

@@ -265,7 +265,7 @@ wc_write_sync(struct worker *w, struct wreq *from, struct wreq *end,
 		return jn && journal_sync(w->jn) == -1 ? errno : jerr;
 	if (nfiles >= WORKER_SYNCFS_MIN) {
 		w->ctr->fsyncs++;
-		if (store_syncfs(w->syncfd) == 0) {
+		if (store_syncfs(w->cfg.dirfd) == 0) {
 			if (jn)
 				journal_synced(w->jn);
 			return jerr;
@@ -310,8 +310,8 @@ wc_rename(struct worker *w, struct wreq *from, struct wreq *end)
 	/* Renamed, but not known to be durable: refuse.  The files are the
 	 * lists now all the same, so what the worker holds follows them
 	 * (wc_apply: the records they replace go): r->write stays. */
-	log_warn("fsync of the data directory");
 	err = errno;
+	log_warn("fsync of the data directory");
 	for (r = from; r != end; r = TAILQ_NEXT(r, entry))
 		if (wc_has_file(r)) {
 			r->err = err != 0 ? err : EIO;

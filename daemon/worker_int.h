@@ -134,18 +134,7 @@ TAILQ_HEAD(wreqs, wreq);
 
 struct worker {
 	struct event_base	*base;
-	struct worker_config	 cfg;
-	/*
-	 * The data directory on an open file of this worker's own, which
-	 * cfg.dirfd is set to.  syncfs (and fsync of the directory) reports
-	 * a write-back error once per open file (it compares the file
-	 * system's error sequence with the one the file saw last): on the
-	 * descriptor the worker is given, which every worker inherits as
-	 * one open file, one worker's syncfs would take the error that
-	 * another's files had, and the other would checkpoint them as
-	 * durable.
-	 */
-	int			 syncfd;
+	struct worker_config	 cfg;		/* dirfd: its own (worker_new) */
 	struct worker_counters	*ctr;
 	struct worker_counters	 ctr_own;	/* when the caller gives none */
 	struct etf_arena	*arena;
