@@ -473,8 +473,10 @@ jvalid_after(int fd, uint64_t off, uint64_t size, size_t max)
 
 	n = size - off < JOURNAL_RESYNC ? (size_t)(size - off) :
 	    JOURNAL_RESYNC;
-	if (n <= JOURNAL_HDR + sizeof(head) || (buf = malloc(n)) == NULL)
-		return n <= JOURNAL_HDR + sizeof(head) ? 0 : -1;
+	if (n <= JOURNAL_HDR + sizeof(head))
+		return 0;
+	if ((buf = malloc(n)) == NULL)
+		return -1;
 	if (jpread(fd, buf, n, off) == -1) {
 		free(buf);
 		return -1;
@@ -532,6 +534,7 @@ jkeep_damaged(int dirfd, const char *file, int index, uint64_t gen)
 {
 	char keep[JOURNAL_NAME_BUFSZ + 16];
 	struct stat a, b;
+	size_t base;
 	int n;
 
 	/* Generations are numbered from 1 again after a clean stop: the
@@ -542,26 +545,21 @@ jkeep_damaged(int dirfd, const char *file, int index, uint64_t gen)
 		log_warn("journal %s: cannot keep a copy", file);
 		return;
 	}
+	base = (size_t)snprintf(keep, sizeof(keep), "%s%d-%" PRIu64,
+	    JOURNAL_DAMAGED_PREFIX, index, gen);
 	for (n = 0; n < JOURNAL_DAMAGED_MAX; n++) {
-		if (n == 0)
-			snprintf(keep, sizeof(keep), "%s%d-%" PRIu64,
-			    JOURNAL_DAMAGED_PREFIX, index, gen);
-		else
-			snprintf(keep, sizeof(keep), "%s%d-%" PRIu64 ".%d",
-			    JOURNAL_DAMAGED_PREFIX, index, gen, n);
-		if (linkat(dirfd, file, dirfd, keep, 0) == 0) {
+		if (n > 0)
+			snprintf(keep + base, sizeof(keep) - base, ".%d", n);
+		if (linkat(dirfd, file, dirfd, keep, 0) == 0 ||
+		    (errno == EEXIST && fstatat(dirfd, keep, &b,
+		    AT_SYMLINK_NOFOLLOW) == 0 && a.st_dev == b.st_dev &&
+		    a.st_ino == b.st_ino)) {
 			log_warnx("journal %s: a copy is kept as %s", file,
 			    keep);
 			return;
 		}
 		if (errno != EEXIST)
 			break;
-		if (fstatat(dirfd, keep, &b, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
-			log_warnx("journal %s: a copy is kept as %s", file,
-			    keep);
-			return;
-		}
 	}
 	log_warnx("journal %s: cannot keep a copy: %s", file, n ==
 	    JOURNAL_DAMAGED_MAX ? "too many copies kept already" :
@@ -663,22 +661,22 @@ journal_parse_name(const char *name, int index)
 	return gen;
 }
 
-/* The index of a file named ".journal-w<index>-<gen>", or -1. */
-static int
-journal_name_index(const char *name)
+/* The index and generation of a file named ".journal-w<index>-<gen>"
+ * (of any index): true, or false for another name. */
+static bool
+journal_name_split(const char *name, int *index, uint64_t *gen)
 {
 	const char *p = name + strlen(JOURNAL_PREFIX);
-	int index = 0;
 
+	*index = 0;
 	if (strncmp(name, JOURNAL_PREFIX, strlen(JOURNAL_PREFIX)) != 0 ||
 	    *p < '0' || *p > '9')
-		return -1;
+		return false;
 	for (; *p >= '0' && *p <= '9'; p++)
-		if ((index = index * 10 + (*p - '0')) > 1000000)
-			return -1;
-	if (*p != '-' || journal_parse_name(name, index) == 0)
-		return -1;
-	return index;
+		if ((*index = *index * 10 + (*p - '0')) > 1000000)
+			return false;
+	/* journal_parse_name() checks all of it, for that index. */
+	return *p == '-' && (*gen = journal_parse_name(name, *index)) != 0;
 }
 
 /* journal_read() callback: stop at the first record of changes (not a
@@ -695,9 +693,9 @@ journal_beyond(int dirfd, int nworkers, size_t max, char *name,
 {
 	struct etf_arena *a;
 	struct dirent *de;
-	uint64_t valid;
+	uint64_t gen, valid;
 	DIR *d;
-	int index, saved = 0, found = 0;
+	int index, saved, found = 0;
 
 	if ((a = etf_arena_new()) == NULL)
 		return -1;
@@ -705,26 +703,21 @@ journal_beyond(int dirfd, int nworkers, size_t max, char *name,
 		etf_arena_free(a);
 		return -1;
 	}
-	while (found == 0 && (errno = 0, de = readdir(d)) != NULL) {
-		if ((index = journal_name_index(de->d_name)) < nworkers)
-			continue;
-		/* Every worker makes a generation as it starts, so an
-		 * unclean stop leaves one of each, most without a change. */
-		found = journal_read(dirfd, index, journal_parse_name(
-		    de->d_name, index), max, a, jholds_change, NULL, &valid);
-		if (found == 1)
-			snprintf(name, namesz, "%s", de->d_name);
-		else if (found == -1)
-			saved = errno;
-	}
-	if (found == 0 && errno != 0)
-		saved = errno;
+	/* Every worker makes a generation as it starts, so an unclean stop
+	 * leaves one of each, most without a change. */
+	while ((errno = 0, de = readdir(d)) != NULL)
+		if (journal_name_split(de->d_name, &index, &gen) &&
+		    index >= nworkers && (found = journal_read(dirfd, index,
+		    gen, max, a, jholds_change, NULL, &valid)) != 0)
+			break;
+	if (de == NULL && errno != 0)
+		found = -1;
+	else if (found == 1)
+		snprintf(name, namesz, "%s", de->d_name);
+	saved = errno;
 	closedir(d);
 	etf_arena_free(a);
-	if (found == -1 || (found == 0 && saved != 0)) {
-		errno = saved;
-		return -1;
-	}
+	errno = saved;
 	return found;
 }
 
