@@ -7,9 +7,10 @@
  * The lock is flock(2) on the directory itself, so that removing a file
  * cannot undo it, and on DATA/.lock (mode 0600), which holds the pid of
  * the daemon that took it: the lock that versions of todod before the
- * directory's took, kept so that no two versions share a directory.  Each belongs to the open file description, so
- * processes forked by the supervisor share it: the directory stays locked
- * until the last process of the tree that keeps the descriptor has exited.
+ * directory's took, kept so that no two versions share a directory.
+ * Each belongs to the open file description, so processes forked by the
+ * supervisor share it: the directory stays locked until the last process
+ * of the tree that keeps the descriptor has exited.
  * Processes that write the data directory (the database workers) should
  * keep it, so that a new daemon cannot start while a worker of the old one
  * is still writing; others may close it after fork(2).  The descriptor is
