@@ -65,7 +65,7 @@ cu_orphans(pid_t except, struct pidset *out)
 	return n;
 }
 
-static bool
+bool
 cu_reaped(void *arg)
 {
 	return !daemon_alive(arg);

@@ -41,6 +41,8 @@ int	cu_orphans(pid_t except, struct pidset *out);
 /* Wait until nobody holds the data directory's lock (.lock): true, or
  * false after ms. */
 bool	cu_wait_unlocked(const char *datadir, int ms);
+/* For h_poll(): the daemon (a struct daemon) is gone and reaped. */
+bool	cu_reaped(void *);
 /* SIGKILL the daemon's supervisor (its children die with it) and wait
  * until it is reaped and its data directory unlocked; asserts. */
 void	cu_kill_wait(struct daemon *);

@@ -304,11 +304,6 @@ children_gone(void *arg)
 	return !pidset_any_alive(g->kids) && cu_orphans(g->sup, NULL) == 0;
 }
 
-static bool
-daemon_reaped(void *arg)
-{
-	return !daemon_alive(arg);
-}
 
 START_TEST(sigkill_supervisor)
 {
@@ -349,7 +344,7 @@ START_TEST(sigkill_supervisor)
 	took = h_now_ms() - t0;
 	fprintf(stderr, "every child gone %lld ms after SIGKILL of the "
 	    "supervisor\n", (long long)took);
-	H_ASSERT(h_poll(h_ms(5000), daemon_reaped, d), "supervisor not "
+	H_ASSERT(h_poll(h_ms(5000), cu_reaped, d), "supervisor not "
 	    "reaped");
 	load_stop(&lr);
 	H_ASSERT(daemon_restart(d) == 0, "a new todod on the same data "

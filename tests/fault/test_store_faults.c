@@ -73,6 +73,20 @@ armed_init(struct armed *a)
 	snprintf(a->file, sizeof a->file, "%s/armed", a->dir);
 }
 
+/* Start a daemon (args: its extra arguments, NULL-terminated) with the
+ * environment variable var set to val; asserts. */
+static struct daemon *
+start_with_env(const char *var, const char *val, const char *const *args)
+{
+	struct daemon	*d;
+
+	setenv(var, val, 1);
+	d = daemon_startv(args);
+	unsetenv(var);
+	H_ASSERT(d != NULL, "start: %s", h_err());
+	return d;
+}
+
 /* Start a daemon with TODOD_FAULT=fault armed by a file (absent yet). */
 static struct daemon *
 start_faulty(const char *fault, struct armed *a)
@@ -923,10 +937,8 @@ START_TEST(list_server_speaks_nonsense)
 	char			 got[256];
 	int			 r;
 
-	setenv("TODOD_FAULT_BADMSG_LIST", "bad", 1);
-	d = daemon_start("-w", "3", NULL);
-	unsetenv("TODOD_FAULT_BADMSG_LIST");
-	H_ASSERT(d != NULL, "start: %s", h_err());
+	d = start_with_env("TODOD_FAULT_BADMSG_LIST", "bad",
+	    (const char *[]){ "-w", "3", NULL });
 	d->bug_lines_ok = true;		/* the supervisor logs the bug */
 	(void)cu_attach(d, &o, "good");
 	fadd_ok(&o, "g1");
@@ -1414,10 +1426,8 @@ START_TEST(list_server_stalls)
 	pid_t			 pid;
 	char			 buf[256];
 
-	setenv("TODOD_FAULT_WATCH_MS", "100", 1);
-	d = daemon_start(NULL);
-	unsetenv("TODOD_FAULT_WATCH_MS");
-	H_ASSERT(d != NULL, "start: %s", h_err());
+	d = start_with_env("TODOD_FAULT_WATCH_MS", "100",
+	    (const char *[]){ NULL });
 	pid = cu_attach(d, &a, "stuck");
 	fadd_ok(&a, "before");
 	H_ASSERT(kill(pid, SIGSTOP) == 0, "SIGSTOP");
@@ -1462,10 +1472,8 @@ START_TEST(worker_stalls)
 	char			 err[256];
 	int64_t			 id;
 
-	setenv("TODOD_FAULT_WATCH_MS", "100", 1);
-	d = daemon_start("-w", "1", NULL);
-	unsetenv("TODOD_FAULT_WATCH_MS");
-	H_ASSERT(d != NULL, "start: %s", h_err());
+	d = start_with_env("TODOD_FAULT_WATCH_MS", "100",
+	    (const char *[]){ "-w", "1", NULL });
 	(void)cu_attach(d, &c, "stalls");
 	fadd_ok(&c, "before");
 	H_ASSERT(fc_stats(d->sock, &st, err, sizeof err) == 0 &&

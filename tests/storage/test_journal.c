@@ -287,6 +287,36 @@ END_TEST
  * record was cut short by a crash, at the end of the file or before the
  * zeros allocated ahead, is not.
  */
+/*
+ * Generation gen written as the three records of b with the top byte of
+ * record k's length flipped (a length past the end of the file): read
+ * back, n records seen, and a damaged copy kept or not.
+ */
+static void
+length_flipped(uint64_t gen, const struct etf_buf *b, const size_t *off,
+    int k, int n, bool kept)
+{
+	char name[64], copy[64];
+	struct seen s;
+	uint64_t valid;
+	uint8_t *p;
+
+	ck_assert_ptr_nonnull(p = malloc(b->len));
+	memcpy(p, b->p, b->len);
+	p[off[k]] ^= 0x40;
+	snprintf(name, sizeof(name), ".journal-w0-%llu",
+	    (unsigned long long)gen);
+	snprintf(copy, sizeof(copy), ".damaged-journal-w0-%llu",
+	    (unsigned long long)gen);
+	ck_assert_int_eq(st_write_file(dfd, name, p, b->len), 0);
+	ck_assert_int_eq(read_gen(gen, &s, &valid), 0);
+	check_three(&s, n);
+	ck_assert_msg((faccessat(dfd, copy, F_OK, 0) == 0) == kept,
+	    "generation %llu: a copy kept: %s", (unsigned long long)gen,
+	    kept ? "no" : "yes");
+	free(p);
+}
+
 START_TEST(t_damaged_kept)
 {
 	struct etf_buf b;
@@ -345,20 +375,10 @@ START_TEST(t_damaged_kept)
 	check_three(&s, 2);
 	ck_assert_int_ne(faccessat(dfd, ".damaged-journal-w0-3", F_OK, 0), 0);
 	/* a length damaged to run past the end of the file, a valid record
-	 * after it: damage, not a record cut short */
-	memcpy(p, b.p, b.len);
-	p[off[1]] ^= 0x40;
-	ck_assert_int_eq(st_write_file(dfd, ".journal-w0-4", p, b.len), 0);
-	ck_assert_int_eq(read_gen(4, &s, &valid), 0);
-	check_three(&s, 1);
-	ck_assert_int_eq(faccessat(dfd, ".damaged-journal-w0-4", F_OK, 0), 0);
-	/* the same length on the last record: cut short */
-	memcpy(p, b.p, b.len);
-	p[off[2]] ^= 0x40;
-	ck_assert_int_eq(st_write_file(dfd, ".journal-w0-5", p, b.len), 0);
-	ck_assert_int_eq(read_gen(5, &s, &valid), 0);
-	check_three(&s, 2);
-	ck_assert_int_ne(faccessat(dfd, ".damaged-journal-w0-5", F_OK, 0), 0);
+	 * after it: damage, not a record cut short; on the last record: cut
+	 * short */
+	length_flipped(4, &b, off, 1, 1, true);
+	length_flipped(5, &b, off, 2, 2, false);
 	free(p);
 	etf_buf_free(&b);
 }
