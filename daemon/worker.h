@@ -73,7 +73,7 @@ struct worker_config {
 	bool	sync;		/* --sync always */
 	size_t	max_frame;	/* bound of one peer message */
 	size_t	journal_max;	/* new generation from here; 0: 32 MiB */
-	size_t	ckpt_pass;	/* checkpoints per pass; 0: 32 */
+	size_t	ckpt_pass;	/* checkpoints per pass; 0: 16 */
 };
 
 /* One writer (the worker); anyone may read. */

@@ -27,8 +27,14 @@
  *
  * Old generations are checkpointed a few lists per pass (ckpt_pass lists
  * and WORKER_CKPT_BYTES of files per old generation: the further behind,
- * the more), from a zero timeout event, so that the worker never stalls
- * for long; worker_sync(), worker_shutdown() and recovery do all lists
+ * the more), so that the worker never stalls for long; worker_sync(),
+ * worker_shutdown() and recovery do all lists at once.  While one old
+ * generation is left, the passes are WORKER_CKPT_GAP_MS apart: a
+ * generation's files are then written over a few seconds, beside the
+ * requests, instead of in one burst that every request waits behind (a
+ * burst slowed the whole machine: a new list's file is an inode and a
+ * directory entry, and the syncs share the file system's journal).  With
+ * two or more, the worker is behind, and the passes follow each other
  * at once.
  */
 #include "config.h"
@@ -564,14 +570,16 @@ wk_drain_cb(evutil_socket_t fd, short what, void *arg)
 		free(v);
 	}
 	wk_gens_trim(w);
-	if (w->ngens > 1)
-		wk_drain_schedule(w, rc == -1 ? 1 : 0);
+	if (rc == -1)
+		wk_drain_schedule(w, 1000);	/* and carrying failed */
+	else if (w->ngens > 1)
+		wk_drain_schedule(w, w->ngens > 2 ? 0 : WORKER_CKPT_GAP_MS);
 }
 
 void
-wk_drain_schedule(struct worker *w, int secs)
+wk_drain_schedule(struct worker *w, int ms)
 {
-	struct timeval tv = { secs, 0 };
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
 
 	if (w->drain_ev != NULL)
 		evtimer_add(w->drain_ev, &tv);

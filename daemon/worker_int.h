@@ -31,7 +31,8 @@
 #define WORKER_ROUND_BYTES	(8u << 20)	/* journal bytes per round */
 #define WORKER_JOURNAL_MAX	(32u << 20)	/* then a new generation */
 #define WORKER_GEN_LISTS	16384	/* ... or after this many lists */
-#define WORKER_CKPT_PASS	32	/* checkpoints per pass, per old gen */
+#define WORKER_CKPT_PASS	16	/* checkpoints per pass, per old gen */
+#define WORKER_CKPT_GAP_MS	15	/* between passes, one old gen left */
 #define WORKER_CKPT_BATCH	64	/* lists checkpointed together */
 #define WORKER_CKPT_BYTES	(2u << 20)	/* of files per pass, per gen */
 #define WORKER_CKSTREAM_MIN	(256u * 1024)	/* files checkpointed streaming */
@@ -185,7 +186,7 @@ bool		 wk_journal_full(const struct worker *);
 void		 wk_state_free(struct worker *);
 
 /* worker_ckpt.c */
-void		 wk_drain_schedule(struct worker *, int secs);
+void		 wk_drain_schedule(struct worker *, int ms);
 int		 wk_checkpoint_all(struct worker *, bool final);
 size_t		 wk_lists_journaled(const struct worker *);
 int		 wk_checkpoint_new(struct worker *);
