@@ -23,6 +23,7 @@
 #include "frame.h"
 #include "journal.h"
 #include "listops.h"
+#include "proc.h"
 #include "storage_test.h"
 #include "test_journal.h"
 #include "todolist.h"
@@ -625,9 +626,10 @@ END_TEST
 /*
  * fsync, wrapped in this program (-Wl,--wrap=fsync): in the worker's
  * process, an fsync of a journal file leaves a marker file named after
- * it (".fsynced" and the journal's name), and an fsync of a directory
- * fails with EIO, once, if the marker file ".fail-dir-fsync" exists (it
- * is removed).
+ * it (".fsynced" and the journal's name), unless the marker file
+ * ".fail-journal-fsync" exists: then the fsync fails with EIO, once (the
+ * marker is removed); and an fsync of a directory fails with EIO, once,
+ * if the marker file ".fail-dir-fsync" exists (it is removed).
  */
 int	__real_fsync(int);
 int	__wrap_fsync(int);
@@ -653,6 +655,12 @@ __wrap_fsync(int fd)
 		path[n] = '\0';
 		base = strrchr(path, '/') != NULL ? strrchr(path, '/') + 1 :
 		    path;
+		if (strncmp(base, JOURNAL_PREFIX, strlen(JOURNAL_PREFIX)) ==
+		    0 && unlinkat(wt_child_dirfd, ".fail-journal-fsync", 0) ==
+		    0) {
+			errno = EIO;
+			return -1;
+		}
 		if (strncmp(base, JOURNAL_PREFIX, strlen(JOURNAL_PREFIX)) ==
 		    0) {
 			snprintf(mark, sizeof(mark), ".fsynced%s", base);
@@ -688,6 +696,34 @@ START_TEST(t_recovery_syncs_first)
 }
 END_TEST
 
+/* A generation that cannot be synced is not replayed: the worker refuses
+ * to start (the supervisor then stops the daemon), and the journal stays
+ * for the next start. */
+START_TEST(t_recovery_sync_fails)
+{
+	struct todo_list *m = todolist_new();
+	struct listop *v[1];
+	int fd;
+
+	wt_start();
+	v[0] = wt_op_add(1, "s");
+	wt_app(wt.fd[0], "s", 1, m, v, 1);
+	wt_expect_stored(wt.fd[0], 1);
+	wt_kill();
+	ck_assert_int_ne(fd = openat(wt.dfd, ".fail-journal-fsync", O_WRONLY |
+	    O_CREAT | O_CLOEXEC, 0600), -1);
+	close(fd);
+	ck_assert_int_eq(wt_start_exit(), PROC_EXIT_REFUSED);
+	ck_assert_msg(faccessat(wt.dfd, ".fail-journal-fsync", F_OK, 0) == -1,
+	    "the journal was not synced");
+	ck_assert_int_eq(wt_count_journals(), 1);
+	wt_start();		/* the sync works now */
+	wt_check_file("s", m);
+	wt_stop();
+	todolist_free(m);
+}
+END_TEST
+
 Suite *
 journal_recover_suite(void)
 {
@@ -702,6 +738,7 @@ journal_recover_suite(void)
 	tcase_add_test(rc, t_carried_not_full);
 	tcase_add_test(rc, t_carried_keeps_forgotten_seq);
 	tcase_add_test(rc, t_recovery_syncs_first);
+	tcase_add_test(rc, t_recovery_sync_fails);
 	tcase_add_loop_test(rc, t_recover_burst, 0,
 	    sizeof(rb_percent) / sizeof(rb_percent[0]));
 #ifdef TODOD_FAULTS

@@ -27,6 +27,7 @@
 #include "listfile.h"
 #include "listops.h"
 #include "log.h"
+#include "proc.h"
 #include "storage_test.h"
 #include "store.h"
 #include "todolist.h"
@@ -135,7 +136,7 @@ child_main(int ctl, const int *fds, int n, const struct wt_opts *o)
 	cfg.journal_max = o->journal_max;
 	cfg.ckpt_pass = o->ckpt_pass;
 	if ((child_w = worker_new(child_base, &cfg, wt.ctr)) == NULL)
-		_exit(11);
+		_exit(worker_start_refused() ? PROC_EXIT_REFUSED : 11);
 	for (i = 0; i < n; i++)
 		if (worker_add_peer(child_w, fds[i]) == -1)
 			_exit(12);
@@ -153,11 +154,11 @@ child_main(int ctl, const int *fds, int n, const struct wt_opts *o)
 	exit(rc == 0 ? 0 : 30);
 }
 
-void
-wt_start_peers(int n, const struct wt_opts *o)
+/* Fork a worker with n peers; it has not said ready yet. */
+static void
+wt_fork(int n, const struct wt_opts *o)
 {
 	static const struct wt_opts defaults;
-	const struct etf_term *t;
 	int sv[WT_MAX_PEERS][2], ctl[2], child[WT_MAX_PEERS], i;
 
 	ck_assert_int_le(n, WT_MAX_PEERS);
@@ -184,9 +185,30 @@ wt_start_peers(int n, const struct wt_opts *o)
 	for (i = 0; i < n; i++)
 		close(child[i]);
 	close(ctl[1]);
+}
+
+void
+wt_start_peers(int n, const struct wt_opts *o)
+{
+	const struct etf_term *t;
+
+	wt_fork(n, o);
 	t = wt_recv(wt.ctl);
 	ck_assert_msg(t != NULL && etf_is_atom(t, "ready"),
 	    "the worker did not start");
+}
+
+int
+wt_start_exit(void)
+{
+	int status;
+
+	wt_fork(1, NULL);
+	ck_assert_msg(wt_recv(wt.ctl) == NULL, "the worker started");
+	wt_close_all();
+	status = wt_reap(WT_WAIT_MS);
+	ck_assert_msg(WIFEXITED(status), "worker status 0x%x", status);
+	return WEXITSTATUS(status);
 }
 
 void

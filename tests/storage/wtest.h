@@ -52,6 +52,9 @@ void	wt_teardown(void);
  * return once it is ready (its journal recovered). */
 void	wt_start_peers(int n, const struct wt_opts *);
 void	wt_start(void);			/* one peer, sync, defaults */
+/* Fork a worker as wt_start() does, expecting it to exit before it is
+ * ready: its exit status. */
+int	wt_start_exit(void);
 /* wt_start() with TODOD_FAULT=fault (store.h) armed while the file it
  * returns (malloc'ed, absent yet) exists: wt_arm() makes or removes it. */
 char	*wt_start_fault(const char *fault);
