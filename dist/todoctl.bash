@@ -26,6 +26,18 @@ _todoctl_complete_lists()
 	done < <(_todoctl_lists "$sock")
 }
 
+# Files that start with $1 (typed as is, with its backslashes, or after
+# an opening quote).  mapfile, not COMPREPLY=($(...)): a name is one
+# reply, neither split at its blanks nor globbed.
+_todoctl_files()
+{
+	local cur=${1//\\/}
+
+	[[ $cur == [\"\']* ]] && cur=${cur:1}
+	compopt -o filenames 2>/dev/null
+	mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+}
+
 _todoctl()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=
@@ -65,7 +77,7 @@ _todoctl()
 	if [[ -z $cmd ]]; then
 		case $prev in
 		-s|--socket)
-			COMPREPLY=($(compgen -f -- "$cur"))
+			_todoctl_files "$cur"
 			return
 			;;
 		-t|--timeout)
@@ -122,8 +134,7 @@ _todoctl()
 		if ((nargs == 0)); then
 			_todoctl_complete_lists "$sock" "$cur"
 		elif ((nargs == 1)); then
-			compopt -o filenames 2>/dev/null
-			COMPREPLY=($(compgen -f -- "$cur"))
+			_todoctl_files "$cur"
 		fi
 		;;
 	esac
