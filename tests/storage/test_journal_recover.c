@@ -672,12 +672,11 @@ __wrap_fsync(int fd)
 	return __real_fsync(fd);
 }
 
-/* A generation that a killed worker left is synced by the next before it
- * is replayed: the killed one may have written records that it had not
- * synced yet, which the next takes as journaled. */
-START_TEST(t_recovery_syncs_first)
+/* A worker killed after it stored one change to list "s" (applied to m
+ * too): its journal holds it. */
+static void
+killed_after_one(struct todo_list *m)
 {
-	struct todo_list *m = todolist_new();
 	struct listop *v[1];
 
 	wt_start();
@@ -685,6 +684,16 @@ START_TEST(t_recovery_syncs_first)
 	wt_app(wt.fd[0], "s", 1, m, v, 1);
 	wt_expect_stored(wt.fd[0], 1);
 	wt_kill();
+}
+
+/* A generation that a killed worker left is synced by the next before it
+ * is replayed: the killed one may have written records that it had not
+ * synced yet, which the next takes as journaled. */
+START_TEST(t_recovery_syncs_first)
+{
+	struct todo_list *m = todolist_new();
+
+	killed_after_one(m);
 	ck_assert_int_eq(wt_count_journals(), 1);
 	(void)unlinkat(wt.dfd, ".fsynced.journal-w0-1", 0);
 	wt_start();		/* recovers generation 1 */
@@ -702,14 +711,9 @@ END_TEST
 START_TEST(t_recovery_sync_fails)
 {
 	struct todo_list *m = todolist_new();
-	struct listop *v[1];
 	int fd;
 
-	wt_start();
-	v[0] = wt_op_add(1, "s");
-	wt_app(wt.fd[0], "s", 1, m, v, 1);
-	wt_expect_stored(wt.fd[0], 1);
-	wt_kill();
+	killed_after_one(m);
 	ck_assert_int_ne(fd = openat(wt.dfd, ".fail-journal-fsync", O_WRONLY |
 	    O_CREAT | O_CLOEXEC, 0600), -1);
 	close(fd);
