@@ -1,15 +1,20 @@
-/* supervisor.c: starts, wires, reaps and restarts the other processes. */
+/*
+ * supervisor.c: the supervisor's state and its start; it forks the other
+ * processes, links them, reads their messages and runs the sync rounds.
+ * Its spares are in sup_spares.c, the reaping and restarting of its
+ * children in sup_reap.c, the shutdown in sup_stop.c (supervisor_int.h).
+ */
 #include "config.h"
 
 #include <sys/types.h>
 #include <sys/queue.h>
 #include <sys/tree.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -27,7 +32,6 @@
 #include "listener.h"
 #include "listsrv.h"
 #include "log.h"
-#include "monotime.h"
 #include "names.h"
 #include "notify.h"
 #include "options.h"
@@ -38,55 +42,9 @@
 #include "stallwatch.h"
 #include "store.h"
 #include "supervisor.h"
+#include "supervisor_int.h"
 #include "worker.h"
 #include "workerproc.h"
-
-#define SUP_INTENSITY		5	/* restarts ... */
-#define SUP_PERIOD		10	/* ... in this many seconds */
-/*
- * Shutdown deadlines, in seconds.  The list servers, the cache and the
- * spawner have SUP_STOP_LISTS after the signal; those left are killed.
- * The workers are not: they go once every list server has, and write
- * every list's file from the journal first, which takes as long as the
- * journal is long.  A stopping worker is killed only if it has written
- * nothing (its shared counters have not moved) for SUP_STOP_STALL: its
- * journal then stays, and the next start replays it.
- */
-#define SUP_STOP_LISTS		10
-#define SUP_STOP_STALL		10
-/* How long a list may wait for a spare (the spawner stalled, or its
- * forks too slow) before it is given up, in ms: its link closes, and the
- * cache tries again a few times, then answers busy. */
-#define SUP_SPARE_WAIT_MS	3000
-
-enum role { ROLE_CACHE, ROLE_WORKER, ROLE_LIST, ROLE_SPAWNER, ROLE_SPARE };
-
-struct child {
-	TAILQ_ENTRY(child)	 entry;
-	RB_ENTRY(child)		 by_name;	/* list: in sup.names */
-	RB_ENTRY(child)		 by_pid;	/* list: in sup.pids */
-	enum role		 role;
-	pid_t			 pid;
-	int			 index;		/* worker */
-	uint8_t			 name[NAME_MAX_BYTES];	/* list */
-	size_t			 len;
-	char			 label[NAME_FILE_BUFSZ + 16];
-	struct chan		*ctl;
-	int			 ready;
-	int			 stopping;	/* list: said it is exiting */
-	int			 respawn_link;	/* list: start again once reaped,
-						 * with this cache link; or -1 */
-	int			 lost;		/* list: its spawner died */
-	int			 cache_fd;	/* list: its end of its cache
-						 * link, until a spare has
-						 * it; else -1 */
-	TAILQ_ENTRY(child)	 waiting;	/* list: in sup.waiting while
-						 * it keeps cache_fd (and has
-						 * no process, nor ctl) */
-	int64_t			 waiting_since;	/* list: monotime_ms() */
-};
-
-TAILQ_HEAD(child_list, child);
 
 static int
 child_name_cmp(const struct child *a, const struct child *b)
@@ -100,72 +58,16 @@ child_pid_cmp(const struct child *a, const struct child *b)
 	return a->pid < b->pid ? -1 : a->pid > b->pid;
 }
 
-RB_HEAD(child_names, child);
-RB_HEAD(child_pids, child);
-RB_GENERATE_INTERNAL(child_names, child, by_name, child_name_cmp,
-    __attribute__((__unused__)) static)
-RB_GENERATE_INTERNAL(child_pids, child, by_pid, child_pid_cmp,
-    __attribute__((__unused__)) static)
+RB_GENERATE(child_names, child, by_name, child_name_cmp)
+RB_GENERATE(child_pids, child, by_pid, child_pid_cmp)
 
-/* Spares held: processes waiting on their control channel for a list
- * (ROLE_SPARE: forked by the spawner, or released by a list). */
-#define SUP_SPARES_MAX	4
-
-/*
- * A sync round: the workers that have not yet written their lists.  A
- * worker that dies meanwhile is done once its successor is ready (it
- * brings every list file up to date from the journal as it starts; the
- * round fails if it could not: {ready, behind}).
- */
-struct sync_round {
-	TAILQ_ENTRY(sync_round)	 entry;
-	int64_t			 token;		/* the cache's */
-	uint64_t		 pending;	/* bit per worker */
-	int			 failed;	/* some list file is not */
-};
-
-static struct {
-	const struct todod_config *cfg;
-	struct event_base	*base;
-	struct listener		 listener;
-	struct datadir		 datadir;
-	int			 dirfd;
-	struct child		*cache;
-	struct child		*spawner;	/* forks the list servers */
-	struct child		*workers[PROC_MAX_WORKERS];
-	struct child_list	 lists;		/* list servers, oldest first */
-	struct child_names	 names;		/* ... by list name */
-	struct child_pids	 pids;		/* ... by pid */
-	struct child_list	 waiting;	/* ... waiting for a spare */
-	size_t			 nlists;
-	struct child		*spares[SUP_SPARES_MAX]; /* last used first */
-	int			 nspares;
-	int			 spare_asked;	/* a need is unanswered */
-	int			 announced;	/* READY=1 sent */
-	int			 shutting_down;
-	int			 exit_status;
-	time_t			 restarts[SUP_INTENSITY + 1];
-	struct event		*shutdown_timer;	/* SUP_STOP_LISTS */
-	struct event		*stall_timer;		/* SUP_STOP_STALL */
-	struct event		*wait_timer;		/* SUP_SPARE_WAIT_MS */
-	uint64_t		 progress[PROC_MAX_WORKERS];
-	TAILQ_HEAD(, sync_round) syncs;
-	struct etf_buf		 msg;
-} sup;
+struct sup_state sup;
 
 static void	sup_ctl_msg(struct chan *, const struct etf_term *, int,
 		    void *);
 static void	sup_ctl_closed(struct chan *, void *);
-static void	sup_shutdown(int status);
-static int	sup_spawn_list(const void *, size_t, int);
-static void	sup_child_free(struct child *);
-static void	sup_check_done(void);
-static void	sup_reaped(pid_t, int);
-static void	sup_list_gone(struct child *, int);
-static void	sup_release_workers(void);
-static void	sup_wait_arm(void);
 
-static void
+void
 sup_msg_atom(const char *atom)
 {
 	etf_buf_reset(&sup.msg);
@@ -173,7 +75,7 @@ sup_msg_atom(const char *atom)
 	etf_put_atom(&sup.msg, atom);
 }
 
-static void
+void
 sup_send(struct child *c, int fd)
 {
 	if (c == NULL || c->ctl == NULL) {
@@ -194,7 +96,7 @@ sup_child_setup(void)
 	}
 }
 
-static struct child *
+struct child *
 sup_child_new(enum role role, int sv_parent, pid_t pid)
 {
 	struct child *c;
@@ -315,7 +217,7 @@ sup_link_worker(struct child *list, int unasked)
  * the cache hands its connections to another server (or tells them
  * busy).
  */
-static void
+void
 sup_link_worker_or_stop(struct child *list, int unasked)
 {
 	if (sup_link_worker(list, unasked) == 0)
@@ -361,7 +263,7 @@ sup_fork(enum role role, int index, const int *extra, int nextra)
 	return sup_child_new(role, sv[0], pid);
 }
 
-static int
+int
 sup_fork_worker(int index)
 {
 	/* The directory, and its locks: held while a worker writes. */
@@ -378,7 +280,7 @@ sup_fork_worker(int index)
 	return 0;
 }
 
-static int
+int
 sup_fork_spawner(void)
 {
 	if ((sup.spawner = sup_fork(ROLE_SPAWNER, 0, NULL, 0)) == NULL)
@@ -387,7 +289,7 @@ sup_fork_spawner(void)
 	return 0;
 }
 
-static int
+int
 sup_fork_cache(void)
 {
 	const int extra[2] = { sup.listener.fd, sup.dirfd };
@@ -410,7 +312,7 @@ sup_fork_cache(void)
 	return 0;
 }
 
-static struct child *
+struct child *
 sup_find_list(const void *name, size_t len)
 {
 	struct child key;
@@ -422,301 +324,11 @@ sup_find_list(const void *name, size_t len)
 	return RB_FIND(child_names, &sup.names, &key);
 }
 
-/* --- spares ------------------------------------------------------------ */
-
-/* Ask the spawner for a spare (need) if none is held or on its way. */
-static void
-sup_need_spare(void)
-{
-	if (sup.nspares > 0 || sup.spare_asked || sup.shutting_down ||
-	    sup.spawner == NULL || sup.spawner->ctl == NULL)
-		return;
-	sup_msg_atom("need");
-	sup_send(sup.spawner, -1);
-	sup.spare_asked = 1;
-}
-
-/* A spare's record: its process and its control channel (fd, or -1 for
- * one moved in after, sup_ctl_move). */
-static struct child *
-sup_spare_new(pid_t pid, int fd)
-{
-	struct child *s;
-
-	s = sup_child_new(ROLE_SPARE, fd, pid);
-	snprintf(s->label, sizeof(s->label), "spare");
-	return s;
-}
-
-/* A process's control channel goes from one record to another (a spare
- * becomes a list's server, a released server a spare). */
-static void
-sup_ctl_move(struct child *from, struct child *to)
-{
-	to->ctl = from->ctl;
-	from->ctl = NULL;
-	chan_set_arg(to->ctl, to);
-}
-
-/* Forget the spares held (the spawner is gone, or the daemon stops):
- * their channels close, and those still alive exit. */
-static void
-sup_drop_spares(void)
-{
-	while (sup.nspares > 0)
-		sup_child_free(sup.spares[--sup.nspares]);
-	sup.spare_asked = 0;
-}
-
-#ifdef TODOD_FAULTS
-/* Test-only: every start fails, as if no process could be had, while
- * the file named by TODOD_FAULT_SPAWN_FILE exists. */
-static int
-sup_fault_spawn(void)
-{
-	const char *f = getenv("TODOD_FAULT_SPAWN_FILE");
-
-	return f != NULL && *f != '\0' && access(f, F_OK) == 0;
-}
-#else
-#define sup_fault_spawn()	0
-#endif
-
-/*
- * Start the lists that wait (sup.waiting, oldest first), while spares
- * are held: a spare is told {list, Name} with the list's end of its
- * cache link, takes the list's record its channel and pid, and is its
- * server from then on; the worker's link follows.  A spare found dead
- * (nothing could be sent) is dropped, and the spawner reaps it.  A list
- * left waiting starts with the next spare (sup_spare_keep); one that
- * cannot start is gone (its link closes: the cache sees it).
- */
-static void
-sup_start_waiting(void)
-{
-	struct child *c, *s;
-
-	while ((c = TAILQ_FIRST(&sup.waiting)) != NULL && sup.nspares > 0) {
-		if (sup_fault_spawn()) {
-			log_warnx("cannot start %s (injected fault)",
-			    c->label);
-			sup_list_gone(c, 0);
-			continue;
-		}
-		s = sup.spares[--sup.nspares];
-		etf_buf_reset(&sup.msg);
-		etf_put_version(&sup.msg);
-		etf_put_tuple(&sup.msg, 2);
-		etf_put_atom(&sup.msg, "list");
-		etf_put_binary(&sup.msg, c->name, c->len);
-		if (chan_send_first(s->ctl, &sup.msg, c->cache_fd) == -1) {
-			sup_child_free(s);
-			continue;
-		}
-		TAILQ_REMOVE(&sup.waiting, c, waiting);
-		c->cache_fd = -1;
-		sup_ctl_move(s, c);
-		c->pid = s->pid;
-		sup_child_free(s);
-		RB_INSERT(child_pids, &sup.pids, c);
-		proc_stats->spawns++;
-		/* The worker reads the list while the server starts. */
-		sup_link_worker_or_stop(c, 1);
-	}
-	/* The next spare is made now, off the next list's path. */
-	sup_need_spare();
-	sup_wait_arm();
-}
-
-/* The oldest list waiting for a spare has waited SUP_SPARE_WAIT_MS: it
- * and those as old are given up (they never started: their links close,
- * and the cache sees servers that did not start). */
-static void
-sup_wait_expired(evutil_socket_t fd, short ev, void *arg)
-{
-	struct child *c;
-	int64_t now = monotime_ms();
-
-	while ((c = TAILQ_FIRST(&sup.waiting)) != NULL &&
-	    now - c->waiting_since >= SUP_SPARE_WAIT_MS) {
-		log_warnx("cannot start %s: no spare process within %d ms",
-		    c->label, SUP_SPARE_WAIT_MS);
-		sup_list_gone(c, 0);
-	}
-	sup_wait_arm();
-	sup_check_done();
-}
-
-/* The timer for the oldest list waiting for a spare, if any waits. */
-static void
-sup_wait_arm(void)
-{
-	struct child *c = TAILQ_FIRST(&sup.waiting);
-	struct timeval tv;
-
-	if (c == NULL) {
-		evtimer_del(sup.wait_timer);
-		return;
-	}
-	tv = monotime_until(c->waiting_since + SUP_SPARE_WAIT_MS);
-	evtimer_add(sup.wait_timer, &tv);
-}
-
-/* A spare, forked or released: the first list waiting takes it, or it is
- * held (if there is room: else its channel closes and it exits). */
-static void
-sup_spare_keep(struct child *s)
-{
-	if (sup.shutting_down || sup.nspares == SUP_SPARES_MAX) {
-		sup_child_free(s);
-		return;
-	}
-	sup.spares[sup.nspares++] = s;
-	sup_start_waiting();
-}
-
-/* {spare, Pid} +fd from the spawner. */
-static void
-sup_spare_in(pid_t pid, int fd)
-{
-	sup.spare_asked = 0;
-	sup_spare_keep(sup_spare_new(pid, fd));
-}
-
-#ifdef TODOD_FAULTS
-/*
- * Test-only: while the file named by TODOD_FAULT_STALE_FILE exists, a
- * list server that says released is first sent what a restart of its
- * worker or of the cache and a new request for its list could have sent
- * it just before the supervisor read released: a worker link, a cache
- * link and a shutdown, all meant for the list it released.
- */
-static void
-sup_fault_stale(struct child *c)
-{
-	const char *f = getenv("TODOD_FAULT_STALE_FILE");
-	int sv[2];
-
-	if (f == NULL || *f == '\0' || access(f, F_OK) == -1)
-		return;
-	log_info("%s released: stale messages sent (injected fault)",
-	    c->label);
-	(void)sup_link_worker(c, 0);	/* stale: not sent if it cannot be */
-	if (sup_socketpair(sv) == 0) {
-		close(sv[0]);
-		sup_give_cache_link(c, sv[1]);
-	}
-	sup_msg_atom("shutdown");
-	sup_send(c, -1);
-}
-#else
-#define sup_fault_stale(c)	do { } while (0)
-#endif
-
-/*
- * released: the cache stopped the list's server, every change of it is
- * durable, and its process waits for another list on the same channel.
- * The list is gone, as if its server had exited; the process is a
- * spare.  It is held first, so that a list waiting to start again
- * (respawn_link) may take it.
- */
-static void
-sup_list_released(struct child *c)
-{
-	struct child *s;
-
-	s = sup_spare_new(c->pid, -1);
-	sup_ctl_move(c, s);
-	RB_REMOVE(child_pids, &sup.pids, c);
-	log_debug("%s pid %d released", c->label, (int)c->pid);
-	c->pid = 0;
-	sup_spare_keep(s);
-	sup_list_gone(c, 0);
-	sup_check_done();
-}
-
-/* no_spare: none could be forked; the lists waiting cannot start. */
-static void
-sup_no_spare(void)
-{
-	struct child *c;
-
-	sup.spare_asked = 0;
-	while ((c = TAILQ_FIRST(&sup.waiting)) != NULL) {
-		log_warnx("cannot start %s: no process", c->label);
-		sup_list_gone(c, 0);	/* never started: its links close */
-	}
-	sup_check_done();
-}
-
-/* A held spare is gone (s, or the one of pid if s is NULL): 1, or 0 if
- * it is not held. */
-static int
-sup_spare_gone(struct child *s, pid_t pid)
-{
-	int i;
-
-	for (i = 0; i < sup.nspares; i++)
-		if (sup.spares[i] == s || (s == NULL &&
-		    sup.spares[i]->pid == pid)) {
-			sup_child_free(sup.spares[i]);
-			sup.spares[i] = sup.spares[--sup.nspares];
-			sup_need_spare();
-			return 1;
-		}
-	return 0;
-}
-
-/*
- * Start a list server for the cache, which sent cache_fd, the server's
- * end of their link (owned from here on; closed if no server can be
- * started, which the cache sees as a server that did not start).  The
- * list waits in sup.waiting, with cache_fd, until a spare takes it: at
- * once if one is held (sup_start_waiting), else when the spawner's next
- * one comes.
- */
-static int
-sup_spawn_list(const void *name, size_t len, int cache_fd)
-{
-	struct child *c;
-	char file[NAME_FILE_BUFSZ];
-
-	if ((c = sup_find_list(name, len)) != NULL) {
-		/* Never two servers for one list: the cache has given this
-		 * one up, so it is on its way out; start the new one when it
-		 * is gone, with the newest link the cache sent. */
-		if (c->respawn_link != -1)
-			close(c->respawn_link);
-		c->respawn_link = cache_fd;
-		if (!c->stopping) {
-			sup_msg_atom("shutdown");
-			sup_send(c, -1);
-		}
-		return 0;
-	}
-	if (name_to_file(name, len, file, sizeof(file)) == -1) {
-		close(cache_fd);
-		return -1;
-	}
-	c = sup_child_new(ROLE_LIST, -1, 0);
-	memcpy(c->name, name, len);
-	c->len = len;
-	c->cache_fd = cache_fd;
-	snprintf(c->label, sizeof(c->label), "list[%s]", file);
-	TAILQ_INSERT_TAIL(&sup.lists, c, entry);
-	RB_INSERT(child_names, &sup.names, c);
-	sup.nlists++;
-	c->waiting_since = monotime_ms();
-	TAILQ_INSERT_TAIL(&sup.waiting, c, waiting);
-	sup_start_waiting();
-	return 0;
-}
-
 /* --- sync rounds --------------------------------------------------------- */
 
 /* Worker bit is done with the rounds that wait for it (failed: some list
  * file is not current); {synced | sync_failed, Token} for those done. */
-static void
+void
 sup_sync_done(uint64_t worker_bit, int failed)
 {
 	struct sync_round *r, *next;
@@ -787,6 +399,36 @@ sup_maybe_ready(void)
 		log_init(0, (enum log_level)sup.cfg->log_level);
 	}
 }
+
+#ifdef TODOD_FAULTS
+/*
+ * Test-only: while the file named by TODOD_FAULT_STALE_FILE exists, a
+ * list server that says released is first sent what a restart of its
+ * worker or of the cache and a new request for its list could have sent
+ * it just before the supervisor read released: a worker link, a cache
+ * link and a shutdown, all meant for the list it released.
+ */
+static void
+sup_fault_stale(struct child *c)
+{
+	const char *f = getenv("TODOD_FAULT_STALE_FILE");
+	int sv[2];
+
+	if (f == NULL || *f == '\0' || access(f, F_OK) == -1)
+		return;
+	log_info("%s released: stale messages sent (injected fault)",
+	    c->label);
+	(void)sup_link_worker(c, 0);	/* stale: not sent if it cannot be */
+	if (sup_socketpair(sv) == 0) {
+		close(sv[0]);
+		sup_give_cache_link(c, sv[1]);
+	}
+	sup_msg_atom("shutdown");
+	sup_send(c, -1);
+}
+#else
+#define sup_fault_stale(c)	do { } while (0)
+#endif
 
 static void
 sup_ctl_msg(struct chan *ch, const struct etf_term *t, int fd, void *arg)
@@ -877,405 +519,6 @@ sup_ctl_closed(struct chan *ch, void *arg)
 		return;
 	chan_free(c->ctl);
 	c->ctl = NULL;
-}
-
-/* --- reaping and restarting --------------------------------------------- */
-
-static int
-sup_restart_allowed(void)
-{
-	time_t now = time(NULL);
-	int i;
-
-	memmove(sup.restarts + 1, sup.restarts,
-	    SUP_INTENSITY * sizeof(sup.restarts[0]));
-	sup.restarts[0] = now;
-	proc_stats->restarts++;
-	for (i = 0; i <= SUP_INTENSITY; i++)
-		if (sup.restarts[i] == 0 || now - sup.restarts[i] >= SUP_PERIOD)
-			return 1;
-	return 0;
-}
-
-static void
-sup_describe_exit(const struct child *c, int status)
-{
-	if (WIFSIGNALED(status))
-		log_warnx("lost child: %s pid %d: killed by signal %d",
-		    c->label, (int)c->pid, WTERMSIG(status));
-	else if (c->role == ROLE_LIST && WEXITSTATUS(status) == 0)
-		log_debug("%s pid %d exited", c->label, (int)c->pid);
-	else if (WEXITSTATUS(status) != 0 || !sup.shutting_down)
-		log_warnx("lost child: %s pid %d: exited with status %d",
-		    c->label, (int)c->pid, WEXITSTATUS(status));
-}
-
-static void
-sup_child_free(struct child *c)
-{
-	if (c->ctl != NULL)
-		chan_free(c->ctl);
-	if (c->cache_fd != -1)
-		close(c->cache_fd);
-	if (c->respawn_link != -1)
-		close(c->respawn_link);
-	free(c);
-}
-
-static void
-sup_restart(struct child *c)
-{
-	struct child *l;
-	int rc;
-
-	if (!sup_restart_allowed()) {
-		log_warnx("restart intensity exceeded: more than %d restarts "
-		    "in %d seconds; shutting down", SUP_INTENSITY, SUP_PERIOD);
-		sup_shutdown(1);
-		return;
-	}
-	if (c->role == ROLE_CACHE)
-		rc = sup_fork_cache();
-	else if (c->role == ROLE_SPAWNER)
-		rc = sup_fork_spawner();
-	else {
-		rc = sup_fork_worker(c->index);
-		if (rc == 0)
-			TAILQ_FOREACH(l, &sup.lists, entry)
-				if (worker_for_name(l->name, l->len,
-				    sup.cfg->workers) == c->index)
-					sup_link_worker_or_stop(l, 0);
-	}
-	if (rc == -1) {
-		log_warnx("cannot restart %s; shutting down", c->label);
-		sup_shutdown(1);
-	}
-}
-
-static void
-sup_check_done(void)
-{
-	int i;
-
-	if (!sup.shutting_down)
-		return;
-	if (!TAILQ_EMPTY(&sup.lists))
-		return;
-	/* Every list server has flushed and gone: let the spawner and the
-	 * workers go. */
-	if (sup.spawner != NULL && sup.spawner->ctl != NULL) {
-		chan_free(sup.spawner->ctl);
-		sup.spawner->ctl = NULL;
-	}
-	sup_release_workers();
-	if (sup.cache != NULL || sup.spawner != NULL)
-		return;
-	if (sup.shutdown_timer != NULL)	/* nothing left for it to kill */
-		evtimer_del(sup.shutdown_timer);
-	for (i = 0; i < sup.cfg->workers; i++)
-		if (sup.workers[i] != NULL)
-			return;
-	event_base_loopbreak(sup.base);
-}
-
-/* A list server is gone (status as waitpid's). */
-static void
-sup_list_gone(struct child *c, int status)
-{
-	if (c->cache_fd != -1)
-		TAILQ_REMOVE(&sup.waiting, c, waiting);
-	TAILQ_REMOVE(&sup.lists, c, entry);
-	RB_REMOVE(child_names, &sup.names, c);
-	if (c->pid != 0)
-		RB_REMOVE(child_pids, &sup.pids, c);
-	sup.nlists--;
-	/* One never forked needs no word to the cache: its link to it
-	 * closes with the child, and the cache hands its connections on. */
-	if (c->pid != 0)
-		sup_describe_exit(c, status);
-	if (c->respawn_link != -1 && !sup.shutting_down) {
-		if (sup_spawn_list(c->name, c->len, c->respawn_link) == -1)
-			log_warnx("cannot start %s again", c->label);
-		c->respawn_link = -1;
-	}
-	sup_child_free(c);
-}
-
-/* The cache is gone: the links it sent for servers to start once their
- * old ones exit lead nowhere, and a new cache asks again if it needs. */
-static void
-sup_cache_gone_links(void)
-{
-	struct child *l;
-
-	TAILQ_FOREACH(l, &sup.lists, entry)
-		if (l->respawn_link != -1) {
-			close(l->respawn_link);
-			l->respawn_link = -1;
-		}
-}
-
-/* The spawner is gone, and every list server with it (they die with
- * their parent): start it again first, so that lists can start again. */
-static void
-sup_spawner_gone(struct child *c, int status)
-{
-	struct child *l, *next;
-
-	sup_describe_exit(c, status);
-	/* Its list servers died with it, and so did the spares it had
-	 * handed over: the cache hands their connections to new ones.  The
-	 * lists waiting for a spare wait for the new spawner's. */
-	sup_drop_spares();
-	TAILQ_FOREACH(l, &sup.lists, entry)
-		l->lost = l->pid != 0;
-	if (!sup.shutting_down)
-		sup_restart(c);
-	/* Lists started again go to the tail, not lost. */
-	for (l = TAILQ_FIRST(&sup.lists); l != NULL; l = next) {
-		next = TAILQ_NEXT(l, entry);
-		if (l->lost)
-			sup_list_gone(l, SIGKILL);	/* "killed" */
-	}
-	sup_child_free(c);
-	sup_check_done();
-}
-
-static void
-sup_reaped(pid_t pid, int status)
-{
-	struct child *c = NULL, key;
-	int i;
-
-	if (sup.spawner != NULL && sup.spawner->pid == pid) {
-		c = sup.spawner;
-		sup.spawner = NULL;
-		sup_spawner_gone(c, status);
-		return;
-	}
-	if (sup.cache != NULL && sup.cache->pid == pid) {
-		c = sup.cache;
-		sup.cache = NULL;
-		sup_cache_gone_links();
-	}
-	for (i = 0; c == NULL && i < sup.cfg->workers; i++)
-		if (sup.workers[i] != NULL && sup.workers[i]->pid == pid) {
-			c = sup.workers[i];
-			sup.workers[i] = NULL;
-		}
-	key.pid = pid;
-	if (c == NULL && (c = RB_FIND(child_pids, &sup.pids, &key)) != NULL) {
-		sup_list_gone(c, status);
-		sup_check_done();
-		return;
-	}
-	if (c == NULL && sup_spare_gone(NULL, pid))
-		return;
-	if (c == NULL)
-		return;		/* not ours (e.g. the detach helper) */
-	if (c->role == ROLE_WORKER)
-		stallwatch_forget(c->index);
-	/* A worker whose journal is not to be replayed here (it said why):
-	 * no start again, the daemon stops. */
-	if (c->role == ROLE_WORKER && WIFEXITED(status) &&
-	    WEXITSTATUS(status) == PROC_EXIT_REFUSED) {
-		log_warnx("%s refuses to start: stopping", c->label);
-		sup_shutdown(1);
-	} else
-		sup_describe_exit(c, status);
-	/* A worker that starts again writes every list file first: its
-	 * rounds wait for it to be ready.  None starts when shutting down. */
-	if (c->role == ROLE_WORKER && sup.shutting_down)
-		sup_sync_done((uint64_t)1 << c->index, 1);
-	if (!sup.shutting_down)
-		sup_restart(c);
-	sup_child_free(c);
-	sup_check_done();
-}
-
-static void
-sup_sigchld(evutil_socket_t sig, short ev, void *arg)
-{
-	pid_t pid;
-	int status;
-
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-		sup_reaped(pid, status);
-}
-
-/* --- shutdown ------------------------------------------------------------- */
-
-/* A shutdown deadline of secs (test-only: TODOD_FAULT_STOP_MS sets both
- * in ms). */
-static struct timeval
-sup_stop_tv(int secs)
-{
-	struct timeval tv = { secs, 0 };
-#ifdef TODOD_FAULTS
-	const char *v = getenv("TODOD_FAULT_STOP_MS");
-	unsigned long ms;
-
-	if (v != NULL && (ms = strtoul(v, NULL, 10)) > 0 && ms <= 60000) {
-		tv.tv_sec = (time_t)(ms / 1000);
-		tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
-	}
-#endif
-	return tv;
-}
-
-/* SUP_STOP_LISTS is over: kill the list servers, the cache and the
- * spawner left.  Once they are reaped the workers are let go. */
-static void
-sup_kill_stragglers(evutil_socket_t fd, short ev, void *arg)
-{
-	struct child *l;
-
-	log_warnx("shutdown timed out: killing the list servers left");
-	if (sup.cache != NULL)
-		kill(sup.cache->pid, SIGKILL);
-	TAILQ_FOREACH(l, &sup.lists, entry)
-		if (l->pid != 0)
-			kill(l->pid, SIGKILL);
-	if (sup.spawner != NULL)
-		kill(sup.spawner->pid, SIGKILL);
-}
-
-/* stallwatch.h: ask worker i whether it answers. */
-static int
-sup_ping_worker(int i)
-{
-	struct child *w = sup.workers[i];
-
-	if (sup.shutting_down || w == NULL || w->ctl == NULL || !w->ready)
-		return -1;
-	sup_msg_atom("ping");
-	sup_send(w, -1);
-	return 0;
-}
-
-static const char *
-sup_worker_label(int i)
-{
-	return sup.workers[i] != NULL ? sup.workers[i]->label : "a worker";
-}
-
-/* What a worker has written so far: it moves while a worker works. */
-static uint64_t
-sup_worker_progress(int i)
-{
-	const struct worker_counters *c = &proc_stats->workers[i].c;
-
-	return c->ticks + c->stores + c->fsyncs + c->errors;
-}
-
-/*
- * A service manager's stop timeout (systemd's TimeoutStopSec) must not
- * cut short workers that are still writing: while they do, it is told to
- * wait two stall deadlines more, which covers the next look at them, and
- * that look either tells it again or kills the stalled worker.
- */
-static void
-sup_extend_stop(void)
-{
-	struct timeval tv = sup_stop_tv(SUP_STOP_STALL);
-
-	(void)notify_extend_timeout(2 * ((uint64_t)tv.tv_sec * 1000000u +
-	    (uint64_t)tv.tv_usec));
-}
-
-/* Every SUP_STOP_STALL while the workers stop: kill one that has
- * written nothing since the last look. */
-static void
-sup_watch_workers(evutil_socket_t fd, short ev, void *arg)
-{
-	uint64_t now;
-	int i, busy = 0;
-
-	for (i = 0; i < sup.cfg->workers; i++) {
-		if (sup.workers[i] == NULL)
-			continue;
-		if ((now = sup_worker_progress(i)) != sup.progress[i]) {
-			sup.progress[i] = now;
-			busy = 1;
-			continue;
-		}
-		log_warnx("%s has written nothing for a while as it stops: "
-		    "killing it (its journal stays, for the next start)",
-		    sup.workers[i]->label);
-		kill(sup.workers[i]->pid, SIGKILL);
-	}
-	if (busy)
-		sup_extend_stop();
-}
-
-/* The list servers are gone: let the workers write their lists. */
-static void
-sup_release_workers(void)
-{
-	struct timeval tv = sup_stop_tv(SUP_STOP_STALL);
-	int i, any = 0;
-
-	for (i = 0; i < sup.cfg->workers; i++) {
-		if (sup.workers[i] == NULL || sup.workers[i]->ctl == NULL)
-			continue;
-		sup.progress[i] = sup_worker_progress(i);
-		chan_free(sup.workers[i]->ctl);	/* EOF: it checkpoints */
-		sup.workers[i]->ctl = NULL;
-		any = 1;
-	}
-	if (!any)
-		return;
-	(void)notify_status("stopping: writing the list files");
-	sup_extend_stop();
-	if (sup.stall_timer == NULL && (sup.stall_timer = event_new(sup.base,
-	    -1, EV_PERSIST, sup_watch_workers, NULL)) != NULL)
-		evtimer_add(sup.stall_timer, &tv);
-}
-
-static void
-sup_shutdown(int status)
-{
-	struct timeval tv = sup_stop_tv(SUP_STOP_LISTS);
-	struct child *l;
-
-	if (status > sup.exit_status)
-		sup.exit_status = status;
-	if (sup.shutting_down)
-		return;
-	sup.shutting_down = 1;
-	log_info("shutting down");
-	stallwatch_stop();
-	(void)notify_stopping();
-	/* Stop accepting: the cache goes (with the unattached clients). */
-	if (sup.cache != NULL) {
-		chan_free(sup.cache->ctl);	/* EOF: it exits */
-		sup.cache->ctl = NULL;
-	}
-	if (sup.listener.fd != -1) {
-		close(sup.listener.fd);
-		sup.listener.fd = -1;
-	}
-	/* Lists still waiting for a spare will not start. */
-	while ((l = TAILQ_FIRST(&sup.waiting)) != NULL)
-		sup_list_gone(l, 0);
-	sup_drop_spares();
-	/* List servers finish their stores, answer and exit. */
-	sup_msg_atom("shutdown");
-	TAILQ_FOREACH(l, &sup.lists, entry)
-		sup_send(l, -1);
-	sup.shutdown_timer = evtimer_new(sup.base, sup_kill_stragglers, NULL);
-	evtimer_add(sup.shutdown_timer, &tv);
-	sup_check_done();
-}
-
-static void
-sup_signal(evutil_socket_t sig, short ev, void *arg)
-{
-	if (sig == SIGHUP) {
-		log_reopen();
-		return;
-	}
-	sup_shutdown(0);
 }
 
 /* --- start ------------------------------------------------------------------ */

@@ -347,7 +347,7 @@ START_TEST(stopped_server_reused)
 		snprintf(name, sizeof name, "reuse%d", i);
 		assert_own_entry(d, name, dd);
 	}
-	/* Spares that wait are bounded (supervisor.c: SUP_SPARES_MAX). */
+	/* Spares that wait are bounded (supervisor_int.h: SUP_SPARES_MAX). */
 	cu_children(d, &ps);
 	for (i = 0; i < (int)ps.n; i++) {
 		live_title(ps.pid[i], title, sizeof title);

@@ -15,7 +15,7 @@
  *     {error, unavailable}, state and file stay as they were, reads go
  *     on; once the fault file is gone, writes work again.
  *   - A list server that cannot start (TODOD_FAULT_SPAWN_FILE, in
- *     supervisor.c): {error, busy} after a few tries; then it starts.
+ *     sup_spares.c): {error, busy} after a few tries; then it starts.
  *     A connection that asked to re-attach to it stays on its list.
  *   - No spare can be forked (TODOD_FAULT_FORK_FILE, in spawner.c):
  *     the spares held go first, then a new list waits for one, is told

@@ -1,0 +1,200 @@
+/*
+ * sup_stop.c: the supervisor's shutdown: the cache and the list servers
+ * go first, within a deadline; then the workers write their lists, and
+ * one that stalls meanwhile is killed.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/tree.h>
+
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "chan.h"
+#include "log.h"
+#include "notify.h"
+#include "options.h"
+#include "proc.h"
+#include "stallwatch.h"
+#include "supervisor_int.h"
+#include "worker.h"
+
+/* A shutdown deadline of secs (test-only: TODOD_FAULT_STOP_MS sets both
+ * in ms). */
+static struct timeval
+sup_stop_tv(int secs)
+{
+	struct timeval tv = { secs, 0 };
+#ifdef TODOD_FAULTS
+	const char *v = getenv("TODOD_FAULT_STOP_MS");
+	unsigned long ms;
+
+	if (v != NULL && (ms = strtoul(v, NULL, 10)) > 0 && ms <= 60000) {
+		tv.tv_sec = (time_t)(ms / 1000);
+		tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	}
+#endif
+	return tv;
+}
+
+/* SUP_STOP_LISTS is over: kill the list servers, the cache and the
+ * spawner left.  Once they are reaped the workers are let go. */
+static void
+sup_kill_stragglers(evutil_socket_t fd, short ev, void *arg)
+{
+	struct child *l;
+
+	log_warnx("shutdown timed out: killing the list servers left");
+	if (sup.cache != NULL)
+		kill(sup.cache->pid, SIGKILL);
+	TAILQ_FOREACH(l, &sup.lists, entry)
+		if (l->pid != 0)
+			kill(l->pid, SIGKILL);
+	if (sup.spawner != NULL)
+		kill(sup.spawner->pid, SIGKILL);
+}
+
+/* stallwatch.h: ask worker i whether it answers. */
+int
+sup_ping_worker(int i)
+{
+	struct child *w = sup.workers[i];
+
+	if (sup.shutting_down || w == NULL || w->ctl == NULL || !w->ready)
+		return -1;
+	sup_msg_atom("ping");
+	sup_send(w, -1);
+	return 0;
+}
+
+const char *
+sup_worker_label(int i)
+{
+	return sup.workers[i] != NULL ? sup.workers[i]->label : "a worker";
+}
+
+/* What a worker has written so far: it moves while a worker works. */
+static uint64_t
+sup_worker_progress(int i)
+{
+	const struct worker_counters *c = &proc_stats->workers[i].c;
+
+	return c->ticks + c->stores + c->fsyncs + c->errors;
+}
+
+/*
+ * A service manager's stop timeout (systemd's TimeoutStopSec) must not
+ * cut short workers that are still writing: while they do, it is told to
+ * wait two stall deadlines more, which covers the next look at them, and
+ * that look either tells it again or kills the stalled worker.
+ */
+static void
+sup_extend_stop(void)
+{
+	struct timeval tv = sup_stop_tv(SUP_STOP_STALL);
+
+	(void)notify_extend_timeout(2 * ((uint64_t)tv.tv_sec * 1000000u +
+	    (uint64_t)tv.tv_usec));
+}
+
+/* Every SUP_STOP_STALL while the workers stop: kill one that has
+ * written nothing since the last look. */
+static void
+sup_watch_workers(evutil_socket_t fd, short ev, void *arg)
+{
+	uint64_t now;
+	int i, busy = 0;
+
+	for (i = 0; i < sup.cfg->workers; i++) {
+		if (sup.workers[i] == NULL)
+			continue;
+		if ((now = sup_worker_progress(i)) != sup.progress[i]) {
+			sup.progress[i] = now;
+			busy = 1;
+			continue;
+		}
+		log_warnx("%s has written nothing for a while as it stops: "
+		    "killing it (its journal stays, for the next start)",
+		    sup.workers[i]->label);
+		kill(sup.workers[i]->pid, SIGKILL);
+	}
+	if (busy)
+		sup_extend_stop();
+}
+
+/* The list servers are gone: let the workers write their lists. */
+void
+sup_release_workers(void)
+{
+	struct timeval tv = sup_stop_tv(SUP_STOP_STALL);
+	int i, any = 0;
+
+	for (i = 0; i < sup.cfg->workers; i++) {
+		if (sup.workers[i] == NULL || sup.workers[i]->ctl == NULL)
+			continue;
+		sup.progress[i] = sup_worker_progress(i);
+		chan_free(sup.workers[i]->ctl);	/* EOF: it checkpoints */
+		sup.workers[i]->ctl = NULL;
+		any = 1;
+	}
+	if (!any)
+		return;
+	(void)notify_status("stopping: writing the list files");
+	sup_extend_stop();
+	if (sup.stall_timer == NULL && (sup.stall_timer = event_new(sup.base,
+	    -1, EV_PERSIST, sup_watch_workers, NULL)) != NULL)
+		evtimer_add(sup.stall_timer, &tv);
+}
+
+void
+sup_shutdown(int status)
+{
+	struct timeval tv = sup_stop_tv(SUP_STOP_LISTS);
+	struct child *l;
+
+	if (status > sup.exit_status)
+		sup.exit_status = status;
+	if (sup.shutting_down)
+		return;
+	sup.shutting_down = 1;
+	log_info("shutting down");
+	stallwatch_stop();
+	(void)notify_stopping();
+	/* Stop accepting: the cache goes (with the unattached clients). */
+	if (sup.cache != NULL) {
+		chan_free(sup.cache->ctl);	/* EOF: it exits */
+		sup.cache->ctl = NULL;
+	}
+	if (sup.listener.fd != -1) {
+		close(sup.listener.fd);
+		sup.listener.fd = -1;
+	}
+	/* Lists still waiting for a spare will not start. */
+	while ((l = TAILQ_FIRST(&sup.waiting)) != NULL)
+		sup_list_gone(l, 0);
+	sup_drop_spares();
+	/* List servers finish their stores, answer and exit. */
+	sup_msg_atom("shutdown");
+	TAILQ_FOREACH(l, &sup.lists, entry)
+		sup_send(l, -1);
+	sup.shutdown_timer = evtimer_new(sup.base, sup_kill_stragglers, NULL);
+	evtimer_add(sup.shutdown_timer, &tv);
+	sup_check_done();
+}
+
+void
+sup_signal(evutil_socket_t sig, short ev, void *arg)
+{
+	if (sig == SIGHUP) {
+		log_reopen();
+		return;
+	}
+	sup_shutdown(0);
+}
