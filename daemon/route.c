@@ -1,4 +1,8 @@
-/* route.c: the cache's routing table and the handoff of connections. */
+/*
+ * route.c: the cache's routing table and the handoff of connections.
+ * Connections that wait for room at --max-lists are in route_wait.c, the
+ * replies to lists and stats in route_reply.c (route_int.h).
+ */
 #include "config.h"
 
 #include <sys/types.h>
@@ -9,7 +13,6 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -23,81 +26,10 @@
 #include "names.h"
 #include "options.h"
 #include "proc.h"
-#include "reply.h"
 #include "route.h"
+#include "route_int.h"
 #include "stallwatch.h"
-#include "store.h"
 #include "uidcount.h"
-
-/* Servers that may fail to start in a row for one list, the connections
- * sent to it handed from one to the next, before they are told busy. */
-#define ROUTE_START_TRIES	3
-
-/* Descriptors kept beside the live servers' (clients being routed, the
- * process's own). */
-#define ROUTE_FD_RESERVE	1024
-
-/* How long a connection for a list with no server waits for room at
- * --max-lists (a server to become idle, to be stopped for it) before it
- * is told busy.  A server whose client has just closed is busy until it
- * has read the close: a client that goes from one list to the next
- * would otherwise be told busy by that race. */
-#define ROUTE_WAIT_MS		500
-
-/*
- * A client connection the cache keeps aside, with what it has read of
- * it and how it is to be attached: as a copy of one handed to a server
- * that has not confirmed it, or while it waits for room.
- */
-struct kept {
-	int			 fd;		/* -1 once given on */
-	uid_t			 uid;
-	const char		*error;		/* attach with this error */
-	uint8_t			*input;
-	size_t			 inlen;
-	/* A re-attach: the list it comes from, where it goes back if its
-	 * new list's server cannot be started (fblen 0: none). */
-	size_t			 fblen;
-	uint8_t			 fb[NAME_MAX_BYTES];
-};
-
-/*
- * A handoff the server has not confirmed yet ({got, N}): the cache keeps
- * a duplicate of the descriptor and the input, so that a connection sent
- * to a server that dies before it takes it is not lost.  A server
- * confirms before it reads the connection, so no request is done twice.
- */
-struct inflight {
-	TAILQ_ENTRY(inflight)	 entry;
-	uint64_t		 seq;
-	int64_t			 since;		/* CLOCK_MONOTONIC, ms */
-	struct kept		 c;
-};
-
-struct route {
-	RB_ENTRY(route)		 entry;
-	uint8_t			 name[NAME_MAX_BYTES];
-	size_t			 len;
-	pid_t			 pid;		/* 0: not known yet */
-	int			 failed_starts;	/* in a row, for this name */
-	struct chan		*chan;
-	uint64_t		 sent;		/* handoffs sent */
-	uint64_t		 seen;		/* ... it reported received */
-	int			 reported;	/* an {idle, Seen} came */
-	struct uidcount		 held;		/* users of its connections */
-	TAILQ_ENTRY(route)	 lru;		/* least recently used first */
-	TAILQ_HEAD(, inflight)	 inflight;
-	int			 stalled;	/* logged as not taking them */
-};
-
-/* A connection waiting for room (ROUTE_WAIT_MS), oldest first. */
-struct waiter {
-	TAILQ_ENTRY(waiter)	 entry;
-	int64_t			 until;		/* CLOCK_MONOTONIC, ms */
-	size_t			 len;
-	uint8_t			 name[NAME_MAX_BYTES];	/* its list */
-	struct kept		 c;
-};
 
 static int
 route_cmp(const struct route *a, const struct route *b)
@@ -105,24 +37,9 @@ route_cmp(const struct route *a, const struct route *b)
 	return name_cmp(a->name, a->len, b->name, b->len);
 }
 
-RB_HEAD(route_tree, route);
-RB_GENERATE_INTERNAL(route_tree, route, entry, route_cmp,
-    __attribute__((__unused__)) static)
+RB_GENERATE(route_tree, route, entry, route_cmp)
 
-static struct {
-	struct event_base		*base;
-	const struct todod_config	*cfg;
-	struct chan			*sup;
-	TAILQ_HEAD(, route)	 lru;	/* every route, least recently used first */
-	struct route_tree		 tree;
-	size_t				 nroutes;
-	size_t				 max_lists;	/* live servers at most */
-	TAILQ_HEAD(, waiter)		 waiters;	/* for room, oldest first */
-	size_t				 nwaiters;
-	struct event			*wait_ev;	/* the oldest's deadline */
-	struct event			*watch_ev;	/* route_watch() */
-	struct etf_buf			 msg;
-} rt;
+struct route_state rt;
 
 static void	route_chan_msg(struct chan *, const struct etf_term *, int,
 		    void *);
@@ -130,7 +47,6 @@ static void	route_chan_closed(struct chan *, void *);
 static void	route_attach_mode(const void *, size_t, int, uid_t,
 		    const void *, size_t, const char *,
 		    const struct route_fallback *, int);
-static void	route_wait_expired(evutil_socket_t, short, void *);
 static void	route_watch(evutil_socket_t, short, void *);
 
 /*
@@ -177,7 +93,7 @@ route_init(struct event_base *base, const struct todod_config *cfg,
 	etf_buf_init(&rt.msg);
 }
 
-static struct route *
+struct route *
 route_find(const void *name, size_t len)
 {
 	struct route key;
@@ -200,7 +116,7 @@ route_unlink(struct route *r)
 
 /* Keep fd (taken) with its input and how to attach it: 0, or -1 with
  * no memory (then fd is still the caller's). */
-static int
+int
 kept_init(struct kept *k, int fd, uid_t uid, const void *input,
     size_t inlen, const char *error, const struct route_fallback *fb)
 {
@@ -220,7 +136,7 @@ kept_init(struct kept *k, int fd, uid_t uid, const void *input,
 	return 0;
 }
 
-static void
+void
 kept_clear(struct kept *k)
 {
 	if (k->fd != -1)
@@ -415,7 +331,7 @@ route_link(struct route *r, int fd)
  * at --max-lists with the least recently used idle server to stop to
  * make room (*old).
  */
-static int
+int
 route_room(struct route **old)
 {
 	*old = NULL;
@@ -527,7 +443,7 @@ route_refuse(int fd, uid_t uid, const void *input, size_t inlen,
 }
 
 /* Give a kept connection on to name's server (it is kept no longer). */
-static void
+void
 kept_attach(struct kept *k, const void *name, size_t len, int may_wait)
 {
 	struct route_fallback fb;
@@ -538,7 +454,7 @@ kept_attach(struct kept *k, const void *name, size_t len, int may_wait)
 }
 
 /* Tell a kept connection busy (a re-attach goes back to its list). */
-static void
+void
 kept_refuse(struct kept *k)
 {
 	struct route_fallback fb;
@@ -546,88 +462,6 @@ kept_refuse(struct kept *k)
 	route_refuse(k->fd, k->uid, k->input, k->inlen, "busy",
 	    kept_fb(k, &fb));
 	k->fd = -1;
-}
-
-/* --- waiting for room at --max-lists ----------------------------------- */
-
-static void
-waiter_free(struct waiter *w)
-{
-	TAILQ_REMOVE(&rt.waiters, w, entry);
-	rt.nwaiters--;
-	kept_clear(&w->c);
-	free(w);
-}
-
-/* The timer for the oldest waiter's deadline. */
-static void
-route_wait_arm(void)
-{
-	struct waiter *w = TAILQ_FIRST(&rt.waiters);
-	struct timeval tv;
-
-	if (w == NULL) {
-		evtimer_del(rt.wait_ev);
-		return;
-	}
-	tv = monotime_until(w->until);
-	evtimer_add(rt.wait_ev, &tv);
-}
-
-/* Queue the connection to wait for room: 0, or -1 with no memory for
- * it (fd is still the caller's). */
-static int
-route_wait(const void *name, size_t len, int fd, uid_t uid,
-    const void *input, size_t inlen, const char *error,
-    const struct route_fallback *fb)
-{
-	struct waiter *w;
-
-	if (len > sizeof(w->name) || (w = calloc(1, sizeof(*w))) == NULL)
-		return -1;
-	if (kept_init(&w->c, fd, uid, input, inlen, error, fb) == -1) {
-		free(w);
-		return -1;
-	}
-	w->until = monotime_ms() + ROUTE_WAIT_MS;
-	memcpy(w->name, name, len);
-	w->len = len;
-	TAILQ_INSERT_TAIL(&rt.waiters, w, entry);
-	if (rt.nwaiters++ == 0)
-		route_wait_arm();
-	return 0;
-}
-
-/* Room may have come: the waiters that can go now, oldest first. */
-static void
-route_wake(void)
-{
-	struct route *old;
-	struct waiter *w;
-
-	if (rt.nwaiters == 0)
-		return;
-	while ((w = TAILQ_FIRST(&rt.waiters)) != NULL &&
-	    (route_find(w->name, w->len) != NULL || route_room(&old))) {
-		kept_attach(&w->c, w->name, w->len, 0);
-		waiter_free(w);
-	}
-	route_wait_arm();
-}
-
-/* The oldest waiters' time is up: they are told busy (a re-attach goes
- * back to its list with it). */
-static void
-route_wait_expired(evutil_socket_t fd, short ev, void *arg)
-{
-	struct waiter *w;
-	int64_t now = monotime_ms();
-
-	while ((w = TAILQ_FIRST(&rt.waiters)) != NULL && w->until <= now) {
-		kept_refuse(&w->c);
-		waiter_free(w);
-	}
-	route_wait_arm();
 }
 
 /*
@@ -846,151 +680,3 @@ route_chan_closed(struct chan *c, void *arg)
 	route_wake();
 }
 
-/* lists: every stored or live list, sorted bytewise, once each. */
-struct name {
-	uint8_t	 b[NAME_MAX_BYTES];
-	size_t	 len;
-};
-
-struct namevec {
-	struct name	*v;
-	size_t		 n, cap;
-	int		 oom;
-};
-
-static void
-namevec_add(void *arg, const void *name, size_t len)
-{
-	struct namevec *nv = arg;
-	struct name *v;
-
-	if (nv->oom || len > NAME_MAX_BYTES)
-		return;
-	if (nv->n == nv->cap) {
-		nv->cap = nv->cap ? 2 * nv->cap : 64;
-		if ((v = reallocarray(nv->v, nv->cap, sizeof(*v))) == NULL) {
-			nv->oom = 1;
-			return;
-		}
-		nv->v = v;
-	}
-	memcpy(nv->v[nv->n].b, name, len);
-	nv->v[nv->n++].len = len;
-}
-
-static int
-namevec_cmp(const void *pa, const void *pb)
-{
-	const struct name *a = pa, *b = pb;
-
-	return name_cmp(a->b, a->len, b->b, b->len);
-}
-
-void
-route_reply_lists(struct etf_buf *b, int dirfd)
-{
-	struct namevec nv = { NULL, 0, 0, 0 };
-	struct route *r;
-	size_t i, n = 0;
-
-	RB_FOREACH(r, route_tree, &rt.tree)
-		namevec_add(&nv, r->name, r->len);
-	if (store_list_names(dirfd, namevec_add, &nv) == -1 || nv.oom) {
-		log_warn("cannot list the data directory");
-		reply_error(b, "unavailable");
-		free(nv.v);
-		return;
-	}
-	if (nv.n > 1)
-		qsort(nv.v, nv.n, sizeof(*nv.v), namevec_cmp);
-	for (i = 0; i < nv.n; i++)
-		if (n == 0 || namevec_cmp(&nv.v[n - 1], &nv.v[i]) != 0)
-			nv.v[n++] = nv.v[i];
-	etf_put_version(b);
-	etf_put_tuple(b, 2);
-	etf_put_atom(b, "ok");
-	if (n > 0)
-		etf_put_list(b, (uint32_t)n);
-	for (i = 0; i < n; i++)
-		etf_put_binary(b, nv.v[i].b, nv.v[i].len);
-	etf_put_nil(b);
-	free(nv.v);
-}
-
-static void
-put_kv_int(struct etf_buf *b, const char *key, int64_t v)
-{
-	etf_put_atom(b, key);
-	etf_put_int(b, v);
-}
-
-/* uids => #{Uid => OpenConnections}, by uid (uidcount.h). */
-static void
-put_uids(struct etf_buf *b)
-{
-	const struct uidcount *u = cache_uids();
-	size_t i;
-
-	etf_put_atom(b, "uids");
-	etf_put_map(b, (uint32_t)u->len);
-	for (i = 0; i < u->len; i++) {
-		etf_put_int(b, (int64_t)u->v[i].uid);
-		etf_put_int(b, u->v[i].n);
-	}
-}
-
-void
-route_reply_stats(struct etf_buf *b, uint64_t accepted, uint64_t handoffs,
-    size_t unattached)
-{
-	struct shared_stats *s = proc_stats;
-	struct route *r;
-	int64_t since;
-	int i, live = (int)rt.nroutes;
-
-	etf_put_version(b);
-	etf_put_tuple(b, 2);
-	etf_put_atom(b, "ok");
-	/* Keys in term order, as OTP writes a map this small. */
-	etf_put_map(b, 15);
-	put_kv_int(b, "cache", s->cache);
-	put_kv_int(b, "connections", (int64_t)accepted);
-	put_kv_int(b, "handoffs", (int64_t)handoffs);
-	etf_put_atom(b, "lists");
-	if (live > 0)
-		etf_put_list(b, (uint32_t)live);
-	RB_FOREACH(r, route_tree, &rt.tree) {
-		etf_put_map(b, 2);
-		etf_put_atom(b, "name");
-		etf_put_binary(b, r->name, r->len);
-		put_kv_int(b, "pid", r->pid);
-	}
-	etf_put_nil(b);
-	put_kv_int(b, "lists_live", live);
-	put_kv_int(b, "lists_waiting", (int64_t)rt.nwaiters);
-	put_kv_int(b, "max_lists", (int64_t)rt.max_lists);
-	put_kv_int(b, "restarts", (int64_t)s->restarts);
-	put_kv_int(b, "spawner", s->spawner);
-	put_kv_int(b, "spawns", (int64_t)s->spawns);
-	put_kv_int(b, "supervisor", s->supervisor);
-	put_uids(b);
-	put_kv_int(b, "unattached", (int64_t)unattached);
-	put_kv_int(b, "uptime_s", (int64_t)(time(NULL) - s->started));
-	etf_put_atom(b, "workers");
-	etf_put_list(b, (uint32_t)s->nworkers);
-	for (i = 0; i < s->nworkers; i++) {
-		since = s->workers[i].stalled_since;
-		etf_put_map(b, 7);
-		put_kv_int(b, "bytes", (int64_t)s->workers[i].c.bytes);
-		put_kv_int(b, "errors", (int64_t)s->workers[i].c.errors);
-		put_kv_int(b, "fsyncs", (int64_t)s->workers[i].c.fsyncs);
-		put_kv_int(b, "pid", s->workers[i].pid);
-		put_kv_int(b, "queue", (int64_t)s->workers[i].c.queue);
-		/* Seconds it has not answered the supervisor, once that is
-		 * two of its ticks (stallwatch.h); else 0. */
-		put_kv_int(b, "stalled_s", since > 0 ?
-		    stallwatch_secs(monotime_ms() - since) : 0);
-		put_kv_int(b, "stores", (int64_t)s->workers[i].c.stores);
-	}
-	etf_put_nil(b);
-}
