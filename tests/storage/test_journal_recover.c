@@ -711,12 +711,10 @@ END_TEST
 START_TEST(t_recovery_sync_fails)
 {
 	struct todo_list *m = todolist_new();
-	int fd;
 
 	killed_after_one(m);
-	ck_assert_int_ne(fd = openat(wt.dfd, ".fail-journal-fsync", O_WRONLY |
-	    O_CREAT | O_CLOEXEC, 0600), -1);
-	close(fd);
+	ck_assert_int_eq(st_write_file(wt.dfd, ".fail-journal-fsync", "", 0),
+	    0);
 	ck_assert_int_eq(wt_start_exit(), PROC_EXIT_REFUSED);
 	ck_assert_msg(faccessat(wt.dfd, ".fail-journal-fsync", F_OK, 0) == -1,
 	    "the journal was not synced");

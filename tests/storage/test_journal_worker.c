@@ -639,7 +639,6 @@ START_TEST(t_store_dir_sync_fails)
 	struct listop *v[2];
 	int64_t id;
 	long nops;
-	int fd;
 
 	wt_start();
 	v[0] = wt_op_add(1, "a");
@@ -650,9 +649,7 @@ START_TEST(t_store_dir_sync_fails)
 	ck_assert_int_eq(todolist_add(l, d, "a", 1, &id), 0);
 	ck_assert_int_eq(todolist_add(l, d, "b", 1, &id), 0);
 	ck_assert_int_eq(todolist_delete(l, 1), 0);
-	ck_assert_int_ne(fd = openat(wt.dfd, ".fail-dir-fsync", O_WRONLY |
-	    O_CREAT | O_CLOEXEC, 0600), -1);
-	close(fd);
+	ck_assert_int_eq(st_write_file(wt.dfd, ".fail-dir-fsync", "", 0), 0);
 	wt_store1(wt.fd[0], "f", 2, l);
 	wt_expect_error(wt.fd[0], "eio");
 	ck_assert_int_ne(faccessat(wt.dfd, ".fail-dir-fsync", F_OK, 0), 0);
