@@ -554,6 +554,15 @@ wk_ck_collect(struct worker *w, size_t max, bool all, size_t *n)
 /* Old generations, a few lists per pass */
 
 static void
+wk_drain_after(struct worker *w, int ms)
+{
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	if (w->drain_ev != NULL)
+		evtimer_add(w->drain_ev, &tv);
+}
+
+static void
 wk_drain_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct worker *w = arg;
@@ -570,19 +579,17 @@ wk_drain_cb(evutil_socket_t fd, short what, void *arg)
 		free(v);
 	}
 	wk_gens_trim(w);
-	if (rc == -1)
-		wk_drain_schedule(w, 1000);	/* and carrying failed */
-	else if (w->ngens > 1)
-		wk_drain_schedule(w, w->ngens > 2 ? 0 : WORKER_CKPT_GAP_MS);
+	if (rc == -1 && w->ngens > 1)
+		wk_drain_after(w, 1000);	/* and carrying failed */
+	else
+		wk_drain_schedule(w);
 }
 
 void
-wk_drain_schedule(struct worker *w, int ms)
+wk_drain_schedule(struct worker *w)
 {
-	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
-
-	if (w->drain_ev != NULL)
-		evtimer_add(w->drain_ev, &tv);
+	if (w->ngens > 1)
+		wk_drain_after(w, w->ngens > 2 ? 0 : WORKER_CKPT_GAP_MS);
 }
 
 /* How many lists have changes that are in the journal only. */

@@ -186,7 +186,9 @@ bool		 wk_journal_full(const struct worker *);
 void		 wk_state_free(struct worker *);
 
 /* worker_ckpt.c */
-void		 wk_drain_schedule(struct worker *, int ms);
+/* The next pass over old generations, if any: at once when two or more
+ * are left, else after WORKER_CKPT_GAP_MS. */
+void		 wk_drain_schedule(struct worker *);
 int		 wk_checkpoint_all(struct worker *, bool final);
 size_t		 wk_lists_journaled(const struct worker *);
 int		 wk_checkpoint_new(struct worker *);

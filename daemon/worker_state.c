@@ -144,7 +144,7 @@ wk_rotate(struct worker *w)
 	w->jn = j;
 	w->carried = 0;
 	log_debug("journal generation %" PRIu64 " started", gen);
-	wk_drain_schedule(w, w->ngens > 2 ? 0 : WORKER_CKPT_GAP_MS);
+	wk_drain_schedule(w);
 	return 0;
 }
 
