@@ -11,6 +11,8 @@ bench_pingpong_LDADD = $(LIBBSD_LIBS)
 CLEANFILES += bench/pingpong$(EXEEXT)
 
 dist_noinst_SCRIPTS += bench/compare
+# What limits the targets and what each optimisation bought, measured.
+EXTRA_DIST += bench/NOTES.md
 
 bench-compare: daemon/todod$(EXEEXT) client/todo-bench$(EXEEXT) \
     bench/pingpong$(EXEEXT)
