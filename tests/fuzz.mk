@@ -16,5 +16,9 @@ tests_fuzz_fuzz_frame_SOURCES = tests/fuzz/fuzz_frame.c
 tests_fuzz_fuzz_frame_LDFLAGS = $(FUZZ_LINK)
 tests_fuzz_fuzz_frame_LDADD = $(FUZZ_LIBS)
 
+# The targets that need more of the daemon's sources than a library holds
+# build with tests/fuzz/run only.
 EXTRA_DIST += tests/fuzz/run tests/fuzz/make-corpus.escript \
-	tests/fuzz/corpus
+	tests/fuzz/corpus tests/fuzz/fuzz_listsrv.c tests/fuzz/fuzz_listfile.c \
+	tests/fuzz/fuzz_recovery.c tests/fuzz/fuzz_worker.c \
+	tests/fuzz/fuzzdir.c tests/fuzz/fuzzdir.h

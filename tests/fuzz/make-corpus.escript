@@ -6,7 +6,8 @@
 %%
 %% fuzz_etf_decode gets every golden encoding of at most 2 KiB; fuzz_frame
 %% gets streams of a few framed vectors behind its two control bytes
-%% (maximum frame size, chunk size).
+%% (maximum frame size, chunk size); fuzz_worker gets a list server's
+%% messages to its worker, as frames and as programs (fuzz_worker.c).
 -mode(compile).
 
 main([Golden, Dir]) ->
@@ -24,7 +25,76 @@ main([Golden, Dir]) ->
     Frames = [frames(Vs) || _ <- lists:seq(1, 40)]
         ++ [<<255, 0, 0:32>>, <<0, 3, 255, 255, 255, 255>>,
             <<1, 1, 0, 0, 0, 1, 131>>],
-    write(Fr, Frames).
+    write(Fr, Frames),
+    Wk = filename:join(Dir, "fuzz_worker"),
+    ok = filelib:ensure_dir(filename:join(Wk, "x")),
+    write(Wk, worker_seeds()).
+
+%% The first byte: bit 0 program or frames, bits 1-2 journal_max, bits 3-4
+%% checkpoints per pass, bit 5 peer 1 a new server of list "a".
+worker_seeds() ->
+    A = <<"a">>,
+    Add = fun(Id, T) -> {add, Id, {2026, 12, 1}, T} end,
+    Streams =
+        [[{get, A}, {append, A, 1, [Add(1, <<"milk">>)]}, {get, A}],
+         [{store, A, 0, list([{1, <<"bread">>}, {2, <<"eggs">>}])},
+          {append, A, 1, [{update, 1, nil, <<"rye">>}, {delete, 2}]},
+          {append, A, 1, [Add(3, <<"resent">>)]}, {get, A}],
+         [{append, A, 1, [Add(I, <<"entry">>) || I <- lists:seq(1, 20)]},
+          {append, <<"b">>, 1, [Add(1, <<"other">>)]},
+          {append, A, 2, [{update, 5, {2027, 1, 2}, nil}]}, {get, A},
+          {get, <<"b">>}],
+         [{append, A, 0, [Add(1, <<"seq 0">>)]}],
+         [{get, <<"../x">>}],
+         [{append, A, 1, []}],
+         [{store, A, 1, not_a_list}]],
+    Frames = [<<(Flags):8, (framed(S))/binary>>
+              || {Flags, S} <- lists:zip([0, 4, 12, 36, 0, 0, 0], Streams)],
+    Programs =
+        [%% appends to a, b and c through a small journal, then gets
+         <<13, (p_append(0, 0, 1, [{add, 1, <<"hi">>}]))/binary,
+           (p_append(0, 1, 1, [{add, 1, <<"x">>}, {add, 2, <<"y">>}]))/binary,
+           (p_append(0, 2, 1, [{add, 1, <<"ok">>}]))/binary,
+           (p_append(0, 0, 2, [{update, 1, <<"ho">>}, {delete, 1}]))/binary,
+           (p_get(0, 0))/binary, (p_get(0, 1))/binary>>,
+         %% a store, changes from both peers, a raw frame
+         <<39, (p_store(0, 0, 0, [<<"abc">>, <<"d">>]))/binary,
+           (p_append(1, 0, 1, [{add, 3, <<"zz">>}]))/binary,
+           (p_append(0, 3, 1, [{add, 1, <<"d">>}]))/binary,
+           3, 4, 131, 104, 0, 0, (p_get(1, 0))/binary>>],
+    Frames ++ Programs.
+
+%% Program instructions (fuzz_worker.c): peer, list index, ...
+p_get(Peer, L) -> <<(Peer bsl 7 bor (L bsl 2))>>.
+
+p_append(Peer, L, Seq, Ops) ->
+    <<(Peer bsl 7 bor (L bsl 2) bor 1), Seq, (length(Ops) - 1),
+      << <<(p_op(Op))/binary>> || Op <- Ops >>/binary>>.
+
+p_store(Peer, L, Seq, Titles) ->
+    <<(Peer bsl 7 bor (L bsl 2) bor 2), Seq, (length(Titles)),
+      << <<26, 11, 0, (byte_size(T)), T/binary>> || T <- Titles >>/binary>>.
+
+%% Dates 2026-12-01; an update with an odd id and bit 1 clear keeps the
+%% date and sets the title.
+p_op({add, Id, T}) -> <<0, Id, 26, 12, 1, (byte_size(T)), T/binary>>;
+p_op({update, Id, T}) when Id band 3 =:= 1 -> <<1, Id, (byte_size(T)), T/binary>>;
+p_op({delete, Id}) -> <<2, Id>>.
+
+list(Entries) ->
+    #{'__struct__' => 'Elixir.Todo.List',
+      next_id => length(Entries) + 1,
+      entries => maps:from_list(
+                   [{Id, #{id => Id, date => day(), title => T}}
+                    || {Id, T} <- Entries])}.
+
+day() ->
+    #{'__struct__' => 'Elixir.Date', calendar => 'Elixir.Calendar.ISO',
+      year => 2026, month => 12, day => 1}.
+
+framed(Terms) ->
+    << <<(byte_size(B)):32, B/binary>>
+       || B <- [term_to_binary(T) || T <- Terms] >>.
 
 frames(Vs) ->
     N = rand:uniform(4),

@@ -1,0 +1,30 @@
+/*
+ * fuzzdir.h: a data directory for the fuzz targets that run a database
+ * worker in-process (fuzz_recovery, fuzz_worker).
+ */
+#ifndef TODOD_FUZZDIR_H
+#define TODOD_FUZZDIR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct event_base;
+
+/* A new directory under $TMPDIR (or /tmp), removed at exit: its fd. */
+int	fuzzdir_new(const char *prefix);
+/* Remove every file in it. */
+void	fuzzdir_clear(int dirfd);
+/* Write name with len bytes of p (0600). */
+void	fuzzdir_put(int dirfd, const char *name, const uint8_t *p,
+	    size_t len);
+/* Abort unless every list file in it reads back as a list, except a file
+ * named keep that still holds the keep_len bytes of keep_bytes (a list
+ * file the input made, which the worker may leave as it is). */
+void	fuzzdir_check(int dirfd, const char *keep, const uint8_t *keep_bytes,
+	    size_t keep_len);
+/* Start worker 0 of 1 on it (no fdatasync) and stop it in order:
+ * whether it started. */
+bool	fuzzdir_start_stop(struct event_base *, int dirfd);
+
+#endif /* TODOD_FUZZDIR_H */
