@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ctl_csv.h"
+#include "../ckrun.h"
 
 /* A parse vector: input, then up to 4 results, each a record ("DATE|TITLE"
  * with the title's length given when it holds NUL) or an error. */
@@ -235,11 +236,5 @@ suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ck_run(suite());
 }

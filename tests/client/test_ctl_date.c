@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "ctl_date.h"
+#include "../ckrun.h"
 
 static const struct {
 	const char	*in;
@@ -132,14 +133,7 @@ suite(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int failed;
-
 	setenv("TZ", "UTC0", 1);
 	tzset();
-	sr = srunner_create(suite());
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ck_run(suite());
 }

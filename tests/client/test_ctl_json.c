@@ -9,6 +9,7 @@
 #include "ctl_json.h"
 #include "etf.h"
 #include "todo_term.h"
+#include "../ckrun.h"
 
 static char *
 dumped(json_t *v)
@@ -182,11 +183,5 @@ suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ck_run(suite());
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ctl_text.h"
+#include "../ckrun.h"
 
 static const struct {
 	uint32_t	cp;
@@ -159,11 +160,5 @@ suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ck_run(suite());
 }

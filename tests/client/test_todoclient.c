@@ -22,6 +22,7 @@
 #include "harness.h"
 #include "todo_term.h"
 #include "todoclient.h"
+#include "../ckrun.h"
 
 static char dir[PATH_MAX];
 static char sock[PATH_MAX + 16];
@@ -418,11 +419,5 @@ suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ck_run(suite());
 }

@@ -21,6 +21,7 @@
 #include <jansson.h>
 
 #include "harness.h"
+#include "../ckrun.h"
 
 #define IMPORT_LINES	10000
 
@@ -637,11 +638,5 @@ suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ck_run(suite());
 }

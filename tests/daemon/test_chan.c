@@ -290,5 +290,5 @@ chan_suite(void)
 int
 main(void)
 {
-	return tu_run_suite(chan_suite());
+	return ck_run(chan_suite());
 }

@@ -276,5 +276,5 @@ datadir_suite(void)
 int
 main(void)
 {
-	return tu_run_suite(datadir_suite());
+	return ck_run(datadir_suite());
 }

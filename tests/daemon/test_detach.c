@@ -256,5 +256,5 @@ detach_suite(void)
 int
 main(void)
 {
-	return tu_run_suite(detach_suite());
+	return ck_run(detach_suite());
 }

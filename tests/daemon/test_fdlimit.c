@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "fdlimit.h"
+#include "../ckrun.h"
 
 START_TEST(raised_to_hard)
 {
@@ -58,13 +59,9 @@ int
 main(void)
 {
 	SRunner *sr;
-	int failed;
 
 	/* Each test changes the process's limits: keep them apart. */
 	sr = srunner_create(fdlimit_suite());
 	srunner_set_fork_status(sr, CK_FORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return ck_run_runner(sr);
 }

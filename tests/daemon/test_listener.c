@@ -376,5 +376,5 @@ listener_suite(void)
 int
 main(void)
 {
-	return tu_run_suite(listener_suite());
+	return ck_run(listener_suite());
 }

@@ -78,5 +78,5 @@ log_suite(void)
 int
 main(void)
 {
-	return tu_run_suite(log_suite());
+	return ck_run(log_suite());
 }

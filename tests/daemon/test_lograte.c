@@ -58,5 +58,5 @@ lograte_suite(void)
 int
 main(void)
 {
-	return tu_run_suite(lograte_suite());
+	return ck_run(lograte_suite());
 }

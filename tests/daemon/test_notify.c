@@ -167,5 +167,5 @@ notify_suite(void)
 int
 main(void)
 {
-	return tu_run_suite(notify_suite());
+	return ck_run(notify_suite());
 }

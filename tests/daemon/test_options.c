@@ -477,5 +477,5 @@ options_suite(void)
 int
 main(void)
 {
-	return tu_run_suite(options_suite());
+	return ck_run(options_suite());
 }

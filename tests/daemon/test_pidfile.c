@@ -188,5 +188,5 @@ pidfile_suite(void)
 int
 main(void)
 {
-	return tu_run_suite(pidfile_suite());
+	return ck_run(pidfile_suite());
 }

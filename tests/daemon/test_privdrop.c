@@ -204,5 +204,5 @@ privdrop_suite(void)
 int
 main(void)
 {
-	return tu_run_suite(privdrop_suite());
+	return ck_run(privdrop_suite());
 }

@@ -104,5 +104,5 @@ uidcount_suite(void)
 int
 main(void)
 {
-	return tu_run_suite(uidcount_suite());
+	return ck_run(uidcount_suite());
 }

@@ -11,6 +11,8 @@
 
 #include <check.h>
 
+#include "../ckrun.h"
+
 #define TU_OUTMAX	16384
 #define TU_DEADLINE_MS	20000
 
@@ -46,8 +48,5 @@ int	tu_become_nobody(void);
 
 /* Read a whole (small) file into buf; returns its length or -1. */
 ssize_t	tu_read_file(const char *path, char *buf, size_t size);
-
-/* Run a Check suite: the exit status of a test program. */
-int	tu_run_suite(Suite *);
 
 #endif /* TODOD_TUTIL_H */

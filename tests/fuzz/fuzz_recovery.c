@@ -15,6 +15,11 @@
  * list file in the directory is either the input's "a", untouched, or a
  * file the worker wrote, which must read back as a list.  A second start
  * on what the first left must succeed.
+ *
+ * The seeds (corpus/fuzz_recovery/) are journals that a daemon with one
+ * worker left when its worker was killed after todoctl's adds, updates
+ * and deletes, with and without a list file before them; crc-* are the
+ * same with the CRC bit set.
  */
 #include "config.h"
 

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "../ckrun.h"
 
 static char		 errbuf[4096];
 static struct daemon	*daemons;	/* every daemon not yet freed */
@@ -130,9 +131,6 @@ h_init(void)
 int
 h_run_suite(Suite *s)
 {
-	SRunner	*sr;
-	int	 nfailed;
-
 	h_init();
 	if (!h_peer() && (getenv("TODOD") == NULL ||
 	    access(getenv("TODOD"), X_OK) == -1)) {
@@ -140,11 +138,7 @@ h_run_suite(Suite *s)
 		    "(or TODOD_TEST_PEER the reference peer)\n");
 		return 99;
 	}
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	nfailed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nfailed == 0 && !teardown_failed ? 0 : 1;
+	return ck_run(s) == EXIT_SUCCESS && !teardown_failed ? 0 : 1;
 }
 
 void

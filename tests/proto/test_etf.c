@@ -12,6 +12,7 @@
 
 #include "etf.h"
 #include "testutil.h"
+#include "../ckrun.h"
 
 #define BIG_LIMIT	(1 << 20)
 
@@ -1003,11 +1004,5 @@ etf_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(etf_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return ck_run(etf_suite());
 }

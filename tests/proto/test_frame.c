@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "frame.h"
+#include "../ckrun.h"
 
 static struct evbuffer *in;
 
@@ -153,11 +154,5 @@ frame_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(frame_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return ck_run(frame_suite());
 }

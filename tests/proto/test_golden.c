@@ -13,6 +13,7 @@
 
 #include "etf.h"
 #include "testutil.h"
+#include "../ckrun.h"
 
 #define MAX_D		8
 
@@ -209,8 +210,7 @@ main(void)
 	Suite *s = suite_create("golden");
 	TCase *tc = tcase_create("golden");
 	const char *path = srcpath("tests/data/golden.txt");
-	SRunner *sr;
-	int failed;
+	int rc;
 
 	if (load(path) == -1) {
 		fprintf(stderr, "cannot load %s\n", path);
@@ -220,11 +220,8 @@ main(void)
 	tcase_add_loop_test(tc, test_truncated, 0, nvec);
 	tcase_add_test(tc, test_coverage);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	rc = ck_run(s);
 	free(vec);
 	free(text);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return rc;
 }

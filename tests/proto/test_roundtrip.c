@@ -28,6 +28,7 @@
 
 #include "etf.h"
 #include "testutil.h"
+#include "../ckrun.h"
 
 #define NTERMS		400
 #define ERL_TIMEOUT	90	/* seconds for one escript run */
@@ -451,8 +452,7 @@ main(void)
 	Suite *s = suite_create("roundtrip");
 	TCase *tc = tcase_create("erlang");
 	const char *env = getenv("ETF_SEED"), *t = getenv("TMPDIR");
-	SRunner *sr;
-	int failed;
+	int rc;
 
 	if (find_in_path("escript") == -1) {
 		fprintf(stderr, "escript (Erlang) not found: skipped\n");
@@ -477,10 +477,7 @@ main(void)
 	tcase_add_test(tc, test_c_to_erlang);
 	tcase_add_test(tc, test_erlang_to_c);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	rc = ck_run(s);
 	rmtmp();
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return rc;
 }

@@ -8,6 +8,7 @@
 #include "etf.h"
 #include "testutil.h"
 #include "todo_term.h"
+#include "../ckrun.h"
 
 static struct etf_arena *arena;
 
@@ -307,11 +308,5 @@ todo_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(todo_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return ck_run(todo_suite());
 }

@@ -28,6 +28,7 @@
 #include "storage_test.h"
 #include "store.h"
 #include "todolist.h"
+#include "../ckrun.h"
 
 #define MAX_FILE	(64u << 20)
 
@@ -412,11 +413,5 @@ ckstream_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(ckstream_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return ck_run(ckstream_suite());
 }

@@ -27,6 +27,7 @@
 #include "storage_test.h"
 #include "store.h"
 #include "todolist.h"
+#include "../ckrun.h"
 
 #define MAX_BYTES	(1 << 24)
 
@@ -325,16 +326,9 @@ interop_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int failed;
-
 	if (!st_have_program("erl")) {
 		fprintf(stderr, "erl is not installed: skipped\n");
 		return 77;
 	}
-	sr = srunner_create(interop_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return ck_run(interop_suite());
 }

@@ -27,6 +27,7 @@
 #include "storage_test.h"
 #include "store.h"
 #include "test_journal.h"
+#include "../ckrun.h"
 
 static char *dir;
 static int dfd;
@@ -696,13 +697,9 @@ int
 main(void)
 {
 	SRunner *sr = srunner_create(journal_suite());
-	int failed;
 
 	signal(SIGPIPE, SIG_IGN);
 	srunner_add_suite(sr, journal_worker_suite());
 	srunner_add_suite(sr, journal_recover_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return ck_run_runner(sr);
 }

@@ -13,6 +13,7 @@
 #include "listfile.h"
 #include "storage_test.h"
 #include "todolist.h"
+#include "../ckrun.h"
 
 /* term_to_binary(BookList, [{minor_version, 2}]) from OTP 25. */
 static const char golden_hex[] =
@@ -611,11 +612,5 @@ listfile_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(listfile_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return ck_run(listfile_suite());
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "names.h"
+#include "../ckrun.h"
 
 struct vec {
 	const char	*name;		/* bytes, NUL-terminated */
@@ -232,11 +233,5 @@ names_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(names_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return ck_run(names_suite());
 }

@@ -19,6 +19,7 @@
 #include "pending.h"
 #include "storage_test.h"
 #include "todolist.h"
+#include "../ckrun.h"
 
 static const struct todo_date dates[3] = {
 	{ 2024, 1, 1 }, { 2024, 1, 2 }, { 2024, 2, 29 }
@@ -283,11 +284,5 @@ pending_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(pending_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return ck_run(pending_suite());
 }

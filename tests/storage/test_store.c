@@ -21,6 +21,7 @@
 #include "storage_test.h"
 #include "store.h"
 #include "todolist.h"
+#include "../ckrun.h"
 
 #define MAX_BYTES	(1 << 24)
 
@@ -706,11 +707,5 @@ store_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(store_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return ck_run(store_suite());
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "todolist.h"
+#include "../ckrun.h"
 
 static const struct todo_date D19 = { 2018, 12, 19 };
 static const struct todo_date D20 = { 2018, 12, 20 };
@@ -558,11 +559,5 @@ todolist_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(todolist_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return ck_run(todolist_suite());
 }

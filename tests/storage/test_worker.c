@@ -36,6 +36,7 @@
 #include "todolist.h"
 #include "worker.h"
 #include "wtest.h"
+#include "../ckrun.h"
 
 #define MAX_FRAME	WT_MAX_FRAME
 #define WAIT_MS		WT_WAIT_MS
@@ -804,12 +805,6 @@ worker_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(worker_suite());
-	int failed;
-
 	signal(SIGPIPE, SIG_IGN);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return ck_run(worker_suite());
 }
