@@ -27,7 +27,9 @@
 #include "log.h"
 #include "options.h"
 
-#define MAX_FRAME_MIN	64
+/* A request of todoctl's (an add: the entry with its Date struct) with a
+ * long list name and a short title fits in the smallest frame. */
+#define MAX_FRAME_MIN	1024
 #define MAX_FRAME_MAX	(64 * 1024 * 1024)
 #define WORKERS_MAX	64
 
@@ -78,6 +80,38 @@ usage_error(const char *fmt, ...)
 	exit(2);
 }
 
+/* A long option that getopt_long refused: the prefix of more than one
+ * option, or one that is unknown or malformed (a value it does not
+ * take). */
+static void __attribute__((noreturn))
+bad_long_option(const char *arg)
+{
+	const struct option *o;
+	char names[512];
+	size_t len, used = 0;
+	int n = 0;
+
+	len = strcspn(arg + 2, "=");
+	names[0] = '\0';
+	for (o = long_opts; len > 0 && o->name != NULL; o++) {
+		if (strncmp(o->name, arg + 2, len) != 0)
+			continue;
+		if (strlen(o->name) == len) {
+			n = 1;		/* exact: the value is wrong */
+			break;
+		}
+		n++;
+		used += (size_t)snprintf(names + used, sizeof(names) - used,
+		    "%s--%s", used > 0 ? ", " : "", o->name);
+		if (used >= sizeof(names))
+			used = sizeof(names) - 1;
+	}
+	if (n > 1)
+		usage_error("ambiguous option --%.*s: %s", (int)len, arg + 2,
+		    names);
+	usage_error("unknown or malformed option %s", arg);
+}
+
 static void	help(void) __attribute__((noreturn));
 
 static void
@@ -110,7 +144,8 @@ help(void)
 "                           descriptor limit (default: 1024)\n"
 "      --sync MODE          always or none: fdatasync each store\n"
 "                           (default: always)\n"
-"      --max-frame BYTES    largest request, 64 to 67108864 (default: 1048576)\n"
+"      --max-frame BYTES    largest request, 1024 to 67108864\n"
+"                           (default: 1048576)\n"
 "  -l, --log-level LEVEL    error, warn, info or debug (default: info)\n"
 "      --socket-mode MODE   socket permissions, octal (default: 0660)\n"
 "  -u, --user USER          started as root, run as USER (default: none)\n"
@@ -152,11 +187,12 @@ parse_mode(const char *s)
 	const char *p;
 
 	if (*s == '\0' || strlen(s) > 4)
-		usage_error("--socket-mode: '%s' is not an octal mode", s);
+		usage_error("--socket-mode: '%s' is not an octal mode of 1 "
+		    "to 4 digits", s);
 	for (p = s; *p != '\0'; p++) {
 		if (*p < '0' || *p > '7')
-			usage_error("--socket-mode: '%s' is not an octal mode",
-			    s);
+			usage_error("--socket-mode: '%s' is not an octal mode "
+			    "of 1 to 4 digits", s);
 		v = v * 8 + (unsigned long)(*p - '0');
 	}
 	if (v > 0777)
@@ -450,9 +486,12 @@ parse_one(struct todod_config *cfg, int c, bool *pid_set, char *argv[])
 	default:
 		/* A long option gives optopt 0 or its own value. */
 		if (optopt == 0 || optopt >= 256 ||
-		    strchr(short_opts + 1, optopt) != NULL)
+		    strchr(short_opts + 1, optopt) != NULL) {
+			if (strncmp(argv[optind - 1], "--", 2) == 0)
+				bad_long_option(argv[optind - 1]);
 			usage_error("unknown or malformed option %s",
 			    argv[optind - 1]);
+		}
 		usage_error("unknown option -%c", optopt);
 	}
 }
@@ -481,8 +520,9 @@ options_parse(struct todod_config *cfg, int argc, char *argv[])
 	}
 	if (cfg->data_dir[0] == '\0') {
 		if (default_data_dir(def, sizeof(def)) == -1)
-			usage_error("no default data directory (HOME is not "
-			    "set); use -d");
+			usage_error("no default data directory (no HOME, and "
+			    "no home directory in the password database); "
+			    "use -d");
 		set_path("data directory", cfg->data_dir,
 		    sizeof(cfg->data_dir), def);
 	}

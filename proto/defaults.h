@@ -4,7 +4,8 @@
  * Socket: $TODOD_SOCKET, else /run/todod/todod.sock for root, else
  * $XDG_RUNTIME_DIR/todod/todod.sock, else /tmp/todod-$UID/todod.sock.
  * Data:   /var/lib/todod for root, else
- *         ${XDG_STATE_HOME:-$HOME/.local/state}/todod.
+ *         ${XDG_STATE_HOME:-$HOME/.local/state}/todod, the password
+ *         database's home directory standing in for an unset HOME.
  */
 #ifndef TODOD_DEFAULTS_H
 #define TODOD_DEFAULTS_H

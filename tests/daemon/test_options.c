@@ -180,7 +180,7 @@ START_TEST(every_option)
 	struct parse l = { { "--foreground", "--data-dir=%T/d",
 	    "--socket", "run/x", "--pidfile", "%T/pid", "--workers", "1",
 	    "--idle-timeout", "0", "--max-lists", "1", "--sync", "none",
-	    "--max-frame=64", "--log-level", "error", NULL }, NULL, 0 };
+	    "--max-frame=1024", "--log-level", "error", NULL }, NULL, 0 };
 	struct parse l2 = { { "--socket-mode", "600", "--max-conns-per-uid",
 	    "7", "--idle-timeout", "2147483647", "--max-frame", "67108864",
 	    "--socket-mode=0777", "-p", "", NULL }, NULL, 0 };
@@ -212,7 +212,7 @@ START_TEST(every_option)
 	expect_line(&r, "idle", "0");
 	expect_line(&r, "max_lists", "1");
 	expect_line(&r, "sync", "0");
-	expect_line(&r, "max_frame", "64");
+	expect_line(&r, "max_frame", "1024");
 	expect_line(&r, "log", "0");
 
 	set_user_env();
@@ -261,8 +261,8 @@ static const struct bad {
 	{ { "--sync", "sometimes" }, "--sync: 'sometimes' is not always or "
 	    "none", 0 },
 	{ { "--sync", "" }, "--sync", 0 },
-	{ { "--max-frame", "63" }, "--max-frame: 63 is out of range "
-	    "(64 to 67108864)", 0 },
+	{ { "--max-frame", "1023" }, "--max-frame: 1023 is out of range "
+	    "(1024 to 67108864)", 0 },
 	{ { "--max-frame", "67108865" }, "out of range", 0 },
 	{ { "--max-frame", "1M" }, "not a number", 0 },
 	{ { "-l", "verbose" }, "--log-level: 'verbose' is not error, warn, "
@@ -272,6 +272,7 @@ static const struct bad {
 	{ { "--socket-mode", "8" }, "not an octal mode", 0 },
 	{ { "--socket-mode", "" }, "not an octal mode", 0 },
 	{ { "--socket-mode", "01777" }, "not an octal mode", 0 },
+	{ { "--socket-mode", "00600" }, "octal mode of 1 to 4 digits", 0 },
 	{ { "--socket-mode", "1777" }, "only permission bits", 0 },
 	{ { "--socket-mode", "0066" }, "owner needs read and write", 0 },
 	{ { "--socket-mode", "0400" }, "owner needs read and write", 0 },
@@ -284,7 +285,12 @@ static const struct bad {
 	{ { "--bogus" }, "unknown or malformed option --bogus", 0 },
 	{ { "--foreground=yes" }, "unknown or malformed option "
 	    "--foreground=yes", 0 },
-	{ { "--max" }, "unknown or malformed option --max", 0 },
+	{ { "--max" }, "ambiguous option --max: --max-lists, --max-frame, "
+	    "--max-conns-per-uid", 0 },
+	{ { "--sock=/x" }, "ambiguous option --sock: --socket, "
+	    "--socket-mode", 0 },
+	{ { "--sync=" }, "--sync", 0 },
+	{ { "--version=1" }, "unknown or malformed option --version=1", 0 },
 	{ { "-d" }, "option -d needs a value", 0 },
 	{ { "-f", "-w" }, "option -w needs a value", 0 },
 	{ { "--data-dir" }, "option --data-dir needs a value", 0 },
@@ -432,7 +438,7 @@ static const char *const man_has[] = {
 	"The default is\n.Cm always .", "The default is 1048576.",
 	"The default is\n.Cm info .", "The default is 0660.",
 	"The default is 0, no limit.",
-	"64 to 67108864", "1 to 64",
+	"1024 to 67108864", "1 to 64",
 };
 
 START_TEST(man_page)
