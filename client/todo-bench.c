@@ -80,7 +80,8 @@ usage(int status)
 "                           earlier --preload N: add none, use their dates\n"
 "  -r, --read-percent N     mixed and open: share of reads (default: 90)\n"
 "  -P, --pipeline N         requests in flight per connection (default: 1)\n"
-"  -d, --duration SECS      measure this long (default: 10)\n"
+"  -d, --duration SECS      measure this long, at most 1000000\n"
+"                           (default: 10)\n"
 "  -n, --requests N         measure until N replies (N opens for open)\n"
 "  -w, --workload KIND      mixed: reads {entries, Date} of a date with\n"
 "                           about 10 entries and add_entry; read; write;\n"
@@ -91,9 +92,10 @@ usage(int status)
 "                           connection) (default: connect)\n"
 "      --prefix NAME        list name prefix (default: bench)\n"
 "      --title-size BYTES   title length of added entries (default: 24)\n"
-"      --timeout SECS       give up after this long without a reply\n"
-"                           (default: 30)\n"
-"      --seed N             random seed for dates and the mix (default: 1)\n"
+"      --timeout SECS       give up after this long without a reply, whole\n"
+"                           seconds from 1 to 86400 (default: 30)\n"
+"      --seed N             random seed for dates and the mix, 1 or more\n"
+"                           (default: 1)\n"
 "      --json               print the result as JSON\n"
 "  -V, --version            print the version and exit\n"
 "  -h, --help               print this help and exit\n"
@@ -130,7 +132,7 @@ seconds(const char *s, const char *what)
 	v = strtod(s, &end);
 	if (errno != 0 || end == s || *end != '\0' || !(v > 0 && v <= 1e6)) {
 		fprintf(stderr, "todo-bench: %s must be a number of seconds "
-		    "above 0: %s\n", what, s);
+		    "above 0, at most 1000000: %s\n", what, s);
 		exit(2);
 	}
 	return v;
@@ -295,6 +297,12 @@ parse_options(struct bench_opts *o, int argc, char **argv)
 	}
 	if (o->requests > 0 && !dur)
 		o->duration = 0;
+	/* -r is for mixed and open; the others' share is their own (and so
+	 * reported). */
+	if (o->workload == WL_READ)
+		o->read_pct = 100;
+	else if (o->workload == WL_WRITE)
+		o->read_pct = 0;
 	check_prefix(o);
 	if (tc_socket_path(sock, o->socket, sizeof(o->socket)) != TC_OK) {
 		fprintf(stderr, "todo-bench: socket path empty or too long\n");

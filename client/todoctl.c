@@ -139,12 +139,15 @@ help(struct ctl *ctl, int argc, char **argv)
 		usage(stdout);
 		return CTL_EXIT_OK;
 	}
-	if (argc == 2 && strcmp(argv[1], "help") == 0) {
+	if (argc > 2)
+		return ctl_usage(ctl, "too many arguments");
+	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0) {
 		printf("usage: todoctl help [COMMAND]\n\n"
 		    "Show the commands, or the usage of COMMAND.\n");
 		return CTL_EXIT_OK;
 	}
-	if (argc > 2 || (c = lookup(argv[1])) == NULL)
+	if ((c = lookup(argv[1])) == NULL)
 		return ctl_usage(ctl, "no such command: '%s'", argv[1]);
 	cmd_help(c);
 	return CTL_EXIT_OK;
@@ -230,8 +233,8 @@ parse_timeout(struct ctl *ctl, const char *s)
 
 	v = strtod(s, &end);
 	if (end == s || *end != '\0' || !(v >= 0.001) || v > INT_MAX / 1000)
-		return ctl_usage(ctl, "bad timeout: '%s' (seconds, at least "
-		    "0.001)", s);
+		return ctl_usage(ctl, "bad timeout: '%s' (seconds, 0.001 to "
+		    "%d)", s, INT_MAX / 1000);
 	ctl->timeout_ms = (int)(v * 1000);
 	return 0;
 }

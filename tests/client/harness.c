@@ -170,6 +170,19 @@ h_todoctl(void)
 	return path;
 }
 
+const char *
+h_todo_bench(void)
+{
+	static char path[PATH_MAX];
+	const char *ctl = h_todoctl(), *slash;
+	int dirlen;
+
+	slash = strrchr(ctl, '/');
+	dirlen = slash != NULL ? (int)(slash + 1 - ctl) : 0;
+	snprintf(path, sizeof(path), "%.*stodo-bench", dirlen, ctl);
+	return path;
+}
+
 int
 h_ctl(struct h_run *r, const char *sock, const char *in_path, ...)
 {

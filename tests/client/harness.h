@@ -39,6 +39,8 @@ void	h_run_free(struct h_run *);
 int	h_ctl(struct h_run *, const char *sock, const char *in_path, ...);
 /* The todoctl under test. */
 const char *h_todoctl(void);
+/* The todo-bench beside it. */
+const char *h_todo_bench(void);
 
 /* A fresh temporary directory (static storage per call: copy it). */
 char	*h_tmpdir(void);

@@ -3,7 +3,7 @@
  * command in human and --json form (the JSON parsed with jansson), the
  * exit status of an error reply, a 10,000-line import with and without a
  * bad line, export reading back identical, unicode and control characters
- * in the table and in JSON.
+ * in the table and in JSON; and todo-bench's report of each workload.
  *
  * The daemon is $TODOD, started in a temporary directory with its own
  * socket and data directory.  With TODOD_TEST_PEER=path/to/elixir-peer.exs
@@ -604,6 +604,75 @@ START_TEST(test_import_export)
 }
 END_TEST
 
+/* todo-bench -s SOCK args...; the run must finish. */
+static void
+bench(struct h_run *r, ...)
+{
+	char *argv[32];
+	va_list ap;
+	int n = 0;
+
+	ck_assert_msg(started, "the daemon did not start (see above)");
+	argv[n++] = (char *)h_todo_bench();
+	argv[n++] = "-s";
+	argv[n++] = daemon_.sock;
+	va_start(ap, r);
+	while (n < 31 && (argv[n] = va_arg(ap, char *)) != NULL)
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	ck_assert_int_eq(h_run_argv(r, NULL, NULL, argv), 0);
+}
+
+/* todo-bench's JSON report of each workload: every request answered,
+ * reads of about ten entries from the preloaded lists, the share of
+ * reads that the workload made (not -r's for read and write). */
+static const struct {
+	const char	*workload;
+	int		 read_pct;
+	const char	*kinds[2];	/* latencies reported */
+} bench_vec[] = {
+	{ "mixed", 50, { "read", "write" } },
+	{ "read", 100, { "read", NULL } },
+	{ "write", 0, { "write", NULL } },
+};
+
+START_TEST(test_bench)
+{
+	struct h_run r;
+	json_t *j, *o, *lat;
+	double mean;
+	size_t i;
+
+	bench(&r, "--json", "-c", "2", "-l", "2", "--prefix", "e2e-bench",
+	    "--preload", "100", "-w", bench_vec[_i].workload, "-r", "50",
+	    "-n", "400", (char *)NULL);
+	ok(&r);
+	j = json_out(&r);
+	o = json_object_get(j, "options");
+	ck_assert_str_eq(json_string_value(json_object_get(o, "workload")),
+	    bench_vec[_i].workload);
+	ck_assert_int_eq(json_integer_value(json_object_get(o,
+	    "read_percent")), bench_vec[_i].read_pct);
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "errors")), 0);
+	ck_assert_int_ge(json_integer_value(json_object_get(j, "ok")), 400);
+	ck_assert(json_is_false(json_object_get(j, "aborted")));
+	lat = json_object_get(j, "latency_us");
+	for (i = 0; i < 2 && bench_vec[_i].kinds[i] != NULL; i++)
+		ck_assert_msg(json_is_object(json_object_get(lat,
+		    bench_vec[_i].kinds[i])), "no %s latencies",
+		    bench_vec[_i].kinds[i]);
+	if (bench_vec[_i].read_pct > 0) {
+		/* 100 entries over about ten dates, more added as it runs */
+		mean = json_real_value(json_object_get(j,
+		    "read_entries_mean"));
+		ck_assert_msg(mean >= 5 && mean <= 40, "mean %f", mean);
+	}
+	json_decref(j);
+	h_run_free(&r);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -624,6 +693,13 @@ suite(void)
 	tcase_add_test(tc, test_usage_error);
 	tcase_add_test(tc, test_unicode);
 	tcase_add_test(tc, test_nul_title);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("bench");
+	tcase_add_unchecked_fixture(tc, start, stop);
+	tcase_set_timeout(tc, 120);
+	tcase_add_loop_test(tc, test_bench, 0,
+	    sizeof(bench_vec) / sizeof(bench_vec[0]));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("import");

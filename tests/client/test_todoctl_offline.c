@@ -74,6 +74,10 @@ START_TEST(test_help)
 	ck_assert_int_eq(r.status, 0);
 	ck_assert_ptr_nonnull(strstr(r.out, "usage: todoctl help [COMMAND]"));
 	h_run_free(&r);
+	RUN(&r, "help", "--help");	/* every command takes --help */
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_ptr_nonnull(strstr(r.out, "usage: todoctl help [COMMAND]"));
+	h_run_free(&r);
 }
 END_TEST
 
@@ -110,6 +114,8 @@ static const struct {
 	{ { "-jx", "ping" }, "bad option: -x" },
 	{ { "-t", "0", "ping" }, "bad timeout" },
 	{ { "-t", "x", "ping" }, "bad timeout" },
+	{ { "-t", "2147484", "ping" }, "(seconds, 0.001 to 2147483)" },
+	{ { "help", "add", "extra" }, "too many arguments" },
 	{ { "add", "bob" }, "missing arguments" },
 	{ { "add", "bob", "today" }, "missing arguments" },
 	{ { "add", "bob", "2018-13-01", "x" }, "not a date" },
@@ -180,15 +186,11 @@ static const struct {
 
 START_TEST(test_bench_usage)
 {
-	char bench[4096], *argv[6], *slash;
+	char *argv[6];
 	struct h_run r;
 	int n = 0, i;
 
-	snprintf(bench, sizeof(bench), "%s", h_todoctl());
-	slash = strrchr(bench, '/');
-	snprintf(slash != NULL ? slash + 1 : bench, sizeof(bench) -
-	    (size_t)(slash != NULL ? slash + 1 - bench : 0), "todo-bench");
-	argv[n++] = bench;
+	argv[n++] = (char *)h_todo_bench();
 	for (i = 0; i < 3 && bench_usage_vec[_i].args[i] != NULL; i++)
 		argv[n++] = (char *)bench_usage_vec[_i].args[i];
 	argv[n] = NULL;
