@@ -19,6 +19,7 @@
 #include "listfile.h"
 #include "listops.h"
 #include "store.h"
+#include "store_fault.h"
 #include "todolist.h"
 
 #define CK_CHUNK	(256u * 1024)	/* read and write this much at once */

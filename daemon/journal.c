@@ -20,6 +20,7 @@
 #include "log.h"
 #include "names.h"
 #include "store.h"
+#include "store_fault.h"
 
 struct journal {
 	int			 dirfd;

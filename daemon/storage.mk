@@ -6,6 +6,7 @@ daemon_libdaemon_la_SOURCES += \
 	daemon/entryscan.h daemon/entryscan.c \
 	daemon/names.h daemon/names.c \
 	daemon/store.h daemon/store.c \
+	daemon/store_fault.h daemon/store_fault.c \
 	daemon/journal.h daemon/journal.c \
 	daemon/worker.h daemon/worker_int.h daemon/worker.c \
 	daemon/worker_commit.c daemon/worker_state.c daemon/worker_ckpt.c \

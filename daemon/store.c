@@ -9,13 +9,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "etf.h"
@@ -23,6 +21,7 @@
 #include "log.h"
 #include "names.h"
 #include "store.h"
+#include "store_fault.h"
 #include "todolist.h"
 
 /* ------------------------------------------------------------------ */
@@ -324,168 +323,6 @@ store_load(int dirfd, const void *name, size_t len, struct etf_arena *arena,
 /* ------------------------------------------------------------------ */
 /* Writing */
 
-#ifdef TODOD_FAULTS
-static struct {
-	int		 kind;		/* 0, a STORE_FAULT_*, or -errno */
-	unsigned long	 at;		/* crash at the at-th point */
-	unsigned long	 count;
-	char		*file;
-	bool		 once;		/* disarm (remove file) on a crash */
-} store_fault;
-
-void
-store_fault_init(void)
-{
-	static const struct { const char *name; int kind; } kinds[] = {
-		{ "crash-after-write", STORE_FAULT_WRITE },
-		{ "crash-after-fsync", STORE_FAULT_FSYNC },
-		{ "crash-after-rename", STORE_FAULT_RENAME },
-		{ "enospc", -ENOSPC }, { "eio", -EIO }, { "eacces", -EACCES },
-	};
-	const char *v, *f;
-	char *end;
-	size_t i, n;
-
-	free(store_fault.file);
-	memset(&store_fault, 0, sizeof(store_fault));
-	if ((v = getenv("TODOD_FAULT")) == NULL || *v == '\0')
-		return;
-	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-		n = strlen(kinds[i].name);
-		if (strncmp(v, kinds[i].name, n) != 0 ||
-		    (v[n] != '\0' && v[n] != ':'))
-			continue;
-		store_fault.kind = kinds[i].kind;
-		store_fault.at = 1;
-		if (v[n] == ':') {
-			store_fault.at = strtoul(v + n + 1, &end, 10);
-			if (*end != '\0' || store_fault.at == 0)
-				store_fault.at = 1;
-		}
-	}
-	if (store_fault.kind == 0)
-		log_warnx("unknown TODOD_FAULT \"%s\" ignored", v);
-	else
-		log_info("fault injection: %s", v);
-	if ((f = getenv("TODOD_FAULT_FILE")) != NULL && *f != '\0')
-		store_fault.file = strdup(f);
-	store_fault.once = (f = getenv("TODOD_FAULT_ONCE")) != NULL &&
-	    strcmp(f, "1") == 0;
-}
-
-static bool
-store_fault_armed(int kind)
-{
-	if (store_fault.kind == 0 || store_fault.kind != kind)
-		return false;
-	return store_fault.file == NULL || access(store_fault.file, F_OK) == 0;
-}
-
-void
-store_fault_point(int point)
-{
-	if (!store_fault_armed(point))
-		return;
-	if (++store_fault.count >= store_fault.at) {
-		log_warnx("fault injection: killed at point %d", point);
-		if (store_fault.once && store_fault.file != NULL)
-			(void)unlink(store_fault.file);
-		raise(SIGKILL);
-	}
-}
-
-/* An injected errno for this operation, or 0. */
-static int
-store_fault_errno(bool creating)
-{
-	if (creating)
-		return store_fault_armed(-EACCES) ? EACCES : 0;
-	if (store_fault_armed(-ENOSPC))
-		return ENOSPC;
-	if (store_fault_armed(-EIO))
-		return EIO;
-	return 0;
-}
-
-int
-store_fault_errno_write(void)
-{
-	return store_fault_errno(false);
-}
-
-void
-store_fault_sleep(const char *var)
-{
-	const char *v = getenv(var);
-	struct timespec ts;
-	unsigned long ms;
-
-	if (v == NULL || (ms = strtoul(v, NULL, 10)) == 0)
-		return;
-	if (ms > 60000)
-		ms = 60000;
-	ts.tv_sec = (time_t)(ms / 1000);
-	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}
-
-/* Test-only: what the system answers to unnamed files (0: the truth). */
-static int store_fault_tmpfile, store_fault_link[2];
-
-void
-store_fault_unnamed(int tmpfile_err, int empty_path_err, int proc_err)
-{
-	store_fault_tmpfile = tmpfile_err;
-	store_fault_link[0] = empty_path_err;
-	store_fault_link[1] = proc_err;
-}
-
-/* An injected errno for an unnamed file's open (-1) or link (0, 1). */
-static int
-store_fault_unnamed_errno(int which)
-{
-	return which == -1 ? store_fault_tmpfile : store_fault_link[which];
-}
-#else
-void
-store_fault_init(void)
-{
-}
-
-void
-store_fault_point(int point)
-{
-}
-
-static int
-store_fault_errno(bool creating)
-{
-	return 0;
-}
-
-int
-store_fault_errno_write(void)
-{
-	return 0;
-}
-
-void
-store_fault_unnamed(int tmpfile_err, int empty_path_err, int proc_err)
-{
-}
-
-void
-store_fault_sleep(const char *var)
-{
-}
-
-static int
-store_fault_unnamed_errno(int which)
-{
-	return 0;
-}
-#endif /* TODOD_FAULTS */
 
 int
 store_pwrite_all(int fd, const void *buf, size_t len, uint64_t off)

@@ -24,37 +24,7 @@
  * temporary files of other live writers.  Other dot-files, in particular
  * the lock file ".lock", are never touched.
  *
- * Fault injection (compiled only with TODOD_FAULTS, i.e. configure
- * --enable-fault-injection; read once by store_fault_init(), which
- * worker_new() calls):
- *
- *   TODOD_FAULT=crash-after-write[:N]   SIGKILL ourselves after the N-th
- *                                       temporary file or journal write
- *                                       (journal.h) is written (N = 1)
- *   TODOD_FAULT=crash-after-fsync[:N]   ... after the N-th sync of data
- *                                       (fsync of a file, syncfs, or
- *                                       fdatasync of the journal)
- *   TODOD_FAULT=crash-after-rename[:N]  ... after the N-th rename (or
- *                                       link of an unnamed file)
- *   TODOD_FAULT=enospc|eio|eacces       writing a temporary file fails
- *                                       with that errno (eacces: at its
- *                                       creation); the temporary file is
- *                                       removed as for a real failure;
- *                                       enospc and eio also fail journal
- *                                       writes (after half the bytes)
- *   TODOD_FAULT_FILE=PATH               the fault is armed only while PATH
- *                                       exists (checked at every point),
- *                                       so a test turns it on and off at
- *                                       run time; without it the fault is
- *                                       always armed.  Crash counts only
- *                                       advance while armed.
- *   TODOD_FAULT_ONCE=1                  a crash point removes that file
- *                                       before it kills, so the worker
- *                                       that takes over runs unharmed
- *   TODOD_FAULT_WORKER_DELAY_MS=MS      a worker sleeps MS as it starts
- *   TODOD_FAULT_CKPT_DELAY_MS=MS        ... after each list file a
- *                                       checkpoint prepares
- *   (store_fault_sleep(); MS at most 60,000)
+ * Fault injection for the tests: store_fault.h.
  */
 #ifndef TODOD_STORE_H
 #define TODOD_STORE_H
@@ -181,20 +151,5 @@ int	store_list_names(int dirfd,
 
 /* The reason atom for a store errno: "enospc", "eio", "eacces", ... */
 const char *store_errno_atom(int err);
-
-/* Fault injection; without TODOD_FAULTS these do nothing. */
-#define STORE_FAULT_WRITE	1
-#define STORE_FAULT_FSYNC	2
-#define STORE_FAULT_RENAME	3
-void	store_fault_init(void);
-void	store_fault_point(int point);
-/* The errno an armed enospc or eio fault gives a write now, or 0. */
-int	store_fault_errno_write(void);
-/* Test-only: make the open of unnamed files, or their link by
- * AT_EMPTY_PATH or by /proc, fail with that errno (0: as the system
- * does). */
-void	store_fault_unnamed(int tmpfile_err, int empty_path_err, int proc_err);
-/* Test-only: sleep the milliseconds the environment variable var says. */
-void	store_fault_sleep(const char *var);
 
 #endif /* TODOD_STORE_H */

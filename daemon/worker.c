@@ -34,6 +34,7 @@
 #include "log.h"
 #include "names.h"
 #include "store.h"
+#include "store_fault.h"
 #include "todolist.h"
 #include "worker.h"
 #include "worker_int.h"

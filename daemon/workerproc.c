@@ -22,6 +22,7 @@
 #include "options.h"
 #include "proc.h"
 #include "store.h"
+#include "store_fault.h"
 #include "worker.h"
 #include "workerproc.h"
 

@@ -26,6 +26,7 @@
 #include "log.h"
 #include "storage_test.h"
 #include "store.h"
+#include "store_fault.h"
 #include "test_journal.h"
 #include "../ckrun.h"
 

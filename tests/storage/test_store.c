@@ -20,6 +20,7 @@
 #include "log.h"
 #include "storage_test.h"
 #include "store.h"
+#include "store_fault.h"
 #include "todolist.h"
 #include "../ckrun.h"
 
