@@ -2,6 +2,7 @@
  * worker_int.h: the inside of a database worker, shared by its parts:
  *
  *   worker.c         peers, requests, replies
+ *   worker_get.c     the answer to a get
  *   worker_commit.c  a round of requests: one journal write, one sync
  *   worker_state.c   lists with journaled ops, journal generations
  *   worker_ckpt.c    checkpoints, sync, recovery
@@ -160,6 +161,13 @@ struct worker {
 	size_t			 max_file;	/* largest list file read */
 	char			 tag[STORE_TAG_MAX + 1];
 };
+
+/* worker_get.c */
+/* {error, Reason} into b. */
+void		 wk_reply_error(struct etf_buf *, const char *reason);
+/* Build the answer to a get in b: 0; 1 if it was sent already; -1 if
+ * the peer is to be closed. */
+int		 wk_reply_get(struct worker *, struct wreq *, struct etf_buf *);
 
 /* worker_commit.c */
 struct wreq	*worker_commit(struct worker *, struct wreq *from);
