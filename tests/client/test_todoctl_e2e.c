@@ -41,24 +41,32 @@ stop(void)
 		h_daemon_stop(&daemon_);
 }
 
-/* todoctl -s SOCK args...; the run must finish. */
+/* prog -s SOCK args... (NULL-terminated); the run must finish. */
 static void
-ctl(struct h_run *r, const char *in, ...)
+run_on_daemon(struct h_run *r, const char *prog, const char *in, va_list ap)
 {
 	char *argv[32];
-	va_list ap;
 	int n = 0;
 
 	ck_assert_msg(started, "the daemon did not start (see above)");
-	argv[n++] = (char *)h_todoctl();
+	argv[n++] = (char *)prog;
 	argv[n++] = "-s";
 	argv[n++] = daemon_.sock;
-	va_start(ap, in);
 	while (n < 31 && (argv[n] = va_arg(ap, char *)) != NULL)
 		n++;
-	va_end(ap);
 	argv[n] = NULL;
 	ck_assert_int_eq(h_run_argv(r, in, NULL, argv), 0);
+}
+
+/* todoctl -s SOCK args... */
+static void
+ctl(struct h_run *r, const char *in, ...)
+{
+	va_list ap;
+
+	va_start(ap, in);
+	run_on_daemon(r, h_todoctl(), in, ap);
+	va_end(ap);
 }
 
 #define CTL(r, ...)	ctl((r), NULL, __VA_ARGS__, (char *)NULL)
@@ -607,24 +615,15 @@ START_TEST(test_import_export)
 }
 END_TEST
 
-/* todo-bench -s SOCK args...; the run must finish. */
+/* todo-bench -s SOCK args... */
 static void
 bench(struct h_run *r, ...)
 {
-	char *argv[32];
 	va_list ap;
-	int n = 0;
 
-	ck_assert_msg(started, "the daemon did not start (see above)");
-	argv[n++] = (char *)h_todo_bench();
-	argv[n++] = "-s";
-	argv[n++] = daemon_.sock;
 	va_start(ap, r);
-	while (n < 31 && (argv[n] = va_arg(ap, char *)) != NULL)
-		n++;
+	run_on_daemon(r, h_todo_bench(), NULL, ap);
 	va_end(ap);
-	argv[n] = NULL;
-	ck_assert_int_eq(h_run_argv(r, NULL, NULL, argv), 0);
 }
 
 /* todo-bench's JSON report of each workload: every request answered,
