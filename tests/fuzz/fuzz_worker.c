@@ -15,12 +15,18 @@
  *   bit 5     peer 1 comes as a new list server's link of list "a"
  *             (answered {get, "a"} unasked) instead of a plain peer
  *
+ *   bit 6     the worker then crashes (is freed without its orderly
+ *             stop) instead of stopping in order
+ *
  * The peers shut down their sending side after their bytes.  Every
  * reply must be a frame holding one valid term, with a descriptor where
- * its header says so ({file, Size}: an open file of Size bytes); the
- * worker must close both connections in the end (no hang), stop in
- * order, leave list files that read back as lists, and start again on
- * them.
+ * its header says so ({file, Size}: an open file of Size bytes), and the
+ * worker must close both connections in the end (no hang).  Then a probe
+ * asks it for lists "a" to "d" (what a new list server would load).
+ * After an orderly stop the list files must hold exactly those lists;
+ * after a crash and the recovery of the next start, too; and that
+ * worker must answer the same lists.  Every list file left must read
+ * back as a list.
  *
  * A program is a series of instructions; the first byte of each:
  *   bit 7     which peer sends it
@@ -54,6 +60,7 @@
 #include "etf.h"
 #include "frame.h"
 #include "fuzzdir.h"
+#include "getreply.h"
 #include "listfile.h"
 #include "log.h"
 #include "todo_term.h"
@@ -61,7 +68,9 @@
 #include "worker.h"
 
 #define MAX_FRAME	(64 * 1024)
+#define MAX_FILE	(MAX_FRAME - 64)	/* as a list server loads */
 #define NPEERS		2
+#define NLISTS		4		/* "a" to "d" */
 #define MAX_FDS		64		/* descriptors waiting for their frame */
 #define ROUNDS		100000		/* event loop passes: more is a hang */
 
@@ -85,7 +94,7 @@ next(struct input *in)
 	return *in->p++;
 }
 
-static const char *const names[] = { "a", "b", "c", "d" };
+static const char *const names[NLISTS] = { "a", "b", "c", "d" };
 
 static void
 put_date(struct etf_buf *b, struct input *in)
@@ -233,6 +242,10 @@ struct peer {
 	int		 nfds;
 	bool		 shut;		/* sending side shut down */
 	bool		 eof;		/* the worker closed */
+	/* A probe's replies: the lists of names[] (NULL: not loadable). */
+	bool		 probe;
+	int		 nlists;
+	struct todo_list *lists[NLISTS];
 };
 
 static void
@@ -253,23 +266,41 @@ peer_send(struct peer *pr)
 	}
 }
 
-/* Check a reply; fd is the descriptor it carried, or -1. */
+/* Check a reply; fd is the descriptor it carried, or -1.  A probe's
+ * reply is the answer to a get: keep its list. */
 static void
-check_reply(const uint8_t *p, size_t len, int fd)
+check_reply(struct peer *pr, const uint8_t *p, size_t len, int fd)
 {
 	const struct etf_term *t;
+	struct todo_list *l = NULL;
+	const char *why;
 	struct stat st;
+	int rc;
 
 	etf_arena_reset(arena);
 	if (etf_decode(arena, p, len, len, &t) != ETF_OK)
 		abort();	/* not a term */
-	if (fd == -1)
-		return;
-	if (!etf_is_tuple(t, 2) || !etf_is_atom(&t->seq.v[0], "file") ||
+	if (fd != -1 && (!etf_is_tuple(t, 2) ||
+	    !etf_is_atom(&t->seq.v[0], "file") ||
 	    t->seq.v[1].type != ETF_INT || fstat(fd, &st) == -1 ||
-	    st.st_size != t->seq.v[1].i)
+	    st.st_size != t->seq.v[1].i))
 		abort();	/* a descriptor that is not the file */
-	close(fd);
+	if (pr->probe) {
+		if (pr->nlists == NLISTS)
+			abort();	/* more answers than gets */
+		if (fd != -1)
+			rc = getreply_file(arena, t, fd, 16u << 20, MAX_FILE, &l,
+			    &why);
+		else
+			rc = getreply_list(arena, t, MAX_FILE, &l, &why);
+		if (rc == GETREPLY_BAD)
+			abort();	/* not an answer to a get */
+		if (rc != GETREPLY_OK)
+			l = NULL;	/* an error; a corrupt file (lost) */
+		pr->lists[pr->nlists++] = l;
+	}
+	if (fd != -1)
+		close(fd);
 }
 
 static void
@@ -320,7 +351,7 @@ peer_replies(struct peer *pr)
 			    (size_t)--pr->nfds * sizeof(int));
 		}
 		p = evbuffer_pullup(pr->in, FRAME_HDR + (ssize_t)len);
-		check_reply(p + FRAME_HDR, len, fd);
+		check_reply(pr, p + FRAME_HDR, len, fd);
 		evbuffer_drain(pr->in, FRAME_HDR + (size_t)len);
 	}
 }
@@ -366,18 +397,155 @@ peer_receive(struct peer *pr)
 static const size_t journal_max[] = { 0, 512, 4096, 65536 };
 static const size_t ckpt_pass[] = { 0, 1, 2, 4 };
 
+static void
+peer_open(struct peer *pr)
+{
+	memset(pr, 0, sizeof(*pr));
+	if ((pr->out = evbuffer_new()) == NULL ||
+	    (pr->in = evbuffer_new()) == NULL)
+		abort();
+}
+
+static void
+peer_close(struct peer *pr)
+{
+	if (pr->nfds != 0 || evbuffer_get_length(pr->in) != 0)
+		abort();	/* a cut frame, a stray descriptor */
+	close(pr->fd);
+	evbuffer_free(pr->out);
+	evbuffer_free(pr->in);
+}
+
+/* Serve the peers until the worker has closed them all. */
+static void
+serve(struct event_base *base, struct worker *w, struct peer *peers, int n)
+{
+	int i, rounds, open;
+
+	for (rounds = 0; rounds < ROUNDS; rounds++) {
+		for (i = 0; i < n; i++)
+			peer_send(&peers[i]);
+		event_base_loop(base, EVLOOP_NONBLOCK);
+		for (i = open = 0; i < n; i++) {
+			peer_receive(&peers[i]);
+			open += !peers[i].eof;
+		}
+		if (open == 0 && worker_npeers(w) == 0)
+			return;
+	}
+	abort();	/* the worker never closed a connection */
+}
+
+/* The lists "a" to "d" as the worker answers a get of each. */
+static void
+probe(struct event_base *base, struct worker *w,
+    struct todo_list *lists[NLISTS])
+{
+	struct etf_buf b;
+	struct peer pr;
+	uint8_t hdr[FRAME_HDR];
+	int sv[2], i;
+
+	peer_open(&pr);
+	pr.probe = true;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv) == -1 ||
+	    worker_add_peer(w, sv[1]) == -1)
+		abort();
+	pr.fd = sv[0];
+	for (i = 0; i < NLISTS; i++) {
+		etf_buf_init(&b);
+		etf_put_version(&b);
+		etf_put_tuple(&b, 2);
+		etf_put_atom(&b, "get");
+		etf_put_binary(&b, names[i], strlen(names[i]));
+		frame_put_len(hdr, (uint32_t)b.len);
+		if (evbuffer_add(pr.out, hdr, sizeof(hdr)) == -1 ||
+		    evbuffer_add(pr.out, b.p, b.len) == -1)
+			abort();
+		etf_buf_free(&b);
+	}
+	serve(base, w, &pr, 1);
+	if (pr.nlists != NLISTS)
+		abort();	/* a get was not answered */
+	memcpy(lists, pr.lists, sizeof(pr.lists));
+	peer_close(&pr);
+}
+
+static bool
+same_list(const struct todo_list *a, const struct todo_list *b)
+{
+	struct etf_buf x, y;
+	bool same;
+
+	etf_buf_init(&x);
+	etf_buf_init(&y);
+	listfile_encode(&x, a);
+	listfile_encode(&y, b);
+	if (x.oom || y.oom)
+		abort();
+	same = x.len == y.len && memcmp(x.p, y.p, x.len) == 0;
+	etf_buf_free(&x);
+	etf_buf_free(&y);
+	return same;
+}
+
+/* Each loadable list is what its file holds (an empty list if it has
+ * none). */
+static void
+check_files_hold(int dirfd, struct todo_list *const lists[NLISTS])
+{
+	struct todo_list *f;
+	int i;
+
+	for (i = 0; i < NLISTS; i++) {
+		if (lists[i] == NULL)
+			continue;
+		f = fuzzdir_list(dirfd, names[i]);
+		if (!same_list(lists[i], f))
+			abort();	/* the file is not the list served */
+		todolist_free(f);
+	}
+}
+
+static void
+lists_free(struct todo_list *lists[NLISTS])
+{
+	int i;
+
+	for (i = 0; i < NLISTS; i++)
+		todolist_free(lists[i]);
+}
+
+static struct worker *
+start(struct event_base *base, int dirfd, uint8_t mode)
+{
+	struct worker_config cfg;
+	static struct worker_counters ctr;
+	struct worker *w;
+
+	memset(&cfg, 0, sizeof(cfg));
+	memset(&ctr, 0, sizeof(ctr));
+	cfg.dirfd = dirfd;
+	cfg.nworkers = 1;
+	cfg.max_frame = MAX_FRAME;
+	cfg.journal_max = journal_max[(mode >> 1) & 3];
+	cfg.ckpt_pass = ckpt_pass[(mode >> 3) & 3];
+	if ((w = worker_new(base, &cfg, &ctr)) == NULL)
+		abort();	/* cannot start on what the last one left */
+	return w;
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct event_base *base;
 	static int dirfd = -1;
-	struct worker_counters ctr;
-	struct worker_config cfg;
+	struct todo_list *before[NLISTS], *after[NLISTS];
 	struct peer peers[NPEERS];
 	struct evbuffer *out[NPEERS];
 	struct input in;
 	struct worker *w;
-	int sv[2], i, rounds, rc;
+	int sv[2], i, rc;
 	uint8_t mode;
 
 	if (size < 1)
@@ -392,21 +560,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	mode = data[0];
 	fuzzdir_clear(dirfd);
-	memset(&cfg, 0, sizeof(cfg));
-	memset(&ctr, 0, sizeof(ctr));
-	cfg.dirfd = dirfd;
-	cfg.nworkers = 1;
-	cfg.max_frame = MAX_FRAME;
-	cfg.journal_max = journal_max[(mode >> 1) & 3];
-	cfg.ckpt_pass = ckpt_pass[(mode >> 3) & 3];
-	if ((w = worker_new(base, &cfg, &ctr)) == NULL)
-		abort();	/* an empty directory */
-
+	w = start(base, dirfd, mode);
 	for (i = 0; i < NPEERS; i++) {
-		memset(&peers[i], 0, sizeof(peers[i]));
+		peer_open(&peers[i]);
 		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv) ==
-		    -1 || (peers[i].out = evbuffer_new()) == NULL ||
-		    (peers[i].in = evbuffer_new()) == NULL)
+		    -1)
 			abort();
 		peers[i].fd = sv[0];
 		out[i] = peers[i].out;
@@ -424,31 +582,31 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			put_message(out, &in);
 	else
 		evbuffer_add(out[0], in.p, in.len);
+	serve(base, w, peers, NPEERS);
+	for (i = 0; i < NPEERS; i++)
+		peer_close(&peers[i]);
 
-	for (rounds = 0; rounds < ROUNDS; rounds++) {
-		for (i = 0; i < NPEERS; i++)
-			peer_send(&peers[i]);
-		event_base_loop(base, EVLOOP_NONBLOCK);
-		for (i = 0; i < NPEERS; i++)
-			peer_receive(&peers[i]);
-		if (peers[0].eof && peers[1].eof && worker_npeers(w) == 0)
-			break;
+	probe(base, w, before);
+	if (mode & 0x40)
+		worker_free(w);		/* a crash: the journal as it is */
+	else {
+		(void)worker_shutdown(w);
+		worker_free(w);
+		check_files_hold(dirfd, before);
 	}
-	if (rounds == ROUNDS)
-		abort();	/* the worker never closed a connection */
-	for (i = 0; i < NPEERS; i++) {
-		if (peers[i].nfds != 0 ||
-		    evbuffer_get_length(peers[i].in) != 0)
-			abort();	/* a cut frame, a stray descriptor */
-		close(peers[i].fd);
-		evbuffer_free(peers[i].out);
-		evbuffer_free(peers[i].in);
-	}
+	fuzzdir_check(dirfd, NULL, NULL, 0);
+	w = start(base, dirfd, mode);	/* recovers */
+	if (worker_lists_behind(w) == 0)
+		check_files_hold(dirfd, before);
+	probe(base, w, after);
+	for (i = 0; i < NLISTS; i++)
+		if (before[i] != NULL &&
+		    (after[i] == NULL || !same_list(before[i], after[i])))
+			abort();	/* the next start serves another list */
+	lists_free(before);
+	lists_free(after);
 	(void)worker_shutdown(w);
 	worker_free(w);
-	fuzzdir_check(dirfd, NULL, NULL, 0);
-	if (!fuzzdir_start_stop(base, dirfd))
-		abort();	/* what a clean stop left cannot be read */
 	fuzzdir_check(dirfd, NULL, NULL, 0);
 	return 0;
 }

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -135,6 +136,30 @@ fuzzdir_check(int dirfd, const char *keep, const uint8_t *keep_bytes,
 		free(p);
 	}
 	closedir(d);
+}
+
+struct todo_list *
+fuzzdir_list(int dirfd, const char *name)
+{
+	struct todo_list *l;
+	const char *why;
+	uint8_t *p;
+	size_t len;
+	int fd;
+
+	if ((fd = openat(dirfd, name, O_RDONLY)) == -1) {
+		if (errno != ENOENT || (l = todolist_new()) == NULL)
+			abort();
+		return l;
+	}
+	close(fd);
+	p = read_file(dirfd, name, &len);
+	if ((l = listfile_parse(p, len, &why)) == NULL) {
+		fprintf(stderr, "%s: %s\n", name, why);
+		abort();
+	}
+	free(p);
+	return l;
 }
 
 bool

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 struct event_base;
+struct todo_list;
 
 /* A new directory under $TMPDIR (or /tmp), removed at exit: its fd. */
 int	fuzzdir_new(const char *prefix);
@@ -23,6 +24,9 @@ void	fuzzdir_put(int dirfd, const char *name, const uint8_t *p,
  * file the input made, which the worker may leave as it is). */
 void	fuzzdir_check(int dirfd, const char *keep, const uint8_t *keep_bytes,
 	    size_t keep_len);
+/* The list in file name (a list's plain file name), parsed; an empty
+ * list if there is no such file.  Aborts if it does not parse. */
+struct todo_list *fuzzdir_list(int dirfd, const char *name);
 /* Start worker 0 of 1 on it (no fdatasync) and stop it in order:
  * whether it started. */
 bool	fuzzdir_start_stop(struct event_base *, int dirfd);

@@ -31,7 +31,8 @@ main([Golden, Dir]) ->
     write(Wk, worker_seeds()).
 
 %% The first byte: bit 0 program or frames, bits 1-2 journal_max, bits 3-4
-%% checkpoints per pass, bit 5 peer 1 a new server of list "a".
+%% checkpoints per pass, bit 5 peer 1 a new server of list "a", bit 6 a
+%% crash instead of an orderly stop.
 worker_seeds() ->
     A = <<"a">>,
     Add = fun(Id, T) -> {add, Id, {2026, 12, 1}, T} end,
@@ -62,7 +63,10 @@ worker_seeds() ->
            (p_append(1, 0, 1, [{add, 3, <<"zz">>}]))/binary,
            (p_append(0, 3, 1, [{add, 1, <<"d">>}]))/binary,
            3, 4, 131, 104, 0, 0, (p_get(1, 0))/binary>>],
-    Frames ++ Programs.
+    Crashes = [<<(F bor 64), Rest/binary>>
+               || <<F, Rest/binary>> <- [hd(Frames), lists:nth(3, Frames)
+                                         | Programs]],
+    Frames ++ Programs ++ Crashes.
 
 %% Program instructions (fuzz_worker.c): peer, list index, ...
 p_get(Peer, L) -> <<(Peer bsl 7 bor (L bsl 2))>>.
