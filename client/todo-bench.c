@@ -273,7 +273,7 @@ parse_options(struct bench_opts *o, int argc, char **argv)
 			exit(0);
 		default:
 			fprintf(stderr, "todo-bench: %s\n", optmsg(ch, argc, argv,
-			    msg, sizeof(msg)));
+			    longopts, msg, sizeof(msg)));
 			usage(2);
 		}
 	}

@@ -155,11 +155,13 @@ help(struct ctl *ctl, int argc, char **argv)
 
 /* A usage error for what getopt_long returned (ch: '?' or ':'). */
 static int
-bad_option(struct ctl *ctl, int ch, int argc, char *const *argv)
+bad_option(struct ctl *ctl, int ch, int argc, char *const *argv,
+    const struct option *opts)
 {
 	char msg[256];
 
-	return ctl_usage(ctl, "%s", optmsg(ch, argc, argv, msg, sizeof(msg)));
+	return ctl_usage(ctl, "%s", optmsg(ch, argc, argv, opts, msg,
+	    sizeof(msg)));
 }
 
 /* The options of a command: --help, --json, and update's own. */
@@ -195,7 +197,7 @@ command_options(struct ctl *ctl, int argc, char **argv, bool *helped)
 			    optarg;
 			break;
 		default:
-			return bad_option(ctl, ch, argc, argv);
+			return bad_option(ctl, ch, argc, argv, opts);
 		}
 	}
 	return 0;
@@ -279,7 +281,7 @@ main(int argc, char **argv)
 			printf("todoctl %s\n", PACKAGE_VERSION);
 			return CTL_EXIT_OK;
 		default:
-			return bad_option(&ctl, ch, argc, argv);
+			return bad_option(&ctl, ch, argc, argv, opts);
 		}
 	}
 	if (optind == argc) {

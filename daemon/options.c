@@ -25,6 +25,7 @@
 
 #include "defaults.h"
 #include "log.h"
+#include "optmsg.h"
 #include "options.h"
 
 /* A request of todoctl's (an add: the entry with its Date struct) with a
@@ -86,29 +87,10 @@ usage_error(const char *fmt, ...)
 static void __attribute__((noreturn))
 bad_long_option(const char *arg)
 {
-	const struct option *o;
-	char names[512];
-	size_t len, used = 0;
-	int n = 0;
+	char msg[512];
 
-	len = strcspn(arg + 2, "=");
-	names[0] = '\0';
-	for (o = long_opts; len > 0 && o->name != NULL; o++) {
-		if (strncmp(o->name, arg + 2, len) != 0)
-			continue;
-		if (strlen(o->name) == len) {
-			n = 1;		/* exact: the value is wrong */
-			break;
-		}
-		n++;
-		used += (size_t)snprintf(names + used, sizeof(names) - used,
-		    "%s--%s", used > 0 ? ", " : "", o->name);
-		if (used >= sizeof(names))
-			used = sizeof(names) - 1;
-	}
-	if (n > 1)
-		usage_error("ambiguous option --%.*s: %s", (int)len, arg + 2,
-		    names);
+	if (optmsg_ambiguous(arg, long_opts, msg, sizeof(msg)) != NULL)
+		usage_error("%s", msg);
 	usage_error("unknown or malformed option %s", arg);
 }
 

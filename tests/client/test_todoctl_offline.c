@@ -180,6 +180,8 @@ static const struct {
 	{ { "--bogus" }, "todo-bench: bad option: --bogus\n" },
 	{ { "-c" }, "todo-bench: option -c needs an argument\n" },
 	{ { "--json=1" }, "todo-bench: bad option: --json=1\n" },
+	{ { "--prel", "5" }, "todo-bench: ambiguous option --prel: --preload, "
+	    "--preloaded, --preload-only\n" },
 	{ { "-c", "2", "extra" }, "todo-bench: unexpected argument: "
 	    "'extra'\n" },
 };

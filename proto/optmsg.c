@@ -8,6 +8,33 @@
 
 #include "optmsg.h"
 
+const char *
+optmsg_ambiguous(const char *arg, const struct option *longopts, char *buf,
+    size_t len)
+{
+	const struct option *o;
+	size_t n, used;
+	int found = 0;
+
+	if (strncmp(arg, "--", 2) != 0 || len == 0)
+		return NULL;
+	arg += 2;
+	n = strcspn(arg, "=");
+	used = (size_t)snprintf(buf, len, "ambiguous option --%.*s:",
+	    (int)n, arg);
+	for (o = longopts; n > 0 && o->name != NULL; o++) {
+		if (strncmp(o->name, arg, n) != 0)
+			continue;
+		if (o->name[n] == '\0')
+			return NULL;	/* named exactly */
+		if (used < len)
+			used += (size_t)snprintf(buf + used, len - used,
+			    "%s --%s", found > 0 ? "," : "", o->name);
+		found++;
+	}
+	return found > 1 ? buf : NULL;
+}
+
 /*
  * optind has moved past a long option, and past a short one that lacks
  * its argument or ends its cluster, but not past an unknown short one
@@ -17,7 +44,8 @@
  * (--json=x).
  */
 const char *
-optmsg(int ch, int argc, char *const *argv, char *buf, size_t len)
+optmsg(int ch, int argc, char *const *argv, const struct option *longopts,
+    char *buf, size_t len)
 {
 	const char *arg = argv[optind - 1], *cur;
 	bool lng = strncmp(arg, "--", 2) == 0;
@@ -26,6 +54,9 @@ optmsg(int ch, int argc, char *const *argv, char *buf, size_t len)
 	if (ch == '?' && optopt != 0 && cur != NULL && cur[0] == '-' &&
 	    cur[1] != '-' && strchr(cur + 1, optopt) != NULL)
 		lng = false;	/* inside the cluster cur */
+	if (ch == '?' && lng && optmsg_ambiguous(arg, longopts, buf, len) !=
+	    NULL)
+		return buf;
 	if (ch == ':' && lng)
 		snprintf(buf, len, "option %s needs an argument", arg);
 	else if (ch == ':')
