@@ -14,7 +14,7 @@
  * lists' files.  Neither may crash, hang or leak, and afterwards every
  * list file in the directory is either the input's "a", untouched, or a
  * file the worker wrote, which must read back as a list.  A second start
- * on what the first left must succeed.
+ * on what the first left must succeed and change no list file.
  *
  * The seeds (corpus/fuzz_recovery/) are journals that a daemon with one
  * worker left when its worker was killed after todoctl's adds, updates
@@ -64,6 +64,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	static struct event_base *base;
 	static int dirfd = -1;
 	char jname[JOURNAL_NAME_BUFSZ];
+	uint64_t digest;
 	size_t alen;
 	bool started, crcs;
 	uint8_t *j;
@@ -96,8 +97,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 
 	started = fuzzdir_start_stop(base, dirfd);
 	fuzzdir_check(dirfd, "a", data, alen);
+	digest = fuzzdir_digest(dirfd);
 	if (!fuzzdir_start_stop(base, dirfd) && started)
 		abort();	/* what a clean stop left cannot be read */
 	fuzzdir_check(dirfd, "a", data, alen);
+	if (started && fuzzdir_digest(dirfd) != digest)
+		abort();	/* a start after a clean stop changed a file */
 	return 0;
 }

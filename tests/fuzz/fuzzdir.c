@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <zlib.h>
+
 #include "fuzzdir.h"
 #include "listfile.h"
 #include "store.h"
@@ -136,6 +138,31 @@ fuzzdir_check(int dirfd, const char *keep, const uint8_t *keep_bytes,
 		free(p);
 	}
 	closedir(d);
+}
+
+uint64_t
+fuzzdir_digest(int dirfd)
+{
+	struct dirent *de;
+	uint64_t sum = 0;
+	uint32_t crc;
+	uint8_t *p;
+	size_t len;
+	DIR *d;
+
+	d = open_again(dirfd);
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		p = read_file(dirfd, de->d_name, &len);
+		crc = (uint32_t)crc32_z(0L, (const uint8_t *)de->d_name,
+		    strlen(de->d_name) + 1);
+		crc = (uint32_t)crc32_z(crc, p, len);
+		sum += (uint64_t)crc * 2654435761u + len;
+		free(p);
+	}
+	closedir(d);
+	return sum;
 }
 
 struct todo_list *

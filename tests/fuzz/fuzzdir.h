@@ -24,6 +24,9 @@ void	fuzzdir_put(int dirfd, const char *name, const uint8_t *p,
  * file the input made, which the worker may leave as it is). */
 void	fuzzdir_check(int dirfd, const char *keep, const uint8_t *keep_bytes,
 	    size_t keep_len);
+/* A digest of every list file (name and bytes; dot-files left out), the
+ * same whatever order the directory lists them in. */
+uint64_t fuzzdir_digest(int dirfd);
 /* The list in file name (a list's plain file name), parsed; an empty
  * list if there is no such file.  Aborts if it does not parse. */
 struct todo_list *fuzzdir_list(int dirfd, const char *name);
