@@ -26,6 +26,7 @@
 #include "crash_util.h"
 #include "fclient.h"
 #include "fload.h"
+#include "harness.h"
 
 /* ---- helpers ---- */
 
@@ -452,7 +453,7 @@ racer_main(void *arg)
 	snprintf(name, sizeof name, "race%d", me->i);
 	fc_init(&c);
 	for (it = 0; it < RACE_ITER && err[0] == '\0'; it++) {
-		if (fc_open(&c, r->d->sock, fc_ms(5000)) == -1) {
+		if (fc_open(&c, r->d->sock, h_ms(5000)) == -1) {
 			snprintf(err, 512, "%s: %s", name, c.err);
 			break;
 		}
@@ -460,12 +461,12 @@ racer_main(void *arg)
 		fc_q_attach(&c, name);
 		fc_q_add(&c, dd, "race");
 		fc_q_atom(&c, "size");
-		if (fc_flush(&c, fc_ms(5000)) == -1) {
+		if (fc_flush(&c, h_ms(5000)) == -1) {
 			snprintf(err, 512, "%s #%d: %s", name, it, c.err);
 			break;
 		}
 		for (k = 0; k < 3; k++) {
-			if (fc_recv(&c, fc_ms(10000), &t) != FC_REPLY) {
+			if (fc_recv(&c, h_ms(10000), &t) != FC_REPLY) {
 				snprintf(err, 512, "%s iteration %d, reply %d:"
 				    " %s", name, it, k + 1, c.err);
 				break;
@@ -487,11 +488,11 @@ racer_main(void *arg)
 		if (err[0] != '\0')
 			break;
 		fc_close(&c);
-		closed = fc_now_ms();
+		closed = h_now_ms();
 		/* come back around the moment the idle timer fires */
 		wait_ms = 1000 - 60 + ((it * 7 + me->i * 3) % 12) * 10;
-		while (fc_now_ms() - closed < wait_ms)
-			fc_sleep_ms(1);
+		while (h_now_ms() - closed < wait_ms)
+			h_pause_ms(1);
 	}
 	fc_free(&c);
 	atomic_fetch_add(&r->done, 1);

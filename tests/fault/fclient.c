@@ -20,6 +20,7 @@
 
 #include "fclient.h"
 #include "frame.h"
+#include "harness.h"
 
 static void	fc_seterr(struct fc *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
@@ -36,34 +37,8 @@ fc_seterr(struct fc *c, const char *fmt, ...)
 	va_end(ap);
 }
 
-int64_t
-fc_now_ms(void)
-{
-	struct timespec	ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
-int
-fc_ms(int ms)
-{
-	const char	*s = getenv("TODOD_TEST_TIME_SCALE");
-	int		 scale = s != NULL ? atoi(s) : 1;
-
-	if (scale < 1 || scale > 100)
-		scale = 1;
-	return ms * scale;
-}
-
-void
-fc_sleep_ms(int ms)
-{
-	struct timespec	ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
-
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}
 
 void
 fc_init(struct fc *c)
@@ -84,7 +59,7 @@ int
 fc_open(struct fc *c, const char *path, int ms)
 {
 	struct sockaddr_un	 sun;
-	int64_t			 end = fc_now_ms() + ms;
+	int64_t			 end = h_now_ms() + ms;
 	int			 fd;
 
 	fc_close(c);
@@ -109,9 +84,9 @@ fc_open(struct fc *c, const char *path, int ms)
 			break;
 		fc_seterr(c, "connect %s: %s", path, strerror(errno));
 		close(fd);
-		if (errno != EAGAIN || fc_now_ms() >= end)
+		if (errno != EAGAIN || h_now_ms() >= end)
 			return -1;
-		fc_sleep_ms(2);
+		h_pause_ms(2);
 	}
 	c->fd = fd;
 	return 0;
@@ -247,31 +222,11 @@ fc_q_entries_on(struct fc *c, struct todo_date date)
 
 /* ---- I/O ---- */
 
-static int
-wait_fd(int fd, short ev, int64_t end)
-{
-	struct pollfd	pfd = { fd, ev, 0 };
-	int64_t		left;
-	int		r;
-
-	for (;;) {
-		left = end - fc_now_ms();
-		r = poll(&pfd, 1, left > 0 ? (int)left : 0);
-		if (r > 0)
-			return 0;
-		if (r == 0) {
-			errno = ETIMEDOUT;
-			return -1;
-		}
-		if (errno != EINTR)
-			return -1;
-	}
-}
 
 int
 fc_flush(struct fc *c, int ms)
 {
-	int64_t	end = fc_now_ms() + ms;
+	int64_t	end = h_now_ms() + ms;
 	size_t	off = 0;
 	ssize_t	n;
 
@@ -291,7 +246,7 @@ fc_flush(struct fc *c, int ms)
 			etf_buf_reset(&c->out);
 			return -1;
 		}
-		if (wait_fd(c->fd, POLLOUT, end) == -1) {
+		if (h_wait_fd(c->fd, POLLOUT, end) == -1) {
 			fc_seterr(c, "send: not taken within %d ms", ms);
 			etf_buf_reset(&c->out);
 			return -1;
@@ -329,7 +284,7 @@ fill(struct fc *c, int64_t end)
 			fc_seterr(c, "recv: %s", strerror(errno));
 			return -1;
 		}
-		if (wait_fd(c->fd, POLLIN, end) == -1) {
+		if (h_wait_fd(c->fd, POLLIN, end) == -1) {
 			fc_seterr(c, "no reply within the deadline");
 			return -1;
 		}
@@ -339,7 +294,7 @@ fill(struct fc *c, int64_t end)
 int
 fc_recv(struct fc *c, int ms, const struct etf_term **out)
 {
-	int64_t	 end = fc_now_ms() + ms;
+	int64_t	 end = h_now_ms() + ms;
 	uint32_t L;
 	uint8_t	*p;
 	int	 r;
@@ -383,12 +338,12 @@ fc_recv(struct fc *c, int ms, const struct etf_term **out)
 int
 fc_call(struct fc *c, int ms, const struct etf_term **out)
 {
-	int64_t	start = fc_now_ms();
+	int64_t	start = h_now_ms();
 	int64_t	left;
 
 	if (fc_flush(c, ms) == -1)
 		return FC_FAIL;
-	left = ms - (fc_now_ms() - start);
+	left = ms - (h_now_ms() - start);
 	return fc_recv(c, left > 0 ? (int)left : 0, out);
 }
 
@@ -568,13 +523,13 @@ fc_stats(const char *sock, struct fc_stats *st, char *err, size_t errlen)
 
 	memset(st, 0, sizeof *st);
 	fc_init(&c);
-	if (fc_open(&c, sock, fc_ms(5000)) == -1) {
+	if (fc_open(&c, sock, h_ms(5000)) == -1) {
 		snprintf(err, errlen, "stats: %s", c.err);
 		fc_free(&c);
 		return -1;
 	}
 	fc_q_atom(&c, "stats");
-	if (fc_call(&c, fc_ms(5000), &t) != FC_REPLY)
+	if (fc_call(&c, h_ms(5000), &t) != FC_REPLY)
 		snprintf(err, errlen, "stats: %s", c.err);
 	else if (parse_stats(fc_ok_value(t), st) == -1)
 		snprintf(err, errlen, "stats: unexpected reply %s",

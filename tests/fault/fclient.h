@@ -69,11 +69,6 @@ bool	fc_is_error(const struct etf_term *, const char *reason);
 /* Printable text of a term (for messages). */
 const char *fc_print(const struct etf_term *, char *buf, size_t len);
 
-/* Monotonic milliseconds; a deadline scaled by TODOD_TEST_TIME_SCALE. */
-int64_t	fc_now_ms(void);
-int	fc_ms(int ms);
-void	fc_sleep_ms(int ms);
-
 /* The worker that stores a list (DESIGN section 4). */
 int	fc_worker_of(const char *name, int nworkers);
 

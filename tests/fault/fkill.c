@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "fkill.h"
+#include "harness.h"
 
 #define FK_PROBE_MS	20000	/* the role must serve again by then */
 #define FK_ATTEMPT_MS	5000	/* one probe attempt */
@@ -113,7 +114,7 @@ probe_worker(struct fk *f, struct fc *c, int k)
 	int			 li = f->probe_list[k];
 
 	fc_q_attach(c, f->cfg->names[li]);
-	if (fc_call(c, fc_ms(FK_ATTEMPT_MS), &t) != FC_REPLY ||
+	if (fc_call(c, h_ms(FK_ATTEMPT_MS), &t) != FC_REPLY ||
 	    !fc_ok_int(t, &v)) {
 		retry_note(f, "probe attach", c, t);
 		return false;
@@ -122,7 +123,7 @@ probe_worker(struct fk *f, struct fc *c, int k)
 	fm_title(&f->probe, seq, title, sizeof title);
 	fc_q_add(c, d, title);
 	t = NULL;
-	if (fc_call(c, fc_ms(FK_ATTEMPT_MS), &t) != FC_REPLY) {
+	if (fc_call(c, h_ms(FK_ATTEMPT_MS), &t) != FC_REPLY) {
 		fm_unknown(&f->probe, seq);
 		retry_note(f, "probe add", c, NULL);
 		return false;
@@ -142,7 +143,7 @@ probe_cache(struct fk *f, struct fc *c)
 	const struct etf_term	*t = NULL;
 
 	fc_q_atom(c, "ping");
-	if (fc_call(c, fc_ms(FK_ATTEMPT_MS), &t) == FC_REPLY &&
+	if (fc_call(c, h_ms(FK_ATTEMPT_MS), &t) == FC_REPLY &&
 	    etf_is_atom(t, "pong"))
 		return true;
 	retry_note(f, "probe ping", c, t);
@@ -160,7 +161,7 @@ probe_spawner(struct fk *f, struct fc *c)
 	snprintf(name, sizeof name, "probe-spawner-%lld",
 	    (long long)f->last_attempts);
 	fc_q_attach(c, name);
-	if (fc_call(c, fc_ms(FK_ATTEMPT_MS), &t) == FC_REPLY &&
+	if (fc_call(c, h_ms(FK_ATTEMPT_MS), &t) == FC_REPLY &&
 	    fc_ok_int(t, &v) && v > 0)
 		return true;
 	retry_note(f, "probe attach", c, t);
@@ -174,7 +175,7 @@ probe_list(struct fk *f, struct fc *c, const char *name, pid_t old)
 	int64_t			 v;
 
 	fc_q_attach(c, name);
-	if (fc_call(c, fc_ms(FK_ATTEMPT_MS), &t) != FC_REPLY ||
+	if (fc_call(c, h_ms(FK_ATTEMPT_MS), &t) != FC_REPLY ||
 	    !fc_ok_int(t, &v)) {
 		retry_note(f, "probe attach", c, t);
 		return false;
@@ -186,7 +187,7 @@ probe_list(struct fk *f, struct fc *c, const char *name, pid_t old)
 	}
 	t = NULL;
 	fc_q_atom(c, "size");
-	if (fc_call(c, fc_ms(FK_ATTEMPT_MS), &t) == FC_REPLY &&
+	if (fc_call(c, h_ms(FK_ATTEMPT_MS), &t) == FC_REPLY &&
 	    fc_ok_int(t, &v))
 		return true;
 	retry_note(f, "probe size", c, t);
@@ -270,7 +271,7 @@ trace_kill(const char *role, const char *name, pid_t pid, double ms)
 	if ((f = fopen(path, "a")) == NULL)
 		return;
 	fprintf(f, "%lld kill %s %s pid %d: %s %.0f ms\n",
-	    (long long)fc_now_ms(), role, name, (int)pid, ms < 0 ?
+	    (long long)h_now_ms(), role, name, (int)pid, ms < 0 ?
 	    "no recovery after" : "serving again after", ms < 0 ? -ms : ms);
 	fclose(f);
 }
@@ -287,13 +288,13 @@ fk_kill(struct fk *f, enum fk_role role, int k, const char *listname)
 
 	/* There may be none for a moment (every list server of the
 	 * clients' lists starting, after an earlier kill): wait for one. */
-	end = fc_now_ms() + fc_ms(5000);
+	end = h_now_ms() + h_ms(5000);
 	do {
 		snprintf(name, sizeof name, "%s",
 		    listname != NULL ? listname : "");
 		if ((pid = victim(f, role, k, name, sizeof name)) == 0)
-			fc_sleep_ms(10);
-	} while (pid == 0 && fc_now_ms() < end);
+			h_pause_ms(10);
+	} while (pid == 0 && h_now_ms() < end);
 	if (pid <= 0) {
 		if (pid == 0)
 			snprintf(f->error, sizeof f->error, "no %s to kill "
@@ -303,17 +304,17 @@ fk_kill(struct fk *f, enum fk_role role, int k, const char *listname)
 	f->probing = role;
 	f->last_pid = pid;
 	f->last_attempts = 0;
-	t0 = fc_now_ms();
+	t0 = h_now_ms();
 	if (kill(pid, SIGKILL) == -1)
 		return -1;
 	f->kills[role]++;
-	end = t0 + fc_ms(FK_PROBE_MS);
+	end = t0 + h_ms(FK_PROBE_MS);
 	fc_init(&c);
-	while (!ok && !f->failed && fc_now_ms() < end) {
+	while (!ok && !f->failed && h_now_ms() < end) {
 		f->last_attempts++;
-		if (fc_open(&c, f->cfg->sock, fc_ms(FK_ATTEMPT_MS)) == -1) {
+		if (fc_open(&c, f->cfg->sock, h_ms(FK_ATTEMPT_MS)) == -1) {
 			retry_note(f, "probe connect", &c, NULL);
-			fc_sleep_ms(1);
+			h_pause_ms(1);
 			continue;
 		}
 		if (role == FK_WORKER)
@@ -326,10 +327,10 @@ fk_kill(struct fk *f, enum fk_role role, int k, const char *listname)
 			ok = probe_list(f, &c, name, pid);
 		fc_close(&c);
 		if (!ok)
-			fc_sleep_ms(1);
+			h_pause_ms(1);
 	}
 	fc_free(&c);
-	ms = (double)(fc_now_ms() - t0);
+	ms = (double)(h_now_ms() - t0);
 	trace_kill(fk_role_name(role), role == FK_LIST ? name : "", pid,
 	    ok ? ms : -ms);
 	if (!ok) {
@@ -337,7 +338,7 @@ fk_kill(struct fk *f, enum fk_role role, int k, const char *listname)
 			fk_fail(f, "%s %s pid %d: no recovery within %d ms "
 			    "(last attempt: %s)", fk_role_name(role),
 			    role == FK_LIST ? name : "", (int)pid,
-			    fc_ms(FK_PROBE_MS), f->last_retry);
+			    h_ms(FK_PROBE_MS), f->last_retry);
 		return -1;
 	}
 	series_add(&f->rec[role], ms);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "fload.h"
+#include "harness.h"
 
 #define FL_PIPELINE	4	/* requests in flight per connection, at most */
 
@@ -37,7 +38,7 @@ fl_cfg_init(struct fl_cfg *cfg, const char *sock, int nclients, int nlists,
 	cfg->nclients = nclients;
 	cfg->nlists = nlists > FL_MAX_LISTS ? FL_MAX_LISTS : nlists;
 	cfg->nall = cfg->nlists;
-	cfg->reply_ms = fc_ms(15000);
+	cfg->reply_ms = h_ms(15000);
 	for (i = 0; i < cfg->nlists; i++)
 		snprintf(cfg->names[i], sizeof cfg->names[i], "%s%02d", prefix,
 		    i);
@@ -60,11 +61,11 @@ fl_extra_list(struct fl_cfg *cfg, const char *name)
 }
 
 static void
-fail(struct fl_client *cl, const char *fmt, ...)
+client_fail(struct fl_client *cl, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 static void
-fail(struct fl_client *cl, const char *fmt, ...)
+client_fail(struct fl_client *cl, const char *fmt, ...)
 {
 	va_list	ap;
 	int	n;
@@ -98,7 +99,7 @@ trace(struct fl_client *cl, const char *fmt, ...)
 		if ((cl->trace = fopen(path, "w")) == NULL)
 			return;
 	}
-	fprintf(cl->trace, "%lld ", (long long)fc_now_ms());
+	fprintf(cl->trace, "%lld ", (long long)h_now_ms());
 	va_start(ap, fmt);
 	vfprintf(cl->trace, fmt, ap);
 	va_end(ap);
@@ -156,22 +157,22 @@ fl_parse_entries(const struct etf_term *t, struct fm_seen **out, size_t *n)
 static bool
 connect_client(struct fl_client *cl)
 {
-	int64_t	end = fc_now_ms() + cl->cfg->reply_ms;
+	int64_t	end = h_now_ms() + cl->cfg->reply_ms;
 
 	for (;;) {
-		if (fc_open(&cl->c, cl->cfg->sock, fc_ms(2000)) == 0) {
+		if (fc_open(&cl->c, cl->cfg->sock, h_ms(2000)) == 0) {
 			cl->connects++;
 			cl->attached = -1;
 			return true;
 		}
 		if (atomic_load(&cl->cfg->going_down) || stopping(cl))
 			return false;
-		if (fc_now_ms() >= end) {
-			fail(cl, "cannot connect for %d ms: %s",
+		if (h_now_ms() >= end) {
+			client_fail(cl, "cannot connect for %d ms: %s",
 			    cl->cfg->reply_ms, cl->c.err);
 			return false;
 		}
-		fc_sleep_ms(5);
+		h_pause_ms(5);
 	}
 }
 
@@ -182,7 +183,7 @@ broken(struct fl_client *cl, int r, const char *what)
 	cl->breaks++;
 	if (r == FC_FAIL && !atomic_load(&cl->cfg->going_down) &&
 	    strstr(cl->c.err, "deadline") != NULL)
-		fail(cl, "%s: %s (list %s)", what, cl->c.err,
+		client_fail(cl, "%s: %s (list %s)", what, cl->c.err,
 		    cl->attached >= 0 ? cl->cfg->names[cl->attached] : "-");
 	fc_close(&cl->c);
 	cl->attached = -1;
@@ -222,10 +223,10 @@ attach(struct fl_client *cl, int li)
 	}
 	if (fc_is_error(t, "busy")) {
 		cl->busy++;
-		fc_sleep_ms(2);
+		h_pause_ms(2);
 		return false;
 	}
-	fail(cl, "{server_process, %s}: unexpected reply %s",
+	client_fail(cl, "{server_process, %s}: unexpected reply %s",
 	    cl->cfg->names[li], fc_print(t, buf, sizeof buf));
 	return false;
 }
@@ -294,18 +295,18 @@ handle_read(struct fl_client *cl, const struct slot *s,
 
 	if (s->kind == S_SIZE) {
 		if (!fc_ok_int(t, &v) || v < 0)
-			fail(cl, "size: unexpected reply %s",
+			client_fail(cl, "size: unexpected reply %s",
 			    fc_print(t, buf, sizeof buf));
 		return;
 	}
 	if (fl_parse_entries(t, &seen, &n) == -1) {
-		fail(cl, "entries: unexpected reply %s",
+		client_fail(cl, "entries: unexpected reply %s",
 		    fc_print(t, buf, sizeof buf));
 		return;
 	}
 	if (!fm_check_read(&cl->m, (uint16_t)cl->attached, s->kind ==
 	    S_ENTRIES_ON ? &s->date : NULL, seen, n))
-		fail(cl, "%s", cl->m.first_error);
+		client_fail(cl, "%s", cl->m.first_error);
 	free(seen);
 }
 
@@ -350,7 +351,7 @@ handle_change(struct fl_client *cl, const struct slot *s,
 		break;
 	}
 	fm_refused(&cl->m, s->seq);
-	fail(cl, "%s of id %lld on list %s: unexpected reply %s",
+	client_fail(cl, "%s of id %lld on list %s: unexpected reply %s",
 	    s->kind == S_ADD ? "add" : s->kind == S_UPDATE ? "update" :
 	    "delete", (long long)s->id, cl->cfg->names[cl->attached],
 	    fc_print(t, buf, sizeof buf));
@@ -505,18 +506,18 @@ fl_read_list(const char *sock, const char *name, struct fm_seen **seen,
 	int64_t			 pid;
 
 	fc_init(&c);
-	if (fc_open(&c, sock, fc_ms(5000)) == -1) {
+	if (fc_open(&c, sock, h_ms(5000)) == -1) {
 		snprintf(err, errlen, "read %s: %s", name, c.err);
 		goto out;
 	}
 	fc_q_attach(&c, name);
-	if (fc_call(&c, fc_ms(15000), &t) != FC_REPLY || !fc_ok_int(t, &pid)) {
+	if (fc_call(&c, h_ms(15000), &t) != FC_REPLY || !fc_ok_int(t, &pid)) {
 		snprintf(err, errlen, "read %s: attach: %s", name,
 		    c.err[0] != '\0' ? c.err : fc_print(t, buf, sizeof buf));
 		goto out;
 	}
 	fc_q_atom(&c, "entries");
-	if (fc_call(&c, fc_ms(15000), &t) != FC_REPLY) {
+	if (fc_call(&c, h_ms(15000), &t) != FC_REPLY) {
 		snprintf(err, errlen, "read %s: entries: %s", name, c.err);
 		goto out;
 	}

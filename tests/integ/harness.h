@@ -64,6 +64,9 @@ int64_t		 h_now_ms(void);
 void		 h_pause_ms(int ms);
 /* Poll cond(arg) every few milliseconds until true or ms have passed. */
 bool		 h_poll(int ms, bool (*cond)(void *), void *arg);
+/* poll(2) fd for ev until the h_now_ms() deadline end: 0, or -1 with
+ * errno (ETIMEDOUT). */
+int		 h_wait_fd(int fd, short ev, int64_t end);
 /* Run a Check suite; the exit status of a test program. */
 int		 h_run_suite(Suite *);
 /* True when the reference peer runs instead of todod. */

@@ -99,8 +99,8 @@ conn_reset(struct conn *c)
 	etf_arena_reset(c->arena);
 }
 
-static int
-wait_fd(int fd, short ev, int64_t end)
+int
+h_wait_fd(int fd, short ev, int64_t end)
 {
 	struct pollfd	pfd = { fd, ev, 0 };
 	int64_t		left;
@@ -152,7 +152,7 @@ conn_send_raw(struct conn *c, const void *p, size_t len)
 			h_seterr("send: %s", strerror(errno));
 			return -1;
 		}
-		if (wait_fd(c->fd, POLLOUT, end) == -1) {
+		if (h_wait_fd(c->fd, POLLOUT, end) == -1) {
 			h_seterr("send: %zu bytes not taken within %d ms",
 			    len, h_ms(H_REPLY_MS));
 			return -1;
@@ -283,7 +283,7 @@ fill(struct conn *c, int64_t end)
 			h_seterr("recv: %s", strerror(errno));
 			return -1;
 		}
-		if (wait_fd(c->fd, POLLIN, end) == -1) {
+		if (h_wait_fd(c->fd, POLLIN, end) == -1) {
 			h_seterr("no reply within the deadline");
 			return -1;
 		}
