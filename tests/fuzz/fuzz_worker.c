@@ -67,8 +67,7 @@
 #include "todolist.h"
 #include "worker.h"
 
-#define MAX_FRAME	(64 * 1024)
-#define MAX_FILE	(MAX_FRAME - 64)	/* as a list server loads */
+#define MAX_FILE	(FUZZDIR_MAX_FRAME - 64)	/* as a list server loads */
 #define NPEERS		2
 #define NLISTS		4		/* "a" to "d" */
 #define MAX_FDS		64		/* descriptors waiting for their frame */
@@ -519,18 +518,11 @@ lists_free(struct todo_list *lists[NLISTS])
 static struct worker *
 start(struct event_base *base, int dirfd, uint8_t mode)
 {
-	struct worker_config cfg;
-	static struct worker_counters ctr;
 	struct worker *w;
 
-	memset(&cfg, 0, sizeof(cfg));
-	memset(&ctr, 0, sizeof(ctr));
-	cfg.dirfd = dirfd;
-	cfg.nworkers = 1;
-	cfg.max_frame = MAX_FRAME;
-	cfg.journal_max = journal_max[(mode >> 1) & 3];
-	cfg.ckpt_pass = ckpt_pass[(mode >> 3) & 3];
-	if ((w = worker_new(base, &cfg, &ctr)) == NULL)
+	w = fuzzdir_worker(base, dirfd, journal_max[(mode >> 1) & 3],
+	    ckpt_pass[(mode >> 3) & 3]);
+	if (w == NULL)
 		abort();	/* cannot start on what the last one left */
 	return w;
 }

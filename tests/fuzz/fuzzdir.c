@@ -20,8 +20,6 @@
 #include "todolist.h"
 #include "worker.h"
 
-#define FUZZDIR_MAX_FRAME	(64 * 1024)
-
 static char	dir[PATH_MAX];
 
 static DIR *
@@ -189,19 +187,29 @@ fuzzdir_list(int dirfd, const char *name)
 	return l;
 }
 
-bool
-fuzzdir_start_stop(struct event_base *base, int dirfd)
+struct worker *
+fuzzdir_worker(struct event_base *base, int dirfd, size_t journal_max,
+    size_t ckpt_pass)
 {
-	struct worker_counters ctr;
+	static struct worker_counters ctr;	/* outlives the worker */
 	struct worker_config cfg;
-	struct worker *w;
 
 	memset(&cfg, 0, sizeof(cfg));
 	memset(&ctr, 0, sizeof(ctr));
 	cfg.dirfd = dirfd;
 	cfg.nworkers = 1;
 	cfg.max_frame = FUZZDIR_MAX_FRAME;
-	if ((w = worker_new(base, &cfg, &ctr)) == NULL)
+	cfg.journal_max = journal_max;
+	cfg.ckpt_pass = ckpt_pass;
+	return worker_new(base, &cfg, &ctr);
+}
+
+bool
+fuzzdir_start_stop(struct event_base *base, int dirfd)
+{
+	struct worker *w;
+
+	if ((w = fuzzdir_worker(base, dirfd, 0, 0)) == NULL)
 		return false;	/* refused (logged) */
 	(void)worker_shutdown(w);
 	worker_free(w);

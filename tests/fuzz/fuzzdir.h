@@ -11,6 +11,7 @@
 
 struct event_base;
 struct todo_list;
+struct worker;
 
 /* A new directory under $TMPDIR (or /tmp), removed at exit: its fd. */
 int	fuzzdir_new(const char *prefix);
@@ -30,6 +31,11 @@ uint64_t fuzzdir_digest(int dirfd);
 /* The list in file name (a list's plain file name), parsed; an empty
  * list if there is no such file.  Aborts if it does not parse. */
 struct todo_list *fuzzdir_list(int dirfd, const char *name);
+/* Worker 0 of 1 on it (no fdatasync; journal_max and ckpt_pass 0 for
+ * the defaults), started: NULL if it refused (logged).  One at a time. */
+#define FUZZDIR_MAX_FRAME	(64 * 1024)	/* its max_frame */
+struct worker	*fuzzdir_worker(struct event_base *, int dirfd,
+		    size_t journal_max, size_t ckpt_pass);
 /* Start worker 0 of 1 on it (no fdatasync) and stop it in order:
  * whether it started. */
 bool	fuzzdir_start_stop(struct event_base *, int dirfd);
