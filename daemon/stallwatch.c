@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,8 @@ static struct {
 	int			 n;
 	stallwatch_ping_fn	 ping;
 	stallwatch_label_fn	 label;
+	stallwatch_busy_fn	 busy;
+	bool			 asleep;	/* tick not armed */
 	struct {
 		int64_t		 asked;		/* ping unanswered; 0: none */
 		int		 ticks;		/* ticks since it */
@@ -46,12 +49,29 @@ stallwatch_secs(int64_t ms)
 	return (ms + 500) / 1000;
 }
 
+/* Whether a ping is unanswered. */
+static bool
+stallwatch_asking(void)
+{
+	int i;
+
+	for (i = 0; i < sw.n; i++)
+		if (sw.w[i].asked != 0)
+			return true;
+	return false;
+}
+
 static void
 stallwatch_tick(evutil_socket_t fd, short ev, void *arg)
 {
 	int64_t now = monotime_ms();
 	int i;
 
+	if (!sw.busy() && !stallwatch_asking()) {
+		event_del(sw.tick);	/* nobody can be kept waiting */
+		sw.asleep = true;
+		return;
+	}
 	for (i = 0; i < sw.n; i++) {
 		if (sw.w[i].asked == 0) {
 			if (sw.ping(i) == 0) {
@@ -71,7 +91,7 @@ stallwatch_tick(evutil_socket_t fd, short ev, void *arg)
 
 int
 stallwatch_start(struct event_base *base, int n, stallwatch_ping_fn ping,
-    stallwatch_label_fn label)
+    stallwatch_label_fn label, stallwatch_busy_fn busy)
 {
 	struct timeval tv = monotime_tv(stallwatch_tick_ms());
 
@@ -79,10 +99,22 @@ stallwatch_start(struct event_base *base, int n, stallwatch_ping_fn ping,
 	sw.n = n < PROC_MAX_WORKERS ? n : PROC_MAX_WORKERS;
 	sw.ping = ping;
 	sw.label = label;
+	sw.busy = busy;
 	if ((sw.tick = event_new(base, -1, EV_PERSIST, stallwatch_tick,
 	    NULL)) == NULL || evtimer_add(sw.tick, &tv) == -1)
 		return -1;
 	return 0;
+}
+
+void
+stallwatch_wake(void)
+{
+	struct timeval tv = monotime_tv(stallwatch_tick_ms());
+
+	if (sw.tick == NULL || !sw.asleep)
+		return;
+	if (evtimer_add(sw.tick, &tv) == 0)
+		sw.asleep = false;
 }
 
 void

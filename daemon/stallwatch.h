@@ -10,10 +10,17 @@
  * shared page's stalled_since), and a line with how long when it
  * answers again.  The cache watches the list servers at the same tick
  * (route.c: connections handed to a server that it does not take).
+ *
+ * While nothing can wait on a worker (no live list server, no sync
+ * round: the busy callback says so) and every ping is answered, the
+ * watch sleeps, so that an idle daemon does not wake every tick;
+ * stallwatch_wake() starts it again when a list server is given its
+ * list or a sync round begins.
  */
 #ifndef TODOD_STALLWATCH_H
 #define TODOD_STALLWATCH_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct event_base;
@@ -26,9 +33,15 @@ typedef int		(*stallwatch_ping_fn)(int index);
 /* The worker's name for the log. */
 typedef const char	*(*stallwatch_label_fn)(int index);
 
+/* Whether anything may wait on a worker now. */
+typedef bool		(*stallwatch_busy_fn)(void);
+
 /* Start watching workers 0 .. n-1.  0, or -1 with no memory. */
 int	stallwatch_start(struct event_base *, int n, stallwatch_ping_fn,
-	    stallwatch_label_fn);
+	    stallwatch_label_fn, stallwatch_busy_fn);
+/* Something may wait on a worker from now on: a sleeping watch runs
+ * again. */
+void	stallwatch_wake(void);
 /* Worker index answered. */
 void	stallwatch_pong(int index);
 /* Worker index is gone: its next process is watched afresh. */

@@ -21,6 +21,7 @@
 #include "monotime.h"
 #include "names.h"
 #include "proc.h"
+#include "stallwatch.h"
 #include "supervisor_int.h"
 
 static void	sup_wait_arm(void);
@@ -277,6 +278,7 @@ sup_spawn_list(const void *name, size_t len, int cache_fd)
 	TAILQ_INSERT_TAIL(&sup.lists, c, entry);
 	RB_INSERT(child_names, &sup.names, c);
 	sup.nlists++;
+	stallwatch_wake();
 	c->waiting_since = monotime_ms();
 	TAILQ_INSERT_TAIL(&sup.waiting, c, waiting);
 	sup_start_waiting();

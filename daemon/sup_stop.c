@@ -80,6 +80,14 @@ sup_worker_label(int i)
 	return sup.workers[i] != NULL ? sup.workers[i]->label : "a worker";
 }
 
+/* stallwatch.h: whether anything may wait on a worker (a live list
+ * server, a sync round). */
+bool
+sup_workers_awaited(void)
+{
+	return sup.nlists > 0 || !TAILQ_EMPTY(&sup.syncs);
+}
+
 /* What a worker has written so far: it moves while a worker works. */
 static uint64_t
 sup_worker_progress(int i)

@@ -362,6 +362,7 @@ sup_sync(int64_t token, const char *what)
 		fatalx("out of memory");
 	r->token = token;
 	TAILQ_INSERT_TAIL(&sup.syncs, r, entry);
+	stallwatch_wake();
 	sup_msg_atom(what);
 	for (i = 0; i < sup.cfg->workers; i++) {
 		/* One starting again is done when it is ready. */
@@ -634,7 +635,7 @@ supervisor_run(const struct todod_config *cfg)
 	if (sup_fork_cache() == -1)
 		fatalx("cannot start the cache");
 	if (stallwatch_start(sup.base, cfg->workers, sup_ping_worker,
-	    sup_worker_label) == -1)
+	    sup_worker_label, sup_workers_awaited) == -1)
 		fatalx("out of memory");
 
 	event_base_dispatch(sup.base);

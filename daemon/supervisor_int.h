@@ -14,6 +14,7 @@
 #include <sys/queue.h>
 #include <sys/tree.h>
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -162,6 +163,7 @@ void		 sup_sigchld(evutil_socket_t, short, void *);
 /* sup_stop.c */
 int		 sup_ping_worker(int);
 const char	*sup_worker_label(int);
+bool		 sup_workers_awaited(void);
 void		 sup_release_workers(void);
 void		 sup_shutdown(int status);
 void		 sup_signal(evutil_socket_t, short, void *);

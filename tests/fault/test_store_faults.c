@@ -31,7 +31,8 @@
  *   - A worker stopped while the daemon serves (SIGSTOP, the
  *     supervisor's watch quickened by TODOD_FAULT_WATCH_MS, in
  *     stallwatch.c): logged once, shown in stats, its waiting add
- *     answered once it goes on.
+ *     answered once it goes on.  While no list is live, the watch
+ *     sleeps: an idle worker is not woken.
  *   - A corrupt or truncated list file: that list answers
  *     {error, unavailable} (its server_process still {ok, Pid}), the file
  *     is left untouched, every other list works; a repaired file is
@@ -1507,6 +1508,79 @@ START_TEST(worker_stalls)
 }
 END_TEST
 
+/* The voluntary task switches of a process so far (it woke that many
+ * times), or -1. */
+static long
+wakeups(pid_t pid)
+{
+	char path[64], line[256];
+	long n = -1;
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof line, f) != NULL)
+		if (sscanf(line, "voluntary_ctxt_switches: %ld", &n) == 1)
+			break;
+	fclose(f);
+	return n;
+}
+
+/* Whether the process does not wake during 500 ms (5 of the quickened
+ * watch's ticks). */
+static bool
+quiet_half_a_second(void *arg)
+{
+	pid_t pid = *(pid_t *)arg;
+	long before = wakeups(pid);
+
+	h_pause_ms(500);
+	return before != -1 && wakeups(pid) == before;
+}
+
+/* Whether the process wakes at least 3 times within 500 ms. */
+static bool
+woken_in_half_a_second(void *arg)
+{
+	pid_t pid = *(pid_t *)arg;
+	long before = wakeups(pid);
+
+	h_pause_ms(500);
+	return before != -1 && wakeups(pid) >= before + 3;
+}
+
+/*
+ * While no list is live the supervisor's watch sleeps (the supervisor
+ * asks every 100 ms here): an idle worker is not woken.  Once a list
+ * is live, the worker is asked again.
+ */
+START_TEST(idle_watch_sleeps)
+{
+	struct daemon		*d;
+	struct fc_stats		 st;
+	struct fc		 c;
+	char			 err[256];
+	pid_t			 worker;
+
+	d = start_with_env("TODOD_FAULT_WATCH_MS", "100",
+	    (const char *[]){ "-w", "1", NULL });
+	H_ASSERT(fc_stats(d->sock, &st, err, sizeof err) == 0 &&
+	    st.nworkers == 1 && st.workers[0] > 0, "stats: %s", err);
+	worker = (pid_t)st.workers[0];
+	H_ASSERT(h_poll(h_ms(5000), quiet_half_a_second, &worker),
+	    "an idle worker is woken again and again (%ld times so far)",
+	    wakeups(worker));
+	(void)cu_attach(d, &c, "watched");
+	fadd_ok(&c, "wakes the watch");
+	H_ASSERT(h_poll(h_ms(5000), woken_in_half_a_second, &worker),
+	    "the worker of a live list is not asked whether it answers");
+	fc_free(&c);
+	daemon_stop_ok(d);
+	daemon_free(d);
+}
+END_TEST
+
 #endif /* TODOD_FAULTS */
 
 static Suite *
@@ -1563,6 +1637,7 @@ store_faults_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, worker_stalls);
 	tcase_add_test(tc, list_server_stalls);
+	tcase_add_test(tc, idle_watch_sleeps);
 	suite_add_tcase(s, tc);
 #else
 	fprintf(stderr, "todod built without --enable-fault-injection: the "
