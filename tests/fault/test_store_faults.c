@@ -1513,18 +1513,7 @@ END_TEST
 static long
 wakeups(pid_t pid)
 {
-	char path[64], line[256];
-	long n = -1;
-	FILE *f;
-
-	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return -1;
-	while (fgets(line, sizeof line, f) != NULL)
-		if (sscanf(line, "voluntary_ctxt_switches: %ld", &n) == 1)
-			break;
-	fclose(f);
-	return n;
+	return proc_status(pid, "voluntary_ctxt_switches");
 }
 
 /* Whether the process does not wake during 500 ms (5 of the quickened

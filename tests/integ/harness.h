@@ -259,6 +259,8 @@ int		 proc_tree(pid_t, struct pidset *);
 bool		 pidset_any_alive(const struct pidset *);
 bool		 pidset_has(const struct pidset *, pid_t);
 void		 pidset_add(struct pidset *, pid_t);
+/* A number of /proc/PID/status ("VmRSS", ...), or -1. */
+long		 proc_status(pid_t, const char *field);
 /* VmRSS of one process and the sum over a tree, in KiB; -1 on error. */
 long		 proc_rss_kb(pid_t);
 long		 proc_tree_rss_kb(pid_t);

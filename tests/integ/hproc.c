@@ -136,20 +136,28 @@ pidset_any_alive(const struct pidset *s)
 }
 
 long
-proc_rss_kb(pid_t pid)
+proc_status(pid_t pid, const char *field)
 {
 	char	 path[64], line[256];
-	long	 kb = -1;
+	size_t	 n = strlen(field);
+	long	 v = -1;
 	FILE	*f;
 
 	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
 	if ((f = fopen(path, "r")) == NULL)
 		return -1;
 	while (fgets(line, sizeof line, f) != NULL)
-		if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
+		if (strncmp(line, field, n) == 0 && line[n] == ':' &&
+		    sscanf(line + n + 1, "%ld", &v) == 1)
 			break;
 	fclose(f);
-	return kb;
+	return v;
+}
+
+long
+proc_rss_kb(pid_t pid)
+{
+	return proc_status(pid, "VmRSS");
 }
 
 long
