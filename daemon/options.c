@@ -81,19 +81,6 @@ usage_error(const char *fmt, ...)
 	exit(2);
 }
 
-/* A long option that getopt_long refused: the prefix of more than one
- * option, or one that is unknown or malformed (a value it does not
- * take). */
-static void __attribute__((noreturn))
-bad_long_option(const char *arg)
-{
-	char msg[512];
-
-	if (optmsg_ambiguous(arg, long_opts, msg, sizeof(msg)) != NULL)
-		usage_error("%s", msg);
-	usage_error("unknown or malformed option %s", arg);
-}
-
 static void	help(void) __attribute__((noreturn));
 
 static void
@@ -469,8 +456,11 @@ parse_one(struct todod_config *cfg, int c, bool *pid_set, char *argv[])
 		/* A long option gives optopt 0 or its own value. */
 		if (optopt == 0 || optopt >= 256 ||
 		    strchr(short_opts + 1, optopt) != NULL) {
-			if (strncmp(argv[optind - 1], "--", 2) == 0)
-				bad_long_option(argv[optind - 1]);
+			char msg[512];
+
+			if (optmsg_ambiguous(argv[optind - 1], long_opts, msg,
+			    sizeof(msg)) != NULL)
+				usage_error("%s", msg);
 			usage_error("unknown or malformed option %s",
 			    argv[optind - 1]);
 		}

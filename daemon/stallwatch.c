@@ -109,10 +109,11 @@ stallwatch_start(struct event_base *base, int n, stallwatch_ping_fn ping,
 void
 stallwatch_wake(void)
 {
-	struct timeval tv = monotime_tv(stallwatch_tick_ms());
+	struct timeval tv;
 
 	if (sw.tick == NULL || !sw.asleep)
-		return;
+		return;		/* every list start: nothing to do */
+	tv = monotime_tv(stallwatch_tick_ms());
 	if (evtimer_add(sw.tick, &tv) == 0)
 		sw.asleep = false;
 }
