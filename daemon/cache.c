@@ -272,6 +272,9 @@ cache_process(struct cconn *cc)
 		cache_request(cc, t);
 		conn_consume(c, len);
 	}
+	/* A request is done with its term once answered or passed on: give
+	 * back now what a large frame took, not at the next frame. */
+	etf_arena_reset(cache.arena);
 	if (cc->closing || cc->leaving || cc->sync != 0)
 		conn_pause(c);
 }

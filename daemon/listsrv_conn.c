@@ -313,6 +313,8 @@ ls_process(struct lconn *lc)
 		(void)ls_request(lc, t);
 		conn_consume(lc->conn, len);
 	}
+	/* Give back now what a large frame took, not at the next frame. */
+	etf_arena_reset(ls.arena);
 	if ((held = ls_held(lc)))
 		conn_pause(lc->conn);
 	else

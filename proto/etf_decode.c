@@ -295,37 +295,86 @@ dec_seq(struct dec *d, struct etf_term *t, size_t n, int depth)
 	return ETF_OK;
 }
 
-/* The tail of a LIST_EXT: NIL, or (never written by OTP) a proper list. */
+/* One segment of a chain of list tails (dec_tail), kept in the arena. */
+struct tail_seg {
+	struct etf_term		*v;
+	size_t			 n;
+	struct tail_seg		*next;
+};
+
+/*
+ * The tail of a LIST_EXT: NIL, or (never written by OTP, but read by
+ * binary_to_term) a proper list: another LIST_EXT, which has a tail of its
+ * own, or a STRING_EXT.  The elements of the whole chain are one list.
+ * The chain is read segment by segment, iteratively, and joined once at
+ * the end: joining at every level would copy the elements behind it again
+ * at each, and a frame of a few hundred levels over a long list would take
+ * memory in the square of its size.  Each level counts against
+ * ETF_MAX_DEPTH.
+ */
 static int
 dec_tail(struct dec *d, struct etf_term *t, int depth)
 {
-	struct etf_term tail, *v;
-	int rc;
+	struct tail_seg *first = NULL, **link = &first, *s;
+	struct etf_term seg, *v;
+	size_t total = t->seq.n, n;
+	int rc, last = 0;
 
-	if (left(d) < 1)
-		return ETF_ETRUNC;
-	if (d->p[0] == ETF_TAG_NIL) {
-		d->p++;
+	while (!last) {
+		if (left(d) < 1)
+			return ETF_ETRUNC;
+		if (d->p[0] == ETF_TAG_NIL) {
+			d->p++;
+			break;
+		}
+		if (++depth >= ETF_MAX_DEPTH)
+			return ETF_EDEPTH;
+		if (d->p[0] == ETF_TAG_LIST) {
+			if (left(d) < 5)
+				return ETF_ETRUNC;
+			n = get32(d->p + 1);
+			d->p += 5;
+			if (n == SIZE_MAX || !fits(d, n + 1, 1))
+				return ETF_ETRUNC;
+			rc = dec_seq(d, &seg, n, depth);
+		} else {
+			rc = dec_term(d, &seg, depth);
+			if (rc == ETF_OK && seg.type != ETF_LIST)
+				rc = ETF_EIMPROPER;
+			last = 1;
+		}
+		if (rc != ETF_OK)
+			return rc;
+		if (seg.seq.n == 0)
+			continue;
+		if (seg.seq.n > SIZE_MAX / sizeof(*v) - total)
+			return ETF_ENOMEM;
+		if ((s = etf_arena_alloc(d->a, sizeof(*s))) == NULL)
+			return ETF_ENOMEM;
+		s->v = seg.seq.v;
+		s->n = seg.seq.n;
+		s->next = NULL;
+		*link = s;
+		link = &s->next;
+		total += seg.seq.n;
+	}
+	if (first == NULL)
+		return ETF_OK;
+	if (t->seq.n == 0 && first->next == NULL) {
+		t->seq.v = first->v;		/* one segment: no copy */
+		t->seq.n = first->n;
 		return ETF_OK;
 	}
-	if ((rc = dec_term(d, &tail, depth + 1)) != ETF_OK)
-		return rc;
-	if (tail.type != ETF_LIST)
-		return ETF_EIMPROPER;
-	if (tail.seq.n == 0)
-		return ETF_OK;
-	if (t->seq.n == 0) {
-		t->seq = tail.seq;
-		return ETF_OK;
+	if ((v = nodes(d, total)) == NULL)
+		return ETF_ENOMEM;
+	if ((n = t->seq.n) > 0)
+		memcpy(v, t->seq.v, n * sizeof(*v));
+	for (s = first; s != NULL; s = s->next) {
+		memcpy(v + n, s->v, s->n * sizeof(*v));
+		n += s->n;
 	}
-	if (tail.seq.n > SIZE_MAX / sizeof(*v) - t->seq.n)
-		return ETF_ENOMEM;
-	if ((v = nodes(d, t->seq.n + tail.seq.n)) == NULL)
-		return ETF_ENOMEM;
-	memcpy(v, t->seq.v, t->seq.n * sizeof(*v));
-	memcpy(v + t->seq.n, tail.seq.v, tail.seq.n * sizeof(*v));
 	t->seq.v = v;
-	t->seq.n += tail.seq.n;
+	t->seq.n = total;
 	return ETF_OK;
 }
 

@@ -7,7 +7,8 @@
  *                      versions, tags, truncation, trailing bytes, huge
  *                      headers, compression
  *   default-max-frame  the default daemon: nesting 100,000 deep, a
- *                      compressed term inflating over 1 MiB
+ *                      compressed term inflating over 1 MiB, a chain of
+ *                      250 list tails over a long list
  *
  * Well-framed but wrong requests are in test_badreq.
  *
@@ -471,6 +472,86 @@ START_TEST(t_deep_nesting)
 }
 END_TEST
 
+/*
+ * [1 | [1 | ... [1 | [7, 7, ...]]]]: 250 lists, each the tail of the one
+ * before, over a tail of 500,000 elements, in one frame under 1 MiB.  A
+ * decoder that joined the tails at every level would take gigabytes for
+ * it.  It is one list of 500,250 elements, a request that is not one;
+ * and the process gives back what it took once it has answered.
+ */
+static void
+expect_tail_chain(const char *what, struct conn *c, pid_t pid)
+{
+	const size_t		 levels = 250, n = 500000;
+	uint8_t			*p = malloc(1 + levels * 7 + 5 + 2 * n + 1);
+	const struct etf_term	*t;
+	size_t			 i, len = 0;
+	long			 hwm0, rss0, hwm, rss;
+	char			 buf[256];
+
+	H_ASSERT(p != NULL, "out of memory");
+	p[len++] = 131;
+	for (i = 0; i < levels; i++) {
+		memcpy(p + len, (const uint8_t[]){ 108, 0, 0, 0, 1, 97, 1 }, 7);
+		len += 7;
+	}
+	memcpy(p + len, (const uint8_t[]){ 108, (uint8_t)(n >> 24),
+	    (uint8_t)(n >> 16), (uint8_t)(n >> 8), (uint8_t)n }, 5);
+	len += 5;
+	for (i = 0; i < n; i++) {
+		p[len++] = 97;
+		p[len++] = 7;
+	}
+	p[len++] = 106;
+	hwm0 = proc_status(pid, "VmHWM");
+	rss0 = proc_rss_kb(pid);
+	H_ASSERT(hwm0 > 0 && rss0 > 0, "%s: no /proc status of %d", what,
+	    (int)pid);
+	H_ASSERT(conn_send_frame(c, p, len) == 0, "%s: send: %s", what,
+	    h_err());
+	t = conn_recv(c, h_ms(H_REPLY_MS));
+	H_ASSERT(t != NULL, "%s: no reply: %s", what, h_err());
+	tterm_print(t, buf, sizeof buf);
+	H_ASSERT(etf_is_tuple(t, 2) && etf_is_atom(&t->seq.v[0], "error"),
+	    "%s: got %s", what, buf);
+	hwm = proc_status(pid, "VmHWM");
+	rss = proc_rss_kb(pid);
+	assert_call(c, "ping", "pong");
+	/* Its nodes are about 500,250 * 32 bytes, twice: under 40 MiB. */
+	H_ASSERT(hwm - hwm0 < 128 * 1024, "%s: peak RSS grew %ld KiB", what,
+	    hwm - hwm0);
+#ifndef __SANITIZE_ADDRESS__	/* ASan holds freed memory in quarantine */
+	H_ASSERT(rss - rss0 < 16 * 1024, "%s: RSS %ld KiB above %ld KiB "
+	    "after the reply", what, rss - rss0, rss0);
+#else
+	(void)rss;
+	(void)rss0;
+#endif
+	free(p);
+}
+
+/* A chain of list tails, to the cache and to a list server. */
+START_TEST(t_tail_chain)
+{
+	struct daemon_pids	 pids;
+	struct conn		*c = conn_open_ok(D);
+	size_t			 i;
+
+	H_ASSERT(daemon_pids(D, &pids) == 0, "stats: %s", h_err());
+	expect_tail_chain("to the cache", c, pids.cache);
+	attach_ok(c, "tail-chain");
+	H_ASSERT(daemon_pids(D, &pids) == 0, "stats: %s", h_err());
+	for (i = 0; i < pids.nlists; i++)
+		if (pids.lists[i].len == 10 &&
+		    memcmp(pids.lists[i].name, "tail-chain", 10) == 0)
+			break;
+	H_ASSERT(i < pids.nlists, "no list server of tail-chain in stats");
+	expect_tail_chain("to a list server", c, pids.lists[i].pid);
+	conn_close(c);
+	assert_serving(D);
+}
+END_TEST
+
 /* A compressed request that inflates over the default 1 MiB.
  * PEER-FAILS, as above. */
 START_TEST(t_compressed_over_default)
@@ -537,6 +618,7 @@ badinput_suite(void)
 	tcase_set_timeout(td, 30);
 	tcase_add_test(td, t_deep_nesting);
 	tcase_add_test(td, t_compressed_over_default);
+	tcase_add_test(td, t_tail_chain);
 	tcase_add_test(td, t_still_serving);
 	suite_add_tcase(s, td);
 	return s;

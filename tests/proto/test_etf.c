@@ -67,6 +67,10 @@ static const struct {
 	{ "836c000000006b000101", "l1 i1", false },
 	{ "836c000000006a", "l0", false },
 	{ "836c00000000" "6c00000000" "6c000000016101" "6a", "l1 i1", false },
+	{ "836c000000016101" "6c000000016102" "6c000000016103" "6a",
+	  "l3 i1 i2 i3", false },
+	{ "836c000000016101" "6c00000000" "6c000000016102" "6b00020103",
+	  "l4 i1 i2 i1 i3", false },
 	{ "837400000000", "m0", true },
 	{ "83740000000177016161" "01", "m1 a61 i1", true },
 	{ "8374000000027701626101770161" "6102", "m2 a61 i2 a62 i1", false },
@@ -115,6 +119,8 @@ static const struct {
 	{ "836801" "50000000016100", ETF_ETAG },	/* nested compression */
 	{ "836c000000016101" "6102", ETF_EIMPROPER },
 	{ "836c000000016101" "6d00000000", ETF_EIMPROPER },
+	{ "836c000000016101" "6c000000016102" "6103", ETF_EIMPROPER },
+	{ "836c000000016101" "6c000000016102", ETF_ETRUNC },
 	{ "836c000000016101", ETF_ETRUNC },
 	{ "836e0400000000", ETF_ETRUNC },
 	{ "836eff00", ETF_ETRUNC },
@@ -398,6 +404,66 @@ START_TEST(test_depth)
 		free(b);
 		etf_arena_reset(arena);
 	}
+}
+END_TEST
+
+/*
+ * [1 | [1 | ... [1 | [7, 7, ...]]]]: `levels` one-element lists, each the
+ * tail of the one before, then a tail of n elements.
+ */
+static uint8_t *
+tail_chain(size_t levels, size_t n, size_t *len)
+{
+	uint8_t *b = malloc(1 + levels * 7 + 5 + 2 * n + 1), *p;
+	size_t i;
+
+	ck_assert_ptr_nonnull(b);
+	p = b;
+	*p++ = 131;
+	for (i = 0; i < levels; i++) {
+		memcpy(p, "\x6c\0\0\0\x01\x61\x01", 7);
+		p += 7;
+	}
+	*p++ = 0x6c;
+	*p++ = (uint8_t)(n >> 24);
+	*p++ = (uint8_t)(n >> 16);
+	*p++ = (uint8_t)(n >> 8);
+	*p++ = (uint8_t)n;
+	for (i = 0; i < n; i++) {
+		*p++ = 0x61;
+		*p++ = 7;
+	}
+	*p++ = 0x6a;
+	*len = (size_t)(p - b);
+	return b;
+}
+
+/* A chain of list tails is one list, its elements copied once: the
+ * memory it takes grows with its size, not with levels times size. */
+START_TEST(test_tail_chain)
+{
+	const size_t levels = 200, n = 20000;
+	const struct etf_term *t;
+	uint8_t *b;
+	size_t i, len;
+
+	b = tail_chain(levels, n, &len);
+	ck_assert_int_eq(etf_decode(arena, b, len, 0, &t), ETF_OK);
+	ck_assert_int_eq(t->type, ETF_LIST);
+	ck_assert_uint_eq(t->seq.n, levels + n);
+	for (i = 0; i < levels + n; i++) {
+		ck_assert_int_eq(t->seq.v[i].type, ETF_INT);
+		ck_assert_int_eq(t->seq.v[i].i, i < levels ? 1 : 7);
+	}
+	ck_assert_msg(etf_arena_bytes(arena) <=
+	    3 * (levels + n) * sizeof(struct etf_term),
+	    "a chain of %zu tails took %zu bytes", levels,
+	    etf_arena_bytes(arena));
+	free(b);
+	etf_arena_reset(arena);
+	b = tail_chain(ETF_MAX_DEPTH, 1, &len);
+	ck_assert_int_eq(etf_decode(arena, b, len, 0, &t), ETF_EDEPTH);
+	free(b);
 }
 END_TEST
 
@@ -979,6 +1045,7 @@ etf_suite(void)
 	tcase_add_test(tc, test_atom_length);
 	tcase_add_test(tc, test_huge_counts);
 	tcase_add_test(tc, test_depth);
+	tcase_add_test(tc, test_tail_chain);
 	tcase_add_test(tc, test_compressed);
 	tcase_add_test(tc, test_zlib_bomb);
 	tcase_add_test(tc, test_zlib_corrupt);
