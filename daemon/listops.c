@@ -1,6 +1,7 @@
 /* listops.c: list modifications as values, replayed on the durable list. */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -146,7 +147,9 @@ listop_from_term(const struct etf_term *t)
 	if (t->type != ETF_TUPLE || t->seq.n < 2)
 		return NULL;
 	v = t->seq.v;
-	if (todo_id_from_term(&v[1], &id) == -1)
+	/* Ids an entry can have: 1 to 2^63-2, so that next_id (one above
+	 * the largest) fits; an add of 2^63-1 would overflow it. */
+	if (todo_id_from_term(&v[1], &id) == -1 || id >= INT64_MAX)
 		return NULL;
 	if (etf_is_atom(&v[0], "delete") && t->seq.n == 2)
 		return listop_new(LISTOP_DELETE, id, 0, d, NULL, 0);

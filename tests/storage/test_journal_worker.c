@@ -18,6 +18,7 @@
 #include <sched.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,17 +108,18 @@ START_TEST(t_append_get)
 }
 END_TEST
 
-/* Malformed appends close the peer; the others go on. */
+/* Malformed appends close the peer; the others go on.  An add of id
+ * 2^63-1 is one: no entry can have it (next_id would overflow). */
 START_TEST(t_append_malformed)
 {
 	struct etf_buf b, m;
 	struct listop *op;
 	int i;
 
-	wt_start_peers(6, NULL);
+	wt_start_peers(7, NULL);
 	etf_buf_init(&b);
 	etf_buf_init(&m);
-	for (i = 0; i < 5; i++) {
+	for (i = 0; i < 6; i++) {
 		etf_buf_reset(&b);
 		etf_buf_reset(&m);
 		etf_put_version(&m);
@@ -150,14 +152,21 @@ START_TEST(t_append_malformed)
 			etf_put_int(&m, 0);
 			etf_put_nil(&m);
 			break;
+		case 5:		/* an id past the last */
+			etf_put_list(&m, 1);
+			op = wt_op_add(INT64_MAX, "x");
+			listop_put(&m, op);
+			listop_free(op);
+			etf_put_nil(&m);
+			break;
 		}
 		wt_put_frame(&b, &m);
 		wt_send_all(wt.fd[i], &b);
 		wt_expect_eof(wt.fd[i]);
 	}
 	op = wt_op_add(1, "fine");
-	wt_append1(wt.fd[5], "fine", 1, &op, 1);
-	wt_expect_stored(wt.fd[5], 1);
+	wt_append1(wt.fd[6], "fine", 1, &op, 1);
+	wt_expect_stored(wt.fd[6], 1);
 	ck_assert_uint_eq(wt.ctr->stores, 1);
 	wt_stop();
 	etf_buf_free(&b);
