@@ -19,8 +19,6 @@
 #include "log.h"
 #include "proc.h"
 
-#define PROC_FD_HIGH	1000
-
 struct shared_stats *proc_stats;
 
 int
@@ -43,9 +41,12 @@ proc_child_fds(const int *keep, int n)
 
 	if (n > 16)
 		fatalx("too many descriptors for a child");
-	/* Move out of the way first so that no target clobbers a source. */
+	/* Copy each out of the way first, so that no target clobbers a
+	 * source: to the lowest free descriptor above the targets, which is
+	 * neither a target nor a source (a source is not free).  A fixed
+	 * high base would fail under a low descriptor limit. */
 	for (i = 0; i < n; i++)
-		if ((tmp[i] = fcntl(keep[i], F_DUPFD, PROC_FD_HIGH)) == -1)
+		if ((tmp[i] = fcntl(keep[i], F_DUPFD, 3 + n)) == -1)
 			fatal("fcntl");
 	for (i = 0; i < n; i++)
 		if (dup2(tmp[i], 3 + i) == -1)

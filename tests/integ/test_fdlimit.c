@@ -11,6 +11,8 @@
  * runs as many list servers as the limit allows, says so, and answers
  * busy beyond, as at --max-lists.
  *
+ * A daemon whose hard descriptor limit is 256 starts and serves.
+ *
  * A supervisor out of descriptors cannot link a new list server to its
  * worker: the server is stopped and the client answered, not left
  * waiting.
@@ -218,6 +220,35 @@ START_TEST(supervisor_out_of_descriptors)
 }
 END_TEST
 
+/* A hard descriptor limit of 256 (a unit's LimitNOFILE=256, say): the
+ * daemon starts its processes, serves a list, and stops. */
+START_TEST(low_hard_limit)
+{
+	struct rlimit low = { 256, 256 };
+	struct conn *c;
+	struct daemon *d;
+	char err[512];
+
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+	d = daemon_start(NULL);
+	ck_assert_msg(d != NULL, "start: %s", h_err());
+	c = conn_open(d);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_msg(h_call_is(c, err, sizeof(err),
+	    "{server_process, <<\"low\">>}", "{ok, _}"), "%s", err);
+	ck_assert_msg(h_call_is(c, err, sizeof(err),
+	    "{add_entry, #{date => ~D, title => <<\"x\">>}}", "{ok, 1}",
+	    "2026-12-02"), "%s", err);
+	ck_assert_msg(h_call_is(c, err, sizeof(err), "size", "{ok, 1}"),
+	    "%s", err);
+	conn_close(c);
+	ck_assert_msg(h_stats_int(d, "restarts") == 0,
+	    "a process was restarted under the low limit");
+	ck_assert_int_eq(daemon_stop(d), 0);
+	daemon_free(d);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -234,6 +265,7 @@ main(void)
 	tcase_add_test(tc, descriptors_run_out);
 	tcase_add_test(tc, max_lists_within_descriptors);
 	tcase_add_test(tc, supervisor_out_of_descriptors);
+	tcase_add_test(tc, low_hard_limit);
 	suite_add_tcase(s, tc);
 	return h_run_suite(s);
 }
