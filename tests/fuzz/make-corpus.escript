@@ -62,7 +62,41 @@ worker_seeds() ->
          <<39, (p_store(0, 0, 0, [<<"abc">>, <<"d">>]))/binary,
            (p_append(1, 0, 1, [{add, 3, <<"zz">>}]))/binary,
            (p_append(0, 3, 1, [{add, 1, <<"d">>}]))/binary,
-           3, 4, 131, 104, 0, 0, (p_get(1, 0))/binary>>],
+           3, 4, 131, 104, 0, 0, (p_get(1, 0))/binary>>,
+         %% resent appends (not written), a get that forgets the Seq
+         <<3, (p_append(0, 0, 1, [{add, 1, <<"one">>}]))/binary,
+           (p_append(0, 0, 1, [{add, 2, <<"resent">>}]))/binary,
+           (p_append(0, 0, 2, [{add, 2, <<"two">>}]))/binary,
+           (p_get(0, 0))/binary,
+           (p_append(0, 0, 1, [{update, 1, <<"uno">>}]))/binary,
+           (p_append(0, 0, 1, [{delete, 2}]))/binary, (p_get(0, 0))/binary>>,
+         %% stores and Seq: a store replaces the list, the Seq goes on
+         <<1, (p_store(0, 1, 5, [<<"x">>, <<"y">>, <<"z">>]))/binary,
+           (p_append(0, 1, 3, [{delete, 1}]))/binary,
+           (p_append(0, 1, 6, [{delete, 1}, {add, 7, <<"seven">>}]))/binary,
+           (p_store(0, 1, 6, [<<"resent">>]))/binary, (p_get(0, 1))/binary,
+           (p_store(0, 1, 0, [<<"after a get">>]))/binary,
+           (p_append(0, 1, 1, [{add, 2, <<"b2">>}]))/binary>>,
+         %% ops that do not apply as they are, next_id, a leap day; then
+         %% a day that is not one closes the link
+         <<5, (p_append(0, 2, 1, [{add, 1, <<"a">>}, {add, 1, <<"again">>},
+                                  {update, 9, <<"missing">>},
+                                  {delete, 9}]))/binary,
+           (p_append(0, 2, 2, [{add, 200, <<"far">>}, {delete, 200},
+                               {add, 4, <<"four">>}]))/binary,
+           (p_append(0, 2, 3, [{add, 5, {2024, 2, 29}, <<"leap">>},
+                               {update, 6, {2024, 3, 1}},
+                               {update, 4, {2024, 2, 29}, <<"both">>}]))/binary,
+           (p_get(0, 2))/binary,
+           (p_append(0, 2, 4, [{add, 3, {2025, 2, 29}, <<"no">>}]))/binary,
+           (p_append(0, 2, 5, [{add, 8, <<"never read">>}]))/binary>>,
+         %% each peer its own lists; peer 1 a new server of a
+         <<35, (p_append(0, 0, 1, [{add, 1, <<"a1">>}]))/binary,
+           (p_append(1, 1, 1, [{add, 1, <<"b1">>}]))/binary,
+           (p_append(0, 0, 2, [{add, 2, <<"a2">>}]))/binary,
+           (p_store(1, 1, 2, [<<"b">>]))/binary, (p_get(1, 1))/binary,
+           (p_append(1, 3, 1, [{add, 3, <<"d3">>}]))/binary,
+           (p_get(0, 0))/binary>>],
     Crashes = [<<(F bor 64), Rest/binary>>
                || <<F, Rest/binary>> <- [hd(Frames), lists:nth(3, Frames)
                                          | Programs]],
@@ -79,11 +113,17 @@ p_store(Peer, L, Seq, Titles) ->
     <<(Peer bsl 7 bor (L bsl 2) bor 2), Seq, (length(Titles)),
       << <<26, 11, 0, (byte_size(T)), T/binary>> || T <- Titles >>/binary>>.
 
-%% Dates 2026-12-01; an update with an odd id and bit 1 clear keeps the
-%% date and sets the title.
-p_op({add, Id, T}) -> <<0, Id, 26, 12, 1, (byte_size(T)), T/binary>>;
+%% Dates 2026-12-01 unless given (years 2000 to 2039).  An update's id
+%% says what it sets: bit 0 clear a date, bit 1 clear a title.
+p_op({add, Id, T}) -> p_op({add, Id, {2026, 12, 1}, T});
+p_op({add, Id, D, T}) -> <<0, Id, (p_date(D))/binary, (byte_size(T)), T/binary>>;
 p_op({update, Id, T}) when Id band 3 =:= 1 -> <<1, Id, (byte_size(T)), T/binary>>;
+p_op({update, Id, D}) when Id band 3 =:= 2 -> <<1, Id, (p_date(D))/binary>>;
+p_op({update, Id, D, T}) when Id band 3 =:= 0 ->
+    <<1, Id, (p_date(D))/binary, (byte_size(T)), T/binary>>;
 p_op({delete, Id}) -> <<2, Id>>.
+
+p_date({Y, M, D}) -> <<(Y - 2000), M, D>>.
 
 list(Entries) ->
     #{'__struct__' => 'Elixir.Todo.List',
