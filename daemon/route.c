@@ -197,7 +197,15 @@ route_remove(struct route *r)
 	free(r);
 }
 
-/* Tell an idle server to stop and forget it. */
+/*
+ * Tell an idle server to stop and take it out of the table: its list may
+ * get a new server at once, and it no longer counts at --max-lists.  Its
+ * link stays open until the server closes it, for what the server sent
+ * before it read the stop: a server says it is idle before it gives back
+ * its last connection ({reattach, ...}, ls_reattach), and the cache may
+ * stop it between the two.  Dropping the link here dropped that
+ * connection.
+ */
 static void
 route_stop(struct route *r)
 {
@@ -207,7 +215,10 @@ route_stop(struct route *r)
 	chan_send(r->chan, &rt.msg, -1);
 	chan_flush(r->chan);
 	log_debug("stopping list server pid %d", (int)r->pid);
-	route_remove(r);
+	route_unlink(r);
+	inflight_drop(r, UINT64_MAX);
+	route_release_held(r);
+	r->stopping = 1;
 }
 
 static int
@@ -574,14 +585,61 @@ route_held_report(struct route *r, const struct etf_term *l)
 	return 0;
 }
 
+/* {reattach, Target, Name, Input} +fd: well formed? */
+static int
+route_is_reattach(const struct etf_term *t, int fd)
+{
+	const struct etf_term *v;
+
+	if (!etf_is_tuple(t, 4) || fd == -1)
+		return 0;
+	v = t->seq.v;
+	return etf_is_atom(&v[0], "reattach") && v[1].type == ETF_BINARY &&
+	    v[2].type == ETF_BINARY && v[3].type == ETF_BINARY &&
+	    name_valid(v[1].bin.p, v[1].bin.len) &&
+	    name_valid(v[2].bin.p, v[2].bin.len);
+}
+
+/* The connection leaves the server, still open, for its next list. */
+static void
+route_reattach(const struct etf_term *t, int fd, uid_t uid)
+{
+	const struct etf_term *v = t->seq.v;
+	struct route_fallback fb;
+
+	fb.name = v[2].bin.p;
+	fb.len = v[2].bin.len;
+	route_attach(v[1].bin.p, v[1].bin.len, fd, uid, v[3].bin.p,
+	    v[3].bin.len, &fb);
+}
+
+/* A message from a server told to stop: a connection it gives back goes
+ * on, counted in again (the stop counted out all the server held); the
+ * rest no longer matters. */
+static void
+route_stopping_msg(const struct etf_term *t, int fd)
+{
+	uid_t uid;
+
+	if (route_is_reattach(t, fd)) {
+		uid = conn_peer_uid(fd);
+		cache_uid_in(uid);
+		route_reattach(t, fd, uid);
+	} else if (fd != -1)
+		close(fd);
+}
+
 static void
 route_chan_msg(struct chan *c, const struct etf_term *t, int fd, void *arg)
 {
 	struct route *r = arg;
 	const struct etf_term *v = t->type == ETF_TUPLE ? t->seq.v : NULL;
-	struct route_fallback fb;
 	uid_t uid;
 
+	if (r->stopping) {
+		route_stopping_msg(t, fd);
+		return;
+	}
 	if (etf_is_tuple(t, 3) && v[1].type == ETF_INT &&
 	    v[2].type == ETF_INT && v[2].i > 0 && v[2].i <= INT32_MAX &&
 	    etf_is_atom(&v[0], "got")) {
@@ -613,18 +671,12 @@ route_chan_msg(struct chan *c, const struct etf_term *t, int fd, void *arg)
 	} else if (etf_is_tuple(t, 2) && etf_is_atom(&v[0], "conns") &&
 	    route_held_report(r, &v[1]) == 0) {
 		/* What it holds, told to a cache started again. */
-	} else if (etf_is_tuple(t, 4) && etf_is_atom(&v[0], "reattach") &&
-	    fd != -1 && v[1].type == ETF_BINARY && v[2].type == ETF_BINARY &&
-	    v[3].type == ETF_BINARY && name_valid(v[1].bin.p, v[1].bin.len) &&
-	    name_valid(v[2].bin.p, v[2].bin.len)) {
+	} else if (route_is_reattach(t, fd)) {
 		/* The connection leaves the server, still open: its user,
 		 * from the socket, is counted wherever it goes next. */
 		uid = conn_peer_uid(fd);
 		(void)uidcount_remove(&r->held, uid);
-		fb.name = v[2].bin.p;
-		fb.len = v[2].bin.len;
-		route_attach(v[1].bin.p, v[1].bin.len, fd, uid, v[3].bin.p,
-		    v[3].bin.len, &fb);
+		route_reattach(t, fd, uid);
 		fd = -1;
 	} else {
 		log_warnx("bad message from list server pid %d", (int)r->pid);
@@ -646,6 +698,12 @@ route_chan_closed(struct chan *c, void *arg)
 
 	if (r->chan != c)
 		return;
+	if (r->stopping) {
+		/* A stopped server is gone: nothing else was its. */
+		chan_free(c);
+		free(r);
+		return;
+	}
 	route_unlink(r);
 	chan_free(c);
 	r->chan = NULL;

@@ -87,6 +87,9 @@ struct route {
 	TAILQ_ENTRY(route)	 lru;		/* least recently used first */
 	TAILQ_HEAD(, inflight)	 inflight;
 	int			 stalled;	/* logged as not taking them */
+	/* Told to stop (route_stop): out of the table, its link read
+	 * until the server closes it, for what it sent before the stop. */
+	int			 stopping;
 };
 
 /* A connection waiting for room (ROUTE_WAIT_MS), oldest first. */

@@ -879,6 +879,79 @@ START_TEST(t_max_lists_wait_reattach)
 }
 END_TEST
 
+/* c's answer to an attach at --max-lists: on the list (of size
+ * to_size), or busy: then on the list it had (`was`, of size was_size)
+ * or, if that list's server was stopped to make room and cannot start
+ * again, unattached; never a closed connection. */
+static void
+moved_or_busy(struct conn *c, const char *to, int to_size, const char *was,
+    int was_size)
+{
+	const struct etf_term	*t;
+	char			 buf[256];
+
+	t = conn_recv(c, h_ms(H_REPLY_MS));
+	H_ASSERT(t != NULL, "attach to %s: no answer: %s", to, h_err());
+	tterm_print(t, buf, sizeof buf);
+	if (etf_is_tuple(t, 2) && etf_is_atom(&t->seq.v[0], "ok"))
+		assert_call(c, "size", "{ok, ~i}", to_size);
+	else {
+		H_ASSERT(etf_is_tuple(t, 2) &&
+		    etf_is_atom(&t->seq.v[0], "error") &&
+		    etf_is_atom(&t->seq.v[1], "busy"), "attach to %s: %s",
+		    to, buf);
+		if (was == NULL)
+			return;
+		send_req(c, "size");
+		t = conn_recv(c, h_ms(H_REPLY_MS));
+		H_ASSERT(t != NULL, "size after busy: %s", h_err());
+		tterm_print(t, buf, sizeof buf);
+		H_ASSERT(etf_is_tuple(t, 2) && ((etf_is_atom(&t->seq.v[0],
+		    "ok") && t->seq.v[1].type == ETF_INT &&
+		    t->seq.v[1].i == was_size) ||
+		    (etf_is_atom(&t->seq.v[0], "error") &&
+		    etf_is_atom(&t->seq.v[1], "not_attached"))),
+		    "size after a busy attach to %s from %s: %s", to, was,
+		    buf);
+	}
+}
+
+/*
+ * At --max-lists 1, while a connection waits for room, the connection on
+ * the one server re-attaches to a third list.  The server says it is
+ * idle, then gives the connection back; the cache may stop it for the
+ * waiter between the two, and must still take the connection it gives
+ * back: each connection is answered, on a list or busy.
+ */
+START_TEST(t_max_lists_reattach_while_waiting)
+{
+	struct daemon	*d = daemon_start_ok("--max-lists", "1", NULL);
+	struct conn	*a, *b;
+	char		 na[32], nb[32], nc[32];
+	int		 i;
+
+	for (i = 0; i < 5; i++) {
+		snprintf(na, sizeof na, "rw-a%d", i);
+		snprintf(nb, sizeof nb, "rw-b%d", i);
+		snprintf(nc, sizeof nc, "rw-c%d", i);
+		a = conn_open_ok(d);
+		b = conn_open_ok(d);
+		attach_when_room(a, na);
+		add_ok(a, "2023-12-19", "a1");
+		send_waiting(d, b, nb);
+		send_req(a, "{server_process, ~s}", nc);
+		moved_or_busy(a, nc, 0, na, 1);
+		moved_or_busy(b, nb, 0, NULL, 0);
+		assert_call(a, "ping", "pong");
+		assert_call(b, "ping", "pong");
+		conn_close(a);
+		conn_close(b);
+	}
+	daemon_stop_ok(d);
+	daemon_free(d);
+}
+END_TEST
+
 START_TEST(t_restart)
 {
 	struct daemon		*d = daemon_start_ok(NULL);
@@ -1122,6 +1195,7 @@ protocol_suite(void)
 	tcase_add_test(tr, t_max_lists_bound);
 	tcase_add_test(tr, t_max_lists_wait);
 	tcase_add_test(tr, t_max_lists_wait_reattach);
+	tcase_add_test(tr, t_max_lists_reattach_while_waiting);
 	suite_add_tcase(s, tr);
 	return s;
 }
