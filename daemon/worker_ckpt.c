@@ -374,9 +374,13 @@ wk_ck_rename(struct worker *w, struct wck *cs, size_t n)
 	if (!w->cfg.sync || renamed == 0)
 		return;
 	w->ctr->fsyncs++;
-	if (store_sync_dir(w->cfg.dirfd) == 0)
+	if (store_sync_dir(w->cfg.dirfd) == 0) {
+		w->dir_unsynced = false;
 		return;
-	/* In place, maybe not durably: keep the ops (a replay is a no-op). */
+	}
+	/* In place, maybe not durably: keep the ops (a replay is a no-op),
+	 * and the generations that hold them. */
+	w->dir_unsynced = true;
 	log_warn("fsync of the data directory");
 	for (i = 0; i < n; i++)
 		if (cs[i].write) {

@@ -154,6 +154,11 @@ struct worker {
 	size_t			 ngens;
 	struct journal		*jn;		/* the current generation */
 	uint64_t		 carried;	/* ... bytes carried into it */
+	/* A file was renamed into place and the directory sync after it
+	 * failed: the rename may not be durable, so the old generations,
+	 * whose FILE records and ops recovery replays over the file it
+	 * finds, stay until a directory sync succeeds (wk_gens_trim). */
+	bool			 dir_unsynced;
 	uint64_t		 round;
 	struct etf_buf		 jbuf;		/* records of one write */
 	struct etf_buf		 out;

@@ -99,13 +99,26 @@ wk_gen_current(const struct worker *w)
 	return TAILQ_EMPTY(&w->gens) ? 0 : TAILQ_LAST(&w->gens, wgens)->gen;
 }
 
-/* Remove the old generations no list needs any more, oldest first. */
+/*
+ * Remove the old generations no list needs any more, oldest first; none
+ * while a rename may not be durable (w->dir_unsynced): a directory sync
+ * is tried first.
+ */
 void
 wk_gens_trim(struct worker *w)
 {
 	char file[JOURNAL_NAME_BUFSZ];
 	struct wgen *g;
 
+	g = TAILQ_FIRST(&w->gens);
+	if (g == NULL || g == TAILQ_LAST(&w->gens, wgens) || g->nlists != 0)
+		return;
+	if (w->dir_unsynced) {
+		w->ctr->fsyncs++;
+		if (store_sync_dir(w->cfg.dirfd) == -1)
+			return;		/* kept; tried again after a pass */
+		w->dir_unsynced = false;
+	}
 	while ((g = TAILQ_FIRST(&w->gens)) != NULL &&
 	    g != TAILQ_LAST(&w->gens, wgens) && g->nlists == 0) {
 		if (journal_remove(w->cfg.dirfd, w->cfg.index, g->gen) == -1) {

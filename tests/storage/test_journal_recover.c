@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@
 #include "frame.h"
 #include "journal.h"
 #include "listops.h"
+#include "names.h"
 #include "proc.h"
 #include "storage_test.h"
 #include "test_journal.h"
@@ -629,10 +631,36 @@ END_TEST
  * it (".fsynced" and the journal's name), unless the marker file
  * ".fail-journal-fsync" exists: then the fsync fails with EIO, once (the
  * marker is removed); and an fsync of a directory fails with EIO, once,
- * if the marker file ".fail-dir-fsync" exists (it is removed).
+ * if the marker file ".fail-dir-fsync" exists (it is removed); every
+ * time while the file ".fail-dir-fsync-while" exists and holds "FILE
+ * SIZE", FILE a file of the data directory that has SIZE bytes now.
  */
 int	__real_fsync(int);
 int	__wrap_fsync(int);
+
+/* Whether ".fail-dir-fsync-while" names a file of the data directory
+ * ("FILE SIZE") that has that size now. */
+static bool
+dir_fsync_fails_now(void)
+{
+	char spec[NAME_FILE_BUFSZ + 32], file[NAME_FILE_BUFSZ];
+	unsigned long long size;
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	if ((fd = openat(wt_child_dirfd, ".fail-dir-fsync-while", O_RDONLY |
+	    O_CLOEXEC)) == -1)
+		return false;
+	n = read(fd, spec, sizeof(spec) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	spec[n] = '\0';
+	return sscanf(spec, "%255s %llu", file, &size) == 2 &&
+	    fstatat(wt_child_dirfd, file, &st, 0) == 0 &&
+	    (unsigned long long)st.st_size == size;
+}
 
 int
 __wrap_fsync(int fd)
@@ -645,7 +673,8 @@ __wrap_fsync(int fd)
 
 	if (wt_child_dirfd != -1 && fstat(fd, &st) == 0 &&
 	    S_ISDIR(st.st_mode) &&
-	    unlinkat(wt_child_dirfd, ".fail-dir-fsync", 0) == 0) {
+	    (unlinkat(wt_child_dirfd, ".fail-dir-fsync", 0) == 0 ||
+	    dir_fsync_fails_now())) {
 		errno = EIO;
 		return -1;
 	}

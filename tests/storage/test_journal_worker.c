@@ -32,6 +32,7 @@
 #include "journal.h"
 #include "listfile.h"
 #include "listops.h"
+#include "names.h"
 #include "storage_test.h"
 #include "store.h"
 #include "test_journal.h"
@@ -670,6 +671,70 @@ START_TEST(t_store_dir_sync_fails)
 }
 END_TEST
 
+/*
+ * A store renamed into place whose directory sync fails, over changes
+ * journaled in an older generation: a crash may undo the rename, and
+ * recovery then replays those changes over the file it finds, so that
+ * generation stays until a directory sync succeeds.  In one write: an
+ * append to "k" that fills the generation, the same again (resent: the
+ * next round, in a new generation), and a store of "k", after whose
+ * rename every directory sync fails (".fail-dir-fsync-while" the file
+ * has the size of the store: test_journal_recover.c).
+ */
+START_TEST(t_store_dir_sync_fails_keeps_gen)
+{
+	struct wt_opts o = { false, 4096, 0 };
+	struct todo_date d = { 2024, 8, 8 };
+	struct etf_buf b, f;
+	struct todo_list *l, *got;
+	struct listop *v[2];
+	char big[3000], file[NAME_FILE_BUFSZ], spec[NAME_FILE_BUFSZ + 32];
+	int64_t id;
+	long nops;
+	int n;
+
+	wt_start_peers(1, &o);
+	memset(big, 'k', sizeof(big));
+	etf_buf_init(&b);
+	v[0] = listop_new(LISTOP_ADD, 1, 1, d, big, sizeof(big));
+	v[1] = listop_new(LISTOP_ADD, 2, 1, d, big, sizeof(big));
+	wt_add_append(&b, "k", 1, v, 2);
+	wt_add_append(&b, "k", 1, v, 2);	/* resent: a round of its own */
+	listop_free(v[0]);
+	listop_free(v[1]);
+	l = todolist_new();
+	ck_assert_int_eq(todolist_add(l, d, "k0", 2, &id), 0);
+	wt_add_store(&b, "k", 2, l);
+	/* The last store's file: the list as a list file. */
+	ck_assert_int_ge(name_to_file("k", 1, file, sizeof(file)), 0);
+	etf_buf_init(&f);
+	etf_put_version(&f);
+	listfile_put(&f, l);
+	n = snprintf(spec, sizeof(spec), "%s %zu", file, f.len);
+	etf_buf_free(&f);
+	ck_assert_int_eq(st_write_file(wt.dfd, ".fail-dir-fsync-while", spec,
+	    (size_t)n), 0);
+	wt_send_all(wt.fd[0], &b);
+	wt_expect_stored(wt.fd[0], 1);
+	wt_expect_stored(wt.fd[0], 1);
+	wt_expect_error(wt.fd[0], "eio");
+	/* After that pass (a get is another), both generations are there. */
+	got = wt_get1(wt.fd[0], "k", &nops);
+	ck_assert_uint_eq(todolist_size(got), 1);
+	todolist_free(got);
+	ck_assert_int_eq(wt_count_journals(), 2);
+	/* A directory sync succeeds: the old generation goes. */
+	ck_assert_int_eq(unlinkat(wt.dfd, ".fail-dir-fsync-while", 0), 0);
+	got = wt_get1(wt.fd[0], "k", &nops);
+	todolist_free(got);
+	ck_assert_msg(wait_journals(1, WT_WAIT_MS), "%d journal files",
+	    wt_count_journals());
+	todolist_free(l);
+	etf_buf_free(&b);
+	wt_stop();
+}
+END_TEST
+
 Suite *
 journal_worker_suite(void)
 {
@@ -683,6 +748,7 @@ journal_worker_suite(void)
 	tcase_add_test(tc, t_group_commit);
 	tcase_add_test(tc, t_nosync);
 	tcase_add_test(tc, t_store_dir_sync_fails);
+	tcase_add_test(tc, t_store_dir_sync_fails_keeps_gen);
 	tcase_add_test(tc, t_rotation);
 	tcase_add_test(tc, t_rotation_large);
 	tcase_add_test(tc, t_store_among_appends);
