@@ -655,7 +655,8 @@ journal_parse_name(const char *name, int index)
 	if (*p < '1' || *p > '9')
 		return 0;
 	for (; *p != '\0'; p++) {
-		if (*p < '0' || *p > '9' || gen > (UINT64_MAX - 9) / 10)
+		if (*p < '0' || *p > '9' ||
+		    gen > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
 			return 0;
 		gen = gen * 10 + (uint64_t)(*p - '0');
 	}

@@ -838,6 +838,13 @@ wk_recover_read(struct worker *w, struct wk_recovery *rv, uint64_t *next)
 		}
 		*next = gens[i] + 1;
 	}
+	/* No generation after the last there can be: refused, rather than
+	 * wrap to generation 0 and lose the journal at the next start. */
+	if (rc == 0 && n > 0 && gens[n - 1] == UINT64_MAX) {
+		log_warnx("journal: generation %" PRIu64 " is the last there "
+		    "can be", gens[n - 1]);
+		rc = WK_REFUSED;
+	}
 	free(gens);
 	return rc;
 }

@@ -139,6 +139,8 @@ wk_rotate(struct worker *w)
 	uint64_t gen = wk_gen_current(w) + 1;
 	unsigned missed;
 
+	if (gen == 0)
+		fatalx("journal generation numbers are exhausted");
 	j = journal_create(w->cfg.dirfd, w->cfg.index, gen, w->cfg.sync,
 	    &w->ctr->fsyncs);
 	if (j == NULL) {

@@ -755,6 +755,27 @@ START_TEST(t_recovery_sync_fails)
 }
 END_TEST
 
+/* Generations up to the last a uint64 holds are read; the last one
+ * there can be is refused (the next would wrap), and stays. */
+START_TEST(t_recovery_last_generations)
+{
+	struct todo_list *m = todolist_new();
+
+	killed_after_one(m);
+	ck_assert_int_eq(renameat(wt.dfd, ".journal-w0-1", wt.dfd,
+	    ".journal-w0-18446744073709551614"), 0);
+	wt_start();		/* recovers it, starts the last one */
+	wt_check_file("s", m);
+	wt_kill();
+	ck_assert_int_eq(wt_count_journals(), 1);
+	ck_assert_int_eq(faccessat(wt.dfd, ".journal-w0-18446744073709551615",
+	    F_OK, 0), 0);
+	ck_assert_int_eq(wt_start_exit(), PROC_EXIT_REFUSED);
+	ck_assert_int_eq(wt_count_journals(), 1);
+	todolist_free(m);
+}
+END_TEST
+
 Suite *
 journal_recover_suite(void)
 {
@@ -770,6 +791,7 @@ journal_recover_suite(void)
 	tcase_add_test(rc, t_carried_keeps_forgotten_seq);
 	tcase_add_test(rc, t_recovery_syncs_first);
 	tcase_add_test(rc, t_recovery_sync_fails);
+	tcase_add_test(rc, t_recovery_last_generations);
 	tcase_add_loop_test(rc, t_recover_burst, 0,
 	    sizeof(rb_percent) / sizeof(rb_percent[0]));
 #ifdef TODOD_FAULTS
