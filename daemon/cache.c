@@ -351,7 +351,7 @@ cache_accept_resume(evutil_socket_t fd, short ev, void *arg)
 static void
 cache_accept(evutil_socket_t lfd, short ev, void *arg)
 {
-	static struct lograte rate;
+	static struct lograte rate, at_limit;
 	unsigned missed;
 	struct ucred cred;
 	socklen_t credlen;
@@ -393,10 +393,13 @@ cache_accept(evutil_socket_t lfd, short ev, void *arg)
 			    uidcount_get(&cache.uids, cred.uid) <
 			    (uint32_t)cache.cfg->max_conns_per_uid)
 				log_warnx("out of memory counting connections");
-			else
+			else if (lograte_ok(&at_limit, &missed))
+				/* A client that retries at once would fill
+				 * the log: a line a while. */
 				log_info("uid %u is at its limit of %d "
-				    "connections", (unsigned)cred.uid,
-				    cache.cfg->max_conns_per_uid);
+				    "connections (%u more refusals since the "
+				    "last report)", (unsigned)cred.uid,
+				    cache.cfg->max_conns_per_uid, missed);
 			(void)send(fd, cache_busy, sizeof(cache_busy),
 			    MSG_DONTWAIT | MSG_NOSIGNAL);
 			close(fd);

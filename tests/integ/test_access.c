@@ -348,7 +348,7 @@ START_TEST(data_not_writable)
 END_TEST
 
 /* --max-conns-per-uid: a user's connection over the limit is answered
- * busy and closed; one closing makes room. */
+ * busy and closed, and logged once a while; one closing makes room. */
 START_TEST(conns_per_uid)
 {
 	struct daemon *d;
@@ -372,6 +372,17 @@ START_TEST(conns_per_uid)
 	    "%s", err);
 	ck_assert_int_eq(conn_wait_eof(c[2], h_ms(5000)), 0);
 	conn_close(c[2]);
+	/* A client that retries at once does not fill the log. */
+	for (i = 0; i < 50; i++) {
+		c[2] = conn_open(d);
+		ck_assert_ptr_nonnull(c[2]);
+		ck_assert_msg(h_reply_is(c[2], err, sizeof(err),
+		    "{error, busy}"), "%s", err);
+		conn_close(c[2]);
+	}
+	ck_assert_msg(h_log_count(d, "is at its limit of 2") <= 2,
+	    "%d log lines for 51 refusals", h_log_count(d,
+	    "is at its limit of 2"));
 	conn_close(c[0]);	/* attached: counted out by its list server */
 	for (i = 0; i < 100; i++) {
 		c[2] = conn_open(d);
