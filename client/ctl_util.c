@@ -70,6 +70,7 @@ ctl_classify(struct ctl *ctl, int st, const char **reasonp)
 		break;
 	case TC_ESYS:
 	case TC_EPATH:
+	case TC_EUNSAFE:
 		reason = "unreachable";
 		status = CTL_EXIT_UNREACHABLE;
 		break;
@@ -115,7 +116,12 @@ ctl_connect(struct ctl *ctl)
 	    (ctl->arena = etf_arena_new()) == NULL)
 		return ctl_error(ctl, CTL_EXIT_ERROR, "nomem", "out of memory");
 	tc_set_timeout(ctl->conn, ctl->timeout_ms);
-	if (tc_socket_path(ctl->socket, path, sizeof(path)) != TC_OK)
+	if ((rv = tc_socket_path(ctl->socket, path, sizeof(path))) ==
+	    TC_EUNSAFE)
+		return ctl_error(ctl, CTL_EXIT_UNREACHABLE, "unreachable",
+		    "%s: %s; name the socket with -s if you trust it", path,
+		    tc_strstatus(TC_EUNSAFE));
+	if (rv != TC_OK)
 		return ctl_error(ctl, CTL_EXIT_UNREACHABLE, "unreachable",
 		    "socket path is empty or too long: %s",
 		    ctl->socket ? ctl->socket : "(default)");

@@ -65,6 +65,9 @@ tc_strstatus(int status)
 		return "out of memory";
 	case TC_EPATH:
 		return "socket path is empty or too long";
+	case TC_EUNSAFE:
+		return "the default socket's directory belongs to another user "
+		    "or others may write into it";
 	}
 	return "unknown status";
 }

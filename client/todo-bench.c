@@ -190,7 +190,7 @@ parse_options(struct bench_opts *o, int argc, char **argv)
 	const char *sock = NULL;
 	bool dur = false, pre = false, preloaded = false;
 	char msg[256];
-	int ch;
+	int ch, rv;
 
 	memset(o, 0, sizeof(*o));
 	o->clients = 32;
@@ -304,7 +304,13 @@ parse_options(struct bench_opts *o, int argc, char **argv)
 	else if (o->workload == WL_WRITE)
 		o->read_pct = 0;
 	check_prefix(o);
-	if (tc_socket_path(sock, o->socket, sizeof(o->socket)) != TC_OK) {
+	if ((rv = tc_socket_path(sock, o->socket, sizeof(o->socket))) ==
+	    TC_EUNSAFE) {
+		fprintf(stderr, "todo-bench: %s: %s; name the socket with -s "
+		    "if you trust it\n", o->socket, tc_strstatus(TC_EUNSAFE));
+		exit(2);
+	}
+	if (rv != TC_OK) {
 		fprintf(stderr, "todo-bench: socket path empty or too long\n");
 		exit(2);
 	}

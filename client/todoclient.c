@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 
 #include <errno.h>
@@ -30,10 +31,37 @@
 #define TC_READ_CHUNK	(64 * 1024)
 #define TC_RETRY_MS	10		/* connect retry while backlog is full */
 
+/*
+ * Whether the directory of a user's default socket is the user's: owned
+ * by the user (or root), and not writable by others unless sticky, as
+ * the daemon wants of the directory it listens in.  Without
+ * XDG_RUNTIME_DIR the default is in /tmp, where another user may make
+ * /tmp/todod-UID first, listen there, and read every request.  A
+ * directory that does not exist is left to connect() to report.
+ */
+static int
+default_dir_safe(const char *path)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)], *slash;
+	struct stat st;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	if ((slash = strrchr(dir, '/')) == NULL)
+		return 1;
+	*(slash == dir ? slash + 1 : slash) = '\0';
+	if (stat(dir, &st) == -1)
+		return 1;
+	if (st.st_uid != geteuid() && st.st_uid != 0)
+		return 0;
+	return !(st.st_mode & (S_IWGRP | S_IWOTH)) ||
+	    (st.st_mode & S_ISVTX);
+}
+
 int
 tc_socket_path(const char *opt, char *buf, size_t size)
 {
 	struct sockaddr_un sun;
+	const char *env;
 	int n;
 
 	if (size == 0)
@@ -45,6 +73,11 @@ tc_socket_path(const char *opt, char *buf, size_t size)
 		n = default_socket_path(buf, size);
 	if (n != 0 || buf[0] == '\0' || strlen(buf) >= sizeof(sun.sun_path))
 		return TC_EPATH;
+	/* A user's own default (not root's, not one named by the user). */
+	env = getenv("TODOD_SOCKET");
+	if (opt == NULL && (env == NULL || *env == '\0') && geteuid() != 0 &&
+	    !default_dir_safe(buf))
+		return TC_EUNSAFE;
 	return TC_OK;
 }
 

@@ -50,16 +50,19 @@ enum tc_status {
 	TC_EREPLY = -6,		/* the daemon answered {error, Reason} */
 	TC_EUNEXPECTED = -7,	/* a reply of a shape the request cannot get */
 	TC_ENOMEM = -8,
-	TC_EPATH = -9		/* socket path empty or too long */
+	TC_EPATH = -9,		/* socket path empty or too long */
+	TC_EUNSAFE = -10	/* default socket in another user's directory */
 };
 
 struct tc_conn;
 
 /*
- * The socket to use: `opt` (the -s option) if not NULL, else the default
- * of DESIGN section 5 ($TODOD_SOCKET, /run/todod/todod.sock for root,
+ * The socket to use: `opt` (the -s option) if not NULL, else the default,
+ * the daemon's own ($TODOD_SOCKET, /run/todod/todod.sock for root,
  * $XDG_RUNTIME_DIR/todod/todod.sock, /tmp/todod-$UID/todod.sock).
- * Returns TC_OK, or TC_EPATH if it is empty or does not fit a sockaddr_un.
+ * Returns TC_OK; TC_EPATH if it is empty or does not fit a sockaddr_un;
+ * TC_EUNSAFE for a user's default socket in a directory that another
+ * user owns or may write into (anyone could be listening there).
  */
 int		 tc_socket_path(const char *opt, char *buf, size_t size);
 

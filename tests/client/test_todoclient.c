@@ -7,7 +7,9 @@
 #include "config.h"
 
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 
 #include <check.h>
 #include <errno.h>
@@ -84,6 +86,71 @@ START_TEST(test_socket_path)
 	longp[sizeof(longp) - 1] = '\0';
 	ck_assert_int_eq(tc_socket_path(longp, buf, sizeof(buf)), TC_EPATH);
 	ck_assert_int_eq(tc_socket_path("", buf, sizeof(buf)), TC_EPATH);
+}
+END_TEST
+
+/*
+ * A user's default socket in a directory that another user owns, or that
+ * others may write into, is refused (anyone could be listening there);
+ * one named with -s is the user's choice.  As root, run as uid 65534 in
+ * a child, with XDG_RUNTIME_DIR a directory whose todod/ the test makes.
+ */
+static int
+socket_path_as_nobody(const char *xdg, const char *opt)
+{
+	char buf[PATH_MAX];
+	pid_t pid;
+	int st;
+
+	if ((pid = fork()) == 0) {
+		unsetenv("TODOD_SOCKET");
+		setenv("XDG_RUNTIME_DIR", xdg, 1);
+		if (setresgid(65534, 65534, 65534) == -1 ||
+		    setresuid(65534, 65534, 65534) == -1)
+			_exit(99);
+		_exit(-tc_socket_path(opt, buf, sizeof(buf)));
+	}
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) != 99);
+	return -WEXITSTATUS(st);
+}
+
+START_TEST(test_socket_dir_unsafe)
+{
+	static const struct {
+		uid_t	owner;
+		mode_t	mode;
+		int	want;
+	} cases[] = {
+		{ 65534, 0700, TC_OK },
+		{ 0, 0755, TC_OK },
+		{ 65534, 01777, TC_OK },
+		{ 65533, 0700, TC_EUNSAFE },
+		{ 65533, 0755, TC_EUNSAFE },
+		{ 65534, 0770, TC_EUNSAFE },
+		{ 0, 0777, TC_EUNSAFE },
+	};
+	char base[] = "/tmp/todoclient-test.XXXXXX", sub[64];
+	size_t i;
+
+	if (geteuid() != 0)
+		return;		/* needs another user to be */
+	ck_assert_ptr_nonnull(mkdtemp(base));
+	ck_assert_int_eq(chmod(base, 0711), 0);
+	snprintf(sub, sizeof(sub), "%s/todod", base);
+	ck_assert_int_eq(mkdir(sub, 0700), 0);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ck_assert_int_eq(chown(sub, cases[i].owner, 65534), 0);
+		ck_assert_int_eq(chmod(sub, cases[i].mode), 0);
+		ck_assert_msg(socket_path_as_nobody(base, NULL) == cases[i].want,
+		    "owner %u mode %04o", (unsigned)cases[i].owner,
+		    (unsigned)cases[i].mode);
+		/* Named by the user: taken as it is. */
+		ck_assert_int_eq(socket_path_as_nobody(base,
+		    "/tmp/elsewhere.sock"), TC_OK);
+	}
+	ck_assert_int_eq(rmdir(sub), 0);
+	ck_assert_int_eq(rmdir(base), 0);
 }
 END_TEST
 
@@ -399,6 +466,7 @@ suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_socket_path);
+	tcase_add_test(tc, test_socket_dir_unsafe);
 	tcase_add_test(tc, test_connect_missing);
 	tcase_add_test(tc, test_pipeline_no_deadlock);
 	tcase_add_test(tc, test_event_loop);
