@@ -118,6 +118,8 @@ void
 run_on_fail(struct bconn *c, const char *reason)
 {
 	struct bench *b = c->b;
+	struct slot *s;
+	size_t lost = 0;
 
 	if (b->phase != PH_MEASURE) {
 		bench_abort(b, "connection lost during the %s: %s",
@@ -131,9 +133,19 @@ run_on_fail(struct bconn *c, const char *reason)
 		flow_open_done(c, now_ns());
 		return;
 	}
+	/* Its requests in flight are lost: done, as errors, so that a run
+	 * of -n requests still ends when the others are answered. */
+	while ((s = conn_pop(c)) != NULL)
+		if (s->kind == K_READ || s->kind == K_WRITE) {
+			if (lost++ > 0)
+				bench_error(&b->r->err, reason);
+			b->done++;
+		}
 	conn_close(c);
 	c->state = CS_IDLE;
-	if (--b->busy == 0)
+	if (b->o->requests > 0 && b->done >= b->o->requests)
+		bench_finish(b, now_ns());
+	else if (--b->busy == 0)
 		bench_abort(b, "every connection was lost (last: %s)",
 		    reason);
 }

@@ -3,12 +3,16 @@
  * every usage error (exit 2), input errors found before connecting, and
  * a daemon that cannot be reached, does not answer, hangs up mid-reply or
  * answers nonsense (exit 3 and 1), played by fake daemons; and
- * todo-bench's usage errors.
+ * todo-bench's usage errors, and a connection it loses mid-run.
  */
 #include "config.h"
 
+#include <sys/socket.h>
+#include <sys/un.h>
+
 #include <check.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,6 +206,103 @@ START_TEST(test_bench_usage)
 	    strlen(bench_usage_vec[_i].msg)) == 0, "'%s' does not start "
 	    "with '%s'", r.err, bench_usage_vec[_i].msg);
 	ck_assert_ptr_nonnull(strstr(r.err, "usage: todo-bench"));
+	h_run_free(&r);
+}
+END_TEST
+
+/*
+ * A fake daemon for todo-bench: a process per connection answers each
+ * request, {ok, []} to a read and {ok, 1} to the rest; the first
+ * connection is closed after `close_after` replies.  Returns the pid of
+ * the process that accepts (SIGKILL it; the others end with their
+ * connection).
+ */
+static void
+bench_conn_serve(int fd, int close_after)
+{
+	static const uint8_t ok_nil[] = { 131, 104, 2, 119, 2, 'o', 'k', 106 };
+	static const uint8_t ok_1[] = { 131, 104, 2, 119, 2, 'o', 'k', 97,
+	    1 };
+	uint8_t buf[8192];
+	long n;
+	int replies = 0;
+
+	while ((n = h_read_frame(fd, buf, sizeof(buf))) >= 0) {
+		if (memmem(buf, (size_t)n, "entries", 7) != NULL ?
+		    h_write_frame(fd, ok_nil, sizeof(ok_nil)) :
+		    h_write_frame(fd, ok_1, sizeof(ok_1)))
+			return;
+		if (close_after > 0 && ++replies == close_after)
+			return;
+	}
+}
+
+static pid_t
+fake_bench_server(const char *path, int close_after)
+{
+	struct sockaddr_un sun;
+	int lfd, fd, first = 1;
+	pid_t pid;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	ck_assert_uint_lt(strlen(path), sizeof(sun.sun_path));
+	memcpy(sun.sun_path, path, strlen(path));
+	unlink(path);
+	ck_assert_int_ne(lfd = socket(AF_UNIX, SOCK_STREAM, 0), -1);
+	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	ck_assert_int_eq(listen(lfd, 8), 0);
+	ck_assert_int_ne(pid = fork(), -1);
+	if (pid != 0) {
+		close(lfd);
+		return pid;
+	}
+	alarm(60);		/* a fake never outlives its test */
+	for (;;) {
+		if ((fd = accept(lfd, NULL, NULL)) == -1)
+			_exit(1);
+		if (fork() == 0) {
+			close(lfd);
+			bench_conn_serve(fd, first ? close_after : 0);
+			_exit(0);
+		}
+		close(fd);
+		first = 0;
+	}
+}
+
+/*
+ * A connection lost in the middle of a run of -n requests: its requests
+ * in flight count as errors, and the run ends once the others are
+ * answered (it waited for --timeout, then failed, and reported the wait
+ * as the run's time).
+ */
+START_TEST(test_bench_conn_lost)
+{
+	char *argv[] = { (char *)h_todo_bench(), "-s", sock, "--json", "-c",
+	    "2", "-l", "2", "--preload", "0", "-P", "8", "-n", "2000",
+	    "--timeout", "20", NULL };
+	struct h_run r;
+	json_t *j;
+	json_error_t je;
+	pid_t pid;
+	int64_t ok, errors;
+
+	pid = fake_bench_server(sock, 100);
+	ck_assert_int_eq(h_run_argv(&r, NULL, NULL, argv), 0);
+	kill(pid, SIGKILL);
+	(void)h_wait(pid, 5000);
+	ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
+	j = json_loads(r.out, 0, &je);
+	ck_assert_ptr_nonnull(j);
+	ok = json_integer_value(json_object_get(j, "ok"));
+	errors = json_integer_value(json_object_get(j, "errors"));
+	ck_assert_msg(errors >= 1 && ok + errors == 2000, "ok %lld errors "
+	    "%lld", (long long)ok, (long long)errors);
+	ck_assert(json_is_false(json_object_get(j, "aborted")));
+	ck_assert_msg(json_real_value(json_object_get(j, "seconds")) < 10,
+	    "the run waited for its timeout");
+	json_decref(j);
 	h_run_free(&r);
 }
 END_TEST
@@ -420,6 +521,7 @@ suite(void)
 	tcase_add_test(tc, test_no_command);
 	tcase_add_loop_test(tc, test_bench_usage, 0,
 	    sizeof(bench_usage_vec) / sizeof(bench_usage_vec[0]));
+	tcase_add_test(tc, test_bench_conn_lost);
 	tcase_add_test(tc, test_import_bad_file);
 	tcase_add_test(tc, test_unreachable);
 	tcase_add_test(tc, test_socket_env);
