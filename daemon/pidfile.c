@@ -16,6 +16,10 @@
 #include "options.h"
 #include "pidfile.h"
 
+/* The pidfile, open from its creation to its removal: emptied through it
+ * when the file cannot be removed (pidfile_unlink). */
+static int pidfd = -1;
+
 /* The first bytes of the file at path (a short one), NUL-terminated in
  * buf: their number, or -1. */
 static ssize_t
@@ -89,13 +93,11 @@ pidfile_create(const char *path, char *err, size_t errsize)
 	errno = EIO;		/* for a short write */
 	if (fchmod(fd, 0644) == -1 || write(fd, buf, (size_t)n) != n)
 		goto fail;
-	if (close(fd) == -1) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
 	if (rename(tmp, path) == -1)
 		goto fail;
+	if (pidfd != -1)
+		close(pidfd);
+	pidfd = fd;
 	return 0;
 
 fail:
@@ -110,9 +112,29 @@ fail:
 int
 pidfile_unlink(const char *path)
 {
+	int rc = 1, saved;
+
 	if (pidfile_read(path) != getpid())
-		return 0;
-	if (unlink(path) == -1)
-		return errno == ENOENT ? 0 : -1;
-	return 1;
+		rc = 0;
+	else if (unlink(path) == -1) {
+		/* Privileges dropped (-u): the directory may be root's.
+		 * Emptied, the file names no process: the next start
+		 * takes it over whatever runs with this pid then. */
+		saved = errno;
+		if (saved == ENOENT)
+			rc = 0;
+		else if (pidfd != -1 && ftruncate(pidfd, 0) == 0)
+			rc = 2;
+		else {
+			errno = saved;
+			rc = -1;
+		}
+	}
+	if (pidfd != -1) {
+		saved = errno;
+		close(pidfd);
+		pidfd = -1;
+		errno = saved;
+	}
+	return rc;
 }

@@ -18,8 +18,11 @@ int	pidfile_create(const char *path, char *err, size_t errsize);
 
 /*
  * Remove path if it still holds our pid (a pidfile rewritten by someone
- * else is left alone).  Returns 1 if removed, 0 if not ours or missing,
- * -1 on error (errno set).
+ * else is left alone); if it cannot be removed (its directory is not
+ * writable after privileges were dropped), empty it through the
+ * descriptor kept since pidfile_create(): an empty pidfile names no
+ * process.  Returns 1 if removed, 2 if emptied, 0 if not ours or
+ * missing, -1 on error (errno set).
  */
 int	pidfile_unlink(const char *path);
 

@@ -524,6 +524,23 @@ sup_ctl_closed(struct chan *ch, void *arg)
 
 /* --- start ------------------------------------------------------------------ */
 
+/* A start that fails once the socket is bound: remove the socket and
+ * the pidfile, then exit 1 with msg. */
+static void	sup_start_failed(const struct todod_config *, const char *)
+		    __attribute__((noreturn));
+
+static void
+sup_start_failed(const struct todod_config *cfg, const char *msg)
+{
+	int saved = errno;
+
+	(void)listener_close(&sup.listener);
+	if (cfg->pidfile[0] != '\0')
+		(void)pidfile_unlink(cfg->pidfile);
+	errno = saved;
+	fatalx("%s", msg);
+}
+
 static void
 sup_prepare(const struct todod_config *cfg, struct privdrop_user *user)
 {
@@ -573,7 +590,7 @@ sup_prepare(const struct todod_config *cfg, struct privdrop_user *user)
 	if (cfg->user[0] != '\0' &&
 	    (privdrop_give(user, &sup.datadir, &sup.listener, err,
 	    sizeof(err)) == -1 || privdrop_drop(user, err, sizeof(err)) == -1))
-		fatalx("%s", err);
+		sup_start_failed(cfg, err);
 	/* Else every worker would fail to start its journal, and be
 	 * started again, until the restart limit. */
 	if (faccessat(sup.dirfd, ".", W_OK | X_OK, AT_EACCESS) == -1) {
@@ -626,14 +643,16 @@ supervisor_run(const struct todod_config *cfg)
 		    event_add(ev[i], NULL) == -1)
 			fatalx("cannot handle signals");
 
-	/* The spawner first, while the supervisor is small (spawner.c). */
+	/* The spawner first, while the supervisor is small (spawner.c).
+	 * The children started die with the supervisor (PDEATHSIG). */
 	if (sup_fork_spawner() == -1)
-		fatalx("cannot start the spawner");
+		sup_start_failed(cfg, "cannot start the spawner");
 	for (i = 0; i < cfg->workers; i++)
 		if (sup_fork_worker(i) == -1)
-			fatalx("cannot start the database workers");
+			sup_start_failed(cfg, "cannot start the database "
+			    "workers");
 	if (sup_fork_cache() == -1)
-		fatalx("cannot start the cache");
+		sup_start_failed(cfg, "cannot start the cache");
 	if (stallwatch_start(sup.base, cfg->workers, sup_ping_worker,
 	    sup_worker_label, sup_workers_awaited) == -1)
 		fatalx("out of memory");
@@ -642,8 +661,8 @@ supervisor_run(const struct todod_config *cfg)
 
 	if (listener_close(&sup.listener) == -1 && errno != ENOENT)
 		log_warn("cannot remove the socket %s", cfg->socket_path);
-	if (cfg->pidfile[0] != '\0')
-		(void)pidfile_unlink(cfg->pidfile);
+	if (cfg->pidfile[0] != '\0' && pidfile_unlink(cfg->pidfile) == -1)
+		log_warn("cannot remove the pidfile %s", cfg->pidfile);
 	datadir_unlock(&sup.datadir);
 	log_info("exiting with status %d", sup.exit_status);
 	for (i = 0; i < 4; i++)

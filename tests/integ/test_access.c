@@ -222,7 +222,7 @@ proc_uid(pid_t pid, const char *field)
 /* A temporary directory (mode 0711) for a daemon run as nobody: its
  * socket, data directory and log paths. */
 struct nobody_run {
-	char	dir[32], sock[200], data[200], log[200];
+	char	dir[32], sock[200], data[200], log[200], pid[200];
 };
 
 static void
@@ -234,10 +234,11 @@ nobody_paths(struct nobody_run *n)
 	snprintf(n->sock, sizeof(n->sock), "%s/run/s.sock", n->dir);
 	snprintf(n->data, sizeof(n->data), "%s/data", n->dir);
 	snprintf(n->log, sizeof(n->log), "%s/todod.log", n->dir);
+	snprintf(n->pid, sizeof(n->pid), "%s/todod.pid", n->dir);
 }
 
-/* Start $TODOD -f -u nobody on n's socket and data directory, its
- * stderr in n's log; its pid. */
+/* Start $TODOD -f -u nobody on n's socket, data directory and pidfile
+ * (in root's directory), its stderr in n's log; its pid. */
 static pid_t
 nobody_start(const struct nobody_run *n)
 {
@@ -250,7 +251,7 @@ nobody_start(const struct nobody_run *n)
 
 		dup2(fd, 2);
 		execl(todod, todod, "-f", "-u", "nobody", "-s", n->sock, "-d",
-		    n->data, (char *)NULL);
+		    n->data, "-p", n->pid, (char *)NULL);
 		_exit(127);
 	}
 	ck_assert_int_gt(pid, 0);
@@ -306,9 +307,14 @@ START_TEST(drop_to_nobody)
 	ck_assert_uint_eq(st.st_uid, nobody_uid);
 	ck_assert_uint_eq(st.st_mode & 0777, 0660);
 
+	ck_assert_int_eq(stat(n.pid, &st), 0);
+	ck_assert_int_gt(st.st_size, 0);
 	kill(pid, SIGTERM);
 	ck_assert_msg(h_poll(h_ms(15000), gone, &pid), "todod did not stop");
 	ck_assert_msg(stat(n.sock, &st) == -1, "the socket was left behind");
+	/* nobody may not remove it from root's directory: emptied. */
+	ck_assert_msg(stat(n.pid, &st) == -1 || st.st_size == 0, "the pidfile "
+	    "still names the daemon");
 	snprintf(path, sizeof(path), "%s/l", n.data);
 	ck_assert_int_eq(stat(path, &st), 0);
 	ck_assert_uint_eq(st.st_uid, nobody_uid);
