@@ -136,6 +136,8 @@ detach_ready(char *err, size_t errsize)
 	while (n == -1 && errno == EINTR);
 	close(ready_fd);
 	ready_fd = -1;
+	if (n == -1 && errno == EPIPE)
+		return 1;	/* no one waits: the daemon runs on */
 	if (n != 1)
 		return seterr(err, errsize, "cannot report readiness: %s",
 		    n == -1 ? strerror(errno) : "short write");

@@ -26,9 +26,10 @@ int	detach_start(char *err, size_t errsize);
 
 /*
  * In the daemon, once it serves: stdin, stdout and stderr to /dev/null,
- * then release the waiting process (exit 0).  Returns 0, or -1 with a
- * message in err (stderr may then still be open).  Does nothing without
- * detach_start().
+ * then release the waiting process (exit 0).  Returns 0; 1 if that
+ * process is gone (killed while it waited: the daemon runs on); or -1
+ * with a message in err (stderr may then still be open).  Does nothing
+ * without detach_start().
  */
 int	detach_ready(char *err, size_t errsize);
 

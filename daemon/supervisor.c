@@ -380,7 +380,7 @@ static void
 sup_maybe_ready(void)
 {
 	char err[256];
-	int i;
+	int i, rc;
 
 	if (sup.announced || sup.cache == NULL || !sup.cache->ready ||
 	    sup.spawner == NULL || !sup.spawner->ready)
@@ -395,9 +395,12 @@ sup_maybe_ready(void)
 	    sup.cfg->data_dir, sup.cfg->workers);
 	(void)notify_ready();
 	if (!sup.cfg->foreground) {
-		if (detach_ready(err, sizeof(err)) == -1)
+		if ((rc = detach_ready(err, sizeof(err))) == -1)
 			fatalx("%s", err);
 		log_init(0, (enum log_level)sup.cfg->log_level);
+		if (rc == 1)
+			log_warnx("the command that started todod was gone "
+			    "before it was ready; running on");
 	}
 }
 

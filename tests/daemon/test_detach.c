@@ -22,7 +22,8 @@
 #include "detach.h"
 #include "tutil.h"
 
-enum how { READY, FAIL, KILLED, FAIL_WITH_CHILD };
+enum how { READY, FAIL, KILLED, FAIL_WITH_CHILD,
+	READY_ALONE };
 
 static char	tmp[64];
 
@@ -103,6 +104,12 @@ daemon_side(enum how how)
 			_exit(0);
 		}
 		_exit(1);
+	case READY_ALONE:	/* the original process is gone */
+		signal(SIGPIPE, SIG_IGN);	/* as the supervisor has it */
+		snprintf(buf, sizeof(buf), "%d\n", detach_ready(err,
+		    sizeof(err)));
+		touch("done", buf);
+		_exit(0);
 	}
 }
 
@@ -221,6 +228,27 @@ START_TEST(fails_with_child)
 }
 END_TEST
 
+/* The original process killed while it waits (a Ctrl-C, a timeout):
+ * detach_ready() says no one waits (1), and the daemon runs on. */
+START_TEST(waiter_gone)
+{
+	char buf[512];
+	pid_t pid;
+	int status, errfd;
+
+	pid = start(READY_ALONE, &errfd);
+	ck_assert_int_eq(wait_file("started", 10000), 0);
+	ck_assert_int_eq(kill(pid, SIGKILL), 0);
+	ck_assert_int_eq(tu_waitpid(pid, &status, 10000), 0);
+	close(errfd);
+	touch("go", "");
+	ck_assert_int_eq(wait_file("done", 10000), 0);
+	snprintf(buf, sizeof(buf), "%s/done", tmp);
+	tu_read_file(buf, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "1\n");
+}
+END_TEST
+
 /* Without detach_start(), detach_ready() does nothing. */
 START_TEST(ready_without_start)
 {
@@ -248,6 +276,7 @@ detach_suite(void)
 	tcase_add_test(tc, fails);
 	tcase_add_test(tc, killed);
 	tcase_add_test(tc, fails_with_child);
+	tcase_add_test(tc, waiter_gone);
 	tcase_add_test(tc, ready_without_start);
 	suite_add_tcase(s, tc);
 	return s;
