@@ -324,25 +324,30 @@ check_paths(struct todod_config *cfg)
 		    sizeof(sun.sun_path) - 1, cfg->socket_path);
 	if (cfg->socket_path[strlen(cfg->socket_path) - 1] == '/')
 		usage_error("--socket: not a file name: %s", cfg->socket_path);
+	if (resolve(cfg->data_dir, data, sizeof(data)) == -1)
+		usage_error("--data-dir: cannot resolve %s: %s", cfg->data_dir,
+		    strerror(errno));
+	/* There it would take the name of a list's file. */
+	dirname_of(cfg->socket_path, sdir, sizeof(sdir));
+	if (resolve(sdir, psock, sizeof(psock)) == -1)
+		usage_error("--socket: cannot resolve %s: %s", sdir,
+		    strerror(errno));
+	if (path_within(psock, data))
+		usage_error("socket %s is inside the data directory %s; "
+		    "choose another with -s", cfg->socket_path,
+		    cfg->data_dir);
 	if (cfg->pidfile[0] == '\0')
 		return;
 	if (cfg->pidfile[strlen(cfg->pidfile) - 1] == '/')
 		usage_error("--pidfile: not a file name: %s", cfg->pidfile);
 	dirname_of(cfg->pidfile, dir, sizeof(dir));
 	base = strrchr(cfg->pidfile, '/') + 1;
-	if (resolve(cfg->data_dir, data, sizeof(data)) == -1)
-		usage_error("--data-dir: cannot resolve %s: %s", cfg->data_dir,
-		    strerror(errno));
 	if (resolve(dir, pdir, sizeof(pdir)) == -1)
 		usage_error("--pidfile: cannot resolve %s: %s", dir,
 		    strerror(errno));
 	if (path_within(pdir, data))
 		usage_error("pidfile %s is inside the data directory %s; "
 		    "choose another with -p", cfg->pidfile, cfg->data_dir);
-	dirname_of(cfg->socket_path, sdir, sizeof(sdir));
-	if (resolve(sdir, psock, sizeof(psock)) == -1)
-		usage_error("--socket: cannot resolve %s: %s", sdir,
-		    strerror(errno));
 	if (strcmp(psock, pdir) == 0 &&
 	    strcmp(base, strrchr(cfg->socket_path, '/') + 1) == 0)
 		usage_error("pidfile and socket are the same file: %s",
