@@ -556,13 +556,11 @@ sup_prepare(const struct todod_config *cfg, struct privdrop_user *user)
 		fatalx("%s", err);
 	if (!cfg->foreground && detach_start(err, sizeof(err)) == -1)
 		fatalx("%s", err);
+	/* Its message names the holder, and says if it has exited (its
+	 * children still hold the lock). */
 	if (datadir_lock(&sup.datadir, cfg->data_dir, &holder, err,
-	    sizeof(err)) == -1) {
-		if (holder > 0)
-			fatalx("data directory %s is in use by todod pid %d",
-			    cfg->data_dir, (int)holder);
+	    sizeof(err)) == -1)
 		fatalx("%s", err);
-	}
 	if ((sup.dirfd = store_open_dir(cfg->data_dir)) == -1)
 		fatal("cannot open the data directory %s", cfg->data_dir);
 	if (store_cleanup_temps(sup.dirfd) == -1)

@@ -8,9 +8,11 @@
  */
 #include "config.h"
 
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1083,6 +1085,45 @@ START_TEST(t_lock_file_removed)
 }
 END_TEST
 
+/* The lock of a data directory held by the processes of a todod whose
+ * supervisor is gone (played by this test holding it, the lock file
+ * naming a pid that cannot be): the start says so. */
+START_TEST(t_lock_holder_exited)
+{
+	char		 dir[] = "/tmp/todod-lock.XXXXXX", lock[64], path[256];
+	char		 line[512];
+	const char	*log;
+	struct daemon	*two;
+	bool		 said = false;
+	FILE		*f;
+	int		 dfd;
+
+	H_ASSERT(mkdtemp(dir) != NULL, "mkdtemp");
+	snprintf(lock, sizeof lock, "%s/.lock", dir);
+	H_ASSERT((f = fopen(lock, "w")) != NULL, "%s", lock);
+	fprintf(f, "4000000\n");		/* above any pid_max */
+	fclose(f);
+	H_ASSERT((dfd = open(dir, O_RDONLY | O_DIRECTORY)) != -1, "%s", dir);
+	H_ASSERT(flock(dfd, LOCK_EX | LOCK_NB) == 0, "flock");
+	two = daemon_start("-d", dir, NULL);
+	H_ASSERT(two == NULL, "a daemon started on a locked data directory");
+	H_ASSERT((log = strstr(h_err(), "log /")) != NULL, "%s", h_err());
+	snprintf(path, sizeof path, "%s", log + 4);
+	H_ASSERT((f = fopen(path, "r")) != NULL, "%s", path);
+	while (!said && fgets(line, sizeof line, f) != NULL)
+		said = strstr(line, "in use by the processes of todod pid "
+		    "4000000, which has exited") != NULL;
+	fclose(f);
+	H_ASSERT(said, "the start did not say that the holder has exited");
+	unlink(path);
+	*strrchr(path, '/') = '\0';
+	rmdir(path);
+	close(dfd);
+	unlink(lock);
+	rmdir(dir);
+}
+END_TEST
+
 /*
  * PEER-FAILS: a list that waits for a spare process that does not come
  * (the spawner stopped with SIGSTOP after the spare it forked ahead was
@@ -1190,6 +1231,7 @@ protocol_suite(void)
 	tcase_add_test(tr, t_restart_acked_then_term);
 	tcase_add_test(tr, t_group_signals);
 	tcase_add_test(tr, t_lock_file_removed);
+	tcase_add_test(tr, t_lock_holder_exited);
 	tcase_add_test(tr, t_spare_never_comes);
 	tcase_add_test(tr, t_reattach_at_max_lists);
 	tcase_add_test(tr, t_max_lists_bound);
