@@ -44,19 +44,20 @@ slurp(FILE *fp, char **bufp, size_t *lenp)
 	char *buf = NULL, *nb;
 	size_t len = 0, cap = 0, n;
 
+	/* Room for one byte over the bound, which tells a file too big. */
 	for (;;) {
-		if (cap - len < 65536) {
+		if (cap - len < 65536 && cap <= IMPORT_MAX_BYTES) {
 			cap = cap ? cap * 2 : 65536;
-			if (cap > IMPORT_MAX_BYTES + 65536) {
-				free(buf);
-				return EFBIG;
-			}
+			if (cap > IMPORT_MAX_BYTES + 1)
+				cap = IMPORT_MAX_BYTES + 1;
 			if ((nb = realloc(buf, cap)) == NULL) {
 				free(buf);
 				return ENOMEM;
 			}
 			buf = nb;
 		}
+		if (len == cap)
+			break;		/* over the bound */
 		n = fread(buf + len, 1, cap - len, fp);
 		len += n;
 		if (n == 0)
