@@ -176,7 +176,11 @@ bench_reply(const uint8_t *p, size_t len, enum bench_kind kind,
 		return REPLY_BAD;
 	if (alen >= rsize)
 		alen = rsize - 1;
-	memcpy(reason, a, alen);
+	/* The daemon's reasons are ASCII words; anything else is shown as
+	 * '?' (a cut UTF-8 sequence, a NUL, a terminal's escape), so that
+	 * the report prints it safely and JSON takes it as a key. */
+	for (o = 0; o < alen; o++)
+		reason[o] = a[o] >= 0x20 && a[o] < 0x7f ? (char)a[o] : '?';
 	reason[alen] = '\0';
 	return REPLY_ERROR;
 }

@@ -35,6 +35,14 @@ tests_client_test_todoclient_SOURCES = tests/client/test_todoclient.c \
 tests_client_test_todoclient_CFLAGS = $(CLIENT_TEST_CFLAGS)
 tests_client_test_todoclient_LDADD = $(CLIENT_TEST_LIBS)
 
+# todo-bench's look at replies.
+check_PROGRAMS += tests/client/test_bench_req
+TESTS += tests/client/test_bench_req
+tests_client_test_bench_req_SOURCES = tests/client/test_bench_req.c \
+	client/bench_req.c client/bench_req.h client/bench.h
+tests_client_test_bench_req_CFLAGS = $(CLIENT_TEST_CFLAGS)
+tests_client_test_bench_req_LDADD = $(CLIENT_TEST_LIBS)
+
 # todoctl without a daemon (usage errors, fake daemons) and end to end
 # against a private todod (TODOD_TEST_PEER=.../elixir-peer.exs runs the
 # end-to-end tests against the protocol's reference peer instead).
