@@ -63,6 +63,9 @@ RB_GENERATE(child_pids, child, by_pid, child_pid_cmp)
 
 struct sup_state sup;
 
+/* The signals of a stop, blocked from the start until handled. */
+static sigset_t stop_sigs;
+
 static void	sup_ctl_msg(struct chan *, const struct etf_term *, int,
 		    void *);
 static void	sup_ctl_closed(struct chan *, void *);
@@ -556,6 +559,14 @@ sup_prepare(const struct todod_config *cfg, struct privdrop_user *user)
 		fatalx("%s", err);
 	if (!cfg->foreground && detach_start(err, sizeof(err)) == -1)
 		fatalx("%s", err);
+	/* A stop asked before its handlers are in place (supervisor_run)
+	 * waits for them, rather than kill the supervisor with its socket
+	 * bound and its pidfile written. */
+	sigemptyset(&stop_sigs);
+	sigaddset(&stop_sigs, SIGTERM);
+	sigaddset(&stop_sigs, SIGINT);
+	sigaddset(&stop_sigs, SIGHUP);
+	(void)sigprocmask(SIG_BLOCK, &stop_sigs, NULL);
 	/* Its message names the holder, and says if it has exited (its
 	 * children still hold the lock). */
 	if (datadir_lock(&sup.datadir, cfg->data_dir, &holder, err,
@@ -643,6 +654,7 @@ supervisor_run(const struct todod_config *cfg)
 		    sup_sigchld : sup_signal, NULL)) == NULL ||
 		    event_add(ev[i], NULL) == -1)
 			fatalx("cannot handle signals");
+	(void)sigprocmask(SIG_UNBLOCK, &stop_sigs, NULL);
 
 	/* The spawner first, while the supervisor is small (spawner.c).
 	 * The children started die with the supervisor (PDEATHSIG). */
