@@ -1,4 +1,4 @@
-/* names.c: list names <-> file names (DESIGN section 4). */
+/* names.c: list names <-> file names (todod-protocol(7), FILES). */
 #include "config.h"
 
 #include <stdbool.h>

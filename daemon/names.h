@@ -1,5 +1,5 @@
 /*
- * names.h: list names and their file names (DESIGN section 4).
+ * names.h: list names and their file names (todod-protocol(7), FILES).
  *
  * A Name is 1..255 bytes of valid UTF-8 without NUL whose file name is at
  * most 255 bytes.  Its file name keeps [A-Za-z0-9_-] as they are and

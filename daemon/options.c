@@ -1,5 +1,5 @@
 /*
- * options.c: todod's command line (DESIGN section 5).
+ * options.c: todod's command line (todod(8), OPTIONS).
  *
  * Every value is checked here, so that the rest of the daemon starts from
  * a complete configuration: numbers are parsed whole and range-checked,

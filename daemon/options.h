@@ -1,5 +1,5 @@
 /*
- * options.h: todod's options (DESIGN section 5) and their defaults.
+ * options.h: todod's options (todod(8)) and their defaults.
  */
 #ifndef TODOD_OPTIONS_H
 #define TODOD_OPTIONS_H

@@ -1,6 +1,6 @@
 /*
- * request.h: a client request, decoded by its exact shape (DESIGN
- * section 3).  Decoding happens in two steps so that the order of checks
+ * request.h: a client request, decoded by its exact shape
+ * (todod-protocol(7)).  Decoding happens in two steps so that the order of checks
  * is the documented one: request_kind() looks at the tag alone (so the
  * connection's state can be checked first), then request_parse() checks
  * the shape and values.

@@ -1,4 +1,4 @@
-/* store.c: list files in the data directory (DESIGN section 4). */
+/* store.c: list files in the data directory (todod-protocol(7), FILES). */
 #include "config.h"
 
 #include <sys/stat.h>

@@ -1,5 +1,5 @@
 /*
- * store.h: the data directory (DESIGN section 4).
+ * store.h: the data directory (todod-protocol(7), FILES).
  *
  * One file per list, named by names.h, holding the list term of
  * listfile.h.  A file is replaced atomically: a temporary dot-file

@@ -1,6 +1,6 @@
 /*
  * todo_term.h: the to-do types and their terms, shared by daemon and
- * client (DESIGN: Name, Title, Id, Date, Entry).
+ * client (todod-protocol(7), Types: Name, Title, Id, Date, Entry).
  *
  *   Date   #{'__struct__' => 'Elixir.Date', calendar => 'Elixir.Calendar.ISO',
  *            year => Y, month => M, day => D}; on input also {Y, M, D}

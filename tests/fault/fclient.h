@@ -69,7 +69,7 @@ bool	fc_is_error(const struct etf_term *, const char *reason);
 /* Printable text of a term (for messages). */
 const char *fc_print(const struct etf_term *, char *buf, size_t len);
 
-/* The worker that stores a list (DESIGN section 4). */
+/* The worker that stores a list (todod(8), --workers). */
 int	fc_worker_of(const char *name, int nworkers);
 
 /* ---- the daemon's own view: `stats` ---- */

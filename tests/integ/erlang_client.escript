@@ -1,7 +1,7 @@
 #!/usr/bin/env escript
 %% erlang_client.escript SOCKET DATADIR
 %%
-%% An Erlang program that uses todod the way DESIGN.md section 3 says any
+%% An Erlang program that uses todod the way todod-protocol(7) says any
 %% Erlang program can: gen_tcp on the Unix socket with {packet, 4},
 %% term_to_binary/1 for requests and binary_to_term/1 for replies.  It
 %% does every operation of the protocol, checks every reply, checks that
@@ -59,7 +59,7 @@ recv(S, Req) ->
             throw({mismatch, io_lib:format("reply to ~p", [Req]), reply, {error, E}})
     end.
 
-%% DESIGN section 3, output: atoms as UTF-8 atoms (tags 118/119),
+%% todod-protocol(7), replies: atoms as UTF-8 atoms (tags 118/119),
 %% integers in the smallest encoding, no compression.  Walks the bytes.
 output_form(<<131, Rest/binary>>) ->
     case walk(Rest) of

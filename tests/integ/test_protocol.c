@@ -483,7 +483,7 @@ START_TEST(t_attached_cache_requests)
 END_TEST
 
 /*
- * DESIGN: a list request on an unattached connection is not_attached
+ * todod-protocol(7): a list request on an unattached connection is not_attached
  * whatever its arguments.  PEER-FAILS for the malformed ones (the peer
  * checks the shape first and answers badarg).
  */

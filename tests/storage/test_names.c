@@ -1,4 +1,4 @@
-/* test_names.c: list names and their file names (DESIGN section 4). */
+/* test_names.c: list names and their file names (todod-protocol(7)). */
 #include "config.h"
 
 #include <check.h>
