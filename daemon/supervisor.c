@@ -538,21 +538,18 @@ static void	sup_start_failed(const struct todod_config *, const char *)
 static void
 sup_start_failed(const struct todod_config *cfg, const char *msg)
 {
-	int saved = errno;
-
 	(void)listener_close(&sup.listener);
 	if (cfg->pidfile[0] != '\0')
 		(void)pidfile_unlink(cfg->pidfile);
-	errno = saved;
 	fatalx("%s", msg);
 }
 
 static void
 sup_prepare(const struct todod_config *cfg, struct privdrop_user *user)
 {
-	char err[512], journal[256];
+	char err[TODOD_PATH_MAX + 512], journal[256];
 	pid_t holder = 0;
-	int saved, found;
+	int found;
 
 	if (cfg->user[0] != '\0' &&
 	    privdrop_lookup(user, cfg->user, err, sizeof(err)) == -1)
@@ -595,10 +592,8 @@ sup_prepare(const struct todod_config *cfg, struct privdrop_user *user)
 		fatalx("%s", err);
 	/* Written once the socket is bound, before privileges go. */
 	if (cfg->pidfile[0] != '\0' &&
-	    pidfile_create(cfg->pidfile, err, sizeof(err)) == -1) {
-		(void)listener_close(&sup.listener);
-		fatalx("%s", err);
-	}
+	    pidfile_create(cfg->pidfile, err, sizeof(err)) == -1)
+		sup_start_failed(cfg, err);	/* not ours: left alone */
 	if (cfg->user[0] != '\0' &&
 	    (privdrop_give(user, &sup.datadir, &sup.listener, err,
 	    sizeof(err)) == -1 || privdrop_drop(user, err, sizeof(err)) == -1))
@@ -606,13 +601,10 @@ sup_prepare(const struct todod_config *cfg, struct privdrop_user *user)
 	/* Else every worker would fail to start its journal, and be
 	 * started again, until the restart limit. */
 	if (faccessat(sup.dirfd, ".", W_OK | X_OK, AT_EACCESS) == -1) {
-		saved = errno;
-		(void)listener_close(&sup.listener);
-		if (cfg->pidfile[0] != '\0')
-			(void)pidfile_unlink(cfg->pidfile);
-		errno = saved;
-		fatal("data directory %s is not writable%s%s", cfg->data_dir,
-		    cfg->user[0] != '\0' ? " by user " : "", cfg->user);
+		snprintf(err, sizeof(err), "data directory %s is not "
+		    "writable%s%s: %s", cfg->data_dir, cfg->user[0] != '\0' ?
+		    " by user " : "", cfg->user, strerror(errno));
+		sup_start_failed(cfg, err);
 	}
 	(void)fdlimit_raise();
 }
