@@ -186,14 +186,21 @@ route_release_held(struct route *r)
 	uidcount_free(&r->held);
 }
 
+/* Out of the table, with what it was handed and what it held. */
 static void
-route_remove(struct route *r)
+route_retire(struct route *r)
 {
 	route_unlink(r);
 	inflight_drop(r, UINT64_MAX);
+	route_release_held(r);
+}
+
+static void
+route_remove(struct route *r)
+{
+	route_retire(r);
 	if (r->chan != NULL)
 		chan_free(r->chan);
-	route_release_held(r);
 	free(r);
 }
 
@@ -215,9 +222,7 @@ route_stop(struct route *r)
 	chan_send(r->chan, &rt.msg, -1);
 	chan_flush(r->chan);
 	log_debug("stopping list server pid %d", (int)r->pid);
-	route_unlink(r);
-	inflight_drop(r, UINT64_MAX);
-	route_release_held(r);
+	route_retire(r);
 	r->stopping = 1;
 }
 
