@@ -373,14 +373,10 @@ wk_ck_rename(struct worker *w, struct wck *cs, size_t n)
 	}
 	if (!w->cfg.sync || renamed == 0)
 		return;
-	w->ctr->fsyncs++;
-	if (store_sync_dir(w->cfg.dirfd) == 0) {
-		w->dir_unsynced = false;
+	if (wk_sync_dir(w) == 0)
 		return;
-	}
 	/* In place, maybe not durably: keep the ops (a replay is a no-op),
-	 * and the generations that hold them. */
-	w->dir_unsynced = true;
+	 * and the generations that hold them (wk_gens_trim). */
 	log_warn("fsync of the data directory");
 	for (i = 0; i < n; i++)
 		if (cs[i].write) {

@@ -304,18 +304,14 @@ wc_rename(struct worker *w, struct wreq *from, struct wreq *end)
 	}
 	if (!w->cfg.sync || renamed == 0)
 		return;
-	w->ctr->fsyncs++;
-	if (store_sync_dir(w->cfg.dirfd) == 0) {
-		w->dir_unsynced = false;
+	if (wk_sync_dir(w) == 0)
 		return;
-	}
 	/* Renamed, but not known to be durable: refuse.  The files are the
 	 * lists now all the same, so what the worker holds follows them
 	 * (wc_apply: the records they replace go): r->write stays.  A crash
 	 * may yet undo a rename: the journal generations that hold what the
 	 * file replaced stay until a directory sync succeeds. */
 	err = errno;
-	w->dir_unsynced = true;
 	log_warn("fsync of the data directory");
 	for (r = from; r != end; r = TAILQ_NEXT(r, entry))
 		if (wc_has_file(r)) {

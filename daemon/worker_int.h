@@ -154,10 +154,10 @@ struct worker {
 	size_t			 ngens;
 	struct journal		*jn;		/* the current generation */
 	uint64_t		 carried;	/* ... bytes carried into it */
-	/* A file was renamed into place and the directory sync after it
-	 * failed: the rename may not be durable, so the old generations,
-	 * whose FILE records and ops recovery replays over the file it
-	 * finds, stay until a directory sync succeeds (wk_gens_trim). */
+	/* The last directory sync failed (wk_sync_dir), after a file was
+	 * renamed into place: the rename may not be durable, so the old
+	 * generations, whose FILE records and ops recovery replays over
+	 * the file it finds, stay until one succeeds (wk_gens_trim). */
 	bool			 dir_unsynced;
 	uint64_t		 round;
 	struct etf_buf		 jbuf;		/* records of one write */
@@ -193,6 +193,9 @@ int		 wk_replay(struct worker *, struct todo_list *,
 struct wgen	*wk_gen_add(struct worker *, uint64_t gen);
 uint64_t	 wk_gen_current(const struct worker *);
 void		 wk_gens_trim(struct worker *);
+/* fsync the data directory, counted; w->dir_unsynced says whether it
+ * failed, until one succeeds.  0 or -1. */
+int		 wk_sync_dir(struct worker *);
 int		 wk_rotate(struct worker *);
 void		 wk_journal_check(struct worker *);
 bool		 wk_journal_full(const struct worker *);

@@ -99,10 +99,18 @@ wk_gen_current(const struct worker *w)
 	return TAILQ_EMPTY(&w->gens) ? 0 : TAILQ_LAST(&w->gens, wgens)->gen;
 }
 
+int
+wk_sync_dir(struct worker *w)
+{
+	w->ctr->fsyncs++;
+	w->dir_unsynced = store_sync_dir(w->cfg.dirfd) == -1;
+	return w->dir_unsynced ? -1 : 0;
+}
+
 /*
  * Remove the old generations no list needs any more, oldest first; none
- * while a rename may not be durable (w->dir_unsynced): a directory sync
- * is tried first.
+ * while a rename may not be durable (w->dir_unsynced) and a directory
+ * sync still fails.
  */
 void
 wk_gens_trim(struct worker *w)
@@ -110,17 +118,10 @@ wk_gens_trim(struct worker *w)
 	char file[JOURNAL_NAME_BUFSZ];
 	struct wgen *g;
 
-	g = TAILQ_FIRST(&w->gens);
-	if (g == NULL || g == TAILQ_LAST(&w->gens, wgens) || g->nlists != 0)
-		return;
-	if (w->dir_unsynced) {
-		w->ctr->fsyncs++;
-		if (store_sync_dir(w->cfg.dirfd) == -1)
-			return;		/* kept; tried again after a pass */
-		w->dir_unsynced = false;
-	}
 	while ((g = TAILQ_FIRST(&w->gens)) != NULL &&
 	    g != TAILQ_LAST(&w->gens, wgens) && g->nlists == 0) {
+		if (w->dir_unsynced && wk_sync_dir(w) == -1)
+			return;		/* kept; tried again after a pass */
 		if (journal_remove(w->cfg.dirfd, w->cfg.index, g->gen) == -1) {
 			journal_file_name(file, sizeof(file), w->cfg.index,
 			    g->gen);
