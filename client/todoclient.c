@@ -32,9 +32,8 @@
 #define TC_RETRY_MS	10		/* connect retry while backlog is full */
 
 /*
- * Whether the directory of a user's default socket is the user's: owned
- * by the user (or root), and not writable by others unless sticky, as
- * the daemon wants of the directory it listens in.  Without
+ * Whether the directory of a user's default socket is the user's, by the
+ * rule the daemon applies to the directory it listens in.  Without
  * XDG_RUNTIME_DIR the default is in /tmp, where another user may make
  * /tmp/todod-UID first, listen there, and read every request.  A
  * directory that does not exist is left to connect() to report.
@@ -49,12 +48,8 @@ default_dir_safe(const char *path)
 	if ((slash = strrchr(dir, '/')) == NULL)
 		return 1;
 	*(slash == dir ? slash + 1 : slash) = '\0';
-	if (stat(dir, &st) == -1)
-		return 1;
-	if (st.st_uid != geteuid() && st.st_uid != 0)
-		return 0;
-	return !(st.st_mode & (S_IWGRP | S_IWOTH)) ||
-	    (st.st_mode & S_ISVTX);
+	return stat(dir, &st) == -1 ||
+	    socket_dir_unsafe(&st, geteuid(), (uid_t)-1) == 0;
 }
 
 int

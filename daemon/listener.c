@@ -15,6 +15,7 @@
 
 #include "errbuf.h"
 #include "datadir.h"
+#include "defaults.h"
 #include "listener.h"
 #include "log.h"
 
@@ -76,17 +77,18 @@ check_dir(const char *dir, uid_t also_ok, char *err, size_t errsize)
 		return seterr(err, errsize, "socket directory %s is not a "
 		    "directory", dir);
 	user_name(st.st_uid, owner, sizeof(owner));
-	if (st.st_uid != euid && st.st_uid != 0 && st.st_uid != also_ok) {
+	switch (socket_dir_unsafe(&st, euid, also_ok)) {
+	case SOCKET_DIR_OWNER:
 		owners(euid, also_ok, allowed, sizeof(allowed));
 		return seterr(err, errsize, "unsafe socket directory %s: "
 		    "owner %s, mode %04o: it must be owned by %s", dir, owner,
 		    (unsigned)(st.st_mode & 07777), allowed);
-	}
-	if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))
+	case SOCKET_DIR_MODE:
 		return seterr(err, errsize, "unsafe socket directory %s: "
 		    "owner %s, mode %04o: it must not be writable by group "
 		    "or others unless it is sticky", dir, owner,
 		    (unsigned)(st.st_mode & 07777));
+	}
 	return 0;
 }
 

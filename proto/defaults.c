@@ -1,4 +1,7 @@
-/* defaults.c: default paths shared by todod, todoctl and todo-bench. */
+/*
+ * defaults.c: default paths, and the rule for a socket's directory,
+ * shared by todod, todoctl and todo-bench.
+ */
 #include "config.h"
 
 #include <pwd.h>
@@ -37,6 +40,16 @@ default_socket_path(char *buf, size_t size)
 		    "%s/todod/todod.sock", v));
 	return fit(buf, size, snprintf(buf, size, "/tmp/todod-%u/todod.sock",
 	    (unsigned)geteuid()));
+}
+
+int
+socket_dir_unsafe(const struct stat *st, uid_t euid, uid_t also_ok)
+{
+	if (st->st_uid != euid && st->st_uid != 0 && st->st_uid != also_ok)
+		return SOCKET_DIR_OWNER;
+	if ((st->st_mode & (S_IWGRP | S_IWOTH)) && !(st->st_mode & S_ISVTX))
+		return SOCKET_DIR_MODE;
+	return 0;
 }
 
 int

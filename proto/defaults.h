@@ -1,5 +1,6 @@
 /*
- * defaults.h: default paths shared by todod, todoctl and todo-bench.
+ * defaults.h: default paths, and the rule for a socket's directory,
+ * shared by todod, todoctl and todo-bench.
  *
  * Socket: $TODOD_SOCKET, else /run/todod/todod.sock for root, else
  * $XDG_RUNTIME_DIR/todod/todod.sock, else /tmp/todod-$UID/todod.sock.
@@ -10,7 +11,19 @@
 #ifndef TODOD_DEFAULTS_H
 #define TODOD_DEFAULTS_H
 
+#include <sys/types.h>
+#include <sys/stat.h>
+
 #include <stddef.h>
+
+/*
+ * Whether a socket's directory (st) is safe for the user euid: owned by
+ * euid, root or also_ok ((uid_t)-1 for none), and not writable by group
+ * or others unless it is sticky; else anyone could have put a socket of
+ * their own there.  0 if it is; SOCKET_DIR_OWNER or SOCKET_DIR_MODE.
+ */
+enum { SOCKET_DIR_OWNER = 1, SOCKET_DIR_MODE = 2 };
+int	socket_dir_unsafe(const struct stat *st, uid_t euid, uid_t also_ok);
 
 /* Each writes a NUL-terminated path into buf and returns 0, or returns -1
  * if it does not fit (or no home directory is known, for the data dir). */
