@@ -133,8 +133,9 @@ run_on_fail(struct bconn *c, const char *reason)
 		flow_open_done(c, now_ns());
 		return;
 	}
-	/* Its requests in flight are lost: done, as errors, so that a run
-	 * of -n requests still ends when the others are answered. */
+	/* Its requests in flight are lost: done, as errors (the first is
+	 * the one counted above), so that a run of -n requests still ends
+	 * when the others are answered. */
 	while ((s = conn_pop(c)) != NULL)
 		if (s->kind == K_READ || s->kind == K_WRITE) {
 			if (lost++ > 0)

@@ -119,8 +119,7 @@ ctl_connect(struct ctl *ctl)
 	if ((rv = tc_socket_path(ctl->socket, path, sizeof(path))) ==
 	    TC_EUNSAFE)
 		return ctl_error(ctl, CTL_EXIT_UNREACHABLE, "unreachable",
-		    "%s: %s; name the socket with -s if you trust it", path,
-		    tc_strstatus(TC_EUNSAFE));
+		    "%s: %s", path, tc_strstatus(TC_EUNSAFE));
 	if (rv != TC_OK)
 		return ctl_error(ctl, CTL_EXIT_UNREACHABLE, "unreachable",
 		    "socket path is empty or too long: %s",

@@ -67,7 +67,8 @@ tc_strstatus(int status)
 		return "socket path is empty or too long";
 	case TC_EUNSAFE:
 		return "the default socket's directory belongs to another user "
-		    "or others may write into it";
+		    "or others may write into it; name the socket with -s if "
+		    "you trust it";
 	}
 	return "unknown status";
 }

@@ -306,8 +306,8 @@ parse_options(struct bench_opts *o, int argc, char **argv)
 	check_prefix(o);
 	if ((rv = tc_socket_path(sock, o->socket, sizeof(o->socket))) ==
 	    TC_EUNSAFE) {
-		fprintf(stderr, "todo-bench: %s: %s; name the socket with -s "
-		    "if you trust it\n", o->socket, tc_strstatus(TC_EUNSAFE));
+		fprintf(stderr, "todo-bench: %s: %s\n", o->socket,
+		    tc_strstatus(TC_EUNSAFE));
 		exit(2);
 	}
 	if (rv != TC_OK) {
