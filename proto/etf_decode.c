@@ -295,6 +295,20 @@ dec_seq(struct dec *d, struct etf_term *t, size_t n, int depth)
 	return ETF_OK;
 }
 
+/* A LIST_EXT's count, after its tag: its elements and its tail must fit
+ * in what is left. */
+static int
+dec_list_count(struct dec *d, size_t *n)
+{
+	if (left(d) < 4)
+		return ETF_ETRUNC;
+	*n = get32(d->p);
+	d->p += 4;
+	if (*n == SIZE_MAX || !fits(d, *n + 1, 1))
+		return ETF_ETRUNC;
+	return ETF_OK;
+}
+
 /* One segment of a chain of list tails (dec_tail), kept in the arena. */
 struct tail_seg {
 	struct etf_term		*v;
@@ -330,13 +344,9 @@ dec_tail(struct dec *d, struct etf_term *t, int depth)
 		if (++depth >= ETF_MAX_DEPTH)
 			return ETF_EDEPTH;
 		if (d->p[0] == ETF_TAG_LIST) {
-			if (left(d) < 5)
-				return ETF_ETRUNC;
-			n = get32(d->p + 1);
-			d->p += 5;
-			if (n == SIZE_MAX || !fits(d, n + 1, 1))
-				return ETF_ETRUNC;
-			rc = dec_seq(d, &seg, n, depth);
+			d->p++;
+			if ((rc = dec_list_count(d, &n)) == ETF_OK)
+				rc = dec_seq(d, &seg, n, depth);
 		} else {
 			rc = dec_term(d, &seg, depth);
 			if (rc == ETF_OK && seg.type != ETF_LIST)
@@ -522,12 +532,8 @@ dec_term(struct dec *d, struct etf_term *t, int depth)
 		d->p += 2;
 		return dec_string(d, t, n);
 	case ETF_TAG_LIST:
-		if (left(d) < 4)
-			return ETF_ETRUNC;
-		n = get32(d->p);
-		d->p += 4;
-		if (n == SIZE_MAX || !fits(d, n + 1, 1))
-			return ETF_ETRUNC;
+		if ((rc = dec_list_count(d, &n)) != ETF_OK)
+			return rc;
 		t->type = ETF_LIST;
 		if ((rc = dec_seq(d, t, n, depth)) != ETF_OK)
 			return rc;
