@@ -1,9 +1,9 @@
 /*
  * request.h: a client request, decoded by its exact shape
- * (todod-protocol(7)).  Decoding happens in two steps so that the order of checks
- * is the documented one: request_kind() looks at the tag alone (so the
- * connection's state can be checked first), then request_parse() checks
- * the shape and values.
+ * (todod-protocol(7)).  Decoding happens in two steps so that the order
+ * of checks is the documented one: request_kind() looks at the tag alone
+ * (so the connection's state can be checked first), then request_parse()
+ * checks the shape and values.
  */
 #ifndef TODOD_REQUEST_H
 #define TODOD_REQUEST_H
