@@ -152,6 +152,17 @@ read_err(int fd, char *buf, size_t size)
 	close(fd);
 }
 
+/* What the daemon side wrote to "done", into buf, once it is there. */
+static void
+read_done(char *buf, size_t size)
+{
+	char path[128];
+
+	ck_assert_int_eq(wait_file("done", 10000), 0);
+	snprintf(path, sizeof(path), "%s/done", tmp);
+	tu_read_file(path, buf, size);
+}
+
 START_TEST(ready)
 {
 	char buf[512];
@@ -165,9 +176,7 @@ START_TEST(ready)
 	touch("go", "");
 	ck_assert_int_eq(tu_waitpid(pid, &status, 10000), 0);
 	ck_assert_int_eq(tu_exitcode(status), 0);
-	ck_assert_int_eq(wait_file("done", 10000), 0);
-	snprintf(buf, sizeof(buf), "%s/done", tmp);
-	tu_read_file(buf, buf, sizeof(buf));
+	read_done(buf, sizeof(buf));
 	ck_assert_str_eq(buf, "session=1 cwd=/ null=111 fd=-1\n");
 	read_err(errfd, buf, sizeof(buf));
 	ck_assert_str_eq(buf, "");
@@ -242,9 +251,7 @@ START_TEST(waiter_gone)
 	ck_assert_int_eq(tu_waitpid(pid, &status, 10000), 0);
 	close(errfd);
 	touch("go", "");
-	ck_assert_int_eq(wait_file("done", 10000), 0);
-	snprintf(buf, sizeof(buf), "%s/done", tmp);
-	tu_read_file(buf, buf, sizeof(buf));
+	read_done(buf, sizeof(buf));
 	ck_assert_str_eq(buf, "1\n");
 }
 END_TEST

@@ -483,8 +483,8 @@ START_TEST(t_attached_cache_requests)
 END_TEST
 
 /*
- * todod-protocol(7): a list request on an unattached connection is not_attached
- * whatever its arguments.  PEER-FAILS for the malformed ones (the peer
+ * todod-protocol(7): a list request on an unattached connection is
+ * not_attached whatever its arguments.  PEER-FAILS for the malformed ones (the peer
  * checks the shape first and answers badarg).
  */
 static const char *const unattached_wellformed[] = {
@@ -1046,35 +1046,47 @@ START_TEST(t_group_signals)
 END_TEST
 
 /*
+ * Start a daemon on data, which must be refused, and whether its log says
+ * text; its directory (kept for the report, its log named last in
+ * h_err()) is removed.
+ */
+static bool
+refused_start_says(const char *data, const char *text)
+{
+	char		 path[256], line[512];
+	const char	*log;
+	bool		 said = false;
+	FILE		*f;
+
+	H_ASSERT(daemon_start("-d", data, NULL) == NULL, "a daemon started "
+	    "on the locked data directory %s", data);
+	H_ASSERT((log = strstr(h_err(), "log /")) != NULL, "%s", h_err());
+	snprintf(path, sizeof path, "%s", log + 4);
+	H_ASSERT((f = fopen(path, "r")) != NULL, "%s", path);
+	while (!said && fgets(line, sizeof line, f) != NULL)
+		said = strstr(line, text) != NULL;
+	fclose(f);
+	unlink(path);
+	*strrchr(path, '/') = '\0';
+	rmdir(path);
+	return said;
+}
+
+/*
  * PEER-FAILS: a second daemon on the data directory of a running one is
  * refused even when the lock file was removed (the directory itself is
  * locked), and the first goes on.
  */
 START_TEST(t_lock_file_removed)
 {
-	struct daemon	*d = daemon_start_ok(NULL), *two;
+	struct daemon	*d = daemon_start_ok(NULL);
 	struct conn	*c;
-	char		 lock[160], path[256], line[512];
-	const char	*log;
-	bool		 said = false;
-	FILE		*f;
+	char		 lock[160];
 
 	snprintf(lock, sizeof lock, "%s/.lock", d->data);
 	H_ASSERT(unlink(lock) == 0, "unlink %s", lock);
-	two = daemon_start("-d", d->data, NULL);
-	H_ASSERT(two == NULL, "a second daemon started on the data directory "
-	    "of a running one");
-	/* Its directory is kept for the report, its log named last. */
-	H_ASSERT((log = strstr(h_err(), "log /")) != NULL, "%s", h_err());
-	snprintf(path, sizeof path, "%s", log + 4);
-	H_ASSERT((f = fopen(path, "r")) != NULL, "%s", path);
-	while (!said && fgets(line, sizeof line, f) != NULL)
-		said = strstr(line, "is in use by") != NULL;
-	fclose(f);
-	H_ASSERT(said, "the second daemon did not say why it stopped");
-	unlink(path);
-	*strrchr(path, '/') = '\0';
-	rmdir(path);
+	H_ASSERT(refused_start_says(d->data, "is in use by"), "the second "
+	    "daemon did not say why it stopped");
 	c = conn_open_ok(d);
 	attach_ok(c, "locked");
 	assert_call(c, "{add_entry, #{date => {2023, 12, 19}, title => "
@@ -1090,11 +1102,7 @@ END_TEST
  * naming a pid that cannot be): the start says so. */
 START_TEST(t_lock_holder_exited)
 {
-	char		 dir[] = "/tmp/todod-lock.XXXXXX", lock[64], path[256];
-	char		 line[512];
-	const char	*log;
-	struct daemon	*two;
-	bool		 said = false;
+	char		 dir[] = "/tmp/todod-lock.XXXXXX", lock[64];
 	FILE		*f;
 	int		 dfd;
 
@@ -1105,19 +1113,9 @@ START_TEST(t_lock_holder_exited)
 	fclose(f);
 	H_ASSERT((dfd = open(dir, O_RDONLY | O_DIRECTORY)) != -1, "%s", dir);
 	H_ASSERT(flock(dfd, LOCK_EX | LOCK_NB) == 0, "flock");
-	two = daemon_start("-d", dir, NULL);
-	H_ASSERT(two == NULL, "a daemon started on a locked data directory");
-	H_ASSERT((log = strstr(h_err(), "log /")) != NULL, "%s", h_err());
-	snprintf(path, sizeof path, "%s", log + 4);
-	H_ASSERT((f = fopen(path, "r")) != NULL, "%s", path);
-	while (!said && fgets(line, sizeof line, f) != NULL)
-		said = strstr(line, "in use by the processes of todod pid "
-		    "4000000, which has exited") != NULL;
-	fclose(f);
-	H_ASSERT(said, "the start did not say that the holder has exited");
-	unlink(path);
-	*strrchr(path, '/') = '\0';
-	rmdir(path);
+	H_ASSERT(refused_start_says(dir, "in use by the processes of todod pid "
+	    "4000000, which has exited"), "the start did not say that the "
+	    "holder has exited");
 	close(dfd);
 	unlink(lock);
 	rmdir(dir);
