@@ -102,7 +102,8 @@ usage(FILE *fp)
 	    "  -V, --version           show the version\n\n%s"
 	    "The socket is SOCKET, else $TODOD_SOCKET, else\n"
 	    "/run/todod/todod.sock for root, else\n"
-	    "$XDG_RUNTIME_DIR/todod/todod.sock, else /tmp/todod-$UID/todod.sock.\n"
+	    "$XDG_RUNTIME_DIR/todod/todod.sock, else /tmp/todod-$UID/todod.sock;\n"
+	    "a default whose directory is another user's is refused.\n"
 	    "Exit status: 0 success, 1 the daemon answered with an error,\n"
 	    "2 usage error, 3 cannot reach the daemon.\n", dates_help);
 }
