@@ -165,7 +165,7 @@ bench_reply(const uint8_t *p, size_t len, enum bench_kind kind,
     uint64_t *nentries, char *reason, size_t rsize)
 {
 	const uint8_t *a;
-	size_t alen, o = 3;
+	size_t alen, o = 3, i;
 
 	if (len < 3 || p[0] != ETF_VERSION || p[1] != ETF_TAG_SMALL_TUPLE ||
 	    p[2] != 2 || atom_at(p, len, &o, &a, &alen) == -1)
@@ -179,8 +179,8 @@ bench_reply(const uint8_t *p, size_t len, enum bench_kind kind,
 	/* The daemon's reasons are ASCII words; anything else is shown as
 	 * '?' (a cut UTF-8 sequence, a NUL, a terminal's escape), so that
 	 * the report prints it safely and JSON takes it as a key. */
-	for (o = 0; o < alen; o++)
-		reason[o] = a[o] >= 0x20 && a[o] < 0x7f ? (char)a[o] : '?';
+	for (i = 0; i < alen; i++)
+		reason[i] = a[i] >= 0x20 && a[i] < 0x7f ? (char)a[i] : '?';
 	reason[alen] = '\0';
 	return REPLY_ERROR;
 }
