@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <sys/tree.h>
 #include <sys/types.h>
+#include <sys/utsname.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -607,6 +608,36 @@ store_syncfs(int dirfd)
 		return -1;
 	store_fault_point(STORE_FAULT_FSYNC);
 	return 0;
+}
+
+bool
+store_release_syncfs_reports(const char *release)
+{
+	unsigned long major, minor;
+	char *end;
+
+	if (release == NULL || *release < '0' || *release > '9')
+		return false;
+	errno = 0;
+	major = strtoul(release, &end, 10);
+	if (errno != 0 || *end != '.' || end[1] < '0' || end[1] > '9')
+		return false;
+	minor = strtoul(end + 1, &end, 10);
+	if (errno != 0)
+		return false;
+	return major > 5 || (major == 5 && minor >= 8);
+}
+
+bool
+store_syncfs_reports(void)
+{
+	static int reports = -1;
+	struct utsname u;
+
+	if (reports == -1)
+		reports = uname(&u) == 0 &&
+		    store_release_syncfs_reports(u.release);
+	return reports == 1;
 }
 
 int

@@ -133,6 +133,15 @@ void	store_abort(int dirfd, struct store_tmp *);
  * open file: call it on a descriptor that no other process shares. */
 int	store_sync_dir(int dirfd);
 int	store_syncfs(int dirfd);
+/* Whether syncfs(2) reports write-back errors on the running kernel:
+ * Linux 5.8 and later (before, it returned 0 whatever the write-back
+ * did, and a file it covered could be taken for durable).  Where it
+ * does not, or the release cannot be read, callers flush each file on
+ * its own.  Decided once per process from uname(2). */
+bool	store_syncfs_reports(void);
+/* The same for a kernel release string as uname(2) gives it ("6.1.0-
+ * 13-amd64"); false for one that cannot be read. */
+bool	store_release_syncfs_reports(const char *release);
 /* All phases for one list; sync false skips both fsyncs.  0 or -1. */
 int	store_write(int dirfd, const char *tag, const void *name, size_t len,
 	    const void *data, size_t datalen, bool sync);

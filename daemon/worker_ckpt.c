@@ -6,14 +6,14 @@
  * journaled ops (wk_replay, leniently: an op whose effect is already in
  * the file changes nothing), write the temporary file (where the file
  * and the ops come to WORKER_CKSTREAM_MIN bytes or more, it is streamed,
- * ckstream.h, not built whole in memory); then one journal
- * write of a FILE record per list (the new file's length and CRC), one
- * sync (syncfs, or an fsync per file and an fdatasync of the journal),
- * the renames, one sync of the directory; then the lists' records are
- * forgotten.  The FILE record is durable before the rename: recovery
- * replays only the ops after the newest FILE record that matches the
- * file on disk, whether or not the rename happened, so a list is never
- * given an op twice on top of a file that holds it (and where that
+ * ckstream.h, not built whole in memory); then one journal write of a
+ * FILE record per list (the new file's length and CRC), one sync
+ * (syncfs where it reports errors, or an fsync per file and an
+ * fdatasync of the journal), the renames, one sync of the directory;
+ * then the lists' records are forgotten.  The FILE record is durable
+ * before the rename: recovery replays only the ops after the newest FILE
+ * record that matches the file on disk, whether or not the rename
+ * happened, so a list is never given an op twice on top of a file that holds it (and where that
  * cannot be told, the lenient replay makes it harmless).
  *
  * A list that cannot be checkpointed (its file is corrupt, the disk is
@@ -324,7 +324,8 @@ wk_ck_sync(struct worker *w, struct wck *cs, size_t n, size_t nfiles)
 		goto fail;
 	w->ctr->bytes += w->jbuf.len;
 	w->ctr->journal_bytes += w->jbuf.len;
-	if (w->cfg.sync && nfiles >= WORKER_SYNCFS_MIN) {
+	if (w->cfg.sync && nfiles >= WORKER_SYNCFS_MIN &&
+	    store_syncfs_reports()) {
 		w->ctr->fsyncs++;
 		if (store_syncfs(w->cfg.dirfd) == 0) {
 			journal_synced(w->jn);

@@ -639,6 +639,35 @@ START_TEST(t_mapped_cut_short)
 END_TEST
 #endif
 
+/* syncfs reports write-back errors from Linux 5.8: before, or where the
+ * release cannot be read, each file is flushed on its own. */
+START_TEST(t_syncfs_release)
+{
+	static const struct {
+		const char	*release;
+		bool		 reports;
+	} cases[] = {
+		{ "5.8", true }, { "5.8.0", true }, { "5.10.0-28-amd64", true },
+		{ "6.1.0-13-amd64", true }, { "6.18.44-fc-v1045", true },
+		{ "10.0", true }, { "5.7.19", false }, { "5.7", false },
+		{ "4.19.0-26-amd64", false }, { "3.10.0-1160.el7.x86_64", false },
+		{ "2.6.32", false }, { "", false }, { "linux", false },
+		{ "5", false }, { "5.", false }, { "5.x", false },
+		{ "-6.1", false }, { " 6.1", false },
+		{ "99999999999999999999999.1", false },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		ck_assert_msg(store_release_syncfs_reports(cases[i].release) ==
+		    cases[i].reports, "release \"%s\": expected %s",
+		    cases[i].release, cases[i].reports ? "true" : "false");
+	ck_assert(!store_release_syncfs_reports(NULL));
+	/* This machine's own answer is the same every time. */
+	ck_assert(store_syncfs_reports() == store_syncfs_reports());
+}
+END_TEST
+
 /*
  * A real ENOSPC: a 64 KiB tmpfs in a private mount namespace, in a child
  * (root only; skipped with a message where mounting is not allowed).
@@ -695,6 +724,7 @@ store_suite(void)
 	tcase_add_test(tc, t_read_errors);
 	tcase_add_test(tc, t_list_names);
 	tcase_add_test(tc, t_errno_atoms);
+	tcase_add_test(tc, t_syncfs_release);
 #ifdef TODOD_FAULTS
 	tcase_add_loop_test(tc, t_fault_errors, 0, 3);
 	tcase_add_test(tc, t_mapped_cut_short);
