@@ -629,8 +629,14 @@ wk_checkpoint_all(struct worker *w, bool final)
 		return -1;
 	}
 	if (final) {
+		/* Its removal made durable too: a journal back after a
+		 * power loss would be replayed for nothing (the files hold
+		 * its changes), and would refuse a next start with fewer
+		 * workers than its index needs. */
 		if (journal_close_remove(w->jn) == -1)
 			log_warn("cannot remove the journal");
+		else if (w->cfg.sync && wk_sync_dir(w) == -1)
+			log_warn("cannot sync the data directory");
 		w->jn = NULL;
 		while ((g = TAILQ_FIRST(&w->gens)) != NULL) {
 			TAILQ_REMOVE(&w->gens, g, entry);

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -634,9 +635,31 @@ END_TEST
  * if the marker file ".fail-dir-fsync" exists (it is removed); every
  * time while the file ".fail-dir-fsync-while" exists and holds "FILE
  * SIZE", FILE a file of the data directory that has SIZE bytes now.
+ * While the file ".watch-dir-fsync" exists, a directory fsync made
+ * when the directory holds no journal leaves the marker file
+ * ".dir-fsynced-no-journal".
  */
 int	__real_fsync(int);
 int	__wrap_fsync(int);
+
+/* Whether the data directory holds a journal file now. */
+static bool
+journal_present(void)
+{
+	struct dirent *de;
+	bool found = false;
+	DIR *d;
+	int fd;
+
+	if ((fd = openat(wt_child_dirfd, ".", O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1 || (d = fdopendir(fd)) == NULL)
+		return true;	/* cannot tell: no marker */
+	while (!found && (de = readdir(d)) != NULL)
+		found = strncmp(de->d_name, JOURNAL_PREFIX,
+		    strlen(JOURNAL_PREFIX)) == 0;
+	closedir(d);
+	return found;
+}
 
 /* Whether ".fail-dir-fsync-while" names a file of the data directory
  * ("FILE SIZE") that has that size now. */
@@ -678,6 +701,12 @@ __wrap_fsync(int fd)
 		errno = EIO;
 		return -1;
 	}
+	if (wt_child_dirfd != -1 && fstat(fd, &st) == 0 &&
+	    S_ISDIR(st.st_mode) && faccessat(wt_child_dirfd,
+	    ".watch-dir-fsync", F_OK, 0) == 0 && !journal_present() &&
+	    (m = openat(wt_child_dirfd, ".dir-fsynced-no-journal", O_WRONLY |
+	    O_CREAT | O_CLOEXEC, 0600)) != -1)
+		close(m);
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
 	if (wt_child_dirfd != -1 &&
 	    (n = readlink(link, path, sizeof(path) - 1)) > 0) {
@@ -714,6 +743,27 @@ killed_after_one(struct todo_list *m)
 	wt_expect_stored(wt.fd[0], 1);
 	wt_kill();
 }
+
+/* A clean stop removes the journal, then syncs the directory: else a
+ * power loss could bring the journal back. */
+START_TEST(t_stop_syncs_removal)
+{
+	struct todo_list *m = todolist_new();
+	struct listop *v[1];
+
+	wt_start();
+	v[0] = wt_op_add(1, "s");
+	wt_app(wt.fd[0], "s", 1, m, v, 1);
+	wt_expect_stored(wt.fd[0], 1);
+	ck_assert_int_eq(st_write_file(wt.dfd, ".watch-dir-fsync", "", 0), 0);
+	wt_stop();
+	ck_assert_int_eq(wt_count_journals(), 0);
+	ck_assert_msg(faccessat(wt.dfd, ".dir-fsynced-no-journal", F_OK, 0) ==
+	    0, "the journal's removal was not followed by a directory sync");
+	wt_check_file("s", m);
+	todolist_free(m);
+}
+END_TEST
 
 /* A generation that a killed worker left is synced by the next before it
  * is replayed: the killed one may have written records that it had not
@@ -790,6 +840,7 @@ journal_recover_suite(void)
 	tcase_add_test(rc, t_carried_not_full);
 	tcase_add_test(rc, t_carried_keeps_forgotten_seq);
 	tcase_add_test(rc, t_recovery_syncs_first);
+	tcase_add_test(rc, t_stop_syncs_removal);
 	tcase_add_test(rc, t_recovery_sync_fails);
 	tcase_add_test(rc, t_recovery_last_generations);
 	tcase_add_loop_test(rc, t_recover_burst, 0,
