@@ -145,8 +145,13 @@ proc_title_init(int argc, char *argv[], char *envp[])
 	if ((newenv = calloc((size_t)n + 1, sizeof(char *))) == NULL)
 		return;
 	for (i = 0; i < n; i++)
-		if ((newenv[i] = strdup(envp[i])) == NULL)
+		if ((newenv[i] = strdup(envp[i])) == NULL) {
+			/* No title then: the environment stays where it is. */
+			while (i > 0)
+				free(newenv[--i]);
+			free(newenv);
 			return;
+		}
 	environ = newenv;
 	title_argv = argv;
 	title_room = (size_t)(end - argv[0]);
