@@ -233,3 +233,41 @@ datadir_unlock(struct datadir *dd)
 		dd->dirlockfd = -1;
 	}
 }
+
+void
+datadir_rmdirs(const char *path, const char *created)
+{
+	char buf[TODOD_PATH_MAX], *slash;
+	size_t top = strlen(created), len;
+
+	if (top == 0 || strlcpy(buf, path, sizeof(buf)) >= sizeof(buf))
+		return;
+	for (;;) {
+		len = strlen(buf);
+		while (len > 1 && buf[len - 1] == '/')
+			buf[--len] = '\0';
+		/* Only created and what lies under it, by name: "." is
+		 * passed over, ".." ends the walk. */
+		if (len < top || strncmp(buf, created, top) != 0 ||
+		    (len > top && buf[top] != '/') ||
+		    (slash = strrchr(buf, '/')) == NULL ||
+		    strcmp(slash, "/..") == 0 ||
+		    (strcmp(slash, "/.") != 0 && rmdir(buf) == -1) ||
+		    len == top || slash == buf)
+			return;
+		*slash = '\0';
+	}
+}
+
+void
+datadir_abandon(struct datadir *dd)
+{
+	char lpath[TODOD_PATH_MAX];
+
+	if (dd->lock_created && dd->lockfd != -1 &&
+	    (size_t)snprintf(lpath, sizeof(lpath), "%s/%s", dd->path,
+	    DATADIR_LOCKFILE) < sizeof(lpath))
+		(void)unlink(lpath);
+	datadir_unlock(dd);
+	datadir_rmdirs(dd->path, dd->created);
+}

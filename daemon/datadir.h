@@ -56,4 +56,19 @@ int	datadir_lock(struct datadir *, const char *path, pid_t *holder,
 /* Close the lock descriptors (the lock file stays). */
 void	datadir_unlock(struct datadir *);
 
+/*
+ * Remove path, then its parents up to and with created (the topmost
+ * directory datadir_mkdirs made for it; "" for none), each only if it is
+ * empty: at the first that cannot be removed, the rest stay.
+ */
+void	datadir_rmdirs(const char *path, const char *created);
+
+/*
+ * A start refused after datadir_lock, before any process was forked:
+ * remove the lock file if datadir_lock created it, unlock, and remove
+ * the directories it created (datadir_rmdirs), so that a refused start
+ * leaves the file system as it found it.
+ */
+void	datadir_abandon(struct datadir *);
+
 #endif /* TODOD_DATADIR_H */

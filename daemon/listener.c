@@ -214,9 +214,14 @@ listener_open(struct listener *l, const char *path, mode_t mode,
 	    sizeof(l->created), err, errsize) == -1)
 		return -1;
 	if (check_dir(dir, also_ok, err, errsize) == -1 ||
-	    clear_stale(path, err, errsize) == -1)
+	    clear_stale(path, err, errsize) == -1 ||
+	    bind_listen(l, mode, err, errsize) == -1) {
+		/* A refused start leaves no directory of its own. */
+		datadir_rmdirs(dir, l->created);
+		l->created[0] = '\0';
 		return -1;
-	return bind_listen(l, mode, err, errsize);
+	}
+	return 0;
 }
 
 int
@@ -243,4 +248,17 @@ listener_close(struct listener *l)
 		l->fd = -1;
 	}
 	return listener_unlink(l);
+}
+
+void
+listener_abandon(struct listener *l)
+{
+	char dir[TODOD_PATH_MAX], *slash;
+
+	(void)listener_close(l);
+	if (strlcpy(dir, l->path, sizeof(dir)) >= sizeof(dir) ||
+	    (slash = strrchr(dir, '/')) == NULL)
+		return;
+	dir[slash == dir ? 1 : slash - dir] = '\0';
+	datadir_rmdirs(dir, l->created);
 }

@@ -58,4 +58,9 @@ int	listener_unlink(const struct listener *);
  * Other processes that inherited the socket just close(l->fd). */
 int	listener_close(struct listener *);
 
+/* A start refused once the socket is bound: listener_close(), and the
+ * directories listener_open() created are removed if empty.  (A failed
+ * listener_open() removes its own.) */
+void	listener_abandon(struct listener *);
+
 #endif /* TODOD_LISTENER_H */

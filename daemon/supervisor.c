@@ -535,10 +535,20 @@ sup_ctl_closed(struct chan *ch, void *arg)
 static void	sup_start_failed(const struct todod_config *, const char *)
 		    __attribute__((noreturn));
 
+/*
+ * A start that fails: the socket and the pidfile go.  Before the first
+ * child is forked, so do the lock file and the directories this start
+ * created (empty but for them); a child, once forked, may have written
+ * there.
+ */
 static void
 sup_start_failed(const struct todod_config *cfg, const char *msg)
 {
-	(void)listener_close(&sup.listener);
+	if (sup.spawner == NULL) {
+		listener_abandon(&sup.listener);
+		datadir_abandon(&sup.datadir);
+	} else
+		(void)listener_close(&sup.listener);
 	if (cfg->pidfile[0] != '\0')
 		(void)pidfile_unlink(cfg->pidfile);
 	fatalx("%s", msg);
@@ -569,27 +579,39 @@ sup_prepare(const struct todod_config *cfg, struct privdrop_user *user)
 	if (datadir_lock(&sup.datadir, cfg->data_dir, &holder, err,
 	    sizeof(err)) == -1)
 		fatalx("%s", err);
-	if ((sup.dirfd = store_open_dir(cfg->data_dir)) == -1)
-		fatal("cannot open the data directory %s", cfg->data_dir);
-	if (store_cleanup_temps(sup.dirfd) == -1)
-		fatal("cannot clean the data directory %s", cfg->data_dir);
+	if ((sup.dirfd = store_open_dir(cfg->data_dir)) == -1) {
+		snprintf(err, sizeof(err), "cannot open the data directory "
+		    "%s: %s", cfg->data_dir, strerror(errno));
+		sup_start_failed(cfg, err);
+	}
+	if (store_cleanup_temps(sup.dirfd) == -1) {
+		snprintf(err, sizeof(err), "cannot clean the data directory "
+		    "%s: %s", cfg->data_dir, strerror(errno));
+		sup_start_failed(cfg, err);
+	}
 	/* A crash of a daemon with more workers left this journal: none of
 	 * these workers would replay it, and its lists would lose the
 	 * changes it holds (and get them back over newer ones, were the
 	 * count raised again). */
 	if ((found = journal_beyond(sup.dirfd, cfg->workers,
-	    PROC_MAX_MSG + 4096, journal, sizeof(journal))) == -1)
-		fatal("cannot read the data directory %s", cfg->data_dir);
-	if (found)
-		fatalx("data directory %s holds %s, a journal with changes of "
-		    "a worker that --workers %d does not start: start todod "
-		    "with the --workers it was written with, so that it is "
-		    "replayed, and stop todod before changing --workers",
-		    cfg->data_dir, journal, cfg->workers);
+	    PROC_MAX_MSG + 4096, journal, sizeof(journal))) == -1) {
+		snprintf(err, sizeof(err), "cannot read the data directory "
+		    "%s: %s", cfg->data_dir, strerror(errno));
+		sup_start_failed(cfg, err);
+	}
+	if (found) {
+		snprintf(err, sizeof(err), "data directory %s holds %s, a "
+		    "journal with changes of a worker that --workers %d does "
+		    "not start: start todod with the --workers it was written "
+		    "with, so that it is replayed, and stop todod before "
+		    "changing --workers", cfg->data_dir, journal,
+		    cfg->workers);
+		sup_start_failed(cfg, err);
+	}
 	if (listener_open(&sup.listener, cfg->socket_path, cfg->socket_mode,
 	    cfg->user[0] != '\0' ? user->uid : (uid_t)-1, err,
 	    sizeof(err)) == -1)
-		fatalx("%s", err);
+		sup_start_failed(cfg, err);
 	/* Written once the socket is bound, before privileges go. */
 	if (cfg->pidfile[0] != '\0' &&
 	    pidfile_create(cfg->pidfile, err, sizeof(err)) == -1)

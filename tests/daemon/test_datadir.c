@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -256,6 +257,59 @@ START_TEST(mkdirs)
 }
 END_TEST
 
+/* Whether path exists. */
+static bool
+exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0;
+}
+
+START_TEST(rmdirs)
+{
+	char path[160], created[160], a[160], other[160], file[200];
+	int fd;
+
+	/* The chain made, "." and doubled slashes included, goes. */
+	snprintf(path, sizeof(path), "%s//a/./b//c/", tmp);
+	ck_assert_msg(datadir_mkdirs(path, 0700, created, sizeof(created),
+	    err, sizeof(err)) == 0, "%s", err);
+	datadir_rmdirs(path, created);
+	snprintf(a, sizeof(a), "%s/a", tmp);
+	ck_assert_msg(!exists(a), "%s left", a);
+	ck_assert(exists(tmp));
+
+	/* A directory that is not empty stays, and so do its parents. */
+	snprintf(path, sizeof(path), "%s/a/b/c", tmp);
+	ck_assert_int_eq(datadir_mkdirs(path, 0700, created, sizeof(created),
+	    err, sizeof(err)), 0);
+	snprintf(file, sizeof(file), "%s/a/b/f", tmp);
+	ck_assert_int_ge(fd = open(file, O_WRONLY | O_CREAT, 0600), 0);
+	close(fd);
+	datadir_rmdirs(path, created);
+	ck_assert(!exists(path));
+	ck_assert(exists(file));
+	ck_assert(unlink(file) == 0);
+
+	/* Nothing above created, nor beside it; nothing when it is "". */
+	snprintf(path, sizeof(path), "%s/a/b", tmp);
+	snprintf(created, sizeof(created), "%s/a/b", tmp);
+	snprintf(other, sizeof(other), "%s/a/bb", tmp);
+	ck_assert_int_eq(mkdir(other, 0700), 0);
+	datadir_rmdirs(other, created);
+	ck_assert(exists(other));
+	datadir_rmdirs(path, created);
+	ck_assert(!exists(path));
+	ck_assert(exists(a));
+	datadir_rmdirs(other, "");
+	ck_assert(exists(other));
+	snprintf(path, sizeof(path), "%s/a/bb/..", tmp);
+	datadir_rmdirs(path, a);
+	ck_assert(exists(other) && exists(a));
+}
+END_TEST
+
 static Suite *
 datadir_suite(void)
 {
@@ -269,6 +323,7 @@ datadir_suite(void)
 	tcase_add_test(tc, lock_held_by_children);
 	tcase_add_test(tc, lock_errors);
 	tcase_add_test(tc, mkdirs);
+	tcase_add_test(tc, rmdirs);
 	suite_add_tcase(s, tc);
 	return s;
 }

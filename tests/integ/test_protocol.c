@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -1046,20 +1047,20 @@ START_TEST(t_group_signals)
 END_TEST
 
 /*
- * Start a daemon on data, which must be refused, and whether its log says
- * text; its directory (kept for the report, its log named last in
- * h_err()) is removed.
+ * Start a daemon with args (NULL-terminated), which must be refused, and
+ * whether its log says text; its directory (kept for the report, its log
+ * named last in h_err()) is removed.
  */
 static bool
-refused_start_says(const char *data, const char *text)
+refused_startv_says(const char *const *args, const char *text)
 {
 	char		 path[256], line[512];
 	const char	*log;
 	bool		 said = false;
 	FILE		*f;
 
-	H_ASSERT(daemon_start("-d", data, NULL) == NULL, "a daemon started "
-	    "on the locked data directory %s", data);
+	H_ASSERT(daemon_startv(args) == NULL, "a daemon started with %s %s",
+	    args[0], args[1] != NULL ? args[1] : "");
 	H_ASSERT((log = strstr(h_err(), "log /")) != NULL, "%s", h_err());
 	snprintf(path, sizeof path, "%s", log + 4);
 	H_ASSERT((f = fopen(path, "r")) != NULL, "%s", path);
@@ -1070,6 +1071,15 @@ refused_start_says(const char *data, const char *text)
 	*strrchr(path, '/') = '\0';
 	rmdir(path);
 	return said;
+}
+
+/* The same on the locked data directory data. */
+static bool
+refused_start_says(const char *data, const char *text)
+{
+	const char	*args[] = { "-d", data, NULL };
+
+	return refused_startv_says(args, text);
 }
 
 /*
@@ -1119,6 +1129,50 @@ START_TEST(t_lock_holder_exited)
 	close(dfd);
 	unlink(lock);
 	rmdir(dir);
+}
+END_TEST
+
+/* Whether path is gone. */
+static bool
+gone(const char *path)
+{
+	struct stat	st;
+
+	return lstat(path, &st) == -1 && errno == ENOENT;
+}
+
+/*
+ * PEER-FAILS: a start refused after it made directories leaves none of
+ * them, nor a lock file it made: refused for the socket of a running
+ * daemon (the new data directory and its parent go), then for a pidfile
+ * that cannot be written (the socket's new directories go too).
+ */
+START_TEST(t_refused_start_leaves_nothing)
+{
+	struct daemon	*d = daemon_start_ok(NULL);
+	char		 top[] = "/tmp/todod-refused.XXXXXX", data[96],
+			 sock[96], parent[80], run[80];
+	const char	*in_use[] = { "-d", data, "-s", d->sock, NULL };
+	const char	*no_pidfile[] = { "-d", data, "-s", sock, "-p", top,
+			    NULL };
+
+	H_ASSERT(mkdtemp(top) != NULL, "mkdtemp");
+	snprintf(parent, sizeof parent, "%s/new", top);
+	snprintf(data, sizeof data, "%s/data", parent);
+	snprintf(run, sizeof run, "%s/run", top);
+	snprintf(sock, sizeof sock, "%s/sub/todod.sock", run);
+	H_ASSERT(refused_startv_says(in_use, "another todod is listening"),
+	    "the start did not say why it stopped");
+	H_ASSERT(gone(parent), "a start refused for its socket left %s",
+	    parent);
+	H_ASSERT(refused_startv_says(no_pidfile, "cannot write pidfile"),
+	    "the start did not say why it stopped");
+	H_ASSERT(gone(parent) && gone(run), "a start refused for its "
+	    "pidfile left %s or %s", parent, run);
+	H_ASSERT(rmdir(top) == 0, "%s is not empty", top);
+	assert_serving(d);
+	daemon_stop_ok(d);
+	daemon_free(d);
 }
 END_TEST
 
@@ -1230,6 +1284,7 @@ protocol_suite(void)
 	tcase_add_test(tr, t_group_signals);
 	tcase_add_test(tr, t_lock_file_removed);
 	tcase_add_test(tr, t_lock_holder_exited);
+	tcase_add_test(tr, t_refused_start_leaves_nothing);
 	tcase_add_test(tr, t_spare_never_comes);
 	tcase_add_test(tr, t_reattach_at_max_lists);
 	tcase_add_test(tr, t_max_lists_bound);
