@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -532,8 +533,8 @@ sup_ctl_closed(struct chan *ch, void *arg)
 
 /* A start that fails once the socket is bound: remove the socket and
  * the pidfile, then exit 1 with msg. */
-static void	sup_start_failed(const struct todod_config *, const char *)
-		    __attribute__((noreturn));
+static void	sup_start_failed(const struct todod_config *, const char *,
+		    ...) __attribute__((noreturn, format(printf, 2, 3)));
 
 /*
  * A start that fails: the socket and the pidfile go.  Before the first
@@ -542,8 +543,14 @@ static void	sup_start_failed(const struct todod_config *, const char *)
  * there.
  */
 static void
-sup_start_failed(const struct todod_config *cfg, const char *msg)
+sup_start_failed(const struct todod_config *cfg, const char *fmt, ...)
 {
+	char msg[TODOD_PATH_MAX + 512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
 	if (sup.spawner == NULL) {
 		listener_abandon(&sup.listener);
 		datadir_abandon(&sup.datadir);
@@ -579,55 +586,45 @@ sup_prepare(const struct todod_config *cfg, struct privdrop_user *user)
 	if (datadir_lock(&sup.datadir, cfg->data_dir, &holder, err,
 	    sizeof(err)) == -1)
 		fatalx("%s", err);
-	if ((sup.dirfd = store_open_dir(cfg->data_dir)) == -1) {
-		snprintf(err, sizeof(err), "cannot open the data directory "
-		    "%s: %s", cfg->data_dir, strerror(errno));
-		sup_start_failed(cfg, err);
-	}
-	if (store_cleanup_temps(sup.dirfd) == -1) {
-		snprintf(err, sizeof(err), "cannot clean the data directory "
-		    "%s: %s", cfg->data_dir, strerror(errno));
-		sup_start_failed(cfg, err);
-	}
+	if ((sup.dirfd = store_open_dir(cfg->data_dir)) == -1)
+		sup_start_failed(cfg, "cannot open the data directory %s: %s",
+		    cfg->data_dir, strerror(errno));
+	if (store_cleanup_temps(sup.dirfd) == -1)
+		sup_start_failed(cfg, "cannot clean the data directory %s: %s",
+		    cfg->data_dir, strerror(errno));
 	/* A crash of a daemon with more workers left this journal: none of
 	 * these workers would replay it, and its lists would lose the
 	 * changes it holds (and get them back over newer ones, were the
 	 * count raised again). */
 	if ((found = journal_beyond(sup.dirfd, cfg->workers,
-	    PROC_MAX_MSG + 4096, journal, sizeof(journal))) == -1) {
-		snprintf(err, sizeof(err), "cannot read the data directory "
-		    "%s: %s", cfg->data_dir, strerror(errno));
-		sup_start_failed(cfg, err);
-	}
-	if (found) {
-		snprintf(err, sizeof(err), "data directory %s holds %s, a "
-		    "journal with changes of a worker that --workers %d does "
-		    "not start: start todod with the --workers it was written "
+	    PROC_MAX_MSG + 4096, journal, sizeof(journal))) == -1)
+		sup_start_failed(cfg, "cannot read the data directory %s: %s",
+		    cfg->data_dir, strerror(errno));
+	if (found)
+		sup_start_failed(cfg, "data directory %s holds %s, a journal "
+		    "with changes of a worker that --workers %d does not "
+		    "start: start todod with the --workers it was written "
 		    "with, so that it is replayed, and stop todod before "
 		    "changing --workers", cfg->data_dir, journal,
 		    cfg->workers);
-		sup_start_failed(cfg, err);
-	}
 	if (listener_open(&sup.listener, cfg->socket_path, cfg->socket_mode,
 	    cfg->user[0] != '\0' ? user->uid : (uid_t)-1, err,
 	    sizeof(err)) == -1)
-		sup_start_failed(cfg, err);
+		sup_start_failed(cfg, "%s", err);
 	/* Written once the socket is bound, before privileges go. */
 	if (cfg->pidfile[0] != '\0' &&
 	    pidfile_create(cfg->pidfile, err, sizeof(err)) == -1)
-		sup_start_failed(cfg, err);	/* not ours: left alone */
+		sup_start_failed(cfg, "%s", err);	/* not ours: left alone */
 	if (cfg->user[0] != '\0' &&
 	    (privdrop_give(user, &sup.datadir, &sup.listener, err,
 	    sizeof(err)) == -1 || privdrop_drop(user, err, sizeof(err)) == -1))
-		sup_start_failed(cfg, err);
+		sup_start_failed(cfg, "%s", err);
 	/* Else every worker would fail to start its journal, and be
 	 * started again, until the restart limit. */
-	if (faccessat(sup.dirfd, ".", W_OK | X_OK, AT_EACCESS) == -1) {
-		snprintf(err, sizeof(err), "data directory %s is not "
-		    "writable%s%s: %s", cfg->data_dir, cfg->user[0] != '\0' ?
-		    " by user " : "", cfg->user, strerror(errno));
-		sup_start_failed(cfg, err);
-	}
+	if (faccessat(sup.dirfd, ".", W_OK | X_OK, AT_EACCESS) == -1)
+		sup_start_failed(cfg, "data directory %s is not writable%s%s: "
+		    "%s", cfg->data_dir, cfg->user[0] != '\0' ? " by user " :
+		    "", cfg->user, strerror(errno));
 	(void)fdlimit_raise();
 }
 
