@@ -434,8 +434,26 @@ sup_fault_stale(struct child *c)
 	sup_msg_atom("shutdown");
 	sup_send(c, -1);
 }
+
+/*
+ * Test-only: while the file named by TODOD_FAULT_START_PAUSE_FILE exists
+ * (10 s at most), the start waits at the end of sup_prepare, its socket
+ * bound and its stop signals blocked but not yet handled: a stop sent
+ * then must wait for the handlers.
+ */
+static void
+sup_fault_start_pause(void)
+{
+	const char *f = getenv("TODOD_FAULT_START_PAUSE_FILE");
+	int i;
+
+	for (i = 0; f != NULL && *f != '\0' && i < 1000 &&
+	    access(f, F_OK) == 0; i++)
+		usleep(10000);
+}
 #else
 #define sup_fault_stale(c)	do { } while (0)
+#define sup_fault_start_pause()	do { } while (0)
 #endif
 
 static void
@@ -626,6 +644,7 @@ sup_prepare(const struct todod_config *cfg, struct privdrop_user *user)
 		    "%s", cfg->data_dir, cfg->user[0] != '\0' ? " by user " :
 		    "", cfg->user, strerror(errno));
 	(void)fdlimit_raise();
+	sup_fault_start_pause();
 }
 
 int

@@ -17,9 +17,12 @@
  */
 #include "config.h"
 
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <fcntl.h>
+#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -183,6 +186,88 @@ START_TEST(kill_roles_during_load)
 	daemon_stop_ok(d);
 	load_free(&lr);
 	daemon_free(d);
+}
+END_TEST
+
+/* A child's exit, polled for (h_poll). */
+struct reap {
+	pid_t	pid;
+	int	status;
+};
+
+static bool
+child_reaped(void *arg)
+{
+	struct reap	*r = arg;
+
+	return waitpid(r->pid, &r->status, WNOHANG) == r->pid;
+}
+
+static bool
+path_exists(void *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+static int
+rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	(void)remove(path);
+	return 0;
+}
+
+/*
+ * SIGTERM that arrives while the start has its socket bound and its
+ * pidfile written but no handlers yet (held there by a test-only pause)
+ * waits for them: the daemon then stops in order, exit status 0, socket
+ * and pidfile removed.  Unblocked, it would kill the supervisor and leave
+ * both behind.
+ */
+START_TEST(sigterm_during_start)
+{
+	char		 dir[] = "/tmp/todod-early.XXXXXX", sock[64], data[64],
+			 pidf[64], pause[64], log[64];
+	struct reap	 r;
+	int		 fd;
+
+	H_ASSERT(mkdtemp(dir) != NULL, "mkdtemp");
+	snprintf(sock, sizeof sock, "%s/s.sock", dir);
+	snprintf(data, sizeof data, "%s/data", dir);
+	snprintf(pidf, sizeof pidf, "%s/pid", dir);
+	snprintf(pause, sizeof pause, "%s/pause", dir);
+	snprintf(log, sizeof log, "%s/log", dir);
+	H_ASSERT((fd = open(pause, O_WRONLY | O_CREAT, 0600)) != -1, "%s",
+	    pause);
+	close(fd);
+	H_ASSERT((r.pid = fork()) != -1, "fork");
+	if (r.pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if ((fd = open(log, O_WRONLY | O_CREAT, 0600)) != -1) {
+			dup2(fd, STDOUT_FILENO);
+			dup2(fd, STDERR_FILENO);
+		}
+		setenv("TODOD_FAULT_START_PAUSE_FILE", pause, 1);
+		execl(getenv("TODOD"), "todod", "-f", "-s", sock, "-d", data,
+		    "-p", pidf, (char *)NULL);
+		_exit(127);
+	}
+	H_ASSERT(h_poll(h_ms(10000), path_exists, pidf), "no pidfile %s",
+	    pidf);
+	H_ASSERT(kill(r.pid, SIGTERM) == 0, "kill");
+	H_ASSERT(unlink(pause) == 0, "%s", pause);
+	if (!h_poll(h_ms(30000), child_reaped, &r)) {
+		kill(r.pid, SIGKILL);
+		waitpid(r.pid, NULL, 0);
+		H_ASSERT(0, "todod did not stop within %d ms", h_ms(30000));
+	}
+	H_ASSERT(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0, "todod "
+	    "stopped during its start: wait status %#x", r.status);
+	H_ASSERT(access(sock, F_OK) == -1 && access(pidf, F_OK) == -1,
+	    "the socket or the pidfile was left behind");
+	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 END_TEST
 
@@ -478,6 +563,7 @@ crash_suite(void)
 	tc = tcase_create("sigterm");
 	tcase_set_timeout(tc, 180);
 	tcase_add_test(tc, sigterm_during_load);
+	tcase_add_test(tc, sigterm_during_start);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("supervisor");
