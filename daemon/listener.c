@@ -191,25 +191,33 @@ bind_listen(struct listener *l, mode_t mode, char *err, size_t errsize)
 	return 0;
 }
 
+/* The directory of a socket path (absolute, fits buf). */
+static void
+socket_dir(const char *path, char *buf, size_t size)
+{
+	const char *slash = strrchr(path, '/');
+
+	strlcpy(buf, path, size);
+	buf[slash == path ? 1 : slash - path] = '\0';
+}
+
 int
 listener_open(struct listener *l, const char *path, mode_t mode,
     uid_t also_ok, char *err, size_t errsize)
 {
 	struct sockaddr_un sun;
 	char dir[TODOD_PATH_MAX];
-	char *slash;
 
 	memset(l, 0, sizeof(*l));
 	l->fd = -1;
 	if (strlen(path) >= sizeof(sun.sun_path))
 		return seterr(err, errsize, "socket path longer than %zu "
 		    "bytes: %s", sizeof(sun.sun_path) - 1, path);
-	if (path[0] != '/' || (slash = strrchr(path, '/'))[1] == '\0')
+	if (path[0] != '/' || strrchr(path, '/')[1] == '\0')
 		return seterr(err, errsize, "socket path must be an absolute "
 		    "file name: %s", path);
 	strlcpy(l->path, path, sizeof(l->path));
-	strlcpy(dir, path, sizeof(dir));
-	dir[slash == path ? 1 : slash - path] = '\0';
+	socket_dir(path, dir, sizeof(dir));
 	if (datadir_mkdirs(dir, listener_dir_mode(mode), l->created,
 	    sizeof(l->created), err, errsize) == -1)
 		return -1;
@@ -253,12 +261,11 @@ listener_close(struct listener *l)
 void
 listener_abandon(struct listener *l)
 {
-	char dir[TODOD_PATH_MAX], *slash;
+	char dir[TODOD_PATH_MAX];
 
 	(void)listener_close(l);
-	if (strlcpy(dir, l->path, sizeof(dir)) >= sizeof(dir) ||
-	    (slash = strrchr(dir, '/')) == NULL)
-		return;
-	dir[slash == dir ? 1 : slash - dir] = '\0';
+	if (l->created[0] == '\0')
+		return;		/* nothing made, or not opened at all */
+	socket_dir(l->path, dir, sizeof(dir));
 	datadir_rmdirs(dir, l->created);
 }

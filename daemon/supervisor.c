@@ -549,16 +549,15 @@ sup_ctl_closed(struct chan *ch, void *arg)
 
 /* --- start ------------------------------------------------------------------ */
 
-/* A start that fails once the socket is bound: remove the socket and
- * the pidfile, then exit 1 with msg. */
 static void	sup_start_failed(const struct todod_config *, const char *,
 		    ...) __attribute__((noreturn, format(printf, 2, 3)));
 
 /*
- * A start that fails: the socket and the pidfile go.  Before the first
- * child is forked, so do the lock file and the directories this start
- * created (empty but for them); a child, once forked, may have written
- * there.
+ * A start that fails once the data directory is locked: the socket and
+ * the pidfile go, if made.  Before the first child is forked, so do the
+ * lock file and the directories this start created (empty but for
+ * them); a child, once forked, may have written there.  Then exit 1 with
+ * the message.
  */
 static void
 sup_start_failed(const struct todod_config *cfg, const char *fmt, ...)

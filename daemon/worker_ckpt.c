@@ -13,8 +13,9 @@
  * then the lists' records are forgotten.  The FILE record is durable
  * before the rename: recovery replays only the ops after the newest FILE
  * record that matches the file on disk, whether or not the rename
- * happened, so a list is never given an op twice on top of a file that holds it (and where that
- * cannot be told, the lenient replay makes it harmless).
+ * happened, so a list is never given an op twice on top of a file that
+ * holds it (and where that cannot be told, the lenient replay makes it
+ * harmless).
  *
  * A list that cannot be checkpointed (its file is corrupt, the disk is
  * full) keeps its ops, which are journaled again in the current
@@ -324,8 +325,7 @@ wk_ck_sync(struct worker *w, struct wck *cs, size_t n, size_t nfiles)
 		goto fail;
 	w->ctr->bytes += w->jbuf.len;
 	w->ctr->journal_bytes += w->jbuf.len;
-	if (w->cfg.sync && nfiles >= WORKER_SYNCFS_MIN &&
-	    store_syncfs_reports()) {
+	if (w->cfg.sync && wk_use_syncfs(nfiles)) {
 		w->ctr->fsyncs++;
 		if (store_syncfs(w->cfg.dirfd) == 0) {
 			journal_synced(w->jn);

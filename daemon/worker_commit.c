@@ -20,8 +20,8 @@
  *      not synced for its own sake);
  *   4. with sync: one syncfs if the round has WORKER_SYNCFS_MIN files or
  *      more (it covers the journal too) and the kernel's syncfs reports
- *      write-back errors (store_syncfs_reports), else an fsync per file
- *      and one fdatasync of the journal;
+ *      write-back errors (wk_use_syncfs), else an fsync per file and one
+ *      fdatasync of the journal;
  *   5. the files are renamed into place and the directory synced once;
  *   6. what was written is recorded in memory, in queue order.
  *
@@ -264,7 +264,7 @@ wc_write_sync(struct worker *w, struct wreq *from, struct wreq *end,
 		jn = false;
 	if (!w->cfg.sync)
 		return jn && journal_sync(w->jn) == -1 ? errno : jerr;
-	if (nfiles >= WORKER_SYNCFS_MIN && store_syncfs_reports()) {
+	if (wk_use_syncfs(nfiles)) {
 		w->ctr->fsyncs++;
 		if (store_syncfs(w->cfg.dirfd) == 0) {
 			if (jn)

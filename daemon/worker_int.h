@@ -196,6 +196,10 @@ void		 wk_gens_trim(struct worker *);
 /* fsync the data directory, counted; w->dir_unsynced says whether it
  * failed, until one succeeds.  0 or -1. */
 int		 wk_sync_dir(struct worker *);
+/* Whether one syncfs flushes a round's or a checkpoint's nfiles files
+ * and the journal: from WORKER_SYNCFS_MIN files, where the kernel's
+ * syncfs reports write-back errors (store_syncfs_reports). */
+bool		 wk_use_syncfs(size_t nfiles);
 int		 wk_rotate(struct worker *);
 void		 wk_journal_check(struct worker *);
 bool		 wk_journal_full(const struct worker *);

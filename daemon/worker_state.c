@@ -107,6 +107,12 @@ wk_sync_dir(struct worker *w)
 	return w->dir_unsynced ? -1 : 0;
 }
 
+bool
+wk_use_syncfs(size_t nfiles)
+{
+	return nfiles >= WORKER_SYNCFS_MIN && store_syncfs_reports();
+}
+
 /*
  * Remove the old generations no list needs any more, oldest first; none
  * while a rename may not be durable (w->dir_unsynced) and a directory

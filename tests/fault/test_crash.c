@@ -22,7 +22,6 @@
 #include <sys/wait.h>
 
 #include <fcntl.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -209,16 +208,6 @@ path_exists(void *path)
 	return access(path, F_OK) == 0;
 }
 
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	(void)remove(path);
-	return 0;
-}
-
 /*
  * SIGTERM that arrives while the start has its socket bound and its
  * pidfile written but no handlers yet (held there by a test-only pause)
@@ -267,7 +256,7 @@ START_TEST(sigterm_during_start)
 	    "stopped during its start: wait status %#x", r.status);
 	H_ASSERT(access(sock, F_OK) == -1 && access(pidf, F_OK) == -1,
 	    "the socket or the pidfile was left behind");
-	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	h_rmtree(dir);
 }
 END_TEST
 

@@ -575,6 +575,12 @@ rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *f)
 }
 
 void
+h_rmtree(const char *dir)
+{
+	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+void
 daemon_free(struct daemon *d)
 {
 	struct daemon	**pp;
@@ -584,7 +590,7 @@ daemon_free(struct daemon *d)
 		return;
 	daemon_kill(d);
 	if (d->dir[0] != '\0')
-		nftw(d->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+		h_rmtree(d->dir);
 	for (pp = &daemons; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == d) {
 			*pp = d->next;

@@ -71,6 +71,8 @@ int		 h_wait_fd(int fd, short ev, int64_t end);
 int		 h_run_suite(Suite *);
 /* True when the reference peer runs instead of todod. */
 bool		 h_peer(void);
+/* Remove a directory tree, as far as it can (best effort). */
+void		 h_rmtree(const char *dir);
 
 /* ---- daemon ---- */
 struct daemon {
