@@ -173,11 +173,12 @@ print_workers(const struct etf_term *w)
 	}
 }
 
-/* The list servers, when the daemon names them: [#{name, pid}]. */
+/* The list servers, when the daemon names them: [#{name, pid}], with
+ * stalled_s from a daemon that gives it. */
 static void
 print_lists(const struct etf_term *l)
 {
-	const struct etf_term *name, *pid;
+	const struct etf_term *name, *pid, *stalled;
 	size_t i, shown = 0;
 
 	for (i = 0; i < l->seq.n; i++) {
@@ -194,6 +195,11 @@ print_lists(const struct etf_term *l)
 		}
 		printf("%-10s  %8" PRId64 "  ", "list", pid->i);
 		text_print(stdout, name->bin.p, name->bin.len, 40);
+		/* Not taking connections or answering the cache: its
+		 * clients wait. */
+		if ((stalled = get_int(&l->seq.v[i], "stalled_s")) != NULL &&
+		    stalled->i > 0)
+			printf("  stalled %" PRId64 " s", stalled->i);
 		putchar('\n');
 	}
 }

@@ -7,7 +7,7 @@ daemon_libdaemon_la_SOURCES += \
 	daemon/reply.h daemon/reply.c \
 	daemon/uidcount.h daemon/uidcount.c \
 	daemon/route.h daemon/route_int.h daemon/route.c \
-	daemon/route_wait.c daemon/route_reply.c \
+	daemon/route_wait.c daemon/route_watch.c daemon/route_reply.c \
 	daemon/cache.h daemon/cache.c \
 	daemon/listops.h daemon/listops.c \
 	daemon/getreply.h daemon/getreply.c \

@@ -336,6 +336,14 @@ ls_cache_msg(struct chan *c, const struct etf_term *t, int fd, void *arg)
 	}
 	if (fd != -1)
 		close(fd);
+	if (etf_is_atom(t, "ping")) {
+		/* The cache's watch (route_watch.c): the loop runs. */
+		etf_buf_reset(&ls.msg);
+		etf_put_version(&ls.msg);
+		etf_put_atom(&ls.msg, "pong");
+		ls_send_msg(ls.cache, -1);
+		return;
+	}
 	if (etf_is_atom(t, "stop")) {
 		ls.stopping = 1;
 		ls_check_idle();

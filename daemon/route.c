@@ -28,7 +28,6 @@
 #include "proc.h"
 #include "route.h"
 #include "route_int.h"
-#include "stallwatch.h"
 #include "uidcount.h"
 
 static int
@@ -47,7 +46,6 @@ static void	route_chan_closed(struct chan *, void *);
 static void	route_attach_mode(const void *, size_t, int, uid_t,
 		    const void *, size_t, const char *,
 		    const struct route_fallback *, int);
-static void	route_watch(evutil_socket_t, short, void *);
 
 /*
  * Live servers at most: --max-lists, or fewer where the descriptor limit
@@ -226,7 +224,7 @@ route_stop(struct route *r)
 	r->stopping = 1;
 }
 
-static int
+int
 route_is_idle(const struct route *r)
 {
 	return r->reported && r->seen == r->sent;
@@ -244,76 +242,6 @@ route_lru_idle(void)
 		if (route_is_idle(r))
 			return r;
 	return NULL;
-}
-
-/* --- servers that do not take their connections ------------------------ */
-
-/* "the list server of FILE (pid N)", its list's file name printable,
- * for the log. */
-static const char *
-route_label(const struct route *r, char *buf, size_t len)
-{
-	char file[NAME_FILE_BUFSZ], pid[32] = "not started yet";
-
-	if (name_to_file(r->name, r->len, file, sizeof(file)) == -1)
-		snprintf(file, sizeof(file), "?");
-	if (r->pid != 0)
-		snprintf(pid, sizeof(pid), "pid %d", (int)r->pid);
-	snprintf(buf, len, "the list server of %s (%s)", file, pid);
-	return buf;
-}
-
-/* The watch's next look, if none is due (a connection was handed over). */
-static void
-route_watch_arm(void)
-{
-	struct timeval tv;
-
-	if (evtimer_pending(rt.watch_ev, NULL))
-		return;
-	tv = monotime_tv(stallwatch_tick_ms());
-	evtimer_add(rt.watch_ev, &tv);
-}
-
-/*
- * At the tick of the workers' watch (stallwatch.h), while some handoff
- * is not confirmed: a server that has not taken a connection handed to
- * it for two ticks is logged, once (a stopped or stuck process: the
- * connection's client waits, as do those of its own connections).
- * O(live servers).
- */
-static void
-route_watch(evutil_socket_t fd, short ev, void *arg)
-{
-	struct inflight *f;
-	struct route *r;
-	char who[NAME_FILE_BUFSZ + 64];
-	int64_t now = monotime_ms(), stall = 2 * stallwatch_tick_ms();
-	int waiting = 0;
-
-	TAILQ_FOREACH(r, &rt.lru, lru) {
-		if ((f = TAILQ_FIRST(&r->inflight)) == NULL)
-			continue;
-		waiting = 1;
-		if (r->stalled || now - f->since < stall)
-			continue;
-		r->stalled = 1;
-		log_warnx("%s has not taken a connection for %lld s: its "
-		    "clients wait", route_label(r, who, sizeof(who)),
-		    (long long)stallwatch_secs(now - f->since));
-	}
-	if (waiting)
-		route_watch_arm();
-}
-
-static void
-route_stall_over(struct route *r)
-{
-	char who[NAME_FILE_BUFSZ + 64];
-
-	r->stalled = 0;
-	log_info("%s takes connections again", route_label(r, who,
-	    sizeof(who)));
 }
 
 static struct route *
@@ -548,7 +476,8 @@ route_linked(const struct etf_term *t, int fd)
 	if (route_link(r, fd) == -1) {
 		close(fd);
 		route_remove(r);
-	}
+	} else
+		route_relinked(r);
 	return 0;
 }
 
@@ -652,8 +581,7 @@ route_chan_msg(struct chan *c, const struct etf_term *t, int fd, void *arg)
 		/* Its pid: the cache learns it here, from the server. */
 		if (r->pid == 0)
 			r->pid = (pid_t)v[2].i;
-		if (r->stalled && TAILQ_EMPTY(&r->inflight))
-			route_stall_over(r);
+		route_took(r);
 	} else if (etf_is_tuple(t, 2) && v[1].type == ETF_INT &&
 	    etf_is_atom(&v[0], "idle")) {
 		r->seen = (uint64_t)v[1].i;
@@ -673,6 +601,8 @@ route_chan_msg(struct chan *c, const struct etf_term *t, int fd, void *arg)
 			log_warnx("list server pid %d closed a connection of "
 			    "uid %lld it was not given", (int)r->pid,
 			    (long long)v[1].i);
+	} else if (etf_is_atom(t, "pong")) {
+		route_pong(r);
 	} else if (etf_is_tuple(t, 2) && etf_is_atom(&v[0], "conns") &&
 	    route_held_report(r, &v[1]) == 0) {
 		/* What it holds, told to a cache started again. */

@@ -4,6 +4,7 @@
  *
  *   route.c        routes, handoffs, links to the list servers
  *   route_wait.c   connections waiting for room at --max-lists
+ *   route_watch.c  servers that stop taking connections or answering
  *   route_reply.c  the replies to lists and stats
  */
 #ifndef TODOD_ROUTE_INT_H
@@ -87,6 +88,9 @@ struct route {
 	TAILQ_ENTRY(route)	 lru;		/* least recently used first */
 	TAILQ_HEAD(, inflight)	 inflight;
 	int			 stalled;	/* logged as not taking them */
+	int64_t			 pinged;	/* ping unanswered since, or 0 */
+	int			 ping_ticks;	/* watch ticks since the ping */
+	int			 mute;		/* logged as not answering */
 	/* Told to stop (route_stop): out of the table, its link read
 	 * until the server closes it, for what it sent before the stop. */
 	int			 stopping;
@@ -125,6 +129,7 @@ extern struct route_state rt;
 
 /* route.c */
 struct route	*route_find(const void *, size_t);
+int		 route_is_idle(const struct route *);
 int		 route_room(struct route **old);
 int		 kept_init(struct kept *, int fd, uid_t, const void *input,
 		    size_t inlen, const char *error,
@@ -133,6 +138,19 @@ void		 kept_clear(struct kept *);
 void		 kept_attach(struct kept *, const void *, size_t,
 		    int may_wait);
 void		 kept_refuse(struct kept *);
+
+/* route_watch.c */
+void		 route_watch(evutil_socket_t, short, void *);
+void		 route_watch_arm(void);
+/* A {got, N} came: the stall of its handoffs may be over. */
+void		 route_took(struct route *);
+/* A pong came. */
+void		 route_pong(struct route *);
+/* The server is linked to a cache started again: asked afresh. */
+void		 route_relinked(struct route *);
+/* How long the server has not taken a connection or answered, once
+ * logged; else 0. */
+int64_t		 route_stalled_ms(const struct route *, int64_t now);
 
 /* route_wait.c */
 int		 route_wait(const void *, size_t, int fd, uid_t,

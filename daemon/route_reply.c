@@ -124,14 +124,14 @@ route_reply_stats(struct etf_buf *b, uint64_t accepted, uint64_t handoffs,
 {
 	struct shared_stats *s = proc_stats;
 	struct route *r;
-	int64_t since;
+	int64_t since, now = monotime_ms(), stalled = 0;
 	int i, live = (int)rt.nroutes;
 
 	etf_put_version(b);
 	etf_put_tuple(b, 2);
 	etf_put_atom(b, "ok");
 	/* Keys in term order, as OTP writes a map this small. */
-	etf_put_map(b, 15);
+	etf_put_map(b, 16);
 	put_kv_int(b, "cache", s->cache);
 	put_kv_int(b, "connections", (int64_t)accepted);
 	put_kv_int(b, "handoffs", (int64_t)handoffs);
@@ -139,13 +139,20 @@ route_reply_stats(struct etf_buf *b, uint64_t accepted, uint64_t handoffs,
 	if (live > 0)
 		etf_put_list(b, (uint32_t)live);
 	RB_FOREACH(r, route_tree, &rt.tree) {
-		etf_put_map(b, 2);
+		/* Seconds it has not taken a connection or answered, once
+		 * that is logged (route_watch.c); else 0. */
+		since = route_stalled_ms(r, now);
+		stalled += since > 0;
+		etf_put_map(b, 3);
 		etf_put_atom(b, "name");
 		etf_put_binary(b, r->name, r->len);
 		put_kv_int(b, "pid", r->pid);
+		put_kv_int(b, "stalled_s", since > 0 ?
+		    stallwatch_secs(since) : 0);
 	}
 	etf_put_nil(b);
 	put_kv_int(b, "lists_live", live);
+	put_kv_int(b, "lists_stalled", stalled);
 	put_kv_int(b, "lists_waiting", (int64_t)rt.nwaiters);
 	put_kv_int(b, "max_lists", (int64_t)rt.max_lists);
 	put_kv_int(b, "restarts", (int64_t)s->restarts);
@@ -168,7 +175,7 @@ route_reply_stats(struct etf_buf *b, uint64_t accepted, uint64_t handoffs,
 		/* Seconds it has not answered the supervisor, once that is
 		 * two of its ticks (stallwatch.h); else 0. */
 		put_kv_int(b, "stalled_s", since > 0 ?
-		    stallwatch_secs(monotime_ms() - since) : 0);
+		    stallwatch_secs(now - since) : 0);
 		put_kv_int(b, "stores", (int64_t)s->workers[i].c.stores);
 	}
 	etf_put_nil(b);

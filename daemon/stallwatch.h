@@ -9,7 +9,8 @@
  * after is stalled: one warning, stalled_s in stats meanwhile (the
  * shared page's stalled_since), and a line with how long when it
  * answers again.  The cache watches the list servers at the same tick
- * (route.c: connections handed to a server that it does not take).
+ * (route_watch.c: connections handed to a server that it does not take,
+ * pings that a server holding clients does not answer).
  *
  * While nothing can wait on a worker (no live list server, no sync
  * round: the busy callback says so) and every ping is answered, the
@@ -52,7 +53,7 @@ void	stallwatch_stop(void);
  * ticks come a little early or late). */
 int64_t	stallwatch_secs(int64_t ms);
 /* The tick, STALLWATCH_TICK_MS (test-only: TODOD_FAULT_WATCH_MS), for
- * the cache's watch of list servers too (route.c). */
+ * the cache's watch of list servers too (route_watch.c). */
 int64_t	stallwatch_tick_ms(void);
 
 #endif /* TODOD_STALLWATCH_H */

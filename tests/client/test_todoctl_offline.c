@@ -451,7 +451,8 @@ START_TEST(test_fake_daemon)
 }
 END_TEST
 
-/* A daemon whose stats name a stalled worker: status shows how long. */
+/* A daemon whose stats name a stalled worker and a stalled list server:
+ * status shows how long, for each. */
 START_TEST(test_status_stalled)
 {
 	struct etf_buf b;
@@ -464,7 +465,24 @@ START_TEST(test_status_stalled)
 	etf_put_version(&b);
 	etf_put_tuple(&b, 2);
 	etf_put_atom(&b, "ok");
-	etf_put_map(&b, 2);
+	etf_put_map(&b, 3);
+	etf_put_atom(&b, "lists");
+	etf_put_list(&b, 2);
+	etf_put_map(&b, 3);
+	etf_put_atom(&b, "name");
+	etf_put_binary(&b, "quick", 5);
+	etf_put_atom(&b, "pid");
+	etf_put_int(&b, 103);
+	etf_put_atom(&b, "stalled_s");
+	etf_put_int(&b, 0);
+	etf_put_map(&b, 3);
+	etf_put_atom(&b, "name");
+	etf_put_binary(&b, "stuck", 5);
+	etf_put_atom(&b, "pid");
+	etf_put_int(&b, 104);
+	etf_put_atom(&b, "stalled_s");
+	etf_put_int(&b, 17);
+	etf_put_nil(&b);
 	etf_put_atom(&b, "supervisor");
 	etf_put_int(&b, 100);
 	etf_put_atom(&b, "workers");
@@ -494,7 +512,10 @@ START_TEST(test_status_stalled)
 	RUN_S(&r, "status");
 	ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
 	ck_assert_msg(strstr(r.out, "stalled 42 s") != NULL, "%s", r.out);
-	/* Only the stalled one. */
+	ck_assert_msg(strstr(r.out, "stuck  stalled 17 s\n") != NULL, "%s",
+	    r.out);
+	ck_assert_msg(strstr(r.out, "quick\n") != NULL, "%s", r.out);
+	/* Only the stalled ones. */
 	ck_assert_ptr_null(strstr(r.out, "stalled 0"));
 	h_run_free(&r);
 	h_wait(pid, 10000);

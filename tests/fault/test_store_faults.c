@@ -1461,6 +1461,119 @@ START_TEST(list_server_stalls)
 }
 END_TEST
 
+/* The voluntary task switches of a process so far (it woke that many
+ * times), or -1. */
+static long
+wakeups(pid_t pid)
+{
+	return proc_status(pid, "voluntary_ctxt_switches");
+}
+
+/* Whether the process does not wake during 500 ms (5 of the quickened
+ * watch's ticks). */
+static bool
+quiet_half_a_second(void *arg)
+{
+	pid_t pid = *(pid_t *)arg;
+	long before = wakeups(pid);
+
+	h_pause_ms(500);
+	return before != -1 && wakeups(pid) == before;
+}
+
+/* Whether the process wakes at least 3 times within 500 ms. */
+static bool
+woken_in_half_a_second(void *arg)
+{
+	pid_t pid = *(pid_t *)arg;
+	long before = wakeups(pid);
+
+	h_pause_ms(500);
+	return before != -1 && wakeups(pid) >= before + 3;
+}
+
+/* stats: the stalled_s of the one live list server, or -1. */
+static int64_t
+list0_stalled_s(const struct daemon *d)
+{
+	const struct etf_term	*t, *m, *l, *v;
+	struct fc		 c;
+	int64_t			 s = -1;
+
+	fc_init(&c);
+	if (fc_open(&c, d->sock, h_ms(5000)) == 0) {
+		fc_q_atom(&c, "stats");
+		if (fc_call(&c, h_ms(5000), &t) == FC_REPLY &&
+		    (m = fc_ok_value(t)) != NULL && m->type == ETF_MAP &&
+		    (l = etf_map_get(m, "lists")) != NULL &&
+		    l->type == ETF_LIST && l->seq.n == 1 &&
+		    l->seq.v[0].type == ETF_MAP &&
+		    (v = etf_map_get(&l->seq.v[0], "stalled_s")) != NULL &&
+		    v->type == ETF_INT)
+			s = v->i;
+	}
+	fc_free(&c);
+	return s;
+}
+
+static bool
+list_stalled_a_second(void *arg)
+{
+	return list0_stalled_s(arg) >= 1;
+}
+
+/*
+ * A list server that stops answering while it holds a client, with no
+ * connection handed to it (SIGSTOP; the watch quickened): the cache,
+ * whose pings go unanswered, logs it once, stats count it, and the log
+ * says when it answers again.  Once its client has gone the server is
+ * idle and no longer asked: it is not woken.
+ */
+START_TEST(list_server_mute)
+{
+	struct daemon		*d;
+	struct fc		 a;
+	pid_t			 pid;
+
+	d = start_with_env("TODOD_FAULT_WATCH_MS", "100",
+	    (const char *[]){ NULL });
+	pid = cu_attach(d, &a, "mute");
+	fadd_ok(&a, "before");
+	H_ASSERT(h_stats_int(d, "lists_stalled") == 0 &&
+	    list0_stalled_s(d) == 0, "stalled before the stall: %lld, %lld",
+	    (long long)h_stats_int(d, "lists_stalled"),
+	    (long long)list0_stalled_s(d));
+	H_ASSERT(kill(pid, SIGSTOP) == 0, "SIGSTOP");
+	if (!logged(d, "has not answered for", h_ms(10000)) ||
+	    !h_poll(h_ms(10000), list_stalled_a_second, d)) {
+		kill(pid, SIGCONT);
+		H_ASSERT(0, "a stopped list server was not reported: %d "
+		    "lines, stalled_s %lld", h_log_count(d, "has not "
+		    "answered for"), (long long)list0_stalled_s(d));
+	}
+	H_ASSERT(h_stats_int(d, "lists_stalled") == 1, "lists_stalled %lld",
+	    (long long)h_stats_int(d, "lists_stalled"));
+	H_ASSERT(kill(pid, SIGCONT) == 0, "SIGCONT");
+	H_ASSERT(logged(d, "answers again", h_ms(10000)), "the log does not "
+	    "say that the list server answers again");
+	H_ASSERT(h_stats_int(d, "lists_stalled") == 0 &&
+	    list0_stalled_s(d) == 0, "stalled after the stall: %lld, %lld",
+	    (long long)h_stats_int(d, "lists_stalled"),
+	    (long long)list0_stalled_s(d));
+	fadd_ok(&a, "after");
+	H_ASSERT(h_log_count(d, "has not answered for") == 1, "the stall "
+	    "was logged %d times", h_log_count(d, "has not answered for"));
+	H_ASSERT(h_log_count(d, "has not taken a connection") == 0, "a "
+	    "handoff was reported stalled");
+	fc_free(&a);
+	H_ASSERT(h_poll(h_ms(5000), quiet_half_a_second, &pid),
+	    "an idle list server is woken again and again (%ld times so "
+	    "far)", wakeups(pid));
+	daemon_stop_ok(d);
+	daemon_free(d);
+}
+END_TEST
+
 /*
  * A worker that stops answering while the daemon serves (SIGSTOP; the
  * supervisor asks every 100 ms): the log says so once, stats show how
@@ -1510,37 +1623,6 @@ START_TEST(worker_stalls)
 	daemon_free(d);
 }
 END_TEST
-
-/* The voluntary task switches of a process so far (it woke that many
- * times), or -1. */
-static long
-wakeups(pid_t pid)
-{
-	return proc_status(pid, "voluntary_ctxt_switches");
-}
-
-/* Whether the process does not wake during 500 ms (5 of the quickened
- * watch's ticks). */
-static bool
-quiet_half_a_second(void *arg)
-{
-	pid_t pid = *(pid_t *)arg;
-	long before = wakeups(pid);
-
-	h_pause_ms(500);
-	return before != -1 && wakeups(pid) == before;
-}
-
-/* Whether the process wakes at least 3 times within 500 ms. */
-static bool
-woken_in_half_a_second(void *arg)
-{
-	pid_t pid = *(pid_t *)arg;
-	long before = wakeups(pid);
-
-	h_pause_ms(500);
-	return before != -1 && wakeups(pid) >= before + 3;
-}
 
 /*
  * While no list is live the supervisor's watch sleeps (the supervisor
@@ -1629,6 +1711,7 @@ store_faults_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, worker_stalls);
 	tcase_add_test(tc, list_server_stalls);
+	tcase_add_test(tc, list_server_mute);
 	tcase_add_test(tc, idle_watch_sleeps);
 	suite_add_tcase(s, tc);
 #else

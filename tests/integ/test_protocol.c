@@ -188,6 +188,8 @@ START_TEST(t_stats_keys)
 	H_ASSERT(map_int(m, "lists_live") >= 0, "stats: lists_live: %s", buf);
 	H_ASSERT(map_int(m, "lists_waiting") == 0, "stats: lists_waiting: %s",
 	    buf);
+	H_ASSERT(map_int(m, "lists_stalled") == 0, "stats: lists_stalled: %s",
+	    buf);
 	H_ASSERT(map_int(m, "restarts") >= 0, "stats: restarts: %s", buf);
 	H_ASSERT(map_int(m, "uptime_s") >= 0, "stats: uptime_s: %s", buf);
 	w = etf_map_get(m, "workers");
