@@ -51,6 +51,15 @@ ls_send_msg(struct chan *c, int fd)
 static void
 ls_exit(void)
 {
+	/* What is still queued for the cache goes before the link closes
+	 * with the release: a connection given back for another list
+	 * ({reattach, ...}, ls_reattach) with more input than the socket
+	 * holds is partly queued when the cache, reading the idle report
+	 * sent before it, stops this server for room.  The wait cannot
+	 * block for long: the cache reads a stopped server's link until it
+	 * closes, and has nothing queued for it but the stop, read. */
+	if (!ls.shutdown && ls.cache != NULL)
+		chan_flush(ls.cache);
 	etf_buf_reset(&ls.msg);
 	etf_put_version(&ls.msg);
 	etf_put_atom(&ls.msg, ls.shutdown ? "stopping" : "released");

@@ -10,6 +10,7 @@
 #include <sys/resource.h>
 #include <sys/tree.h>
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -282,6 +283,20 @@ route_room(struct route **old)
 	return rt.nroutes < rt.max_lists || (*old = route_lru_idle()) != NULL;
 }
 
+#ifdef TODOD_FAULTS
+/* Test-only: no link can be made, as when the cache is out of
+ * descriptors, while the file named by TODOD_FAULT_LINK_FILE exists. */
+static int
+route_fault_link(void)
+{
+	const char *f = getenv("TODOD_FAULT_LINK_FILE");
+
+	return f != NULL && *f != '\0' && access(f, F_OK) == 0;
+}
+#else
+#define route_fault_link()	0
+#endif
+
 /*
  * A new route (NULL if it cannot be made; the caller has checked the
  * room for it: route_room).  The cache makes the link to the server;
@@ -295,6 +310,11 @@ route_start(const void *name, size_t len, int *srv)
 	struct route *r;
 	int sv[2];
 
+	if (route_fault_link()) {
+		errno = EMFILE;
+		log_warn("socketpair");
+		return NULL;
+	}
 	if (chan_socketpair(sv) == -1) {
 		log_warn("socketpair");
 		return NULL;

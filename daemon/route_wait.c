@@ -17,11 +17,26 @@
 #include "route.h"
 #include "route_int.h"
 
+/*
+ * The oldest waiter, out of the queue.  It leaves the queue before it is
+ * handed on: a refused connection is served at once (cache_unattached),
+ * and a request it pipelined after its attach can attach again, wait
+ * and wake the queue within that call, which must not find this waiter
+ * there still.
+ */
+static struct waiter *
+waiter_take(void)
+{
+	struct waiter *w = TAILQ_FIRST(&rt.waiters);
+
+	TAILQ_REMOVE(&rt.waiters, w, entry);
+	rt.nwaiters--;
+	return w;
+}
+
 static void
 waiter_free(struct waiter *w)
 {
-	TAILQ_REMOVE(&rt.waiters, w, entry);
-	rt.nwaiters--;
 	kept_clear(&w->c);
 	free(w);
 }
@@ -76,6 +91,7 @@ route_wake(void)
 		return;
 	while ((w = TAILQ_FIRST(&rt.waiters)) != NULL &&
 	    (route_find(w->name, w->len) != NULL || route_room(&old))) {
+		w = waiter_take();
 		kept_attach(&w->c, w->name, w->len, 0);
 		waiter_free(w);
 	}
@@ -91,6 +107,7 @@ route_wait_expired(evutil_socket_t fd, short ev, void *arg)
 	int64_t now = monotime_ms();
 
 	while ((w = TAILQ_FIRST(&rt.waiters)) != NULL && w->until <= now) {
+		w = waiter_take();
 		kept_refuse(&w->c);
 		waiter_free(w);
 	}

@@ -40,8 +40,11 @@
  */
 #include "config.h"
 
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+
+#include <linux/sockios.h>
 
 #include <errno.h>
 #include <signal.h>
@@ -1655,6 +1658,149 @@ START_TEST(idle_watch_sleeps)
 }
 END_TEST
 
+/* Whether the peer of the socket (*(int *)arg) has read all that was sent
+ * on it: for a Unix socket, SIOCOUTQ is what the peer has not read. */
+static bool
+all_read(void *arg)
+{
+	int n;
+
+	return ioctl(*(int *)arg, SIOCOUTQ, &n) == 0 && n == 0;
+}
+
+static bool
+one_waits(void *arg)
+{
+	return h_stats_int(arg, "lists_waiting") == 1;
+}
+
+/* Whether a spare list server waits (one is forked ahead). */
+static bool
+spare_waits(void *arg)
+{
+	struct pidset	ps;
+	size_t		i;
+
+	cu_children(arg, &ps);
+	for (i = 0; i < ps.n; i++)
+		if (fc_cmdline_is(ps.pid[i], "todod: spare"))
+			return true;
+	return false;
+}
+
+/*
+ * A list server stopped for room at --max-lists while it gives a
+ * connection back for another list: the connection goes on, with all of
+ * its input.  The worker stopped meanwhile, a client's pipeline (an
+ * attach to "from", one to "to", then adds: more than a socket holds)
+ * is read whole by "from"'s new server, which cannot load its list, and
+ * a second client waits for room.  Once the worker goes on, the server answers, sends its idle
+ * report and gives the connection back ({reattach}) with the input it
+ * has read, which it cannot write at once; the cache, reading the
+ * report, stops it for the waiting client.  The rest of the message was
+ * dropped with the server's link: its client saw EOF, its adds never
+ * done.
+ */
+START_TEST(stopped_server_hands_back)
+{
+	const struct todo_date	 dd = { 2024, 8, 8 };
+	const struct etf_term	*t;
+	struct daemon		*d;
+	struct fc_stats		 st;
+	struct fc		 x, y;
+	char			 err[256], buf[256];
+	int64_t			 id;
+	int			 i, n, r, ok;
+
+	d = daemon_start("-w", "1", "--max-lists", "1", NULL);
+	H_ASSERT(d != NULL, "start: %s", h_err());
+	H_ASSERT(fc_stats(d->sock, &st, err, sizeof err) == 0 &&
+	    st.nworkers == 1 && st.workers[0] > 0, "stats: %s", err);
+	fc_init(&x);
+	fc_init(&y);
+	H_ASSERT(fc_open(&x, d->sock, h_ms(5000)) == 0, "%s", x.err);
+	fc_q_attach(&x, "from");
+	fc_q_attach(&x, "to");
+	/* More than a socket holds, less than a server reads ahead
+	 * (--max-frame, 1 MiB). */
+	for (n = 0; x.out.len < 700 * 1024; n++)
+		fc_q_add(&x, dd, "t");
+	/* The new server starts from a spare without its worker. */
+	H_ASSERT(h_poll(h_ms(5000), spare_waits, d), "no spare waits");
+	H_ASSERT(kill(st.workers[0], SIGSTOP) == 0, "SIGSTOP");
+	ok = fc_flush(&x, h_ms(10000)) == 0 &&
+	    h_poll(h_ms(10000), all_read, &x.fd) &&
+	    fc_open(&y, d->sock, h_ms(5000)) == 0 &&
+	    (fc_q_attach(&y, "third"), fc_flush(&y, h_ms(5000))) == 0 &&
+	    h_poll(h_ms(5000), one_waits, d);
+	kill(st.workers[0], SIGCONT);
+	H_ASSERT(ok, "the pipeline is not read, or the second client does "
+	    "not wait: %s %s", x.err, y.err);
+	/* The waiting client has the room; gone, it leaves it to "to". */
+	H_ASSERT(fc_recv(&y, h_ms(10000), &t) == FC_REPLY &&
+	    fc_ok_int(t, &id), "the waiting attach: %s %s", y.err,
+	    fc_print(t, buf, sizeof buf));
+	fc_free(&y);
+	for (i = 0; i < n + 2; i++) {
+		r = fc_recv(&x, h_ms(10000), &t);
+		H_ASSERT(r == FC_REPLY, "reply %d of %d: %s", i + 1, n + 2,
+		    r == FC_EOF ? "EOF" : x.err);
+		H_ASSERT(fc_ok_int(t, &id) && (i < 2 || id == i - 1),
+		    "reply %d: %s", i + 1, fc_print(t, buf, sizeof buf));
+		if (i % 1000 == 0)
+			fc_reset(&x);
+	}
+	fc_free(&x);
+	daemon_stop_ok(d);
+	daemon_free(d);
+}
+END_TEST
+
+/*
+ * A connection waiting for room whose list's server cannot be linked
+ * (the cache out of descriptors; a test-only fault) is told busy and
+ * served at once, and so is the attach it pipelined behind: that one
+ * waited, woke the queue and found the first still at its head, which
+ * the cache handed on twice and freed twice (it crashed).
+ */
+START_TEST(waiter_refused_pipelined)
+{
+	const struct etf_term	*t;
+	struct daemon		*d;
+	struct armed		 a;
+	struct fc		 c, w;
+	char			 buf[256];
+	int			 i;
+
+	armed_init(&a);
+	d = start_with_env("TODOD_FAULT_LINK_FILE", a.file,
+	    (const char *[]){ "--max-lists", "1", NULL });
+	(void)cu_attach(d, &c, "first");
+	fc_init(&w);
+	H_ASSERT(fc_open(&w, d->sock, h_ms(5000)) == 0, "%s", w.err);
+	fc_q_attach(&w, "second");
+	fc_q_attach(&w, "third");
+	H_ASSERT(fc_flush(&w, h_ms(5000)) == 0, "send: %s", w.err);
+	H_ASSERT(h_poll(h_ms(5000), one_waits, d), "the attach does not wait");
+	arm(&a, true);
+	fc_free(&c);		/* "first" idle: room, but no link */
+	for (i = 0; i < 2; i++)
+		H_ASSERT(fc_recv(&w, h_ms(10000), &t) == FC_REPLY &&
+		    fc_is_error(t, "busy"), "attach %d: %s %s", i + 1, w.err,
+		    fc_print(t, buf, sizeof buf));
+	arm(&a, false);
+	fc_q_attach(&w, "fourth");
+	t = call(&w, "attach with links again");
+	H_ASSERT(fc_ok_value(t) != NULL, "attach with links again: %s",
+	    fc_print(t, buf, sizeof buf));
+	H_ASSERT(h_stats_int(d, "restarts") == 0, "a process was restarted");
+	fc_free(&w);
+	daemon_stop_ok(d);
+	daemon_free(d);
+	armed_free(&a);
+}
+END_TEST
+
 #endif /* TODOD_FAULTS */
 
 static Suite *
@@ -1713,6 +1859,12 @@ store_faults_suite(void)
 	tcase_add_test(tc, list_server_stalls);
 	tcase_add_test(tc, list_server_mute);
 	tcase_add_test(tc, idle_watch_sleeps);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("handback");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, stopped_server_hands_back);
+	tcase_add_test(tc, waiter_refused_pipelined);
 	suite_add_tcase(s, tc);
 #else
 	fprintf(stderr, "todod built without --enable-fault-injection: the "
