@@ -431,6 +431,23 @@ chan_out_new(const void *payload, size_t len, int fd)
 	return o;
 }
 
+/* Queue a message made by chan_out_new(), and write what can go now. */
+static void
+chan_enqueue(struct chan *c, struct chan_out *o)
+{
+	TAILQ_INSERT_TAIL(&c->outq, o, entry);
+	if (c->closed)
+		return;
+	if (TAILQ_FIRST(&c->outq) == o &&
+	    chan_drain_out(c, MSG_DONTWAIT) == -1) {
+		/* Reported by the read side, which sees the same error. */
+		event_active(c->rev, EV_READ, 0);
+		return;
+	}
+	if (!TAILQ_EMPTY(&c->outq))
+		event_add(c->wev, NULL);
+}
+
 int
 chan_send_raw(struct chan *c, const void *payload, size_t len, int fd)
 {
@@ -441,17 +458,7 @@ chan_send_raw(struct chan *c, const void *payload, size_t len, int fd)
 			close(fd);
 		return -1;
 	}
-	TAILQ_INSERT_TAIL(&c->outq, o, entry);
-	if (c->closed)
-		return 0;
-	if (TAILQ_FIRST(&c->outq) == o &&
-	    chan_drain_out(c, MSG_DONTWAIT) == -1) {
-		/* Reported by the read side, which sees the same error. */
-		event_active(c->rev, EV_READ, 0);
-		return 0;
-	}
-	if (!TAILQ_EMPTY(&c->outq))
-		event_add(c->wev, NULL);
+	chan_enqueue(c, o);
 	return 0;
 }
 
@@ -472,11 +479,14 @@ chan_send_first(struct chan *c, const struct etf_buf *b, int fd)
 	struct chan_out *o;
 	int err;
 
-	if (c->closed || !TAILQ_EMPTY(&c->outq) || b->oom)
-		return chan_send(c, b, fd);
-	if ((o = chan_out_new(b->p, b->len, fd)) == NULL) {
+	/* With no memory fd stays the caller's, as when nothing went. */
+	if (b->oom || (o = chan_out_new(b->p, b->len, fd)) == NULL) {
 		errno = ENOMEM;
 		return -1;
+	}
+	if (c->closed || !TAILQ_EMPTY(&c->outq)) {
+		chan_enqueue(c, o);
+		return 0;
 	}
 	TAILQ_INSERT_TAIL(&c->outq, o, entry);
 	if (chan_drain_out(c, MSG_DONTWAIT) == -1) {

@@ -76,8 +76,9 @@ ssize_t		 chan_send_fd_now(int sock, uint8_t *frame,
  * Send a message now, on a channel with nothing queued, to learn whether
  * its peer is there: 0 if it went (the rest of a partial write is queued,
  * and the channel owns fd), -1 with errno if nothing went (EPIPE: the
- * peer is gone; the caller keeps fd and nothing is queued).  With
- * something queued already, it is chan_send().
+ * peer is gone; ENOMEM) and nothing is queued: the caller keeps fd.
+ * With something queued already, the message is queued behind it, as
+ * by chan_send().
  */
 int		 chan_send_first(struct chan *, const struct etf_buf *payload,
 		    int fd);
