@@ -456,18 +456,21 @@ static void	ls_start(const void *, size_t);
 
 #ifdef TODOD_FAULTS
 /* Test-only: the server of the list named by TODOD_FAULT_BADMSG_LIST
- * sends the supervisor a malformed message, as a bug would. */
+ * sends the supervisor a malformed message, as a bug would; that of the
+ * list named by TODOD_FAULT_BADMSG_CACHE_LIST sends the cache one. */
 static void
 ls_fault_badmsg(void)
 {
 	const char *n = getenv("TODOD_FAULT_BADMSG_LIST");
+	const char *m = getenv("TODOD_FAULT_BADMSG_CACHE_LIST");
 
-	if (n == NULL || strlen(n) != ls.len || memcmp(n, ls.name, ls.len))
-		return;
 	etf_buf_reset(&ls.msg);
 	etf_put_version(&ls.msg);
 	etf_put_atom(&ls.msg, "nonsense");
-	ls_send_msg(ls.sup, -1);
+	if (n != NULL && strlen(n) == ls.len && !memcmp(n, ls.name, ls.len))
+		ls_send_msg(ls.sup, -1);
+	if (m != NULL && strlen(m) == ls.len && !memcmp(m, ls.name, ls.len))
+		ls_send_msg(ls.cache, -1);
 }
 #else
 #define ls_fault_badmsg()	do { } while (0)

@@ -634,8 +634,12 @@ route_chan_msg(struct chan *c, const struct etf_term *t, int fd, void *arg)
 		route_reattach(t, fd, uid);
 		fd = -1;
 	} else {
-		log_warnx("bad message from list server pid %d", (int)r->pid);
-		route_remove(r);	/* it exits on EOF */
+		/* A bug: the server is told to stop, out of the table, and
+		 * goes once its clients have (closing its link instead left
+		 * it serving them uncounted, and then idle for ever). */
+		log_warnx("bad message from list server pid %d; stopping it",
+		    (int)r->pid);
+		route_stop(r);
 	}
 	if (fd != -1)
 		close(fd);

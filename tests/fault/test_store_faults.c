@@ -971,6 +971,46 @@ START_TEST(list_server_speaks_nonsense)
 }
 END_TEST
 
+static bool
+logged_bad_message(void *arg)
+{
+	return h_log_count(arg, "bad message from list server") > 0;
+}
+
+static bool
+not_serving_bad(void *arg)
+{
+	return !fc_cmdline_is(*(pid_t *)arg, "todod: list bad");
+}
+
+/*
+ * A list server that sends the cache a malformed message (a bug;
+ * TODOD_FAULT_BADMSG_CACHE_LIST) is told to stop: its client is served
+ * on, and once it has gone the process no longer serves the list (it
+ * was left serving it, idle and uncounted, for ever).
+ */
+START_TEST(list_server_confuses_cache)
+{
+	struct daemon		*d;
+	struct fc		 c;
+	pid_t			 pid;
+
+	d = start_with_env("TODOD_FAULT_BADMSG_CACHE_LIST", "bad",
+	    (const char *[]){ NULL });
+	d->bug_lines_ok = true;		/* the cache logs the bug */
+	pid = cu_attach(d, &c, "bad");
+	H_ASSERT(h_poll(h_ms(5000), logged_bad_message, d), "the cache did "
+	    "not see the malformed message");
+	fadd_ok(&c, "served on");
+	fc_free(&c);
+	H_ASSERT(h_poll(h_ms(5000), not_serving_bad, &pid), "the server of "
+	    "the list goes on once its client has gone");
+	assert_serving(d);
+	daemon_stop_ok(d);
+	daemon_free(d);
+}
+END_TEST
+
 /* A daemon whose fault file (named by the environment variable var) is
  * a.file, off for now, with the list "running" holding r1 on o. */
 static struct daemon *
@@ -1845,6 +1885,7 @@ store_faults_suite(void)
 	tcase_add_test(tc, fork_fails);
 	tcase_add_test(tc, released_drops_stale);
 	tcase_add_test(tc, list_server_speaks_nonsense);
+	tcase_add_test(tc, list_server_confuses_cache);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("stop");

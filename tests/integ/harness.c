@@ -475,7 +475,7 @@ h_log_count(const struct daemon *d, const char *text)
 }
 
 static const char *const bug_marks[] = {
-	"unexpected message", "malformed message",
+	"unexpected message", "malformed message", "bad message from",
 	"events left after a release",
 };
 
