@@ -22,6 +22,7 @@
 #include "bench.h"
 #include "bench_req.h"
 #include "optmsg.h"
+#include "outcheck.h"
 
 enum {
 	OPT_PRELOAD = 256, OPT_PRELOADED, OPT_OPEN_VIA, OPT_PREFIX, OPT_PRELOAD_ONLY,
@@ -103,7 +104,7 @@ usage(int status)
 "Latencies are in microseconds: p50, p90, p99, p99.9 and max from a\n"
 "log-linear histogram (within 1.6%%), for all requests, reads, writes,\n"
 "and for the open workload its attach and whole-open times.\n");
-	exit(0);
+	out_exit("todo-bench");
 }
 
 static long long
@@ -270,7 +271,7 @@ parse_options(struct bench_opts *o, int argc, char **argv)
 			usage(0);
 		case 'V':
 			printf("todo-bench %s\n", PACKAGE_VERSION);
-			exit(0);
+			out_exit("todo-bench");
 		default:
 			fprintf(stderr, "todo-bench: %s\n", optmsg(ch, argc, argv,
 			    longopts, msg, sizeof(msg)));
@@ -304,15 +305,17 @@ parse_options(struct bench_opts *o, int argc, char **argv)
 	else if (o->workload == WL_WRITE)
 		o->read_pct = 0;
 	check_prefix(o);
+	/* A socket that cannot be used is a daemon not reached, as for
+	 * todoctl (3), not a usage error. */
 	if ((rv = tc_socket_path(sock, o->socket, sizeof(o->socket))) ==
 	    TC_EUNSAFE) {
 		fprintf(stderr, "todo-bench: %s: %s\n", o->socket,
 		    tc_strstatus(TC_EUNSAFE));
-		exit(2);
+		exit(3);
 	}
 	if (rv != TC_OK) {
 		fprintf(stderr, "todo-bench: socket path empty or too long\n");
-		exit(2);
+		exit(3);
 	}
 }
 
@@ -351,10 +354,10 @@ main(int argc, char **argv)
 		bench_report_json(&o, &r);
 	else if (!r.aborted || r.ok > 0)
 		bench_report_text(&o, &r);
-	fflush(stdout);
 	if (rv == -1) {
+		(void)fflush(stdout);
 		fprintf(stderr, "todo-bench: %s\n", r.abort_why);
 		return r.unreachable ? 3 : 1;
 	}
-	return 0;
+	return out_flush_checked("todo-bench") == 0 ? 0 : 1;
 }

@@ -16,6 +16,7 @@
 #include "ctl_text.h"
 #include "etf.h"
 #include "optmsg.h"
+#include "outcheck.h"
 #include "todoclient.h"
 
 static const struct ctl_cmd cmds[] = {
@@ -104,8 +105,9 @@ usage(FILE *fp)
 	    "/run/todod/todod.sock for root, else\n"
 	    "$XDG_RUNTIME_DIR/todod/todod.sock, else /tmp/todod-$UID/todod.sock;\n"
 	    "a default whose directory is another user's is refused.\n"
-	    "Exit status: 0 success, 1 the daemon answered with an error,\n"
-	    "2 usage error, 3 cannot reach the daemon.\n", dates_help);
+	    "Exit status: 0 success, 1 the daemon answered with an error\n"
+	    "(or the output could not be written), 2 usage error, 3 cannot\n"
+	    "reach the daemon.\n", dates_help);
 }
 
 static const struct ctl_cmd *
@@ -277,10 +279,10 @@ main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
-			return CTL_EXIT_OK;
+			out_exit("todoctl");
 		case 'V':
 			printf("todoctl %s\n", PACKAGE_VERSION);
-			return CTL_EXIT_OK;
+			out_exit("todoctl");
 		default:
 			return bad_option(&ctl, ch, argc, argv, opts);
 		}
@@ -293,7 +295,11 @@ main(int argc, char **argv)
 		rv = help(&ctl, argc - optind, argv + optind);
 	else
 		rv = run(&ctl, argc - optind, argv + optind);
-	if (fflush(stdout) == EOF && rv == CTL_EXIT_OK)
+	/* A command that failed has said why; one whose output did not go
+	 * (a full disk) says so. */
+	if (rv != CTL_EXIT_OK)
+		(void)fflush(stdout);
+	else if (out_flush_checked("todoctl") == -1)
 		rv = CTL_EXIT_ERROR;
 	tc_free(ctl.conn);
 	if (ctl.arena != NULL)

@@ -26,6 +26,7 @@
 #include "defaults.h"
 #include "log.h"
 #include "optmsg.h"
+#include "outcheck.h"
 #include "options.h"
 
 /* A request of todoctl's (an add: the entry with its Date struct) with a
@@ -126,7 +127,7 @@ help(void)
 "\n"
 "Default paths depend on the user and on TODOD_SOCKET, XDG_RUNTIME_DIR,\n"
 "XDG_STATE_HOME and HOME; see todod(8).\n", data, sock);
-	exit(0);
+	out_exit("todod");
 }
 
 /* A decimal number, digits only, in [min, max]. */
@@ -448,7 +449,7 @@ parse_one(struct todod_config *cfg, int c, bool *pid_set, char *argv[])
 		break;
 	case 'V':
 		printf("todod %s\n", PACKAGE_VERSION);
-		exit(0);
+		out_exit("todod");
 	case 'h':
 		help();
 		/* NOTREACHED */

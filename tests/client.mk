@@ -61,9 +61,9 @@ tests_client_test_todoctl_e2e_CFLAGS = $(CLIENT_TEST_CFLAGS)
 tests_client_test_todoctl_e2e_LDADD = $(CLIENT_TEST_LIBS)
 
 # The man pages are lint-clean; the unit passes systemd-analyze verify;
-# the bash completion parses and completes.  Each skips (77) without its
-# tool.
+# the bash completion parses and completes; the programs say when their
+# output cannot be written.  Each skips (77) without its tool.
 TESTS += tests/client/check-man tests/client/check-unit \
-	tests/client/check-completion
+	tests/client/check-completion tests/client/check-output
 dist_noinst_SCRIPTS += tests/client/check-man tests/client/check-unit \
-	tests/client/check-completion
+	tests/client/check-completion tests/client/check-output

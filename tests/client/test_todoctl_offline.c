@@ -524,6 +524,29 @@ START_TEST(test_status_stalled)
 }
 END_TEST
 
+/* A socket path that cannot be used is a daemon not reached for
+ * todo-bench too (3), as for todoctl, not a usage error. */
+START_TEST(test_bench_socket_too_long)
+{
+	char long_path[300], *argv[6];
+	struct h_run r;
+
+	memset(long_path, 'x', sizeof(long_path) - 1);
+	long_path[0] = '/';
+	long_path[sizeof(long_path) - 1] = '\0';
+	argv[0] = (char *)h_todo_bench();
+	argv[1] = "-s";
+	argv[2] = long_path;
+	argv[3] = "-n";
+	argv[4] = "1";
+	argv[5] = NULL;
+	ck_assert_int_eq(h_run_argv(&r, NULL, NULL, argv), 0);
+	ck_assert_msg(r.status == 3, "status %d: %s", r.status, r.err);
+	ck_assert_ptr_nonnull(strstr(r.err, "too long"));
+	h_run_free(&r);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -534,6 +557,7 @@ suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_version);
 	tcase_add_test(tc, test_status_stalled);
+	tcase_add_test(tc, test_bench_socket_too_long);
 	tcase_add_test(tc, test_help);
 	tcase_add_loop_test(tc, test_command_help, 0,
 	    sizeof(cmd_names) / sizeof(cmd_names[0]));
