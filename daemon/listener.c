@@ -233,6 +233,34 @@ listener_open(struct listener *l, const char *path, mode_t mode,
 }
 
 int
+listener_share_parents(const struct listener *l, const char *shared,
+    mode_t mode, char *err, size_t errsize)
+{
+	char dir[TODOD_PATH_MAX];
+	size_t top = strlen(shared), own = strlen(l->created), len, end;
+
+	socket_dir(l->path, dir, sizeof(dir));
+	end = strlen(dir);
+	if (top == 0 || strncmp(dir, shared, top) != 0 ||
+	    (dir[top] != '/' && dir[top] != '\0'))
+		return 0;
+	/* From shared down, short of what listener_open() created. */
+	for (len = top; len <= end && (own == 0 || len < own); len++) {
+		if (dir[len] != '/' && dir[len] != '\0')
+			continue;
+		if (dir[len] == '/' && dir[len - 1] == '/')
+			continue;
+		dir[len] = '\0';
+		if (chmod(dir, listener_dir_mode(mode)) == -1)
+			return seterr(err, errsize, "cannot set the mode of "
+			    "directory %s: %s", dir, strerror(errno));
+		if (len < end)
+			dir[len] = '/';
+	}
+	return 0;
+}
+
+int
 listener_unlink(const struct listener *l)
 {
 	struct stat st;

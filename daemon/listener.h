@@ -48,6 +48,18 @@ int	listener_open(struct listener *, const char *path, mode_t mode,
 	    uid_t also_ok, char *err, size_t errsize);
 
 /*
+ * The socket's directory and its parents that the start created for the
+ * data directory (made first: shared is the topmost directory it
+ * created, or "") get the mode listener_open() gives the directories it
+ * creates, as if it had made them: else a group that --socket-mode lets
+ * in could not reach the socket through a parent made 0700.  The data
+ * directory itself is not on the socket's path (a socket inside it is
+ * refused).  Returns 0, or -1 with a message in err.
+ */
+int	listener_share_parents(const struct listener *, const char *shared,
+	    mode_t mode, char *err, size_t errsize);
+
+/*
  * Remove the socket file if it is still the one we bound (same device and
  * inode).  Returns 1 if removed, 0 if it was not ours or is gone, -1 on
  * error (errno set).  The descriptor is not touched.

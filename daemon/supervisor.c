@@ -626,7 +626,9 @@ sup_prepare(const struct todod_config *cfg, struct privdrop_user *user)
 		    cfg->workers);
 	if (listener_open(&sup.listener, cfg->socket_path, cfg->socket_mode,
 	    cfg->user[0] != '\0' ? user->uid : (uid_t)-1, err,
-	    sizeof(err)) == -1)
+	    sizeof(err)) == -1 ||
+	    listener_share_parents(&sup.listener, sup.datadir.created,
+	    cfg->socket_mode, err, sizeof(err)) == -1)
 		sup_start_failed(cfg, "%s", err);
 	/* Written once the socket is bound, before privileges go. */
 	if (cfg->pidfile[0] != '\0' &&

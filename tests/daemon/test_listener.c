@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "datadir.h"
 #include "listener.h"
 #include "tutil.h"
 
@@ -349,6 +350,68 @@ START_TEST(unlink_only_ours)
 }
 END_TEST
 
+/*
+ * A parent shared with the data directory, created by the start for the
+ * data directory (0700, made first), gets the socket directory's mode,
+ * as the parents the listener creates do; the data directory and what
+ * existed before keep theirs.  Shared down to the socket's own
+ * directory, or only above it.
+ */
+static const struct {
+	const char	*sock;		/* under tmp/t */
+	const char	*shared;	/* the socket's parents, chmodded */
+	const char	*own;		/* created by the listener, or "" */
+} sharing[] = {
+	{ "run/t.sock", "", "run" },		/* t: shared */
+	{ "t.sock", "", "" },			/* t is the socket's */
+	{ "x/y/t.sock", "x", "x/y" },
+};
+
+START_TEST(shares_parents)
+{
+	struct listener l;
+	char data[128], top[128], sock[128], path[128], created[128];
+	char rel[64];
+
+	path_in(top, sizeof(top), "t");
+	path_in(data, sizeof(data), "t/x/data");
+	snprintf(rel, sizeof(rel), "t/%s", sharing[_i].sock);
+	path_in(sock, sizeof(sock), rel);
+	umask(022);
+	ck_assert_msg(datadir_mkdirs(data, 0700, created, sizeof(created),
+	    err, sizeof(err)) == 0, "%s", err);
+	ck_assert_str_eq(created, top);
+	ck_assert_msg(listener_open(&l, sock, 0660, (uid_t)-1, err,
+	    sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(listener_share_parents(&l, created, 0660, err,
+	    sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(mode_of(top), 0710);
+	if (sharing[_i].shared[0] != '\0') {
+		snprintf(rel, sizeof(rel), "t/%s", sharing[_i].shared);
+		path_in(path, sizeof(path), rel);
+		ck_assert_int_eq(mode_of(path), 0710);
+	} else {
+		/* Not on the socket's path: the data directory's mode. */
+		path_in(path, sizeof(path), "t/x");
+		ck_assert_int_eq(mode_of(path), 0700);
+	}
+	if (sharing[_i].own[0] != '\0') {
+		snprintf(rel, sizeof(rel), "t/%s", sharing[_i].own);
+		path_in(path, sizeof(path), rel);
+		ck_assert_str_eq(l.created, path);
+		ck_assert_int_eq(mode_of(path), 0710);
+	}
+	ck_assert_int_eq(mode_of(data), 0700);
+	ck_assert(can_connect(sock));
+	/* Nothing shared: nothing changes. */
+	ck_assert_int_eq(chmod(top, 0700), 0);
+	ck_assert_int_eq(listener_share_parents(&l, "", 0660, err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(mode_of(top), 0700);
+	ck_assert_int_eq(listener_close(&l), 1);
+}
+END_TEST
+
 static Suite *
 listener_suite(void)
 {
@@ -369,6 +432,8 @@ listener_suite(void)
 	tcase_add_test(tc, unsafe_dir_owner);
 	tcase_add_test(tc, bad_paths);
 	tcase_add_test(tc, unlink_only_ours);
+	tcase_add_loop_test(tc, shares_parents, 0,
+	    sizeof(sharing) / sizeof(sharing[0]));
 	suite_add_tcase(s, tc);
 	return s;
 }
