@@ -1407,9 +1407,10 @@ START_TEST(more_workers_behind_refused)
 }
 END_TEST
 
-/* stalled_s of worker 0 in stats, or -1 if stats has none. */
+/* stats: the stalled_s of the first map in the list under key (workers:
+ * worker 0; lists: the first live list server), or -1 if there is none. */
 static int64_t
-worker0_stalled_s(const struct daemon *d)
+first_stalled_s(const struct daemon *d, const char *key)
 {
 	const struct etf_term	*t, *m, *w, *v;
 	struct fc		 c;
@@ -1420,7 +1421,7 @@ worker0_stalled_s(const struct daemon *d)
 		fc_q_atom(&c, "stats");
 		if (fc_call(&c, h_ms(5000), &t) == FC_REPLY &&
 		    (m = fc_ok_value(t)) != NULL && m->type == ETF_MAP &&
-		    (w = etf_map_get(m, "workers")) != NULL &&
+		    (w = etf_map_get(m, key)) != NULL &&
 		    w->type == ETF_LIST && w->seq.n > 0 &&
 		    w->seq.v[0].type == ETF_MAP &&
 		    (v = etf_map_get(&w->seq.v[0], "stalled_s")) != NULL &&
@@ -1429,6 +1430,12 @@ worker0_stalled_s(const struct daemon *d)
 	}
 	fc_free(&c);
 	return s;
+}
+
+static int64_t
+worker0_stalled_s(const struct daemon *d)
+{
+	return first_stalled_s(d, "workers");
 }
 
 static bool
@@ -1539,24 +1546,7 @@ woken_in_half_a_second(void *arg)
 static int64_t
 list0_stalled_s(const struct daemon *d)
 {
-	const struct etf_term	*t, *m, *l, *v;
-	struct fc		 c;
-	int64_t			 s = -1;
-
-	fc_init(&c);
-	if (fc_open(&c, d->sock, h_ms(5000)) == 0) {
-		fc_q_atom(&c, "stats");
-		if (fc_call(&c, h_ms(5000), &t) == FC_REPLY &&
-		    (m = fc_ok_value(t)) != NULL && m->type == ETF_MAP &&
-		    (l = etf_map_get(m, "lists")) != NULL &&
-		    l->type == ETF_LIST && l->seq.n == 1 &&
-		    l->seq.v[0].type == ETF_MAP &&
-		    (v = etf_map_get(&l->seq.v[0], "stalled_s")) != NULL &&
-		    v->type == ETF_INT)
-			s = v->i;
-	}
-	fc_free(&c);
-	return s;
+	return first_stalled_s(d, "lists");
 }
 
 static bool
