@@ -250,16 +250,23 @@ cache_held(const struct cconn *cc)
 	    conn_full(cc->conn);
 }
 
-static void
+/* Take the requests buffered, up to the connection's share of the pass
+ * (conn.h): 1 if it yielded with some left, else 0. */
+static int
 cache_process(struct cconn *cc)
 {
 	struct conn *c = cc->conn;
+	struct conn_pass pass = { 0, 0 };
 	const struct etf_term *t;
 	uint8_t *p;
 	size_t len;
-	int rc;
+	int rc, yielded = 0;
 
 	while (!cache_held(cc) && (rc = conn_frame(c, &p, &len)) != 0) {
+		if (yielded) {
+			(void)conn_yield(c);
+			break;
+		}
 		etf_arena_reset(cache.arena);
 		if (rc == -1 || etf_decode(cache.arena, p, len,
 		    cache.cfg->max_frame, &t) != ETF_OK) {
@@ -270,6 +277,8 @@ cache_process(struct cconn *cc)
 			break;
 		}
 		cache_request(cc, t);
+		yielded = conn_pass_spent(&pass, len,
+		    etf_arena_bytes(cache.arena));
 		conn_consume(c, len);
 	}
 	/* A request is done with its term once answered or passed on: give
@@ -277,6 +286,7 @@ cache_process(struct cconn *cc)
 	etf_arena_reset(cache.arena);
 	if (cc->closing || cc->leaving || cc->sync != 0)
 		conn_pause(c);
+	return yielded;
 }
 
 /*
@@ -289,9 +299,10 @@ cache_conn_serve(struct cconn *cc)
 {
 	uint8_t *p;
 	size_t len;
+	int yielded;
 
 	for (;;) {
-		cache_process(cc);
+		yielded = cache_process(cc);
 		if (conn_flush(cc->conn) != 0)
 			return;		/* closed, or drained() comes */
 		if (cc->closing) {
@@ -308,8 +319,9 @@ cache_conn_serve(struct cconn *cc)
 			cache_conn_free(cc);
 			return;
 		}
-		/* Requests held back by unsent replies are taken now. */
-		if (conn_frame(cc->conn, &p, &len) == 0)
+		/* Requests held back by unsent replies are taken now; those
+		 * left by a yield, when it comes back. */
+		if (yielded || conn_frame(cc->conn, &p, &len) == 0)
 			return;
 	}
 }

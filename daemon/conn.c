@@ -22,7 +22,9 @@
 
 struct conn {
 	int			 fd;
+	struct event_base	*base;
 	struct event		*rev;
+	struct event		*again;		/* conn_yield(), made at need */
 	struct event		*wev;
 	struct evbuffer		*in;
 	struct evbuffer		*out;
@@ -64,6 +66,7 @@ conn_new(struct event_base *base, int fd, size_t max_frame, size_t out_cap,
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
 	c->fd = fd;
+	c->base = base;
 	c->max_frame = max_frame;
 	c->out_cap = out_cap;
 	c->cbs = cbs;
@@ -120,6 +123,38 @@ conn_consume(struct conn *c, size_t len)
 {
 	frame_drain(c->in, len);
 	conn_update_read(c);
+}
+
+bool
+conn_pass_spent(struct conn_pass *pass, size_t frame_len, size_t decoded)
+{
+	pass->frames++;
+	pass->bytes += frame_len + decoded;
+	return pass->frames >= CONN_PASS_FRAMES ||
+	    pass->bytes >= CONN_PASS_BYTES;
+}
+
+static void
+conn_again(evutil_socket_t fd, short ev, void *arg)
+{
+	struct conn *c = arg;
+
+	c->cbs->input(c, c->arg);
+}
+
+/* A timer of 0, not event_active(): an event made active from a
+ * callback runs in the same pass of the loop, before the loop polls the
+ * descriptors again, and the others' input would wait for all of this
+ * connection's; a timer runs after the next poll. */
+int
+conn_yield(struct conn *c)
+{
+	static const struct timeval now = { 0, 0 };
+
+	if (c->again == NULL &&
+	    (c->again = evtimer_new(c->base, conn_again, c)) == NULL)
+		return -1;
+	return evtimer_add(c->again, &now);
 }
 
 void
@@ -313,6 +348,8 @@ conn_free(struct conn *c)
 		return;
 	if (c->rev != NULL)
 		event_free(c->rev);
+	if (c->again != NULL)
+		event_free(c->again);
 	if (c->wev != NULL)
 		event_free(c->wev);
 	if (c->in != NULL)

@@ -26,6 +26,7 @@
 #ifndef TODOD_CONN_H
 #define TODOD_CONN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -55,6 +56,29 @@ int		 conn_prepend_input(struct conn *, const void *, size_t);
  */
 int		 conn_frame(struct conn *, uint8_t **p, size_t *len);
 void		 conn_consume(struct conn *, size_t len);
+
+/*
+ * A connection's share of one pass of the event loop: an owner takes at
+ * most this many of its requests, or requests of this many bytes framed
+ * and decoded (a compressed frame of 1 kB can inflate to --max-frame and
+ * decode to 32 times that), then yields, so that a client sending
+ * costly requests as fast as it can delays the others by one share, not
+ * by all it has sent.
+ */
+#define CONN_PASS_FRAMES	1024
+#define CONN_PASS_BYTES		(4u * 1024 * 1024)
+
+struct conn_pass {
+	size_t	frames;
+	size_t	bytes;
+};
+/* Count a request taken (its frame's length, what decoding it made):
+ * true once the pass's share is spent. */
+bool		 conn_pass_spent(struct conn_pass *, size_t frame_len,
+		    size_t decoded);
+/* Call the input callback again after the other events ready now.  0, or
+ * -1 with no memory (the next read calls it). */
+int		 conn_yield(struct conn *);
 void		 conn_pause(struct conn *);
 void		 conn_resume(struct conn *);
 int		 conn_send(struct conn *, const struct etf_buf *);

@@ -290,18 +290,26 @@ ls_can_take(struct lconn *lc)
 	    conn_frame(lc->conn, &p, &len) != 0;
 }
 
-/* Take the requests buffered; whether it stopped for the connection's
- * replies (ls_held), requests perhaps left. */
+/* Take the requests buffered, up to the connection's share of the pass
+ * (conn.h; *yielded then, to come back for the rest); whether it stopped
+ * for the connection's replies (ls_held), requests perhaps left. */
 static int
-ls_process(struct lconn *lc)
+ls_process(struct lconn *lc, int *yielded)
 {
+	struct conn_pass pass = { 0, 0 };
 	const struct etf_term *t;
 	uint8_t *p;
 	size_t len;
-	int rc, held;
+	int rc, held, spent = 0;
 
+	*yielded = 0;
 	while (ls.loaded && !ls_held(lc) &&
 	    (rc = conn_frame(lc->conn, &p, &len)) != 0) {
+		if (spent) {
+			*yielded = 1;
+			(void)conn_yield(lc->conn);
+			break;
+		}
 		etf_arena_reset(ls.arena);
 		if (rc == -1 || etf_decode(ls.arena, p, len, ls.cfg->max_frame,
 		    &t) != ETF_OK) {
@@ -311,6 +319,7 @@ ls_process(struct lconn *lc)
 		}
 		/* The request is fully used before the frame is dropped. */
 		(void)ls_request(lc, t);
+		spent = conn_pass_spent(&pass, len, etf_arena_bytes(ls.arena));
 		conn_consume(lc->conn, len);
 	}
 	/* Give back now what a large frame took, not at the next frame. */
@@ -461,12 +470,12 @@ void
 ls_drive(struct lconn *lc)
 {
 	struct pend *p;
-	int held;
+	int held, yielded;
 
 	for (;;) {
 		if (ls_send_ready(lc))
 			return;
-		held = ls_process(lc);
+		held = ls_process(lc, &yielded);
 		if (conn_flush(lc->conn) != 0)
 			return;		/* closed, or drained() comes */
 		if (STAILQ_EMPTY(&lc->pend) && (lc->closing ||
@@ -479,7 +488,7 @@ ls_drive(struct lconn *lc)
 		 * ls_process took every whole one). */
 		p = STAILQ_FIRST(&lc->pend);
 		if ((p == NULL || p->kind != PEND_REATTACH) &&
-		    !(held && ls_can_take(lc)))
+		    (yielded || !(held && ls_can_take(lc))))
 			return;
 	}
 }

@@ -7,6 +7,10 @@
  *   idle crowd     1,000 (5,000 when RLIMIT_NOFILE allows) open idle
  *                  connections, each still answered, while another
  *                  client is served
+ *   costly frames  a client sending, as fast as it can, frames of 1 kB
+ *                  that inflate to nearly 1 MiB and decode to a million
+ *                  terms, unattached and then attached, while another
+ *                  client is served with normal latency each time
  *   never reads    a client that pipelines requests and does not read
  *                  is paused, not disconnected, once its replies pass
  *                  the output cap; the daemon's memory (sum of VmRSS
@@ -21,13 +25,17 @@
 
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <zlib.h>
 
 #include "frame.h"
 #include "harness.h"
@@ -35,17 +43,25 @@
 /* A request answered slower than this counts as service stopped. */
 #define FAST_MS		1000
 
-/* One round trip on c; fails if it takes longer than FAST_MS. */
+/* One round trip on c; fails if it takes longer than ms. */
 static void
-timed_call(struct conn *c, const char *req, const char *reply)
+call_within(struct conn *c, const char *req, const char *reply, int64_t ms)
 {
 	int64_t	t0 = h_now_ms(), dt;
 	char	e[8192];
 
 	H_ASSERT(h_call_is(c, e, sizeof e, req, reply), "%s", e);
 	dt = h_now_ms() - t0;
-	H_ASSERT(dt <= h_ms(FAST_MS), "%s took %lld ms", req, (long long)dt);
+	H_ASSERT(dt <= ms, "%s took %lld ms (at most %lld)", req,
+	    (long long)dt, (long long)ms);
 	conn_reset(c);
+}
+
+/* One round trip on c; fails if it takes longer than FAST_MS. */
+static void
+timed_call(struct conn *c, const char *req, const char *reply)
+{
+	call_within(c, req, reply, h_ms(FAST_MS));
 }
 
 /* Encoded frame of a request. */
@@ -114,6 +130,133 @@ START_TEST(t_slow_writers)
 	conn_close(fast2);
 	etf_buf_free(&ping);
 	etf_buf_free(&add);
+	daemon_stop_ok(d);
+	daemon_free(d);
+}
+END_TEST
+
+/*
+ * A frame of 1 kB or so: {x, [[], [], ...]} compressed (tag 80), which
+ * inflates to 1 MiB less 1 kB (under the default --max-frame) and
+ * decodes to a million terms; the daemon answers unknown_request.
+ * *len gets its size; the caller frees it.
+ */
+static uint8_t *
+costly_frame(size_t *len)
+{
+	static const uint8_t head[] = { 104, 2, 119, 1, 'x', 108 };
+	size_t tlen = 1024 * 1024 - 1024, n = tlen - sizeof(head) - 4 - 1;
+	uint8_t *t, *f;
+	uLongf zlen;
+
+	H_ASSERT((t = malloc(tlen)) != NULL, "malloc");
+	memcpy(t, head, sizeof(head));
+	frame_put_len(t + sizeof(head), (uint32_t)n);
+	memset(t + sizeof(head) + 4, 106, n + 1);	/* [] x n, then nil */
+	zlen = compressBound(tlen);
+	H_ASSERT((f = malloc(10 + zlen)) != NULL, "malloc");
+	H_ASSERT(compress2(f + 10, &zlen, t, tlen, 9) == Z_OK, "compress");
+	free(t);
+	frame_put_len(f, (uint32_t)(6 + zlen));
+	f[4] = 131;
+	f[5] = 80;
+	frame_put_len(f + 6, (uint32_t)tlen);
+	*len = 10 + zlen;
+	return f;
+}
+
+/* A child process that sends frame on c's socket for ever, reading
+ * nothing (its replies are small: the output cap is far). */
+static pid_t
+flood(struct conn *c, const uint8_t *frame, size_t len)
+{
+	pid_t pid;
+	size_t i;
+	uint8_t *batch;
+
+	H_ASSERT((batch = malloc(64 * len)) != NULL, "malloc");
+	for (i = 0; i < 64; i++)
+		memcpy(batch + i * len, frame, len);
+	H_ASSERT((pid = fork()) != -1, "fork");
+	if (pid == 0) {
+		for (;;)
+			if (send(c->fd, batch, 64 * len, MSG_NOSIGNAL) == -1)
+				_exit(0);
+	}
+	free(batch);
+	return pid;
+}
+
+/* What one costly frame takes the daemon, answered on a connection of
+ * its own: the longest of three, in ms (1 at least). */
+static int64_t
+frame_cost_ms(struct daemon *d, const uint8_t *frame, size_t len)
+{
+	struct conn	*c = conn_open_ok(d);
+	int64_t		 t0, dt, most = 1;
+	int		 i;
+
+	for (i = 0; i < 3; i++) {
+		t0 = h_now_ms();
+		send_raw(c, frame, len);
+		assert_reply(c, "{error, unknown_request}");
+		dt = h_now_ms() - t0;
+		if (dt > most)
+			most = dt;
+	}
+	conn_close(c);
+	return most;
+}
+
+static void
+flood_stop(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+/*
+ * Costly frames: while a client floods the cache (unattached), then the
+ * server of a list (attached), with frames that each take the daemon
+ * some milliseconds to inflate and decode, others wait for a few of
+ * them at most: a connection takes its share of an event loop's pass,
+ * then the others go (conn.h).  The cache took every whole frame
+ * buffered in one pass: one read of 64 kB held 60 of them, a second's
+ * work, and others waited that long.  The bound is ten frames' cost,
+ * measured first, and 100 ms at least.
+ */
+START_TEST(t_costly_frames)
+{
+	struct daemon	*d = daemon_start_ok(NULL);
+	struct conn	*bad = conn_open_ok(d), *bad2 = conn_open_ok(d);
+	struct conn	*fast, *fast2 = conn_open_ok(d);
+	uint8_t		*frame;
+	size_t		 len, i;
+	int64_t		 bound;
+	pid_t		 pid;
+
+	frame = costly_frame(&len);
+	H_ASSERT(len < 8192, "the costly frame is %zu bytes", len);
+	bound = 10 * frame_cost_ms(d, frame, len);
+	if (bound < 100)
+		bound = 100;
+	attach_ok(fast2, "costly");
+	attach_ok(bad2, "costly");
+	pid = flood(bad, frame, len);
+	for (i = 0; i < 10; i++) {
+		fast = conn_open_ok(d);
+		call_within(fast, "ping", "pong", bound);
+		conn_close(fast);
+	}
+	flood_stop(pid);
+	pid = flood(bad2, frame, len);
+	for (i = 0; i < 10; i++)
+		call_within(fast2, "size", "{ok, 0}", bound);
+	flood_stop(pid);
+	free(frame);
+	conn_close(bad);
+	conn_close(bad2);
+	conn_close(fast2);
 	daemon_stop_ok(d);
 	daemon_free(d);
 }
@@ -346,6 +489,7 @@ main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, t_slow_writers);
 	tcase_add_test(tc, t_idle_crowd);
+	tcase_add_test(tc, t_costly_frames);
 	tcase_add_test(tc, t_never_reads);
 	suite_add_tcase(s, tc);
 	return h_run_suite(s);
