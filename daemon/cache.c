@@ -19,6 +19,7 @@
 #include "chan.h"
 #include "conn.h"
 #include "etf.h"
+#include "fdlimit.h"
 #include "log.h"
 #include "lograte.h"
 #include "options.h"
@@ -390,6 +391,20 @@ cache_accept(evutil_socket_t lfd, short ev, void *arg)
 				event_del(cache.accept_ev);
 				evtimer_add(cache.accept_retry, &backoff);
 			}
+			return;
+		}
+		if (fdlimit_reserved(fd)) {
+			/* The last descriptors are for those the links
+			 * pass (fdlimit.h): refused, and a moment's rest. */
+			if (lograte_ok(&rate, &missed))
+				log_warnx("out of descriptors: pausing "
+				    "accept (%u more times since the "
+				    "last report)", missed);
+			(void)send(fd, cache_busy, sizeof(cache_busy),
+			    MSG_DONTWAIT | MSG_NOSIGNAL);
+			close(fd);
+			event_del(cache.accept_ev);
+			evtimer_add(cache.accept_retry, &backoff);
 			return;
 		}
 		cred.uid = (uid_t)-1;

@@ -60,3 +60,30 @@ fdlimit_raise(void)
 	    (unsigned long)old);
 	return (long)rl.rlim_cur;
 }
+
+/* The reserve's first descriptor, for a reserve of 1/div of the usual. */
+static bool
+fdlimit_in(int fd, int div)
+{
+	struct rlimit rl;
+	rlim_t reserve;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur == RLIM_INFINITY)
+		return false;
+	reserve = rl.rlim_cur / 8 < FDLIMIT_RESERVE ? rl.rlim_cur / 8 :
+	    FDLIMIT_RESERVE;
+	reserve /= (rlim_t)div;
+	return (rlim_t)fd + reserve >= rl.rlim_cur;
+}
+
+bool
+fdlimit_reserved(int fd)
+{
+	return fdlimit_in(fd, 1);
+}
+
+bool
+fdlimit_reserved_half(int fd)
+{
+	return fdlimit_in(fd, 2);
+}

@@ -22,6 +22,7 @@
 #include "chan.h"
 #include "conn.h"
 #include "etf.h"
+#include "fdlimit.h"
 #include "log.h"
 #include "monotime.h"
 #include "names.h"
@@ -316,6 +317,14 @@ route_start(const void *name, size_t len, int *srv)
 		return NULL;
 	}
 	if (chan_socketpair(sv) == -1) {
+		log_warn("socketpair");
+		return NULL;
+	}
+	if (fdlimit_reserved_half(sv[0] > sv[1] ? sv[0] : sv[1])) {
+		/* Room kept for descriptors passed to the cache. */
+		close(sv[0]);
+		close(sv[1]);
+		errno = EMFILE;
 		log_warn("socketpair");
 		return NULL;
 	}

@@ -82,6 +82,62 @@ START_TEST(descriptors_run_out)
 }
 END_TEST
 
+/*
+ * A client attached before the cache's descriptors ran out moves to
+ * another list meanwhile: the server gives its connection back to the
+ * cache, which has room for it (clients are refused before the last
+ * descriptors, fdlimit.h), and the client is answered, its new list or
+ * busy, and goes on.  The cache lost its link to the server instead (the
+ * kernel drops a descriptor passed with no room for it), and the client
+ * got EOF.
+ */
+static bool
+logged_out(void *arg)
+{
+	return h_log_count(arg, "out of descriptors") > 0;
+}
+
+START_TEST(reattach_at_the_limit)
+{
+	struct rlimit low = { 64, 64 };
+	struct daemon_pids dp;
+	struct conn *c[NCONNS], *a;
+	struct daemon *d;
+	const struct etf_term *t;
+	char buf[512];
+	int i;
+
+	d = daemon_start(NULL);
+	ck_assert_msg(d != NULL, "start: %s", h_err());
+	a = conn_open_ok(d);
+	attach_ok(a, "before");
+	ck_assert_int_eq(daemon_pids(d, &dp), 0);
+	ck_assert_int_eq(prlimit(dp.cache, RLIMIT_NOFILE, &low, NULL), 0);
+	for (i = 0; i < NCONNS; i++)
+		c[i] = conn_open(d);
+	ck_assert_msg(h_log_count(d, "out of descriptors") > 0 ||
+	    h_poll(h_ms(5000), logged_out, d), "the cache never ran out of "
+	    "descriptors: the test proves nothing");
+	ck_assert_int_eq(conn_sendf(a, "{server_process, <<\"after\">>}"), 0);
+	t = conn_recv(a, h_ms(10000));
+	ck_assert_msg(t != NULL, "the re-attach got no reply: %s", h_err());
+	tterm_print(t, buf, sizeof buf);
+	ck_assert_msg(etf_is_tuple(t, 2) && (etf_is_atom(&t->seq.v[0], "ok") ||
+	    (etf_is_atom(&t->seq.v[0], "error") &&
+	    etf_is_atom(&t->seq.v[1], "busy"))), "the re-attach: %s", buf);
+	conn_reset(a);
+	assert_call(a, "ping", "pong");
+	for (i = 0; i < NCONNS; i++)
+		if (c[i] != NULL)
+			conn_close(c[i]);
+	conn_close(a);
+	ck_assert_msg(h_stats_int(d, "restarts") == 0,
+	    "a process was restarted while descriptors ran out");
+	ck_assert_int_eq(daemon_stop(d), 0);
+	daemon_free(d);
+}
+END_TEST
+
 /* The daemon's hard descriptor limit here, and the list servers it then
  * allows (the cache keeps 1,024 descriptors beside them). */
 #define LOW_FDS		1100
@@ -263,6 +319,7 @@ main(void)
 	tc = tcase_create("fdlimit");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, descriptors_run_out);
+	tcase_add_test(tc, reattach_at_the_limit);
 	tcase_add_test(tc, max_lists_within_descriptors);
 	tcase_add_test(tc, supervisor_out_of_descriptors);
 	tcase_add_test(tc, low_hard_limit);
