@@ -21,6 +21,7 @@
 #include "etf.h"
 #include "fdlimit.h"
 #include "log.h"
+#include "memtrim.h"
 #include "lograte.h"
 #include "options.h"
 #include "proc.h"
@@ -507,7 +508,8 @@ cache_main(const struct todod_config *cfg)
 	uidcount_init(&cache.uids);
 	etf_buf_init(&cache.out);
 	if ((cache.base = proc_event_base()) == NULL ||
-	    (cache.arena = etf_arena_new()) == NULL)
+	    (cache.arena = etf_arena_new()) == NULL ||
+	    memtrim_init(cache.base) == -1)
 		fatalx("cache: out of memory");
 	cache.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	evutil_make_socket_nonblocking(cache.listen_fd);

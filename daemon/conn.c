@@ -14,6 +14,7 @@
 #include "conn.h"
 #include "etf.h"
 #include "frame.h"
+#include "memtrim.h"
 
 /* One read's reserve: libevent adds its chain header and rounds up to
  * a power of two, so this makes chains of 64 KiB (not 128 KiB, glibc's
@@ -352,6 +353,10 @@ conn_free(struct conn *c)
 		event_free(c->again);
 	if (c->wev != NULL)
 		event_free(c->wev);
+	/* A partial request of a client that closes can be --max-frame. */
+	if (c->in != NULL && c->out != NULL)
+		memtrim_freed(evbuffer_get_length(c->in) +
+		    evbuffer_get_length(c->out));
 	if (c->in != NULL)
 		evbuffer_free(c->in);
 	if (c->out != NULL)

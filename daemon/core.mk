@@ -2,6 +2,7 @@
 daemon_libdaemon_la_SOURCES += \
 	daemon/chan.h daemon/chan.c \
 	daemon/conn.h daemon/conn.c \
+	daemon/memtrim.h daemon/memtrim.c \
 	daemon/proc.h daemon/proc.c \
 	daemon/request.h daemon/request.c \
 	daemon/reply.h daemon/reply.c \

@@ -11,6 +11,9 @@
  *                  that inflate to nearly 1 MiB and decode to a million
  *                  terms, unattached and then attached, while another
  *                  client is served with normal latency each time
+ *   partial frames 100 connections each send all of a 1 MiB request
+ *                  but its last byte, then close: the cache gives the
+ *                  memory they held back to the system
  *   never reads    a client that pipelines requests and does not read
  *                  is paused, not disconnected, once its replies pass
  *                  the output cap; the daemon's memory (sum of VmRSS
@@ -262,6 +265,76 @@ START_TEST(t_costly_frames)
 }
 END_TEST
 
+#define PARTIAL_CONNS	100
+#define PARTIAL_MIB	1024
+
+struct rss_arg {
+	pid_t	pid;
+	long	kb;		/* at least (above) or at most (below) */
+};
+
+static bool
+rss_above(void *arg)
+{
+	struct rss_arg *a = arg;
+
+	return proc_rss_kb(a->pid) >= a->kb;
+}
+
+static bool
+rss_below(void *arg)
+{
+	struct rss_arg *a = arg;
+
+	return proc_rss_kb(a->pid) <= a->kb;
+}
+
+/*
+ * Partial frames: connections each send all but the last byte of a
+ * request of --max-frame (1 MiB), which the cache holds until it is
+ * whole; then they close.  The cache gives that memory back to the
+ * system (memtrim.h) instead of keeping its peak for good.
+ */
+START_TEST(t_partial_frames_freed)
+{
+	struct daemon		*d = daemon_start_ok(NULL);
+	struct daemon_pids	 dp;
+	struct conn		*c[PARTIAL_CONNS];
+	struct rss_arg		 ra;
+	uint8_t			*req;
+	size_t			 len = PARTIAL_MIB * 1024, i;
+	long			 rss0;
+
+	H_ASSERT(daemon_pids(d, &dp) == 0, "stats: %s", h_err());
+	H_ASSERT((req = calloc(1, 4 + len)) != NULL, "calloc");
+	frame_put_len(req, (uint32_t)len);
+	req[4] = 131;
+	rss0 = proc_rss_kb(dp.cache);
+	for (i = 0; i < PARTIAL_CONNS; i++) {
+		c[i] = conn_open_ok(d);
+		send_raw(c[i], req, 4 + len - 1);
+	}
+	ra.pid = dp.cache;
+	ra.kb = rss0 + PARTIAL_CONNS * PARTIAL_MIB * 6 / 10;
+	H_ASSERT(h_poll(h_ms(10000), rss_above, &ra), "the cache holds %ld "
+	    "KiB, not the partial requests (%ld KiB before)",
+	    proc_rss_kb(dp.cache), rss0);
+	for (i = 0; i < PARTIAL_CONNS; i++)
+		conn_close(c[i]);
+	timed_call(c[0] = conn_open_ok(d), "ping", "pong");
+	conn_close(c[0]);
+#ifndef __SANITIZE_ADDRESS__	/* ASan holds freed memory in quarantine */
+	ra.kb = rss0 + 16 * 1024;
+	H_ASSERT(h_poll(h_ms(10000), rss_below, &ra), "the cache keeps %ld "
+	    "KiB after the connections closed (%ld KiB before)",
+	    proc_rss_kb(dp.cache), rss0);
+#endif
+	free(req);
+	daemon_stop_ok(d);
+	daemon_free(d);
+}
+END_TEST
+
 static size_t
 raise_nofile(void)
 {
@@ -490,6 +563,7 @@ main(void)
 	tcase_add_test(tc, t_slow_writers);
 	tcase_add_test(tc, t_idle_crowd);
 	tcase_add_test(tc, t_costly_frames);
+	tcase_add_test(tc, t_partial_frames_freed);
 	tcase_add_test(tc, t_never_reads);
 	suite_add_tcase(s, tc);
 	return h_run_suite(s);
