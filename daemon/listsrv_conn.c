@@ -260,6 +260,12 @@ ls_request(struct lconn *lc, const struct etf_term *t)
 	if (r.kind == REQ_ENTRIES || r.kind == REQ_SIZE) {
 		ls_read(!STAILQ_EMPTY(&lc->pend), &r);
 		ls_reply(lc, STAILQ_EMPTY(&lc->pend) ? 0 : ls_working_seq());
+		/* The buffer of a large reply, copied out, is not kept for
+		 * the next one (the entries of a large list, once). */
+		if (ls.out.cap > LS_OUT_KEEP) {
+			etf_buf_free(&ls.out);
+			etf_buf_init(&ls.out);
+		}
 		return 0;
 	}
 	ls_modify(lc, &r);

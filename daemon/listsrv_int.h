@@ -27,6 +27,7 @@ struct todod_config;
 
 #define LS_OUT_CAP	(16u * 1024 * 1024)	/* unread replies */
 #define LS_MAX_PEND	4096		/* waiting replies before pausing */
+#define LS_OUT_KEEP	(1024u * 1024)	/* reply buffer kept for the next */
 #define LS_UNAVAILABLE_STOP 1		/* s: an unreadable list's idle time */
 
 /*
