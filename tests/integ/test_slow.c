@@ -281,6 +281,7 @@ rss_above(void *arg)
 	return proc_rss_kb(a->pid) >= a->kb;
 }
 
+#ifndef __SANITIZE_ADDRESS__
 static bool
 rss_below(void *arg)
 {
@@ -288,6 +289,7 @@ rss_below(void *arg)
 
 	return proc_rss_kb(a->pid) <= a->kb;
 }
+#endif
 
 /*
  * Partial frames: connections each send all but the last byte of a
