@@ -330,17 +330,13 @@ sup_find_list(const void *name, size_t len)
 
 /* --- sync rounds --------------------------------------------------------- */
 
-/* Worker bit is done with the rounds that wait for it (failed: some list
- * file is not current); {synced | sync_failed, Token} for those done. */
-void
-sup_sync_done(uint64_t worker_bit, int failed)
+/* {synced | sync_failed, Token} for the rounds that wait for no worker. */
+static void
+sup_sync_finish(void)
 {
 	struct sync_round *r, *next;
 
 	TAILQ_FOREACH_SAFE(r, &sup.syncs, entry, next) {
-		if (r->pending & worker_bit && failed)
-			r->failed = 1;
-		r->pending &= ~worker_bit;
 		if (r->pending != 0)
 			continue;
 		etf_buf_reset(&sup.msg);
@@ -352,6 +348,41 @@ sup_sync_done(uint64_t worker_bit, int failed)
 		TAILQ_REMOVE(&sup.syncs, r, entry);
 		free(r);
 	}
+}
+
+/* Worker bit is done with every round that waits for it (failed: some
+ * list file is not current): it started again and is ready, or it is
+ * gone at shutdown. */
+void
+sup_sync_done(uint64_t worker_bit, int failed)
+{
+	struct sync_round *r;
+
+	TAILQ_FOREACH(r, &sup.syncs, entry) {
+		if (r->pending & worker_bit && failed)
+			r->failed = 1;
+		r->pending &= ~worker_bit;
+		r->sent &= ~worker_bit;
+	}
+	sup_sync_finish();
+}
+
+/* Worker bit answered a sync message: the oldest round that sent it one
+ * and waits for it (sync_round). */
+static void
+sup_sync_answered(uint64_t worker_bit, int failed)
+{
+	struct sync_round *r;
+
+	TAILQ_FOREACH(r, &sup.syncs, entry)
+		if (r->sent & r->pending & worker_bit) {
+			if (failed)
+				r->failed = 1;
+			r->pending &= ~worker_bit;
+			r->sent &= ~worker_bit;
+			break;
+		}
+	sup_sync_finish();
 }
 
 /* {sync, Token} from the cache: every worker writes its lists' files
@@ -372,10 +403,12 @@ sup_sync(int64_t token, const char *what)
 		/* One starting again is done when it is ready. */
 		r->pending |= (uint64_t)1 << i;
 		if (sup.workers[i] != NULL && sup.workers[i]->ctl != NULL &&
-		    sup.workers[i]->ready)
+		    sup.workers[i]->ready) {
 			sup_send(sup.workers[i], -1);
+			r->sent |= (uint64_t)1 << i;
+		}
 	}
-	sup_sync_done(0, 0);
+	sup_sync_finish();
 }
 
 /* --- messages from children --------------------------------------------- */
@@ -496,7 +529,7 @@ sup_ctl_msg(struct chan *ch, const struct etf_term *t, int fd, void *arg)
 		stallwatch_pong(c->index);
 	else if (c->role == ROLE_WORKER && (etf_is_atom(t, "synced") ||
 	    etf_is_atom(t, "sync_failed")))
-		sup_sync_done((uint64_t)1 << c->index,
+		sup_sync_answered((uint64_t)1 << c->index,
 		    etf_is_atom(t, "sync_failed"));
 	else if (c->role == ROLE_CACHE && etf_is_tuple(t, 2) &&
 	    (etf_is_atom(&t->seq.v[0], "sync") ||

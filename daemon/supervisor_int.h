@@ -90,7 +90,11 @@ RB_PROTOTYPE(child_pids, child, by_pid, child_pid_cmp)
 
 /*
  * A sync round: the workers that have not yet written their lists.  A
- * worker that dies meanwhile is done once its successor is ready (it
+ * worker answers each sync message it is sent, in order: its answer is
+ * the oldest round that sent it one and waits for it (several rounds
+ * can run at once, one per connection, and a sync_new round's answer
+ * must not end a sync round whose message the worker has not read yet).
+ * A worker that dies meanwhile is done once its successor is ready (it
  * brings every list file up to date from the journal as it starts; the
  * round fails if it could not: {ready, behind}).
  */
@@ -98,6 +102,7 @@ struct sync_round {
 	TAILQ_ENTRY(sync_round)	 entry;
 	int64_t			 token;		/* the cache's */
 	uint64_t		 pending;	/* bit per worker */
+	uint64_t		 sent;		/* ... sent its message */
 	int			 failed;	/* some list file is not */
 };
 

@@ -1718,6 +1718,75 @@ spare_waits(void *arg)
 	return false;
 }
 
+/* Whether the file of list name in d's data directory holds text. */
+static bool
+file_holds(const struct daemon *d, const char *name, const char *text)
+{
+	char	 path[512], *buf;
+	size_t	 n;
+	FILE	*f;
+	bool	 found;
+
+	snprintf(path, sizeof path, "%s/%s", d->data, name);
+	if ((f = fopen(path, "rb")) == NULL)
+		return false;
+	H_ASSERT((buf = malloc(1 << 20)) != NULL, "malloc");
+	n = fread(buf, 1, 1 << 20, f);
+	fclose(f);
+	found = memmem(buf, n, text, strlen(text)) != NULL;
+	free(buf);
+	return found;
+}
+
+/*
+ * Two sync rounds at once, from two connections: lists (the files of
+ * new lists; slowed here) and then sync (every file).  sync is answered
+ * only once the worker has done its own round: it was answered by the
+ * worker's answer to the first, while the file of a list whose change
+ * was only journaled did not hold it yet.
+ */
+START_TEST(sync_rounds_overlap)
+{
+	const struct etf_term	*t;
+	struct daemon		*d;
+	struct fc		 c, n, l, s;
+	char			 buf[256];
+
+	d = start_with_env("TODOD_FAULT_CKPT_DELAY_MS", "300",
+	    (const char *[]){ "-w", "1", NULL });
+	(void)cu_attach(d, &c, "old");
+	fadd_ok(&c, "first");
+	sync_files(d);
+	fadd_ok(&c, "acked-before-sync");
+	H_ASSERT(!file_holds(d, "old", "acked-before-sync"), "a change "
+	    "journaled only is in the file already: the test proves nothing");
+	(void)cu_attach(d, &n, "new1");
+	fadd_ok(&n, "n");
+	fc_init(&l);
+	fc_init(&s);
+	H_ASSERT(fc_open(&l, d->sock, h_ms(5000)) == 0 &&
+	    fc_open(&s, d->sock, h_ms(5000)) == 0, "%s %s", l.err, s.err);
+	fc_q_atom(&l, "lists");
+	H_ASSERT(fc_flush(&l, h_ms(5000)) == 0, "%s", l.err);
+	/* The cache has read it, and asked for its round, first. */
+	H_ASSERT(h_poll(h_ms(5000), all_read, &l.fd), "lists is not read");
+	fc_q_atom(&s, "sync");
+	t = call(&s, "sync");
+	H_ASSERT(fc_is_ok(t), "sync: %s", fc_print(t, buf, sizeof buf));
+	H_ASSERT(file_holds(d, "old", "acked-before-sync"), "sync answered "
+	    "ok while a list's file lacked an acknowledged change");
+	t = call(&l, "lists");
+	H_ASSERT(fc_ok_value(t) != NULL, "lists: %s", fc_print(t, buf,
+	    sizeof buf));
+	fc_free(&l);
+	fc_free(&s);
+	fc_free(&n);
+	fc_free(&c);
+	daemon_stop_ok(d);
+	daemon_free(d);
+}
+END_TEST
+
 /*
  * A list server stopped for room at --max-lists while it gives a
  * connection back for another list: the connection goes on, with all of
@@ -1892,10 +1961,11 @@ store_faults_suite(void)
 	tcase_add_test(tc, idle_watch_sleeps);
 	suite_add_tcase(s, tc);
 
-	tc = tcase_create("handback");
+	tc = tcase_create("races");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, stopped_server_hands_back);
 	tcase_add_test(tc, waiter_refused_pipelined);
+	tcase_add_test(tc, sync_rounds_overlap);
 	suite_add_tcase(s, tc);
 #else
 	fprintf(stderr, "todod built without --enable-fault-injection: the "
