@@ -157,6 +157,7 @@ worker_add_peer_named(struct worker *w, int fd, const void *name,
 	if ((p = worker_peer_new(w, fd)) == NULL)
 		return -1;
 	worker_peer_name(p, name, len);
+	p->bound = true;
 	return 0;
 }
 
@@ -222,6 +223,7 @@ worker_add_peer_get(struct worker *w, int fd, const void *name, size_t len)
 		return -1;
 	}
 	worker_peer_name(p, name, len);
+	p->bound = true;
 	worker_drain_list(w, p);
 	worker_enqueue(p, r);
 	return 0;
@@ -479,6 +481,24 @@ worker_enqueue(struct wpeer *p, struct wreq *r)
 	event_active(w->flush_ev, EV_TIMEOUT, 0);
 }
 
+/*
+ * Whether the peer may ask for the request's list: NULL, or why not.  A
+ * list server's link is named after its list by the supervisor (which
+ * gives each list to its worker), and a list server, which runs what
+ * clients send, asks for that list only: another's name would let it
+ * write, read or empty any list, or make this worker acknowledge another
+ * server's changes unwritten.  (A link that is not bound, the tests',
+ * may carry several lists.)
+ */
+static const char *
+worker_peer_may(const struct wpeer *p, const struct wreq *r)
+{
+	if (p->bound && name_cmp(r->name, r->namelen, p->name,
+	    p->namelen) != 0)
+		return "a request for another list than the link's";
+	return NULL;
+}
+
 /* Queue every complete frame of a peer's input: 0, or -1 if the peer
  * sent a malformed one and is closed (freed) now. */
 static int
@@ -498,6 +518,10 @@ worker_frames(struct wpeer *p)
 		frame_drain(in, len);
 		if (r == NULL)
 			return worker_malformed(p, why);
+		if ((why = worker_peer_may(p, r)) != NULL) {
+			worker_req_free(r);
+			return worker_malformed(p, why);
+		}
 		worker_peer_name(p, r->name, r->namelen);
 		worker_enqueue(p, r);
 	}

@@ -113,7 +113,9 @@ int		 worker_add_peer(struct worker *, int fd);
 int		 worker_add_peer_named(struct worker *, int fd,
 		    const void *name, size_t len);
 /* A new list server's link, answered {get, Name} at once, unasked (after
- * whatever the list's other links have sent).  0, or -1 (fd closed). */
+ * whatever the list's other links have sent).  0, or -1 (fd closed).
+ * A link made by either is bound to its list: a request for another is
+ * malformed, and closes it (a list server runs what clients send). */
 int		 worker_add_peer_get(struct worker *, int fd, const void *name,
 		    size_t len);
 size_t		 worker_npeers(const struct worker *);

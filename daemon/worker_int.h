@@ -59,6 +59,9 @@ struct wpeer {
 	/* The list it serves (a list server's link serves one): named by
 	 * {peer, Name}, {peer, Name, relink} or its first request. */
 	bool			 named;
+	/* Named by the supervisor ({peer, ...}): it may ask for that list
+	 * only (worker_peer_may). */
+	bool			 bound;
 	size_t			 namelen;
 	uint8_t			 name[NAME_MAX_BYTES];
 };

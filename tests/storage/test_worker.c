@@ -432,6 +432,54 @@ START_TEST(t_unasked_get_after_old_peer)
 END_TEST
 
 /*
+ * A list server's link is bound to its list (worker_add_peer_named, as
+ * the supervisor links it; loop 1: worker_add_peer_get): a request for
+ * another list is malformed, the link is closed, and nothing of that
+ * list is written or answered.  The worker took it: a server could
+ * write, read or empty any list through its link.
+ */
+START_TEST(t_bound_link_own_list)
+{
+	struct worker_config cfg = { .dirfd = wt.dfd, .sync = true,
+	    .max_frame = WT_MAX_FRAME };
+	struct listop *ops[1] = { wt_op_add(1, "intruder") };
+	struct event_base *base;
+	struct etf_buf out;
+	struct worker *w;
+	char buf[256];
+	int a[2], i;
+	ssize_t n;
+
+	ck_assert_ptr_nonnull(base = event_base_new());
+	ck_assert_ptr_nonnull(w = worker_new(base, &cfg, wt.ctr));
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, a), 0);
+	if (_i == 0)
+		ck_assert_int_eq(worker_add_peer_named(w, a[0], "bob", 3), 0);
+	else
+		ck_assert_int_eq(worker_add_peer_get(w, a[0], "bob", 3), 0);
+	etf_buf_init(&out);
+	wt_add_append(&out, "alice", 1, ops, 1);
+	wt_send_all(a[1], &out);
+	for (i = 0; i < 1000 && worker_npeers(w) > 0; i++)
+		event_base_loop(base, EVLOOP_NONBLOCK);
+	ck_assert_msg(worker_npeers(w) == 0, "the link is not closed");
+	/* Loop 1: bob's list, sent unasked, then the close; no stored. */
+	while ((n = read(a[1], buf, sizeof(buf))) > 0)
+		ck_assert_msg(memmem(buf, (size_t)n, "stored", 6) == NULL,
+		    "another list's change was acknowledged");
+	ck_assert_int_eq(n, 0);
+	ck_assert_int_eq(worker_sync(w), 0);
+	ck_assert_msg(faccessat(wt.dfd, "alice", F_OK, 0) == -1,
+	    "another list's file was written");
+	close(a[1]);
+	listop_free(ops[0]);
+	etf_buf_free(&out);
+	worker_free(w);
+	event_base_free(base);
+}
+END_TEST
+
+/*
  * A real ENOSPC: the worker runs in a private mount namespace on a
  * 64 KiB tmpfs.  It checks for temporary files itself before it exits
  * (we cannot see its mount), exiting 20 if any are left.
@@ -785,6 +833,7 @@ worker_suite(void)
 	tcase_add_test(tc, t_malformed);
 	tcase_add_test(tc, t_syncfs_own_file);
 	tcase_add_loop_test(tc, t_unasked_get_after_old_peer, 0, 2);
+	tcase_add_loop_test(tc, t_bound_link_own_list, 0, 2);
 #ifdef TODOD_FAULTS
 	tcase_add_test(tc, t_enospc_switch);
 #endif
