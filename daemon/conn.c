@@ -25,7 +25,7 @@ struct conn {
 	int			 fd;
 	struct event_base	*base;
 	struct event		*rev;
-	struct event		*again;		/* conn_yield(), made at need */
+	struct event		*again;		/* conn_yield(), at need */
 	struct event		*wev;
 	struct evbuffer		*in;
 	struct evbuffer		*out;

@@ -68,7 +68,8 @@ fdlimit_in(int fd, int div)
 	struct rlimit rl;
 	rlim_t reserve;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur == RLIM_INFINITY)
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 ||
+	    rl.rlim_cur == RLIM_INFINITY)
 		return false;
 	reserve = rl.rlim_cur / 8 < FDLIMIT_RESERVE ? rl.rlim_cur / 8 :
 	    FDLIMIT_RESERVE;

@@ -1432,16 +1432,10 @@ first_stalled_s(const struct daemon *d, const char *key)
 	return s;
 }
 
-static int64_t
-worker0_stalled_s(const struct daemon *d)
-{
-	return first_stalled_s(d, "workers");
-}
-
 static bool
 stalled_a_second(void *arg)
 {
-	return worker0_stalled_s(arg) >= 1;
+	return first_stalled_s(arg, "workers") >= 1;
 }
 
 /* Whether the daemon's log comes to hold text within ms. */
@@ -1542,17 +1536,10 @@ woken_in_half_a_second(void *arg)
 	return before != -1 && wakeups(pid) >= before + 3;
 }
 
-/* stats: the stalled_s of the one live list server, or -1. */
-static int64_t
-list0_stalled_s(const struct daemon *d)
-{
-	return first_stalled_s(d, "lists");
-}
-
 static bool
 list_stalled_a_second(void *arg)
 {
-	return list0_stalled_s(arg) >= 1;
+	return first_stalled_s(arg, "lists") >= 1;
 }
 
 /*
@@ -1573,16 +1560,17 @@ START_TEST(list_server_mute)
 	pid = cu_attach(d, &a, "mute");
 	fadd_ok(&a, "before");
 	H_ASSERT(h_stats_int(d, "lists_stalled") == 0 &&
-	    list0_stalled_s(d) == 0, "stalled before the stall: %lld, %lld",
+	    first_stalled_s(d, "lists") == 0, "stalled before the stall: "
+	    "%lld, %lld",
 	    (long long)h_stats_int(d, "lists_stalled"),
-	    (long long)list0_stalled_s(d));
+	    (long long)first_stalled_s(d, "lists"));
 	H_ASSERT(kill(pid, SIGSTOP) == 0, "SIGSTOP");
 	if (!logged(d, "has not answered for", h_ms(10000)) ||
 	    !h_poll(h_ms(10000), list_stalled_a_second, d)) {
 		kill(pid, SIGCONT);
 		H_ASSERT(0, "a stopped list server was not reported: %d "
 		    "lines, stalled_s %lld", h_log_count(d, "has not "
-		    "answered for"), (long long)list0_stalled_s(d));
+		    "answered for"), (long long)first_stalled_s(d, "lists"));
 	}
 	H_ASSERT(h_stats_int(d, "lists_stalled") == 1, "lists_stalled %lld",
 	    (long long)h_stats_int(d, "lists_stalled"));
@@ -1590,9 +1578,10 @@ START_TEST(list_server_mute)
 	H_ASSERT(logged(d, "answers again", h_ms(10000)), "the log does not "
 	    "say that the list server answers again");
 	H_ASSERT(h_stats_int(d, "lists_stalled") == 0 &&
-	    list0_stalled_s(d) == 0, "stalled after the stall: %lld, %lld",
+	    first_stalled_s(d, "lists") == 0, "stalled after the stall: "
+	    "%lld, %lld",
 	    (long long)h_stats_int(d, "lists_stalled"),
-	    (long long)list0_stalled_s(d));
+	    (long long)first_stalled_s(d, "lists"));
 	fadd_ok(&a, "after");
 	H_ASSERT(h_log_count(d, "has not answered for") == 1, "the stall "
 	    "was logged %d times", h_log_count(d, "has not answered for"));
@@ -1628,8 +1617,8 @@ START_TEST(worker_stalls)
 	fadd_ok(&c, "before");
 	H_ASSERT(fc_stats(d->sock, &st, err, sizeof err) == 0 &&
 	    st.nworkers == 1 && st.workers[0] > 0, "stats: %s", err);
-	H_ASSERT(worker0_stalled_s(d) == 0, "stalled_s before the stall: "
-	    "%lld", (long long)worker0_stalled_s(d));
+	H_ASSERT(first_stalled_s(d, "workers") == 0, "stalled_s before the "
+	    "stall: %lld", (long long)first_stalled_s(d, "workers"));
 	H_ASSERT(kill(st.workers[0], SIGSTOP) == 0, "SIGSTOP");
 	fc_q_add(&c, (struct todo_date){ 2024, 8, 8 }, "during");
 	H_ASSERT(fc_flush(&c, h_ms(5000)) == 0, "send: %s", c.err);
@@ -1638,7 +1627,7 @@ START_TEST(worker_stalls)
 		kill(st.workers[0], SIGCONT);
 		H_ASSERT(0, "a stopped worker was not reported: %d lines, "
 		    "stalled_s %lld", h_log_count(d, "has not answered for"),
-		    (long long)worker0_stalled_s(d));
+		    (long long)first_stalled_s(d, "workers"));
 	}
 	H_ASSERT(fc_recv(&c, 200, &t) == FC_FAIL, "an add was answered "
 	    "while its worker was stopped");
@@ -1647,8 +1636,8 @@ START_TEST(worker_stalls)
 	    fc_ok_int(t, &id) && id == 2, "the add that waited: %s", c.err);
 	H_ASSERT(logged(d, "answers again", h_ms(10000)), "the log does not "
 	    "say that the worker answers again");
-	H_ASSERT(worker0_stalled_s(d) == 0, "stalled_s after the stall: "
-	    "%lld", (long long)worker0_stalled_s(d));
+	H_ASSERT(first_stalled_s(d, "workers") == 0, "stalled_s after the "
+	    "stall: %lld", (long long)first_stalled_s(d, "workers"));
 	H_ASSERT(h_log_count(d, "has not answered for") == 1, "the stall "
 	    "was logged %d times", h_log_count(d, "has not answered for"));
 	fc_free(&c);
@@ -1793,12 +1782,12 @@ END_TEST
  * its input.  The worker stopped meanwhile, a client's pipeline (an
  * attach to "from", one to "to", then adds: more than a socket holds)
  * is read whole by "from"'s new server, which cannot load its list, and
- * a second client waits for room.  Once the worker goes on, the server answers, sends its idle
- * report and gives the connection back ({reattach}) with the input it
- * has read, which it cannot write at once; the cache, reading the
- * report, stops it for the waiting client.  The rest of the message was
- * dropped with the server's link: its client saw EOF, its adds never
- * done.
+ * a second client waits for room.  Once the worker goes on, the server
+ * answers, sends its idle report and gives the connection back
+ * ({reattach}) with the input it has read, which it cannot write at
+ * once; the cache, reading the report, stops it for the waiting client.
+ * The rest of the message was dropped with the server's link: its
+ * client saw EOF, its adds never done.
  */
 START_TEST(stopped_server_hands_back)
 {
