@@ -95,6 +95,7 @@ static struct {
 	unsigned	named[WM_LISTS];	/* by which peers (bits) */
 	int		owner[WM_LISTS];	/* the peer modelled, or -1 */
 	bool		off;		/* a raw frame may be a request */
+	bool		bound;		/* peer 1 is bound to list 0 */
 	/* Reported at exit: how much of the programs the model covers. */
 	unsigned long	programs, offs, lists, modelled;
 	unsigned long	writes, resends, gets, later, probed;
@@ -429,6 +430,7 @@ wm_start(bool unasked)
 	memset(m.named, 0, sizeof(m.named));
 	m.msgno = 0;
 	m.off = false;
+	m.bound = unasked;
 	m.programs++;
 	/* Queued as the link is added, before any peer is read: the list
 	 * is not there yet. */
@@ -446,7 +448,12 @@ wm_message(const struct wm_msg *msg)
 	m.msgno++;
 	if (pp->closed)
 		return;
-	if ((v = wm_judge(msg)) != WM_OK) {
+	v = wm_judge(msg);
+	/* A new server's link is bound to its list: a request for another
+	 * closes it (a raw frame may be one: WM_MAYBE already). */
+	if (v == WM_OK && m.bound && msg->peer == 1 && msg->list != 0)
+		v = WM_BAD;
+	if (v != WM_OK) {
 		pp->closed = true;
 		if (v == WM_MAYBE) {
 			/* It may name any list, and keep the link open. */

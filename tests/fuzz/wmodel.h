@@ -74,7 +74,8 @@ struct wm_msg {
 };
 
 /* A new program; unasked: peer 1 is a new server's link of list 0,
- * answered {get, Name} before anything else is read. */
+ * answered {get, Name} before anything else is read, and bound to it (a
+ * request for another list closes it). */
 void	wm_start(bool unasked);
 /* The next message, in the order its peer sends it. */
 void	wm_message(const struct wm_msg *);
