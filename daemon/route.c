@@ -30,6 +30,7 @@
 #include "proc.h"
 #include "route.h"
 #include "route_int.h"
+#include "store_fault.h"
 #include "uidcount.h"
 
 static int
@@ -284,20 +285,6 @@ route_room(struct route **old)
 	return rt.nroutes < rt.max_lists || (*old = route_lru_idle()) != NULL;
 }
 
-#ifdef TODOD_FAULTS
-/* Test-only: no link can be made, as when the cache is out of
- * descriptors, while the file named by TODOD_FAULT_LINK_FILE exists. */
-static int
-route_fault_link(void)
-{
-	const char *f = getenv("TODOD_FAULT_LINK_FILE");
-
-	return f != NULL && *f != '\0' && access(f, F_OK) == 0;
-}
-#else
-#define route_fault_link()	0
-#endif
-
 /*
  * A new route (NULL if it cannot be made; the caller has checked the
  * room for it: route_room).  The cache makes the link to the server;
@@ -311,7 +298,8 @@ route_start(const void *name, size_t len, int *srv)
 	struct route *r;
 	int sv[2];
 
-	if (route_fault_link()) {
+	/* Test-only: no link, as when the cache is out of descriptors. */
+	if (store_fault_file("TODOD_FAULT_LINK_FILE")) {
 		errno = EMFILE;
 		log_warn("socketpair");
 		return NULL;

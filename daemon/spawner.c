@@ -58,6 +58,7 @@
 #include "options.h"
 #include "proc.h"
 #include "spawner.h"
+#include "store_fault.h"
 
 static struct {
 	const struct todod_config *cfg;
@@ -85,9 +86,7 @@ sp_give(pid_t pid, int fd)
 static int
 sp_fault_fork(void)
 {
-	const char *f = getenv("TODOD_FAULT_FORK_FILE");
-
-	if (f == NULL || *f == '\0' || access(f, F_OK) == -1)
+	if (!store_fault_file("TODOD_FAULT_FORK_FILE"))
 		return 0;
 	errno = EAGAIN;
 	return 1;

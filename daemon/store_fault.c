@@ -118,6 +118,14 @@ store_fault_sleep(const char *var)
 		;
 }
 
+bool
+store_fault_file(const char *var)
+{
+	const char *f = getenv(var);
+
+	return f != NULL && *f != '\0' && access(f, F_OK) == 0;
+}
+
 /* Test-only: what the system answers to unnamed files (0: the truth). */
 static int store_fault_tmpfile, store_fault_link[2];
 
@@ -165,6 +173,12 @@ store_fault_unnamed(int tmpfile_err, int empty_path_err, int proc_err)
 void
 store_fault_sleep(const char *var)
 {
+}
+
+bool
+store_fault_file(const char *var)
+{
+	return false;
 }
 
 int

@@ -53,6 +53,9 @@ int	store_fault_errno_write(void);
 void	store_fault_unnamed(int tmpfile_err, int empty_path_err, int proc_err);
 /* Test-only: sleep the milliseconds the environment variable var says. */
 void	store_fault_sleep(const char *var);
+/* Test-only: whether the file that the environment variable var names
+ * exists (a fault a test turns on and off by making and removing it). */
+bool	store_fault_file(const char *var);
 
 /* For store.c: the errno an armed fault gives the creation (creating)
  * or a write of a temporary file now, or 0; and the one it gives an

@@ -22,6 +22,7 @@
 #include "names.h"
 #include "proc.h"
 #include "stallwatch.h"
+#include "store_fault.h"
 #include "supervisor_int.h"
 
 static void	sup_wait_arm(void);
@@ -70,20 +71,6 @@ sup_drop_spares(void)
 	sup.spare_asked = 0;
 }
 
-#ifdef TODOD_FAULTS
-/* Test-only: every start fails, as if no process could be had, while
- * the file named by TODOD_FAULT_SPAWN_FILE exists. */
-static int
-sup_fault_spawn(void)
-{
-	const char *f = getenv("TODOD_FAULT_SPAWN_FILE");
-
-	return f != NULL && *f != '\0' && access(f, F_OK) == 0;
-}
-#else
-#define sup_fault_spawn()	0
-#endif
-
 /*
  * Start the lists that wait (sup.waiting, oldest first), while spares
  * are held: a spare is told {list, Name} with the list's end of its
@@ -99,7 +86,9 @@ sup_start_waiting(void)
 	struct child *c, *s;
 
 	while ((c = TAILQ_FIRST(&sup.waiting)) != NULL && sup.nspares > 0) {
-		if (sup_fault_spawn()) {
+		/* Test-only: every start fails, as if no process could
+		 * be had. */
+		if (store_fault_file("TODOD_FAULT_SPAWN_FILE")) {
 			log_warnx("cannot start %s (injected fault)",
 			    c->label);
 			sup_list_gone(c, 0);

@@ -42,6 +42,7 @@
 #include "spawner.h"
 #include "stallwatch.h"
 #include "store.h"
+#include "store_fault.h"
 #include "supervisor.h"
 #include "supervisor_int.h"
 #include "worker.h"
@@ -452,10 +453,9 @@ sup_maybe_ready(void)
 static void
 sup_fault_stale(struct child *c)
 {
-	const char *f = getenv("TODOD_FAULT_STALE_FILE");
 	int sv[2];
 
-	if (f == NULL || *f == '\0' || access(f, F_OK) == -1)
+	if (!store_fault_file("TODOD_FAULT_STALE_FILE"))
 		return;
 	log_info("%s released: stale messages sent (injected fault)",
 	    c->label);
@@ -477,11 +477,10 @@ sup_fault_stale(struct child *c)
 static void
 sup_fault_start_pause(void)
 {
-	const char *f = getenv("TODOD_FAULT_START_PAUSE_FILE");
 	int i;
 
-	for (i = 0; f != NULL && *f != '\0' && i < 1000 &&
-	    access(f, F_OK) == 0; i++)
+	for (i = 0; i < 1000 &&
+	    store_fault_file("TODOD_FAULT_START_PAUSE_FILE"); i++)
 		usleep(10000);
 }
 #else
