@@ -21,8 +21,8 @@
 #include "etf.h"
 #include "fdlimit.h"
 #include "log.h"
-#include "memtrim.h"
 #include "lograte.h"
+#include "memtrim.h"
 #include "options.h"
 #include "proc.h"
 #include "reply.h"
@@ -262,10 +262,11 @@ cache_process(struct cconn *cc)
 	const struct etf_term *t;
 	uint8_t *p;
 	size_t len;
-	int rc, yielded = 0;
+	int rc, spent = 0, yielded = 0;
 
 	while (!cache_held(cc) && (rc = conn_frame(c, &p, &len)) != 0) {
-		if (yielded) {
+		if (spent) {
+			yielded = 1;
 			(void)conn_yield(c);
 			break;
 		}
@@ -279,7 +280,7 @@ cache_process(struct cconn *cc)
 			break;
 		}
 		cache_request(cc, t);
-		yielded = conn_pass_spent(&pass, len,
+		spent = conn_pass_spent(&pass, len,
 		    etf_arena_bytes(cache.arena));
 		conn_consume(c, len);
 	}
@@ -362,14 +363,29 @@ cache_accept_resume(evutil_socket_t fd, short ev, void *arg)
 	event_add(cache.accept_ev, NULL);
 }
 
+/* Out of descriptors, or into the last ones (fdlimit.h): said, at most
+ * once a while, and accepting rests a moment. */
+static void
+cache_accept_pause(void)
+{
+	static struct lograte rate;
+	struct timeval backoff = { 0, 100 * 1000 };
+	unsigned missed;
+
+	if (lograte_ok(&rate, &missed))
+		log_warnx("out of descriptors: pausing accept (%u more times "
+		    "since the last report)", missed);
+	event_del(cache.accept_ev);
+	evtimer_add(cache.accept_retry, &backoff);
+}
+
 static void
 cache_accept(evutil_socket_t lfd, short ev, void *arg)
 {
-	static struct lograte rate, at_limit;
+	static struct lograte at_limit;
 	unsigned missed;
 	struct ucred cred;
 	socklen_t credlen;
-	struct timeval backoff = { 0, 100 * 1000 };
 	int i, fd;
 
 	for (i = 0; i < CACHE_ACCEPTS; i++) {
@@ -378,10 +394,6 @@ cache_accept(evutil_socket_t lfd, short ev, void *arg)
 			if (errno == EMFILE || errno == ENFILE) {
 				/* Out of descriptors: refuse one client
 				 * cleanly, then back off for a moment. */
-				if (lograte_ok(&rate, &missed))
-					log_warnx("out of descriptors: pausing "
-					    "accept (%u more times since the "
-					    "last report)", missed);
 				if (cache.spare_fd != -1) {
 					close(cache.spare_fd);
 					if ((fd = accept(lfd, NULL, NULL)) != -1)
@@ -389,23 +401,17 @@ cache_accept(evutil_socket_t lfd, short ev, void *arg)
 					cache.spare_fd = open("/dev/null",
 					    O_RDONLY | O_CLOEXEC);
 				}
-				event_del(cache.accept_ev);
-				evtimer_add(cache.accept_retry, &backoff);
+				cache_accept_pause();
 			}
 			return;
 		}
 		if (fdlimit_reserved(fd)) {
 			/* The last descriptors are for those the links
-			 * pass (fdlimit.h): refused, and a moment's rest. */
-			if (lograte_ok(&rate, &missed))
-				log_warnx("out of descriptors: pausing "
-				    "accept (%u more times since the "
-				    "last report)", missed);
+			 * pass (fdlimit.h): refused. */
 			(void)send(fd, cache_busy, sizeof(cache_busy),
 			    MSG_DONTWAIT | MSG_NOSIGNAL);
 			close(fd);
-			event_del(cache.accept_ev);
-			evtimer_add(cache.accept_retry, &backoff);
+			cache_accept_pause();
 			return;
 		}
 		cred.uid = (uid_t)-1;
