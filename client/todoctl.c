@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <locale.h>
@@ -296,11 +297,13 @@ main(int argc, char **argv)
 	else
 		rv = run(&ctl, argc - optind, argv + optind);
 	/* A command that failed has said why; one whose output did not go
-	 * (a full disk) says so. */
+	 * (a full disk) says so, as the error "write". */
+	errno = 0;
 	if (rv != CTL_EXIT_OK)
 		(void)fflush(stdout);
-	else if (out_flush_checked("todoctl") == -1)
-		rv = CTL_EXIT_ERROR;
+	else if (fflush(stdout) == EOF || ferror(stdout))
+		rv = ctl_error(&ctl, CTL_EXIT_ERROR, "write", "cannot write "
+		    "the output: %s", strerror(errno != 0 ? errno : EIO));
 	tc_free(ctl.conn);
 	if (ctl.arena != NULL)
 		etf_arena_free(ctl.arena);
