@@ -972,12 +972,6 @@ START_TEST(list_server_speaks_nonsense)
 END_TEST
 
 static bool
-logged_bad_message(void *arg)
-{
-	return h_log_count(arg, "bad message from list server") > 0;
-}
-
-static bool
 not_serving_bad(void *arg)
 {
 	return !fc_cmdline_is(*(pid_t *)arg, "todod: list bad");
@@ -999,7 +993,8 @@ START_TEST(list_server_confuses_cache)
 	    (const char *[]){ NULL });
 	d->bug_lines_ok = true;		/* the cache logs the bug */
 	pid = cu_attach(d, &c, "bad");
-	H_ASSERT(h_poll(h_ms(5000), logged_bad_message, d), "the cache did "
+	H_ASSERT(h_logged(d, "bad message from list server", h_ms(5000)),
+	    "the cache did "
 	    "not see the malformed message");
 	fadd_ok(&c, "served on");
 	fc_free(&c);
@@ -1438,28 +1433,6 @@ stalled_a_second(void *arg)
 	return first_stalled_s(arg, "workers") >= 1;
 }
 
-/* Whether the daemon's log comes to hold text within ms. */
-struct log_wait {
-	const struct daemon	*d;
-	const char		*text;
-};
-
-static bool
-log_holds(void *arg)
-{
-	const struct log_wait *w = arg;
-
-	return h_log_count(w->d, w->text) > 0;
-}
-
-static bool
-logged(const struct daemon *d, const char *text, int ms)
-{
-	struct log_wait w = { d, text };
-
-	return h_poll(ms, log_holds, &w);
-}
-
 /*
  * A list server that does not take the connections handed to it
  * (SIGSTOP; the watch quickened): the cache logs it once, the new
@@ -1483,7 +1456,7 @@ START_TEST(list_server_stalls)
 	H_ASSERT(fc_open(&b, d->sock, h_ms(5000)) == 0, "%s", b.err);
 	fc_q_attach(&b, "stuck");
 	H_ASSERT(fc_flush(&b, h_ms(5000)) == 0, "send: %s", b.err);
-	if (!logged(d, "has not taken a connection for", h_ms(10000))) {
+	if (!h_logged(d, "has not taken a connection for", h_ms(10000))) {
 		kill(pid, SIGCONT);
 		H_ASSERT(0, "a stopped list server was not reported");
 	}
@@ -1493,7 +1466,7 @@ START_TEST(list_server_stalls)
 	H_ASSERT(fc_recv(&b, h_ms(10000), &t) == FC_REPLY &&
 	    fc_ok_value(t) != NULL, "the attach that waited: %s %s",
 	    b.err, fc_print(t, buf, sizeof buf));
-	H_ASSERT(logged(d, "takes connections again", h_ms(10000)),
+	H_ASSERT(h_logged(d, "takes connections again", h_ms(10000)),
 	    "the log does not say that the server takes connections again");
 	H_ASSERT(h_log_count(d, "has not taken a connection for") == 1,
 	    "the stall was logged %d times",
@@ -1565,7 +1538,7 @@ START_TEST(list_server_mute)
 	    (long long)h_stats_int(d, "lists_stalled"),
 	    (long long)first_stalled_s(d, "lists"));
 	H_ASSERT(kill(pid, SIGSTOP) == 0, "SIGSTOP");
-	if (!logged(d, "has not answered for", h_ms(10000)) ||
+	if (!h_logged(d, "has not answered for", h_ms(10000)) ||
 	    !h_poll(h_ms(10000), list_stalled_a_second, d)) {
 		kill(pid, SIGCONT);
 		H_ASSERT(0, "a stopped list server was not reported: %d "
@@ -1575,7 +1548,7 @@ START_TEST(list_server_mute)
 	H_ASSERT(h_stats_int(d, "lists_stalled") == 1, "lists_stalled %lld",
 	    (long long)h_stats_int(d, "lists_stalled"));
 	H_ASSERT(kill(pid, SIGCONT) == 0, "SIGCONT");
-	H_ASSERT(logged(d, "answers again", h_ms(10000)), "the log does not "
+	H_ASSERT(h_logged(d, "answers again", h_ms(10000)), "the log does not "
 	    "say that the list server answers again");
 	H_ASSERT(h_stats_int(d, "lists_stalled") == 0 &&
 	    first_stalled_s(d, "lists") == 0, "stalled after the stall: "
@@ -1622,7 +1595,7 @@ START_TEST(worker_stalls)
 	H_ASSERT(kill(st.workers[0], SIGSTOP) == 0, "SIGSTOP");
 	fc_q_add(&c, (struct todo_date){ 2024, 8, 8 }, "during");
 	H_ASSERT(fc_flush(&c, h_ms(5000)) == 0, "send: %s", c.err);
-	if (!logged(d, "has not answered for", h_ms(10000)) ||
+	if (!h_logged(d, "has not answered for", h_ms(10000)) ||
 	    !h_poll(h_ms(10000), stalled_a_second, d)) {
 		kill(st.workers[0], SIGCONT);
 		H_ASSERT(0, "a stopped worker was not reported: %d lines, "
@@ -1634,7 +1607,7 @@ START_TEST(worker_stalls)
 	H_ASSERT(kill(st.workers[0], SIGCONT) == 0, "SIGCONT");
 	H_ASSERT(fc_recv(&c, h_ms(10000), &t) == FC_REPLY &&
 	    fc_ok_int(t, &id) && id == 2, "the add that waited: %s", c.err);
-	H_ASSERT(logged(d, "answers again", h_ms(10000)), "the log does not "
+	H_ASSERT(h_logged(d, "answers again", h_ms(10000)), "the log does not "
 	    "say that the worker answers again");
 	H_ASSERT(first_stalled_s(d, "workers") == 0, "stalled_s after the "
 	    "stall: %lld", (long long)first_stalled_s(d, "workers"));

@@ -474,6 +474,27 @@ h_log_count(const struct daemon *d, const char *text)
 	return n;
 }
 
+struct log_wait {
+	const struct daemon	*d;
+	const char		*text;
+};
+
+static bool
+log_holds(void *arg)
+{
+	const struct log_wait *w = arg;
+
+	return h_log_count(w->d, w->text) > 0;
+}
+
+bool
+h_logged(const struct daemon *d, const char *text, int ms)
+{
+	struct log_wait w = { d, text };
+
+	return h_poll(ms, log_holds, &w);
+}
+
 static const char *const bug_marks[] = {
 	"unexpected message", "malformed message", "bad message from",
 	"events left after a release",

@@ -119,6 +119,8 @@ bool		 daemon_alive(struct daemon *);
 void		 daemon_print_log(const struct daemon *);
 /* How many lines of the daemon's log hold text (-1: no log). */
 int		 h_log_count(const struct daemon *, const char *text);
+/* Whether the daemon's log comes to hold text within ms. */
+bool		 h_logged(const struct daemon *, const char *text, int ms);
 /* Its data directory holds a worker's journal (".journal-w*"). */
 bool		 h_journal_left(const struct daemon *);
 /*
