@@ -455,22 +455,41 @@ ls_cache_link(int fd)
 static void	ls_start(const void *, size_t);
 
 #ifdef TODOD_FAULTS
+/* Whether the environment variable var names this server's list. */
+static int
+ls_fault_named(const char *var)
+{
+	const char *n = getenv(var);
+
+	return n != NULL && strlen(n) == ls.len && !memcmp(n, ls.name, ls.len);
+}
+
 /* Test-only: the server of the list named by TODOD_FAULT_BADMSG_LIST
  * sends the supervisor a malformed message, as a bug would; that of the
- * list named by TODOD_FAULT_BADMSG_CACHE_LIST sends the cache one. */
+ * list named by TODOD_FAULT_BADMSG_CACHE_LIST sends the cache one; that
+ * of TODOD_FAULT_CONNS_LIST tells the cache it holds two connections of
+ * its own user more, a report only a cache started again may take. */
 static void
 ls_fault_badmsg(void)
 {
-	const char *n = getenv("TODOD_FAULT_BADMSG_LIST");
-	const char *m = getenv("TODOD_FAULT_BADMSG_CACHE_LIST");
-
 	etf_buf_reset(&ls.msg);
 	etf_put_version(&ls.msg);
 	etf_put_atom(&ls.msg, "nonsense");
-	if (n != NULL && strlen(n) == ls.len && !memcmp(n, ls.name, ls.len))
+	if (ls_fault_named("TODOD_FAULT_BADMSG_LIST"))
 		ls_send_msg(ls.sup, -1);
-	if (m != NULL && strlen(m) == ls.len && !memcmp(m, ls.name, ls.len))
+	if (ls_fault_named("TODOD_FAULT_BADMSG_CACHE_LIST"))
 		ls_send_msg(ls.cache, -1);
+	if (ls_fault_named("TODOD_FAULT_CONNS_LIST")) {
+		etf_buf_reset(&ls.msg);
+		etf_put_version(&ls.msg);
+		etf_put_tuple(&ls.msg, 2);
+		etf_put_atom(&ls.msg, "conns");
+		etf_put_list(&ls.msg, 2);
+		etf_put_int(&ls.msg, (int64_t)getuid());
+		etf_put_int(&ls.msg, (int64_t)getuid());
+		etf_put_nil(&ls.msg);
+		ls_send_msg(ls.cache, -1);
+	}
 }
 #else
 #define ls_fault_badmsg()	do { } while (0)

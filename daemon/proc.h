@@ -58,7 +58,9 @@
  *                    {reattach, Name, OldName, Input} +fd
  *                    {closed, Uid}                  a connection closed
  *                    {conns, [Uid]}                 those held, to a new
- *                                                   cache (uidcount.h)
+ *                                                   cache (uidcount.h):
+ *                                                   the first message
+ *                                                   on such a link only
  *   list   -> worker {get, Name}
  *                    {append, Name, Seq, [Op]}      a batch of changes
  *                    {store, Name, Seq, ListTerm}   a whole list

@@ -490,6 +490,7 @@ route_linked(const struct etf_term *t, int fd)
 	r->pid = (pid_t)pid->i;
 	r->reported = 0;
 	r->sent = r->seen = 0;
+	r->conns_due = 1;
 	if (route_link(r, fd) == -1) {
 		close(fd);
 		route_remove(r);
@@ -586,11 +587,16 @@ route_chan_msg(struct chan *c, const struct etf_term *t, int fd, void *arg)
 	struct route *r = arg;
 	const struct etf_term *v = t->type == ETF_TUPLE ? t->seq.v : NULL;
 	uid_t uid;
+	int conns_due = r->conns_due;
 
 	if (r->stopping) {
 		route_stopping_msg(t, fd);
 		return;
 	}
+	/* A server tells the users it holds first on a link from the
+	 * supervisor, once: taken at any time, a report would count a
+	 * user's connections twice, or count in those of another user. */
+	r->conns_due = 0;
 	if (etf_is_tuple(t, 3) && v[1].type == ETF_INT &&
 	    v[2].type == ETF_INT && v[2].i > 0 && v[2].i <= INT32_MAX &&
 	    etf_is_atom(&v[0], "got")) {
@@ -620,8 +626,8 @@ route_chan_msg(struct chan *c, const struct etf_term *t, int fd, void *arg)
 			    (long long)v[1].i);
 	} else if (etf_is_atom(t, "pong")) {
 		route_pong(r);
-	} else if (etf_is_tuple(t, 2) && etf_is_atom(&v[0], "conns") &&
-	    route_held_report(r, &v[1]) == 0) {
+	} else if (conns_due && etf_is_tuple(t, 2) &&
+	    etf_is_atom(&v[0], "conns") && route_held_report(r, &v[1]) == 0) {
 		/* What it holds, told to a cache started again. */
 	} else if (route_is_reattach(t, fd)) {
 		/* The connection leaves the server, still open: its user,

@@ -91,6 +91,9 @@ struct route {
 	int64_t			 pinged;	/* ping unanswered since, or 0 */
 	int			 ping_ticks;	/* watch ticks since the ping */
 	int			 mute;		/* logged as not answering */
+	/* Linked by the supervisor to a cache started again: the server's
+	 * first message may be {conns, [Uid]}, and no other may be. */
+	int			 conns_due;
 	/* Told to stop (route_stop): out of the table, its link read
 	 * until the server closes it, for what it sent before the stop. */
 	int			 stopping;

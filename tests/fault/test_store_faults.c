@@ -1006,6 +1006,36 @@ START_TEST(list_server_confuses_cache)
 }
 END_TEST
 
+/*
+ * A list server's report of the users it holds ({conns, [Uid]}) is taken
+ * only as its first message on a link to a cache started again.  One
+ * sent on a new server's link (TODOD_FAULT_CONNS_LIST: two connections
+ * of the test's user more) is a bug: the server is told to stop, and the
+ * user's count is not raised (it was, so that at --max-conns-per-uid 3
+ * the user's second connection was refused).
+ */
+START_TEST(list_server_inflates_count)
+{
+	struct daemon		*d;
+	struct fc		 c, c2;
+
+	d = start_with_env("TODOD_FAULT_CONNS_LIST", "bad",
+	    (const char *[]){ "--max-conns-per-uid", "3", NULL });
+	d->bug_lines_ok = true;		/* the cache logs the bug */
+	(void)cu_attach(d, &c, "bad");
+	H_ASSERT(h_logged(d, "bad message from list server", h_ms(5000)),
+	    "the cache took the report of a new server");
+	(void)cu_attach(d, &c2, "other");
+	fadd_ok(&c2, "counted once");
+	fadd_ok(&c, "served on");
+	fc_free(&c2);
+	fc_free(&c);
+	assert_serving(d);
+	daemon_stop_ok(d);
+	daemon_free(d);
+}
+END_TEST
+
 /* A daemon whose fault file (named by the environment variable var) is
  * a.file, off for now, with the list "running" holding r1 on o. */
 static struct daemon *
@@ -1907,6 +1937,7 @@ store_faults_suite(void)
 	tcase_add_test(tc, released_drops_stale);
 	tcase_add_test(tc, list_server_speaks_nonsense);
 	tcase_add_test(tc, list_server_confuses_cache);
+	tcase_add_test(tc, list_server_inflates_count);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("stop");
