@@ -15,11 +15,13 @@
 #include "chan.h"
 #include "conn.h"
 #include "etf.h"
+#include "fdlimit.h"
 #include "listfile.h"
 #include "listops.h"
 #include "listsrv.h"
 #include "listsrv_int.h"
 #include "log.h"
+#include "lograte.h"
 #include "names.h"
 #include "options.h"
 #include "proc.h"
@@ -522,6 +524,19 @@ ls_drive_all(void)
 	ls_maybe_store();
 }
 
+/* A connection refused for want of descriptors: said at most once a
+ * while (lograte.h). */
+static void
+ls_refused_log(void)
+{
+	static struct lograte rate;
+	unsigned missed;
+
+	if (lograte_ok(&rate, &missed))
+		log_warnx("out of descriptors: a connection told busy (%u "
+		    "more since the last report)", missed);
+}
+
 /* A connection handed over by the cache: {handoff, Mode, Input}. */
 void
 ls_handoff(const struct etf_term *t, int fd)
@@ -556,7 +571,16 @@ ls_handoff(const struct etf_term *t, int fd)
 		evtimer_del(ls.idle_ev);
 	ls.idle_told = 0;
 	etf_buf_reset(&ls.out);
-	if (etf_is_atom(mode, "attach"))
+	if (fdlimit_reserved(fd)) {
+		/* In the last descriptors (fdlimit.h): told busy and closed,
+		 * as the cache refuses a client there, so that the next
+		 * descriptor a link brings (a connection, a list's file, a
+		 * new link) has room.  With none, the kernel drops it and
+		 * cuts the message, and the link is lost. */
+		reply_error(&ls.out, "busy");
+		lc->closing = 1;
+		ls_refused_log();
+	} else if (etf_is_atom(mode, "attach"))
 		reply_ok_int(&ls.out, ls_pid());
 	else
 		reply_error(&ls.out, mode->seq.v[1].atom.p);

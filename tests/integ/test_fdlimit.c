@@ -7,6 +7,9 @@
  * once the test closes them, a new client is served, and nothing was
  * restarted.
  *
+ * A list server short of descriptors tells the connections it cannot
+ * hold busy, and serves the others.
+ *
  * A daemon whose hard descriptor limit is lower than --max-lists allows
  * runs as many list servers as the limit allows, says so, and answers
  * busy beyond, as at --max-lists.
@@ -125,6 +128,72 @@ START_TEST(reattach_at_the_limit)
 		if (c[i] != NULL)
 			conn_close(c[i]);
 	conn_close(a);
+	ck_assert_msg(h_stats_int(d, "restarts") == 0,
+	    "a process was restarted while descriptors ran out");
+	ck_assert_int_eq(daemon_stop(d), 0);
+	daemon_free(d);
+}
+END_TEST
+
+/*
+ * One list's server short of descriptors (its limit lowered to 64): of
+ * more connections to the list than it can hold, those that would land
+ * in its last descriptors are told busy and closed, and the server goes
+ * on serving the others.  It took them until the kernel dropped one
+ * passed with no room, lost its link to the cache with the message, and
+ * stopped serving the list's clients.
+ */
+START_TEST(one_list_at_the_limit)
+{
+	struct rlimit low = { 64, 64 };
+	struct conn *c[NCONNS], *a;
+	struct daemon *d;
+	const struct etf_term *t;
+	char buf[512];
+	int64_t pid;
+	int i, ok = 0, busy = 0;
+
+	d = daemon_start(NULL);
+	ck_assert_msg(d != NULL, "start: %s", h_err());
+	a = conn_open_ok(d);
+	pid = attach_ok(a, "crowded");
+	ck_assert_int_eq(prlimit((pid_t)pid, RLIMIT_NOFILE, &low, NULL), 0);
+	for (i = 0; i < NCONNS; i++) {
+		c[i] = conn_open_ok(d);
+		ck_assert_int_eq(conn_sendf(c[i],
+		    "{server_process, <<\"crowded\">>}"), 0);
+		t = conn_recv(c[i], h_ms(10000));
+		ck_assert_msg(t != NULL, "connection %d: no answer: %s", i,
+		    h_err());
+		tterm_print(t, buf, sizeof buf);
+		if (etf_is_tuple(t, 2) && etf_is_atom(&t->seq.v[0], "ok") &&
+		    t->seq.v[1].type == ETF_INT && t->seq.v[1].i == pid)
+			ok++;
+		else {
+			ck_assert_msg(etf_is_tuple(t, 2) &&
+			    etf_is_atom(&t->seq.v[0], "error") &&
+			    etf_is_atom(&t->seq.v[1], "busy"),
+			    "connection %d: %s", i, buf);
+			busy++;
+			ck_assert_int_eq(conn_wait_eof(c[i], h_ms(5000)), 0);
+			conn_close(c[i]);
+			c[i] = NULL;
+		}
+	}
+	ck_assert_msg(busy > 0, "the server never ran short of descriptors "
+	    "(%d ok): the test proves nothing", ok);
+	ck_assert_int_gt(ok, 0);
+	assert_call(a, "ping", "pong");
+	for (i = 0; i < NCONNS; i++)
+		if (c[i] != NULL) {
+			assert_call(c[i], "size", "{ok, 0}");
+			conn_close(c[i]);
+		}
+	conn_close(a);
+	ck_assert_msg(h_log_count(d, "descriptors lost") == 0,
+	    "a link lost a descriptor");
+	ck_assert_msg(h_log_count(d, "a connection told busy") > 0,
+	    "the refusals were not logged");
 	ck_assert_msg(h_stats_int(d, "restarts") == 0,
 	    "a process was restarted while descriptors ran out");
 	ck_assert_int_eq(daemon_stop(d), 0);
@@ -314,6 +383,7 @@ main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, descriptors_run_out);
 	tcase_add_test(tc, reattach_at_the_limit);
+	tcase_add_test(tc, one_list_at_the_limit);
 	tcase_add_test(tc, max_lists_within_descriptors);
 	tcase_add_test(tc, supervisor_out_of_descriptors);
 	tcase_add_test(tc, low_hard_limit);
