@@ -113,6 +113,13 @@ ls_maybe_store(void)
 	ls_send_batch(ls.next_seq);
 	ls.inflight = ls.next_seq++;
 	ls.dirty = 0;
+	ls.batch_bytes = 0;
+}
+
+int
+ls_batch_full(void)
+{
+	return ls.batch_bytes >= ls.batch_max;
 }
 
 /*
@@ -273,6 +280,7 @@ ls_store_failed(const char *reason)
 			}
 	ls.inflight = 0;
 	ls.dirty = 0;
+	ls.batch_bytes = 0;
 }
 
 static void
@@ -305,6 +313,10 @@ ls_worker_msg(struct chan *c, const struct etf_term *t, int fd, void *arg)
 		ls_store_failed(t->seq.v[1].atom.p);
 	else
 		fatalx("unexpected message from the worker");
+	/* A full batch goes first: the connections it held take requests
+	 * again (after them, as usual, the batch takes what they bring). */
+	if (ls_batch_full())
+		ls_maybe_store();
 	ls_drive_all();
 	ls_check_idle();
 }
@@ -491,8 +503,20 @@ ls_fault_badmsg(void)
 		ls_send_msg(ls.cache, -1);
 	}
 }
+
+/* Test-only: TODOD_FAULT_BATCH_MAX=BYTES in place of LS_BATCH_MAX. */
+static void
+ls_fault_batch_max(void)
+{
+	const char *v = getenv("TODOD_FAULT_BATCH_MAX");
+	long long n;
+
+	if (v != NULL && (n = atoll(v)) > 0 && n <= LS_BATCH_MAX)
+		ls.batch_max = (size_t)n;
+}
 #else
 #define ls_fault_badmsg()	do { } while (0)
+#define ls_fault_batch_max()	do { } while (0)
 #endif
 
 /*
@@ -615,6 +639,8 @@ ls_start(const void *name, size_t len)
 	 * then restarts with this server's first batch in flight. */
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ls.next_seq = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	ls.batch_max = LS_BATCH_MAX;
+	ls_fault_batch_max();
 	if ((ls.idle_ev = evtimer_new(ls.base, ls_idle_expired, NULL)) ==
 	    NULL || (ls.store_ev = event_new(ls.base, -1, 0, ls_store_cb,
 	    NULL)) == NULL)

@@ -199,6 +199,7 @@ ls_modify(struct lconn *lc, const struct request *r)
 		return;
 	}
 	ls.dirty = 1;
+	ls.batch_bytes += LS_OP_BYTES + r->title_len;
 	ls_store_soon();
 	id = op->id;
 	etf_buf_reset(&ls.out);
@@ -283,7 +284,7 @@ static int
 ls_held(struct lconn *lc)
 {
 	return lc->closing || lc->leaving || lc->npend >= LS_MAX_PEND ||
-	    conn_full(lc->conn) ||
+	    ls_batch_full() || conn_full(lc->conn) ||
 	    lc->pend_bytes + conn_outlen(lc->conn) >= LS_OUT_CAP;
 }
 

@@ -29,6 +29,16 @@ struct todod_config;
 #define LS_MAX_PEND	4096		/* waiting replies before pausing */
 #define LS_OUT_KEEP	(1024u * 1024)	/* reply buffer kept for the next */
 #define LS_UNAVAILABLE_STOP 1		/* s: an unreadable list's idle time */
+/*
+ * The changes of one batch, about (LS_OP_BYTES and each title): once the
+ * batch being collected holds this much, no connection's requests are
+ * taken until it goes to the worker, when the store in flight is done.
+ * A batch is one message, which the worker refuses beyond PROC_MAX_MSG
+ * (many connections pipelining large titles behind a slow store made
+ * one that large, sent again and again as the link was lost).
+ */
+#define LS_BATCH_MAX	(64u * 1024 * 1024)
+#define LS_OP_BYTES	64
 
 /*
  * A reply in a connection's queue: replies leave in request order.  A
@@ -77,6 +87,8 @@ struct ls_state {
 	uint64_t		 inflight;	/* 0: no store in flight */
 	uint64_t		 acked;
 	int			 dirty;		/* ops in batch next_seq */
+	size_t			 batch_bytes;	/* ... their size, about */
+	size_t			 batch_max;	/* LS_BATCH_MAX */
 	TAILQ_HEAD(, lconn)	 conns;
 	size_t			 nconns;
 	uint64_t		 handoffs;	/* received */
@@ -100,6 +112,8 @@ void	ls_check_idle(void);
 /* This process's pid (asked once: a list server never forks). */
 pid_t	ls_pid(void);
 void	ls_maybe_store(void);
+/* The batch being collected is full (LS_BATCH_MAX). */
+int	ls_batch_full(void);
 void	ls_store_soon(void);
 
 /* listsrv_conn.c */

@@ -1432,10 +1432,11 @@ START_TEST(more_workers_behind_refused)
 }
 END_TEST
 
-/* stats: the stalled_s of the first map in the list under key (workers:
- * worker 0; lists: the first live list server), or -1 if there is none. */
+/* stats: the integer field of the first map in the list under key
+ * (workers: worker 0; lists: the first live list server), or -1 if there
+ * is none. */
 static int64_t
-first_stalled_s(const struct daemon *d, const char *key)
+first_map_int(const struct daemon *d, const char *key, const char *field)
 {
 	const struct etf_term	*t, *m, *w, *v;
 	struct fc		 c;
@@ -1449,13 +1450,71 @@ first_stalled_s(const struct daemon *d, const char *key)
 		    (w = etf_map_get(m, key)) != NULL &&
 		    w->type == ETF_LIST && w->seq.n > 0 &&
 		    w->seq.v[0].type == ETF_MAP &&
-		    (v = etf_map_get(&w->seq.v[0], "stalled_s")) != NULL &&
+		    (v = etf_map_get(&w->seq.v[0], field)) != NULL &&
 		    v->type == ETF_INT)
 			s = v->i;
 	}
 	fc_free(&c);
 	return s;
 }
+
+static int64_t
+first_stalled_s(const struct daemon *d, const char *key)
+{
+	return first_map_int(d, key, "stalled_s");
+}
+
+/*
+ * A batch of changes is bounded (LS_BATCH_MAX; here 8,192 bytes,
+ * TODOD_FAULT_BATCH_MAX): while the worker is stopped (SIGSTOP), a
+ * client pipelines 100 adds of 1,000-byte titles; once the worker goes
+ * on, they are all stored, in a dozen batches at least.  Unbounded, all
+ * that came behind the batch in flight went in one, whatever its size:
+ * past the worker's bound on a message, the worker refused it, again
+ * each time the list server sent it.
+ */
+#define BATCH_ADDS	100
+START_TEST(batch_bounded)
+{
+	struct todo_date	 dd = { 2024, 8, 8 };
+	struct daemon		*d;
+	struct fc		 c;
+	struct fc_stats		 st;
+	const struct etf_term	*t;
+	char			 title[1001], err[256], buf[256];
+	int64_t			 stores, id;
+	int			 i;
+
+	d = start_with_env("TODOD_FAULT_BATCH_MAX", "8192",
+	    (const char *[]){ "-w", "1", NULL });
+	(void)cu_attach(d, &c, "batched");
+	fadd_ok(&c, "first");
+	H_ASSERT(fc_stats(d->sock, &st, err, sizeof err) == 0 &&
+	    st.nworkers == 1 && st.workers[0] > 0, "stats: %s", err);
+	stores = first_map_int(d, "workers", "stores");
+	H_ASSERT(stores > 0, "stores: %lld", (long long)stores);
+	H_ASSERT(kill(st.workers[0], SIGSTOP) == 0, "SIGSTOP");
+	memset(title, 'b', sizeof title - 1);
+	title[sizeof title - 1] = '\0';
+	for (i = 0; i < BATCH_ADDS; i++)
+		fc_q_add(&c, dd, title);
+	H_ASSERT(fc_flush(&c, h_ms(10000)) == 0, "send: %s", c.err);
+	H_ASSERT(kill(st.workers[0], SIGCONT) == 0, "SIGCONT");
+	for (i = 0; i < BATCH_ADDS; i++) {
+		H_ASSERT(fc_recv(&c, h_ms(10000), &t) == FC_REPLY, "add %d: %s",
+		    i, c.err);
+		H_ASSERT(fc_ok_int(t, &id) && id == i + 2, "add %d: %s", i,
+		    fc_print(t, buf, sizeof buf));
+	}
+	fc_free(&c);
+	stores = first_map_int(d, "workers", "stores") - stores;
+	H_ASSERT(stores >= 10, "%d adds of 1,064 bytes went in %lld "
+	    "batches", BATCH_ADDS, (long long)stores);
+	assert_serving(d);
+	daemon_stop_ok(d);
+	daemon_free(d);
+}
+END_TEST
 
 static bool
 stalled_a_second(void *arg)
@@ -1952,6 +2011,7 @@ store_faults_suite(void)
 	tcase_add_test(tc, list_server_stalls);
 	tcase_add_test(tc, list_server_mute);
 	tcase_add_test(tc, idle_watch_sleeps);
+	tcase_add_test(tc, batch_bounded);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("races");
