@@ -245,6 +245,36 @@ START_TEST(send_first_peer_gone)
 }
 END_TEST
 
+/* With no memory for the message (an encoding that ran out of it,
+ * which is how chan_send_first sees a failed copy too), nothing goes,
+ * nothing is queued, and the descriptor is still the caller's to close
+ * (it was closed as well, so that the caller closed it twice). */
+START_TEST(send_first_no_memory)
+{
+	struct sender s;
+	struct got g = { 0, -1 };
+	struct chan *z;
+	int i;
+
+	sender_init(&s);
+	ck_assert_ptr_nonnull(z = chan_new(s.base, s.sv[1], PROC_MAX_MSG,
+	    on_msg_fd, on_closed_ignore, &g));
+	s.b.oom = 1;
+	errno = 0;
+	ck_assert_int_eq(chan_send_first(s.a, &s.b, s.p[1]), -1);
+	ck_assert_int_eq(errno, ENOMEM);
+	ck_assert(fd_open(s.p[1]));
+	for (i = 0; i < 10; i++)
+		ck_assert_int_ge(event_base_loop(s.base, EVLOOP_ONCE |
+		    EVLOOP_NONBLOCK), 0);
+	ck_assert_int_eq(g.msgs, 0);
+	close(s.p[1]);
+	chan_free(s.a);
+	chan_free(z);
+	sender_free(&s);
+}
+END_TEST
+
 /* With output queued already, the message queues behind it, and the
  * channel owns the descriptor (closed with the channel). */
 START_TEST(send_first_behind_queue)
@@ -283,6 +313,7 @@ chan_suite(void)
 	tcase_add_test(tc, send_first_peer_there);
 	tcase_add_test(tc, send_first_peer_gone);
 	tcase_add_test(tc, send_first_behind_queue);
+	tcase_add_test(tc, send_first_no_memory);
 	suite_add_tcase(s, tc);
 	return s;
 }
