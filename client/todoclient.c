@@ -35,8 +35,9 @@
  * Whether the directory of a user's default socket is the user's, by the
  * rule the daemon applies to the directory it listens in.  Without
  * XDG_RUNTIME_DIR the default is in /tmp, where another user may make
- * /tmp/todod-UID first, listen there, and read every request.  A
- * directory that does not exist is left to connect() to report.
+ * /tmp/todod-UID first (or a link to /tmp), listen there, and read every
+ * request.  A directory that does not exist is left to connect() to
+ * report.
  */
 static int
 default_dir_safe(const char *path)
@@ -48,8 +49,14 @@ default_dir_safe(const char *path)
 	if ((slash = strrchr(dir, '/')) == NULL)
 		return 1;
 	*(slash == dir ? slash + 1 : slash) = '\0';
-	return stat(dir, &st) == -1 ||
-	    socket_dir_unsafe(&st, geteuid(), (uid_t)-1) == 0;
+	switch (socket_dir_check(dir, geteuid(), (uid_t)-1, &st)) {
+	case -1:
+		return 1;	/* what the connect reports */
+	case 0:
+		return 1;
+	default:
+		return 0;
+	}
 }
 
 int

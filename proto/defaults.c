@@ -53,6 +53,22 @@ socket_dir_unsafe(const struct stat *st, uid_t euid, uid_t also_ok)
 }
 
 int
+socket_dir_check(const char *dir, uid_t euid, uid_t also_ok,
+    struct stat *st)
+{
+	struct stat lst;
+
+	if (lstat(dir, &lst) == -1 || stat(dir, st) == -1)
+		return -1;
+	if (S_ISLNK(lst.st_mode) && lst.st_uid != euid && lst.st_uid != 0 &&
+	    lst.st_uid != also_ok) {
+		st->st_uid = lst.st_uid;	/* the owner to name */
+		return SOCKET_DIR_LINK;
+	}
+	return socket_dir_unsafe(st, euid, also_ok);
+}
+
+int
 default_data_dir(char *buf, size_t size)
 {
 	const char *v;

@@ -130,7 +130,15 @@ START_TEST(test_socket_dir_unsafe)
 		{ 65534, 0770, TC_EUNSAFE },
 		{ 0, 0777, TC_EUNSAFE },
 	};
-	char base[] = "/tmp/todoclient-test.XXXXXX", sub[64];
+	static const struct {
+		uid_t	owner;
+		int	want;
+	} links[] = {
+		{ 65533, TC_EUNSAFE },
+		{ 65534, TC_OK },
+		{ 0, TC_OK },
+	};
+	char base[] = "/tmp/todoclient-test.XXXXXX", sub[64], sticky[64];
 	size_t i;
 
 	if (geteuid() != 0)
@@ -150,6 +158,20 @@ START_TEST(test_socket_dir_unsafe)
 		    "/tmp/elsewhere.sock"), TC_OK);
 	}
 	ck_assert_int_eq(rmdir(sub), 0);
+	/* A link to a sticky directory of root's (as /tmp/todod-UID to
+	 * /tmp): refused when another user owns the link, taken when the
+	 * user or root does. */
+	snprintf(sticky, sizeof(sticky), "%s/pub", base);
+	ck_assert_int_eq(mkdir(sticky, 01777), 0);
+	ck_assert_int_eq(chmod(sticky, 01777), 0);
+	ck_assert_int_eq(symlink(sticky, sub), 0);
+	for (i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
+		ck_assert_int_eq(lchown(sub, links[i].owner, 65534), 0);
+		ck_assert_msg(socket_path_as_nobody(base, NULL) ==
+		    links[i].want, "link of %u", (unsigned)links[i].owner);
+	}
+	ck_assert_int_eq(unlink(sub), 0);
+	ck_assert_int_eq(rmdir(sticky), 0);
 	ck_assert_int_eq(rmdir(base), 0);
 }
 END_TEST

@@ -305,6 +305,44 @@ START_TEST(unsafe_dir_owner)
 }
 END_TEST
 
+/*
+ * A socket directory named by a symbolic link that another user owns is
+ * refused: in /tmp anyone may link /tmp/todod-UID to /tmp, which passes
+ * as root's and sticky (and the socket's name there is anyone's).  A link
+ * of the user's own, or root's, is followed.
+ */
+START_TEST(unsafe_dir_link)
+{
+	struct listener l;
+	char pub[128], link[128], sock[128];
+
+	if (geteuid() != 0)
+		return;		/* giving a link away needs root */
+	path_in(pub, sizeof(pub), "pub");
+	path_in(link, sizeof(link), "link");
+	path_in(sock, sizeof(sock), "link/t.sock");
+	ck_assert_int_eq(mkdir(pub, 0700), 0);
+	ck_assert_int_eq(chmod(pub, 01777), 0);		/* like /tmp */
+	ck_assert_int_eq(symlink(pub, link), 0);
+	ck_assert_int_eq(lchown(link, 65534, 65534), 0);
+	ck_assert_int_eq(listener_open(&l, sock, 0660, (uid_t)-1, err,
+	    sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "unsafe socket directory") != NULL &&
+	    strstr(err, link) != NULL && strstr(err, "a symbolic link of "
+	    "nobody: it must be owned by root") != NULL, "%s", err);
+	ck_assert_int_eq(access(sock, F_OK), -1);
+	/* The link is the -u user's: taken. */
+	ck_assert_msg(listener_open(&l, sock, 0660, 65534, err,
+	    sizeof(err)) == 0, "%s", err);
+	listener_close(&l);
+	/* Root's: taken. */
+	ck_assert_int_eq(lchown(link, 0, 0), 0);
+	ck_assert_msg(listener_open(&l, sock, 0660, (uid_t)-1, err,
+	    sizeof(err)) == 0, "%s", err);
+	listener_close(&l);
+}
+END_TEST
+
 START_TEST(bad_paths)
 {
 	struct listener l;
@@ -430,6 +468,7 @@ listener_suite(void)
 	    (int)(sizeof(nonsock) / sizeof(nonsock[0])));
 	tcase_add_test(tc, unsafe_dir_mode);
 	tcase_add_test(tc, unsafe_dir_owner);
+	tcase_add_test(tc, unsafe_dir_link);
 	tcase_add_test(tc, bad_paths);
 	tcase_add_test(tc, unlink_only_ours);
 	tcase_add_loop_test(tc, shares_parents, 0,
