@@ -144,7 +144,7 @@ open_lockfile(struct datadir *dd, char *err, size_t errsize)
 		return fd;
 	}
 	if (errno == EEXIST)
-		fd = open(lpath, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+		fd = open(lpath, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd == -1)
 		return seterr(err, errsize, "cannot open lock file %s: %s",
 		    lpath, strerror(errno));
@@ -174,7 +174,8 @@ lock_dir(struct datadir *dd, pid_t *holder, char *err, size_t errsize)
 	close(dfd);
 	if ((size_t)snprintf(lpath, sizeof(lpath), "%s/%s", dd->path,
 	    DATADIR_LOCKFILE) < sizeof(lpath) &&
-	    (fd = open(lpath, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) != -1)
+	    (fd = open(lpath, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC)) != -1)
 		return held(dd, fd, holder, err, errsize);
 	return seterr(err, errsize, "data directory %s is in use by another "
 	    "todod", dd->path);

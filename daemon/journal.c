@@ -393,14 +393,25 @@ jpread(int fd, uint8_t *p, size_t len, uint64_t off)
 }
 
 /* Are the bytes of fd from off to size all zeros (space allocated ahead
- * of the records, journal.h)?  1, 0, or -1 if they cannot be read. */
+ * of the records, journal.h)?  1, 0, or -1 if they cannot be read.
+ * Holes are skipped, not read (SEEK_DATA): a sparse file of a terabyte
+ * made in the data directory would take half an hour to read. */
 static int
 jzero_tail(int fd, uint64_t off, uint64_t size)
 {
 	uint8_t buf[8192];
 	size_t n, i;
+	off_t data;
 
 	while (off < size) {
+		errno = 0;
+		data = off <= INT64_MAX ? lseek(fd, (off_t)off, SEEK_DATA) : -1;
+		if (data == -1 && errno == ENXIO)
+			return 1;	/* a hole to the end */
+		if (data > (off_t)off &&
+		    (off = (uint64_t)data < size ? (uint64_t)data : size) ==
+		    size)
+			break;
 		n = size - off < sizeof(buf) ? (size_t)(size - off) :
 		    sizeof(buf);
 		if (jpread(fd, buf, n, off) == -1)
@@ -583,7 +594,10 @@ journal_read(int dirfd, int index, uint64_t gen, size_t max,
 
 	*valid = 0;
 	journal_file_name(file, sizeof(file), index, gen);
-	fd = openat(dirfd, file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	/* O_NONBLOCK: a FIFO of that name is refused below, not waited on
+	 * (a start may read other workers' journals as root, -u). */
+	fd = openat(dirfd, file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
+	    O_NONBLOCK);
 	if (fd == -1)
 		return -1;
 	if (fstat(fd, &st) == -1)

@@ -20,16 +20,24 @@
  * when the file cannot be removed (pidfile_unlink). */
 static int pidfd = -1;
 
-/* The first bytes of the file at path (a short one), NUL-terminated in
- * buf: their number, or -1. */
+/* The first bytes of the regular file at path (a short one),
+ * NUL-terminated in buf: their number, or -1.  Anything else is not
+ * read: the directory of a pidfile may be the -u user's, who could put a
+ * FIFO there, whose read would hold root's start for ever. */
 static ssize_t
 read_short(const char *path, char *buf, size_t len)
 {
+	struct stat st;
 	ssize_t n;
 	int fd;
 
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC)) == -1)
 		return -1;
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -1;
+	}
 	n = read(fd, buf, len - 1);
 	close(fd);
 	if (n >= 0)

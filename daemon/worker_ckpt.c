@@ -801,7 +801,7 @@ wk_sync_gen(struct worker *w, const char *file)
 	if (!w->cfg.sync)
 		return 0;
 	if ((fd = openat(w->cfg.dirfd, file, O_RDONLY | O_CLOEXEC |
-	    O_NOFOLLOW)) == -1) {
+	    O_NOFOLLOW | O_NONBLOCK)) == -1) {
 		log_warn("cannot open the journal %s", file);
 		return -1;
 	}

@@ -90,6 +90,25 @@ START_TEST(write_and_remove)
 }
 END_TEST
 
+/* A FIFO at the pidfile's path (its directory may be the -u user's) is
+ * not read, which would wait for a writer for ever: it is replaced. */
+START_TEST(fifo_replaced)
+{
+	char path[128], buf[64], want[32];
+
+	snprintf(path, sizeof(path), "%s/todod.pid", tmp);
+	snprintf(want, sizeof(want), "%ld\n", (long)getpid());
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	alarm(10);	/* a hang fails the test */
+	ck_assert_int_eq(pidfile_unlink(path), 0);	/* not ours */
+	ck_assert_msg(pidfile_create(path, err, sizeof(err)) == 0, "%s", err);
+	alarm(0);
+	ck_assert_int_gt(tu_read_file(path, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, want);
+	ck_assert_int_eq(pidfile_unlink(path), 1);
+}
+END_TEST
+
 START_TEST(not_ours_kept)
 {
 	char path[128];
@@ -179,6 +198,7 @@ pidfile_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, write_and_remove);
 	tcase_add_test(tc, not_ours_kept);
+	tcase_add_test(tc, fifo_replaced);
 	tcase_add_test(tc, running_todod_kept);
 	tcase_add_test(tc, errors);
 	suite_add_tcase(s, tc);

@@ -505,6 +505,49 @@ START_TEST(t_stop_and_missing)
 }
 END_TEST
 
+/*
+ * What else may bear a journal's name is read safely: a FIFO is refused
+ * (EINVAL) at once, not waited on; a sparse file of a terabyte, all
+ * hole, ends cleanly, skipped rather than read (it took half an hour),
+ * as does one whose records end before a hole of that size.
+ */
+START_TEST(t_fifo_and_sparse)
+{
+	struct etf_buf b;
+	struct seen s;
+	size_t off[4];
+	uint64_t valid;
+	int fd;
+
+	ck_assert_int_eq(mkfifoat(dfd, ".journal-w0-5", 0600), 0);
+	alarm(10);	/* a hang fails the test */
+	errno = 0;
+	ck_assert_int_eq(read_gen(5, &s, &valid), -1);
+	ck_assert_int_eq(errno, EINVAL);
+
+	ck_assert_int_ge(fd = openat(dfd, ".journal-w0-6", O_WRONLY |
+	    O_CREAT | O_EXCL | O_CLOEXEC, 0600), 0);
+	ck_assert_int_eq(ftruncate(fd, (off_t)1 << 40), 0);
+	close(fd);
+	ck_assert_int_eq(read_gen(6, &s, &valid), 0);
+	ck_assert_int_eq(s.n, 0);
+	ck_assert_uint_eq(valid, 0);
+
+	etf_buf_init(&b);
+	put_three(&b, off);
+	ck_assert_int_eq(st_write_file(dfd, ".journal-w0-7", b.p, b.len), 0);
+	ck_assert_int_ge(fd = openat(dfd, ".journal-w0-7", O_WRONLY |
+	    O_CLOEXEC), 0);
+	ck_assert_int_eq(ftruncate(fd, (off_t)1 << 40), 0);
+	close(fd);
+	ck_assert_int_eq(read_gen(7, &s, &valid), 0);
+	ck_assert_int_eq(s.n, 3);
+	ck_assert_uint_eq(valid, b.len);
+	alarm(0);
+	etf_buf_free(&b);
+}
+END_TEST
+
 /* Read with warnings on: what the reader logged, into buf. */
 static size_t
 read_gen_logged(uint64_t gen, struct seen *s, uint64_t *valid, char *buf,
@@ -685,6 +728,7 @@ journal_suite(void)
 	tcase_add_test(tc, t_damaged_kept);
 	tcase_add_test(tc, t_bad_shape);
 	tcase_add_test(tc, t_stop_and_missing);
+	tcase_add_test(tc, t_fifo_and_sparse);
 	tcase_add_test(tc, t_prealloc);
 	tcase_add_test(tc, t_close_remove);
 #ifdef TODOD_FAULTS
