@@ -528,6 +528,7 @@ cache_main(const struct todod_config *cfg)
 		fatalx("cache: out of memory");
 	route_init(cache.base, cfg, cache.sup);
 	proc_stats->cache = getpid();
+	proc_stats_read_only();		/* clients talk to this process */
 
 	etf_buf_init(&b);
 	etf_put_version(&b);

@@ -34,6 +34,23 @@ proc_stats_init(void)
 	return 0;
 }
 
+void
+proc_stats_leave(void)
+{
+	if (proc_stats != NULL &&
+	    munmap(proc_stats, sizeof(struct shared_stats)) == -1)
+		fatal("munmap");
+	proc_stats = NULL;
+}
+
+void
+proc_stats_read_only(void)
+{
+	if (mprotect(proc_stats, sizeof(struct shared_stats), PROT_READ) ==
+	    -1)
+		fatal("mprotect");
+}
+
 static void
 proc_child_fds(const int *keep, int n)
 {

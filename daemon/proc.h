@@ -119,6 +119,11 @@ struct shared_stats {
 extern struct shared_stats *proc_stats;
 
 int	proc_stats_init(void);
+/* Unmap the page (the spawner, once its pid is there: the processes it
+ * forks, which serve clients, have no use for it), or keep it only to
+ * read (the cache, once its pid is there). */
+void	proc_stats_leave(void);
+void	proc_stats_read_only(void);
 /*
  * fork(); in the child keep[0..n) become descriptors 3..3+n, every other
  * descriptor above 2 is closed, the child dies with its parent, default

@@ -125,7 +125,7 @@ route_reply_stats(struct etf_buf *b, uint64_t accepted, uint64_t handoffs,
 	struct shared_stats *s = proc_stats;
 	struct route *r;
 	int64_t since, now = monotime_ms(), stalled = 0;
-	int i, live = (int)rt.nroutes;
+	int i, nworkers, live = (int)rt.nroutes;
 
 	etf_put_version(b);
 	etf_put_tuple(b, 2);
@@ -163,8 +163,10 @@ route_reply_stats(struct etf_buf *b, uint64_t accepted, uint64_t handoffs,
 	put_kv_int(b, "unattached", (int64_t)unattached);
 	put_kv_int(b, "uptime_s", (int64_t)(time(NULL) - s->started));
 	etf_put_atom(b, "workers");
-	etf_put_list(b, (uint32_t)s->nworkers);
-	for (i = 0; i < s->nworkers; i++) {
+	nworkers = s->nworkers < 0 ? 0 : s->nworkers > PROC_MAX_WORKERS ?
+	    PROC_MAX_WORKERS : s->nworkers;
+	etf_put_list(b, (uint32_t)nworkers);
+	for (i = 0; i < nworkers; i++) {
 		since = s->workers[i].stalled_since;
 		etf_put_map(b, 7);
 		put_kv_int(b, "bytes", (int64_t)s->workers[i].c.bytes);

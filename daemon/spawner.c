@@ -201,6 +201,7 @@ spawner_main(const struct todod_config *cfg)
 	proc_title("todod: spawner");
 	sp.cfg = cfg;
 	proc_stats->spawner = getpid();
+	proc_stats_leave();
 	etf_buf_init(&sp.msg);
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);

@@ -8,6 +8,8 @@
  * - Started as root with -u nobody, every process of the tree runs as
  *   nobody, the data directory and the socket it made belong to nobody,
  *   and the daemon still serves, stops in order and removes its socket.
+ * - The page of counters the processes share is writable by its writers
+ *   only, and not mapped by list servers at all.
  *
  * Needs root (to become nobody); skips otherwise.
  */
@@ -353,6 +355,71 @@ START_TEST(data_not_writable)
 }
 END_TEST
 
+/* The permissions of pid's mapping of the shared counters (a shared
+ * mapping of /dev/zero, proc.h) into perms, "" if it has none. */
+static void
+stats_page_perms(pid_t pid, char perms[8])
+{
+	char path[64], line[512];
+	FILE *f;
+
+	perms[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	ck_assert_msg((f = fopen(path, "r")) != NULL, "%s", path);
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strstr(line, "/dev/zero") != NULL &&
+		    sscanf(line, "%*s %4s", perms) == 1 && perms[3] == 's')
+			break;
+		else
+			perms[0] = '\0';
+	fclose(f);
+}
+
+/*
+ * The page of counters the processes share is writable only where they
+ * are written: the supervisor and the workers.  The cache, which clients
+ * talk to, maps it read-only; list servers and spares (and the spawner
+ * that forks them) not at all, so that a list server led astray cannot
+ * change what stats report or how many workers the cache reads of.
+ */
+START_TEST(stats_page_writers)
+{
+	struct daemon_pids dp;
+	struct daemon *d;
+	struct conn *c;
+	char perms[8];
+	size_t i;
+
+	d = daemon_start(NULL);
+	ck_assert_msg(d != NULL, "start: %s", h_err());
+	c = conn_open_ok(d);
+	attach_ok(c, "mapped");
+	ck_assert_int_eq(daemon_pids(d, &dp), 0);
+	ck_assert_uint_eq(dp.nlists, 1);
+	ck_assert_uint_gt(dp.nothers, 0);	/* the spawner, spares */
+	stats_page_perms(dp.supervisor, perms);
+	ck_assert_str_eq(perms, "rw-s");
+	for (i = 0; i < dp.nworkers; i++) {
+		stats_page_perms(dp.workers[i], perms);
+		ck_assert_str_eq(perms, "rw-s");
+	}
+	stats_page_perms(dp.cache, perms);
+	ck_assert_str_eq(perms, "r--s");
+	stats_page_perms(dp.lists[0].pid, perms);
+	ck_assert_msg(perms[0] == '\0', "a list server maps it %s", perms);
+	for (i = 0; i < dp.nothers; i++) {
+		stats_page_perms(dp.others[i], perms);
+		ck_assert_msg(perms[0] == '\0', "pid %d maps it %s",
+		    (int)dp.others[i], perms);
+	}
+	conn_close(c);
+	/* stats still read the page, and no process died writing it. */
+	ck_assert_int_eq(h_stats_int(d, "restarts"), 0);
+	ck_assert_int_eq(daemon_stop(d), 0);
+	daemon_free(d);
+}
+END_TEST
+
 /* --max-conns-per-uid: a user's connection over the limit is answered
  * busy and closed, and logged once a while; one closing makes room. */
 START_TEST(conns_per_uid)
@@ -431,6 +498,7 @@ main(void)
 	tcase_add_test(tc, drop_to_nobody);
 	tcase_add_test(tc, data_not_writable);
 	tcase_add_test(tc, conns_per_uid);
+	tcase_add_test(tc, stats_page_writers);
 	suite_add_tcase(s, tc);
 	return h_run_suite(s);
 }
