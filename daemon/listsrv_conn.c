@@ -193,9 +193,15 @@ ls_modify(struct lconn *lc, const struct request *r)
 	rc = op == NULL ? -1 : pending_apply(&ls.pending, ls.list, op,
 	    ls.next_seq);
 	if (rc != 0) {
+		/* The answer rests on the working list, which holds the
+		 * changes not durable yet (another connection's delete of
+		 * the entry, say): it leaves once they are, as a read after
+		 * one's own changes does, and is unavailable if they fail. */
 		listop_free(op);
-		ls_error(lc, rc == TODOLIST_NOTFOUND ? "not_found" :
+		etf_buf_reset(&ls.out);
+		reply_error(&ls.out, rc == TODOLIST_NOTFOUND ? "not_found" :
 		    "unavailable");
+		ls_reply(lc, ls_working_seq());
 		return;
 	}
 	ls.dirty = 1;

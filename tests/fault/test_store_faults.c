@@ -692,6 +692,15 @@ START_TEST(disk_full)
 	expect_error(&c, "unavailable", "update on a full disk");
 	fc_q_delete(&c, 2);
 	expect_error(&c, "unavailable", "delete on a full disk");
+	/* An answer that rests on a change not durable yet goes with it: an
+	 * update pipelined behind a delete of its entry that fails is
+	 * unavailable as well, not not_found (the entry is still there; it
+	 * was not_found, and so was another connection's update while the
+	 * delete was in flight). */
+	fc_q_delete(&c, 2);
+	fc_q_update(&c, 2, NULL, "f2 changed");
+	expect_error(&c, "unavailable", "delete on a full disk, pipelined");
+	expect_error(&c, "unavailable", "update behind that delete");
 	titles(&c, got, sizeof got);
 	H_ASSERT(strcmp(got, "f1,f2") == 0, "entries on the same connection "
 	    "after refused changes: %s", got);
