@@ -210,15 +210,18 @@ datadir_lock(struct datadir *dd, const char *path, pid_t *holder,
 		return seterr(err, errsize, "cannot lock %s/%s: %s", path,
 		    DATADIR_LOCKFILE, strerror(errno));
 	}
-	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
-	if (ftruncate(fd, 0) == -1 || pwrite(fd, buf, (size_t)n, 0) != n) {
-		close(fd);
-		close(dfd);
-		return seterr(err, errsize, "cannot write %s/%s: %s", path,
-		    DATADIR_LOCKFILE, strerror(errno));
-	}
 	dd->lockfd = fd;
 	dd->dirlockfd = dfd;
+	/* The pid only names the holder; the lock is the flock.  A full
+	 * disk must not keep a daemon from starting on the journals it
+	 * holds, which need no new space to be replayed and served. */
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	errno = ENOSPC;		/* for a short write */
+	if (ftruncate(fd, 0) == -1 || pwrite(fd, buf, (size_t)n, 0) != n) {
+		seterr(err, errsize, "cannot write the pid into %s/%s: %s",
+		    path, DATADIR_LOCKFILE, strerror(errno));
+		return 1;
+	}
 	return 0;
 }
 

@@ -46,9 +46,10 @@ int	datadir_mkdirs(const char *path, mode_t mode, char *created,
 
 /*
  * Create the directory if missing (mode 0700), lock it and write our pid
- * into the lock file.  Returns 0; or -1 with a message in err, and *holder
- * set to the pid of the daemon that holds the lock (0 when the lock is
- * free or the holder's pid cannot be read).
+ * into the lock file.  Returns 0; 1 if it is locked but the pid could not
+ * be written (a full disk; err says so); or -1 with a message in err, and
+ * *holder set to the pid of the daemon that holds the lock (0 when the
+ * lock is free or the holder's pid cannot be read).
  */
 int	datadir_lock(struct datadir *, const char *path, pid_t *holder,
 	    char *err, size_t errsize);

@@ -615,7 +615,7 @@ sup_prepare(const struct todod_config *cfg, struct privdrop_user *user)
 {
 	char err[TODOD_PATH_MAX + 512], journal[256];
 	pid_t holder = 0;
-	int found;
+	int found, rc;
 
 	if (cfg->user[0] != '\0' &&
 	    privdrop_lookup(user, cfg->user, err, sizeof(err)) == -1)
@@ -632,9 +632,11 @@ sup_prepare(const struct todod_config *cfg, struct privdrop_user *user)
 	(void)sigprocmask(SIG_BLOCK, &stop_sigs, NULL);
 	/* Its message names the holder, and says if it has exited (its
 	 * children still hold the lock). */
-	if (datadir_lock(&sup.datadir, cfg->data_dir, &holder, err,
-	    sizeof(err)) == -1)
+	if ((rc = datadir_lock(&sup.datadir, cfg->data_dir, &holder, err,
+	    sizeof(err))) == -1)
 		fatalx("%s", err);
+	if (rc == 1)
+		log_warnx("%s: going on, locked", err);
 	if ((sup.dirfd = store_open_dir(cfg->data_dir)) == -1)
 		sup_start_failed(cfg, "cannot open the data directory %s: %s",
 		    cfg->data_dir, strerror(errno));

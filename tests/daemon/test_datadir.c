@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -142,6 +143,37 @@ START_TEST(second_lock_refused)
 	datadir_unlock(&dd);
 	tu_run(try_lock, data, &r);
 	ck_assert_str_eq(r.out, "r=0 holder=0 err=\n");
+}
+END_TEST
+
+/*
+ * The pid cannot be written (here the file size limit is 0: writes fail
+ * with EFBIG, as they would with ENOSPC on a full disk): the directory is
+ * locked all the same, 1 says so with the reason, and a second daemon is
+ * refused.  A daemon could not start on a full disk, and then neither
+ * replay nor serve the changes its journals held.
+ */
+START_TEST(lock_pid_unwritten)
+{
+	struct rlimit none = { 0, 0 };
+	struct datadir dd;
+	struct tu_result r;
+	char data[128];
+	pid_t holder;
+
+	snprintf(data, sizeof(data), "%s/data", tmp);
+	signal(SIGXFSZ, SIG_IGN);
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &none), 0);
+	ck_assert_int_eq(datadir_lock(&dd, data, &holder, err, sizeof(err)),
+	    1);
+	ck_assert_msg(strstr(err, "cannot write the pid into") != NULL &&
+	    strstr(err, strerror(EFBIG)) != NULL, "%s", err);
+	ck_assert_int_ge(dd.lockfd, 0);
+	tu_run(try_lock, data, &r);
+	ck_assert_int_eq(tu_exitcode(r.status), 0);
+	ck_assert_msg(strncmp(r.out, "r=-1 ", 5) == 0 &&
+	    strstr(r.out, "is in use by") != NULL, "%s", r.out);
+	datadir_unlock(&dd);
 }
 END_TEST
 
@@ -319,6 +351,7 @@ datadir_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, lock_creates);
 	tcase_add_test(tc, second_lock_refused);
+	tcase_add_test(tc, lock_pid_unwritten);
 	tcase_add_test(tc, lock_file_removed);
 	tcase_add_test(tc, lock_held_by_children);
 	tcase_add_test(tc, lock_errors);
