@@ -22,6 +22,7 @@
 #include "listsrv.h"
 #include "listsrv_int.h"
 #include "log.h"
+#include "lograte.h"
 #include "names.h"
 #include "options.h"
 #include "proc.h"
@@ -259,10 +260,14 @@ ls_load(const struct etf_term *t, int fd)
 static void
 ls_store_failed(const char *reason)
 {
+	static struct lograte store_failed_rate;  /* a full disk: each one */
 	struct lconn *lc;
 	struct pend *p;
+	unsigned missed;
 
-	log_warnx("store failed: %s", reason);
+	if (lograte_ok(&store_failed_rate, &missed))
+		log_warnx("store failed: %s (%u more times since the last "
+		    "report)", reason, missed);
 	pending_undo(&ls.pending, ls.list);
 	etf_buf_reset(&ls.out);
 	reply_error(&ls.out, "unavailable");

@@ -45,6 +45,7 @@
 #include "etf.h"
 #include "journal.h"
 #include "log.h"
+#include "lograte.h"
 #include "names.h"
 #include "store.h"
 #include "worker.h"
@@ -221,12 +222,16 @@ static void
 wc_journal_failed(struct worker *w, struct wreq *from, struct wreq *end,
     int err)
 {
+	static struct lograte rate;	/* a full disk fails every round */
 	struct wreq *r;
+	unsigned missed;
 
 	if (w->jn != NULL && journal_state(w->jn) == JOURNAL_BROKEN)
 		fatalx("the journal cannot be cut back after a failure: "
 		    "exiting without answering");
-	log_warnx("journal write failed: %s", strerror(err));
+	if (lograte_ok(&rate, &missed))
+		log_warnx("journal write failed: %s (%u more times since the "
+		    "last report)", strerror(err), missed);
 	for (r = from; r != end; r = TAILQ_NEXT(r, entry)) {
 		if (r->type == WREQ_GET)
 			r->write = false;
