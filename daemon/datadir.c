@@ -21,7 +21,32 @@
 /* How long to wait for a new holder to write its pid (10 ms steps). */
 #define HOLDER_TRIES	50
 
-/* mkdir(2) with exactly this mode: 0 made, 1 already a directory. */
+/* Sync the directory that holds path, so that an entry made in it
+ * lasts: 0, or -1 (errno).  A file system that cannot sync a directory
+ * (EINVAL) is taken at its word. */
+static int
+sync_parent(const char *path)
+{
+	char dir[TODOD_PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	int fd, r, saved;
+
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 :
+		    (int)(slash - path), path);
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -1;
+	r = fsync(fd);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return r == -1 && saved != EINVAL ? -1 : 0;
+}
+
+/* mkdir(2) with exactly this mode, the new entry synced in its parent:
+ * 0 made, 1 already a directory. */
 static int
 make_one(const char *path, mode_t mode)
 {
@@ -34,7 +59,7 @@ make_one(const char *path, mode_t mode)
 	saved = errno;
 	umask(old);
 	if (r == 0)
-		return 0;
+		return sync_parent(path);
 	if (saved == EEXIST) {
 		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
 			return 1;
