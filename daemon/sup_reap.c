@@ -13,13 +13,13 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
 
 #include "chan.h"
 #include "log.h"
+#include "monotime.h"
 #include "options.h"
 #include "proc.h"
 #include "stallwatch.h"
@@ -29,7 +29,7 @@
 static int
 sup_restart_allowed(void)
 {
-	time_t now = time(NULL);
+	int64_t now = monotime_ms();
 	int i;
 
 	memmove(sup.restarts + 1, sup.restarts,
@@ -37,7 +37,8 @@ sup_restart_allowed(void)
 	sup.restarts[0] = now;
 	proc_stats->restarts++;
 	for (i = 0; i <= SUP_INTENSITY; i++)
-		if (sup.restarts[i] == 0 || now - sup.restarts[i] >= SUP_PERIOD)
+		if (sup.restarts[i] == 0 ||
+		    now - sup.restarts[i] >= SUP_PERIOD * 1000)
 			return 1;
 	return 0;
 }

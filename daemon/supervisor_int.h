@@ -127,7 +127,10 @@ struct sup_state {
 	int			 announced;	/* READY=1 sent */
 	int			 shutting_down;
 	int			 exit_status;
-	time_t			 restarts[SUP_INTENSITY + 1];
+	/* When the last restarts were (CLOCK_MONOTONIC, ms; 0: none): a
+	 * wall clock set back would put the earlier ones in the future,
+	 * within the period, and one crash would stop the daemon. */
+	int64_t			 restarts[SUP_INTENSITY + 1];
 	struct event		*shutdown_timer;	/* SUP_STOP_LISTS */
 	struct event		*stall_timer;		/* SUP_STOP_STALL */
 	struct event		*wait_timer;		/* SUP_SPARE_WAIT_MS */

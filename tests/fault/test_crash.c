@@ -432,6 +432,64 @@ START_TEST(sigkill_supervisor)
 }
 END_TEST
 
+/* The cache pid in stats differs from arg's (a new cache serves). */
+struct new_cache_arg {
+	const struct daemon	*d;
+	pid_t			 old;
+};
+
+static bool
+new_cache_serves(void *arg)
+{
+	struct new_cache_arg	*a = arg;
+	struct fc_stats		 st;
+	char			 err[256];
+
+	return fc_stats(a->d->sock, &st, err, sizeof err) == 0 &&
+	    st.cache != 0 && st.cache != a->old;
+}
+
+/*
+ * The restart intensity: the cache killed 5 times in a row is started
+ * again each time; a 6th time within 10 seconds stops the daemon with
+ * status 1, the reason logged, so that the service manager takes over.
+ * (The window is on the monotonic clock: a wall clock set back put the
+ * earlier restarts in the future, and one crash stopped the daemon.)
+ */
+START_TEST(restart_intensity)
+{
+	struct new_cache_arg	 a;
+	struct fc_stats		 st;
+	struct daemon		*d;
+	char			 err[256];
+	int			 i;
+
+	d = daemon_start_ok(NULL);
+	d->bug_lines_ok = true;		/* lost children are logged */
+	a.d = d;
+	for (i = 0; i < 5; i++) {
+		H_ASSERT(fc_stats(d->sock, &st, err, sizeof err) == 0,
+		    "stats: %s", err);
+		a.old = st.cache;
+		H_ASSERT(kill(st.cache, SIGKILL) == 0, "kill the cache");
+		H_ASSERT(h_poll(h_ms(5000), new_cache_serves, &a), "no new "
+		    "cache after kill %d", i + 1);
+	}
+	H_ASSERT(daemon_alive(d), "stopped after 5 restarts");
+	H_ASSERT(fc_stats(d->sock, &st, err, sizeof err) == 0 &&
+	    st.restarts == 5, "restarts %lld: %s", (long long)st.restarts,
+	    err);
+	H_ASSERT(kill(st.cache, SIGKILL) == 0, "kill the cache");
+	H_ASSERT(h_poll(h_ms(10000), cu_reaped, d), "the daemon runs on "
+	    "after 6 restarts");
+	H_ASSERT(WIFEXITED(d->status) && WEXITSTATUS(d->status) == 1,
+	    "wait status %#x", d->status);
+	H_ASSERT(h_log_count(d, "restart intensity exceeded") == 1,
+	    "the reason is not logged");
+	daemon_free(d);
+}
+END_TEST
+
 START_TEST(second_daemon_refused)
 {
 	struct daemon	*d;
@@ -558,6 +616,7 @@ crash_suite(void)
 	tc = tcase_create("supervisor");
 	tcase_set_timeout(tc, 180);
 	tcase_add_test(tc, sigkill_supervisor);
+	tcase_add_test(tc, restart_intensity);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("second");
