@@ -8,5 +8,6 @@ daemon_libdaemon_la_SOURCES += \
 	daemon/pidfile.h daemon/pidfile.c \
 	daemon/notify.h daemon/notify.c \
 	daemon/detach.h daemon/detach.c \
+	daemon/earlylog.h daemon/earlylog.c \
 	daemon/privdrop.h daemon/privdrop.c \
 	daemon/fdlimit.h daemon/fdlimit.c

@@ -16,6 +16,7 @@
 static int		log_foreground = 1;
 static int		log_journal;	/* stderr is systemd's journal */
 static enum log_level	log_lvl = LOG_LEVEL_INFO;
+static int		log_also = -1;	/* also to stderr up to: -1 none */
 static char		log_rolebuf[300];
 
 /*
@@ -44,6 +45,7 @@ log_init(int foreground, enum log_level level)
 {
 	log_foreground = foreground;
 	log_lvl = level;
+	log_also = -1;
 	log_journal = foreground && log_stderr_is_journal();
 	if (!foreground)
 		openlog("todod", LOG_PID | LOG_NDELAY, LOG_DAEMON);
@@ -102,9 +104,22 @@ vlog(enum log_level level, int errnum, const char *fmt, va_list ap)
 	else if (log_foreground)
 		fprintf(stderr, "todod: %s%s%s\n", log_rolebuf,
 		    *log_rolebuf ? ": " : "", msg);
-	else
+	else {
 		syslog(prio[level], "%s%s%s", log_rolebuf,
 		    *log_rolebuf ? ": " : "", msg);
+		if ((int)level <= log_also && fprintf(stderr, "todod: %s%s%s\n",
+		    log_rolebuf, *log_rolebuf ? ": " : "", msg) < 0) {
+			if (errno == EPIPE || errno == EBADF)
+				log_also = -1;	/* nobody reads it now */
+			clearerr(stderr);
+		}
+	}
+}
+
+void
+log_also_stderr(enum log_level level)
+{
+	log_also = (int)level;
 }
 
 #define LOGFN(name, level, witherr)			\

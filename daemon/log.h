@@ -21,6 +21,9 @@ int	log_level_parse(const char *);
 void	log_setrole(const char *fmt, ...)
 	    __attribute__((format(printf, 1, 2)));
 void	log_reopen(void);	/* SIGHUP: reopen syslog */
+/* Logging to syslog: messages of level or more urgent go to stderr as
+ * well, until a write there fails for want of a reader (earlylog.h). */
+void	log_also_stderr(enum log_level level);
 
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));

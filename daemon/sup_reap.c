@@ -18,6 +18,7 @@
 #include <event2/event.h>
 
 #include "chan.h"
+#include "earlylog.h"
 #include "log.h"
 #include "monotime.h"
 #include "options.h"
@@ -193,6 +194,8 @@ sup_reaped(pid_t pid, int status)
 	struct child *c = NULL, key;
 	int i;
 
+	/* What it said as it started, before what its end makes of it. */
+	earlylog_relay();
 	if (sup.spawner != NULL && sup.spawner->pid == pid) {
 		c = sup.spawner;
 		sup.spawner = NULL;

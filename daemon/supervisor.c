@@ -27,6 +27,7 @@
 #include "chan.h"
 #include "datadir.h"
 #include "detach.h"
+#include "earlylog.h"
 #include "etf.h"
 #include "fdlimit.h"
 #include "journal.h"
@@ -93,11 +94,13 @@ sup_send(struct child *c, int fd)
 
 /* Common set-up of a forked child. */
 static void
-sup_child_setup(void)
+sup_child_setup(int early)
 {
 	if (!sup.cfg->foreground && !sup.announced) {
 		(void)detach_devnull();
 		log_init(0, (enum log_level)sup.cfg->log_level);
+		if (early != -1)
+			earlylog_child(early);
 	}
 }
 
@@ -242,7 +245,7 @@ sup_link_worker_or_stop(struct child *list, int unasked)
 static struct child *
 sup_fork(enum role role, int index, const int *extra, int nextra)
 {
-	int sv[2], keep[4], i;
+	int sv[2], keep[5], i, n, early = -1;
 	pid_t pid;
 
 	if (nextra > 3 || sup_socketpair(sv) == -1)
@@ -250,14 +253,22 @@ sup_fork(enum role role, int index, const int *extra, int nextra)
 	keep[0] = sv[1];
 	for (i = 0; i < nextra; i++)
 		keep[i + 1] = extra[i];
-	if ((pid = proc_fork(keep, nextra + 1, 0)) == -1) {
+	n = nextra + 1;
+	/* Before readiness, a detaching daemon's children tell their
+	 * warnings to the command that started it too (earlylog.h): the
+	 * pipe's end comes last, above the descriptors they use. */
+	if (!sup.cfg->foreground && !sup.announced && earlylog_fd() != -1) {
+		keep[n] = earlylog_fd();
+		early = 3 + n++;
+	}
+	if ((pid = proc_fork(keep, n, 0)) == -1) {
 		log_warn("fork");
 		close(sv[0]);
 		close(sv[1]);
 		return NULL;
 	}
 	if (pid == 0) {
-		sup_child_setup();
+		sup_child_setup(early);
 		if (role == ROLE_WORKER)
 			workerproc_main(sup.cfg, index);
 		if (role == ROLE_CACHE)
@@ -433,6 +444,7 @@ sup_maybe_ready(void)
 	    sup.cfg->data_dir, sup.cfg->workers);
 	(void)notify_ready();
 	if (!sup.cfg->foreground) {
+		earlylog_close();
 		if ((rc = detach_ready(err, sizeof(err))) == -1)
 			fatalx("%s", err);
 		log_init(0, (enum log_level)sup.cfg->log_level);
@@ -622,6 +634,8 @@ sup_prepare(const struct todod_config *cfg, struct privdrop_user *user)
 		fatalx("%s", err);
 	if (!cfg->foreground && detach_start(err, sizeof(err)) == -1)
 		fatalx("%s", err);
+	if (!cfg->foreground && earlylog_open() == -1)
+		log_warn("cannot make a pipe for the children's messages");
 	/* A stop asked before its handlers are in place (supervisor_run)
 	 * waits for them, rather than kill the supervisor with its socket
 	 * bound and its pidfile written. */

@@ -594,6 +594,46 @@ START_TEST(fewer_workers_refused)
 }
 END_TEST
 
+/*
+ * A detaching todod whose worker refuses its journal (a generation at the
+ * end of the range, empty) fails, and the command that started it says
+ * the worker's reason, not only that the worker refused: the children's
+ * start-up warnings reach it too (earlylog.h); they went to syslog only.
+ */
+START_TEST(detached_refusal_told)
+{
+	char	 dir[] = "/tmp/todod-refused.XXXXXX", data[64], sock[64];
+	char	 pid[64], journal[128], out[4096];
+	int64_t	 ms;
+	int	 st;
+
+	H_ASSERT(mkdtemp(dir) != NULL, "mkdtemp");
+	snprintf(data, sizeof data, "%s/data", dir);
+	snprintf(sock, sizeof sock, "%s/s.sock", dir);
+	snprintf(pid, sizeof pid, "%s/todod.pid", dir);
+	snprintf(journal, sizeof journal, "%s/.journal-w0-"
+	    "18446744073709551615", data);
+	H_ASSERT(mkdir(data, 0700) == 0, "mkdir %s", data);
+	H_ASSERT(cu_write_file(journal, "", 0) == 0, "%s", journal);
+	st = cu_run_todod(h_ms(10000), out, sizeof out, &ms, "-s", sock,
+	    "-d", data, "-p", pid, NULL);
+	H_ASSERT(st != -1, "todod did not exit within %d ms", h_ms(10000));
+	H_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 1, "wait status %#x: "
+	    "%s", st, out);
+	H_ASSERT(strstr(out, "worker[0] refuses to start") != NULL &&
+	    strstr(out, "is the last there can be") != NULL, "the worker's "
+	    "reason is not told: %s", out);
+	H_ASSERT(cu_wait_unlocked(data, h_ms(5000)), "the data directory "
+	    "stays locked");
+	unlink(journal);
+	unlink(pid);
+	snprintf(journal, sizeof journal, "%s/.lock", data);
+	unlink(journal);
+	rmdir(data);
+	H_ASSERT(rmdir(dir) == 0, "%s is not empty", dir);
+}
+END_TEST
+
 static Suite *
 crash_suite(void)
 {
@@ -623,6 +663,7 @@ crash_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, second_daemon_refused);
 	tcase_add_test(tc, fewer_workers_refused);
+	tcase_add_test(tc, detached_refusal_told);
 	suite_add_tcase(s, tc);
 
 	crash_start_add(s);
