@@ -44,19 +44,14 @@ default_dir_safe(const char *path)
 {
 	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)], *slash;
 	struct stat st;
+	uid_t owner;
 
 	snprintf(dir, sizeof(dir), "%s", path);
 	if ((slash = strrchr(dir, '/')) == NULL)
 		return 1;
 	*(slash == dir ? slash + 1 : slash) = '\0';
-	switch (socket_dir_check(dir, geteuid(), (uid_t)-1, &st)) {
-	case -1:
-		return 1;	/* what the connect reports */
-	case 0:
-		return 1;
-	default:
-		return 0;
-	}
+	/* -1: left to what the connect reports. */
+	return socket_dir_check(dir, geteuid(), (uid_t)-1, &st, &owner) <= 0;
 }
 
 int

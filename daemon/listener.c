@@ -68,16 +68,16 @@ check_dir(const char *dir, uid_t also_ok, char *err, size_t errsize)
 {
 	struct stat st;
 	char owner[64], allowed[160];
-	uid_t euid = geteuid();
+	uid_t euid = geteuid(), uid;
 	int rc;
 
-	if ((rc = socket_dir_check(dir, euid, also_ok, &st)) == -1)
+	if ((rc = socket_dir_check(dir, euid, also_ok, &st, &uid)) == -1)
 		return seterr(err, errsize, "socket directory %s: %s", dir,
 		    strerror(errno));
 	if (!S_ISDIR(st.st_mode))
 		return seterr(err, errsize, "socket directory %s is not a "
 		    "directory", dir);
-	user_name(st.st_uid, owner, sizeof(owner));
+	user_name(uid, owner, sizeof(owner));
 	switch (rc) {
 	case SOCKET_DIR_LINK:
 		owners(euid, also_ok, allowed, sizeof(allowed));

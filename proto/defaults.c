@@ -42,30 +42,32 @@ default_socket_path(char *buf, size_t size)
 	    (unsigned)geteuid()));
 }
 
-int
-socket_dir_unsafe(const struct stat *st, uid_t euid, uid_t also_ok)
+/* A socket's directory, or the link naming it, may be uid's. */
+static int
+socket_owner_ok(uid_t uid, uid_t euid, uid_t also_ok)
 {
-	if (st->st_uid != euid && st->st_uid != 0 && st->st_uid != also_ok)
-		return SOCKET_DIR_OWNER;
-	if ((st->st_mode & (S_IWGRP | S_IWOTH)) && !(st->st_mode & S_ISVTX))
-		return SOCKET_DIR_MODE;
-	return 0;
+	return uid == euid || uid == 0 || uid == also_ok;
 }
 
 int
 socket_dir_check(const char *dir, uid_t euid, uid_t also_ok,
-    struct stat *st)
+    struct stat *st, uid_t *owner)
 {
 	struct stat lst;
 
 	if (lstat(dir, &lst) == -1 || stat(dir, st) == -1)
 		return -1;
-	if (S_ISLNK(lst.st_mode) && lst.st_uid != euid && lst.st_uid != 0 &&
-	    lst.st_uid != also_ok) {
-		st->st_uid = lst.st_uid;	/* the owner to name */
+	*owner = st->st_uid;
+	if (S_ISLNK(lst.st_mode) && !socket_owner_ok(lst.st_uid, euid,
+	    also_ok)) {
+		*owner = lst.st_uid;
 		return SOCKET_DIR_LINK;
 	}
-	return socket_dir_unsafe(st, euid, also_ok);
+	if (!socket_owner_ok(st->st_uid, euid, also_ok))
+		return SOCKET_DIR_OWNER;
+	if ((st->st_mode & (S_IWGRP | S_IWOTH)) && !(st->st_mode & S_ISVTX))
+		return SOCKET_DIR_MODE;
+	return 0;
 }
 
 int

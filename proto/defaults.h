@@ -17,23 +17,19 @@
 #include <stddef.h>
 
 /*
- * Whether a socket's directory (st) is safe for the user euid: owned by
- * euid, root or also_ok ((uid_t)-1 for none), and not writable by group
- * or others unless it is sticky; else anyone could have put a socket of
- * their own there.  0 if it is; SOCKET_DIR_OWNER or SOCKET_DIR_MODE.
+ * Whether the directory dir is safe for a socket of the user euid: owned
+ * by euid, root or also_ok ((uid_t)-1 for none), not writable by group or
+ * others unless it is sticky, and not named by a symbolic link of
+ * another owner than those; else anyone could have put a socket of their
+ * own there (in /tmp, anyone may make /tmp/todod-$UID a link to /tmp
+ * itself, which is root's and sticky).  0 if it is; SOCKET_DIR_OWNER,
+ * SOCKET_DIR_MODE or SOCKET_DIR_LINK, with the owner at fault (the
+ * directory's or the link's) in *owner; -1 (errno) if dir cannot be
+ * examined.  *st gets the directory's status (a link followed).
  */
 enum { SOCKET_DIR_OWNER = 1, SOCKET_DIR_MODE = 2, SOCKET_DIR_LINK = 3 };
-int	socket_dir_unsafe(const struct stat *st, uid_t euid, uid_t also_ok);
-/*
- * The same for the directory dir, whose status goes to *st (the
- * directory's, a symbolic link followed).  A directory named by a
- * symbolic link of another owner than those is SOCKET_DIR_LINK: in /tmp,
- * anyone may make /tmp/todod-$UID a link to /tmp itself, which is root's
- * and sticky, and then own the socket's name there.  -1 (errno) if dir
- * cannot be examined.
- */
 int	socket_dir_check(const char *dir, uid_t euid, uid_t also_ok,
-	    struct stat *st);
+	    struct stat *st, uid_t *owner);
 
 /* Each writes a NUL-terminated path into buf and returns 0, or returns -1
  * if it does not fit (or no home directory is known, for the data dir). */
