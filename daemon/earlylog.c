@@ -37,11 +37,10 @@ earlylog_fd(void)
 void
 earlylog_child(int fd)
 {
-	if (dup2(fd, STDERR_FILENO) == -1)
-		return;
-	close(fd);
 	early[0] = early[1] = -1;	/* the supervisor's, not ours */
-	log_also_stderr(LOG_LEVEL_WARN);
+	if (dup2(fd, STDERR_FILENO) != -1)
+		log_also_stderr(LOG_LEVEL_WARN);
+	close(fd);
 }
 
 void

@@ -403,15 +403,15 @@ jzero_tail(int fd, uint64_t off, uint64_t size)
 	size_t n, i;
 	off_t data;
 
-	while (off < size) {
-		errno = 0;
-		data = off <= INT64_MAX ? lseek(fd, (off_t)off, SEEK_DATA) : -1;
+	while (off < size) {	/* size is a file's: off fits an off_t */
+		data = lseek(fd, (off_t)off, SEEK_DATA);
 		if (data == -1 && errno == ENXIO)
 			return 1;	/* a hole to the end */
-		if (data > (off_t)off &&
-		    (off = (uint64_t)data < size ? (uint64_t)data : size) ==
-		    size)
-			break;
+		if (data > (off_t)off) {
+			if ((uint64_t)data >= size)
+				return 1;
+			off = (uint64_t)data;
+		}
 		n = size - off < sizeof(buf) ? (size_t)(size - off) :
 		    sizeof(buf);
 		if (jpread(fd, buf, n, off) == -1)

@@ -82,6 +82,14 @@ log_reopen(void)
 	}
 }
 
+/* A line on stderr, as a foreground daemon writes it: fprintf's result. */
+static int
+log_stderr(const char *msg)
+{
+	return fprintf(stderr, "todod: %s%s%s\n", log_rolebuf,
+	    *log_rolebuf ? ": " : "", msg);
+}
+
 static void	vlog(enum log_level, int, const char *, va_list)
 		    __attribute__((format(printf, 3, 0)));
 
@@ -102,13 +110,11 @@ vlog(enum log_level level, int errnum, const char *fmt, va_list ap)
 		fprintf(stderr, "<%d>%s%s%s\n", prio[level], log_rolebuf,
 		    *log_rolebuf ? ": " : "", msg);
 	else if (log_foreground)
-		fprintf(stderr, "todod: %s%s%s\n", log_rolebuf,
-		    *log_rolebuf ? ": " : "", msg);
+		(void)log_stderr(msg);
 	else {
 		syslog(prio[level], "%s%s%s", log_rolebuf,
 		    *log_rolebuf ? ": " : "", msg);
-		if ((int)level <= log_also && fprintf(stderr, "todod: %s%s%s\n",
-		    log_rolebuf, *log_rolebuf ? ": " : "", msg) < 0) {
+		if ((int)level <= log_also && log_stderr(msg) < 0) {
 			if (errno == EPIPE || errno == EBADF)
 				log_also = -1;	/* nobody reads it now */
 			clearerr(stderr);
