@@ -674,6 +674,7 @@ START_TEST(disk_full)
 	size_t			 blen, alen;
 	char			 path[256], got[512], buf[256];
 	int64_t			 next, v;
+	int			 i;
 
 	d = start_faulty("enospc", &a);
 	(void)cu_attach(d, &c, "full");
@@ -704,7 +705,7 @@ START_TEST(disk_full)
 	/* Each failure is not a line of the log: a full disk fails every
 	 * store (it wrote two lines per store, hundreds of thousands a
 	 * minute under load, to a log that may share the disk). */
-	for (v = 0; v < 20; v++) {
+	for (i = 0; i < 20; i++) {
 		fc_q_add(&c, dd, "again");
 		expect_error(&c, "unavailable", "add on a full disk, again");
 	}
