@@ -3,11 +3,13 @@
  */
 #include "config.h"
 
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
@@ -109,6 +111,8 @@ file_kind(mode_t m)
 		return "a symbolic link";
 	if (S_ISFIFO(m))
 		return "a FIFO";
+	if (S_ISSOCK(m))
+		return "a socket";
 	return "a device";
 }
 
@@ -120,13 +124,126 @@ fill_addr(struct sockaddr_un *sun, const char *path)
 	strlcpy(sun->sun_path, path, sizeof(sun->sun_path));
 }
 
-/* Remove a stale socket file at path; refuse a live one or a non-socket. */
+/* Whether something listens on path: a full backlog (EAGAIN) still
+ * means that someone does. */
+static bool
+answers(const char *path, int *error)
+{
+	struct sockaddr_un sun;
+	int fd, r;
+
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) == -1) {
+		*error = errno;
+		return false;
+	}
+	fill_addr(&sun, path);
+	r = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
+	*error = r == 0 ? 0 : errno;
+	close(fd);
+	return r == 0 || *error == EAGAIN || *error == EINPROGRESS;
+}
+
+/* The lock of the socket path is held: by a daemon that listens there,
+ * or one that starts or stops. */
+static int
+held_by_another(const char *path, const char *lock, char *err,
+    size_t errsize)
+{
+	int error;
+
+	if (answers(path, &error))
+		return seterr(err, errsize, "another todod is listening on "
+		    "%s", path);
+	return seterr(err, errsize, "another todod is starting or stopping "
+	    "on %s (it holds %s)", path, lock);
+}
+
+/*
+ * Lock PATH.lock (see listener.h), made if missing.  Opened without
+ * following a link and without blocking on a FIFO, and only a regular
+ * file will do: the directory may be the -u user's, who could have put
+ * anything there.  Read-only is enough for flock(2).  A refused start
+ * removes a lock file it made, with the lock held: so a lock taken is
+ * good only if the path still names the file locked, else try again.
+ */
+static int
+lock_path(struct listener *l, char *err, size_t errsize)
+{
+	char path[TODOD_PATH_MAX + sizeof(LISTENER_LOCK_SUFFIX)];
+	const int flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC;
+	struct stat st, now;
+	bool created;
+	int fd, tries;
+
+	snprintf(path, sizeof(path), "%s%s", l->path, LISTENER_LOCK_SUFFIX);
+	for (tries = 0; tries < 10; tries++) {
+		created = true;
+		if ((fd = open(path, flags | O_CREAT | O_EXCL, 0600)) == -1 &&
+		    errno == EEXIST) {
+			created = false;
+			fd = open(path, flags);
+		}
+		if (fd == -1)
+			return seterr(err, errsize, "cannot open the socket's "
+			    "lock %s: %s", path, strerror(errno));
+		if (fstat(fd, &st) == -1) {
+			close(fd);
+			return seterr(err, errsize, "%s: %s", path,
+			    strerror(errno));
+		}
+		if (!S_ISREG(st.st_mode)) {
+			close(fd);
+			return seterr(err, errsize, "%s exists and is not a "
+			    "regular file (it is %s); remove it", path,
+			    file_kind(st.st_mode));
+		}
+		if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+			close(fd);
+			if (errno == EWOULDBLOCK)
+				return held_by_another(l->path, path, err,
+				    errsize);
+			return seterr(err, errsize, "cannot lock %s: %s",
+			    path, strerror(errno));
+		}
+		if (lstat(path, &now) == 0 && now.st_dev == st.st_dev &&
+		    now.st_ino == st.st_ino) {
+			l->lockfd = fd;
+			l->lock_created = created;
+			return 0;
+		}
+		close(fd);	/* removed or replaced since opened */
+	}
+	return seterr(err, errsize, "cannot lock %s: it keeps being "
+	    "replaced", path);
+}
+
+/* Release the path's lock; remove its file too if this start made it. */
+static void
+unlock_path(struct listener *l, bool remove)
+{
+	char path[TODOD_PATH_MAX + sizeof(LISTENER_LOCK_SUFFIX)];
+
+	if (remove && l->lock_created) {
+		snprintf(path, sizeof(path), "%s%s", l->path,
+		    LISTENER_LOCK_SUFFIX);
+		(void)unlink(path);
+	}
+	l->lock_created = false;
+	if (l->lockfd != -1) {
+		close(l->lockfd);
+		l->lockfd = -1;
+	}
+}
+
+/* Remove a stale socket file at path; refuse a live one or a non-socket.
+ * With the path's lock held, no todod that takes it is bound there and
+ * not yet listening. */
 static int
 clear_stale(const char *path, char *err, size_t errsize)
 {
-	struct sockaddr_un sun;
 	struct stat st;
-	int fd, r, saved;
+	int saved;
 
 	if (lstat(path, &st) == -1) {
 		if (errno == ENOENT)
@@ -137,15 +254,7 @@ clear_stale(const char *path, char *err, size_t errsize)
 		return seterr(err, errsize, "%s exists and is not a socket "
 		    "(it is %s); remove it or choose another path with -s",
 		    path, file_kind(st.st_mode));
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0)) == -1)
-		return seterr(err, errsize, "socket: %s", strerror(errno));
-	fill_addr(&sun, path);
-	r = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
-	saved = errno;
-	close(fd);
-	/* A full backlog (EAGAIN) still means that someone listens. */
-	if (r == 0 || saved == EAGAIN || saved == EINPROGRESS)
+	if (answers(path, &saved))
 		return seterr(err, errsize, "another todod is listening on %s",
 		    path);
 	if (saved == ENOENT)
@@ -216,6 +325,7 @@ listener_open(struct listener *l, const char *path, mode_t mode,
 
 	memset(l, 0, sizeof(*l));
 	l->fd = -1;
+	l->lockfd = -1;
 	if (strlen(path) >= sizeof(sun.sun_path))
 		return seterr(err, errsize, "socket path longer than %zu "
 		    "bytes: %s", sizeof(sun.sun_path) - 1, path);
@@ -228,9 +338,11 @@ listener_open(struct listener *l, const char *path, mode_t mode,
 	    sizeof(l->created), err, errsize) == -1)
 		return -1;
 	if (check_dir(dir, also_ok, err, errsize) == -1 ||
+	    lock_path(l, err, errsize) == -1 ||
 	    clear_stale(path, err, errsize) == -1 ||
 	    bind_listen(l, mode, err, errsize) == -1) {
-		/* A refused start leaves no directory of its own. */
+		/* A refused start leaves no file or directory of its own. */
+		unlock_path(l, true);
 		datadir_rmdirs(dir, l->created);
 		l->created[0] = '\0';
 		return -1;
@@ -282,14 +394,25 @@ listener_unlink(const struct listener *l)
 	return 1;
 }
 
-int
-listener_close(struct listener *l)
+/* Close the socket, remove its file if ours, and release the lock. */
+static int
+shut(struct listener *l, bool remove_lock)
 {
+	int rc;
+
 	if (l->fd != -1) {
 		close(l->fd);
 		l->fd = -1;
 	}
-	return listener_unlink(l);
+	rc = listener_unlink(l);
+	unlock_path(l, remove_lock);
+	return rc;
+}
+
+int
+listener_close(struct listener *l)
+{
+	return shut(l, false);
 }
 
 void
@@ -297,7 +420,7 @@ listener_abandon(struct listener *l)
 {
 	char dir[TODOD_PATH_MAX];
 
-	(void)listener_close(l);
+	(void)shut(l, true);
 	if (l->created[0] == '\0')
 		return;		/* nothing made, or not opened at all */
 	socket_dir(l->path, dir, sizeof(dir));

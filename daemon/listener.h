@@ -14,14 +14,25 @@
  * must be safe: owned by us, by root or by the uid passed as also_ok, and
  * not writable by group or others unless it is sticky (like /tmp).
  *
- * A leftover file at the path: if it is a socket, a connect(2) probe
- * decides: refused (nobody listens) means it is stale and is removed; a
- * listener behind it means another daemon, and we refuse.  A path that is
- * not a socket is refused.
+ * The path's lock: PATH.lock (mode 0600), created if missing and kept
+ * (like the data directory's .lock), is locked with flock(2) for as long
+ * as the listener is open, so that of two daemons started on one socket
+ * path at once (with different data directories) one is refused.  Without
+ * it, a daemon that had bound the socket but not yet listened on it would
+ * look stale to the other, which would remove it and bind its own.  The
+ * lock is held by the process that opened the listener only: children
+ * forked by proc_fork() do not inherit it.
+ *
+ * A leftover file at the path, found with the lock held: if it is a
+ * socket, a connect(2) probe decides: refused (nobody listens) means it
+ * is stale (its daemon is gone) and is removed; a listener behind it means
+ * another daemon (of a version without the lock, or another program), and
+ * we refuse.  A path that is not a socket is refused.
  */
 #ifndef TODOD_LISTENER_H
 #define TODOD_LISTENER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -33,7 +44,11 @@ struct listener {
 	char	created[TODOD_PATH_MAX]; /* topmost directory created, or "" */
 	dev_t	dev;			/* the socket file we bound */
 	ino_t	ino;
+	int	lockfd;			/* PATH.lock, locked; -1 if not */
+	bool	lock_created;		/* PATH.lock was made by this start */
 };
+
+#define LISTENER_LOCK_SUFFIX	".lock"
 
 /* The directory mode used for a socket of this mode (see above). */
 mode_t	listener_dir_mode(mode_t socket_mode);
@@ -66,13 +81,14 @@ int	listener_share_parents(const struct listener *, const char *shared,
  */
 int	listener_unlink(const struct listener *);
 
-/* Close the descriptor and listener_unlink(); for the supervisor at exit.
- * Other processes that inherited the socket just close(l->fd). */
+/* Close the descriptor, listener_unlink(), then release the path's lock
+ * (its file stays); for the supervisor at exit.  Other processes that
+ * inherited the socket just close(l->fd). */
 int	listener_close(struct listener *);
 
-/* A start refused once the socket is bound: listener_close(), and the
- * directories listener_open() created are removed if empty.  (A failed
- * listener_open() removes its own.) */
+/* A start refused once the socket is bound: listener_close(), the lock
+ * file if listener_open() created it, and the directories it created if
+ * empty.  (A failed listener_open() removes its own.) */
 void	listener_abandon(struct listener *);
 
 #endif /* TODOD_LISTENER_H */

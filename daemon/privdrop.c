@@ -144,6 +144,11 @@ privdrop_give(const struct privdrop_user *pu, const struct datadir *dd,
 		if (give_chain(pu, dir, l->created, err, errsize) == -1 ||
 		    give_socket(pu, l, err, errsize) == -1)
 			return -1;
+		if (l->lock_created && l->lockfd != -1 &&
+		    fchown(l->lockfd, pu->uid, pu->gid) == -1)
+			return seterr(err, errsize, "cannot give %s%s to %s: "
+			    "%s", l->path, LISTENER_LOCK_SUFFIX, pu->name,
+			    strerror(errno));
 	}
 	return 0;
 }

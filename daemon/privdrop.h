@@ -6,8 +6,9 @@
  * forks any other process, so that every process of the tree runs as
  * USER.  The rule for ownership: what todod creates during this start is
  * given to USER (the directories it made for the data directory and for
- * the socket, the lock file if it made it, and the socket, whose group
- * then decides who may connect); what existed before is left as it is.
+ * the socket, the lock files it made, the data directory's and the
+ * socket's, and the socket, whose group then decides who may connect);
+ * what existed before is left as it is.
  * Groups: USER's primary group only (no supplementary groups).
  */
 #ifndef TODOD_PRIVDROP_H

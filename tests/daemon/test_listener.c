@@ -2,10 +2,12 @@
  * test_listener.c: the listening socket: created directories and their
  * modes, the socket's mode through the umask, stale sockets replaced,
  * live ones and non-sockets refused, unsafe directories refused with a
- * message naming path, owner and mode; removal only of our own socket.
+ * message naming path, owner and mode; removal only of our own socket;
+ * the path's lock, which tells a starting daemon from a stale socket.
  */
 #include "config.h"
 
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -202,8 +204,121 @@ START_TEST(live_refused)
 	snprintf(want, sizeof(want), "another todod is listening on %s", sock);
 	ck_assert_str_eq(err, want);
 	ck_assert_int_eq(l.fd, -1);
+	ck_assert_int_eq(l.lockfd, -1);
 	ck_assert(can_connect(sock));		/* left alone */
+	/* The lock file it made for this refused start is gone. */
+	snprintf(want, sizeof(want), "%s.lock", sock);
+	ck_assert_int_eq(access(want, F_OK), -1);
 	close(fd);
+}
+END_TEST
+
+/*
+ * A daemon that has bound its socket but does not listen yet looks stale
+ * to a probe (the connection is refused); it holds the path's lock, so
+ * it is left alone.  Once it is gone, its socket is stale and replaced,
+ * and the lock file stays for the next start.
+ */
+START_TEST(starting_kept)
+{
+	struct listener l;
+	char sock[128], lock[160], want[512];
+	int fd, lfd;
+
+	path_in(sock, sizeof(sock), "t.sock");
+	snprintf(lock, sizeof(lock), "%s.lock", sock);
+	ck_assert_int_ge(lfd = open(lock, O_RDONLY | O_CREAT, 0600), 0);
+	ck_assert_int_eq(flock(lfd, LOCK_EX), 0);
+	fd = make_socket(sock, 0);
+	ck_assert_int_eq(listener_open(&l, sock, 0660, (uid_t)-1, err,
+	    sizeof(err)), -1);
+	snprintf(want, sizeof(want), "another todod is starting or stopping "
+	    "on %s (it holds %s)", sock, lock);
+	ck_assert_str_eq(err, want);
+	ck_assert_int_eq(access(sock, F_OK), 0);
+	ck_assert_int_eq(access(lock, F_OK), 0);	/* not ours to remove */
+	close(fd);
+	close(lfd);
+	ck_assert_msg(listener_open(&l, sock, 0660, (uid_t)-1, err,
+	    sizeof(err)) == 0, "%s", err);
+	ck_assert(can_connect(sock));
+	ck_assert_int_eq(mode_of(lock), 0600);
+	ck_assert_int_eq(listener_close(&l), 1);
+	ck_assert_int_eq(l.lockfd, -1);
+	ck_assert_int_eq(access(lock, F_OK), 0);
+}
+END_TEST
+
+/* Two listeners on one path, in one process as in two: the second is
+ * refused while the first is open, and taken once it is closed. */
+START_TEST(one_listener_per_path)
+{
+	struct listener a, b;
+	char sock[128], lock[160], want[256];
+
+	path_in(sock, sizeof(sock), "t.sock");
+	snprintf(lock, sizeof(lock), "%s.lock", sock);
+	ck_assert_msg(listener_open(&a, sock, 0660, (uid_t)-1, err,
+	    sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(listener_open(&b, sock, 0660, (uid_t)-1, err,
+	    sizeof(err)), -1);
+	snprintf(want, sizeof(want), "another todod is listening on %s",
+	    sock);
+	ck_assert_str_eq(err, want);
+	ck_assert_int_eq(access(lock, F_OK), 0);	/* a's */
+	ck_assert(can_connect(sock));
+	ck_assert_int_eq(listener_close(&a), 1);
+	ck_assert_msg(listener_open(&b, sock, 0660, (uid_t)-1, err,
+	    sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(listener_close(&b), 1);
+}
+END_TEST
+
+/* A FIFO or a directory in place of the lock file is refused at once
+ * (the FIFO is not opened for a reader that never comes). */
+START_TEST(lock_not_regular)
+{
+	struct listener l;
+	char sock[128], lock[160];
+
+	path_in(sock, sizeof(sock), "t.sock");
+	snprintf(lock, sizeof(lock), "%s.lock", sock);
+	ck_assert_int_eq(mkfifo(lock, 0600), 0);
+	ck_assert_int_eq(listener_open(&l, sock, 0660, (uid_t)-1, err,
+	    sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "is not a regular file (it is a FIFO)") !=
+	    NULL, "%s", err);
+	ck_assert_int_eq(unlink(lock), 0);
+	ck_assert_int_eq(mkdir(lock, 0700), 0);
+	ck_assert_int_eq(listener_open(&l, sock, 0660, (uid_t)-1, err,
+	    sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "(it is a directory)") != NULL, "%s", err);
+	ck_assert_int_eq(access(sock, F_OK), -1);
+}
+END_TEST
+
+/* A refused start removes the lock file it made, not one it found. */
+START_TEST(abandon_removes_own_lock)
+{
+	struct listener l;
+	char dir[128], sock[128], lock[160];
+
+	path_in(dir, sizeof(dir), "run");
+	path_in(sock, sizeof(sock), "run/t.sock");
+	snprintf(lock, sizeof(lock), "%s.lock", sock);
+	ck_assert_msg(listener_open(&l, sock, 0660, (uid_t)-1, err,
+	    sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(access(lock, F_OK), 0);
+	listener_abandon(&l);
+	ck_assert_int_eq(access(lock, F_OK), -1);
+	ck_assert_int_eq(access(dir, F_OK), -1);	/* made, and empty */
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	close(open(lock, O_CREAT | O_WRONLY, 0600));
+	ck_assert_msg(listener_open(&l, sock, 0660, (uid_t)-1, err,
+	    sizeof(err)) == 0, "%s", err);
+	listener_abandon(&l);
+	ck_assert_int_eq(access(lock, F_OK), 0);
+	ck_assert_int_eq(access(sock, F_OK), -1);
 }
 END_TEST
 
@@ -464,6 +579,10 @@ listener_suite(void)
 	tcase_add_test(tc, existing_dir_kept);
 	tcase_add_test(tc, stale_replaced);
 	tcase_add_test(tc, live_refused);
+	tcase_add_test(tc, starting_kept);
+	tcase_add_test(tc, one_listener_per_path);
+	tcase_add_test(tc, lock_not_regular);
+	tcase_add_test(tc, abandon_removes_own_lock);
 	tcase_add_loop_test(tc, non_socket_refused, 0,
 	    (int)(sizeof(nonsock) / sizeof(nonsock[0])));
 	tcase_add_test(tc, unsafe_dir_mode);

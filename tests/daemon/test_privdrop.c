@@ -101,6 +101,7 @@ START_TEST(give_created)
 	ck_assert_int_eq(owner_of("run"), NOBODY);
 	ck_assert_int_eq(owner_of("run/todod"), NOBODY);
 	ck_assert_int_eq(owner_of("run/todod/t.sock"), NOBODY);
+	ck_assert_int_eq(owner_of("run/todod/t.sock.lock"), NOBODY);
 	listener_close(&l);
 	datadir_unlock(&dd);
 
@@ -115,6 +116,17 @@ START_TEST(give_created)
 	ck_assert_int_eq(owner_of("run/todod/t.sock"), NOBODY);
 	listener_close(&l);
 	datadir_unlock(&dd);
+
+	/* A socket's lock that existed keeps its owner. */
+	snprintf(sock, sizeof(sock), "%s/run/todod/t.sock.lock", tmp);
+	ck_assert_int_eq(chown(sock, 0, 0), 0);
+	snprintf(sock, sizeof(sock), "%s/run/todod/t.sock", tmp);
+	ck_assert_msg(listener_open(&l, sock, 0660, pu.uid, err,
+	    sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(privdrop_give(&pu, NULL, &l, err, sizeof(err)) == 0,
+	    "%s", err);
+	ck_assert_int_eq(owner_of("run/todod/t.sock.lock"), 0);
+	listener_close(&l);
 }
 END_TEST
 

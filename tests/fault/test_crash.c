@@ -630,6 +630,10 @@ START_TEST(detached_refusal_told)
 	snprintf(journal, sizeof journal, "%s/.lock", data);
 	unlink(journal);
 	rmdir(data);
+	/* The socket's lock stays once the daemon has started, like the
+	 * data directory's. */
+	snprintf(journal, sizeof journal, "%s.lock", sock);
+	H_ASSERT(unlink(journal) == 0, "no %s", journal);
 	H_ASSERT(rmdir(dir) == 0, "%s is not empty", dir);
 }
 END_TEST

@@ -636,6 +636,7 @@ START_TEST(t_odd_names)
 	for (i = 0; i < top.n; i++)
 		H_ASSERT(strcmp(top.names[i], "data") == 0 ||
 		    strcmp(top.names[i], "s.sock") == 0 ||
+		    strcmp(top.names[i], "s.sock.lock") == 0 ||
 		    strcmp(top.names[i], "todod.log") == 0,
 		    "unexpected %s/%s", D->dir, top.names[i]);
 	/* "../../escape" relative to the data directory */
