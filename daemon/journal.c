@@ -719,16 +719,29 @@ journal_beyond(int dirfd, int nworkers, size_t max, char *name,
 		etf_arena_free(a);
 		return -1;
 	}
+	name[0] = '\0';
 	/* Every worker makes a generation as it starts, so an unclean stop
-	 * leaves one of each, most without a change. */
-	while ((errno = 0, de = readdir(d)) != NULL)
-		if (journal_name_split(de->d_name, &index, &gen) &&
-		    index >= nworkers && (found = journal_read(dirfd, index,
-		    gen, max, a, jholds_change, NULL, &valid)) != 0)
+	 * leaves one of each, most without a change.  An entry of such a
+	 * name that is not a regular file (a link, a directory, a FIFO) is
+	 * no journal, and is ignored as journal_list() ignores it. */
+	while ((errno = 0, de = readdir(d)) != NULL) {
+		if (!journal_name_split(de->d_name, &index, &gen) ||
+		    index < nworkers)
+			continue;
+		found = journal_read(dirfd, index, gen, max, a, jholds_change,
+		    NULL, &valid);
+		if (found == -1 && (errno == EINVAL || errno == ELOOP)) {
+			log_warnx("journal %s: not a regular file: ignored",
+			    de->d_name);
+			found = 0;
+			continue;
+		}
+		if (found != 0)
 			break;
+	}
 	if (de == NULL && errno != 0)
 		found = -1;
-	else if (found == 1)
+	else if (found != 0)
 		snprintf(name, namesz, "%s", de->d_name);
 	saved = errno;
 	closedir(d);

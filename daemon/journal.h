@@ -148,8 +148,10 @@ int	journal_read(int dirfd, int index, uint64_t gen, size_t max,
  * Whether the data directory holds a journal of a worker index that
  * nworkers workers do not have (written with a larger --workers, and
  * left by a crash) with a change in it (records longer than max are
- * invalid): 1 with its file name in name, 0, or -1 with errno.  No
- * worker would read it.
+ * invalid): 1 with its file name in name, 0, or -1 with errno (and in
+ * name the journal that could not be read, or "" if the directory could
+ * not).  No worker would read it.  Entries of a journal's name that are
+ * not regular files are ignored, with a warning.
  */
 int	journal_beyond(int dirfd, int nworkers, size_t max, char *name,
 	    size_t namesz);

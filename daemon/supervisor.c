@@ -663,8 +663,9 @@ sup_prepare(const struct todod_config *cfg, struct privdrop_user *user)
 	 * count raised again). */
 	if ((found = journal_beyond(sup.dirfd, cfg->workers,
 	    PROC_MAX_MSG + 4096, journal, sizeof(journal))) == -1)
-		sup_start_failed(cfg, "cannot read the data directory %s: %s",
-		    cfg->data_dir, strerror(errno));
+		sup_start_failed(cfg, "cannot read the data directory %s%s%s: "
+		    "%s", cfg->data_dir, journal[0] != '\0' ? ": journal " :
+		    "", journal, strerror(errno));
 	if (found)
 		sup_start_failed(cfg, "data directory %s holds %s, a journal "
 		    "with changes of a worker that --workers %d does not "

@@ -548,6 +548,39 @@ START_TEST(t_fifo_and_sparse)
 }
 END_TEST
 
+/*
+ * The journals of workers beyond --workers, looked for at start: entries
+ * of such a name that are not regular files (a directory, a FIFO, a
+ * link) are ignored, as journal_list() ignores them, instead of failing
+ * the start as an unreadable data directory; a journal with a change is
+ * named.
+ */
+START_TEST(t_beyond)
+{
+	struct etf_buf b;
+	size_t off[4];
+	char name[64];
+
+	ck_assert_int_eq(mkdirat(dfd, ".journal-w9-1", 0700), 0);
+	ck_assert_int_eq(mkfifoat(dfd, ".journal-w8-2", 0600), 0);
+	ck_assert_int_eq(symlinkat("/dev/null", dfd, ".journal-w7-3"), 0);
+	alarm(10);	/* a hang fails the test */
+	ck_assert_int_eq(journal_beyond(dfd, 3, 1 << 20, name, sizeof(name)),
+	    0);
+	etf_buf_init(&b);
+	put_three(&b, off);
+	ck_assert_int_eq(st_write_file(dfd, ".journal-w5-4", b.p, b.len), 0);
+	ck_assert_int_eq(st_write_file(dfd, ".journal-w1-4", b.p, b.len), 0);
+	ck_assert_int_eq(journal_beyond(dfd, 6, 1 << 20, name, sizeof(name)),
+	    0);
+	ck_assert_int_eq(journal_beyond(dfd, 3, 1 << 20, name, sizeof(name)),
+	    1);
+	ck_assert_str_eq(name, ".journal-w5-4");
+	alarm(0);
+	etf_buf_free(&b);
+}
+END_TEST
+
 /* Read with warnings on: what the reader logged, into buf. */
 static size_t
 read_gen_logged(uint64_t gen, struct seen *s, uint64_t *valid, char *buf,
@@ -729,6 +762,7 @@ journal_suite(void)
 	tcase_add_test(tc, t_bad_shape);
 	tcase_add_test(tc, t_stop_and_missing);
 	tcase_add_test(tc, t_fifo_and_sparse);
+	tcase_add_test(tc, t_beyond);
 	tcase_add_test(tc, t_prealloc);
 	tcase_add_test(tc, t_close_remove);
 #ifdef TODOD_FAULTS
