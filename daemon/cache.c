@@ -370,11 +370,12 @@ cache_accept_pause(void)
 {
 	static struct lograte rate;
 	struct timeval backoff = { 0, 100 * 1000 };
+	char held[LOGRATE_HELD_BUFSZ];
 	unsigned missed;
 
 	if (lograte_ok(&rate, &missed))
-		log_warnx("out of descriptors: pausing accept (%u more times "
-		    "since the last report)", missed);
+		log_warnx("out of descriptors: pausing accept%s",
+		    lograte_held(missed, held, sizeof(held)));
 	event_del(cache.accept_ev);
 	evtimer_add(cache.accept_retry, &backoff);
 }
@@ -383,6 +384,7 @@ static void
 cache_accept(evutil_socket_t lfd, short ev, void *arg)
 {
 	static struct lograte at_limit;
+	char held[LOGRATE_HELD_BUFSZ];
 	unsigned missed;
 	struct ucred cred;
 	socklen_t credlen;
@@ -431,9 +433,9 @@ cache_accept(evutil_socket_t lfd, short ev, void *arg)
 				/* A client that retries at once would fill
 				 * the log: a line a while. */
 				log_info("uid %u is at its limit of %d "
-				    "connections (%u more refusals since the "
-				    "last report)", (unsigned)cred.uid,
-				    cache.cfg->max_conns_per_uid, missed);
+				    "connections%s", (unsigned)cred.uid,
+				    cache.cfg->max_conns_per_uid,
+				    lograte_held(missed, held, sizeof(held)));
 			(void)send(fd, cache_busy, sizeof(cache_busy),
 			    MSG_DONTWAIT | MSG_NOSIGNAL);
 			close(fd);

@@ -263,11 +263,12 @@ ls_store_failed(const char *reason)
 	static struct lograte store_failed_rate;  /* a full disk: each one */
 	struct lconn *lc;
 	struct pend *p;
+	char held[LOGRATE_HELD_BUFSZ];
 	unsigned missed;
 
 	if (lograte_ok(&store_failed_rate, &missed))
-		log_warnx("store failed: %s (%u more times since the last "
-		    "report)", reason, missed);
+		log_warnx("store failed: %s%s", reason, lograte_held(missed,
+		    held, sizeof(held)));
 	pending_undo(&ls.pending, ls.list);
 	etf_buf_reset(&ls.out);
 	reply_error(&ls.out, "unavailable");

@@ -537,11 +537,12 @@ static void
 ls_refused_log(void)
 {
 	static struct lograte rate;
+	char held[LOGRATE_HELD_BUFSZ];
 	unsigned missed;
 
 	if (lograte_ok(&rate, &missed))
-		log_warnx("out of descriptors: a connection told busy (%u "
-		    "more since the last report)", missed);
+		log_warnx("out of descriptors: a connection told busy%s",
+		    lograte_held(missed, held, sizeof(held)));
 }
 
 /* A connection handed over by the cache: {handoff, Mode, Input}. */

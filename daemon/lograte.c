@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 
 #include "lograte.h"
 #include "monotime.h"
@@ -31,4 +32,13 @@ lograte_ok(struct lograte *r, unsigned *missed)
 
 	errno = saved;
 	return ok;
+}
+
+const char *
+lograte_held(unsigned missed, char *buf, size_t size)
+{
+	if (missed == 0 || size == 0)
+		return "";
+	snprintf(buf, size, " (%u more since the last report)", missed);
+	return buf;
 }

@@ -9,6 +9,7 @@
 #define TODOD_LOGRATE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define LOGRATE_MS	10000
@@ -24,5 +25,10 @@ struct lograte {
 bool	lograte_ok_at(struct lograte *, int64_t now_ms, unsigned *missed);
 /* The same, now. */
 bool	lograte_ok(struct lograte *, unsigned *missed);
+
+/* What a line that went out adds about those held back: "" when none
+ * were, else " (N more since the last report)", in buf. */
+#define LOGRATE_HELD_BUFSZ	48
+const char *lograte_held(unsigned missed, char *buf, size_t size);
 
 #endif /* TODOD_LOGRATE_H */

@@ -144,6 +144,7 @@ wk_rotate(struct worker *w)
 	static struct lograte rate;
 	struct journal *j;
 	uint64_t gen = wk_gen_current(w) + 1;
+	char held[LOGRATE_HELD_BUFSZ];
 	unsigned missed;
 
 	if (gen == 0)
@@ -154,8 +155,8 @@ wk_rotate(struct worker *w)
 		/* Tried again at every change while it fails. */
 		if (lograte_ok(&rate, &missed))
 			log_warn("cannot start journal generation %" PRIu64
-			    " (%u more failures since the last report)", gen,
-			    missed);
+			    "%s", gen, lograte_held(missed, held,
+			    sizeof(held)));
 		return -1;
 	}
 	if (wk_gen_add(w, gen) == NULL) {

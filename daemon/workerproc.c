@@ -77,7 +77,8 @@ wp_sup_msg(struct chan *c, const struct etf_term *t, int fd, void *arg)
 		if ((etf_is_atom(t, "sync") ? worker_sync :
 		    worker_sync_new)(wp_worker) == -1) {
 			log_warnx("%s: some lists keep their changes in the "
-			    "journal only", t->atom.p);
+			    "journal only", etf_is_atom(t, "sync") ?
+			    "sync" : "files of new lists");
 			wp_send(c, "sync_failed", NULL);
 		} else
 			wp_send(c, "synced", NULL);

@@ -43,6 +43,19 @@ START_TEST(clock_at_zero)
 }
 END_TEST
 
+/* A line says what was held back only when something was. */
+START_TEST(held_told)
+{
+	char buf[LOGRATE_HELD_BUFSZ];
+
+	ck_assert_str_eq(lograte_held(0, buf, sizeof(buf)), "");
+	ck_assert_str_eq(lograte_held(1, buf, sizeof(buf)),
+	    " (1 more since the last report)");
+	ck_assert_str_eq(lograte_held(4294967295u, buf, sizeof(buf)),
+	    " (4294967295 more since the last report)");
+}
+END_TEST
+
 static Suite *
 lograte_suite(void)
 {
@@ -51,6 +64,7 @@ lograte_suite(void)
 
 	tcase_add_test(tc, once_a_while);
 	tcase_add_test(tc, clock_at_zero);
+	tcase_add_test(tc, held_told);
 	suite_add_tcase(s, tc);
 	return s;
 }
