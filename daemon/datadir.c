@@ -17,6 +17,7 @@
 
 #include "errbuf.h"
 #include "datadir.h"
+#include "pidalive.h"
 
 /* How long to wait for a new holder to write its pid (10 ms steps). */
 #define HOLDER_TRIES	50
@@ -140,7 +141,7 @@ held(struct datadir *dd, int fd, pid_t *holder, char *err, size_t errsize)
 	if (pid == 0)
 		return seterr(err, errsize, "data directory %s is in use by "
 		    "another todod", dd->path);
-	if (kill(pid, 0) == -1 && errno == ESRCH)
+	if (!pid_alive(pid))
 		return seterr(err, errsize, "data directory %s is in use by "
 		    "the processes of todod pid %ld, which has exited",
 		    dd->path, (long)pid);

@@ -6,6 +6,7 @@ daemon_libdaemon_la_SOURCES += \
 	daemon/listener.h daemon/listener.c \
 	daemon/datadir.h daemon/datadir.c \
 	daemon/pidfile.h daemon/pidfile.c \
+	daemon/pidalive.h daemon/pidalive.c \
 	daemon/notify.h daemon/notify.c \
 	daemon/detach.h daemon/detach.c \
 	daemon/earlylog.h daemon/earlylog.c \

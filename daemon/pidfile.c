@@ -14,6 +14,7 @@
 
 #include "errbuf.h"
 #include "options.h"
+#include "pidalive.h"
 #include "pidfile.h"
 
 /* The pidfile, open from its creation to its removal: emptied through it
@@ -61,7 +62,7 @@ pidfile_read(const char *path)
 }
 
 /* Whether pid is a running todod, not this one: its command name is
- * "todod", or "todod-" and its role (proc_title). */
+ * "todod", or "todod-" and its role (proc_title), and it is no zombie. */
 static int
 pid_is_todod(pid_t pid)
 {
@@ -74,7 +75,7 @@ pid_is_todod(pid_t pid)
 		return 0;
 	comm[strcspn(comm, "\n")] = '\0';
 	return strncmp(comm, "todod", 5) == 0 &&
-	    (comm[5] == '\0' || comm[5] == '-');
+	    (comm[5] == '\0' || comm[5] == '-') && pid_alive(pid);
 }
 
 int

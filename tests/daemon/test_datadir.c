@@ -204,7 +204,8 @@ END_TEST
 
 /*
  * Forked children share the lock: it outlives the supervisor while a
- * child keeps the descriptor, and the message says the holder is gone.
+ * child keeps the descriptor, and the message says the holder is gone,
+ * also while it is a zombie that its parent has not reaped yet.
  */
 START_TEST(lock_held_by_children)
 {
@@ -229,12 +230,15 @@ START_TEST(lock_held_by_children)
 		_exit(child > 0 ? 0 : 1);
 	}
 	close(p[0]);
-	ck_assert_int_eq(tu_waitpid(sup, &status, 5000), 0);
-	ck_assert_int_eq(tu_exitcode(status), 0);
-	tu_run(try_lock, data, &r);
 	snprintf(want, sizeof(want), "r=-1 holder=%ld err=data directory %s "
 	    "is in use by the processes of todod pid %ld, which has exited\n",
 	    (long)sup, data, (long)sup);
+	ck_assert_int_eq(tu_wait_zombie(sup, 5000), 0);
+	tu_run(try_lock, data, &r);
+	ck_assert_str_eq(r.out, want);
+	ck_assert_int_eq(tu_waitpid(sup, &status, 5000), 0);
+	ck_assert_int_eq(tu_exitcode(status), 0);
+	tu_run(try_lock, data, &r);
 	ck_assert_str_eq(r.out, want);
 	close(p[1]);	/* the worker exits: the lock goes with it */
 	ck_assert_int_eq(wait_lock_free(data), 0);

@@ -129,7 +129,8 @@ START_TEST(not_ours_kept)
 END_TEST
 
 /* A pidfile that names a running todod is not taken over; one that
- * names another program, or no process, is. */
+ * names another program, no process, or a todod that has exited but is
+ * not reaped yet (a zombie), is. */
 START_TEST(running_todod_kept)
 {
 	char path[128], want[64];
@@ -161,6 +162,11 @@ START_TEST(running_todod_kept)
 	ck_assert_msg(strstr(err, want) != NULL && strstr(err, path) != NULL,
 	    "%s", err);
 	close(go[1]);
+	ck_assert_int_eq(tu_wait_zombie(pid, 5000), 0);
+	ck_assert_msg(pidfile_create(path, err, sizeof(err)) == 0, "%s", err);
+	f = fopen(path, "w");
+	fprintf(f, "%ld\n", (long)pid);
+	fclose(f);
 	ck_assert_int_eq(tu_waitpid(pid, &status, 5000), 0);
 	ck_assert_int_eq(pidfile_create(path, err, sizeof(err)), 0);
 	/* another program: our parent */

@@ -87,6 +87,23 @@ tu_waitpid(pid_t pid, int *status, int ms)
 	}
 }
 
+int
+tu_wait_zombie(pid_t pid, int ms)
+{
+	long long end = now_ms() + ms;
+	siginfo_t si;
+
+	for (;;) {
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG |
+		    WNOWAIT) == 0 && si.si_pid == pid)
+			return 0;
+		if (now_ms() >= end)
+			return -1;
+		sleep_ms(5);
+	}
+}
+
 /* Read both pipes until EOF on both or the deadline. */
 static void
 collect(int ofd, int efd, struct tu_result *r, long long end)

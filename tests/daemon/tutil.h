@@ -43,6 +43,10 @@ int	tu_wait_path(const char *path, int ms);
 /* Wait up to ms milliseconds for pid to exit; -1 on timeout. */
 int	tu_waitpid(pid_t pid, int *status, int ms);
 
+/* Wait up to ms milliseconds for a child to exit, without reaping it: it
+ * is a zombie then.  0, or -1 on timeout. */
+int	tu_wait_zombie(pid_t pid, int ms);
+
 /* Become uid/gid 65534 (nobody) if root; 0 on success or not root. */
 int	tu_become_nobody(void);
 

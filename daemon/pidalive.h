@@ -1,0 +1,20 @@
+/*
+ * pidalive.h: whether a pid read from a lock file or a pidfile names a
+ * process that still runs.
+ *
+ * kill(pid, 0) alone says yes for a zombie: a process that has exited
+ * and that its parent has not reaped yet (a supervisor killed while an
+ * init is slow to reap it).  Such a process holds no lock and answers on
+ * no socket, so it is not running for todod's purposes.
+ */
+#ifndef TODOD_PIDALIVE_H
+#define TODOD_PIDALIVE_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+/* Whether pid exists and is not a zombie (its state in /proc/PID/stat;
+ * without /proc, kill(2) alone decides). */
+bool	pid_alive(pid_t pid);
+
+#endif /* TODOD_PIDALIVE_H */
