@@ -426,6 +426,13 @@ sup_sync(int64_t token, const char *what)
 /* --- messages from children --------------------------------------------- */
 
 static void
+sup_log_ready(void)
+{
+	log_info("ready: %s, data in %s, %d workers", sup.cfg->socket_path,
+	    sup.cfg->data_dir, sup.cfg->workers);
+}
+
+static void
 sup_maybe_ready(void)
 {
 	char err[256];
@@ -440,14 +447,15 @@ sup_maybe_ready(void)
 	sup.announced = 1;
 	sup_msg_atom("go");
 	sup_send(sup.cache, -1);
-	log_info("ready: %s, data in %s, %d workers", sup.cfg->socket_path,
-	    sup.cfg->data_dir, sup.cfg->workers);
+	sup_log_ready();
 	(void)notify_ready();
 	if (!sup.cfg->foreground) {
 		earlylog_close();
 		if ((rc = detach_ready(err, sizeof(err))) == -1)
 			fatalx("%s", err);
 		log_init(0, (enum log_level)sup.cfg->log_level);
+		/* Said to the command's stderr; the log has it too. */
+		sup_log_ready();
 		if (rc == 1)
 			log_warnx("the command that started todod was gone "
 			    "before it was ready; running on");

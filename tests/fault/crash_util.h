@@ -82,5 +82,6 @@ int	cu_load_list(const char *datadir, const char *name,
 void	crash_start_add(Suite *);	/* crash_start.c: two-phase start */
 void	crash_idle_add(Suite *);	/* crash_idle.c: idle stop, LRU */
 void	crash_uids_add(Suite *);	/* crash_uids.c: per-uid counts */
+void	crash_syslog_add(Suite *);	/* crash_syslog.c: detached logs */
 
 #endif /* TODOD_TEST_CRASH_UTIL_H */

@@ -13,7 +13,9 @@
  *     two, a new todod on the same data directory has every change;
  *   - a second todod on the same data directory or socket is refused;
  * and, in crash_start.c and crash_idle.c, the two-phase start of a big
- * list, idle stops, max-lists eviction and the idle-stop race.
+ * list, idle stops, max-lists eviction and the idle-stop race; in
+ * crash_uids.c, per-user counts across crashes; in crash_syslog.c, a
+ * detached daemon's log.
  */
 #include "config.h"
 
@@ -673,6 +675,7 @@ crash_suite(void)
 	crash_start_add(s);
 	crash_idle_add(s);
 	crash_uids_add(s);
+	crash_syslog_add(s);
 	return s;
 }
 
