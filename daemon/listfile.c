@@ -354,7 +354,7 @@ const char *
 listfile_next_id_value(const struct etf_term *t, int64_t *next_id)
 {
 	if (t->type != ETF_INT || t->i < 1)
-		return "next_id is not a positive integer";
+		return "next_id is not an integer from 1 to 2^63-1";
 	*next_id = t->i;
 	return NULL;
 }

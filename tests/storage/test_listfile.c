@@ -369,10 +369,10 @@ bad_term(int i, const char **expect)
 		*expect = "entries is not a map";
 		return LIST(etf_mk_list(arena, 0), I(1));
 	case 6:
-		*expect = "next_id is not a positive integer";
+		*expect = "next_id is not an integer from 1 to 2^63-1";
 		return LIST(M(0), I(0));
 	case 7:
-		*expect = "next_id is not a positive integer";
+		*expect = "next_id is not an integer from 1 to 2^63-1";
 		return LIST(M(0), B("1", 1));
 	case 8:
 		*expect = "an entry key is not an id";
