@@ -174,7 +174,7 @@ lock_path(struct listener *l, char *err, size_t errsize)
 	const int flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC;
 	struct stat st, now;
 	bool created;
-	int fd, tries;
+	int fd, tries, saved;
 
 	snprintf(path, sizeof(path), "%s%s", l->path, LISTENER_LOCK_SUFFIX);
 	for (tries = 0; tries < 10; tries++) {
@@ -182,7 +182,8 @@ lock_path(struct listener *l, char *err, size_t errsize)
 		if ((fd = open(path, flags | O_CREAT | O_EXCL, 0600)) == -1 &&
 		    errno == EEXIST) {
 			created = false;
-			fd = open(path, flags);
+			if ((fd = open(path, flags)) == -1 && errno == ENOENT)
+				continue;	/* removed since: again */
 		}
 		if (fd == -1)
 			return seterr(err, errsize, "cannot open the socket's "
@@ -199,12 +200,13 @@ lock_path(struct listener *l, char *err, size_t errsize)
 			    file_kind(st.st_mode));
 		}
 		if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+			saved = errno;
 			close(fd);
-			if (errno == EWOULDBLOCK)
+			if (saved == EWOULDBLOCK)
 				return held_by_another(l->path, path, err,
 				    errsize);
 			return seterr(err, errsize, "cannot lock %s: %s",
-			    path, strerror(errno));
+			    path, strerror(saved));
 		}
 		if (lstat(path, &now) == 0 && now.st_dev == st.st_dev &&
 		    now.st_ino == st.st_ino) {
