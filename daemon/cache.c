@@ -479,6 +479,7 @@ cache_sup_msg(struct chan *c, const struct etf_term *t, int fd, void *arg)
 {
 	if (etf_is_atom(t, "go")) {
 		event_add(cache.accept_ev, NULL);
+		route_go();
 		return;
 	}
 	if (etf_is_tuple(t, 2) && (etf_is_atom(&t->seq.v[0], "synced") ||

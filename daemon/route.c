@@ -276,13 +276,26 @@ route_link(struct route *r, int fd)
 /*
  * Whether a new server may start now: below the limit (*old NULL), or
  * at --max-lists with the least recently used idle server to stop to
- * make room (*old).
+ * make room (*old).  None before route_go(): a cache started again
+ * learns the servers that run from the supervisor ({list, ...}), and a
+ * server linked early may hand it a client for a list whose message it
+ * has not read yet; started then, a second server would have the
+ * supervisor stop the one that runs.  Such a client waits for go.
  */
 int
 route_room(struct route **old)
 {
 	*old = NULL;
+	if (!rt.serving)
+		return 0;
 	return rt.nroutes < rt.max_lists || (*old = route_lru_idle()) != NULL;
+}
+
+void
+route_go(void)
+{
+	rt.serving = 1;
+	route_wake();
 }
 
 /*

@@ -43,6 +43,9 @@ void	route_attach(const void *name, size_t len, int fd, uid_t uid,
 	    const void *input, size_t inlen, const struct route_fallback *);
 /* A message from the supervisor about list servers. -1 if malformed. */
 int	route_sup_msg(const struct etf_term *, int fd);
+/* The supervisor's go: every server that runs is known ({list, ...}
+ * come first), and new ones may start; those waiting for it go. */
+void	route_go(void);
 void	route_reply_lists(struct etf_buf *, int dirfd);
 void	route_reply_stats(struct etf_buf *, uint64_t accepted,
 	    uint64_t handoffs, size_t unattached);

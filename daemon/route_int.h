@@ -126,6 +126,7 @@ struct route_state {
 	struct event			*wait_ev;	/* the oldest's deadline */
 	struct event			*watch_ev;	/* route_watch() */
 	struct etf_buf			 msg;
+	int				 serving;	/* route_go() */
 };
 
 extern struct route_state rt;

@@ -242,7 +242,15 @@ sup_spawn_list(const void *name, size_t len, int cache_fd)
 	struct child *c;
 	char file[NAME_FILE_BUFSZ];
 
-	if ((c = sup_find_list(name, len)) != NULL) {
+	if ((c = sup_find_list(name, len)) != NULL && c->cache_fd != -1) {
+		/* Not started yet: it starts with the newest link the cache
+		 * sent (the cache has given up the one it held).  Nothing
+		 * would stop it once started, to start this one instead. */
+		close(c->cache_fd);
+		c->cache_fd = cache_fd;
+		return 0;
+	}
+	if (c != NULL) {
 		/* Never two servers for one list: the cache has given this
 		 * one up, so it is on its way out; start the new one when it
 		 * is gone, with the newest link the cache sent. */
