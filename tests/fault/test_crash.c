@@ -676,6 +676,7 @@ crash_suite(void)
 	crash_idle_add(s);
 	crash_uids_add(s);
 	crash_syslog_add(s);
+	crash_relink_add(s);
 	return s;
 }
 

@@ -1,0 +1,145 @@
+/*
+ * crash_relink.c: a cache started again learns the list servers that run
+ * from the supervisor, one {list, Name, Pid} message each, read one per
+ * pass of its loop (each carries a descriptor), while the servers linked
+ * first already talk to it.  A client attached to one of those that asks
+ * for a list further on reached the cache before that list's message:
+ * the cache, knowing no server for it, asked for a new one, and the
+ * supervisor stopped the one that ran to start it (and, when the cache
+ * asked twice, could keep the second request for ever: a client waited
+ * until its deadline).  Such a client now waits for the supervisor's go,
+ * which follows the last {list}: no server starts, none stops.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "crash_util.h"
+#include "fclient.h"
+
+#define RL_LISTS	48
+#define RL_CLIENTS	16
+
+static bool
+gone(void *arg)
+{
+	return kill(*(pid_t *)arg, 0) == -1 && errno == ESRCH;
+}
+
+/* Each client, attached to an early list, asks for a late one, again
+ * while it is told busy (its server has no cache yet); true once every
+ * client is attached to its late list. */
+static bool
+all_moved(struct fc *c, bool *moved, int n, int64_t end, char *err,
+    size_t errsize)
+{
+	const struct etf_term *t;
+	char name[32], buf[256];
+	int i, left, r;
+
+	do {
+		left = 0;
+		for (i = 0; i < n; i++) {
+			if (moved[i])
+				continue;
+			snprintf(name, sizeof name, "relink%02d",
+			    RL_LISTS - 1 - i);
+			fc_q_attach(&c[i], name);
+			if (fc_flush(&c[i], h_ms(5000)) == -1) {
+				snprintf(err, errsize, "client %d: %s", i,
+				    c[i].err);
+				return false;
+			}
+		}
+		for (i = 0; i < n; i++) {
+			if (moved[i])
+				continue;
+			r = fc_recv(&c[i], h_ms(10000), &t);
+			if (r != FC_REPLY) {
+				snprintf(err, errsize, "client %d: no reply: "
+				    "%s", i, c[i].err);
+				return false;
+			}
+			if (fc_is_error(t, "busy")) {
+				left++;
+				continue;
+			}
+			if (fc_ok_value(t) == NULL) {
+				snprintf(err, errsize, "client %d: %s", i,
+				    fc_print(t, buf, sizeof buf));
+				return false;
+			}
+			moved[i] = true;
+		}
+		if (left > 0)
+			usleep(200);
+	} while (left > 0 && h_now_ms() < end);
+	if (left > 0)
+		snprintf(err, errsize, "%d clients still told busy", left);
+	return left == 0;
+}
+
+START_TEST(reattach_while_relinking)
+{
+	struct daemon		*d;
+	struct fc_stats		 before, after;
+	struct fc		 c[RL_CLIENTS], x;
+	bool			 moved[RL_CLIENTS] = { false };
+	char			 name[32], err[512];
+	pid_t			 pid;
+	int			 i;
+
+	d = daemon_start_ok(NULL);
+	fc_init(&x);
+	for (i = 0; i < RL_LISTS; i++) {
+		snprintf(name, sizeof name, "relink%02d", i);
+		(void)cu_attach(d, &x, name);
+		fc_free(&x);
+	}
+	for (i = 0; i < RL_CLIENTS; i++) {
+		snprintf(name, sizeof name, "relink%02d", i);
+		(void)cu_attach(d, &c[i], name);
+	}
+	H_ASSERT(fc_stats(d->sock, &before, err, sizeof err) == 0, "%s", err);
+	H_ASSERT(before.lists_live == RL_LISTS, "%lld lists live",
+	    (long long)before.lists_live);
+	/* A connection a server passes to a cache as it dies is lost with
+	 * it: ask once it is gone (and its servers told busy until the new
+	 * one links them). */
+	H_ASSERT(kill(before.cache, SIGKILL) == 0, "kill the cache");
+	H_ASSERT(h_poll(h_ms(5000), gone, &before.cache), "the cache "
+	    "pid %d does not go", (int)before.cache);
+	H_ASSERT(all_moved(c, moved, RL_CLIENTS, h_now_ms() + h_ms(15000),
+	    err, sizeof err), "after the cache was killed: %s", err);
+	H_ASSERT(fc_stats(d->sock, &after, err, sizeof err) == 0, "%s", err);
+	for (i = 0; i < RL_LISTS; i++) {
+		snprintf(name, sizeof name, "relink%02d", i);
+		pid = fc_stats_list_pid(&before, name);
+		H_ASSERT(pid != 0 && fc_stats_list_pid(&after, name) == pid,
+		    "the server of %s was replaced (pid %d, now %d)", name,
+		    (int)pid, (int)fc_stats_list_pid(&after, name));
+	}
+	H_ASSERT(after.spawns == before.spawns, "%lld list servers started "
+	    "while every list had one", (long long)(after.spawns -
+	    before.spawns));
+	for (i = 0; i < RL_CLIENTS; i++)
+		fc_free(&c[i]);
+	daemon_stop_ok(d);
+	daemon_free(d);
+}
+END_TEST
+
+void
+crash_relink_add(Suite *s)
+{
+	TCase	*tc;
+
+	tc = tcase_create("relink");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, reattach_while_relinking);
+	suite_add_tcase(s, tc);
+}
