@@ -15,7 +15,8 @@
  * and, in crash_start.c and crash_idle.c, the two-phase start of a big
  * list, idle stops, max-lists eviction and the idle-stop race; in
  * crash_uids.c, per-user counts across crashes; in crash_syslog.c, a
- * detached daemon's log.
+ * detached daemon's log; in crash_relink.c, clients that move to other
+ * lists while a cache started again learns the servers that run.
  */
 #include "config.h"
 
