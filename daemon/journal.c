@@ -703,6 +703,21 @@ jholds_change(void *arg, const struct journal_rec *rec)
 	return rec->kind == JOURNAL_OPS;
 }
 
+/* Whether the entry name, of a journal's name, is a regular file: what
+ * else bears such a name (a link, a directory, a FIFO) is no journal,
+ * and is ignored with a warning. */
+static bool
+jentry_is_file(int dirfd, const char *name)
+{
+	struct stat st;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISREG(st.st_mode))
+		return true;
+	log_warnx("journal %s: not a regular file: ignored", name);
+	return false;
+}
+
 int
 journal_beyond(int dirfd, int nworkers, size_t max, char *name,
     size_t namesz)
@@ -721,24 +736,13 @@ journal_beyond(int dirfd, int nworkers, size_t max, char *name,
 	}
 	name[0] = '\0';
 	/* Every worker makes a generation as it starts, so an unclean stop
-	 * leaves one of each, most without a change.  An entry of such a
-	 * name that is not a regular file (a link, a directory, a FIFO) is
-	 * no journal, and is ignored as journal_list() ignores it. */
-	while ((errno = 0, de = readdir(d)) != NULL) {
-		if (!journal_name_split(de->d_name, &index, &gen) ||
-		    index < nworkers)
-			continue;
-		found = journal_read(dirfd, index, gen, max, a, jholds_change,
-		    NULL, &valid);
-		if (found == -1 && (errno == EINVAL || errno == ELOOP)) {
-			log_warnx("journal %s: not a regular file: ignored",
-			    de->d_name);
-			found = 0;
-			continue;
-		}
-		if (found != 0)
+	 * leaves one of each, most without a change. */
+	while ((errno = 0, de = readdir(d)) != NULL)
+		if (journal_name_split(de->d_name, &index, &gen) &&
+		    index >= nworkers && jentry_is_file(dirfd, de->d_name) &&
+		    (found = journal_read(dirfd, index, gen, max, a,
+		    jholds_change, NULL, &valid)) != 0)
 			break;
-	}
 	if (de == NULL && errno != 0)
 		found = -1;
 	else if (found != 0)
@@ -762,7 +766,6 @@ int
 journal_list(int dirfd, int index, uint64_t **gens, size_t *n)
 {
 	struct dirent *de;
-	struct stat st;
 	uint64_t *v = NULL, *nv, gen;
 	size_t cap = 0;
 	DIR *d;
@@ -773,14 +776,9 @@ journal_list(int dirfd, int index, uint64_t **gens, size_t *n)
 	if ((d = store_opendir(dirfd)) == NULL)
 		return -1;
 	while ((errno = 0, de = readdir(d)) != NULL) {
-		if ((gen = journal_parse_name(de->d_name, index)) == 0)
+		if ((gen = journal_parse_name(de->d_name, index)) == 0 ||
+		    !jentry_is_file(dirfd, de->d_name))
 			continue;
-		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
-		    !S_ISREG(st.st_mode)) {
-			log_warnx("journal %s: not a regular file: ignored",
-			    de->d_name);
-			continue;
-		}
 		if (*n == cap) {
 			cap = cap == 0 ? 8 : cap * 2;
 			if ((nv = reallocarray(v, cap, sizeof(*v))) == NULL)
