@@ -37,8 +37,11 @@ lograte_ok(struct lograte *r, unsigned *missed)
 const char *
 lograte_held(unsigned missed, char *buf, size_t size)
 {
+	int saved = errno;	/* an argument of log_warn, which reads it */
+
 	if (missed == 0 || size == 0)
 		return "";
 	snprintf(buf, size, " (%u more since the last report)", missed);
+	errno = saved;
 	return buf;
 }

@@ -27,7 +27,8 @@ bool	lograte_ok_at(struct lograte *, int64_t now_ms, unsigned *missed);
 bool	lograte_ok(struct lograte *, unsigned *missed);
 
 /* What a line that went out adds about those held back: "" when none
- * were, else " (N more since the last report)", in buf. */
+ * were, else " (N more since the last report)", in buf.  errno is kept,
+ * for a log_warn() that it is an argument of. */
 #define LOGRATE_HELD_BUFSZ	48
 const char *lograte_held(unsigned missed, char *buf, size_t size);
 

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
 
@@ -53,6 +54,9 @@ START_TEST(held_told)
 	    " (1 more since the last report)");
 	ck_assert_str_eq(lograte_held(4294967295u, buf, sizeof(buf)),
 	    " (4294967295 more since the last report)");
+	errno = ENOSPC;
+	(void)lograte_held(7, buf, sizeof(buf));
+	ck_assert_int_eq(errno, ENOSPC);
 }
 END_TEST
 
