@@ -159,6 +159,16 @@ held_by_another(const char *path, const char *lock, char *err,
 	    "on %s (it holds %s)", path, lock);
 }
 
+/* PATH.lock, the file of the socket path's lock (fits: PATH is a
+ * sun_path). */
+#define LOCK_NAME_BUFSZ	(TODOD_PATH_MAX + sizeof(LISTENER_LOCK_SUFFIX))
+
+static void
+lock_name(const struct listener *l, char *buf)
+{
+	snprintf(buf, LOCK_NAME_BUFSZ, "%s%s", l->path, LISTENER_LOCK_SUFFIX);
+}
+
 /*
  * Lock PATH.lock (see listener.h), made if missing.  Opened without
  * following a link and without blocking on a FIFO, and only a regular
@@ -170,13 +180,13 @@ held_by_another(const char *path, const char *lock, char *err,
 static int
 lock_path(struct listener *l, char *err, size_t errsize)
 {
-	char path[TODOD_PATH_MAX + sizeof(LISTENER_LOCK_SUFFIX)];
+	char path[LOCK_NAME_BUFSZ];
 	const int flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC;
 	struct stat st, now;
 	bool created;
 	int fd, tries, saved;
 
-	snprintf(path, sizeof(path), "%s%s", l->path, LISTENER_LOCK_SUFFIX);
+	lock_name(l, path);
 	for (tries = 0; tries < 10; tries++) {
 		created = true;
 		if ((fd = open(path, flags | O_CREAT | O_EXCL, 0600)) == -1 &&
@@ -224,11 +234,10 @@ lock_path(struct listener *l, char *err, size_t errsize)
 static void
 unlock_path(struct listener *l, bool remove)
 {
-	char path[TODOD_PATH_MAX + sizeof(LISTENER_LOCK_SUFFIX)];
+	char path[LOCK_NAME_BUFSZ];
 
 	if (remove && l->lock_created) {
-		snprintf(path, sizeof(path), "%s%s", l->path,
-		    LISTENER_LOCK_SUFFIX);
+		lock_name(l, path);
 		(void)unlink(path);
 	}
 	l->lock_created = false;
