@@ -94,6 +94,10 @@ struct event_base;
 /* A child's exit status for "do not start me again": the supervisor
  * stops the daemon instead (EX_CONFIG). */
 #define PROC_EXIT_REFUSED	78
+/* A worker's exit status when its final checkpoint left some lists'
+ * changes in its journal (EX_TEMPFAIL): nothing is lost, the next start
+ * replays them, but the stop was not clean and the daemon exits 1. */
+#define PROC_EXIT_JOURNAL_KEPT	75
 #define PROC_MAX_MSG		(512u * 1024 * 1024)	/* internal frames */
 
 /* Counters every process can read: a MAP_SHARED page made before the

@@ -57,6 +57,25 @@ sup_describe_exit(const struct child *c, int status)
 		    c->label, (int)c->pid, WEXITSTATUS(status));
 }
 
+/*
+ * A worker that stopped without writing every list file: it could not
+ * (its status says so) or it was killed.  Nothing acknowledged is lost,
+ * its journal keeps the changes for the next start to replay, but the
+ * files are behind: the daemon exits 1 to say the stop was not clean.
+ */
+static void
+sup_worker_unclean(const struct child *c, int status)
+{
+	if (WIFEXITED(status) &&
+	    WEXITSTATUS(status) == PROC_EXIT_JOURNAL_KEPT)
+		log_warnx("%s could not write every list file: its journal "
+		    "keeps their changes for the next start", c->label);
+	else
+		sup_describe_exit(c, status);
+	if (sup.exit_status < 1)
+		sup.exit_status = 1;
+}
+
 void
 sup_child_free(struct child *c)
 {
@@ -230,7 +249,9 @@ sup_reaped(pid_t pid, int status)
 	    WEXITSTATUS(status) == PROC_EXIT_REFUSED) {
 		log_warnx("%s refuses to start: stopping", c->label);
 		sup_shutdown(1);
-	} else
+	} else if (c->role == ROLE_WORKER && sup.shutting_down && status != 0)
+		sup_worker_unclean(c, status);
+	else
 		sup_describe_exit(c, status);
 	/* A worker that starts again writes every list file first: its
 	 * rounds wait for it to be ready.  None starts when shutting down. */

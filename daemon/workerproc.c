@@ -94,8 +94,10 @@ wp_sup_closed(struct chan *c, void *arg)
 	 * Every list server is gone (shutdown) or so is the supervisor:
 	 * leave the list files current and no journal behind.
 	 */
-	if (worker_shutdown(wp_worker) == -1)
+	if (worker_shutdown(wp_worker) == -1) {
 		log_warnx("some lists keep their changes in the journal");
+		exit(PROC_EXIT_JOURNAL_KEPT);
+	}
 	exit(0);
 }
 

@@ -1357,7 +1357,8 @@ END_TEST
  * SIGTERM when the worker's final checkpoint stalls (5 s before each of
  * two files, deadlines at 0.5 s): the supervisor kills the worker once it
  * has written nothing for a deadline, not after 10 s, and the daemon
- * exits.  The journal stays, and the next start replays it.
+ * exits 1: the stop was not clean.  The journal stays, and the next
+ * start replays it.
  */
 START_TEST(stop_stalled_worker)
 {
@@ -1369,7 +1370,7 @@ START_TEST(stop_stalled_worker)
 	nfd = notify_listen(env, sizeof env);
 	d = start_slow_stop("500", "5000", "stall", 2, env);
 	t0 = h_now_ms();
-	daemon_stop_ok(d);
+	H_ASSERT(daemon_stop_status(d, 1) == 0, "stop: %s", h_err());
 	took = h_now_ms() - t0;
 	/* At the release of the worker, and perhaps at the first deadline
 	 * (its first file was prepared by then); never after the stall. */
@@ -1383,6 +1384,8 @@ START_TEST(stop_stalled_worker)
 	    "let finish", (long long)took);
 	H_ASSERT(h_journal_left(d), "no journal left: the checkpoint was "
 	    "not stopped");
+	H_ASSERT(h_log_count(d, "exiting with status 1") == 1, "the "
+	    "supervisor did not say why it exits 1");
 	H_ASSERT(daemon_restart(d) == 0, "restart: %s", h_err());
 	holds(d, "stall-0", "stall-0", "after the journal's replay");
 	holds(d, "stall-1", "stall-1", "after the journal's replay");
@@ -1392,6 +1395,49 @@ START_TEST(stop_stalled_worker)
 }
 END_TEST
 
+/*
+ * SIGTERM when a list's file cannot be written (something not a list
+ * file took its place): the worker writes the others, keeps the list's
+ * change in its journal, and the daemon exits 1 and says which worker.
+ * Once the file can be written, the next start replays the journal and
+ * its stop is clean again.
+ */
+START_TEST(stop_checkpoint_fails)
+{
+	struct daemon	*d;
+	struct fc	 c;
+	char		 path[512], got[64];
+	int64_t		 next;
+
+	d = daemon_start_ok("-w", "1", NULL);
+	(void)cu_attach(d, &c, "blocked");
+	fadd_ok(&c, "kept");
+	fc_free(&c);
+	(void)cu_attach(d, &c, "fine");
+	fadd_ok(&c, "written");
+	fc_free(&c);
+	snprintf(path, sizeof path, "%s/blocked", d->data);
+	H_ASSERT(cu_write_file(path, "not a list\n", 11) == 0, "%s", path);
+	H_ASSERT(daemon_stop_status(d, 1) == 0, "stop: %s", h_err());
+	H_ASSERT(h_log_count(d, "worker[0] could not write every list file: "
+	    "its journal keeps their changes") == 1, "the supervisor did not "
+	    "name the worker that left a journal");
+	H_ASSERT(h_journal_left(d), "no journal left for the change that "
+	    "could not be written");
+	file_titles(d, "fine", got, sizeof got, &next);
+	H_ASSERT(strcmp(got, "written") == 0 && next == 2, "the file of the "
+	    "other list holds \"%s\"", got);
+	H_ASSERT(unlink(path) == 0, "%s", path);
+	H_ASSERT(daemon_restart(d) == 0, "restart: %s", h_err());
+	holds(d, "blocked", "kept", "after the journal's replay");
+	daemon_stop_ok(d);
+	H_ASSERT(!h_journal_left(d), "a journal was left after a clean stop");
+	file_titles(d, "blocked", got, sizeof got, &next);
+	H_ASSERT(strcmp(got, "kept") == 0 && next == 2, "the file holds "
+	    "\"%s\"", got);
+	daemon_free(d);
+}
+END_TEST
 
 /*
  * A daemon with one worker killed with a change journaled, started again
@@ -2024,6 +2070,7 @@ store_faults_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, stop_long_checkpoint);
 	tcase_add_test(tc, stop_stalled_worker);
+	tcase_add_test(tc, stop_checkpoint_fails);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("stall");

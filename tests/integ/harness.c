@@ -524,22 +524,28 @@ daemon_log_bug(const struct daemon *d, char *line, size_t len)
 	return false;
 }
 
-static int	daemon_stop_with(struct daemon *, int, bool);
+static int	daemon_stop_with(struct daemon *, int, bool, int);
 
 int
 daemon_stop(struct daemon *d)
 {
-	return daemon_stop_with(d, SIGTERM, false);
+	return daemon_stop_with(d, SIGTERM, false, 0);
+}
+
+int
+daemon_stop_status(struct daemon *d, int want)
+{
+	return daemon_stop_with(d, SIGTERM, false, want);
 }
 
 int
 daemon_stop_group(struct daemon *d, int sig)
 {
-	return daemon_stop_with(d, sig, true);
+	return daemon_stop_with(d, sig, true, 0);
 }
 
 static int
-daemon_stop_with(struct daemon *d, int sig, bool group)
+daemon_stop_with(struct daemon *d, int sig, bool group, int want)
 {
 	struct pidset	*ps;
 	char		 how[64], line[512];
@@ -567,7 +573,7 @@ daemon_stop_with(struct daemon *d, int sig, bool group)
 	}
 	if (check_leftovers(ps) == -1)
 		rv = -1;
-	else if (!WIFEXITED(d->status) || WEXITSTATUS(d->status) != 0) {
+	else if (!WIFEXITED(d->status) || WEXITSTATUS(d->status) != want) {
 		describe_status(d->status, how, sizeof how);
 		h_seterr("daemon exited after signal %d with %s", sig, how);
 		rv = -1;

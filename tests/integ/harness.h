@@ -106,6 +106,8 @@ int		 daemon_restart(struct daemon *);
  * behind, or such a line).
  */
 int		 daemon_stop(struct daemon *);
+/* The same, the exit status expected being want instead of 0. */
+int		 daemon_stop_status(struct daemon *, int want);
 /* The same with sig sent to every process of the daemon's tree, the
  * children first, as a signal to its process group goes. */
 int		 daemon_stop_group(struct daemon *, int sig);
