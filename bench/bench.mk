@@ -19,6 +19,53 @@ bench-compare: daemon/todod$(EXEEXT) client/todo-bench$(EXEEXT) \
 	$(top_srcdir)/bench/compare --build '$(abs_top_builddir)' $(BENCH_FLAGS)
 .PHONY: bench-compare
 
+# make bench-etf (not part of make check): the ETF codec next to Erlang's
+# term_to_binary and binary_to_term on the same %Todo.List{} of 1,000
+# entries.  The codec is compiled into the benchmark at -O2, whatever the
+# build's flags (e.g. sanitizers).
+noinst_PROGRAMS += bench/etf-bench
+bench_etf_bench_SOURCES = bench/etf-bench.c \
+	proto/etf.h proto/etf_priv.h proto/etf_arena.c proto/etf_decode.c \
+	proto/etf_inflate.c proto/etf_encode.c proto/etf_term.c proto/utf8.c \
+	proto/todo_term.h proto/todo_term.c
+bench_etf_bench_CFLAGS = -std=c11 -O2 -Wall -Wextra -Wno-unused-parameter
+bench_etf_bench_LDADD = $(ZLIB_LIBS) $(LIBBSD_LIBS)
+EXTRA_DIST += bench/etf-bench.escript
+
+ETF_BENCH_ARGS =
+bench-etf: bench/etf-bench$(EXEEXT)
+	@echo "ETF codec: %Todo.List{} of 1000 entries, median of 7 runs (CPU time)"
+	@printf '%-8s %-14s %9s %10s %12s\n' impl op bytes MB/s terms/s
+	@bench/etf-bench$(EXEEXT) $(ETF_BENCH_ARGS)
+	@if command -v escript > /dev/null 2>&1; then \
+		escript $(srcdir)/bench/etf-bench.escript; \
+	else \
+		echo "(escript not found: no Erlang figures)"; \
+	fi
+.PHONY: bench-etf
+
+# The entries(date) micro-benchmark: built with the rest so that it never
+# rots, run only by `make bench-list` (not part of make check).
+noinst_PROGRAMS += bench/list-bench
+bench_list_bench_SOURCES = bench/list-bench.c
+bench_list_bench_LDADD = daemon/libdaemon.la proto/libproto.la \
+	$(LIBEVENT_LIBS) $(ZLIB_LIBS) $(LIBBSD_LIBS)
+
+bench-list: bench/list-bench$(EXEEXT)
+	@bench/list-bench$(EXEEXT)
+.PHONY: bench-list
+
+# Appends per second through a worker's journal: peers as list servers,
+# each with one append in flight.  Run by `make bench-worker`.
+noinst_PROGRAMS += bench/worker-bench
+bench_worker_bench_SOURCES = bench/worker-bench.c
+bench_worker_bench_LDADD = daemon/libdaemon.la proto/libproto.la \
+	$(LIBEVENT_LIBS) $(ZLIB_LIBS) $(LIBBSD_LIBS)
+
+bench-worker: bench/worker-bench$(EXEEXT)
+	@bench/worker-bench$(EXEEXT)
+.PHONY: bench-worker
+
 # All the micro-benchmarks (codec, list model, worker journal); none of
 # them is part of make check.
 bench: bench-etf bench-list bench-worker

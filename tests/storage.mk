@@ -68,25 +68,3 @@ tests_storage_test_journal_CFLAGS = $(STORAGE_TEST_CFLAGS)
 tests_storage_test_journal_LDADD = $(STORAGE_TEST_LDADD)
 # t_recovery_syncs_first watches the worker's fsync calls.
 tests_storage_test_journal_LDFLAGS = -Wl,--wrap=fsync
-
-# The entries(date) micro-benchmark: built with the rest so that it never
-# rots, run only by `make bench-list` (not part of make check).
-noinst_PROGRAMS += bench/list-bench
-bench_list_bench_SOURCES = bench/list-bench.c
-bench_list_bench_LDADD = daemon/libdaemon.la proto/libproto.la \
-	$(LIBEVENT_LIBS) $(ZLIB_LIBS) $(LIBBSD_LIBS)
-
-bench-list: bench/list-bench$(EXEEXT)
-	@bench/list-bench$(EXEEXT)
-.PHONY: bench-list
-
-# Appends per second through a worker's journal: peers as list servers,
-# each with one append in flight.  Run by `make bench-worker`.
-noinst_PROGRAMS += bench/worker-bench
-bench_worker_bench_SOURCES = bench/worker-bench.c
-bench_worker_bench_LDADD = daemon/libdaemon.la proto/libproto.la \
-	$(LIBEVENT_LIBS) $(ZLIB_LIBS) $(LIBBSD_LIBS)
-
-bench-worker: bench/worker-bench$(EXEEXT)
-	@bench/worker-bench$(EXEEXT)
-.PHONY: bench-worker
