@@ -8,6 +8,9 @@
  * - Started as root with -u nobody, every process of the tree runs as
  *   nobody, the data directory and the socket it made belong to nobody,
  *   and the daemon still serves, stops in order and removes its socket.
+ * - Started by a user other than root with no path (as the per-user
+ *   systemd unit starts it), it serves on the user's default paths, where
+ *   that user's todoctl finds it.
  * - The page of counters the processes share is writable by its writers
  *   only, and not mapped by list servers at all.
  *
@@ -355,6 +358,89 @@ START_TEST(data_not_writable)
 }
 END_TEST
 
+/*
+ * What the per-user unit runs: `todod -f` with no path, started by a user
+ * other than root with the environment a user's service manager gives
+ * (HOME, XDG_RUNTIME_DIR).  It listens on $XDG_RUNTIME_DIR/todod/
+ * todod.sock, keeps its lists in $HOME/.local/state/todod, and todoctl,
+ * run by that user without -s, finds it.
+ */
+struct user_env {
+	char	home[200], run[200];
+	const char *todoctl;
+};
+
+static void
+user_setenv(const struct user_env *u)
+{
+	setenv("HOME", u->home, 1);
+	setenv("XDG_RUNTIME_DIR", u->run, 1);
+	unsetenv("XDG_STATE_HOME");
+	unsetenv("TODOD_SOCKET");
+}
+
+/* As nobody: todoctl add, then ls; 0 if ls shows the entry added. */
+static int
+user_todoctl(const void *arg)
+{
+	const struct user_env *u = arg;
+	char cmd[512];
+
+	user_setenv(u);
+	snprintf(cmd, sizeof(cmd), "'%s' add l 2024-01-02 mine > /dev/null && "
+	    "'%s' ls l | grep -q mine", u->todoctl, u->todoctl);
+	return system(cmd) == 0 ? 0 : 1;
+}
+
+START_TEST(user_defaults)
+{
+	const char *todod = getenv("TODOD");
+	struct nobody_run n;
+	struct user_env u;
+	char sock[300], file[300];
+	struct stat st;
+	pid_t pid;
+
+	ck_assert_ptr_nonnull(todod);
+	ck_assert_ptr_nonnull(u.todoctl = getenv("TODOCTL"));
+	nobody_paths(&n);
+	snprintf(u.home, sizeof(u.home), "%s/home", n.dir);
+	snprintf(u.run, sizeof(u.run), "%s/run", n.dir);
+	ck_assert_int_eq(mkdir(u.home, 0700), 0);
+	ck_assert_int_eq(mkdir(u.run, 0700), 0);
+	ck_assert_int_eq(chown(u.home, nobody_uid, nobody_gid), 0);
+	ck_assert_int_eq(chown(u.run, nobody_uid, nobody_gid), 0);
+	snprintf(sock, sizeof(sock), "%s/todod/todod.sock", u.run);
+	snprintf(file, sizeof(file), "%s/.local/state/todod/l", u.home);
+	if ((pid = fork()) == 0) {
+		int fd = open(n.log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		dup2(fd, 2);
+		if (setgroups(0, NULL) == -1 || setgid(nobody_gid) == -1 ||
+		    setuid(nobody_uid) == -1)
+			_exit(90);
+		user_setenv(&u);
+		execl(todod, todod, "-f", (char *)NULL);
+		_exit(127);
+	}
+	ck_assert_int_gt(pid, 0);
+	ck_assert_msg(h_poll(h_ms(10000), socket_there, sock), "no socket at "
+	    "%s", sock);
+	ck_assert_msg(as_nobody(user_todoctl, &u) == 0, "todoctl without -s "
+	    "did not reach the user's daemon");
+	kill(pid, SIGTERM);
+	ck_assert_msg(h_poll(h_ms(15000), gone_status, &pid), "todod did "
+	    "not stop");
+	ck_assert_int_eq(WIFEXITED(exit_status) ? WEXITSTATUS(exit_status) :
+	    -1, 0);
+	ck_assert_msg(stat(sock, &st) == -1, "the socket was left behind");
+	ck_assert_msg(stat(file, &st) == 0, "no list file %s", file);
+	ck_assert_uint_eq(st.st_uid, nobody_uid);
+	ck_assert_uint_eq(st.st_mode & 0777, 0600);
+	nobody_clean(&n);
+}
+END_TEST
+
 /* The permissions of pid's mapping of the shared counters (a shared
  * mapping of /dev/zero, proc.h) into perms, "" if it has none. */
 static void
@@ -499,6 +585,7 @@ main(void)
 	tcase_add_test(tc, data_not_writable);
 	tcase_add_test(tc, conns_per_uid);
 	tcase_add_test(tc, stats_page_writers);
+	tcase_add_test(tc, user_defaults);
 	suite_add_tcase(s, tc);
 	return h_run_suite(s);
 }
