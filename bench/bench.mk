@@ -44,27 +44,21 @@ bench-etf: bench/etf-bench$(EXEEXT)
 	fi
 .PHONY: bench-etf
 
-# The entries(date) micro-benchmark: built with the rest so that it never
-# rots, run only by `make bench-list` (not part of make check).
-noinst_PROGRAMS += bench/list-bench
+# Two micro-benchmarks of the daemon's code, built with the rest so that
+# they never rot: the entries(date) reads of the list model (make
+# bench-list), and appends per second through a worker's journal, peers
+# as list servers with one append in flight each (make bench-worker).
+DAEMON_BENCH_LDADD = daemon/libdaemon.la proto/libproto.la \
+	$(LIBEVENT_LIBS) $(ZLIB_LIBS) $(LIBBSD_LIBS)
+noinst_PROGRAMS += bench/list-bench bench/worker-bench
 bench_list_bench_SOURCES = bench/list-bench.c
-bench_list_bench_LDADD = daemon/libdaemon.la proto/libproto.la \
-	$(LIBEVENT_LIBS) $(ZLIB_LIBS) $(LIBBSD_LIBS)
-
-bench-list: bench/list-bench$(EXEEXT)
-	@bench/list-bench$(EXEEXT)
-.PHONY: bench-list
-
-# Appends per second through a worker's journal: peers as list servers,
-# each with one append in flight.  Run by `make bench-worker`.
-noinst_PROGRAMS += bench/worker-bench
+bench_list_bench_LDADD = $(DAEMON_BENCH_LDADD)
 bench_worker_bench_SOURCES = bench/worker-bench.c
-bench_worker_bench_LDADD = daemon/libdaemon.la proto/libproto.la \
-	$(LIBEVENT_LIBS) $(ZLIB_LIBS) $(LIBBSD_LIBS)
+bench_worker_bench_LDADD = $(DAEMON_BENCH_LDADD)
 
-bench-worker: bench/worker-bench$(EXEEXT)
-	@bench/worker-bench$(EXEEXT)
-.PHONY: bench-worker
+bench-list bench-worker: bench-%: bench/%-bench$(EXEEXT)
+	@bench/$*-bench$(EXEEXT)
+.PHONY: bench-list bench-worker
 
 # All the micro-benchmarks (codec, list model, worker journal); none of
 # them is part of make check.
