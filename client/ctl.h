@@ -29,6 +29,7 @@ struct ctl {
 	struct tc_conn		*conn;
 	struct etf_arena	*arena;
 	struct etf_buf		 req;
+	int			 out_errno;	/* of a failed write, or 0 */
 };
 
 struct ctl_cmd {

@@ -39,6 +39,9 @@ csv_strerror(int err)
 		return "title is longer than 4096 bytes";
 	case CSV_EUTF8:
 		return "title is not valid UTF-8";
+	case CSV_ECR:
+		return "carriage return inside an unquoted title (a file "
+		    "with CR line endings?); quote the title to keep it";
 	}
 	return "unknown error";
 }
@@ -142,6 +145,15 @@ title_field(struct csv_reader *r, struct csv_rec *rec)
 		    r->buf[end - 1] == '\r')
 			end--;
 		rec->title_len = end - (size_t)(rec->title - r->buf);
+		/* Most likely a line ending of a file with CR alone, which
+		 * would take every record after it into this title. */
+		if (memchr(rec->title, '\r', rec->title_len) != NULL) {
+			if (r->pos < r->len) {
+				r->pos++;
+				r->line++;
+			}
+			return CSV_ECR;
+		}
 	}
 	if (r->pos < r->len) {		/* the LF */
 		r->pos++;

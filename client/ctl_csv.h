@@ -27,7 +27,8 @@ enum csv_err {
 	CSV_EJUNK,		/* characters after a closing quote */
 	CSV_EEMPTY,		/* empty title */
 	CSV_ELONG,		/* title over TODO_TITLE_MAX bytes */
-	CSV_EUTF8		/* title is not valid UTF-8 */
+	CSV_EUTF8,		/* title is not valid UTF-8 */
+	CSV_ECR			/* a CR inside an unquoted title */
 };
 
 struct csv_reader {

@@ -17,6 +17,7 @@
 #include "ctl.h"
 #include "ctl_csv.h"
 #include "ctl_json.h"
+#include "ctl_text.h"
 #include "etf.h"
 #include "monotime.h"
 #include "todo_term.h"
@@ -190,12 +191,15 @@ send_all(struct ctl *ctl, struct import *im, size_t *done, struct failure *f)
 			tc_req_add(&ctl->req, im->recs[sent].date,
 			    im->recs[sent].title, im->recs[sent].title_len);
 			if ((rv = tc_send(ctl->conn, &ctl->req)) != TC_OK)
-				return rv;
+				return first != TC_OK ? first : rv;
 			sent++;
 		}
 		etf_arena_reset(ctl->arena);
+		/* A transport failure after an error reply is that error's
+		 * end (the daemon closes after a bad_frame): the error is
+		 * what happened. */
 		if ((rv = tc_read_term(ctl->conn, ctl->arena, &r)) != TC_OK)
-			return rv;	/* transport: nothing more to read */
+			return first != TC_OK ? first : rv;
 		got++;
 		rv = tc_reply_value(ctl->conn, r, &v);
 		if (rv == TC_OK && (v == NULL || v->type != ETF_INT))
@@ -245,9 +249,13 @@ import_records(struct ctl *ctl, const char *list, struct import *im)
 	if (ctl->json)
 		cj_print(stdout, json_pack("{s:I}", "imported",
 		    (json_int_t)done));
-	else if (isatty(STDERR_FILENO))
-		fprintf(stderr, "imported %zu entr%s into %s\n", done,
-		    done == 1 ? "y" : "ies", list);
+	else if (isatty(STDERR_FILENO)) {
+		/* On a terminal: the name escaped, as lists shows it. */
+		fprintf(stderr, "imported %zu entr%s into ", done,
+		    done == 1 ? "y" : "ies");
+		text_print(stderr, list, strlen(list), 0);
+		fputc('\n', stderr);
+	}
 	return 0;
 }
 
@@ -286,8 +294,10 @@ cmd_export(struct ctl *ctl, int argc, char **argv)
 	else
 		for (i = 0; i < n; i++)
 			if (csv_write(stdout, e[i].date, e[i].title,
-			    e[i].title_len) == -1)
+			    e[i].title_len) == -1) {
+				ctl->out_errno = errno;
 				break;
+			}
 	free(e);
 	return 0;	/* a failed write is told by main() */
 }

@@ -303,7 +303,8 @@ main(int argc, char **argv)
 		(void)fflush(stdout);
 	else if (fflush(stdout) == EOF || ferror(stdout))
 		rv = ctl_error(&ctl, CTL_EXIT_ERROR, "write", "cannot write "
-		    "the output: %s", strerror(errno != 0 ? errno : EIO));
+		    "the output: %s", strerror(ctl.out_errno != 0 ?
+		    ctl.out_errno : errno != 0 ? errno : EIO));
 	tc_free(ctl.conn);
 	if (ctl.arena != NULL)
 		etf_arena_free(ctl.arena);

@@ -74,6 +74,12 @@ static const struct {
 	    { 0, 2, "2018-12-20", "ok", 0 } } },
 	{ "2018/12/19,\xff\xfe\n", 0, { { CSV_EUTF8, 1, NULL, NULL, 0 } } },
 	{ "2018/12/19,\xc0\xaf\n", 0, { { CSV_EUTF8, 1, NULL, NULL, 0 } } },
+	/* CR line endings: the whole file would be one title. */
+	{ "2018/12/19,a\r2018/12/20,b\r", 0,
+	  { { CSV_ECR, 1, NULL, NULL, 0 } } },
+	{ "2018/12/19,a\rb\r\n2018/12/20,ok\r\n", 0,
+	  { { CSV_ECR, 1, NULL, NULL, 0 },
+	    { 0, 2, "2018-12-20", "ok", 0 } } },
 	/* After an error, reading goes on at the next record, and line
 	 * numbers count the lines inside quoted fields. */
 	{ "2018-01-01,\"a\nb\nc\"\nbad\n2018-01-02,\nok?\n", 0,

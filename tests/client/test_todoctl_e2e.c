@@ -615,6 +615,30 @@ START_TEST(test_import_export)
 }
 END_TEST
 
+/* An export whose output cannot be written (a full disk) fails with
+ * exit 1 and the write's own reason, not EIO, though it comes to light
+ * long before the last flush. */
+START_TEST(test_export_full)
+{
+	char cmd[2 * PATH_MAX + 64], *argv[] = { "/bin/sh", "-c", cmd, NULL };
+	char *const env[] = { "LC_ALL=C", NULL };
+	struct h_run r;
+	char *path;
+
+	path = make_csv("full.csv", 0, NULL, NULL);
+	CTL(&r, "import", "e2e-full", path);
+	ok(&r);
+	h_run_free(&r);
+	snprintf(cmd, sizeof(cmd), "'%s' -s '%s' export e2e-full > /dev/full",
+	    h_todoctl(), daemon_.sock);
+	ck_assert_int_eq(h_run_argv(&r, NULL, env, argv), 0);
+	ck_assert_msg(r.status == 1, "status %d: %s", r.status, r.err);
+	ck_assert_msg(strstr(r.err, "cannot write the output: No space left "
+	    "on device") != NULL, "'%s'", r.err);
+	h_run_free(&r);
+}
+END_TEST
+
 /* todo-bench -s SOCK args... */
 static void
 bench(struct h_run *r, ...)
@@ -709,6 +733,7 @@ suite(void)
 	tcase_set_timeout(tc, 600);
 	tcase_add_test(tc, test_import_bad_line);
 	tcase_add_test(tc, test_import_export);
+	tcase_add_test(tc, test_export_full);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -353,6 +353,57 @@ START_TEST(test_import_bad_file)
 }
 END_TEST
 
+/* A daemon that attaches, takes two adds and answers the third
+ * {error, bad_frame}, then closes, as todod does with a frame over
+ * --max-frame. */
+static void
+fake_import_serve(int fd, void *arg)
+{
+	static const uint8_t ok_7[] = { 131, 104, 2, 119, 2, 'o', 'k', 97, 7 };
+	static const uint8_t bad[] = { 131, 104, 2, 119, 5, 'e', 'r', 'r',
+	    'o', 'r', 119, 9, 'b', 'a', 'd', '_', 'f', 'r', 'a', 'm', 'e' };
+	uint8_t buf[4096];
+	int i;
+
+	(void)arg;
+	for (i = 0; i < 4; i++) {
+		if (h_read_frame(fd, buf, sizeof(buf)) < 0)
+			return;
+		if (i < 3 ? h_write_frame(fd, ok_7, sizeof(ok_7)) :
+		    h_write_frame(fd, bad, sizeof(bad)))
+			return;
+	}
+}
+
+/* An import that the daemon stops with an error reply and a close is
+ * that error (exit 1), not a lost connection (3): the replies read
+ * before the end say what happened. */
+START_TEST(test_import_error_then_close)
+{
+	char path[PATH_MAX + 16];
+	struct h_run r;
+	json_t *j;
+	pid_t pid;
+
+	snprintf(path, sizeof(path), "%s/ten.csv", dir);
+	h_write_file(path, "2018/12/19,a\n2018/12/19,b\n2018/12/19,c\n"
+	    "2018/12/19,d\n2018/12/19,e\n2018/12/19,f\n2018/12/19,g\n"
+	    "2018/12/19,h\n2018/12/19,i\n2018/12/19,j\n", 130);
+	pid = h_fake_server(sock, fake_import_serve, NULL);
+	RUN_S(&r, "--json", "import", "bob", path);
+	h_wait(pid, 10000);
+	ck_assert_msg(r.status == 1, "status %d: %s", r.status, r.err);
+	ck_assert_msg(strstr(r.err, "(2 of 10 entries imported)") != NULL,
+	    "'%s'", r.err);
+	j = json_loads(r.out, 0, NULL);
+	ck_assert_ptr_nonnull(j);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "error")),
+	    "bad_frame");
+	json_decref(j);
+	h_run_free(&r);
+}
+END_TEST
+
 START_TEST(test_unreachable)
 {
 	struct h_run r;
@@ -573,6 +624,7 @@ suite(void)
 	    sizeof(bench_usage_vec) / sizeof(bench_usage_vec[0]));
 	tcase_add_test(tc, test_bench_conn_lost);
 	tcase_add_test(tc, test_import_bad_file);
+	tcase_add_test(tc, test_import_error_then_close);
 	tcase_add_test(tc, test_unreachable);
 	tcase_add_test(tc, test_socket_env);
 	tcase_add_loop_test(tc, test_fake_daemon, 0,
