@@ -114,7 +114,7 @@ struct bench_result {
 	double			 preload_s;
 	bool			 aborted;
 	bool			 unreachable;	/* connect failed */
-	char			 abort_why[128];
+	char			 abort_why[512];	/* UTF-8 */
 };
 
 void	bench_error(struct bench_errors *, const char *reason);

@@ -58,6 +58,7 @@ void
 bench_abort(struct bench *b, const char *fmt, ...)
 {
 	va_list ap;
+	size_t len;
 
 	if (b->phase == PH_DONE)
 		return;
@@ -65,6 +66,11 @@ bench_abort(struct bench *b, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(b->r->abort_why, sizeof(b->r->abort_why), fmt, ap);
 	va_end(ap);
+	/* Cut short, it may end in part of a character (a list name's):
+	 * cut back to whole ones, for the terminal and the JSON. */
+	len = strlen(b->r->abort_why);
+	while (len > 0 && !utf8_valid(b->r->abort_why, len))
+		b->r->abort_why[--len] = '\0';
 	bench_finish(b, now_ns());
 }
 

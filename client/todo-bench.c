@@ -20,6 +20,7 @@
 #include "etf.h"
 #include "todoclient.h"
 #include "bench.h"
+#include "names.h"
 #include "bench_req.h"
 #include "optmsg.h"
 #include "outcheck.h"
@@ -176,11 +177,17 @@ check_prefix(const struct bench_opts *o)
 {
 	char name[TODO_NAME_MAX + 1];
 
-	if (o->prefix[0] == '\0' || !utf8_valid(o->prefix,
-	    strlen(o->prefix)) || bench_list_name(name, sizeof(name),
-	    o->prefix, o->lists - 1) == -1) {
+	int n;
+
+	/* The last list's name is the longest, in bytes and as a file
+	 * name: valid, so is every other. */
+	if (o->prefix[0] == '\0' || (n = bench_list_name(name, sizeof(name),
+	    o->prefix, o->lists - 1)) == -1 ||
+	    !name_valid(name, (size_t)n)) {
 		fprintf(stderr, "todo-bench: --prefix must be UTF-8 text of at "
-		    "most %d bytes with the list number\n", TODO_NAME_MAX);
+		    "most %d bytes with the list number, and at most %d as a "
+		    "file name (other bytes than A-Z a-z 0-9 _ - count 3)\n",
+		    TODO_NAME_MAX, NAME_FILE_MAX);
 		exit(2);
 	}
 }

@@ -1,10 +1,9 @@
-# Storage: list model, list file term, file names, store, workers and
-# their journal.
+# Storage: list model, list file term, store, workers and their journal
+# (list names and their file names are in proto/).
 daemon_libdaemon_la_SOURCES += \
 	daemon/todolist.h daemon/todolist.c \
 	daemon/listfile.h daemon/listfile.c \
 	daemon/entryscan.h daemon/entryscan.c \
-	daemon/names.h daemon/names.c \
 	daemon/store.h daemon/store.c \
 	daemon/store_fault.h daemon/store_fault.c \
 	daemon/journal.h daemon/journal.c \
