@@ -209,6 +209,11 @@ cache_request(struct cconn *cc, const struct etf_term *t)
 		conn_send(cc->conn, &cache.out);
 		return;
 	}
+	/* A client that has closed gets no reply: a request that only
+	 * reads is skipped (each lists reads the directory). */
+	if (conn_deaf(cc->conn) && (r.kind == REQ_PING ||
+	    r.kind == REQ_LISTS || r.kind == REQ_STATS))
+		return;
 	switch (r.kind) {
 	case REQ_PING:
 		reply_atom(&cache.out, "pong");

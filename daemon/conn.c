@@ -179,6 +179,12 @@ conn_full(const struct conn *c)
 }
 
 int
+conn_deaf(const struct conn *c)
+{
+	return c->deaf;
+}
+
+int
 conn_finished(struct conn *c)
 {
 	uint8_t *p;

@@ -20,8 +20,9 @@
  * every reply, and closes once conn_finished().  A client that closed
  * altogether is found out by a write (EPIPE, ECONNRESET): from then on
  * replies are dropped, and the requests it sent before it closed are
- * still read, to the EOF, and carried out.  Only other read or write
- * errors close at once (closed()).
+ * still read, to the EOF, and carried out, except that the owners skip
+ * those whose only effect is their reply (conn_deaf()).  Only other read
+ * or write errors close at once (closed()).
  */
 #ifndef TODOD_CONN_H
 #define TODOD_CONN_H
@@ -89,6 +90,10 @@ int		 conn_flush(struct conn *);
 /* The output reached the cap and has not drained to half of it since:
  * take no request until drained(). */
 int		 conn_full(const struct conn *);
+/* The client has closed (a write found it gone): replies are dropped,
+ * so a request whose only effect is its reply need not be carried out
+ * (its cost would be spent for nobody). */
+int		 conn_deaf(const struct conn *);
 /* EOF, and no whole (or bad) frame left to answer: once its replies are
  * written, the connection is done (a partial frame is dropped). */
 int		 conn_finished(struct conn *);

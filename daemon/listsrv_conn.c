@@ -241,6 +241,12 @@ ls_request(struct lconn *lc, const struct etf_term *t)
 		ls_error(lc, err);
 		return 0;
 	}
+	/* A client that has closed gets no reply: a read is skipped, not
+	 * built for nothing (the entries of a large list, a thousand times
+	 * over, would hold this server for minutes). */
+	if (conn_deaf(lc->conn) && (r.kind == REQ_PING ||
+	    r.kind == REQ_ENTRIES || r.kind == REQ_SIZE))
+		return 0;
 	switch (r.kind) {
 	case REQ_PING:
 		etf_buf_reset(&ls.out);
