@@ -368,21 +368,62 @@ cache_accept_resume(evutil_socket_t fd, short ev, void *arg)
 	event_add(cache.accept_ev, NULL);
 }
 
-/* Out of descriptors, or into the last ones (fdlimit.h): said, at most
- * once a while, and accepting rests a moment. */
+/*
+ * Out of descriptors, or into the last ones (fdlimit.h): each client
+ * waiting is told busy and closed, as many as one wake-up accepts, so
+ * that a full backlog drains at once rather than one client a pass.
+ * Accepting rests a moment only when clients cannot be refused (no spare
+ * descriptor) or a wake-up's worth were: the listening socket would
+ * otherwise keep the loop spinning.  Said at most once a while.
+ */
 static void
 cache_accept_pause(void)
 {
-	static struct lograte rate;
 	struct timeval backoff = { 0, 100 * 1000 };
+
+	event_del(cache.accept_ev);
+	evtimer_add(cache.accept_retry, &backoff);
+}
+
+static void
+cache_refuse(int fd)
+{
+	(void)send(fd, cache_busy, sizeof(cache_busy), MSG_DONTWAIT |
+	    MSG_NOSIGNAL);
+	close(fd);
+}
+
+static void
+cache_refused_log(int paused)
+{
+	static struct lograte rate;
 	char held[LOGRATE_HELD_BUFSZ];
 	unsigned missed;
 
 	if (lograte_ok(&rate, &missed))
-		log_warnx("out of descriptors: pausing accept%s",
+		log_warnx("out of descriptors: telling clients busy%s%s",
+		    paused ? ", pausing accept" : "",
 		    lograte_held(missed, held, sizeof(held)));
-	event_del(cache.accept_ev);
-	evtimer_add(cache.accept_retry, &backoff);
+}
+
+/* Out of descriptors (EMFILE): refuse one client on the spare
+ * descriptor given up for it, which is taken back after.  0, or -1 with
+ * errno (EAGAIN: no client waits). */
+static int
+cache_accept_spare(int lfd)
+{
+	int fd, err;
+
+	if (cache.spare_fd == -1)
+		return -1;
+	close(cache.spare_fd);
+	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	err = errno;
+	if (fd != -1)
+		cache_refuse(fd);
+	cache.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	errno = err;
+	return fd == -1 ? -1 : 0;
 }
 
 static void
@@ -393,33 +434,31 @@ cache_accept(evutil_socket_t lfd, short ev, void *arg)
 	unsigned missed;
 	struct ucred cred;
 	socklen_t credlen;
-	int i, fd;
+	int i, fd, refused = 0, paused = 0;
 
 	for (i = 0; i < CACHE_ACCEPTS; i++) {
 		fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd == -1) {
-			if (errno == EMFILE || errno == ENFILE) {
-				/* Out of descriptors: refuse one client
-				 * cleanly, then back off for a moment. */
-				if (cache.spare_fd != -1) {
-					close(cache.spare_fd);
-					if ((fd = accept(lfd, NULL, NULL)) != -1)
-						close(fd);
-					cache.spare_fd = open("/dev/null",
-					    O_RDONLY | O_CLOEXEC);
+			if (errno != EMFILE && errno != ENFILE)
+				break;
+			if (cache_accept_spare(lfd) == -1) {
+				/* No client refused: nothing else to do
+				 * but wait (EAGAIN: none left). */
+				if (errno != EAGAIN && errno != EWOULDBLOCK) {
+					cache_accept_pause();
+					paused = 1;
 				}
-				cache_accept_pause();
+				break;
 			}
-			return;
+			refused++;
+			continue;
 		}
 		if (fdlimit_reserved(fd)) {
 			/* The last descriptors are for those the links
 			 * pass (fdlimit.h): refused. */
-			(void)send(fd, cache_busy, sizeof(cache_busy),
-			    MSG_DONTWAIT | MSG_NOSIGNAL);
-			close(fd);
-			cache_accept_pause();
-			return;
+			cache_refuse(fd);
+			refused++;
+			continue;
 		}
 		cred.uid = (uid_t)-1;
 		credlen = sizeof(cred);
@@ -449,6 +488,12 @@ cache_accept(evutil_socket_t lfd, short ev, void *arg)
 		cache.accepted++;
 		(void)cache_conn_add(fd, cred.uid, NULL, 0);
 	}
+	if (refused > 0 && i == CACHE_ACCEPTS && !paused) {
+		cache_accept_pause();
+		paused = 1;
+	}
+	if (refused > 0 || paused)
+		cache_refused_log(paused);
 }
 
 /*

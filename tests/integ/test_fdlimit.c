@@ -3,9 +3,9 @@
  *
  * The cache's descriptor limit is lowered to 64 (prlimit).  The test opens
  * more connections than the cache can hold: the cache refuses some
- * (closed at once) and pauses accepting instead of failing or spinning;
- * once the test closes them, a new client is served, and nothing was
- * restarted.
+ * (told busy and closed at once, every one waiting, not one a pass)
+ * instead of failing or spinning; once the test closes them, a new
+ * client is served, and nothing was restarted.
  *
  * A list server short of descriptors tells the connections it cannot
  * hold busy, and serves the others.
@@ -25,6 +25,7 @@
 #include <sys/resource.h>
 
 #include <check.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -78,8 +79,56 @@ START_TEST(descriptors_run_out)
 	ck_assert_msg(h_stats_int(d, "restarts") == 0,
 	    "a process was restarted while descriptors ran out");
 	ck_assert_msg(daemon_alive(d), "the daemon died");
-	ck_assert_msg(h_log_count(d, "out of descriptors: pausing accept") > 0,
+	ck_assert_msg(h_log_count(d, "out of descriptors: telling clients "
+	    "busy") > 0,
 	    "the cache never ran out of descriptors: the test proves nothing");
+	ck_assert_int_eq(daemon_stop(d), 0);
+	daemon_free(d);
+}
+END_TEST
+
+/*
+ * The cache at its limit with many clients waiting to be accepted: every
+ * one of them is told busy within a moment.  It took one each 100 ms
+ * (a pause after each refusal), so that a backlog of hundreds waited
+ * for tens of seconds.
+ */
+#define NWAITING	300
+START_TEST(backlog_told_busy)
+{
+	struct rlimit low = { 64, 64 };
+	struct daemon_pids dp;
+	struct conn *c[NWAITING];
+	struct serve_arg sa;
+	struct daemon *d;
+	char err[256];
+	int64_t t0;
+	int i, busy = 0;
+
+	d = daemon_start(NULL);
+	ck_assert_msg(d != NULL, "start: %s", h_err());
+	ck_assert_int_eq(daemon_pids(d, &dp), 0);
+	ck_assert_int_eq(prlimit(dp.cache, RLIMIT_NOFILE, &low, NULL), 0);
+	t0 = h_now_ms();
+	for (i = 0; i < NWAITING; i++)
+		c[i] = conn_open(d);
+	/* The first ones are taken (and wait for a request); the cache's
+	 * limit reached, every other one is answered busy, then closed. */
+	for (i = 0; i < NWAITING; i++) {
+		if (c[i] == NULL)
+			continue;
+		if (h_wait_fd(c[i]->fd, POLLIN, t0 + h_ms(5000)) == 0 &&
+		    h_reply_is(c[i], err, sizeof(err), "{error, busy}"))
+			busy++;
+	}
+	ck_assert_msg(busy >= NWAITING - 64, "%d of %d clients were told busy "
+	    "within 5 s", busy, NWAITING);
+	for (i = 0; i < NWAITING; i++)
+		if (c[i] != NULL)
+			conn_close(c[i]);
+	sa.d = d;
+	ck_assert_msg(h_poll(h_ms(10000), serves, &sa), "the daemon does not "
+	    "serve once the clients have gone");
 	ck_assert_int_eq(daemon_stop(d), 0);
 	daemon_free(d);
 }
@@ -99,6 +148,7 @@ START_TEST(reattach_at_the_limit)
 	struct rlimit low = { 64, 64 };
 	struct daemon_pids dp;
 	struct conn *c[NCONNS], *a;
+	struct serve_arg sa;
 	struct daemon *d;
 	const struct etf_term *t;
 	char buf[512];
@@ -128,6 +178,11 @@ START_TEST(reattach_at_the_limit)
 		if (c[i] != NULL)
 			conn_close(c[i]);
 	conn_close(a);
+	/* A client that comes before the cache has seen the others go is
+	 * still told busy. */
+	sa.d = d;
+	ck_assert_msg(h_poll(h_ms(10000), serves, &sa), "the daemon does not "
+	    "serve once the clients have gone");
 	ck_assert_msg(h_stats_int(d, "restarts") == 0,
 	    "a process was restarted while descriptors ran out");
 	ck_assert_int_eq(daemon_stop(d), 0);
@@ -383,6 +438,7 @@ main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, descriptors_run_out);
 	tcase_add_test(tc, reattach_at_the_limit);
+	tcase_add_test(tc, backlog_told_busy);
 	tcase_add_test(tc, one_list_at_the_limit);
 	tcase_add_test(tc, max_lists_within_descriptors);
 	tcase_add_test(tc, supervisor_out_of_descriptors);
