@@ -376,6 +376,8 @@ ls_cache_msg(struct chan *c, const struct etf_term *t, int fd, void *arg)
 		ls_check_idle();
 		return;
 	}
+	if (etf_is_atom(t, "took") && ls_parked_taken() == 0)
+		return;
 	fatalx("unexpected message from the cache");
 }
 
@@ -385,6 +387,9 @@ ls_cache_closed(struct chan *c, void *arg)
 	chan_free(ls.cache);
 	ls.cache = NULL;
 	ls.idle_told = 0;
+	/* Everything the cache said is read: what it did not take, it
+	 * never will. */
+	ls_parked_return(1);
 }
 
 /*
@@ -453,8 +458,18 @@ ls_send_conns(void)
 static void
 ls_cache_link(int fd)
 {
-	if (ls.cache != NULL)
+	int i;
+
+	/* A new link: the cache started again, the old one is gone.  What
+	 * it said on the old link is read to the end first, which returns
+	 * the connections it did not take (ls_cache_closed). */
+	for (i = 0; ls.cache != NULL && i < 64; i++)
+		chan_read_now(ls.cache);
+	if (ls.cache != NULL) {
 		chan_free(ls.cache);
+		ls.cache = NULL;
+		ls_parked_return(1);
+	}
 	if ((ls.cache = chan_new(ls.base, fd, PROC_MAX_MSG, ls_cache_msg,
 	    ls_cache_closed, NULL)) == NULL)
 		fatalx("out of memory");
@@ -632,6 +647,7 @@ ls_start(const void *name, size_t len)
 	proc_title("todod: list %s", file);
 	pending_init(&ls.pending);
 	TAILQ_INIT(&ls.conns);
+	STAILQ_INIT(&ls.parked);
 	etf_buf_init(&ls.out);
 	etf_buf_init(&ls.msg);
 	/* Store numbers grow across restarts of this server too, so that a
@@ -682,6 +698,7 @@ ls_release(void)
 
 	if (!TAILQ_EMPTY(&ls.conns))
 		fatalx("released with connections");
+	ls_parked_return(0);
 	chan_free(ls.cache);
 	chan_free(ls.worker);
 	event_free(ls.idle_ev);

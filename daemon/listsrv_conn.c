@@ -5,6 +5,7 @@
 #include <sys/types.h>
 #include <sys/queue.h>
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -405,11 +406,14 @@ ls_drop_unread(void)
  * unprocessed input (after an EOF too: the next process reads the EOF
  * again from the socket).  Returns 1 if it is gone, 0 if it stays.
  */
+static void	ls_park(int fd, uid_t uid, uint8_t *input, size_t inlen);
+
 static int
 ls_reattach(struct lconn *lc)
 {
 	size_t inlen = conn_inlen(lc->conn), tlen = lc->target_len;
 	uint8_t *input = NULL, target[NAME_MAX_BYTES];
+	uid_t uid = lc->uid;
 	int fd;
 
 	if (ls.cache == NULL) {
@@ -439,7 +443,7 @@ ls_reattach(struct lconn *lc)
 	etf_put_binary(&ls.msg, target, tlen);
 	etf_put_binary(&ls.msg, ls.name, ls.len);
 	etf_put_binary(&ls.msg, input, inlen);
-	free(input);
+	ls_park(fd, uid, input, inlen);		/* takes input */
 	chan_send(ls.cache, &ls.msg, fd);
 	/* Told to stop: it exits now if that was its last connection. */
 	if (ls.stopping)
@@ -552,6 +556,106 @@ ls_refused_log(void)
 }
 
 /* A connection handed over by the cache: {handoff, Mode, Input}. */
+/* A connection comes (or comes back) to this server, with the input it
+ * had left. */
+static struct lconn *
+ls_adopt(int fd, uid_t uid, const void *input, size_t inlen)
+{
+	struct lconn *lc;
+
+	if ((lc = calloc(1, sizeof(*lc))) == NULL)
+		fatalx("out of memory");
+	STAILQ_INIT(&lc->pend);
+	lc->uid = uid;
+	if ((lc->conn = conn_new(ls.base, fd, ls.cfg->max_frame, LS_OUT_CAP,
+	    &ls_conn_cbs, lc)) == NULL ||
+	    conn_prepend_input(lc->conn, input, inlen) == -1)
+		fatalx("out of memory");
+	TAILQ_INSERT_TAIL(&ls.conns, lc, entry);
+	ls.nconns++;
+	if (ls.idle_ev != NULL)
+		evtimer_del(ls.idle_ev);
+	ls.idle_told = 0;
+	return lc;
+}
+
+/* Keep a connection given back to the cache until it says it took it
+ * (struct parked); input is taken.  Without a descriptor to spare it is
+ * not kept (fd -1), lost if the cache dies, but still waits for its
+ * {took}, which comes for every connection given back. */
+static void
+ls_park(int fd, uid_t uid, uint8_t *input, size_t inlen)
+{
+	struct parked *p;
+	int keep;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		fatalx("out of memory");
+	if ((keep = fcntl(fd, F_DUPFD_CLOEXEC, 0)) != -1 &&
+	    fdlimit_reserved(keep)) {
+		close(keep);
+		keep = -1;
+	}
+	p->fd = keep;
+	p->uid = uid;
+	if (keep != -1) {
+		p->input = input;
+		p->inlen = inlen;
+	} else
+		free(input);
+	STAILQ_INSERT_TAIL(&ls.parked, p, entry);
+}
+
+static void
+ls_parked_free(struct parked *p)
+{
+	if (p->fd != -1)
+		close(p->fd);
+	free(p->input);
+	free(p);
+}
+
+int
+ls_parked_taken(void)
+{
+	struct parked *p;
+
+	if ((p = STAILQ_FIRST(&ls.parked)) == NULL)
+		return -1;
+	STAILQ_REMOVE_HEAD(&ls.parked, entry);
+	ls_parked_free(p);
+	return 0;
+}
+
+void
+ls_parked_return(int restore)
+{
+	struct parked *p;
+	struct lconn *lc;
+	int n = 0;
+
+	while ((p = STAILQ_FIRST(&ls.parked)) != NULL) {
+		STAILQ_REMOVE_HEAD(&ls.parked, entry);
+		if (!restore || p->fd == -1) {
+			ls_parked_free(p);
+			continue;
+		}
+		lc = ls_adopt(p->fd, p->uid, p->input, p->inlen);
+		free(p->input);
+		free(p);
+		if (ls.shutdown)
+			lc->closing = 1;	/* answered, then closed */
+		etf_buf_reset(&ls.out);
+		reply_error(&ls.out, "busy");
+		conn_send(lc->conn, &ls.out);
+		ls_drive(lc);
+		n++;
+	}
+	if (n > 0)
+		log_info("connections given back to the cache as it went, "
+		    "served here again (their re-attach told busy): %d", n);
+}
+
 void
 ls_handoff(const struct etf_term *t, int fd)
 {
@@ -571,19 +675,7 @@ ls_handoff(const struct etf_term *t, int fd)
 		ls_send_msg(ls.cache, -1);
 		chan_flush(ls.cache);
 	}
-	if ((lc = calloc(1, sizeof(*lc))) == NULL)
-		fatalx("out of memory");
-	STAILQ_INIT(&lc->pend);
-	lc->uid = conn_peer_uid(fd);
-	if ((lc->conn = conn_new(ls.base, fd, ls.cfg->max_frame, LS_OUT_CAP,
-	    &ls_conn_cbs, lc)) == NULL ||
-	    conn_prepend_input(lc->conn, input->bin.p, input->bin.len) == -1)
-		fatalx("out of memory");
-	TAILQ_INSERT_TAIL(&ls.conns, lc, entry);
-	ls.nconns++;
-	if (ls.idle_ev != NULL)
-		evtimer_del(ls.idle_ev);
-	ls.idle_told = 0;
+	lc = ls_adopt(fd, conn_peer_uid(fd), input->bin.p, input->bin.len);
 	etf_buf_reset(&ls.out);
 	if (fdlimit_reserved(fd)) {
 		/* In the last descriptors (fdlimit.h): told busy and closed,

@@ -71,6 +71,22 @@ struct lconn {
 	uid_t			 uid;		/* counted in proc_stats */
 };
 
+/*
+ * A connection given back to the cache for another list ({reattach, ...})
+ * and kept (a duplicate of its descriptor, the input it had left) until
+ * the cache says it took it ({took}, in the order given): if the cache
+ * dies first, the connection would be lost with the message; it is
+ * taken back instead, its re-attach refused (busy), as when no cache is
+ * there to go through.
+ */
+struct parked {
+	STAILQ_ENTRY(parked)	 entry;
+	int			 fd;
+	uid_t			 uid;
+	uint8_t			*input;
+	size_t			 inlen;
+};
+
 struct ls_state {
 	const struct todod_config *cfg;
 	struct event_base	*base;
@@ -91,6 +107,7 @@ struct ls_state {
 	size_t			 batch_max;	/* LS_BATCH_MAX */
 	TAILQ_HEAD(, lconn)	 conns;
 	size_t			 nconns;
+	STAILQ_HEAD(, parked)	 parked;	/* given back, not yet taken */
 	uint64_t		 handoffs;	/* received */
 	struct event		*idle_ev;
 	struct event		*store_ev;	/* the batch, this pass */
@@ -121,5 +138,12 @@ void	ls_drive(struct lconn *);
 void	ls_drive_all(void);
 void	ls_handoff(const struct etf_term *, int fd);
 void	ls_drop_unread(void);
+/* The cache took the oldest connection given back ({took}): 0, or -1 if
+ * none was given. */
+int	ls_parked_taken(void);
+/* The cache is gone: the connections it did not take come back here,
+ * their re-attach answered busy (restore), or are closed (at a
+ * release: the cache that stopped this server takes them). */
+void	ls_parked_return(int restore);
 
 #endif /* TODOD_LISTSRV_INT_H */

@@ -565,12 +565,29 @@ route_is_reattach(const struct etf_term *t, int fd)
 	    name_valid(v[2].bin.p, v[2].bin.len);
 }
 
-/* The connection leaves the server, still open, for its next list. */
+/*
+ * The connection leaves the server, still open, for its next list.  The
+ * server keeps it until told it was taken ({took}): if this process died
+ * before, the server serves it again instead of its being lost with the
+ * message.  The word goes out before the connection is read, at once
+ * unless the link is already full (a server that does not read it, then
+ * queued: the cache never waits for a list server); only a crash in that
+ * moment, after reading some of the client's requests, could have the
+ * server serve it again without them.
+ */
 static void
-route_reattach(const struct etf_term *t, int fd, uid_t uid)
+route_reattach(struct chan *c, const struct etf_term *t, int fd, uid_t uid)
 {
 	const struct etf_term *v = t->seq.v;
 	struct route_fallback fb;
+
+	/* Test-only: die with the connection in hand, not yet taken. */
+	if (store_fault_file("TODOD_FAULT_REATTACH_DIE_FILE"))
+		_exit(70);
+	etf_buf_reset(&rt.msg);
+	etf_put_version(&rt.msg);
+	etf_put_atom(&rt.msg, "took");
+	(void)chan_send(c, &rt.msg, -1);
 
 	fb.name = v[2].bin.p;
 	fb.len = v[2].bin.len;
@@ -582,14 +599,14 @@ route_reattach(const struct etf_term *t, int fd, uid_t uid)
  * on, counted in again (the stop counted out all the server held); the
  * rest no longer matters. */
 static void
-route_stopping_msg(const struct etf_term *t, int fd)
+route_stopping_msg(struct chan *c, const struct etf_term *t, int fd)
 {
 	uid_t uid;
 
 	if (route_is_reattach(t, fd)) {
 		uid = conn_peer_uid(fd);
 		cache_uid_in(uid);
-		route_reattach(t, fd, uid);
+		route_reattach(c, t, fd, uid);
 	} else if (fd != -1)
 		close(fd);
 }
@@ -603,7 +620,7 @@ route_chan_msg(struct chan *c, const struct etf_term *t, int fd, void *arg)
 	int conns_due = r->conns_due;
 
 	if (r->stopping) {
-		route_stopping_msg(t, fd);
+		route_stopping_msg(c, t, fd);
 		return;
 	}
 	/* A server tells the users it holds first on a link from the
@@ -647,7 +664,7 @@ route_chan_msg(struct chan *c, const struct etf_term *t, int fd, void *arg)
 		 * from the socket, is counted wherever it goes next. */
 		uid = conn_peer_uid(fd);
 		(void)uidcount_remove(&r->held, uid);
-		route_reattach(t, fd, uid);
+		route_reattach(c, t, fd, uid);
 		fd = -1;
 	} else {
 		/* A bug: the server is told to stop, out of the table, and

@@ -31,6 +31,9 @@
  *   TODOD_FAULT_WORKER_DELAY_MS=MS      a worker sleeps MS as it starts
  *   TODOD_FAULT_CKPT_DELAY_MS=MS        ... after each list file a
  *                                       checkpoint prepares
+ *   TODOD_FAULT_REATTACH_DIE_FILE=PATH  the cache exits as it reads a
+ *                                       connection given back by a list
+ *                                       server, while PATH exists
  *   TODOD_FAULT_RELINK_PAUSE_MS=MS      the supervisor pauses half-way
  *                                       through naming the live lists to a
  *                                       cache started again

@@ -12,10 +12,14 @@
  * with fault injection, the supervisor pauses half-way through the
  * messages, so that the race is run every time (the test fails 5 runs of
  * 5 without the wait for go).
+ *
+ * And a cache that dies with a re-attaching connection in hand: the list
+ * server that gave it back serves it again (reattach_as_cache_dies).
  */
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,6 +147,87 @@ START_TEST(reattach_while_relinking)
 }
 END_TEST
 
+#ifdef TODOD_FAULTS	/* the cache killed by a test-only fault */
+struct cache_moved {
+	const char	*sock;
+	pid_t		 old;
+};
+
+/* The cache runs again, a new process, and answers stats. */
+static bool
+cache_moved(void *arg)
+{
+	struct cache_moved *m = arg;
+	struct fc_stats st;
+	char err[256];
+
+	return fc_stats(m->sock, &st, err, sizeof err) == 0 &&
+	    st.cache != 0 && st.cache != m->old;
+}
+
+/*
+ * The cache dies with a connection a list server gave back to it (a
+ * re-attach to another list) in hand, not yet taken (a test-only fault
+ * kills it as it reads the message).  The connection was lost with it:
+ * the client got EOF.  The server, which keeps the connection until the
+ * cache says it took it, now serves it again: the re-attach is answered
+ * busy, the request pipelined after it goes to the old list, and once
+ * the cache runs again the client moves.
+ */
+START_TEST(reattach_as_cache_dies)
+{
+	const struct etf_term	*t;
+	struct cache_moved	 m;
+	struct fc_stats		 st;
+	struct daemon		*d;
+	struct fc		 c;
+	char			 flag[128], err[256], buf[256];
+	int64_t			 n;
+	int			 fd;
+
+	snprintf(flag, sizeof flag, "/tmp/todod-reattach-die.%d",
+	    (int)getpid());
+	(void)unlink(flag);
+	setenv("TODOD_FAULT_REATTACH_DIE_FILE", flag, 1);
+	d = daemon_start_ok(NULL);
+	unsetenv("TODOD_FAULT_REATTACH_DIE_FILE");
+	(void)cu_attach(d, &c, "ra-old");
+	fc_q_add(&c, (struct todo_date){ 2024, 1, 2 }, "kept");
+	H_ASSERT(fc_call(&c, h_ms(5000), &t) == FC_REPLY && fc_ok_int(t, &n) &&
+	    n == 1, "add: %s", fc_print(t, buf, sizeof buf));
+	H_ASSERT(fc_stats(d->sock, &st, err, sizeof err) == 0, "%s", err);
+	H_ASSERT((fd = open(flag, O_WRONLY | O_CREAT, 0600)) != -1, "%s", flag);
+	close(fd);
+	fc_q_attach(&c, "ra-new");
+	fc_q_atom(&c, "size");
+	H_ASSERT(fc_flush(&c, h_ms(5000)) == 0, "send: %s", c.err);
+	H_ASSERT(fc_recv(&c, h_ms(10000), &t) == FC_REPLY, "the re-attach got "
+	    "no reply (the connection was lost with the cache): %s", c.err);
+	H_ASSERT(fc_is_error(t, "busy"), "the re-attach: %s",
+	    fc_print(t, buf, sizeof buf));
+	H_ASSERT(fc_recv(&c, h_ms(5000), &t) == FC_REPLY && fc_ok_int(t, &n) &&
+	    n == 1, "size, on the old list: %s", fc_print(t, buf, sizeof buf));
+	(void)unlink(flag);
+	m.sock = d->sock;
+	m.old = st.cache;
+	H_ASSERT(h_poll(h_ms(10000), cache_moved, &m), "the cache did not "
+	    "start again");
+	fc_q_attach(&c, "ra-new");
+	H_ASSERT(fc_call(&c, h_ms(5000), &t) == FC_REPLY &&
+	    fc_ok_value(t) != NULL, "the re-attach, the cache back: %s",
+	    fc_print(t, buf, sizeof buf));
+	fc_q_atom(&c, "size");
+	H_ASSERT(fc_call(&c, h_ms(5000), &t) == FC_REPLY && fc_ok_int(t, &n) &&
+	    n == 0, "size, on the new list: %s", fc_print(t, buf, sizeof buf));
+	fc_free(&c);
+	H_ASSERT(h_logged(d, "served here again", h_ms(1000)), "the server "
+	    "did not say it took the connection back");
+	daemon_stop_ok(d);
+	daemon_free(d);
+}
+END_TEST
+#endif /* TODOD_FAULTS */
+
 void
 crash_relink_add(Suite *s)
 {
@@ -151,5 +236,8 @@ crash_relink_add(Suite *s)
 	tc = tcase_create("relink");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, reattach_while_relinking);
+#ifdef TODOD_FAULTS
+	tcase_add_test(tc, reattach_as_cache_dies);
+#endif
 	suite_add_tcase(s, tc);
 }
