@@ -152,10 +152,14 @@ ls_pid(void)
 
 /* --- idleness and stopping ------------------------------------------- */
 
+/* No connection, nothing to store, and no connection given back that
+ * the cache has not taken yet (a stopped server waits for its {took},
+ * or for the link to close, which returns the connection). */
 static int
 ls_quiet(void)
 {
-	return ls.nconns == 0 && ls.inflight == 0 && !ls.dirty;
+	return ls.nconns == 0 && ls.inflight == 0 && !ls.dirty &&
+	    STAILQ_EMPTY(&ls.parked);
 }
 
 static void
@@ -376,8 +380,10 @@ ls_cache_msg(struct chan *c, const struct etf_term *t, int fd, void *arg)
 		ls_check_idle();
 		return;
 	}
-	if (etf_is_atom(t, "took") && ls_parked_taken() == 0)
+	if (etf_is_atom(t, "took") && ls_parked_taken() == 0) {
+		ls_check_idle();	/* a stopped server may go now */
 		return;
+	}
 	fatalx("unexpected message from the cache");
 }
 
@@ -460,15 +466,25 @@ ls_cache_link(int fd)
 {
 	int i;
 
-	/* A new link: the cache started again, the old one is gone.  What
-	 * it said on the old link is read to the end first, which returns
-	 * the connections it did not take (ls_cache_closed). */
-	for (i = 0; ls.cache != NULL && i < 64; i++)
+	/* A new link: the cache started again, the old one is gone (the
+	 * supervisor reaped it first, so its end of the old link is
+	 * closed).  What it said there is read to the end first, which
+	 * returns the connections it did not take (ls_cache_closed), every
+	 * {took} counted: else a connection it took and handed on would be
+	 * served here too.  (Reading stops if a {stop} read there releases
+	 * this server; the bound is a safeguard only, one message a read.) */
+	for (i = 0; ls.cache != NULL && !ls.released && i < (1 << 20); i++)
 		chan_read_now(ls.cache);
 	if (ls.cache != NULL) {
 		chan_free(ls.cache);
 		ls.cache = NULL;
-		ls_parked_return(1);
+		ls_parked_return(!ls.released);
+	}
+	if (ls.released) {
+		/* Stopped by the old cache: the link is for the list this
+		 * process no longer serves, as one that comes later. */
+		close(fd);
+		return;
 	}
 	if ((ls.cache = chan_new(ls.base, fd, PROC_MAX_MSG, ls_cache_msg,
 	    ls_cache_closed, NULL)) == NULL)

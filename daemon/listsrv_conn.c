@@ -636,7 +636,7 @@ ls_parked_return(int restore)
 
 	while ((p = STAILQ_FIRST(&ls.parked)) != NULL) {
 		STAILQ_REMOVE_HEAD(&ls.parked, entry);
-		if (!restore || p->fd == -1) {
+		if (!restore || ls.released || p->fd == -1) {
 			ls_parked_free(p);
 			continue;
 		}

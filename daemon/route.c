@@ -570,10 +570,11 @@ route_is_reattach(const struct etf_term *t, int fd)
  * server keeps it until told it was taken ({took}): if this process died
  * before, the server serves it again instead of its being lost with the
  * message.  The word goes out before the connection is read, at once
- * unless the link is already full (a server that does not read it, then
- * queued: the cache never waits for a list server); only a crash in that
- * moment, after reading some of the client's requests, could have the
- * server serve it again without them.
+ * unless the link is already full (a server that has not read it for a
+ * while: then it is queued, for the cache never waits for a list
+ * server).  Only a crash of the cache in that moment, with the word
+ * still queued, could have the server serve the client again while the
+ * cache has read some of its requests, or handed it to another server.
  */
 static void
 route_reattach(struct chan *c, const struct etf_term *t, int fd, uid_t uid)

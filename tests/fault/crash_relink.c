@@ -14,7 +14,8 @@
  * 5 without the wait for go).
  *
  * And a cache that dies with a re-attaching connection in hand: the list
- * server that gave it back serves it again (reattach_as_cache_dies).
+ * server that gave it back serves it again (reattach_as_cache_dies), also
+ * when that cache had stopped it for room (reattach_stopped_as_cache_dies).
  */
 #include "config.h"
 
@@ -226,6 +227,72 @@ START_TEST(reattach_as_cache_dies)
 	daemon_free(d);
 }
 END_TEST
+
+struct waiting {
+	const struct daemon	*d;
+};
+
+/* A client waits for room at --max-lists. */
+static bool
+one_waiting(void *arg)
+{
+	return h_stats_int(((struct waiting *)arg)->d, "lists_waiting") >= 1;
+}
+
+/*
+ * The same when the server is stopped for room as its last client
+ * leaves: at --max-lists 1 with a client waiting, the cache reads the
+ * server's {idle}, sent just before the connection, and tells it to stop;
+ * then it dies reading the connection.  The server, with nothing but the
+ * connection it keeps, released its list and closed it: the client got
+ * EOF.  It waits now for the {took} or the link's end, and serves the
+ * client again.
+ */
+START_TEST(reattach_stopped_as_cache_dies)
+{
+	const struct etf_term	*t;
+	struct waiting		 wt;
+	struct daemon		*d;
+	struct fc		 c, w;
+	char			 flag[128], buf[256];
+	int64_t			 n;
+	int			 fd;
+
+	snprintf(flag, sizeof flag, "/tmp/todod-reattach-stop.%d",
+	    (int)getpid());
+	(void)unlink(flag);
+	setenv("TODOD_FAULT_REATTACH_DIE_FILE", flag, 1);
+	d = daemon_start_ok("--max-lists", "1", NULL);
+	unsetenv("TODOD_FAULT_REATTACH_DIE_FILE");
+	(void)cu_attach(d, &c, "rs-old");
+	fc_q_add(&c, (struct todo_date){ 2024, 1, 2 }, "kept");
+	H_ASSERT(fc_call(&c, h_ms(5000), &t) == FC_REPLY && fc_ok_int(t, &n) &&
+	    n == 1, "add: %s", fc_print(t, buf, sizeof buf));
+	fc_init(&w);
+	H_ASSERT(fc_open(&w, d->sock, h_ms(5000)) == 0, "%s", w.err);
+	fc_q_attach(&w, "rs-other");
+	H_ASSERT(fc_flush(&w, h_ms(5000)) == 0, "send: %s", w.err);
+	wt.d = d;
+	H_ASSERT(h_poll(h_ms(5000), one_waiting, &wt), "the second client "
+	    "does not wait for room");
+	H_ASSERT((fd = open(flag, O_WRONLY | O_CREAT, 0600)) != -1, "%s", flag);
+	close(fd);
+	fc_q_attach(&c, "rs-new");
+	fc_q_atom(&c, "size");
+	H_ASSERT(fc_flush(&c, h_ms(5000)) == 0, "send: %s", c.err);
+	H_ASSERT(fc_recv(&c, h_ms(10000), &t) == FC_REPLY, "the re-attach got "
+	    "no reply (the connection was lost with the cache): %s", c.err);
+	(void)unlink(flag);
+	H_ASSERT(fc_is_error(t, "busy"), "the re-attach: %s",
+	    fc_print(t, buf, sizeof buf));
+	H_ASSERT(fc_recv(&c, h_ms(5000), &t) == FC_REPLY && fc_ok_int(t, &n) &&
+	    n == 1, "size, on the old list: %s", fc_print(t, buf, sizeof buf));
+	fc_free(&c);
+	fc_free(&w);
+	daemon_stop_ok(d);
+	daemon_free(d);
+}
+END_TEST
 #endif /* TODOD_FAULTS */
 
 void
@@ -238,6 +305,7 @@ crash_relink_add(Suite *s)
 	tcase_add_test(tc, reattach_while_relinking);
 #ifdef TODOD_FAULTS
 	tcase_add_test(tc, reattach_as_cache_dies);
+	tcase_add_test(tc, reattach_stopped_as_cache_dies);
 #endif
 	suite_add_tcase(s, tc);
 }
