@@ -237,7 +237,6 @@ _todoctl()
 				[[ $w == -s || $w == --socket ]] &&
 					sock=${COMP_WORDS[i]}
 				;;
-			--socket=*) sock=${w#--socket=} ;;
 			-*) ;;
 			*) cmd=$w ;;
 			esac
@@ -246,7 +245,9 @@ _todoctl()
 		elif [[ $w == -- ]]; then
 			dashdash=1	# every word after it is an argument
 		elif [[ $w == --date || $w == --title ]]; then
+			# The value, after the '=' of --date=VALUE if any.
 			((i++))
+			[[ ${COMP_WORDS[i]} == = ]] && ((i++))
 		fi
 	done
 
