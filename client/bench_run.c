@@ -58,19 +58,19 @@ void
 bench_abort(struct bench *b, const char *fmt, ...)
 {
 	va_list ap;
-	size_t len;
+	int n;
 
 	if (b->phase == PH_DONE)
 		return;
 	b->r->aborted = true;
 	va_start(ap, fmt);
-	vsnprintf(b->r->abort_why, sizeof(b->r->abort_why), fmt, ap);
+	n = vsnprintf(b->r->abort_why, sizeof(b->r->abort_why), fmt, ap);
 	va_end(ap);
 	/* Cut short, it may end in part of a character (a list name's):
-	 * cut back to whole ones, for the terminal and the JSON. */
-	len = strlen(b->r->abort_why);
-	while (len > 0 && !utf8_valid(b->r->abort_why, len))
-		b->r->abort_why[--len] = '\0';
+	 * the part goes, for the terminal and the JSON. */
+	if (n >= (int)sizeof(b->r->abort_why))
+		b->r->abort_why[utf8_whole_len(b->r->abort_why,
+		    strlen(b->r->abort_why))] = '\0';
 	bench_finish(b, now_ns());
 }
 

@@ -198,5 +198,9 @@ int		 etf_encode(struct etf_buf *, const struct etf_term *);
 
 /* UTF-8 validity (RFC 3629: no overlongs, no surrogates, <= U+10FFFF). */
 bool		 utf8_valid(const void *, size_t);
+/* Its length once a last character that s holds only part of (a string
+ * cut short) is taken off; s[0..len) ends with whole characters, if the
+ * rest is valid. */
+size_t		 utf8_whole_len(const void *s, size_t len);
 
 #endif /* TODOD_ETF_H */

@@ -84,3 +84,18 @@ utf8_valid(const void *s, size_t len)
 {
 	return utf8_count(s, len) >= 0;
 }
+
+size_t
+utf8_whole_len(const void *s, size_t len)
+{
+	const uint8_t *p = s;
+	size_t i = len, need;
+
+	/* Back over up to 3 continuation bytes to the lead byte. */
+	while (i > 0 && len - i < 3 && (p[i - 1] & 0xc0) == 0x80)
+		i--;
+	if (i == 0 || p[i - 1] < 0xc0)
+		return len;
+	need = p[i - 1] >= 0xf0 ? 4 : p[i - 1] >= 0xe0 ? 3 : 2;
+	return len - (i - 1) < need ? i - 1 : len;
+}

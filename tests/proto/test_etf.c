@@ -1022,6 +1022,30 @@ START_TEST(test_utf8)
 }
 END_TEST
 
+/* A string cut short loses the part of its last character, nothing
+ * else. */
+static const struct {
+	const char	*hex;
+	long		 whole;
+} utf8_cut[] = {
+	{ "", 0 }, { "41", 1 }, { "41c3a9", 3 }, { "41c3", 1 },
+	{ "41e282", 1 }, { "41e282ac", 4 }, { "41f09f98", 1 },
+	{ "41f09f9880", 5 }, { "c3a9c3a9", 4 }, { "c3a9c3", 2 },
+	{ "e282ace282", 3 },
+};
+
+START_TEST(test_utf8_whole_len)
+{
+	uint8_t *b;
+	long n;
+
+	n = hex_decode(utf8_cut[_i].hex, &b);
+	ck_assert_msg((long)utf8_whole_len(b, (size_t)n) == utf8_cut[_i].whole,
+	    "%s: %zu", utf8_cut[_i].hex, utf8_whole_len(b, (size_t)n));
+	free(b);
+}
+END_TEST
+
 static Suite *
 etf_suite(void)
 {
@@ -1036,6 +1060,7 @@ etf_suite(void)
 	tcase_add_loop_test(tc, test_truncated, 0, N(good));
 	tcase_add_loop_test(tc, test_bad, 0, N(bad));
 	tcase_add_loop_test(tc, test_utf8, 0, N(utf8));
+	tcase_add_loop_test(tc, test_utf8_whole_len, 0, N(utf8_cut));
 	tcase_add_loop_test(tc, test_order, 0, N(order));
 	tcase_add_loop_test(tc, test_bigint, 0, N(bigs));
 	suite_add_tcase(s, tc);
