@@ -365,6 +365,10 @@ static const uint8_t cache_busy[] = {
 static void
 cache_accept_resume(evutil_socket_t fd, short ev, void *arg)
 {
+	/* The spare descriptor, if it could not be taken back (the
+	 * system's table was full), is tried again. */
+	if (cache.spare_fd == -1)
+		cache.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	event_add(cache.accept_ev, NULL);
 }
 
