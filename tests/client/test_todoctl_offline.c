@@ -45,6 +45,19 @@ teardown(void)
 #define RUN_S(r, ...) \
 	ck_assert_int_eq(h_ctl((r), sock, NULL, __VA_ARGS__, (char *)NULL), 0)
 
+/* The JSON on standard output is {"error": reason, ...}. */
+static void
+assert_json_error(const char *out, const char *reason)
+{
+	json_t *j;
+
+	j = json_loads(out, 0, NULL);
+	ck_assert_msg(j != NULL, "not JSON: '%s'", out);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "error")),
+	    reason);
+	json_decref(j);
+}
+
 START_TEST(test_version)
 {
 	struct h_run r;
@@ -339,7 +352,6 @@ START_TEST(test_import_bad_file)
 {
 	char path[PATH_MAX + 16];
 	struct h_run r;
-	json_t *j;
 
 	snprintf(path, sizeof(path), "%s/bad.csv", dir);
 	h_write_file(path, "2018/12/19,Dentist\n2018/12/99,Bad\n", 34);
@@ -350,11 +362,7 @@ START_TEST(test_import_bad_file)
 	h_run_free(&r);
 	RUN_S(&r, "--json", "import", "bob", path);
 	ck_assert_int_eq(r.status, 2);
-	j = json_loads(r.out, 0, NULL);
-	ck_assert_ptr_nonnull(j);
-	ck_assert_str_eq(json_string_value(json_object_get(j, "error")),
-	    "bad_input");
-	json_decref(j);
+	assert_json_error(r.out, "bad_input");
 	h_run_free(&r);
 	snprintf(path, sizeof(path), "%s/missing.csv", dir);
 	RUN_S(&r, "import", "bob", path);
@@ -393,7 +401,6 @@ START_TEST(test_import_error_then_close)
 {
 	char path[PATH_MAX + 16];
 	struct h_run r;
-	json_t *j;
 	pid_t pid;
 
 	snprintf(path, sizeof(path), "%s/ten.csv", dir);
@@ -406,11 +413,7 @@ START_TEST(test_import_error_then_close)
 	ck_assert_msg(r.status == 1, "status %d: %s", r.status, r.err);
 	ck_assert_msg(strstr(r.err, "(2 of 10 entries imported)") != NULL,
 	    "'%s'", r.err);
-	j = json_loads(r.out, 0, NULL);
-	ck_assert_ptr_nonnull(j);
-	ck_assert_str_eq(json_string_value(json_object_get(j, "error")),
-	    "bad_frame");
-	json_decref(j);
+	assert_json_error(r.out, "bad_frame");
 	h_run_free(&r);
 }
 END_TEST
@@ -418,7 +421,6 @@ END_TEST
 START_TEST(test_unreachable)
 {
 	struct h_run r;
-	json_t *j;
 
 	RUN_S(&r, "ping");
 	ck_assert_int_eq(r.status, 3);
@@ -427,11 +429,7 @@ START_TEST(test_unreachable)
 	h_run_free(&r);
 	RUN_S(&r, "--json", "ls", "bob");
 	ck_assert_int_eq(r.status, 3);
-	j = json_loads(r.out, 0, NULL);
-	ck_assert_ptr_nonnull(j);
-	ck_assert_str_eq(json_string_value(json_object_get(j, "error")),
-	    "unreachable");
-	json_decref(j);
+	assert_json_error(r.out, "unreachable");
 	h_run_free(&r);
 }
 END_TEST
@@ -499,7 +497,6 @@ START_TEST(test_fake_daemon)
 {
 	struct fake f = fake_vec[_i].fake;
 	struct h_run r;
-	json_t *j;
 	pid_t pid;
 
 	pid = h_fake_server(sock, fake_reply, &f);
@@ -508,11 +505,7 @@ START_TEST(test_fake_daemon)
 	    fake_vec[_i].name, r.status);
 	ck_assert_msg(strstr(r.err, fake_vec[_i].msg) != NULL, "%s: '%s'",
 	    fake_vec[_i].name, r.err);
-	j = json_loads(r.out, 0, NULL);
-	ck_assert_ptr_nonnull(j);
-	ck_assert_str_eq(json_string_value(json_object_get(j, "error")),
-	    fake_vec[_i].reason);
-	json_decref(j);
+	assert_json_error(r.out, fake_vec[_i].reason);
 	h_run_free(&r);
 	h_wait(pid, 10000);
 }

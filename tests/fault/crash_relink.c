@@ -166,6 +166,56 @@ cache_moved(void *arg)
 	    st.cache != 0 && st.cache != m->old;
 }
 
+/* A daemon (with --max-lists max_lists, unless NULL) whose cache exits
+ * as it reads a re-attach while the file flag exists (not yet), and c
+ * attached to list, which holds one entry. */
+static struct daemon *
+start_dying_cache(char *flag, size_t len, struct fc *c, const char *list,
+    const char *max_lists)
+{
+	const struct etf_term	*t;
+	struct daemon		*d;
+	char			 buf[256];
+	int64_t			 n;
+
+	snprintf(flag, len, "/tmp/todod-reattach-die.%d", (int)getpid());
+	(void)unlink(flag);
+	setenv("TODOD_FAULT_REATTACH_DIE_FILE", flag, 1);
+	d = max_lists != NULL ? daemon_start_ok("--max-lists", max_lists,
+	    NULL) : daemon_start_ok(NULL);
+	unsetenv("TODOD_FAULT_REATTACH_DIE_FILE");
+	(void)cu_attach(d, c, list);
+	fc_q_add(c, (struct todo_date){ 2024, 1, 2 }, "kept");
+	H_ASSERT(fc_call(c, h_ms(5000), &t) == FC_REPLY && fc_ok_int(t, &n) &&
+	    n == 1, "add: %s", fc_print(t, buf, sizeof buf));
+	return d;
+}
+
+/* Arm the fault, then c asks for list and its size: the re-attach is
+ * answered busy by the server it leaves, which answers the size (one
+ * entry). */
+static void
+reattach_refused(const char *flag, struct fc *c, const char *list)
+{
+	const struct etf_term	*t;
+	char			 buf[256];
+	int64_t			 n;
+	int			 fd;
+
+	H_ASSERT((fd = open(flag, O_WRONLY | O_CREAT, 0600)) != -1, "%s", flag);
+	close(fd);
+	fc_q_attach(c, list);
+	fc_q_atom(c, "size");
+	H_ASSERT(fc_flush(c, h_ms(5000)) == 0, "send: %s", c->err);
+	H_ASSERT(fc_recv(c, h_ms(10000), &t) == FC_REPLY, "the re-attach got "
+	    "no reply (the connection was lost with the cache): %s", c->err);
+	(void)unlink(flag);
+	H_ASSERT(fc_is_error(t, "busy"), "the re-attach: %s",
+	    fc_print(t, buf, sizeof buf));
+	H_ASSERT(fc_recv(c, h_ms(5000), &t) == FC_REPLY && fc_ok_int(t, &n) &&
+	    n == 1, "size, on the old list: %s", fc_print(t, buf, sizeof buf));
+}
+
 /*
  * The cache dies with a connection a list server gave back to it (a
  * re-attach to another list) in hand, not yet taken (a test-only fault
@@ -184,31 +234,10 @@ START_TEST(reattach_as_cache_dies)
 	struct fc		 c;
 	char			 flag[128], err[256], buf[256];
 	int64_t			 n;
-	int			 fd;
 
-	snprintf(flag, sizeof flag, "/tmp/todod-reattach-die.%d",
-	    (int)getpid());
-	(void)unlink(flag);
-	setenv("TODOD_FAULT_REATTACH_DIE_FILE", flag, 1);
-	d = daemon_start_ok(NULL);
-	unsetenv("TODOD_FAULT_REATTACH_DIE_FILE");
-	(void)cu_attach(d, &c, "ra-old");
-	fc_q_add(&c, (struct todo_date){ 2024, 1, 2 }, "kept");
-	H_ASSERT(fc_call(&c, h_ms(5000), &t) == FC_REPLY && fc_ok_int(t, &n) &&
-	    n == 1, "add: %s", fc_print(t, buf, sizeof buf));
+	d = start_dying_cache(flag, sizeof flag, &c, "ra-old", NULL);
 	H_ASSERT(fc_stats(d->sock, &st, err, sizeof err) == 0, "%s", err);
-	H_ASSERT((fd = open(flag, O_WRONLY | O_CREAT, 0600)) != -1, "%s", flag);
-	close(fd);
-	fc_q_attach(&c, "ra-new");
-	fc_q_atom(&c, "size");
-	H_ASSERT(fc_flush(&c, h_ms(5000)) == 0, "send: %s", c.err);
-	H_ASSERT(fc_recv(&c, h_ms(10000), &t) == FC_REPLY, "the re-attach got "
-	    "no reply (the connection was lost with the cache): %s", c.err);
-	H_ASSERT(fc_is_error(t, "busy"), "the re-attach: %s",
-	    fc_print(t, buf, sizeof buf));
-	H_ASSERT(fc_recv(&c, h_ms(5000), &t) == FC_REPLY && fc_ok_int(t, &n) &&
-	    n == 1, "size, on the old list: %s", fc_print(t, buf, sizeof buf));
-	(void)unlink(flag);
+	reattach_refused(flag, &c, "ra-new");
 	m.sock = d->sock;
 	m.old = st.cache;
 	H_ASSERT(h_poll(h_ms(10000), cache_moved, &m), "the cache did not "
@@ -250,24 +279,12 @@ one_waiting(void *arg)
  */
 START_TEST(reattach_stopped_as_cache_dies)
 {
-	const struct etf_term	*t;
 	struct waiting		 wt;
 	struct daemon		*d;
 	struct fc		 c, w;
-	char			 flag[128], buf[256];
-	int64_t			 n;
-	int			 fd;
+	char			 flag[128];
 
-	snprintf(flag, sizeof flag, "/tmp/todod-reattach-stop.%d",
-	    (int)getpid());
-	(void)unlink(flag);
-	setenv("TODOD_FAULT_REATTACH_DIE_FILE", flag, 1);
-	d = daemon_start_ok("--max-lists", "1", NULL);
-	unsetenv("TODOD_FAULT_REATTACH_DIE_FILE");
-	(void)cu_attach(d, &c, "rs-old");
-	fc_q_add(&c, (struct todo_date){ 2024, 1, 2 }, "kept");
-	H_ASSERT(fc_call(&c, h_ms(5000), &t) == FC_REPLY && fc_ok_int(t, &n) &&
-	    n == 1, "add: %s", fc_print(t, buf, sizeof buf));
+	d = start_dying_cache(flag, sizeof flag, &c, "rs-old", "1");
 	fc_init(&w);
 	H_ASSERT(fc_open(&w, d->sock, h_ms(5000)) == 0, "%s", w.err);
 	fc_q_attach(&w, "rs-other");
@@ -275,18 +292,7 @@ START_TEST(reattach_stopped_as_cache_dies)
 	wt.d = d;
 	H_ASSERT(h_poll(h_ms(5000), one_waiting, &wt), "the second client "
 	    "does not wait for room");
-	H_ASSERT((fd = open(flag, O_WRONLY | O_CREAT, 0600)) != -1, "%s", flag);
-	close(fd);
-	fc_q_attach(&c, "rs-new");
-	fc_q_atom(&c, "size");
-	H_ASSERT(fc_flush(&c, h_ms(5000)) == 0, "send: %s", c.err);
-	H_ASSERT(fc_recv(&c, h_ms(10000), &t) == FC_REPLY, "the re-attach got "
-	    "no reply (the connection was lost with the cache): %s", c.err);
-	(void)unlink(flag);
-	H_ASSERT(fc_is_error(t, "busy"), "the re-attach: %s",
-	    fc_print(t, buf, sizeof buf));
-	H_ASSERT(fc_recv(&c, h_ms(5000), &t) == FC_REPLY && fc_ok_int(t, &n) &&
-	    n == 1, "size, on the old list: %s", fc_print(t, buf, sizeof buf));
+	reattach_refused(flag, &c, "rs-new");
 	fc_free(&c);
 	fc_free(&w);
 	daemon_stop_ok(d);

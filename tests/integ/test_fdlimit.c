@@ -48,10 +48,19 @@ serves(void *arg)
 	return h_serving(sa->d, err, sizeof(err));
 }
 
-START_TEST(descriptors_run_out)
+/* Lower the descriptor limit of d's cache to 64. */
+static void
+cache_limit_low(const struct daemon *d)
 {
 	struct rlimit low = { 64, 64 };
 	struct daemon_pids dp;
+
+	ck_assert_int_eq(daemon_pids(d, &dp), 0);
+	ck_assert_int_eq(prlimit(dp.cache, RLIMIT_NOFILE, &low, NULL), 0);
+}
+
+START_TEST(descriptors_run_out)
+{
 	struct conn *c[NCONNS];
 	struct serve_arg sa;
 	struct daemon *d;
@@ -59,8 +68,7 @@ START_TEST(descriptors_run_out)
 
 	d = daemon_start(NULL);
 	ck_assert_msg(d != NULL, "start: %s", h_err());
-	ck_assert_int_eq(daemon_pids(d, &dp), 0);
-	ck_assert_int_eq(prlimit(dp.cache, RLIMIT_NOFILE, &low, NULL), 0);
+	cache_limit_low(d);
 
 	/* Unattached connections stay in the cache, one descriptor each. */
 	for (i = 0; i < NCONNS; i++)
@@ -96,8 +104,6 @@ END_TEST
 #define NWAITING	300
 START_TEST(backlog_told_busy)
 {
-	struct rlimit low = { 64, 64 };
-	struct daemon_pids dp;
 	struct conn *c[NWAITING];
 	struct serve_arg sa;
 	struct daemon *d;
@@ -107,8 +113,7 @@ START_TEST(backlog_told_busy)
 
 	d = daemon_start(NULL);
 	ck_assert_msg(d != NULL, "start: %s", h_err());
-	ck_assert_int_eq(daemon_pids(d, &dp), 0);
-	ck_assert_int_eq(prlimit(dp.cache, RLIMIT_NOFILE, &low, NULL), 0);
+	cache_limit_low(d);
 	t0 = h_now_ms();
 	for (i = 0; i < NWAITING; i++)
 		c[i] = conn_open(d);
@@ -145,8 +150,6 @@ END_TEST
  */
 START_TEST(reattach_at_the_limit)
 {
-	struct rlimit low = { 64, 64 };
-	struct daemon_pids dp;
 	struct conn *c[NCONNS], *a;
 	struct serve_arg sa;
 	struct daemon *d;
@@ -158,8 +161,7 @@ START_TEST(reattach_at_the_limit)
 	ck_assert_msg(d != NULL, "start: %s", h_err());
 	a = conn_open_ok(d);
 	attach_ok(a, "before");
-	ck_assert_int_eq(daemon_pids(d, &dp), 0);
-	ck_assert_int_eq(prlimit(dp.cache, RLIMIT_NOFILE, &low, NULL), 0);
+	cache_limit_low(d);
 	for (i = 0; i < NCONNS; i++)
 		c[i] = conn_open(d);
 	ck_assert_msg(h_logged(d, "out of descriptors", h_ms(5000)),
