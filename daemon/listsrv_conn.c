@@ -555,7 +555,6 @@ ls_refused_log(void)
 		    lograte_held(missed, held, sizeof(held)));
 }
 
-/* A connection handed over by the cache: {handoff, Mode, Input}. */
 /* A connection comes (or comes back) to this server, with the input it
  * had left. */
 static struct lconn *
@@ -656,6 +655,7 @@ ls_parked_return(int restore)
 		    "served here again (their re-attach told busy): %d", n);
 }
 
+/* A connection handed over by the cache: {handoff, Mode, Input}. */
 void
 ls_handoff(const struct etf_term *t, int fd)
 {
