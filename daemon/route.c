@@ -205,6 +205,15 @@ route_remove(struct route *r)
 	free(r);
 }
 
+int
+route_send_atom(struct chan *c, const char *atom)
+{
+	etf_buf_reset(&rt.msg);
+	etf_put_version(&rt.msg);
+	etf_put_atom(&rt.msg, atom);
+	return chan_send(c, &rt.msg, -1);
+}
+
 /*
  * Tell an idle server to stop and take it out of the table: its list may
  * get a new server at once, and it no longer counts at --max-lists.  Its
@@ -217,10 +226,7 @@ route_remove(struct route *r)
 static void
 route_stop(struct route *r)
 {
-	etf_buf_reset(&rt.msg);
-	etf_put_version(&rt.msg);
-	etf_put_atom(&rt.msg, "stop");
-	chan_send(r->chan, &rt.msg, -1);
+	(void)route_send_atom(r->chan, "stop");
 	chan_flush(r->chan);
 	log_debug("stopping list server pid %d", (int)r->pid);
 	route_retire(r);
@@ -585,10 +591,7 @@ route_reattach(struct chan *c, const struct etf_term *t, int fd, uid_t uid)
 	/* Test-only: die with the connection in hand, not yet taken. */
 	if (store_fault_file("TODOD_FAULT_REATTACH_DIE_FILE"))
 		_exit(70);
-	etf_buf_reset(&rt.msg);
-	etf_put_version(&rt.msg);
-	etf_put_atom(&rt.msg, "took");
-	(void)chan_send(c, &rt.msg, -1);
+	(void)route_send_atom(c, "took");
 
 	fb.name = v[2].bin.p;
 	fb.len = v[2].bin.len;

@@ -134,6 +134,8 @@ extern struct route_state rt;
 /* route.c */
 struct route	*route_find(const void *, size_t);
 int		 route_is_idle(const struct route *);
+/* Send a list server a message that is one atom: chan_send()'s result. */
+int		 route_send_atom(struct chan *, const char *atom);
 int		 route_room(struct route **old);
 int		 kept_init(struct kept *, int fd, uid_t, const void *input,
 		    size_t inlen, const char *error,

@@ -68,10 +68,7 @@ route_watch_arm(void)
 static void
 route_ping(struct route *r, int64_t now)
 {
-	etf_buf_reset(&rt.msg);
-	etf_put_version(&rt.msg);
-	etf_put_atom(&rt.msg, "ping");
-	if (chan_send(r->chan, &rt.msg, -1) == -1)
+	if (route_send_atom(r->chan, "ping") == -1)
 		return;		/* out of memory: asked again next tick */
 	r->pinged = now;
 	r->ping_ticks = 0;
