@@ -398,15 +398,16 @@ cache_refuse(int fd)
 }
 
 static void
-cache_refused_log(int paused)
+cache_refused_log(int refused, int paused)
 {
 	static struct lograte rate;
 	char held[LOGRATE_HELD_BUFSZ];
 	unsigned missed;
 
 	if (lograte_ok(&rate, &missed))
-		log_warnx("out of descriptors: telling clients busy%s%s",
-		    paused ? ", pausing accept" : "",
+		log_warnx("out of descriptors: %s%s", refused == 0 ?
+		    "pausing accept" : paused ? "telling clients busy, "
+		    "pausing accept" : "telling clients busy",
 		    lograte_held(missed, held, sizeof(held)));
 }
 
@@ -484,9 +485,7 @@ cache_accept(evutil_socket_t lfd, short ev, void *arg)
 				    "connections%s", (unsigned)cred.uid,
 				    cache.cfg->max_conns_per_uid,
 				    lograte_held(missed, held, sizeof(held)));
-			(void)send(fd, cache_busy, sizeof(cache_busy),
-			    MSG_DONTWAIT | MSG_NOSIGNAL);
-			close(fd);
+			cache_refuse(fd);
 			continue;
 		}
 		cache.accepted++;
@@ -497,7 +496,7 @@ cache_accept(evutil_socket_t lfd, short ev, void *arg)
 		paused = 1;
 	}
 	if (refused > 0 || paused)
-		cache_refused_log(paused);
+		cache_refused_log(refused, paused);
 }
 
 /*
