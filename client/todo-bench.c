@@ -176,7 +176,6 @@ static void
 check_prefix(const struct bench_opts *o)
 {
 	char name[TODO_NAME_MAX + 1];
-
 	int n;
 
 	/* The last list's name is the longest, in bytes and as a file

@@ -478,7 +478,7 @@ ls_cache_link(int fd)
 	if (ls.cache != NULL) {
 		chan_free(ls.cache);
 		ls.cache = NULL;
-		ls_parked_return(!ls.released);
+		ls_parked_return(1);	/* closed if released */
 	}
 	if (ls.released) {
 		/* Stopped by the old cache: the link is for the list this

@@ -310,15 +310,13 @@ sup_fork_cache(void)
 {
 	const int extra[2] = { sup.listener.fd, sup.dirfd };
 	struct child *c, *l;
-	size_t n = 0, i = 0;
+	size_t i = 0;
 
 	if ((c = sup_fork(ROLE_CACHE, 0, extra, 2)) == NULL)
 		return -1;
 	snprintf(c->label, sizeof(c->label), "cache");
 	sup.cache = c;
 	proc_stats->cache = c->pid;
-	TAILQ_FOREACH(l, &sup.lists, entry)
-		n++;
 	/* A new cache learns every live or starting list before it
 	 * accepts (pid 0: not known yet). */
 	TAILQ_FOREACH(l, &sup.lists, entry) {
@@ -327,7 +325,7 @@ sup_fork_cache(void)
 		/* Test-only: a pause half-way, so that the servers linked
 		 * first talk to the new cache before the others are named
 		 * to it (crash_relink). */
-		if (++i == n / 2)
+		if (++i == sup.nlists / 2)
 			store_fault_sleep("TODOD_FAULT_RELINK_PAUSE_MS");
 	}
 	if (sup.announced) {
