@@ -26,8 +26,8 @@ static const struct {
 	    "(not_attached)" },
 	{ "busy", "the daemon is busy: too many live lists, or too many "
 	    "connections of this user" },
-	{ "unavailable", "the list is unavailable: its file cannot be read "
-	    "or storing it failed (see the daemon's log)" },
+	{ "unavailable", "the list is unavailable: its file cannot be read, "
+	    "storing it failed, or it is full (see the daemon's log)" },
 };
 
 const char *

@@ -174,6 +174,15 @@ listfile_put(struct etf_buf *b, const struct todo_list *l)
 	etf_put_int(b, todolist_next_id(l));
 }
 
+size_t
+listfile_size_bound(size_t n, size_t payload)
+{
+	if (n > (SIZE_MAX - LISTFILE_HEAD_MAX) / LISTFILE_ENTRY_MAX ||
+	    payload > SIZE_MAX - LISTFILE_HEAD_MAX - n * LISTFILE_ENTRY_MAX)
+		return SIZE_MAX;
+	return LISTFILE_HEAD_MAX + n * LISTFILE_ENTRY_MAX + payload;
+}
+
 void
 listfile_encode(struct etf_buf *b, const struct todo_list *l)
 {

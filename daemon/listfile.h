@@ -18,6 +18,16 @@ struct todo_list;
 void	listfile_encode(struct etf_buf *, const struct todo_list *);
 /* Append the list term alone (no version byte), e.g. inside a message. */
 void	listfile_put(struct etf_buf *, const struct todo_list *);
+/*
+ * At least the bytes listfile_encode() writes for a list of n entries
+ * whose titles and extra keys hold payload bytes (todolist_payload()):
+ * what a list may grow to is checked against it.  Extra keys count as
+ * they are held; written back they may grow a little (latin-1 atoms
+ * become UTF-8), which only lists other programs wrote can have.
+ */
+#define LISTFILE_HEAD_MAX	128	/* the struct's keys and next_id */
+#define LISTFILE_ENTRY_MAX	160	/* an entry's bytes beyond payload */
+size_t	listfile_size_bound(size_t n, size_t payload);
 /* Append one pair of the entries map, Id => Entry. */
 void	listfile_put_pair(struct etf_buf *, const struct todo_item *);
 /* Check one pair of the entries map as listfile_from_term does: NULL

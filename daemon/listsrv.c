@@ -233,7 +233,7 @@ ls_load(const struct etf_term *t, int fd)
 	max_file = ls.cfg->max_frame > 64 ? ls.cfg->max_frame - 64 : 0;
 	if (fd != -1)
 		/* The worker's bound: its largest message, less the frame. */
-		rc = getreply_file(ls.arena, t, fd, PROC_MAX_MSG - 64,
+		rc = getreply_file(ls.arena, t, fd, PROC_MAX_LIST_FILE,
 		    max_file, &ls.list, &why);
 	else
 		rc = getreply_list(ls.arena, t, max_file, &ls.list, &why);

@@ -165,6 +165,48 @@ ls_read(int working, const struct request *r)
 
 /* --- modifications ---------------------------------------------------- */
 
+/*
+ * Whether a change would take the list's file past --max-list-size.  A
+ * change that does not grow it (a delete, a shorter title) always goes
+ * through, so that a list above the limit (a file another program wrote,
+ * a limit lowered since) can be brought under it.  The worker can write
+ * and read back a file only up to a size (PROC_MAX_LIST_FILE): without
+ * this bound a list could grow past it, every change acknowledged, and
+ * then no longer load.
+ */
+_Static_assert(TODOD_LIST_SIZE_MAX < PROC_MAX_LIST_FILE,
+    "--max-list-size must stay under what a worker reads back");
+
+static int
+ls_too_large(const struct request *r)
+{
+	static struct lograte too_large_rate;
+	const struct todo_item *it;
+	size_t n, payload, was, now;
+	char held[LOGRATE_HELD_BUFSZ];
+	unsigned missed;
+
+	n = todolist_size(ls.list);
+	payload = todolist_payload(ls.list);
+	was = listfile_size_bound(n, payload);
+	if (r->kind == REQ_ADD_ENTRY)
+		now = listfile_size_bound(n + 1, payload + r->title_len);
+	else if (r->kind == REQ_UPDATE_ENTRY && r->title != NULL &&
+	    (it = todolist_get(ls.list, r->id)) != NULL)
+		now = listfile_size_bound(n, payload - it->title_len +
+		    r->title_len);
+	else
+		return 0;
+	if (now <= was || now <= ls.cfg->max_list_size)
+		return 0;
+	if (lograte_ok(&too_large_rate, &missed))
+		log_warnx("change refused: the list would reach about %zu "
+		    "bytes, over --max-list-size %zu%s", now,
+		    ls.cfg->max_list_size, lograte_held(missed, held,
+		    sizeof(held)));
+	return 1;
+}
+
 /* Apply a modification to the working list and queue its reply.  */
 static void
 ls_modify(struct lconn *lc, const struct request *r)
@@ -191,6 +233,10 @@ ls_modify(struct lconn *lc, const struct request *r)
 	}
 	if (ls.next_seq == 0)
 		ls.next_seq = 1;
+	if (op != NULL && ls_too_large(r)) {
+		listop_free(op);
+		op = NULL;
+	}
 	rc = op == NULL ? -1 : pending_apply(&ls.pending, ls.list, op,
 	    ls.next_seq);
 	if (rc != 0) {

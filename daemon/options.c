@@ -41,7 +41,8 @@ enum {
 	OPT_SYNC,
 	OPT_MAX_FRAME,
 	OPT_SOCKET_MODE,
-	OPT_MAX_CONNS_PER_UID
+	OPT_MAX_CONNS_PER_UID,
+	OPT_MAX_LIST_SIZE
 };
 
 static const char short_opts[] = ":fd:s:p:w:l:u:Vh";
@@ -61,6 +62,7 @@ static const struct option long_opts[] = {
 	{ "user",		required_argument,	NULL, 'u' },
 	{ "max-conns-per-uid",	required_argument,	NULL,
 	    OPT_MAX_CONNS_PER_UID },
+	{ "max-list-size",	required_argument,	NULL, OPT_MAX_LIST_SIZE },
 	{ "version",		no_argument,		NULL, 'V' },
 	{ "help",		no_argument,		NULL, 'h' },
 	{ NULL,			0,			NULL, 0 }
@@ -96,8 +98,8 @@ help(void)
 	printf(
 "usage: todod [-fhV] [-d dir] [-l level] [-p pidfile] [-s socket] [-u user]\n"
 "             [-w workers] [--idle-timeout secs] [--max-conns-per-uid n]\n"
-"             [--max-frame bytes] [--max-lists n] [--socket-mode mode]\n"
-"             [--sync always|none]\n"
+"             [--max-frame bytes] [--max-list-size bytes] [--max-lists n]\n"
+"             [--socket-mode mode] [--sync always|none]\n"
 "\n"
 "The to-do list daemon.\n"
 "\n"
@@ -110,6 +112,9 @@ help(void)
 "  -w, --workers N          database workers, 1 to 64 (default: 3)\n"
 "      --idle-timeout SECS  stop a list server idle this long, 0 never\n"
 "                           (default: 300)\n"
+"      --max-list-size BYTES\n"
+"                           largest list file a change may make,\n"
+"                           4096 to 524288000 (default: 524288000)\n"
 "      --max-lists N        live list servers at most, within the\n"
 "                           descriptor limit (default: 1024)\n"
 "      --sync MODE          always or none: fdatasync each store\n"
@@ -364,6 +369,7 @@ set_defaults(struct todod_config *cfg)
 	cfg->max_lists = 1024;
 	cfg->sync = true;
 	cfg->max_frame = 1048576;
+	cfg->max_list_size = TODOD_LIST_SIZE_MAX;
 	cfg->log_level = LOG_LEVEL_INFO;
 	cfg->socket_mode = 0660;
 	cfg->max_conns_per_uid = 0;
@@ -427,6 +433,10 @@ parse_one(struct todod_config *cfg, int c, bool *pid_set, char *argv[])
 	case OPT_MAX_FRAME:
 		cfg->max_frame = (size_t)parse_number(opt, optarg,
 		    MAX_FRAME_MIN, MAX_FRAME_MAX);
+		break;
+	case OPT_MAX_LIST_SIZE:
+		cfg->max_list_size = (size_t)parse_number(opt, optarg,
+		    TODOD_LIST_SIZE_MIN, TODOD_LIST_SIZE_MAX);
 		break;
 	case 'l':
 		if ((level = log_level_parse(optarg)) == -1)

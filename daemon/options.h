@@ -10,6 +10,15 @@
 
 #define TODOD_PATH_MAX	4096
 
+/*
+ * The bounds of --max-list-size.  The largest is under the largest list
+ * file a worker writes and reads back (proc.h: PROC_MAX_LIST_FILE), with
+ * room for extra entry keys of files written by other programs, which
+ * may grow when written back (listfile.h).
+ */
+#define TODOD_LIST_SIZE_MIN	4096
+#define TODOD_LIST_SIZE_MAX	(500u * 1024 * 1024)
+
 struct todod_config {
 	bool	foreground;		/* -f */
 	char	data_dir[TODOD_PATH_MAX];	/* -d */
@@ -19,7 +28,8 @@ struct todod_config {
 	int	idle_timeout;		/* seconds, 0 = never, default 300 */
 	int	max_lists;		/* default 1024 */
 	bool	sync;			/* --sync always (true) | none */
-	size_t	max_frame;		/* default 1 MiB, 64 B .. 64 MiB */
+	size_t	max_frame;		/* default 1 MiB, 1 KiB .. 64 MiB */
+	size_t	max_list_size;		/* bytes, default and max 500 MiB */
 	int	log_level;		/* enum log_level, default info */
 	mode_t	socket_mode;		/* default 0660 */
 	char	user[256];		/* -u: drop to this user; "" = stay */

@@ -99,6 +99,9 @@ struct event_base;
  * replays them, but the stop was not clean and the daemon exits 1. */
 #define PROC_EXIT_JOURNAL_KEPT	75
 #define PROC_MAX_MSG		(512u * 1024 * 1024)	/* internal frames */
+/* The largest list file a worker writes and reads back: one message,
+ * less its frame.  --max-list-size keeps lists under it (options.h). */
+#define PROC_MAX_LIST_FILE	(PROC_MAX_MSG - 64)
 
 /* Counters every process can read: a MAP_SHARED page made before the
  * first fork.  Each field has one writer. */

@@ -43,6 +43,7 @@ struct todo_list {
 	struct todo_dates	dates;	/* empty until dated */
 	struct todo_node	*max;	/* the highest id, or NULL */
 	size_t			n;
+	size_t			payload;	/* titles and extras, bytes */
 	int64_t			next_id;
 	int			dated;	/* the (date, id) index is built */
 	unsigned		scans;	/* date lookups before it was */
@@ -179,6 +180,18 @@ todolist_size(const struct todo_list *l)
 	return l->n;
 }
 
+size_t
+todolist_payload(const struct todo_list *l)
+{
+	return l->payload;
+}
+
+static size_t
+todo_item_payload(const struct todo_item *it)
+{
+	return it->title_len + it->extra_len;
+}
+
 static struct todo_node *
 todo_node_new(int64_t id, struct todo_date date, const void *title,
     size_t title_len, const void *extra, size_t extra_len,
@@ -242,6 +255,7 @@ todo_link(struct todo_list *l, struct todo_node *n)
 	if (l->dated)
 		RB_INSERT(todo_dates, &l->dates, n);
 	l->n++;
+	l->payload += todo_item_payload(&n->item);
 	return 0;
 }
 
@@ -320,9 +334,11 @@ todolist_update(struct todo_list *l, int64_t id, const struct todo_date *date,
 	if (title != NULL && (t = todo_dup(title, title_len)) == NULL)
 		return -1;
 	if (t != NULL) {
+		l->payload -= n->item.title_len;
 		todo_free_title(n);
 		n->item.title = t;
 		n->item.title_len = title_len;
+		l->payload += title_len;
 	}
 	if (date != NULL && todo_dkey(*date) != n->dkey && l->dated) {
 		RB_REMOVE(todo_dates, &l->dates, n);
@@ -348,6 +364,7 @@ todolist_delete(struct todo_list *l, int64_t id)
 	RB_REMOVE(todo_ids, &l->ids, n);
 	if (l->dated)
 		RB_REMOVE(todo_dates, &l->dates, n);
+	l->payload -= todo_item_payload(&n->item);
 	todo_node_free(n);
 	l->n--;
 	return 0;

@@ -36,6 +36,8 @@ int64_t		todolist_next_id(const struct todo_list *);
 /* For loading: next_id is taken from the file, never recomputed. */
 void		todolist_set_next_id(struct todo_list *, int64_t);
 size_t		todolist_size(const struct todo_list *);
+/* The bytes of its entries' titles and extra keys, all together. */
+size_t		todolist_payload(const struct todo_list *);
 
 /* Add with id next_id (then next_id + 1). 0, or -1 (no memory, ids
  * exhausted). */

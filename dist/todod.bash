@@ -81,8 +81,8 @@ _todod_valued()
 {
 	case $1 in
 	-d|--data-dir|-s|--socket|-p|--pidfile|-w|--workers|--idle-timeout|\
-	--max-lists|--sync|--max-frame|-l|--log-level|--socket-mode|\
-	-u|--user|--max-conns-per-uid)
+	--max-lists|--sync|--max-frame|--max-list-size|-l|--log-level|\
+	--socket-mode|-u|--user|--max-conns-per-uid)
 		return 0
 		;;
 	esac
@@ -118,7 +118,8 @@ _todod()
 		# todod takes no arguments, only options.
 		_todod_words "-f --foreground -d --data-dir -s --socket
 			-p --pidfile -w --workers --idle-timeout --max-lists
-			--sync --max-frame -l --log-level --socket-mode
+			--sync --max-frame --max-list-size -l --log-level
+			--socket-mode
 			-u --user --max-conns-per-uid -V --version -h --help"
 		;;
 	esac

@@ -78,10 +78,11 @@ dump(void *arg)
 		free(argv[argc]);
 	printf("foreground=%d\ndata=%s\nsocket=%s\npidfile=%s\nworkers=%d\n"
 	    "idle=%d\nmax_lists=%d\nsync=%d\nmax_frame=%zu\nlog=%d\n"
-	    "mode=%04o\nuser=%s\nmpu=%d\n", cfg.foreground, cfg.data_dir,
-	    cfg.socket_path, cfg.pidfile, cfg.workers, cfg.idle_timeout,
-	    cfg.max_lists, cfg.sync, cfg.max_frame, cfg.log_level,
-	    (unsigned)cfg.socket_mode, cfg.user, cfg.max_conns_per_uid);
+	    "mode=%04o\nuser=%s\nmpu=%d\nmax_list_size=%zu\n",
+	    cfg.foreground, cfg.data_dir, cfg.socket_path, cfg.pidfile,
+	    cfg.workers, cfg.idle_timeout, cfg.max_lists, cfg.sync,
+	    cfg.max_frame, cfg.log_level, (unsigned)cfg.socket_mode, cfg.user,
+	    cfg.max_conns_per_uid, cfg.max_list_size);
 }
 
 static void
@@ -135,6 +136,7 @@ START_TEST(defaults_user)
 	expect_line(&r, "mode", "0660");
 	expect_line(&r, "user", "");
 	expect_line(&r, "mpu", "0");
+	expect_line(&r, "max_list_size", "524288000");
 
 	parse(&pf, &r);
 	ck_assert_int_eq(tu_exitcode(r.status), 0);
@@ -180,10 +182,12 @@ START_TEST(every_option)
 	struct parse l = { { "--foreground", "--data-dir=%T/d",
 	    "--socket", "run/x", "--pidfile", "%T/pid", "--workers", "1",
 	    "--idle-timeout", "0", "--max-lists", "1", "--sync", "none",
-	    "--max-frame=1024", "--log-level", "error", NULL }, NULL, 0 };
+	    "--max-frame=1024", "--log-level", "error", "--max-list-size",
+	    "4096", NULL }, NULL, 0 };
 	struct parse l2 = { { "--socket-mode", "600", "--max-conns-per-uid",
 	    "7", "--idle-timeout", "2147483647", "--max-frame", "67108864",
-	    "--socket-mode=0777", "-p", "", NULL }, NULL, 0 };
+	    "--socket-mode=0777", "-p", "", "--max-list-size=524288000", NULL },
+	    NULL, 0 };
 	struct tu_result r;
 	char buf[256];
 
@@ -214,6 +218,7 @@ START_TEST(every_option)
 	expect_line(&r, "sync", "0");
 	expect_line(&r, "max_frame", "1024");
 	expect_line(&r, "log", "0");
+	expect_line(&r, "max_list_size", "4096");
 
 	set_user_env();
 	parse(&l2, &r);
@@ -222,6 +227,7 @@ START_TEST(every_option)
 	expect_line(&r, "mpu", "7");
 	expect_line(&r, "idle", "2147483647");
 	expect_line(&r, "max_frame", "67108864");
+	expect_line(&r, "max_list_size", "524288000");
 	expect_line(&r, "pidfile", "");		/* -p '' even detached */
 }
 END_TEST
@@ -265,6 +271,10 @@ static const struct bad {
 	    "(1024 to 67108864)", 0 },
 	{ { "--max-frame", "67108865" }, "out of range", 0 },
 	{ { "--max-frame", "1M" }, "not a number", 0 },
+	{ { "--max-list-size", "4095" }, "--max-list-size: 4095 is out of "
+	    "range (4096 to 524288000)", 0 },
+	{ { "--max-list-size", "524288001" }, "out of range", 0 },
+	{ { "--max-list-size", "1G" }, "not a number", 0 },
 	{ { "-l", "verbose" }, "--log-level: 'verbose' is not error, warn, "
 	    "info or debug", 0 },
 	{ { "--log-level", "" }, "--log-level", 0 },
@@ -286,7 +296,7 @@ static const struct bad {
 	{ { "--foreground=yes" }, "unknown or malformed option "
 	    "--foreground=yes", 0 },
 	{ { "--max" }, "ambiguous option --max: --max-lists, --max-frame, "
-	    "--max-conns-per-uid", 0 },
+	    "--max-conns-per-uid, --max-list-size", 0 },
 	{ { "--sock=/x" }, "ambiguous option --sock: --socket, "
 	    "--socket-mode", 0 },
 	{ { "--sync=" }, "--sync", 0 },
@@ -385,7 +395,8 @@ static const char *const help_has[] = {
 	"-p, --pidfile PATH", "-w, --workers N", "--idle-timeout SECS",
 	"--max-lists N", "--sync MODE", "--max-frame BYTES",
 	"-l, --log-level LEVEL", "--socket-mode MODE", "-u, --user USER",
-	"--max-conns-per-uid N", "-V, --version", "-h, --help",
+	"--max-conns-per-uid N", "--max-list-size BYTES", "-V, --version",
+	"-h, --help", "(default: 524288000)",
 	"(default: 3)", "(default: 300)", "(default: 1024)",
 	"(default: always)", "(default: 1048576)", "(default: info)",
 	"(default: 0660)", "(default: 0)", "(default: none with -f",
@@ -437,7 +448,8 @@ static const char *const man_has[] = {
 	"Fl -max-frame Ar bytes", "Fl l , Fl -log-level Ar level",
 	"Fl -socket-mode Ar mode", "Fl u , Fl -user Ar user",
 	"Fl -max-conns-per-uid Ar n", "Fl V , Fl -version",
-	"Fl h , Fl -help",
+	"Fl h , Fl -help", "Fl -max-list-size Ar bytes",
+	"The default is 524288000", "4096 to 524288000",
 	"The default is 3.", "The default is 300.", "The default is 1024.",
 	"The default is\n.Cm always .", "The default is 1048576.",
 	"The default is\n.Cm info .", "The default is 0660.",

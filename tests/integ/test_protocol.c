@@ -1248,6 +1248,81 @@ START_TEST(t_restart_acked_then_term)
 }
 END_TEST
 
+/*
+ * PEER-FAILS: --max-list-size.  Changes that would make a list's file
+ * larger than the limit are refused with unavailable and change
+ * nothing; those that do not grow it go through.  A list over a limit
+ * lowered since is loaded and served, and can be brought under it.
+ */
+static void
+add_title(struct conn *c, size_t len, const char *reply)
+{
+	static char title[2048];
+
+	memset(title, 'x', sizeof(title));
+	assert_call(c, "{add_entry, #{date => {2024, 2, 29}, title => ~b}}",
+	    reply, title, len);
+}
+
+START_TEST(t_max_list_size)
+{
+	/* 128 bytes for the list, 160 an entry beyond its title: six of
+	 * 1,000 bytes fit in 8,192, seven do not. */
+	struct daemon	*d = daemon_start_ok("--max-list-size", "8192", NULL);
+	struct conn	*c = conn_open_ok(d);
+	static char	 title[2048];
+	struct stat	 st;
+	char		 path[256];
+	int		 i;
+
+	memset(title, 'y', sizeof(title));
+	attach_ok(c, "full");
+	for (i = 1; i <= 6; i++)
+		add_title(c, 1000, "{ok, _}");
+	add_title(c, 1000, "{error, unavailable}");
+	H_ASSERT(h_logged(d, "change refused", h_ms(H_REPLY_MS)),
+	    "no warning of the refused change");
+	add_title(c, 100, "{ok, 7}");
+	assert_call(c, "size", "{ok, 7}");
+	/* A longer title is refused, a shorter one is not. */
+	assert_call(c, "{update_entry, 1, #{title => ~b}}",
+	    "{error, unavailable}", title, (size_t)2000);
+	assert_call(c, "{update_entry, 1, #{title => ~b}}", "{ok, _}",
+	    title, (size_t)10);
+	assert_call(c, "{update_entry, 2, #{title => ~b}}", "{ok, _}",
+	    title, (size_t)990);
+	add_title(c, 500, "{ok, 8}");
+	assert_call(c, "{delete_entry, 3}", "ok");
+	assert_call(c, "size", "{ok, 7}");
+	conn_close(c);
+	daemon_stop_ok(d);
+	snprintf(path, sizeof(path), "%s/full", d->data);
+	H_ASSERT(stat(path, &st) == 0 && st.st_size <= 8192 &&
+	    st.st_size > 4096, "list file: %s, %lld bytes", path,
+	    (long long)st.st_size);
+
+	/* The limit lowered below the list: it loads, only shrinks. */
+	free(d->args[1]);
+	d->args[1] = strdup("4096");
+	H_ASSERT(d->args[1] != NULL && daemon_restart(d) == 0, "restart: %s",
+	    h_err());
+	c = conn_open_ok(d);
+	attach_ok(c, "full");
+	assert_call(c, "size", "{ok, 7}");
+	assert_call(c, "{entries, {2024, 2, 29}}", "{ok, [_, _, _, _, _, _, _]}");
+	add_title(c, 1, "{error, unavailable}");
+	assert_call(c, "{update_entry, 1, #{title => ~b}}", "{ok, _}",
+	    title, (size_t)5);
+	assert_call(c, "{delete_entry, 4}", "ok");
+	assert_call(c, "{delete_entry, 5}", "ok");
+	assert_call(c, "{delete_entry, 6}", "ok");
+	add_title(c, 1000, "{ok, 9}");
+	conn_close(c);
+	daemon_stop_ok(d);
+	daemon_free(d);
+}
+END_TEST
+
 static Suite *
 protocol_suite(void)
 {
@@ -1293,6 +1368,7 @@ protocol_suite(void)
 	tcase_add_test(tr, t_max_lists_wait);
 	tcase_add_test(tr, t_max_lists_wait_reattach);
 	tcase_add_test(tr, t_max_lists_reattach_while_waiting);
+	tcase_add_test(tr, t_max_list_size);
 	suite_add_tcase(s, tr);
 	return s;
 }

@@ -249,6 +249,8 @@ START_TEST(t_roundtrip)
 
 	p = st_encode(l, &len);
 	ck_assert_ptr_nonnull(p);
+	ck_assert_uint_le(len, listfile_size_bound(todolist_size(l),
+	    todolist_payload(l)));
 	ck_assert_int_eq(etf_decode(arena, p, len, 0, &t), ETF_OK);
 	ck_assert_uint_eq(1 + check_order(p + 1, len - 1), len);
 	back = load_bytes(p, len);
@@ -592,6 +594,47 @@ START_TEST(t_mutated)
 }
 END_TEST
 
+/* The bound a list's growth is checked against holds for the largest
+ * ids, dates and titles, and is not far above the file. */
+START_TEST(t_size_bound)
+{
+	static const struct todo_date big = { 9999, 12, 31 }, small = { 0, 1, 1 };
+	static char title[4096];
+	struct todo_list *l = todolist_new();
+	size_t len, bound, n;
+	uint8_t *p;
+	int64_t id;
+
+	ck_assert_ptr_nonnull(l);
+	p = st_encode(l, &len);
+	ck_assert_uint_le(len, listfile_size_bound(0, 0));
+	free(p);
+	memset(title, 'x', sizeof(title));
+	ck_assert_int_eq(todolist_insert(l, INT64_MAX - 2, big, title, 1, NULL,
+	    0, 0), 0);
+	ck_assert_int_eq(todolist_insert(l, INT64_MAX - 1, big, title,
+	    sizeof(title), NULL, 0, 0), 0);
+	ck_assert_int_eq(todolist_insert(l, 1, small, title, 7, NULL, 0, 0), 0);
+	for (n = 0; n < 100; n++)
+		ck_assert_int_eq(todolist_insert(l, (int64_t)n + 2, big, title,
+		    n % 40 + 1, NULL, 0, 0), 0);
+	ck_assert_uint_eq(todolist_payload(l), 1 + sizeof(title) + 7 + 1850);
+	p = st_encode(l, &len);
+	bound = listfile_size_bound(todolist_size(l), todolist_payload(l));
+	ck_assert_uint_le(len, bound);
+	ck_assert_uint_ge(len, bound - todolist_size(l) * 80);
+	free(p);
+	/* Changes keep the payload in step. */
+	ck_assert_int_eq(todolist_update(l, 1, NULL, title, 100), 0);
+	ck_assert_int_eq(todolist_delete(l, INT64_MAX - 1), 0);
+	ck_assert_int_eq(todolist_add(l, small, title, 3, &id), -1);
+	ck_assert_uint_eq(todolist_payload(l), 1 + 100 + 1850);
+	todolist_free(l);
+	ck_assert_uint_eq(listfile_size_bound(SIZE_MAX / 2, 0), SIZE_MAX);
+	ck_assert_uint_eq(listfile_size_bound(0, SIZE_MAX - 10), SIZE_MAX);
+}
+END_TEST
+
 static Suite *
 listfile_suite(void)
 {
@@ -605,6 +648,7 @@ listfile_suite(void)
 	tcase_add_test(tc, t_accepted);
 	tcase_add_test(tc, t_scan_golden);
 	tcase_add_test(tc, t_mutated);
+	tcase_add_test(tc, t_size_bound);
 	suite_add_tcase(s, tc);
 	return s;
 }
