@@ -84,5 +84,6 @@ void	crash_idle_add(Suite *);	/* crash_idle.c: idle stop, LRU */
 void	crash_uids_add(Suite *);	/* crash_uids.c: per-uid counts */
 void	crash_syslog_add(Suite *);	/* crash_syslog.c: detached logs */
 void	crash_relink_add(Suite *);	/* crash_relink.c: cache restart */
+void	crash_stop_add(Suite *);	/* crash_stop.c: stop deadline */
 
 #endif /* TODOD_TEST_CRASH_UTIL_H */

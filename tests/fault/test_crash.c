@@ -16,7 +16,8 @@
  * list, idle stops, max-lists eviction and the idle-stop race; in
  * crash_uids.c, per-user counts across crashes; in crash_syslog.c, a
  * detached daemon's log; in crash_relink.c, clients that move to other
- * lists while a cache started again learns the servers that run.
+ * lists while a cache started again learns the servers that run; in
+ * crash_stop.c, a stop that a frozen list server does not follow.
  */
 #include "config.h"
 
@@ -678,6 +679,7 @@ crash_suite(void)
 	crash_uids_add(s);
 	crash_syslog_add(s);
 	crash_relink_add(s);
+	crash_stop_add(s);
 	return s;
 }
 
