@@ -30,9 +30,10 @@
 #include <unistd.h>
 
 #include "crash_util.h"
+#include "fclient.h"
 
 enum { SL_OK, SL_SKIP, SL_SETUP, SL_START, SL_NO_READY, SL_NO_EXIT,
-	SL_LOCKED };
+	SL_LOCKED, SL_NO_WARN };
 
 /* In a new mount namespace, /dev becomes dir (a tmpfs) with the devices
  * todod opens and a datagram socket at log.  The socket, or -1. */
@@ -97,31 +98,58 @@ log_until(int fd, const char *want, int64_t end, char *log, size_t logsz)
 	}
 }
 
-/* The child: namespace, fake /dev/log, a detached todod started and
- * stopped.  Its exit code is an SL_ value; what it saw goes to out. */
+/* In the child: a mount namespace of its own, with a fake /dev/log under
+ * dir, whose socket goes to *fd.  An SL_ value; what failed goes to
+ * out. */
 static int
-syslog_child(const char *dir, int out)
+syslog_ns(const char *dir, int out, int *fd)
 {
-	char dev[128], data[128], sock[128], pidf[128], want[512];
-	char log[8192] = "", said[4096];
-	int64_t ms;
-	pid_t pid;
-	int fd, st, rc = SL_OK;
-	FILE *f;
+	char dev[128];
 
 	snprintf(dev, sizeof(dev), "%s/dev", dir);
-	snprintf(data, sizeof(data), "%s/data", dir);
-	snprintf(sock, sizeof(sock), "%s/s.sock", dir);
-	snprintf(pidf, sizeof(pidf), "%s/todod.pid", dir);
 	if (unshare(CLONE_NEWNS) == -1) {
 		dprintf(out, "unshare(CLONE_NEWNS): %s", strerror(errno));
 		return SL_SKIP;
 	}
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1 ||
-	    mkdir(dev, 0755) == -1 || (fd = fake_dev_log(dev)) == -1) {
+	    mkdir(dev, 0755) == -1 || (*fd = fake_dev_log(dev)) == -1) {
 		dprintf(out, "a fake /dev/log: %s", strerror(errno));
 		return SL_SETUP;
 	}
+	return SL_OK;
+}
+
+/* The pid in the pidfile at path, or 0. */
+static pid_t
+pidfile_pid(const char *path)
+{
+	pid_t pid = 0;
+	FILE *f;
+
+	if ((f = fopen(path, "r")) != NULL) {
+		if (fscanf(f, "%d", &pid) != 1)
+			pid = 0;
+		fclose(f);
+	}
+	return pid;
+}
+
+/* The child: namespace, fake /dev/log, a detached todod started and
+ * stopped.  Its exit code is an SL_ value; what it saw goes to out. */
+static int
+syslog_child(const char *dir, int out)
+{
+	char data[128], sock[128], pidf[128], want[512];
+	char log[8192] = "", said[4096];
+	int64_t ms;
+	pid_t pid;
+	int fd, st, rc;
+
+	snprintf(data, sizeof(data), "%s/data", dir);
+	snprintf(sock, sizeof(sock), "%s/s.sock", dir);
+	snprintf(pidf, sizeof(pidf), "%s/todod.pid", dir);
+	if ((rc = syslog_ns(dir, out, &fd)) != SL_OK)
+		return rc;
 	st = cu_run_todod(h_ms(10000), said, sizeof(said), &ms, "-s", sock,
 	    "-d", data, "-p", pidf, NULL);
 	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
@@ -132,13 +160,7 @@ syslog_child(const char *dir, int out)
 	    sock, data);
 	if (!log_until(fd, want, h_now_ms() + h_ms(10000), log, sizeof(log)))
 		rc = SL_NO_READY;
-	pid = 0;
-	if ((f = fopen(pidf, "r")) != NULL) {
-		if (fscanf(f, "%d", &pid) != 1)
-			pid = 0;
-		fclose(f);
-	}
-	if (pid <= 0 || kill(pid, SIGTERM) == -1) {
+	if ((pid = pidfile_pid(pidf)) <= 0 || kill(pid, SIGTERM) == -1) {
 		dprintf(out, "no pid to stop in %s", pidf);
 		return SL_START;
 	}
@@ -153,45 +175,220 @@ syslog_child(const char *dir, int out)
 	return rc;
 }
 
-START_TEST(detached_logs_to_syslog)
+#ifdef TODOD_FAULTS	/* the start held back by a test-only delay */
+/* The first of pid's children whose command name starts with comm, or
+ * 0. */
+static pid_t
+child_named(pid_t pid, const char *comm)
 {
-	char	 dir[] = "/tmp/todod-syslog.XXXXXX", said[8192];
+	struct pidset *ps;
+	char path[64], name[32];
+	pid_t found = 0;
+	size_t i;
+	FILE *f;
+
+	if ((ps = calloc(1, sizeof(*ps))) == NULL ||
+	    proc_children(pid, ps) == -1) {
+		free(ps);
+		return 0;
+	}
+	for (i = 0; i < ps->n && found == 0; i++) {
+		snprintf(path, sizeof(path), "/proc/%d/comm", (int)ps->pid[i]);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		if (fgets(name, sizeof(name), f) != NULL &&
+		    strncmp(name, comm, strlen(comm)) == 0)
+			found = ps->pid[i];
+		fclose(f);
+	}
+	free(ps);
+	return found;
+}
+
+/* {server_process, name} on sock: true if answered {ok, Pid}. */
+static bool
+attach(const char *sock, const char *name, char *err, size_t errsz)
+{
+	const struct etf_term *t;
+	struct fc c;
+	int64_t pid;
+	bool ok;
+
+	fc_init(&c);
+	ok = fc_open(&c, sock, h_ms(5000)) == 0;
+	if (ok) {
+		fc_q_attach(&c, name);
+		ok = fc_call(&c, h_ms(10000), &t) == FC_REPLY &&
+		    fc_ok_int(t, &pid);
+	}
+	snprintf(err, errsz, "%s", c.err);
+	fc_free(&c);
+	return ok;
+}
+
+/*
+ * The original process (the command that started todod) killed while
+ * the daemon starts, as a timeout or a Ctrl-C of a boot script would,
+ * and a worker with it: the daemon starts the worker again, runs on and
+ * serves, and says in syslog that the command was gone.  Its children
+ * forked before it was ready also wrote their warnings to that command
+ * (earlylog.h); one that warns later (a list server that finds a list
+ * file it cannot read) finds the pipe closed, and its warning is in
+ * syslog all the same.  The workers' start is held back by a test-only
+ * delay, so that both kills come before the daemon is ready.
+ */
+static int
+waiter_gone_child(const char *dir, int out)
+{
+	char data[128], sock[128], pidf[128], junk[160], err[256];
+	char log[8192] = "";
+	struct fc_stats st;
+	pid_t orig, pid = 0, worker = 0;
+	int fd, ep[2], rc, i;
+
+	snprintf(data, sizeof(data), "%s/data", dir);
+	snprintf(sock, sizeof(sock), "%s/s.sock", dir);
+	snprintf(pidf, sizeof(pidf), "%s/todod.pid", dir);
+	snprintf(junk, sizeof(junk), "%s/junk", data);
+	if ((rc = syslog_ns(dir, out, &fd)) != SL_OK)
+		return rc;
+	if (pipe(ep) == -1 || mkdir(data, 0700) == -1 ||
+	    cu_write_file(junk, "not a list", 10) == -1)
+		return SL_SETUP;
+	if ((orig = fork()) == 0) {
+		dup2(ep[1], STDOUT_FILENO);
+		dup2(ep[1], STDERR_FILENO);
+		setenv("TODOD_FAULT_WORKER_DELAY_MS", "1500", 1);
+		execl(getenv("TODOD"), "todod", "-s", sock, "-d", data, "-p",
+		    pidf, (char *)NULL);
+		_exit(127);
+	}
+	close(ep[1]);
+	/* The pidfile is written before any child is forked. */
+	for (i = 0; i < 1000 && (pid = pidfile_pid(pidf)) <= 0; i++)
+		h_pause_ms(10);
+	kill(orig, SIGKILL);
+	waitpid(orig, NULL, 0);
+	close(ep[0]);		/* no one reads the daemon's stderr now */
+	if (pid <= 0) {
+		dprintf(out, "no pidfile %s", pidf);
+		return SL_START;
+	}
+	for (i = 0; i < 500 && (worker = child_named(pid, "todod-worker")) ==
+	    0; i++)
+		h_pause_ms(10);
+	if (worker == 0 || kill(worker, SIGKILL) == -1) {
+		dprintf(out, "no worker of pid %d to kill", (int)pid);
+		kill(pid, SIGKILL);
+		return SL_START;
+	}
+	rc = SL_OK;
+	if (!log_until(fd, "supervisor: the command that started todod was "
+	    "gone before it was ready; running on", h_now_ms() + h_ms(10000),
+	    log, sizeof(log)))
+		rc = SL_NO_READY;
+	else if (!attach(sock, "junk", err, sizeof(err))) {
+		dprintf(out, "attach: %s\n", err);
+		rc = SL_START;
+	} else if (!log_until(fd, "not a list file", h_now_ms() +
+	    h_ms(10000), log, sizeof(log)))
+		rc = SL_NO_WARN;
+	else if (fc_stats(sock, &st, err, sizeof(err)) == -1 ||
+	    st.restarts != 1) {
+		dprintf(out, "stats: %s, restarts %lld\n", err,
+		    (long long)st.restarts);
+		rc = SL_START;
+	}
+	kill(pid, SIGTERM);
+	if (rc == SL_OK && !log_until(fd, "supervisor: exiting with status 0",
+	    h_now_ms() + h_ms(10000), log, sizeof(log)))
+		rc = SL_NO_EXIT;
+	if (!cu_wait_unlocked(data, h_ms(10000))) {
+		kill(pid, SIGKILL);
+		rc = rc == SL_OK ? SL_LOCKED : rc;
+	}
+	if (rc == SL_OK && access(pidf, F_OK) == 0) {
+		dprintf(out, "the pidfile is left behind\n");
+		rc = SL_START;
+	}
+	dprintf(out, "syslog got:\n%s", log);
+	return rc;
+}
+
+#endif /* TODOD_FAULTS */
+
+/* Run child(dir, fd) in a child process with a new temporary directory;
+ * what it said, into said.  Its exit code (an SL_ value). */
+static int
+ns_run(int (*child)(const char *, int), char *said, size_t saidsz)
+{
+	char	 dir[] = "/tmp/todod-syslog.XXXXXX";
 	int	 p[2], st = 0;
 	ssize_t	 n;
 	size_t	 len = 0;
 	pid_t	 pid;
 
-	if (geteuid() != 0) {
-		printf("detached_logs_to_syslog: needs root: not run\n");
-		return;
-	}
 	H_ASSERT(mkdtemp(dir) != NULL, "mkdtemp");
 	H_ASSERT(pipe(p) == 0, "pipe");
 	if ((pid = fork()) == 0) {
 		close(p[0]);
-		_exit(syslog_child(dir, p[1]));
+		_exit(child(dir, p[1]));
 	}
 	close(p[1]);
-	while (len < sizeof(said) - 1 && (n = read(p[0], said + len,
-	    sizeof(said) - 1 - len)) > 0)
+	while (len < saidsz - 1 && (n = read(p[0], said + len,
+	    saidsz - 1 - len)) > 0)
 		len += (size_t)n;
 	said[len] = '\0';
 	close(p[0]);
 	H_ASSERT(waitpid(pid, &st, 0) == pid && WIFEXITED(st), "the test's "
 	    "child: wait status %#x", st);
 	h_rmtree(dir);
-	if (WEXITSTATUS(st) == SL_SKIP) {
+	return WEXITSTATUS(st);
+}
+
+START_TEST(detached_logs_to_syslog)
+{
+	char	 said[8192];
+	int	 st;
+
+	if (geteuid() != 0) {
+		printf("detached_logs_to_syslog: needs root: not run\n");
+		return;
+	}
+	if ((st = ns_run(syslog_child, said, sizeof(said))) == SL_SKIP) {
 		printf("detached_logs_to_syslog: %s: not run\n", said);
 		return;
 	}
-	H_ASSERT(WEXITSTATUS(st) != SL_NO_READY, "the ready line is not in "
-	    "syslog: %s", said);
-	H_ASSERT(WEXITSTATUS(st) != SL_NO_EXIT, "the stop is not in syslog: "
-	    "%s", said);
-	H_ASSERT(WEXITSTATUS(st) == SL_OK, "status %d: %s", WEXITSTATUS(st),
+	H_ASSERT(st != SL_NO_READY, "the ready line is not in syslog: %s",
 	    said);
+	H_ASSERT(st != SL_NO_EXIT, "the stop is not in syslog: %s", said);
+	H_ASSERT(st == SL_OK, "status %d: %s", st, said);
 }
 END_TEST
+
+#ifdef TODOD_FAULTS
+START_TEST(detached_waiter_gone)
+{
+	char	 said[8192];
+	int	 st;
+
+	if (geteuid() != 0) {
+		printf("detached_waiter_gone: needs root: not run\n");
+		return;
+	}
+	if ((st = ns_run(waiter_gone_child, said, sizeof(said))) == SL_SKIP) {
+		printf("detached_waiter_gone: %s: not run\n", said);
+		return;
+	}
+	H_ASSERT(st != SL_NO_WARN, "a list server's warning is not in "
+	    "syslog: %s", said);
+	H_ASSERT(st != SL_NO_READY, "the daemon did not say in syslog that "
+	    "it runs on without the command that started it: %s", said);
+	H_ASSERT(st != SL_NO_EXIT, "the stop is not in syslog: %s", said);
+	H_ASSERT(st == SL_OK, "status %d: %s", st, said);
+}
+END_TEST
+#endif /* TODOD_FAULTS */
 
 void
 crash_syslog_add(Suite *s)
@@ -201,5 +398,8 @@ crash_syslog_add(Suite *s)
 	tc = tcase_create("syslog");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, detached_logs_to_syslog);
+#ifdef TODOD_FAULTS
+	tcase_add_test(tc, detached_waiter_gone);
+#endif
 	suite_add_tcase(s, tc);
 }
