@@ -3,7 +3,8 @@
  * command in human and --json form (the JSON parsed with jansson), the
  * exit status of an error reply, a 10,000-line import with and without a
  * bad line, export reading back identical, unicode and control characters
- * in the table and in JSON; and todo-bench's report of each workload.
+ * in the table and in JSON, an import's progress and summary on a
+ * terminal; and todo-bench's report of each workload.
  *
  * The daemon is $TODOD, started in a temporary directory with its own
  * socket and data directory.  With TODOD_TEST_PEER=path/to/elixir-peer.exs
@@ -12,11 +13,16 @@
 #include "config.h"
 
 #include <check.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -615,6 +621,107 @@ START_TEST(test_import_export)
 }
 END_TEST
 
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Run argv with its standard error on a new pseudo-terminal (stdin and
+ * stdout /dev/null), for a deadline: what it wrote there, NUL-terminated
+ * (free it), and its exit status.
+ */
+static char *
+run_on_tty(char *const argv[], int *status)
+{
+	char *buf = NULL, chunk[4096];
+	size_t len = 0;
+	int64_t end;
+	struct pollfd pfd;
+	ssize_t n;
+	pid_t pid;
+	int m, s, null;
+	FILE *fp;
+
+	ck_assert_int_ne(m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC), -1);
+	ck_assert_int_eq(grantpt(m), 0);
+	ck_assert_int_eq(unlockpt(m), 0);
+	ck_assert_int_ne(s = open(ptsname(m), O_RDWR | O_NOCTTY), -1);
+	ck_assert_int_ne(null = open("/dev/null", O_RDWR), -1);
+	ck_assert_int_ne(pid = fork(), -1);
+	if (pid == 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(s, 2);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(s);		/* EOF (EIO) on m once the child is done */
+	close(null);
+	ck_assert_ptr_nonnull(fp = open_memstream(&buf, &len));
+	end = now_ms() + H_RUN_DEADLINE_MS;
+	pfd.fd = m;
+	pfd.events = POLLIN;
+	while (now_ms() < end && poll(&pfd, 1, 100) >= 0) {
+		if (pfd.revents == 0)
+			continue;
+		if ((n = read(m, chunk, sizeof(chunk))) <= 0)
+			break;
+		fwrite(chunk, 1, (size_t)n, fp);
+	}
+	fclose(fp);
+	close(m);
+	if (now_ms() >= end)
+		kill(pid, SIGKILL);
+	*status = h_wait(pid, 10000);
+	return buf;
+}
+
+/*
+ * An import on a terminal draws its progress and then says what it did,
+ * naming the list as `lists` shows it: escaped, so that a name with
+ * control characters (from a script, say) cannot move the cursor, clear
+ * the screen or turn the text around (U+202E) on the user's terminal.
+ */
+START_TEST(test_import_on_tty)
+{
+	static const char name[] = "odd\x1b[2J\nname\t\xe2\x80\xae!";
+	static const char want[] = "imported 10000 entries into "
+	    "odd\\x1b[2J\\nname\\t\\u202E!\r\n";
+	char *argv[] = { (char *)h_todoctl(), "-s", daemon_.sock, "import",
+	    (char *)name, NULL, NULL };
+	struct h_run r;
+	char *said;
+	json_t *j;
+	int status;
+
+	ck_assert_msg(started, "the daemon did not start (see above)");
+	argv[5] = make_csv("tty.csv", 0, NULL, NULL);
+	said = run_on_tty(argv, &status);
+	ck_assert_msg(status == 0, "status %d: %s", status, said);
+	ck_assert_msg(strstr(said, "\rimporting [") != NULL, "no progress: "
+	    "'%s'", said);
+	ck_assert_msg(strstr(said, "] 100% 10000/10000\r\033[K") != NULL,
+	    "the progress does not end at 100%% and is not erased: '%s'",
+	    said);
+	ck_assert_msg(strstr(said, want) != NULL, "'%s' not in '%s'", want,
+	    said);
+	ck_assert_ptr_null(strchr(strstr(said, "imported "), '\x1b'));
+	free(said);
+
+	CTL(&r, "--json", "ls", name);
+	ok(&r);
+	j = json_out(&r);
+	ck_assert_uint_eq(json_array_size(j), IMPORT_LINES);
+	json_decref(j);
+	h_run_free(&r);
+}
+END_TEST
+
 /* An export whose output cannot be written (a full disk) fails with
  * exit 1 and the write's own reason, not EIO, though it comes to light
  * long before the last flush. */
@@ -733,6 +840,7 @@ suite(void)
 	tcase_set_timeout(tc, 600);
 	tcase_add_test(tc, test_import_bad_line);
 	tcase_add_test(tc, test_import_export);
+	tcase_add_test(tc, test_import_on_tty);
 	tcase_add_test(tc, test_export_full);
 	suite_add_tcase(s, tc);
 	return s;
