@@ -584,6 +584,120 @@ START_TEST(test_status_stalled)
 }
 END_TEST
 
+/* A frame of the term in b (freed), for a fake daemon to send. */
+static struct fake
+framed(struct etf_buf *b)
+{
+	struct fake f;
+	uint8_t *raw;
+
+	ck_assert(!b->oom);
+	ck_assert_ptr_nonnull(raw = malloc(b->len + 4));
+	raw[0] = (uint8_t)(b->len >> 24);
+	raw[1] = (uint8_t)(b->len >> 16);
+	raw[2] = (uint8_t)(b->len >> 8);
+	raw[3] = (uint8_t)b->len;
+	memcpy(raw + 4, b->p, b->len);
+	f.raw = raw;
+	f.len = b->len + 4;
+	f.linger_ms = 0;
+	etf_buf_free(b);
+	return f;
+}
+
+/* sync refused: a daemon without the request (an older one) and one
+ * whose workers could not write every list file are told apart from
+ * other errors, each with what it means for the user's data. */
+static const struct {
+	const char	*reason;
+	const char	*msg;
+} sync_vec[] = {
+	{ "unknown_request", "this daemon does not support sync" },
+	{ "unavailable", "some list files could not be brought up to date; "
+	  "their changes are kept in the journal" },
+	{ "busy", "too many live lists" },
+};
+
+START_TEST(test_sync_refused)
+{
+	struct etf_buf b;
+	struct fake f;
+	struct h_run r;
+	pid_t pid;
+	int json;
+
+	for (json = 0; json <= 1; json++) {
+		etf_buf_init(&b);
+		etf_put_version(&b);
+		etf_put_tuple(&b, 2);
+		etf_put_atom(&b, "error");
+		etf_put_atom(&b, sync_vec[_i].reason);
+		f = framed(&b);
+		pid = h_fake_server(sock, fake_reply, &f);
+		if (json)
+			RUN_S(&r, "--json", "sync");
+		else
+			RUN_S(&r, "sync");
+		h_wait(pid, 10000);
+		ck_assert_msg(r.status == 1, "%s: status %d: %s",
+		    sync_vec[_i].reason, r.status, r.err);
+		ck_assert_msg(strstr(r.err, sync_vec[_i].msg) != NULL,
+		    "%s: '%s'", sync_vec[_i].reason, r.err);
+		if (json)
+			assert_json_error(r.out, sync_vec[_i].reason);
+		else
+			ck_assert_uint_eq(r.out_len, 0);
+		h_run_free(&r);
+		free((void *)f.raw);
+	}
+}
+END_TEST
+
+/* status shows the uptime in the largest units that fit. */
+static const struct {
+	int64_t		 s;
+	const char	*shown;
+} uptime_vec[] = {
+	{ 0, "up 0s," },
+	{ 59, "up 59s," },
+	{ 125, "up 2m 05s," },
+	{ 3600, "up 1h 00m 00s," },
+	{ 3729, "up 1h 02m 09s," },
+	{ 86400, "up 1d 00h 00m 00s," },
+	{ 273906, "up 3d 04h 05m 06s," },
+	{ -5, "up 0s," },	/* a clock set back */
+};
+
+START_TEST(test_status_uptime)
+{
+	struct etf_buf b;
+	struct fake f;
+	struct h_run r;
+	pid_t pid;
+
+	etf_buf_init(&b);
+	etf_put_version(&b);
+	etf_put_tuple(&b, 2);
+	etf_put_atom(&b, "ok");
+	etf_put_map(&b, 2);
+	etf_put_atom(&b, "uptime_s");
+	etf_put_int(&b, uptime_vec[_i].s);
+	etf_put_atom(&b, "lists_live");
+	etf_put_int(&b, 1);
+	f = framed(&b);
+	pid = h_fake_server(sock, fake_reply, &f);
+	RUN_S(&r, "status");
+	h_wait(pid, 10000);
+	ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
+	ck_assert_msg(strncmp(r.out, "todod is running, ", 18) == 0 &&
+	    strstr(r.out, uptime_vec[_i].shown) != NULL &&
+	    strstr(r.out, ", 1 list live\n") != NULL, "%lld s: '%s'",
+	    (long long)uptime_vec[_i].s, r.out);
+	h_run_free(&r);
+	free((void *)f.raw);
+}
+END_TEST
+
 /* A socket path that cannot be used is a daemon not reached for
  * todo-bench too (3), as for todoctl, not a usage error. */
 START_TEST(test_bench_socket_too_long)
@@ -633,6 +747,10 @@ suite(void)
 	tcase_add_test(tc, test_socket_env);
 	tcase_add_loop_test(tc, test_fake_daemon, 0,
 	    sizeof(fake_vec) / sizeof(fake_vec[0]));
+	tcase_add_loop_test(tc, test_sync_refused, 0,
+	    sizeof(sync_vec) / sizeof(sync_vec[0]));
+	tcase_add_loop_test(tc, test_status_uptime, 0,
+	    sizeof(uptime_vec) / sizeof(uptime_vec[0]));
 	suite_add_tcase(s, tc);
 	return s;
 }
