@@ -242,6 +242,14 @@ START_TEST(user_option)
 	parse(&p, &r);
 	ck_assert_msg(tu_exitcode(r.status) == 0, "%s", r.err);
 	expect_line(&r, "user", "nobody");
+	/* A user with uid 0 would drop nothing: refused, not run as root
+	 * by one who asked for less. */
+	p.argv[2] = "root";
+	parse(&p, &r);
+	ck_assert_msg(tu_exitcode(r.status) == 2, "-u root: status %d",
+	    r.status);
+	ck_assert_msg(strstr(r.err, "--user root: user has uid 0, nothing to "
+	    "drop") != NULL, "-u root: %s", r.err);
 }
 END_TEST
 
