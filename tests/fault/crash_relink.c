@@ -16,6 +16,8 @@
  * And a cache that dies with a re-attaching connection in hand: the list
  * server that gave it back serves it again (reattach_as_cache_dies), also
  * when that cache had stopped it for room (reattach_stopped_as_cache_dies).
+ * And one that dies while a list waits for a process to start in
+ * (cache_dies_while_list_waits).
  */
 #include "config.h"
 
@@ -301,6 +303,120 @@ START_TEST(reattach_stopped_as_cache_dies)
 END_TEST
 #endif /* TODOD_FAULTS */
 
+/* How many of the daemon's processes are spares (title "todod: spare"). */
+static int
+count_spares(const struct daemon *d)
+{
+	struct pidset	*ps;
+	char		 path[64], title[64];
+	size_t		 i, n;
+	int		 spares = 0;
+	FILE		*f;
+
+	H_ASSERT((ps = calloc(1, sizeof *ps)) != NULL, "no memory");
+	cu_children(d, ps);
+	for (i = 0; i < ps->n; i++) {
+		snprintf(path, sizeof path, "/proc/%d/cmdline", (int)ps->pid[i]);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		n = fread(title, 1, sizeof title - 1, f);
+		title[n] = '\0';
+		fclose(f);
+		spares += strcmp(title, "todod: spare") == 0;
+	}
+	free(ps);
+	return spares;
+}
+
+/* The cache's `stats` list name (its server starting or running). */
+struct named_arg {
+	const struct daemon	*d;
+	const char		*name;
+	pid_t			 not_cache;	/* ... by a cache other than */
+};
+
+static bool
+cache_knows(void *arg)
+{
+	struct named_arg	*a = arg;
+	struct fc_stats		 st;
+	char			 err[256];
+	int			 i;
+
+	if (fc_stats(a->d->sock, &st, err, sizeof err) == -1 ||
+	    st.cache == a->not_cache)
+		return false;
+	for (i = 0; i < st.nlists; i++)
+		if (strcmp(st.name[i], a->name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * A cache that dies while a list waits for a process to start in (the
+ * spawner stalled: stopped here, as a debugger or a frozen cgroup would):
+ * the list is linked to the new cache as it starts, waits on, and starts
+ * once a spare comes; a client of the new cache that asks for it gets
+ * it, with its change kept.
+ */
+START_TEST(cache_dies_while_list_waits)
+{
+	const struct etf_term	*t;
+	struct named_arg	 a;
+	struct fc_stats		 st;
+	struct daemon		*d;
+	struct fc		 c, w;
+	char			 err[256], name[32];
+	int64_t			 n;
+	int			 i, spares;
+
+	d = daemon_start_ok(NULL);
+	H_ASSERT(fc_stats(d->sock, &st, err, sizeof err) == 0, "stats: %s",
+	    err);
+	H_ASSERT(kill(st.spawner, SIGSTOP) == 0, "SIGSTOP the spawner");
+	/* Every spare held goes to a list: the next one waits. */
+	spares = count_spares(d);
+	for (i = 0; i < spares; i++) {
+		snprintf(name, sizeof name, "early%d", i);
+		(void)cu_attach(d, &c, name);
+		fc_free(&c);
+	}
+	fc_init(&w);
+	H_ASSERT(fc_open(&w, d->sock, h_ms(5000)) == 0, "%s", w.err);
+	fc_q_attach(&w, "waits");
+	H_ASSERT(fc_flush(&w, h_ms(5000)) == 0, "%s", w.err);
+	a.d = d;
+	a.name = "waits";
+	a.not_cache = 0;
+	H_ASSERT(h_poll(h_ms(5000), cache_knows, &a), "the cache did not ask "
+	    "for a server of the list");
+
+	H_ASSERT(kill(st.cache, SIGKILL) == 0, "kill the cache");
+	a.not_cache = st.cache;
+	H_ASSERT(h_poll(h_ms(5000), cache_knows, &a), "the new cache does not "
+	    "know the list that waits");
+	fc_free(&w);		/* the old cache's: closed with it */
+	fc_init(&w);
+	H_ASSERT(fc_open(&w, d->sock, h_ms(5000)) == 0, "%s", w.err);
+	fc_q_attach(&w, "waits");
+	H_ASSERT(fc_flush(&w, h_ms(5000)) == 0, "%s", w.err);
+	H_ASSERT(kill(st.spawner, SIGCONT) == 0, "SIGCONT the spawner");
+	H_ASSERT(fc_recv(&w, h_ms(10000), &t) == FC_REPLY && fc_ok_value(t) !=
+	    NULL, "attach after the cache's restart: %s", w.err);
+	fc_q_add(&w, (struct todo_date){ 2024, 5, 6 }, "kept");
+	H_ASSERT(fc_call(&w, h_ms(10000), &t) == FC_REPLY && fc_ok_int(t, &n)
+	    && n == 1, "add: %s", w.err);
+	fc_free(&w);
+	H_ASSERT(fc_stats(d->sock, &st, err, sizeof err) == 0 &&
+	    st.restarts == 1, "restarts: %lld", (long long)st.restarts);
+	daemon_stop_ok(d);
+	H_ASSERT(daemon_restart(d) == 0, "restart: %s", h_err());
+	H_ASSERT(cu_size(d, "waits") == 1, "the change is lost");
+	daemon_stop_ok(d);
+	daemon_free(d);
+}
+END_TEST
+
 void
 crash_relink_add(Suite *s)
 {
@@ -309,6 +425,7 @@ crash_relink_add(Suite *s)
 	tc = tcase_create("relink");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, reattach_while_relinking);
+	tcase_add_test(tc, cache_dies_while_list_waits);
 #ifdef TODOD_FAULTS
 	tcase_add_test(tc, reattach_as_cache_dies);
 	tcase_add_test(tc, reattach_stopped_as_cache_dies);
