@@ -82,9 +82,10 @@ struct wck {
 
 /*
  * Recovery: drop the records up to the newest FILE record that matches
- * the file (data, NULL if there is none), and every FILE record.
+ * the file (data, NULL if there is none), and every FILE record.  Here,
+ * or at a get if the file could not be read here (worker_get.c).
  */
-static void
+void
 wk_ck_resolve(struct worker *w, struct wlist *wl, const uint8_t *data,
     size_t len)
 {

@@ -174,8 +174,6 @@ worker_get_plain(struct worker *w, struct wlist *wl, struct todo_list *l,
 	const struct wrec *rec;
 	size_t total = len + 64, nops = 0, odd = 0;
 
-	if (wl->nfile > 0)
-		return -1;
 	TAILQ_FOREACH(rec, &wl->recs, entry) {
 		total += rec->len;
 		nops += rec->nops;
@@ -243,6 +241,11 @@ wk_reply_get(struct worker *w, struct wreq *r, struct etf_buf *b)
 		return worker_get_file(w, r, b);
 	if (worker_get_load(w, r, &l, &data, &len, b) != 0)
 		return 0;
+	/* FILE records are left by a recovery that could not read the
+	 * file: resolved against it as a checkpoint does, or the ops before
+	 * a store would be replayed over the file that replaced them. */
+	if (wl->nfile > 0)
+		wk_ck_resolve(w, wl, data, len);
 	if (worker_get_plain(w, wl, l, data, len, b) == -1) {
 		/* l may have been changed: build it again from the bytes
 		 * already read (they parsed once, so they parse again). */

@@ -215,6 +215,11 @@ void		 wk_drain_schedule(struct worker *);
 int		 wk_checkpoint_all(struct worker *, bool final);
 size_t		 wk_lists_journaled(const struct worker *);
 int		 wk_checkpoint_new(struct worker *);
+/* Drop a list's FILE records left by recovery, and the ops before the
+ * newest one that matches its file (data, NULL if it has none): those
+ * ops are in the file already. */
+void		 wk_ck_resolve(struct worker *, struct wlist *,
+		    const uint8_t *data, size_t len);
 /* 0; -1; or WK_REFUSED (logged): this journal is not to be replayed
  * here, and a start again would not change that (worker_start_refused). */
 #define WK_REFUSED	(-2)

@@ -627,6 +627,55 @@ START_TEST(t_carried_keeps_forgotten_seq)
 END_TEST
 
 /*
+ * A list whose journal holds ops, then the FILE record of a store, then
+ * more ops, and whose file cannot be read when the worker starts (here
+ * a directory stands in its place): recovery keeps all of its records.
+ * Once the file is back, a get gives the stored list plus the later ops:
+ * the ops journaled before the store are in the file already, and
+ * replayed on it they would bring back what the store replaced.
+ */
+START_TEST(t_get_unresolved_file)
+{
+	struct todo_list *x = todolist_new();
+	struct todo_date d = { 2020, 2, 2 };
+	struct listop *v[2];
+	struct etf_buf b;
+
+	wt_start();
+	v[0] = wt_op_add(1, "a");
+	v[1] = wt_op_add(2, "a");
+	wt_app(wt.fd[0], "s", 1, NULL, v, 2);
+	wt_expect_stored(wt.fd[0], 1);
+	ck_assert_int_eq(todolist_insert(x, 1, d, "X", 1, NULL, 0, 0), 0);
+	todolist_set_next_id(x, 3);
+	wt_store1(wt.fd[0], "s", 2, x);
+	wt_expect_stored(wt.fd[0], 2);
+	v[0] = wt_op_add(3, "a");
+	v[1] = wt_op_title(3, "three");
+	wt_app(wt.fd[0], "s", 3, x, v, 2);
+	wt_expect_stored(wt.fd[0], 3);
+	wt_kill();
+	ck_assert_int_eq(renameat(wt.dfd, "s", wt.dfd, "s.away"), 0);
+	ck_assert_int_eq(mkdirat(wt.dfd, "s", 0700), 0);
+	wt_start();		/* its file cannot be read: nothing resolved */
+	ck_assert_int_eq(wt_count_journals(), 1);
+	etf_buf_init(&b);
+	wt_add_get(&b, "s");
+	wt_send_all(wt.fd[0], &b);
+	etf_buf_free(&b);
+	wt_expect_error(wt.fd[0], "einval");
+	ck_assert_int_eq(unlinkat(wt.dfd, "s", AT_REMOVEDIR), 0);
+	ck_assert_int_eq(renameat(wt.dfd, "s.away", wt.dfd, "s"), 0);
+	wt_check_get(wt.fd[0], "s", x, 2);	/* the file, the 2 later ops */
+	wt_stop();		/* the final checkpoint resolves it too */
+	wt_check_file("s", x);
+	ck_assert_int_eq(wt_count_journals(), 0);
+	wt_restart_check("s", x);
+	todolist_free(x);
+}
+END_TEST
+
+/*
  * fsync, wrapped in this program (-Wl,--wrap=fsync): in the worker's
  * process, an fsync of a journal file leaves a marker file named after
  * it (".fsynced" and the journal's name), unless the marker file
@@ -839,6 +888,7 @@ journal_recover_suite(void)
 	tcase_add_test(rc, t_corrupt_kept);
 	tcase_add_test(rc, t_carried_not_full);
 	tcase_add_test(rc, t_carried_keeps_forgotten_seq);
+	tcase_add_test(rc, t_get_unresolved_file);
 	tcase_add_test(rc, t_recovery_syncs_first);
 	tcase_add_test(rc, t_stop_syncs_removal);
 	tcase_add_test(rc, t_recovery_sync_fails);
