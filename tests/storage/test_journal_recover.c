@@ -498,7 +498,7 @@ last_gen(void)
 START_TEST(t_carried_not_full)
 {
 	static const char garbage[] = "\x83\x61\x01";
-	struct wt_opts o = { false, 4096, 0 };
+	struct wt_opts o = { false, 4096, 0, 0 };
 	struct listop *v[1];
 	char title[2000];
 	uint64_t first;

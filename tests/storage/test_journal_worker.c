@@ -242,7 +242,7 @@ END_TEST
 /* With --sync none: no sync call at all. */
 START_TEST(t_nosync)
 {
-	struct wt_opts o = { true, 0, 0 };
+	struct wt_opts o = { true, 0, 0, 0 };
 	struct todo_list *m = todolist_new();
 	struct listop *v[1];
 
@@ -279,7 +279,7 @@ wait_journals(int n, int ms)
 
 START_TEST(t_rotation)
 {
-	struct wt_opts o = { false, 4096, 2 };
+	struct wt_opts o = { false, 4096, 2, 0 };
 	struct todo_list *m[RO_LISTS];
 	struct listop *v[1];
 	char name[16], title[96];
@@ -324,7 +324,7 @@ END_TEST
  * journal rotating; the file and a get are the model throughout. */
 START_TEST(t_rotation_large)
 {
-	struct wt_opts o = { false, 4096, 2 };
+	struct wt_opts o = { false, 4096, 2, 0 };
 	struct todo_list *m = st_list_n(3000, "large");
 	struct listop *v[3];
 	char title[96];
@@ -387,6 +387,148 @@ START_TEST(t_store_after_get)
 	wt_check_file("s", x);
 	todolist_free(m);
 	todolist_free(x);
+}
+END_TEST
+
+/* ---- the frame bound ---- */
+
+#define SMALL_FRAME	(64 * 1024)	/* files of up to 64 KiB - 64 */
+
+/* A title of n bytes (n < sizeof(title)) made of c. */
+static const char *
+long_title(char *title, size_t n, char c)
+{
+	memset(title, c, n);
+	title[n] = '\0';
+	return title;
+}
+
+/*
+ * Journaled ops that make more than a frame while the list they make
+ * fits in one (an entry retitled again and again): a get answers the
+ * list with the ops applied, {ok, List}, not the file and the ops.
+ */
+START_TEST(t_get_ops_over_frame)
+{
+	struct wt_opts o = { .max_frame = SMALL_FRAME };
+	struct todo_list *m = todolist_new();
+	struct listop *v[1];
+	char title[3001];
+	int i;
+
+	wt_start_peers(1, &o);
+	v[0] = wt_op_add(1, "r");
+	wt_app(wt.fd[0], "r", 1, m, v, 1);
+	wt_expect_stored(wt.fd[0], 1);
+	wt_sync_what("sync_new");			/* its file */
+	for (i = 0; i < 30; i++) {		/* 90 KB of ops */
+		v[0] = wt_op_title(1, long_title(title, 3000, 'a' + i % 26));
+		wt_app(wt.fd[0], "r", 2 + i, m, v, 1);
+		wt_expect_stored(wt.fd[0], 2 + i);
+	}
+	wt_check_get(wt.fd[0], "r", m, -1);
+	wt_stop();
+	wt_check_file("r", m);
+	todolist_free(m);
+}
+END_TEST
+
+/*
+ * A list grown by journaled ops beyond what a file may hold (a frame
+ * less 64 bytes): a get is answered {error, efbig}, a checkpoint leaves
+ * its changes in the journal, and other lists are served meanwhile.
+ * Once ops make it small enough again, it is answered and written.
+ */
+START_TEST(t_get_list_over_frame)
+{
+	struct wt_opts o = { .max_frame = SMALL_FRAME };
+	struct todo_list *m = todolist_new(), *k = todolist_new();
+	struct todo_date d = { 2024, 1, 2 };
+	struct listop *v[1];
+	struct etf_buf b;
+	char title[4001];
+	int64_t seq = 1, id;
+
+	wt_start_peers(1, &o);
+	for (id = 1; id <= 20; id++) {		/* 80 KB */
+		v[0] = listop_new(LISTOP_ADD, id, 1, d,
+		    long_title(title, 4000, 'a'), 4000);
+		wt_app(wt.fd[0], "e", seq, m, v, 1);
+		wt_expect_stored(wt.fd[0], seq++);
+	}
+	v[0] = wt_op_add(1, "k");
+	wt_app(wt.fd[0], "k", 1, k, v, 1);
+	wt_expect_stored(wt.fd[0], 1);
+	etf_buf_init(&b);
+	wt_add_get(&b, "e");
+	wt_send_all(wt.fd[0], &b);
+	etf_buf_free(&b);
+	wt_expect_error(wt.fd[0], "efbig");
+	wt_sync();		/* "k" written; "e" cannot be */
+	ck_assert_int_eq(faccessat(wt.dfd, "e", F_OK, 0), -1);
+	wt_check_file("k", k);
+	ck_assert_int_eq(wt_count_journals(), 1);
+	wt_check_get(wt.fd[0], "k", k, -1);
+	for (id = 1; id <= 10; id++) {
+		v[0] = wt_op_delete(id);
+		wt_app(wt.fd[0], "e", seq, m, v, 1);
+		wt_expect_stored(wt.fd[0], seq++);
+	}
+	wt_check_get(wt.fd[0], "e", m, WT_ANY_OPS);
+	wt_sync();
+	wt_check_file("e", m);
+	wt_stop();
+	ck_assert_int_eq(wt_count_journals(), 0);
+	wt_check_file("e", m);
+	todolist_free(m);
+	todolist_free(k);
+}
+END_TEST
+
+/*
+ * A store of a list larger than a file may be, in a frame that the
+ * worker reads: refused with {error, efbig} (the file could never be
+ * read back), nothing written; the list's next store is.
+ */
+START_TEST(t_store_over_file)
+{
+	struct wt_opts o = { .max_frame = SMALL_FRAME };
+	struct todo_list *x = todolist_new(), *small;
+	struct todo_date d = { 2024, 1, 2 };
+	char title[4001];
+	uint8_t *p;
+	size_t len, base, want = SMALL_FRAME - 48;
+	int64_t id;
+
+	/* 15 entries of 4000 bytes, and one whose title tops it up to
+	 * want bytes: more than SMALL_FRAME - 64, the store's frame less
+	 * than SMALL_FRAME. */
+	for (id = 1; id <= 15; id++)
+		ck_assert_int_eq(todolist_insert(x, id, d,
+		    long_title(title, 4000, 'x'), 4000, NULL, 0, 0), 0);
+	ck_assert_int_eq(todolist_insert(x, 16, d, "y", 1, NULL, 0, 0), 0);
+	p = st_encode(x, &base);
+	free(p);
+	ck_assert_uint_lt(base, want);
+	ck_assert_uint_le(want - base, 4000);
+	ck_assert_int_eq(todolist_update(x, 16, NULL,
+	    long_title(title, 1 + want - base, 'y'), 1 + want - base), 0);
+	p = st_encode(x, &len);
+	free(p);
+	ck_assert_uint_eq(len, want);
+
+	wt_start_peers(1, &o);
+	wt_store1(wt.fd[0], "b", 1, x);
+	wt_expect_error(wt.fd[0], "efbig");
+	ck_assert_int_eq(faccessat(wt.dfd, "b", F_OK, 0), -1);
+	ck_assert_int_eq(st_count_temps(wt.dfd), 0);
+	small = st_list_n(3, "b");
+	wt_store1(wt.fd[0], "b", 2, small);
+	wt_expect_stored(wt.fd[0], 2);
+	wt_check_file("b", small);
+	wt_stop();
+	todolist_free(x);
+	todolist_free(small);
 }
 END_TEST
 
@@ -683,7 +825,7 @@ END_TEST
  */
 START_TEST(t_store_dir_sync_fails_keeps_gen)
 {
-	struct wt_opts o = { false, 4096, 0 };
+	struct wt_opts o = { false, 4096, 0, 0 };
 	struct todo_date d = { 2024, 8, 8 };
 	struct etf_buf b, f;
 	struct todo_list *l, *got;
@@ -753,6 +895,9 @@ journal_worker_suite(void)
 	tcase_add_test(tc, t_rotation_large);
 	tcase_add_test(tc, t_store_among_appends);
 	tcase_add_test(tc, t_get_applied);
+	tcase_add_test(tc, t_get_ops_over_frame);
+	tcase_add_test(tc, t_get_list_over_frame);
+	tcase_add_test(tc, t_store_over_file);
 	tcase_add_test(tc, t_store_after_get);
 #ifdef TODOD_FAULTS
 	tcase_add_test(tc, t_enospc);

@@ -44,7 +44,7 @@
 static void
 start_peers(int n, bool sync)
 {
-	struct wt_opts o = { !sync, 0, 0 };
+	struct wt_opts o = { !sync, 0, 0, 0 };
 
 	wt_start_peers(n, &o);
 }

@@ -132,7 +132,7 @@ child_main(int ctl, const int *fds, int n, const struct wt_opts *o)
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.dirfd = wt_child_dirfd = fd;
 	cfg.sync = !o->nosync;
-	cfg.max_frame = WT_MAX_FRAME;
+	cfg.max_frame = o->max_frame > 0 ? o->max_frame : WT_MAX_FRAME;
 	cfg.journal_max = o->journal_max;
 	cfg.ckpt_pass = o->ckpt_pass;
 	if ((child_w = worker_new(child_base, &cfg, wt.ctr)) == NULL)

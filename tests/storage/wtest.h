@@ -28,6 +28,7 @@ struct wt_opts {
 	bool	nosync;			/* --sync none */
 	size_t	journal_max;		/* 0: the default */
 	size_t	ckpt_pass;		/* 0: the default */
+	size_t	max_frame;		/* 0: WT_MAX_FRAME */
 };
 
 struct wt {
