@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -612,6 +613,147 @@ START_TEST(t_enospc)
 	free(flag);
 }
 END_TEST
+
+/*
+ * The disk fills up during the checkpoint of a large list, streamed
+ * (ckstream.h): its temporary file cannot be written, and is removed.
+ * The changes stay in the journal (carrying them forward fails too),
+ * are still answered, and a later checkpoint writes them.
+ */
+START_TEST(t_ckpt_stream_full)
+{
+	struct todo_list *m = todolist_new();
+	struct todo_date d = { 2024, 3, 4 };
+	struct listop *v[1];
+	char title[4001];
+	char *flag;
+	uint64_t errors;
+	int64_t id;
+
+	flag = wt_start_fault("enospc");
+	/* 320 KB of ops: a streamed checkpoint (WORKER_CKSTREAM_MIN). */
+	for (id = 1; id <= 80; id++) {
+		v[0] = listop_new(LISTOP_ADD, id, 1, d,
+		    long_title(title, 4000, 'a' + id % 26), 4000);
+		wt_app(wt.fd[0], "big", id, m, v, 1);
+		wt_expect_stored(wt.fd[0], id);
+	}
+	errors = wt.ctr->errors;
+	wt_arm(flag, true);
+	wt_sync();
+	ck_assert_uint_gt(wt.ctr->errors, errors);
+	ck_assert_int_eq(faccessat(wt.dfd, "big", F_OK, 0), -1);
+	ck_assert_int_eq(st_count_temps(wt.dfd), 0);
+	ck_assert_int_ge(wt_count_journals(), 1);
+	wt_check_get(wt.fd[0], "big", m, 80);
+	wt_arm(flag, false);
+	wt_sync();
+	wt_check_file("big", m);
+	ck_assert_int_eq(st_count_temps(wt.dfd), 0);
+	wt_stop();
+	ck_assert_int_eq(wt_count_journals(), 0);
+	wt_restart_check("big", m);
+	todolist_free(m);
+	free(flag);
+}
+END_TEST
+
+/* Whether the data directory holds a temporary file of size bytes: a
+ * checkpoint's, written whole. */
+static bool
+temp_written(size_t size)
+{
+	struct dirent *de;
+	struct stat st;
+	bool found = false;
+	DIR *d;
+	int fd;
+
+	ck_assert_int_ne(fd = dup(wt.dfd), -1);
+	ck_assert_ptr_nonnull(d = fdopendir(fd));
+	rewinddir(d);		/* the offset is shared with wt.dfd */
+	while (!found && (de = readdir(d)) != NULL)
+		found = strncmp(de->d_name, ".tmp-", 5) == 0 &&
+		    fstatat(wt.dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) ==
+		    0 && (size_t)st.st_size == size;
+	closedir(d);
+	return found;
+}
+
+static bool
+wait_temp_written(size_t size, int ms)
+{
+	struct timespec ts = { 0, 2 * 1000 * 1000 };
+	int waited;
+
+	for (waited = 0; waited < ms; waited += 2) {
+		if (temp_written(size))
+			return true;
+		nanosleep(&ts, NULL);
+	}
+	return false;
+}
+
+/*
+ * The disk fills up between a checkpoint's temporary file and the
+ * journal's FILE record for it (the fault armed while the checkpoint
+ * waits after the file, TODOD_FAULT_CKPT_DELAY_MS).  The half-written
+ * record is cut back, the temporary file removed, the file left as it
+ * was; the changes stay in the journal, answered, written by the next
+ * checkpoint, and recovered whole by a worker killed meanwhile.
+ */
+START_TEST(t_ckpt_record_full)
+{
+	struct todo_list *m = todolist_new(), *old;
+	struct listop *v[1];
+	struct etf_buf msg, b;
+	const struct etf_term *t;
+	uint8_t *p;
+	size_t len;
+	char *flag;
+
+	setenv("TODOD_FAULT_CKPT_DELAY_MS", "1000", 1);
+	flag = wt_start_fault("enospc");
+	unsetenv("TODOD_FAULT_CKPT_DELAY_MS");
+	v[0] = wt_op_add(1, "f");
+	wt_app(wt.fd[0], "f", 1, m, v, 1);
+	wt_expect_stored(wt.fd[0], 1);
+	wt_sync_what("sync_new");	/* its file: replaced by a named one */
+	old = listop_clone(m);
+	v[0] = wt_op_add(2, "f");
+	wt_app(wt.fd[0], "f", 2, m, v, 1);
+	wt_expect_stored(wt.fd[0], 2);
+	p = st_encode(m, &len);
+	free(p);
+
+	etf_buf_init(&msg);
+	etf_buf_init(&b);
+	etf_put_version(&msg);
+	etf_put_atom(&msg, "sync");
+	wt_put_frame(&b, &msg);
+	wt_send_all(wt.ctl, &b);
+	etf_buf_free(&msg);
+	etf_buf_free(&b);
+	ck_assert_msg(wait_temp_written(len, WT_WAIT_MS),
+	    "no temporary file written");
+	wt_arm(flag, true);
+	t = wt_recv(wt.ctl);
+	ck_assert_msg(t != NULL && etf_is_atom(t, "synced"), "no synced");
+	ck_assert_int_eq(st_count_temps(wt.dfd), 0);
+	wt_check_file("f", old);
+	wt_check_get(wt.fd[0], "f", m, 1);
+	wt_arm(flag, false);
+	wt_kill();
+	wt_start();		/* the journal reads whole: nothing torn */
+	wt_check_file("f", m);
+	wt_check_get(wt.fd[0], "f", m, -1);
+	wt_stop();
+	ck_assert_int_eq(wt_count_journals(), 0);
+	todolist_free(m);
+	todolist_free(old);
+	free(flag);
+}
+END_TEST
 #endif
 
 /* A store among appends: the ops before it are not replayed on the
@@ -901,6 +1043,8 @@ journal_worker_suite(void)
 	tcase_add_test(tc, t_store_after_get);
 #ifdef TODOD_FAULTS
 	tcase_add_test(tc, t_enospc);
+	tcase_add_test(tc, t_ckpt_stream_full);
+	tcase_add_test(tc, t_ckpt_record_full);
 	tcase_add_test(tc, t_dup_in_failed_round);
 #endif
 	tcase_add_test(tc, t_enospc_tmpfs);
