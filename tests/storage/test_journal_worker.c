@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <zlib.h>
 
 #include "etf.h"
 #include "frame.h"
@@ -388,6 +389,63 @@ START_TEST(t_store_after_get)
 	wt_check_file("s", x);
 	todolist_free(m);
 	todolist_free(x);
+}
+END_TEST
+
+/*
+ * A list file written compressed (term_to_binary(List, [compressed])),
+ * with changes journaled since, enough to stream its checkpoint: a get
+ * sends the list it holds uncompressed, with the ops; the checkpoint
+ * falls back to the plain way (ckstream.h) and writes the whole list.
+ */
+START_TEST(t_compressed_file)
+{
+	struct todo_list *m = st_list_n(100, "z");
+	struct todo_date d = { 2024, 6, 7 };
+	struct listop *v[1];
+	char title[4001];
+	uint8_t *p, *z;
+	uLongf zlen;
+	size_t len;
+	int64_t id;
+
+	p = st_encode(m, &len);
+	ck_assert_ptr_nonnull(p);
+	zlen = compressBound((uLong)len);
+	ck_assert_ptr_nonnull(z = malloc(6 + zlen));
+	z[0] = 131;
+	z[1] = 80;
+	z[2] = (uint8_t)((len - 1) >> 24);
+	z[3] = (uint8_t)((len - 1) >> 16);
+	z[4] = (uint8_t)((len - 1) >> 8);
+	z[5] = (uint8_t)(len - 1);
+	ck_assert_int_eq(compress2(z + 6, &zlen, p + 1, (uLong)(len - 1), 6),
+	    Z_OK);
+	ck_assert_int_eq(st_write_file(wt.dfd, "z", z, 6 + zlen), 0);
+	free(p);
+	free(z);
+
+	wt_start();
+	/* 280 KB of ops: the checkpoint is tried streamed. */
+	for (id = 101; id <= 170; id++) {
+		memset(title, 'a' + id % 26, 4000);
+		title[4000] = '\0';
+		v[0] = listop_new(LISTOP_ADD, id, 1, d, title, 4000);
+		wt_app(wt.fd[0], "z", id, m, v, 1);
+		wt_expect_stored(wt.fd[0], id);
+	}
+	wt_check_get(wt.fd[0], "z", m, 70);
+	wt_sync();
+	wt_check_file("z", m);
+	p = st_read_file(wt.dfd, "z", &len);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_ne(p[1], 80);	/* written uncompressed */
+	free(p);
+	ck_assert_int_eq(wt_count_journals(), 1);
+	wt_check_get(wt.fd[0], "z", m, -1);
+	wt_stop();
+	ck_assert_int_eq(wt_count_journals(), 0);
+	todolist_free(m);
 }
 END_TEST
 
@@ -1037,6 +1095,7 @@ journal_worker_suite(void)
 	tcase_add_test(tc, t_rotation_large);
 	tcase_add_test(tc, t_store_among_appends);
 	tcase_add_test(tc, t_get_applied);
+	tcase_add_test(tc, t_compressed_file);
 	tcase_add_test(tc, t_get_ops_over_frame);
 	tcase_add_test(tc, t_get_list_over_frame);
 	tcase_add_test(tc, t_store_over_file);

@@ -118,6 +118,42 @@ START_TEST(t_get_store)
 }
 END_TEST
 
+/*
+ * Gets pipelined faster than they are read: a file goes as a descriptor
+ * while the link's output is empty; once replies wait in it, as the
+ * file's bytes, {ok, FileBytes}, behind them, in order.  Every answer
+ * is the list.
+ */
+START_TEST(t_get_bytes_behind)
+{
+	struct todo_list *book = st_book_list(), *l;
+	struct etf_buf b;
+	int fd, i, n = 2000;
+
+	wt_start();
+	fd = wt.fd[0];
+	wt_store1(fd, "bob", 1, book);
+	wt_expect_stored(fd, 1);
+	etf_buf_init(&b);
+	for (i = 0; i < n; i++)
+		wt_add_get(&b, "bob");
+	wt_send_all(fd, &b);
+	etf_buf_free(&b);
+	for (i = 0; i < n; i++) {
+		l = wt_expect_list(fd, NULL);
+		ck_assert_msg(l != NULL && st_list_equal(l, book),
+		    "get %d of %d differs", i + 1, n);
+		todolist_free(l);
+		if (i % 100 == 0)
+			etf_arena_reset(wt.arena);
+	}
+	ck_assert_int_gt(wt.files_by_fd, 0);
+	ck_assert_int_lt(wt.files_by_fd, n);
+	wt_stop();
+	todolist_free(book);
+}
+END_TEST
+
 START_TEST(t_seq_order)
 {
 	struct todo_list *v5 = st_list_n(5, "five");
@@ -826,6 +862,7 @@ worker_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, t_fnv);
 	tcase_add_test(tc, t_get_store);
+	tcase_add_test(tc, t_get_bytes_behind);
 	tcase_add_test(tc, t_seq_order);
 	tcase_add_test(tc, t_group_commit);
 	tcase_add_test(tc, t_same_list_burst);
