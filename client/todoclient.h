@@ -36,9 +36,11 @@
 #include "todo_term.h"
 
 /* Defaults: timeout for connect and for every wait, and the largest reply
- * frame accepted (a list of 100,000 entries is about 15 MB). */
+ * frame accepted (a list of 100,000 entries is about 15 MB): above the
+ * entries of the largest list the daemon keeps (todod --max-list-size,
+ * 500 MiB at most), which are a little smaller than its file. */
 #define TC_DEFAULT_TIMEOUT_MS	30000
-#define TC_DEFAULT_MAX_REPLY	(256u * 1024 * 1024)
+#define TC_DEFAULT_MAX_REPLY	(512u * 1024 * 1024)
 
 enum tc_status {
 	TC_OK = 0,

@@ -302,8 +302,8 @@ static const struct {
 	const char	*msg;
 } bad_vec[] = {
 	{ "empty frame", (const uint8_t *)"\0\0\0\0", 4, TC_EFRAME, "0 bytes" },
-	{ "oversize", (const uint8_t *)"\x10\0\0\x01", 4, TC_EFRAME,
-	  "268435457 bytes" },
+	{ "oversize", (const uint8_t *)"\x20\0\0\x01", 4, TC_EFRAME,
+	  "536870913 bytes" },
 	{ "eof in header", (const uint8_t *)"\0\0", 2, TC_EEOF, "middle" },
 	{ "eof in payload", (const uint8_t *)"\0\0\0\x10\x83", 5, TC_EEOF,
 	  "middle" },
