@@ -7,6 +7,10 @@
  * instead of failing or spinning; once the test closes them, a new
  * client is served, and nothing was restarted.
  *
+ * With no descriptor left at all, the cache refuses clients on a spare
+ * one it keeps for that; without the spare either, it rests and tries
+ * for it again, and serves once descriptors are back.
+ *
  * A list server short of descriptors tells the connections it cannot
  * hold busy, and serves the others.
  *
@@ -25,8 +29,10 @@
 #include <sys/resource.h>
 
 #include <check.h>
+#include <dirent.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -258,6 +264,175 @@ START_TEST(one_list_at_the_limit)
 }
 END_TEST
 
+/* The cache's spare descriptor (cache.c): the one on /dev/null beyond
+ * the standard ones, or -1. */
+static int
+spare_fd(pid_t pid)
+{
+	char path[64], link[64];
+	struct dirent *e;
+	DIR *dir;
+	ssize_t n;
+	int fd, spare = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	if ((dir = opendir(path)) == NULL)
+		return -1;
+	while ((e = readdir(dir)) != NULL) {
+		if ((fd = atoi(e->d_name)) <= 2)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)pid, fd);
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n <= 0)
+			continue;
+		link[n] = '\0';
+		if (strcmp(link, "/dev/null") == 0)
+			spare = fd;
+	}
+	closedir(dir);
+	return spare;
+}
+
+/* The processor time pid has used, in clock ticks, or -1. */
+static long
+cpu_ticks(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long utime, stime;
+	FILE *f;
+	int i;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return -1;
+	p = fgets(buf, sizeof(buf), f);
+	fclose(f);
+	/* utime and stime, the 14th and 15th fields: the 12th and 13th
+	 * after the command's closing parenthesis. */
+	if (p == NULL || (p = strrchr(buf, ')')) == NULL)
+		return -1;
+	for (i = 0; i < 12 && p != NULL; i++)
+		p = strchr(p + 1, ' ');
+	if (p == NULL || sscanf(p, " %lu %lu", &utime, &stime) != 2)
+		return -1;
+	return (long)(utime + stime);
+}
+
+struct spare_arg {
+	pid_t	pid;
+	int	fd;		/* the spare's descriptor, -1: none */
+};
+
+static bool
+spare_is(void *arg)
+{
+	const struct spare_arg *sp = arg;
+
+	return spare_fd(sp->pid) == sp->fd;
+}
+
+/* A new client is told busy and closed. */
+static void
+told_busy(const struct daemon *d, const char *when)
+{
+	struct conn *c;
+	char err[512];
+
+	c = conn_open(d);
+	ck_assert_msg(c != NULL, "%s: connect: %s", when, h_err());
+	ck_assert_msg(h_reply_is(c, err, sizeof(err), "{error, busy}"),
+	    "%s: %s", when, err);
+	ck_assert_msg(conn_wait_eof(c, h_ms(H_EOF_MS)) == 0,
+	    "%s: not closed: %s", when, h_err());
+	conn_close(c);
+}
+
+/*
+ * The cache with no descriptor left at all (its limit lowered to the
+ * ones it holds): accept(2) fails.  The cache gives up its spare
+ * descriptor to accept a client and tell it busy, and takes it back, so
+ * that a client is answered rather than left in the backlog.  When the
+ * spare cannot be taken back (the limit is now below it, as when the
+ * system's table is full), accepting rests (it does not spin on the
+ * listening socket) and tries for the spare again, and once descriptors
+ * are back the client that waited is served and the spare is there
+ * again.
+ */
+START_TEST(spare_descriptor)
+{
+	struct rlimit lim, full, below;
+	struct daemon_pids dp;
+	struct serve_arg sa;
+	struct spare_arg sp;
+	struct conn *w;
+	struct daemon *d;
+	char err[512];
+	long t0, t1, hz = sysconf(_SC_CLK_TCK);
+	int spare, i;
+
+	d = daemon_start(NULL);
+	ck_assert_msg(d != NULL, "start: %s", h_err());
+	ck_assert_int_eq(daemon_pids(d, &dp), 0);
+	ck_assert_int_eq(prlimit(dp.cache, RLIMIT_NOFILE, NULL, &lim), 0);
+	/* The spare was opened last as the cache started, on the lowest
+	 * free descriptor: every one below it is in use. */
+	spare = spare_fd(dp.cache);
+	ck_assert_msg(spare > 2, "the cache has no spare descriptor");
+
+	/* Up to the spare in use, none left: each client is refused on
+	 * the spare. */
+	full.rlim_cur = (rlim_t)spare + 1;
+	full.rlim_max = lim.rlim_max;
+	ck_assert_int_eq(prlimit(dp.cache, RLIMIT_NOFILE, &full, NULL), 0);
+	for (i = 0; i < 5; i++)
+		told_busy(d, "out of descriptors");
+	/* (The client sees its close before the cache takes the spare
+	 * back.) */
+	sp.pid = dp.cache;
+	sp.fd = spare;
+	ck_assert_msg(h_poll(h_ms(5000), spare_is, &sp), "the spare was not "
+	    "taken back");
+
+	/* Below the spare: once given up, it cannot be taken back. */
+	below.rlim_cur = (rlim_t)spare;
+	below.rlim_max = lim.rlim_max;
+	ck_assert_int_eq(prlimit(dp.cache, RLIMIT_NOFILE, &below, NULL), 0);
+	w = conn_open(d);
+	ck_assert_msg(w != NULL, "connect: %s", h_err());
+	send_req(w, "ping");
+	sp.fd = -1;
+	ck_assert_msg(h_poll(h_ms(5000), spare_is, &sp), "the cache never "
+	    "lost its spare: the test proves nothing");
+	t0 = cpu_ticks(dp.cache);
+	h_pause_ms(1000);
+	t1 = cpu_ticks(dp.cache);
+	ck_assert_msg(t0 >= 0 && t1 >= 0, "cannot read the cache's times");
+	ck_assert_msg(t1 - t0 < hz / 2, "the cache spins while it cannot "
+	    "accept: %ld of %ld ticks in a second", t1 - t0, hz);
+
+	/* Descriptors back: the client that waited is served, the spare
+	 * is taken again and refuses clients as before. */
+	ck_assert_int_eq(prlimit(dp.cache, RLIMIT_NOFILE, &lim, NULL), 0);
+	ck_assert_msg(h_reply_is(w, err, sizeof(err), "pong"),
+	    "the client that waited: %s", err);
+	conn_close(w);
+	sp.fd = spare;
+	ck_assert_msg(h_poll(h_ms(5000), spare_is, &sp), "the spare was not "
+	    "taken again");
+	ck_assert_int_eq(prlimit(dp.cache, RLIMIT_NOFILE, &full, NULL), 0);
+	told_busy(d, "out of descriptors again");
+	ck_assert_int_eq(prlimit(dp.cache, RLIMIT_NOFILE, &lim, NULL), 0);
+
+	sa.d = d;
+	ck_assert_msg(h_poll(h_ms(10000), serves, &sa), "the daemon does not "
+	    "serve once its descriptors are back");
+	ck_assert_msg(h_stats_int(d, "restarts") == 0,
+	    "a process was restarted while descriptors ran out");
+	ck_assert_int_eq(daemon_stop(d), 0);
+	daemon_free(d);
+}
+END_TEST
+
 /* The daemon's hard descriptor limit here, and the list servers it then
  * allows (the cache keeps 1,024 descriptors beside them). */
 #define LOW_FDS		1100
@@ -442,6 +617,7 @@ main(void)
 	tcase_add_test(tc, reattach_at_the_limit);
 	tcase_add_test(tc, backlog_told_busy);
 	tcase_add_test(tc, one_list_at_the_limit);
+	tcase_add_test(tc, spare_descriptor);
 	tcase_add_test(tc, max_lists_within_descriptors);
 	tcase_add_test(tc, supervisor_out_of_descriptors);
 	tcase_add_test(tc, low_hard_limit);
