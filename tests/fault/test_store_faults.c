@@ -36,12 +36,14 @@
  *   - A corrupt or truncated list file: that list answers
  *     {error, unavailable} (its server_process still {ok, Pid}), the file
  *     is left untouched, every other list works; a repaired file is
- *     read by the next start of that list's server.
+ *     read by the next start of that list's server.  The same for
+ *     what the worker cannot give as a list file (not a regular file).
  */
 #include "config.h"
 
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 
 #include <linux/sockios.h>
@@ -850,16 +852,22 @@ assert_same(const char *path, const uint8_t *want, size_t len)
 	free(got);
 }
 
-/* The list "torn" has no live server (stats). */
+struct named_list {
+	const struct daemon	*d;
+	const char		*name;
+};
+
+/* The list (a struct named_list) has no live server (stats). */
 static bool
-torn_stopped(void *arg)
+list_stopped(void *arg)
 {
+	const struct named_list	*nl = arg;
 	const struct etf_term	*t, *l, *n;
 	struct conn		*c;
-	size_t			 i;
+	size_t			 i, len = strlen(nl->name);
 	bool			 live = true;
 
-	if ((c = conn_open(arg)) == NULL)
+	if ((c = conn_open(nl->d)) == NULL)
 		return false;
 	if (conn_sendf(c, "stats") == 0 &&
 	    (t = conn_recv(c, h_ms(H_REPLY_MS))) != NULL &&
@@ -869,8 +877,8 @@ torn_stopped(void *arg)
 		live = false;
 		for (i = 0; i < l->seq.n; i++)
 			if ((n = etf_map_get(&l->seq.v[i], "name")) != NULL &&
-			    n->type == ETF_BINARY && n->bin.len == 4 &&
-			    memcmp(n->bin.p, "torn", 4) == 0)
+			    n->type == ETF_BINARY && n->bin.len == len &&
+			    memcmp(n->bin.p, nl->name, len) == 0)
 				live = true;
 	}
 	conn_close(c);
@@ -923,8 +931,9 @@ START_TEST(corrupt_file)
 	 * not be read stops a second after its last client left (not after
 	 * the idle timeout, 300 s), and the next one reads the file */
 	H_ASSERT(cu_write_file(pt, good, glen) == 0, "%s", pt);
-	H_ASSERT(h_poll(h_ms(H_REPLY_MS), torn_stopped, d), "the server of "
-	    "an unreadable list did not stop");
+	H_ASSERT(h_poll(h_ms(H_REPLY_MS), list_stopped,
+	    &(struct named_list){ d, "torn" }), "the server of an unreadable "
+	    "list did not stop");
 	holds(d, "torn", "g1,g2", "a file repaired while the daemon runs");
 	all_unavailable(d, "corrupt");
 	/* and across a restart */
@@ -937,6 +946,81 @@ START_TEST(corrupt_file)
 	assert_same(pc, garbage, sizeof garbage);
 	free(good);
 	free(trunc);
+	daemon_free(d);
+}
+END_TEST
+
+/* The list name of the running d answers {ok, 0} to size, and takes an
+ * add. */
+static void
+empty_list_works(const struct daemon *d, const char *name)
+{
+	struct fc	c;
+
+	H_ASSERT(cu_size(d, name) == 0, "%s: size", name);
+	(void)cu_attach(d, &c, name);
+	H_ASSERT(fadd_ok(&c, "n1") == 1, "%s: add", name);
+	fc_free(&c);
+}
+
+/*
+ * Not a regular file where a list's file goes (a directory, a FIFO): the
+ * worker cannot give it to the list's server, which answers
+ * {error, unavailable} to everything, as for a corrupt file, and stops
+ * a second after its last client left, so that the next one looks
+ * again.  The entry is left alone; other lists, lists and sync work.
+ * Once it is gone, the list starts empty.
+ */
+START_TEST(unloadable_file)
+{
+	const struct etf_term	*t;
+	struct daemon		*d;
+	struct fc		 c;
+	struct stat		 st;
+	char			 pd[256], pf[256], buf[256];
+
+	d = daemon_start_ok(NULL);
+	(void)cu_attach(d, &c, "good");
+	fadd_ok(&c, "g1");
+	fc_free(&c);
+	snprintf(pd, sizeof pd, "%s/dir", d->data);
+	snprintf(pf, sizeof pf, "%s/fifo", d->data);
+	H_ASSERT(mkdir(pd, 0700) == 0, "mkdir %s: %s", pd, strerror(errno));
+	H_ASSERT(mkfifo(pf, 0600) == 0, "mkfifo %s: %s", pf, strerror(errno));
+
+	all_unavailable(d, "dir");
+	all_unavailable(d, "fifo");
+	holds(d, "good", "g1", "another list");
+	fc_init(&c);
+	H_ASSERT(fc_open(&c, d->sock, h_ms(5000)) == 0, "%s", c.err);
+	fc_q_atom(&c, "lists");
+	t = call(&c, "lists");
+	H_ASSERT(fc_ok_value(t) != NULL, "lists: %s", fc_print(t, buf,
+	    sizeof buf));
+	fc_q_atom(&c, "sync");
+	t = call(&c, "sync");
+	H_ASSERT(fc_is_ok(t), "sync: %s", fc_print(t, buf,
+	    sizeof buf));
+	fc_free(&c);
+	H_ASSERT(h_log_count(d, "list cannot be loaded") >= 2, "the lists "
+	    "that cannot be loaded were not logged");
+	H_ASSERT(lstat(pd, &st) == 0 && S_ISDIR(st.st_mode), "%s was "
+	    "changed", pd);
+	H_ASSERT(lstat(pf, &st) == 0 && S_ISFIFO(st.st_mode), "%s was "
+	    "changed", pf);
+
+	H_ASSERT(h_poll(h_ms(H_REPLY_MS), list_stopped,
+	    &(struct named_list){ d, "dir" }), "the server of a list that "
+	    "cannot be loaded did not stop");
+	H_ASSERT(rmdir(pd) == 0, "rmdir %s: %s", pd, strerror(errno));
+	empty_list_works(d, "dir");
+	H_ASSERT(h_poll(h_ms(H_REPLY_MS), list_stopped,
+	    &(struct named_list){ d, "fifo" }), "the server of a list that "
+	    "cannot be loaded did not stop");
+	H_ASSERT(unlink(pf) == 0, "unlink %s: %s", pf, strerror(errno));
+	empty_list_works(d, "fifo");
+	assert_serving(d);
+	daemon_stop_ok(d);
 	daemon_free(d);
 }
 END_TEST
@@ -2095,6 +2179,7 @@ store_faults_suite(void)
 	tc = tcase_create("corrupt");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, corrupt_file);
+	tcase_add_test(tc, unloadable_file);
 	suite_add_tcase(s, tc);
 	return s;
 }
