@@ -1025,6 +1025,62 @@ START_TEST(unloadable_file)
 }
 END_TEST
 
+struct fewer_fds {
+	pid_t	pid;
+	int	n;
+};
+
+/* The process holds fewer than n descriptors. */
+static bool
+fewer_fds(void *arg)
+{
+	const struct fewer_fds	*ff = arg;
+	int			 n = proc_nfds(ff->pid);
+
+	return n >= 0 && n < ff->n;
+}
+
+/*
+ * The same when the list's only client has left before the worker's
+ * answer came (the worker stopped meanwhile): the server, already told
+ * idle to the cache with the idle timeout running (300 s), must still
+ * stop a second after the load failed, not at the timeout.
+ */
+START_TEST(unloadable_after_idle)
+{
+	struct daemon_pids	 dp;
+	struct fewer_fds	 ff;
+	struct daemon		*d;
+	struct fc		 c;
+	char			 pd[256];
+
+	d = daemon_start_ok("-w", "1", NULL);
+	H_ASSERT(daemon_pids(d, &dp) == 0 && dp.nworkers == 1, "pids: %s",
+	    h_err());
+	snprintf(pd, sizeof pd, "%s/dir", d->data);
+	H_ASSERT(mkdir(pd, 0700) == 0, "mkdir %s: %s", pd, strerror(errno));
+	H_ASSERT(kill(dp.workers[0], SIGSTOP) == 0, "SIGSTOP");
+	ff.pid = cu_attach(d, &c, "dir");
+	ff.n = proc_nfds(ff.pid);
+	fc_free(&c);
+	/* The server has closed the connection, and said it is idle. */
+	if (!h_poll(h_ms(H_REPLY_MS), fewer_fds, &ff)) {
+		kill(dp.workers[0], SIGCONT);
+		H_ASSERT(0, "the list server kept its closed connection");
+	}
+	H_ASSERT(kill(dp.workers[0], SIGCONT) == 0, "SIGCONT");
+	H_ASSERT(h_logged(d, "list cannot be loaded", h_ms(H_REPLY_MS)),
+	    "the load did not fail");
+	H_ASSERT(h_poll(h_ms(H_REPLY_MS), list_stopped,
+	    &(struct named_list){ d, "dir" }), "the server of a list that "
+	    "could not be loaded after its client left did not stop");
+	H_ASSERT(rmdir(pd) == 0, "rmdir %s: %s", pd, strerror(errno));
+	empty_list_works(d, "dir");
+	daemon_stop_ok(d);
+	daemon_free(d);
+}
+END_TEST
+
 /*
  * A list server that cannot be started (the spawner's fork fails while
  * the fault file exists): the attach is answered {error, busy} after a
@@ -2180,6 +2236,7 @@ store_faults_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, corrupt_file);
 	tcase_add_test(tc, unloadable_file);
+	tcase_add_test(tc, unloadable_after_idle);
 	suite_add_tcase(s, tc);
 	return s;
 }
