@@ -1729,11 +1729,24 @@ stalled_a_second(void *arg)
 	return first_stalled_s(arg, "workers") >= 1;
 }
 
+static bool
+list_stalled_a_second(void *arg)
+{
+	return first_stalled_s(arg, "lists") >= 1;
+}
+
+static bool
+no_list_stalled(void *arg)
+{
+	return h_stats_int(arg, "lists_stalled") == 0 &&
+	    first_stalled_s(arg, "lists") == 0;
+}
+
 /*
  * A list server that does not take the connections handed to it
- * (SIGSTOP; the watch quickened): the cache logs it once, the new
- * client's attach waits, is answered once the server goes on, and the
- * log says that it takes connections again.
+ * (SIGSTOP; the watch quickened): the cache logs it once, stats count
+ * it stalled, the new client's attach waits, is answered once the
+ * server goes on, and the log says that it takes connections again.
  */
 START_TEST(list_server_stalls)
 {
@@ -1758,6 +1771,14 @@ START_TEST(list_server_stalls)
 	}
 	H_ASSERT(fc_recv(&b, 200, &t) == FC_FAIL, "an attach was answered "
 	    "while its server was stopped");
+	if (!h_poll(h_ms(10000), list_stalled_a_second, d) ||
+	    h_stats_int(d, "lists_stalled") != 1) {
+		kill(pid, SIGCONT);
+		H_ASSERT(0, "stats do not show the stopped server: "
+		    "lists_stalled %lld, stalled_s %lld",
+		    (long long)h_stats_int(d, "lists_stalled"),
+		    (long long)first_stalled_s(d, "lists"));
+	}
 	H_ASSERT(kill(pid, SIGCONT) == 0, "SIGCONT");
 	H_ASSERT(fc_recv(&b, h_ms(10000), &t) == FC_REPLY &&
 	    fc_ok_value(t) != NULL, "the attach that waited: %s %s",
@@ -1767,6 +1788,10 @@ START_TEST(list_server_stalls)
 	H_ASSERT(h_log_count(d, "has not taken a connection for") == 1,
 	    "the stall was logged %d times",
 	    h_log_count(d, "has not taken a connection for"));
+	H_ASSERT(h_poll(h_ms(10000), no_list_stalled, d), "stats show the "
+	    "server stalled after it went on: lists_stalled %lld, "
+	    "stalled_s %lld", (long long)h_stats_int(d, "lists_stalled"),
+	    (long long)first_stalled_s(d, "lists"));
 	fc_free(&b);
 	fc_free(&a);
 	daemon_stop_ok(d);
@@ -1803,12 +1828,6 @@ woken_in_half_a_second(void *arg)
 
 	h_pause_ms(500);
 	return before != -1 && wakeups(pid) >= before + 3;
-}
-
-static bool
-list_stalled_a_second(void *arg)
-{
-	return first_stalled_s(arg, "lists") >= 1;
 }
 
 /*
