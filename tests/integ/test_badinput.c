@@ -578,6 +578,49 @@ START_TEST(t_improper_list)
 }
 END_TEST
 
+/*
+ * On an attached connection the list server reads the frames itself:
+ * one that is not a term, or a header beyond --max-frame, is answered
+ * {error, bad_frame} after the replies to the requests before it, and
+ * the connection is closed; the list and its other clients go on.
+ */
+START_TEST(t_bad_frame_attached)
+{
+	static const uint8_t	 garbage[] = { 0, 0, 0, 2, 131, 255 };
+	static const uint8_t	 oversize[] = { 0, 0, (MAX_FRAME + 1) >> 8,
+				    (MAX_FRAME + 1) & 0xff };
+	struct conn		*c = conn_open_ok(D), *o;
+	struct etf_buf		 b;
+	char			 name[32];
+
+	snprintf(name, sizeof name, "attached-bad-%d", _i);
+	attach_ok(c, name);
+	add_ok(c, "2023-12-19", "before");
+	etf_buf_init(&b);
+	H_ASSERT(h_frame_append(&b, "size") == 0, "%s", h_err());
+	if (_i == 0) {
+		H_ASSERT(etf_buf_append(&b, garbage, sizeof garbage) == 0,
+		    "out of memory");
+		H_ASSERT(h_frame_append(&b, "ping") == 0, "%s", h_err());
+	} else
+		H_ASSERT(etf_buf_append(&b, oversize, sizeof oversize) == 0,
+		    "out of memory");
+	send_raw(c, b.p, b.len);
+	etf_buf_free(&b);
+	assert_reply(c, "{ok, 1}");
+	assert_reply(c, "{error, bad_frame}");
+	assert_eof(c);
+	conn_close(c);
+
+	o = conn_open_ok(D);
+	attach_ok(o, name);
+	add_ok(o, "2023-12-19", "after");
+	assert_call(o, "size", "{ok, 2}");
+	conn_close(o);
+	assert_serving(D);
+}
+END_TEST
+
 /* After all of the above, the daemon's list still works. */
 START_TEST(t_still_serving)
 {
@@ -604,6 +647,7 @@ badinput_suite(void)
 	tcase_add_test(tf, t_max_frame);
 	tcase_add_loop_test(tf, t_bad_frame, 0,
 	    sizeof bad_frames / sizeof bad_frames[0]);
+	tcase_add_loop_test(tf, t_bad_frame_attached, 0, 2);
 	tcase_add_test(tf, t_truncated_then_close);
 	tcase_add_test(tf, t_split_frames);
 	tcase_add_test(tf, t_atom_encodings);
