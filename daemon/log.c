@@ -17,6 +17,7 @@ static int		log_foreground = 1;
 static int		log_journal;	/* stderr is systemd's journal */
 static enum log_level	log_lvl = LOG_LEVEL_INFO;
 static int		log_also = -1;	/* also to stderr up to: -1 none */
+static int		log_detaching;	/* stderr is the starting command's */
 static char		log_rolebuf[300];
 
 /*
@@ -46,6 +47,7 @@ log_init(int foreground, enum log_level level)
 	log_foreground = foreground;
 	log_lvl = level;
 	log_also = -1;
+	log_detaching = 0;
 	log_journal = foreground && log_stderr_is_journal();
 	if (!foreground)
 		openlog("todod", LOG_PID | LOG_NDELAY, LOG_DAEMON);
@@ -109,9 +111,17 @@ vlog(enum log_level level, int errnum, const char *fmt, va_list ap)
 	if (log_journal)
 		fprintf(stderr, "<%d>%s%s%s\n", prio[level], log_rolebuf,
 		    *log_rolebuf ? ": " : "", msg);
-	else if (log_foreground)
-		(void)log_stderr(msg);
-	else {
+	else if (log_foreground) {
+		if (log_stderr(msg) < 0 && log_detaching) {
+			/* Nobody reads the starting command's stderr any
+			 * more: this and the rest go where a detached daemon
+			 * logs, rather than nowhere. */
+			clearerr(stderr);
+			log_init(0, log_lvl);
+			syslog(prio[level], "%s%s%s", log_rolebuf,
+			    *log_rolebuf ? ": " : "", msg);
+		}
+	} else {
 		syslog(prio[level], "%s%s%s", log_rolebuf,
 		    *log_rolebuf ? ": " : "", msg);
 		if ((int)level <= log_also && log_stderr(msg) < 0) {
@@ -126,6 +136,12 @@ void
 log_also_stderr(enum log_level level)
 {
 	log_also = (int)level;
+}
+
+void
+log_stderr_detaching(void)
+{
+	log_detaching = log_foreground;
 }
 
 #define LOGFN(name, level, witherr)			\

@@ -24,6 +24,10 @@ void	log_reopen(void);	/* SIGHUP: reopen syslog */
 /* Logging to syslog: messages of level or more urgent go to stderr as
  * well, until a write there fails for want of a reader (earlylog.h). */
 void	log_also_stderr(enum log_level level);
+/* Logging to stderr while detaching (detach.h): once a write there fails
+ * (the starting command and its reader gone), log to syslog instead, as
+ * the daemon does once ready. */
+void	log_stderr_detaching(void);
 
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));

@@ -649,6 +649,8 @@ sup_prepare(const struct todod_config *cfg, struct privdrop_user *user)
 		fatalx("%s", err);
 	if (!cfg->foreground && detach_start(err, sizeof(err)) == -1)
 		fatalx("%s", err);
+	if (!cfg->foreground)
+		log_stderr_detaching();
 	if (!cfg->foreground && earlylog_open() == -1)
 		log_warn("cannot make a pipe for the children's messages");
 	/* A stop asked before its handlers are in place (supervisor_run)

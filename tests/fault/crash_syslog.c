@@ -33,7 +33,7 @@
 #include "fclient.h"
 
 enum { SL_OK, SL_SKIP, SL_SETUP, SL_START, SL_NO_READY, SL_NO_EXIT,
-	SL_LOCKED, SL_NO_WARN };
+	SL_LOCKED, SL_NO_WARN, SL_NO_LOST };
 
 /* In a new mount namespace, /dev becomes dir (a tmpfs) with the devices
  * todod opens and a datagram socket at log.  The socket, or -1. */
@@ -230,7 +230,9 @@ attach(const char *sock, const char *name, char *err, size_t errsz)
  * The original process (the command that started todod) killed while
  * the daemon starts, as a timeout or a Ctrl-C of a boot script would,
  * and a worker with it: the daemon starts the worker again, runs on and
- * serves, and says in syslog that the command was gone.  Its children
+ * serves, and says in syslog that the command was gone.  Its report of
+ * the lost worker, which it could not write to the command's stderr
+ * with no one to read it, is in syslog too.  Its children
  * forked before it was ready also wrote their warnings to that command
  * (earlylog.h); one that warns later (a list server that finds a list
  * file it cannot read) finds the pipe closed, and its warning is in
@@ -252,7 +254,7 @@ waiter_gone_child(const char *dir, int out)
 	snprintf(junk, sizeof(junk), "%s/junk", data);
 	if ((rc = syslog_ns(dir, out, &fd)) != SL_OK)
 		return rc;
-	if (pipe(ep) == -1 || mkdir(data, 0700) == -1 ||
+	if (pipe2(ep, O_CLOEXEC) == -1 || mkdir(data, 0700) == -1 ||
 	    cu_write_file(junk, "not a list", 10) == -1)
 		return SL_SETUP;
 	if ((orig = fork()) == 0) {
@@ -287,6 +289,8 @@ waiter_gone_child(const char *dir, int out)
 	    "gone before it was ready; running on", h_now_ms() + h_ms(10000),
 	    log, sizeof(log)))
 		rc = SL_NO_READY;
+	else if (strstr(log, "supervisor: lost child: worker[") == NULL)
+		rc = SL_NO_LOST;
 	else if (!attach(sock, "junk", err, sizeof(err))) {
 		dprintf(out, "attach: %s\n", err);
 		rc = SL_START;
@@ -382,6 +386,9 @@ START_TEST(detached_waiter_gone)
 	}
 	H_ASSERT(st != SL_NO_WARN, "a list server's warning is not in "
 	    "syslog: %s", said);
+	H_ASSERT(st != SL_NO_LOST, "the supervisor's report of the worker "
+	    "it lost, with no one to read its stderr, is not in syslog: %s",
+	    said);
 	H_ASSERT(st != SL_NO_READY, "the daemon did not say in syslog that "
 	    "it runs on without the command that started it: %s", said);
 	H_ASSERT(st != SL_NO_EXIT, "the stop is not in syslog: %s", said);
