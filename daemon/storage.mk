@@ -9,5 +9,5 @@ daemon_libdaemon_la_SOURCES += \
 	daemon/journal.h daemon/journal.c \
 	daemon/worker.h daemon/worker_int.h daemon/worker.c \
 	daemon/worker_get.c daemon/worker_commit.c daemon/worker_state.c \
-	daemon/worker_ckpt.c \
+	daemon/worker_ckpt.c daemon/worker_recover.c \
 	daemon/ckstream.h daemon/ckstream.c

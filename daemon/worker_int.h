@@ -5,7 +5,8 @@
  *   worker_get.c     the answer to a get
  *   worker_commit.c  a round of requests: one journal write, one sync
  *   worker_state.c   lists with journaled ops, journal generations
- *   worker_ckpt.c    checkpoints, sync, recovery
+ *   worker_ckpt.c    checkpoints, sync
+ *   worker_recover.c the journal's recovery at start
  */
 #ifndef TODOD_WORKER_INT_H
 #define TODOD_WORKER_INT_H
@@ -215,11 +216,18 @@ void		 wk_drain_schedule(struct worker *);
 int		 wk_checkpoint_all(struct worker *, bool final);
 size_t		 wk_lists_journaled(const struct worker *);
 int		 wk_checkpoint_new(struct worker *);
+/* Checkpoint every list of the generations before the current one, as
+ * recovery does; how many were brought up to date. */
+size_t		 wk_checkpoint_old(struct worker *);
+/* Make the timer of the passes over old generations.  0 or -1. */
+int		 wk_drain_init(struct worker *);
 /* Drop a list's FILE records left by recovery, and the ops before the
  * newest one that matches its file (data, NULL if it has none): those
  * ops are in the file already. */
 void		 wk_ck_resolve(struct worker *, struct wlist *,
 		    const uint8_t *data, size_t len);
+
+/* worker_recover.c */
 /* 0; -1; or WK_REFUSED (logged): this journal is not to be replayed
  * here, and a start again would not change that (worker_start_refused). */
 #define WK_REFUSED	(-2)
