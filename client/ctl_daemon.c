@@ -24,6 +24,15 @@ cmd_lists(struct ctl *ctl, int argc, char **argv)
 	int rv;
 
 	tc_req_atom(&ctl->req, "lists");
+	/*
+	 * Nothing bounds the number of lists, so neither does anything
+	 * bound this reply but the frame's length: about 2,000,000 lists
+	 * of long names come to more than the default limit on a reply,
+	 * which would then refuse the names of every list for good.
+	 */
+	if ((rv = ctl_connect(ctl)) != 0)
+		return rv;
+	tc_set_max_reply(ctl->conn, UINT32_MAX);
 	if ((rv = ctl_call(ctl, &r)) != 0)
 		return rv;
 	if ((rv = tc_reply_value(ctl->conn, r, &v)) != TC_OK)

@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,7 +114,9 @@ tc_set_timeout(struct tc_conn *c, int ms)
 void
 tc_set_max_reply(struct tc_conn *c, size_t max)
 {
-	c->max_reply = max;
+	/* A frame with its header must fit in a size_t (read_some). */
+	c->max_reply = max > SIZE_MAX - FRAME_HDR ? SIZE_MAX - FRAME_HDR :
+	    max;
 }
 
 int

@@ -74,7 +74,8 @@ struct tc_conn	*tc_new(void);
 void		 tc_free(struct tc_conn *);
 /* Timeout in milliseconds for connect and for every wait; < 0: none. */
 void		 tc_set_timeout(struct tc_conn *, int ms);
-/* Largest reply payload accepted (TC_DEFAULT_MAX_REPLY). */
+/* Largest reply payload accepted (TC_DEFAULT_MAX_REPLY); a frame's
+ * length cannot exceed UINT32_MAX. */
 void		 tc_set_max_reply(struct tc_conn *, size_t);
 
 /* Connect to a Unix socket, retrying while its backlog is full, within

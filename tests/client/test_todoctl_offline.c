@@ -511,6 +511,39 @@ START_TEST(test_fake_daemon)
 }
 END_TEST
 
+/*
+ * The reply to lists grows with the number of lists, which nothing
+ * bounds: lists accepts a frame past the limit other replies have (512
+ * MiB, about 2,000,000 names of 255 bytes), up to what a frame can
+ * say.  The fake announces 600 MiB and hangs up after a few bytes: lists
+ * reads on, and finds the reply cut short; ping refuses the frame.
+ */
+START_TEST(test_lists_large_frame)
+{
+	static const uint8_t raw[] = { 0x25, 0x80, 0x00, 0x00, 0x83, 0x6c };
+	struct fake f = { raw, sizeof(raw), 0 };
+	struct h_run r;
+	pid_t pid;
+
+	pid = h_fake_server(sock, fake_reply, &f);
+	RUN_S(&r, "-t", "5", "--json", "lists");
+	ck_assert_msg(r.status == 3, "lists: status %d: %s", r.status, r.err);
+	ck_assert_msg(strstr(r.err, "middle of a reply") != NULL, "lists: "
+	    "'%s'", r.err);
+	assert_json_error(r.out, "disconnected");
+	h_run_free(&r);
+	h_wait(pid, 10000);
+
+	pid = h_fake_server(sock, fake_reply, &f);
+	RUN_S(&r, "-t", "5", "ping");
+	ck_assert_msg(r.status == 1 && strstr(r.err, "reply frame of "
+	    "629145600 bytes") != NULL, "ping: status %d: '%s'", r.status,
+	    r.err);
+	h_run_free(&r);
+	h_wait(pid, 10000);
+}
+END_TEST
+
 /* A daemon whose stats name a stalled worker and a stalled list server:
  * status shows how long, for each. */
 START_TEST(test_status_stalled)
@@ -745,6 +778,7 @@ suite(void)
 	tcase_add_test(tc, test_import_error_then_close);
 	tcase_add_test(tc, test_unreachable);
 	tcase_add_test(tc, test_socket_env);
+	tcase_add_test(tc, test_lists_large_frame);
 	tcase_add_loop_test(tc, test_fake_daemon, 0,
 	    sizeof(fake_vec) / sizeof(fake_vec[0]));
 	tcase_add_loop_test(tc, test_sync_refused, 0,
