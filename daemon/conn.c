@@ -14,6 +14,8 @@
 #include "conn.h"
 #include "etf.h"
 #include "frame.h"
+#include "log.h"
+#include "lograte.h"
 #include "memtrim.h"
 
 /* One read's reserve: libevent adds its chain header and rounds up to
@@ -273,6 +275,34 @@ conn_write(evutil_socket_t fd, short ev, void *arg)
 		c->cbs->drained(c, c->arg);
 }
 
+/*
+ * A reply that cannot be queued (no memory for it) must not be skipped:
+ * the next one would go out in its place, as the answer to this
+ * request.  The connection is ended instead, both ways, as if its client
+ * had gone: the requests it sent before are still carried out (the
+ * owner reads on to the EOF) and their replies dropped, and the client
+ * sees the connection close rather than a wrong answer or none.
+ */
+static void
+conn_break(struct conn *c, size_t len)
+{
+	static struct lograte break_rate;
+	char held[LOGRATE_HELD_BUFSZ];
+	unsigned missed;
+
+	if (lograte_ok(&break_rate, &missed))
+		log_warnx("no memory for a reply of %zu bytes: its connection "
+		    "is closed%s", len, lograte_held(missed, held,
+		    sizeof(held)));
+	evbuffer_drain(c->out, evbuffer_get_length(c->out));
+	c->deaf = 1;
+	(void)shutdown(c->fd, SHUT_RDWR);
+	if (c->full) {
+		c->full = 0;
+		conn_update_read(c);
+	}
+}
+
 /* A reply is queued whole, whatever its size: at the cap the owner stops
  * taking requests, so no more than one reply goes beyond it. */
 static int
@@ -280,8 +310,10 @@ conn_queue(struct conn *c, const void *p, size_t len)
 {
 	if (c->deaf)
 		return 0;
-	if (frame_add(c->out, p, len) == -1)
+	if (frame_add(c->out, p, len) == -1) {
+		conn_break(c, len);
 		return -1;
+	}
 	if (!c->full && evbuffer_get_length(c->out) >= c->out_cap) {
 		c->full = 1;
 		conn_update_read(c);
@@ -298,8 +330,11 @@ conn_send_raw(struct conn *c, const void *p, size_t len)
 int
 conn_send(struct conn *c, const struct etf_buf *b)
 {
-	if (b->oom)
+	if (b->oom) {
+		if (!c->deaf)
+			conn_break(c, b->len);
 		return -1;
+	}
 	return conn_queue(c, b->p, b->len);
 }
 

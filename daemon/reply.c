@@ -28,3 +28,13 @@ reply_ok_int(struct etf_buf *b, int64_t n)
 	etf_put_atom(b, "ok");
 	etf_put_int(b, n);
 }
+
+int
+reply_unbuilt(struct etf_buf *b)
+{
+	if (!b->oom)
+		return 0;
+	etf_buf_free(b);
+	reply_error(b, "unavailable");
+	return 1;
+}

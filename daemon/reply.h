@@ -11,5 +11,10 @@ struct etf_buf;
 void	reply_atom(struct etf_buf *, const char *atom);
 void	reply_error(struct etf_buf *, const char *reason);	/* {error, R} */
 void	reply_ok_int(struct etf_buf *, int64_t);		/* {ok, N} */
+/* A read's reply that could not be built for want of memory (the
+ * entries of a large list, the lists) becomes {error, unavailable}, its
+ * buffer freed first so that the small reply finds room: the client
+ * still gets one reply per request, in order.  1 if it was replaced. */
+int	reply_unbuilt(struct etf_buf *);
 
 #endif /* TODOD_REPLY_H */

@@ -1,0 +1,290 @@
+/*
+ * test_nomem: replies that a process has no memory for.
+ *
+ * The address space of a list server, or of the cache, is limited
+ * (RLIMIT_AS, soft limit only, by prlimit) a little further above what
+ * it holds at each step, and a large reply asked for with a small
+ * request pipelined behind it:
+ *
+ *   entries         `entries` of a list of ~20 MB, with `size` behind it,
+ *                   first alone, then behind an add whose store is in
+ *                   flight
+ *   lists           `lists` of 8,000 long names, with `ping` behind it
+ *
+ * At every step the client gets the reply, or {error, unavailable} in
+ * its place, and then the next reply; or the connection closes.  Never
+ * the next reply in its place, a cut reply, or nothing.  The process
+ * serves on, and once it has its memory back answers in full.
+ *
+ * Skipped under AddressSanitizer, whose shadow memory does not fit an
+ * address space limit (and whose allocator aborts rather than fail).
+ */
+#include "config.h"
+
+#include <sys/resource.h>
+
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define NENTRIES	5000
+#define TITLE_LEN	4096
+#define NLISTS		8000
+#define NAME_LEN	247
+
+/* Deadline for one large reply (sanitizer builds). */
+#define BIG_REPLY_MS	30000
+
+/* Steps of headroom above the process's size, in MiB. */
+#define STEP_MB		6
+#define MAX_MB		120
+
+/* Limit pid's address space to its size now plus mb MiB (0: lift). */
+static void
+limit_as(pid_t pid, long mb)
+{
+	struct rlimit	lim;
+	long		kb;
+
+	H_ASSERT(prlimit(pid, RLIMIT_AS, NULL, &lim) == 0, "prlimit");
+	if (mb == 0)
+		lim.rlim_cur = lim.rlim_max;
+	else {
+		H_ASSERT((kb = proc_status(pid, "VmSize")) > 0, "VmSize of "
+		    "%d", (int)pid);
+		lim.rlim_cur = ((rlim_t)kb + (rlim_t)mb * 1024) * 1024;
+	}
+	H_ASSERT(prlimit(pid, RLIMIT_AS, &lim, NULL) == 0, "prlimit");
+}
+
+/* The next reply, or NULL if the connection closed instead (anything
+ * else fails the test). */
+static const struct etf_term *
+next_reply(struct conn *c, const char *what)
+{
+	const struct etf_term	*t;
+
+	if ((t = conn_recv(c, h_ms(BIG_REPLY_MS))) == NULL)
+		H_ASSERT(strstr(h_err(), "closed") != NULL, "%s: %s", what,
+		    h_err());
+	return t;
+}
+
+/* The next reply matches fmt: 1, or -1 if the connection closed. */
+static int
+small_reply(struct conn *c, const char *what, const char *fmt, ...)
+{
+	const struct etf_term	*t;
+	va_list			 ap;
+	char			 e[8192];
+	bool			 ok;
+
+	if ((t = next_reply(c, what)) == NULL)
+		return -1;
+	va_start(ap, fmt);
+	ok = tterm_vmatch(t, e, sizeof e, fmt, ap);
+	va_end(ap);
+	H_ASSERT(ok, "%s: %s", what, e);
+	return 1;
+}
+
+/* What came for a large read: 1 its reply whole, 0 {error, unavailable}
+ * in its place, -1 the connection closed. */
+static int
+big_reply(struct conn *c, bool (*whole)(const struct etf_term *),
+    const char *what)
+{
+	const struct etf_term	*t;
+	char			 buf[512];
+
+	if ((t = next_reply(c, what)) == NULL)
+		return -1;
+	if (etf_is_tuple(t, 2) && etf_is_atom(&t->seq.v[0], "error") &&
+	    etf_is_atom(&t->seq.v[1], "unavailable"))
+		return 0;
+	H_ASSERT(whole(t), "%s: got %s", what, tterm_print(t, buf,
+	    sizeof buf));
+	return 1;
+}
+
+static int64_t	want_entries;
+
+static bool
+whole_entries(const struct etf_term *t)
+{
+	return etf_is_tuple(t, 2) && etf_is_atom(&t->seq.v[0], "ok") &&
+	    t->seq.v[1].type == ETF_LIST &&
+	    (int64_t)t->seq.v[1].seq.n == want_entries;
+}
+
+static bool
+whole_lists(const struct etf_term *t)
+{
+	return etf_is_tuple(t, 2) && etf_is_atom(&t->seq.v[0], "ok") &&
+	    t->seq.v[1].type == ETF_LIST && t->seq.v[1].seq.n == NLISTS;
+}
+
+static void
+add_many(struct conn *c, int n)
+{
+	struct etf_buf	 b;
+	char		*title, e[8192];
+	int		 i, j, batch = 200;
+
+	H_ASSERT((title = malloc(TITLE_LEN)) != NULL, "out of memory");
+	memset(title, 't', TITLE_LEN);
+	etf_buf_init(&b);
+	for (i = 0; i < n; i += batch) {
+		etf_buf_reset(&b);
+		for (j = i; j < n && j < i + batch; j++)
+			h_frame_append(&b, "{add_entry, #{date => "
+			    "{2024, 1, 1}, title => ~b}}", title,
+			    (size_t)TITLE_LEN);
+		H_ASSERT(!b.oom, "out of memory");
+		send_raw(c, b.p, b.len);
+		for (j = i; j < n && j < i + batch; j++)
+			H_ASSERT(h_reply_is(c, e, sizeof e, "{ok, ~i}", j + 1),
+			    "add %d: %s", j + 1, e);
+		conn_reset(c);
+	}
+	etf_buf_free(&b);
+	free(title);
+}
+
+START_TEST(t_entries)
+{
+	struct daemon	*d;
+	struct conn	*c;
+	pid_t		 pid;
+	long		 mb;
+	int		 r, refused = 0, closed = 0;
+
+#ifdef __SANITIZE_ADDRESS__
+	return;
+#endif
+	d = daemon_start_ok(NULL);
+	c = conn_open_ok(d);
+	pid = (pid_t)attach_ok(c, "big");
+	add_many(c, NENTRIES);
+	want_entries = NENTRIES;
+	for (mb = STEP_MB; mb <= MAX_MB; mb += STEP_MB) {
+		if (c == NULL) {
+			c = conn_open_ok(d);
+			H_ASSERT(attach_ok(c, "big") == pid, "a new server");
+		}
+		limit_as(pid, mb);
+		if (_i == 1)
+			/* behind a change whose reply waits for its store */
+			send_req(c, "{add_entry, #{date => {2024, 1, 2}, "
+			    "title => <<\"x\">>}}");
+		send_req(c, "entries");
+		send_req(c, "size");
+		r = 1;
+		if (_i == 1)
+			r = small_reply(c, "add", "{ok, ~I}", ++want_entries);
+		if (r != -1)
+			r = big_reply(c, whole_entries, "entries");
+		if (r != -1 && small_reply(c, "size", "{ok, ~I}",
+		    want_entries) == -1)
+			r = -1;
+		limit_as(pid, 0);
+		refused += r == 0;
+		closed += r == -1;
+		conn_reset(c);
+		if (r == -1) {
+			conn_close(c);
+			c = NULL;
+		}
+	}
+	H_ASSERT(refused > 0, "never short of memory for the reply");
+	if (c == NULL) {
+		c = conn_open_ok(d);
+		H_ASSERT(attach_ok(c, "big") == pid, "a new server");
+	}
+	/* its memory back, it answers in full */
+	send_req(c, "entries");
+	H_ASSERT(big_reply(c, whole_entries, "entries") == 1, "entries: "
+	    "refused with no limit");
+	H_ASSERT(h_log_count(d, "no memory for a reply") > 0, "not logged");
+	(void)closed;
+	conn_close(c);
+	daemon_stop_ok(d);
+	daemon_free(d);
+}
+END_TEST
+
+static void
+long_name(char name[NAME_LEN + 1], int i)
+{
+	snprintf(name, NAME_LEN + 1, "%06d", i);
+	memset(name + 6, 'n', NAME_LEN - 6);
+	name[NAME_LEN] = '\0';
+}
+
+START_TEST(t_lists)
+{
+	struct daemon	*d;
+	struct conn	*c;
+	struct daemon_pids dp;
+	char		 name[NAME_LEN + 1], path[512];
+	long		 mb;
+	int		 i, fd, r, refused = 0;
+
+#ifdef __SANITIZE_ADDRESS__
+	return;
+#endif
+	d = daemon_start_ok(NULL);
+	/* stored lists of long names (empty files: listed, never loaded) */
+	daemon_stop_ok(d);
+	for (i = 0; i < NLISTS; i++) {
+		long_name(name, i);
+		snprintf(path, sizeof path, "%s/%s", d->data, name);
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		H_ASSERT(fd != -1, "create %s", path);
+		close(fd);
+	}
+	H_ASSERT(daemon_restart(d) == 0, "restart: %s", h_err());
+	H_ASSERT(daemon_pids(d, &dp) == 0, "pids: %s", h_err());
+	for (mb = 1; mb <= 12; mb++) {
+		c = conn_open_ok(d);
+		limit_as(dp.cache, mb);
+		send_req(c, "lists");
+		send_req(c, "ping");
+		r = big_reply(c, whole_lists, "lists");
+		if (r != -1 && small_reply(c, "ping", "pong") == -1)
+			r = -1;
+		limit_as(dp.cache, 0);
+		refused += r == 0;
+		conn_close(c);
+		assert_serving(d);
+	}
+	H_ASSERT(refused > 0, "never short of memory for the reply");
+	c = conn_open_ok(d);
+	send_req(c, "lists");
+	H_ASSERT(big_reply(c, whole_lists, "lists") == 1, "lists: refused "
+	    "with no limit");
+	conn_close(c);
+	H_ASSERT(daemon_pids(d, &dp) == 0 && h_stats_int(d, "restarts") == 0,
+	    "the cache was restarted");
+	daemon_stop_ok(d);
+	daemon_free(d);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite	*s = suite_create("nomem");
+	TCase	*tc = tcase_create("replies");
+
+	tcase_set_timeout(tc, 300);
+	tcase_add_loop_test(tc, t_entries, 0, 2);
+	tcase_add_test(tc, t_lists);
+	suite_add_tcase(s, tc);
+	return h_run_suite(s);
+}
