@@ -386,8 +386,10 @@ worker_parse_store(struct wreq *r, const struct etf_term *seq,
 		return why;
 	listfile_encode(&r->data, l);
 	todolist_free(l);
-	if (r->data.oom)
+	if (r->data.oom) {
+		errno = ENOMEM;
 		return "out of memory";
+	}
 	return NULL;
 }
 
@@ -415,12 +417,15 @@ worker_parse_append(struct wreq *r, const struct etf_term *seq,
 	}
 	etf_put_nil(&r->data);
 	r->nops = (uint32_t)ops->seq.n;
-	if (r->data.oom)
+	if (r->data.oom) {
+		errno = ENOMEM;
 		return "out of memory";
+	}
 	return NULL;
 }
 
-/* Decode and check one request. NULL and *why if it is malformed. */
+/* Decode and check one request. NULL and *why if it is malformed, or
+ * could not be taken for want of memory (errno ENOMEM). */
 static struct wreq *
 worker_parse(struct worker *w, const uint8_t *p, size_t len, const char **why)
 {
@@ -434,6 +439,7 @@ worker_parse(struct worker *w, const uint8_t *p, size_t len, const char **why)
 	    "{store, Name, Seq, List}";
 	if ((err = etf_decode(w->arena, p, len, w->cfg.max_frame, &t)) != 0) {
 		*why = etf_strerror(err);
+		errno = err == ETF_ENOMEM ? ENOMEM : EINVAL;
 		return NULL;
 	}
 	if (etf_is_tuple(t, 2) && etf_is_atom(&t->seq.v[0], "get"))
@@ -514,8 +520,18 @@ worker_frames(struct wpeer *p)
 
 	while ((rc = frame_next(in, w->cfg.max_frame, &payload, &len)) ==
 	    FRAME_READY) {
+		errno = 0;
 		r = worker_parse(w, payload, len, &why);
 		frame_drain(in, len);
+		/* No memory to take a request is no fault of the peer's:
+		 * a list server whose link is closed waits for a new one,
+		 * which comes only with a new worker, and its clients with
+		 * it, for good.  The worker exits instead: the supervisor
+		 * starts another, and each list server sends it again
+		 * what it has not had acknowledged. */
+		if (r == NULL && errno == ENOMEM)
+			fatalx("peer %d: out of memory for a request",
+			    p->fd);
 		if (r == NULL)
 			return worker_malformed(p, why);
 		if ((why = worker_peer_may(p, r)) != NULL) {
@@ -529,6 +545,9 @@ worker_frames(struct wpeer *p)
 		return worker_malformed(p, "empty frame");
 	if (rc == FRAME_TOOBIG)
 		return worker_malformed(p, "frame too big");
+	if (rc == FRAME_NOMEM)
+		/* As for a request that cannot be taken (above). */
+		fatalx("peer %d: out of memory for a request", p->fd);
 	return 0;
 }
 

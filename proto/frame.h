@@ -20,7 +20,8 @@ enum frame_status {
 	FRAME_READY = 0,	/* a whole frame is buffered */
 	FRAME_NEED_MORE = 1,	/* wait for more bytes */
 	FRAME_EMPTY = -1,	/* L = 0 */
-	FRAME_TOOBIG = -2	/* L > max */
+	FRAME_TOOBIG = -2,	/* L > max */
+	FRAME_NOMEM = -3	/* whole, but no memory to make it contiguous */
 };
 
 /*
