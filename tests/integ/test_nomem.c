@@ -10,6 +10,9 @@
  *                   first alone, then behind an add whose store is in
  *                   flight
  *   lists           `lists` of 8,000 long names, with `ping` behind it
+ *   worker          a worker with no memory for a list server's request
+ *                   exits and is started again: every add is answered,
+ *                   none acknowledged is lost
  *
  * At every step the client gets the reply, or {error, unavailable} in
  * its place, and then the next reply; or the connection closes.  Never
@@ -156,6 +159,45 @@ add_many(struct conn *c, int n)
 	free(title);
 }
 
+/* n adds of long titles, pipelined in batches: each is answered {ok, _}
+ * or {error, unavailable} within the deadline; *acked counts the oks. */
+static void
+add_many_any(struct conn *c, int n, int64_t *acked)
+{
+	struct etf_buf		 b;
+	const struct etf_term	*t;
+	char			*title, buf[512];
+	int			 i, j, batch = 50;
+
+	H_ASSERT((title = malloc(TITLE_LEN)) != NULL, "out of memory");
+	memset(title, 'w', TITLE_LEN);
+	etf_buf_init(&b);
+	for (i = 0; i < n; i += batch) {
+		etf_buf_reset(&b);
+		for (j = i; j < n && j < i + batch; j++)
+			h_frame_append(&b, "{add_entry, #{date => "
+			    "{2024, 1, 1}, title => ~b}}", title,
+			    (size_t)TITLE_LEN);
+		H_ASSERT(!b.oom, "out of memory");
+		send_raw(c, b.p, b.len);
+		for (j = i; j < n && j < i + batch; j++) {
+			t = conn_recv(c, h_ms(BIG_REPLY_MS));
+			H_ASSERT(t != NULL, "add %d: %s", j + 1, h_err());
+			if (etf_is_tuple(t, 2) && etf_is_atom(&t->seq.v[0],
+			    "ok"))
+				(*acked)++;
+			else
+				H_ASSERT(etf_is_tuple(t, 2) &&
+				    etf_is_atom(&t->seq.v[1], "unavailable"),
+				    "add %d: %s", j + 1, tterm_print(t, buf,
+				    sizeof buf));
+		}
+		conn_reset(c);
+	}
+	etf_buf_free(&b);
+	free(title);
+}
+
 START_TEST(t_entries)
 {
 	struct daemon	*d;
@@ -276,6 +318,60 @@ START_TEST(t_lists)
 }
 END_TEST
 
+/*
+ * The workers' address space limited to 2 MiB above their size: adds of
+ * long titles to new lists make their requests fail to be taken.  Each
+ * add is answered (ok, or unavailable) within the deadline, none hangs,
+ * and every acknowledged one is there after a restart.
+ */
+START_TEST(t_worker)
+{
+	struct daemon		*d;
+	struct daemon_pids	 dp;
+	struct conn		*c;
+	const struct etf_term	*t;
+	char			 name[16];
+	int64_t			 acked[4];
+	size_t			 i;
+	int			 k;
+
+#ifdef __SANITIZE_ADDRESS__
+	return;
+#endif
+	d = daemon_start_ok(NULL);
+	H_ASSERT(daemon_pids(d, &dp) == 0, "pids: %s", h_err());
+	for (i = 0; i < dp.nworkers; i++)
+		limit_as(dp.workers[i], 2);
+	for (k = 0; k < 4; k++) {
+		snprintf(name, sizeof name, "w%d", k);
+		c = conn_open_ok(d);
+		attach_ok(c, name);
+		acked[k] = 0;
+		add_many_any(c, 300, &acked[k]);
+		conn_close(c);
+	}
+	H_ASSERT(daemon_pids(d, &dp) == 0, "pids: %s", h_err());
+	for (i = 0; i < dp.nworkers; i++)
+		limit_as(dp.workers[i], 0);
+	daemon_stop_ok(d);
+	H_ASSERT(daemon_restart(d) == 0, "restart: %s", h_err());
+	for (k = 0; k < 4; k++) {
+		snprintf(name, sizeof name, "w%d", k);
+		c = conn_open_ok(d);
+		attach_ok(c, name);
+		send_req(c, "size");
+		t = conn_recv(c, h_ms(H_REPLY_MS));
+		H_ASSERT(t != NULL && etf_is_tuple(t, 2) &&
+		    t->seq.v[1].type == ETF_INT &&
+		    t->seq.v[1].i >= acked[k], "%s: fewer entries than "
+		    "acknowledged (%lld)", name, (long long)acked[k]);
+		conn_close(c);
+	}
+	daemon_stop_ok(d);
+	daemon_free(d);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -285,6 +381,7 @@ main(void)
 	tcase_set_timeout(tc, 300);
 	tcase_add_loop_test(tc, t_entries, 0, 2);
 	tcase_add_test(tc, t_lists);
+	tcase_add_test(tc, t_worker);
 	suite_add_tcase(s, tc);
 	return h_run_suite(s);
 }
