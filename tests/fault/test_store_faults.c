@@ -1025,19 +1025,19 @@ START_TEST(unloadable_file)
 }
 END_TEST
 
-struct fewer_fds {
-	pid_t	pid;
-	int	n;
-};
-
-/* The process holds fewer than n descriptors. */
+/* The cache counts no connection of this user but the one that asks:
+ * a list server has told it of the close of its last (a count of the
+ * server's descriptors would not say so, its link to a worker coming
+ * at any moment). */
 static bool
-fewer_fds(void *arg)
+only_stats_conn(void *arg)
 {
-	const struct fewer_fds	*ff = arg;
-	int			 n = proc_nfds(ff->pid);
+	const struct daemon	*d = arg;
+	struct fc_stats		 st;
+	char			 err[256];
 
-	return n >= 0 && n < ff->n;
+	return fc_stats(d->sock, &st, err, sizeof(err)) == 0 &&
+	    st.my_conns == 1;
 }
 
 /*
@@ -1049,7 +1049,6 @@ fewer_fds(void *arg)
 START_TEST(unloadable_after_idle)
 {
 	struct daemon_pids	 dp;
-	struct fewer_fds	 ff;
 	struct daemon		*d;
 	struct fc		 c;
 	char			 pd[256];
@@ -1060,11 +1059,11 @@ START_TEST(unloadable_after_idle)
 	snprintf(pd, sizeof pd, "%s/dir", d->data);
 	H_ASSERT(mkdir(pd, 0700) == 0, "mkdir %s: %s", pd, strerror(errno));
 	H_ASSERT(kill(dp.workers[0], SIGSTOP) == 0, "SIGSTOP");
-	ff.pid = cu_attach(d, &c, "dir");
-	ff.n = proc_nfds(ff.pid);
+	(void)cu_attach(d, &c, "dir");
 	fc_free(&c);
-	/* The server has closed the connection, and said it is idle. */
-	if (!h_poll(h_ms(H_REPLY_MS), fewer_fds, &ff)) {
+	/* The server has closed the connection, and said it is idle (in
+	 * the same step, after telling the cache of the close). */
+	if (!h_poll(h_ms(H_REPLY_MS), only_stats_conn, d)) {
 		kill(dp.workers[0], SIGCONT);
 		H_ASSERT(0, "the list server kept its closed connection");
 	}
