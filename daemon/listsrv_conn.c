@@ -67,7 +67,11 @@ ls_reply(struct lconn *lc, uint64_t seq)
 {
 	struct pend *p;
 
-	if (STAILQ_EMPTY(&lc->pend) && (seq == 0 || seq <= ls.acked)) {
+	/* A reply that could not be built (no memory) is not kept to go
+	 * out later cut short: conn_send() ends the connection now, and
+	 * the replies waiting before it are dropped with it (conn.c). */
+	if (ls.out.oom ||
+	    (STAILQ_EMPTY(&lc->pend) && (seq == 0 || seq <= ls.acked))) {
 		conn_send(lc->conn, &ls.out);
 		return;
 	}
