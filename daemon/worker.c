@@ -340,6 +340,10 @@ worker_read_cb(evutil_socket_t fd, short what, void *arg)
 /* ------------------------------------------------------------------ */
 /* Requests */
 
+/* The reason of a request that could not be taken for want of memory,
+ * told from a malformed one by its address (worker_frames). */
+static const char wk_nomem[] = "out of memory";
+
 static struct wreq *
 worker_req_new(enum wreq_type type, const struct etf_term *name,
     const char **why)
@@ -352,7 +356,7 @@ worker_req_new(enum wreq_type type, const struct etf_term *name,
 		return NULL;
 	}
 	if ((r = calloc(1, sizeof(*r))) == NULL) {
-		*why = "out of memory";
+		*why = wk_nomem;
 		return NULL;
 	}
 	r->type = type;
@@ -383,13 +387,11 @@ worker_parse_store(struct wreq *r, const struct etf_term *seq,
 		return "Seq is not a non-negative integer";
 	r->seq = seq->i;
 	if ((l = listfile_from_term(list, &why)) == NULL)
-		return why;
+		return strcmp(why, wk_nomem) == 0 ? wk_nomem : why;
 	listfile_encode(&r->data, l);
 	todolist_free(l);
-	if (r->data.oom) {
-		errno = ENOMEM;
-		return "out of memory";
-	}
+	if (r->data.oom)
+		return wk_nomem;
 	return NULL;
 }
 
@@ -417,15 +419,13 @@ worker_parse_append(struct wreq *r, const struct etf_term *seq,
 	}
 	etf_put_nil(&r->data);
 	r->nops = (uint32_t)ops->seq.n;
-	if (r->data.oom) {
-		errno = ENOMEM;
-		return "out of memory";
-	}
+	if (r->data.oom)
+		return wk_nomem;
 	return NULL;
 }
 
 /* Decode and check one request. NULL and *why if it is malformed, or
- * could not be taken for want of memory (errno ENOMEM). */
+ * could not be taken for want of memory (*why is wk_nomem). */
 static struct wreq *
 worker_parse(struct worker *w, const uint8_t *p, size_t len, const char **why)
 {
@@ -438,8 +438,7 @@ worker_parse(struct worker *w, const uint8_t *p, size_t len, const char **why)
 	*why = "not {get, Name}, {append, Name, Seq, Ops} or "
 	    "{store, Name, Seq, List}";
 	if ((err = etf_decode(w->arena, p, len, w->cfg.max_frame, &t)) != 0) {
-		*why = etf_strerror(err);
-		errno = err == ETF_ENOMEM ? ENOMEM : EINVAL;
+		*why = err == ETF_ENOMEM ? wk_nomem : etf_strerror(err);
 		return NULL;
 	}
 	if (etf_is_tuple(t, 2) && etf_is_atom(&t->seq.v[0], "get"))
@@ -520,7 +519,6 @@ worker_frames(struct wpeer *p)
 
 	while ((rc = frame_next(in, w->cfg.max_frame, &payload, &len)) ==
 	    FRAME_READY) {
-		errno = 0;
 		r = worker_parse(w, payload, len, &why);
 		frame_drain(in, len);
 		/* No memory to take a request is no fault of the peer's:
@@ -529,7 +527,7 @@ worker_frames(struct wpeer *p)
 		 * it, for good.  The worker exits instead: the supervisor
 		 * starts another, and each list server sends it again
 		 * what it has not had acknowledged. */
-		if (r == NULL && errno == ENOMEM)
+		if (r == NULL && why == wk_nomem)
 			fatalx("peer %d: out of memory for a request",
 			    p->fd);
 		if (r == NULL)

@@ -350,6 +350,9 @@ START_TEST(t_worker)
 		add_many_any(c, 300, &acked[k]);
 		conn_close(c);
 	}
+	/* Not for nothing: a worker did run out, and was started again. */
+	H_ASSERT(h_log_count(d, "out of memory for a request") > 0,
+	    "no worker ran out of memory");
 	H_ASSERT(daemon_pids(d, &dp) == 0, "pids: %s", h_err());
 	for (i = 0; i < dp.nworkers; i++)
 		limit_as(dp.workers[i], 0);
