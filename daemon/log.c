@@ -112,10 +112,12 @@ vlog(enum log_level level, int errnum, const char *fmt, va_list ap)
 		fprintf(stderr, "<%d>%s%s%s\n", prio[level], log_rolebuf,
 		    *log_rolebuf ? ": " : "", msg);
 	else if (log_foreground) {
-		if (log_stderr(msg) < 0 && log_detaching) {
+		if (log_stderr(msg) < 0 && log_detaching && (errno == EPIPE ||
+		    errno == EBADF || errno == EIO)) {
 			/* Nobody reads the starting command's stderr any
-			 * more: this and the rest go where a detached daemon
-			 * logs, rather than nowhere. */
+			 * more (its pipe or terminal is gone): this and the
+			 * rest go where a detached daemon logs, rather than
+			 * nowhere. */
 			clearerr(stderr);
 			log_init(0, log_lvl);
 			syslog(prio[level], "%s%s%s", log_rolebuf,
@@ -142,6 +144,12 @@ void
 log_stderr_detaching(void)
 {
 	log_detaching = log_foreground;
+}
+
+int
+log_to_syslog(void)
+{
+	return !log_foreground;
 }
 
 #define LOGFN(name, level, witherr)			\

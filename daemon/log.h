@@ -28,6 +28,8 @@ void	log_also_stderr(enum log_level level);
  * (the starting command and its reader gone), log to syslog instead, as
  * the daemon does once ready. */
 void	log_stderr_detaching(void);
+/* Whether lines go to syslog (1) or stderr (0). */
+int	log_to_syslog(void);
 
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));

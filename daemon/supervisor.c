@@ -443,7 +443,7 @@ static void
 sup_maybe_ready(void)
 {
 	char err[256];
-	int i, rc;
+	int i, rc, said;
 
 	if (sup.announced || sup.cache == NULL || !sup.cache->ready ||
 	    sup.spawner == NULL || !sup.spawner->ready)
@@ -457,12 +457,15 @@ sup_maybe_ready(void)
 	sup_log_ready();
 	(void)notify_ready();
 	if (!sup.cfg->foreground) {
+		/* Said to the command's stderr, unless nobody read it and the
+		 * log has it already (log.h). */
+		said = log_to_syslog();
 		earlylog_close();
 		if ((rc = detach_ready(err, sizeof(err))) == -1)
 			fatalx("%s", err);
 		log_init(0, (enum log_level)sup.cfg->log_level);
-		/* Said to the command's stderr; the log has it too. */
-		sup_log_ready();
+		if (!said)
+			sup_log_ready();
 		if (rc == 1)
 			log_warnx("the command that started todod was gone "
 			    "before it was ready; running on");

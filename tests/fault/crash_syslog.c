@@ -33,7 +33,19 @@
 #include "fclient.h"
 
 enum { SL_OK, SL_SKIP, SL_SETUP, SL_START, SL_NO_READY, SL_NO_EXIT,
-	SL_LOCKED, SL_NO_WARN, SL_NO_LOST };
+	SL_LOCKED, SL_NO_WARN, SL_NO_LOST, SL_TWICE };
+
+/* How many times log holds text. */
+static int
+count_in(const char *log, const char *text)
+{
+	const char *p;
+	int n = 0;
+
+	for (p = log; (p = strstr(p, text)) != NULL; p++)
+		n++;
+	return n;
+}
 
 /* In a new mount namespace, /dev becomes dir (a tmpfs) with the devices
  * todod opens and a datagram socket at log.  The socket, or -1. */
@@ -291,6 +303,8 @@ waiter_gone_child(const char *dir, int out)
 		rc = SL_NO_READY;
 	else if (strstr(log, "supervisor: lost child: worker[") == NULL)
 		rc = SL_NO_LOST;
+	else if (count_in(log, "supervisor: ready: ") != 1)
+		rc = SL_TWICE;
 	else if (!attach(sock, "junk", err, sizeof(err))) {
 		dprintf(out, "attach: %s\n", err);
 		rc = SL_START;
@@ -386,6 +400,8 @@ START_TEST(detached_waiter_gone)
 	}
 	H_ASSERT(st != SL_NO_WARN, "a list server's warning is not in "
 	    "syslog: %s", said);
+	H_ASSERT(st != SL_TWICE, "the ready line is not in syslog once: %s",
+	    said);
 	H_ASSERT(st != SL_NO_LOST, "the supervisor's report of the worker "
 	    "it lost, with no one to read its stderr, is not in syslog: %s",
 	    said);
