@@ -215,6 +215,10 @@ int64_t		 h_attach_ok(struct conn *, const char *, const char *, int);
 	h_add_ok((c), (date), (title), __FILE__, __LINE__)
 int64_t		 h_add_ok(struct conn *, const char *, const char *,
 		    const char *, int);
+/* Add n entries dated 2023-12-19 with titles of tlen bytes to the
+ * attached list of c, new (their ids are 1 to n), in pipelined batches,
+ * each batch's replies read before the next. */
+void		 h_add_many(struct conn *, int n, size_t tlen);
 /* Append a whole frame (header and encoded term) to a buffer. 0 or -1. */
 int		 h_frame_append(struct etf_buf *, const char *fmt, ...);
 /* A fresh connection gets pong: the daemon still serves others. */

@@ -493,6 +493,32 @@ h_add_ok(struct conn *c, const char *date, const char *title,
 	return id;
 }
 
+void
+h_add_many(struct conn *c, int n, size_t tlen)
+{
+	struct etf_buf	 b;
+	char		*title, e[8192];
+	int		 i, j, batch = 200;
+
+	H_ASSERT((title = malloc(tlen)) != NULL, "out of memory");
+	memset(title, 't', tlen);
+	etf_buf_init(&b);
+	for (i = 0; i < n; i += batch) {
+		etf_buf_reset(&b);
+		for (j = i; j < n && j < i + batch; j++)
+			h_frame_append(&b, "{add_entry, #{date => "
+			    "{2023, 12, 19}, title => ~b}}", title, tlen);
+		H_ASSERT(!b.oom, "out of memory");
+		send_raw(c, b.p, b.len);
+		for (j = i; j < n && j < i + batch; j++)
+			H_ASSERT(h_reply_is(c, e, sizeof e, "{ok, ~i}", j + 1),
+			    "add %d: %s", j + 1, e);
+		conn_reset(c);
+	}
+	etf_buf_free(&b);
+	free(title);
+}
+
 int
 h_frame_append(struct etf_buf *out, const char *fmt, ...)
 {

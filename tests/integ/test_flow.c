@@ -89,36 +89,6 @@ assert_entries(struct conn *c, int64_t n, int ms, const char *what)
 	conn_reset(c);
 }
 
-/*
- * Add n entries with titles of tlen bytes to the attached list of c,
- * in pipelined batches (each batch's replies read before the next).
- */
-static void
-add_many(struct conn *c, int n, size_t tlen)
-{
-	struct etf_buf	 b;
-	char		*title, e[8192];
-	int		 i, j, batch = 200;
-
-	H_ASSERT((title = malloc(tlen)) != NULL, "out of memory");
-	memset(title, 't', tlen);
-	etf_buf_init(&b);
-	for (i = 0; i < n; i += batch) {
-		etf_buf_reset(&b);
-		for (j = i; j < n && j < i + batch; j++)
-			h_frame_append(&b, "{add_entry, #{date => "
-			    "{2023, 12, 19}, title => ~b}}", title, tlen);
-		H_ASSERT(!b.oom, "out of memory");
-		send_raw(c, b.p, b.len);
-		for (j = i; j < n && j < i + batch; j++)
-			H_ASSERT(h_reply_is(c, e, sizeof e, "{ok, ~i}", j + 1),
-			    "add %d: %s", j + 1, e);
-		conn_reset(c);
-	}
-	etf_buf_free(&b);
-	free(title);
-}
-
 /* Frames of the same request, n times. */
 static void
 frames(struct etf_buf *b, const char *req, int n)
@@ -216,7 +186,7 @@ START_TEST(t_pipelined_entries)
 	 * the list server's cap */
 	ck_assert_uint_gt((size_t)k * n * 4000, LIST_CAP);
 	attach_ok(c, "pipelined-big");
-	add_many(c, n, 4000);
+	h_add_many(c, n, 4000);
 	frames(&b, "entries", k);
 	h_frame_append(&b, "ping");
 	send_raw(c, b.p, b.len);
@@ -247,7 +217,7 @@ START_TEST(t_one_huge_reply)
 	/* 4600 entries of 4096 bytes: one reply ~19 MB, over the cap */
 	ck_assert_uint_gt((size_t)n * 4096, LIST_CAP);
 	pid = (pid_t)attach_ok(c, "huge");
-	add_many(c, n, 4096);
+	h_add_many(c, n, 4096);
 	rss0 = proc_rss_kb(pid);
 	send_req(c, "entries");
 	assert_entries(c, n, h_ms(BIG_REPLY_MS), "entries");
@@ -614,7 +584,7 @@ START_TEST(t_close_reads_skipped)
 	int64_t		 t0, took;
 
 	attach_ok(c, "cr-big");
-	add_many(c, n, 4000);		/* an entries reply of 8 MB */
+	h_add_many(c, n, 4000);		/* an entries reply of 8 MB */
 	conn_close(c);
 	c = conn_open_ok(d);
 	attach_ok(c, "cr-big");
@@ -695,7 +665,7 @@ START_TEST(t_stop_unread)
 	int		 n = 220, k = 30;
 
 	attach_ok(c, "unread");
-	add_many(c, n, 4000);
+	h_add_many(c, n, 4000);
 	frames(&b, "entries", k);
 	send_raw(c, b.p, b.len);
 	etf_buf_free(&b);

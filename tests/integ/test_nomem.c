@@ -132,33 +132,6 @@ whole_lists(const struct etf_term *t)
 	    t->seq.v[1].type == ETF_LIST && t->seq.v[1].seq.n == NLISTS;
 }
 
-static void
-add_many(struct conn *c, int n)
-{
-	struct etf_buf	 b;
-	char		*title, e[8192];
-	int		 i, j, batch = 200;
-
-	H_ASSERT((title = malloc(TITLE_LEN)) != NULL, "out of memory");
-	memset(title, 't', TITLE_LEN);
-	etf_buf_init(&b);
-	for (i = 0; i < n; i += batch) {
-		etf_buf_reset(&b);
-		for (j = i; j < n && j < i + batch; j++)
-			h_frame_append(&b, "{add_entry, #{date => "
-			    "{2024, 1, 1}, title => ~b}}", title,
-			    (size_t)TITLE_LEN);
-		H_ASSERT(!b.oom, "out of memory");
-		send_raw(c, b.p, b.len);
-		for (j = i; j < n && j < i + batch; j++)
-			H_ASSERT(h_reply_is(c, e, sizeof e, "{ok, ~i}", j + 1),
-			    "add %d: %s", j + 1, e);
-		conn_reset(c);
-	}
-	etf_buf_free(&b);
-	free(title);
-}
-
 /* n adds of long titles, pipelined in batches: each is answered {ok, _}
  * or {error, unavailable} within the deadline; *acked counts the oks. */
 static void
@@ -212,7 +185,7 @@ START_TEST(t_entries)
 	d = daemon_start_ok(NULL);
 	c = conn_open_ok(d);
 	pid = (pid_t)attach_ok(c, "big");
-	add_many(c, NENTRIES);
+	h_add_many(c, NENTRIES, TITLE_LEN);
 	want_entries = NENTRIES;
 	for (mb = STEP_MB; mb <= MAX_MB; mb += STEP_MB) {
 		if (c == NULL) {
