@@ -22,15 +22,22 @@
  * injection builds); else it is its own, 10 s. */
 #define STOP_MS		"2000"
 
-/* The process is gone, or a zombie no one has reaped yet.  Its state is
- * read once: a killed process can still be on its way out as the daemon
- * exits, and one reaped between two reads is gone. */
+struct proc_id {
+	pid_t			pid;
+	unsigned long long	start;	/* /proc start time: no reuse */
+};
+
+/* The process is gone (its pid free or another's), or a zombie no one
+ * has reaped yet.  Its state is read once: a killed process can still
+ * be on its way out as the daemon exits, and one reaped between two
+ * reads is gone. */
 static bool
 dead(void *arg)
 {
-	char st = proc_state(*(pid_t *)arg);
+	const struct proc_id *p = arg;
+	char st = proc_state(p->pid);
 
-	return st == 0 || st == 'Z';
+	return st == 0 || st == 'Z' || proc_starttime(p->pid) != p->start;
 }
 
 START_TEST(stopped_list_server)
@@ -39,6 +46,7 @@ START_TEST(stopped_list_server)
 	struct daemon		*d;
 	struct fc		 c;
 	pid_t			 lpid;
+	struct proc_id		 lp;
 	int64_t			 n;
 
 	setenv("TODOD_FAULT_STOP_MS", STOP_MS, 1);
@@ -50,6 +58,8 @@ START_TEST(stopped_list_server)
 	    fc_ok_int(t, &n) && n == 1, "add: %s", c.err);
 	fc_free(&c);
 
+	lp.pid = lpid;
+	lp.start = proc_starttime(lpid);
 	H_ASSERT(kill(lpid, SIGSTOP) == 0, "SIGSTOP the list server");
 	H_ASSERT(kill(d->pid, SIGTERM) == 0, "SIGTERM");
 	/* Said again while it waits for the list server, as an impatient
@@ -67,7 +77,7 @@ START_TEST(stopped_list_server)
 	    "%d times", h_log_count(d, "shutting down"));
 	/* Killed, not reaped by the daemon: its parent, the spawner, was
 	 * killed with it. */
-	H_ASSERT(h_poll(h_ms(5000), dead, &lpid), "the stopped list server "
+	H_ASSERT(h_poll(h_ms(5000), dead, &lp), "the stopped list server "
 	    "%d is left behind (state %c)", (int)lpid, proc_state(lpid));
 	H_ASSERT(access(d->sock, F_OK) == -1, "the socket is left behind");
 	H_ASSERT(cu_wait_unlocked(d->data, h_ms(5000)), "the data directory "
