@@ -35,17 +35,6 @@
 enum { SL_OK, SL_SKIP, SL_SETUP, SL_START, SL_NO_READY, SL_NO_EXIT,
 	SL_LOCKED, SL_NO_WARN, SL_NO_LOST, SL_TWICE };
 
-/* How many times log holds text. */
-static int
-count_in(const char *log, const char *text)
-{
-	const char *p;
-	int n = 0;
-
-	for (p = log; (p = strstr(p, text)) != NULL; p++)
-		n++;
-	return n;
-}
 
 /* In a new mount namespace, /dev becomes dir (a tmpfs) with the devices
  * todod opens and a datagram socket at log.  The socket, or -1. */
@@ -188,6 +177,18 @@ syslog_child(const char *dir, int out)
 }
 
 #ifdef TODOD_FAULTS	/* the start held back by a test-only delay */
+/* How many times log holds text. */
+static int
+count_in(const char *log, const char *text)
+{
+	const char *p;
+	int n = 0;
+
+	for (p = log; (p = strstr(p, text)) != NULL; p++)
+		n++;
+	return n;
+}
+
 /* The first of pid's children whose command name starts with comm, or
  * 0. */
 static pid_t
