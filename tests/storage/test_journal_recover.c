@@ -547,23 +547,11 @@ static const char *ck_faults[] = {
 START_TEST(t_checkpoint_crash)
 {
 	struct todo_list *x = todolist_new();
-	struct todo_date d = { 2020, 2, 2 };
-	struct listop *v[2];
 	char *flag;
 
 	flag = wt_start_fault(ck_faults[_i]);
-	v[0] = wt_op_add(1, "a");
-	v[1] = wt_op_add(2, "a");
-	wt_app(wt.fd[0], "s", 1, NULL, v, 2);
-	wt_expect_stored(wt.fd[0], 1);
-	ck_assert_int_eq(todolist_insert(x, 1, d, "X", 1, NULL, 0, 0), 0);
-	todolist_set_next_id(x, 3);
-	wt_store1(wt.fd[0], "s", 2, x);
-	wt_expect_stored(wt.fd[0], 2);
-	v[0] = wt_op_add(3, "a");
-	v[1] = wt_op_title(3, "three");
-	wt_app(wt.fd[0], "s", 3, x, v, 2);
-	wt_expect_stored(wt.fd[0], 3);
+	tj_ops_then_store(x);
+	tj_ops_after_store(x);
 	wt_arm(flag, true);
 	{
 		struct etf_buf m, b;
@@ -637,23 +625,11 @@ END_TEST
 START_TEST(t_get_unresolved_file)
 {
 	struct todo_list *x = todolist_new();
-	struct todo_date d = { 2020, 2, 2 };
-	struct listop *v[2];
 	struct etf_buf b;
 
 	wt_start();
-	v[0] = wt_op_add(1, "a");
-	v[1] = wt_op_add(2, "a");
-	wt_app(wt.fd[0], "s", 1, NULL, v, 2);
-	wt_expect_stored(wt.fd[0], 1);
-	ck_assert_int_eq(todolist_insert(x, 1, d, "X", 1, NULL, 0, 0), 0);
-	todolist_set_next_id(x, 3);
-	wt_store1(wt.fd[0], "s", 2, x);
-	wt_expect_stored(wt.fd[0], 2);
-	v[0] = wt_op_add(3, "a");
-	v[1] = wt_op_title(3, "three");
-	wt_app(wt.fd[0], "s", 3, x, v, 2);
-	wt_expect_stored(wt.fd[0], 3);
+	tj_ops_then_store(x);
+	tj_ops_after_store(x);
 	wt_kill();
 	ck_assert_int_eq(renameat(wt.dfd, "s", wt.dfd, "s.away"), 0);
 	ck_assert_int_eq(mkdirat(wt.dfd, "s", 0700), 0);

@@ -814,24 +814,42 @@ START_TEST(t_ckpt_record_full)
 END_TEST
 #endif
 
+void
+tj_ops_then_store(struct todo_list *x)
+{
+	struct todo_date d = { 2020, 2, 2 };
+	struct listop *v[2];
+
+	v[0] = wt_op_add(1, "a");
+	v[1] = wt_op_add(2, "a");
+	wt_app(wt.fd[0], "s", 1, NULL, v, 2);
+	wt_expect_stored(wt.fd[0], 1);
+	ck_assert_int_eq(todolist_insert(x, 1, d, "X", 1, NULL, 0, 0), 0);
+	todolist_set_next_id(x, 3);
+	wt_store1(wt.fd[0], "s", 2, x);
+	wt_expect_stored(wt.fd[0], 2);
+}
+
+void
+tj_ops_after_store(struct todo_list *x)
+{
+	struct listop *v[2];
+
+	v[0] = wt_op_add(3, "a");
+	v[1] = wt_op_title(3, "three");
+	wt_app(wt.fd[0], "s", 3, x, v, 2);
+	wt_expect_stored(wt.fd[0], 3);
+}
+
 /* A store among appends: the ops before it are not replayed on the
  * stored file, those after it are. */
 START_TEST(t_store_among_appends)
 {
 	struct todo_list *x = todolist_new();
-	struct todo_date d = { 2020, 2, 2 };
 	struct listop *v[2];
 
 	wt_start();
-	v[0] = wt_op_add(1, "a");
-	v[1] = wt_op_add(2, "a");
-	wt_app(wt.fd[0], "s", 1, NULL, v, 2);
-	wt_expect_stored(wt.fd[0], 1);
-	/* The stored list differs from what the ops would give. */
-	ck_assert_int_eq(todolist_insert(x, 1, d, "X", 1, NULL, 0, 0), 0);
-	todolist_set_next_id(x, 3);
-	wt_store1(wt.fd[0], "s", 2, x);
-	wt_expect_stored(wt.fd[0], 2);
+	tj_ops_then_store(x);
 	wt_check_get(wt.fd[0], "s", x, -1);
 	v[0] = wt_op_add(3, "a");
 	wt_app(wt.fd[0], "s", 3, x, v, 1);
