@@ -337,9 +337,12 @@ waiter_gone_child(const char *dir, int out)
 #endif /* TODOD_FAULTS */
 
 /* Run child(dir, fd) in a child process with a new temporary directory;
- * what it said, into said.  Its exit code (an SL_ value). */
+ * what it said, into said.  Its exit code (an SL_ value); SL_SKIP, said
+ * on stdout with the test's name, if it cannot run here (it needs root,
+ * for a mount namespace). */
 static int
-ns_run(int (*child)(const char *, int), char *said, size_t saidsz)
+ns_run(const char *test, int (*child)(const char *, int), char *said,
+    size_t saidsz)
 {
 	char	 dir[] = "/tmp/todod-syslog.XXXXXX";
 	int	 p[2], st = 0;
@@ -347,6 +350,10 @@ ns_run(int (*child)(const char *, int), char *said, size_t saidsz)
 	size_t	 len = 0;
 	pid_t	 pid;
 
+	if (geteuid() != 0) {
+		printf("%s: needs root: not run\n", test);
+		return SL_SKIP;
+	}
 	H_ASSERT(mkdtemp(dir) != NULL, "mkdtemp");
 	H_ASSERT(pipe(p) == 0, "pipe");
 	if ((pid = fork()) == 0) {
@@ -362,6 +369,8 @@ ns_run(int (*child)(const char *, int), char *said, size_t saidsz)
 	H_ASSERT(waitpid(pid, &st, 0) == pid && WIFEXITED(st), "the test's "
 	    "child: wait status %#x", st);
 	h_rmtree(dir);
+	if (WEXITSTATUS(st) == SL_SKIP)
+		printf("%s: %s: not run\n", test, said);
 	return WEXITSTATUS(st);
 }
 
@@ -370,14 +379,9 @@ START_TEST(detached_logs_to_syslog)
 	char	 said[8192];
 	int	 st;
 
-	if (geteuid() != 0) {
-		printf("detached_logs_to_syslog: needs root: not run\n");
+	if ((st = ns_run("detached_logs_to_syslog", syslog_child, said,
+	    sizeof(said))) == SL_SKIP)
 		return;
-	}
-	if ((st = ns_run(syslog_child, said, sizeof(said))) == SL_SKIP) {
-		printf("detached_logs_to_syslog: %s: not run\n", said);
-		return;
-	}
 	H_ASSERT(st != SL_NO_READY, "the ready line is not in syslog: %s",
 	    said);
 	H_ASSERT(st != SL_NO_EXIT, "the stop is not in syslog: %s", said);
@@ -391,14 +395,9 @@ START_TEST(detached_waiter_gone)
 	char	 said[8192];
 	int	 st;
 
-	if (geteuid() != 0) {
-		printf("detached_waiter_gone: needs root: not run\n");
+	if ((st = ns_run("detached_waiter_gone", waiter_gone_child, said,
+	    sizeof(said))) == SL_SKIP)
 		return;
-	}
-	if ((st = ns_run(waiter_gone_child, said, sizeof(said))) == SL_SKIP) {
-		printf("detached_waiter_gone: %s: not run\n", said);
-		return;
-	}
 	H_ASSERT(st != SL_NO_WARN, "a list server's warning is not in "
 	    "syslog: %s", said);
 	H_ASSERT(st != SL_TWICE, "the ready line is not in syslog once: %s",
