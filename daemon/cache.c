@@ -189,20 +189,6 @@ cache_sync(struct cconn *cc, const char *what, int lists)
 	chan_send(cache.sup, &cache.out, -1);
 }
 
-/* A reply to what in cache.out that could not be built (reply.h). */
-static void
-cache_unbuilt(const char *what)
-{
-	static struct lograte unbuilt_rate;
-	char held[LOGRATE_HELD_BUFSZ];
-	unsigned missed;
-
-	if (reply_unbuilt(&cache.out) && lograte_ok(&unbuilt_rate, &missed))
-		log_warnx("no memory for a reply to %s: answered "
-		    "unavailable%s", what, lograte_held(missed, held,
-		    sizeof(held)));
-}
-
 /* One request of an unattached connection; it may make the connection
  * stop taking requests (attaching or waiting for a sync). */
 static void
@@ -241,7 +227,7 @@ cache_request(struct cconn *cc, const struct etf_term *t)
 	case REQ_STATS:
 		route_reply_stats(&cache.out, cache.accepted, cache.handoffs,
 		    cache.nconns);
-		cache_unbuilt("stats");
+		(void)reply_unbuilt(&cache.out, "stats");
 		break;
 	case REQ_SYNC:
 		/* The supervisor has every worker write its lists' files;
@@ -531,7 +517,7 @@ cache_synced(uint64_t token, int failed)
 			etf_buf_reset(&cache.out);
 			if (cc->sync_lists) {
 				route_reply_lists(&cache.out, cache.dirfd);
-				cache_unbuilt("lists");
+				(void)reply_unbuilt(&cache.out, "lists");
 			}
 			else if (failed)
 				reply_error(&cache.out, "unavailable");

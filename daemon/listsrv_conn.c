@@ -139,10 +139,7 @@ ls_put_entries(int working, const struct todo_date *date)
 static void
 ls_read(int working, const struct request *r)
 {
-	static struct lograte unbuilt_rate;
 	size_t n, at;
-	char held[LOGRATE_HELD_BUFSZ];
-	unsigned missed;
 
 	etf_buf_reset(&ls.out);
 	if (r->kind == REQ_SIZE) {
@@ -168,10 +165,7 @@ ls_read(int working, const struct request *r)
 		ls.out.p[at + 4] = (uint8_t)n;
 	}
 	etf_put_nil(&ls.out);
-	if (reply_unbuilt(&ls.out) && lograte_ok(&unbuilt_rate, &missed))
-		log_warnx("no memory for a reply of %zu entries: answered "
-		    "unavailable%s", n, lograte_held(missed, held,
-		    sizeof(held)));
+	(void)reply_unbuilt(&ls.out, "entries");
 }
 
 /* --- modifications ---------------------------------------------------- */

@@ -2,6 +2,8 @@
 #include "config.h"
 
 #include "etf.h"
+#include "log.h"
+#include "lograte.h"
 #include "reply.h"
 
 void
@@ -30,11 +32,18 @@ reply_ok_int(struct etf_buf *b, int64_t n)
 }
 
 int
-reply_unbuilt(struct etf_buf *b)
+reply_unbuilt(struct etf_buf *b, const char *what)
 {
+	static struct lograte rate;
+	char held[LOGRATE_HELD_BUFSZ];
+	unsigned missed;
+
 	if (!b->oom)
 		return 0;
 	etf_buf_free(b);
 	reply_error(b, "unavailable");
+	if (lograte_ok(&rate, &missed))
+		log_warnx("no memory for a reply to %s: answered unavailable%s",
+		    what, lograte_held(missed, held, sizeof(held)));
 	return 1;
 }

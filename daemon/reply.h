@@ -14,7 +14,8 @@ void	reply_ok_int(struct etf_buf *, int64_t);		/* {ok, N} */
 /* A read's reply that could not be built for want of memory (the
  * entries of a large list, the lists) becomes {error, unavailable}, its
  * buffer freed first so that the small reply finds room: the client
- * still gets one reply per request, in order.  1 if it was replaced. */
-int	reply_unbuilt(struct etf_buf *);
+ * still gets one reply per request, in order.  Logged, at most once a
+ * while, naming the request (what).  1 if it was replaced. */
+int	reply_unbuilt(struct etf_buf *, const char *what);
 
 #endif /* TODOD_REPLY_H */
