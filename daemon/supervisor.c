@@ -650,12 +650,14 @@ sup_prepare(const struct todod_config *cfg, struct privdrop_user *user)
 	if (cfg->user[0] != '\0' &&
 	    privdrop_lookup(user, cfg->user, err, sizeof(err)) == -1)
 		fatalx("%s", err);
-	if (!cfg->foreground && detach_start(err, sizeof(err)) == -1)
-		fatalx("%s", err);
-	if (!cfg->foreground)
+	if (!cfg->foreground) {
+		if (detach_start(err, sizeof(err)) == -1)
+			fatalx("%s", err);
 		log_stderr_detaching();
-	if (!cfg->foreground && earlylog_open() == -1)
-		log_warn("cannot make a pipe for the children's messages");
+		if (earlylog_open() == -1)
+			log_warn("cannot make a pipe for the children's "
+			    "messages");
+	}
 	/* A stop asked before its handlers are in place (supervisor_run)
 	 * waits for them, rather than kill the supervisor with its socket
 	 * bound and its pidfile written. */
