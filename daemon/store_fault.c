@@ -126,6 +126,16 @@ store_fault_file(const char *var)
 	return f != NULL && *f != '\0' && access(f, F_OK) == 0;
 }
 
+void
+store_fault_hold(const char *var)
+{
+	const struct timespec ts = { 0, 2 * 1000 * 1000 };
+	int waited;
+
+	for (waited = 0; waited < 60000 && store_fault_file(var); waited += 2)
+		(void)nanosleep(&ts, NULL);
+}
+
 /* Test-only: what the system answers to unnamed files (0: the truth). */
 static int store_fault_tmpfile, store_fault_link[2];
 
@@ -179,6 +189,11 @@ bool
 store_fault_file(const char *var)
 {
 	return false;
+}
+
+void
+store_fault_hold(const char *var)
+{
 }
 
 int

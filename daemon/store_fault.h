@@ -31,13 +31,18 @@
  *   TODOD_FAULT_WORKER_DELAY_MS=MS      a worker sleeps MS as it starts
  *   TODOD_FAULT_CKPT_DELAY_MS=MS        ... after each list file a
  *                                       checkpoint prepares
+ *   TODOD_FAULT_WORKER_HOLD_FILE=PATH   a worker waits as it starts
+ *                                       while PATH exists
+ *   TODOD_FAULT_CKPT_HOLD_FILE=PATH     ... after each list file a
+ *                                       checkpoint prepares
  *   TODOD_FAULT_REATTACH_DIE_FILE=PATH  the cache exits as it reads a
  *                                       connection given back by a list
  *                                       server, while PATH exists
  *   TODOD_FAULT_RELINK_PAUSE_MS=MS      the supervisor pauses half-way
  *                                       through naming the live lists to a
  *                                       cache started again
- *   (store_fault_sleep(); MS at most 60,000)
+ *   (store_fault_sleep(); MS at most 60,000; a hold ends after 60 s
+ *   whatever the file: store_fault_hold())
  *
  * Without TODOD_FAULTS every function here does nothing (or answers 0).
  */
@@ -62,6 +67,10 @@ void	store_fault_sleep(const char *var);
 /* Test-only: whether the file that the environment variable var names
  * exists (a fault a test turns on and off by making and removing it). */
 bool	store_fault_file(const char *var);
+/* Test-only: wait while that file exists (at most 60 s), so that a test
+ * holds a process at a point for as long as it needs, not for a time it
+ * must guess. */
+void	store_fault_hold(const char *var);
 
 /* For store.c: the errno an armed fault gives the creation (creating)
  * or a write of a temporary file now, or 0; and the one it gives an

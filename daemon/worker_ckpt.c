@@ -414,6 +414,7 @@ wk_ck_batch(struct worker *w, struct wlist **v, size_t n, size_t *budget)
 			cs[i].failed = true;
 		w->ctr->ticks++;
 		store_fault_sleep("TODOD_FAULT_CKPT_DELAY_MS");
+		store_fault_hold("TODOD_FAULT_CKPT_HOLD_FILE");
 		if (!cs[i].write)
 			continue;
 		nfiles++;

@@ -119,6 +119,7 @@ workerproc_main(const struct todod_config *cfg, int index)
 	memset(&proc_stats->workers[index].c, 0,
 	    sizeof(proc_stats->workers[index].c));
 	store_fault_sleep("TODOD_FAULT_WORKER_DELAY_MS");
+	store_fault_hold("TODOD_FAULT_WORKER_HOLD_FILE");
 	if ((base = proc_event_base()) == NULL)
 		fatalx("cannot start");
 	wp_worker = worker_new(base, &wc, &proc_stats->workers[index].c);

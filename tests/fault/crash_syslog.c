@@ -250,12 +250,13 @@ attach(const char *sock, const char *name, char *err, size_t errsz)
  * (earlylog.h); one that warns later (a list server that finds a list
  * file it cannot read) finds the pipe closed, and its warning is in
  * syslog all the same.  The workers' start is held back by a test-only
- * delay, so that both kills come before the daemon is ready.
+ * hold until both kills are done, so that they come before the daemon
+ * is ready.
  */
 static int
 waiter_gone_child(const char *dir, int out)
 {
-	char data[128], sock[128], pidf[128], junk[160], err[256];
+	char data[128], sock[128], pidf[128], junk[160], hold[160], err[256];
 	char log[8192] = "";
 	struct fc_stats st;
 	pid_t orig, pid = 0, worker = 0;
@@ -265,15 +266,17 @@ waiter_gone_child(const char *dir, int out)
 	snprintf(sock, sizeof(sock), "%s/s.sock", dir);
 	snprintf(pidf, sizeof(pidf), "%s/todod.pid", dir);
 	snprintf(junk, sizeof(junk), "%s/junk", data);
+	snprintf(hold, sizeof(hold), "%s/hold", dir);
 	if ((rc = syslog_ns(dir, out, &fd)) != SL_OK)
 		return rc;
 	if (pipe2(ep, O_CLOEXEC) == -1 || mkdir(data, 0700) == -1 ||
-	    cu_write_file(junk, "not a list", 10) == -1)
+	    cu_write_file(junk, "not a list", 10) == -1 ||
+	    cu_write_file(hold, "", 0) == -1)
 		return SL_SETUP;
 	if ((orig = fork()) == 0) {
 		dup2(ep[1], STDOUT_FILENO);
 		dup2(ep[1], STDERR_FILENO);
-		setenv("TODOD_FAULT_WORKER_DELAY_MS", "1500", 1);
+		setenv("TODOD_FAULT_WORKER_HOLD_FILE", hold, 1);
 		execl(getenv("TODOD"), "todod", "-s", sock, "-d", data, "-p",
 		    pidf, (char *)NULL);
 		_exit(127);
@@ -297,6 +300,7 @@ waiter_gone_child(const char *dir, int out)
 		kill(pid, SIGKILL);
 		return SL_START;
 	}
+	(void)unlink(hold);	/* the workers may start */
 	rc = SL_OK;
 	if (!log_until(fd, "supervisor: the command that started todod was "
 	    "gone before it was ready; running on", h_now_ms() + h_ms(10000),

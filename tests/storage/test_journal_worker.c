@@ -755,7 +755,7 @@ wait_temp_written(size_t size, int ms)
 /*
  * The disk fills up between a checkpoint's temporary file and the
  * journal's FILE record for it (the fault armed while the checkpoint
- * waits after the file, TODOD_FAULT_CKPT_DELAY_MS).  The half-written
+ * is held after the file, TODOD_FAULT_CKPT_HOLD_FILE).  The half-written
  * record is cut back, the temporary file removed, the file left as it
  * was; the changes stay in the journal, answered, written by the next
  * checkpoint, and recovered whole by a worker killed meanwhile.
@@ -768,11 +768,12 @@ START_TEST(t_ckpt_record_full)
 	const struct etf_term *t;
 	uint8_t *p;
 	size_t len;
-	char *flag;
+	char *flag, *hold;
 
-	setenv("TODOD_FAULT_CKPT_DELAY_MS", "1000", 1);
+	ck_assert_int_ne(asprintf(&hold, "%s.hold", wt.dir), -1);
+	setenv("TODOD_FAULT_CKPT_HOLD_FILE", hold, 1);
 	flag = wt_start_fault("enospc");
-	unsetenv("TODOD_FAULT_CKPT_DELAY_MS");
+	unsetenv("TODOD_FAULT_CKPT_HOLD_FILE");
 	v[0] = wt_op_add(1, "f");
 	wt_app(wt.fd[0], "f", 1, m, v, 1);
 	wt_expect_stored(wt.fd[0], 1);
@@ -789,12 +790,14 @@ START_TEST(t_ckpt_record_full)
 	etf_put_version(&msg);
 	etf_put_atom(&msg, "sync");
 	wt_put_frame(&b, &msg);
+	wt_arm(hold, true);
 	wt_send_all(wt.ctl, &b);
 	etf_buf_free(&msg);
 	etf_buf_free(&b);
 	ck_assert_msg(wait_temp_written(len, WT_WAIT_MS),
 	    "no temporary file written");
 	wt_arm(flag, true);
+	wt_arm(hold, false);
 	t = wt_recv(wt.ctl);
 	ck_assert_msg(t != NULL && etf_is_atom(t, "synced"), "no synced");
 	ck_assert_int_eq(st_count_temps(wt.dfd), 0);
@@ -810,6 +813,7 @@ START_TEST(t_ckpt_record_full)
 	todolist_free(m);
 	todolist_free(old);
 	free(flag);
+	free(hold);
 }
 END_TEST
 #endif
