@@ -724,7 +724,7 @@ journal_beyond(int dirfd, int nworkers, size_t max, char *name,
 {
 	struct etf_arena *a;
 	struct dirent *de;
-	uint64_t gen, valid;
+	uint64_t gen = 0, valid;
 	DIR *d;
 	int index, saved, found = 0;
 

@@ -118,7 +118,7 @@ quoted(struct tparse *p, char q, char **txt, size_t *len)
 {
 	char		*buf;
 	size_t		 n = 0;
-	unsigned char	 c;
+	unsigned char	 c = 0;
 
 	p->s++;		/* opening quote */
 	if ((buf = etf_arena_alloc(p->a, strlen(p->s) + 1)) == NULL)
@@ -262,8 +262,8 @@ parse_seq(struct tparse *p, const char *close, bool pairs,
 static int
 parse_compound(struct tparse *p, struct etf_term *out, int kind)
 {
-	struct etf_term	*elems, *t;
-	size_t		 n, i;
+	struct etf_term	*elems = NULL, *t;
+	size_t		 n = 0, i;
 
 	if (parse_seq(p, kind == ETF_TUPLE ? "}" : kind == ETF_LIST ? "]" :
 	    "}", kind == ETF_MAP, &elems, &n) == -1)
