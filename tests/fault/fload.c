@@ -351,10 +351,14 @@ handle_change(struct fl_client *cl, const struct slot *s,
 		break;
 	}
 	fm_refused(&cl->m, s->seq);
-	client_fail(cl, "%s of id %lld on list %s: unexpected reply %s",
-	    s->kind == S_ADD ? "add" : s->kind == S_UPDATE ? "update" :
-	    "delete", (long long)s->id, cl->cfg->names[cl->attached],
-	    fc_print(t, buf, sizeof buf));
+	if (s->kind == S_ADD)	/* no id yet: the reply was to give it */
+		client_fail(cl, "add on list %s: unexpected reply %s",
+		    cl->cfg->names[cl->attached], fc_print(t, buf, sizeof buf));
+	else
+		client_fail(cl, "%s of id %lld on list %s: unexpected reply %s",
+		    s->kind == S_UPDATE ? "update" : "delete",
+		    (long long)s->id, cl->cfg->names[cl->attached],
+		    fc_print(t, buf, sizeof buf));
 }
 
 /* One pipelined group: false if the connection broke. */
