@@ -1,5 +1,6 @@
 # Process environment: options, listening socket, data directory lock,
-# pidfile, detaching, readiness notification, privileges, descriptors.
+# pidfile, detaching, readiness notification, privileges, descriptors,
+# the terminal of a foreground daemon that drops privileges.
 daemon_libdaemon_la_SOURCES += \
 	daemon/errbuf.h daemon/errbuf.c \
 	daemon/options.c \
@@ -10,5 +11,6 @@ daemon_libdaemon_la_SOURCES += \
 	daemon/notify.h daemon/notify.c \
 	daemon/detach.h daemon/detach.c \
 	daemon/earlylog.h daemon/earlylog.c \
+	daemon/ttyguard.h daemon/ttyguard.c \
 	daemon/privdrop.h daemon/privdrop.c \
 	daemon/fdlimit.h daemon/fdlimit.c

@@ -46,6 +46,7 @@
 #include "store_fault.h"
 #include "supervisor.h"
 #include "supervisor_int.h"
+#include "ttyguard.h"
 #include "worker.h"
 #include "workerproc.h"
 
@@ -92,15 +93,18 @@ sup_send(struct child *c, int fd)
 	chan_send(c->ctl, &sup.msg, fd);
 }
 
-/* Common set-up of a forked child. */
+/* Common set-up of a forked child: logfd is what sup_fork kept of the
+ * pipe for its messages, or -1. */
 static void
-sup_child_setup(int early)
+sup_child_setup(int logfd)
 {
-	if (!sup.cfg->foreground && !sup.announced) {
+	if (ttyguard_active())
+		ttyguard_child(logfd);
+	else if (!sup.cfg->foreground && !sup.announced) {
 		(void)detach_devnull();
 		log_init(0, (enum log_level)sup.cfg->log_level);
-		if (early != -1)
-			earlylog_child(early);
+		if (logfd != -1)
+			earlylog_child(logfd);
 	}
 }
 
@@ -245,7 +249,7 @@ sup_link_worker_or_stop(struct child *list, int unasked)
 static struct child *
 sup_fork(enum role role, int index, const int *extra, int nextra)
 {
-	int sv[2], keep[5], i, n, early = -1;
+	int sv[2], keep[5], i, n, logfd = -1, pipefd = -1;
 	pid_t pid;
 
 	if (nextra > 3 || sup_socketpair(sv) == -1)
@@ -255,11 +259,17 @@ sup_fork(enum role role, int index, const int *extra, int nextra)
 		keep[i + 1] = extra[i];
 	n = nextra + 1;
 	/* Before readiness, a detaching daemon's children tell their
-	 * warnings to the command that started it too (earlylog.h): the
-	 * pipe's end comes last, above the descriptors they use. */
-	if (!sup.cfg->foreground && !sup.announced && earlylog_fd() != -1) {
-		keep[n] = earlylog_fd();
-		early = 3 + n++;
+	 * warnings to the command that started it too (earlylog.h); a
+	 * foreground one started with -u has them write to its terminal
+	 * through it (ttyguard.h).  The pipe's end comes last, above the
+	 * descriptors they use. */
+	if (ttyguard_active())
+		pipefd = ttyguard_fd();
+	else if (!sup.cfg->foreground && !sup.announced)
+		pipefd = earlylog_fd();
+	if (pipefd != -1) {
+		keep[n] = pipefd;
+		logfd = 3 + n++;
 	}
 	if ((pid = proc_fork(keep, n, 0)) == -1) {
 		log_warn("fork");
@@ -268,7 +278,7 @@ sup_fork(enum role role, int index, const int *extra, int nextra)
 		return NULL;
 	}
 	if (pid == 0) {
-		sup_child_setup(early);
+		sup_child_setup(logfd);
 		if (role == ROLE_WORKER)
 			workerproc_main(sup.cfg, index);
 		if (role == ROLE_CACHE)
@@ -650,6 +660,8 @@ sup_prepare(const struct todod_config *cfg, struct privdrop_user *user)
 	if (cfg->user[0] != '\0' &&
 	    privdrop_lookup(user, cfg->user, err, sizeof(err)) == -1)
 		fatalx("%s", err);
+	if (cfg->foreground && cfg->user[0] != '\0')
+		(void)ttyguard_start();
 	if (!cfg->foreground) {
 		if (detach_start(err, sizeof(err)) == -1)
 			fatalx("%s", err);
@@ -756,6 +768,8 @@ supervisor_run(const struct todod_config *cfg)
 		    sup_sigchld : sup_signal, NULL)) == NULL ||
 		    event_add(ev[i], NULL) == -1)
 			fatalx("cannot handle signals");
+	if (ttyguard_relay(sup.base) == -1)
+		fatalx("out of memory");
 	(void)sigprocmask(SIG_UNBLOCK, &stop_sigs, NULL);
 
 	/* The spawner first, while the supervisor is small (spawner.c).
@@ -788,6 +802,7 @@ supervisor_run(const struct todod_config *cfg)
 		event_free(sup.stall_timer);
 	event_free(sup.wait_timer);
 	stallwatch_stop();
+	ttyguard_stop();
 	event_base_free(sup.base);
 	etf_buf_free(&sup.msg);
 	return sup.exit_status;

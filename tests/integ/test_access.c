@@ -8,6 +8,9 @@
  * - Started as root with -u nobody, every process of the tree runs as
  *   nobody, the data directory and the socket it made belong to nobody,
  *   and the daemon still serves, stops in order and removes its socket.
+ * - Started so with -f on a terminal, no process of the tree but the
+ *   supervisor holds it, to write on, and none can push input into it;
+ *   the children's messages reach it through the supervisor.
  * - Started by a user other than root with no path (as the per-user
  *   systemd unit starts it), it serves on the user's default paths, where
  *   that user's todoctl finds it.
@@ -32,6 +35,7 @@
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -328,6 +332,205 @@ START_TEST(drop_to_nobody)
 }
 END_TEST
 
+/* The terminal of a foreground daemon, as its master side shows it. */
+struct pty_run {
+	int		 master;
+	char		 out[65536];	/* what was written to it, so far */
+	size_t		 len;
+	const char	*sock;
+	pid_t		 pid;		/* the process to wait for */
+};
+
+/* Read what the terminal holds (so that no writer blocks on it). */
+static void
+pty_drain(struct pty_run *p)
+{
+	ssize_t r;
+
+	while (p->len < sizeof(p->out) - 1 && (r = read(p->master,
+	    p->out + p->len, sizeof(p->out) - 1 - p->len)) > 0)
+		p->len += (size_t)r;
+	p->out[p->len] = '\0';
+}
+
+static bool
+pty_socket_there(void *arg)
+{
+	struct pty_run *p = arg;
+
+	pty_drain(p);
+	return socket_there((void *)(uintptr_t)p->sock);
+}
+
+/* A child's message has come to the terminal. */
+static bool
+pty_child_said(void *arg)
+{
+	struct pty_run *p = arg;
+
+	pty_drain(p);
+	return strstr(p->out, "todod: cache: ") != NULL;
+}
+
+static bool
+pty_gone(void *arg)
+{
+	struct pty_run *p = arg;
+
+	pty_drain(p);
+	return gone_status(&p->pid);
+}
+
+/* The tty_nr field of /proc/PID/stat: its controlling terminal, 0 none;
+ * -1 if unreadable. */
+static long
+proc_ctty(pid_t pid)
+{
+	char path[64], line[1024], *s;
+	long tty = -1;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((fp = fopen(path, "r")) == NULL)
+		return -1;
+	if (fgets(line, sizeof(line), fp) != NULL &&
+	    (s = strrchr(line, ')')) != NULL &&
+	    sscanf(s + 1, " %*c %*d %*d %*d %ld", &tty) != 1)
+		tty = -1;
+	fclose(fp);
+	return tty;
+}
+
+/* Whether descriptor fd of pid is the file at path. */
+static bool
+proc_fd_is(pid_t pid, const char *fd, const char *path)
+{
+	char link[320], target[256];
+	ssize_t len;
+
+	snprintf(link, sizeof(link), "/proc/%d/fd/%s", (int)pid, fd);
+	if ((len = readlink(link, target, sizeof(target) - 1)) <= 0)
+		return false;
+	target[len] = '\0';
+	return strcmp(target, path) == 0;
+}
+
+/* Whether pid has a descriptor of the file at path. */
+static bool
+proc_holds(pid_t pid, const char *path)
+{
+	char dir[64];
+	struct dirent *de;
+	bool found = false;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
+	if ((d = opendir(dir)) == NULL)
+		return false;
+	while (!found && (de = readdir(d)) != NULL)
+		found = de->d_name[0] != '.' && proc_fd_is(pid, de->d_name,
+		    path);
+	closedir(d);
+	return found;
+}
+
+/*
+ * Started as root with -f -u nobody on a terminal, as from root's shell:
+ * no process of the tree has the terminal for its controlling terminal
+ * (one that had could push input into root's shell with TIOCSTI), except
+ * a supervisor that leads the terminal's session; the supervisor reads
+ * nothing from it and no other process holds it at all; the children's
+ * messages still reach it, and Control-C still stops todod.  _i 0: todod
+ * leads the terminal's session (as a container's first process might);
+ * 1: it does not (as under a shell, which leads it).
+ */
+START_TEST(foreground_terminal)
+{
+	struct nobody_run n;
+	struct pty_run p;
+	struct pidset set;
+	struct conn *c;
+	char pts[64], err[512];
+	const char *todod = getenv("TODOD");
+	pid_t daemon;
+	size_t i;
+	int st;
+
+	ck_assert_ptr_nonnull(todod);
+	nobody_paths(&n);
+	memset(&p, 0, sizeof(p));
+	p.sock = n.sock;
+	ck_assert_int_ne(p.master = posix_openpt(O_RDWR | O_NOCTTY |
+	    O_CLOEXEC), -1);
+	ck_assert_int_eq(grantpt(p.master), 0);
+	ck_assert_int_eq(unlockpt(p.master), 0);
+	snprintf(pts, sizeof(pts), "%s", ptsname(p.master));
+	ck_assert_int_ne(fcntl(p.master, F_SETFL, O_NONBLOCK), -1);
+	if ((p.pid = fork()) == 0) {
+		int t;
+
+		/* A session of its own, the terminal its controlling one. */
+		if (setsid() == -1 || (t = open(pts, O_RDWR)) == -1 ||
+		    dup2(t, 0) == -1 || dup2(t, 1) == -1 || dup2(t, 2) == -1)
+			_exit(126);
+		if (_i == 1 && (daemon = fork()) != 0) {
+			signal(SIGINT, SIG_IGN);	/* as a shell */
+			if (daemon == -1 || waitpid(daemon, &st, 0) == -1)
+				_exit(126);
+			_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 125);
+		}
+		execl(todod, todod, "-f", "-l", "debug", "-u", "nobody", "-s",
+		    n.sock, "-d", n.data, "-p", n.pid, (char *)NULL);
+		_exit(127);
+	}
+	ck_assert_int_gt(p.pid, 0);
+	ck_assert_msg(h_poll(h_ms(10000), pty_socket_there, &p), "no socket; "
+	    "the terminal shows:\n%s", p.out);
+	daemon = p.pid;
+	if (_i == 1) {
+		memset(&set, 0, sizeof(set));
+		ck_assert_int_eq(proc_children(p.pid, &set), 0);
+		ck_assert_uint_eq(set.n, 1);
+		daemon = set.pid[0];
+	}
+	c = conn_open_path(n.sock);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_msg(h_call_is(c, err, sizeof(err),
+	    "{server_process, <<\"l\">>}", "{ok, _}"), "%s", err);
+	ck_assert_msg(h_call_is(c, err, sizeof(err), "{add_entry, #{date => "
+	    "{2024,1,2}, title => <<\"t\">>}}", "{ok, 1}"), "%s", err);
+
+	memset(&set, 0, sizeof(set));
+	ck_assert_int_eq(proc_tree(daemon, &set), 0);
+	ck_assert_uint_ge(set.n, 6);	/* and the list server */
+	for (i = 0; i < set.n; i++) {
+		/* Leading the session, the supervisor keeps it. */
+		if (_i == 1 || set.pid[i] != daemon)
+			ck_assert_msg(proc_ctty(set.pid[i]) == 0, "pid %d has "
+			    "a controlling terminal", (int)set.pid[i]);
+		if (set.pid[i] == daemon)
+			ck_assert_msg(!proc_fd_is(daemon, "0", pts), "the "
+			    "supervisor reads the terminal");
+		else
+			ck_assert_msg(!proc_holds(set.pid[i], pts), "pid %d "
+			    "holds the terminal", (int)set.pid[i]);
+	}
+	ck_assert_msg(h_poll(h_ms(10000), pty_child_said, &p), "no message of "
+	    "a child on the terminal; it shows:\n%s", p.out);
+	conn_close(c);
+
+	/* Control-C on the terminal still stops it: its process group is
+	 * the terminal's foreground one. */
+	ck_assert_int_eq(write(p.master, "\003", 1), 1);
+	ck_assert_msg(h_poll(h_ms(15000), pty_gone, &p), "todod did not stop "
+	    "on Control-C; the terminal shows:\n%s", p.out);
+	ck_assert_msg(WIFEXITED(exit_status) && WEXITSTATUS(exit_status) == 0,
+	    "todod's status %#x; the terminal shows:\n%s", exit_status, p.out);
+	close(p.master);
+	nobody_clean(&n);
+}
+END_TEST
+
 /* A data directory that the user given with -u cannot write (root's,
  * mode 0755): todod says so and exits 1 at start, instead of starting
  * workers that fail until the restart limit. */
@@ -582,6 +785,7 @@ main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, other_user);
 	tcase_add_test(tc, drop_to_nobody);
+	tcase_add_loop_test(tc, foreground_terminal, 0, 2);
 	tcase_add_test(tc, data_not_writable);
 	tcase_add_test(tc, conns_per_uid);
 	tcase_add_test(tc, stats_page_writers);
