@@ -153,6 +153,7 @@ static int
 open_lockfile(struct datadir *dd, char *err, size_t errsize)
 {
 	char lpath[TODOD_PATH_MAX];
+	struct stat st;
 	int fd;
 
 	if ((size_t)snprintf(lpath, sizeof(lpath), "%s/%s", dd->path,
@@ -174,6 +175,12 @@ open_lockfile(struct datadir *dd, char *err, size_t errsize)
 	if (fd == -1)
 		return seterr(err, errsize, "cannot open lock file %s: %s",
 		    lpath, strerror(errno));
+	/* Its pid is written to it: not to a FIFO or a device. */
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return seterr(err, errsize, "lock file %s is not a regular "
+		    "file", lpath);
+	}
 	return fd;
 }
 

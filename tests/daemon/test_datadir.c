@@ -271,6 +271,18 @@ START_TEST(lock_errors)
 	    -1);
 	ck_assert_msg(strstr(err, "cannot open lock file") != NULL, "%s",
 	    err);
+
+	/* A FIFO in its place: refused, not written to. */
+	snprintf(data, sizeof(data), "%s/f", tmp);
+	ck_assert_int_eq(mkdir(data, 0700), 0);
+	snprintf(data, sizeof(data), "%s/f/.lock", tmp);
+	ck_assert_int_eq(mkfifo(data, 0600), 0);
+	snprintf(data, sizeof(data), "%s/f", tmp);
+	ck_assert_int_eq(datadir_lock(&dd, data, &holder, err, sizeof(err)),
+	    -1);
+	ck_assert_int_eq(dd.lockfd, -1);
+	ck_assert_msg(strstr(err, "is not a regular file") != NULL, "%s",
+	    err);
 }
 END_TEST
 
