@@ -79,29 +79,32 @@ relay_copy(void)
 int
 ttyguard_start(void)
 {
+	int rc = 0;
+
 	active = 1;
 	if (give_up_ctty() == -1) {
 		log_warn("cannot give up the controlling terminal");
-		return -1;
+		rc = -1;
 	}
 	if (isatty(STDIN_FILENO) && to_devnull(STDIN_FILENO) == -1) {
 		log_warn("/dev/null");
-		return -1;
+		rc = -1;
 	}
 	if (!isatty(STDERR_FILENO))
-		return 0;
-	if (pipe2(relay, O_CLOEXEC) == -1) {
-		log_warn("cannot make a pipe for the children's messages");
-		return -1;
-	}
-	if (fcntl(relay[0], F_SETFL, O_NONBLOCK) == -1 ||
+		return rc;
+	if (pipe2(relay, O_CLOEXEC) == -1 ||
+	    fcntl(relay[0], F_SETFL, O_NONBLOCK) == -1 ||
 	    fcntl(relay[1], F_SETFL, O_NONBLOCK) == -1) {
 		log_warn("cannot make a pipe for the children's messages");
-		ttyguard_stop();
+		if (relay[0] != -1) {
+			close(relay[0]);
+			close(relay[1]);
+		}
+		relay[0] = relay[1] = -1;
 		return -1;
 	}
 	atexit(relay_copy);		/* fatal(): what the children said */
-	return 0;
+	return rc;
 }
 
 static void
