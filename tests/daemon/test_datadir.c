@@ -1,8 +1,9 @@
 /*
  * test_datadir.c: the data directory lock: creation with mode 0700, the
  * lock file (0600, our pid), a second lock refused with the holder's pid,
- * and refused when the lock file was removed, the lock shared with forked
- * children, datadir_mkdirs().
+ * and refused when the lock file was removed, a lock file that is a link
+ * or a FIFO refused, the lock shared with forked children,
+ * datadir_mkdirs().
  */
 #include "config.h"
 
