@@ -227,16 +227,18 @@ static void
 ls_load(const struct etf_term *t, int fd)
 {
 	const char *why;
-	size_t max_file;
 	int rc;
 
-	max_file = ls.cfg->max_frame > 64 ? ls.cfg->max_frame - 64 : 0;
+	/* The worker's bounds, for the file and for what a compressed one
+	 * inflates to: its largest message, less the frame.  (Not the
+	 * clients' --max-frame: a list is loaded whole as the worker loads
+	 * it, however large its requests may be.) */
 	if (fd != -1)
-		/* The worker's bound: its largest message, less the frame. */
 		rc = getreply_file(ls.arena, t, fd, PROC_MAX_LIST_FILE,
-		    max_file, &ls.list, &why);
+		    PROC_MAX_LIST_FILE, &ls.list, &why);
 	else
-		rc = getreply_list(ls.arena, t, max_file, &ls.list, &why);
+		rc = getreply_list(ls.arena, t, PROC_MAX_LIST_FILE, &ls.list,
+		    &why);
 	etf_arena_reset(ls.arena);
 	if (rc == GETREPLY_BAD)
 		fatalx("unexpected answer from the worker");

@@ -7,7 +7,8 @@
 %% does every operation of the protocol, checks every reply, checks that
 %% replies are encoded as OTP itself would encode them (UTF-8 atoms,
 %% smallest integers, no compression), and reads a list file back with
-%% binary_to_term/1 as the book's code does.  Exit status 0 when all is
+%% binary_to_term/1 as the book's code does, and has the daemon load a
+%% large list file it wrote compressed.  Exit status 0 when all is
 %% as specified; otherwise the first difference is printed and it exits 1.
 -mode(compile).
 
@@ -229,6 +230,23 @@ run(Sock, DataDir) ->
     expect(file_entry_1, E1c, maps:with([id, date, title], maps:get(1, Entries))),
     expect(file_entry_4, E4, maps:with([id, date, title], maps:get(4, Entries))),
     expect(file_no_3, false, maps:is_key(3, Entries)),
+
+    %% a list file that Erlang wrote compressed, which inflates to more
+    %% than the largest request: loaded whole all the same
+    Day = fun(I) -> {2020 + I div 100, 1 + I rem 12, 1 + I rem 28} end,
+    Long = binary:copy(<<"x">>, 3000),
+    Big = #{'__struct__' => 'Elixir.Todo.List', next_id => 401,
+            entries => maps:from_list([{I, entry(I, Day(I), Long)} ||
+                                          I <- lists:seq(1, 400)])},
+    BigBin = term_to_binary(Big, [compressed]),
+    true = byte_size(term_to_binary(Big)) > 1048576,
+    ok = file:write_file(filename:join(DataDir, "erlang-z"), BigBin),
+    SZ = connect(Sock),
+    {ok, _} = call(SZ, {server_process, <<"erlang-z">>}),
+    check(SZ, size, {ok, 400}),
+    check(SZ, {update_entry, 7, #{title => <<"seven">>}},
+          {ok, entry(7, Day(7), <<"seven">>)}),
+    gen_tcp:close(SZ),
 
     %% lists: both lists, sorted
     S4 = connect(Sock),
