@@ -46,16 +46,8 @@ earlylog_child(int fd)
 void
 earlylog_relay(void)
 {
-	char buf[4096];
-	ssize_t n, off, w;
-
-	if (early[0] == -1)
-		return;
-	while ((n = read(early[0], buf, sizeof(buf))) > 0)
-		for (off = 0; off < n; off += w)
-			if ((w = write(STDERR_FILENO, buf + off,
-			    (size_t)(n - off))) <= 0)
-				return;
+	if (early[0] != -1)
+		log_relay(early[0]);
 }
 
 void

@@ -192,3 +192,16 @@ fatalx(const char *fmt, ...)
 	va_end(ap);
 	exit(1);
 }
+
+void
+log_relay(int fd)
+{
+	char buf[4096];
+	ssize_t n, off, w;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		for (off = 0; off < n; off += w)
+			if ((w = write(STDERR_FILENO, buf + off,
+			    (size_t)(n - off))) <= 0)
+				return;
+}

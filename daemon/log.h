@@ -30,6 +30,9 @@ void	log_also_stderr(enum log_level level);
 void	log_stderr_detaching(void);
 /* Whether lines go to syslog (1) or stderr (0). */
 int	log_to_syslog(void);
+/* Copy what the non-blocking descriptor fd holds, other processes'
+ * lines, to standard error as it is; stops at the first failed write. */
+void	log_relay(int fd);
 
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));

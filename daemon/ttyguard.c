@@ -64,16 +64,8 @@ give_up_ctty(void)
 static void
 relay_copy(void)
 {
-	char buf[4096];
-	ssize_t n, off, w;
-
-	if (relay[0] == -1)
-		return;
-	while ((n = read(relay[0], buf, sizeof(buf))) > 0)
-		for (off = 0; off < n; off += w)
-			if ((w = write(STDERR_FILENO, buf + off,
-			    (size_t)(n - off))) <= 0)
-				return;	/* the terminal is gone */
+	if (relay[0] != -1)
+		log_relay(relay[0]);
 }
 
 int
