@@ -154,6 +154,29 @@ privdrop_give(const struct privdrop_user *pu, const struct datadir *dd,
 }
 
 int
+privdrop_can_write(const struct privdrop_user *pu, int dirfd, char *err,
+    size_t errsize)
+{
+	int rc, saved;
+
+	if (setgroups(1, &pu->gid) == -1 || setegid(pu->gid) == -1 ||
+	    seteuid(pu->uid) == -1) {
+		saved = errno;
+		(void)seteuid(0);
+		(void)setegid(0);
+		return seterr(err, errsize, "cannot change to user %s: %s",
+		    pu->name, strerror(saved));
+	}
+	rc = faccessat(dirfd, ".", W_OK | X_OK, AT_EACCESS) == 0;
+	saved = errno;
+	if (seteuid(0) == -1 || setegid(0) == -1)
+		return seterr(err, errsize, "cannot change back from user %s: "
+		    "%s", pu->name, strerror(errno));
+	errno = saved;
+	return rc;
+}
+
+int
 privdrop_drop(const struct privdrop_user *pu, char *err, size_t errsize)
 {
 	uid_t ru, eu, su;

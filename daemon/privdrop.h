@@ -38,6 +38,15 @@ int	privdrop_give(const struct privdrop_user *, const struct datadir *dd,
 	    const struct listener *l, char *err, size_t errsize);
 
 /*
+ * Whether USER, with its primary group only, may write and search the
+ * directory dirfd: the effective ids are USER's for the check, and root's
+ * again after it, so that a start refused for it still removes, as root,
+ * what it made.  1 yes, 0 no (errno set), or -1 with a message in err.
+ */
+int	privdrop_can_write(const struct privdrop_user *, int dirfd, char *err,
+	    size_t errsize);
+
+/*
  * setgroups, setresgid, setresuid to USER; then check that neither root's
  * uid nor gid can be regained.  Returns 0, or -1 with a message in err.
  */

@@ -717,16 +717,24 @@ sup_prepare(const struct todod_config *cfg, struct privdrop_user *user)
 	if (cfg->pidfile[0] != '\0' &&
 	    pidfile_create(cfg->pidfile, err, sizeof(err)) == -1)
 		sup_start_failed(cfg, "%s", err);	/* not ours: left alone */
-	if (cfg->user[0] != '\0' &&
-	    (privdrop_give(user, &sup.datadir, &sup.listener, err,
-	    sizeof(err)) == -1 || privdrop_drop(user, err, sizeof(err)) == -1))
+	if (cfg->user[0] != '\0' && privdrop_give(user, &sup.datadir,
+	    &sup.listener, err, sizeof(err)) == -1)
 		sup_start_failed(cfg, "%s", err);
 	/* Else every worker would fail to start its journal, and be
-	 * started again, until the restart limit. */
-	if (faccessat(sup.dirfd, ".", W_OK | X_OK, AT_EACCESS) == -1)
+	 * started again, until the restart limit.  Checked for -u's user
+	 * while root may still remove what this start made. */
+	rc = cfg->user[0] != '\0' ? privdrop_can_write(user, sup.dirfd, err,
+	    sizeof(err)) : faccessat(sup.dirfd, ".", W_OK | X_OK,
+	    AT_EACCESS) == 0;
+	if (rc == -1)
+		sup_start_failed(cfg, "%s", err);
+	if (rc == 0)
 		sup_start_failed(cfg, "data directory %s is not writable%s%s: "
 		    "%s", cfg->data_dir, cfg->user[0] != '\0' ? " by user " :
 		    "", cfg->user, strerror(errno));
+	if (cfg->user[0] != '\0' && privdrop_drop(user, err,
+	    sizeof(err)) == -1)
+		sup_start_failed(cfg, "%s", err);
 	(void)fdlimit_raise();
 	sup_fault_start_pause();
 }

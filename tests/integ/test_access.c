@@ -533,7 +533,8 @@ END_TEST
 
 /* A data directory that the user given with -u cannot write (root's,
  * mode 0755): todod says so and exits 1 at start, instead of starting
- * workers that fail until the restart limit. */
+ * workers that fail until the restart limit, and removes what it made
+ * (as root: it was given to nobody). */
 START_TEST(data_not_writable)
 {
 	struct nobody_run n;
@@ -557,6 +558,14 @@ START_TEST(data_not_writable)
 	    "not writable");
 	ck_assert_msg(access(n.sock, F_OK) == -1, "the socket was left "
 	    "behind");
+	/* Removed as root, though given to nobody: the lock file and the
+	 * socket's directory that this start made. */
+	snprintf(line, sizeof(line), "%s/.lock", n.data);
+	ck_assert_msg(access(line, F_OK) == -1, "the lock file was left "
+	    "behind");
+	snprintf(line, sizeof(line), "%s/run", n.dir);
+	ck_assert_msg(access(line, F_OK) == -1, "the socket's directory "
+	    "was left behind");
 	nobody_clean(&n);
 }
 END_TEST
