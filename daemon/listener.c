@@ -155,6 +155,10 @@ held_by_another(const char *path, const char *lock, char *err,
 	if (answers(path, &error))
 		return seterr(err, errsize, "another todod is listening on "
 		    "%s", path);
+	if (error == ENOENT)
+		return seterr(err, errsize, "another todod holds %s, and %s "
+		    "does not exist: it is starting, or its socket was "
+		    "removed while it ran", lock, path);
 	return seterr(err, errsize, "another todod is starting or stopping "
 	    "on %s (it holds %s)", path, lock);
 }

@@ -216,7 +216,8 @@ END_TEST
 /*
  * A daemon that has bound its socket but does not listen yet looks stale
  * to a probe (the connection is refused); it holds the path's lock, so
- * it is left alone.  Once it is gone, its socket is stale and replaced,
+ * it is left alone; so is one whose socket file is missing.  Once it is
+ * gone, its socket is stale and replaced,
  * and the lock file stays for the next start.
  */
 START_TEST(starting_kept)
@@ -238,6 +239,15 @@ START_TEST(starting_kept)
 	ck_assert_int_eq(access(sock, F_OK), 0);
 	ck_assert_int_eq(access(lock, F_OK), 0);	/* not ours to remove */
 	close(fd);
+	/* Its socket file removed (or not made yet): said so. */
+	ck_assert_int_eq(unlink(sock), 0);
+	ck_assert_int_eq(listener_open(&l, sock, 0660, (uid_t)-1, err,
+	    sizeof(err)), -1);
+	snprintf(want, sizeof(want), "another todod holds %s, and %s does "
+	    "not exist: it is starting, or its socket was removed while it "
+	    "ran", lock, sock);
+	ck_assert_str_eq(err, want);
+	ck_assert_int_eq(access(sock, F_OK), -1);
 	close(lfd);
 	ck_assert_msg(listener_open(&l, sock, 0660, (uid_t)-1, err,
 	    sizeof(err)) == 0, "%s", err);
