@@ -199,7 +199,9 @@ int
 tc_connect(struct tc_conn *c, const char *path)
 {
 	struct sockaddr_un sun;
+	struct stat st;
 	int64_t deadline;
+	int saved;
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
@@ -230,9 +232,16 @@ tc_connect(struct tc_conn *c, const char *path)
 			    "to %s", path);
 		poll(NULL, 0, TC_RETRY_MS);
 	}
-	if (errno == ENOENT || errno == ECONNREFUSED)
+	saved = errno;
+	/* Refused, by what is no socket: a path given by mistake. */
+	if (saved == ECONNREFUSED && stat(path, &st) == 0 &&
+	    !S_ISSOCK(st.st_mode))
+		return tc_fail(c, TC_ESYS, "cannot connect to %s: not a "
+		    "socket", path);
+	if (saved == ENOENT || saved == ECONNREFUSED)
 		return tc_fail(c, TC_ESYS, "cannot connect to %s: %s (is "
-		    "todod running?)", path, strerror(errno));
+		    "todod running?)", path, strerror(saved));
+	errno = saved;
 	return tc_fail(c, TC_ESYS, "cannot connect to %s: %s", path,
 	    strerror(errno));
 }

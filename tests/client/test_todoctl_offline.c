@@ -426,10 +426,19 @@ START_TEST(test_unreachable)
 	ck_assert_int_eq(r.status, 3);
 	ck_assert_ptr_nonnull(strstr(r.err, "cannot connect to"));
 	ck_assert_ptr_nonnull(strstr(r.err, sock));
+	ck_assert_msg(strstr(r.err, "(is todod running?)") != NULL, "'%s'",
+	    r.err);
 	h_run_free(&r);
 	RUN_S(&r, "--json", "ls", "bob");
 	ck_assert_int_eq(r.status, 3);
 	assert_json_error(r.out, "unreachable");
+	h_run_free(&r);
+	/* A path that is no socket: said so, not asked whether todod runs. */
+	h_write_file(sock, "x", 1);
+	RUN_S(&r, "ping");
+	ck_assert_int_eq(r.status, 3);
+	ck_assert_msg(strstr(r.err, "not a socket") != NULL &&
+	    strstr(r.err, "todod running") == NULL, "'%s'", r.err);
 	h_run_free(&r);
 }
 END_TEST
