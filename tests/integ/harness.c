@@ -125,9 +125,52 @@ h_init(void)
 	atexit(h_atexit);
 }
 
+/*
+ * Kill what the tests left running: this process is the subreaper of all
+ * they start, so a todod that a failed check left behind comes back to
+ * it, even one whose parent-death signal went with its privileges (-u),
+ * and so do the children of a process killed here.  A todod's children
+ * die with it (theirs is SIGKILL); orphans that have exited are reaped.
+ * How many were running.
+ */
+static int
+h_kill_leftovers(void)
+{
+	static struct pidset kids, killed;
+	int64_t end = h_now_ms() + h_ms(H_STOP_MS);
+	size_t i;
+	bool running;
+
+	memset(&killed, 0, sizeof(killed));
+	do {
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+		memset(&kids, 0, sizeof(kids));
+		if (proc_children(getpid(), &kids) == -1)
+			break;
+		running = false;
+		for (i = 0; i < kids.n; i++) {
+			if (proc_state(kids.pid[i]) == 'Z')
+				continue;
+			running = true;
+			if (pidset_has(&killed, kids.pid[i]))
+				continue;
+			fprintf(stderr, "harness: pid %d was left running by "
+			    "a test: killed\n", (int)kids.pid[i]);
+			(void)kill(kids.pid[i], SIGKILL);
+			pidset_add(&killed, kids.pid[i]);
+		}
+		if (running)
+			h_pause_ms(5);
+	} while (running && h_now_ms() < end);
+	return (int)killed.n;
+}
+
 int
 h_run_suite(Suite *s)
 {
+	int rc;
+
 	h_init();
 	if (!h_peer() && (getenv("TODOD") == NULL ||
 	    access(getenv("TODOD"), X_OK) == -1)) {
@@ -135,7 +178,13 @@ h_run_suite(Suite *s)
 		    "(or TODOD_TEST_PEER the reference peer)\n");
 		return 99;
 	}
-	return ck_run(s) == EXIT_SUCCESS && !teardown_failed ? 0 : 1;
+	/* Not for the peer, whose runtime may leave a daemon of its own. */
+	if (!h_peer())
+		(void)prctl(PR_SET_CHILD_SUBREAPER, 1);
+	rc = ck_run(s) == EXIT_SUCCESS && !teardown_failed ? 0 : 1;
+	if (!h_peer() && h_kill_leftovers() > 0)
+		rc = 1;
+	return rc;
 }
 
 void

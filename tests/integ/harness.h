@@ -10,7 +10,9 @@
  * its stdout and stderr in DIR/todod.log.  With $TODOD_TEST_PEER set to the
  * protocol's reference peer (an .exs script) that is run with elixir
  * instead, for comparing behaviour.  $TODOD_TEST_TIME_SCALE (an integer,
- * default 1) multiplies every deadline, for slow builds.
+ * default 1) multiplies every deadline, for slow builds.  The test
+ * program is the subreaper of what its tests start: whatever a failed
+ * test leaves running is killed when the suite ends, and fails it.
  *
  * Terms in tests are written in a small Erlang-like text syntax:
  *   atoms        ok  'Elixir.Date'
