@@ -91,7 +91,7 @@ sup_child_free(struct child *c)
 static void
 sup_restart(struct child *c)
 {
-	struct child *l;
+	struct child *l, *n;
 	int rc;
 
 	if (!sup_restart_allowed()) {
@@ -115,7 +115,11 @@ sup_restart(struct child *c)
 	if (rc == -1) {
 		log_warnx("cannot restart %s; shutting down", c->label);
 		sup_shutdown(1);
+		return;
 	}
+	n = c->role == ROLE_CACHE ? sup.cache : c->role == ROLE_SPAWNER ?
+	    sup.spawner : sup.workers[c->index];
+	log_info("%s started again: pid %d", n->label, (int)n->pid);
 }
 
 void

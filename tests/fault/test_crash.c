@@ -182,6 +182,16 @@ START_TEST(kill_roles_during_load)
 		assert_lost_logged(d, pids[i]);
 	H_ASSERT(h_log_count(d, "lost child:") == n, "%d \"lost child:\" "
 	    "lines for %d kills", h_log_count(d, "lost child:"), n);
+	/* The permanent ones, each started again under its new pid. */
+	for (k = 0; k < 3; k++) {
+		snprintf(err, sizeof err, "worker[%d] started again: pid %d",
+		    k, (int)after.workers[k]);
+		H_ASSERT(h_log_count(d, err) == 1, "the log does not say "
+		    "\"%s\"", err);
+	}
+	snprintf(err, sizeof err, "cache started again: pid %d",
+	    (int)after.cache);
+	H_ASSERT(h_log_count(d, err) == 1, "the log does not say \"%s\"", err);
 	load_verify(&lr, "live, after the kills");
 	daemon_stop_ok(d);
 	H_ASSERT(daemon_restart(d) == 0, "restart: %s", h_err());
