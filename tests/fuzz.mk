@@ -21,5 +21,6 @@ tests_fuzz_fuzz_frame_LDADD = $(FUZZ_LIBS)
 EXTRA_DIST += tests/fuzz/run tests/fuzz/make-corpus.escript \
 	tests/fuzz/corpus tests/fuzz/fuzz_listsrv.c tests/fuzz/fuzz_listfile.c \
 	tests/fuzz/fuzz_recovery.c tests/fuzz/fuzz_worker.c \
+	tests/fuzz/fuzz_ctl_csv.c \
 	tests/fuzz/fuzzdir.c tests/fuzz/fuzzdir.h tests/fuzz/wmodel.c \
 	tests/fuzz/wmodel.h
