@@ -29,8 +29,8 @@ struct event_base;
 
 /* In the supervisor, before the first fork: give up the controlling
  * terminal (see above), standard input from /dev/null if it is a
- * terminal, and the pipe if standard error is one.  0, or -1 (logged; the children then
- * write their messages to /dev/null). */
+ * terminal, and the pipe if standard error is one.  0, or -1 (logged;
+ * without the pipe the children write their messages to /dev/null). */
 int	ttyguard_start(void);
 /* In the supervisor: copy what comes down the pipe as it comes.  0, or
  * -1 (out of memory). */
@@ -40,8 +40,8 @@ int	ttyguard_active(void);
 /* The pipe's write end, for a child to keep (proc_fork), or -1. */
 int	ttyguard_fd(void);
 /* In a child: a session of its own, standard input and output that are
- * terminals from and to /dev/null, standard error that is one to fd (the write end as kept; or
- * /dev/null when fd is -1).  Closes fd. */
+ * terminals from and to /dev/null, standard error that is one to fd (the
+ * write end as kept; or /dev/null when fd is -1).  Closes fd. */
 void	ttyguard_child(int fd);
 /* In the supervisor at exit: copy what is left, close the pipe. */
 void	ttyguard_stop(void);
