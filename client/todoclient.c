@@ -241,9 +241,8 @@ tc_connect(struct tc_conn *c, const char *path)
 	if (saved == ENOENT || saved == ECONNREFUSED)
 		return tc_fail(c, TC_ESYS, "cannot connect to %s: %s (is "
 		    "todod running?)", path, strerror(saved));
-	errno = saved;
 	return tc_fail(c, TC_ESYS, "cannot connect to %s: %s", path,
-	    strerror(errno));
+	    strerror(saved));
 }
 
 /* Drop the frame returned last: its bytes may now move. */
