@@ -341,15 +341,19 @@ struct pty_run {
 	pid_t		 pid;		/* the process to wait for */
 };
 
-/* Read what the terminal holds (so that no writer blocks on it). */
+/* Read what the terminal holds, so that no writer blocks on it: kept
+ * up to the size of out, the rest read and dropped. */
 static void
 pty_drain(struct pty_run *p)
 {
+	char drop[4096];
 	ssize_t r;
 
 	while (p->len < sizeof(p->out) - 1 && (r = read(p->master,
 	    p->out + p->len, sizeof(p->out) - 1 - p->len)) > 0)
 		p->len += (size_t)r;
+	while (read(p->master, drop, sizeof(drop)) > 0)
+		;
 	p->out[p->len] = '\0';
 }
 
