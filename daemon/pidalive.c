@@ -1,5 +1,5 @@
 /*
- * pidalive.c: whether a pid names a running process (pidalive.h).
+ * pidalive.c: a process's state from /proc (pidalive.h).
  */
 #include "config.h"
 
@@ -12,21 +12,23 @@
 
 #include "pidalive.h"
 
-/* The state letter of /proc/PID/stat, 0 if it cannot be read.  The
- * command name in parentheses may hold spaces and ')': the state is what
- * follows the last ')'. */
-static char
-proc_state(pid_t pid)
+/* The command name in parentheses may hold spaces and ')': the state is
+ * what follows the last ')'. */
+char
+pid_state(pid_t pid)
 {
 	char path[64], buf[512], *paren;
 	ssize_t n;
-	int fd;
+	int fd, saved = errno;
 
 	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		errno = saved;
 		return 0;
+	}
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
+	errno = saved;
 	if (n <= 0)
 		return 0;
 	buf[n] = '\0';
@@ -45,8 +47,8 @@ pid_alive(pid_t pid)
 		errno = saved;
 		return false;
 	}
-	state = proc_state(pid);
 	errno = saved;
+	state = pid_state(pid);
 	/* Z: a zombie; X: dead, being reaped. */
 	return state != 'Z' && state != 'X';
 }

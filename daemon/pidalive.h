@@ -1,6 +1,7 @@
 /*
- * pidalive.h: whether a pid read from a lock file or a pidfile names a
- * process that still runs.
+ * pidalive.h: what /proc says of a process: whether a pid read from a
+ * lock file or a pidfile names a process that still runs, and what the
+ * process is doing (its state letter).
  *
  * kill(pid, 0) alone says yes for a zombie: a process that has exited
  * and that its parent has not reaped yet (a supervisor killed while an
@@ -16,5 +17,10 @@
 /* Whether pid exists and is not a zombie (its state in /proc/PID/stat;
  * without /proc, kill(2) alone decides). */
 bool	pid_alive(pid_t pid);
+/* The state letter of /proc/PID/stat (proc(5)): 'R' running, 'S'
+ * sleeping, 'D' in uninterruptible sleep (waiting in the kernel, mostly
+ * on a disk: fsync, syncfs, write-back), 'T' stopped, 'Z' a zombie...;
+ * 0 if it cannot be read. */
+char	pid_state(pid_t pid);
 
 #endif /* TODOD_PIDALIVE_H */

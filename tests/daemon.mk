@@ -4,6 +4,7 @@ DAEMON_ENV_TESTS = \
 	tests/daemon/test_listener \
 	tests/daemon/test_datadir \
 	tests/daemon/test_pidfile \
+	tests/daemon/test_pidalive \
 	tests/daemon/test_notify \
 	tests/daemon/test_detach \
 	tests/daemon/test_privdrop \
@@ -54,6 +55,10 @@ tests_daemon_test_privdrop_SOURCES = tests/daemon/test_privdrop.c \
 	$(DAEMON_ENV_TEST_UTIL)
 tests_daemon_test_privdrop_CFLAGS = $(DAEMON_ENV_TEST_CFLAGS)
 tests_daemon_test_privdrop_LDADD = $(DAEMON_ENV_TEST_LDADD)
+
+tests_daemon_test_pidalive_SOURCES = tests/daemon/test_pidalive.c
+tests_daemon_test_pidalive_CFLAGS = $(DAEMON_ENV_TEST_CFLAGS)
+tests_daemon_test_pidalive_LDADD = $(DAEMON_ENV_TEST_LDADD)
 
 tests_daemon_test_fdlimit_SOURCES = tests/daemon/test_fdlimit.c \
 	$(DAEMON_ENV_TEST_UTIL)
