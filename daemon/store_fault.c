@@ -2,6 +2,9 @@
  * (store_fault.h). */
 #include "config.h"
 
+#include <sys/types.h>
+#include <sys/wait.h>
+
 #include <errno.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -136,6 +139,36 @@ store_fault_hold(const char *var)
 		(void)nanosleep(&ts, NULL);
 }
 
+/*
+ * The caller waits in uninterruptible sleep, as on a slow disk: a child
+ * made by vfork(2) shares its memory, and the parent sleeps in the kernel
+ * ('D' in /proc/PID/stat) until the child exits.  The child only polls
+ * the file with system calls and leaves by _exit, as a vfork child may.
+ */
+void
+store_fault_hold_in_kernel(const char *var)
+{
+	const struct timespec ts = { 0, 2 * 1000 * 1000 };
+	const char *f = getenv(var);
+	pid_t pid;
+	int waited;
+
+	if (!store_fault_file(var))
+		return;
+	if ((pid = vfork()) == 0) {
+		for (waited = 0; waited < 60000 && access(f, F_OK) == 0;
+		    waited += 2)
+			(void)nanosleep(&ts, NULL);
+		_exit(0);
+	}
+	if (pid == -1) {
+		log_warn("fault: vfork");
+		return;
+	}
+	while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
+		;
+}
+
 /* Test-only: what the system answers to unnamed files (0: the truth). */
 static int store_fault_tmpfile, store_fault_link[2];
 
@@ -193,6 +226,11 @@ store_fault_file(const char *var)
 
 void
 store_fault_hold(const char *var)
+{
+}
+
+void
+store_fault_hold_in_kernel(const char *var)
 {
 }
 

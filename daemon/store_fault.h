@@ -35,6 +35,10 @@
  *                                       while PATH exists
  *   TODOD_FAULT_CKPT_HOLD_FILE=PATH     ... after each list file a
  *                                       checkpoint prepares
+ *   TODOD_FAULT_CKPT_SYNC_HOLD_FILE=PATH
+ *                                       a checkpoint's sync waits, in
+ *                                       uninterruptible sleep as on a slow
+ *                                       disk, while PATH exists
  *   TODOD_FAULT_REATTACH_DIE_FILE=PATH  the cache exits as it reads a
  *                                       connection given back by a list
  *                                       server, while PATH exists
@@ -71,6 +75,9 @@ bool	store_fault_file(const char *var);
  * holds a process at a point for as long as it needs, not for a time it
  * must guess. */
 void	store_fault_hold(const char *var);
+/* Test-only: the same, but waiting in the kernel ('D' in /proc/PID/stat)
+ * as a process does in a long fsync or syncfs. */
+void	store_fault_hold_in_kernel(const char *var);
 
 /* For store.c: the errno an armed fault gives the creation (creating)
  * or a write of a temporary file now, or 0; and the one it gives an

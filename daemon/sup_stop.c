@@ -1,7 +1,7 @@
 /*
  * sup_stop.c: the supervisor's shutdown: the cache and the list servers
  * go first, within a deadline; then the workers write their lists, and
- * one that stalls meanwhile is killed.
+ * one that stalls meanwhile is killed (not one that waits on the disk).
  */
 #include "config.h"
 
@@ -21,6 +21,7 @@
 #include "log.h"
 #include "notify.h"
 #include "options.h"
+#include "pidalive.h"
 #include "proc.h"
 #include "stallwatch.h"
 #include "supervisor_int.h"
@@ -112,8 +113,17 @@ sup_extend_stop(void)
 	    (uint64_t)tv.tv_usec));
 }
 
-/* Every SUP_STOP_STALL while the workers stop: kill one that has
- * written nothing since the last look. */
+/*
+ * Every SUP_STOP_STALL while the workers stop: kill one that has
+ * written nothing since the last look.  One that is in uninterruptible
+ * sleep ('D') is waiting in the kernel, on the disk: a single syncfs or
+ * fsync of a final checkpoint can last longer than the deadline when the
+ * file system holds much dirty data, and it moves no counter meanwhile.
+ * Such a worker is let finish, and the service manager told to wait:
+ * killing it could not cut the wait short (SIGKILL waits for the call
+ * to return) and would only throw away a checkpoint that is nearly done.
+ * A disk that never answers holds the process whatever is sent to it.
+ */
 static void
 sup_watch_workers(evutil_socket_t fd, short ev, void *arg)
 {
@@ -125,6 +135,12 @@ sup_watch_workers(evutil_socket_t fd, short ev, void *arg)
 			continue;
 		if ((now = sup_worker_progress(i)) != sup.progress[i]) {
 			sup.progress[i] = now;
+			busy = 1;
+			continue;
+		}
+		if (pid_state(sup.workers[i]->pid) == 'D') {
+			log_info("%s is waiting on the disk as it stops: "
+			    "letting it finish", sup.workers[i]->label);
 			busy = 1;
 			continue;
 		}

@@ -326,6 +326,7 @@ wk_ck_sync(struct worker *w, struct wck *cs, size_t n, size_t nfiles)
 		goto fail;
 	w->ctr->bytes += w->jbuf.len;
 	w->ctr->journal_bytes += w->jbuf.len;
+	store_fault_hold_in_kernel("TODOD_FAULT_CKPT_SYNC_HOLD_FILE");
 	if (w->cfg.sync && wk_use_syncfs(nfiles)) {
 		w->ctr->fsyncs++;
 		if (store_syncfs(w->cfg.dirfd) == 0) {

@@ -26,8 +26,10 @@
  *   - A shutdown whose final checkpoint outlasts the deadline
  *     (TODOD_FAULT_CKPT_DELAY_MS, TODOD_FAULT_STOP_MS): a worker that
  *     keeps writing finishes, the service manager told to wait
- *     (EXTEND_TIMEOUT_USEC) while it writes; one that stalls is killed,
- *     its journal kept for the next start.
+ *     (EXTEND_TIMEOUT_USEC) while it writes; one whose sync waits in
+ *     the kernel (TODOD_FAULT_CKPT_SYNC_HOLD_FILE: uninterruptible sleep)
+ *     is let finish too; one that stalls is killed, its journal kept for
+ *     the next start.
  *   - A worker stopped while the daemon serves (SIGSTOP, the
  *     supervisor's watch quickened by TODOD_FAULT_WATCH_MS, in
  *     stallwatch.c): logged once, shown in stats, its waiting add
@@ -1534,6 +1536,58 @@ START_TEST(stop_stalled_worker)
 }
 END_TEST
 
+static bool
+seen_disk_wait_twice(void *d)
+{
+	return h_log_count(d, "is waiting on the disk as it stops") >= 2;
+}
+
+/*
+ * SIGTERM when the final checkpoint's sync waits in the kernel for
+ * longer than the stall deadline (a slow disk: the worker sleeps in
+ * uninterruptible sleep while a file exists, deadlines at 0.5 s): its
+ * counters do not move, but the supervisor sees it waiting on the disk
+ * and lets it finish, telling the service manager to wait.  Once the
+ * disk answers, the stop is clean: every list has its file, no journal.
+ */
+START_TEST(stop_disk_wait)
+{
+	struct daemon	*d;
+	struct armed	 a;
+	char		 name[32], got[64], env[64], last[256];
+	int64_t		 next;
+	int		 i, nfd, extends;
+
+	nfd = notify_listen(env, sizeof env);
+	armed_init(&a);
+	setenv("TODOD_FAULT_CKPT_SYNC_HOLD_FILE", a.file, 1);
+	d = start_slow_stop("500", "0", "disk", 3, env);
+	unsetenv("TODOD_FAULT_CKPT_SYNC_HOLD_FILE");
+	arm(&a, true);
+	H_ASSERT(kill(d->pid, SIGTERM) == 0, "kill: %s", strerror(errno));
+	/* Two looks at the worker, a deadline apart, find it waiting. */
+	H_ASSERT(h_poll(h_ms(10000), seen_disk_wait_twice, d), "the worker "
+	    "waiting on the disk was not seen as such");
+	H_ASSERT(h_log_count(d, "as it stops: killing it") == 0, "the stop "
+	    "killed a worker that waited on the disk");
+	arm(&a, false);
+	H_ASSERT(daemon_stop_status(d, 0) == 0, "stop: %s", h_err());
+	extends = notify_count(nfd, "EXTEND_TIMEOUT_USEC=", last, sizeof last);
+	close(nfd);
+	H_ASSERT(extends >= 3, "the service manager was told to wait %d "
+	    "times for a worker waiting on the disk", extends);
+	H_ASSERT(!h_journal_left(d), "a journal was left");
+	for (i = 0; i < 3; i++) {
+		snprintf(name, sizeof name, "disk-%d", i);
+		file_titles(d, name, got, sizeof got, &next);
+		H_ASSERT(strcmp(got, name) == 0 && next == 2, "the file of %s "
+		    "holds \"%s\"", name, got);
+	}
+	daemon_free(d);
+	armed_free(&a);
+}
+END_TEST
+
 /*
  * SIGTERM when a list's file cannot be written (something not a list
  * file took its place): the worker writes the others, keeps the list's
@@ -2227,6 +2281,7 @@ store_faults_suite(void)
 	tc = tcase_create("stop");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, stop_long_checkpoint);
+	tcase_add_test(tc, stop_disk_wait);
 	tcase_add_test(tc, stop_stalled_worker);
 	tcase_add_test(tc, stop_checkpoint_fails);
 	suite_add_tcase(s, tc);
