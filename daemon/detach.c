@@ -102,21 +102,35 @@ detach_start(char *err, size_t errsize)
 }
 
 int
+detach_to_devnull(int fd)
+{
+	int null, saved;
+
+	if ((null = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1)
+		return -1;
+	if (null == fd) {
+		/* fd was closed: the open took its number, without
+		 * O_CLOEXEC's meaning for a standard descriptor. */
+		return fcntl(fd, F_SETFD, 0);
+	}
+	if (dup2(null, fd) == -1) {
+		saved = errno;
+		close(null);
+		errno = saved;
+		return -1;
+	}
+	close(null);
+	return 0;
+}
+
+int
 detach_devnull(void)
 {
-	int fd, i, saved;
+	int i;
 
-	if ((fd = open("/dev/null", O_RDWR)) == -1)
-		return -1;
 	for (i = 0; i <= 2; i++)
-		if (fd != i && dup2(fd, i) == -1) {
-			saved = errno;
-			close(fd);
-			errno = saved;
+		if (detach_to_devnull(i) == -1)
 			return -1;
-		}
-	if (fd > 2)
-		close(fd);
 	return 0;
 }
 

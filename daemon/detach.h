@@ -38,5 +38,7 @@ int	detach_fd(void);
 
 /* Point stdin, stdout and stderr at /dev/null.  Returns 0 or -1 (errno). */
 int	detach_devnull(void);
+/* Point descriptor fd (open or not) at /dev/null.  0 or -1 (errno). */
+int	detach_to_devnull(int fd);
 
 #endif /* TODOD_DETACH_H */

@@ -14,29 +14,13 @@
 
 #include <event2/event.h>
 
+#include "detach.h"
 #include "log.h"
 #include "ttyguard.h"
 
 static int		 active;
 static int		 relay[2] = { -1, -1 };
 static struct event	*relay_ev;
-
-/* Make fd (0 to 2) /dev/null. */
-static int
-to_devnull(int fd)
-{
-	int null;
-
-	if ((null = open("/dev/null", O_RDWR)) == -1)
-		return -1;
-	if (null != fd && dup2(null, fd) == -1) {
-		close(null);
-		return -1;
-	}
-	if (null != fd)
-		close(null);
-	return 0;
-}
 
 /*
  * Give up the controlling terminal, unless this process leads its session:
@@ -78,7 +62,7 @@ ttyguard_start(void)
 		log_warn("cannot give up the controlling terminal");
 		rc = -1;
 	}
-	if (isatty(STDIN_FILENO) && to_devnull(STDIN_FILENO) == -1) {
+	if (isatty(STDIN_FILENO) && detach_to_devnull(STDIN_FILENO) == -1) {
 		log_warn("/dev/null");
 		rc = -1;
 	}
@@ -141,12 +125,12 @@ ttyguard_child(int fd)
 	if (setsid() == -1)
 		fatal("setsid");
 	if (isatty(STDIN_FILENO))
-		(void)to_devnull(STDIN_FILENO);
+		(void)detach_to_devnull(STDIN_FILENO);
 	if (isatty(STDOUT_FILENO))
-		(void)to_devnull(STDOUT_FILENO);
+		(void)detach_to_devnull(STDOUT_FILENO);
 	if (isatty(STDERR_FILENO)) {
 		if (fd == -1 || dup2(fd, STDERR_FILENO) == -1)
-			(void)to_devnull(STDERR_FILENO);
+			(void)detach_to_devnull(STDERR_FILENO);
 	}
 	if (fd > STDERR_FILENO)
 		close(fd);
