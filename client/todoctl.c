@@ -157,15 +157,18 @@ help(struct ctl *ctl, int argc, char **argv)
 	return CTL_EXIT_OK;
 }
 
-/* A usage error for what getopt_long returned (ch: '?' or ':'). */
+/* A usage error for what getopt_long returned (ch: '?' or ':').  Among
+ * a command's arguments, a refused one may be a title or a number that
+ * begins with '-': hint says where it goes. */
 static int
 bad_option(struct ctl *ctl, int ch, int argc, char *const *argv,
-    const struct option *opts)
+    const struct option *opts, bool hint)
 {
 	char msg[256];
 
-	return ctl_usage(ctl, "%s", optmsg(ch, argc, argv, opts, msg,
-	    sizeof(msg)));
+	return ctl_usage(ctl, "%s%s", optmsg(ch, argc, argv, opts, msg,
+	    sizeof(msg)), hint && ch == '?' ? " (an argument that begins "
+	    "with '-' goes after '--')" : "");
 }
 
 /* The options of a command: --help, --json, and update's own. */
@@ -201,7 +204,7 @@ command_options(struct ctl *ctl, int argc, char **argv, bool *helped)
 			    optarg;
 			break;
 		default:
-			return bad_option(ctl, ch, argc, argv, opts);
+			return bad_option(ctl, ch, argc, argv, opts, true);
 		}
 	}
 	return 0;
@@ -285,7 +288,7 @@ main(int argc, char **argv)
 			printf("todoctl %s\n", PACKAGE_VERSION);
 			out_exit("todoctl");
 		default:
-			return bad_option(&ctl, ch, argc, argv, opts);
+			return bad_option(&ctl, ch, argc, argv, opts, false);
 		}
 	}
 	if (optind == argc) {

@@ -150,6 +150,8 @@ static const struct {
 	{ { "delete", "bob" }, "missing arguments" },
 	{ { "rm", "bob", "-1" }, "bad option: -1" },
 	{ { "add", "bob", "-1-01-01", "x" }, "bad option: -1" },
+	{ { "add", "bob", "today", "-milk" }, "bad option: -m (an argument "
+	    "that begins with '-' goes after '--')" },
 	{ { "update", "bob", "1", "--date" }, "option --date needs an "
 	    "argument" },
 	{ { "update", "bob", "1", "--frob" }, "bad option: --frob" },
