@@ -186,7 +186,7 @@ cache_sync(struct cconn *cc, const char *what, int lists)
 	etf_put_tuple(&cache.out, 2);
 	etf_put_atom(&cache.out, what);
 	etf_put_int(&cache.out, (int64_t)cc->sync);
-	chan_send(cache.sup, &cache.out, -1);
+	chan_send_or_exit(cache.sup, &cache.out, -1);
 }
 
 /* One request of an unattached connection; it may make the connection
@@ -592,7 +592,7 @@ cache_main(const struct todod_config *cfg)
 	etf_buf_init(&b);
 	etf_put_version(&b);
 	etf_put_atom(&b, "ready");
-	chan_send(cache.sup, &b, -1);
+	chan_send_or_exit(cache.sup, &b, -1);
 	etf_buf_free(&b);
 
 	event_base_dispatch(cache.base);

@@ -473,6 +473,13 @@ chan_send(struct chan *c, const struct etf_buf *b, int fd)
 	return chan_send_raw(c, b->p, b->len, fd);
 }
 
+void
+chan_send_or_exit(struct chan *c, const struct etf_buf *b, int fd)
+{
+	if (chan_send(c, b, fd) == -1)
+		fatalx("out of memory queueing a message to another process");
+}
+
 int
 chan_send_first(struct chan *c, const struct etf_buf *b, int fd)
 {

@@ -55,6 +55,18 @@ void		 chan_read_now(struct chan *);
 int		 chan_send(struct chan *, const struct etf_buf *payload, int fd);
 int		 chan_send_raw(struct chan *, const void *payload, size_t len,
 		    int fd);
+/*
+ * chan_send() for a message that must not be lost: a step of the
+ * processes' protocol whose peer would otherwise wait for it for good (a
+ * store that is never acknowledged, a sync never answered, a connection
+ * given back and never taken).  With no memory to queue it, or an
+ * encoding that ran out of memory, the process exits (fatalx), as for any
+ * allocation it cannot do without: the supervisor starts it again, and
+ * the restart brings both ends back in step.  Only a caller that has a
+ * way back from a lost message uses chan_send() itself.
+ */
+void		 chan_send_or_exit(struct chan *, const struct etf_buf *payload,
+		    int fd);
 /* One sendmsg(2) of n bytes with the descriptor fd (unless -1) on their
  * first byte, MSG_NOSIGNAL | flags: its result. */
 ssize_t		 chan_sendmsg(int sock, const void *p, size_t n, int fd,

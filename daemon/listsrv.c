@@ -35,10 +35,10 @@ struct ls_state ls;
 void
 ls_send_msg(struct chan *c, int fd)
 {
-	if (c == NULL || chan_send(c, &ls.msg, fd) == -1) {
-		if (fd != -1 && c == NULL)
-			close(fd);
-	}
+	if (c != NULL)
+		chan_send_or_exit(c, &ls.msg, fd);
+	else if (fd != -1)
+		close(fd);
 }
 
 /*
@@ -102,7 +102,7 @@ ls_send_batch(uint64_t seq)
 	etf_put_nil(&ls.msg);
 	if (ls.msg.oom)
 		fatalx("out of memory encoding a store");
-	chan_send(ls.worker, &ls.msg, -1);
+	chan_send_or_exit(ls.worker, &ls.msg, -1);
 }
 
 /* Send the collected batch if no store is in flight. */

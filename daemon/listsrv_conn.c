@@ -495,7 +495,7 @@ ls_reattach(struct lconn *lc)
 	etf_put_binary(&ls.msg, ls.name, ls.len);
 	etf_put_binary(&ls.msg, input, inlen);
 	ls_park(fd, uid, input, inlen);		/* takes input */
-	chan_send(ls.cache, &ls.msg, fd);
+	chan_send_or_exit(ls.cache, &ls.msg, fd);
 	/* Told to stop: it exits now if that was its last connection. */
 	if (ls.stopping)
 		ls_check_idle();

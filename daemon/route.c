@@ -205,12 +205,18 @@ route_remove(struct route *r)
 	free(r);
 }
 
-int
-route_send_atom(struct chan *c, const char *atom)
+static void
+route_put_atom(const char *atom)
 {
 	etf_buf_reset(&rt.msg);
 	etf_put_version(&rt.msg);
 	etf_put_atom(&rt.msg, atom);
+}
+
+int
+route_send_atom(struct chan *c, const char *atom)
+{
+	route_put_atom(atom);
 	return chan_send(c, &rt.msg, -1);
 }
 
@@ -226,7 +232,8 @@ route_send_atom(struct chan *c, const char *atom)
 static void
 route_stop(struct route *r)
 {
-	(void)route_send_atom(r->chan, "stop");
+	route_put_atom("stop");
+	chan_send_or_exit(r->chan, &rt.msg, -1);
 	chan_flush(r->chan);
 	log_debug("stopping list server pid %d", (int)r->pid);
 	route_retire(r);
@@ -591,7 +598,8 @@ route_reattach(struct chan *c, const struct etf_term *t, int fd, uid_t uid)
 	/* Test-only: die with the connection in hand, not yet taken. */
 	if (store_fault_file("TODOD_FAULT_REATTACH_DIE_FILE"))
 		_exit(70);
-	(void)route_send_atom(c, "took");
+	route_put_atom("took");
+	chan_send_or_exit(c, &rt.msg, -1);
 
 	fb.name = v[2].bin.p;
 	fb.len = v[2].bin.len;

@@ -77,7 +77,7 @@ sp_give(pid_t pid, int fd)
 	etf_put_tuple(&sp.msg, 2);
 	etf_put_atom(&sp.msg, "spare");
 	etf_put_int(&sp.msg, pid);
-	chan_send(sp.sup, &sp.msg, fd);		/* closes fd */
+	chan_send_or_exit(sp.sup, &sp.msg, fd);	/* closes fd */
 }
 
 #ifdef TODOD_FAULTS
@@ -122,7 +122,7 @@ sp_make_spare(void)
 		etf_buf_reset(&sp.msg);
 		etf_put_version(&sp.msg);
 		etf_put_atom(&sp.msg, "no_spare");
-		chan_send(sp.sup, &sp.msg, -1);
+		chan_send_or_exit(sp.sup, &sp.msg, -1);
 	}
 }
 
@@ -136,7 +136,7 @@ sp_report_exit(pid_t pid, int status)
 	etf_put_atom(&sp.msg, "exited");
 	etf_put_int(&sp.msg, pid);
 	etf_put_int(&sp.msg, status);
-	chan_send(sp.sup, &sp.msg, -1);
+	chan_send_or_exit(sp.sup, &sp.msg, -1);
 }
 
 /* --- asking and reaping ---------------------------------------------- */
@@ -218,7 +218,7 @@ spawner_main(const struct todod_config *cfg)
 	etf_buf_reset(&sp.msg);
 	etf_put_version(&sp.msg);
 	etf_put_atom(&sp.msg, "ready");
-	chan_send(sp.sup, &sp.msg, -1);
+	chan_send_or_exit(sp.sup, &sp.msg, -1);
 	event_base_dispatch(base);
 	exit(0);
 }

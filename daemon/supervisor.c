@@ -90,7 +90,7 @@ sup_send(struct child *c, int fd)
 			close(fd);
 		return;
 	}
-	chan_send(c->ctl, &sup.msg, fd);
+	chan_send_or_exit(c->ctl, &sup.msg, fd);
 }
 
 /* Common set-up of a forked child: logfd is what sup_fork kept of the

@@ -41,7 +41,7 @@ wp_send(struct chan *c, const char *atom, const char *detail)
 	etf_put_atom(&b, atom);
 	if (detail != NULL)
 		etf_put_atom(&b, detail);
-	chan_send(c, &b, -1);
+	chan_send_or_exit(c, &b, -1);
 	etf_buf_free(&b);
 }
 

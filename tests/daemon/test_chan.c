@@ -3,16 +3,19 @@
  * sent before it went is delivered before the channel reports it gone,
  * whichever of the read and write sides notices first; and a message
  * sent at once (chan_send_first) tells a peer that is there from one
- * that is gone, without losing the descriptor it carries.
+ * that is gone, without losing the descriptor it carries; and a message
+ * that must not be lost ends the process when it cannot be queued.
  */
 #include "config.h"
 
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -300,6 +303,96 @@ START_TEST(send_first_behind_queue)
 }
 END_TEST
 
+/* This process's address space, in KiB (VmSize); -1 if unknown. */
+static long
+vm_size_kb(void)
+{
+	char line[256];
+	long kb = -1;
+	FILE *f;
+
+	if ((f = fopen("/proc/self/status", "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof line, f) != NULL)
+		if (sscanf(line, "VmSize: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+/* In a child (tu_run): a set-up step failed, which is not the exit the
+ * test waits for. */
+static void
+child_fail(const char *what)
+{
+	fprintf(stderr, "set-up failed: %s\n", what);
+	_exit(3);
+}
+
+/* A message goes, then one whose encoding ran out of memory. */
+static void
+send_encoding_oom(void *arg)
+{
+	struct sender s;
+
+	sender_init(&s);
+	chan_send_or_exit(s.a, &s.b, -1);
+	s.b.oom = 1;
+	chan_send_or_exit(s.a, &s.b, -1);
+}
+
+/* A message goes, then one whose copy does not fit in the address
+ * space left. */
+static void
+send_no_room(void *arg)
+{
+	struct sender s;
+	struct etf_buf big;
+	struct rlimit lim;
+	char *blob;
+	long kb;
+
+	sender_init(&s);
+	if ((blob = calloc(1, 64 << 20)) == NULL)
+		child_fail("calloc");
+	etf_buf_init(&big);
+	etf_put_version(&big);
+	etf_put_binary(&big, blob, 64 << 20);
+	free(blob);
+	if (big.oom || (kb = vm_size_kb()) <= 0 ||
+	    getrlimit(RLIMIT_AS, &lim) == -1)
+		child_fail("the message, or the address space");
+	/* Room for small allocations, not for another 64 MiB. */
+	lim.rlim_cur = (rlim_t)kb * 1024 + (16 << 20);
+	if (setrlimit(RLIMIT_AS, &lim) == -1)
+		child_fail("setrlimit");
+	chan_send_or_exit(s.a, &s.b, -1);
+	chan_send_or_exit(s.a, &big, -1);
+}
+
+/* A message that must not be lost and cannot be queued ends the process
+ * (fatalx: exit 1, said on stderr), whether its encoding ran out of
+ * memory or the channel has none for its copy. */
+START_TEST(send_or_exit)
+{
+	struct tu_result r;
+
+	tu_run(send_encoding_oom, NULL, &r);
+	ck_assert_int_eq(tu_exitcode(r.status), 1);
+	ck_assert_ptr_nonnull(strstr(r.err, "out of memory queueing a "
+	    "message"));
+#ifndef __SANITIZE_ADDRESS__
+	/* (AddressSanitizer's shadow memory does not fit an address space
+	 * limit.) */
+	tu_run(send_no_room, NULL, &r);
+	ck_assert_msg(tu_exitcode(r.status) == 1, "status %d: %s",
+	    tu_exitcode(r.status), r.err);
+	ck_assert_ptr_nonnull(strstr(r.err, "out of memory queueing a "
+	    "message"));
+#endif
+}
+END_TEST
+
 static Suite *
 chan_suite(void)
 {
@@ -315,6 +408,7 @@ chan_suite(void)
 	tcase_add_test(tc, send_first_behind_queue);
 	tcase_add_test(tc, send_first_no_memory);
 	suite_add_tcase(s, tc);
+	tcase_add_test(tc, send_or_exit);
 	return s;
 }
 
