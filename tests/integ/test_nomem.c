@@ -24,7 +24,10 @@
  */
 #include "config.h"
 
+#include <sys/ioctl.h>
 #include <sys/resource.h>
+
+#include <linux/sockios.h>
 
 #include <fcntl.h>
 #include <stdarg.h>
@@ -65,6 +68,49 @@ limit_as(pid_t pid, long mb)
 	H_ASSERT(prlimit(pid, RLIMIT_AS, &lim, NULL) == 0, "prlimit");
 }
 
+/* The process whose memory is limited, for a report if it stalls. */
+static pid_t	limited;
+
+/* Print one line of /proc/PID/name, if it can be read. */
+static void
+print_proc(pid_t pid, const char *name)
+{
+	char	path[64], buf[512];
+	ssize_t	n;
+	int	fd;
+
+	snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, name);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n > 0) {
+		buf[n] = '\0';
+		fprintf(stderr, "%s: %s%s", path, buf,
+		    buf[n - 1] == '\n' ? "" : "\n");
+	}
+}
+
+/* No reply came: what the limited process is doing, and whether it read
+ * what was sent (the bytes still queued on the client's socket). */
+static void
+report_stall(struct conn *c)
+{
+	int	unread = -1, unsent = -1;
+
+	(void)ioctl(c->fd, SIOCINQ, &unread);
+	(void)ioctl(c->fd, SIOCOUTQ, &unsent);
+	fprintf(stderr, "no reply: %d bytes sent and not read by the "
+	    "server, %d bytes come and not read by the test\n", unsent,
+	    unread);
+	if (limited <= 0)
+		return;
+	print_proc(limited, "stat");
+	print_proc(limited, "wchan");
+	print_proc(limited, "syscall");
+	print_proc(limited, "stack");
+}
+
 /* The next reply, or NULL if the connection closed instead (anything
  * else fails the test). */
 static const struct etf_term *
@@ -72,9 +118,11 @@ next_reply(struct conn *c, const char *what)
 {
 	const struct etf_term	*t;
 
-	if ((t = conn_recv(c, h_ms(BIG_REPLY_MS))) == NULL)
-		H_ASSERT(strstr(h_err(), "closed") != NULL, "%s: %s", what,
-		    h_err());
+	if ((t = conn_recv(c, h_ms(BIG_REPLY_MS))) == NULL &&
+	    strstr(h_err(), "closed") == NULL) {
+		report_stall(c);
+		H_ASSERT(0, "%s: %s", what, h_err());
+	}
 	return t;
 }
 
@@ -184,7 +232,7 @@ START_TEST(t_entries)
 #endif
 	d = daemon_start_ok(NULL);
 	c = conn_open_ok(d);
-	pid = (pid_t)attach_ok(c, "big");
+	pid = limited = (pid_t)attach_ok(c, "big");
 	h_add_many(c, NENTRIES, TITLE_LEN);
 	want_entries = NENTRIES;
 	for (mb = STEP_MB; mb <= MAX_MB; mb += STEP_MB) {
@@ -265,6 +313,7 @@ START_TEST(t_lists)
 	}
 	H_ASSERT(daemon_restart(d) == 0, "restart: %s", h_err());
 	H_ASSERT(daemon_pids(d, &dp) == 0, "pids: %s", h_err());
+	limited = dp.cache;
 	for (mb = 1; mb <= 12; mb++) {
 		c = conn_open_ok(d);
 		limit_as(dp.cache, mb);
