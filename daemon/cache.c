@@ -268,7 +268,7 @@ cache_process(struct cconn *cc)
 	const struct etf_term *t;
 	uint8_t *p;
 	size_t len;
-	int rc, spent = 0, yielded = 0;
+	int rc, drc = ETF_OK, spent = 0, yielded = 0;
 
 	while (!cache_held(cc) && (rc = conn_frame(c, &p, &len)) != 0) {
 		if (spent) {
@@ -277,15 +277,22 @@ cache_process(struct cconn *cc)
 			break;
 		}
 		etf_arena_reset(cache.arena);
-		if (rc == -1 || etf_decode(cache.arena, p, len,
-		    cache.cfg->max_frame, &t) != ETF_OK) {
+		if (rc == 1)
+			drc = etf_decode(cache.arena, p, len,
+			    cache.cfg->max_frame, &t);
+		if (rc == CONN_FRAME_NOMEM || (rc == 1 && drc == ETF_ENOMEM)) {
+			/* Not the client's fault: skipped, answered, and the
+			 * connection goes on. */
+			reply_untaken(&cache.out, len);
+			conn_send(c, &cache.out);
+		} else if (rc == -1 || drc != ETF_OK) {
 			etf_buf_reset(&cache.out);
 			reply_error(&cache.out, "bad_frame");
 			conn_send(c, &cache.out);
 			cc->closing = 1;
 			break;
-		}
-		cache_request(cc, t);
+		} else
+			cache_request(cc, t);
 		spent = conn_pass_spent(&pass, len,
 		    etf_arena_bytes(cache.arena));
 		conn_consume(c, len);

@@ -116,6 +116,8 @@ conn_frame(struct conn *c, uint8_t **p, size_t *len)
 		return 1;
 	case FRAME_NEED_MORE:
 		return 0;
+	case FRAME_NOMEM:
+		return CONN_FRAME_NOMEM;
 	default:
 		return -1;
 	}

@@ -53,8 +53,11 @@ struct conn	*conn_new(struct event_base *, int fd, size_t max_frame,
 int		 conn_prepend_input(struct conn *, const void *, size_t);
 /*
  * The next whole frame: 1 and *p, *len (valid until conn_consume), 0 if
- * incomplete, -1 for a bad frame (empty or over max_frame).
+ * incomplete, -1 for a bad frame (empty or over max_frame),
+ * CONN_FRAME_NOMEM for a whole frame that there is no memory to make
+ * contiguous (*len: its length, to skip it with conn_consume).
  */
+#define CONN_FRAME_NOMEM	(-2)
 int		 conn_frame(struct conn *, uint8_t **p, size_t *len);
 void		 conn_consume(struct conn *, size_t len);
 

@@ -373,7 +373,7 @@ ls_process(struct lconn *lc, int *yielded)
 	const struct etf_term *t;
 	uint8_t *p;
 	size_t len;
-	int rc, held, spent = 0;
+	int rc, drc = ETF_OK, held, spent = 0;
 
 	*yielded = 0;
 	while (ls.loaded && !ls_held(lc) &&
@@ -384,14 +384,22 @@ ls_process(struct lconn *lc, int *yielded)
 			break;
 		}
 		etf_arena_reset(ls.arena);
-		if (rc == -1 || etf_decode(ls.arena, p, len, ls.cfg->max_frame,
-		    &t) != ETF_OK) {
+		if (rc == 1)
+			drc = etf_decode(ls.arena, p, len, ls.cfg->max_frame,
+			    &t);
+		if (rc == CONN_FRAME_NOMEM || (rc == 1 && drc == ETF_ENOMEM)) {
+			/* Not the client's fault: skipped, answered in its
+			 * turn, and the connection goes on. */
+			reply_untaken(&ls.out, len);
+			ls_reply(lc, 0);
+		} else if (rc == -1 || drc != ETF_OK) {
 			ls_error(lc, "bad_frame");
 			lc->closing = 1;
 			break;
-		}
-		/* The request is fully used before the frame is dropped. */
-		(void)ls_request(lc, t);
+		} else
+			/* The request is fully used before the frame is
+			 * dropped. */
+			(void)ls_request(lc, t);
 		spent = conn_pass_spent(&pass, len, etf_arena_bytes(ls.arena));
 		conn_consume(lc->conn, len);
 	}

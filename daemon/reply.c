@@ -47,3 +47,18 @@ reply_unbuilt(struct etf_buf *b, const char *what)
 		    what, lograte_held(missed, held, sizeof(held)));
 	return 1;
 }
+
+void
+reply_untaken(struct etf_buf *b, size_t len)
+{
+	static struct lograte rate;
+	char held[LOGRATE_HELD_BUFSZ];
+	unsigned missed;
+
+	etf_buf_reset(b);
+	reply_error(b, "unavailable");
+	if (lograte_ok(&rate, &missed))
+		log_warnx("no memory to take a request of %zu bytes: answered "
+		    "unavailable%s", len, lograte_held(missed, held,
+		    sizeof(held)));
+}

@@ -17,5 +17,10 @@ void	reply_ok_int(struct etf_buf *, int64_t);		/* {ok, N} */
  * still gets one reply per request, in order.  Logged, at most once a
  * while, naming the request (what).  1 if it was replaced. */
 int	reply_unbuilt(struct etf_buf *, const char *what);
+/* A request that the process has no memory to take (to make its frame
+ * contiguous, or to decode it): b becomes {error, unavailable}, so that
+ * the request is skipped, answered in its turn, and the connection goes
+ * on.  Logged at most once a while with the frame's length. */
+void	reply_untaken(struct etf_buf *, size_t len);
 
 #endif /* TODOD_REPLY_H */

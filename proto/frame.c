@@ -46,8 +46,10 @@ frame_next(struct evbuffer *in, size_t max, uint8_t **payload, size_t *len)
 		return FRAME_NEED_MORE;
 	/* Not NEED_MORE: the frame is whole, and no more bytes would come
 	 * to end the wait. */
-	if ((p = evbuffer_pullup(in, (ev_ssize_t)FRAME_HDR + l)) == NULL)
+	if ((p = evbuffer_pullup(in, (ev_ssize_t)FRAME_HDR + l)) == NULL) {
+		*len = l;
 		return FRAME_NOMEM;
+	}
 	*payload = p + FRAME_HDR;
 	*len = l;
 	return FRAME_READY;

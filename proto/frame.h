@@ -27,7 +27,9 @@ enum frame_status {
 /*
  * Look at the front of `in`.  On FRAME_READY, *payload points to the L
  * contiguous payload bytes (made contiguous inside the evbuffer) and
- * *len is L; the frame stays in the buffer until frame_drain().
+ * *len is L; the frame stays in the buffer until frame_drain().  On
+ * FRAME_NOMEM, *len is L too (*payload NULL), so that the frame can be
+ * skipped.
  */
 int	frame_next(struct evbuffer *in, size_t max, uint8_t **payload,
 	    size_t *len);

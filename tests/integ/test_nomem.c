@@ -9,6 +9,8 @@
  *   entries         `entries` of a list of ~20 MB, with `size` behind it,
  *                   first alone, then behind an add whose store is in
  *                   flight
+ *   request         a request of nearly --max-frame, with `ping` behind
+ *                   it, to a list server, then to the cache
  *   lists           `lists` of 8,000 long names, with `ping` behind it
  *   worker          a worker with no memory for a list server's request
  *                   exits and is started again: every add is answered,
@@ -42,6 +44,8 @@
 #define TITLE_LEN	4096
 #define NLISTS		8000
 #define NAME_LEN	247
+/* A title that makes a request of nearly the default --max-frame. */
+#define BIG_TITLE	(1000 * 1000)
 
 /* Deadline for one large reply (sanitizer builds). */
 #define BIG_REPLY_MS	30000
@@ -50,22 +54,29 @@
 #define STEP_MB		6
 #define MAX_MB		120
 
-/* Limit pid's address space to its size now plus mb MiB (0: lift). */
+/* Limit pid's address space to its size now plus room KiB (0: lift). */
 static void
-limit_as(pid_t pid, long mb)
+limit_as_kb(pid_t pid, long room)
 {
 	struct rlimit	lim;
 	long		kb;
 
 	H_ASSERT(prlimit(pid, RLIMIT_AS, NULL, &lim) == 0, "prlimit");
-	if (mb == 0)
+	if (room == 0)
 		lim.rlim_cur = lim.rlim_max;
 	else {
 		H_ASSERT((kb = proc_status(pid, "VmSize")) > 0, "VmSize of "
 		    "%d", (int)pid);
-		lim.rlim_cur = ((rlim_t)kb + (rlim_t)mb * 1024) * 1024;
+		lim.rlim_cur = ((rlim_t)kb + (rlim_t)room) * 1024;
 	}
 	H_ASSERT(prlimit(pid, RLIMIT_AS, &lim, NULL) == 0, "prlimit");
+}
+
+/* The same with room in MiB. */
+static void
+limit_as(pid_t pid, long mb)
+{
+	limit_as_kb(pid, mb * 1024);
 }
 
 /* The process whose memory is limited, for a report if it stalls. */
@@ -281,6 +292,86 @@ START_TEST(t_entries)
 }
 END_TEST
 
+/*
+ * A request of nearly --max-frame (an add whose title is far too long),
+ * with ping behind it, to a list server (_i = 0) or to the cache on an
+ * unattached connection (_i = 1), whose address space leaves less and
+ * less room: the request is answered as without a limit (badarg, or
+ * not_attached), or {error, unavailable} when the process has no memory
+ * to take it whole or decode it, and then pong; or the connection
+ * closes.  Never bad_frame: the frame is good.
+ */
+START_TEST(t_request)
+{
+	struct daemon		*d;
+	struct daemon_pids	 dp;
+	struct conn		*c;
+	const struct etf_term	*t;
+	struct etf_buf		 b;
+	char			*title, e[512];
+	const char		*want = _i == 0 ? "badarg" : "not_attached";
+	long			 kb;
+	int			 refused = 0;
+
+#ifdef __SANITIZE_ADDRESS__
+	return;
+#endif
+	d = daemon_start_ok(NULL);
+	H_ASSERT((title = malloc(BIG_TITLE)) != NULL, "out of memory");
+	memset(title, 't', BIG_TITLE);
+	etf_buf_init(&b);
+	h_frame_append(&b, "{add_entry, #{date => {2024, 1, 1}, title => ~b}}",
+	    title, (size_t)BIG_TITLE);
+	h_frame_append(&b, "ping");
+	H_ASSERT(!b.oom, "out of memory");
+	free(title);
+	for (kb = 256; kb <= 8192; kb += 256) {
+		c = conn_open_ok(d);
+		if (_i == 0)
+			limited = (pid_t)attach_ok(c, "req");
+		else {
+			H_ASSERT(daemon_pids(d, &dp) == 0, "pids: %s", h_err());
+			limited = dp.cache;
+		}
+		limit_as_kb(limited, kb);
+		/* A connection closed for want of memory to read the
+		 * request may close before all of it is sent. */
+		if (conn_send_raw(c, b.p, b.len) == -1)
+			H_ASSERT(strstr(h_err(), "Broken pipe") != NULL ||
+			    strstr(h_err(), "reset") != NULL, "send: %s",
+			    h_err());
+		else if ((t = next_reply(c, "the large request")) != NULL) {
+			if (etf_is_tuple(t, 2) && etf_is_atom(&t->seq.v[1],
+			    "unavailable"))
+				refused++;
+			else
+				H_ASSERT(etf_is_tuple(t, 2) &&
+				    etf_is_atom(&t->seq.v[1], want),
+				    "the large request: %s", tterm_print(t, e,
+				    sizeof e));
+			(void)small_reply(c, "ping", "pong");
+		}
+		limit_as_kb(limited, 0);
+		conn_close(c);
+	}
+	H_ASSERT(refused > 0, "never short of memory for the request");
+	H_ASSERT(h_log_count(d, "no memory to take a request") > 0, "not "
+	    "logged");
+	/* Its memory back, it answers as usual. */
+	c = conn_open_ok(d);
+	if (_i == 0)
+		(void)attach_ok(c, "req");
+	send_raw(c, b.p, b.len);
+	H_ASSERT(small_reply(c, "the large request", "{error, ~a}", want) ==
+	    1, "closed");
+	H_ASSERT(small_reply(c, "ping", "pong") == 1, "closed");
+	conn_close(c);
+	etf_buf_free(&b);
+	daemon_stop_ok(d);
+	daemon_free(d);
+}
+END_TEST
+
 static void
 long_name(char name[NAME_LEN + 1], int i)
 {
@@ -405,6 +496,7 @@ main(void)
 
 	tcase_set_timeout(tc, 300);
 	tcase_add_loop_test(tc, t_entries, 0, 2);
+	tcase_add_loop_test(tc, t_request, 0, 2);
 	tcase_add_test(tc, t_lists);
 	tcase_add_test(tc, t_worker);
 	suite_add_tcase(s, tc);
