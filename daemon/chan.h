@@ -63,7 +63,8 @@ int		 chan_send_raw(struct chan *, const void *payload, size_t len,
  * encoding that ran out of memory, the process exits (fatalx), as for any
  * allocation it cannot do without: the supervisor starts it again, and
  * the restart brings both ends back in step.  Only a caller that has a
- * way back from a lost message uses chan_send() itself.
+ * way back from a lost message uses chan_send() itself (a spawn request,
+ * whose loss closes its link; a ping, asked again at the next tick).
  */
 void		 chan_send_or_exit(struct chan *, const struct etf_buf *payload,
 		    int fd);

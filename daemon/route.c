@@ -412,8 +412,9 @@ route_handoff(struct route *r, int fd, uid_t uid, const void *input,
 			close(dup);
 		free(f);
 	}
-	if (chan_send(r->chan, &rt.msg, fd) == -1)
-		log_warnx("handoff failed: out of memory");
+	/* Lost, it would leave the client waiting for good and the server's
+	 * count of handoffs behind the cache's (r->sent). */
+	chan_send_or_exit(r->chan, &rt.msg, fd);
 }
 
 /* The connection cannot be attached to its list: go back to the
