@@ -271,10 +271,14 @@ cache_process(struct cconn *cc)
 	int rc, drc = ETF_OK, spent = 0, yielded = 0;
 
 	while (!cache_held(cc) && (rc = conn_frame(c, &p, &len)) != 0) {
-		if (spent) {
+		if (spent && conn_yield(c) == 0) {
 			yielded = 1;
-			(void)conn_yield(c);
 			break;
+		}
+		if (spent) {
+			/* No timer to come back by: go on now. */
+			pass = (struct conn_pass){ 0, 0 };
+			spent = 0;
 		}
 		etf_arena_reset(cache.arena);
 		if (rc == 1)

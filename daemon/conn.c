@@ -17,6 +17,7 @@
 #include "log.h"
 #include "lograte.h"
 #include "memtrim.h"
+#include "store_fault.h"
 
 /* One read's reserve: libevent adds its chain header and rounds up to
  * a power of two, so this makes chains of 64 KiB (not 128 KiB, glibc's
@@ -156,6 +157,9 @@ conn_yield(struct conn *c)
 {
 	static const struct timeval now = { 0, 0 };
 
+	/* Test-only: as when the timer cannot be had. */
+	if (store_fault_file("TODOD_FAULT_YIELD_FILE"))
+		return -1;
 	if (c->again == NULL &&
 	    (c->again = evtimer_new(c->base, conn_again, c)) == NULL)
 		return -1;

@@ -81,7 +81,9 @@ struct conn_pass {
 bool		 conn_pass_spent(struct conn_pass *, size_t frame_len,
 		    size_t decoded);
 /* Call the input callback again after the other events ready now.  0, or
- * -1 with no memory (the next read calls it). */
+ * -1 with no memory: then nothing calls it back (the client may be
+ * waiting for replies, with nothing more to send), and the owner must
+ * go on with the requests buffered now instead of yielding. */
 int		 conn_yield(struct conn *);
 void		 conn_pause(struct conn *);
 void		 conn_resume(struct conn *);

@@ -378,10 +378,14 @@ ls_process(struct lconn *lc, int *yielded)
 	*yielded = 0;
 	while (ls.loaded && !ls_held(lc) &&
 	    (rc = conn_frame(lc->conn, &p, &len)) != 0) {
-		if (spent) {
+		if (spent && conn_yield(lc->conn) == 0) {
 			*yielded = 1;
-			(void)conn_yield(lc->conn);
 			break;
+		}
+		if (spent) {
+			/* No timer to come back by: go on now. */
+			pass = (struct conn_pass){ 0, 0 };
+			spent = 0;
 		}
 		etf_arena_reset(ls.arena);
 		if (rc == 1)

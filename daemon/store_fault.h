@@ -42,6 +42,10 @@
  *   TODOD_FAULT_REATTACH_DIE_FILE=PATH  the cache exits as it reads a
  *                                       connection given back by a list
  *                                       server, while PATH exists
+ *   TODOD_FAULT_YIELD_FILE=PATH         a list server or the cache cannot
+ *                                       yield a connection's turn
+ *                                       (conn_yield: no memory for its
+ *                                       timer) while PATH exists
  *   TODOD_FAULT_RELINK_PAUSE_MS=MS      the supervisor pauses half-way
  *                                       through naming the live lists to a
  *                                       cache started again

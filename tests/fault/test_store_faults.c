@@ -35,6 +35,9 @@
  *     stallwatch.c): logged once, shown in stats, its waiting add
  *     answered once it goes on.  While no list is live, the watch
  *     sleeps: an idle worker is not woken.
+ *   - More requests in one go than a connection's share of a pass, while
+ *     a list server or the cache cannot yield its turn
+ *     (TODOD_FAULT_YIELD_FILE): every one is answered.
  *   - A corrupt or truncated list file: that list answers
  *     {error, unavailable} (its server_process still {ok, Pid}), the file
  *     is left untouched, every other list works; a repaired file is
@@ -2232,6 +2235,63 @@ END_TEST
 
 #endif /* TODOD_FAULTS */
 
+#ifdef TODOD_FAULTS
+/* Send n pings in one go on c and read n pongs, each within the reply
+ * deadline. */
+static void
+pings_answered(struct fc *c, int n, const char *where)
+{
+	const struct etf_term	*t;
+	char			 buf[128];
+	int			 i;
+
+	for (i = 0; i < n; i++)
+		fc_q_atom(c, "ping");
+	H_ASSERT(fc_flush(c, h_ms(H_REPLY_MS)) == 0, "%s: send: %s", where,
+	    c->err);
+	for (i = 0; i < n; i++) {
+		H_ASSERT(fc_recv(c, h_ms(H_REPLY_MS), &t) == FC_REPLY,
+		    "%s: ping %d of %d: %s", where, i + 1, n, c->err);
+		H_ASSERT(etf_is_atom(t, "pong"), "%s: ping %d: %s", where,
+		    i + 1, fc_print(t, buf, sizeof buf));
+		if (i % 256 == 255)
+			fc_reset(c);
+	}
+}
+
+/*
+ * More requests in one go than a connection's share of a pass (1,024
+ * frames: conn.h), while the list servers and the cache cannot yield
+ * the connection's turn (TODOD_FAULT_YIELD_FILE: no memory for the
+ * timer that calls them back).  Every request is answered, on a list
+ * and unattached: the owner goes on rather than leave the rest waiting
+ * for input that a client waiting for replies never sends.
+ */
+START_TEST(no_yield)
+{
+	struct daemon	*d;
+	struct armed	 a;
+	struct fc	 c;
+	const char	*args[] = { NULL };
+
+	armed_init(&a);
+	arm(&a, true);
+	d = start_with_env("TODOD_FAULT_YIELD_FILE", a.file, args);
+	(void)cu_attach(d, &c, "yield");
+	pings_answered(&c, 3000, "attached");
+	fc_free(&c);
+	fc_init(&c);
+	H_ASSERT(fc_open(&c, d->sock, h_ms(H_REPLY_MS)) == 0, "connect: %s",
+	    c.err);
+	pings_answered(&c, 3000, "unattached");
+	fc_free(&c);
+	daemon_stop_ok(d);
+	daemon_free(d);
+	armed_free(&a);
+}
+END_TEST
+#endif /* TODOD_FAULTS */
+
 static Suite *
 store_faults_suite(void)
 {
@@ -2293,6 +2353,11 @@ store_faults_suite(void)
 	tcase_add_test(tc, list_server_mute);
 	tcase_add_test(tc, idle_watch_sleeps);
 	tcase_add_test(tc, batch_bounded);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("yield");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, no_yield);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("races");
