@@ -303,6 +303,22 @@ START_TEST(send_first_behind_queue)
 }
 END_TEST
 
+/* A message goes, then one whose encoding ran out of memory. */
+static void
+send_encoding_oom(void *arg)
+{
+	struct sender s;
+
+	sender_init(&s);
+	chan_send_or_exit(s.a, &s.b, -1);
+	s.b.oom = 1;
+	chan_send_or_exit(s.a, &s.b, -1);
+}
+
+#ifndef __SANITIZE_ADDRESS__
+/* (AddressSanitizer's shadow memory does not fit an address space
+ * limit: the next test's second half does not run under it.) */
+
 /* This process's address space, in KiB (VmSize); -1 if unknown. */
 static long
 vm_size_kb(void)
@@ -327,18 +343,6 @@ child_fail(const char *what)
 {
 	fprintf(stderr, "set-up failed: %s\n", what);
 	_exit(3);
-}
-
-/* A message goes, then one whose encoding ran out of memory. */
-static void
-send_encoding_oom(void *arg)
-{
-	struct sender s;
-
-	sender_init(&s);
-	chan_send_or_exit(s.a, &s.b, -1);
-	s.b.oom = 1;
-	chan_send_or_exit(s.a, &s.b, -1);
 }
 
 /* A message goes, then one whose copy does not fit in the address
@@ -369,6 +373,7 @@ send_no_room(void *arg)
 	chan_send_or_exit(s.a, &s.b, -1);
 	chan_send_or_exit(s.a, &big, -1);
 }
+#endif /* !__SANITIZE_ADDRESS__ */
 
 /* A message that must not be lost and cannot be queued ends the process
  * (fatalx: exit 1, said on stderr), whether its encoding ran out of
@@ -382,8 +387,6 @@ START_TEST(send_or_exit)
 	ck_assert_ptr_nonnull(strstr(r.err, "out of memory queueing a "
 	    "message"));
 #ifndef __SANITIZE_ADDRESS__
-	/* (AddressSanitizer's shadow memory does not fit an address space
-	 * limit.) */
 	tu_run(send_no_room, NULL, &r);
 	ck_assert_msg(tu_exitcode(r.status) == 1, "status %d: %s",
 	    tu_exitcode(r.status), r.err);
