@@ -266,11 +266,12 @@ cache_process(struct cconn *cc)
 	struct conn *c = cc->conn;
 	struct conn_pass pass = { 0, 0 };
 	const struct etf_term *t;
-	uint8_t *p;
+	enum conn_req rc;
 	size_t len;
-	int rc, drc = ETF_OK, spent = 0, yielded = 0;
+	int spent = 0, yielded = 0;
 
-	while (!cache_held(cc) && (rc = conn_frame(c, &p, &len)) != 0) {
+	while (!cache_held(cc) && (rc = conn_request(c, cache.arena,
+	    cache.cfg->max_frame, &t, &len)) != CONN_REQ_NONE) {
 		if (spent && conn_yield(c) == 0) {
 			yielded = 1;
 			break;
@@ -280,16 +281,11 @@ cache_process(struct cconn *cc)
 			pass = (struct conn_pass){ 0, 0 };
 			spent = 0;
 		}
-		etf_arena_reset(cache.arena);
-		if (rc == 1)
-			drc = etf_decode(cache.arena, p, len,
-			    cache.cfg->max_frame, &t);
-		if (rc == CONN_FRAME_NOMEM || (rc == 1 && drc == ETF_ENOMEM)) {
-			/* Not the client's fault: skipped, answered, and the
-			 * connection goes on. */
+		if (rc == CONN_REQ_NOMEM) {
+			/* Skipped, answered, and the connection goes on. */
 			reply_untaken(&cache.out, len);
 			conn_send(c, &cache.out);
-		} else if (rc == -1 || drc != ETF_OK) {
+		} else if (rc == CONN_REQ_BAD) {
 			etf_buf_reset(&cache.out);
 			reply_error(&cache.out, "bad_frame");
 			conn_send(c, &cache.out);

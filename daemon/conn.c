@@ -124,6 +124,25 @@ conn_frame(struct conn *c, uint8_t **p, size_t *len)
 	}
 }
 
+enum conn_req
+conn_request(struct conn *c, struct etf_arena *arena, size_t max_term,
+    const struct etf_term **t, size_t *len)
+{
+	uint8_t *p;
+	int rc, drc;
+
+	etf_arena_reset(arena);
+	if ((rc = conn_frame(c, &p, len)) == 0)
+		return CONN_REQ_NONE;
+	if (rc == CONN_FRAME_NOMEM)
+		return CONN_REQ_NOMEM;
+	if (rc == -1)
+		return CONN_REQ_BAD;
+	if ((drc = etf_decode(arena, p, *len, max_term, t)) == ETF_ENOMEM)
+		return CONN_REQ_NOMEM;
+	return drc == ETF_OK ? CONN_REQ_OK : CONN_REQ_BAD;
+}
+
 void
 conn_consume(struct conn *c, size_t len)
 {

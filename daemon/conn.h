@@ -3,8 +3,8 @@
  * high-water mark.
  *
  * The owner (cache or list server) is told when input arrived and pulls
- * whole frames with conn_frame(); replies are queued with conn_send() and
- * written by conn_flush() (or when the socket becomes writable).  Input
+ * whole requests with conn_request(); replies are queued with conn_send()
+ * and written by conn_flush() (or when the socket becomes writable).  Input
  * is read only while less than one maximal frame is buffered, while the
  * owner has not paused it, and while the output is below its cap.
  *
@@ -60,6 +60,28 @@ int		 conn_prepend_input(struct conn *, const void *, size_t);
 #define CONN_FRAME_NOMEM	(-2)
 int		 conn_frame(struct conn *, uint8_t **p, size_t *len);
 void		 conn_consume(struct conn *, size_t len);
+/*
+ * The next request, its frame decoded into arena (reset first; terms of
+ * at most max_term bytes inflated) and left buffered until
+ * conn_consume(len):
+ *   CONN_REQ_NONE   no whole frame yet
+ *   CONN_REQ_OK     *t the request
+ *   CONN_REQ_BAD    a bad frame (conn_frame's, or not one valid term):
+ *                   the owner answers bad_frame and closes
+ *   CONN_REQ_NOMEM  a whole frame that there is no memory to make
+ *                   contiguous or to decode: not the client's fault, the
+ *                   owner answers unavailable and goes on (reply.h)
+ */
+enum conn_req {
+	CONN_REQ_NONE,
+	CONN_REQ_OK,
+	CONN_REQ_BAD,
+	CONN_REQ_NOMEM
+};
+struct etf_arena;
+struct etf_term;
+enum conn_req	 conn_request(struct conn *, struct etf_arena *,
+		    size_t max_term, const struct etf_term **t, size_t *len);
 
 /*
  * A connection's share of one pass of the event loop: an owner takes at

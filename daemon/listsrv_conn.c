@@ -371,13 +371,13 @@ ls_process(struct lconn *lc, int *yielded)
 {
 	struct conn_pass pass = { 0, 0 };
 	const struct etf_term *t;
-	uint8_t *p;
+	enum conn_req rc;
 	size_t len;
-	int rc, drc = ETF_OK, held, spent = 0;
+	int held, spent = 0;
 
 	*yielded = 0;
-	while (ls.loaded && !ls_held(lc) &&
-	    (rc = conn_frame(lc->conn, &p, &len)) != 0) {
+	while (ls.loaded && !ls_held(lc) && (rc = conn_request(lc->conn,
+	    ls.arena, ls.cfg->max_frame, &t, &len)) != CONN_REQ_NONE) {
 		if (spent && conn_yield(lc->conn) == 0) {
 			*yielded = 1;
 			break;
@@ -387,16 +387,12 @@ ls_process(struct lconn *lc, int *yielded)
 			pass = (struct conn_pass){ 0, 0 };
 			spent = 0;
 		}
-		etf_arena_reset(ls.arena);
-		if (rc == 1)
-			drc = etf_decode(ls.arena, p, len, ls.cfg->max_frame,
-			    &t);
-		if (rc == CONN_FRAME_NOMEM || (rc == 1 && drc == ETF_ENOMEM)) {
-			/* Not the client's fault: skipped, answered in its
-			 * turn, and the connection goes on. */
+		if (rc == CONN_REQ_NOMEM) {
+			/* Skipped, answered in its turn, and the connection
+			 * goes on. */
 			reply_untaken(&ls.out, len);
 			ls_reply(lc, 0);
-		} else if (rc == -1 || drc != ETF_OK) {
+		} else if (rc == CONN_REQ_BAD) {
 			ls_error(lc, "bad_frame");
 			lc->closing = 1;
 			break;
