@@ -52,3 +52,22 @@ pid_alive(pid_t pid)
 	/* Z: a zombie; X: dead, being reaped. */
 	return state != 'Z' && state != 'X';
 }
+
+const char *
+pid_state_text(pid_t pid)
+{
+	switch (pid_state(pid)) {
+	case 'R':
+		return "running";
+	case 'S':
+		return "sleeping";
+	case 'D':
+		return "waiting on the disk";
+	case 'T':
+		return "stopped by a signal";
+	case 't':
+		return "stopped by a debugger";
+	default:
+		return NULL;
+	}
+}

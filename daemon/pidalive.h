@@ -22,5 +22,8 @@ bool	pid_alive(pid_t pid);
  * on a disk: fsync, syncfs, write-back), 'T' stopped, 'Z' a zombie...;
  * 0 if it cannot be read. */
 char	pid_state(pid_t pid);
+/* The same in words for a log line ("waiting on the disk", "stopped by a
+ * signal", ...); NULL if it cannot be read or says nothing useful. */
+const char *pid_state_text(pid_t pid);
 
 #endif /* TODOD_PIDALIVE_H */

@@ -31,6 +31,7 @@
 #include "log.h"
 #include "monotime.h"
 #include "names.h"
+#include "pidalive.h"
 #include "route_int.h"
 #include "stallwatch.h"
 
@@ -99,6 +100,7 @@ static int
 route_watch_pings(struct route *r, int64_t now)
 {
 	char who[NAME_FILE_BUFSZ + 64];
+	const char *st;
 
 	if (r->pinged == 0) {
 		if (route_is_idle(r) || r->chan == NULL)
@@ -108,9 +110,12 @@ route_watch_pings(struct route *r, int64_t now)
 	}
 	if (++r->ping_ticks >= ROUTE_PING_TICKS && !r->mute) {
 		r->mute = 1;
-		log_warnx("%s has not answered for %lld s: its clients wait",
-		    route_label(r, who, sizeof(who)),
-		    (long long)stallwatch_secs(now - r->pinged));
+		st = r->pid > 0 ? pid_state_text(r->pid) : NULL;
+		log_warnx("%s has not answered for %lld s%s%s%s: its clients "
+		    "wait", route_label(r, who, sizeof(who)),
+		    (long long)stallwatch_secs(now - r->pinged),
+		    st != NULL ? " (" : "", st != NULL ? st : "",
+		    st != NULL ? ")" : "");
 	}
 	return 1;
 }

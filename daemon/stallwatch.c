@@ -21,6 +21,7 @@ static struct {
 	int			 n;
 	stallwatch_ping_fn	 ping;
 	stallwatch_label_fn	 label;
+	stallwatch_state_fn	 state;
 	stallwatch_busy_fn	 busy;
 	bool			 asleep;	/* tick not armed */
 	struct {
@@ -65,6 +66,7 @@ static void
 stallwatch_tick(evutil_socket_t fd, short ev, void *arg)
 {
 	int64_t now = monotime_ms();
+	const char *st;
 	int i;
 
 	if (!sw.busy() && !stallwatch_asking()) {
@@ -83,15 +85,19 @@ stallwatch_tick(evutil_socket_t fd, short ev, void *arg)
 		if (++sw.w[i].ticks != 2)
 			continue;
 		proc_stats->workers[i].stalled_since = sw.w[i].asked;
-		log_warnx("%s has not answered for %lld s: changes to its "
-		    "lists wait until it does", sw.label(i),
-		    (long long)stallwatch_secs(now - sw.w[i].asked));
+		st = sw.state(i);
+		log_warnx("%s has not answered for %lld s%s%s%s: changes to "
+		    "its lists wait until it does", sw.label(i),
+		    (long long)stallwatch_secs(now - sw.w[i].asked),
+		    st != NULL ? " (" : "", st != NULL ? st : "",
+		    st != NULL ? ")" : "");
 	}
 }
 
 int
 stallwatch_start(struct event_base *base, int n, stallwatch_ping_fn ping,
-    stallwatch_label_fn label, stallwatch_busy_fn busy)
+    stallwatch_label_fn label, stallwatch_state_fn state,
+    stallwatch_busy_fn busy)
 {
 	struct timeval tv = monotime_tv(stallwatch_tick_ms());
 
@@ -99,6 +105,7 @@ stallwatch_start(struct event_base *base, int n, stallwatch_ping_fn ping,
 	sw.n = n < PROC_MAX_WORKERS ? n : PROC_MAX_WORKERS;
 	sw.ping = ping;
 	sw.label = label;
+	sw.state = state;
 	sw.busy = busy;
 	if ((sw.tick = event_new(base, -1, EV_PERSIST, stallwatch_tick,
 	    NULL)) == NULL || evtimer_add(sw.tick, &tv) == -1)

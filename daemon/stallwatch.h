@@ -34,12 +34,14 @@ typedef int		(*stallwatch_ping_fn)(int index);
 /* The worker's name for the log. */
 typedef const char	*(*stallwatch_label_fn)(int index);
 
+/* What the system says the worker is doing (pidalive.h), or NULL. */
+typedef const char	*(*stallwatch_state_fn)(int index);
 /* Whether anything may wait on a worker now. */
 typedef bool		(*stallwatch_busy_fn)(void);
 
 /* Start watching workers 0 .. n-1.  0, or -1 with no memory. */
 int	stallwatch_start(struct event_base *, int n, stallwatch_ping_fn,
-	    stallwatch_label_fn, stallwatch_busy_fn);
+	    stallwatch_label_fn, stallwatch_state_fn, stallwatch_busy_fn);
 /* Something may wait on a worker from now on: a sleeping watch runs
  * again. */
 void	stallwatch_wake(void);

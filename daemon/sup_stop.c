@@ -81,6 +81,13 @@ sup_worker_label(int i)
 	return sup.workers[i] != NULL ? sup.workers[i]->label : "a worker";
 }
 
+const char *
+sup_worker_state(int i)
+{
+	return sup.workers[i] != NULL ? pid_state_text(sup.workers[i]->pid) :
+	    NULL;
+}
+
 /* stallwatch.h: whether anything may wait on a worker (a live list
  * server, a sync round). */
 bool

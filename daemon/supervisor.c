@@ -791,7 +791,7 @@ supervisor_run(const struct todod_config *cfg)
 	if (sup_fork_cache() == -1)
 		sup_start_failed(cfg, "cannot start the cache");
 	if (stallwatch_start(sup.base, cfg->workers, sup_ping_worker,
-	    sup_worker_label, sup_workers_awaited) == -1)
+	    sup_worker_label, sup_worker_state, sup_workers_awaited) == -1)
 		fatalx("out of memory");
 
 	event_base_dispatch(sup.base);

@@ -171,6 +171,7 @@ void		 sup_sigchld(evutil_socket_t, short, void *);
 /* sup_stop.c */
 int		 sup_ping_worker(int);
 const char	*sup_worker_label(int);
+const char	*sup_worker_state(int);
 bool		 sup_workers_awaited(void);
 void		 sup_release_workers(void);
 void		 sup_shutdown(int status);

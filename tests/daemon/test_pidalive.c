@@ -1,7 +1,7 @@
 /*
  * test_pidalive.c: what /proc says of a process: alive or not (a zombie
- * is not), and its state letter (running, stopped, in uninterruptible
- * sleep).
+ * is not), and its state (running, stopped, in uninterruptible sleep),
+ * as a letter and in words.
  */
 #include "config.h"
 
@@ -63,6 +63,7 @@ START_TEST(no_such_process)
 	ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
 	ck_assert(!pid_alive(pid));
 	ck_assert_int_eq(pid_state(pid), 0);
+	ck_assert_ptr_null(pid_state_text(pid));
 	ck_assert(!pid_alive(0));
 	ck_assert(!pid_alive(-1));
 }
@@ -86,9 +87,11 @@ START_TEST(sleeping_and_stopped)
 
 	ck_assert(state_becomes(pid, 'S'));
 	ck_assert(pid_alive(pid));
+	ck_assert_str_eq(pid_state_text(pid), "sleeping");
 	ck_assert_int_eq(kill(pid, SIGSTOP), 0);
 	ck_assert(state_becomes(pid, 'T'));
 	ck_assert(pid_alive(pid));
+	ck_assert_str_eq(pid_state_text(pid), "stopped by a signal");
 	ck_assert_int_eq(kill(pid, SIGKILL), 0);
 	ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
 }
@@ -116,6 +119,7 @@ START_TEST(uninterruptible)
 	}
 	ck_assert(state_becomes(pid, 'D'));
 	ck_assert(pid_alive(pid));
+	ck_assert_str_eq(pid_state_text(pid), "waiting on the disk");
 	/* SIGKILL ends the wait (vfork's is killable), and then the vfork
 	 * child, orphaned, exits. */
 	ck_assert_int_eq(kill(pid, SIGKILL), 0);

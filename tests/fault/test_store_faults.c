@@ -1929,6 +1929,8 @@ START_TEST(list_server_mute)
 	fadd_ok(&a, "after");
 	H_ASSERT(h_log_count(d, "has not answered for") == 1, "the stall "
 	    "was logged %d times", h_log_count(d, "has not answered for"));
+	H_ASSERT(h_log_count(d, "(stopped by a signal)") == 1, "the log does "
+	    "not say that the process was stopped");
 	H_ASSERT(h_log_count(d, "has not taken a connection") == 0, "a "
 	    "handoff was reported stalled");
 	fc_free(&a);
@@ -1984,6 +1986,8 @@ START_TEST(worker_stalls)
 	    "stall: %lld", (long long)first_stalled_s(d, "workers"));
 	H_ASSERT(h_log_count(d, "has not answered for") == 1, "the stall "
 	    "was logged %d times", h_log_count(d, "has not answered for"));
+	H_ASSERT(h_log_count(d, "(stopped by a signal)") == 1, "the log does "
+	    "not say that the process was stopped");
 	fc_free(&c);
 	daemon_stop_ok(d);
 	daemon_free(d);
