@@ -134,6 +134,7 @@ sup_extend_stop(void)
 static void
 sup_watch_workers(evutil_socket_t fd, short ev, void *arg)
 {
+	const char *st;
 	uint64_t now;
 	int i, busy = 0;
 
@@ -151,9 +152,11 @@ sup_watch_workers(evutil_socket_t fd, short ev, void *arg)
 			busy = 1;
 			continue;
 		}
-		log_warnx("%s has written nothing for a while as it stops: "
+		st = sup_worker_state(i);
+		log_warnx("%s has written nothing for a while as it stops%s%s%s: "
 		    "killing it (its journal stays, for the next start)",
-		    sup.workers[i]->label);
+		    sup.workers[i]->label, st != NULL ? " (" : "",
+		    st != NULL ? st : "", st != NULL ? ")" : "");
 		kill(sup.workers[i]->pid, SIGKILL);
 	}
 	if (busy)
