@@ -129,7 +129,9 @@ sup_extend_stop(void)
  * Such a worker is let finish, and the service manager told to wait:
  * killing it could not cut the wait short (SIGKILL waits for the call
  * to return) and would only throw away a checkpoint that is nearly done.
- * A disk that never answers holds the process whatever is sent to it.
+ * For SUP_STOP_DISK_LOOKS looks in a row at most (two minutes): a disk
+ * that never answers holds the process whatever is sent to it, but not
+ * the service manager's stop, which its own timeout then ends.
  */
 static void
 sup_watch_workers(evutil_socket_t fd, short ev, void *arg)
@@ -139,14 +141,17 @@ sup_watch_workers(evutil_socket_t fd, short ev, void *arg)
 	int i, busy = 0;
 
 	for (i = 0; i < sup.cfg->workers; i++) {
-		if (sup.workers[i] == NULL)
+		/* (Killed once: it goes when the kernel lets it.) */
+		if (sup.workers[i] == NULL || sup.stop_killed[i])
 			continue;
 		if ((now = sup_worker_progress(i)) != sup.progress[i]) {
 			sup.progress[i] = now;
+			sup.disk_looks[i] = 0;
 			busy = 1;
 			continue;
 		}
-		if (pid_state(sup.workers[i]->pid) == 'D') {
+		if (pid_state(sup.workers[i]->pid) == 'D' &&
+		    ++sup.disk_looks[i] <= SUP_STOP_DISK_LOOKS) {
 			log_info("%s is waiting on the disk as it stops: "
 			    "letting it finish", sup.workers[i]->label);
 			busy = 1;
@@ -158,6 +163,7 @@ sup_watch_workers(evutil_socket_t fd, short ev, void *arg)
 		    sup.workers[i]->label, st != NULL ? " (" : "",
 		    st != NULL ? st : "", st != NULL ? ")" : "");
 		kill(sup.workers[i]->pid, SIGKILL);
+		sup.stop_killed[i] = true;
 	}
 	if (busy)
 		sup_extend_stop();

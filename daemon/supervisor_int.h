@@ -41,10 +41,14 @@ struct todod_config;
  * every list's file from the journal first, which takes as long as the
  * journal is long.  A stopping worker is killed only if it has written
  * nothing (its shared counters have not moved) for SUP_STOP_STALL: its
- * journal then stays, and the next start replays it.
+ * journal then stays, and the next start replays it.  One that waits on
+ * the disk meanwhile (sup_stop.c) is let wait up to SUP_STOP_DISK_LOOKS
+ * of those deadlines, so that a disk that never answers cannot hold a
+ * service manager's stop for good.
  */
 #define SUP_STOP_LISTS		10
 #define SUP_STOP_STALL		10
+#define SUP_STOP_DISK_LOOKS	12
 /* How long a list may wait for a spare (the spawner stalled, or its
  * forks too slow) before it is given up, in ms: its link closes, and the
  * cache tries again a few times, then answers busy. */
@@ -135,6 +139,8 @@ struct sup_state {
 	struct event		*stall_timer;		/* SUP_STOP_STALL */
 	struct event		*wait_timer;		/* SUP_SPARE_WAIT_MS */
 	uint64_t		 progress[PROC_MAX_WORKERS];
+	int			 disk_looks[PROC_MAX_WORKERS];
+	bool			 stop_killed[PROC_MAX_WORKERS];
 	TAILQ_HEAD(, sync_round) syncs;
 	struct etf_buf		 msg;
 };

@@ -28,8 +28,8 @@
  *     keeps writing finishes, the service manager told to wait
  *     (EXTEND_TIMEOUT_USEC) while it writes; one whose sync waits in
  *     the kernel (TODOD_FAULT_CKPT_SYNC_HOLD_FILE: uninterruptible sleep)
- *     is let finish too; one that stalls is killed, its journal kept for
- *     the next start.
+ *     is let finish too, for a while; one that stalls is killed, its
+ *     journal kept for the next start.
  *   - A worker stopped while the daemon serves (SIGSTOP, the
  *     supervisor's watch quickened by TODOD_FAULT_WATCH_MS, in
  *     stallwatch.c): logged once, shown in stats, its waiting add
@@ -1591,6 +1591,54 @@ START_TEST(stop_disk_wait)
 }
 END_TEST
 
+static bool
+killed_waiting_on_disk(void *d)
+{
+	return h_log_count(d, "as it stops (waiting on the disk): killing "
+	    "it") == 1;
+}
+
+/*
+ * The same with a disk that does not answer for longer than the
+ * supervisor lets a worker wait on it (12 deadlines of 0.5 s): the worker
+ * is then killed, once, and the daemon exits 1 without holding its
+ * service manager's stop for good.  Its journal stays, and the next start
+ * replays it.
+ */
+START_TEST(stop_disk_wait_bounded)
+{
+	struct daemon	*d;
+	struct armed	 a;
+	char		 env[64];
+	int		 nfd;
+
+	nfd = notify_listen(env, sizeof env);
+	armed_init(&a);
+	setenv("TODOD_FAULT_CKPT_SYNC_HOLD_FILE", a.file, 1);
+	d = start_slow_stop("500", "0", "dead", 2, env);
+	unsetenv("TODOD_FAULT_CKPT_SYNC_HOLD_FILE");
+	close(nfd);
+	arm(&a, true);
+	H_ASSERT(kill(d->pid, SIGTERM) == 0, "kill: %s", strerror(errno));
+	H_ASSERT(h_poll(h_ms(20000), killed_waiting_on_disk, d), "a worker "
+	    "waiting on the disk for good was not killed");
+	arm(&a, false);
+	H_ASSERT(daemon_stop_status(d, 1) == 0, "stop: %s", h_err());
+	H_ASSERT(h_log_count(d, "is waiting on the disk as it stops") == 12,
+	    "the worker was let wait %d deadlines, not 12",
+	    h_log_count(d, "is waiting on the disk as it stops"));
+	H_ASSERT(h_log_count(d, "killing it") == 1, "killed %d times",
+	    h_log_count(d, "killing it"));
+	H_ASSERT(h_journal_left(d), "no journal left");
+	H_ASSERT(daemon_restart(d) == 0, "restart: %s", h_err());
+	holds(d, "dead-0", "dead-0", "after the journal's replay");
+	holds(d, "dead-1", "dead-1", "after the journal's replay");
+	daemon_stop_ok(d);
+	daemon_free(d);
+	armed_free(&a);
+}
+END_TEST
+
 /*
  * SIGTERM when a list's file cannot be written (something not a list
  * file took its place): the worker writes the others, keeps the list's
@@ -2346,6 +2394,7 @@ store_faults_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, stop_long_checkpoint);
 	tcase_add_test(tc, stop_disk_wait);
+	tcase_add_test(tc, stop_disk_wait_bounded);
 	tcase_add_test(tc, stop_stalled_worker);
 	tcase_add_test(tc, stop_checkpoint_fails);
 	suite_add_tcase(s, tc);
