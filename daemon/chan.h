@@ -66,8 +66,8 @@ int		 chan_send_raw(struct chan *, const void *payload, size_t len,
  * way back from a lost message uses chan_send() itself (a spawn request,
  * whose loss closes its link; a ping, asked again at the next tick).
  */
-void		 chan_send_or_exit(struct chan *, const struct etf_buf *payload,
-		    int fd);
+void		 chan_send_or_exit(struct chan *,
+		    const struct etf_buf *payload, int fd);
 /* One sendmsg(2) of n bytes with the descriptor fd (unless -1) on their
  * first byte, MSG_NOSIGNAL | flags: its result. */
 ssize_t		 chan_sendmsg(int sock, const void *p, size_t n, int fd,

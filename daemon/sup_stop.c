@@ -158,9 +158,9 @@ sup_watch_workers(evutil_socket_t fd, short ev, void *arg)
 			continue;
 		}
 		st = sup_worker_state(i);
-		log_warnx("%s has written nothing for a while as it stops%s%s%s: "
-		    "killing it (its journal stays, for the next start)",
-		    sup.workers[i]->label, st != NULL ? " (" : "",
+		log_warnx("%s has written nothing for a while as it "
+		    "stops%s%s%s: killing it (its journal stays, for the next "
+		    "start)", sup.workers[i]->label, st != NULL ? " (" : "",
 		    st != NULL ? st : "", st != NULL ? ")" : "");
 		kill(sup.workers[i]->pid, SIGKILL);
 		sup.stop_killed[i] = true;
