@@ -339,6 +339,24 @@ ls_request(struct lconn *lc, const struct etf_term *t)
 	return 0;
 }
 
+/* LS_OUT_CAP (test-only: TODOD_FAULT_OUT_CAP, in bytes, lower). */
+static size_t
+ls_out_cap(void)
+{
+	static size_t cap;
+#ifdef TODOD_FAULTS
+	const char *v;
+	unsigned long n;
+
+	if (cap == 0 && (v = getenv("TODOD_FAULT_OUT_CAP")) != NULL &&
+	    (n = strtoul(v, NULL, 10)) > 0 && n < LS_OUT_CAP)
+		cap = n;
+#endif
+	if (cap == 0)
+		cap = LS_OUT_CAP;
+	return cap;
+}
+
 /*
  * Whether the connection stops taking requests for now.  Its replies,
  * waiting and unsent, are kept under LS_OUT_CAP (plus the one reply that
@@ -349,18 +367,7 @@ ls_held(struct lconn *lc)
 {
 	return lc->closing || lc->leaving || lc->npend >= LS_MAX_PEND ||
 	    ls_batch_full() || conn_full(lc->conn) ||
-	    lc->pend_bytes + conn_outlen(lc->conn) >= LS_OUT_CAP;
-}
-
-/* A request is buffered that may be taken now. */
-static int
-ls_can_take(struct lconn *lc)
-{
-	uint8_t *p;
-	size_t len;
-
-	return ls.loaded && !ls_held(lc) &&
-	    conn_frame(lc->conn, &p, &len) != 0;
+	    lc->pend_bytes + conn_outlen(lc->conn) >= ls_out_cap();
 }
 
 /* Take the requests buffered, up to the connection's share of the pass
@@ -567,12 +574,14 @@ ls_drive(struct lconn *lc)
 			ls_conn_free(lc);
 			return;
 		}
-		/* All is written: a re-attach may go, or requests held
-		 * back by unsent replies may be taken (only then: else
-		 * ls_process took every whole one). */
+		/* All is written: a re-attach may go, or a connection held
+		 * back by its unsent replies may go on, to take the requests
+		 * buffered and to read again (only then: else ls_process took
+		 * every whole one and left reading on).  Written here, its
+		 * output brings no drained() that would do it. */
 		p = STAILQ_FIRST(&lc->pend);
 		if ((p == NULL || p->kind != PEND_REATTACH) &&
-		    (yielded || !(held && ls_can_take(lc))))
+		    (yielded || !(held && !ls_held(lc))))
 			return;
 	}
 }
@@ -625,7 +634,7 @@ ls_adopt(int fd, uid_t uid, const void *input, size_t inlen)
 		fatalx("out of memory");
 	STAILQ_INIT(&lc->pend);
 	lc->uid = uid;
-	if ((lc->conn = conn_new(ls.base, fd, ls.cfg->max_frame, LS_OUT_CAP,
+	if ((lc->conn = conn_new(ls.base, fd, ls.cfg->max_frame, ls_out_cap(),
 	    &ls_conn_cbs, lc)) == NULL ||
 	    conn_prepend_input(lc->conn, input, inlen) == -1)
 		fatalx("out of memory");

@@ -42,6 +42,9 @@
  *   TODOD_FAULT_REATTACH_DIE_FILE=PATH  the cache exits as it reads a
  *                                       connection given back by a list
  *                                       server, while PATH exists
+ *   TODOD_FAULT_OUT_CAP=BYTES           a list server's cap on a
+ *                                       connection's unread replies
+ *                                       (LS_OUT_CAP), lower
  *   TODOD_FAULT_YIELD_FILE=PATH         a list server or the cache cannot
  *                                       yield a connection's turn
  *                                       (conn_yield: no memory for its

@@ -37,7 +37,9 @@
  *     sleeps: an idle worker is not woken.
  *   - More requests in one go than a connection's share of a pass, while
  *     a list server or the cache cannot yield its turn
- *     (TODOD_FAULT_YIELD_FILE): every one is answered.
+ *     (TODOD_FAULT_YIELD_FILE): every one is answered.  A reply over a
+ *     list server's cap on unread replies (TODOD_FAULT_OUT_CAP) that is
+ *     written at once: the next request is still read and answered.
  *   - A corrupt or truncated list file: that list answers
  *     {error, unavailable} (its server_process still {ok, Pid}), the file
  *     is left untouched, every other list works; a repaired file is
@@ -2344,6 +2346,59 @@ START_TEST(no_yield)
 END_TEST
 #endif /* TODOD_FAULTS */
 
+#ifdef TODOD_FAULTS
+/*
+ * A reply larger than a connection's cap on unread replies, which the
+ * socket takes whole at once (the cap lowered to 64 KiB for the test,
+ * TODOD_FAULT_OUT_CAP; a 100 KB reply): the list server stops reading
+ * while the reply is unsent, and must read again once it has gone, though
+ * no write event comes to say so.  The request sent after the reply is
+ * read is answered.
+ */
+START_TEST(read_again_after_large_reply)
+{
+	const struct todo_date	 day = { 2024, 1, 2 };
+	const struct etf_term	*t;
+	struct daemon		*d;
+	struct fc		 c;
+	const char		*args[] = { NULL };
+	char			 title[4001], buf[128];
+	int64_t			 n;
+	int			 i;
+
+	d = start_with_env("TODOD_FAULT_OUT_CAP", "65536", args);
+	(void)cu_attach(d, &c, "large");
+	memset(title, 'x', sizeof title - 1);
+	title[sizeof title - 1] = '\0';
+	for (i = 0; i < 25; i++)
+		fc_q_add(&c, day, title);
+	H_ASSERT(fc_flush(&c, h_ms(H_REPLY_MS)) == 0, "send: %s", c.err);
+	for (i = 0; i < 25; i++)
+		H_ASSERT(fc_recv(&c, h_ms(H_REPLY_MS), &t) == FC_REPLY &&
+		    fc_ok_int(t, &n), "add %d: %s", i + 1, c.err);
+	fc_reset(&c);
+	for (i = 0; i < 3; i++) {
+		fc_q_atom(&c, "entries");
+		H_ASSERT(fc_call(&c, h_ms(H_REPLY_MS), &t) == FC_REPLY,
+		    "entries %d: %s", i + 1, c.err);
+		H_ASSERT((t = fc_ok_value(t)) != NULL &&
+		    t->type == ETF_LIST && t->seq.n == 25, "entries %d: %s",
+		    i + 1, fc_print(t, buf, sizeof buf));
+		fc_reset(&c);
+		fc_q_atom(&c, "size");
+		H_ASSERT(fc_call(&c, h_ms(H_REPLY_MS), &t) == FC_REPLY,
+		    "size after entries %d: %s", i + 1, c.err);
+		H_ASSERT(fc_ok_int(t, &n) && n == 25, "size: %s",
+		    fc_print(t, buf, sizeof buf));
+		fc_reset(&c);
+	}
+	fc_free(&c);
+	daemon_stop_ok(d);
+	daemon_free(d);
+}
+END_TEST
+#endif /* TODOD_FAULTS */
+
 static Suite *
 store_faults_suite(void)
 {
@@ -2411,6 +2466,7 @@ store_faults_suite(void)
 	tc = tcase_create("yield");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, no_yield);
+	tcase_add_test(tc, read_again_after_large_reply);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("races");
