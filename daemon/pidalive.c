@@ -54,20 +54,20 @@ pid_alive(pid_t pid)
 }
 
 const char *
-pid_state_text(pid_t pid)
+pid_state_note(pid_t pid)
 {
 	switch (pid_state(pid)) {
 	case 'R':
-		return "running";
+		return " (running)";
 	case 'S':
-		return "sleeping";
+		return " (sleeping)";
 	case 'D':
-		return "waiting on the disk";
+		return " (waiting on the disk)";
 	case 'T':
-		return "stopped by a signal";
+		return " (stopped by a signal)";
 	case 't':
-		return "stopped by a debugger";
+		return " (stopped by a debugger)";
 	default:
-		return NULL;
+		return "";
 	}
 }

@@ -22,8 +22,8 @@ bool	pid_alive(pid_t pid);
  * on a disk: fsync, syncfs, write-back), 'T' stopped, 'Z' a zombie...;
  * 0 if it cannot be read. */
 char	pid_state(pid_t pid);
-/* The same in words for a log line ("waiting on the disk", "stopped by a
- * signal", ...); NULL if it cannot be read or says nothing useful. */
-const char *pid_state_text(pid_t pid);
+/* The same in words, as a note for a log line: " (waiting on the disk)",
+ * " (stopped by a signal)", ...; "" if it cannot be read. */
+const char *pid_state_note(pid_t pid);
 
 #endif /* TODOD_PIDALIVE_H */

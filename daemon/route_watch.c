@@ -100,7 +100,6 @@ static int
 route_watch_pings(struct route *r, int64_t now)
 {
 	char who[NAME_FILE_BUFSZ + 64];
-	const char *st;
 
 	if (r->pinged == 0) {
 		if (route_is_idle(r) || r->chan == NULL)
@@ -110,12 +109,10 @@ route_watch_pings(struct route *r, int64_t now)
 	}
 	if (++r->ping_ticks >= ROUTE_PING_TICKS && !r->mute) {
 		r->mute = 1;
-		st = r->pid > 0 ? pid_state_text(r->pid) : NULL;
-		log_warnx("%s has not answered for %lld s%s%s%s: its clients "
-		    "wait", route_label(r, who, sizeof(who)),
+		log_warnx("%s has not answered for %lld s%s: its clients wait",
+		    route_label(r, who, sizeof(who)),
 		    (long long)stallwatch_secs(now - r->pinged),
-		    st != NULL ? " (" : "", st != NULL ? st : "",
-		    st != NULL ? ")" : "");
+		    r->pid > 0 ? pid_state_note(r->pid) : "");
 	}
 	return 1;
 }

@@ -66,7 +66,6 @@ static void
 stallwatch_tick(evutil_socket_t fd, short ev, void *arg)
 {
 	int64_t now = monotime_ms();
-	const char *st;
 	int i;
 
 	if (!sw.busy() && !stallwatch_asking()) {
@@ -85,12 +84,10 @@ stallwatch_tick(evutil_socket_t fd, short ev, void *arg)
 		if (++sw.w[i].ticks != 2)
 			continue;
 		proc_stats->workers[i].stalled_since = sw.w[i].asked;
-		st = sw.state(i);
-		log_warnx("%s has not answered for %lld s%s%s%s: changes to "
-		    "its lists wait until it does", sw.label(i),
+		log_warnx("%s has not answered for %lld s%s: changes to its "
+		    "lists wait until it does", sw.label(i),
 		    (long long)stallwatch_secs(now - sw.w[i].asked),
-		    st != NULL ? " (" : "", st != NULL ? st : "",
-		    st != NULL ? ")" : "");
+		    sw.state(i));
 	}
 }
 

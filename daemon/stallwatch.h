@@ -34,7 +34,8 @@ typedef int		(*stallwatch_ping_fn)(int index);
 /* The worker's name for the log. */
 typedef const char	*(*stallwatch_label_fn)(int index);
 
-/* What the system says the worker is doing (pidalive.h), or NULL. */
+/* What the system says the worker is doing, as pid_state_note() says it
+ * (pidalive.h): " (stopped by a signal)", or "". */
 typedef const char	*(*stallwatch_state_fn)(int index);
 /* Whether anything may wait on a worker now. */
 typedef bool		(*stallwatch_busy_fn)(void);

@@ -84,8 +84,8 @@ sup_worker_label(int i)
 const char *
 sup_worker_state(int i)
 {
-	return sup.workers[i] != NULL ? pid_state_text(sup.workers[i]->pid) :
-	    NULL;
+	return sup.workers[i] != NULL ? pid_state_note(sup.workers[i]->pid) :
+	    "";
 }
 
 /* stallwatch.h: whether anything may wait on a worker (a live list
@@ -136,7 +136,6 @@ sup_extend_stop(void)
 static void
 sup_watch_workers(evutil_socket_t fd, short ev, void *arg)
 {
-	const char *st;
 	uint64_t now;
 	int i, busy = 0;
 
@@ -157,11 +156,9 @@ sup_watch_workers(evutil_socket_t fd, short ev, void *arg)
 			busy = 1;
 			continue;
 		}
-		st = sup_worker_state(i);
-		log_warnx("%s has written nothing for a while as it "
-		    "stops%s%s%s: killing it (its journal stays, for the next "
-		    "start)", sup.workers[i]->label, st != NULL ? " (" : "",
-		    st != NULL ? st : "", st != NULL ? ")" : "");
+		log_warnx("%s has written nothing for a while as it stops%s: "
+		    "killing it (its journal stays, for the next start)",
+		    sup.workers[i]->label, sup_worker_state(i));
 		kill(sup.workers[i]->pid, SIGKILL);
 		sup.stop_killed[i] = true;
 	}

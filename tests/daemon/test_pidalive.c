@@ -63,7 +63,7 @@ START_TEST(no_such_process)
 	ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
 	ck_assert(!pid_alive(pid));
 	ck_assert_int_eq(pid_state(pid), 0);
-	ck_assert_ptr_null(pid_state_text(pid));
+	ck_assert_str_eq(pid_state_note(pid), "");
 	ck_assert(!pid_alive(0));
 	ck_assert(!pid_alive(-1));
 }
@@ -87,11 +87,11 @@ START_TEST(sleeping_and_stopped)
 
 	ck_assert(state_becomes(pid, 'S'));
 	ck_assert(pid_alive(pid));
-	ck_assert_str_eq(pid_state_text(pid), "sleeping");
+	ck_assert_str_eq(pid_state_note(pid), " (sleeping)");
 	ck_assert_int_eq(kill(pid, SIGSTOP), 0);
 	ck_assert(state_becomes(pid, 'T'));
 	ck_assert(pid_alive(pid));
-	ck_assert_str_eq(pid_state_text(pid), "stopped by a signal");
+	ck_assert_str_eq(pid_state_note(pid), " (stopped by a signal)");
 	ck_assert_int_eq(kill(pid, SIGKILL), 0);
 	ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
 }
@@ -119,7 +119,7 @@ START_TEST(uninterruptible)
 	}
 	ck_assert(state_becomes(pid, 'D'));
 	ck_assert(pid_alive(pid));
-	ck_assert_str_eq(pid_state_text(pid), "waiting on the disk");
+	ck_assert_str_eq(pid_state_note(pid), " (waiting on the disk)");
 	/* SIGKILL ends the wait (vfork's is killable), and then the vfork
 	 * child, orphaned, exits. */
 	ck_assert_int_eq(kill(pid, SIGKILL), 0);
