@@ -616,6 +616,13 @@ daemon_stop_with(struct daemon *d, int sig, bool group, int want)
 		h_seterr("daemon %d still running %d ms after signal %d: "
 		    "killed", (int)d->pid, h_ms(H_STOP_MS), sig);
 		daemon_print_log(d);
+		fprintf(stderr, "harness: daemon %d still running %d ms after "
+		    "signal %d; its processes:\n", (int)d->pid,
+		    h_ms(H_STOP_MS), sig);
+		memset(ps, 0, sizeof *ps);
+		proc_tree(d->pid, ps);
+		for (i = 0; i < ps->n; i++)
+			proc_report(ps->pid[i]);
 		daemon_kill(d);
 		free(ps);
 		return -1;

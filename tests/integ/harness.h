@@ -50,7 +50,10 @@
 
 /* Deadlines in milliseconds (before scaling). */
 #define H_START_MS	15000	/* daemon accepts and answers ping */
-#define H_STOP_MS	10000	/* daemon exits after SIGTERM */
+/* Daemon exits after SIGTERM: more than its own deadlines (list servers
+ * 10 s, then a stalled worker 10 s more), so that a stop the daemon
+ * ends itself is not cut short here. */
+#define H_STOP_MS	30000
 #define H_REPLY_MS	5000	/* one reply */
 #define H_EOF_MS	5000	/* the server closes a connection */
 
@@ -258,6 +261,9 @@ struct pidset {
 	unsigned long long	start[4096];	/* /proc start time: no reuse */
 	size_t			n;
 };
+/* What pid is doing, to stderr: its /proc stat, wchan, syscall and
+ * kernel stack (the lines it can read), for a test that gave up on it. */
+void		 proc_report(pid_t);
 /* Start time of pid from /proc/PID/stat; 0 if it does not exist. */
 unsigned long long proc_starttime(pid_t);
 /* State letter from /proc/PID/stat ('Z' zombie), or 0 if gone. */

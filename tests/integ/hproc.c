@@ -6,9 +6,11 @@
 
 #include <ctype.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -51,6 +53,35 @@ read_stat(pid_t pid, struct pstat *ps)
 			p++;
 	}
 	return -1;
+}
+
+/* Print /proc/PID/name to stderr, if it can be read. */
+static void
+print_proc(pid_t pid, const char *name)
+{
+	char	path[64], buf[512];
+	ssize_t	n;
+	int	fd;
+
+	snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, name);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n > 0) {
+		buf[n] = '\0';
+		fprintf(stderr, "%s: %s%s", path, buf,
+		    buf[n - 1] == '\n' ? "" : "\n");
+	}
+}
+
+void
+proc_report(pid_t pid)
+{
+	print_proc(pid, "stat");
+	print_proc(pid, "wchan");
+	print_proc(pid, "syscall");
+	print_proc(pid, "stack");
 }
 
 unsigned long long

@@ -82,26 +82,6 @@ limit_as(pid_t pid, long mb)
 /* The process whose memory is limited, for a report if it stalls. */
 static pid_t	limited;
 
-/* Print one line of /proc/PID/name, if it can be read. */
-static void
-print_proc(pid_t pid, const char *name)
-{
-	char	path[64], buf[512];
-	ssize_t	n;
-	int	fd;
-
-	snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, name);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return;
-	n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n > 0) {
-		buf[n] = '\0';
-		fprintf(stderr, "%s: %s%s", path, buf,
-		    buf[n - 1] == '\n' ? "" : "\n");
-	}
-}
-
 /* No reply came: what the limited process is doing, and whether it read
  * what was sent (the bytes still queued on the client's socket). */
 static void
@@ -116,10 +96,7 @@ report_stall(struct conn *c)
 	    unread);
 	if (limited <= 0)
 		return;
-	print_proc(limited, "stat");
-	print_proc(limited, "wchan");
-	print_proc(limited, "syscall");
-	print_proc(limited, "stack");
+	proc_report(limited);
 }
 
 /* The next reply, or NULL if the connection closed instead (anything
