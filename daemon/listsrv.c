@@ -687,9 +687,17 @@ ls_start(const void *name, size_t len)
 		fatalx("out of memory");
 }
 
-/* A released list's free heap above this goes back to the system; below
- * it, it stays for the next list (no page to fault in again). */
+/* Free heap above this goes back to the system (a released list, a
+ * large reply sent); below it, it stays for what comes next (no page to
+ * fault in again). */
 #define LS_TRIM_MIN	(1024 * 1024)
+
+void
+ls_trim(void)
+{
+	if (mallinfo2().fordblks > LS_TRIM_MIN)
+		(void)malloc_trim(0);
+}
 
 /* An event in the loop that is not the supervisor channel's (descriptor
  * 3, as in every child: proc.h). */
@@ -734,8 +742,7 @@ ls_release(void)
 		log_warnx("events left after a release; exiting");
 		exit(0);
 	}
-	if (mallinfo2().fordblks > LS_TRIM_MIN)
-		(void)malloc_trim(0);
+	ls_trim();
 }
 
 void

@@ -328,10 +328,12 @@ ls_request(struct lconn *lc, const struct etf_term *t)
 		ls_read(!STAILQ_EMPTY(&lc->pend), &r);
 		ls_reply(lc, STAILQ_EMPTY(&lc->pend) ? 0 : ls_working_seq());
 		/* The buffer of a large reply, copied out, is not kept for
-		 * the next one (the entries of a large list, once). */
+		 * the next one (the entries of a large list, once), nor is
+		 * what the heap holds free around it. */
 		if (ls.out.cap > LS_OUT_KEEP) {
 			etf_buf_free(&ls.out);
 			etf_buf_init(&ls.out);
+			ls_trim();
 		}
 		return 0;
 	}

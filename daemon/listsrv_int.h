@@ -126,6 +126,8 @@ extern struct ls_state ls;
 /* listsrv.c */
 void	ls_send_msg(struct chan *, int fd);
 void	ls_check_idle(void);
+/* Give free heap back to the system if there is much of it. */
+void	ls_trim(void);
 /* This process's pid (asked once: a list server never forks). */
 pid_t	ls_pid(void);
 void	ls_maybe_store(void);
