@@ -19,6 +19,7 @@
 #include "chan.h"
 #include "conn.h"
 #include "etf.h"
+#include "evadd.h"
 #include "fdlimit.h"
 #include "log.h"
 #include "lograte.h"
@@ -377,7 +378,7 @@ cache_accept_resume(evutil_socket_t fd, short ev, void *arg)
 	 * system's table was full), is tried again. */
 	if (cache.spare_fd == -1)
 		cache.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	event_add(cache.accept_ev, NULL);
+	event_add_or_exit(cache.accept_ev, NULL);
 }
 
 /*
@@ -394,7 +395,7 @@ cache_accept_pause(void)
 	struct timeval backoff = { 0, 100 * 1000 };
 
 	event_del(cache.accept_ev);
-	evtimer_add(cache.accept_retry, &backoff);
+	event_add_or_exit(cache.accept_retry, &backoff);
 }
 
 static void
@@ -541,7 +542,7 @@ static void
 cache_sup_msg(struct chan *c, const struct etf_term *t, int fd, void *arg)
 {
 	if (etf_is_atom(t, "go")) {
-		event_add(cache.accept_ev, NULL);
+		event_add_or_exit(cache.accept_ev, NULL);
 		route_go();
 		return;
 	}

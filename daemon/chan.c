@@ -17,6 +17,7 @@
 
 #include "chan.h"
 #include "etf.h"
+#include "evadd.h"
 #include "frame.h"
 #include "log.h"
 
@@ -411,7 +412,7 @@ chan_write(evutil_socket_t fd, short ev, void *arg)
 		return;
 	}
 	if (!TAILQ_EMPTY(&c->outq))
-		event_add(c->wev, NULL);
+		event_add_or_exit(c->wev, NULL);
 }
 
 /* A message's frame, to send with fd; NULL if too long or no memory. */
@@ -445,7 +446,7 @@ chan_enqueue(struct chan *c, struct chan_out *o)
 		return;
 	}
 	if (!TAILQ_EMPTY(&c->outq))
-		event_add(c->wev, NULL);
+		event_add_or_exit(c->wev, NULL);
 }
 
 int
@@ -510,7 +511,7 @@ chan_send_first(struct chan *c, const struct etf_buf *b, int fd)
 		return 0;
 	}
 	if (!TAILQ_EMPTY(&c->outq))
-		event_add(c->wev, NULL);
+		event_add_or_exit(c->wev, NULL);
 	return 0;
 }
 

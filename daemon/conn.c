@@ -13,6 +13,7 @@
 
 #include "conn.h"
 #include "etf.h"
+#include "evadd.h"
 #include "frame.h"
 #include "log.h"
 #include "lograte.h"
@@ -53,7 +54,7 @@ conn_update_read(struct conn *c)
 	    evbuffer_get_length(c->in) < c->max_frame + FRAME_HDR;
 
 	if (want && !c->reading) {
-		event_add(c->rev, NULL);
+		event_add_or_exit(c->rev, NULL);
 		c->reading = 1;
 	} else if (!want && c->reading) {
 		event_del(c->rev);
@@ -394,7 +395,7 @@ conn_flush(struct conn *c)
 		}
 		return 0;
 	}
-	event_add(c->wev, NULL);
+	event_add_or_exit(c->wev, NULL);
 	return 1;
 }
 

@@ -1,5 +1,6 @@
 # Process system: channels and fd passing, supervisor, cache, list servers.
 daemon_libdaemon_la_SOURCES += \
+	daemon/evadd.h daemon/evadd.c \
 	daemon/chan.h daemon/chan.c \
 	daemon/conn.h daemon/conn.c \
 	daemon/memtrim.h daemon/memtrim.c \

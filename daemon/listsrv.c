@@ -17,6 +17,7 @@
 #include "chan.h"
 #include "conn.h"
 #include "etf.h"
+#include "evadd.h"
 #include "getreply.h"
 #include "listops.h"
 #include "listsrv.h"
@@ -187,7 +188,7 @@ ls_stop_unavailable(void)
 {
 	struct timeval tv = { LS_UNAVAILABLE_STOP, 0 };
 
-	evtimer_add(ls.idle_ev, &tv);
+	event_add_or_exit(ls.idle_ev, &tv);
 }
 
 void
@@ -215,7 +216,7 @@ ls_check_idle(void)
 	else if (ls.cfg->idle_timeout > 0) {
 		tv.tv_sec = ls.cfg->idle_timeout;
 		tv.tv_usec = 0;
-		evtimer_add(ls.idle_ev, &tv);
+		event_add_or_exit(ls.idle_ev, &tv);
 	}
 }
 
@@ -416,7 +417,7 @@ ls_grace_expired(evutil_socket_t fd, short ev, void *arg)
 	struct timeval tv = { 0, LS_GRACE_AGAIN_MS * 1000 };
 
 	ls_drop_unread();
-	evtimer_add(ls.grace_ev, &tv);
+	event_add_or_exit(ls.grace_ev, &tv);
 }
 
 static void
@@ -435,7 +436,7 @@ ls_shutdown(void)
 	    ls_grace_expired, NULL)) == NULL)
 		fatalx("out of memory");
 	if (!evtimer_pending(ls.grace_ev, NULL))
-		evtimer_add(ls.grace_ev, &tv);
+		event_add_or_exit(ls.grace_ev, &tv);
 	/* Connections close once their replies are written. */
 	TAILQ_FOREACH_SAFE(lc, &ls.conns, entry, next)
 		ls_drive(lc);

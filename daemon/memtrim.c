@@ -37,5 +37,6 @@ memtrim_freed(size_t bytes)
 	memtrim_pending += bytes;
 	if (memtrim_pending >= MEMTRIM_MIN &&
 	    !evtimer_pending(memtrim_ev, NULL))
-		evtimer_add(memtrim_ev, &delay);
+		/* If it cannot be added, the next free tries again. */
+		(void)evtimer_add(memtrim_ev, &delay);
 }

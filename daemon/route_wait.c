@@ -13,6 +13,7 @@
 
 #include <event2/event.h>
 
+#include "evadd.h"
 #include "monotime.h"
 #include "route.h"
 #include "route_int.h"
@@ -53,7 +54,7 @@ route_wait_arm(void)
 		return;
 	}
 	tv = monotime_until(w->until);
-	evtimer_add(rt.wait_ev, &tv);
+	event_add_or_exit(rt.wait_ev, &tv);
 }
 
 /* Queue the connection to wait for room: 0, or -1 with no memory for

@@ -28,6 +28,7 @@
 
 #include "chan.h"
 #include "etf.h"
+#include "evadd.h"
 #include "log.h"
 #include "monotime.h"
 #include "names.h"
@@ -63,7 +64,7 @@ route_watch_arm(void)
 	if (evtimer_pending(rt.watch_ev, NULL))
 		return;
 	tv = monotime_tv(stallwatch_tick_ms());
-	evtimer_add(rt.watch_ev, &tv);
+	event_add_or_exit(rt.watch_ev, &tv);
 }
 
 static void

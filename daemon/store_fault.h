@@ -49,6 +49,9 @@
  *                                       yield a connection's turn
  *                                       (conn_yield: no memory for its
  *                                       timer) while PATH exists
+ *   TODOD_FAULT_EVADD_FILE=PATH         adding an event that waits to
+ *                                       write fails (event_add_or_exit:
+ *                                       evadd.h) while PATH exists
  *   TODOD_FAULT_RELINK_PAUSE_MS=MS      the supervisor pauses half-way
  *                                       through naming the live lists to a
  *                                       cache started again

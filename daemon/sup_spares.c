@@ -17,6 +17,7 @@
 
 #include "chan.h"
 #include "etf.h"
+#include "evadd.h"
 #include "log.h"
 #include "monotime.h"
 #include "names.h"
@@ -150,7 +151,7 @@ sup_wait_arm(void)
 		return;
 	}
 	tv = monotime_until(c->waiting_since + SUP_SPARE_WAIT_MS);
-	evtimer_add(sup.wait_timer, &tv);
+	event_add_or_exit(sup.wait_timer, &tv);
 }
 
 /* A spare, forked or released: the first list waiting takes it, or it is

@@ -18,6 +18,7 @@
 #include <event2/event.h>
 
 #include "chan.h"
+#include "evadd.h"
 #include "log.h"
 #include "notify.h"
 #include "options.h"
@@ -187,7 +188,7 @@ sup_release_workers(void)
 	sup_extend_stop();
 	if (sup.stall_timer == NULL && (sup.stall_timer = event_new(sup.base,
 	    -1, EV_PERSIST, sup_watch_workers, NULL)) != NULL)
-		evtimer_add(sup.stall_timer, &tv);
+		event_add_or_exit(sup.stall_timer, &tv);
 }
 
 void
@@ -222,7 +223,7 @@ sup_shutdown(int status)
 	TAILQ_FOREACH(l, &sup.lists, entry)
 		sup_send(l, -1);
 	sup.shutdown_timer = evtimer_new(sup.base, sup_kill_stragglers, NULL);
-	evtimer_add(sup.shutdown_timer, &tv);
+	event_add_or_exit(sup.shutdown_timer, &tv);
 	sup_check_done();
 }
 

@@ -27,6 +27,7 @@
 #include <event2/util.h>
 
 #include "etf.h"
+#include "evadd.h"
 #include "frame.h"
 #include "listfile.h"
 #include "listops.h"
@@ -274,7 +275,7 @@ worker_peer_flush(struct wpeer *p)
 	}
 	if (evbuffer_get_length(p->out) > 0) {
 		if (!event_pending(p->wev, EV_WRITE, NULL))
-			event_add(p->wev, NULL);
+			event_add_or_exit(p->wev, NULL);
 		return 0;
 	}
 	if (p->closing)
@@ -282,7 +283,7 @@ worker_peer_flush(struct wpeer *p)
 	/* Output drained: read again from a peer paused for it. */
 	if (p->paused) {
 		p->paused = false;
-		event_add(p->rev, NULL);
+		event_add_or_exit(p->rev, NULL);
 	}
 	return 0;
 }

@@ -55,6 +55,7 @@
 
 #include "ckstream.h"
 #include "etf.h"
+#include "evadd.h"
 #include "journal.h"
 #include "listfile.h"
 #include "listops.h"
@@ -564,7 +565,7 @@ wk_drain_after(struct worker *w, int ms)
 	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
 
 	if (w->drain_ev != NULL)
-		evtimer_add(w->drain_ev, &tv);
+		event_add_or_exit(w->drain_ev, &tv);
 }
 
 static void

@@ -39,7 +39,9 @@
  *     a list server or the cache cannot yield its turn
  *     (TODOD_FAULT_YIELD_FILE): every one is answered.  A reply over a
  *     list server's cap on unread replies (TODOD_FAULT_OUT_CAP) that is
- *     written at once: the next request is still read and answered.
+ *     written at once: the next request is still read and answered.  A
+ *     list server that cannot add the write event of a large reply
+ *     (TODOD_FAULT_EVADD_FILE) exits; the next one has every entry.
  *   - A corrupt or truncated list file: that list answers
  *     {error, unavailable} (its server_process still {ok, Pid}), the file
  *     is left untouched, every other list works; a repaired file is
@@ -2419,6 +2421,65 @@ START_TEST(read_again_after_large_reply)
 END_TEST
 #endif /* TODOD_FAULTS */
 
+#ifdef TODOD_FAULTS
+/*
+ * A list server that cannot add an event to its loop (no memory, or the
+ * system's limit on watched descriptors: TODOD_FAULT_EVADD_FILE fails
+ * the add of a write event) as a large reply waits for its client to
+ * read: the server exits with a log line, its client's connection
+ * closes, and the list, every change answered, is served by the next
+ * server.  Without the check the reply would wait for a write event
+ * that never comes, and the client with it.
+ */
+START_TEST(event_add_fails)
+{
+	const struct todo_date	 day = { 2024, 1, 2 };
+	const struct etf_term	*t;
+	struct daemon		*d;
+	struct armed		 a;
+	struct fc		 c;
+	const char		*args[] = { NULL };
+	char			 title[4001];
+	pid_t			 pid;
+	int64_t			 n;
+	int			 i, rc;
+
+	armed_init(&a);
+	d = start_with_env("TODOD_FAULT_EVADD_FILE", a.file, args);
+	pid = cu_attach(d, &c, "big");
+	memset(title, 'x', sizeof title - 1);
+	title[sizeof title - 1] = '\0';
+	/* 1.2 MB of entries: more than the socket buffers hold */
+	for (i = 0; i < 300; i++)
+		fc_q_add(&c, day, title);
+	H_ASSERT(fc_flush(&c, h_ms(H_REPLY_MS)) == 0, "send: %s", c.err);
+	for (i = 0; i < 300; i++)
+		H_ASSERT(fc_recv(&c, h_ms(H_REPLY_MS), &t) == FC_REPLY &&
+		    fc_ok_int(t, &n), "add %d: %s", i + 1, c.err);
+	fc_reset(&c);
+	arm(&a, true);
+	fc_q_atom(&c, "entries");
+	H_ASSERT(fc_flush(&c, h_ms(H_REPLY_MS)) == 0, "send: %s", c.err);
+	H_ASSERT(h_poll(h_ms(H_REPLY_MS), pid_gone, &pid), "the list server "
+	    "%d runs on with a reply it cannot send", (int)pid);
+	H_ASSERT(h_log_count(d, "cannot add an event to the loop") == 1,
+	    "the list server's exit is not logged once");
+	arm(&a, false);
+	/* Part of the reply, what the socket held, then the end. */
+	rc = fc_recv(&c, h_ms(H_REPLY_MS), &t);
+	H_ASSERT(rc == FC_EOF || (rc == FC_FAIL &&
+	    strcmp(c.err, "closed inside a frame") == 0),
+	    "the connection did not close: %s",
+	    rc == FC_REPLY ? "a whole reply came" : c.err);
+	fc_free(&c);
+	H_ASSERT(cu_size(d, "big") == 300, "the list lost entries");
+	daemon_stop_ok(d);
+	daemon_free(d);
+	armed_free(&a);
+}
+END_TEST
+#endif /* TODOD_FAULTS */
+
 static Suite *
 store_faults_suite(void)
 {
@@ -2487,6 +2548,7 @@ store_faults_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, no_yield);
 	tcase_add_test(tc, read_again_after_large_reply);
+	tcase_add_test(tc, event_add_fails);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("races");
