@@ -2369,6 +2369,28 @@ END_TEST
 #endif /* TODOD_FAULTS */
 
 #ifdef TODOD_FAULTS
+/* Add n entries of 4,000-byte titles on the attached c, all sent in one
+ * go; asserts each is answered {ok, Id}. */
+static void
+add_long_entries(struct fc *c, int n)
+{
+	const struct todo_date	 day = { 2024, 1, 2 };
+	const struct etf_term	*t;
+	char			 title[4001];
+	int64_t			 id;
+	int			 i;
+
+	memset(title, 'x', sizeof title - 1);
+	title[sizeof title - 1] = '\0';
+	for (i = 0; i < n; i++)
+		fc_q_add(c, day, title);
+	H_ASSERT(fc_flush(c, h_ms(H_REPLY_MS)) == 0, "send: %s", c->err);
+	for (i = 0; i < n; i++)
+		H_ASSERT(fc_recv(c, h_ms(H_REPLY_MS), &t) == FC_REPLY &&
+		    fc_ok_int(t, &id), "add %d: %s", i + 1, c->err);
+	fc_reset(c);
+}
+
 /*
  * A reply larger than a connection's cap on unread replies, which the
  * socket takes whole at once (the cap lowered to 64 KiB for the test,
@@ -2379,26 +2401,17 @@ END_TEST
  */
 START_TEST(read_again_after_large_reply)
 {
-	const struct todo_date	 day = { 2024, 1, 2 };
 	const struct etf_term	*t;
 	struct daemon		*d;
 	struct fc		 c;
 	const char		*args[] = { NULL };
-	char			 title[4001], buf[128];
+	char			 buf[128];
 	int64_t			 n;
 	int			 i;
 
 	d = start_with_env("TODOD_FAULT_OUT_CAP", "65536", args);
 	(void)cu_attach(d, &c, "large");
-	memset(title, 'x', sizeof title - 1);
-	title[sizeof title - 1] = '\0';
-	for (i = 0; i < 25; i++)
-		fc_q_add(&c, day, title);
-	H_ASSERT(fc_flush(&c, h_ms(H_REPLY_MS)) == 0, "send: %s", c.err);
-	for (i = 0; i < 25; i++)
-		H_ASSERT(fc_recv(&c, h_ms(H_REPLY_MS), &t) == FC_REPLY &&
-		    fc_ok_int(t, &n), "add %d: %s", i + 1, c.err);
-	fc_reset(&c);
+	add_long_entries(&c, 25);
 	for (i = 0; i < 3; i++) {
 		fc_q_atom(&c, "entries");
 		H_ASSERT(fc_call(&c, h_ms(H_REPLY_MS), &t) == FC_REPLY,
@@ -2433,30 +2446,19 @@ END_TEST
  */
 START_TEST(event_add_fails)
 {
-	const struct todo_date	 day = { 2024, 1, 2 };
 	const struct etf_term	*t;
 	struct daemon		*d;
 	struct armed		 a;
 	struct fc		 c;
 	const char		*args[] = { NULL };
-	char			 title[4001];
 	pid_t			 pid;
-	int64_t			 n;
-	int			 i, rc;
+	int			 rc;
 
 	armed_init(&a);
 	d = start_with_env("TODOD_FAULT_EVADD_FILE", a.file, args);
 	pid = cu_attach(d, &c, "big");
-	memset(title, 'x', sizeof title - 1);
-	title[sizeof title - 1] = '\0';
 	/* 1.2 MB of entries: more than the socket buffers hold */
-	for (i = 0; i < 300; i++)
-		fc_q_add(&c, day, title);
-	H_ASSERT(fc_flush(&c, h_ms(H_REPLY_MS)) == 0, "send: %s", c.err);
-	for (i = 0; i < 300; i++)
-		H_ASSERT(fc_recv(&c, h_ms(H_REPLY_MS), &t) == FC_REPLY &&
-		    fc_ok_int(t, &n), "add %d: %s", i + 1, c.err);
-	fc_reset(&c);
+	add_long_entries(&c, 300);
 	arm(&a, true);
 	fc_q_atom(&c, "entries");
 	H_ASSERT(fc_flush(&c, h_ms(H_REPLY_MS)) == 0, "send: %s", c.err);
