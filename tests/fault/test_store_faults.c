@@ -2309,9 +2309,7 @@ START_TEST(waiter_refused_pipelined)
 }
 END_TEST
 
-#endif /* TODOD_FAULTS */
 
-#ifdef TODOD_FAULTS
 /* Send n pings in one go on c and read n pongs, each within the reply
  * deadline. */
 static void
@@ -2366,9 +2364,7 @@ START_TEST(no_yield)
 	armed_free(&a);
 }
 END_TEST
-#endif /* TODOD_FAULTS */
 
-#ifdef TODOD_FAULTS
 /* Add n entries of 4,000-byte titles on the attached c, all sent in one
  * go; asserts each is answered {ok, Id}. */
 static void
@@ -2432,9 +2428,7 @@ START_TEST(read_again_after_large_reply)
 	daemon_free(d);
 }
 END_TEST
-#endif /* TODOD_FAULTS */
 
-#ifdef TODOD_FAULTS
 /*
  * A list server that cannot add an event to its loop (no memory, or the
  * system's limit on watched descriptors: TODOD_FAULT_EVADD_FILE fails
