@@ -1654,6 +1654,12 @@ START_TEST(stop_disk_wait_bounded)
 	H_ASSERT(h_log_count(d, "killing it") == 1, "killed %d times",
 	    h_log_count(d, "killing it"));
 	H_ASSERT(h_journal_left(d), "no journal left");
+	/* What stands in for the slow disk (a vfork child of the killed
+	 * worker, with its descriptors) sees the hold file gone a moment
+	 * later, perhaps after the supervisor exited: until then it holds
+	 * the data directory's lock, and a start is refused. */
+	H_ASSERT(cu_wait_unlocked(d->data, h_ms(10000)), "the killed worker "
+	    "holds the data directory");
 	H_ASSERT(daemon_restart(d) == 0, "restart: %s", h_err());
 	holds(d, "dead-0", "dead-0", "after the journal's replay");
 	holds(d, "dead-1", "dead-1", "after the journal's replay");
