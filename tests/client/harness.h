@@ -16,6 +16,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "../todod_only.h"
+
 #define H_RUN_DEADLINE_MS	300000	/* one program run */
 #define H_START_DEADLINE_MS	60000	/* a daemon's socket to answer */
 #define H_STOP_DEADLINE_MS	20000
@@ -68,6 +70,9 @@ int	h_daemon_start(struct h_daemon *);
 int	h_daemon_stop(struct h_daemon *);
 /* true if the daemon is the reference peer (TODOD_TEST_PEER set). */
 bool	h_using_peer(void);
+/* First in a test case that checks what only todod does: skipped, with
+ * a line on stderr, against the peer (see todod_only.h). */
+#define H_TODOD_ONLY(reason)	H_TODOD_ONLY_IF(h_using_peer(), (reason))
 
 /* A fake daemon: listens on path, accepts one connection and runs
  * fn(fd, arg) in a child process, which then exits.  Returns its pid. */

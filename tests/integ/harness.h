@@ -47,6 +47,7 @@
 #include <check.h>
 
 #include "etf.h"
+#include "../todod_only.h"
 
 /* Deadlines in milliseconds (before scaling). */
 #define H_START_MS	15000	/* daemon accepts and answers ping */
@@ -76,6 +77,13 @@ int		 h_wait_fd(int fd, short ev, int64_t end);
 int		 h_run_suite(Suite *);
 /* True when the reference peer runs instead of todod. */
 bool		 h_peer(void);
+/*
+ * First in a test case that checks what only todod does, or what the
+ * peer does otherwise than DESIGN.md says: against the peer it prints
+ * "<test>: todod only (<reason>); skipped against the peer" and returns;
+ * against todod it does nothing.
+ */
+#define H_TODOD_ONLY(reason)	H_TODOD_ONLY_IF(h_peer(), (reason))
 /* Remove a directory tree, as far as it can (best effort). */
 void		 h_rmtree(const char *dir);
 
