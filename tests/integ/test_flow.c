@@ -26,6 +26,12 @@
  *   stop, replies unread  SIGTERM while a client does not read its
  *                         replies: its connection is closed after a
  *                         grace period, the stop is clean and whole
+ *
+ * Against the reference peer only the replies over todod's caps that the
+ * peer can be given in time (lists, pipelined entries) and the half-close
+ * cases run, without todod's per-user connection count: todod's caps,
+ * its memory, and what it does for clients gone or not reading are its
+ * own (H_TODOD_ONLY).
  */
 #include "config.h"
 
@@ -207,13 +213,18 @@ END_TEST
  * buffer it built the largest in (it kept 32 MiB, to its release). */
 START_TEST(t_one_huge_reply)
 {
-	struct daemon	*d = daemon_start_ok("--sync", "none", "--max-frame",
-			    "67108864", NULL);
-	struct conn	*c = conn_open_ok(d);
+	struct daemon	*d;
+	struct conn	*c;
 	int		 n = 4600;
 	pid_t		 pid;
 	long		 rss0;
 
+	H_TODOD_ONLY("a reply over a list server's output cap and the memory "
+	    "it keeps after; the peer, storing the whole list per add, takes "
+	    "minutes to build a list of 19 MB");
+	d = daemon_start_ok("--sync", "none", "--max-frame", "67108864",
+	    NULL);
+	c = conn_open_ok(d);
 	/* 4600 entries of 4096 bytes: one reply ~19 MB, over the cap */
 	ck_assert_uint_gt((size_t)n * 4096, LIST_CAP);
 	pid = (pid_t)attach_ok(c, "huge");
@@ -277,6 +288,9 @@ only_one_conn(void *arg)
 static void
 assert_counted_out(const struct daemon *d)
 {
+	/* Connections counted per user in stats are todod's. */
+	if (h_peer())
+		return;
 	H_ASSERT(h_poll(h_ms(H_REPLY_MS), only_one_conn, (void *)d),
 	    "stats counts %lld connections of uid %u, expected 1",
 	    (long long)my_conns(d), (unsigned)getuid());
@@ -422,8 +436,9 @@ START_TEST(t_halfclose_reattach)
 	half_close(c);
 	assert_reply(c, "{ok, 1}");
 	assert_reply(c, "{ok, ~?i}", &b_pid);
-	H_ASSERT(b_pid != a_pid, "hc-a and hc-b have one server, %lld",
-	    (long long)a_pid);
+	/* A process per list is todod's (the peer's lists share its pid). */
+	H_ASSERT(h_peer() || b_pid != a_pid, "hc-a and hc-b have one server, "
+	    "%lld", (long long)a_pid);
 	assert_reply(c, "{ok, 1}");
 	assert_reply(c, "{ok, 1}");
 	assert_reply(c, "pong");
@@ -520,12 +535,15 @@ START_TEST(t_close_unread)
 	static const char *const names[] = {
 		"cu-new", "cu-ping", "cu-live", "cu-moved"
 	};
-	struct daemon	*d = daemon_start_ok(NULL);
+	struct daemon	*d;
 	struct conn	*c, *live;
 	struct etf_buf	 b;
 	struct size_is	 s;
 	size_t		 i;
 
+	H_TODOD_ONLY("requests of a client that closed without reading are "
+	    "carried out; the peer stops at the first reply it cannot send");
+	d = daemon_start_ok(NULL);
 	etf_buf_init(&b);
 	c = conn_open_ok(d);
 	h_frame_append(&b, "{server_process, <<\"cu-new\">>}");
@@ -576,13 +594,17 @@ END_TEST
  */
 START_TEST(t_close_reads_skipped)
 {
-	struct daemon	*d = daemon_start_ok("--sync", "none", NULL);
-	struct conn	*c = conn_open_ok(d);
+	struct daemon	*d;
+	struct conn	*c;
 	struct etf_buf	 b;
 	struct size_is	 s;
 	int		 n = 2000;
 	int64_t		 t0, took;
 
+	H_TODOD_ONLY("reads of a client gone are skipped, and its later "
+	    "requests carried out");
+	d = daemon_start_ok("--sync", "none", NULL);
+	c = conn_open_ok(d);
 	attach_ok(c, "cr-big");
 	h_add_many(c, n, 4000);		/* an entries reply of 8 MB */
 	conn_close(c);
@@ -618,12 +640,15 @@ END_TEST
  */
 START_TEST(t_close_lists_skipped)
 {
-	struct daemon	*d = daemon_start_ok(NULL);
+	struct daemon	*d;
 	struct conn	*c;
 	struct etf_buf	 b;
 	struct size_is	 s;
 	int64_t		 t0, took;
 
+	H_TODOD_ONLY("lists for a client gone are skipped, and its later "
+	    "requests carried out");
+	d = daemon_start_ok(NULL);
 	long_lists(d, 20000);
 	c = conn_open_ok(d);
 	frames(&b, "lists", 200);
@@ -659,11 +684,15 @@ END_TEST
  */
 START_TEST(t_stop_unread)
 {
-	struct daemon	*d = daemon_start_ok(NULL);
-	struct conn	*c = conn_open_ok(d);
+	struct daemon	*d;
+	struct conn	*c;
 	struct etf_buf	 b;
 	int		 n = 220, k = 30;
 
+	H_TODOD_ONLY("a stop that closes a connection whose replies are not "
+	    "read after a grace period, and its log and journals");
+	d = daemon_start_ok(NULL);
+	c = conn_open_ok(d);
 	attach_ok(c, "unread");
 	h_add_many(c, n, 4000);
 	frames(&b, "entries", k);
