@@ -8,7 +8,8 @@
  *
  * The daemon is $TODOD, started in a temporary directory with its own
  * socket and data directory.  With TODOD_TEST_PEER=path/to/elixir-peer.exs
- * the same tests run against the protocol's reference peer instead.
+ * the same tests run against the protocol's reference peer instead, its
+ * imports a fifth the size (import_lines).
  */
 #include "config.h"
 
@@ -496,12 +497,26 @@ START_TEST(test_nul_title)
 END_TEST
 
 /*
- * IMPORT_LINES records in export's own format (so export must give the
- * file back byte for byte); record `bad` (from 1) broken if not 0, and
- * *badline the line it starts on (some records span two lines).
+ * Records of an import.  The reference peer stores the whole list once
+ * per change (it has no group commit, which DESIGN.md asks for), so an
+ * import costs it time quadratic in its size, a minute for IMPORT_LINES
+ * and more than the case's timeout for the imports of all four: it gets
+ * a fifth, still enough for todoctl's progress bar (2,000 records).
+ */
+static size_t
+import_lines(void)
+{
+	return h_using_peer() ? IMPORT_LINES / 5 : IMPORT_LINES;
+}
+
+/*
+ * n records in export's own format (so export must give the file back
+ * byte for byte); record `bad` (from 1) broken if not 0, and *badline
+ * the line it starts on (some records span two lines).
  */
 static char *
-make_csv(const char *name, size_t bad, size_t *lenp, size_t *badline)
+make_csv(const char *name, size_t n, size_t bad, size_t *lenp,
+    size_t *badline)
 {
 	static char path[PATH_MAX + 32];
 	char *buf = NULL;
@@ -509,7 +524,7 @@ make_csv(const char *name, size_t bad, size_t *lenp, size_t *badline)
 	FILE *fp;
 
 	fp = open_memstream(&buf, &len);
-	for (i = 1; i <= IMPORT_LINES; i++, line++) {
+	for (i = 1; i <= n; i++, line++) {
 		if (i == bad) {
 			fprintf(fp, "2018-02-30,no such day\n");
 			*badline = line;
@@ -553,7 +568,8 @@ START_TEST(test_import_bad_line)
 	char *path, msg[64];
 	size_t i, line = 0;
 
-	path = make_csv("bad.csv", 5000, NULL, &line);
+	/* Nothing is sent: as large for the peer. */
+	path = make_csv("bad.csv", IMPORT_LINES, 5000, NULL, &line);
 	CTL(&r, "import", "e2e-import-bad", path);
 	ck_assert_int_eq(r.status, 2);
 	ck_assert_uint_eq(line, 6000);
@@ -583,12 +599,12 @@ START_TEST(test_import_export)
 	size_t len;
 	json_t *j;
 
-	path = make_csv("good.csv", 0, &len, NULL);
+	path = make_csv("good.csv", import_lines(), 0, &len, NULL);
 	CTL(&r, "--json", "import", "e2e-import", path);
 	ok(&r);
 	j = json_out(&r);
 	ck_assert_int_eq(json_integer_value(json_object_get(j, "imported")),
-	    IMPORT_LINES);
+	    import_lines());
 	json_decref(j);
 	h_run_free(&r);
 
@@ -603,7 +619,7 @@ START_TEST(test_import_export)
 	CTL(&r, "--json", "export", "e2e-import");
 	ok(&r);
 	j = json_out(&r);
-	ck_assert_uint_eq(json_array_size(j), IMPORT_LINES);
+	ck_assert_uint_eq(json_array_size(j), import_lines());
 	assert_entry(json_array_get(j, 0), 1, "2001-02-02",
 	    "Entry 1, with a comma", 0);
 	json_decref(j);
@@ -615,7 +631,7 @@ START_TEST(test_import_export)
 	h_run_free(&r);
 	CTL(&r, "--json", "ls", "e2e-import");
 	j = json_out(&r);
-	ck_assert_uint_eq(json_array_size(j), 2 * IMPORT_LINES);
+	ck_assert_uint_eq(json_array_size(j), 2 * import_lines());
 	json_decref(j);
 	h_run_free(&r);
 }
@@ -690,24 +706,26 @@ run_on_tty(char *const argv[], int *status)
 START_TEST(test_import_on_tty)
 {
 	static const char name[] = "odd\x1b[2J\nname\t\xe2\x80\xae!";
-	static const char want[] = "imported 10000 entries into "
-	    "odd\\x1b[2J\\nname\\t\\u202E!\r\n";
 	char *argv[] = { (char *)h_todoctl(), "-s", daemon_.sock, "import",
 	    (char *)name, NULL, NULL };
+	char want[128], done[64];
 	struct h_run r;
 	char *said;
 	json_t *j;
 	int status;
 
 	ck_assert_msg(started, "the daemon did not start (see above)");
-	argv[5] = make_csv("tty.csv", 0, NULL, NULL);
+	snprintf(want, sizeof(want), "imported %zu entries into "
+	    "odd\\x1b[2J\\nname\\t\\u202E!\r\n", import_lines());
+	snprintf(done, sizeof(done), "] 100%% %zu/%zu\r\033[K",
+	    import_lines(), import_lines());
+	argv[5] = make_csv("tty.csv", import_lines(), 0, NULL, NULL);
 	said = run_on_tty(argv, &status);
 	ck_assert_msg(status == 0, "status %d: %s", status, said);
 	ck_assert_msg(strstr(said, "\rimporting [") != NULL, "no progress: "
 	    "'%s'", said);
-	ck_assert_msg(strstr(said, "] 100% 10000/10000\r\033[K") != NULL,
-	    "the progress does not end at 100%% and is not erased: '%s'",
-	    said);
+	ck_assert_msg(strstr(said, done) != NULL, "the progress does not end "
+	    "at 100%% and is not erased: '%s'", said);
 	ck_assert_msg(strstr(said, want) != NULL, "'%s' not in '%s'", want,
 	    said);
 	ck_assert_ptr_null(strchr(strstr(said, "imported "), '\x1b'));
@@ -716,7 +734,7 @@ START_TEST(test_import_on_tty)
 	CTL(&r, "--json", "ls", name);
 	ok(&r);
 	j = json_out(&r);
-	ck_assert_uint_eq(json_array_size(j), IMPORT_LINES);
+	ck_assert_uint_eq(json_array_size(j), import_lines());
 	json_decref(j);
 	h_run_free(&r);
 }
@@ -732,7 +750,7 @@ START_TEST(test_export_full)
 	struct h_run r;
 	char *path;
 
-	path = make_csv("full.csv", 0, NULL, NULL);
+	path = make_csv("full.csv", import_lines(), 0, NULL, NULL);
 	CTL(&r, "import", "e2e-full", path);
 	ok(&r);
 	h_run_free(&r);
