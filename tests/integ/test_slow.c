@@ -279,9 +279,12 @@ START_TEST(t_costly_frames)
 		conn_close(fast);
 	}
 	flood_stop(pid);
-	/* The flood did compete with the round trips. */
-	H_ASSERT(sum >= 5, "the pings waited for %zu costly frames in all",
-	    sum);
+	/* The flood did compete with the round trips: in todod, whose
+	 * processes each serve many connections in one event loop (the
+	 * peer runs each connection in a process of its own, and a round
+	 * trip need not wait for any costly frame there). */
+	H_ASSERT(h_peer() || sum >= 5, "the pings waited for %zu costly "
+	    "frames in all", sum);
 	H_ASSERT(most <= COSTLY_WAIT_MAX, "a ping waited for %zu costly "
 	    "frames (at most %d)", most, COSTLY_WAIT_MAX);
 	pid = flood_started(bad2, frame, len);
@@ -291,8 +294,8 @@ START_TEST(t_costly_frames)
 		sum += n;
 	}
 	flood_stop(pid);
-	H_ASSERT(sum >= 5, "the sizes waited for %zu costly frames in all",
-	    sum);
+	H_ASSERT(h_peer() || sum >= 5, "the sizes waited for %zu costly "
+	    "frames in all", sum);
 	H_ASSERT(most <= COSTLY_WAIT_MAX, "a size waited for %zu costly "
 	    "frames (at most %d)", most, COSTLY_WAIT_MAX);
 	etf_buf_free(&reply);
