@@ -2,11 +2,11 @@
 # (TODOD) on a private socket and data directory and talks to it over the
 # public protocol.  TODOD_TEST_PEER=/path/to/peer.exs runs them against
 # the protocol's reference peer instead, to check that they encode the
-# protocol of DESIGN.md rather than todod's habits: a case that checks
-# what only todod has, or where the peer deviates from DESIGN.md, is
-# skipped there with a line on stderr (H_TODOD_ONLY in the harness),
-# and a program that is todod's alone (test_nomem, test_fdlimit) exits
-# 77.
+# protocol of todod-protocol(7) rather than todod's habits: a case that
+# checks what only todod has, or where the peer differs from the
+# protocol, is skipped there with a line on stderr (H_TODOD_ONLY in the
+# harness), and a program that is todod's alone (test_nomem,
+# test_fdlimit) exits 77.
 noinst_LTLIBRARIES += tests/integ/libharness.la
 tests_integ_libharness_la_SOURCES = \
 	tests/integ/harness.h tests/integ/harness.c \

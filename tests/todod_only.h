@@ -1,11 +1,12 @@
 /*
  * todod_only.h: a test case that checks what only todod does (an
  * extension of the protocol, its process tree, limits, signals, files)
- * or where the protocol's reference peer deviates from DESIGN.md.  A run
- * against the peer (TODOD_TEST_PEER) checks that the tests encode the
- * protocol's contract; such a case says so on stderr and passes there,
- * and checks everything it checks against todod.  Each harness defines
- * H_TODOD_ONLY(reason) on top of this with its own test for the peer.
+ * or where the protocol's reference peer differs from todod-protocol(7).
+ * A run against the peer (TODOD_TEST_PEER) checks that the tests encode
+ * the protocol's contract; such a case says so on stderr and passes
+ * there, and checks everything it checks against todod.  Each harness
+ * defines H_TODOD_ONLY(reason) on top of this with its own test for the
+ * peer.
  */
 #ifndef TODOD_TEST_TODOD_ONLY_H
 #define TODOD_TEST_TODOD_ONLY_H

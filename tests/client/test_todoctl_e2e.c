@@ -498,8 +498,8 @@ END_TEST
 
 /*
  * Records of an import.  The reference peer stores the whole list once
- * per change (it has no group commit, which DESIGN.md asks for), so an
- * import costs it time quadratic in its size, a minute for IMPORT_LINES
+ * per change (it has no group commit), so an import costs it time
+ * quadratic in its size, a minute for IMPORT_LINES
  * and more than the case's timeout for the imports of all four: it gets
  * a fifth, still enough for todoctl's progress bar (2,000 records).
  */

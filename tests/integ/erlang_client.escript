@@ -14,7 +14,7 @@
 %% --no-sync: the daemon has no `sync` request (todod's extension, which
 %% brings the files up to date with its workers' journals), as the
 %% protocol's reference peer: its list file is up to date once a change
-%% is answered, as DESIGN.md's store is, and is read without it.
+%% is answered, and is read without it.
 -mode(compile).
 
 main([Sock, DataDir]) ->

@@ -79,9 +79,9 @@ int		 h_run_suite(Suite *);
 bool		 h_peer(void);
 /*
  * First in a test case that checks what only todod does, or what the
- * peer does otherwise than DESIGN.md says: against the peer it prints
- * "<test>: todod only (<reason>); skipped against the peer" and returns;
- * against todod it does nothing.
+ * peer does otherwise than todod-protocol(7) says: against the peer it
+ * prints "<test>: todod only (<reason>); skipped against the peer" and
+ * returns; against todod it does nothing.
  */
 #define H_TODOD_ONLY(reason)	H_TODOD_ONLY_IF(h_peer(), (reason))
 /* Remove a directory tree, as far as it can (best effort). */

@@ -13,8 +13,8 @@
  * Well-framed but wrong requests are in test_badreq.
  *
  * Against the reference peer, the terms only todod refuses as frames
- * and the compressed requests over --max-frame (where the peer deviates
- * from DESIGN.md) are skipped (H_TODOD_ONLY).
+ * and the compressed requests over --max-frame (where the peer differs
+ * from todod-protocol(7)) are skipped (H_TODOD_ONLY).
  */
 #include "config.h"
 
@@ -124,9 +124,9 @@ static const struct bad_frame bad_frames[] = {
 };
 
 /*
- * Terms that todod does not support: which terms a daemon supports is
- * its choice (DESIGN.md), and the peer's BEAM decodes these (and answers
- * badarg).
+ * Terms that todod does not support (todod-protocol(7)): which terms a
+ * daemon supports is its choice, and the peer's BEAM decodes these (and
+ * answers badarg).
  */
 static const struct bad_frame todod_bad_frames[] = {
 	{ "pid", B(131, 104, 2, SERVER_PROCESS, 88, NONODE, 0, 0, 0, 9,
@@ -399,8 +399,8 @@ START_TEST(t_compressed)
 END_TEST
 
 /* A compressed request that inflates over --max-frame. */
-#define INFLATED_OVER	"the peer deviates from DESIGN: a compressed " \
-			"request whose inflated size exceeds --max-frame is " \
+#define INFLATED_OVER	"the peer differs from todod-protocol(7): a " \
+			"compressed request inflating over --max-frame is " \
 			"a bad_frame; the peer bounds only the frame"
 
 START_TEST(t_compressed_too_big)

@@ -5,9 +5,9 @@
  *
  * Against the reference peer, the cases that check what only todod has
  * (its process tree, --max-lists, its lock and start-up checks,
- * --max-list-size) or where the peer deviates from DESIGN.md are
- * skipped (H_TODOD_ONLY), and the keys of stats beyond DESIGN.md's are
- * checked against todod only.
+ * --max-list-size) or where the peer differs from todod-protocol(7) are
+ * skipped (H_TODOD_ONLY), and the keys of stats beyond the protocol's
+ * minimum are checked against todod only.
  */
 #include "config.h"
 
@@ -189,7 +189,7 @@ START_TEST(t_stats_keys)
 	H_ASSERT(map_int(m, "supervisor") > 0, "stats: supervisor: %s", buf);
 	H_ASSERT(map_int(m, "cache") > 0, "stats: cache: %s", buf);
 	H_ASSERT(map_int(m, "lists_live") >= 0, "stats: lists_live: %s", buf);
-	/* Not in DESIGN.md's minimum: todod's own keys. */
+	/* Not in the protocol's minimum: todod's own keys. */
 	if (!h_peer()) {
 		H_ASSERT(map_int(m, "lists_waiting") == 0,
 		    "stats: lists_waiting: %s", buf);
@@ -218,8 +218,8 @@ START_TEST(t_stats_process_tree)
 	struct pidset		*kids;
 	size_t			 i, j;
 
-	H_TODOD_ONLY("todod's process tree (DESIGN.md section 2, not the "
-	    "protocol); the peer is one OS process");
+	H_TODOD_ONLY("todod's process tree, not the protocol; the peer is "
+	    "one OS process");
 	kids = calloc(1, sizeof *kids);
 	H_ASSERT(daemon_pids(D, &dp) == 0, "%s", h_err());
 	H_ASSERT(dp.supervisor == D->pid, "stats supervisor %d is not the "
@@ -533,9 +533,10 @@ START_TEST(t_unattached_malformed)
 {
 	struct conn	*c;
 
-	H_TODOD_ONLY("the peer deviates from DESIGN: its order of checks "
-	    "says a list request on an unattached connection is not_attached "
-	    "whatever its arguments; the peer answers a malformed one badarg");
+	H_TODOD_ONLY("the peer differs from todod-protocol(7), whose order "
+	    "of checks says a list request on an unattached connection is "
+	    "not_attached whatever its arguments; the peer answers a "
+	    "malformed one badarg");
 	c = conn_open_ok(D);
 	assert_call(c, unattached_malformed[_i], "{error, not_attached}");
 	assert_call(c, "ping", "pong");
@@ -780,8 +781,8 @@ START_TEST(t_max_lists_bound)
 	int64_t		 n;
 	int		 i;
 
-	H_TODOD_ONLY("the peer deviates from DESIGN: it has no --max-lists "
-	    "(sections 2 and 5) and bounds no live lists");
+	H_TODOD_ONLY("--max-lists, todod's option: the peer bounds no live "
+	    "lists");
 	d = daemon_start_ok("--max-lists", "3", NULL);
 	for (i = 0; i < 12; i++) {
 		snprintf(name, sizeof name, "bound-%d", i);
@@ -1131,9 +1132,9 @@ START_TEST(t_lock_file_removed)
 	struct conn	*c;
 	char		 lock[160];
 
-	H_TODOD_ONLY("the peer deviates from DESIGN: two daemons on one data "
-	    "directory must be impossible, but the peer's lock is its .lock "
-	    "file alone, which this case removes");
+	H_TODOD_ONLY("todod's lock on its data directory, held by every "
+	    "process of its tree; the peer's lock is its .lock file alone, "
+	    "which this case removes");
 	d = daemon_start_ok(NULL);
 	snprintf(lock, sizeof lock, "%s/.lock", d->data);
 	H_ASSERT(unlink(lock) == 0, "unlink %s", lock);
