@@ -18,7 +18,8 @@ INTEG_LDADD = tests/integ/libharness.la proto/libproto.la \
 INTEG_TESTS = tests/integ/test_protocol tests/integ/test_badinput \
 	tests/integ/test_badreq \
 	tests/integ/test_slow tests/integ/test_erlang tests/integ/test_access \
-	tests/integ/test_fdlimit tests/integ/test_flow tests/integ/test_nomem
+	tests/integ/test_fdlimit tests/integ/test_flow tests/integ/test_nomem \
+	tests/integ/test_syncorder
 check_PROGRAMS += $(INTEG_TESTS)
 TESTS += $(INTEG_TESTS)
 
@@ -58,3 +59,7 @@ tests_integ_test_flow_LDADD = $(INTEG_LDADD)
 tests_integ_test_nomem_SOURCES = tests/integ/test_nomem.c
 tests_integ_test_nomem_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_integ_test_nomem_LDADD = $(INTEG_LDADD)
+
+tests_integ_test_syncorder_SOURCES = tests/integ/test_syncorder.c
+tests_integ_test_syncorder_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_integ_test_syncorder_LDADD = $(INTEG_LDADD)
