@@ -4,18 +4,20 @@
 # Elixir peer, Redis and the ping-pong floor (see bench/compare --help;
 # pass options with BENCH_FLAGS, e.g. BENCH_FLAGS='--quick').
 
-# The round-trip floor: built on demand by bench-compare, not by `make`.
-EXTRA_PROGRAMS = bench/pingpong
+# The round-trip floor, and what a process and a page cost on this
+# machine: built on demand by bench-compare, not by `make`.
+EXTRA_PROGRAMS = bench/pingpong bench/vmcost
 bench_pingpong_SOURCES = bench/pingpong.c
 bench_pingpong_LDADD = $(LIBBSD_LIBS)
-CLEANFILES += bench/pingpong$(EXEEXT)
+bench_vmcost_SOURCES = bench/vmcost.c
+CLEANFILES += bench/pingpong$(EXEEXT) bench/vmcost$(EXEEXT)
 
 dist_noinst_SCRIPTS += bench/compare
 # What limits the targets and what each optimisation bought, measured.
 EXTRA_DIST += bench/NOTES.md
 
 bench-compare: daemon/todod$(EXEEXT) client/todo-bench$(EXEEXT) \
-    bench/pingpong$(EXEEXT)
+    bench/pingpong$(EXEEXT) bench/vmcost$(EXEEXT)
 	$(top_srcdir)/bench/compare --build '$(abs_top_builddir)' $(BENCH_FLAGS)
 .PHONY: bench-compare
 
