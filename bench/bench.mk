@@ -7,9 +7,9 @@
 # The round-trip floor, and what a process and a page cost on this
 # machine: built on demand by bench-compare, not by `make`.
 EXTRA_PROGRAMS = bench/pingpong bench/vmcost
-bench_pingpong_SOURCES = bench/pingpong.c
+bench_pingpong_SOURCES = bench/pingpong.c bench/benchtime.h
 bench_pingpong_LDADD = $(LIBBSD_LIBS)
-bench_vmcost_SOURCES = bench/vmcost.c
+bench_vmcost_SOURCES = bench/vmcost.c bench/benchtime.h
 CLEANFILES += bench/pingpong$(EXEEXT) bench/vmcost$(EXEEXT)
 
 dist_noinst_SCRIPTS += bench/compare

@@ -28,17 +28,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "benchtime.h"
+
 #define WARMUP	1000
 #define MAXSZ	(1024 * 1024)
-
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static int
 full_read(int fd, uint8_t *p, size_t n)
@@ -109,14 +102,6 @@ echo(int fd, size_t reply)
 			_exit(1);
 	}
 	_exit(0);
-}
-
-static int
-cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 static int
