@@ -9,37 +9,44 @@
  * stops the daemon, and checks each process's system calls in their own
  * order (exact: one process's calls follow each other):
  *
- *   reply    nothing goes out on a socket while a journal the process
- *            wrote is not synced (fdatasync, fsync or syncfs), nor while
- *            a directory operation that an acknowledged change may rest
- *            on (a journal created, a file renamed or linked into the
- *            data directory) is not synced (fsync of the directory, or
- *            syncfs);
+ *   reply    nothing goes out on a socket while a journal record that
+ *            changes a list (journal.h; a Seq record alone is not one)
+ *            is written and not synced (fdatasync, fsync or syncfs),
+ *            nor while a directory operation that an acknowledged change
+ *            may rest on (a journal created, a file renamed or linked
+ *            into the data directory) is not synced (fsync of the
+ *            directory, or syncfs);
  *   rename   no file is renamed or linked into the data directory before
- *            its own data is synced, nor while a journal is not (the
- *            FILE record goes first, worker_ckpt.c);
+ *            its own data is synced, nor while such a journal record is
+ *            not (the FILE record goes first, worker_ckpt.c);
  *   retire   no journal is removed while renames into the data directory
  *            are not synced (the checkpoint that retires it must be on
  *            the disk first).
  *
- * The same load with --sync none must break the reply rule: the check
- * can fail.  Counts of what was seen (journal writes and syncs, renames,
- * directory syncs, journals removed, replies) must be above zero, so an
- * empty or unreadable trace fails too.
+ * Cases: three workers (files and journals synced one by one); one
+ * worker with every list (checkpoints synced with syncfs); the recovery
+ * of journals left by SIGKILL (replayed, checkpointed, removed, every
+ * change kept); and --sync none, which must break the reply rule: the
+ * check can fail.  Counts of what was seen (journal writes and syncs,
+ * renames, directory syncs, journals removed, replies) must be above
+ * zero, so an empty or unreadable trace fails too.
  *
  * Skipped (77) when strace is not installed or cannot trace here.  Under
  * LeakSanitizer, whose leak check at exit attaches to the process with
  * ptrace as strace does, the traced daemon runs with detect_leaks=0.
+ * TODOD_TEST_KEEP_TRACE=1 keeps the trace files and says where.
  */
 #include "config.h"
 
 #include <sys/stat.h>
+#include <sys/utsname.h>
 
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +57,7 @@
 #define MAX_DIRTY	256
 #define MAX_FDS		1024
 #define MAX_REPORTS	10
+#define STRACE_STRSIZE	65536	/* strace -s: bytes of a buffer shown */
 
 /* What one traced process has done that is not yet on the disk. */
 struct tproc {
@@ -67,6 +75,7 @@ struct tcheck {
 	size_t	 datalen;
 	long	 journal_writes, journal_syncs, syncfs, dir_syncs;
 	long	 renames, journal_unlinks, replies;
+	long	 seq_writes;		/* journal writes of Seq records only */
 	long	 violations[3];		/* reply, rename, retire */
 	int	 nreports;
 };
@@ -244,26 +253,116 @@ parse_fd(const char **s, char *path, size_t len)
 	return fd;
 }
 
-/* A quoted string argument at *s, unescaped into out; *s past it. */
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * A quoted string argument at *s, unescaped into out (strace -x: \xNN,
+ * \n and the like, \" and \\); *s past it, *n its length, *cut true if
+ * strace cut it short ("..." after the quote).
+ */
 static bool
-parse_str(const char **s, char *out, size_t len)
+parse_bytes(const char **s, char *out, size_t len, size_t *n, bool *cut)
 {
 	const char	*q = *s;
-	size_t		 n = 0;
+	size_t		 k = 0;
+	char		 c;
 
 	if (*q != '"')
 		return false;
 	for (q++; *q != '\0' && *q != '"'; q++) {
-		if (*q == '\\' && q[1] != '\0')
-			q++;
-		if (n + 1 < len)
-			out[n++] = *q;
+		c = *q;
+		if (c == '\\' && q[1] != '\0') {
+			c = *++q;
+			if (c == 'x' && hexval(q[1]) >= 0 && hexval(q[2]) >= 0) {
+				c = (char)(hexval(q[1]) << 4 | hexval(q[2]));
+				q += 2;
+			} else if (c == 'n')
+				c = '\n';
+			else if (c == 't')
+				c = '\t';
+			else if (c == 'r')
+				c = '\r';
+			else if (c == 'v')
+				c = '\v';
+			else if (c == 'f')
+				c = '\f';
+		}
+		if (k + 1 < len)
+			out[k++] = c;
 	}
-	out[n] = '\0';
+	out[k] = '\0';
 	if (*q == '"')
 		q++;
+	*cut = strncmp(q, "...", 3) == 0;
 	*s = q;
+	*n = k;
 	return true;
+}
+
+/* A quoted string argument at *s (a name), unescaped into out. */
+static bool
+parse_str(const char **s, char *out, size_t len)
+{
+	size_t	n;
+	bool	cut;
+
+	return parse_bytes(s, out, len, &n, &cut);
+}
+
+/*
+ * Does a journal write of these bytes hold a change?  Its records
+ * (journal.h: length, CRC, the ETF of {Name, Seq, Body}) change a list
+ * unless Body is [] (a Seq record: a get's, not synced for its own
+ * sake, and made durable by the sync of any later record) or the length
+ * is 0 (the end of a file).  Anything cut short or not of that shape
+ * counts as a change.
+ */
+static bool
+journal_change(const uint8_t *b, size_t n, bool cut)
+{
+	size_t	 at = 0, l, k;
+
+	if (cut)
+		return true;
+	while (at < n) {
+		if (n - at < 8)
+			return true;
+		l = (size_t)b[at] << 24 | (size_t)b[at + 1] << 16 |
+		    (size_t)b[at + 2] << 8 | b[at + 3];
+		at += 8;
+		if (l == 0)
+			continue;
+		if (l > n - at || l < 3 + 5 || b[at] != 131 ||
+		    b[at + 1] != 104 || b[at + 2] != 3 || b[at + 3] != 109)
+			return true;
+		k = 4;					/* Name */
+		k += 4 + ((size_t)b[at + k] << 24 | (size_t)b[at + k + 1] <<
+		    16 | (size_t)b[at + k + 2] << 8 | b[at + k + 3]);
+		if (k >= l)
+			return true;
+		if (b[at + k] == 97)			/* Seq */
+			k += 2;
+		else if (b[at + k] == 98)
+			k += 5;
+		else if (b[at + k] == 110 && k + 1 < l)
+			k += 3 + b[at + k + 1];
+		else
+			return true;
+		if (k + 1 != l || b[at + k] != 106)	/* Body: [] */
+			return true;
+		at += l;
+	}
+	return false;
 }
 
 /* Skip ", " between arguments. */
@@ -414,11 +513,23 @@ trace_line(struct tcheck *ck, struct tproc *p, const char *line)
 			snprintf(path, sizeof path, "%s", p->fds[fd]);
 		if (is_socket(path))
 			on_reply(ck, p);
-		else if (in_data(ck, path)) {
-			if (is_journal(ck, path))
-				ck->journal_writes++;
+		else if (is_journal(ck, path)) {
+			static char	data[STRACE_STRSIZE + 1];
+			size_t		dlen = 0;
+			bool		cut = true;
+
+			ck->journal_writes++;
+			next_arg(&s);
+			if (strcmp(name, "pwrite64") == 0 || strcmp(name,
+			    "write") == 0)
+				(void)parse_bytes(&s, data, sizeof data, &dlen,
+				    &cut);
+			if (journal_change((const uint8_t *)data, dlen, cut))
+				dirty_add(p, path);
+			else
+				ck->seq_writes++;
+		} else if (in_data(ck, path))
 			dirty_add(p, path);
-		}
 	} else if (name_is(name, sends)) {
 		on_reply(ck, p);
 	} else if (name_is(name, syncs)) {
@@ -536,11 +647,11 @@ wrap_todod(const char *dir)
 	fprintf(f, "#!/bin/sh\n"
 	    "ASAN_OPTIONS=\"${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0\"\n"
 	    "export ASAN_OPTIONS\n"
-	    "exec strace -ff -qq -z -y -s 0 -I 3 -e signal=none "
+	    "exec strace -ff -qq -z -y -x -s %d -I 3 -e signal=none "
 	    "-e trace=write,writev,pwrite64,pwritev,pwritev2,sendmsg,sendto,"
 	    "sendmmsg,fsync,fdatasync,syncfs,sync,open,openat,creat,rename,"
 	    "renameat,renameat2,link,linkat,unlink,unlinkat "
-	    "-o '%s/t' '%s' \"$@\"\n", dir, real);
+	    "-o '%s/t' '%s' \"$@\"\n", STRACE_STRSIZE, dir, real);
 	H_ASSERT(fclose(f) == 0, "%s", path);
 	H_ASSERT(chmod(path, 0700) == 0, "%s", path);
 	H_ASSERT(setenv("TODOD", path, 1) == 0, "setenv");
@@ -595,11 +706,45 @@ load(struct daemon *d)
 	conn_close(u);
 }
 
-/* Run the load on a traced todod started with args; check its trace. */
+/* After a crash: each list holds what load() left (7 entries); one more
+ * change on each. */
 static void
-traced_run(struct tcheck *ck, const char *sync_mode)
+load_after(struct daemon *d)
 {
-	struct daemon	*d;
+	struct conn	*c = conn_open_ok(d);
+	char		 name[32];
+	int		 i;
+
+	for (i = 0; i < NLISTS; i++) {
+		snprintf(name, sizeof name, "order-%d", i);
+		attach_ok(c, name);
+		call_ok(c, "size", "{ok, 7}");
+		add_ok(c, "2026-12-08", "after");
+	}
+	conn_close(c);
+}
+
+static struct daemon *
+start_ok(const char *const *args)
+{
+	struct daemon *d = daemon_startv(args);
+
+	H_ASSERT(d != NULL, "start: %s", h_err());
+	return d;
+}
+
+/*
+ * Start todod with args under strace, make the load, stop it and check
+ * the trace.  With crash, todod first runs untraced, makes the load and
+ * is killed (SIGKILL, every process), its journals left; the traced
+ * start recovers them (replay, checkpoint, old journals removed) before
+ * load_after().
+ */
+static void
+traced_run(struct tcheck *ck, const char *label, bool crash,
+    const char *const *args)
+{
+	struct daemon	*d = NULL;
 	struct pidset	*ps;
 	char		 dir[4096] = "/tmp/todod-order.XXXXXX", *real;
 	char		 data[PATH_MAX];
@@ -608,11 +753,23 @@ traced_run(struct tcheck *ck, const char *sync_mode)
 	if (t != NULL && t[0] != '\0' && strlen(t) + 20 < sizeof dir)
 		snprintf(dir, sizeof dir, "%s/todod-order.XXXXXX", t);
 	H_ASSERT(mkdtemp(dir) != NULL, "mkdtemp: %s", strerror(errno));
+	if (crash) {
+		d = start_ok(args);
+		load(d);
+		daemon_kill(d);
+		H_ASSERT(h_journal_left(d), "no journal left by the crash");
+	}
 	real = wrap_todod(dir);
-	d = daemon_start_ok("--sync", sync_mode, NULL);
+	if (crash)
+		H_ASSERT(daemon_restart(d) == 0, "restart: %s", h_err());
+	else
+		d = start_ok(args);
 	H_ASSERT(setenv("TODOD", real, 1) == 0, "setenv");
 	free(real);
-	load(d);
+	if (crash)
+		load_after(d);
+	else
+		load(d);
 	/* strace blocks SIGTERM (-I 3): stop its child, the supervisor */
 	H_ASSERT((ps = calloc(1, sizeof *ps)) != NULL, "calloc");
 	H_ASSERT(proc_children(d->pid, ps) == 0 && ps->n == 1,
@@ -625,44 +782,99 @@ traced_run(struct tcheck *ck, const char *sync_mode)
 	ck->data = data;
 	ck->datalen = strlen(data);
 	check_traces(ck, dir);
-	fprintf(stderr, "test_syncorder: --sync %s: journal writes %ld, "
-	    "syncs %ld, syncfs %ld, renames and links %ld, directory syncs "
-	    "%ld, journals removed %ld, socket writes %ld; violations: "
-	    "reply %ld, rename %ld, retire %ld\n", sync_mode,
-	    ck->journal_writes, ck->journal_syncs, ck->syncfs, ck->renames,
-	    ck->dir_syncs, ck->journal_unlinks, ck->replies,
-	    ck->violations[V_REPLY], ck->violations[V_RENAME],
-	    ck->violations[V_RETIRE]);
+	fprintf(stderr, "test_syncorder: %s: journal writes %ld (of Seq "
+	    "records only %ld), syncs %ld, syncfs %ld, renames and links %ld, "
+	    "directory syncs %ld, journals removed %ld, socket writes %ld; "
+	    "violations: reply %ld, rename %ld, retire %ld\n", label,
+	    ck->journal_writes, ck->seq_writes, ck->journal_syncs, ck->syncfs,
+	    ck->renames, ck->dir_syncs,
+	    ck->journal_unlinks, ck->replies, ck->violations[V_REPLY],
+	    ck->violations[V_RENAME], ck->violations[V_RETIRE]);
 	daemon_free(d);
-	h_rmtree(dir);
+	if (getenv("TODOD_TEST_KEEP_TRACE") == NULL)
+		h_rmtree(dir);
+	else
+		fprintf(stderr, "test_syncorder: trace kept in %s\n", dir);
 }
 
+/* The trace shows the load's work, synced, and no rule broken. */
+static void
+assert_in_order(const struct tcheck *ck)
+{
+	ck_assert_msg(ck->journal_writes > 0 && ck->replies > 0 &&
+	    ck->renames > 0 && ck->journal_unlinks > 0,
+	    "the trace lacks what the load does");
+	ck_assert_msg(ck->journal_syncs + ck->syncfs > 0 && ck->dir_syncs +
+	    ck->syncfs > 0, "no sync seen with --sync always");
+	ck_assert_msg(ck->violations[V_REPLY] == 0, "%ld replies before "
+	    "their changes were on the disk", ck->violations[V_REPLY]);
+	ck_assert_msg(ck->violations[V_RENAME] == 0, "%ld renames before "
+	    "their data was on the disk", ck->violations[V_RENAME]);
+	ck_assert_msg(ck->violations[V_RETIRE] == 0, "%ld journals removed "
+	    "before their checkpoint was on the disk",
+	    ck->violations[V_RETIRE]);
+}
+
+/* Three workers, two lists each or so: a file and a journal synced one
+ * by one (fsync, fdatasync). */
 START_TEST(t_sync_always_in_order)
 {
+	static const char *const args[] = { "--sync", "always", NULL };
 	struct tcheck ck = { 0 };
 
-	traced_run(&ck, "always");
-	ck_assert_msg(ck.journal_writes > 0 && ck.replies > 0 &&
-	    ck.renames > 0 && ck.journal_unlinks > 0,
-	    "the trace lacks what the load does");
-	ck_assert_msg(ck.journal_syncs + ck.syncfs > 0 && ck.dir_syncs +
-	    ck.syncfs > 0, "no sync seen with --sync always");
-	ck_assert_msg(ck.violations[V_REPLY] == 0, "%ld replies before "
-	    "their changes were on the disk", ck.violations[V_REPLY]);
-	ck_assert_msg(ck.violations[V_RENAME] == 0, "%ld renames before "
-	    "their data was on the disk", ck.violations[V_RENAME]);
-	ck_assert_msg(ck.violations[V_RETIRE] == 0, "%ld journals removed "
-	    "before their checkpoint was on the disk",
-	    ck.violations[V_RETIRE]);
+	traced_run(&ck, "--sync always", false, args);
+	assert_in_order(&ck);
+	ck_assert_msg(ck.journal_syncs > 0, "no journal synced by itself");
+}
+END_TEST
+
+/* Linux release at least major.minor? */
+static bool
+kernel_at_least(int major, int minor)
+{
+	struct utsname	u;
+	int		ma = 0, mi = 0;
+
+	if (uname(&u) == -1 || sscanf(u.release, "%d.%d", &ma, &mi) != 2)
+		return false;
+	return ma > major || (ma == major && mi >= minor);
+}
+
+/* One worker with every list: checkpoints of WORKER_SYNCFS_MIN files or
+ * more, synced with one syncfs where the kernel reports its errors (Linux
+ * 5.8 and later, store.c). */
+START_TEST(t_one_worker_in_order)
+{
+	static const char *const args[] = { "--sync", "always", "-w", "1",
+	    NULL };
+	struct tcheck ck = { 0 };
+
+	traced_run(&ck, "--sync always -w 1", false, args);
+	assert_in_order(&ck);
+	if (kernel_at_least(5, 8))
+		ck_assert_msg(ck.syncfs > 0, "no checkpoint synced by syncfs");
+}
+END_TEST
+
+/* Recovery after a crash: the journals replayed, checkpointed and
+ * removed in order, and every change kept. */
+START_TEST(t_recovery_in_order)
+{
+	static const char *const args[] = { "--sync", "always", NULL };
+	struct tcheck ck = { 0 };
+
+	traced_run(&ck, "recovery", true, args);
+	assert_in_order(&ck);
 }
 END_TEST
 
 /* Without syncs, the check sees replies ahead of the disk. */
 START_TEST(t_sync_none_caught)
 {
+	static const char *const args[] = { "--sync", "none", NULL };
 	struct tcheck ck = { 0 };
 
-	traced_run(&ck, "none");
+	traced_run(&ck, "--sync none", false, args);
 	ck_assert_msg(ck.journal_writes > 0 && ck.replies > 0,
 	    "the trace lacks what the load does");
 	ck_assert_msg(ck.violations[V_REPLY] > 0,
@@ -689,6 +901,8 @@ main(void)
 	tc = tcase_create("syncorder");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, t_sync_always_in_order);
+	tcase_add_test(tc, t_one_worker_in_order);
+	tcase_add_test(tc, t_recovery_in_order);
 	tcase_add_test(tc, t_sync_none_caught);
 	suite_add_tcase(s, tc);
 	return h_run_suite(s);
