@@ -60,6 +60,7 @@ tests_integ_test_nomem_SOURCES = tests/integ/test_nomem.c
 tests_integ_test_nomem_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_integ_test_nomem_LDADD = $(INTEG_LDADD)
 
-tests_integ_test_syncorder_SOURCES = tests/integ/test_syncorder.c
+tests_integ_test_syncorder_SOURCES = tests/integ/test_syncorder.c \
+	tests/integ/syncorder_trace.h tests/integ/syncorder_trace.c
 tests_integ_test_syncorder_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_integ_test_syncorder_LDADD = $(INTEG_LDADD)
