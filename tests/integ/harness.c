@@ -382,8 +382,8 @@ spawn(struct daemon *d)
 	return -1;
 }
 
-static const char *
-tmpbase(void)
+const char *
+h_tmpbase(void)
 {
 	const char	*t = getenv("TMPDIR");
 
@@ -406,7 +406,7 @@ daemon_startv(const char *const *args)
 	}
 	d->owner = getpid();
 	d->peer = h_peer();
-	snprintf(d->dir, sizeof d->dir, "%s/todod-integ.XXXXXX", tmpbase());
+	snprintf(d->dir, sizeof d->dir, "%s/todod-integ.XXXXXX", h_tmpbase());
 	if (mkdtemp(d->dir) == NULL) {
 		h_seterr("mkdtemp %s: %s", d->dir, strerror(errno));
 		free(d);

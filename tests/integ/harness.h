@@ -86,6 +86,9 @@ bool		 h_peer(void);
 #define H_TODOD_ONLY(reason)	H_TODOD_ONLY_IF(h_peer(), (reason))
 /* Remove a directory tree, as far as it can (best effort). */
 void		 h_rmtree(const char *dir);
+/* Where temporary directories go: TMPDIR, or /tmp where TMPDIR is unset
+ * or too long for a socket path under it. */
+const char	*h_tmpbase(void);
 
 /* ---- daemon ---- */
 struct daemon {

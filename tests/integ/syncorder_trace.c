@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "etf.h"
 #include "harness.h"
 #include "syncorder_trace.h"
 
@@ -276,35 +277,28 @@ parse_str(const char **s, char *out, size_t len)
 static bool
 journal_change(const uint8_t *b, size_t n, bool cut)
 {
-	size_t	 at = 0, l, k;
+	static struct etf_arena	*a;
+	const struct etf_term	*t;
+	size_t			 at = 0, l;
 
 	if (cut)
 		return true;
+	if (a == NULL)
+		H_ASSERT((a = etf_arena_new()) != NULL, "out of memory");
 	while (at < n) {
 		if (n - at < 8)
 			return true;
 		l = (size_t)b[at] << 24 | (size_t)b[at + 1] << 16 |
 		    (size_t)b[at + 2] << 8 | b[at + 3];
 		at += 8;
+		if (l > n - at)
+			return true;
 		if (l == 0)
 			continue;
-		if (l > n - at || l < 3 + 5 || b[at] != 131 ||
-		    b[at + 1] != 104 || b[at + 2] != 3 || b[at + 3] != 109)
-			return true;
-		k = 4;					/* Name */
-		k += 4 + ((size_t)b[at + k] << 24 | (size_t)b[at + k + 1] <<
-		    16 | (size_t)b[at + k + 2] << 8 | b[at + k + 3]);
-		if (k >= l)
-			return true;
-		if (b[at + k] == 97)			/* Seq */
-			k += 2;
-		else if (b[at + k] == 98)
-			k += 5;
-		else if (b[at + k] == 110 && k + 1 < l)
-			k += 3 + b[at + k + 1];
-		else
-			return true;
-		if (k + 1 != l || b[at + k] != 106)	/* Body: [] */
+		etf_arena_reset(a);
+		if (etf_decode(a, b + at, l, 0, &t) != ETF_OK ||
+		    !etf_is_tuple(t, 3) || t->seq.v[2].type != ETF_LIST ||
+		    t->seq.v[2].seq.n != 0)
 			return true;
 		at += l;
 	}

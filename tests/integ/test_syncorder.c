@@ -161,14 +161,12 @@ static void
 traced_run(struct tcheck *ck, const char *label, bool crash,
     const char *const *args)
 {
+	void		(*work)(struct daemon *) = crash ? load_after : load;
 	struct daemon	*d = NULL;
 	struct pidset	*ps;
-	char		 dir[4096] = "/tmp/todod-order.XXXXXX", *real;
-	char		 data[PATH_MAX];
-	const char	*t = getenv("TMPDIR");
+	char		 dir[128], data[PATH_MAX], *real;
 
-	if (t != NULL && t[0] != '\0' && strlen(t) + 20 < sizeof dir)
-		snprintf(dir, sizeof dir, "%s/todod-order.XXXXXX", t);
+	snprintf(dir, sizeof dir, "%s/todod-order.XXXXXX", h_tmpbase());
 	H_ASSERT(mkdtemp(dir) != NULL, "mkdtemp: %s", strerror(errno));
 	if (crash) {
 		d = start_ok(args);
@@ -183,10 +181,7 @@ traced_run(struct tcheck *ck, const char *label, bool crash,
 		d = start_ok(args);
 	H_ASSERT(setenv("TODOD", real, 1) == 0, "setenv");
 	free(real);
-	if (crash)
-		load_after(d);
-	else
-		load(d);
+	work(d);
 	/* strace blocks SIGTERM (-I 3): stop its child, the supervisor */
 	H_ASSERT((ps = calloc(1, sizeof *ps)) != NULL, "calloc");
 	H_ASSERT(proc_children(d->pid, ps) == 0 && ps->n == 1,
