@@ -17,10 +17,6 @@
 #include "pidalive.h"
 #include "pidfile.h"
 
-/* The pidfile, open from its creation to its removal: emptied through it
- * when the file cannot be removed (pidfile_unlink). */
-static int pidfd = -1;
-
 /* The first bytes of the regular file at path (a short one),
  * NUL-terminated in buf: their number, or -1.  Anything else is not
  * read: the directory of a pidfile may be the -u user's, who could put a
@@ -104,9 +100,9 @@ pidfile_create(const char *path, char *err, size_t errsize)
 		goto fail;
 	if (rename(tmp, path) == -1)
 		goto fail;
-	if (pidfd != -1)
-		close(pidfd);
-	pidfd = fd;
+	/* No descriptor is kept: after -u, a process that could write
+	 * root's pidfile could make root's scripts signal any pid. */
+	close(fd);
 	return 0;
 
 fail:
@@ -121,29 +117,16 @@ fail:
 int
 pidfile_unlink(const char *path)
 {
-	int rc = 1, saved;
-
 	if (pidfile_read(path) != getpid())
-		rc = 0;
-	else if (unlink(path) == -1) {
-		/* Privileges dropped (-u): the directory may be root's.
-		 * Emptied, the file names no process: the next start
-		 * takes it over whatever runs with this pid then. */
-		saved = errno;
-		if (saved == ENOENT)
-			rc = 0;
-		else if (pidfd != -1 && ftruncate(pidfd, 0) == 0)
-			rc = 2;
-		else {
-			errno = saved;
-			rc = -1;
-		}
-	}
-	if (pidfd != -1) {
-		saved = errno;
-		close(pidfd);
-		pidfd = -1;
-		errno = saved;
-	}
-	return rc;
+		return 0;
+	if (unlink(path) == 0)
+		return 1;
+	if (errno == ENOENT)
+		return 0;
+	/* Privileges dropped (-u): the directory may be root's.  Left,
+	 * the file names a process that is gone once this one exits, and
+	 * the next start replaces it. */
+	if (errno == EACCES || errno == EPERM)
+		return 2;
+	return -1;
 }

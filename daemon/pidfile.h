@@ -18,11 +18,12 @@ int	pidfile_create(const char *path, char *err, size_t errsize);
 
 /*
  * Remove path if it still holds our pid (a pidfile rewritten by someone
- * else is left alone); if it cannot be removed (its directory is not
- * writable after privileges were dropped), empty it through the
- * descriptor kept since pidfile_create(): an empty pidfile names no
- * process.  Returns 1 if removed, 2 if emptied, 0 if not ours or
- * missing, -1 on error (errno set).
+ * else is left alone).  No descriptor of it is kept after
+ * pidfile_create(), so once privileges are dropped (-u) a pidfile in a
+ * directory the user may not write is left in place: it then names a
+ * process that is gone, and the next start replaces it.  Returns 1 if
+ * removed, 2 if left so, 0 if not ours or missing, -1 on another error
+ * (errno set).
  */
 int	pidfile_unlink(const char *path);
 

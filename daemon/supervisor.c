@@ -745,7 +745,7 @@ supervisor_run(const struct todod_config *cfg)
 	struct privdrop_user user;
 	struct event *ev[4];
 	const int sigs[4] = { SIGTERM, SIGINT, SIGHUP, SIGCHLD };
-	int i;
+	int i, rc;
 
 	memset(&sup, 0, sizeof(sup));
 	sup.cfg = cfg;
@@ -798,8 +798,15 @@ supervisor_run(const struct todod_config *cfg)
 
 	if (listener_close(&sup.listener) == -1 && errno != ENOENT)
 		log_warn("cannot remove the socket %s", cfg->socket_path);
-	if (cfg->pidfile[0] != '\0' && pidfile_unlink(cfg->pidfile) == -1)
-		log_warn("cannot remove the pidfile %s", cfg->pidfile);
+	if (cfg->pidfile[0] != '\0') {
+		rc = pidfile_unlink(cfg->pidfile);
+		if (rc == -1)
+			log_warn("cannot remove the pidfile %s", cfg->pidfile);
+		else if (rc == 2)
+			log_info("pidfile %s left in place: user %s may not "
+			    "remove it from its directory", cfg->pidfile,
+			    cfg->user);
+	}
 	datadir_unlock(&sup.datadir);
 	log_info("exiting with status %d", sup.exit_status);
 	for (i = 0; i < 4; i++)

@@ -1,7 +1,7 @@
 /*
  * test_pidfile.c: the pidfile is written whole (temporary file and
- * rename, no temporary left behind), mode 0644, replaced atomically, and
- * removed only while it holds our pid.
+ * rename, no temporary left behind), mode 0644, replaced atomically, not
+ * kept open, and removed only while it holds our pid.
  */
 #include "config.h"
 
@@ -52,6 +52,28 @@ count_entries(const char *dir)
 	return n;
 }
 
+/* Whether this process has a descriptor of the file at path. */
+static int
+holds_open(const char *path)
+{
+	char link[300], target[256];
+	struct dirent *de;
+	ssize_t len;
+	int found = 0;
+	DIR *d;
+
+	ck_assert((d = opendir("/proc/self/fd")) != NULL);
+	while (!found && (de = readdir(d)) != NULL) {
+		snprintf(link, sizeof(link), "/proc/self/fd/%s", de->d_name);
+		if ((len = readlink(link, target, sizeof(target) - 1)) > 0) {
+			target[len] = '\0';
+			found = strcmp(target, path) == 0;
+		}
+	}
+	closedir(d);
+	return found;
+}
+
 START_TEST(write_and_remove)
 {
 	char path[128], buf[64], want[32];
@@ -66,6 +88,9 @@ START_TEST(write_and_remove)
 	ck_assert_int_eq(stat(path, &st), 0);
 	ck_assert_int_eq(st.st_mode & 07777, 0644);
 	ck_assert_int_eq(count_entries(tmp), 1);
+	/* Not kept open: after -u, it could be written through. */
+	ck_assert(tmp[0] == '/');
+	ck_assert(!holds_open(path));
 
 	/* An old pidfile (longer content) is replaced by a new file. */
 	ck_assert_int_eq(unlink(path), 0);

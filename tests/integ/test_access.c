@@ -8,6 +8,9 @@
  * - Started as root with -u nobody, every process of the tree runs as
  *   nobody, the data directory and the socket it made belong to nobody,
  *   and the daemon still serves, stops in order and removes its socket.
+ *   No process of it holds root's pidfile open; at exit, the pidfile that
+ *   nobody may not remove is left naming the exited pid, and the next
+ *   start replaces it.
  * - Started so with -f on a terminal, no process of the tree but the
  *   supervisor holds it, to write on, and none can push input into it;
  *   the children's messages reach it through the supervisor.
@@ -246,6 +249,57 @@ nobody_paths(struct nobody_run *n)
 	snprintf(n->pid, sizeof(n->pid), "%s/todod.pid", n->dir);
 }
 
+/* Whether descriptor fd of pid is the file at path. */
+static bool
+proc_fd_is(pid_t pid, const char *fd, const char *path)
+{
+	char link[320], target[256];
+	ssize_t len;
+
+	snprintf(link, sizeof(link), "/proc/%d/fd/%s", (int)pid, fd);
+	if ((len = readlink(link, target, sizeof(target) - 1)) <= 0)
+		return false;
+	target[len] = '\0';
+	return strcmp(target, path) == 0;
+}
+
+/* Whether pid has a descriptor of the file at path. */
+static bool
+proc_holds(pid_t pid, const char *path)
+{
+	char dir[64];
+	struct dirent *de;
+	bool found = false;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
+	if ((d = opendir(dir)) == NULL)
+		return false;
+	while (!found && (de = readdir(d)) != NULL)
+		found = de->d_name[0] != '.' && proc_fd_is(pid, de->d_name,
+		    path);
+	closedir(d);
+	return found;
+}
+
+/* Read the file at path into buf, NUL-terminated (cut to fit): 0, or
+ * -1. */
+static int
+file_read(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	return 0;
+}
+
 /* Start $TODOD -f -u nobody on n's socket, data directory and pidfile
  * (in root's directory), its stderr in n's log; its pid. */
 static pid_t
@@ -280,7 +334,7 @@ nobody_clean(const struct nobody_run *n)
 START_TEST(drop_to_nobody)
 {
 	struct nobody_run n;
-	char path[224], err[512];
+	char path[224], err[512], buf[32], log[8192];
 	struct pidset set;
 	struct stat st;
 	struct conn *c;
@@ -318,12 +372,26 @@ START_TEST(drop_to_nobody)
 
 	ck_assert_int_eq(stat(n.pid, &st), 0);
 	ck_assert_int_gt(st.st_size, 0);
+	/* No process of nobody's may write root's pidfile. */
+	for (i = 0; i < set.n; i++)
+		ck_assert_msg(!proc_holds(set.pid[i], n.pid), "pid %d holds "
+		    "the pidfile open", (int)set.pid[i]);
 	kill(pid, SIGTERM);
 	ck_assert_msg(h_poll(h_ms(15000), gone, &pid), "todod did not stop");
 	ck_assert_msg(stat(n.sock, &st) == -1, "the socket was left behind");
-	/* nobody may not remove it from root's directory: emptied. */
-	ck_assert_msg(stat(n.pid, &st) == -1 || st.st_size == 0, "the pidfile "
-	    "still names the daemon");
+	/* nobody may not remove it from root's directory: left, naming
+	 * the process that exited, and said so; the next start takes it. */
+	ck_assert_int_eq(file_read(n.pid, buf, sizeof(buf)), 0);
+	ck_assert_int_eq(atoi(buf), (int)pid);
+	ck_assert_int_eq(file_read(n.log, log, sizeof(log)), 0);
+	ck_assert_msg(strstr(log, "left in place") != NULL, "%s", log);
+	pid = nobody_start(&n);
+	ck_assert_msg(h_poll(h_ms(10000), socket_there, n.sock), "no socket "
+	    "with a stale pidfile");
+	ck_assert_int_eq(file_read(n.pid, buf, sizeof(buf)), 0);
+	ck_assert_int_eq(atoi(buf), (int)pid);
+	kill(pid, SIGTERM);
+	ck_assert_msg(h_poll(h_ms(15000), gone, &pid), "todod did not stop");
 	snprintf(path, sizeof(path), "%s/l", n.data);
 	ck_assert_int_eq(stat(path, &st), 0);
 	ck_assert_uint_eq(st.st_uid, nobody_uid);
@@ -403,39 +471,6 @@ proc_ctty(pid_t pid)
 		tty = -1;
 	fclose(fp);
 	return tty;
-}
-
-/* Whether descriptor fd of pid is the file at path. */
-static bool
-proc_fd_is(pid_t pid, const char *fd, const char *path)
-{
-	char link[320], target[256];
-	ssize_t len;
-
-	snprintf(link, sizeof(link), "/proc/%d/fd/%s", (int)pid, fd);
-	if ((len = readlink(link, target, sizeof(target) - 1)) <= 0)
-		return false;
-	target[len] = '\0';
-	return strcmp(target, path) == 0;
-}
-
-/* Whether pid has a descriptor of the file at path. */
-static bool
-proc_holds(pid_t pid, const char *path)
-{
-	char dir[64];
-	struct dirent *de;
-	bool found = false;
-	DIR *d;
-
-	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
-	if ((d = opendir(dir)) == NULL)
-		return false;
-	while (!found && (de = readdir(d)) != NULL)
-		found = de->d_name[0] != '.' && proc_fd_is(pid, de->d_name,
-		    path);
-	closedir(d);
-	return found;
 }
 
 /*
