@@ -414,7 +414,7 @@ START_TEST(sigkill_supervisor)
 	atomic_store(&lr.cfg.going_down, 1);
 	t0 = h_now_ms();
 	kill(d->pid, SIGKILL);
-	if (!h_poll(2000, children_gone, &g)) {
+	if (!h_poll(h_ms(2000), children_gone, &g)) {
 		for (i = 0; i < g.kids->n; i++)
 			if (proc_starttime(g.kids->pid[i]) == g.kids->start[i] &&
 			    proc_state(g.kids->pid[i]) != 'Z')
@@ -426,8 +426,8 @@ START_TEST(sigkill_supervisor)
 			    " %d", (int)left->pid[i]);
 			kill(left->pid[i], SIGKILL);
 		}
-		H_ASSERT(0, "2 s after SIGKILL of the supervisor, children "
-		    "remain:%s", list);
+		H_ASSERT(0, "%d ms after SIGKILL of the supervisor, children "
+		    "remain:%s", h_ms(2000), list);
 	}
 	took = h_now_ms() - t0;
 	fprintf(stderr, "every child gone %lld ms after SIGKILL of the "

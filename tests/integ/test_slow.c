@@ -1,9 +1,9 @@
 /*
  * test_slow: slow and careless clients do not stop service to others.
  *
- *   slow writers   clients that send one byte every 100 ms, unattached
- *                  and attached, while another client is served with
- *                  normal latency
+ *   slow writers   clients that send their frames a byte at a time,
+ *                  unattached and attached, and the next byte only
+ *                  once another client has been served
  *   idle crowd     1,000 (5,000 when RLIMIT_NOFILE allows) open idle
  *                  connections, each still answered, while another
  *                  client is served
@@ -44,20 +44,19 @@
 #include "frame.h"
 #include "harness.h"
 
-/* A request answered slower than this counts as service stopped. */
-#define FAST_MS		1000
-
-/* One round trip on c; fails if it takes longer than FAST_MS. */
+/*
+ * One round trip on c while other clients are slow or careless.  No
+ * bound on its time but the harness's reply deadline: the test is built
+ * so that a daemon that waited on the others would never answer (the
+ * others send nothing more until this reply has come), not so that a
+ * slow answer fails; speed is the benchmarks' business.
+ */
 static void
-timed_call(struct conn *c, const char *req, const char *reply)
+served_call(struct conn *c, const char *req, const char *reply)
 {
-	int64_t	t0 = h_now_ms(), dt;
 	char	e[8192];
 
 	H_ASSERT(h_call_is(c, e, sizeof e, req, reply), "%s", e);
-	dt = h_now_ms() - t0;
-	H_ASSERT(dt <= h_ms(FAST_MS), "%s took %lld ms (at most %d)", req,
-	    (long long)dt, h_ms(FAST_MS));
 	conn_reset(c);
 }
 
@@ -70,16 +69,18 @@ frame_of(struct etf_buf *b, const char *req)
 }
 
 /*
- * Slow writers: each sends its frames one byte every 100 ms; between
- * bytes another client does a round trip.  Bounded: a few seconds.
+ * Slow writers: each sends its frame one byte at a time, all but its
+ * last byte, and sends the next byte only once two other clients have
+ * each had a round trip, so that the daemon answers those while four
+ * frames are cut short, or never.  Thirty bytes are enough to show the
+ * point.
  */
 START_TEST(t_slow_writers)
 {
 	struct daemon	*d = daemon_start_ok(NULL);
 	struct conn	*slow[4], *fast = conn_open_ok(d), *fast2;
 	struct etf_buf	 ping, add;
-	size_t		 i, k, n;
-	int64_t		 next;
+	size_t		 i, k;
 
 	frame_of(&ping, "ping");
 	frame_of(&add, "{add_entry, #{date => {2023, 12, 19}, title => "
@@ -92,35 +93,29 @@ START_TEST(t_slow_writers)
 			attach_ok(slow[k], "slow-list");
 	}
 	/* unattached ones send ping; attached ones add_entry */
-	n = add.len > ping.len ? add.len : ping.len;
-	next = h_now_ms();
-	for (i = 0; i < n; i++) {
+	H_ASSERT(add.len > 30, "a frame of %zu bytes", add.len);
+	for (i = 0; i < 30; i++) {
 		for (k = 0; k < 4; k++) {
 			const struct etf_buf *b = k < 2 ? &ping : &add;
 
-			if (i < b->len)
+			if (i + 1 < b->len)	/* its last byte: below */
 				send_raw(slow[k], b->p + i, 1);
 		}
-		timed_call(fast, "ping", "pong");
-		timed_call(fast2, "size", "{ok, 0}");
-		next += 100;
-		while (h_now_ms() < next)
-			h_pause_ms((int)(next - h_now_ms()));
-		if (i == 30)
-			break;	/* about 3 s: enough to show the point */
+		served_call(fast, "ping", "pong");
+		served_call(fast2, "size", "{ok, 0}");
 	}
 	/* finish the frames at once: each is answered */
 	for (k = 0; k < 4; k++) {
 		const struct etf_buf *b = k < 2 ? &ping : &add;
+		size_t sent = i < b->len - 1 ? i : b->len - 1;
 
-		if (i + 1 < b->len)
-			send_raw(slow[k], b->p + i + 1, b->len - i - 1);
+		send_raw(slow[k], b->p + sent, b->len - sent);
 	}
 	assert_reply(slow[0], "pong");
 	assert_reply(slow[1], "pong");
 	assert_reply(slow[2], "{ok, _}");
 	assert_reply(slow[3], "{ok, _}");
-	timed_call(fast2, "size", "{ok, 2}");
+	served_call(fast2, "size", "{ok, 2}");
 	for (k = 0; k < 4; k++)
 		conn_close(slow[k]);
 	conn_close(fast);
@@ -366,7 +361,7 @@ START_TEST(t_partial_frames_freed)
 	    proc_rss_kb(dp.cache), rss0);
 	for (i = 0; i < PARTIAL_CONNS; i++)
 		conn_close(c[i]);
-	timed_call(c[0] = conn_open_ok(d), "ping", "pong");
+	served_call(c[0] = conn_open_ok(d), "ping", "pong");
 	conn_close(c[0]);
 #ifndef __SANITIZE_ADDRESS__	/* ASan holds freed memory in quarantine */
 	ra.kb = rss0 + 16 * 1024;
@@ -420,7 +415,7 @@ START_TEST(t_idle_crowd)
 		H_ASSERT(idle[i] != NULL, "connection %zu of %zu: %s", i, n,
 		    h_err());
 		if (i % 500 == 0)
-			timed_call(c, "ping", "pong");
+			served_call(c, "ping", "pong");
 	}
 	fprintf(stderr, "%zu connections opened in %lld ms\n", n,
 	    (long long)(h_now_ms() - t0));
@@ -429,12 +424,12 @@ START_TEST(t_idle_crowd)
 		snprintf(name, sizeof name, "crowd-%zu", i % 5);
 		attach_ok(idle[i], name);
 	}
-	timed_call(c, "ping", "pong");
-	timed_call(c, "lists", "{ok, _}");
-	timed_call(c, "{server_process, <<\"crowd-other\">>}", "{ok, _}");
-	timed_call(c, "{add_entry, #{date => {2023, 12, 19}, title => "
+	served_call(c, "ping", "pong");
+	served_call(c, "lists", "{ok, _}");
+	served_call(c, "{server_process, <<\"crowd-other\">>}", "{ok, _}");
+	served_call(c, "{add_entry, #{date => {2023, 12, 19}, title => "
 	    "<<\"x\">>}}", "{ok, 1}");
-	timed_call(c, "entries", "{ok, [_]}");
+	served_call(c, "entries", "{ok, [_]}");
 	/* every idle connection is still served */
 	for (i = 0; i < n; i++)
 		send_req(idle[i], "ping");
@@ -556,7 +551,7 @@ START_TEST(t_never_reads)
 		if (w == 0 || h_now_ms() >= next_check) {
 			/* now and then: memory is sampled, others served */
 			check_rss(d, rss0, &peak);
-			timed_call(other, "ping", "pong");
+			served_call(other, "ping", "pong");
 			next_check = h_now_ms() + 200;
 			if (w == 0) {
 				struct pollfd pfd = { c->fd, POLLOUT, 0 };
@@ -572,7 +567,7 @@ START_TEST(t_never_reads)
 	H_ASSERT(!disconnected(c), "the daemon closed a client that does "
 	    "not read");
 	check_rss(d, rss0, &peak);
-	timed_call(other, "{entries, {2023, 12, 19}}", "{ok, [_ | _]}");
+	served_call(other, "{entries, {2023, 12, 19}}", "{ok, [_ | _]}");
 
 	/* Now it reads: every reply, in order.  The unit cut short goes
 	 * out as the daemon reads again. */
