@@ -6,7 +6,8 @@
 # checks what only todod has, or where the peer differs from the
 # protocol, is skipped there with a line on stderr (H_TODOD_ONLY in the
 # harness), and a program that is todod's alone (test_nomem,
-# test_fdlimit) exits 77.
+# test_fdlimit) exits 77.  `make check-peer PEER=/path/to/peer.exs` runs
+# them, and todoctl's end-to-end test, so (CI does).
 noinst_LTLIBRARIES += tests/integ/libharness.la
 tests_integ_libharness_la_SOURCES = \
 	tests/integ/harness.h tests/integ/harness.c \
@@ -64,3 +65,14 @@ tests_integ_test_syncorder_SOURCES = tests/integ/test_syncorder.c \
 	tests/integ/syncorder_trace.h tests/integ/syncorder_trace.c
 tests_integ_test_syncorder_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_integ_test_syncorder_LDADD = $(INTEG_LDADD)
+
+# The integration tests and todoctl's end-to-end test against the
+# reference peer (needs elixir): make check-peer PEER=/path/to/peer.exs
+check-peer:
+	@test -n "$(PEER)" || { echo "usage: make check-peer" \
+	    "PEER=/path/to/elixir-peer.exs" >&2; exit 2; }
+	@test -f "$(PEER)" || { echo "check-peer: no file $(PEER)" >&2; \
+	    exit 2; }
+	$(MAKE) $(AM_MAKEFLAGS) check \
+	    TESTS="$(INTEG_TESTS) tests/client/test_todoctl_e2e" \
+	    TODOD_TEST_PEER="$(abspath $(PEER))"
