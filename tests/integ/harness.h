@@ -275,6 +275,9 @@ struct pidset {
 /* What pid is doing, to stderr: its /proc stat, wchan, syscall and
  * kernel stack (the lines it can read), for a test that gave up on it. */
 void		 proc_report(pid_t);
+/* Processor time pid has used (user and system), in ms; -1 if it
+ * cannot be read.  Work done, where the machine's load moves wall time. */
+int64_t		 proc_cpu_ms(pid_t);
 /* Start time of pid from /proc/PID/stat; 0 if it does not exist. */
 unsigned long long proc_starttime(pid_t);
 /* State letter from /proc/PID/stat ('Z' zombie), or 0 if gone. */

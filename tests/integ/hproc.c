@@ -1,6 +1,6 @@
 /*
  * hproc.c: the daemon's process tree, from /proc and from its `stats`
- * reply: pids, parents, liveness, memory.
+ * reply: pids, parents, liveness, memory, processor time.
  */
 #include "config.h"
 
@@ -18,6 +18,7 @@
 struct pstat {
 	char			state;
 	pid_t			ppid;
+	unsigned long long	ticks;	/* utime + stime */
 	unsigned long long	start;
 };
 
@@ -45,6 +46,10 @@ read_stat(pid_t pid, struct pstat *ps)
 		v = strtoull(p, &p, 10);
 		if (field == 4)
 			ps->ppid = (pid_t)v;
+		if (field == 14)
+			ps->ticks = v;
+		if (field == 15)
+			ps->ticks += v;
 		if (field == 22) {
 			ps->start = v;
 			return 0;
@@ -82,6 +87,17 @@ proc_report(pid_t pid)
 	print_proc(pid, "wchan");
 	print_proc(pid, "syscall");
 	print_proc(pid, "stack");
+}
+
+int64_t
+proc_cpu_ms(pid_t pid)
+{
+	struct pstat	ps;
+	long		hz = sysconf(_SC_CLK_TCK);
+
+	if (hz <= 0 || read_stat(pid, &ps) == -1)
+		return -1;
+	return (int64_t)(ps.ticks * 1000 / (unsigned long long)hz);
 }
 
 unsigned long long
