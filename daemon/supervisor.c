@@ -803,9 +803,8 @@ supervisor_run(const struct todod_config *cfg)
 		if (rc == -1)
 			log_warn("cannot remove the pidfile %s", cfg->pidfile);
 		else if (rc == 2)
-			log_info("pidfile %s left in place: user %s may not "
-			    "remove it from its directory", cfg->pidfile,
-			    cfg->user);
+			log_info("pidfile %s left in place: cannot remove "
+			    "it: %s", cfg->pidfile, strerror(errno));
 	}
 	datadir_unlock(&sup.datadir);
 	log_info("exiting with status %d", sup.exit_status);
