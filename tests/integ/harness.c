@@ -98,6 +98,14 @@ h_peer(void)
 	return p != NULL && *p != '\0';
 }
 
+bool
+h_valgrind(void)
+{
+	const char	*p = getenv("TODOD_TEST_VALGRIND");
+
+	return p != NULL && *p != '\0';
+}
+
 /* Daemons this process started and still runs, killed at exit. */
 static void
 h_atexit(void)

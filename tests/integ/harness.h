@@ -84,6 +84,19 @@ bool		 h_peer(void);
  * returns; against todod it does nothing.
  */
 #define H_TODOD_ONLY(reason)	H_TODOD_ONLY_IF(h_peer(), (reason))
+/* True when todod runs under valgrind (TODOD_TEST_VALGRIND set, as
+ * `make check-valgrind` does). */
+bool		 h_valgrind(void);
+/* First in a test case whose measure valgrind distorts (a process's
+ * memory, its signal handlers): under valgrind it prints "<test>:
+ * skipped under valgrind (<reason>)" and returns. */
+#define H_NOT_UNDER_VALGRIND(reason) do {				\
+	if (h_valgrind()) {						\
+		fprintf(stderr, "%s: skipped under valgrind (%s)\n",	\
+		    tcase_name(), (reason));				\
+		return;							\
+	}								\
+} while (0)
 /* Remove a directory tree, as far as it can (best effort). */
 void		 h_rmtree(const char *dir);
 /* Where temporary directories go: TMPDIR, or /tmp where TMPDIR is unset

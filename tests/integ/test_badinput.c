@@ -555,6 +555,7 @@ START_TEST(t_tail_chain)
 	struct conn		*c = conn_open_ok(D);
 	size_t			 i;
 
+	H_NOT_UNDER_VALGRIND("the memory a process gives back");
 	H_ASSERT(daemon_pids(D, &pids) == 0, "stats: %s", h_err());
 	expect_tail_chain("to the cache", c, pids.cache);
 	attach_ok(c, "tail-chain");
