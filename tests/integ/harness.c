@@ -90,20 +90,25 @@ h_poll(int ms, bool (*cond)(void *), void *arg)
 	}
 }
 
-bool
-h_peer(void)
+/* Whether the environment variable NAME is set to a non-empty value. */
+static bool
+h_env_set(const char *name)
 {
-	const char	*p = getenv("TODOD_TEST_PEER");
+	const char	*p = getenv(name);
 
 	return p != NULL && *p != '\0';
 }
 
 bool
+h_peer(void)
+{
+	return h_env_set("TODOD_TEST_PEER");
+}
+
+bool
 h_valgrind(void)
 {
-	const char	*p = getenv("TODOD_TEST_VALGRIND");
-
-	return p != NULL && *p != '\0';
+	return h_env_set("TODOD_TEST_VALGRIND");
 }
 
 /* Daemons this process started and still runs, killed at exit. */
