@@ -211,7 +211,9 @@ conn_connect(struct bconn *c, const char *path, char *reason, size_t rsize)
 			evtimer_add(c->timer, &tv);
 			return 1;
 		}
-		snprintf(reason, rsize, "connect: %s", strerror(errno));
+		snprintf(reason, rsize, "connect: %s%s", strerror(errno),
+		    errno == ENOENT || errno == ECONNREFUSED ?
+		    " (is todod running?)" : "");
 		close(fd);
 		return -1;
 	}

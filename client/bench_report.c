@@ -116,9 +116,12 @@ bench_report_text(const struct bench_opts *o, const struct bench_result *r)
 	double user, sys, pct;
 	int k;
 
-	printf("todo-bench: workload %s, %d clients, %ld lists of %ld entries, "
-	    "%d%% reads, pipeline %d\n", bench_workload_name(o->workload),
-	    o->clients, o->lists, o->existing, o->read_pct, o->pipeline);
+	printf("todo-bench: workload %s, %d client%s, %ld list%s of %ld "
+	    "entr%s, %d%% reads, pipeline %d\n",
+	    bench_workload_name(o->workload), o->clients,
+	    o->clients == 1 ? "" : "s", o->lists, o->lists == 1 ? "" : "s",
+	    o->existing, o->existing == 1 ? "y" : "ies", o->read_pct,
+	    o->pipeline);
 	if (r->preloaded > 0)
 		printf("preload: %llu entries in %.2f s (%.0f/s)\n",
 		    (unsigned long long)r->preloaded, r->preload_s,

@@ -57,6 +57,7 @@ int	ctl_list_call(struct ctl *, const char *list,
 	    const struct etf_term **reply);
 int	ctl_parse_date(struct ctl *, const char *, struct todo_date *);
 int	ctl_parse_id(struct ctl *, const char *, int64_t *);
+int	ctl_check_title(struct ctl *, const char *, size_t);
 int	ctl_title(struct ctl *, int argc, char **argv, char **title,
 	    size_t *len);
 int	ctl_entries_of(struct ctl *, const struct etf_term *list,

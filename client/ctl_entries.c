@@ -135,10 +135,8 @@ cmd_update(struct ctl *ctl, int argc, char **argv)
 		return rv;
 	if (ctl->opt_title != NULL) {
 		len = strlen(ctl->opt_title);
-		if (len == 0 || len > TODO_TITLE_MAX ||
-		    !utf8_valid(ctl->opt_title, len))
-			return ctl_usage(ctl, "the title must be 1 to 4096 "
-			    "bytes of UTF-8");
+		if ((rv = ctl_check_title(ctl, ctl->opt_title, len)) != 0)
+			return rv;
 	}
 	tc_req_update(&ctl->req, id, ctl->opt_date ? &d : NULL,
 	    ctl->opt_title, len);

@@ -192,12 +192,26 @@ ctl_parse_id(struct ctl *ctl, const char *s, int64_t *id)
 	return 0;
 }
 
+/* A usage error unless the N bytes at T are a title: 1 to 4096 bytes of
+ * UTF-8.  add and update say the same. */
+int
+ctl_check_title(struct ctl *ctl, const char *t, size_t n)
+{
+	if (n == 0)
+		return ctl_usage(ctl, "the title is empty");
+	if (n > TODO_TITLE_MAX)
+		return ctl_usage(ctl, "the title is longer than 4096 bytes");
+	if (!utf8_valid(t, n))
+		return ctl_usage(ctl, "the title is not valid UTF-8");
+	return 0;
+}
+
 /* The words of argv joined by single spaces: a title. */
 int
 ctl_title(struct ctl *ctl, int argc, char **argv, char **title, size_t *len)
 {
 	size_t n = 0;
-	int i;
+	int i, rv;
 	char *t;
 
 	for (i = 0; i < argc; i++)
@@ -207,11 +221,9 @@ ctl_title(struct ctl *ctl, int argc, char **argv, char **title, size_t *len)
 	t[0] = '\0';
 	for (i = 0, n = 0; i < argc; i++)
 		n += (size_t)sprintf(t + n, "%s%s", i ? " " : "", argv[i]);
-	if (n == 0 || n > TODO_TITLE_MAX || !utf8_valid(t, n)) {
+	if ((rv = ctl_check_title(ctl, t, n)) != 0) {
 		free(t);
-		return ctl_usage(ctl, n == 0 ? "the title is empty" :
-		    n > TODO_TITLE_MAX ? "the title is longer than 4096 bytes" :
-		    "the title is not valid UTF-8");
+		return rv;
 	}
 	*title = t;
 	*len = n;

@@ -143,8 +143,12 @@ help(struct ctl *ctl, int argc, char **argv)
 		usage(stdout);
 		return CTL_EXIT_OK;
 	}
-	if (argc > 2)
-		return ctl_usage(ctl, "too many arguments");
+	if (argc > 2) {
+		/* help is not in the table of commands: its own usage. */
+		fprintf(stderr, "todoctl: help: too many arguments\n"
+		    "usage: todoctl help [COMMAND]\n");
+		return CTL_EXIT_USAGE;
+	}
 	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "-h") == 0) {
 		printf("usage: todoctl help [COMMAND]\n\n"

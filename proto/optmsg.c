@@ -47,13 +47,16 @@ const char *
 optmsg(int ch, int argc, char *const *argv, const struct option *longopts,
     char *buf, size_t len)
 {
-	const char *arg = argv[optind - 1], *cur;
+	const char *arg = argv[optind - 1], *cur, *word;
 	bool lng = strncmp(arg, "--", 2) == 0;
 
 	cur = optind < argc ? argv[optind] : NULL;
+	word = arg;
 	if (ch == '?' && optopt != 0 && cur != NULL && cur[0] == '-' &&
-	    cur[1] != '-' && strchr(cur + 1, optopt) != NULL)
+	    cur[1] != '-' && strchr(cur + 1, optopt) != NULL) {
 		lng = false;	/* inside the cluster cur */
+		word = cur;
+	}
 	if (ch == '?' && lng && optmsg_ambiguous(arg, longopts, buf, len) !=
 	    NULL)
 		return buf;
@@ -63,6 +66,9 @@ optmsg(int ch, int argc, char *const *argv, const struct option *longopts,
 		snprintf(buf, len, "option -%c needs an argument", optopt);
 	else if (optopt == 0 || (lng && strchr(arg, '=') != NULL))
 		snprintf(buf, len, "bad option: %s", arg);
+	else if (strlen(word) > 2 && word[0] == '-' && word[1] != '-')
+		/* A cluster: -dash is refused at its d. */
+		snprintf(buf, len, "bad option: -%c in %s", optopt, word);
 	else
 		snprintf(buf, len, "bad option: -%c", optopt);
 	return buf;

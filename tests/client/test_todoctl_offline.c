@@ -128,11 +128,12 @@ static const struct {
 	{ { "frobnicate" }, "no such command" },
 	{ { "--frob", "ping" }, "bad option" },
 	{ { "-s" }, "option -s needs an argument" },
-	{ { "-jx", "ping" }, "bad option: -x" },
+	{ { "-jx", "ping" }, "bad option: -x in -jx" },
 	{ { "-t", "0", "ping" }, "bad timeout" },
 	{ { "-t", "x", "ping" }, "bad timeout" },
 	{ { "-t", "2147484", "ping" }, "(seconds, 0.001 to 2147483)" },
-	{ { "help", "add", "extra" }, "too many arguments" },
+	{ { "help", "add", "extra" }, "todoctl: help: too many arguments\n"
+	    "usage: todoctl help [COMMAND]\n" },
 	{ { "add", "bob" }, "missing arguments" },
 	{ { "add", "bob", "today" }, "missing arguments" },
 	{ { "add", "bob", "2018-13-01", "x" }, "not a date" },
@@ -146,12 +147,15 @@ static const struct {
 	{ { "update", "bob", "x", "--title", "t" }, "not an entry id" },
 	{ { "update", "bob", "0", "--title", "t" }, "not an entry id" },
 	{ { "update", "bob", "1", "--date", "x" }, "not a date" },
-	{ { "update", "bob", "1", "--title", "" }, "title must be" },
+	{ { "update", "bob", "1", "--title", "" }, "todoctl: update: the "
+	    "title is empty" },
+	{ { "update", "bob", "1", "--title", "\xff" }, "not valid UTF-8" },
 	{ { "delete", "bob" }, "missing arguments" },
 	{ { "rm", "bob", "-1" }, "bad option: -1" },
-	{ { "add", "bob", "-1-01-01", "x" }, "bad option: -1" },
-	{ { "add", "bob", "today", "-milk" }, "bad option: -m (an argument "
-	    "that begins with '-' goes after '--')" },
+	{ { "add", "bob", "-1-01-01", "x" }, "bad option: -1 in -1-01-01" },
+	{ { "add", "bob", "today", "-milk" }, "bad option: -m in -milk (an "
+	    "argument that begins with '-' goes after '--')" },
+	{ { "add", "bob", "today", "-x" }, "bad option: -x (an argument " },
 	{ { "update", "bob", "1", "--date" }, "option --date needs an "
 	    "argument" },
 	{ { "update", "bob", "1", "--frob" }, "bad option: --frob" },
@@ -765,6 +769,26 @@ START_TEST(test_bench_socket_too_long)
 }
 END_TEST
 
+/* A socket nobody listens on: exit 3 and the hint todoctl gives. */
+START_TEST(test_bench_unreachable)
+{
+	char *argv[6];
+	struct h_run r;
+
+	argv[0] = (char *)h_todo_bench();
+	argv[1] = "-s";
+	argv[2] = sock;
+	argv[3] = "-n";
+	argv[4] = "1";
+	argv[5] = NULL;
+	ck_assert_int_eq(h_run_argv(&r, NULL, NULL, argv), 0);
+	ck_assert_msg(r.status == 3, "status %d: %s", r.status, r.err);
+	ck_assert_msg(strstr(r.err, ": connect: No such file or directory "
+	    "(is todod running?)") != NULL, "'%s'", r.err);
+	h_run_free(&r);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -776,6 +800,7 @@ suite(void)
 	tcase_add_test(tc, test_version);
 	tcase_add_test(tc, test_status_stalled);
 	tcase_add_test(tc, test_bench_socket_too_long);
+	tcase_add_test(tc, test_bench_unreachable);
 	tcase_add_test(tc, test_help);
 	tcase_add_loop_test(tc, test_command_help, 0,
 	    sizeof(cmd_names) / sizeof(cmd_names[0]));
