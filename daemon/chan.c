@@ -230,7 +230,9 @@ chan_dispatch(struct chan *c)
 		}
 		p = evbuffer_pullup(c->in, (ssize_t)(4 + len));
 		etf_arena_reset(c->arena);
-		rc = etf_decode(c->arena, p + 4, len, c->max_msg, &t);
+		/* No process compresses what it sends: a compressed
+		 * message (0: none inflated) is refused. */
+		rc = etf_decode(c->arena, p + 4, len, 0, &t);
 		if (rc != ETF_OK) {
 			log_warnx("bad internal message: %s", etf_strerror(rc));
 			if (fd != -1)

@@ -338,13 +338,16 @@ journal_put_file(struct etf_buf *out, const void *name, size_t len,
 /* ------------------------------------------------------------------ */
 /* Reading */
 
+/* A record's payload.  todod never writes one compressed, so none is
+ * inflated (0): a crafted one cannot make a few bytes decode into
+ * gigabytes. */
 static int
-jrec_decode(struct etf_arena *a, const uint8_t *p, size_t len, size_t max,
+jrec_decode(struct etf_arena *a, const uint8_t *p, size_t len,
     struct journal_rec *rec)
 {
 	const struct etf_term *t, *v, *b;
 
-	if (etf_decode(a, p, len, max, &t) != ETF_OK || !etf_is_tuple(t, 3))
+	if (etf_decode(a, p, len, 0, &t) != ETF_OK || !etf_is_tuple(t, 3))
 		return -1;
 	v = t->seq.v;
 	if (v[0].type != ETF_BINARY || !name_valid(v[0].bin.p, v[0].bin.len) ||
@@ -460,7 +463,7 @@ jread_one(int fd, uint64_t off, uint64_t size, size_t max,
 		*why = "a CRC mismatch";
 		return 1;
 	}
-	if (jrec_decode(a, *buf, len, max, rec) == -1) {
+	if (jrec_decode(a, *buf, len, rec) == -1) {
 		*why = "a record that does not decode";
 		return 1;
 	}

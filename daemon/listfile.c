@@ -498,7 +498,7 @@ listfile_parse(const uint8_t *data, size_t len, const char **why)
 	if (len < 2 || data[0] != ETF_VERSION || data[1] == ETF_TAG_COMPRESSED) {
 		*why = len < 2 ? etf_strerror(ETF_ETRUNC) : data[0] !=
 		    ETF_VERSION ? etf_strerror(ETF_EVERSION) :
-		    "compressed (decode it whole)";
+		    "compressed (inflate it first)";
 		return NULL;
 	}
 	/* An arena of its own: one entry's terms at a time. */

@@ -60,7 +60,8 @@ const char *listfile_next_id_value(const struct etf_term *,
 const char *listfile_entries_header(const uint8_t hdr[LISTFILE_MAP_HDR],
 	    uint32_t *n);
 /*
- * Build a list from a file's bytes (version byte first, not compressed),
+ * Build a list from a file's bytes (version byte first, not compressed:
+ * store_parse inflates a compressed file first),
  * checked as listfile_from_term checks the term, decoding one entry at a
  * time: the term is never whole in memory.  NULL with *why if the bytes
  * are not a list file.

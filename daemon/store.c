@@ -271,7 +271,8 @@ int
 store_parse(struct etf_arena *arena, const uint8_t *data, size_t len,
     size_t max_inflated, struct todo_list **out, const char **why)
 {
-	const struct etf_term *t;
+	const uint8_t *plain;
+	size_t plainlen;
 	int err;
 
 	*out = NULL;
@@ -279,18 +280,29 @@ store_parse(struct etf_arena *arena, const uint8_t *data, size_t len,
 		*why = "empty file";
 		return STORE_CORRUPT;
 	}
+	/*
+	 * A compressed file (term_to_binary(List, [compressed])) is inflated
+	 * first, then read entry by entry as a plain one.  Decoded whole, a
+	 * file of a few kilobytes inflating to a term of many 1-byte
+	 * elements would take gigabytes of nodes before its shape was
+	 * checked.
+	 */
 	if (len >= 2 && data[0] == ETF_VERSION &&
-	    data[1] != ETF_TAG_COMPRESSED) {
-		*out = listfile_parse(data, len, why);
-		return *out != NULL ? STORE_OK : STORE_CORRUPT;
+	    data[1] == ETF_TAG_COMPRESSED) {
+		if ((err = etf_inflate_term(arena, data, len, max_inflated,
+		    &plain, &plainlen)) != ETF_OK) {
+			*why = etf_strerror(err);
+			return STORE_CORRUPT;
+		}
+		if (plainlen >= 2 && plain[1] == ETF_TAG_COMPRESSED) {
+			*why = "compressed twice";
+			return STORE_CORRUPT;
+		}
+		data = plain;
+		len = plainlen;
 	}
-	if ((err = etf_decode(arena, data, len, max_inflated, &t)) != ETF_OK) {
-		*why = etf_strerror(err);
-		return STORE_CORRUPT;
-	}
-	if ((*out = listfile_from_term(t, why)) == NULL)
-		return STORE_CORRUPT;
-	return STORE_OK;
+	*out = listfile_parse(data, len, why);
+	return *out != NULL ? STORE_OK : STORE_CORRUPT;
 }
 
 int

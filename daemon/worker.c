@@ -438,7 +438,8 @@ worker_parse(struct worker *w, const uint8_t *p, size_t len, const char **why)
 
 	*why = "not {get, Name}, {append, Name, Seq, Ops} or "
 	    "{store, Name, Seq, List}";
-	if ((err = etf_decode(w->arena, p, len, w->cfg.max_frame, &t)) != 0) {
+	/* List servers never compress a request: none is inflated (0). */
+	if ((err = etf_decode(w->arena, p, len, 0, &t)) != 0) {
 		*why = err == ETF_ENOMEM ? wk_nomem : etf_strerror(err);
 		return NULL;
 	}

@@ -133,6 +133,18 @@ int		 etf_decode(struct etf_arena *, const uint8_t *buf, size_t len,
 		    size_t max_inflated, const struct etf_term **out);
 
 /*
+ * The plain form of a compressed term, not decoded: buf[0..len) is a
+ * version byte and a compressed term (tag 80); *out, in the arena, is set
+ * to a version byte and the inflated term, *outlen to its length.
+ * ETF_ETOOBIG if the term inflates to more than max bytes.  For a caller
+ * that reads the term piece by piece: decoded whole, a term of 1-byte
+ * elements takes a node of memory for each, many times its inflated size.
+ */
+int		 etf_inflate_term(struct etf_arena *, const uint8_t *buf,
+		    size_t len, size_t max, const uint8_t **out,
+		    size_t *outlen);
+
+/*
  * Decode one term from the start of buf (no version byte, no compressed
  * term), for reading a stream of terms: ETF_OK with *out and *used (the
  * bytes it took), ETF_ETRUNC if buf ends before the term does (more

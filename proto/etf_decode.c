@@ -16,9 +16,6 @@
 #include "etf.h"
 #include "etf_priv.h"
 
-/* deflate cannot do better than 1032:1; a larger claim cannot be met. */
-#define ZLIB_MAX_RATIO	1040
-
 /*
  * Atoms repeat (the keys of every map of a list): a small cache of the
  * atoms of this message spares their validation and copy.  An entry is

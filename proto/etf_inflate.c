@@ -88,3 +88,43 @@ etf_inflate(struct etf_arena *a, const uint8_t *in, size_t inlen,
 	inflateEnd(&zs);
 	return rc;
 }
+
+int
+etf_inflate_term(struct etf_arena *a, const uint8_t *buf, size_t len,
+    size_t max, const uint8_t **out, size_t *outlen)
+{
+	uint8_t *plain;
+	size_t size;
+	int rc;
+
+	*out = NULL;
+	*outlen = 0;
+	if (len < 1)
+		return ETF_ETRUNC;
+	if (buf[0] != ETF_VERSION)
+		return ETF_EVERSION;
+	if (len < 2)
+		return ETF_ETRUNC;
+	if (buf[1] != ETF_TAG_COMPRESSED)
+		return ETF_ETAG;
+	if (len < 6)
+		return ETF_ETRUNC;
+	size = (size_t)buf[2] << 24 | (size_t)buf[3] << 16 |
+	    (size_t)buf[4] << 8 | buf[5];
+	if (size > max || size == SIZE_MAX)
+		return ETF_ETOOBIG;
+	if (size == 0)
+		return ETF_EZLIB;
+	/* More than the bytes that remain can inflate to: truncated. */
+	if (size / ZLIB_MAX_RATIO > len - 6)
+		return ETF_ETRUNC;
+	if ((plain = etf_arena_alloc(a, size + 1)) == NULL)
+		return ETF_ENOMEM;
+	plain[0] = ETF_VERSION;
+	if ((rc = etf_inflate(a, buf + 6, len - 6, plain + 1, size, max)) !=
+	    ETF_OK)
+		return rc;
+	*out = plain;
+	*outlen = size + 1;
+	return ETF_OK;
+}

@@ -11,6 +11,9 @@
 
 struct etf_arena;
 
+/* deflate cannot do better than 1032:1; a larger claim cannot be met. */
+#define ZLIB_MAX_RATIO	1040
+
 /* Number of code points of valid UTF-8 (RFC 3629), or -1. */
 ssize_t	utf8_count(const void *, size_t);
 

@@ -2,8 +2,9 @@
  * fuzz_listfile.c: a list file's bytes, read two ways that must agree.
  *
  * listfile_parse() reads a file one entry at a time (what a list server
- * and a worker's get do); etf_decode() and listfile_from_term() read the
- * whole term (what a compressed file takes).  On any input both must
+ * and a worker's get do, a compressed file once inflated);
+ * etf_decode() and listfile_from_term() read the whole term (what a
+ * list in an internal message takes).  On any input both must
  * accept it and give the same list, or both refuse it; neither may crash,
  * hang or leak.  Where it is accepted, the list written back and parsed
  * again must be the same list.

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "etf.h"
 #include "getreply.h"
@@ -390,6 +391,83 @@ START_TEST(t_corrupt)
 }
 END_TEST
 
+/* bytes[0..len) as a compressed term (tag 80) after a version byte; the
+ * caller frees it. */
+static uint8_t *
+compressed(const uint8_t *bytes, size_t len, size_t *zlen)
+{
+	uLongf n = compressBound((uLong)len);
+	uint8_t *z = malloc(6 + n);
+
+	ck_assert_ptr_nonnull(z);
+	z[0] = ETF_VERSION;
+	z[1] = ETF_TAG_COMPRESSED;
+	z[2] = (uint8_t)(len >> 24);
+	z[3] = (uint8_t)(len >> 16);
+	z[4] = (uint8_t)(len >> 8);
+	z[5] = (uint8_t)len;
+	ck_assert_int_eq(compress2(z + 6, &n, bytes, (uLong)len, 9), Z_OK);
+	*zlen = 6 + n;
+	return z;
+}
+
+/*
+ * A compressed list file is read as the plain one it inflates to: a good
+ * one gives the same list; a few kilobytes that inflate to a tuple of
+ * 4,000,000 empty lists are refused without a node for each (decoded
+ * whole, 32 bytes of memory per inflated byte: 128 MB here, gigabytes
+ * from a file under --max-list-size); one compressed twice is refused.
+ */
+START_TEST(t_compressed)
+{
+	enum { N = 4000000 };
+	struct etf_arena *a = etf_arena_new();
+	struct todo_list *l = st_book_list(), *got;
+	uint8_t *plain, *z, *zz, *bomb;
+	size_t plen, zlen, zzlen;
+	const char *why = NULL;
+
+	ck_assert_ptr_nonnull(a);
+	plain = st_encode(l, &plen);
+	z = compressed(plain + 1, plen - 1, &zlen);
+	ck_assert_int_eq(store_parse(a, z, zlen, MAX_BYTES, &got, &why),
+	    STORE_OK);
+	ck_assert_uint_eq(todolist_size(got), todolist_size(l));
+	ck_assert_int_eq(todolist_next_id(got), todolist_next_id(l));
+	todolist_free(got);
+	etf_arena_reset(a);
+
+	zz = compressed(z + 1, zlen - 1, &zzlen);
+
+	ck_assert_ptr_nonnull(bomb = malloc(5 + N));
+	bomb[0] = 105;	/* LARGE_TUPLE_EXT of N NIL_EXT */
+	bomb[1] = (uint8_t)(N >> 24);
+	bomb[2] = (uint8_t)(N >> 16);
+	bomb[3] = (uint8_t)(N >> 8);
+	bomb[4] = (uint8_t)N;
+	memset(bomb + 5, 106, N);
+	free(z);
+	z = compressed(bomb, 5 + N, &zlen);
+	ck_assert_uint_lt(zlen, 8192);
+	ck_assert_int_eq(store_parse(a, z, zlen, MAX_BYTES, &got, &why),
+	    STORE_CORRUPT);
+	ck_assert_str_eq(why, "not a map");
+	ck_assert_msg(etf_arena_bytes(a) < 2 * (5 + N), "%zu bytes taken "
+	    "for %d inflated", etf_arena_bytes(a), 5 + N);
+	etf_arena_reset(a);
+
+	ck_assert_int_eq(store_parse(a, zz, zzlen, MAX_BYTES, &got, &why),
+	    STORE_CORRUPT);
+	ck_assert_str_eq(why, "compressed twice");
+	etf_arena_free(a);
+	free(bomb);
+	free(z);
+	free(zz);
+	free(plain);
+	todolist_free(l);
+}
+END_TEST
+
 START_TEST(t_read_errors)
 {
 	struct etf_arena *a = etf_arena_new();
@@ -721,6 +799,7 @@ store_suite(void)
 	tcase_add_test(tc, t_cleanup);
 	tcase_add_loop_test(tc, t_new_file, 0, 2);
 	tcase_add_test(tc, t_corrupt);
+	tcase_add_test(tc, t_compressed);
 	tcase_add_test(tc, t_read_errors);
 	tcase_add_test(tc, t_list_names);
 	tcase_add_test(tc, t_errno_atoms);
