@@ -349,8 +349,13 @@ cache_conn_input(struct conn *c, void *arg)
 	cache_conn_serve(arg);
 }
 
-/* A connection that could not be attached goes on unattached, after
- * the error reply. */
+/*
+ * A connection that could not be attached goes on unattached, after the
+ * error reply.  Its next requests are served from the event loop, not
+ * from here: the refusal may come from serving its previous attach, and
+ * each attach it pipelined, refused at once in turn, would take the
+ * stack one level deeper.  Served now only if no timer can be had.
+ */
 void
 cache_unattached(int fd, uid_t uid, const char *error, const void *input,
     size_t inlen)
@@ -362,7 +367,8 @@ cache_unattached(int fd, uid_t uid, const char *error, const void *input,
 	etf_buf_reset(&cache.out);
 	reply_error(&cache.out, error);
 	conn_send(cc->conn, &cache.out);
-	cache_conn_serve(cc);
+	if (conn_yield(cc->conn) != 0)
+		cache_conn_serve(cc);
 }
 
 /* {error, busy} as a frame, for a refused connection. */

@@ -20,10 +20,11 @@
 
 /*
  * The oldest waiter, out of the queue.  It leaves the queue before it is
- * handed on: a refused connection is served at once (cache_unattached),
- * and a request it pipelined after its attach can attach again, wait
- * and wake the queue within that call, which must not find this waiter
- * there still.
+ * handed on: a refused connection may be served at once
+ * (cache_unattached, when it cannot be served from the loop), and a
+ * request it pipelined after its attach can attach again, wait and wake
+ * the queue within that call, which must not find this waiter there
+ * still.
  */
 static struct waiter *
 waiter_take(void)

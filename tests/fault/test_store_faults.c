@@ -2315,6 +2315,58 @@ START_TEST(waiter_refused_pipelined)
 }
 END_TEST
 
+/*
+ * 3,000 attaches pipelined in one write, each refused at once (no link
+ * can be made for a new list: a test-only fault): each is answered busy
+ * and the connection goes on unattached to the next.  The cache used to
+ * serve the refused connection from within the refusal, one level of
+ * its stack deeper for every attach that followed (its stack grew by
+ * about 64 kB over one read of them; a connection handed back with a
+ * megabyte of input would have gone 36,000 levels deep).
+ */
+START_TEST(refused_attaches_pipelined)
+{
+	const struct etf_term	*t;
+	struct daemon		*d;
+	struct daemon_pids	 dp;
+	struct armed		 a;
+	struct fc		 c;
+	char			 buf[256];
+	long			 stk0, stk;
+	int			 i, n = 3000;
+
+	armed_init(&a);
+	d = start_with_env("TODOD_FAULT_LINK_FILE", a.file, NULL);
+	H_ASSERT(daemon_pids(d, &dp) == 0, "no stats");
+	stk0 = proc_status(dp.cache, "VmStk");
+	H_ASSERT(stk0 > 0, "cannot read the cache's VmStk");
+	arm(&a, true);
+	fc_init(&c);
+	H_ASSERT(fc_open(&c, d->sock, h_ms(5000)) == 0, "%s", c.err);
+	for (i = 0; i < n; i++)
+		fc_q_attach(&c, "a");
+	fc_q_atom(&c, "ping");
+	H_ASSERT(fc_flush(&c, h_ms(10000)) == 0, "send: %s", c.err);
+	for (i = 0; i < n; i++) {
+		H_ASSERT(fc_recv(&c, h_ms(10000), &t) == FC_REPLY &&
+		    fc_is_error(t, "busy"), "attach %d of %d: %s %s", i + 1,
+		    n, c.err, fc_print(t, buf, sizeof buf));
+		if (i % 256 == 255)
+			fc_reset(&c);
+	}
+	H_ASSERT(fc_recv(&c, h_ms(10000), &t) == FC_REPLY &&
+	    etf_is_atom(t, "pong"), "the ping after them: %s", c.err);
+	stk = proc_status(dp.cache, "VmStk");
+	H_ASSERT(stk - stk0 < 16, "the cache's stack grew from %ld to %ld kB",
+	    stk0, stk);
+	arm(&a, false);
+	H_ASSERT(h_stats_int(d, "restarts") == 0, "a process was restarted");
+	fc_free(&c);
+	daemon_stop_ok(d);
+	daemon_free(d);
+	armed_free(&a);
+}
+END_TEST
 
 /* Send n pings in one go on c and read n pongs, each within the reply
  * deadline. */
@@ -2557,6 +2609,7 @@ store_faults_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, stopped_server_hands_back);
 	tcase_add_test(tc, waiter_refused_pipelined);
+	tcase_add_test(tc, refused_attaches_pipelined);
 	tcase_add_test(tc, sync_rounds_overlap);
 	suite_add_tcase(s, tc);
 #else
