@@ -211,10 +211,33 @@ sup_spawner_gone(struct child *c, int status)
 	sup_check_done();
 }
 
+/*
+ * A list server or spare that the spawner reaped ({exited, Pid, Status}).
+ * Only those are looked up: the spawner's waitpid freed the pid, which
+ * may already be a child the supervisor forked since (a worker started
+ * again), and that one is alive.
+ */
+void
+sup_spawned_reaped(pid_t pid, int status)
+{
+	struct child *c, key;
+
+	earlylog_relay();
+	key.pid = pid;
+	if ((c = RB_FIND(child_pids, &sup.pids, &key)) != NULL) {
+		sup_list_gone(c, status);
+		sup_check_done();
+		return;
+	}
+	(void)sup_spare_gone(NULL, pid);
+}
+
+/* A child of the supervisor's own reaped: the spawner, the cache or a
+ * worker (list servers and spares are the spawner's). */
 void
 sup_reaped(pid_t pid, int status)
 {
-	struct child *c = NULL, key;
+	struct child *c = NULL;
 	int i;
 
 	/* What it said as it started, before what its end makes of it. */
@@ -235,14 +258,6 @@ sup_reaped(pid_t pid, int status)
 			c = sup.workers[i];
 			sup.workers[i] = NULL;
 		}
-	key.pid = pid;
-	if (c == NULL && (c = RB_FIND(child_pids, &sup.pids, &key)) != NULL) {
-		sup_list_gone(c, status);
-		sup_check_done();
-		return;
-	}
-	if (c == NULL && sup_spare_gone(NULL, pid))
-		return;
 	if (c == NULL)
 		return;		/* not ours (e.g. the detach helper) */
 	if (c->role == ROLE_WORKER)

@@ -563,7 +563,8 @@ sup_ctl_msg(struct chan *ch, const struct etf_term *t, int fd, void *arg)
 	    t->seq.v[1].type == ETF_INT && t->seq.v[2].type == ETF_INT &&
 	    t->seq.v[1].i > 0 && t->seq.v[1].i <= INT32_MAX &&
 	    t->seq.v[2].i >= INT32_MIN && t->seq.v[2].i <= INT32_MAX)
-		sup_reaped((pid_t)t->seq.v[1].i, (int)t->seq.v[2].i);
+		sup_spawned_reaped((pid_t)t->seq.v[1].i,
+		    (int)t->seq.v[2].i);
 	else if (c->role == ROLE_WORKER && etf_is_atom(t, "pong"))
 		stallwatch_pong(c->index);
 	else if (c->role == ROLE_WORKER && (etf_is_atom(t, "synced") ||

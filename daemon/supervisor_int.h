@@ -172,6 +172,7 @@ void		 sup_child_free(struct child *);
 void		 sup_check_done(void);
 void		 sup_list_gone(struct child *, int status);
 void		 sup_reaped(pid_t, int status);
+void		 sup_spawned_reaped(pid_t, int status);
 void		 sup_sigchld(evutil_socket_t, short, void *);
 
 /* sup_stop.c */
