@@ -47,16 +47,25 @@ same_list(const struct todo_list *a, const struct todo_list *b)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
-	static struct etf_arena *a;
+	static struct etf_arena *a, *z;	/* z: what a file inflates to */
 	const struct etf_term *t;
 	struct todo_list *p, *w = NULL, *again;
 	struct etf_buf b;
 	const char *why;
 
-	if (len < 2 || data[0] != ETF_VERSION || data[1] == ETF_TAG_COMPRESSED)
-		return 0;
 	if (a == NULL && (a = etf_arena_new()) == NULL)
 		abort();
+	if (z == NULL && (z = etf_arena_new()) == NULL)
+		abort();
+	/* A compressed file is read as the bytes it inflates to (store_parse
+	 * does the same). */
+	etf_arena_reset(z);
+	if (len >= 2 && data[0] == ETF_VERSION &&
+	    data[1] == ETF_TAG_COMPRESSED && etf_inflate_term(z, data, len,
+	    1 << 20, &data, &len) != ETF_OK)
+		return 0;
+	if (len < 2 || data[0] != ETF_VERSION || data[1] == ETF_TAG_COMPRESSED)
+		return 0;
 	p = listfile_parse(data, len, &why);
 	if (etf_decode(a, data, len, len, &t) == ETF_OK)
 		w = listfile_from_term(t, &why);
