@@ -639,6 +639,16 @@ wk_checkpoint_all(struct worker *w, bool final)
 		log_warnx("%zu lists keep their changes in the journal", left);
 		return -1;
 	}
+	if (final && w->ngens > 1) {
+		/* An older generation could not be removed (logged): the
+		 * files are current, but the current generation stays too,
+		 * else the older one would be replayed alone at the next
+		 * start, over files that hold later changes.  Replayed
+		 * together, in order, they change nothing. */
+		log_warnx("list files written; the journal stays, since an "
+		    "older one could not be removed");
+		return 0;
+	}
 	if (final) {
 		/* Its removal made durable too: a journal back after a
 		 * power loss would be replayed for nothing (the files hold
