@@ -24,6 +24,7 @@
 #include "etf.h"
 #include "fdlimit.h"
 #include "log.h"
+#include "lograte.h"
 #include "monotime.h"
 #include "names.h"
 #include "options.h"
@@ -318,6 +319,20 @@ route_go(void)
  * server (route_spawn), after the first connection went out on the
  * link: a new server finds it waiting there as it starts.
  */
+/* No link for a new server (errno says why): logged once a while, for
+ * it lasts while descriptors are short and every attach meets it. */
+static void
+route_link_failed(void)
+{
+	static struct lograte rate;
+	char held[LOGRATE_HELD_BUFSZ];
+	unsigned missed;
+
+	if (lograte_ok(&rate, &missed))
+		log_warn("socketpair%s", lograte_held(missed, held,
+		    sizeof(held)));
+}
+
 static struct route *
 route_start(const void *name, size_t len, int *srv)
 {
@@ -327,11 +342,11 @@ route_start(const void *name, size_t len, int *srv)
 	/* Test-only: no link, as when the cache is out of descriptors. */
 	if (store_fault_file("TODOD_FAULT_LINK_FILE")) {
 		errno = EMFILE;
-		log_warn("socketpair");
+		route_link_failed();
 		return NULL;
 	}
 	if (chan_socketpair(sv) == -1) {
-		log_warn("socketpair");
+		route_link_failed();
 		return NULL;
 	}
 	if (fdlimit_reserved_half(sv[0] > sv[1] ? sv[0] : sv[1])) {
@@ -339,7 +354,7 @@ route_start(const void *name, size_t len, int *srv)
 		close(sv[0]);
 		close(sv[1]);
 		errno = EMFILE;
-		log_warn("socketpair");
+		route_link_failed();
 		return NULL;
 	}
 	if ((r = route_new(name, len)) == NULL || route_link(r, sv[0]) == -1) {

@@ -2333,7 +2333,7 @@ START_TEST(refused_attaches_pipelined)
 	struct fc		 c;
 	char			 buf[256];
 	long			 stk0, stk;
-	int			 i, n = 3000;
+	int			 i, n = 3000, lines;
 
 	armed_init(&a);
 	d = start_with_env("TODOD_FAULT_LINK_FILE", a.file, NULL);
@@ -2359,6 +2359,9 @@ START_TEST(refused_attaches_pipelined)
 	stk = proc_status(dp.cache, "VmStk");
 	H_ASSERT(stk - stk0 < 16, "the cache's stack grew from %ld to %ld kB",
 	    stk0, stk);
+	/* A line once a while (LOGRATE_MS), not one for each. */
+	lines = h_log_count(d, "socketpair");
+	H_ASSERT(lines >= 1 && lines <= 3, "%d lines say socketpair", lines);
 	arm(&a, false);
 	H_ASSERT(h_stats_int(d, "restarts") == 0, "a process was restarted");
 	fc_free(&c);
