@@ -108,7 +108,8 @@ help(void)
 "  -d, --data-dir DIR       data directory (default: %s)\n"
 "  -s, --socket PATH        listening socket (default: %s)\n"
 "  -p, --pidfile PATH       pidfile, '' for none (default: none with -f,\n"
-"                           else the socket's path with .pid for .sock)\n"
+"                           else the socket's path with .pid for .sock,\n"
+"                           with -u one directory up)\n"
 "  -w, --workers N          database workers, 1 to 64 (default: 3)\n"
 "      --idle-timeout SECS  stop a list server idle this long, 0 never\n"
 "                           (default: 300)\n"
@@ -194,26 +195,72 @@ check_user(const char *name)
 		usage_error("--user %s: user has uid 0, nothing to drop", name);
 }
 
-/* Copy path into buf, made absolute against the working directory. */
+/*
+ * Copy path into buf, made absolute against the working directory, with
+ * no "." or ".." left in it: the daemon walks its paths as text (the
+ * directories it creates, and gives to --user or opens to the socket's
+ * users, are named by it), and "new/.." would name a directory that
+ * existed before.  A relative path's leading ".." go up from the working
+ * directory, which getcwd(3) gives without links; any other ".." is
+ * refused, since the kernel would take it through a link or through a
+ * directory not made yet.  A path that ends in "/", "." or ".." keeps a
+ * final "/" (not a file name).
+ */
 static void
 set_path(const char *what, char *buf, size_t size, const char *path)
 {
-	char cwd[TODOD_PATH_MAX];
-	int n;
+	const char *p, *end;
+	size_t len, n;
+	bool leading = *path != '/';
 
 	if (*path == '\0')
 		usage_error("%s: empty path", what);
-	if (*path == '/')
-		n = snprintf(buf, size, "%s", path);
-	else {
-		if (getcwd(cwd, sizeof(cwd)) == NULL)
+	if (leading) {
+		if (getcwd(buf, size) == NULL)
 			usage_error("%s %s: cannot find the working directory:"
 			    " %s", what, path, strerror(errno));
-		n = snprintf(buf, size, "%s%s%s", cwd,
-		    strcmp(cwd, "/") == 0 ? "" : "/", path);
+	} else
+		buf[0] = '\0';
+	len = strcmp(buf, "/") == 0 ? 0 : strlen(buf);
+	for (p = path; *p != '\0'; p = end) {
+		while (*p == '/')
+			p++;
+		if (*p == '\0')
+			break;
+		end = strchr(p, '/');
+		if (end == NULL)
+			end = p + strlen(p);
+		n = (size_t)(end - p);
+		if (n == 1 && p[0] == '.')
+			continue;
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			if (!leading)
+				usage_error("%s: '..' inside a path is refused "
+				    "(give the path without it): %s", what,
+				    path);
+			while (len > 0 && buf[--len] != '/')
+				;
+			continue;
+		}
+		leading = false;
+		if (len + 1 + n >= size)
+			usage_error("%s: path too long: %s", what, path);
+		buf[len++] = '/';
+		memcpy(buf + len, p, n);
+		len += n;
 	}
-	if (n < 0 || (size_t)n >= size)
-		usage_error("%s: path too long: %s", what, path);
+	/* A directory's name where a file's is wanted shows as one. */
+	p = strrchr(path, '/');
+	p = p != NULL ? p + 1 : path;
+	if ((*p == '\0' || strcmp(p, ".") == 0 || strcmp(p, "..") == 0) &&
+	    len > 0) {
+		if (len + 1 >= size)
+			usage_error("%s: path too long: %s", what, path);
+		buf[len++] = '/';
+	}
+	if (len == 0)
+		buf[len++] = '/';
+	buf[len] = '\0';
 }
 
 /*
@@ -298,12 +345,17 @@ dirname_of(const char *path, char *buf, size_t size)
 	buf[n] = '\0';
 }
 
-/* The default pidfile: the socket's name with ".sock" replaced by ".pid". */
+/*
+ * The default pidfile: the socket's name with ".sock" replaced by ".pid",
+ * beside the socket; with --user, in the directory above the socket's
+ * (/run/todod/todod.sock: /run/todod.pid), since the socket's directory
+ * may be the user's, who could replace a pidfile there.
+ */
 static void
 default_pidfile(struct todod_config *cfg)
 {
-	const char *sock = cfg->socket_path, *base;
-	size_t len, stem;
+	const char *sock = cfg->socket_path, *base, *dir, *up;
+	size_t len, stem, dirlen;
 
 	base = strrchr(sock, '/') + 1;
 	len = strlen(sock);
@@ -311,8 +363,16 @@ default_pidfile(struct todod_config *cfg)
 	if (len - (size_t)(base - sock) > 5 &&
 	    strcmp(sock + len - 5, ".sock") == 0)
 		stem = len - 5;
-	if ((size_t)snprintf(cfg->pidfile, sizeof(cfg->pidfile), "%.*s.pid",
-	    (int)stem, sock) >= sizeof(cfg->pidfile))
+	dir = sock;
+	dirlen = (size_t)(base - sock);		/* with its final '/' */
+	if (cfg->user[0] != '\0' && dirlen > 1) {
+		for (up = base - 2; up > sock && *up != '/'; up--)
+			;
+		dirlen = (size_t)(up - sock) + 1;
+	}
+	if ((size_t)snprintf(cfg->pidfile, sizeof(cfg->pidfile), "%.*s%.*s.pid",
+	    (int)dirlen, dir, (int)(stem - (size_t)(base - sock)), base) >=
+	    sizeof(cfg->pidfile))
 		usage_error("--socket: path too long for the pidfile beside "
 		    "it: %s", sock);
 }
@@ -323,7 +383,7 @@ check_paths(struct todod_config *cfg)
 	struct sockaddr_un sun;
 	char data[TODOD_PATH_MAX], dir[TODOD_PATH_MAX], pdir[TODOD_PATH_MAX];
 	char psock[TODOD_PATH_MAX], sdir[TODOD_PATH_MAX];
-	const char *base;
+	const char *base, *sbase;
 
 	if (strlen(cfg->socket_path) >= sizeof(sun.sun_path))
 		usage_error("--socket: path longer than %zu bytes: %s",
@@ -354,10 +414,16 @@ check_paths(struct todod_config *cfg)
 	if (path_within(pdir, data))
 		usage_error("pidfile %s is inside the data directory %s; "
 		    "choose another with -p", cfg->pidfile, cfg->data_dir);
-	if (strcmp(psock, pdir) == 0 &&
-	    strcmp(base, strrchr(cfg->socket_path, '/') + 1) == 0)
+	sbase = strrchr(cfg->socket_path, '/') + 1;
+	if (strcmp(psock, pdir) == 0 && strcmp(base, sbase) == 0)
 		usage_error("pidfile and socket are the same file: %s",
 		    cfg->pidfile);
+	/* Nor the socket's lock (listener.c): renamed over, it would lock
+	 * nothing. */
+	if (strcmp(psock, pdir) == 0 && strncmp(base, sbase, strlen(sbase)) ==
+	    0 && strcmp(base + strlen(sbase), ".lock") == 0)
+		usage_error("pidfile and the socket's lock are the same file: "
+		    "%s", cfg->pidfile);
 }
 
 static void

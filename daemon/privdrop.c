@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
@@ -174,6 +175,36 @@ privdrop_can_write(const struct privdrop_user *pu, int dirfd, char *err,
 		    "%s", pu->name, strerror(errno));
 	errno = saved;
 	return rc;
+}
+
+int
+privdrop_may_replace(const struct privdrop_user *pu, const char *path,
+    char *err, size_t errsize)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	struct stat st;
+	int fd, rc, saved;
+
+	/* Options made path absolute (options.c). */
+	if (slash == NULL || (size_t)(slash - path) >= sizeof(dir))
+		return seterr(err, errsize, "%s: not an absolute path", path);
+	if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	    fstat(fd, &st) == -1) {
+		saved = errno;
+		if (fd != -1)
+			close(fd);
+		return seterr(err, errsize, "%s: %s", dir, strerror(saved));
+	}
+	rc = privdrop_can_write(pu, fd, err, errsize);
+	close(fd);
+	if (rc != 1)
+		return rc;
+	return !(st.st_mode & S_ISVTX) || st.st_uid == pu->uid;
 }
 
 int

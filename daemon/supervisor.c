@@ -721,6 +721,17 @@ sup_prepare(const struct todod_config *cfg, struct privdrop_user *user)
 	if (cfg->user[0] != '\0' && privdrop_give(user, &sup.datadir,
 	    &sup.listener, err, sizeof(err)) == -1)
 		sup_start_failed(cfg, "%s", err);
+	/* A pidfile that the user could replace would let it choose the
+	 * process that root's scripts signal. */
+	if (cfg->user[0] != '\0' && cfg->pidfile[0] != '\0' &&
+	    (rc = privdrop_may_replace(user, cfg->pidfile, err,
+	    sizeof(err))) != 0) {
+		if (rc == -1)
+			sup_start_failed(cfg, "%s", err);
+		sup_start_failed(cfg, "pidfile %s: user %s could replace it: "
+		    "give -p a path in a directory that only root may write, "
+		    "or -p '' for none", cfg->pidfile, cfg->user);
+	}
 	/* Else every worker would fail to start its journal, and be
 	 * started again, until the restart limit.  Checked for -u's user
 	 * while root may still remove what this start made. */

@@ -253,6 +253,37 @@ START_TEST(user_option)
 }
 END_TEST
 
+/*
+ * The default pidfile is beside the socket; with -u, in the directory
+ * above the socket's, which may be the user's (/run/todod/todod.sock:
+ * /run/todod.pid); a socket in / keeps it there.
+ */
+START_TEST(user_pidfile)
+{
+	struct parse p = { { "-d", "%T/d", "-s", "%T/run/s.sock", NULL, NULL,
+	    NULL }, NULL, 0 };
+	struct tu_result r;
+	char want[128];
+
+	if (geteuid() != 0)
+		return;		/* -u needs root */
+	parse(&p, &r);
+	ck_assert_msg(tu_exitcode(r.status) == 0, "%s", r.err);
+	snprintf(want, sizeof(want), "%s/run/s.pid", tmp);
+	expect_line(&r, "pidfile", want);
+	p.argv[4] = "-u";
+	p.argv[5] = "nobody";
+	parse(&p, &r);
+	ck_assert_msg(tu_exitcode(r.status) == 0, "%s", r.err);
+	snprintf(want, sizeof(want), "%s/s.pid", tmp);
+	expect_line(&r, "pidfile", want);
+	p.argv[3] = "/s.sock";
+	parse(&p, &r);
+	ck_assert_msg(tu_exitcode(r.status) == 0, "%s", r.err);
+	expect_line(&r, "pidfile", "/s.pid");
+}
+END_TEST
+
 /* Bad command lines: exit 2, nothing on stdout, a message on stderr. */
 static const struct bad {
 	const char	*argv[ARGMAX];
@@ -322,6 +353,14 @@ static const struct bad {
 	    "01234567890123456789012345678/x.sock" },
 	    "--socket: path longer than 107 bytes", 0 },
 	{ { "-s", "%T/dir/" }, "--socket: not a file name", 0 },
+	{ { "-s", "%T/dir/." }, "--socket: not a file name", 0 },
+	{ { "-s", "%T/dir/.." }, "--socket: '..' inside a path is refused", 0 },
+	{ { "-s", "%T/new/../s.sock" }, "--socket: '..' inside a path is "
+	    "refused (give the path without it): ", 0 },
+	{ { "-d", "%T/new/../data" }, "--data-dir: '..' inside a path", 0 },
+	{ { "-p", "%T/real/../p.pid" }, "--pidfile: '..' inside a path", 0 },
+	{ { "-d", "%T/data", "-s", "%T/s.sock", "-p", "%T/s.sock.lock" },
+	    "pidfile and the socket's lock are the same file", 0 },
 	{ { "-p", "%T/dir/" }, "--pidfile: not a file name", 0 },
 	{ { "-d", "%T/data", "-p", "%T/data/todod.pid" },
 	    "is inside the data directory", 0 },
@@ -332,9 +371,9 @@ static const struct bad {
 	{ { "-d", "%T/nx/data", "-p", "%T/nx/data/sub/x.pid" },
 	    "is inside the data directory", 0 },
 	{ { "-d", "%T/data", "-p", "%T/data/sub/../x.pid" },
-	    "is inside the data directory", 0 },
+	    "--pidfile: '..' inside a path", 0 },
 	{ { "-d", "%T/nx/../data", "-p", "%T/data/x.pid" },
-	    "is inside the data directory", 0 },
+	    "--data-dir: '..' inside a path", 0 },
 	{ { "-d", "%T/d", "-s", "%T/d/todod.sock" },
 	    "todod.sock is inside the data directory", 0 },
 	{ { "-f", "-d", "%T/d", "-s", "%T/d/bob" },
@@ -378,9 +417,39 @@ START_TEST(bad_values)
 END_TEST
 
 /* Paths that look close to the data directory but are outside it. */
+/*
+ * Paths are made absolute with no "." or ".." left: a relative path's
+ * leading ".." go up from the working directory, "." goes, and a final
+ * "/" stays.
+ */
+START_TEST(paths_normalized)
+{
+	struct parse p = { { "-d", "../../data/./x/", "-s", "./s.sock", "-p",
+	    "..//..//p.pid", NULL }, NULL, 0 };
+	struct tu_result r;
+	char cwd[128], real[PATH_MAX], want[PATH_MAX + 32];
+
+	snprintf(cwd, sizeof(cwd), "%s/a", tmp);
+	ck_assert_int_eq(mkdir(cwd, 0700), 0);
+	snprintf(cwd, sizeof(cwd), "%s/a/b", tmp);
+	ck_assert_int_eq(mkdir(cwd, 0700), 0);
+	ck_assert_ptr_nonnull(realpath(tmp, real));
+	p.cwd = cwd;
+	set_user_env();
+	parse(&p, &r);
+	ck_assert_msg(tu_exitcode(r.status) == 0, "%s", r.err);
+	snprintf(want, sizeof(want), "%s/data/x/", real);
+	expect_line(&r, "data", want);
+	snprintf(want, sizeof(want), "%s/a/b/s.sock", real);
+	expect_line(&r, "socket", want);
+	snprintf(want, sizeof(want), "%s/p.pid", real);
+	expect_line(&r, "pidfile", want);
+}
+END_TEST
+
 START_TEST(pidfile_outside)
 {
-	struct parse p1 = { { "-d", "%T/data", "-p", "%T/data/../x.pid",
+	struct parse p1 = { { "-d", "%T/data", "-p", "%T/data-x.pid",
 	    NULL }, NULL, 0 };
 	struct parse p2 = { { "-d", "%T/data", "-p", "%T/data2/x.pid",
 	    NULL }, NULL, 0 };
@@ -498,6 +567,8 @@ options_suite(void)
 	tcase_add_loop_test(tc, bad_values, 0,
 	    (int)(sizeof(bad) / sizeof(bad[0])));
 	tcase_add_test(tc, pidfile_outside);
+	tcase_add_test(tc, user_pidfile);
+	tcase_add_test(tc, paths_normalized);
 	tcase_add_test(tc, help);
 	tcase_add_test(tc, man_page);
 	suite_add_tcase(s, tc);

@@ -610,6 +610,41 @@ START_TEST(data_not_writable)
 END_TEST
 
 /*
+ * A pidfile that the user given with -u could replace (beside the socket,
+ * in the socket's directory that this start made and gave to nobody):
+ * todod says so and exits 1, leaving neither pidfile nor socket.  Else
+ * nobody could make root's scripts signal any process.
+ */
+START_TEST(pidfile_user_may_replace)
+{
+	struct nobody_run n;
+	char line[512];
+	bool said = false;
+	FILE *f;
+	pid_t pid;
+
+	nobody_paths(&n);
+	snprintf(n.pid, sizeof(n.pid), "%s/run/s.pid", n.dir);
+	pid = nobody_start(&n);
+	ck_assert_msg(h_poll(h_ms(15000), gone_status, &pid), "todod did "
+	    "not exit");
+	ck_assert_int_eq(WIFEXITED(exit_status) ? WEXITSTATUS(exit_status) :
+	    -1, 1);
+	ck_assert_ptr_nonnull(f = fopen(n.log, "r"));
+	while (!said && fgets(line, sizeof(line), f) != NULL)
+		said = strstr(line, "user nobody could replace it") != NULL;
+	fclose(f);
+	ck_assert_msg(said, "todod did not say that nobody could replace its "
+	    "pidfile");
+	ck_assert_msg(access(n.pid, F_OK) == -1, "the pidfile was left "
+	    "behind");
+	ck_assert_msg(access(n.sock, F_OK) == -1, "the socket was left "
+	    "behind");
+	nobody_clean(&n);
+}
+END_TEST
+
+/*
  * What the per-user unit runs: `todod -f` with no path, started by a user
  * other than root with the environment a user's service manager gives
  * (HOME, XDG_RUNTIME_DIR).  It listens on $XDG_RUNTIME_DIR/todod/
@@ -835,6 +870,7 @@ main(void)
 	tcase_add_test(tc, drop_to_nobody);
 	tcase_add_loop_test(tc, foreground_terminal, 0, 2);
 	tcase_add_test(tc, data_not_writable);
+	tcase_add_test(tc, pidfile_user_may_replace);
 	tcase_add_test(tc, conns_per_uid);
 	tcase_add_test(tc, stats_page_writers);
 	tcase_add_test(tc, user_defaults);
