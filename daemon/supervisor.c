@@ -771,6 +771,13 @@ supervisor_run(const struct todod_config *cfg)
 	etf_buf_init(&sup.msg);
 	signal(SIGPIPE, SIG_IGN);
 	log_setrole("supervisor");
+	/* Descriptors the command left open (a shell's redirection, a pipe
+	 * of the caller's) are not the daemon's: closed before it opens
+	 * any, so that the supervisor, which runs on as -u's user, and a
+	 * detached daemon hold none of them.  Each child closes what is
+	 * not its own again (proc.c). */
+	if (close_range(3, ~0U, 0) == -1)
+		fatal("close_range");
 	sup_prepare(cfg, &user);
 	proc_title("todod: supervisor");
 

@@ -301,7 +301,8 @@ file_read(const char *path, char *buf, size_t len)
 }
 
 /* Start $TODOD -f -u nobody on n's socket, data directory and pidfile
- * (in root's directory), its stderr in n's log; its pid. */
+ * (in root's directory), its stderr in n's log, and n's directory open
+ * on descriptor 9, as a shell's redirection would leave it; its pid. */
 static pid_t
 nobody_start(const struct nobody_run *n)
 {
@@ -313,6 +314,9 @@ nobody_start(const struct nobody_run *n)
 		int fd = open(n->log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 
 		dup2(fd, 2);
+		if ((fd = open(n->dir, O_RDONLY | O_DIRECTORY)) == -1 ||
+		    dup2(fd, 9) == -1)
+			_exit(126);
 		execl(todod, todod, "-f", "-u", "nobody", "-s", n->sock, "-d",
 		    n->data, "-p", n->pid, (char *)NULL);
 		_exit(127);
@@ -372,10 +376,14 @@ START_TEST(drop_to_nobody)
 
 	ck_assert_int_eq(stat(n.pid, &st), 0);
 	ck_assert_int_gt(st.st_size, 0);
-	/* No process of nobody's may write root's pidfile. */
-	for (i = 0; i < set.n; i++)
+	/* No process of nobody's may write root's pidfile, nor hold what
+	 * the command left open. */
+	for (i = 0; i < set.n; i++) {
 		ck_assert_msg(!proc_holds(set.pid[i], n.pid), "pid %d holds "
 		    "the pidfile open", (int)set.pid[i]);
+		ck_assert_msg(!proc_holds(set.pid[i], n.dir), "pid %d holds "
+		    "a descriptor the command left open", (int)set.pid[i]);
+	}
 	kill(pid, SIGTERM);
 	ck_assert_msg(h_poll(h_ms(15000), gone, &pid), "todod did not stop");
 	ck_assert_msg(stat(n.sock, &st) == -1, "the socket was left behind");
