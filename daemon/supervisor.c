@@ -641,13 +641,14 @@ sup_start_failed(const struct todod_config *cfg, const char *fmt, ...)
 	va_start(ap, fmt);
 	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* The pidfile first, while the socket's lock is held (as at exit). */
+	if (cfg->pidfile[0] != '\0')
+		(void)pidfile_unlink(cfg->pidfile);
 	if (sup.spawner == NULL) {
 		listener_abandon(&sup.listener);
 		datadir_abandon(&sup.datadir);
 	} else
 		(void)listener_close(&sup.listener);
-	if (cfg->pidfile[0] != '\0')
-		(void)pidfile_unlink(cfg->pidfile);
 	fatalx("%s", msg);
 }
 
@@ -815,8 +816,8 @@ supervisor_run(const struct todod_config *cfg)
 
 	event_base_dispatch(sup.base);
 
-	if (listener_close(&sup.listener) == -1 && errno != ENOENT)
-		log_warn("cannot remove the socket %s", cfg->socket_path);
+	/* The pidfile before the socket's lock goes with the socket: the
+	 * next daemon on this socket writes its own once it has the lock. */
 	if (cfg->pidfile[0] != '\0') {
 		rc = pidfile_unlink(cfg->pidfile);
 		if (rc == -1)
@@ -825,6 +826,8 @@ supervisor_run(const struct todod_config *cfg)
 			log_info("pidfile %s left in place: cannot remove "
 			    "it: %s", cfg->pidfile, strerror(errno));
 	}
+	if (listener_close(&sup.listener) == -1 && errno != ENOENT)
+		log_warn("cannot remove the socket %s", cfg->socket_path);
 	datadir_unlock(&sup.datadir);
 	log_info("exiting with status %d", sup.exit_status);
 	for (i = 0; i < 4; i++)
