@@ -15,6 +15,17 @@
 
 #define STATUS_MAX_LISTS	20	/* list servers shown by status */
 
+/* Print j (released).  A write that fails is reported as for text, by
+ * main(), once the command returns. */
+static int
+json_out(struct ctl *ctl, json_t *j)
+{
+	if (j == NULL)
+		return ctl_error(ctl, CTL_EXIT_ERROR, "nomem", "out of memory");
+	(void)cj_print(stdout, j);
+	return 0;
+}
+
 int
 cmd_lists(struct ctl *ctl, int argc, char **argv)
 {
@@ -49,7 +60,7 @@ cmd_lists(struct ctl *ctl, int argc, char **argv)
 			json_array_append_new(a, cj_string(n->bin.p,
 			    n->bin.len));
 		}
-		return cj_print(stdout, a) == 0 ? 0 : CTL_EXIT_ERROR;
+		return json_out(ctl, a);
 	}
 	for (i = 0; i < v->seq.n; i++) {
 		text_print(stdout, v->seq.v[i].bin.p, v->seq.v[i].bin.len, 0);
@@ -188,7 +199,7 @@ static void
 print_lists(const struct etf_term *l)
 {
 	const struct etf_term *name, *pid, *stalled;
-	size_t i, shown = 0;
+	size_t i, shown = 0, more = 0;
 
 	for (i = 0; i < l->seq.n; i++) {
 		if (l->seq.v[i].type != ETF_MAP)
@@ -197,11 +208,11 @@ print_lists(const struct etf_term *l)
 		pid = get_int(&l->seq.v[i], "pid");
 		if (name == NULL || name->type != ETF_BINARY || pid == NULL)
 			continue;
-		if (shown++ == STATUS_MAX_LISTS) {
-			printf("(%zu more list servers)\n", l->seq.n -
-			    STATUS_MAX_LISTS);
-			break;
+		if (shown == STATUS_MAX_LISTS) {
+			more++;		/* counted as those shown are */
+			continue;
 		}
+		shown++;
 		printf("%-10s  %8" PRId64 "  ", "list", pid->i);
 		text_print(stdout, name->bin.p, name->bin.len, 40);
 		/* Not taking connections or answering the cache: its
@@ -211,6 +222,9 @@ print_lists(const struct etf_term *l)
 			printf("  stalled %" PRId64 " s", stalled->i);
 		putchar('\n');
 	}
+	if (more > 0)
+		printf("(%zu more list server%s)\n", more, more == 1 ? "" :
+		    "s");
 }
 
 static bool
@@ -257,11 +271,16 @@ print_others(const struct etf_term *m)
 		if (!any++)
 			putchar('\n');
 		/* The daemon's key, escaped like every other text it sends;
-		 * the value is JSON, escaped already. */
+		 * the value as JSON, whose escapes cover only C0 controls:
+		 * its text is escaped too (C1 controls, bidi overrides). */
 		w = text_print(stdout, k->atom.p, k->atom.len, OTHER_KEY_MAX);
 		putchar(':');
 		text_pad(stdout, col - (w < col ? w : col) + 1);
-		printf("%s\n", s ? s : "?");
+		if (s != NULL)
+			(void)text_print(stdout, s, strlen(s), 0);
+		else
+			putchar('?');
+		putchar('\n');
 		free(s);
 	}
 }
@@ -309,7 +328,7 @@ cmd_status(struct ctl *ctl, int argc, char **argv)
 	if (v == NULL || v->type != ETF_MAP)
 		return ctl_fail(ctl, tc_unexpected(ctl->conn, "stats"));
 	if (ctl->json)
-		return cj_print(stdout, cj_term(v)) == 0 ? 0 : CTL_EXIT_ERROR;
+		return json_out(ctl, cj_term(v));
 	print_status(v);
 	return 0;
 }

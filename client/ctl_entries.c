@@ -75,6 +75,7 @@ cmd_add(struct ctl *ctl, int argc, char **argv)
 	struct todo_date d;
 	char *title;
 	size_t len;
+	int64_t id;
 	int rv;
 
 	if ((rv = ctl_parse_date(ctl, argv[1], &d)) != 0 ||
@@ -85,12 +86,13 @@ cmd_add(struct ctl *ctl, int argc, char **argv)
 	if ((rv = ctl_list_call(ctl, argv[0], &r)) != 0 ||
 	    (rv = value_of(ctl, r, &v)) != 0)
 		return rv;
-	if (v == NULL || v->type != ETF_INT)
+	/* An id is 1 to 2^63-1: anything else is not a reply to an add. */
+	if (v == NULL || todo_id_from_term(v, &id) == -1)
 		return ctl_fail(ctl, tc_unexpected(ctl->conn, "add_entry"));
 	if (ctl->json)
-		cj_print(stdout, json_pack("{s:I}", "id", (json_int_t)v->i));
+		cj_print(stdout, json_pack("{s:I}", "id", (json_int_t)id));
 	else
-		printf("%" PRId64 "\n", v->i);
+		printf("%" PRId64 "\n", id);
 	return 0;
 }
 

@@ -1,6 +1,7 @@
 /* ctl_json.c: terms and entries as JSON for todoctl --json. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -234,17 +235,25 @@ cj_error(const char *reason, const char *message)
 	return o;
 }
 
+int	cj_write_errno;
+
 int
 cj_print(FILE *fp, json_t *v)
 {
 	int rv;
 
-	if (v == NULL)
+	if (v == NULL) {
+		errno = ENOMEM;
 		return -1;
+	}
+	errno = 0;
 	rv = json_dumpf(v, fp, JSON_COMPACT | JSON_ENCODE_ANY |
 	    JSON_PRESERVE_ORDER);
 	json_decref(v);
-	if (rv == -1 || putc('\n', fp) == EOF)
+	if (rv == -1 || putc('\n', fp) == EOF) {
+		if (errno != 0)
+			cj_write_errno = errno;
 		return -1;
+	}
 	return 0;
 }

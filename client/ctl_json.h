@@ -31,5 +31,7 @@ json_t	*cj_term(const struct etf_term *);
 json_t	*cj_error(const char *reason, const char *message);
 /* Print v compact with a newline and release it. Returns 0 or -1. */
 int	 cj_print(FILE *, json_t *v);
+/* The errno of the last write cj_print() saw fail, or 0. */
+extern int cj_write_errno;
 
 #endif /* TODOD_CTL_JSON_H */

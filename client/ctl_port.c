@@ -183,6 +183,7 @@ send_all(struct ctl *ctl, struct import *im, size_t *done, struct failure *f)
 {
 	const struct etf_term *r, *v;
 	size_t sent = 0, got = 0;
+	int64_t id;
 	int rv, first = TC_OK;
 
 	while (got < sent || (first == TC_OK && sent < im->n)) {
@@ -202,7 +203,8 @@ send_all(struct ctl *ctl, struct import *im, size_t *done, struct failure *f)
 			return first != TC_OK ? first : rv;
 		got++;
 		rv = tc_reply_value(ctl->conn, r, &v);
-		if (rv == TC_OK && (v == NULL || v->type != ETF_INT))
+		if (rv == TC_OK && (v == NULL || todo_id_from_term(v, &id) ==
+		    -1))
 			rv = tc_unexpected(ctl->conn, "add_entry");
 		if (rv == TC_OK)
 			(*done)++;

@@ -98,7 +98,13 @@ tc_read_term(struct tc_conn *c, struct etf_arena *a,
 
 	if ((rv = tc_read_frame(c, &p, &len)) != TC_OK)
 		return rv;
-	if ((rv = etf_decode(a, p, len, c->max_reply, out)) != ETF_OK)
+	/* The daemon never compresses a reply (todod-protocol(7)): none is
+	 * inflated, or a few kilobytes from a hostile daemon could decode
+	 * into gigabytes. */
+	if (len >= 2 && p[0] == ETF_VERSION && p[1] == ETF_TAG_COMPRESSED)
+		return tc_fail(c, TC_EDECODE, "the daemon sent a compressed "
+		    "reply, which todod never sends");
+	if ((rv = etf_decode(a, p, len, 0, out)) != ETF_OK)
 		return tc_fail(c, TC_EDECODE, "the daemon sent a reply that "
 		    "cannot be decoded: %s", etf_strerror(rv));
 	return TC_OK;

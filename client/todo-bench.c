@@ -356,9 +356,12 @@ main(int argc, char **argv)
 	raise_nofile(o.clients);
 	signal(SIGPIPE, SIG_IGN);
 	rv = bench_run(&o, &r);
-	if (o.json)
-		bench_report_json(&o, &r);
-	else if (!r.aborted || r.ok > 0)
+	if (o.json && bench_report_json(&o, &r) == -1) {
+		(void)fflush(stdout);
+		fprintf(stderr, "todo-bench: cannot make the JSON report\n");
+		if (rv != -1)
+			return 1;
+	} else if (!o.json && (!r.aborted || r.ok > 0))
 		bench_report_text(&o, &r);
 	if (rv == -1) {
 		(void)fflush(stdout);

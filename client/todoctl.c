@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "ctl.h"
+#include "ctl_json.h"
 #include "ctl_text.h"
 #include "etf.h"
 #include "optmsg.h"
@@ -311,7 +312,8 @@ main(int argc, char **argv)
 	else if (fflush(stdout) == EOF || ferror(stdout))
 		rv = ctl_error(&ctl, CTL_EXIT_ERROR, "write", "cannot write "
 		    "the output: %s", strerror(ctl.out_errno != 0 ?
-		    ctl.out_errno : errno != 0 ? errno : EIO));
+		    ctl.out_errno : cj_write_errno != 0 ? cj_write_errno :
+		    errno != 0 ? errno : EIO));
 	tc_free(ctl.conn);
 	if (ctl.arena != NULL)
 		etf_arena_free(ctl.arena);

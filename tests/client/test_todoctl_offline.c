@@ -400,6 +400,41 @@ fake_import_serve(int fd, void *arg)
 	}
 }
 
+/* Answers an attach ({ok, 7}), then an add with the id *arg: -5. */
+static void
+fake_add_serve(int fd, void *arg)
+{
+	static const uint8_t ok_7[] = { 131, 104, 2, 119, 2, 'o', 'k', 97, 7 };
+	static const uint8_t ok_minus_5[] = { 131, 104, 2, 119, 2, 'o', 'k',
+	    98, 0xff, 0xff, 0xff, 0xfb };
+	uint8_t buf[4096];
+
+	(void)arg;
+	if (h_read_frame(fd, buf, sizeof(buf)) < 0 ||
+	    h_write_frame(fd, ok_7, sizeof(ok_7)) ||
+	    h_read_frame(fd, buf, sizeof(buf)) < 0)
+		return;
+	(void)h_write_frame(fd, ok_minus_5, sizeof(ok_minus_5));
+}
+
+/* An add answered with an id that no entry can have (-5) is an
+ * unexpected reply, not an id to print. */
+START_TEST(test_add_bad_id)
+{
+	struct h_run r;
+	pid_t pid;
+
+	pid = h_fake_server(sock, fake_add_serve, NULL);
+	RUN_S(&r, "add", "bob", "today", "x");
+	h_wait(pid, 10000);
+	ck_assert_msg(r.status == 1, "status %d: %s", r.status, r.err);
+	ck_assert_msg(strstr(r.err, "unexpected reply") != NULL, "'%s'",
+	    r.err);
+	ck_assert_uint_eq(r.out_len, 0);
+	h_run_free(&r);
+}
+END_TEST
+
 /* An import that the daemon stops with an error reply and a close is
  * that error (exit 1), not a lost connection (3): the replies read
  * before the end say what happened. */
@@ -503,6 +538,10 @@ static const struct {
 	  "unexpected reply", "protocol" },
 	{ "not a term", { (const uint8_t *)"\0\0\0\x02\x83\xff", 6, 0 }, 1,
 	  "cannot be decoded", "protocol" },
+	/* pong, compressed: todod never compresses, so none is inflated */
+	{ "compressed", { (const uint8_t *)"\x00\x00\x00\x14\x83\x50\x00"
+	  "\x00\x00\x06\x78\x9c\x2b\x67\x29\xc8\xcf\x4b\x07\x00\x07\x34"
+	  "\x02\x30", 24, 0 }, 1, "sent a compressed reply", "protocol" },
 	/* {error, busy} */
 	{ "busy", { (const uint8_t *)"\0\0\0\x10\x83\x68\x02\x77\x05""error"
 	  "\x77\x04""busy", 20, 0 }, 1, "too many live lists", "busy" },
@@ -746,6 +785,79 @@ START_TEST(test_status_uptime)
 }
 END_TEST
 
+/* A key status does not know is shown as "key: JSON"; the JSON's text is
+ * escaped as any other the daemon sends: no C1 control, bidi override or
+ * DEL reaches the terminal (JSON escapes only C0 controls). */
+START_TEST(test_status_others)
+{
+	static const char v[] = "v\xc2\x9b" "31m\xe2\x80\xae\x7f";
+	struct etf_buf b;
+	struct fake f;
+	struct h_run r;
+	pid_t pid;
+
+	etf_buf_init(&b);
+	etf_put_version(&b);
+	etf_put_tuple(&b, 2);
+	etf_put_atom(&b, "ok");
+	etf_put_map(&b, 1);
+	etf_put_atom(&b, "zz");
+	etf_put_binary(&b, v, sizeof(v) - 1);
+	f = framed(&b);
+	pid = h_fake_server(sock, fake_reply, &f);
+	RUN_S(&r, "status");
+	h_wait(pid, 10000);
+	ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
+	ck_assert_msg(strstr(r.out, "zz:") != NULL, "'%s'", r.out);
+	ck_assert_msg(strstr(r.out, "\xc2\x9b") == NULL &&
+	    strstr(r.out, "\xe2\x80\xae") == NULL &&
+	    strchr(r.out, 0x7f) == NULL, "raw controls in '%s'", r.out);
+	h_run_free(&r);
+	free((void *)f.raw);
+}
+END_TEST
+
+/* status shows 20 list servers and counts the others it was given, not
+ * the entries it skipped (here 6 that are not list servers). */
+START_TEST(test_status_more_lists)
+{
+	struct etf_buf b;
+	struct fake f;
+	struct h_run r;
+	pid_t pid;
+	int i;
+
+	etf_buf_init(&b);
+	etf_put_version(&b);
+	etf_put_tuple(&b, 2);
+	etf_put_atom(&b, "ok");
+	etf_put_map(&b, 1);
+	etf_put_atom(&b, "lists");
+	etf_put_list(&b, 27);
+	for (i = 0; i < 27; i++) {
+		if (i % 5 == 0) {
+			etf_put_atom(&b, "junk");
+			continue;
+		}
+		etf_put_map(&b, 2);
+		etf_put_atom(&b, "name");
+		etf_put_binary(&b, "l", 1);
+		etf_put_atom(&b, "pid");
+		etf_put_int(&b, 1000 + i);
+	}
+	etf_put_nil(&b);
+	f = framed(&b);
+	pid = h_fake_server(sock, fake_reply, &f);
+	RUN_S(&r, "status");
+	h_wait(pid, 10000);
+	ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
+	ck_assert_msg(strstr(r.out, "\n(1 more list server)\n") != NULL,
+	    "'%s'", r.out);
+	h_run_free(&r);
+	free((void *)f.raw);
+}
+END_TEST
+
 /* A socket path that cannot be used is a daemon not reached for
  * todo-bench too (3), as for todoctl, not a usage error. */
 START_TEST(test_bench_socket_too_long)
@@ -789,6 +901,30 @@ START_TEST(test_bench_unreachable)
 }
 END_TEST
 
+/* --json reports always, even for a socket path that is not UTF-8 (the
+ * JSON has it repaired; it had nothing at all). */
+START_TEST(test_bench_json_bad_path)
+{
+	char path[PATH_MAX + 16], *argv[7];
+	struct h_run r;
+
+	snprintf(path, sizeof(path), "%s/\xff.sock", dir);
+	argv[0] = (char *)h_todo_bench();
+	argv[1] = "-s";
+	argv[2] = path;
+	argv[3] = "-n";
+	argv[4] = "1";
+	argv[5] = "--json";
+	argv[6] = NULL;
+	ck_assert_int_eq(h_run_argv(&r, NULL, NULL, argv), 0);
+	ck_assert_msg(r.status == 3, "status %d: %s", r.status, r.err);
+	ck_assert_msg(strstr(r.out, "\"socket\": \"") != NULL &&
+	    strstr(r.out, "\"aborted\": true") != NULL &&
+	    strstr(r.out, "\"abort_reason\": \"") != NULL, "'%s'", r.out);
+	h_run_free(&r);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -801,6 +937,7 @@ suite(void)
 	tcase_add_test(tc, test_status_stalled);
 	tcase_add_test(tc, test_bench_socket_too_long);
 	tcase_add_test(tc, test_bench_unreachable);
+	tcase_add_test(tc, test_bench_json_bad_path);
 	tcase_add_test(tc, test_help);
 	tcase_add_loop_test(tc, test_command_help, 0,
 	    sizeof(cmd_names) / sizeof(cmd_names[0]));
@@ -821,6 +958,9 @@ suite(void)
 	    sizeof(sync_vec) / sizeof(sync_vec[0]));
 	tcase_add_loop_test(tc, test_status_uptime, 0,
 	    sizeof(uptime_vec) / sizeof(uptime_vec[0]));
+	tcase_add_test(tc, test_status_others);
+	tcase_add_test(tc, test_add_bad_id);
+	tcase_add_test(tc, test_status_more_lists);
 	suite_add_tcase(s, tc);
 	return s;
 }
