@@ -565,20 +565,8 @@ dec_compressed(struct dec *d, size_t max, struct etf_term *t)
 	size_t size;
 	int rc;
 
-	if (left(d) < 4)
-		return ETF_ETRUNC;
-	size = get32(d->p);
-	d->p += 4;
-	if (size > max)
-		return ETF_ETOOBIG;
-	if (size == 0)
-		return ETF_EZLIB;
-	/* More than the bytes that remain can inflate to: truncated. */
-	if (size / ZLIB_MAX_RATIO > left(d))
-		return ETF_ETRUNC;
-	if ((buf = etf_arena_alloc(d->a, size)) == NULL)
-		return ETF_ENOMEM;
-	if ((rc = etf_inflate(d->a, d->p, left(d), buf, size, max)) != ETF_OK)
+	if ((rc = etf_inflate_body(d->a, d->p, left(d), max, 0, &buf,
+	    &size)) != ETF_OK)
 		return rc;
 	d->p = d->end;
 	in.a = d->a;
@@ -600,12 +588,8 @@ etf_decode(struct etf_arena *a, const uint8_t *buf, size_t len,
 	int rc;
 
 	*out = NULL;
-	if (len < 1)
-		return ETF_ETRUNC;
-	if (buf[0] != ETF_VERSION)
-		return ETF_EVERSION;
-	if (len < 2)
-		return ETF_ETRUNC;
+	if ((rc = etf_version_ok(buf, len)) != ETF_OK)
+		return rc;
 	d.a = a;
 	d.p = buf + 1;
 	d.end = buf + len;

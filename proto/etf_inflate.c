@@ -13,6 +13,9 @@
 #include "etf.h"
 #include "etf_priv.h"
 
+/* deflate cannot do better than 1032:1; a larger claim cannot be met. */
+#define ZLIB_MAX_RATIO	1040
+
 static void *
 zalloc_arena(void *opaque, unsigned items, unsigned size)
 {
@@ -50,7 +53,13 @@ inflate_excess(z_stream *zs, size_t have, size_t max)
 	}
 }
 
-int
+/*
+ * Inflate the zlib stream in[0..inlen) into out[0..size): ETF_OK if it is
+ * exactly size bytes and ends the input, ETF_ETOOBIG if it is longer than
+ * max, ETF_ETRUNC if it stops short of its end, ETF_ETRAIL if bytes follow
+ * it, else ETF_EZLIB.
+ */
+static int
 etf_inflate(struct etf_arena *a, const uint8_t *in, size_t inlen,
     uint8_t *out, size_t size, size_t max)
 {
@@ -90,6 +99,37 @@ etf_inflate(struct etf_arena *a, const uint8_t *in, size_t inlen,
 }
 
 int
+etf_inflate_body(struct etf_arena *a, const uint8_t *p, size_t len,
+    size_t max, size_t lead, uint8_t **out, size_t *size)
+{
+	uint8_t *buf;
+	size_t n;
+	int rc;
+
+	*out = NULL;
+	*size = 0;
+	if (len < 4)
+		return ETF_ETRUNC;
+	n = (size_t)p[0] << 24 | (size_t)p[1] << 16 | (size_t)p[2] << 8 | p[3];
+	p += 4;
+	len -= 4;
+	if (n > max || n > SIZE_MAX - lead)
+		return ETF_ETOOBIG;
+	if (n == 0)
+		return ETF_EZLIB;
+	/* More than the bytes that remain can inflate to: truncated. */
+	if (n / ZLIB_MAX_RATIO > len)
+		return ETF_ETRUNC;
+	if ((buf = etf_arena_alloc(a, lead + n)) == NULL)
+		return ETF_ENOMEM;
+	if ((rc = etf_inflate(a, p, len, buf + lead, n, max)) != ETF_OK)
+		return rc;
+	*out = buf;
+	*size = n;
+	return ETF_OK;
+}
+
+int
 etf_inflate_term(struct etf_arena *a, const uint8_t *buf, size_t len,
     size_t max, const uint8_t **out, size_t *outlen)
 {
@@ -99,31 +139,14 @@ etf_inflate_term(struct etf_arena *a, const uint8_t *buf, size_t len,
 
 	*out = NULL;
 	*outlen = 0;
-	if (len < 1)
-		return ETF_ETRUNC;
-	if (buf[0] != ETF_VERSION)
-		return ETF_EVERSION;
-	if (len < 2)
-		return ETF_ETRUNC;
+	if ((rc = etf_version_ok(buf, len)) != ETF_OK)
+		return rc;
 	if (buf[1] != ETF_TAG_COMPRESSED)
 		return ETF_ETAG;
-	if (len < 6)
-		return ETF_ETRUNC;
-	size = (size_t)buf[2] << 24 | (size_t)buf[3] << 16 |
-	    (size_t)buf[4] << 8 | buf[5];
-	if (size > max || size == SIZE_MAX)
-		return ETF_ETOOBIG;
-	if (size == 0)
-		return ETF_EZLIB;
-	/* More than the bytes that remain can inflate to: truncated. */
-	if (size / ZLIB_MAX_RATIO > len - 6)
-		return ETF_ETRUNC;
-	if ((plain = etf_arena_alloc(a, size + 1)) == NULL)
-		return ETF_ENOMEM;
-	plain[0] = ETF_VERSION;
-	if ((rc = etf_inflate(a, buf + 6, len - 6, plain + 1, size, max)) !=
-	    ETF_OK)
+	if ((rc = etf_inflate_body(a, buf + 2, len - 2, max, 1, &plain,
+	    &size)) != ETF_OK)
 		return rc;
+	plain[0] = ETF_VERSION;
 	*out = plain;
 	*outlen = size + 1;
 	return ETF_OK;

@@ -11,20 +11,30 @@
 
 struct etf_arena;
 
-/* deflate cannot do better than 1032:1; a larger claim cannot be met. */
-#define ZLIB_MAX_RATIO	1040
+/* buf[0..len) begins with the version byte and a byte after it: ETF_OK,
+ * or ETF_ETRUNC or ETF_EVERSION. */
+static inline int
+etf_version_ok(const uint8_t *buf, size_t len)
+{
+	if (len < 1)
+		return ETF_ETRUNC;
+	if (buf[0] != ETF_VERSION)
+		return ETF_EVERSION;
+	return len < 2 ? ETF_ETRUNC : ETF_OK;
+}
 
 /* Number of code points of valid UTF-8 (RFC 3629), or -1. */
 ssize_t	utf8_count(const void *, size_t);
 
 /*
- * Inflate the zlib stream in[0..inlen) into out[0..size): ETF_OK if it is
- * exactly size bytes and ends the input, ETF_ETOOBIG if it is longer than
- * max, ETF_ETRUNC if it stops short of its end, ETF_ETRAIL if bytes follow
- * it, else ETF_EZLIB.
+ * The body of a compressed term (tag 80), p[0..len): a 4-byte size, then
+ * a zlib stream that must be exactly that size, at most max, and end the
+ * input.  Inflated into the arena after `lead` bytes left for the
+ * caller: *out is the start of those, *size the inflated size.  ETF_OK,
+ * ETF_ETOOBIG, ETF_ETRUNC, ETF_ETRAIL, ETF_EZLIB or ETF_ENOMEM.
  */
-int	etf_inflate(struct etf_arena *, const uint8_t *in, size_t inlen,
-	    uint8_t *out, size_t size, size_t max);
+int	etf_inflate_body(struct etf_arena *, const uint8_t *p, size_t len,
+	    size_t max, size_t lead, uint8_t **out, size_t *size);
 
 /* etf_compare(), with the common keys of maps (atoms, integers) done
  * inline. */

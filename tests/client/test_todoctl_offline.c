@@ -692,6 +692,31 @@ framed(struct etf_buf *b)
 	return f;
 }
 
+/* Begin {ok, #{...}} of n pairs in b, made here. */
+static void
+ok_map(struct etf_buf *b, uint32_t n)
+{
+	etf_buf_init(b);
+	etf_put_version(b);
+	etf_put_tuple(b, 2);
+	etf_put_atom(b, "ok");
+	etf_put_map(b, n);
+}
+
+/* todoctl status against a fake daemon that answers with the term in b
+ * (freed); it must succeed. */
+static void
+status_from(struct etf_buf *b, struct h_run *r)
+{
+	struct fake f = framed(b);
+	pid_t pid = h_fake_server(sock, fake_reply, &f);
+
+	RUN_S(r, "status");
+	h_wait(pid, 10000);
+	free((void *)f.raw);
+	ck_assert_msg(r->status == 0, "status %d: %s", r->status, r->err);
+}
+
 /* sync refused: a daemon without the request (an older one) and one
  * whose workers could not write every list file are told apart from
  * other errors, each with what it means for the user's data. */
@@ -758,30 +783,19 @@ static const struct {
 START_TEST(test_status_uptime)
 {
 	struct etf_buf b;
-	struct fake f;
 	struct h_run r;
-	pid_t pid;
 
-	etf_buf_init(&b);
-	etf_put_version(&b);
-	etf_put_tuple(&b, 2);
-	etf_put_atom(&b, "ok");
-	etf_put_map(&b, 2);
+	ok_map(&b, 2);
 	etf_put_atom(&b, "uptime_s");
 	etf_put_int(&b, uptime_vec[_i].s);
 	etf_put_atom(&b, "lists_live");
 	etf_put_int(&b, 1);
-	f = framed(&b);
-	pid = h_fake_server(sock, fake_reply, &f);
-	RUN_S(&r, "status");
-	h_wait(pid, 10000);
-	ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
+	status_from(&b, &r);
 	ck_assert_msg(strncmp(r.out, "todod is running, ", 18) == 0 &&
 	    strstr(r.out, uptime_vec[_i].shown) != NULL &&
 	    strstr(r.out, ", 1 list live\n") != NULL, "%lld s: '%s'",
 	    (long long)uptime_vec[_i].s, r.out);
 	h_run_free(&r);
-	free((void *)f.raw);
 }
 END_TEST
 
@@ -792,28 +806,17 @@ START_TEST(test_status_others)
 {
 	static const char v[] = "v\xc2\x9b" "31m\xe2\x80\xae\x7f";
 	struct etf_buf b;
-	struct fake f;
 	struct h_run r;
-	pid_t pid;
 
-	etf_buf_init(&b);
-	etf_put_version(&b);
-	etf_put_tuple(&b, 2);
-	etf_put_atom(&b, "ok");
-	etf_put_map(&b, 1);
+	ok_map(&b, 1);
 	etf_put_atom(&b, "zz");
 	etf_put_binary(&b, v, sizeof(v) - 1);
-	f = framed(&b);
-	pid = h_fake_server(sock, fake_reply, &f);
-	RUN_S(&r, "status");
-	h_wait(pid, 10000);
-	ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
+	status_from(&b, &r);
 	ck_assert_msg(strstr(r.out, "zz:") != NULL, "'%s'", r.out);
 	ck_assert_msg(strstr(r.out, "\xc2\x9b") == NULL &&
 	    strstr(r.out, "\xe2\x80\xae") == NULL &&
 	    strchr(r.out, 0x7f) == NULL, "raw controls in '%s'", r.out);
 	h_run_free(&r);
-	free((void *)f.raw);
 }
 END_TEST
 
@@ -822,16 +825,10 @@ END_TEST
 START_TEST(test_status_more_lists)
 {
 	struct etf_buf b;
-	struct fake f;
 	struct h_run r;
-	pid_t pid;
 	int i;
 
-	etf_buf_init(&b);
-	etf_put_version(&b);
-	etf_put_tuple(&b, 2);
-	etf_put_atom(&b, "ok");
-	etf_put_map(&b, 1);
+	ok_map(&b, 1);
 	etf_put_atom(&b, "lists");
 	etf_put_list(&b, 27);
 	for (i = 0; i < 27; i++) {
@@ -846,35 +843,43 @@ START_TEST(test_status_more_lists)
 		etf_put_int(&b, 1000 + i);
 	}
 	etf_put_nil(&b);
-	f = framed(&b);
-	pid = h_fake_server(sock, fake_reply, &f);
-	RUN_S(&r, "status");
-	h_wait(pid, 10000);
-	ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
+	status_from(&b, &r);
 	ck_assert_msg(strstr(r.out, "\n(1 more list server)\n") != NULL,
 	    "'%s'", r.out);
 	h_run_free(&r);
-	free((void *)f.raw);
 }
 END_TEST
 
 /* A socket path that cannot be used is a daemon not reached for
  * todo-bench too (3), as for todoctl, not a usage error. */
+/* todo-bench -s path -n 1 [--json], which must exit 3 (no daemon). */
+static void
+bench_unreached(struct h_run *r, const char *path, bool json)
+{
+	char *argv[7];
+	int n = 0;
+
+	argv[n++] = (char *)h_todo_bench();
+	argv[n++] = "-s";
+	argv[n++] = (char *)path;
+	argv[n++] = "-n";
+	argv[n++] = "1";
+	if (json)
+		argv[n++] = "--json";
+	argv[n] = NULL;
+	ck_assert_int_eq(h_run_argv(r, NULL, NULL, argv), 0);
+	ck_assert_msg(r->status == 3, "status %d: %s", r->status, r->err);
+}
+
 START_TEST(test_bench_socket_too_long)
 {
-	char long_path[300], *argv[6];
+	char long_path[300];
 	struct h_run r;
 
 	memset(long_path, 'x', sizeof(long_path) - 1);
 	long_path[0] = '/';
 	long_path[sizeof(long_path) - 1] = '\0';
-	argv[0] = (char *)h_todo_bench();
-	argv[1] = "-s";
-	argv[2] = long_path;
-	argv[3] = "-n";
-	argv[4] = "1";
-	argv[5] = NULL;
-	ck_assert_int_eq(h_run_argv(&r, NULL, NULL, argv), 0);
+	bench_unreached(&r, long_path, false);
 	ck_assert_msg(r.status == 3, "status %d: %s", r.status, r.err);
 	ck_assert_ptr_nonnull(strstr(r.err, "too long"));
 	h_run_free(&r);
@@ -884,17 +889,9 @@ END_TEST
 /* A socket nobody listens on: exit 3 and the hint todoctl gives. */
 START_TEST(test_bench_unreachable)
 {
-	char *argv[6];
 	struct h_run r;
 
-	argv[0] = (char *)h_todo_bench();
-	argv[1] = "-s";
-	argv[2] = sock;
-	argv[3] = "-n";
-	argv[4] = "1";
-	argv[5] = NULL;
-	ck_assert_int_eq(h_run_argv(&r, NULL, NULL, argv), 0);
-	ck_assert_msg(r.status == 3, "status %d: %s", r.status, r.err);
+	bench_unreached(&r, sock, false);
 	ck_assert_msg(strstr(r.err, ": connect: No such file or directory "
 	    "(is todod running?)") != NULL, "'%s'", r.err);
 	h_run_free(&r);
@@ -905,19 +902,11 @@ END_TEST
  * JSON has it repaired; it had nothing at all). */
 START_TEST(test_bench_json_bad_path)
 {
-	char path[PATH_MAX + 16], *argv[7];
+	char path[PATH_MAX + 16];
 	struct h_run r;
 
 	snprintf(path, sizeof(path), "%s/\xff.sock", dir);
-	argv[0] = (char *)h_todo_bench();
-	argv[1] = "-s";
-	argv[2] = path;
-	argv[3] = "-n";
-	argv[4] = "1";
-	argv[5] = "--json";
-	argv[6] = NULL;
-	ck_assert_int_eq(h_run_argv(&r, NULL, NULL, argv), 0);
-	ck_assert_msg(r.status == 3, "status %d: %s", r.status, r.err);
+	bench_unreached(&r, path, true);
 	ck_assert_msg(strstr(r.out, "\"socket\": \"") != NULL &&
 	    strstr(r.out, "\"aborted\": true") != NULL &&
 	    strstr(r.out, "\"abort_reason\": \"") != NULL, "'%s'", r.out);

@@ -103,6 +103,17 @@ expect_line(const struct tu_result *r, const char *key, const char *value)
 	    "expected %s=%s in:\n%s\nstderr:\n%s", key, value, r->out, r->err);
 }
 
+/* Does the dump contain "key=" dir followed by rest? */
+static void
+expect_under(const struct tu_result *r, const char *key, const char *dir,
+    const char *rest)
+{
+	char value[TODOD_PATH_MAX + 64];
+
+	snprintf(value, sizeof(value), "%s%s", dir, rest);
+	expect_line(r, key, value);
+}
+
 static void
 set_user_env(void)
 {
@@ -263,20 +274,17 @@ START_TEST(user_pidfile)
 	struct parse p = { { "-d", "%T/d", "-s", "%T/run/s.sock", NULL, NULL,
 	    NULL }, NULL, 0 };
 	struct tu_result r;
-	char want[128];
 
 	if (geteuid() != 0)
 		return;		/* -u needs root */
 	parse(&p, &r);
 	ck_assert_msg(tu_exitcode(r.status) == 0, "%s", r.err);
-	snprintf(want, sizeof(want), "%s/run/s.pid", tmp);
-	expect_line(&r, "pidfile", want);
+	expect_under(&r, "pidfile", tmp, "/run/s.pid");
 	p.argv[4] = "-u";
 	p.argv[5] = "nobody";
 	parse(&p, &r);
 	ck_assert_msg(tu_exitcode(r.status) == 0, "%s", r.err);
-	snprintf(want, sizeof(want), "%s/s.pid", tmp);
-	expect_line(&r, "pidfile", want);
+	expect_under(&r, "pidfile", tmp, "/s.pid");
 	p.argv[3] = "/s.sock";
 	parse(&p, &r);
 	ck_assert_msg(tu_exitcode(r.status) == 0, "%s", r.err);
@@ -427,7 +435,7 @@ START_TEST(paths_normalized)
 	struct parse p = { { "-d", "../../data/./x/", "-s", "./s.sock", "-p",
 	    "..//..//p.pid", NULL }, NULL, 0 };
 	struct tu_result r;
-	char cwd[128], real[PATH_MAX], want[PATH_MAX + 32];
+	char cwd[128], real[PATH_MAX];
 
 	snprintf(cwd, sizeof(cwd), "%s/a", tmp);
 	ck_assert_int_eq(mkdir(cwd, 0700), 0);
@@ -438,12 +446,9 @@ START_TEST(paths_normalized)
 	set_user_env();
 	parse(&p, &r);
 	ck_assert_msg(tu_exitcode(r.status) == 0, "%s", r.err);
-	snprintf(want, sizeof(want), "%s/data/x/", real);
-	expect_line(&r, "data", want);
-	snprintf(want, sizeof(want), "%s/a/b/s.sock", real);
-	expect_line(&r, "socket", want);
-	snprintf(want, sizeof(want), "%s/p.pid", real);
-	expect_line(&r, "pidfile", want);
+	expect_under(&r, "data", real, "/data/x/");
+	expect_under(&r, "socket", real, "/a/b/s.sock");
+	expect_under(&r, "pidfile", real, "/p.pid");
 }
 END_TEST
 

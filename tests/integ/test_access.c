@@ -578,6 +578,28 @@ START_TEST(foreground_terminal)
 }
 END_TEST
 
+/* Start todod -u nobody on n (nobody_start) and check that it exits 1
+ * at start, with a line of its log holding text. */
+static void
+nobody_start_fails(const struct nobody_run *n, const char *text)
+{
+	char line[512];
+	bool said = false;
+	FILE *f;
+	pid_t pid;
+
+	pid = nobody_start(n);
+	ck_assert_msg(h_poll(h_ms(15000), gone_status, &pid), "todod did "
+	    "not exit");
+	ck_assert_int_eq(WIFEXITED(exit_status) ? WEXITSTATUS(exit_status) :
+	    -1, 1);
+	ck_assert_ptr_nonnull(f = fopen(n->log, "r"));
+	while (!said && fgets(line, sizeof(line), f) != NULL)
+		said = strstr(line, text) != NULL;
+	fclose(f);
+	ck_assert_msg(said, "todod did not say '%s'", text);
+}
+
 /* A data directory that the user given with -u cannot write (root's,
  * mode 0755): todod says so and exits 1 at start, instead of starting
  * workers that fail until the restart limit, and removes what it made
@@ -586,23 +608,10 @@ START_TEST(data_not_writable)
 {
 	struct nobody_run n;
 	char line[512];
-	bool said = false;
-	FILE *f;
-	pid_t pid;
 
 	nobody_paths(&n);
 	ck_assert_int_eq(mkdir(n.data, 0755), 0);
-	pid = nobody_start(&n);
-	ck_assert_msg(h_poll(h_ms(15000), gone_status, &pid), "todod did "
-	    "not exit");
-	ck_assert_int_eq(WIFEXITED(exit_status) ? WEXITSTATUS(exit_status) :
-	    -1, 1);
-	ck_assert_ptr_nonnull(f = fopen(n.log, "r"));
-	while (!said && fgets(line, sizeof(line), f) != NULL)
-		said = strstr(line, "is not writable by user nobody") != NULL;
-	fclose(f);
-	ck_assert_msg(said, "todod did not say that its data directory is "
-	    "not writable");
+	nobody_start_fails(&n, "is not writable by user nobody");
 	ck_assert_msg(access(n.sock, F_OK) == -1, "the socket was left "
 	    "behind");
 	/* Removed as root, though given to nobody: the lock file and the
@@ -626,24 +635,10 @@ END_TEST
 START_TEST(pidfile_user_may_replace)
 {
 	struct nobody_run n;
-	char line[512];
-	bool said = false;
-	FILE *f;
-	pid_t pid;
 
 	nobody_paths(&n);
 	snprintf(n.pid, sizeof(n.pid), "%s/run/s.pid", n.dir);
-	pid = nobody_start(&n);
-	ck_assert_msg(h_poll(h_ms(15000), gone_status, &pid), "todod did "
-	    "not exit");
-	ck_assert_int_eq(WIFEXITED(exit_status) ? WEXITSTATUS(exit_status) :
-	    -1, 1);
-	ck_assert_ptr_nonnull(f = fopen(n.log, "r"));
-	while (!said && fgets(line, sizeof(line), f) != NULL)
-		said = strstr(line, "user nobody could replace it") != NULL;
-	fclose(f);
-	ck_assert_msg(said, "todod did not say that nobody could replace its "
-	    "pidfile");
+	nobody_start_fails(&n, "user nobody could replace it");
 	ck_assert_msg(access(n.pid, F_OK) == -1, "the pidfile was left "
 	    "behind");
 	ck_assert_msg(access(n.sock, F_OK) == -1, "the socket was left "
