@@ -335,6 +335,23 @@ nobody_clean(const struct nobody_run *n)
 	ck_assert_int_eq(system(cmd), 0);
 }
 
+struct pid_want {
+	const char	*path;
+	pid_t		 pid;
+};
+static struct pid_want pidfile_want;
+
+/* Whether the pidfile at want->path names want->pid. */
+static bool
+pidfile_names(void *arg)
+{
+	const struct pid_want *want = arg;
+	char buf[32];
+
+	return file_read(want->path, buf, sizeof(buf)) == 0 &&
+	    atoi(buf) == (int)want->pid;
+}
+
 START_TEST(drop_to_nobody)
 {
 	struct nobody_run n;
@@ -396,8 +413,11 @@ START_TEST(drop_to_nobody)
 	pid = nobody_start(&n);
 	ck_assert_msg(h_poll(h_ms(10000), socket_there, n.sock), "no socket "
 	    "with a stale pidfile");
-	ck_assert_int_eq(file_read(n.pid, buf, sizeof(buf)), 0);
-	ck_assert_int_eq(atoi(buf), (int)pid);
+	/* Written just after the socket is bound: waited for. */
+	pidfile_want.path = n.pid;
+	pidfile_want.pid = pid;
+	ck_assert_msg(h_poll(h_ms(10000), pidfile_names, &pidfile_want),
+	    "the stale pidfile was not replaced");
 	kill(pid, SIGTERM);
 	ck_assert_msg(h_poll(h_ms(15000), gone, &pid), "todod did not stop");
 	snprintf(path, sizeof(path), "%s/l", n.data);
