@@ -242,10 +242,8 @@ cj_print(FILE *fp, json_t *v)
 {
 	int rv;
 
-	if (v == NULL) {
-		errno = ENOMEM;
+	if (v == NULL)
 		return -1;
-	}
 	errno = 0;
 	rv = json_dumpf(v, fp, JSON_COMPACT | JSON_ENCODE_ANY |
 	    JSON_PRESERVE_ORDER);

@@ -354,7 +354,7 @@ dirname_of(const char *path, char *buf, size_t size)
 static void
 default_pidfile(struct todod_config *cfg)
 {
-	const char *sock = cfg->socket_path, *base, *dir, *up;
+	const char *sock = cfg->socket_path, *base, *up;
 	size_t len, stem, dirlen;
 
 	base = strrchr(sock, '/') + 1;
@@ -363,7 +363,6 @@ default_pidfile(struct todod_config *cfg)
 	if (len - (size_t)(base - sock) > 5 &&
 	    strcmp(sock + len - 5, ".sock") == 0)
 		stem = len - 5;
-	dir = sock;
 	dirlen = (size_t)(base - sock);		/* with its final '/' */
 	if (cfg->user[0] != '\0' && dirlen > 1) {
 		for (up = base - 2; up > sock && *up != '/'; up--)
@@ -371,7 +370,7 @@ default_pidfile(struct todod_config *cfg)
 		dirlen = (size_t)(up - sock) + 1;
 	}
 	if ((size_t)snprintf(cfg->pidfile, sizeof(cfg->pidfile), "%.*s%.*s.pid",
-	    (int)dirlen, dir, (int)(stem - (size_t)(base - sock)), base) >=
+	    (int)dirlen, sock, (int)(stem - (size_t)(base - sock)), base) >=
 	    sizeof(cfg->pidfile))
 		usage_error("--socket: path too long for the pidfile beside "
 		    "it: %s", sock);
@@ -384,6 +383,7 @@ check_paths(struct todod_config *cfg)
 	char data[TODOD_PATH_MAX], dir[TODOD_PATH_MAX], pdir[TODOD_PATH_MAX];
 	char psock[TODOD_PATH_MAX], sdir[TODOD_PATH_MAX];
 	const char *base, *sbase;
+	size_t n;
 
 	if (strlen(cfg->socket_path) >= sizeof(sun.sun_path))
 		usage_error("--socket: path longer than %zu bytes: %s",
@@ -414,14 +414,16 @@ check_paths(struct todod_config *cfg)
 	if (path_within(pdir, data))
 		usage_error("pidfile %s is inside the data directory %s; "
 		    "choose another with -p", cfg->pidfile, cfg->data_dir);
+	if (strcmp(psock, pdir) != 0)
+		return;
 	sbase = strrchr(cfg->socket_path, '/') + 1;
-	if (strcmp(psock, pdir) == 0 && strcmp(base, sbase) == 0)
+	n = strlen(sbase);
+	if (strcmp(base, sbase) == 0)
 		usage_error("pidfile and socket are the same file: %s",
 		    cfg->pidfile);
 	/* Nor the socket's lock (listener.c): renamed over, it would lock
 	 * nothing. */
-	if (strcmp(psock, pdir) == 0 && strncmp(base, sbase, strlen(sbase)) ==
-	    0 && strcmp(base + strlen(sbase), ".lock") == 0)
+	if (strncmp(base, sbase, n) == 0 && strcmp(base + n, ".lock") == 0)
 		usage_error("pidfile and the socket's lock are the same file: "
 		    "%s", cfg->pidfile);
 }

@@ -312,13 +312,6 @@ route_go(void)
 	route_wake();
 }
 
-/*
- * A new route (NULL if it cannot be made; the caller has checked the
- * room for it: route_room).  The cache makes the link to the server;
- * the server's end (*srv) goes to the supervisor with the request for a
- * server (route_spawn), after the first connection went out on the
- * link: a new server finds it waiting there as it starts.
- */
 /* No link for a new server (errno says why): logged once a while, for
  * it lasts while descriptors are short and every attach meets it. */
 static void
@@ -333,6 +326,13 @@ route_link_failed(void)
 		    sizeof(held)));
 }
 
+/*
+ * A new route (NULL if it cannot be made; the caller has checked the
+ * room for it: route_room).  The cache makes the link to the server;
+ * the server's end (*srv) goes to the supervisor with the request for a
+ * server (route_spawn), after the first connection went out on the
+ * link: a new server finds it waiting there as it starts.
+ */
 static struct route *
 route_start(const void *name, size_t len, int *srv)
 {

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "etf.h"
 #include "listfile.h"
@@ -233,6 +234,33 @@ st_encode(const struct todo_list *l, size_t *len)
 	}
 	*len = b.len;
 	return b.p;
+}
+
+uint8_t *
+st_compress(const uint8_t *etf, size_t len, size_t *zlen)
+{
+	size_t plen;
+	uLongf n;
+	uint8_t *z;
+
+	if (len < 1)
+		return NULL;
+	plen = len - 1;			/* the term, without its version */
+	n = compressBound((uLong)plen);
+	if ((z = malloc(6 + n)) == NULL)
+		return NULL;
+	z[0] = ETF_VERSION;
+	z[1] = ETF_TAG_COMPRESSED;
+	z[2] = (uint8_t)(plen >> 24);
+	z[3] = (uint8_t)(plen >> 16);
+	z[4] = (uint8_t)(plen >> 8);
+	z[5] = (uint8_t)plen;
+	if (compress2(z + 6, &n, etf + 1, (uLong)plen, 9) != Z_OK) {
+		free(z);
+		return NULL;
+	}
+	*zlen = 6 + n;
+	return z;
 }
 
 bool

@@ -31,6 +31,9 @@ bool		 st_list_equal(const struct todo_list *,
 		    const struct todo_list *);
 /* Encode a list into a malloc'ed buffer (version byte first). */
 uint8_t		*st_encode(const struct todo_list *, size_t *len);
+/* The ETF etf[0..len) (version byte first) as term_to_binary(T,
+ * [compressed]) writes it, malloc'ed, or NULL. */
+uint8_t		*st_compress(const uint8_t *etf, size_t len, size_t *zlen);
 /* Path of a program on $PATH, or NULL. */
 bool		 st_have_program(const char *name);
 
