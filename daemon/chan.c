@@ -59,6 +59,7 @@ struct chan {
 	int			 in_cb;
 	int			 dead;		/* freed inside a callback */
 	int			 closed;	/* peer gone, reported */
+	int			 held;		/* chan_hold(): deliver nothing */
 };
 
 static void	chan_read(evutil_socket_t, short, void *);
@@ -214,7 +215,7 @@ chan_dispatch(struct chan *c)
 	size_t len;
 	int fd, rc;
 
-	while (!c->dead && evbuffer_get_length(c->in) >= 4) {
+	while (!c->dead && !c->held && evbuffer_get_length(c->in) >= 4) {
 		h = chan_peek_header(c);
 		len = h & ~CHAN_FDBIT;
 		if (len == 0 || len > c->max_msg) {
@@ -283,7 +284,13 @@ chan_read(evutil_socket_t fd, short ev, void *arg)
 	ssize_t n;
 	int rc, round;
 
-	for (round = 0; round < 4; round++) {
+	/* Frames left buffered by a hold first (chan_resume). */
+	if ((rc = chan_dispatch(c)) != 0) {
+		if (rc == -1)
+			(void)chan_lost(c);
+		return;
+	}
+	for (round = 0; round < 4 && !c->held; round++) {
 		want = chan_read_size(c);
 		if (evbuffer_reserve_space(c->in, (ev_ssize_t)want, &v, 1) != 1)
 			fatalx("out of memory");
@@ -327,6 +334,25 @@ chan_socketpair(int sv[2])
 {
 	return socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0, sv);
+}
+
+void
+chan_hold(struct chan *c)
+{
+	c->held = 1;
+	event_del(c->rev);
+}
+
+void
+chan_resume(struct chan *c)
+{
+	if (!c->held || c->dead || c->closed)
+		return;
+	c->held = 0;
+	event_add_or_exit(c->rev, NULL);
+	/* What was read already waits in the buffer, and the descriptor
+	 * may not be readable again: the next pass of the loop delivers it. */
+	event_active(c->rev, EV_READ, 0);
 }
 
 void

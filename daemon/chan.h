@@ -49,6 +49,16 @@ int		 chan_socketpair(int sv[2]);
  * found the channel readable: for a new channel whose peer has written
  * ahead, one pass of the loop sooner.  The callbacks may run. */
 void		 chan_read_now(struct chan *);
+/*
+ * Hold a channel: from the message being delivered on, none is delivered
+ * and nothing more is read until chan_resume(), which has the event loop
+ * deliver what waits, in order, from its next pass.  For a process that
+ * changes what its messages mean (a list server that released its list
+ * and serves the next as a spare) between two messages of one read.
+ * The channel's writes go on as usual.
+ */
+void		 chan_hold(struct chan *);
+void		 chan_resume(struct chan *);
 /* Queue a message (payload: version byte and term) with an optional
  * descriptor; the channel closes its copy of fd once the message is
  * written.  Returns 0, or -1 (no memory; fd is closed). */

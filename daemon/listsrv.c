@@ -76,6 +76,15 @@ ls_exit(void)
 	}
 	log_debug("released");
 	ls.released = 1;
+	/* Nothing more is taken in for the list released: a message read
+	 * with this one (the supervisor's next, for a spare, may be in the
+	 * same read) waits for the spare (listsrv_spare_main()). */
+	if (ls.sup != NULL)
+		chan_hold(ls.sup);
+	if (ls.cache != NULL)
+		chan_hold(ls.cache);
+	if (ls.worker != NULL)
+		chan_hold(ls.worker);
 	event_base_loopbreak(ls.base);
 }
 
@@ -759,6 +768,7 @@ listsrv_spare_main(const struct todod_config *cfg)
 		if (!ls.released)
 			exit(0);
 		ls_release();
+		chan_resume(lsp.sup);
 	}
 }
 

@@ -3,11 +3,13 @@
  * sent before it went is delivered before the channel reports it gone,
  * whichever of the read and write sides notices first; and a message
  * sent at once (chan_send_first) tells a peer that is there from one
- * that is gone, without losing the descriptor it carries; and a message
+ * that is gone, without losing the descriptor it carries; a channel
+ * held delivers nothing until resumed; and a message
  * that must not be lost ends the process when it cannot be queued.
  */
 #include "config.h"
 
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 
@@ -315,6 +317,67 @@ send_encoding_oom(void *arg)
 	chan_send_or_exit(s.a, &s.b, -1);
 }
 
+/* Holds the channel at its first message. */
+static void
+on_msg_hold(struct chan *c, const struct etf_term *t, int fd, void *arg)
+{
+	struct seen *s = arg;
+
+	ck_assert(etf_is_atom(t, "hello"));
+	if (s->msgs++ == 0)
+		chan_hold(c);
+}
+
+/* Run the loop until n messages are seen (bounded). */
+static void
+run_until_msgs(struct event_base *base, const struct seen *s, int n)
+{
+	int i;
+
+	for (i = 0; i < 100 && s->msgs < n; i++)
+		ck_assert_int_ge(event_base_loop(base, EVLOOP_ONCE |
+		    EVLOOP_NONBLOCK), 0);
+	ck_assert_int_eq(s->msgs, n);
+}
+
+/*
+ * A channel held at a message delivers none of the ones read with it,
+ * reads nothing more, and does not make the loop spin; resumed, it
+ * delivers them all in order, then what came since, then its end.
+ */
+START_TEST(hold_and_resume)
+{
+	struct event_base *base;
+	struct seen s = { 0 };
+	struct chan *c;
+	int sv[2], i, pending;
+
+	ck_assert_int_eq(chan_socketpair(sv), 0);
+	ck_assert_ptr_nonnull(base = event_base_new());
+	ck_assert_ptr_nonnull(c = chan_new(base, sv[0], 1024, on_msg_hold,
+	    on_closed, &s));
+	for (i = 0; i < 3; i++)
+		peer_says_hello(sv[1]);
+	run_until_msgs(base, &s, 1);
+	for (i = 0; i < 20; i++)
+		ck_assert_int_ge(event_base_loop(base, EVLOOP_ONCE |
+		    EVLOOP_NONBLOCK), 0);
+	ck_assert_int_eq(s.msgs, 1);
+	/* Sent while held: it stays in the socket. */
+	peer_says_hello(sv[1]);
+	ck_assert_int_ge(event_base_loop(base, EVLOOP_NONBLOCK), 0);
+	ck_assert_int_eq(ioctl(sv[0], FIONREAD, &pending), 0);
+	ck_assert_int_gt(pending, 0);
+	ck_assert_int_eq(s.msgs, 1);
+	chan_resume(c);
+	run_until_msgs(base, &s, 4);
+	close(sv[1]);
+	run_until_closed(base, &s);
+	ck_assert_int_eq(s.msgs_at_close, 4);
+	event_base_free(base);
+}
+END_TEST
+
 #ifndef __SANITIZE_ADDRESS__
 /* (AddressSanitizer's shadow memory does not fit an address space
  * limit: the next test's second half does not run under it.) */
@@ -404,6 +467,7 @@ chan_suite(void)
 
 	tcase_add_test(tc, peer_gone_with_output_pending);
 	tcase_add_test(tc, peer_gone_idle);
+	tcase_add_test(tc, hold_and_resume);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("send_first");
 	tcase_add_test(tc, send_first_peer_there);
