@@ -196,7 +196,10 @@ store_open_read(int dirfd, const void *name, size_t len, size_t max_bytes,
 		errno = EINVAL;
 		return STORE_ERR;
 	}
-	if ((fd = openat(dirfd, file, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1)
+	/* Not through a symbolic link: a list's file is the one the data
+	 * directory holds (ELOOP, logged as its reason, else). */
+	if ((fd = openat(dirfd, file, O_RDONLY | O_CLOEXEC | O_NONBLOCK |
+	    O_NOFOLLOW)) == -1)
 		return errno == ENOENT ? STORE_ABSENT : STORE_ERR;
 	if (store_fd_size(fd, max_bytes, size) == STORE_OK) {
 		*fdp = fd;

@@ -72,7 +72,8 @@ int	store_cleanup_temps_tag(int dirfd, const char *tag);
 /*
  * Read a list's file into a malloc'ed buffer.  STORE_OK (*data, *datalen
  * set; free(*data)), STORE_ABSENT, or STORE_ERR with errno (EFBIG: more
- * than max_bytes; EINVAL: invalid Name or not a regular file).
+ * than max_bytes; EINVAL: invalid Name or not a regular file; ELOOP: a
+ * symbolic link, which is not followed).
  */
 int	store_read(int dirfd, const void *name, size_t len, size_t max_bytes,
 	    uint8_t **data, size_t *datalen);

@@ -465,6 +465,12 @@ START_TEST(t_read_errors)
 	ck_assert_int_eq(store_read(dfd, "big", 3, MAX_BYTES, &data, &len),
 	    STORE_OK);
 	free(data);
+	/* A symbolic link where a list's file would be, even to a list's
+	 * file: not followed. */
+	ck_assert_int_eq(symlinkat("big", dfd, "ln"), 0);
+	ck_assert_int_eq(store_read(dfd, "ln", 2, MAX_BYTES, &data, &len),
+	    STORE_ERR);
+	ck_assert_int_eq(errno, ELOOP);
 	/* A directory where a list's file would be. */
 	ck_assert_int_eq(mkdirat(dfd, "d", 0700), 0);
 	ck_assert_int_eq(store_read(dfd, "d", 1, MAX_BYTES, &data, &len),
