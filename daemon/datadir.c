@@ -17,6 +17,7 @@
 
 #include "errbuf.h"
 #include "datadir.h"
+#include "dirsafe.h"
 #include "pidalive.h"
 
 /* How long to wait for a new holder to write its pid (10 ms steps). */
@@ -215,8 +216,8 @@ lock_dir(struct datadir *dd, pid_t *holder, char *err, size_t errsize)
 }
 
 int
-datadir_lock(struct datadir *dd, const char *path, pid_t *holder,
-    char *err, size_t errsize)
+datadir_lock(struct datadir *dd, const char *path, uid_t also_ok,
+    pid_t *holder, char *err, size_t errsize)
 {
 	char buf[32];
 	int dfd, fd, n;
@@ -229,6 +230,13 @@ datadir_lock(struct datadir *dd, const char *path, pid_t *holder,
 	if (datadir_mkdirs(path, 0700, dd->created, sizeof(dd->created),
 	    err, errsize) == -1)
 		return -1;
+	/* Another user who may make files here could plant a journal that
+	 * a worker would replay.  (Made now, it is 0700 and ours.) */
+	if (dirsafe_check("data directory", path, also_ok, false, err,
+	    errsize) == -1) {
+		datadir_rmdirs(path, dd->created);
+		return -1;
+	}
 	if ((dfd = lock_dir(dd, holder, err, errsize)) == -1)
 		return -1;
 	if ((fd = open_lockfile(dd, err, errsize)) == -1) {

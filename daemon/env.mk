@@ -5,6 +5,7 @@ daemon_libdaemon_la_SOURCES += \
 	daemon/errbuf.h daemon/errbuf.c \
 	daemon/options.c \
 	daemon/listener.h daemon/listener.c \
+	daemon/dirsafe.h daemon/dirsafe.c \
 	daemon/datadir.h daemon/datadir.c \
 	daemon/pidfile.h daemon/pidfile.c \
 	daemon/pidalive.h daemon/pidalive.c \

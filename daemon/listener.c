@@ -10,7 +10,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,6 +17,7 @@
 #include "errbuf.h"
 #include "datadir.h"
 #include "defaults.h"
+#include "dirsafe.h"
 #include "listener.h"
 #include "log.h"
 
@@ -35,69 +35,6 @@ listener_dir_mode(mode_t socket_mode)
 	if (socket_mode & 0007)
 		m |= 0001;
 	return m;
-}
-
-static const char *
-user_name(uid_t uid, char *buf, size_t size)
-{
-	struct passwd *pw;
-
-	if ((pw = getpwuid(uid)) != NULL)
-		snprintf(buf, size, "%s", pw->pw_name);
-	else
-		snprintf(buf, size, "uid %u", (unsigned)uid);
-	return buf;
-}
-
-/* "root", "root or alice", "root, alice or todod": who may own the dir. */
-static void
-owners(uid_t euid, uid_t also_ok, char *buf, size_t size)
-{
-	char a[64], b[64];
-
-	if (euid == 0 && (also_ok == (uid_t)-1 || also_ok == 0))
-		snprintf(buf, size, "root");
-	else if (euid == 0 || also_ok == (uid_t)-1 || also_ok == euid)
-		snprintf(buf, size, "root or %s", user_name(euid == 0 ?
-		    also_ok : euid, a, sizeof(a)));
-	else
-		snprintf(buf, size, "root, %s or %s", user_name(euid, a,
-		    sizeof(a)), user_name(also_ok, b, sizeof(b)));
-}
-
-static int
-check_dir(const char *dir, uid_t also_ok, char *err, size_t errsize)
-{
-	struct stat st;
-	char owner[64], allowed[160];
-	uid_t euid = geteuid(), uid;
-	int rc;
-
-	if ((rc = socket_dir_check(dir, euid, also_ok, &st, &uid)) == -1)
-		return seterr(err, errsize, "socket directory %s: %s", dir,
-		    strerror(errno));
-	if (!S_ISDIR(st.st_mode))
-		return seterr(err, errsize, "socket directory %s is not a "
-		    "directory", dir);
-	user_name(uid, owner, sizeof(owner));
-	switch (rc) {
-	case SOCKET_DIR_LINK:
-		owners(euid, also_ok, allowed, sizeof(allowed));
-		return seterr(err, errsize, "unsafe socket directory %s: a "
-		    "symbolic link of %s: it must be owned by %s", dir, owner,
-		    allowed);
-	case SOCKET_DIR_OWNER:
-		owners(euid, also_ok, allowed, sizeof(allowed));
-		return seterr(err, errsize, "unsafe socket directory %s: "
-		    "owner %s, mode %04o: it must be owned by %s", dir, owner,
-		    (unsigned)(st.st_mode & 07777), allowed);
-	case SOCKET_DIR_MODE:
-		return seterr(err, errsize, "unsafe socket directory %s: "
-		    "owner %s, mode %04o: it must not be writable by group "
-		    "or others unless it is sticky", dir, owner,
-		    (unsigned)(st.st_mode & 07777));
-	}
-	return 0;
 }
 
 static const char *
@@ -352,7 +289,8 @@ listener_open(struct listener *l, const char *path, mode_t mode,
 	if (datadir_mkdirs(dir, listener_dir_mode(mode), l->created,
 	    sizeof(l->created), err, errsize) == -1)
 		return -1;
-	if (check_dir(dir, also_ok, err, errsize) == -1 ||
+	if (dirsafe_check("socket directory", dir, also_ok, true, err,
+	    errsize) == -1 ||
 	    lock_path(l, err, errsize) == -1 ||
 	    clear_stale(path, err, errsize) == -1 ||
 	    bind_listen(l, mode, err, errsize) == -1) {

@@ -682,7 +682,8 @@ sup_prepare(const struct todod_config *cfg, struct privdrop_user *user)
 	(void)sigprocmask(SIG_BLOCK, &stop_sigs, NULL);
 	/* Its message names the holder, and says if it has exited (its
 	 * children still hold the lock). */
-	if ((rc = datadir_lock(&sup.datadir, cfg->data_dir, &holder, err,
+	if ((rc = datadir_lock(&sup.datadir, cfg->data_dir,
+	    cfg->user[0] != '\0' ? user->uid : (uid_t)-1, &holder, err,
 	    sizeof(err))) == -1)
 		fatalx("%s", err);
 	if (rc == 1)

@@ -42,15 +42,15 @@ default_socket_path(char *buf, size_t size)
 	    (unsigned)geteuid()));
 }
 
-/* A socket's directory, or the link naming it, may be uid's. */
+/* A safe directory, or the link naming it, may be uid's. */
 static int
-socket_owner_ok(uid_t uid, uid_t euid, uid_t also_ok)
+dir_owner_ok(uid_t uid, uid_t euid, uid_t also_ok)
 {
 	return uid == euid || uid == 0 || uid == also_ok;
 }
 
 int
-socket_dir_check(const char *dir, uid_t euid, uid_t also_ok,
+dir_check(const char *dir, uid_t euid, uid_t also_ok, int sticky_ok,
     struct stat *st, uid_t *owner)
 {
 	struct stat lst;
@@ -58,15 +58,16 @@ socket_dir_check(const char *dir, uid_t euid, uid_t also_ok,
 	if (lstat(dir, &lst) == -1 || stat(dir, st) == -1)
 		return -1;
 	*owner = st->st_uid;
-	if (S_ISLNK(lst.st_mode) && !socket_owner_ok(lst.st_uid, euid,
+	if (S_ISLNK(lst.st_mode) && !dir_owner_ok(lst.st_uid, euid,
 	    also_ok)) {
 		*owner = lst.st_uid;
-		return SOCKET_DIR_LINK;
+		return DIR_BAD_LINK;
 	}
-	if (!socket_owner_ok(st->st_uid, euid, also_ok))
-		return SOCKET_DIR_OWNER;
-	if ((st->st_mode & (S_IWGRP | S_IWOTH)) && !(st->st_mode & S_ISVTX))
-		return SOCKET_DIR_MODE;
+	if (!dir_owner_ok(st->st_uid, euid, also_ok))
+		return DIR_BAD_OWNER;
+	if ((st->st_mode & (S_IWGRP | S_IWOTH)) &&
+	    !(sticky_ok && (st->st_mode & S_ISVTX)))
+		return DIR_BAD_MODE;
 	return 0;
 }
 

@@ -17,18 +17,21 @@
 #include <stddef.h>
 
 /*
- * Whether the directory dir is safe for a socket of the user euid: owned
+ * Whether the directory dir is safe for the files of the user euid: owned
  * by euid, root or also_ok ((uid_t)-1 for none), not writable by group or
- * others unless it is sticky, and not named by a symbolic link of
- * another owner than those; else anyone could have put a socket of their
- * own there (in /tmp, anyone may make /tmp/todod-$UID a link to /tmp
- * itself, which is root's and sticky).  0 if it is; SOCKET_DIR_OWNER,
- * SOCKET_DIR_MODE or SOCKET_DIR_LINK, with the owner at fault (the
- * directory's or the link's) in *owner; -1 (errno) if dir cannot be
- * examined.  *st gets the directory's status (a link followed).
+ * others (unless it is sticky and sticky_ok), and not named by a symbolic
+ * link of another owner than those; else another user could have put
+ * files of their own there.  A socket's directory may be sticky: in
+ * /tmp, anyone may make /tmp/todod-$UID a link to /tmp itself, which is
+ * root's and sticky, and the link's owner tells.  A data directory may
+ * not: a sticky one still lets others make files in it (a journal that
+ * would be replayed).  0 if it is safe; DIR_BAD_OWNER, DIR_BAD_MODE or
+ * DIR_BAD_LINK, with the owner at fault (the directory's or the link's)
+ * in *owner; -1 (errno) if dir cannot be examined.  *st gets the
+ * directory's status (a link followed).
  */
-enum { SOCKET_DIR_OWNER = 1, SOCKET_DIR_MODE = 2, SOCKET_DIR_LINK = 3 };
-int	socket_dir_check(const char *dir, uid_t euid, uid_t also_ok,
+enum { DIR_BAD_OWNER = 1, DIR_BAD_MODE = 2, DIR_BAD_LINK = 3 };
+int	dir_check(const char *dir, uid_t euid, uid_t also_ok, int sticky_ok,
 	    struct stat *st, uid_t *owner);
 
 /* Each writes a NUL-terminated path into buf and returns 0, or returns -1

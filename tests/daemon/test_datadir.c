@@ -2,7 +2,8 @@
  * test_datadir.c: the data directory lock: creation with mode 0700, the
  * lock file (0600, our pid), a second lock refused with the holder's pid,
  * and refused when the lock file was removed, a lock file that is a link
- * or a FIFO refused, the lock shared with forked children,
+ * or a FIFO refused, a directory that other users may write refused,
+ * the lock shared with forked children,
  * datadir_mkdirs().
  */
 #include "config.h"
@@ -59,7 +60,7 @@ START_TEST(lock_creates)
 	snprintf(top, sizeof(top), "%s/x", tmp);
 	snprintf(data, sizeof(data), "%s/x/y/data", tmp);
 	umask(022);
-	ck_assert_msg(datadir_lock(&dd, data, &holder, err, sizeof(err)) == 0,
+	ck_assert_msg(dd_lock(&dd, data, &holder, err, sizeof(err)) == 0,
 	    "%s", err);
 	ck_assert_int_eq(holder, 0);
 	ck_assert_int_ge(dd.lockfd, 0);
@@ -80,7 +81,7 @@ START_TEST(lock_creates)
 	ck_assert_int_eq(chmod(data, 0755), 0);
 	ck_assert_int_eq(truncate(lock, 0), 0);
 	ck_assert_int_eq(tu_read_file(lock, buf, sizeof(buf)), 0);
-	ck_assert_msg(datadir_lock(&dd, data, &holder, err, sizeof(err)) == 0,
+	ck_assert_msg(dd_lock(&dd, data, &holder, err, sizeof(err)) == 0,
 	    "%s", err);
 	ck_assert_str_eq(dd.created, "");
 	ck_assert(!dd.lock_created);
@@ -120,7 +121,7 @@ try_lock(void *arg)
 	pid_t holder = -1;
 	int r;
 
-	r = datadir_lock(&dd, arg, &holder, err, sizeof(err));
+	r = dd_lock(&dd, arg, &holder, err, sizeof(err));
 	printf("r=%d holder=%ld err=%s\n", r, (long)holder, r == 0 ? "" : err);
 }
 
@@ -132,7 +133,7 @@ START_TEST(second_lock_refused)
 	pid_t holder;
 
 	snprintf(data, sizeof(data), "%s/data", tmp);
-	ck_assert_msg(datadir_lock(&dd, data, &holder, err, sizeof(err)) == 0,
+	ck_assert_msg(dd_lock(&dd, data, &holder, err, sizeof(err)) == 0,
 	    "%s", err);
 	tu_run(try_lock, data, &r);
 	ck_assert_int_eq(tu_exitcode(r.status), 0);
@@ -165,7 +166,7 @@ START_TEST(lock_pid_unwritten)
 	snprintf(data, sizeof(data), "%s/data", tmp);
 	signal(SIGXFSZ, SIG_IGN);
 	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &none), 0);
-	ck_assert_int_eq(datadir_lock(&dd, data, &holder, err, sizeof(err)),
+	ck_assert_int_eq(dd_lock(&dd, data, &holder, err, sizeof(err)),
 	    1);
 	ck_assert_msg(strstr(err, "cannot write the pid into") != NULL &&
 	    strstr(err, strerror(EFBIG)) != NULL, "%s", err);
@@ -189,7 +190,7 @@ START_TEST(lock_file_removed)
 
 	snprintf(data, sizeof(data), "%s/data", tmp);
 	snprintf(lock, sizeof(lock), "%s/.lock", data);
-	ck_assert_msg(datadir_lock(&dd, data, &holder, err, sizeof(err)) == 0,
+	ck_assert_msg(dd_lock(&dd, data, &holder, err, sizeof(err)) == 0,
 	    "%s", err);
 	ck_assert_int_eq(unlink(lock), 0);
 	tu_run(try_lock, data, &r);
@@ -221,7 +222,7 @@ START_TEST(lock_held_by_children)
 	ck_assert_int_eq(pipe(p), 0);
 	if ((sup = fork()) == 0) {
 		/* The "supervisor": lock, fork a "worker", exit. */
-		if (datadir_lock(&dd, data, &holder, err, sizeof(err)) == -1)
+		if (dd_lock(&dd, data, &holder, err, sizeof(err)) == -1)
 			_exit(1);
 		if ((child = fork()) == 0) {
 			close(p[1]);
@@ -256,7 +257,7 @@ START_TEST(lock_errors)
 	snprintf(data, sizeof(data), "%s/file", tmp);
 	fd = open(data, O_CREAT | O_WRONLY, 0600);
 	close(fd);
-	ck_assert_int_eq(datadir_lock(&dd, data, &holder, err, sizeof(err)),
+	ck_assert_int_eq(dd_lock(&dd, data, &holder, err, sizeof(err)),
 	    -1);
 	ck_assert_int_eq(holder, 0);
 	ck_assert_int_eq(dd.lockfd, -1);
@@ -268,7 +269,7 @@ START_TEST(lock_errors)
 	snprintf(data, sizeof(data), "%s/d/.lock", tmp);
 	ck_assert_int_eq(symlink("/etc/passwd", data), 0);
 	snprintf(data, sizeof(data), "%s/d", tmp);
-	ck_assert_int_eq(datadir_lock(&dd, data, &holder, err, sizeof(err)),
+	ck_assert_int_eq(dd_lock(&dd, data, &holder, err, sizeof(err)),
 	    -1);
 	ck_assert_msg(strstr(err, "cannot open lock file") != NULL, "%s",
 	    err);
@@ -279,11 +280,71 @@ START_TEST(lock_errors)
 	snprintf(data, sizeof(data), "%s/f/.lock", tmp);
 	ck_assert_int_eq(mkfifo(data, 0600), 0);
 	snprintf(data, sizeof(data), "%s/f", tmp);
-	ck_assert_int_eq(datadir_lock(&dd, data, &holder, err, sizeof(err)),
+	ck_assert_int_eq(dd_lock(&dd, data, &holder, err, sizeof(err)),
 	    -1);
 	ck_assert_int_eq(dd.lockfd, -1);
 	ck_assert_msg(strstr(err, "is not a regular file") != NULL, "%s",
 	    err);
+}
+END_TEST
+
+/* Lock data; -1 with a message about an unsafe data directory. */
+static void
+refused_unsafe(const char *data, uid_t also_ok, const char *why)
+{
+	struct datadir dd;
+	char lock[160];
+	pid_t holder;
+
+	ck_assert_int_eq(datadir_lock(&dd, data, also_ok, &holder, err,
+	    sizeof(err)), -1);
+	ck_assert_int_eq(dd.lockfd, -1);
+	ck_assert_msg(strstr(err, "unsafe data directory") != NULL &&
+	    strstr(err, why) != NULL, "%s", err);
+	snprintf(lock, sizeof(lock), "%s/.lock", data);
+	ck_assert_int_eq(access(lock, F_OK), -1);
+}
+
+/*
+ * A data directory that another user may put files in is refused before
+ * anything is made in it: writable by group or others, sticky or not,
+ * owned by another user than root, ours or the -u user's, or named by
+ * another user's symbolic link.  Readable by others is not refused.
+ */
+START_TEST(unsafe_dirs)
+{
+	struct datadir dd;
+	char data[128], link[128];
+	pid_t holder;
+
+	snprintf(data, sizeof(data), "%s/open", tmp);
+	ck_assert_int_eq(mkdir(data, 0700), 0);
+	ck_assert_int_eq(chmod(data, 0777), 0);
+	refused_unsafe(data, (uid_t)-1, "mode 0777: it must not be writable "
+	    "by group or others");
+	ck_assert_int_eq(chmod(data, 01777), 0);
+	refused_unsafe(data, (uid_t)-1, "mode 1777");
+	ck_assert_int_eq(chmod(data, 0770), 0);
+	refused_unsafe(data, (uid_t)-1, "mode 0770");
+	ck_assert_int_eq(chmod(data, 0755), 0);
+	ck_assert_msg(dd_lock(&dd, data, &holder, err, sizeof(err)) == 0,
+	    "%s", err);
+	datadir_unlock(&dd);
+	if (geteuid() != 0)
+		return;		/* the rest gives files away */
+	snprintf(data, sizeof(data), "%s/theirs", tmp);
+	ck_assert_int_eq(mkdir(data, 0700), 0);
+	ck_assert_int_eq(chown(data, 4242, 4242), 0);
+	refused_unsafe(data, (uid_t)-1, "it must be owned by root");
+	ck_assert_msg(datadir_lock(&dd, data, 4242, &holder, err,
+	    sizeof(err)) == 0, "%s", err);
+	datadir_unlock(&dd);
+	snprintf(data, sizeof(data), "%s/mine", tmp);
+	ck_assert_int_eq(mkdir(data, 0700), 0);
+	snprintf(link, sizeof(link), "%s/link", tmp);
+	ck_assert_int_eq(symlink(data, link), 0);
+	ck_assert_int_eq(lchown(link, 4242, 4242), 0);
+	refused_unsafe(link, (uid_t)-1, "a symbolic link of");
 }
 END_TEST
 
@@ -372,6 +433,7 @@ datadir_suite(void)
 	tcase_add_test(tc, lock_file_removed);
 	tcase_add_test(tc, lock_held_by_children);
 	tcase_add_test(tc, lock_errors);
+	tcase_add_test(tc, unsafe_dirs);
 	tcase_add_test(tc, mkdirs);
 	tcase_add_test(tc, rmdirs);
 	suite_add_tcase(s, tc);

@@ -87,8 +87,8 @@ START_TEST(give_created)
 	ck_assert_int_eq(privdrop_lookup(&pu, "nobody", err, sizeof(err)), 0);
 	snprintf(data, sizeof(data), "%s/a/b/data", tmp);
 	snprintf(sock, sizeof(sock), "%s/run/todod/t.sock", tmp);
-	ck_assert_msg(datadir_lock(&dd, data, &holder, err, sizeof(err)) == 0,
-	    "%s", err);
+	ck_assert_msg(datadir_lock(&dd, data, pu.uid, &holder, err,
+	    sizeof(err)) == 0, "%s", err);
 	ck_assert_msg(listener_open(&l, sock, 0660, pu.uid, err,
 	    sizeof(err)) == 0, "%s", err);
 	ck_assert_msg(privdrop_give(&pu, &dd, &l, err, sizeof(err)) == 0,
@@ -106,8 +106,8 @@ START_TEST(give_created)
 	datadir_unlock(&dd);
 
 	/* A second start: the directories exist now, owned by the user. */
-	ck_assert_msg(datadir_lock(&dd, data, &holder, err, sizeof(err)) == 0,
-	    "%s", err);
+	ck_assert_msg(datadir_lock(&dd, data, pu.uid, &holder, err,
+	    sizeof(err)) == 0, "%s", err);
 	ck_assert_msg(listener_open(&l, sock, 0660, pu.uid, err,
 	    sizeof(err)) == 0, "%s", err);
 	ck_assert_int_eq(owner_of("run/todod/t.sock"), 0);
@@ -146,8 +146,8 @@ START_TEST(existing_kept)
 	snprintf(lock, sizeof(lock), "%s/.lock", data);
 	ck_assert((f = fopen(lock, "w")) != NULL);
 	fclose(f);
-	ck_assert_msg(datadir_lock(&dd, data, &holder, err, sizeof(err)) == 0,
-	    "%s", err);
+	ck_assert_msg(datadir_lock(&dd, data, pu.uid, &holder, err,
+	    sizeof(err)) == 0, "%s", err);
 	ck_assert_msg(privdrop_give(&pu, &dd, NULL, err, sizeof(err)) == 0,
 	    "%s", err);
 	ck_assert_int_eq(owner_of("data"), 0);

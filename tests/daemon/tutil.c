@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "datadir.h"
 #include "tutil.h"
 
 static long long
@@ -219,3 +220,10 @@ tu_read_file(const char *path, char *buf, size_t size)
 	return len;
 }
 
+
+int
+dd_lock(struct datadir *dd, const char *path, pid_t *holder, char *err,
+    size_t errsize)
+{
+	return datadir_lock(dd, path, (uid_t)-1, holder, err, errsize);
+}

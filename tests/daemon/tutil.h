@@ -52,5 +52,9 @@ int	tu_become_nobody(void);
 
 /* Read a whole (small) file into buf; returns its length or -1. */
 ssize_t	tu_read_file(const char *path, char *buf, size_t size);
+/* datadir_lock() with no other user allowed to own the directory. */
+struct datadir;
+int	dd_lock(struct datadir *, const char *path, pid_t *holder, char *err,
+	    size_t errsize);
 
 #endif /* TODOD_TUTIL_H */

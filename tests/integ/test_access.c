@@ -10,7 +10,8 @@
  *   and the daemon still serves, stops in order and removes its socket.
  *   No process of it holds root's pidfile open; at exit, the pidfile that
  *   nobody may not remove is left naming the exited pid, and the next
- *   start replaces it.
+ *   start replaces it.  A data directory that another user could put
+ *   files in is refused at start.
  * - Started so with -f on a terminal, no process of the tree but the
  *   supervisor holds it, to write on, and none can push input into it;
  *   the children's messages reach it through the supervisor.
@@ -647,6 +648,33 @@ START_TEST(data_not_writable)
 END_TEST
 
 /*
+ * A data directory that another user could put files in (a journal a
+ * worker would replay): writable by others, even sticky, or owned by
+ * another user than root and nobody.  todod says so and exits 1 before
+ * it makes anything there or binds its socket.
+ */
+START_TEST(data_others_may_write)
+{
+	struct nobody_run n;
+	char line[512];
+
+	nobody_paths(&n);
+	ck_assert_int_eq(mkdir(n.data, 0700), 0);
+	ck_assert_int_eq(chmod(n.data, 01777), 0);
+	nobody_start_fails(&n, "mode 1777: it must not be writable by group "
+	    "or others");
+	snprintf(line, sizeof(line), "%s/.lock", n.data);
+	ck_assert_msg(access(line, F_OK) == -1, "a lock file was made");
+	ck_assert_msg(access(n.sock, F_OK) == -1, "the socket was bound");
+	ck_assert_int_eq(chmod(n.data, 0700), 0);
+	ck_assert_int_eq(chown(n.data, 4242, 4242), 0);
+	nobody_start_fails(&n, "unsafe data directory");
+	nobody_start_fails(&n, "it must be owned by root or nobody");
+	nobody_clean(&n);
+}
+END_TEST
+
+/*
  * A pidfile that the user given with -u could replace (beside the socket,
  * in the socket's directory that this start made and gave to nobody):
  * todod says so and exits 1, leaving neither pidfile nor socket.  Else
@@ -893,6 +921,7 @@ main(void)
 	tcase_add_test(tc, drop_to_nobody);
 	tcase_add_loop_test(tc, foreground_terminal, 0, 2);
 	tcase_add_test(tc, data_not_writable);
+	tcase_add_test(tc, data_others_may_write);
 	tcase_add_test(tc, pidfile_user_may_replace);
 	tcase_add_test(tc, conns_per_uid);
 	tcase_add_test(tc, stats_page_writers);

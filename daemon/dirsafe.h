@@ -1,0 +1,25 @@
+/*
+ * dirsafe.h: refusing a directory that another user could put files in
+ * (the socket's, the data directory), with a message that says what is
+ * wrong and who may own it.  The rule itself is dir_check() (defaults.h),
+ * which the clients apply to the socket's directory too.
+ */
+#ifndef TODOD_DIRSAFE_H
+#define TODOD_DIRSAFE_H
+
+#include <sys/types.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/*
+ * 0 if dir (what: "socket directory", "data directory") is safe for this
+ * process's files: owned by root, by the effective user or by also_ok
+ * ((uid_t)-1 for none), not writable by group or others (unless it is
+ * sticky and sticky_ok) and not named by another user's symbolic link.
+ * Else -1 with a sentence in err.
+ */
+int	dirsafe_check(const char *what, const char *dir, uid_t also_ok,
+	    bool sticky_ok, char *err, size_t errsize);
+
+#endif /* TODOD_DIRSAFE_H */
