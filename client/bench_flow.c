@@ -119,29 +119,28 @@ run_on_fail(struct bconn *c, const char *reason)
 {
 	struct bench *b = c->b;
 	struct slot *s;
-	size_t lost = 0;
 
 	if (b->phase != PH_MEASURE) {
 		bench_abort(b, "connection lost during the %s: %s",
 		    bench_phase_name(b->phase), reason);
 		return;
 	}
-	bench_error(&b->r->err, reason);
 	if (b->o->workload == WL_OPEN) {
+		bench_error(&b->r->err, reason);
 		conn_close(c);
 		c->open_failed = true;
 		flow_open_done(c, now_ns());
 		return;
 	}
-	/* Its requests in flight are lost: done, as errors (the first is
-	 * the one counted above), so that a run of -n requests still ends
-	 * when the others are answered. */
-	while ((s = conn_pop(c)) != NULL)
-		if (s->kind == K_READ || s->kind == K_WRITE) {
-			if (lost++ > 0)
-				bench_error(&b->r->err, reason);
+	/* Its requests in flight are lost: done, as errors, so that a run
+	 * of -n requests still ends when the others are answered.  A
+	 * connection lost with none in flight failed no request: it is
+	 * not an error (the run ends if it was the last). */
+	while ((s = conn_pop(c)) != NULL) {
+		bench_error(&b->r->err, reason);
+		if (s->kind == K_READ || s->kind == K_WRITE)
 			b->done++;
-		}
+	}
 	conn_close(c);
 	c->state = CS_IDLE;
 	if (b->o->requests > 0 && b->done >= b->o->requests)
