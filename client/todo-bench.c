@@ -320,7 +320,8 @@ parse_options(struct bench_opts *o, int argc, char **argv)
 		exit(3);
 	}
 	if (rv != TC_OK) {
-		fprintf(stderr, "todo-bench: socket path empty or too long\n");
+		fprintf(stderr, "todo-bench: %s: %s\n", tc_strstatus(TC_EPATH),
+		    sock != NULL ? sock : "(default)");
 		exit(3);
 	}
 }

@@ -707,6 +707,7 @@ store_errno_atom(int err)
 	case ENFILE:	return "enfile";
 	case EFBIG:	return "efbig";
 	case EINVAL:	return "einval";
+	case ELOOP:	return "eloop";
 	default:	return "eio";
 	}
 }

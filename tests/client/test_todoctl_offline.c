@@ -881,7 +881,12 @@ START_TEST(test_bench_socket_too_long)
 	long_path[sizeof(long_path) - 1] = '\0';
 	bench_unreached(&r, long_path, false);
 	ck_assert_msg(r.status == 3, "status %d: %s", r.status, r.err);
-	ck_assert_ptr_nonnull(strstr(r.err, "too long"));
+	ck_assert_msg(strncmp(r.err, "todo-bench: socket path is empty or "
+	    "too long: /xxx", 40) == 0, "'%s'", r.err);
+	h_run_free(&r);
+	bench_unreached(&r, "", false);
+	ck_assert_str_eq(r.err, "todo-bench: socket path is empty or too "
+	    "long: \n");
 	h_run_free(&r);
 }
 END_TEST

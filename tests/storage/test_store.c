@@ -575,6 +575,7 @@ START_TEST(t_errno_atoms)
 	ck_assert_str_eq(store_errno_atom(EACCES), "eacces");
 	ck_assert_str_eq(store_errno_atom(EROFS), "erofs");
 	ck_assert_str_eq(store_errno_atom(EDQUOT), "edquot");
+	ck_assert_str_eq(store_errno_atom(ELOOP), "eloop");
 	ck_assert_str_eq(store_errno_atom(EBADF), "eio");
 }
 END_TEST
