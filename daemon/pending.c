@@ -24,6 +24,47 @@ pending_id_cmp(const struct pending_id *a, const struct pending_id *b)
 RB_GENERATE_INTERNAL(pending_ids, pending_id, entry, pending_id_cmp,
     __attribute__((__unused__)) static)
 
+static int
+date_cmp(struct todo_date a, struct todo_date b)
+{
+	if (a.year != b.year)
+		return a.year < b.year ? -1 : 1;
+	if (a.month != b.month)
+		return a.month < b.month ? -1 : 1;
+	return a.day < b.day ? -1 : a.day > b.day;
+}
+
+static int
+pending_dated_cmp(const struct pending_id *a, const struct pending_id *b)
+{
+	int c = date_cmp(a->old_date, b->old_date);
+
+	return c != 0 ? c : pending_id_cmp(a, b);
+}
+
+RB_GENERATE_INTERNAL(pending_dated, pending_id, by_date, pending_dated_cmp,
+    __attribute__((__unused__)) static)
+
+/* Index pid by the date of its durable entry, if it has one (its oldest
+ * change is not the ADD that made it). */
+static void
+pending_index_date(struct pending *p, struct pending_id *pid)
+{
+	if (pid->first->kind == LISTOP_ADD)
+		return;
+	pid->old_date = pid->first->old_date;
+	pid->dated = 1;
+	RB_INSERT(pending_dated, &p->dated, pid);
+}
+
+static void
+pending_unindex_date(struct pending *p, struct pending_id *pid)
+{
+	if (pid->dated)
+		RB_REMOVE(pending_dated, &p->dated, pid);
+	pid->dated = 0;
+}
+
 static struct pending_id *
 pending_find(const struct pending *p, int64_t id)
 {
@@ -35,17 +76,12 @@ pending_find(const struct pending *p, int64_t id)
 	return RB_FIND(pending_ids, (struct pending_ids *)&p->ids, &key);
 }
 
-static int
-date_eq(struct todo_date a, struct todo_date b)
-{
-	return a.year == b.year && a.month == b.month && a.day == b.day;
-}
-
 void
 pending_init(struct pending *p)
 {
 	TAILQ_INIT(&p->ops);
 	RB_INIT(&p->ids);
+	RB_INIT(&p->dated);
 	p->nops = p->nadd = p->ndel = 0;
 }
 
@@ -126,6 +162,7 @@ pending_apply(struct pending *p, struct todo_list *l, struct listop *op,
 		fresh->id = op->id;
 		fresh->first = op;
 		RB_INSERT(pending_ids, &p->ids, fresh);
+		pending_index_date(p, fresh);
 	} else
 		pid->last->next_same = op;
 	(fresh != NULL ? fresh : pid)->last = op;
@@ -148,10 +185,12 @@ pending_drop_first(struct pending *p)
 	TAILQ_REMOVE(&p->ops, op, entry);
 	if ((pid = pending_find(p, op->id)) == NULL || pid->first != op)
 		fatalx("pending changes out of order");
+	pending_unindex_date(p, pid);
 	if ((pid->first = op->next_same) == NULL) {
 		RB_REMOVE(pending_ids, &p->ids, pid);
 		free(pid);
-	}
+	} else
+		pending_index_date(p, pid);
 	p->nops--;
 	p->nadd -= op->kind == LISTOP_ADD;
 	p->ndel -= op->kind == LISTOP_DELETE;
@@ -210,18 +249,33 @@ pending_durable_size(const struct pending *p, const struct todo_list *l)
 	return todolist_size(l) - p->nadd + p->ndel;
 }
 
-/* The next pending id at or after pid whose durable entry exists (and is
- * of the date). */
+/* The first pending id (or the next after pid) whose durable entry
+ * exists, of the date if date is not NULL. */
 static const struct pending_id *
 pending_next_old(const struct pending *p, const struct pending_id *pid,
     const struct todo_date *date)
 {
-	for (; pid != NULL; pid = RB_NEXT(pending_ids,
-	    (struct pending_ids *)&p->ids, (struct pending_id *)pid))
-		if (pid->first->kind != LISTOP_ADD &&
-		    (date == NULL || date_eq(pid->first->old_date, *date)))
-			return pid;
-	return NULL;
+	struct pending_dated *dated = (struct pending_dated *)&p->dated;
+	struct pending_ids *ids = (struct pending_ids *)&p->ids;
+	struct pending_id key;
+
+	if (date != NULL) {
+		if (pid != NULL)
+			pid = RB_NEXT(pending_dated, dated,
+			    (struct pending_id *)pid);
+		else {
+			key.old_date = *date;
+			key.id = INT64_MIN;
+			pid = RB_NFIND(pending_dated, dated, &key);
+		}
+		return pid != NULL && date_cmp(pid->old_date, *date) == 0 ?
+		    pid : NULL;
+	}
+	pid = pid != NULL ? RB_NEXT(pending_ids, ids,
+	    (struct pending_id *)pid) : RB_MIN(pending_ids, ids);
+	while (pid != NULL && pid->first->kind == LISTOP_ADD)
+		pid = RB_NEXT(pending_ids, ids, (struct pending_id *)pid);
+	return pid;
 }
 
 size_t
@@ -234,8 +288,7 @@ pending_durable_entries(const struct pending *p, const struct todo_list *l,
 	size_t n = 0;
 
 	it = date != NULL ? todolist_date_first(l, *date) : todolist_first(l);
-	pid = pending_next_old(p, RB_MIN(pending_ids,
-	    (struct pending_ids *)&p->ids), date);
+	pid = pending_next_old(p, NULL, date);
 	while (it != NULL || pid != NULL) {
 		if (it != NULL && pending_find(p, it->id) != NULL) {
 			/* Changed since: its durable state is in pid. */
@@ -244,9 +297,7 @@ pending_durable_entries(const struct pending *p, const struct todo_list *l,
 			cb(arg, pid->id, old->old_date, old->old_title,
 			    old->old_title_len);
 			n++;
-			pid = pending_next_old(p, RB_NEXT(pending_ids,
-			    (struct pending_ids *)&p->ids,
-			    (struct pending_id *)pid), date);
+			pid = pending_next_old(p, pid, date);
 			continue;
 		} else {
 			cb(arg, it->id, it->date, it->title, it->title_len);

@@ -13,7 +13,9 @@
  * An acknowledged store drops its changes; a failed one undoes them all,
  * newest first.  A read of the durable list costs a lookup per entry it
  * walks while changes are pending (none otherwise), plus a walk of the
- * pending entries' ids.
+ * pending ids whose durable entry is of the date read (of every pending
+ * id, for a read of the whole list): not of every pending id, so that a
+ * read of a date stays cheap while many changes of others are pending.
  */
 #ifndef TODOD_PENDING_H
 #define TODOD_PENDING_H
@@ -29,19 +31,26 @@
 struct todo_list;
 
 /* An id that pending changes touch: its oldest and newest change.  The
- * oldest change's old state is the entry as the durable list has it. */
+ * oldest change's old state is the entry as the durable list has it;
+ * unless that change is the ADD that made the entry, the id is also in
+ * the index by that entry's date. */
 struct pending_id {
 	RB_ENTRY(pending_id)	 entry;
+	RB_ENTRY(pending_id)	 by_date;
 	int64_t			 id;
+	struct todo_date	 old_date;	/* the key in by_date */
+	int			 dated;		/* in by_date */
 	struct listop		*first;
 	struct listop		*last;
 };
 
 RB_HEAD(pending_ids, pending_id);
+RB_HEAD(pending_dated, pending_id);
 
 struct pending {
 	struct listop_queue	 ops;		/* oldest first */
 	struct pending_ids	 ids;
+	struct pending_dated	 dated;		/* by (old date, id) */
 	size_t			 nops;
 	size_t			 nadd;		/* ADDs among ops */
 	size_t			 ndel;		/* DELETEs among ops */
