@@ -484,6 +484,47 @@ START_TEST(crash_during_sync)
 END_TEST
 
 /*
+ * Syncs are paced (workerproc.c): syncs that come right after one, here
+ * four at once, wait for their moment and share one checkpoint, each
+ * answered ok with the file current.  Each list file a checkpoint
+ * prepares takes 300 ms (TODOD_FAULT_CKPT_DELAY_MS), so that the first
+ * sync's duration makes the wait certain.
+ */
+START_TEST(syncs_paced)
+{
+	const char *const	 args[] = { "-w", "1", "-l", "debug", NULL };
+	const char		*name = "paced";
+	const struct etf_term	*t;
+	struct daemon		*d;
+	struct fc		 c, s[4];
+	char			 got[512], buf[256];
+	int64_t			 next;
+	int			 i;
+
+	d = start_with_env("TODOD_FAULT_CKPT_DELAY_MS", "300", args);
+	(void)cu_attach(d, &c, name);
+	fadd_ok(&c, "e1");
+	sync_files(d);
+	fadd_ok(&c, "e2");
+	for (i = 0; i < 4; i++)
+		sync_start(d, &s[i]);
+	for (i = 0; i < 4; i++) {
+		t = call(&s[i], "sync");
+		H_ASSERT(fc_is_ok(t), "sync %d: %s", i,
+		    fc_print(t, buf, sizeof buf));
+		fc_free(&s[i]);
+	}
+	file_titles(d, name, got, sizeof got, &next);
+	H_ASSERT(strcmp(got, "e1,e2") == 0, "file: %s", got);
+	H_ASSERT(h_logged(d, "sync: one checkpoint answers 4 requests",
+	    h_ms(5000)), "the four syncs were not answered together");
+	fc_free(&c);
+	daemon_stop_ok(d);
+	daemon_free(d);
+}
+END_TEST
+
+/*
  * The same crash, and the successor cannot bring the list's file up to
  * date (something not a list file took its place meanwhile): the sync
  * waiting for it fails instead of answering ok; the changes stay in the
@@ -2550,6 +2591,7 @@ store_faults_suite(void)
 	tcase_add_test(tc, crash_after_fsync_restart);
 	tcase_add_loop_test(tc, crash_during_sync, 0, 2);
 	tcase_add_test(tc, crash_during_sync_behind);
+	tcase_add_test(tc, syncs_paced);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("crash-new-list");
