@@ -32,6 +32,11 @@
 #include "uidcount.h"
 
 #define CACHE_OUT_CAP		(8u * 1024 * 1024)	/* unread replies */
+/* The budgets of all the cache's connections (conn.h): its requests are
+ * small, so only parts of requests a client never finishes, or will
+ * finish to be refused, or that follow an attach, pass CONN_IN_SMALL. */
+#define CACHE_IN_BUDGET		(16u * 1024 * 1024)
+#define CACHE_OUT_BUDGET	(32u * 1024 * 1024)
 #define CACHE_ACCEPTS		64	/* per wake-up */
 
 /* An unattached client connection. */
@@ -590,6 +595,7 @@ cache_main(const struct todod_config *cfg)
 	    (cache.arena = etf_arena_new()) == NULL ||
 	    memtrim_init(cache.base) == -1)
 		fatalx("cache: out of memory");
+	conn_set_budget(CACHE_IN_BUDGET, CONN_IN_SMALL, CACHE_OUT_BUDGET);
 	cache.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	evutil_make_socket_nonblocking(cache.listen_fd);
 	cache.accept_ev = event_new(cache.base, cache.listen_fd,

@@ -3,6 +3,7 @@
 
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/queue.h>
 
 #include <errno.h>
 #include <stdlib.h>
@@ -42,17 +43,51 @@ struct conn {
 	int			 eof;		/* the peer sends no more */
 	int			 full;		/* output reached out_cap */
 	int			 deaf;		/* the peer reads no more */
+	int			 stalled;	/* in budget.stalled */
+	TAILQ_ENTRY(conn)	 stall_entry;
+	size_t			 in_counted;	/* its share of the totals */
+	size_t			 out_counted;
 };
+
+/*
+ * The process's bounds over all its connections (conn_set_budget()).
+ * Each process is one thread with one event loop.  A connection held
+ * back by the input budget waits in stalled, in the order it came: the
+ * first of them reads on all the same, so that one whole request at a
+ * time still gets through while the budget is spent (without it, a few
+ * clients each sending part of a large request would wait for each
+ * other forever).
+ */
+static struct {
+	size_t			 in_budget;	/* 0: no bound */
+	size_t			 in_small;
+	size_t			 out_budget;	/* 0: no bound */
+	size_t			 in_total;
+	size_t			 out_total;
+	TAILQ_HEAD(, conn)	 stalled;
+} budget = { .stalled = TAILQ_HEAD_INITIALIZER(budget.stalled) };
 
 static void	conn_read(evutil_socket_t, short, void *);
 static void	conn_write(evutil_socket_t, short, void *);
 
+static void	conn_unstall(struct conn *);
+
 static void
 conn_update_read(struct conn *c)
 {
-	int want = !c->paused && !c->eof && !c->full &&
-	    evbuffer_get_length(c->in) < c->max_frame + FRAME_HDR;
+	size_t inlen = evbuffer_get_length(c->in);
+	int could = !c->paused && !c->eof && !c->full &&
+	    inlen < c->max_frame + FRAME_HDR;
+	int over = could && budget.in_budget != 0 &&
+	    inlen >= budget.in_small && budget.in_total >= budget.in_budget;
+	int want;
 
+	if (over && !c->stalled) {
+		TAILQ_INSERT_TAIL(&budget.stalled, c, stall_entry);
+		c->stalled = 1;
+	} else if (!over && c->stalled)
+		conn_unstall(c);
+	want = could && (!over || TAILQ_FIRST(&budget.stalled) == c);
 	if (want && !c->reading) {
 		event_add_or_exit(c->rev, NULL);
 		c->reading = 1;
@@ -60,6 +95,68 @@ conn_update_read(struct conn *c)
 		event_del(c->rev);
 		c->reading = 0;
 	}
+}
+
+/* Out of the stalled queue; the next one, first now, reads on. */
+static void
+conn_unstall(struct conn *c)
+{
+	struct conn *next;
+	int first = TAILQ_FIRST(&budget.stalled) == c;
+
+	TAILQ_REMOVE(&budget.stalled, c, stall_entry);
+	c->stalled = 0;
+	if (first && (next = TAILQ_FIRST(&budget.stalled)) != NULL)
+		conn_update_read(next);
+}
+
+/* The input budget has room again: every stalled connection reads. */
+static void
+conn_unstall_all(void)
+{
+	struct conn *c;
+
+	while ((c = TAILQ_FIRST(&budget.stalled)) != NULL) {
+		TAILQ_REMOVE(&budget.stalled, c, stall_entry);
+		c->stalled = 0;
+		conn_update_read(c);
+	}
+}
+
+/* Bring the totals up to date with the connection's buffers. */
+static void
+conn_account(struct conn *c)
+{
+	size_t in = evbuffer_get_length(c->in);
+	size_t out = evbuffer_get_length(c->out);
+
+	budget.in_total = budget.in_total - c->in_counted + in;
+	budget.out_total = budget.out_total - c->out_counted + out;
+	c->in_counted = in;
+	c->out_counted = out;
+	if (budget.in_total < budget.in_budget &&
+	    !TAILQ_EMPTY(&budget.stalled))
+		conn_unstall_all();
+}
+
+void
+conn_set_budget(size_t in_budget, size_t in_small, size_t out_budget)
+{
+	budget.in_budget = in_budget;
+	budget.in_small = in_small;
+	budget.out_budget = out_budget;
+}
+
+size_t
+conn_total_in(void)
+{
+	return budget.in_total;
+}
+
+size_t
+conn_total_out(void)
+{
+	return budget.out_total;
 }
 
 struct conn *
@@ -105,9 +202,14 @@ conn_peer_uid(int fd)
 int
 conn_prepend_input(struct conn *c, const void *p, size_t len)
 {
+	int rc;
+
 	if (len == 0)
 		return 0;
-	return evbuffer_prepend(c->in, p, len);
+	rc = evbuffer_prepend(c->in, p, len);
+	conn_account(c);
+	conn_update_read(c);
+	return rc;
 }
 
 int
@@ -148,6 +250,7 @@ void
 conn_consume(struct conn *c, size_t len)
 {
 	frame_drain(c->in, len);
+	conn_account(c);
 	conn_update_read(c);
 }
 
@@ -203,7 +306,9 @@ conn_resume(struct conn *c)
 int
 conn_full(const struct conn *c)
 {
-	return c->full;
+	return c->full || (budget.out_budget != 0 &&
+	    budget.out_total >= budget.out_budget &&
+	    evbuffer_get_length(c->out) > 0);
 }
 
 int
@@ -274,6 +379,7 @@ conn_read(evutil_socket_t fd, short ev, void *arg)
 	}
 	v.iov_len = (size_t)n;
 	evbuffer_commit_space(c->in, &v, 1);
+	conn_account(c);
 	conn_update_read(c);
 	c->cbs->input(c, c->arg);
 }
@@ -321,6 +427,7 @@ conn_break(struct conn *c, size_t len)
 		    "is closed%s", len, lograte_held(missed, held,
 		    sizeof(held)));
 	evbuffer_drain(c->out, evbuffer_get_length(c->out));
+	conn_account(c);
 	c->deaf = 1;
 	(void)shutdown(c->fd, SHUT_RDWR);
 	if (c->full) {
@@ -340,6 +447,7 @@ conn_queue(struct conn *c, const void *p, size_t len)
 		conn_break(c, len);
 		return -1;
 	}
+	conn_account(c);
 	if (!c->full && evbuffer_get_length(c->out) >= c->out_cap) {
 		c->full = 1;
 		conn_update_read(c);
@@ -377,6 +485,7 @@ conn_flush(struct conn *c)
 			break;
 		err = n == -1 ? errno : 0;
 		evbuffer_drain(c->out, evbuffer_get_length(c->out));
+		conn_account(c);
 		if (err == EPIPE || err == ECONNRESET) {
 			/* The client closed: its replies go nowhere, but
 			 * the requests it sent before are carried out
@@ -387,6 +496,7 @@ conn_flush(struct conn *c)
 		c->cbs->closed(c, c->arg);
 		return -1;
 	}
+	conn_account(c);
 	if (evbuffer_get_length(c->out) == 0) {
 		event_del(c->wev);
 		if (c->full) {
@@ -414,6 +524,14 @@ conn_free(struct conn *c)
 {
 	if (c == NULL)
 		return;
+	if (c->stalled)
+		conn_unstall(c);
+	budget.in_total -= c->in_counted;
+	budget.out_total -= c->out_counted;
+	c->in_counted = c->out_counted = 0;
+	if (budget.in_total < budget.in_budget &&
+	    !TAILQ_EMPTY(&budget.stalled))
+		conn_unstall_all();
 	if (c->rev != NULL)
 		event_free(c->rev);
 	if (c->again != NULL)

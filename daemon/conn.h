@@ -15,6 +15,17 @@
  * paused connection makes no new replies, so its unsent output stays
  * below the cap plus one reply however long the client waits.
  *
+ * Every connection of a process shares its budgets (conn_set_budget()),
+ * so that the memory of many connections is bounded too, not each
+ * one's alone.  While their input not yet taken (whole requests and
+ * parts of requests) totals in_budget or more, a connection holding
+ * in_small bytes or more reads no more, except the first of those held
+ * back, which reads on: small requests never wait for large ones, and
+ * one large request at a time still gets through.  While their unsent
+ * output totals out_budget or more, conn_full() is true of every
+ * connection with output unsent: each takes no more requests until its
+ * output is written, and one that has none may still make one reply.
+ *
  * EOF (the client shut down its sending side, or closed) ends the input,
  * not the connection: the owner answers the whole frames buffered, writes
  * every reply, and closes once conn_finished().  A client that closed
@@ -45,6 +56,15 @@ struct conn_cbs {
 	 * full: more requests may be taken. */
 	void	(*drained)(struct conn *, void *arg);
 };
+
+/* What a connection may hold of input however spent the budget is. */
+#define CONN_IN_SMALL	(64u * 1024)
+/* The process's budgets (0: none); before any connection is made. */
+void		 conn_set_budget(size_t in_budget, size_t in_small,
+		    size_t out_budget);
+/* Input not yet taken, and output unsent, of all the connections. */
+size_t		 conn_total_in(void);
+size_t		 conn_total_out(void);
 
 /* fd must be non-blocking. */
 struct conn	*conn_new(struct event_base *, int fd, size_t max_frame,
@@ -114,8 +134,9 @@ int		 conn_send_raw(struct conn *, const void *, size_t);
 /* Write what the socket takes: 0 all written, 1 some left (written when
  * writable; then drained() is called), -1 closed() was called. */
 int		 conn_flush(struct conn *);
-/* The output reached the cap and has not drained to half of it since:
- * take no request until drained(). */
+/* The output reached the cap and has not drained to half of it since,
+ * or the process's output budget is spent and this connection has
+ * output unsent: take no request until drained(). */
 int		 conn_full(const struct conn *);
 /* The client has closed (a write found it gone): replies are dropped,
  * so a request whose only effect is its reply need not be carried out

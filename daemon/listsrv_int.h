@@ -26,6 +26,9 @@ struct todo_list;
 struct todod_config;
 
 #define LS_OUT_CAP	(16u * 1024 * 1024)	/* unread replies */
+/* The budgets of all the server's connections (conn.h). */
+#define LS_IN_BUDGET	(64u * 1024 * 1024)
+#define LS_OUT_BUDGET	(64u * 1024 * 1024)
 #define LS_MAX_PEND	4096		/* waiting replies before pausing */
 #define LS_OUT_KEEP	(1024u * 1024)	/* reply buffer kept for the next */
 #define LS_UNAVAILABLE_STOP 1		/* s: an unreadable list's idle time */

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "cache.h"
+#include "conn.h"
 #include "etf.h"
 #include "log.h"
 #include "monotime.h"
@@ -131,10 +132,13 @@ route_reply_stats(struct etf_buf *b, uint64_t accepted, uint64_t handoffs,
 	etf_put_tuple(b, 2);
 	etf_put_atom(b, "ok");
 	/* Keys in term order, as OTP writes a map this small. */
-	etf_put_map(b, 16);
+	etf_put_map(b, 18);
 	put_kv_int(b, "cache", s->cache);
 	put_kv_int(b, "connections", (int64_t)accepted);
 	put_kv_int(b, "handoffs", (int64_t)handoffs);
+	/* What the cache's connections hold: requests not yet taken (or
+	 * parts of them), replies not yet written (conn.h's budgets). */
+	put_kv_int(b, "input_bytes", (int64_t)conn_total_in());
 	etf_put_atom(b, "lists");
 	if (live > 0)
 		etf_put_list(b, (uint32_t)live);
@@ -155,6 +159,7 @@ route_reply_stats(struct etf_buf *b, uint64_t accepted, uint64_t handoffs,
 	put_kv_int(b, "lists_stalled", stalled);
 	put_kv_int(b, "lists_waiting", (int64_t)rt.nwaiters);
 	put_kv_int(b, "max_lists", (int64_t)rt.max_lists);
+	put_kv_int(b, "output_bytes", (int64_t)conn_total_out());
 	put_kv_int(b, "restarts", (int64_t)s->restarts);
 	put_kv_int(b, "spawner", s->spawner);
 	put_kv_int(b, "spawns", (int64_t)s->spawns);

@@ -12,7 +12,8 @@ DAEMON_ENV_TESTS = \
 	tests/daemon/test_uidcount \
 	tests/daemon/test_lograte \
 	tests/daemon/test_log \
-	tests/daemon/test_chan
+	tests/daemon/test_chan \
+	tests/daemon/test_conn
 check_PROGRAMS += $(DAEMON_ENV_TESTS)
 TESTS += $(DAEMON_ENV_TESTS)
 
@@ -84,3 +85,8 @@ tests_daemon_test_chan_SOURCES = tests/daemon/test_chan.c \
 	$(DAEMON_ENV_TEST_UTIL)
 tests_daemon_test_chan_CFLAGS = $(DAEMON_ENV_TEST_CFLAGS)
 tests_daemon_test_chan_LDADD = $(DAEMON_ENV_TEST_LDADD)
+
+tests_daemon_test_conn_SOURCES = tests/daemon/test_conn.c \
+	$(DAEMON_ENV_TEST_UTIL)
+tests_daemon_test_conn_CFLAGS = $(DAEMON_ENV_TEST_CFLAGS)
+tests_daemon_test_conn_LDADD = $(DAEMON_ENV_TEST_LDADD)

@@ -12,8 +12,10 @@
  *                  terms, unattached and then attached, while another
  *                  client waits for a few of those frames at most
  *   partial frames 100 connections each send all of a 1 MiB request
- *                  but its last byte, then close: the cache gives the
- *                  memory they held back to the system
+ *                  but its last byte: the cache holds no more of them
+ *                  than its input budget allows and serves others; then
+ *                  the last bytes, each request answered; then they
+ *                  close: the cache gives the memory back to the system
  *   never reads    a client that pipelines requests and does not read
  *                  is paused, not disconnected, once its replies pass
  *                  the output cap; the daemon's memory (sum of VmRSS
@@ -311,14 +313,6 @@ struct rss_arg {
 	long	kb;		/* at least (above) or at most (below) */
 };
 
-static bool
-rss_above(void *arg)
-{
-	struct rss_arg *a = arg;
-
-	return proc_rss_kb(a->pid) >= a->kb;
-}
-
 #ifndef __SANITIZE_ADDRESS__
 static bool
 rss_below(void *arg)
@@ -329,22 +323,96 @@ rss_below(void *arg)
 }
 #endif
 
-/*
- * Partial frames: connections each send all but the last byte of a
- * request of --max-frame (1 MiB), which the cache holds until it is
- * whole; then they close.  The cache gives that memory back to the
- * system (memtrim.h) instead of keeping its peak for good.
- */
-START_TEST(t_partial_frames_freed)
+/* The cache's budget for its connections' input (daemon/cache.c), and
+ * what each connection may hold beyond it: CONN_IN_SMALL and one read. */
+#define CACHE_IN_BUDGET_KIB	(16 * 1024)
+#define CONN_BEYOND_KIB		(64 + 64)
+
+/* Connections each sending one request of len bytes, as much as their
+ * sockets take without waiting. */
+struct pump {
+	struct conn	**c;
+	size_t		 n;
+	const uint8_t	*req;
+	size_t		 len;		/* to send on each connection */
+	size_t		*sent;
+	int		 idle;		/* rounds in a row that sent nothing */
+	const struct daemon *d;
+	int64_t		 in;		/* the cache's input_bytes, last seen */
+};
+
+static size_t
+pump_round(struct pump *p)
 {
-	struct daemon		*d = daemon_start_ok(NULL);
+	size_t i, moved = 0;
+	ssize_t n;
+
+	for (i = 0; i < p->n; i++) {
+		if (p->sent[i] == p->len)
+			continue;
+		n = conn_send_nowait(p->c[i], p->req + p->sent[i],
+		    p->len - p->sent[i]);
+		H_ASSERT(n >= 0, "send: %s", strerror(errno));
+		p->sent[i] += (size_t)n;
+		moved += (size_t)n;
+	}
+	return moved;
+}
+
+/* Sent all the sockets take: two rounds in a row moved nothing. */
+static bool
+pump_stuck(void *arg)
+{
+	struct pump *p = arg;
+
+	p->idle = pump_round(p) == 0 ? p->idle + 1 : 0;
+	if (p->idle < 2)
+		return false;
+	p->in = h_stats_int(p->d, "input_bytes");
+	return p->in >= (int64_t)CACHE_IN_BUDGET_KIB * 1024;
+}
+
+/* Every byte of every request sent. */
+static bool
+pump_done(void *arg)
+{
+	struct pump *p = arg;
+	size_t i;
+
+	pump_round(p);
+	for (i = 0; i < p->n; i++)
+		if (p->sent[i] < p->len)
+			return false;
+	return true;
+}
+
+/*
+ * Partial frames: 100 connections each send a request of --max-frame
+ * (1 MiB), as fast as their sockets take it, and hold back its last
+ * byte.  The cache reads them only up to its budget for the input of
+ * all its connections (16 MiB, and at most 128 KiB of each beyond it,
+ * one of them excepted, which reads on to the end of its request), not
+ * 100 MiB; others' small requests are served meanwhile.  Then every
+ * connection sends its last byte: each request is answered
+ * (bad_frame: it is not a term), none waits for the others forever.
+ * Once they are closed, the cache gives the memory back to the system
+ * (memtrim.h) instead of keeping its peak for good.
+ */
+START_TEST(t_partial_frames_bounded)
+{
+	struct daemon		*d;
 	struct daemon_pids	 dp;
-	struct conn		*c[PARTIAL_CONNS];
+	struct conn		*c[PARTIAL_CONNS], *other;
+	size_t			 sent[PARTIAL_CONNS];
+	struct pump		 pu;
 	struct rss_arg		 ra;
 	uint8_t			*req;
 	size_t			 len = PARTIAL_MIB * 1024, i;
-	long			 rss0;
+	long			 rss0, most;
 
+	H_TODOD_ONLY("the cache's budget for its connections' input, seen "
+	    "in its stats");
+	d = daemon_start_ok(NULL);
 	H_ASSERT(daemon_pids(d, &dp) == 0, "stats: %s", h_err());
 	H_ASSERT((req = calloc(1, 4 + len)) != NULL, "calloc");
 	frame_put_len(req, (uint32_t)len);
@@ -352,22 +420,51 @@ START_TEST(t_partial_frames_freed)
 	rss0 = proc_rss_kb(dp.cache);
 	for (i = 0; i < PARTIAL_CONNS; i++) {
 		c[i] = conn_open_ok(d);
-		send_raw(c[i], req, 4 + len - 1);
+		sent[i] = 0;
 	}
-	ra.pid = dp.cache;
-	ra.kb = rss0 + PARTIAL_CONNS * PARTIAL_MIB * 6 / 10;
-	H_ASSERT(h_poll(h_ms(10000), rss_above, &ra), "the cache holds %ld "
-	    "KiB, not the partial requests (%ld KiB before)",
-	    proc_rss_kb(dp.cache), rss0);
-	for (i = 0; i < PARTIAL_CONNS; i++)
+	pu = (struct pump){ c, PARTIAL_CONNS, req, 4 + len - 1, sent, 0, d,
+	    0 };
+	H_ASSERT(h_poll(h_ms(20000), pump_stuck, &pu), "the clients could "
+	    "still send, or the cache holds %lld bytes of their requests, "
+	    "under its budget", (long long)pu.in);
+	most = CACHE_IN_BUDGET_KIB + PARTIAL_MIB +
+	    PARTIAL_CONNS * CONN_BEYOND_KIB;
+	H_ASSERT(pu.in <= most * 1024, "the cache holds %lld bytes of "
+	    "partial requests (at most %ld KiB)", (long long)pu.in, most);
+	printf("partial frames: the cache holds %lld KiB of them\n",
+	    (long long)pu.in / 1024);
+	served_call(other = conn_open_ok(d), "ping", "pong");
+	conn_close(other);
+	if (!h_valgrind()) {
+#ifndef __SANITIZE_ADDRESS__	/* ASan's shadow and redzones */
+		H_ASSERT(proc_rss_kb(dp.cache) - rss0 < most + 8 * 1024,
+		    "the cache grew by %ld KiB holding partial requests "
+		    "(%ld KiB allowed)", proc_rss_kb(dp.cache) - rss0,
+		    most + 8 * 1024);
+#endif
+	}
+	/* The last bytes: every request whole, each answered. */
+	pu.len = 4 + len;
+	H_ASSERT(h_poll(h_ms(30000), pump_done, &pu), "the requests were "
+	    "not all taken: the cache's connections wait for each other");
+	for (i = 0; i < PARTIAL_CONNS; i++) {
+		assert_reply(c[i], "{error, bad_frame}");
 		conn_close(c[i]);
+	}
 	served_call(c[0] = conn_open_ok(d), "ping", "pong");
 	conn_close(c[0]);
+	/* The stats request itself is counted while it is answered. */
+	H_ASSERT(h_stats_int(d, "input_bytes") < 1024, "the cache counts "
+	    "%lld bytes of input after the connections closed",
+	    (long long)h_stats_int(d, "input_bytes"));
 #ifndef __SANITIZE_ADDRESS__	/* ASan holds freed memory in quarantine */
+	ra.pid = dp.cache;
 	ra.kb = rss0 + 16 * 1024;
 	H_ASSERT(h_poll(h_ms(10000), rss_below, &ra), "the cache keeps %ld "
 	    "KiB after the connections closed (%ld KiB before)",
 	    proc_rss_kb(dp.cache), rss0);
+#else
+	(void)ra;
 #endif
 	free(req);
 	daemon_stop_ok(d);
@@ -603,7 +700,7 @@ main(void)
 	tcase_add_test(tc, t_slow_writers);
 	tcase_add_test(tc, t_idle_crowd);
 	tcase_add_test(tc, t_costly_frames);
-	tcase_add_test(tc, t_partial_frames_freed);
+	tcase_add_test(tc, t_partial_frames_bounded);
 	tcase_add_test(tc, t_never_reads);
 	suite_add_tcase(s, tc);
 	return h_run_suite(s);

@@ -1,0 +1,287 @@
+/*
+ * test_conn.c: the budgets that all the connections of a process share
+ * (conn.h).  Input: while the input held passes the budget, connections
+ * holding a large part of a request read no more, except the first of
+ * them, so that several clients each sending a large request are all
+ * answered in turn instead of waiting for each other forever, and a
+ * small request still gets through.  Output: while the output unsent
+ * passes the budget, every connection with output unsent is full, and
+ * one is not once its own output is written.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/util.h>
+
+#include "conn.h"
+#include "etf.h"
+#include "frame.h"
+#include "tutil.h"
+
+#define NCONN		3
+#define BIG		(200u * 1024)	/* one large request's payload */
+#define IN_BUDGET	(256u * 1024)
+#define OUT_BUDGET	(100u * 1024)
+
+struct side {
+	struct conn	*conn;
+	int		 client;	/* the client's end */
+	uint8_t		*req;		/* what the client sends */
+	size_t		 reqlen, sent;
+	size_t		 frames;	/* whole frames taken */
+	size_t		 most_in;	/* the most input it held */
+	int		 drained;
+};
+
+static void
+on_input(struct conn *c, void *arg)
+{
+	struct side *s = arg;
+	uint8_t *p;
+	size_t len;
+
+	if (conn_inlen(c) > s->most_in)
+		s->most_in = conn_inlen(c);
+	while (conn_frame(c, &p, &len) == 1) {
+		s->frames++;
+		conn_consume(c, len);
+	}
+}
+
+static void
+on_closed(struct conn *c, void *arg)
+{
+	ck_abort_msg("a connection failed");
+}
+
+static void
+on_drained(struct conn *c, void *arg)
+{
+	((struct side *)arg)->drained++;
+}
+
+static const struct conn_cbs cbs = { on_input, on_closed, on_drained };
+
+/* A connection, its client to send a request of payload bytes; sndbuf:
+ * the connection's socket buffer (0: the default). */
+static void
+side_open(struct side *s, struct event_base *base, size_t payload,
+    int sndbuf)
+{
+	int sv[2];
+
+	memset(s, 0, sizeof(*s));
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	if (sndbuf > 0)
+		ck_assert_int_eq(setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF,
+		    &sndbuf, sizeof(sndbuf)), 0);
+	ck_assert_int_eq(evutil_make_socket_nonblocking(sv[0]), 0);
+	ck_assert_int_eq(evutil_make_socket_nonblocking(sv[1]), 0);
+	s->client = sv[1];
+	s->conn = conn_new(base, sv[0], 1024 * 1024, 1024 * 1024, &cbs, s);
+	ck_assert_ptr_nonnull(s->conn);
+	if (payload > 0) {
+		s->reqlen = FRAME_HDR + payload;
+		ck_assert_ptr_nonnull(s->req = calloc(1, s->reqlen));
+		frame_put_len(s->req, (uint32_t)payload);
+	}
+}
+
+static void
+side_close(struct side *s)
+{
+	conn_free(s->conn);
+	close(s->client);
+	free(s->req);
+}
+
+/* The client sends up to upto bytes of its request, what its socket
+ * takes now; bytes sent. */
+static size_t
+side_send(struct side *s, size_t upto)
+{
+	ssize_t n;
+
+	if (upto > s->reqlen)
+		upto = s->reqlen;
+	if (s->sent >= upto)
+		return 0;
+	n = write(s->client, s->req + s->sent, upto - s->sent);
+	if (n == -1) {
+		ck_assert_int_eq(errno, EAGAIN);
+		return 0;
+	}
+	s->sent += (size_t)n;
+	return (size_t)n;
+}
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Three clients each send a request of 200 KiB, all of it but its last
+ * byte first: 600 KiB against a budget of 256 KiB.  Then a fourth sends
+ * a small request, and the three their last bytes.
+ */
+START_TEST(input_budget)
+{
+	struct event_base *base = event_base_new();
+	struct side s[NCONN], small;
+	int64_t end;
+	size_t i, moved, total_frames;
+	int quiet;
+
+	ck_assert_ptr_nonnull(base);
+	conn_set_budget(IN_BUDGET, CONN_IN_SMALL, 0);
+	for (i = 0; i < NCONN; i++)
+		side_open(&s[i], base, BIG, 0);
+	side_open(&small, base, 10, 0);
+
+	/* Until neither the clients nor the connections move a byte. */
+	end = now_ms() + TU_DEADLINE_MS;
+	for (quiet = 0; quiet < 3 && now_ms() < end; ) {
+		moved = 0;
+		for (i = 0; i < NCONN; i++)
+			moved += side_send(&s[i], s[i].reqlen - 1);
+		ck_assert_int_eq(event_base_loop(base, EVLOOP_NONBLOCK), 0);
+		quiet = moved == 0 ? quiet + 1 : 0;
+	}
+	ck_assert_int_eq(quiet, 3);
+	/* The budget, each one read more at most, and the first held back
+	 * reads its whole request. */
+	ck_assert_uint_ge(conn_total_in(), IN_BUDGET);
+	ck_assert_uint_le(conn_total_in(), IN_BUDGET + FRAME_HDR + BIG +
+	    NCONN * (CONN_IN_SMALL + 64 * 1024));
+	ck_assert_uint_lt(conn_total_in(), NCONN * (s[0].reqlen - 1));
+	for (i = 0; i < NCONN; i++)
+		ck_assert_uint_eq(s[i].frames, 0);
+
+	/* A small request is not held back. */
+	end = now_ms() + TU_DEADLINE_MS;
+	while (small.frames == 0 && now_ms() < end) {
+		side_send(&small, small.reqlen);
+		ck_assert_int_eq(event_base_loop(base, EVLOOP_ONCE |
+		    EVLOOP_NONBLOCK), 0);
+	}
+	ck_assert_uint_eq(small.frames, 1);
+
+	/* The last bytes: every request is taken, in turn. */
+	end = now_ms() + TU_DEADLINE_MS;
+	do {
+		for (i = 0; i < NCONN; i++)
+			side_send(&s[i], s[i].reqlen);
+		ck_assert_int_eq(event_base_loop(base, EVLOOP_NONBLOCK), 0);
+		for (total_frames = 0, i = 0; i < NCONN; i++)
+			total_frames += s[i].frames;
+	} while (total_frames < NCONN && now_ms() < end);
+	for (i = 0; i < NCONN; i++)
+		ck_assert_msg(s[i].frames == 1, "connection %zu: %zu "
+		    "requests taken, %zu bytes sent", i, s[i].frames,
+		    s[i].sent);
+	ck_assert_uint_eq(conn_total_in(), 0);
+	for (i = 0; i < NCONN; i++)
+		side_close(&s[i]);
+	side_close(&small);
+	ck_assert_uint_eq(conn_total_in(), 0);
+	event_base_free(base);
+}
+END_TEST
+
+/* Read all the client's end holds now. */
+static void
+side_read_all(struct side *s)
+{
+	uint8_t buf[65536];
+
+	while (read(s->client, buf, sizeof(buf)) > 0)
+		;
+}
+
+/*
+ * Two connections whose clients do not read, with small socket buffers:
+ * 150 KiB of replies on one and 8 KiB on the other pass the output
+ * budget of 100 KiB, and both are full, each far under its own cap.  A
+ * third with no output is not.  Once the first client reads it all, its
+ * connection is drained, and the second is no longer full.
+ */
+START_TEST(output_budget)
+{
+	struct event_base *base = event_base_new();
+	struct side a, b, idle;
+	uint8_t *reply;
+	int64_t end;
+
+	ck_assert_ptr_nonnull(base);
+	conn_set_budget(0, 0, OUT_BUDGET);
+	side_open(&a, base, 0, 4096);
+	side_open(&b, base, 0, 4096);
+	side_open(&idle, base, 0, 4096);
+	ck_assert_ptr_nonnull(reply = calloc(1, 150 * 1024));
+
+	ck_assert_int_eq(conn_send_raw(a.conn, reply, 150 * 1024), 0);
+	ck_assert_int_eq(conn_flush(a.conn), 1);
+	ck_assert_int_eq(conn_send_raw(b.conn, reply, 8 * 1024), 0);
+	ck_assert_int_eq(conn_flush(b.conn), 1);
+	ck_assert_uint_ge(conn_total_out(), OUT_BUDGET);
+	ck_assert(conn_full(a.conn));
+	ck_assert(conn_full(b.conn));
+	ck_assert(!conn_full(idle.conn));
+
+	/* The first client reads: its connection is drained, and the
+	 * output left is under the budget. */
+	end = now_ms() + TU_DEADLINE_MS;
+	while (a.drained == 0 && now_ms() < end) {
+		side_read_all(&a);
+		ck_assert_int_eq(event_base_loop(base, EVLOOP_ONCE |
+		    EVLOOP_NONBLOCK), 0);
+	}
+	ck_assert_int_eq(a.drained, 1);
+	ck_assert_uint_eq(conn_outlen(a.conn), 0);
+	ck_assert(!conn_full(a.conn));
+	ck_assert_uint_gt(conn_outlen(b.conn), 0);
+	ck_assert_uint_eq(conn_total_out(), conn_outlen(b.conn));
+	ck_assert(!conn_full(b.conn));
+
+	free(reply);
+	side_close(&a);
+	side_close(&b);
+	side_close(&idle);
+	ck_assert_uint_eq(conn_total_out(), 0);
+	event_base_free(base);
+}
+END_TEST
+
+static Suite *
+conn_suite(void)
+{
+	Suite *s = suite_create("conn");
+	TCase *tc = tcase_create("budget");
+
+	tcase_add_test(tc, input_budget);
+	tcase_add_test(tc, output_budget);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	return ck_run(conn_suite());
+}
