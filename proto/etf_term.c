@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -299,6 +300,10 @@ etf_compare(const struct etf_term *a, const struct etf_term *b)
 	case ETF_FLOAT:
 		if (b->type != ETF_FLOAT)
 			return 1;
+		if (a->f == b->f && signbit(a->f) != signbit(b->f))
+			/* -0.0 before 0.0: two terms, as OTP 27 has them
+			 * (two keys of a map; before it, no map held both). */
+			return signbit(a->f) ? -1 : 1;
 		return a->f < b->f ? -1 : a->f > b->f;
 	case ETF_ATOM:
 		return cmp_bytes(a->atom.p, a->atom.len, b->atom.p,
@@ -331,7 +336,7 @@ etf_equal(const struct etf_term *a, const struct etf_term *b)
 	case ETF_BIGINT:
 		return cmp_bigint(a, b) == 0;
 	case ETF_FLOAT:
-		return a->f == b->f;
+		return a->f == b->f && signbit(a->f) == signbit(b->f);
 	case ETF_ATOM:
 		return a->atom.len == b->atom.len &&
 		    memcmp(a->atom.p, b->atom.p, a->atom.len) == 0;
