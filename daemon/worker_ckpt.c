@@ -583,9 +583,12 @@ wk_drain_cb(evutil_socket_t fd, short what, void *arg)
 	if (v != NULL) {
 		rc = wk_ck_lists(w, v, n, WORKER_CKPT_BYTES * old, &n);
 		free(v);
-	}
-	wk_gens_trim(w);
-	if (rc == -1 && w->ngens > 1)
+	} else
+		n = 0;
+	if (wk_gens_trim(w) == -1 && n == 0)
+		/* Nothing left to write, a generation left to remove. */
+		wk_drain_after(w, WORKER_TRIM_RETRY_MS);
+	else if (rc == -1 && w->ngens > 1)
 		wk_drain_after(w, 1000);	/* and carrying failed */
 	else
 		wk_drain_schedule(w);
@@ -634,6 +637,7 @@ wk_checkpoint_all(struct worker *w, bool final)
 		wk_ck_lists(w, v, n, SIZE_MAX, &n);
 		free(v);
 	}
+	w->trim_after_ms = 0;		/* asked for: tried now */
 	wk_gens_trim(w);
 	if ((left = wk_lists_journaled(w)) > 0) {
 		log_warnx("%zu lists keep their changes in the journal", left);

@@ -163,6 +163,11 @@ struct worker {
 	 * generations, whose FILE records and ops recovery replays over
 	 * the file it finds, stay until one succeeds (wk_gens_trim). */
 	bool			 dir_unsynced;
+	/* An old generation could not be removed: not tried again before
+	 * this time (monotonic ms), each failure logged at most once in
+	 * LOGRATE_MS (a file system refusing the unlink for good would
+	 * have every commit and drain pass try it, and log it, again). */
+	int64_t			 trim_after_ms;
 	uint64_t		 round;
 	struct etf_buf		 jbuf;		/* records of one write */
 	struct etf_buf		 out;
@@ -196,7 +201,10 @@ int		 wk_replay(struct worker *, struct todo_list *,
 		    const struct wrec *, bool strict, size_t *odd);
 struct wgen	*wk_gen_add(struct worker *, uint64_t gen);
 uint64_t	 wk_gen_current(const struct worker *);
-void		 wk_gens_trim(struct worker *);
+#define WORKER_TRIM_RETRY_MS	1000
+/* 0, or -1 if an old generation that no list needs is left (its
+ * removal failed, now or less than WORKER_TRIM_RETRY_MS ago). */
+int		 wk_gens_trim(struct worker *);
 /* fsync the data directory, counted; w->dir_unsynced says whether it
  * failed, until one succeeds.  0 or -1. */
 int		 wk_sync_dir(struct worker *);

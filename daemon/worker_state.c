@@ -34,6 +34,7 @@
 #include "listops.h"
 #include "log.h"
 #include "lograte.h"
+#include "monotime.h"
 #include "names.h"
 #include "store.h"
 #include "todolist.h"
@@ -118,24 +119,35 @@ wk_use_syncfs(size_t nfiles)
  * while a rename may not be durable (w->dir_unsynced) and a directory
  * sync still fails.
  */
-void
+int
 wk_gens_trim(struct worker *w)
 {
-	char file[JOURNAL_NAME_BUFSZ];
+	static struct lograte rate;
+	char file[JOURNAL_NAME_BUFSZ], held[LOGRATE_HELD_BUFSZ];
 	struct wgen *g;
+	unsigned missed;
+	int64_t now;
 
 	while ((g = TAILQ_FIRST(&w->gens)) != NULL &&
 	    g != TAILQ_LAST(&w->gens, wgens) && g->nlists == 0) {
 		if (w->dir_unsynced && wk_sync_dir(w) == -1)
-			return;		/* kept; tried again after a pass */
+			return -1;	/* kept; tried again after a pass */
+		now = monotime_ms();
+		if (now < w->trim_after_ms)
+			return -1;
 		if (journal_remove(w->cfg.dirfd, w->cfg.index, g->gen) == -1) {
+			w->trim_after_ms = now + WORKER_TRIM_RETRY_MS;
 			journal_file_name(file, sizeof(file), w->cfg.index,
 			    g->gen);
-			log_warn("cannot remove %s", file);
-			return;
+			if (lograte_ok_at(&rate, now, &missed))
+				log_warn("cannot remove %s%s", file,
+				    lograte_held(missed, held, sizeof(held)));
+			return -1;
 		}
+		w->trim_after_ms = 0;
 		wk_gen_free(w, g);
 	}
+	return 0;
 }
 
 int

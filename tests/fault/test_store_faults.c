@@ -42,6 +42,9 @@
  *     written at once: the next request is still read and answered.  A
  *     list server that cannot add the write event of a large reply
  *     (TODOD_FAULT_EVADD_FILE) exits; the next one has every entry.
+ *   - A journal generation that cannot be removed (made immutable): at
+ *     the stop the newer ones stay with it, and the next start replays
+ *     them all, in order, changing nothing.
  *   - A corrupt or truncated list file: that list answers
  *     {error, unavailable} (its server_process still {ok, Pid}), the file
  *     is left untouched, every other list works; a repaired file is
@@ -56,9 +59,12 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 
+#include <linux/fs.h>
 #include <linux/sockios.h>
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdbool.h>
@@ -1754,6 +1760,122 @@ START_TEST(stop_checkpoint_fails)
 }
 END_TEST
 
+/* The name of worker 0's one journal in dir; false if there is not
+ * exactly one. */
+static bool
+only_journal(const char *dir, char *name, size_t size)
+{
+	DIR		*d;
+	struct dirent	*e;
+	int		 n = 0;
+
+	if ((d = opendir(dir)) == NULL)
+		return false;
+	while ((e = readdir(d)) != NULL)
+		if (strncmp(e->d_name, ".journal-w0-", 12) == 0) {
+			snprintf(name, size, "%s", e->d_name);
+			n++;
+		}
+	closedir(d);
+	return n == 1;
+}
+
+/* Set or clear a file's immutable flag: 0, or -1 (errno). */
+static char	immutable_path[768];
+static int
+set_immutable(const char *path, bool on)
+{
+	int	fd, flags, rc = -1;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	if (ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0) {
+		flags = on ? flags | FS_IMMUTABLE_FL : flags & ~FS_IMMUTABLE_FL;
+		rc = ioctl(fd, FS_IOC_SETFLAGS, &flags);
+	}
+	close(fd);
+	if (rc == 0)
+		snprintf(immutable_path, sizeof immutable_path, "%s",
+		    on ? path : "");
+	return rc;
+}
+
+/* A test that fails leaves no file that its clean-up cannot remove. */
+static void
+clear_immutable(void)
+{
+	if (immutable_path[0] != '\0')
+		(void)set_immutable(immutable_path, false);
+}
+
+/*
+ * A journal generation that cannot be removed (immutable: even root's
+ * unlink fails, as on a file system that refuses it): the worker logs it
+ * and goes on, its changes going to a new generation, trying again
+ * now and then (once a second at most; logged once in 10 s).  At the stop,
+ * every list file is current, but the newer generations stay with the
+ * old one: replayed alone at the next start, the old one would take the
+ * lists back to before the changes the files hold.  The next start, the
+ * flag cleared, replays them all in order and changes nothing: each
+ * change is there once; and its stop leaves no journal.
+ */
+START_TEST(stop_old_journal_stays)
+{
+	struct daemon	*d;
+	struct fc	 c;
+	char		 jname[256], jpath[768], got[64];
+	int64_t		 next;
+
+	d = daemon_start_ok("-w", "1", NULL);
+	(void)cu_attach(d, &c, "gens");
+	fadd_ok(&c, "first");
+	H_ASSERT(only_journal(d->data, jname, sizeof jname), "worker 0 has "
+	    "not exactly one journal in %s", d->data);
+	snprintf(jpath, sizeof jpath, "%s/%s", d->data, jname);
+	atexit(clear_immutable);
+	if (set_immutable(jpath, true) == -1) {
+		/* A file system without the flag (tmpfs before Linux 6.0),
+		 * or no CAP_LINUX_IMMUTABLE: nothing can refuse the unlink. */
+		printf("stop_old_journal_stays: skipped: cannot make %s "
+		    "immutable: %s\n", jname, strerror(errno));
+		fc_free(&c);
+		daemon_stop_ok(d);
+		daemon_free(d);
+		return;
+	}
+	/* The sync writes the file, starts a new generation, and cannot
+	 * remove the old one. */
+	sync_files(d);
+	H_ASSERT(h_logged(d, "cannot remove .journal-w0-", h_ms(10000)),
+	    "the journal that could not be removed was not logged");
+	fadd_ok(&c, "second");
+	fc_free(&c);
+	H_ASSERT(daemon_stop_status(d, 0) == 0, "stop: %s", h_err());
+	H_ASSERT(set_immutable(jpath, false) == 0, "%s: %s", jpath,
+	    strerror(errno));
+	H_ASSERT(h_log_count(d, "the journal stays, since an older one could "
+	    "not be removed") == 1, "the stop did not say why the journal "
+	    "stays");
+	H_ASSERT(h_journal_left(d), "the journals were removed");
+	/* Tried again, by every commit and drain pass: logged once (a
+	 * pass every 15 ms logged each try, 187 lines in 3 s). */
+	H_ASSERT(h_log_count(d, "cannot remove .journal-w0-") == 1, "the "
+	    "failed removal was logged %d times",
+	    h_log_count(d, "cannot remove .journal-w0-"));
+	file_titles(d, "gens", got, sizeof got, &next);
+	H_ASSERT(strcmp(got, "first,second") == 0 && next == 3, "the file "
+	    "holds \"%s\", next id %lld", got, (long long)next);
+	H_ASSERT(daemon_restart(d) == 0, "restart: %s", h_err());
+	holds(d, "gens", "first,second", "after the journals' replay");
+	daemon_stop_ok(d);
+	H_ASSERT(!h_journal_left(d), "a journal was left after a clean stop");
+	file_titles(d, "gens", got, sizeof got, &next);
+	H_ASSERT(strcmp(got, "first,second") == 0 && next == 3, "the file "
+	    "holds \"%s\", next id %lld", got, (long long)next);
+	daemon_free(d);
+}
+END_TEST
+
 /*
  * A daemon with one worker killed with a change journaled, started again
  * with two workers while no list file can be written (ENOSPC): the list
@@ -2632,6 +2754,7 @@ store_faults_suite(void)
 	tcase_add_test(tc, stop_disk_wait_bounded);
 	tcase_add_test(tc, stop_stalled_worker);
 	tcase_add_test(tc, stop_checkpoint_fails);
+	tcase_add_test(tc, stop_old_journal_stays);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("stall");
