@@ -248,6 +248,35 @@ file_titles(const struct daemon *d, const char *name, char *out, size_t len,
 	todolist_free(l);
 }
 
+/* name's file holds the titles want, and next as its next id (what, for
+ * the message). */
+static void
+file_is(const struct daemon *d, const char *name, const char *want,
+    int64_t next, const char *what)
+{
+	char	got[512];
+	int64_t	got_next;
+
+	file_titles(d, name, got, sizeof got, &got_next);
+	H_ASSERT(strcmp(got, want) == 0 && got_next == next, "%s: the file "
+	    "of %s holds \"%s\", next id %lld", what, name, got,
+	    (long long)got_next);
+}
+
+/* d, stopped with a journal left, starts again and name holds want after
+ * the replay; then a clean stop leaves no journal, and name's file holds
+ * want, next as its next id. */
+static void
+replayed_then_clean(struct daemon *d, const char *name, const char *want,
+    int64_t next)
+{
+	H_ASSERT(daemon_restart(d) == 0, "restart: %s", h_err());
+	holds(d, name, want, "after the journal's replay");
+	daemon_stop_ok(d);
+	H_ASSERT(!h_journal_left(d), "a journal was left after a clean stop");
+	file_is(d, name, want, next, "after a clean stop");
+}
+
 /*
  * sync on an unattached connection: the workers bring every list file up
  * to date (changes are journaled first, and files written at checkpoints).
@@ -1727,8 +1756,7 @@ START_TEST(stop_checkpoint_fails)
 {
 	struct daemon	*d;
 	struct fc	 c;
-	char		 path[512], got[64];
-	int64_t		 next;
+	char		 path[512];
 
 	d = daemon_start_ok("-w", "1", NULL);
 	(void)cu_attach(d, &c, "blocked");
@@ -1745,17 +1773,9 @@ START_TEST(stop_checkpoint_fails)
 	    "name the worker that left a journal");
 	H_ASSERT(h_journal_left(d), "no journal left for the change that "
 	    "could not be written");
-	file_titles(d, "fine", got, sizeof got, &next);
-	H_ASSERT(strcmp(got, "written") == 0 && next == 2, "the file of the "
-	    "other list holds \"%s\"", got);
+	file_is(d, "fine", "written", 2, "the other list");
 	H_ASSERT(unlink(path) == 0, "%s", path);
-	H_ASSERT(daemon_restart(d) == 0, "restart: %s", h_err());
-	holds(d, "blocked", "kept", "after the journal's replay");
-	daemon_stop_ok(d);
-	H_ASSERT(!h_journal_left(d), "a journal was left after a clean stop");
-	file_titles(d, "blocked", got, sizeof got, &next);
-	H_ASSERT(strcmp(got, "kept") == 0 && next == 2, "the file holds "
-	    "\"%s\"", got);
+	replayed_then_clean(d, "blocked", "kept", 2);
 	daemon_free(d);
 }
 END_TEST
@@ -1823,8 +1843,7 @@ START_TEST(stop_old_journal_stays)
 {
 	struct daemon	*d;
 	struct fc	 c;
-	char		 jname[256], jpath[768], got[64];
-	int64_t		 next;
+	char		 jname[256], jpath[768];
 
 	d = daemon_start_ok("-w", "1", NULL);
 	(void)cu_attach(d, &c, "gens");
@@ -1862,16 +1881,8 @@ START_TEST(stop_old_journal_stays)
 	H_ASSERT(h_log_count(d, "cannot remove .journal-w0-") == 1, "the "
 	    "failed removal was logged %d times",
 	    h_log_count(d, "cannot remove .journal-w0-"));
-	file_titles(d, "gens", got, sizeof got, &next);
-	H_ASSERT(strcmp(got, "first,second") == 0 && next == 3, "the file "
-	    "holds \"%s\", next id %lld", got, (long long)next);
-	H_ASSERT(daemon_restart(d) == 0, "restart: %s", h_err());
-	holds(d, "gens", "first,second", "after the journals' replay");
-	daemon_stop_ok(d);
-	H_ASSERT(!h_journal_left(d), "a journal was left after a clean stop");
-	file_titles(d, "gens", got, sizeof got, &next);
-	H_ASSERT(strcmp(got, "first,second") == 0 && next == 3, "the file "
-	    "holds \"%s\", next id %lld", got, (long long)next);
+	file_is(d, "gens", "first,second", 3, "the journals kept");
+	replayed_then_clean(d, "gens", "first,second", 3);
 	daemon_free(d);
 }
 END_TEST

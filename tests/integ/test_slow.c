@@ -465,6 +465,7 @@ START_TEST(t_partial_frames_bounded)
 	    proc_rss_kb(dp.cache), rss0);
 #else
 	(void)ra;
+	(void)rss0;
 #endif
 	free(req);
 	daemon_stop_ok(d);
