@@ -123,13 +123,10 @@ conn_unstall_all(void)
 	}
 }
 
-/* Bring the totals up to date with the connection's buffers. */
+/* Count in and out bytes as the connection's share of the totals. */
 static void
-conn_account(struct conn *c)
+conn_count(struct conn *c, size_t in, size_t out)
 {
-	size_t in = evbuffer_get_length(c->in);
-	size_t out = evbuffer_get_length(c->out);
-
 	budget.in_total = budget.in_total - c->in_counted + in;
 	budget.out_total = budget.out_total - c->out_counted + out;
 	c->in_counted = in;
@@ -137,6 +134,13 @@ conn_account(struct conn *c)
 	if (budget.in_total < budget.in_budget &&
 	    !TAILQ_EMPTY(&budget.stalled))
 		conn_unstall_all();
+}
+
+/* Bring the totals up to date with the connection's buffers. */
+static void
+conn_account(struct conn *c)
+{
+	conn_count(c, evbuffer_get_length(c->in), evbuffer_get_length(c->out));
 }
 
 void
@@ -485,7 +489,6 @@ conn_flush(struct conn *c)
 			break;
 		err = n == -1 ? errno : 0;
 		evbuffer_drain(c->out, evbuffer_get_length(c->out));
-		conn_account(c);
 		if (err == EPIPE || err == ECONNRESET) {
 			/* The client closed: its replies go nowhere, but
 			 * the requests it sent before are carried out
@@ -526,12 +529,7 @@ conn_free(struct conn *c)
 		return;
 	if (c->stalled)
 		conn_unstall(c);
-	budget.in_total -= c->in_counted;
-	budget.out_total -= c->out_counted;
-	c->in_counted = c->out_counted = 0;
-	if (budget.in_total < budget.in_budget &&
-	    !TAILQ_EMPTY(&budget.stalled))
-		conn_unstall_all();
+	conn_count(c, 0, 0);
 	if (c->rev != NULL)
 		event_free(c->rev);
 	if (c->again != NULL)

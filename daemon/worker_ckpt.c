@@ -583,8 +583,7 @@ wk_drain_cb(evutil_socket_t fd, short what, void *arg)
 	if (v != NULL) {
 		rc = wk_ck_lists(w, v, n, WORKER_CKPT_BYTES * old, &n);
 		free(v);
-	} else
-		n = 0;
+	}
 	if (wk_gens_trim(w) == -1 && n == 0)
 		/* Nothing left to write, a generation left to remove. */
 		wk_drain_after(w, WORKER_TRIM_RETRY_MS);

@@ -1800,8 +1800,10 @@ only_journal(const char *dir, char *name, size_t size)
 	return n == 1;
 }
 
-/* Set or clear a file's immutable flag: 0, or -1 (errno). */
+/* The file set_immutable() made immutable last, if any. */
 static char	immutable_path[768];
+
+/* Set or clear a file's immutable flag: 0, or -1 (errno). */
 static int
 set_immutable(const char *path, bool on)
 {
