@@ -595,7 +595,8 @@ cache_main(const struct todod_config *cfg)
 	    (cache.arena = etf_arena_new()) == NULL ||
 	    memtrim_init(cache.base) == -1)
 		fatalx("cache: out of memory");
-	conn_set_budget(CACHE_IN_BUDGET, CONN_IN_SMALL, CACHE_OUT_BUDGET);
+	conn_set_budget(CACHE_IN_BUDGET, CONN_IN_SMALL, CACHE_OUT_BUDGET,
+	    CONN_TURN_MS);
 	cache.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	evutil_make_socket_nonblocking(cache.listen_fd);
 	cache.accept_ev = event_new(cache.base, cache.listen_fd,

@@ -45,6 +45,7 @@ struct conn {
 	int			 deaf;		/* the peer reads no more */
 	int			 stalled;	/* in budget.stalled */
 	TAILQ_ENTRY(conn)	 stall_entry;
+	struct event		*turn;		/* its turn first, at need */
 	size_t			 in_counted;	/* its share of the totals */
 	size_t			 out_counted;
 };
@@ -56,14 +57,17 @@ struct conn {
  * first of them reads on all the same, so that one whole request at a
  * time still gets through while the budget is spent (without it, a few
  * clients each sending part of a large request would wait for each
- * other forever).
+ * other forever).  While others wait behind it, the first has turn_ms
+ * to make its request whole (conn_turn_over()).
  */
 static struct {
 	size_t			 in_budget;	/* 0: no bound */
 	size_t			 in_small;
 	size_t			 out_budget;	/* 0: no bound */
+	unsigned		 turn_ms;	/* 0: no bound */
 	size_t			 in_total;
 	size_t			 out_total;
+	size_t			 nstalled;
 	TAILQ_HEAD(, conn)	 stalled;
 } budget = { .stalled = TAILQ_HEAD_INITIALIZER(budget.stalled) };
 
@@ -71,6 +75,7 @@ static void	conn_read(evutil_socket_t, short, void *);
 static void	conn_write(evutil_socket_t, short, void *);
 
 static void	conn_unstall(struct conn *);
+static void	conn_turn_start(void);
 
 static void
 conn_update_read(struct conn *c)
@@ -85,6 +90,8 @@ conn_update_read(struct conn *c)
 	if (over && !c->stalled) {
 		TAILQ_INSERT_TAIL(&budget.stalled, c, stall_entry);
 		c->stalled = 1;
+		if (++budget.nstalled == 2)
+			conn_turn_start();
 	} else if (!over && c->stalled)
 		conn_unstall(c);
 	want = could && (!over || TAILQ_FIRST(&budget.stalled) == c);
@@ -97,6 +104,16 @@ conn_update_read(struct conn *c)
 	}
 }
 
+static void
+conn_stall_remove(struct conn *c)
+{
+	TAILQ_REMOVE(&budget.stalled, c, stall_entry);
+	c->stalled = 0;
+	budget.nstalled--;
+	if (c->turn != NULL)
+		evtimer_del(c->turn);
+}
+
 /* Out of the stalled queue; the next one, first now, reads on. */
 static void
 conn_unstall(struct conn *c)
@@ -104,10 +121,12 @@ conn_unstall(struct conn *c)
 	struct conn *next;
 	int first = TAILQ_FIRST(&budget.stalled) == c;
 
-	TAILQ_REMOVE(&budget.stalled, c, stall_entry);
-	c->stalled = 0;
-	if (first && (next = TAILQ_FIRST(&budget.stalled)) != NULL)
+	conn_stall_remove(c);
+	if (first && (next = TAILQ_FIRST(&budget.stalled)) != NULL) {
+		if (budget.nstalled >= 2)
+			conn_turn_start();
 		conn_update_read(next);
+	}
 }
 
 /* The input budget has room again: every stalled connection reads. */
@@ -117,10 +136,53 @@ conn_unstall_all(void)
 	struct conn *c;
 
 	while ((c = TAILQ_FIRST(&budget.stalled)) != NULL) {
-		TAILQ_REMOVE(&budget.stalled, c, stall_entry);
-		c->stalled = 0;
+		conn_stall_remove(c);
 		conn_update_read(c);
 	}
+}
+
+/*
+ * The first held back has had its turn and others still wait behind it:
+ * its client sent part of a large request and then nothing more, or next
+ * to nothing, for turn_ms.  It must not hold up the others' large
+ * requests for ever, nor keep the part it sent: the connection is closed
+ * (closed()), as if the client had gone.
+ */
+static void
+conn_turn_over(evutil_socket_t fd, short ev, void *arg)
+{
+	static struct lograte turn_rate;
+	char held[LOGRATE_HELD_BUFSZ];
+	unsigned missed;
+	struct conn *c = arg;
+
+	if (!c->stalled || TAILQ_FIRST(&budget.stalled) != c ||
+	    budget.nstalled < 2)
+		return;
+	if (lograte_ok(&turn_rate, &missed))
+		log_warnx("a client sent %zu bytes of a request and not the "
+		    "rest in %u ms while others waited for memory: "
+		    "connection closed%s", evbuffer_get_length(c->in),
+		    budget.turn_ms, lograte_held(missed, held, sizeof(held)));
+	c->cbs->closed(c, c->arg);
+}
+
+/* The first in the stalled queue, with others behind it, starts its
+ * turn.  Without a timer (no memory) it has no end, as with turn_ms 0. */
+static void
+conn_turn_start(void)
+{
+	struct conn *c = TAILQ_FIRST(&budget.stalled);
+	struct timeval tv;
+
+	if (budget.turn_ms == 0)
+		return;
+	if (c->turn == NULL &&
+	    (c->turn = evtimer_new(c->base, conn_turn_over, c)) == NULL)
+		return;
+	tv.tv_sec = budget.turn_ms / 1000;
+	tv.tv_usec = (budget.turn_ms % 1000) * 1000;
+	event_add_or_exit(c->turn, &tv);
 }
 
 /* Count in and out bytes as the connection's share of the totals. */
@@ -144,11 +206,13 @@ conn_account(struct conn *c)
 }
 
 void
-conn_set_budget(size_t in_budget, size_t in_small, size_t out_budget)
+conn_set_budget(size_t in_budget, size_t in_small, size_t out_budget,
+    unsigned turn_ms)
 {
 	budget.in_budget = in_budget;
 	budget.in_small = in_small;
 	budget.out_budget = out_budget;
+	budget.turn_ms = turn_ms;
 }
 
 size_t
@@ -534,6 +598,8 @@ conn_free(struct conn *c)
 		event_free(c->rev);
 	if (c->again != NULL)
 		event_free(c->again);
+	if (c->turn != NULL)
+		event_free(c->turn);
 	if (c->wev != NULL)
 		event_free(c->wev);
 	/* A partial request of a client that closes can be --max-frame. */

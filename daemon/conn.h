@@ -21,10 +21,15 @@
  * parts of requests) totals in_budget or more, a connection holding
  * in_small bytes or more reads no more, except the first of those held
  * back, which reads on: small requests never wait for large ones, and
- * one large request at a time still gets through.  While their unsent
- * output totals out_budget or more, conn_full() is true of every
- * connection with output unsent: each takes no more requests until its
- * output is written, and one that has none may still make one reply.
+ * one large request at a time still gets through.  While others wait
+ * behind it, the first has turn_ms to make its request whole; past that
+ * it is closed (closed()) and the next reads on: a client that sends
+ * part of a large request and stops holds up the others for one turn,
+ * not for ever.  While
+ * their unsent output totals out_budget or more, conn_full() is true of
+ * every connection with output unsent: each takes no more requests until
+ * its output is written, and one that has none may still make one
+ * reply.
  *
  * EOF (the client shut down its sending side, or closed) ends the input,
  * not the connection: the owner answers the whole frames buffered, writes
@@ -33,7 +38,7 @@
  * replies are dropped, and the requests it sent before it closed are
  * still read, to the EOF, and carried out, except that the owners skip
  * those whose only effect is their reply (conn_deaf()).  Only other read
- * or write errors close at once (closed()).
+ * or write errors, and a turn over (above), close at once (closed()).
  */
 #ifndef TODOD_CONN_H
 #define TODOD_CONN_H
@@ -50,7 +55,8 @@ struct conn;
 struct conn_cbs {
 	/* Bytes arrived, or EOF (see conn_finished()). */
 	void	(*input)(struct conn *, void *arg);
-	/* A read or write error: the owner frees the connection. */
+	/* A read or write error, or the end of a turn (conn.h, above):
+	 * the owner frees the connection. */
 	void	(*closed)(struct conn *, void *arg);
 	/* The output is written, or fell to half the cap after it was
 	 * full: more requests may be taken. */
@@ -59,9 +65,11 @@ struct conn_cbs {
 
 /* What a connection may hold of input however spent the budget is. */
 #define CONN_IN_SMALL	(64u * 1024)
+/* The turn of the first held back, while others wait behind it. */
+#define CONN_TURN_MS	10000u
 /* The process's budgets (0: none); before any connection is made. */
 void		 conn_set_budget(size_t in_budget, size_t in_small,
-		    size_t out_budget);
+		    size_t out_budget, unsigned turn_ms);
 /* Input not yet taken, and output unsent, of all the connections. */
 size_t		 conn_total_in(void);
 size_t		 conn_total_out(void);

@@ -654,7 +654,8 @@ ls_process_init(const struct todod_config *cfg)
 	if ((lsp.base = proc_event_base()) == NULL ||
 	    (lsp.arena = etf_arena_new()) == NULL)
 		fatalx("out of memory");
-	conn_set_budget(LS_IN_BUDGET, CONN_IN_SMALL, LS_OUT_BUDGET);
+	conn_set_budget(LS_IN_BUDGET, CONN_IN_SMALL, LS_OUT_BUDGET,
+	    CONN_TURN_MS);
 }
 
 static void

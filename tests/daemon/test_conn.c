@@ -6,7 +6,8 @@
  * answered in turn instead of waiting for each other forever, and a
  * small request still gets through.  Output: while the output unsent
  * passes the budget, every connection with output unsent is full, and
- * one is not once its own output is written.
+ * one is not once its own output is written.  The first held back has
+ * a turn to make its request whole while others wait, and no more.
  */
 #include "config.h"
 
@@ -42,6 +43,8 @@ struct side {
 	size_t		 frames;	/* whole frames taken */
 	size_t		 most_in;	/* the most input it held */
 	int		 drained;
+	int		 may_close;	/* closed() is not a failure */
+	int		 closed;
 };
 
 static void
@@ -62,7 +65,12 @@ on_input(struct conn *c, void *arg)
 static void
 on_closed(struct conn *c, void *arg)
 {
-	ck_abort_msg("a connection failed");
+	struct side *s = arg;
+
+	ck_assert_msg(s->may_close, "a connection failed");
+	s->closed++;
+	conn_free(c);
+	s->conn = NULL;
 }
 
 static void
@@ -149,7 +157,7 @@ START_TEST(input_budget)
 	int quiet;
 
 	ck_assert_ptr_nonnull(base);
-	conn_set_budget(IN_BUDGET, CONN_IN_SMALL, 0);
+	conn_set_budget(IN_BUDGET, CONN_IN_SMALL, 0, 0);
 	for (i = 0; i < NCONN; i++)
 		side_open(&s[i], base, BIG, 0);
 	side_open(&small, base, 10, 0);
@@ -204,6 +212,83 @@ START_TEST(input_budget)
 }
 END_TEST
 
+/*
+ * A client sends all but the last byte of a large request, and stops:
+ * it is the first held back.  Two more send large requests whole and
+ * wait behind it.  Once its turn is over, it is closed, and the two
+ * others are taken.
+ */
+#define TURN_MS		300
+START_TEST(turn_ends)
+{
+	struct event_base *base = event_base_new();
+	struct side stop, s[2];
+	uint8_t buf[64];
+	size_t i;
+	int64_t start, end;
+
+	ck_assert_ptr_nonnull(base);
+	conn_set_budget(BIG / 2, CONN_IN_SMALL, 0, TURN_MS);
+	side_open(&stop, base, BIG, 0);
+	stop.may_close = 1;
+	for (i = 0; i < 2; i++)
+		side_open(&s[i], base, BIG, 0);
+
+	/* Read whole but its last byte, as the first held back. */
+	end = now_ms() + TU_DEADLINE_MS;
+	while (conn_inlen(stop.conn) < stop.reqlen - 1 && now_ms() < end) {
+		side_send(&stop, stop.reqlen - 1);
+		ck_assert_int_eq(event_base_loop(base, EVLOOP_ONCE |
+		    EVLOOP_NONBLOCK), 0);
+	}
+	ck_assert_uint_eq(conn_inlen(stop.conn), stop.reqlen - 1);
+	ck_assert_uint_ge(conn_total_in(), BIG / 2);
+
+	/* The two others wait behind it for its turn, then are taken. */
+	start = now_ms();
+	end = start + TU_DEADLINE_MS;
+	while ((s[0].frames == 0 || s[1].frames == 0) && now_ms() < end) {
+		for (i = 0; i < 2; i++)
+			side_send(&s[i], s[i].reqlen);
+		ck_assert_int_eq(event_base_loop(base, EVLOOP_ONCE |
+		    EVLOOP_NONBLOCK), 0);
+		if (now_ms() < start + TURN_MS / 2)
+			ck_assert(s[0].frames == 0 && s[1].frames == 0 &&
+			    stop.closed == 0);
+	}
+	ck_assert_msg(s[0].frames == 1 && s[1].frames == 1,
+	    "taken: %zu and %zu", s[0].frames, s[1].frames);
+	ck_assert_int_ge(now_ms() - start, TURN_MS);
+	ck_assert_int_eq(stop.closed, 1);
+	ck_assert_uint_eq(stop.frames, 0);
+	ck_assert_int_eq(read(stop.client, buf, sizeof(buf)), 0);
+	ck_assert_uint_eq(conn_total_in(), 0);
+
+	/* Alone in line, the first held back has no end to its turn. */
+	side_close(&s[0]);
+	side_open(&s[0], base, BIG, 0);
+	end = now_ms() + 2 * TURN_MS;
+	while (now_ms() < end) {
+		side_send(&s[0], s[0].reqlen - 1);
+		ck_assert_int_eq(event_base_loop(base, EVLOOP_ONCE |
+		    EVLOOP_NONBLOCK), 0);
+	}
+	ck_assert_uint_eq(conn_inlen(s[0].conn), s[0].reqlen - 1);
+	side_send(&s[0], s[0].reqlen);
+	end = now_ms() + TU_DEADLINE_MS;
+	while (s[0].frames == 0 && now_ms() < end)
+		ck_assert_int_eq(event_base_loop(base, EVLOOP_ONCE |
+		    EVLOOP_NONBLOCK), 0);
+	ck_assert_uint_eq(s[0].frames, 1);
+
+	side_close(&stop);
+	for (i = 0; i < 2; i++)
+		side_close(&s[i]);
+	ck_assert_uint_eq(conn_total_in(), 0);
+	event_base_free(base);
+}
+END_TEST
+
 /* Read all the client's end holds now. */
 static void
 side_read_all(struct side *s)
@@ -229,7 +314,7 @@ START_TEST(output_budget)
 	int64_t end;
 
 	ck_assert_ptr_nonnull(base);
-	conn_set_budget(0, 0, OUT_BUDGET);
+	conn_set_budget(0, 0, OUT_BUDGET, 0);
 	side_open(&a, base, 0, 4096);
 	side_open(&b, base, 0, 4096);
 	side_open(&idle, base, 0, 4096);
@@ -275,6 +360,7 @@ conn_suite(void)
 	TCase *tc = tcase_create("budget");
 
 	tcase_add_test(tc, input_budget);
+	tcase_add_test(tc, turn_ends);
 	tcase_add_test(tc, output_budget);
 	suite_add_tcase(s, tc);
 	return s;
