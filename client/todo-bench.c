@@ -24,6 +24,7 @@
 #include "bench_req.h"
 #include "optmsg.h"
 #include "outcheck.h"
+#include "stdfds.h"
 
 enum {
 	OPT_PRELOAD = 256, OPT_PRELOADED, OPT_OPEN_VIA, OPT_PREFIX, OPT_PRELOAD_ONLY,
@@ -353,6 +354,10 @@ main(int argc, char **argv)
 	static struct bench_result r;
 	int rv;
 
+	if (stdfds_hold() == -1) {
+		perror("todo-bench: standard descriptors");
+		return 1;
+	}
 	parse_options(&o, argc, argv);
 	raise_nofile(o.clients);
 	signal(SIGPIPE, SIG_IGN);

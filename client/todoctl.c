@@ -19,6 +19,7 @@
 #include "etf.h"
 #include "optmsg.h"
 #include "outcheck.h"
+#include "stdfds.h"
 #include "todoclient.h"
 
 static const struct ctl_cmd cmds[] = {
@@ -267,6 +268,10 @@ main(int argc, char **argv)
 	struct ctl ctl;
 	int ch, rv;
 
+	if (stdfds_hold() == -1) {
+		perror("todoctl: standard descriptors");
+		return 1;
+	}
 	setlocale(LC_ALL, "");
 	text_init();
 	memset(&ctl, 0, sizeof(ctl));

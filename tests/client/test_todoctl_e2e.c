@@ -764,6 +764,36 @@ START_TEST(test_export_full)
 }
 END_TEST
 
+/* Started with its standard output closed, todoctl does not print into
+ * its connection (the descriptor the socket would take): the output is
+ * lost, and it says so with exit 1.  So is an error message with
+ * standard error closed, and the exit status still tells it. */
+START_TEST(test_closed_output)
+{
+	char cmd[2 * PATH_MAX + 64], *argv[] = { "/bin/sh", "-c", cmd, NULL };
+	char *const env[] = { "LC_ALL=C", NULL };
+	struct h_run r;
+
+	add("e2e-closed", "2026-01-01", "kept");
+	snprintf(cmd, sizeof(cmd), "'%s' -s '%s' ls e2e-closed >&-",
+	    h_todoctl(), daemon_.sock);
+	ck_assert_int_eq(h_run_argv(&r, NULL, env, argv), 0);
+	ck_assert_msg(r.status == 1, "status %d: %s", r.status, r.err);
+	ck_assert_msg(strstr(r.err, "cannot write the output: Bad file "
+	    "descriptor") != NULL, "'%s'", r.err);
+	h_run_free(&r);
+	snprintf(cmd, sizeof(cmd), "'%s' -s '%s' rm e2e-closed 999 2>&-",
+	    h_todoctl(), daemon_.sock);
+	ck_assert_int_eq(h_run_argv(&r, NULL, env, argv), 0);
+	ck_assert_int_eq(r.status, 1);
+	h_run_free(&r);
+	CTL(&r, "ls", "e2e-closed");
+	ok(&r);
+	ck_assert_msg(strstr(r.out, "kept") != NULL, "'%s'", r.out);
+	h_run_free(&r);
+}
+END_TEST
+
 /* todo-bench -s SOCK args... */
 static void
 bench(struct h_run *r, ...)
@@ -844,6 +874,7 @@ suite(void)
 	tcase_add_test(tc, test_usage_error);
 	tcase_add_test(tc, test_unicode);
 	tcase_add_test(tc, test_nul_title);
+	tcase_add_test(tc, test_closed_output);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("bench");
