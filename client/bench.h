@@ -11,6 +11,7 @@
 #ifndef TODOD_BENCH_H
 #define TODOD_BENCH_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -61,7 +62,7 @@ enum bench_open_via {
 };
 
 struct bench_opts {
-	char			 socket[108];
+	char			 socket[PATH_MAX];	/* < 108 bytes once checked */
 	int			 clients;
 	long			 lists;
 	long			 preload;	/* entries to add first */

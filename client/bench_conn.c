@@ -28,6 +28,7 @@
 #include "frame.h"
 #include "bench.h"
 #include "bench_conn.h"
+#include "todoclient.h"
 
 #define BENCH_READ		(64 * 1024)
 #define BENCH_MAX_REPLY		(64u * 1024 * 1024)
@@ -193,6 +194,7 @@ conn_connect(struct bconn *c, const char *path, char *reason, size_t rsize)
 	struct sockaddr_un sun;
 	struct event_base *base = event_get_base(c->rev);
 	struct timeval tv = { 0, BENCH_RETRY_US };
+	char why[128];
 	int fd;
 
 	conn_close(c);
@@ -211,9 +213,8 @@ conn_connect(struct bconn *c, const char *path, char *reason, size_t rsize)
 			evtimer_add(c->timer, &tv);
 			return 1;
 		}
-		snprintf(reason, rsize, "connect: %s%s", strerror(errno),
-		    errno == ENOENT || errno == ECONNREFUSED ?
-		    " (is todod running?)" : "");
+		snprintf(reason, rsize, "connect: %s", tc_connect_why(path,
+		    errno, why, sizeof(why)));
 		close(fd);
 		return -1;
 	}

@@ -130,12 +130,23 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct bench *b = arg;
 	uint64_t now = now_ns();
+	int i;
 
 	(void)fd;
 	(void)what;
-	if (now - b->t_last > (uint64_t)b->o->timeout * 1000000000u)
-		bench_abort(b, "no reply for %d s during the %s",
-		    b->o->timeout, bench_phase_name(b->phase));
+	if (now - b->t_last <= (uint64_t)b->o->timeout * 1000000000u)
+		return;
+	/* A connection still waiting for the backlog to take it has not
+	 * reached the daemon: as todoctl, unreachable (exit 3). */
+	for (i = 0; i < b->nc; i++)
+		if (b->c[i].state == CS_RETRY) {
+			b->r->unreachable = true;
+			bench_abort(b, "%s: timed out connecting during the "
+			    "%s", b->o->socket, bench_phase_name(b->phase));
+			return;
+		}
+	bench_abort(b, "no reply for %d s during the %s", b->o->timeout,
+	    bench_phase_name(b->phase));
 }
 
 static void

@@ -122,8 +122,7 @@ ctl_connect(struct ctl *ctl)
 		    "%s: %s", path, tc_strstatus(TC_EUNSAFE));
 	if (rv != TC_OK)
 		return ctl_error(ctl, CTL_EXIT_UNREACHABLE, "unreachable",
-		    "socket path is empty or too long: %s",
-		    ctl->socket ? ctl->socket : "(default)");
+		    "socket path is empty or too long: %s", path);
 	if ((rv = tc_connect(ctl->conn, path)) != TC_OK)
 		return ctl_fail(ctl, rv);
 	return 0;

@@ -128,12 +128,9 @@ num(const char *s, const char *what, long long lo, long long hi)
 static double
 seconds(const char *s, const char *what)
 {
-	char *end;
 	double v;
 
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno != 0 || end == s || *end != '\0' || !(v > 0 && v <= 1e6)) {
+	if (opt_decimal(s, &v) == -1 || !(v > 0 && v <= 1e6)) {
 		fprintf(stderr, "todo-bench: %s must be a number of seconds "
 		    "above 0, at most 1000000: %s\n", what, s);
 		exit(2);
@@ -322,7 +319,7 @@ parse_options(struct bench_opts *o, int argc, char **argv)
 	}
 	if (rv != TC_OK) {
 		fprintf(stderr, "todo-bench: %s: %s\n", tc_strstatus(TC_EPATH),
-		    sock != NULL ? sock : "(default)");
+		    o->socket);
 		exit(3);
 	}
 }

@@ -199,7 +199,7 @@ int
 tc_connect(struct tc_conn *c, const char *path)
 {
 	struct sockaddr_un sun;
-	struct stat st;
+	char why[128];
 	int64_t deadline;
 	int saved;
 
@@ -233,16 +233,24 @@ tc_connect(struct tc_conn *c, const char *path)
 		poll(NULL, 0, TC_RETRY_MS);
 	}
 	saved = errno;
-	/* Refused, by what is no socket: a path given by mistake. */
-	if (saved == ECONNREFUSED && stat(path, &st) == 0 &&
-	    !S_ISSOCK(st.st_mode))
-		return tc_fail(c, TC_ESYS, "cannot connect to %s: not a "
-		    "socket", path);
-	if (saved == ENOENT || saved == ECONNREFUSED)
-		return tc_fail(c, TC_ESYS, "cannot connect to %s: %s (is "
-		    "todod running?)", path, strerror(saved));
 	return tc_fail(c, TC_ESYS, "cannot connect to %s: %s", path,
-	    strerror(saved));
+	    tc_connect_why(path, saved, why, sizeof(why)));
+}
+
+const char *
+tc_connect_why(const char *path, int err, char *buf, size_t size)
+{
+	struct stat st;
+
+	/* Refused, by what is no socket: a path given by mistake. */
+	if (err == ECONNREFUSED && stat(path, &st) == 0 &&
+	    !S_ISSOCK(st.st_mode))
+		snprintf(buf, size, "not a socket");
+	else if (err == ENOENT || err == ECONNREFUSED)
+		snprintf(buf, size, "%s (is todod running?)", strerror(err));
+	else
+		snprintf(buf, size, "%s", strerror(err));
+	return buf;
 }
 
 /* Drop the frame returned last: its bytes may now move. */

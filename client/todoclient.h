@@ -62,7 +62,8 @@ struct tc_conn;
  * The socket to use: `opt` (the -s option) if not NULL, else the default,
  * the daemon's own ($TODOD_SOCKET, /run/todod/todod.sock for root,
  * $XDG_RUNTIME_DIR/todod/todod.sock, /tmp/todod-$UID/todod.sock).
- * Returns TC_OK; TC_EPATH if it is empty or does not fit a sockaddr_un;
+ * Returns TC_OK; TC_EPATH if it is empty or does not fit a sockaddr_un
+ * (buf then holds as much of it as fits, for a message);
  * TC_EUNSAFE for a user's default socket in a directory that another
  * user owns or may write into (anyone could be listening there).
  */
@@ -81,6 +82,9 @@ void		 tc_set_max_reply(struct tc_conn *, size_t);
 /* Connect to a Unix socket, retrying while its backlog is full, within
  * the timeout.  The descriptor is non-blocking and close-on-exec. */
 int		 tc_connect(struct tc_conn *, const char *path);
+/* Why connecting to path failed with err, for a message: into buf. */
+const char	*tc_connect_why(const char *path, int err, char *buf,
+		    size_t size);
 /* The connected descriptor (-1 before tc_connect), for poll or an event
  * loop; use it only for waiting, and do I/O through the calls below. */
 int		 tc_fd(const struct tc_conn *);

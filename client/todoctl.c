@@ -243,11 +243,9 @@ run(struct ctl *ctl, int argc, char **argv)
 static int
 parse_timeout(struct ctl *ctl, const char *s)
 {
-	char *end;
 	double v;
 
-	v = strtod(s, &end);
-	if (end == s || *end != '\0' || !(v >= 0.001) || v > INT_MAX / 1000)
+	if (opt_decimal(s, &v) == -1 || !(v >= 0.001) || v > INT_MAX / 1000)
 		return ctl_usage(ctl, "bad timeout: '%s' (seconds, 0.001 to "
 		    "%d)", s, INT_MAX / 1000);
 	ctl->timeout_ms = (int)(v * 1000);

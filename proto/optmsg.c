@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "optmsg.h"
@@ -72,4 +73,18 @@ optmsg(int ch, int argc, char *const *argv, const struct option *longopts,
 	else
 		snprintf(buf, len, "bad option: -%c", optopt);
 	return buf;
+}
+
+int
+opt_decimal(const char *s, double *v)
+{
+	size_t digits = strspn(s, "0123456789"), frac = 0;
+
+	if (s[digits] == '.')
+		frac = strspn(s + digits + 1, "0123456789");
+	if (digits + frac == 0 ||
+	    s[digits + (s[digits] == '.' ? 1 + frac : 0)] != '\0')
+		return -1;
+	*v = strtod(s, NULL);
+	return 0;
 }

@@ -1,6 +1,7 @@
 /*
  * optmsg.h: what to tell the user of an option that getopt_long(3)
- * refused, named as they wrote it (todod, todoctl, todo-bench).
+ * refused, named as they wrote it (todod, todoctl, todo-bench); and the
+ * decimal numbers their options take.
  */
 #ifndef TODOD_OPTMSG_H
 #define TODOD_OPTMSG_H
@@ -25,5 +26,12 @@ const char	*optmsg(int ch, int argc, char *const *argv,
  */
 const char	*optmsg_ambiguous(const char *arg,
 		    const struct option *longopts, char *buf, size_t len);
+
+/*
+ * A decimal number, digits with a fraction or not ("5", "0.25", ".5"),
+ * and nothing else (no sign, blank, exponent or hexadecimal, which
+ * strtod(3) would take): 0 and *v, or -1.
+ */
+int		 opt_decimal(const char *s, double *v);
 
 #endif /* TODOD_OPTMSG_H */

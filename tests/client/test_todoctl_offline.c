@@ -170,6 +170,10 @@ static const struct {
 	{ { "export" }, "missing arguments" },
 	{ { "import", "bob" }, "missing arguments" },
 	{ { "help", "frob" }, "no such command" },
+	/* Decimal seconds only, not all that strtod takes. */
+	{ { "-t", "0x10", "ping" }, "bad timeout: '0x10'" },
+	{ { "-t", "1e3", "ping" }, "bad timeout: '1e3'" },
+	{ { "-t", " 5", "ping" }, "bad timeout: ' 5'" },
 };
 
 START_TEST(test_usage)
@@ -217,6 +221,8 @@ static const struct {
 	{ { "--prefix", "" }, "todo-bench: --prefix must be", true },
 	{ { "-c", "0" }, "todo-bench: -c must be an integer from 1 to 100000: "
 	    "0\n", true },
+	{ { "-d", "0x1" }, "todo-bench: -d must be a number of seconds", true },
+	{ { "-d", "inf" }, "todo-bench: -d must be a number of seconds", true },
 };
 
 START_TEST(test_bench_usage)
@@ -498,6 +504,22 @@ START_TEST(test_socket_env)
 	ck_assert_int_eq(h_run_argv(&r, NULL, envv, argv), 0);
 	ck_assert_int_eq(r.status, 3);
 	ck_assert_ptr_nonnull(strstr(r.err, "from-env.sock"));
+	h_run_free(&r);
+	/* One too long is named too, by todoctl and todo-bench. */
+	snprintf(env, sizeof(env), "TODOD_SOCKET=/%0120d.sock", 7);
+	ck_assert_int_eq(h_run_argv(&r, NULL, envv, argv), 0);
+	ck_assert_int_eq(r.status, 3);
+	ck_assert_msg(strstr(r.err, "too long: /0000") != NULL &&
+	    strstr(r.err, "7.sock") != NULL, "'%s'", r.err);
+	h_run_free(&r);
+	argv[0] = (char *)h_todo_bench();
+	argv[1] = "-n";
+	argv[2] = "1";
+	argv[3] = NULL;
+	ck_assert_int_eq(h_run_argv(&r, NULL, envv, argv), 0);
+	ck_assert_int_eq(r.status, 3);
+	ck_assert_msg(strstr(r.err, "too long: /0000") != NULL &&
+	    strstr(r.err, "7.sock") != NULL, "'%s'", r.err);
 	h_run_free(&r);
 }
 END_TEST
@@ -900,6 +922,48 @@ START_TEST(test_bench_unreachable)
 	ck_assert_msg(strstr(r.err, ": connect: No such file or directory "
 	    "(is todod running?)") != NULL, "'%s'", r.err);
 	h_run_free(&r);
+	/* A path that is no socket: said so, not asked whether todod runs. */
+	h_write_file(sock, "x", 1);
+	bench_unreached(&r, sock, false);
+	ck_assert_msg(strstr(r.err, ": connect: not a socket") != NULL &&
+	    strstr(r.err, "todod running") == NULL, "'%s'", r.err);
+	h_run_free(&r);
+}
+END_TEST
+
+/* A socket whose backlog is full and never accepts: todo-bench times
+ * out connecting, and that is a daemon not reached (3), as for todoctl. */
+START_TEST(test_bench_backlog_full)
+{
+	struct sockaddr_un sun;
+	char *argv[] = { (char *)h_todo_bench(), "-s", sock, "-n", "1",
+	    "--timeout", "1", NULL };
+	struct h_run r;
+	int lfd, fds[64], n;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	ck_assert_uint_lt(strlen(sock), sizeof(sun.sun_path));
+	memcpy(sun.sun_path, sock, strlen(sock));
+	lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	ck_assert_int_ne(lfd, -1);
+	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	ck_assert_int_eq(listen(lfd, 0), 0);
+	for (n = 0; n < 64; n++) {
+		fds[n] = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		ck_assert_int_ne(fds[n], -1);
+		if (connect(fds[n], (struct sockaddr *)&sun,
+		    sizeof(sun)) == -1)
+			break;
+	}
+	ck_assert_msg(n < 64, "the backlog never filled");
+	ck_assert_int_eq(h_run_argv(&r, NULL, NULL, argv), 0);
+	ck_assert_msg(r.status == 3 && strstr(r.err, "timed out connecting")
+	    != NULL, "status %d: %s", r.status, r.err);
+	h_run_free(&r);
+	while (n >= 0)
+		close(fds[n--]);
+	close(lfd);
 }
 END_TEST
 
@@ -931,6 +995,7 @@ suite(void)
 	tcase_add_test(tc, test_status_stalled);
 	tcase_add_test(tc, test_bench_socket_too_long);
 	tcase_add_test(tc, test_bench_unreachable);
+	tcase_add_test(tc, test_bench_backlog_full);
 	tcase_add_test(tc, test_bench_json_bad_path);
 	tcase_add_test(tc, test_help);
 	tcase_add_loop_test(tc, test_command_help, 0,
