@@ -214,12 +214,15 @@ request_replied(struct bconn *c, const struct slot *s, int cls,
 	struct bench_result *r = b->r;
 
 	if (b->phase == PH_PRELOAD) {
-		if (cls != REPLY_OK)
+		if (cls != REPLY_OK) {
 			bench_abort(b, "preload: add_entry: %s", reason);
-		else if (c->n == 0 && c->left == 0) {
-			r->preloaded += (uint64_t)b->o->preload;
-			flow_preload_next(c, now);
+			return;
 		}
+		/* Each entry as it is added: an interrupted preload says
+		 * what the lists hold. */
+		r->preloaded++;
+		if (c->n == 0 && c->left == 0)
+			flow_preload_next(c, now);
 		return;
 	}
 	if (cls == REPLY_OK) {

@@ -200,6 +200,8 @@ print_lists(const struct etf_term *l)
 {
 	const struct etf_term *name, *pid, *stalled;
 	size_t i, shown = 0, more = 0;
+	/* Names are cut on a terminal only, as titles are. */
+	size_t namew = ctl_columns() > 0 ? 40 : 0;
 
 	for (i = 0; i < l->seq.n; i++) {
 		if (l->seq.v[i].type != ETF_MAP)
@@ -214,7 +216,7 @@ print_lists(const struct etf_term *l)
 		}
 		shown++;
 		printf("%-10s  %8" PRId64 "  ", "list", pid->i);
-		text_print(stdout, name->bin.p, name->bin.len, 40);
+		text_print(stdout, name->bin.p, name->bin.len, namew);
 		/* Not taking connections or answering the cache: its
 		 * clients wait. */
 		if ((stalled = get_int(&l->seq.v[i], "stalled_s")) != NULL &&

@@ -193,6 +193,10 @@ _todoctl_complete_lists()
 	local sock=$1 cur=$2 dashdash=$3 n q
 
 	while IFS= read -r n; do
+		# A backslash may stand for an escaped control character
+		# (todoctl lists prints them so): offered, such a name could
+		# be another list's.  Those few are typed, not completed.
+		[[ $n == *\\* ]] && continue
 		[[ $n == "$cur"* || $n == "${cur//\\/}"* ]] || continue
 		q=$(printf '%q' "$n")
 		# A name that looks like an option needs a -- before it.

@@ -346,10 +346,16 @@ START_TEST(test_status)
 	struct h_run r;
 	json_t *j, *w;
 	size_t i, k;
+	/* Longer than a terminal's 40 columns: piped, it is not cut. */
+	const char *longname = "e2e-status-a-list-name-longer-than-forty-"
+	    "columns";
 
+	add(longname, "2026-01-01", "live");
 	CTL(&r, "status");
 	ok(&r);
 	ck_assert_ptr_nonnull(strstr(r.out, "todod is running"));
+	if (!h_using_peer())
+		ck_assert_msg(strstr(r.out, longname) != NULL, "'%s'", r.out);
 	ck_assert_ptr_nonnull(strstr(r.out, "supervisor"));
 	ck_assert_ptr_nonnull(strstr(r.out, "worker 0"));
 	/* todod's other counters as "key: JSON", none cut short (the
@@ -854,6 +860,51 @@ START_TEST(test_bench)
 }
 END_TEST
 
+/* A preload interrupted (SIGINT) reports the entries it added, though
+ * no list is whole: what the lists hold, for a --preloaded run. */
+START_TEST(test_bench_preload_interrupted)
+{
+	char out[PATH_MAX], *dir = h_tmpdir(), *text;
+	struct h_run r;
+	json_t *j;
+	int64_t end;
+	pid_t pid;
+	int fd, added = 0;
+
+	ck_assert_ptr_nonnull(dir);
+	snprintf(out, sizeof(out), "%s/report.json", dir);
+	if ((pid = fork()) == 0) {
+		fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (fd == -1 || dup2(fd, STDOUT_FILENO) == -1)
+			_exit(127);
+		execl(h_todo_bench(), "todo-bench", "-s", daemon_.sock,
+		    "--json", "-c", "1", "-l", "1", "--prefix", "e2e-int",
+		    "--preload", "2000000", "-n", "1", (char *)NULL);
+		_exit(127);
+	}
+	ck_assert_int_gt(pid, 0);
+	/* Until the list holds some entries. */
+	end = now_ms() + H_RUN_DEADLINE_MS;
+	while (!added && now_ms() < end) {
+		CTL(&r, "--json", "ls", "e2e-int-0");
+		added = r.status == 0 && strstr(r.out, "\"id\"") != NULL;
+		h_run_free(&r);
+	}
+	ck_assert_msg(added, "the preload added nothing");
+	ck_assert_int_eq(kill(pid, SIGINT), 0);
+	/* Interrupted before it measured: exit 1, and the report. */
+	ck_assert_int_eq(h_wait(pid, H_RUN_DEADLINE_MS), 1);
+	ck_assert_ptr_nonnull(text = h_read_file(out, NULL));
+	ck_assert_ptr_nonnull(j = json_loads(text, 0, NULL));
+	ck_assert(json_is_true(json_object_get(j, "aborted")));
+	ck_assert_msg(json_integer_value(json_object_get(json_object_get(j,
+	    "preload"), "entries")) > 0, "'%s'", text);
+	json_decref(j);
+	free(text);
+	h_rmtree(dir);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -882,6 +933,7 @@ suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, test_bench, 0,
 	    sizeof(bench_vec) / sizeof(bench_vec[0]));
+	tcase_add_test(tc, test_bench_preload_interrupted);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("import");
