@@ -13,7 +13,8 @@ DAEMON_ENV_TESTS = \
 	tests/daemon/test_lograte \
 	tests/daemon/test_log \
 	tests/daemon/test_chan \
-	tests/daemon/test_conn
+	tests/daemon/test_conn \
+	tests/daemon/test_stdfds
 check_PROGRAMS += $(DAEMON_ENV_TESTS)
 TESTS += $(DAEMON_ENV_TESTS)
 
@@ -90,3 +91,7 @@ tests_daemon_test_conn_SOURCES = tests/daemon/test_conn.c \
 	$(DAEMON_ENV_TEST_UTIL)
 tests_daemon_test_conn_CFLAGS = $(DAEMON_ENV_TEST_CFLAGS)
 tests_daemon_test_conn_LDADD = $(DAEMON_ENV_TEST_LDADD)
+
+tests_daemon_test_stdfds_SOURCES = tests/daemon/test_stdfds.c
+tests_daemon_test_stdfds_CFLAGS = $(DAEMON_ENV_TEST_CFLAGS)
+tests_daemon_test_stdfds_LDADD = $(DAEMON_ENV_TEST_LDADD)
