@@ -513,9 +513,10 @@ jvalid_after(int fd, uint64_t off, uint64_t size, size_t max)
 /*
  * The invalid record at off is damage inside the journal, not a record
  * cut short by a crash (the last one written, zeros or the end of the
- * file after it): it fits in the file and something follows it, or,
- * its length itself damaged, a valid record follows.  1, 0, or -1 if the
- * file cannot be read.
+ * file after it): it fits in the file and something follows it, or a
+ * valid record follows its start (its length itself damaged, to run
+ * past the end of the file or over the records after it into the zeros
+ * allocated ahead).  1, 0, or -1 if the file cannot be read.
  */
 static int
 jdamaged(int fd, uint64_t off, uint64_t size, size_t max)
@@ -535,7 +536,7 @@ jdamaged(int fd, uint64_t off, uint64_t size, size_t max)
 		return jvalid_after(fd, off, size, max);
 	if ((zeros = jzero_tail(fd, end, size)) == -1)
 		return -1;
-	return !zeros;
+	return !zeros ? 1 : jvalid_after(fd, off, size, max);
 }
 
 /*

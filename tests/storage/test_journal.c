@@ -319,6 +319,42 @@ length_flipped(uint64_t gen, const struct etf_buf *b, const size_t *off,
 	free(p);
 }
 
+/*
+ * Generation gen written as the three records of b and 64 KiB of zeros
+ * allocated ahead, record k's length made to end inside the zeros (over
+ * the records after it): n records seen, and a damaged copy kept or not.
+ */
+static void
+length_over_zeros(uint64_t gen, const struct etf_buf *b, const size_t *off,
+    int k, int n, bool kept)
+{
+	char name[64], copy[64];
+	size_t size = b->len + 65536;
+	uint32_t plen;
+	struct seen s;
+	uint64_t valid;
+	uint8_t *p;
+
+	ck_assert_ptr_nonnull(p = calloc(1, size));
+	memcpy(p, b->p, b->len);
+	plen = (uint32_t)(b->len - off[k] - JOURNAL_HDR + 100);
+	p[off[k]] = (uint8_t)(plen >> 24);
+	p[off[k] + 1] = (uint8_t)(plen >> 16);
+	p[off[k] + 2] = (uint8_t)(plen >> 8);
+	p[off[k] + 3] = (uint8_t)plen;
+	snprintf(name, sizeof(name), ".journal-w0-%llu",
+	    (unsigned long long)gen);
+	snprintf(copy, sizeof(copy), ".damaged-journal-w0-%llu",
+	    (unsigned long long)gen);
+	ck_assert_int_eq(st_write_file(dfd, name, p, size), 0);
+	ck_assert_int_eq(read_gen(gen, &s, &valid), 0);
+	check_three(&s, n);
+	ck_assert_msg((faccessat(dfd, copy, F_OK, 0) == 0) == kept,
+	    "generation %llu: a copy kept: %s", (unsigned long long)gen,
+	    kept ? "no" : "yes");
+	free(p);
+}
+
 START_TEST(t_damaged_kept)
 {
 	struct etf_buf b;
@@ -381,6 +417,11 @@ START_TEST(t_damaged_kept)
 	 * short */
 	length_flipped(4, &b, off, 1, 1, true);
 	length_flipped(5, &b, off, 2, 2, false);
+	/* a length damaged to end in the zeros allocated ahead: over a
+	 * valid record, damage; on the last record, cut short */
+	length_over_zeros(6, &b, off, 0, 0, true);
+	length_over_zeros(7, &b, off, 1, 1, true);
+	length_over_zeros(8, &b, off, 2, 2, false);
 	free(p);
 	etf_buf_free(&b);
 }
