@@ -707,19 +707,17 @@ jholds_change(void *arg, const struct journal_rec *rec)
 	return rec->kind == JOURNAL_OPS;
 }
 
-/* Whether the entry name, of a journal's name, is a regular file: what
- * else bears such a name (a link, a directory, a FIFO) is no journal,
- * and is ignored with a warning. */
+/* Whether the entry name, of a journal's name, is a regular file (not
+ * a link, a directory, a FIFO), or gone since it was listed (a
+ * generation removed meanwhile). */
 static bool
 jentry_is_file(int dirfd, const char *name)
 {
 	struct stat st;
 
-	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    S_ISREG(st.st_mode))
-		return true;
-	log_warnx("journal %s: not a regular file: ignored", name);
-	return false;
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
+		return errno == ENOENT;
+	return S_ISREG(st.st_mode);
 }
 
 int
@@ -743,10 +741,17 @@ journal_beyond(int dirfd, int nworkers, size_t max, char *name,
 	 * leaves one of each, most without a change. */
 	while ((errno = 0, de = readdir(d)) != NULL)
 		if (journal_name_split(de->d_name, &index, &gen) &&
-		    index >= nworkers && jentry_is_file(dirfd, de->d_name) &&
-		    (found = journal_read(dirfd, index, gen, max, a,
-		    jholds_change, NULL, &valid)) != 0)
-			break;
+		    index >= nworkers) {
+			/* What is no file may stand for one that holds
+			 * changes (a link to it): found, to be looked at. */
+			if (!jentry_is_file(dirfd, de->d_name))
+				found = 1;
+			else
+				found = journal_read(dirfd, index, gen, max,
+				    a, jholds_change, NULL, &valid);
+			if (found != 0)
+				break;
+		}
 	if (de == NULL && errno != 0)
 		found = -1;
 	else if (found != 0)
@@ -780,9 +785,20 @@ journal_list(int dirfd, int index, uint64_t **gens, size_t *n)
 	if ((d = store_opendir(dirfd)) == NULL)
 		return -1;
 	while ((errno = 0, de = readdir(d)) != NULL) {
-		if ((gen = journal_parse_name(de->d_name, index)) == 0 ||
-		    !jentry_is_file(dirfd, de->d_name))
+		if ((gen = journal_parse_name(de->d_name, index)) == 0)
 			continue;
+		if (!jentry_is_file(dirfd, de->d_name)) {
+			/* Not replayed, and not to be passed over either: it
+			 * may stand for changes (a link to a journal moved
+			 * away), which a start without them would lose. */
+			log_warnx("journal %s: not a regular file: move it "
+			    "away, or put the journal it stands for in its "
+			    "place", de->d_name);
+			closedir(d);
+			free(v);
+			*n = 0;
+			return JOURNAL_NOT_FILE;
+		}
 		if (*n == cap) {
 			cap = cap == 0 ? 8 : cap * 2;
 			if ((nv = reallocarray(v, cap, sizeof(*v))) == NULL)

@@ -132,7 +132,9 @@ void	journal_put_file(struct etf_buf *out, const void *name, size_t len,
 	    int64_t seq, uint64_t flen, uint32_t fcrc);
 
 /* The generations of worker index on disk, ascending: a malloc'ed
- * array (free it) of *n.  0, or -1 with errno. */
+ * array (free it) of *n.  0, -1 with errno, or JOURNAL_NOT_FILE
+ * (logged): an entry of a journal's name is not a regular file. */
+#define JOURNAL_NOT_FILE	(-2)
 int	journal_list(int dirfd, int index, uint64_t **gens, size_t *n);
 /*
  * Read generation gen: cb for each valid record in order (arena reset
@@ -150,8 +152,8 @@ int	journal_read(int dirfd, int index, uint64_t gen, size_t max,
  * left by a crash) with a change in it (records longer than max are
  * invalid): 1 with its file name in name, 0, or -1 with errno (and in
  * name the journal that could not be read, or "" if the directory could
- * not).  No worker would read it.  Entries of a journal's name that are
- * not regular files are ignored, with a warning.
+ * not).  No worker would read it.  An entry of such a name that is not
+ * a regular file (it may stand for a journal: a link) is named too.
  */
 int	journal_beyond(int dirfd, int nworkers, size_t max, char *name,
 	    size_t namesz);

@@ -163,7 +163,10 @@ wk_recover_read(struct worker *w, struct wk_recovery *rv, uint64_t *next)
 	int rc = 0;
 
 	*next = 1;
-	if (journal_list(w->cfg.dirfd, w->cfg.index, &gens, &n) == -1) {
+	if ((rc = journal_list(w->cfg.dirfd, w->cfg.index, &gens, &n)) ==
+	    JOURNAL_NOT_FILE)
+		return WK_REFUSED;
+	if (rc == -1) {
 		log_warn("cannot list the journal");
 		return -1;
 	}

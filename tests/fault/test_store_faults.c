@@ -1166,6 +1166,72 @@ START_TEST(unloadable_after_idle)
 }
 END_TEST
 
+/* The name of worker 0's journal generation in dir, into name. */
+static bool
+journal_of_worker0(const char *dir, char *name, size_t len)
+{
+	struct dirent *de;
+	DIR *dd;
+	bool found = false;
+
+	if ((dd = opendir(dir)) == NULL)
+		return false;
+	while (!found && (de = readdir(dd)) != NULL)
+		if (strncmp(de->d_name, ".journal-w0-", 12) == 0) {
+			snprintf(name, len, "%s", de->d_name);
+			found = true;
+		}
+	closedir(dd);
+	return found;
+}
+
+/*
+ * A crash leaves a journal with a change; before the next start it is
+ * moved away and a link put in its place.  The link is no journal, and
+ * a start that passed over it would serve the list without the change
+ * (and give its id again): todod does not start, and says why.  With the
+ * journal back, the change is there.
+ */
+START_TEST(journal_link_refused)
+{
+	struct daemon	*d;
+	struct fc	 c;
+	char		 out[8192], sock2[200], jn[256], path[768], moved[512];
+	int64_t		 ms, n;
+	int		 st;
+
+	d = daemon_start_ok("-w", "1", NULL);
+	(void)cu_attach(d, &c, "linked");
+	fadd_ok(&c, "kept");
+	fc_free(&c);
+	cu_kill_wait(d);
+	H_ASSERT(journal_of_worker0(d->data, jn, sizeof jn), "no journal");
+	snprintf(path, sizeof path, "%s/%s", d->data, jn);
+	snprintf(moved, sizeof moved, "%s/moved-journal", d->dir);
+	H_ASSERT(rename(path, moved) == 0 && symlink(moved, path) == 0,
+	    "link: %s", strerror(errno));
+
+	snprintf(sock2, sizeof sock2, "%s/s2.sock", d->dir);
+	st = cu_run_todod(h_ms(30000), out, sizeof out, &ms, "-f", "-s",
+	    sock2, "-d", d->data, "-w", "1", NULL);
+	H_ASSERT(st != -1, "todod did not exit within %d ms: %s",
+	    h_ms(30000), out);
+	H_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) != 0, "wait status %#x: "
+	    "%s", st, out);
+	H_ASSERT(strstr(out, "not a regular file") != NULL &&
+	    strstr(out, "refuses to start: stopping") != NULL, "todod does "
+	    "not say why: %s", out);
+
+	H_ASSERT(unlink(path) == 0 && rename(moved, path) == 0, "back: %s",
+	    strerror(errno));
+	H_ASSERT(daemon_restart(d) == 0, "restart: %s", h_err());
+	H_ASSERT((n = cu_size(d, "linked")) == 1, "size after the replay: "
+	    "%lld", (long long)n);
+	daemon_stop_ok(d);
+	daemon_free(d);
+}
+END_TEST
+
 /*
  * A list server that cannot be started (the spawner's fork fails while
  * the fault file exists): the attach is answered {error, busy} after a
@@ -2802,6 +2868,7 @@ store_faults_suite(void)
 	tcase_add_test(tc, corrupt_file);
 	tcase_add_test(tc, unloadable_file);
 	tcase_add_test(tc, unloadable_after_idle);
+	tcase_add_test(tc, journal_link_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }

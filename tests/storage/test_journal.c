@@ -216,7 +216,15 @@ START_TEST(t_list)
 	touch(".journal-w1-5");			/* another worker's */
 	touch(".journal-w01-6");
 	touch("journal-w0-8");
+	/* Not a journal, and it may stand for one (a link to a journal
+	 * moved away): refused, not passed over. */
 	ck_assert_int_eq(mkdirat(dfd, ".journal-w0-9", 0700), 0);
+	ck_assert_int_eq(journal_list(dfd, 0, &g, &n), JOURNAL_NOT_FILE);
+	ck_assert_ptr_null(g);
+	ck_assert_int_eq(unlinkat(dfd, ".journal-w0-9", AT_REMOVEDIR), 0);
+	ck_assert_int_eq(symlinkat(".journal-w0-33", dfd, ".journal-w0-9"), 0);
+	ck_assert_int_eq(journal_list(dfd, 0, &g, &n), JOURNAL_NOT_FILE);
+	ck_assert_int_eq(unlinkat(dfd, ".journal-w0-9", 0), 0);
 	ck_assert_int_eq(journal_list(dfd, 0, &g, &n), 0);
 	ck_assert_uint_eq(n, 3);
 	ck_assert_uint_eq(g[0], 2);
@@ -590,11 +598,10 @@ START_TEST(t_fifo_and_sparse)
 END_TEST
 
 /*
- * The journals of workers beyond --workers, looked for at start: entries
- * of such a name that are not regular files (a directory, a FIFO, a
- * link) are ignored, as journal_list() ignores them, instead of failing
- * the start as an unreadable data directory; a journal with a change is
- * named.
+ * The journals of workers beyond --workers, looked for at start: an
+ * entry of such a name that is not a regular file (a directory, a FIFO,
+ * a link) is named, as journal_list() refuses it, without a read that
+ * could hang on a FIFO; so is a journal with a change.
  */
 START_TEST(t_beyond)
 {
@@ -606,6 +613,16 @@ START_TEST(t_beyond)
 	ck_assert_int_eq(mkfifoat(dfd, ".journal-w8-2", 0600), 0);
 	ck_assert_int_eq(symlinkat("/dev/null", dfd, ".journal-w7-3"), 0);
 	alarm(10);	/* a hang fails the test */
+	ck_assert_int_eq(journal_beyond(dfd, 3, 1 << 20, name, sizeof(name)),
+	    1);
+	ck_assert(strcmp(name, ".journal-w9-1") == 0 ||
+	    strcmp(name, ".journal-w8-2") == 0 ||
+	    strcmp(name, ".journal-w7-3") == 0);
+	ck_assert_int_eq(journal_beyond(dfd, 10, 1 << 20, name, sizeof(name)),
+	    0);
+	ck_assert_int_eq(unlinkat(dfd, ".journal-w9-1", AT_REMOVEDIR), 0);
+	ck_assert_int_eq(unlinkat(dfd, ".journal-w8-2", 0), 0);
+	ck_assert_int_eq(unlinkat(dfd, ".journal-w7-3", 0), 0);
 	ck_assert_int_eq(journal_beyond(dfd, 3, 1 << 20, name, sizeof(name)),
 	    0);
 	etf_buf_init(&b);
