@@ -18,6 +18,7 @@
 #include "etf.h"
 #include "journal.h"
 #include "log.h"
+#include "lograte.h"
 #include "names.h"
 #include "store.h"
 #include "store_fault.h"
@@ -169,8 +170,12 @@ static void
 journal_void(struct journal *j, uint64_t off)
 {
 	static const uint8_t mark[JOURNAL_HDR];
+	/* Test-only: a read-only file system refuses the void too. */
+	bool ro = store_fault_errno_write() == EROFS;
 
-	if (ftruncate(j->fd, (off_t)off) == 0 &&
+	if (ro)
+		errno = EROFS;
+	if (!ro && ftruncate(j->fd, (off_t)off) == 0 &&
 	    (!j->sync || jfdatasync(j) == 0)) {
 		j->size = j->alloc = off;
 		if (j->synced > off)
@@ -179,7 +184,9 @@ journal_void(struct journal *j, uint64_t off)
 	}
 	log_warn("journal %s: cannot cut it back to %" PRIu64 " bytes",
 	    j->file, off);
-	if (store_pwrite_all(j->fd, mark, sizeof(mark), off) == 0 &&
+	if (ro)
+		errno = EROFS;
+	if (!ro && store_pwrite_all(j->fd, mark, sizeof(mark), off) == 0 &&
 	    (!j->sync || jfdatasync(j) == 0)) {
 		log_warnx("journal %s: sealed at %" PRIu64 " bytes", j->file,
 		    off);
@@ -215,25 +222,41 @@ jprealloc(struct journal *j, uint64_t end)
 int
 journal_write(struct journal *j, const void *p, size_t len)
 {
-	size_t part = len;
+	const uint8_t *b = p;
+	size_t part = len, done = 0;
+	ssize_t w;
 	int err;
 
 	if (j->state != JOURNAL_USABLE) {
 		errno = EIO;
 		return -1;
 	}
-	/* An injected failure writes half, as a disk that fills up. */
+	/* An injected failure writes half, as a disk that fills up; or
+	 * nothing, as a read-only file system. */
 	if ((err = store_fault_errno_write()) != 0)
-		part = len / 2;
+		part = err == EROFS ? 0 : len / 2;
 	jprealloc(j, j->size + len);
-	if (store_pwrite_all(j->fd, p, part, j->size) == -1)
-		err = errno;
+	while (done < part) {
+		w = pwrite(j->fd, b + done, part - done,
+		    (off_t)(j->size + done));
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			err = w == 0 ? EIO : errno;
+			break;
+		}
+		done += (size_t)w;
+	}
 	if (err == 0) {
 		j->size += len;
 		store_fault_point(STORE_FAULT_WRITE);
 		return 0;
 	}
-	journal_void(j, j->size);
+	/* Nothing reached the file (a read-only file system, which would
+	 * refuse the void too): the journal is as it was, and the next
+	 * round may try again.  A part written is made void. */
+	if (done > 0)
+		journal_void(j, j->size);
 	errno = err;
 	return -1;
 }
@@ -261,6 +284,23 @@ journal_sync(struct journal *j)
 	journal_void(j, j->synced);
 	errno = err;
 	return -1;
+}
+
+int
+journal_linked(struct journal *j)
+{
+	static struct lograte rate;
+	char held[LOGRATE_HELD_BUFSZ];
+	unsigned missed;
+	struct stat st;
+
+	if (fstat(j->fd, &st) == -1 || st.st_nlink > 0)
+		return 1;
+	if (lograte_ok(&rate, &missed))
+		log_warnx("journal %s is no longer in the data directory "
+		    "(removed with it?): changes are refused%s", j->file,
+		    lograte_held(missed, held, sizeof(held)));
+	return 0;
 }
 
 void

@@ -122,6 +122,10 @@ int	journal_write(struct journal *, const void *, size_t);
 int	journal_sync(struct journal *);
 /* Everything written is durable by other means (syncfs). */
 void	journal_synced(struct journal *);
+/* Whether the journal's file is still in the data directory: synced into
+ * one removed (with the directory, say), a change is on no disk a start
+ * would read.  0 is logged. */
+int	journal_linked(struct journal *);
 
 /* Records, appended to out.  body: one ETF term without version byte. */
 void	journal_put_rec(struct etf_buf *out, const void *name, size_t len,

@@ -33,6 +33,7 @@ store_fault_init(void)
 		{ "crash-after-fsync", STORE_FAULT_FSYNC },
 		{ "crash-after-rename", STORE_FAULT_RENAME },
 		{ "enospc", -ENOSPC }, { "eio", -EIO }, { "eacces", -EACCES },
+		{ "erofs", -EROFS },
 	};
 	const char *v, *f;
 	char *end;
@@ -95,6 +96,8 @@ store_fault_errno(bool creating)
 		return ENOSPC;
 	if (store_fault_armed(-EIO))
 		return EIO;
+	if (store_fault_armed(-EROFS))
+		return EROFS;
 	return 0;
 }
 

@@ -13,12 +13,14 @@
  *                                       fdatasync of the journal)
  *   TODOD_FAULT=crash-after-rename[:N]  ... after the N-th rename (or
  *                                       link of an unnamed file)
- *   TODOD_FAULT=enospc|eio|eacces       writing a temporary file fails
+ *   TODOD_FAULT=enospc|eio|eacces|erofs writing a temporary file fails
  *                                       with that errno (eacces: at its
  *                                       creation); the temporary file is
  *                                       removed as for a real failure;
  *                                       enospc and eio also fail journal
- *                                       writes (after half the bytes)
+ *                                       writes (after half the bytes),
+ *                                       erofs before any byte, and the
+ *                                       journal cannot be cut back then
  *   TODOD_FAULT_FILE=PATH               the fault is armed only while PATH
  *                                       exists (checked at every point),
  *                                       so a test turns it on and off at

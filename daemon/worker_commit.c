@@ -268,14 +268,17 @@ wc_write_sync(struct worker *w, struct wreq *from, struct wreq *end,
 		jerr = errno;
 	if (jerr != 0 || !acked)
 		jn = false;
-	if (!w->cfg.sync)
-		return jn && journal_sync(w->jn) == -1 ? errno : jerr;
+	if (!w->cfg.sync) {
+		if (jn && journal_sync(w->jn) == -1)
+			return errno;
+		return jn && !journal_linked(w->jn) ? ENOENT : jerr;
+	}
 	if (wk_use_syncfs(nfiles)) {
 		w->ctr->fsyncs++;
 		if (store_syncfs(w->cfg.dirfd) == 0) {
 			if (jn)
 				journal_synced(w->jn);
-			return jerr;
+			return jn && !journal_linked(w->jn) ? ENOENT : jerr;
 		}
 		log_warn("syncfs");
 	}
@@ -289,7 +292,9 @@ wc_write_sync(struct worker *w, struct wreq *from, struct wreq *end,
 			store_abort(w->cfg.dirfd, &r->tmp);
 		}
 	}
-	return jn && journal_sync(w->jn) == -1 ? errno : jerr;
+	if (jn && journal_sync(w->jn) == -1)
+		return errno;
+	return jn && !journal_linked(w->jn) ? ENOENT : jerr;
 }
 
 /* Rename the files into place and sync the directory. */

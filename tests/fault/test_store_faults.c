@@ -751,6 +751,50 @@ START_TEST(sync_disk_full)
 }
 END_TEST
 
+/*
+ * A file system gone read-only (erofs: a journal write fails before any
+ * byte, and the journal cannot be cut back either): changes are answered
+ * unavailable, reads go on, and the worker stays (it used to find it
+ * could not void the round, exit unanswered, and be started again into
+ * the same, until the daemon stopped).  Once writes go through again,
+ * so do changes, with the next id.
+ */
+START_TEST(read_only)
+{
+	struct daemon_pids	 before, after;
+	struct daemon		*d;
+	struct armed		 a;
+	struct fc		 c;
+	struct todo_date	 dd = { 2024, 9, 9 };
+	char			 got[256];
+	size_t			 i;
+
+	d = start_faulty("erofs", &a);
+	(void)cu_attach(d, &c, "ro");
+	fadd_ok(&c, "r1");
+	H_ASSERT(daemon_pids(d, &before) == 0, "pids: %s", h_err());
+	arm(&a, true);
+	for (i = 0; i < 5; i++) {
+		fc_q_add(&c, dd, "r2");
+		expect_error(&c, "unavailable", "add on a read-only disk");
+	}
+	titles(&c, got, sizeof got);
+	H_ASSERT(strcmp(got, "r1") == 0, "entries: %s", got);
+	H_ASSERT(daemon_pids(d, &after) == 0, "pids: %s", h_err());
+	for (i = 0; i < before.nworkers; i++)
+		H_ASSERT(before.workers[i] == after.workers[i], "worker %zu "
+		    "was started again", i);
+	H_ASSERT(h_log_count(d, "cannot cut it back") == 0, "a round that "
+	    "wrote nothing was made void");
+	arm(&a, false);
+	H_ASSERT(fadd_ok(&c, "r2") == 2, "the first id after is not 2");
+	fc_free(&c);
+	restart_holds(d, "ro", "r1,r2", "read-only");
+	daemon_free(d);
+	armed_free(&a);
+}
+END_TEST
+
 START_TEST(disk_full)
 {
 	const struct etf_term	*t;
@@ -1228,6 +1272,37 @@ START_TEST(journal_link_refused)
 	H_ASSERT((n = cu_size(d, "linked")) == 1, "size after the replay: "
 	    "%lld", (long long)n);
 	daemon_stop_ok(d);
+	daemon_free(d);
+}
+END_TEST
+
+/*
+ * The data directory removed while the daemon runs: a change synced to
+ * the journal would be on no disk a start reads (the journal is
+ * unlinked with the directory), so none is acknowledged; reads go on.
+ */
+START_TEST(data_dir_removed)
+{
+	struct daemon		*d;
+	struct fc		 c;
+	struct todo_date	 dd = { 2024, 9, 9 };
+	char			 moved[512], got[256];
+
+	d = daemon_start_ok("-w", "1", NULL);
+	(void)cu_attach(d, &c, "gone");
+	fadd_ok(&c, "g1");
+	snprintf(moved, sizeof moved, "%s/removed", d->dir);
+	H_ASSERT(rename(d->data, moved) == 0, "rename: %s", strerror(errno));
+	h_rmtree(moved);
+	fc_q_add(&c, dd, "g2");
+	expect_error(&c, "unavailable", "add once the directory is gone");
+	H_ASSERT(h_logged(d, "is no longer in the data directory",
+	    h_ms(H_REPLY_MS)), "not logged");
+	titles(&c, got, sizeof got);
+	H_ASSERT(strcmp(got, "g1") == 0, "entries: %s", got);
+	fc_free(&c);
+	/* Its files cannot be written at the stop. */
+	H_ASSERT(daemon_stop_status(d, 1) == 0, "stop: %s", h_err());
 	daemon_free(d);
 }
 END_TEST
@@ -2811,6 +2886,7 @@ store_faults_suite(void)
 	tc = tcase_create("disk-full");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, disk_full);
+	tcase_add_test(tc, read_only);
 	tcase_add_test(tc, sync_disk_full);
 	tcase_add_test(tc, more_workers_behind_refused);
 	suite_add_tcase(s, tc);
@@ -2869,6 +2945,7 @@ store_faults_suite(void)
 	tcase_add_test(tc, unloadable_file);
 	tcase_add_test(tc, unloadable_after_idle);
 	tcase_add_test(tc, journal_link_refused);
+	tcase_add_test(tc, data_dir_removed);
 	suite_add_tcase(s, tc);
 	return s;
 }
