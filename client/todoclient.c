@@ -246,6 +246,13 @@ tc_connect_why(const char *path, int err, char *buf, size_t size)
 	if (err == ECONNREFUSED && stat(path, &st) == 0 &&
 	    !S_ISSOCK(st.st_mode))
 		snprintf(buf, size, "not a socket");
+	/* A user's own default, where the system's daemon listens: say
+	 * where (the user is more likely to want that one). */
+	else if (err == ENOENT && strcmp(path, DEFAULT_SYSTEM_SOCKET) != 0 &&
+	    stat(DEFAULT_SYSTEM_SOCKET, &st) == 0 && S_ISSOCK(st.st_mode))
+		snprintf(buf, size, "%s (the system's todod listens on %s: "
+		    "give -s or TODOD_SOCKET)", strerror(err),
+		    DEFAULT_SYSTEM_SOCKET);
 	else if (err == ENOENT || err == ECONNREFUSED)
 		snprintf(buf, size, "%s (is todod running?)", strerror(err));
 	else

@@ -49,7 +49,7 @@ dirsafe_check(const char *what, const char *dir, uid_t also_ok,
     bool sticky_ok, char *err, size_t errsize)
 {
 	struct stat st;
-	char owner[64], allowed[160];
+	char owner[64], allowed[160], hint[96] = "";
 	uid_t euid = geteuid(), uid;
 	int rc;
 
@@ -67,9 +67,14 @@ dirsafe_check(const char *what, const char *dir, uid_t also_ok,
 		    "%s: it must be owned by %s", what, dir, owner, allowed);
 	case DIR_BAD_OWNER:
 		owners(euid, also_ok, allowed, sizeof(allowed));
+		/* Root without -u, in a directory a user owns: likely that
+		 * user's daemon's, which -u would run as. */
+		if (euid == 0 && also_ok == (uid_t)-1)
+			snprintf(hint, sizeof(hint), " (or start with -u %s)",
+			    owner);
 		return seterr(err, errsize, "unsafe %s %s: owner %s, mode "
-		    "%04o: it must be owned by %s", what, dir, owner,
-		    (unsigned)(st.st_mode & 07777), allowed);
+		    "%04o: it must be owned by %s%s", what, dir, owner,
+		    (unsigned)(st.st_mode & 07777), allowed, hint);
 	case DIR_BAD_MODE:
 		return seterr(err, errsize, "unsafe %s %s: owner %s, mode "
 		    "%04o: it must not be writable by group or others%s",

@@ -62,6 +62,9 @@ log_level_parse(const char *s)
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (strcmp(s, names[i]) == 0)
 			return (int)i;
+	/* syslog's name for it, as the logs file it */
+	if (strcmp(s, "warning") == 0)
+		return 1;
 	return -1;
 }
 

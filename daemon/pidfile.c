@@ -57,8 +57,11 @@ pidfile_read(const char *path)
 	return (pid_t)v;
 }
 
-/* Whether pid is a running todod, not this one: its command name is
- * "todod", or "todod-" and its role (proc_title), and it is no zombie. */
+/* Whether pid is a running todod's supervisor, not this one: its
+ * command name is "todod" (as it starts) or its role's, "todod-superviso"
+ * (proc_title(), cut to 15 bytes), and it is no zombie.  A pidfile left
+ * naming a pid that is gone (-u) and is now another daemon's worker or
+ * list server does not count. */
 static int
 pid_is_todod(pid_t pid)
 {
@@ -70,8 +73,8 @@ pid_is_todod(pid_t pid)
 	if (read_short(path, comm, sizeof(comm)) <= 0)
 		return 0;
 	comm[strcspn(comm, "\n")] = '\0';
-	return strncmp(comm, "todod", 5) == 0 &&
-	    (comm[5] == '\0' || comm[5] == '-') && pid_alive(pid);
+	return (strcmp(comm, "todod") == 0 ||
+	    strncmp(comm, "todod-supervis", 14) == 0) && pid_alive(pid);
 }
 
 int

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -668,6 +669,11 @@ sup_prepare(const struct todod_config *cfg, struct privdrop_user *user)
 		if (detach_start(err, sizeof(err)) == -1)
 			fatalx("%s", err);
 		log_stderr_detaching();
+		/* Said while the starting command still shows it. */
+		if (access(_PATH_LOG, F_OK) == -1)
+			log_warnx("no syslog socket %s: once started, the "
+			    "daemon's messages are lost (-f logs to standard "
+			    "error)", _PATH_LOG);
 		if (earlylog_open() == -1)
 			log_warn("cannot make a pipe for the children's "
 			    "messages");

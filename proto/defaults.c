@@ -33,8 +33,8 @@ default_socket_path(char *buf, size_t size)
 	if ((v = nonempty_env("TODOD_SOCKET")) != NULL)
 		return fit(buf, size, snprintf(buf, size, "%s", v));
 	if (geteuid() == 0)
-		return fit(buf, size, snprintf(buf, size,
-		    "/run/todod/todod.sock"));
+		return fit(buf, size, snprintf(buf, size, "%s",
+		    DEFAULT_SYSTEM_SOCKET));
 	if ((v = nonempty_env("XDG_RUNTIME_DIR")) != NULL)
 		return fit(buf, size, snprintf(buf, size,
 		    "%s/todod/todod.sock", v));

@@ -16,6 +16,9 @@
 
 #include <stddef.h>
 
+/* The system daemon's socket: root's default. */
+#define DEFAULT_SYSTEM_SOCKET	"/run/todod/todod.sock"
+
 /*
  * Whether the directory dir is safe for the files of the user euid: owned
  * by euid, root or also_ok ((uid_t)-1 for none), not writable by group or

@@ -197,8 +197,8 @@ START_TEST(every_option)
 	    "4096", NULL }, NULL, 0 };
 	struct parse l2 = { { "--socket-mode", "600", "--max-conns-per-uid",
 	    "7", "--idle-timeout", "2147483647", "--max-frame", "67108864",
-	    "--socket-mode=0777", "-p", "", "--max-list-size=524288000", NULL },
-	    NULL, 0 };
+	    "--socket-mode=0777", "-p", "", "--max-list-size=524288000",
+	    "-l", "warning", NULL }, NULL, 0 };
 	struct tu_result r;
 	char buf[256];
 
@@ -240,6 +240,7 @@ START_TEST(every_option)
 	expect_line(&r, "max_frame", "67108864");
 	expect_line(&r, "max_list_size", "524288000");
 	expect_line(&r, "pidfile", "");		/* -p '' even detached */
+	expect_line(&r, "log", "1");		/* syslog's name for warn */
 }
 END_TEST
 

@@ -200,6 +200,28 @@ START_TEST(running_todod_kept)
 	fclose(f);
 	ck_assert_int_eq(pidfile_create(path, err, sizeof(err)), 0);
 	ck_assert_int_eq(pidfile_unlink(path), 1);
+	/* another todod's worker, whose pid the pidfile's exited daemon
+	 * had (a pidfile left behind, -u): no daemon runs by this one */
+	ck_assert_int_eq(pipe(go), 0);
+	ck_assert_int_eq(pipe(named), 0);
+	if ((pid = fork()) == 0) {
+		close(go[1]);
+		(void)prctl(PR_SET_NAME, "todod-worker");
+		(void)write(named[1], "n", 1);
+		(void)read(go[0], &c, 1);
+		_exit(0);
+	}
+	close(go[0]);
+	close(named[1]);
+	ck_assert_int_eq(read(named[0], &c, 1), 1);
+	close(named[0]);
+	f = fopen(path, "w");
+	fprintf(f, "%ld\n", (long)pid);
+	fclose(f);
+	ck_assert_msg(pidfile_create(path, err, sizeof(err)) == 0, "%s", err);
+	close(go[1]);
+	ck_assert_int_eq(tu_waitpid(pid, &status, 5000), 0);
+	ck_assert_int_eq(pidfile_unlink(path), 1);
 }
 END_TEST
 
