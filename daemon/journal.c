@@ -222,9 +222,7 @@ jprealloc(struct journal *j, uint64_t end)
 int
 journal_write(struct journal *j, const void *p, size_t len)
 {
-	const uint8_t *b = p;
 	size_t part = len, done = 0;
-	ssize_t w;
 	int err;
 
 	if (j->state != JOURNAL_USABLE) {
@@ -236,17 +234,8 @@ journal_write(struct journal *j, const void *p, size_t len)
 	if ((err = store_fault_errno_write()) != 0)
 		part = err == EROFS ? 0 : len / 2;
 	jprealloc(j, j->size + len);
-	while (done < part) {
-		w = pwrite(j->fd, b + done, part - done,
-		    (off_t)(j->size + done));
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			err = w == 0 ? EIO : errno;
-			break;
-		}
-		done += (size_t)w;
-	}
+	if (store_pwrite_done(j->fd, p, part, j->size, &done) == -1)
+		err = errno;
 	if (err == 0) {
 		j->size += len;
 		store_fault_point(STORE_FAULT_WRITE);

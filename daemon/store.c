@@ -343,9 +343,18 @@ store_load(int dirfd, const void *name, size_t len, struct etf_arena *arena,
 int
 store_pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
 {
+	return store_pwrite_done(fd, buf, len, off, NULL);
+}
+
+int
+store_pwrite_done(int fd, const void *buf, size_t len, uint64_t off,
+    size_t *done)
+{
 	const uint8_t *p = buf;
 	ssize_t w;
 
+	if (done != NULL)
+		*done = 0;
 	while (len > 0) {
 		w = pwrite(fd, p, len, (off_t)off);
 		if (w == -1 && errno == EINTR)
@@ -359,6 +368,8 @@ store_pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
 		p += w;
 		len -= (size_t)w;
 		off += (uint64_t)w;
+		if (done != NULL)
+			*done += (size_t)w;
 	}
 	return 0;
 }

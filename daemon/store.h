@@ -105,8 +105,10 @@ int	store_load(int dirfd, const void *name, size_t len,
 int	store_begin(int dirfd, const char *tag, const void *name, size_t len,
 	    struct store_tmp *);
 /* Write all of buf at off (EINTR retried, a short write continued).
- * 0, or -1 with errno. */
+ * 0, or -1 with errno; *done (if not NULL): the bytes written. */
 int	store_pwrite_all(int fd, const void *buf, size_t len, uint64_t off);
+int	store_pwrite_done(int fd, const void *buf, size_t len, uint64_t off,
+	    size_t *done);
 /* Append to it.  0, or -1 with errno (the caller aborts). */
 int	store_append(struct store_tmp *, const void *data, size_t datalen);
 /* Create and fill the temporary file of a store (not synced).  0, or -1
