@@ -153,31 +153,46 @@ START_TEST(not_ours_kept)
 }
 END_TEST
 
+/* A child named comm (its /proc/PID/comm) once this returns, which
+ * exits once *go is closed. */
+static pid_t
+named_child(const char *comm, int *go)
+{
+	int tell[2], named[2];
+	pid_t pid;
+	char c;
+
+	ck_assert_int_eq(pipe(tell), 0);
+	ck_assert_int_eq(pipe(named), 0);
+	if ((pid = fork()) == 0) {
+		close(tell[1]);
+		(void)prctl(PR_SET_NAME, comm);
+		(void)write(named[1], "n", 1);
+		(void)read(tell[0], &c, 1);	/* until told */
+		_exit(0);
+	}
+	ck_assert_int_gt(pid, 0);
+	close(tell[0]);
+	close(named[1]);
+	ck_assert_int_eq(read(named[0], &c, 1), 1);
+	close(named[0]);
+	*go = tell[1];
+	return pid;
+}
+
 /* A pidfile that names a running todod is not taken over; one that
- * names another program, no process, or a todod that has exited but is
- * not reaped yet (a zombie), is. */
+ * names another program, no process, a todod that has exited but is
+ * not reaped yet (a zombie), or another todod's process that is not a
+ * supervisor, is. */
 START_TEST(running_todod_kept)
 {
 	char path[128], want[64];
 	pid_t pid;
 	FILE *f;
-	int go[2], named[2], status;
-	char c;
+	int go, status;
 
 	snprintf(path, sizeof(path), "%s/todod.pid", tmp);
-	ck_assert_int_eq(pipe(go), 0);
-	ck_assert_int_eq(pipe(named), 0);
-	if ((pid = fork()) == 0) {
-		close(go[1]);
-		(void)prctl(PR_SET_NAME, "todod-superviso");
-		(void)write(named[1], "n", 1);
-		(void)read(go[0], &c, 1);	/* until told */
-		_exit(0);
-	}
-	close(go[0]);
-	close(named[1]);
-	ck_assert_int_eq(read(named[0], &c, 1), 1);	/* named as todod's */
-	close(named[0]);
+	pid = named_child("todod-superviso", &go);
 	f = fopen(path, "w");
 	fprintf(f, "%ld\n", (long)pid);
 	fclose(f);
@@ -186,7 +201,7 @@ START_TEST(running_todod_kept)
 	    (long)pid);
 	ck_assert_msg(strstr(err, want) != NULL && strstr(err, path) != NULL,
 	    "%s", err);
-	close(go[1]);
+	close(go);
 	ck_assert_int_eq(tu_wait_zombie(pid, 5000), 0);
 	ck_assert_msg(pidfile_create(path, err, sizeof(err)) == 0, "%s", err);
 	f = fopen(path, "w");
@@ -202,24 +217,12 @@ START_TEST(running_todod_kept)
 	ck_assert_int_eq(pidfile_unlink(path), 1);
 	/* another todod's worker, whose pid the pidfile's exited daemon
 	 * had (a pidfile left behind, -u): no daemon runs by this one */
-	ck_assert_int_eq(pipe(go), 0);
-	ck_assert_int_eq(pipe(named), 0);
-	if ((pid = fork()) == 0) {
-		close(go[1]);
-		(void)prctl(PR_SET_NAME, "todod-worker");
-		(void)write(named[1], "n", 1);
-		(void)read(go[0], &c, 1);
-		_exit(0);
-	}
-	close(go[0]);
-	close(named[1]);
-	ck_assert_int_eq(read(named[0], &c, 1), 1);
-	close(named[0]);
+	pid = named_child("todod-worker", &go);
 	f = fopen(path, "w");
 	fprintf(f, "%ld\n", (long)pid);
 	fclose(f);
 	ck_assert_msg(pidfile_create(path, err, sizeof(err)) == 0, "%s", err);
-	close(go[1]);
+	close(go);
 	ck_assert_int_eq(tu_waitpid(pid, &status, 5000), 0);
 	ck_assert_int_eq(pidfile_unlink(path), 1);
 }

@@ -298,49 +298,56 @@ END_TEST
  * zeros allocated ahead, is not.
  */
 /*
- * Generation gen written as the three records of b with the top byte of
- * record k's length flipped (a length past the end of the file): read
- * back, n records seen, and a damaged copy kept or not.
+ * Generation gen written as p (len bytes), the three records of b
+ * damaged: read back, n records seen, and a damaged copy kept or not.
  */
 static void
-length_flipped(uint64_t gen, const struct etf_buf *b, const size_t *off,
-    int k, int n, bool kept)
+damaged_gen(uint64_t gen, const uint8_t *p, size_t len, int n, bool kept)
 {
 	char name[64], copy[64];
 	struct seen s;
 	uint64_t valid;
-	uint8_t *p;
 
-	ck_assert_ptr_nonnull(p = malloc(b->len));
-	memcpy(p, b->p, b->len);
-	p[off[k]] ^= 0x40;
 	snprintf(name, sizeof(name), ".journal-w0-%llu",
 	    (unsigned long long)gen);
 	snprintf(copy, sizeof(copy), ".damaged-journal-w0-%llu",
 	    (unsigned long long)gen);
-	ck_assert_int_eq(st_write_file(dfd, name, p, b->len), 0);
+	ck_assert_int_eq(st_write_file(dfd, name, p, len), 0);
 	ck_assert_int_eq(read_gen(gen, &s, &valid), 0);
 	check_three(&s, n);
 	ck_assert_msg((faccessat(dfd, copy, F_OK, 0) == 0) == kept,
 	    "generation %llu: a copy kept: %s", (unsigned long long)gen,
 	    kept ? "no" : "yes");
+}
+
+/*
+ * The three records of b with the top byte of record k's length flipped
+ * (a length past the end of the file), as generation gen.
+ */
+static void
+length_flipped(uint64_t gen, const struct etf_buf *b, const size_t *off,
+    int k, int n, bool kept)
+{
+	uint8_t *p;
+
+	ck_assert_ptr_nonnull(p = malloc(b->len));
+	memcpy(p, b->p, b->len);
+	p[off[k]] ^= 0x40;
+	damaged_gen(gen, p, b->len, n, kept);
 	free(p);
 }
 
 /*
- * Generation gen written as the three records of b and 64 KiB of zeros
- * allocated ahead, record k's length made to end inside the zeros (over
- * the records after it): n records seen, and a damaged copy kept or not.
+ * The three records of b and 64 KiB of zeros allocated ahead, record k's
+ * length made to end inside the zeros (over the records after it), as
+ * generation gen.
  */
 static void
 length_over_zeros(uint64_t gen, const struct etf_buf *b, const size_t *off,
     int k, int n, bool kept)
 {
-	char name[64], copy[64];
 	size_t size = b->len + 65536;
 	uint32_t plen;
-	struct seen s;
-	uint64_t valid;
 	uint8_t *p;
 
 	ck_assert_ptr_nonnull(p = calloc(1, size));
@@ -350,16 +357,7 @@ length_over_zeros(uint64_t gen, const struct etf_buf *b, const size_t *off,
 	p[off[k] + 1] = (uint8_t)(plen >> 16);
 	p[off[k] + 2] = (uint8_t)(plen >> 8);
 	p[off[k] + 3] = (uint8_t)plen;
-	snprintf(name, sizeof(name), ".journal-w0-%llu",
-	    (unsigned long long)gen);
-	snprintf(copy, sizeof(copy), ".damaged-journal-w0-%llu",
-	    (unsigned long long)gen);
-	ck_assert_int_eq(st_write_file(dfd, name, p, size), 0);
-	ck_assert_int_eq(read_gen(gen, &s, &valid), 0);
-	check_three(&s, n);
-	ck_assert_msg((faccessat(dfd, copy, F_OK, 0) == 0) == kept,
-	    "generation %llu: a copy kept: %s", (unsigned long long)gen,
-	    kept ? "no" : "yes");
+	damaged_gen(gen, p, size, n, kept);
 	free(p);
 }
 
