@@ -67,7 +67,6 @@ static struct {
 	unsigned		 turn_ms;	/* 0: no bound */
 	size_t			 in_total;
 	size_t			 out_total;
-	size_t			 nstalled;
 	TAILQ_HEAD(, conn)	 stalled;
 } budget = { .stalled = TAILQ_HEAD_INITIALIZER(budget.stalled) };
 
@@ -76,6 +75,15 @@ static void	conn_write(evutil_socket_t, short, void *);
 
 static void	conn_unstall(struct conn *);
 static void	conn_turn_start(void);
+
+/* Others wait behind the first held back. */
+static int
+conn_others_wait(void)
+{
+	struct conn *first = TAILQ_FIRST(&budget.stalled);
+
+	return first != NULL && TAILQ_NEXT(first, stall_entry) != NULL;
+}
 
 static void
 conn_update_read(struct conn *c)
@@ -90,7 +98,8 @@ conn_update_read(struct conn *c)
 	if (over && !c->stalled) {
 		TAILQ_INSERT_TAIL(&budget.stalled, c, stall_entry);
 		c->stalled = 1;
-		if (++budget.nstalled == 2)
+		/* The first's turn begins once another waits: c, second. */
+		if (TAILQ_NEXT(TAILQ_FIRST(&budget.stalled), stall_entry) == c)
 			conn_turn_start();
 	} else if (!over && c->stalled)
 		conn_unstall(c);
@@ -109,7 +118,6 @@ conn_stall_remove(struct conn *c)
 {
 	TAILQ_REMOVE(&budget.stalled, c, stall_entry);
 	c->stalled = 0;
-	budget.nstalled--;
 	if (c->turn != NULL)
 		evtimer_del(c->turn);
 }
@@ -123,7 +131,7 @@ conn_unstall(struct conn *c)
 
 	conn_stall_remove(c);
 	if (first && (next = TAILQ_FIRST(&budget.stalled)) != NULL) {
-		if (budget.nstalled >= 2)
+		if (conn_others_wait())
 			conn_turn_start();
 		conn_update_read(next);
 	}
@@ -157,7 +165,7 @@ conn_turn_over(evutil_socket_t fd, short ev, void *arg)
 	struct conn *c = arg;
 
 	if (!c->stalled || TAILQ_FIRST(&budget.stalled) != c ||
-	    budget.nstalled < 2)
+	    !conn_others_wait())
 		return;
 	if (lograte_ok(&turn_rate, &missed))
 		log_warnx("a client sent %zu bytes of a request and not the "

@@ -25,11 +25,10 @@
  * behind it, the first has turn_ms to make its request whole; past that
  * it is closed (closed()) and the next reads on: a client that sends
  * part of a large request and stops holds up the others for one turn,
- * not for ever.  While
- * their unsent output totals out_budget or more, conn_full() is true of
- * every connection with output unsent: each takes no more requests until
- * its output is written, and one that has none may still make one
- * reply.
+ * not for ever.  While their unsent output totals out_budget or more,
+ * conn_full() is true of every connection with output unsent: each
+ * takes no more requests until its output is written, and one that has
+ * none may still make one reply.
  *
  * EOF (the client shut down its sending side, or closed) ends the input,
  * not the connection: the owner answers the whole frames buffered, writes
