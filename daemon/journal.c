@@ -183,9 +183,7 @@ journal_void(struct journal *j, uint64_t off)
 		return;
 	}
 	log_warn("journal %s: cannot cut it back to %" PRIu64 " bytes",
-	    j->file, off);
-	if (ro)
-		errno = EROFS;
+	    j->file, off);		/* errno kept: log_warn() saves it */
 	if (!ro && store_pwrite_all(j->fd, mark, sizeof(mark), off) == 0 &&
 	    (!j->sync || jfdatasync(j) == 0)) {
 		log_warnx("journal %s: sealed at %" PRIu64 " bytes", j->file,
@@ -768,19 +766,18 @@ journal_beyond(int dirfd, int nworkers, size_t max, char *name,
 	name[0] = '\0';
 	/* Every worker makes a generation as it starts, so an unclean stop
 	 * leaves one of each, most without a change. */
-	while ((errno = 0, de = readdir(d)) != NULL)
-		if (journal_name_split(de->d_name, &index, &gen) &&
-		    index >= nworkers) {
-			/* What is no file may stand for one that holds
-			 * changes (a link to it): found, to be looked at. */
-			if (!jentry_is_file(dirfd, de->d_name))
-				found = 1;
-			else
-				found = journal_read(dirfd, index, gen, max,
-				    a, jholds_change, NULL, &valid);
-			if (found != 0)
-				break;
-		}
+	while ((errno = 0, de = readdir(d)) != NULL) {
+		if (!journal_name_split(de->d_name, &index, &gen) ||
+		    index < nworkers)
+			continue;
+		/* What is no file may stand for one that holds changes (a
+		 * link to it): found, to be looked at. */
+		found = !jentry_is_file(dirfd, de->d_name) ? 1 :
+		    journal_read(dirfd, index, gen, max, a, jholds_change,
+		    NULL, &valid);
+		if (found != 0)
+			break;
+	}
 	if (de == NULL && errno != 0)
 		found = -1;
 	else if (found != 0)
@@ -807,7 +804,7 @@ journal_list(int dirfd, int index, uint64_t **gens, size_t *n)
 	uint64_t *v = NULL, *nv, gen;
 	size_t cap = 0;
 	DIR *d;
-	int saved;
+	int saved, rc = -1;
 
 	*gens = NULL;
 	*n = 0;
@@ -823,10 +820,8 @@ journal_list(int dirfd, int index, uint64_t **gens, size_t *n)
 			log_warnx("journal %s: not a regular file: move it "
 			    "away, or put the journal it stands for in its "
 			    "place", de->d_name);
-			closedir(d);
-			free(v);
-			*n = 0;
-			return JOURNAL_NOT_FILE;
+			rc = JOURNAL_NOT_FILE;
+			goto fail;
 		}
 		if (*n == cap) {
 			cap = cap == 0 ? 8 : cap * 2;
@@ -849,7 +844,7 @@ fail:
 	free(v);
 	*n = 0;
 	errno = saved;
-	return -1;
+	return rc;
 }
 
 int

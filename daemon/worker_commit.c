@@ -245,6 +245,22 @@ wc_journal_failed(struct worker *w, struct wreq *from, struct wreq *end,
 }
 
 /*
+ * The journal holds the round's records: synced (unless synced is, by a
+ * syncfs that covered it) and still in the data directory (synced into
+ * one removed with it, a change is on no disk a start reads).  0 or an
+ * errno.
+ */
+static int
+wc_journal_durable(struct worker *w, bool synced)
+{
+	if (synced)
+		journal_synced(w->jn);
+	else if (journal_sync(w->jn) == -1)
+		return errno;
+	return journal_linked(w->jn) ? 0 : ENOENT;
+}
+
+/*
  * Write and sync the journal and the files; 0, or errno of the journal
  * (the files are synced all the same).  A round without appends or FILE
  * records (gets) writes its Seq records without a sync: they need none
@@ -268,18 +284,12 @@ wc_write_sync(struct worker *w, struct wreq *from, struct wreq *end,
 		jerr = errno;
 	if (jerr != 0 || !acked)
 		jn = false;
-	if (!w->cfg.sync) {
-		if (jn && journal_sync(w->jn) == -1)
-			return errno;
-		return jn && !journal_linked(w->jn) ? ENOENT : jerr;
-	}
+	if (!w->cfg.sync)
+		return jn ? wc_journal_durable(w, false) : jerr;
 	if (wk_use_syncfs(nfiles)) {
 		w->ctr->fsyncs++;
-		if (store_syncfs(w->cfg.dirfd) == 0) {
-			if (jn)
-				journal_synced(w->jn);
-			return jn && !journal_linked(w->jn) ? ENOENT : jerr;
-		}
+		if (store_syncfs(w->cfg.dirfd) == 0)
+			return jn ? wc_journal_durable(w, true) : jerr;
 		log_warn("syncfs");
 	}
 	for (r = from; r != end && nfiles > 0; r = TAILQ_NEXT(r, entry)) {
@@ -292,9 +302,7 @@ wc_write_sync(struct worker *w, struct wreq *from, struct wreq *end,
 			store_abort(w->cfg.dirfd, &r->tmp);
 		}
 	}
-	if (jn && journal_sync(w->jn) == -1)
-		return errno;
-	return jn && !journal_linked(w->jn) ? ENOENT : jerr;
+	return jn ? wc_journal_durable(w, false) : jerr;
 }
 
 /* Rename the files into place and sync the directory. */
