@@ -4,7 +4,6 @@
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "optmsg.h"
@@ -78,13 +77,19 @@ optmsg(int ch, int argc, char *const *argv, const struct option *longopts,
 int
 opt_decimal(const char *s, double *v)
 {
-	size_t digits = strspn(s, "0123456789"), frac = 0;
+	const char *p = s;
+	double x = 0, scale = 1;
+	bool digits = false;
 
-	if (s[digits] == '.')
-		frac = strspn(s + digits + 1, "0123456789");
-	if (digits + frac == 0 ||
-	    s[digits + (s[digits] == '.' ? 1 + frac : 0)] != '\0')
+	/* Read here, not by strtod(3), whose decimal point is the locale's
+	 * (a comma in some): "2.5" is two and a half whatever LC_NUMERIC. */
+	for (; *p >= '0' && *p <= '9'; p++, digits = true)
+		x = x * 10 + (*p - '0');
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++, digits = true)
+			x += (*p - '0') * (scale /= 10);
+	if (!digits || *p != '\0')
 		return -1;
-	*v = strtod(s, NULL);
+	*v = x;
 	return 0;
 }

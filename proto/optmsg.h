@@ -30,7 +30,8 @@ const char	*optmsg_ambiguous(const char *arg,
 /*
  * A decimal number, digits with a fraction or not ("5", "0.25", ".5"),
  * and nothing else (no sign, blank, exponent or hexadecimal, which
- * strtod(3) would take): 0 and *v, or -1.
+ * strtod(3) would take), with '.' as the decimal point whatever the
+ * locale: 0 and *v, or -1.
  */
 int		 opt_decimal(const char *s, double *v);
 

@@ -174,6 +174,8 @@ static const struct {
 	{ { "-t", "0x10", "ping" }, "bad timeout: '0x10'" },
 	{ { "-t", "1e3", "ping" }, "bad timeout: '1e3'" },
 	{ { "-t", " 5", "ping" }, "bad timeout: ' 5'" },
+	{ { "-t", ".", "ping" }, "bad timeout: '.'" },
+	{ { "-t", "0.0009", "ping" }, "bad timeout: '0.0009'" },
 };
 
 START_TEST(test_usage)
@@ -469,6 +471,13 @@ START_TEST(test_unreachable)
 {
 	struct h_run r;
 
+	/* Decimal seconds with or without a whole part or a fraction. */
+	RUN_S(&r, "-t", ".5", "ping");
+	ck_assert_msg(r.status == 3, "-t .5: status %d: %s", r.status, r.err);
+	h_run_free(&r);
+	RUN_S(&r, "-t", "2.", "ping");
+	ck_assert_msg(r.status == 3, "-t 2.: status %d: %s", r.status, r.err);
+	h_run_free(&r);
 	RUN_S(&r, "ping");
 	ck_assert_int_eq(r.status, 3);
 	ck_assert_ptr_nonnull(strstr(r.err, "cannot connect to"));
