@@ -74,7 +74,7 @@ pid_is_todod(pid_t pid)
 		return 0;
 	comm[strcspn(comm, "\n")] = '\0';
 	return (strcmp(comm, "todod") == 0 ||
-	    strncmp(comm, "todod-supervis", 14) == 0) && pid_alive(pid);
+	    strcmp(comm, "todod-superviso") == 0) && pid_alive(pid);
 }
 
 int
