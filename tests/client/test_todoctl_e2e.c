@@ -746,13 +746,24 @@ START_TEST(test_import_on_tty)
 }
 END_TEST
 
+/* todoctl -s SOCK, then rest (arguments and redirections, as the shell
+ * reads them), run by /bin/sh in the C locale. */
+static void
+ctl_sh(struct h_run *r, const char *rest)
+{
+	char cmd[2 * PATH_MAX + 128], *argv[] = { "/bin/sh", "-c", cmd, NULL };
+	char *const env[] = { "LC_ALL=C", NULL };
+
+	snprintf(cmd, sizeof(cmd), "'%s' -s '%s' %s", h_todoctl(),
+	    daemon_.sock, rest);
+	ck_assert_int_eq(h_run_argv(r, NULL, env, argv), 0);
+}
+
 /* An export whose output cannot be written (a full disk) fails with
  * exit 1 and the write's own reason, not EIO, though it comes to light
  * long before the last flush. */
 START_TEST(test_export_full)
 {
-	char cmd[2 * PATH_MAX + 64], *argv[] = { "/bin/sh", "-c", cmd, NULL };
-	char *const env[] = { "LC_ALL=C", NULL };
 	struct h_run r;
 	char *path;
 
@@ -760,9 +771,7 @@ START_TEST(test_export_full)
 	CTL(&r, "import", "e2e-full", path);
 	ok(&r);
 	h_run_free(&r);
-	snprintf(cmd, sizeof(cmd), "'%s' -s '%s' export e2e-full > /dev/full",
-	    h_todoctl(), daemon_.sock);
-	ck_assert_int_eq(h_run_argv(&r, NULL, env, argv), 0);
+	ctl_sh(&r, "export e2e-full > /dev/full");
 	ck_assert_msg(r.status == 1, "status %d: %s", r.status, r.err);
 	ck_assert_msg(strstr(r.err, "cannot write the output: No space left "
 	    "on device") != NULL, "'%s'", r.err);
@@ -776,21 +785,15 @@ END_TEST
  * standard error closed, and the exit status still tells it. */
 START_TEST(test_closed_output)
 {
-	char cmd[2 * PATH_MAX + 64], *argv[] = { "/bin/sh", "-c", cmd, NULL };
-	char *const env[] = { "LC_ALL=C", NULL };
 	struct h_run r;
 
 	add("e2e-closed", "2026-01-01", "kept");
-	snprintf(cmd, sizeof(cmd), "'%s' -s '%s' ls e2e-closed >&-",
-	    h_todoctl(), daemon_.sock);
-	ck_assert_int_eq(h_run_argv(&r, NULL, env, argv), 0);
+	ctl_sh(&r, "ls e2e-closed >&-");
 	ck_assert_msg(r.status == 1, "status %d: %s", r.status, r.err);
 	ck_assert_msg(strstr(r.err, "cannot write the output: Bad file "
 	    "descriptor") != NULL, "'%s'", r.err);
 	h_run_free(&r);
-	snprintf(cmd, sizeof(cmd), "'%s' -s '%s' rm e2e-closed 999 2>&-",
-	    h_todoctl(), daemon_.sock);
-	ck_assert_int_eq(h_run_argv(&r, NULL, env, argv), 0);
+	ctl_sh(&r, "rm e2e-closed 999 2>&-");
 	ck_assert_int_eq(r.status, 1);
 	h_run_free(&r);
 	CTL(&r, "ls", "e2e-closed");

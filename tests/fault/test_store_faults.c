@@ -1210,6 +1210,26 @@ START_TEST(unloadable_after_idle)
 }
 END_TEST
 
+/* todod on d's data directory with -w workers and a socket of its own,
+ * which must stop, with a status other than 0, within 30 s: what it
+ * said, into out. */
+static void
+start_refused(const struct daemon *d, const char *workers, char *out,
+    size_t outlen)
+{
+	char sock2[200];
+	int64_t ms;
+	int st;
+
+	snprintf(sock2, sizeof sock2, "%s/s2.sock", d->dir);
+	st = cu_run_todod(h_ms(30000), out, outlen, &ms, "-f", "-s", sock2,
+	    "-d", d->data, "-w", workers, NULL);
+	H_ASSERT(st != -1, "todod did not exit within %d ms: %s",
+	    h_ms(30000), out);
+	H_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) != 0, "wait status %#x: "
+	    "%s", st, out);
+}
+
 /* The name of worker 0's journal generation in dir, into name. */
 static bool
 journal_of_worker0(const char *dir, char *name, size_t len)
@@ -1240,9 +1260,8 @@ START_TEST(journal_link_refused)
 {
 	struct daemon	*d;
 	struct fc	 c;
-	char		 out[8192], sock2[200], jn[256], path[768], moved[512];
-	int64_t		 ms, n;
-	int		 st;
+	char		 out[8192], jn[256], path[768], moved[512];
+	int64_t		 n;
 
 	d = daemon_start_ok("-w", "1", NULL);
 	(void)cu_attach(d, &c, "linked");
@@ -1255,13 +1274,7 @@ START_TEST(journal_link_refused)
 	H_ASSERT(rename(path, moved) == 0 && symlink(moved, path) == 0,
 	    "link: %s", strerror(errno));
 
-	snprintf(sock2, sizeof sock2, "%s/s2.sock", d->dir);
-	st = cu_run_todod(h_ms(30000), out, sizeof out, &ms, "-f", "-s",
-	    sock2, "-d", d->data, "-w", "1", NULL);
-	H_ASSERT(st != -1, "todod did not exit within %d ms: %s",
-	    h_ms(30000), out);
-	H_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) != 0, "wait status %#x: "
-	    "%s", st, out);
+	start_refused(d, "1", out, sizeof out);
 	H_ASSERT(strstr(out, "not a regular file") != NULL &&
 	    strstr(out, "refuses to start: stopping") != NULL, "todod does "
 	    "not say why: %s", out);
@@ -2043,9 +2056,9 @@ START_TEST(more_workers_behind_refused)
 	struct daemon		*d;
 	struct armed		 a;
 	struct fc		 c;
-	char			 out[8192], sock2[200], name[32];
-	int64_t			 ms, n;
-	int			 st, i;
+	char			 out[8192], name[32];
+	int64_t			 n;
+	int			 i;
 
 	armed_init(&a);
 	d = daemon_start("-w", "1", NULL);
@@ -2060,19 +2073,13 @@ START_TEST(more_workers_behind_refused)
 	fc_free(&c);
 	cu_kill_wait(d);
 
-	snprintf(sock2, sizeof sock2, "%s/s2.sock", d->dir);
 	setenv("TODOD_FAULT", "enospc", 1);
 	setenv("TODOD_FAULT_FILE", a.file, 1);
 	arm(&a, true);
-	st = cu_run_todod(h_ms(30000), out, sizeof out, &ms, "-f", "-s",
-	    sock2, "-d", d->data, "-w", "2", NULL);
+	start_refused(d, "2", out, sizeof out);
 	arm(&a, false);
 	unsetenv("TODOD_FAULT");
 	unsetenv("TODOD_FAULT_FILE");
-	H_ASSERT(st != -1, "todod did not exit within %d ms: %s",
-	    h_ms(30000), out);
-	H_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) != 0, "wait status %#x: "
-	    "%s", st, out);
 	H_ASSERT(strstr(out, "belong to other workers") != NULL, "todod "
 	    "does not say why: %s", out);
 	/* Once: the worker is not started again. */
