@@ -175,7 +175,15 @@ ls_quiet(void)
 static void
 ls_idle_expired(evutil_socket_t fd, short ev, void *arg)
 {
-	if (!ls_quiet() || ls.cache == NULL)
+	/* Not quiet: a connection handed back waits for the cache's
+	 * {took} (a new connection would have stopped the timer).  Told
+	 * idle again once it is taken (ls_check_idle()), and timed anew;
+	 * else the server would never stop for idleness. */
+	if (!ls_quiet()) {
+		ls.idle_told = 0;
+		return;
+	}
+	if (ls.cache == NULL)
 		return;
 	etf_buf_reset(&ls.msg);
 	etf_put_version(&ls.msg);
@@ -484,7 +492,7 @@ ls_cache_link(int fd)
 	 * returns the connections it did not take (ls_cache_closed), every
 	 * {took} counted: else a connection it took and handed on would be
 	 * served here too.  (Reading stops if a {stop} read there releases
-	 * this server; the bound is a safeguard only, one message a read.) */
+	 * this server; the bound is a safeguard only.) */
 	for (i = 0; ls.cache != NULL && !ls.released && i < (1 << 20); i++)
 		chan_read_now(ls.cache);
 	if (ls.cache != NULL) {

@@ -5,7 +5,9 @@
  * the title "todod: list NAME" it had.
  *   - idle expiry (--idle-timeout 1): the server stops after the idle
  *     time, not while a connection is attached; the next request starts
- *     a new one with the data;
+ *     a new one with the data; and a server whose last connection
+ *     re-attaches elsewhere stops too when its idle timer fired while
+ *     the connection waited for the cache;
  *   - --max-lists 2: a third list stops the least recently used idle
  *     server; with none idle the answer is {error, busy};
  *   - the race: attaches timed around the moment the idle timer fires,
@@ -15,12 +17,16 @@
  */
 #include "config.h"
 
+#include <sys/ioctl.h>
+
+#include <linux/sockios.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "crash_util.h"
@@ -174,6 +180,61 @@ START_TEST(idle_expiry)
 	H_ASSERT(call_int(&c, "add after restart") == id + 1, "ids go on");
 	fc_free(&c);
 	fc_free(&h);
+	daemon_stop_ok(d);
+	daemon_free(d);
+}
+END_TEST
+
+/*
+ * A server whose last connection re-attaches elsewhere waits for the
+ * cache's {took}; if its idle timer fires in that wait, it must still
+ * stop once the connection is taken.  (It did not: told idle once, it
+ * never told again, and stayed up for good.)  The cache is held
+ * (SIGSTOP) so that the wait outlasts the idle time (1 s).
+ */
+static bool
+request_read(void *arg)
+{
+	int	*fd = arg, unsent = -1;
+
+	return ioctl(*fd, SIOCOUTQ, &unsent) == 0 && unsent == 0;
+}
+
+START_TEST(idle_while_handing_back)
+{
+	struct daemon	*d;
+	struct fc	 c;
+	struct fc_stats	 st;
+	struct alive	 a;
+	const struct etf_term *t;
+	struct timespec	 ts = { 1, 500 * 1000 * 1000 };
+	char		 err[256], buf[256];
+	int64_t		 pid;
+	int		 r;
+
+	d = daemon_start_ok("--idle-timeout", "1", NULL);
+	H_ASSERT(fc_stats(d->sock, &st, err, sizeof err) == 0, "%s", err);
+	pid = cu_attach(d, &c, "left");
+	a = alive_of((pid_t)pid);
+	H_ASSERT(kill(st.cache, SIGSTOP) == 0, "stop the cache");
+	fc_q_attach(&c, "next");
+	H_ASSERT(fc_flush(&c, 5000) == 0, "%s", c.err);
+	H_ASSERT(h_poll(h_ms(5000), request_read, &c.fd), "the list "
+	    "server does not read the re-attach");
+	/* Past the idle time, with nothing to poll for: the timer fires
+	 * while the connection waits for the held cache. */
+	while (nanosleep(&ts, &ts) == -1)
+		;
+	H_ASSERT(is_alive(&a), "the list server stopped with its "
+	    "connection not taken");
+	H_ASSERT(kill(st.cache, SIGCONT) == 0, "continue the cache");
+	r = fc_call(&c, 10000, &t);
+	H_ASSERT(r == FC_REPLY, "re-attach: %s", c.err);
+	H_ASSERT(fc_ok_int(t, &pid), "re-attach: %s", fc_print(t, buf,
+	    sizeof buf));
+	H_ASSERT(h_poll(h_ms(10000), gone_cond, &a), "the list server the "
+	    "connection left is still there 10 s after the cache took it");
+	fc_free(&c);
 	daemon_stop_ok(d);
 	daemon_free(d);
 }
@@ -634,6 +695,7 @@ crash_idle_add(Suite *s)
 	tc = tcase_create("idle");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, idle_expiry);
+	tcase_add_test(tc, idle_while_handing_back);
 	tcase_add_test(tc, max_lists_eviction);
 	tcase_add_test(tc, stopped_server_reused);
 	tcase_add_test(tc, spares_killed);
