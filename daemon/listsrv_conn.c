@@ -756,6 +756,13 @@ ls_handoff(const struct etf_term *t, int fd)
 		reply_error(&ls.out, "busy");
 		lc->closing = 1;
 		ls_refused_log();
+	} else if (ls.shutdown) {
+		/* Sent before the cache learnt of the shutdown, read after
+		 * it here (two links, no order between them): told busy and
+		 * closed, as the connections held are, lest it keep the
+		 * server up until it is killed. */
+		reply_error(&ls.out, "busy");
+		lc->closing = 1;
 	} else if (etf_is_atom(mode, "attach"))
 		reply_ok_int(&ls.out, ls_pid());
 	else
