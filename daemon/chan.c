@@ -559,10 +559,15 @@ chan_flush(struct chan *c)
 	/* Mostly the socket takes it all at once, with no fcntl. */
 	if (chan_drain_out(c, MSG_DONTWAIT) == -1 || TAILQ_EMPTY(&c->outq))
 		return;
-	flags = fcntl(c->fd, F_GETFL);
-	fcntl(c->fd, F_SETFL, flags & ~O_NONBLOCK);
-	(void)chan_drain_out(c, 0);
-	fcntl(c->fd, F_SETFL, flags);
+	/* Else blocking, to the end: a blocking send still stops short
+	 * at a signal.  What a failed fcntl leaves queued goes out from
+	 * the event loop. */
+	if ((flags = fcntl(c->fd, F_GETFL)) == -1 ||
+	    fcntl(c->fd, F_SETFL, flags & ~O_NONBLOCK) == -1)
+		return;
+	while (!TAILQ_EMPTY(&c->outq) && chan_drain_out(c, 0) == 0)
+		;
+	(void)fcntl(c->fd, F_SETFL, flags);
 }
 
 ssize_t

@@ -97,9 +97,10 @@ ssize_t		 chan_send_fd_now(int sock, uint8_t *frame,
 		    const void *payload, size_t len, int fd);
 /*
  * Send a message now, on a channel with nothing queued, to learn whether
- * its peer is there: 0 if it went (the rest of a partial write is queued,
- * and the channel owns fd), -1 with errno if nothing went (EPIPE: the
- * peer is gone; ENOMEM) and nothing is queued: the caller keeps fd.
+ * its peer is there: 0 if it went or is queued (the socket full, or the
+ * rest of a partial write; the channel owns fd), -1 with errno if the
+ * peer is gone (EPIPE) or there is no memory (ENOMEM): nothing went,
+ * nothing is queued, and the caller keeps fd.
  * With something queued already, the message is queued behind it, as
  * by chan_send().
  */
@@ -108,7 +109,9 @@ int		 chan_send_first(struct chan *, const struct etf_buf *payload,
 /* The argument of the callbacks, from now on (a channel that passes
  * from one owner to another). */
 void		 chan_set_arg(struct chan *, void *arg);
-/* Write everything queued, blocking (for shutdown paths). */
+/* Write everything queued, blocking: on shutdown paths, and where a
+ * message must be out before the process goes on (a list server's
+ * {got}, before it reads the connection handed over). */
 void		 chan_flush(struct chan *);
 void		 chan_free(struct chan *);
 

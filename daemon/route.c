@@ -234,8 +234,10 @@ static void
 route_stop(struct route *r)
 {
 	route_put_atom("stop");
+	/* Queued, not flushed: the link stays open, and the cache never
+	 * waits for a list server (one that does not read would stop the
+	 * cache; one blocked on its own write to the cache, both). */
 	chan_send_or_exit(r->chan, &rt.msg, -1);
-	chan_flush(r->chan);
 	log_debug("stopping list server pid %d", (int)r->pid);
 	route_retire(r);
 	r->stopping = 1;
