@@ -313,6 +313,10 @@ worker_peer_read(struct wpeer *p)
 		if (n == -1 && (errno == EAGAIN || errno == EINTR))
 			break;
 		if (n <= 0) {
+			/* What came whole before the end is taken: a dead
+			 * server's last batch (worker_drain_list()). */
+			if (total > 0 && worker_frames(p) == -1)
+				return -1;
 			if (n == -1 && errno != ECONNRESET)
 				log_warn("peer %d: connection error", p->fd);
 			else
