@@ -485,6 +485,7 @@ cache_accept(evutil_socket_t lfd, short ev, void *arg)
 			refused++;
 			continue;
 		}
+		memset(&cred, 0, sizeof(cred));
 		cred.uid = (uid_t)-1;
 		credlen = sizeof(cred);
 		(void)getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &credlen);
@@ -599,10 +600,11 @@ cache_main(const struct todod_config *cfg)
 	    CONN_TURN_MS);
 	cache.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	evutil_make_socket_nonblocking(cache.listen_fd);
-	cache.accept_ev = event_new(cache.base, cache.listen_fd,
-	    EV_READ | EV_PERSIST, cache_accept, NULL);
-	cache.accept_retry = evtimer_new(cache.base, cache_accept_resume,
-	    NULL);
+	if ((cache.accept_ev = event_new(cache.base, cache.listen_fd,
+	    EV_READ | EV_PERSIST, cache_accept, NULL)) == NULL ||
+	    (cache.accept_retry = evtimer_new(cache.base, cache_accept_resume,
+	    NULL)) == NULL)
+		fatalx("cache: out of memory");
 	if ((cache.sup = chan_new(cache.base, 3, PROC_MAX_MSG, cache_sup_msg,
 	    cache_sup_closed, NULL)) == NULL)
 		fatalx("cache: out of memory");

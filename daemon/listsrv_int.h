@@ -71,7 +71,7 @@ struct lconn {
 	int			 leaving;	/* re-attach queued */
 	uint8_t			 target[NAME_MAX_BYTES];
 	size_t			 target_len;
-	uid_t			 uid;		/* counted in proc_stats */
+	uid_t			 uid;		/* counted by the cache (uidcount.h) */
 };
 
 /*
