@@ -176,11 +176,19 @@ open_lockfile(struct datadir *dd, char *err, size_t errsize)
 	if (fd == -1)
 		return seterr(err, errsize, "cannot open lock file %s: %s",
 		    lpath, strerror(errno));
-	/* Its pid is written to it: not to a FIFO or a device. */
+	/* Its pid is written to it: not to a FIFO or a device, nor to a
+	 * file that has another name too (a hard link to a file elsewhere,
+	 * which root would overwrite). */
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
 		close(fd);
 		return seterr(err, errsize, "lock file %s is not a regular "
 		    "file", lpath);
+	}
+	if (st.st_nlink != 1) {
+		close(fd);
+		return seterr(err, errsize, "lock file %s has %ju links: it "
+		    "must have one (remove it)", lpath,
+		    (uintmax_t)st.st_nlink);
 	}
 	return fd;
 }

@@ -2,7 +2,7 @@
  * test_datadir.c: the data directory lock: creation with mode 0700, the
  * lock file (0600, our pid), a second lock refused with the holder's pid,
  * and refused when the lock file was removed, a lock file that is a link
- * or a FIFO refused, a directory that other users may write refused,
+ * (symbolic or hard) or a FIFO refused, a directory that other users may write refused,
  * the lock shared with forked children,
  * datadir_mkdirs().
  */
@@ -250,7 +250,7 @@ END_TEST
 START_TEST(lock_errors)
 {
 	struct datadir dd;
-	char data[128];
+	char data[128], hard[128], buf[16];
 	pid_t holder = 5;
 	int fd;
 
@@ -285,6 +285,23 @@ START_TEST(lock_errors)
 	ck_assert_int_eq(dd.lockfd, -1);
 	ck_assert_msg(strstr(err, "is not a regular file") != NULL, "%s",
 	    err);
+
+	/* A hard link to a file elsewhere: refused, the file untouched. */
+	snprintf(data, sizeof(data), "%s/victim", tmp);
+	fd = open(data, O_CREAT | O_WRONLY, 0600);
+	ck_assert_int_eq(write(fd, "kept\n", 5), 5);
+	close(fd);
+	snprintf(hard, sizeof(hard), "%s/h", tmp);
+	ck_assert_int_eq(mkdir(hard, 0700), 0);
+	snprintf(hard, sizeof(hard), "%s/h/.lock", tmp);
+	ck_assert_int_eq(link(data, hard), 0);
+	snprintf(hard, sizeof(hard), "%s/h", tmp);
+	ck_assert_int_eq(dd_lock(&dd, hard, &holder, err, sizeof(err)),
+	    -1);
+	ck_assert_int_eq(dd.lockfd, -1);
+	ck_assert_msg(strstr(err, "has 2 links") != NULL, "%s", err);
+	ck_assert_int_eq(tu_read_file(data, buf, sizeof(buf)), 5);
+	ck_assert_str_eq(buf, "kept\n");
 }
 END_TEST
 
