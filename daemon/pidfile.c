@@ -57,28 +57,69 @@ pidfile_read(const char *path)
 	return (pid_t)v;
 }
 
+static const char *
+next_line(const char *p)
+{
+	p = strchr(p, '\n');
+	return p != NULL ? p + 1 : NULL;
+}
+
+/* The value of a field of /proc/PID/status ("Name", "Uid"), copied to
+ * val; -1 if absent. */
+static int
+status_field(const char *status, const char *name, char *val, size_t len)
+{
+	const char *p = status;
+	size_t n = strlen(name), vlen;
+
+	for (; p != NULL; p = next_line(p)) {
+		if (strncmp(p, name, n) != 0 || p[n] != ':')
+			continue;
+		p += n + 1;
+		p += strspn(p, "\t ");
+		vlen = strcspn(p, "\n");
+		if (vlen >= len)
+			vlen = len - 1;
+		memcpy(val, p, vlen);
+		val[vlen] = '\0';
+		return 0;
+	}
+	return -1;
+}
+
 /* Whether pid is a running todod's supervisor, not this one: its
  * command name is "todod" (as it starts) or its role's, "todod-superviso"
- * (proc_title(), cut to 15 bytes), and it is no zombie.  A pidfile left
- * naming a pid that is gone (-u) and is now another daemon's worker or
- * list server does not count. */
+ * (proc_title(), cut to 15 bytes), it runs as this process's real user
+ * or as also_uid (-u), and it is no zombie.  A pidfile left naming a pid
+ * that is gone (-u) and is now another daemon's worker or list server
+ * does not count, nor a process of another user's (who could otherwise
+ * take the pid and the name, and so stop this daemon from starting). */
 static int
-pid_is_todod(pid_t pid)
+pid_is_todod(pid_t pid, uid_t also_uid)
 {
-	char path[64], comm[32];
+	char path[64], status[4096], name[32], uids[64];
+	unsigned long uid;
+	char *end;
 
 	if (pid == getpid())
 		return 0;
-	snprintf(path, sizeof(path), "/proc/%ld/comm", (long)pid);
-	if (read_short(path, comm, sizeof(comm)) <= 0)
+	/* One read: the name and the user are of one process. */
+	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
+	if (read_short(path, status, sizeof(status)) <= 0 ||
+	    status_field(status, "Name", name, sizeof(name)) == -1 ||
+	    status_field(status, "Uid", uids, sizeof(uids)) == -1)
 		return 0;
-	comm[strcspn(comm, "\n")] = '\0';
-	return (strcmp(comm, "todod") == 0 ||
-	    strcmp(comm, "todod-superviso") == 0) && pid_alive(pid);
+	errno = 0;
+	uid = strtoul(uids, &end, 10);
+	if (errno != 0 || end == uids ||
+	    ((uid_t)uid != getuid() && (uid_t)uid != also_uid))
+		return 0;
+	return (strcmp(name, "todod") == 0 ||
+	    strcmp(name, "todod-superviso") == 0) && pid_alive(pid);
 }
 
 int
-pidfile_create(const char *path, char *err, size_t errsize)
+pidfile_create(const char *path, uid_t also_uid, char *err, size_t errsize)
 {
 	char tmp[TODOD_PATH_MAX], buf[32];
 	const char *slash;
@@ -87,7 +128,7 @@ pidfile_create(const char *path, char *err, size_t errsize)
 
 	/* Another daemon's pidfile is not taken over (left without one, it
 	 * could not be stopped by it); a stale one is. */
-	if ((other = pidfile_read(path)) != 0 && pid_is_todod(other))
+	if ((other = pidfile_read(path)) != 0 && pid_is_todod(other, also_uid))
 		return seterr(err, errsize, "pidfile %s names todod pid %ld, "
 		    "which is running", path, (long)other);
 	slash = strrchr(path, '/');

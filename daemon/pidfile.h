@@ -9,12 +9,16 @@
 #ifndef TODOD_PIDFILE_H
 #define TODOD_PIDFILE_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 
-/* Write getpid() to path, unless it names another todod that runs (a
- * pidfile naming no process, or another program, is replaced).  Returns
- * 0, or -1 with a message in err. */
-int	pidfile_create(const char *path, char *err, size_t errsize);
+/* Write getpid() to path, unless it names another todod that runs as
+ * this process's user or as also_uid ((uid_t)-1 for none); a pidfile
+ * naming no process, another program or another user's process is
+ * replaced.  Returns 0, or -1 with a message in err. */
+int	pidfile_create(const char *path, uid_t also_uid, char *err,
+	    size_t errsize);
 
 /*
  * Remove path if it still holds our pid (a pidfile rewritten by someone

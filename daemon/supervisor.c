@@ -724,7 +724,8 @@ sup_prepare(const struct todod_config *cfg, struct privdrop_user *user)
 		sup_start_failed(cfg, "%s", err);
 	/* Written once the socket is bound, before privileges go. */
 	if (cfg->pidfile[0] != '\0' &&
-	    pidfile_create(cfg->pidfile, err, sizeof(err)) == -1)
+	    pidfile_create(cfg->pidfile, cfg->user[0] != '\0' ? user->uid :
+	    (uid_t)-1, err, sizeof(err)) == -1)
 		sup_start_failed(cfg, "%s", err);	/* not ours: left alone */
 	if (cfg->user[0] != '\0' && privdrop_give(user, &sup.datadir,
 	    &sup.listener, err, sizeof(err)) == -1)

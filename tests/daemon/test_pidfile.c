@@ -82,7 +82,7 @@ START_TEST(write_and_remove)
 	snprintf(path, sizeof(path), "%s/todod.pid", tmp);
 	snprintf(want, sizeof(want), "%ld\n", (long)getpid());
 	umask(077);
-	ck_assert_msg(pidfile_create(path, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(pidfile_create(path, (uid_t)-1, err, sizeof(err)) == 0, "%s", err);
 	ck_assert_int_gt(tu_read_file(path, buf, sizeof(buf)), 0);
 	ck_assert_str_eq(buf, want);
 	ck_assert_int_eq(stat(path, &st), 0);
@@ -102,7 +102,7 @@ START_TEST(write_and_remove)
 		fclose(f);
 	}
 	ck_assert_int_eq(stat(path, &st), 0);
-	ck_assert_msg(pidfile_create(path, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(pidfile_create(path, (uid_t)-1, err, sizeof(err)) == 0, "%s", err);
 	ck_assert_int_eq(stat(path, &st2), 0);
 	ck_assert(st.st_ino != st2.st_ino);
 	tu_read_file(path, buf, sizeof(buf));
@@ -126,7 +126,7 @@ START_TEST(fifo_replaced)
 	ck_assert_int_eq(mkfifo(path, 0600), 0);
 	alarm(10);	/* a hang fails the test */
 	ck_assert_int_eq(pidfile_unlink(path), 0);	/* not ours */
-	ck_assert_msg(pidfile_create(path, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(pidfile_create(path, (uid_t)-1, err, sizeof(err)) == 0, "%s", err);
 	alarm(0);
 	ck_assert_int_gt(tu_read_file(path, buf, sizeof(buf)), 0);
 	ck_assert_str_eq(buf, want);
@@ -153,10 +153,10 @@ START_TEST(not_ours_kept)
 }
 END_TEST
 
-/* A child named comm (its /proc/PID/comm) once this returns, which
- * exits once *go is closed. */
+/* A child named comm (its /proc/PID/comm) and running as uid ((uid_t)-1:
+ * ours) once this returns, which exits once *go is closed. */
 static pid_t
-named_child(const char *comm, int *go)
+named_child_as(const char *comm, uid_t uid, int *go)
 {
 	int tell[2], named[2];
 	pid_t pid;
@@ -167,6 +167,8 @@ named_child(const char *comm, int *go)
 	if ((pid = fork()) == 0) {
 		close(tell[1]);
 		(void)prctl(PR_SET_NAME, comm);
+		if (uid != (uid_t)-1 && setuid(uid) == -1)
+			_exit(1);
 		(void)write(named[1], "n", 1);
 		(void)read(tell[0], &c, 1);	/* until told */
 		_exit(0);
@@ -179,6 +181,39 @@ named_child(const char *comm, int *go)
 	*go = tell[1];
 	return pid;
 }
+
+static pid_t
+named_child(const char *comm, int *go)
+{
+	return named_child_as(comm, (uid_t)-1, go);
+}
+
+/* A running todod of another user's (who took the pid of a pidfile
+ * left behind, and the name) does not keep a daemon from starting,
+ * unless it is the -u user's. */
+START_TEST(other_users_todod)
+{
+	char path[128];
+	pid_t pid;
+	FILE *f;
+	int go, status;
+
+	if (geteuid() != 0)
+		return;		/* only root can run a child as another user */
+	snprintf(path, sizeof(path), "%s/todod.pid", tmp);
+	pid = named_child_as("todod", 4242, &go);
+	f = fopen(path, "w");
+	fprintf(f, "%ld\n", (long)pid);
+	fclose(f);
+	ck_assert_int_eq(pidfile_create(path, 4242, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "which is running") != NULL, "%s", err);
+	ck_assert_msg(pidfile_create(path, 4243, err, sizeof(err)) == 0,
+	    "%s", err);
+	close(go);
+	ck_assert_int_eq(tu_waitpid(pid, &status, 5000), 0);
+	ck_assert_int_eq(pidfile_unlink(path), 1);
+}
+END_TEST
 
 /* A pidfile that names a running todod is not taken over; one that
  * names another program, no process, a todod that has exited but is
@@ -196,24 +231,24 @@ START_TEST(running_todod_kept)
 	f = fopen(path, "w");
 	fprintf(f, "%ld\n", (long)pid);
 	fclose(f);
-	ck_assert_int_eq(pidfile_create(path, err, sizeof(err)), -1);
+	ck_assert_int_eq(pidfile_create(path, (uid_t)-1, err, sizeof(err)), -1);
 	snprintf(want, sizeof(want), "names todod pid %ld, which is running",
 	    (long)pid);
 	ck_assert_msg(strstr(err, want) != NULL && strstr(err, path) != NULL,
 	    "%s", err);
 	close(go);
 	ck_assert_int_eq(tu_wait_zombie(pid, 5000), 0);
-	ck_assert_msg(pidfile_create(path, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(pidfile_create(path, (uid_t)-1, err, sizeof(err)) == 0, "%s", err);
 	f = fopen(path, "w");
 	fprintf(f, "%ld\n", (long)pid);
 	fclose(f);
 	ck_assert_int_eq(tu_waitpid(pid, &status, 5000), 0);
-	ck_assert_int_eq(pidfile_create(path, err, sizeof(err)), 0);
+	ck_assert_int_eq(pidfile_create(path, (uid_t)-1, err, sizeof(err)), 0);
 	/* another program: our parent */
 	f = fopen(path, "w");
 	fprintf(f, "%ld\n", (long)getppid());
 	fclose(f);
-	ck_assert_int_eq(pidfile_create(path, err, sizeof(err)), 0);
+	ck_assert_int_eq(pidfile_create(path, (uid_t)-1, err, sizeof(err)), 0);
 	ck_assert_int_eq(pidfile_unlink(path), 1);
 	/* another todod's worker, whose pid the pidfile's exited daemon
 	 * had (a pidfile left behind, -u): no daemon runs by this one */
@@ -221,7 +256,7 @@ START_TEST(running_todod_kept)
 	f = fopen(path, "w");
 	fprintf(f, "%ld\n", (long)pid);
 	fclose(f);
-	ck_assert_msg(pidfile_create(path, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(pidfile_create(path, (uid_t)-1, err, sizeof(err)) == 0, "%s", err);
 	close(go);
 	ck_assert_int_eq(tu_waitpid(pid, &status, 5000), 0);
 	ck_assert_int_eq(pidfile_unlink(path), 1);
@@ -233,13 +268,13 @@ START_TEST(errors)
 	char path[128];
 
 	snprintf(path, sizeof(path), "%s/missing/todod.pid", tmp);
-	ck_assert_int_eq(pidfile_create(path, err, sizeof(err)), -1);
+	ck_assert_int_eq(pidfile_create(path, (uid_t)-1, err, sizeof(err)), -1);
 	ck_assert_msg(strncmp(err, "cannot write pidfile ", 21) == 0 &&
 	    strstr(err, path) != NULL && strstr(err, strerror(ENOENT)) != NULL,
 	    "%s", err);
 	snprintf(path, sizeof(path), "%s/dir", tmp);
 	ck_assert_int_eq(mkdir(path, 0700), 0);
-	ck_assert_int_eq(pidfile_create(path, err, sizeof(err)), -1);
+	ck_assert_int_eq(pidfile_create(path, (uid_t)-1, err, sizeof(err)), -1);
 	ck_assert_msg(strstr(err, path) != NULL, "%s", err);
 	ck_assert_int_eq(count_entries(tmp), 1);	/* no temporary left */
 }
@@ -256,6 +291,7 @@ pidfile_suite(void)
 	tcase_add_test(tc, not_ours_kept);
 	tcase_add_test(tc, fifo_replaced);
 	tcase_add_test(tc, running_todod_kept);
+	tcase_add_test(tc, other_users_todod);
 	tcase_add_test(tc, errors);
 	suite_add_tcase(s, tc);
 	return s;
