@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "defaults.h"
 #include "dirsafe.h"
 #include "errbuf.h"
+#include "pathwalk.h"
 
 static const char *
 user_name(uid_t uid, char *buf, size_t size)
@@ -42,6 +44,56 @@ owners(uid_t euid, uid_t also_ok, char *buf, size_t size)
 	else
 		snprintf(buf, size, "root, %s or %s", user_name(euid, a,
 		    sizeof(a)), user_name(also_ok, b, sizeof(b)));
+}
+
+/* What a directory above another must be, and the first that is not. */
+struct above {
+	uid_t		euid, also_ok;
+	char		bad[PATH_MAX];
+	struct stat	st;
+	uid_t		owner;
+};
+
+/* dir_check(), sticky allowed (as /tmp: what is in it is checked then,
+ * for its owner). */
+static int
+above_ok(const char *dir, void *arg)
+{
+	struct above *a = arg;
+	int rc;
+
+	if ((rc = dir_check(dir, a->euid, a->also_ok, 1, &a->st,
+	    &a->owner)) != 0)
+		snprintf(a->bad, sizeof(a->bad), "%s", dir);
+	return rc;
+}
+
+/* dirsafe_check() for the directories above dir: another user who may
+ * change one could rename what is below it and put another in its
+ * place. */
+static int
+dirsafe_above(const char *what, const char *dir, uid_t euid, uid_t also_ok,
+    char *err, size_t errsize)
+{
+	struct above a = { .euid = euid, .also_ok = also_ok };
+	char owner[64], allowed[160];
+	int rc;
+
+	if ((rc = pathwalk_above(dir, above_ok, &a)) == -1)
+		return seterr(err, errsize, "%s %s: %s", what, dir,
+		    strerror(errno));
+	if (rc == 0)
+		return 0;
+	user_name(a.owner, owner, sizeof(owner));
+	owners(euid, also_ok, allowed, sizeof(allowed));
+	if (rc == DIR_BAD_LINK)
+		return seterr(err, errsize, "unsafe %s %s: %s above it is a "
+		    "symbolic link of %s: it must be owned by %s", what, dir,
+		    a.bad, owner, allowed);
+	return seterr(err, errsize, "unsafe %s %s: %s above it has owner %s, "
+	    "mode %04o: each directory above it must be owned by %s, and "
+	    "not be writable by group or others unless it is sticky", what,
+	    dir, a.bad, owner, (unsigned)(a.st.st_mode & 07777), allowed);
 }
 
 int
@@ -81,5 +133,5 @@ dirsafe_check(const char *what, const char *dir, uid_t also_ok,
 		    what, dir, owner, (unsigned)(st.st_mode & 07777),
 		    sticky_ok ? " unless it is sticky" : "");
 	}
-	return 0;
+	return dirsafe_above(what, dir, euid, also_ok, err, errsize);
 }

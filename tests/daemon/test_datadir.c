@@ -2,7 +2,8 @@
  * test_datadir.c: the data directory lock: creation with mode 0700, the
  * lock file (0600, our pid), a second lock refused with the holder's pid,
  * and refused when the lock file was removed, a lock file that is a link
- * (symbolic or hard) or a FIFO refused, a directory that other users may write refused,
+ * (symbolic or hard) or a FIFO refused, a directory that other users may
+ * write refused (or one above it),
  * the lock shared with forked children,
  * datadir_mkdirs().
  */
@@ -365,6 +366,72 @@ START_TEST(unsafe_dirs)
 }
 END_TEST
 
+/* Make dir (mode, then owner uid unless (uid_t)-1) and return its path. */
+static const char *
+mkdir_as(char *buf, size_t size, const char *name, mode_t mode, uid_t uid)
+{
+	snprintf(buf, size, "%s/%s", tmp, name);
+	ck_assert_msg(mkdir(buf, 0700) == 0, "%s: %s", buf, strerror(errno));
+	ck_assert_int_eq(chmod(buf, mode), 0);
+	if (uid != (uid_t)-1)
+		ck_assert_int_eq(chown(buf, uid, uid), 0);
+	return buf;
+}
+
+/*
+ * The directories above the data directory count too: one that another
+ * user owns or may write (unless it is sticky, as /tmp) could have the
+ * data directory renamed and replaced.  Checked as named (a link in
+ * another user's directory) and as resolved (a link of root's that
+ * leads into another user's directory).
+ */
+START_TEST(unsafe_above)
+{
+	struct datadir dd;
+	char d[128], data[160], link[160];
+	pid_t holder;
+
+	mkdir_as(d, sizeof(d), "open", 0777, (uid_t)-1);
+	snprintf(data, sizeof(data), "%s/open/data", tmp);
+	refused_unsafe(data, (uid_t)-1, "/open above it has owner ");
+	ck_assert_msg(strstr(err, "mode 0777: each directory above it must "
+	    "be owned by") != NULL, "%s", err);
+	mkdir_as(d, sizeof(d), "pub", 01777, (uid_t)-1);
+	snprintf(data, sizeof(data), "%s/pub/data", tmp);
+	ck_assert_msg(dd_lock(&dd, data, &holder, err, sizeof(err)) == 0,
+	    "%s", err);
+	datadir_unlock(&dd);
+	if (geteuid() != 0)
+		return;		/* the rest gives files away */
+
+	mkdir_as(d, sizeof(d), "theirs", 0755, 4242);
+	snprintf(data, sizeof(data), "%s/theirs/data", tmp);
+	ck_assert_int_eq(mkdir(data, 0700), 0);
+	refused_unsafe(data, (uid_t)-1, "/theirs above it has owner uid "
+	    "4242, mode 0755");
+	ck_assert_msg(datadir_lock(&dd, data, 4242, &holder, err,
+	    sizeof(err)) == 0, "%s", err);
+	datadir_unlock(&dd);
+
+	/* A link of root's, in a directory of another user's, to a
+	 * directory of root's: the other user could change it. */
+	mkdir_as(d, sizeof(d), "rootonly", 0700, (uid_t)-1);
+	snprintf(link, sizeof(link), "%s/theirs/x", tmp);
+	ck_assert_int_eq(symlink(d, link), 0);
+	snprintf(data, sizeof(data), "%s/theirs/x/data", tmp);
+	refused_unsafe(data, (uid_t)-1, "/theirs above it has owner");
+
+	/* A link of root's, in root's directory, into a directory of
+	 * another user's. */
+	snprintf(d, sizeof(d), "%s/theirs/sub", tmp);
+	ck_assert_int_eq(mkdir(d, 0755), 0);
+	snprintf(link, sizeof(link), "%s/good", tmp);
+	ck_assert_int_eq(symlink(d, link), 0);
+	snprintf(data, sizeof(data), "%s/good/data", tmp);
+	refused_unsafe(data, (uid_t)-1, "/theirs above it has owner");
+}
+END_TEST
+
 START_TEST(mkdirs)
 {
 	char path[128], created[128], want[128];
@@ -451,6 +518,7 @@ datadir_suite(void)
 	tcase_add_test(tc, lock_held_by_children);
 	tcase_add_test(tc, lock_errors);
 	tcase_add_test(tc, unsafe_dirs);
+	tcase_add_test(tc, unsafe_above);
 	tcase_add_test(tc, mkdirs);
 	tcase_add_test(tc, rmdirs);
 	suite_add_tcase(s, tc);

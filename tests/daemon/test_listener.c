@@ -405,6 +405,31 @@ START_TEST(unsafe_dir_mode)
 }
 END_TEST
 
+/* A directory above the socket's that others may write: refused (its
+ * socket directory could be renamed and replaced); sticky, allowed. */
+START_TEST(unsafe_dir_above)
+{
+	struct listener l;
+	char dir[128], sock[128], want[512];
+
+	path_in(dir, sizeof(dir), "pub");
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	ck_assert_int_eq(chmod(dir, 0777), 0);
+	path_in(sock, sizeof(sock), "pub/run/t.sock");
+	ck_assert_int_eq(listener_open(&l, sock, 0660, (uid_t)-1, err,
+	    sizeof(err)), -1);
+	snprintf(want, sizeof(want), ": %s above it has owner ", dir);
+	ck_assert_msg(strncmp(err, "unsafe socket directory ", 24) == 0 &&
+	    strstr(err, want) != NULL && strstr(err, "mode 0777: each "
+	    "directory above it must be owned by") != NULL, "%s", err);
+	ck_assert_int_eq(access(sock, F_OK), -1);
+	ck_assert_int_eq(chmod(dir, 01777), 0);	/* sticky, like /tmp */
+	ck_assert_msg(listener_open(&l, sock, 0660, (uid_t)-1, err,
+	    sizeof(err)) == 0, "%s", err);
+	listener_close(&l);
+}
+END_TEST
+
 START_TEST(unsafe_dir_owner)
 {
 	struct listener l;
@@ -596,6 +621,7 @@ listener_suite(void)
 	tcase_add_loop_test(tc, non_socket_refused, 0,
 	    (int)(sizeof(nonsock) / sizeof(nonsock[0])));
 	tcase_add_test(tc, unsafe_dir_mode);
+	tcase_add_test(tc, unsafe_dir_above);
 	tcase_add_test(tc, unsafe_dir_owner);
 	tcase_add_test(tc, unsafe_dir_link);
 	tcase_add_test(tc, bad_paths);
