@@ -17,6 +17,7 @@
 #include "errbuf.h"
 #include "datadir.h"
 #include "listener.h"
+#include "pathwalk.h"
 #include "privdrop.h"
 
 int
@@ -177,14 +178,46 @@ privdrop_can_write(const struct privdrop_user *pu, int dirfd, char *err,
 	return rc;
 }
 
+/* privdrop_may_replace() for one directory. */
+struct replace {
+	const struct privdrop_user	*pu;
+	char				*err;
+	size_t				 errsize;
+};
+
+/* 1 if USER may replace what is in dir, 0 if not, 2 on an error (the
+ * message in err). */
+static int
+replaceable_in(const char *dir, void *arg)
+{
+	struct replace *r = arg;
+	struct stat st;
+	int fd, rc, saved;
+
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	    fstat(fd, &st) == -1) {
+		saved = errno;
+		if (fd != -1)
+			close(fd);
+		(void)seterr(r->err, r->errsize, "%s: %s", dir,
+		    strerror(saved));
+		return 2;
+	}
+	rc = privdrop_can_write(r->pu, fd, r->err, r->errsize);
+	close(fd);
+	if (rc == -1)
+		return 2;
+	return rc == 1 && (!(st.st_mode & S_ISVTX) || st.st_uid == r->pu->uid);
+}
+
 int
 privdrop_may_replace(const struct privdrop_user *pu, const char *path,
     char *err, size_t errsize)
 {
+	struct replace r = { pu, err, errsize };
 	char dir[PATH_MAX];
 	const char *slash = strrchr(path, '/');
-	struct stat st;
-	int fd, rc, saved;
+	int rc;
 
 	/* Options made path absolute (options.c). */
 	if (slash == NULL || (size_t)(slash - path) >= sizeof(dir))
@@ -193,18 +226,10 @@ privdrop_may_replace(const struct privdrop_user *pu, const char *path,
 		snprintf(dir, sizeof(dir), "/");
 	else
 		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
-	    fstat(fd, &st) == -1) {
-		saved = errno;
-		if (fd != -1)
-			close(fd);
-		return seterr(err, errsize, "%s: %s", dir, strerror(saved));
-	}
-	rc = privdrop_can_write(pu, fd, err, errsize);
-	close(fd);
-	if (rc != 1)
-		return rc;
-	return !(st.st_mode & S_ISVTX) || st.st_uid == pu->uid;
+	if ((rc = replaceable_in(dir, &r)) == 0 &&
+	    (rc = pathwalk_above(dir, replaceable_in, &r)) == -1)
+		return seterr(err, errsize, "%s: %s", dir, strerror(errno));
+	return rc == 2 ? -1 : rc;
 }
 
 int

@@ -48,8 +48,9 @@ int	privdrop_can_write(const struct privdrop_user *, int dirfd, char *err,
 
 /*
  * Whether USER could replace the file at path (a pidfile root wrote):
- * it may write the file's directory, and that directory is USER's or
- * has no sticky bit.  1 yes, 0 no, or -1 with a message in err.
+ * it may write the file's directory, or one above it (which it could
+ * rename, and put another in its place), and that directory is USER's
+ * or has no sticky bit.  1 yes, 0 no, or -1 with a message in err.
  */
 int	privdrop_may_replace(const struct privdrop_user *, const char *path,
 	    char *err, size_t errsize);

@@ -696,6 +696,31 @@ START_TEST(pidfile_user_may_replace)
 END_TEST
 
 /*
+ * The same when the pidfile's directory is root's but a directory above
+ * it is nobody's: nobody could rename root's directory and put one of
+ * its own in its place.
+ */
+START_TEST(pidfile_above_user_may_replace)
+{
+	struct nobody_run n;
+	char up[64], down[80];
+
+	nobody_paths(&n);
+	ck_assert_int_lt(snprintf(up, sizeof(up), "%s/u", n.dir),
+	    (int)sizeof(up));
+	ck_assert_int_eq(mkdir(up, 0755), 0);
+	ck_assert_int_eq(chown(up, 65534, 65534), 0);
+	snprintf(down, sizeof(down), "%s/p", up);
+	ck_assert_int_eq(mkdir(down, 0755), 0);
+	snprintf(n.pid, sizeof(n.pid), "%s/s.pid", down);
+	nobody_start_fails(&n, "user nobody could replace it");
+	ck_assert_msg(access(n.pid, F_OK) == -1, "the pidfile was left "
+	    "behind");
+	nobody_clean(&n);
+}
+END_TEST
+
+/*
  * What the per-user unit runs: `todod -f` with no path, started by a user
  * other than root with the environment a user's service manager gives
  * (HOME, XDG_RUNTIME_DIR).  It listens on $XDG_RUNTIME_DIR/todod/
@@ -923,6 +948,7 @@ main(void)
 	tcase_add_test(tc, data_not_writable);
 	tcase_add_test(tc, data_others_may_write);
 	tcase_add_test(tc, pidfile_user_may_replace);
+	tcase_add_test(tc, pidfile_above_user_may_replace);
 	tcase_add_test(tc, conns_per_uid);
 	tcase_add_test(tc, stats_page_writers);
 	tcase_add_test(tc, user_defaults);
