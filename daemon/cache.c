@@ -296,6 +296,7 @@ cache_process(struct cconn *cc)
 			reply_error(&cache.out, "bad_frame");
 			conn_send(c, &cache.out);
 			cc->closing = 1;
+			conn_linger(c);	/* the rest of it may be coming */
 			break;
 		} else
 			cache_request(cc, t);

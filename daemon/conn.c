@@ -16,6 +16,7 @@
 #include "etf.h"
 #include "evadd.h"
 #include "frame.h"
+#include "linger.h"
 #include "log.h"
 #include "lograte.h"
 #include "memtrim.h"
@@ -44,6 +45,7 @@ struct conn {
 	int			 full;		/* output reached out_cap */
 	int			 deaf;		/* the peer reads no more */
 	int			 stalled;	/* in budget.stalled */
+	int			 linger;	/* conn_linger() */
 	TAILQ_ENTRY(conn)	 stall_entry;
 	struct event		*turn;		/* its turn first, at need */
 	size_t			 in_counted;	/* its share of the totals */
@@ -584,6 +586,12 @@ conn_flush(struct conn *c)
 	return 1;
 }
 
+void
+conn_linger(struct conn *c)
+{
+	c->linger = 1;
+}
+
 int
 conn_release(struct conn *c)
 {
@@ -618,7 +626,9 @@ conn_free(struct conn *c)
 		evbuffer_free(c->in);
 	if (c->out != NULL)
 		evbuffer_free(c->out);
-	if (c->fd != -1)
+	if (c->fd != -1 && c->linger && !c->eof)
+		linger_close(c->base, c->fd);
+	else if (c->fd != -1)
 		close(c->fd);
 	free(c);
 }

@@ -159,6 +159,10 @@ size_t		 conn_copy_input(const struct conn *, void *, size_t);
 /* Stop all I/O and give the descriptor away; the conn is freed. */
 int		 conn_release(struct conn *);
 void		 conn_free(struct conn *);	/* closes the descriptor */
+/* Closed by conn_free() lingering (linger.h) unless the client has
+ * closed its side: for a connection closed after an error reply while
+ * its client may still be sending (a bad frame). */
+void		 conn_linger(struct conn *);
 /* The peer's uid (SO_PEERCRED) of a connected socket, (uid_t)-1 if
  * unknown. */
 uid_t		 conn_peer_uid(int fd);

@@ -404,6 +404,7 @@ ls_process(struct lconn *lc, int *yielded)
 		} else if (rc == CONN_REQ_BAD) {
 			ls_error(lc, "bad_frame");
 			lc->closing = 1;
+			conn_linger(lc->conn);	/* the rest may be coming */
 			break;
 		} else
 			/* The request is fully used before the frame is

@@ -14,6 +14,7 @@ DAEMON_ENV_TESTS = \
 	tests/daemon/test_log \
 	tests/daemon/test_chan \
 	tests/daemon/test_conn \
+	tests/daemon/test_linger \
 	tests/daemon/test_stdfds
 check_PROGRAMS += $(DAEMON_ENV_TESTS)
 TESTS += $(DAEMON_ENV_TESTS)
@@ -91,6 +92,10 @@ tests_daemon_test_conn_SOURCES = tests/daemon/test_conn.c \
 	$(DAEMON_ENV_TEST_UTIL)
 tests_daemon_test_conn_CFLAGS = $(DAEMON_ENV_TEST_CFLAGS)
 tests_daemon_test_conn_LDADD = $(DAEMON_ENV_TEST_LDADD)
+
+tests_daemon_test_linger_SOURCES = tests/daemon/test_linger.c
+tests_daemon_test_linger_CFLAGS = $(DAEMON_ENV_TEST_CFLAGS)
+tests_daemon_test_linger_LDADD = $(DAEMON_ENV_TEST_LDADD)
 
 tests_daemon_test_stdfds_SOURCES = tests/daemon/test_stdfds.c
 tests_daemon_test_stdfds_CFLAGS = $(DAEMON_ENV_TEST_CFLAGS)

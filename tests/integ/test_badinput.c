@@ -650,6 +650,36 @@ START_TEST(t_bad_frame_attached)
 }
 END_TEST
 
+/*
+ * A client that writes a whole oversize frame before it reads (as
+ * Erlang's gen_tcp does) gets its {error, bad_frame}: the daemon reads
+ * and drops the rest of the frame before it closes, so the client's
+ * write is not cut off by a reset, which makes such a client drop the
+ * reply.  Unattached (the cache reads it) and attached (a list server).
+ */
+START_TEST(t_oversize_sent_whole)
+{
+	static uint8_t	 p[FRAME_HDR + 1024 * 1024];
+	struct conn	*c = conn_open_ok(D);
+	char		 name[32];
+
+	H_TODOD_ONLY("todod reads the rest of a refused frame before it "
+	    "closes; the peer closes at once");
+	if (_i == 1) {
+		snprintf(name, sizeof name, "oversize-whole");
+		attach_ok(c, name);
+	}
+	frame_put_len(p, sizeof p - FRAME_HDR);
+	memset(p + FRAME_HDR, 'x', sizeof p - FRAME_HDR);
+	H_ASSERT(conn_send_raw(c, p, sizeof p) == 0, "the write of the "
+	    "whole frame: %s", h_err());
+	assert_reply(c, "{error, bad_frame}");
+	assert_eof(c);
+	conn_close(c);
+	assert_serving(D);
+}
+END_TEST
+
 /* After all of the above, the daemon's list still works. */
 START_TEST(t_still_serving)
 {
@@ -679,6 +709,7 @@ badinput_suite(void)
 	tcase_add_loop_test(tf, t_bad_frame_todod, 0,
 	    sizeof todod_bad_frames / sizeof todod_bad_frames[0]);
 	tcase_add_loop_test(tf, t_bad_frame_attached, 0, 2);
+	tcase_add_loop_test(tf, t_oversize_sent_whole, 0, 2);
 	tcase_add_test(tf, t_truncated_then_close);
 	tcase_add_test(tf, t_split_frames);
 	tcase_add_test(tf, t_atom_encodings);
