@@ -52,7 +52,7 @@ default_dir_safe(const char *path)
 		return 1;
 	*(slash == dir ? slash + 1 : slash) = '\0';
 	/* -1: left to what the connect reports. */
-	return dir_check(dir, geteuid(), (uid_t)-1, 1, &st, &owner) <= 0;
+	return dir_check(dir, geteuid(), (uid_t)-1, 0, &st, &owner) <= 0;
 }
 
 int

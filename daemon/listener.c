@@ -289,7 +289,9 @@ listener_open(struct listener *l, const char *path, mode_t mode,
 	if (datadir_mkdirs(dir, listener_dir_mode(mode), l->created,
 	    sizeof(l->created), err, errsize) == -1)
 		return -1;
-	if (dirsafe_check("socket directory", dir, also_ok, true, err,
+	/* Not sticky either: anyone may make a name there, this socket's
+	 * (listening first, or holding its lock) among them. */
+	if (dirsafe_check("socket directory", dir, also_ok, false, err,
 	    errsize) == -1 ||
 	    lock_path(l, err, errsize) == -1 ||
 	    clear_stale(path, err, errsize) == -1 ||

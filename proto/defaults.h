@@ -24,11 +24,12 @@
  * by euid, root or also_ok ((uid_t)-1 for none), not writable by group or
  * others (unless it is sticky and sticky_ok), and not named by a symbolic
  * link of another owner than those; else another user could have put
- * files of their own there.  A socket's directory may be sticky: in
- * /tmp, anyone may make /tmp/todod-$UID a link to /tmp itself, which is
- * root's and sticky, and the link's owner tells.  A data directory may
- * not: a sticky one still lets others make files in it (a journal that
- * would be replayed).  0 if it is safe; DIR_BAD_OWNER, DIR_BAD_MODE or
+ * files of their own there (in /tmp, anyone may make /tmp/todod-$UID a
+ * link to /tmp itself, which is root's and sticky, and the link's owner
+ * tells).  The socket's directory and the data directory may not be
+ * sticky (sticky_ok 0): a sticky directory still lets others make names
+ * in it (a socket listening first, a journal that would be replayed);
+ * the directories above them may (as /tmp).  0 if it is safe; DIR_BAD_OWNER, DIR_BAD_MODE or
  * DIR_BAD_LINK, with the owner at fault (the directory's or the link's)
  * in *owner; -1 (errno) if dir cannot be examined.  *st gets the
  * directory's status (a link followed).

@@ -124,7 +124,7 @@ START_TEST(test_socket_dir_unsafe)
 	} cases[] = {
 		{ 65534, 0700, TC_OK },
 		{ 0, 0755, TC_OK },
-		{ 65534, 01777, TC_OK },
+		{ 65534, 01777, TC_EUNSAFE },	/* sticky: anyone's names */
 		{ 65533, 0700, TC_EUNSAFE },
 		{ 65533, 0755, TC_EUNSAFE },
 		{ 65534, 0770, TC_EUNSAFE },
@@ -138,7 +138,7 @@ START_TEST(test_socket_dir_unsafe)
 		{ 65534, TC_OK },
 		{ 0, TC_OK },
 	};
-	char base[] = "/tmp/todoclient-test.XXXXXX", sub[64], sticky[64];
+	char base[] = "/tmp/todoclient-test.XXXXXX", sub[64], own[64];
 	size_t i;
 
 	if (geteuid() != 0)
@@ -158,20 +158,20 @@ START_TEST(test_socket_dir_unsafe)
 		    "/tmp/elsewhere.sock"), TC_OK);
 	}
 	ck_assert_int_eq(rmdir(sub), 0);
-	/* A link to a sticky directory of root's (as /tmp/todod-UID to
-	 * /tmp): refused when another user owns the link, taken when the
-	 * user or root does. */
-	snprintf(sticky, sizeof(sticky), "%s/pub", base);
-	ck_assert_int_eq(mkdir(sticky, 01777), 0);
-	ck_assert_int_eq(chmod(sticky, 01777), 0);
-	ck_assert_int_eq(symlink(sticky, sub), 0);
+	/* A link to a directory of the user's: refused when another user
+	 * owns the link (who could point it anywhere), taken when the user
+	 * or root does. */
+	snprintf(own, sizeof(own), "%s/own", base);
+	ck_assert_int_eq(mkdir(own, 0700), 0);
+	ck_assert_int_eq(chown(own, 65534, 65534), 0);
+	ck_assert_int_eq(symlink(own, sub), 0);
 	for (i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
 		ck_assert_int_eq(lchown(sub, links[i].owner, 65534), 0);
 		ck_assert_msg(socket_path_as_nobody(base, NULL) ==
 		    links[i].want, "link of %u", (unsigned)links[i].owner);
 	}
 	ck_assert_int_eq(unlink(sub), 0);
-	ck_assert_int_eq(rmdir(sticky), 0);
+	ck_assert_int_eq(rmdir(own), 0);
 	ck_assert_int_eq(rmdir(base), 0);
 }
 END_TEST

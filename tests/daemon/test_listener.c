@@ -390,7 +390,8 @@ START_TEST(unsafe_dir_mode)
 	snprintf(want, sizeof(want), "%s: owner ", dir);
 	ck_assert_msg(strstr(err, want) != NULL, "%s", err);
 	ck_assert_msg(strstr(err, ", mode 0777: it must not be writable by "
-	    "group or others unless it is sticky") != NULL, "%s", err);
+	    "group or others") != NULL && strstr(err, "sticky") == NULL, "%s",
+	    err);
 	ck_assert_int_eq(access(sock, F_OK), -1);
 
 	ck_assert_int_eq(chmod(dir, 0770), 0);	/* group-writable */
@@ -398,7 +399,12 @@ START_TEST(unsafe_dir_mode)
 	    sizeof(err)), -1);
 	ck_assert_msg(strstr(err, "mode 0770") != NULL, "%s", err);
 
-	ck_assert_int_eq(chmod(dir, 01777), 0);	/* sticky, like /tmp */
+	/* Sticky, like /tmp: anyone may still make the socket's name. */
+	ck_assert_int_eq(chmod(dir, 01777), 0);
+	ck_assert_int_eq(listener_open(&l, sock, 0660, (uid_t)-1, err,
+	    sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "mode 1777") != NULL, "%s", err);
+	ck_assert_int_eq(chmod(dir, 0755), 0);
 	ck_assert_msg(listener_open(&l, sock, 0660, (uid_t)-1, err,
 	    sizeof(err)) == 0, "%s", err);
 	listener_close(&l);
@@ -457,9 +463,8 @@ END_TEST
 
 /*
  * A socket directory named by a symbolic link that another user owns is
- * refused: in /tmp anyone may link /tmp/todod-UID to /tmp, which passes
- * as root's and sticky (and the socket's name there is anyone's).  A link
- * of the user's own, or root's, is followed.
+ * refused: in /tmp anyone may make /tmp/todod-UID a link to a directory
+ * of theirs.  A link of the user's own, or root's, is followed.
  */
 START_TEST(unsafe_dir_link)
 {
@@ -472,7 +477,6 @@ START_TEST(unsafe_dir_link)
 	path_in(link, sizeof(link), "link");
 	path_in(sock, sizeof(sock), "link/t.sock");
 	ck_assert_int_eq(mkdir(pub, 0700), 0);
-	ck_assert_int_eq(chmod(pub, 01777), 0);		/* like /tmp */
 	ck_assert_int_eq(symlink(pub, link), 0);
 	ck_assert_int_eq(lchown(link, 65534, 65534), 0);
 	ck_assert_int_eq(listener_open(&l, sock, 0660, (uid_t)-1, err,
