@@ -94,6 +94,15 @@ linger_close(struct event_base *base, int fd)
 	nlingering++;
 }
 
+void
+linger_close_all(void)
+{
+	struct lingering *l;
+
+	while ((l = TAILQ_FIRST(&lingering)) != NULL)
+		linger_end(l);
+}
+
 unsigned
 linger_count(void)
 {

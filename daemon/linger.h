@@ -23,7 +23,10 @@
 /* Shut fd down for writing, drop what it sends until it closes or a
  * bound is met, then close it.  fd is the callee's, in any case. */
 void	linger_close(struct event_base *, int fd);
-/* How many connections linger now (for tests and stats). */
+/* Close every connection that lingers now (a list server released to
+ * serve another list leaves nothing in its event loop). */
+void	linger_close_all(void);
+/* How many connections linger now (for tests). */
 unsigned linger_count(void);
 
 #endif /* TODOD_LINGER_H */

@@ -19,6 +19,7 @@
 #include "etf.h"
 #include "evadd.h"
 #include "getreply.h"
+#include "linger.h"
 #include "listops.h"
 #include "listsrv.h"
 #include "listsrv_int.h"
@@ -745,6 +746,7 @@ ls_release(void)
 	if (!TAILQ_EMPTY(&ls.conns))
 		fatalx("released with connections");
 	ls_parked_return(0);
+	linger_close_all();	/* bad frames' clients: the end now */
 	chan_free(ls.cache);
 	chan_free(ls.worker);
 	event_free(ls.idle_ev);

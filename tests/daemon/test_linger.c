@@ -3,7 +3,7 @@
  * for writing at once (its client reads the end), reads and drops what
  * its client still sends, and is closed when the client closes, at its
  * deadline at the latest; more than LINGER_MAX at once are closed at
- * once.
+ * once; linger_close_all() closes them all.
  */
 #include "config.h"
 
@@ -121,6 +121,31 @@ START_TEST(bounded)
 }
 END_TEST
 
+/* linger_close_all() closes them all at once. */
+START_TEST(close_all)
+{
+	struct event_base *base = event_base_new();
+	int sv[3][2], i;
+	uint8_t b = 0;
+
+	for (i = 0; i < 3; i++) {
+		pair(sv[i]);
+		linger_close(base, sv[i][0]);
+	}
+	ck_assert_uint_eq(linger_count(), 3);
+	linger_close_all();
+	ck_assert_uint_eq(linger_count(), 0);
+	for (i = 0; i < 3; i++) {
+		ck_assert_int_eq(send(sv[i][1], &b, 1, MSG_NOSIGNAL), -1);
+		ck_assert_int_eq(errno, EPIPE);
+		close(sv[i][1]);
+	}
+	ck_assert_int_eq(event_base_get_num_events(base,
+	    EVENT_BASE_COUNT_ADDED), 0);
+	event_base_free(base);
+}
+END_TEST
+
 static Suite *
 linger_suite(void)
 {
@@ -131,6 +156,7 @@ linger_suite(void)
 	tcase_add_test(tc, reads_until_closed);
 	tcase_add_test(tc, deadline);
 	tcase_add_test(tc, bounded);
+	tcase_add_test(tc, close_all);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -680,6 +680,37 @@ START_TEST(t_oversize_sent_whole)
 }
 END_TEST
 
+/*
+ * A list server that closed a connection for a bad frame, its client
+ * still connected (lingering), is stopped for room at --max-lists and
+ * serves another list: the lingering connection goes with the release,
+ * and nothing is left in its event loop (the daemon's log would say
+ * so, which only a bug writes).
+ */
+START_TEST(t_linger_then_released)
+{
+	static const uint8_t	 oversize[] = { 0, 16, 0, 0 };	/* 1 MiB */
+	struct daemon		*d;
+	struct conn		*c, *o;
+
+	H_TODOD_ONLY("todod's list servers are used again for other lists");
+	d = daemon_start_ok("--max-lists", "1", "--max-frame", "4096", NULL);
+	c = conn_open_ok(d);
+	attach_ok(c, "lingering");
+	send_raw(c, oversize, sizeof oversize);
+	assert_reply(c, "{error, bad_frame}");
+	assert_eof(c);		/* the client stays connected */
+	o = conn_open_ok(d);
+	attach_ok(o, "next");	/* "lingering" is stopped for room */
+	add_ok(o, "2023-12-19", "after");
+	assert_call(o, "size", "{ok, 1}");
+	conn_close(o);
+	conn_close(c);
+	daemon_stop_ok(d);
+	daemon_free(d);
+}
+END_TEST
+
 /* After all of the above, the daemon's list still works. */
 START_TEST(t_still_serving)
 {
@@ -710,6 +741,7 @@ badinput_suite(void)
 	    sizeof todod_bad_frames / sizeof todod_bad_frames[0]);
 	tcase_add_loop_test(tf, t_bad_frame_attached, 0, 2);
 	tcase_add_loop_test(tf, t_oversize_sent_whole, 0, 2);
+	tcase_add_test(tf, t_linger_then_released);
 	tcase_add_test(tf, t_truncated_then_close);
 	tcase_add_test(tf, t_split_frames);
 	tcase_add_test(tf, t_atom_encodings);
