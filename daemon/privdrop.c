@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -155,13 +156,14 @@ privdrop_give(const struct privdrop_user *pu, const struct datadir *dd,
 	return 0;
 }
 
-int
-privdrop_can_write(const struct privdrop_user *pu, int dirfd, char *err,
-    size_t errsize)
+/* privdrop_can_write() with the groups given. */
+static int
+can_write_as(const struct privdrop_user *pu, size_t ngroups,
+    const gid_t *groups, int dirfd, char *err, size_t errsize)
 {
 	int rc, saved;
 
-	if (setgroups(1, &pu->gid) == -1 || setegid(pu->gid) == -1 ||
+	if (setgroups(ngroups, groups) == -1 || setegid(pu->gid) == -1 ||
 	    seteuid(pu->uid) == -1) {
 		saved = errno;
 		(void)seteuid(0);
@@ -175,6 +177,36 @@ privdrop_can_write(const struct privdrop_user *pu, int dirfd, char *err,
 		return seterr(err, errsize, "cannot change back from user %s: "
 		    "%s", pu->name, strerror(errno));
 	errno = saved;
+	return rc;
+}
+
+int
+privdrop_can_write(const struct privdrop_user *pu, int dirfd, char *err,
+    size_t errsize)
+{
+	/* As the daemon will run: its primary group only. */
+	return can_write_as(pu, 1, &pu->gid, dirfd, err, errsize);
+}
+
+/* Whether USER, logged in with all its groups, may write in dirfd. */
+static int
+user_can_write(const struct privdrop_user *pu, int dirfd, char *err,
+    size_t errsize)
+{
+	gid_t one = pu->gid, *groups = &one;
+	int n = 1, rc;
+
+	if (getgrouplist(pu->name, pu->gid, groups, &n) == -1) {
+		if (n <= 1 || (groups = calloc((size_t)n, sizeof(*groups))) ==
+		    NULL)
+			return seterr(err, errsize, "groups of user %s: %s",
+			    pu->name, strerror(ENOMEM));
+		if (getgrouplist(pu->name, pu->gid, groups, &n) == -1)
+			n = 1;	/* changed meanwhile: the first n */
+	}
+	rc = can_write_as(pu, (size_t)n, groups, dirfd, err, errsize);
+	if (groups != &one)
+		free(groups);
 	return rc;
 }
 
@@ -203,11 +235,16 @@ replaceable_in(const char *dir, void *arg)
 		    strerror(saved));
 		return 2;
 	}
-	rc = privdrop_can_write(r->pu, fd, r->err, r->errsize);
+	/* Its owner may make it writable (chmod) whatever its mode. */
+	if (st.st_uid == r->pu->uid) {
+		close(fd);
+		return 1;
+	}
+	rc = user_can_write(r->pu, fd, r->err, r->errsize);
 	close(fd);
 	if (rc == -1)
 		return 2;
-	return rc == 1 && (!(st.st_mode & S_ISVTX) || st.st_uid == r->pu->uid);
+	return rc == 1 && !(st.st_mode & S_ISVTX);
 }
 
 int

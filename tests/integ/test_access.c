@@ -698,7 +698,8 @@ END_TEST
 /*
  * The same when the pidfile's directory is root's but a directory above
  * it is nobody's: nobody could rename root's directory and put one of
- * its own in its place.
+ * its own in its place; also when nobody may not write it (0555), for
+ * its owner may chmod it.
  */
 START_TEST(pidfile_above_user_may_replace)
 {
@@ -710,8 +711,10 @@ START_TEST(pidfile_above_user_may_replace)
 	    (int)sizeof(up));
 	ck_assert_int_eq(mkdir(up, 0755), 0);
 	ck_assert_int_eq(chown(up, 65534, 65534), 0);
+	if (_i == 1)
+		ck_assert_int_eq(chmod(up, 0555), 0);
 	snprintf(down, sizeof(down), "%s/p", up);
-	ck_assert_int_eq(mkdir(down, 0755), 0);
+	ck_assert_int_eq(mkdir(down, 0755), 0);	/* as root: 0555 or not */
 	snprintf(n.pid, sizeof(n.pid), "%s/s.pid", down);
 	nobody_start_fails(&n, "user nobody could replace it");
 	ck_assert_msg(access(n.pid, F_OK) == -1, "the pidfile was left "
@@ -948,7 +951,7 @@ main(void)
 	tcase_add_test(tc, data_not_writable);
 	tcase_add_test(tc, data_others_may_write);
 	tcase_add_test(tc, pidfile_user_may_replace);
-	tcase_add_test(tc, pidfile_above_user_may_replace);
+	tcase_add_loop_test(tc, pidfile_above_user_may_replace, 0, 2);
 	tcase_add_test(tc, conns_per_uid);
 	tcase_add_test(tc, stats_page_writers);
 	tcase_add_test(tc, user_defaults);
