@@ -7,8 +7,10 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <grp.h>
 #include <limits.h>
 #include <pwd.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -54,16 +56,44 @@ struct above {
 	uid_t		owner;
 };
 
+/*
+ * Whether gid is uid's own group, as user private groups make it (a
+ * umask of 002 then makes directories such as ~/.local group-writable):
+ * the group of its name, its primary group, with no other member.
+ */
+static bool
+own_group(uid_t uid, gid_t gid)
+{
+	struct passwd *pw;
+	struct group *gr;
+	char name[256];
+	char **m;
+
+	if ((pw = getpwuid(uid)) == NULL || pw->pw_gid != gid ||
+	    strlen(pw->pw_name) >= sizeof(name))
+		return false;
+	strcpy(name, pw->pw_name);	/* getgrgid() may reuse the buffer */
+	if ((gr = getgrgid(gid)) == NULL || strcmp(gr->gr_name, name) != 0)
+		return false;
+	for (m = gr->gr_mem; *m != NULL; m++)
+		if (strcmp(*m, name) != 0)
+			return false;
+	return true;
+}
+
 /* dir_check(), sticky allowed (as /tmp: what is in it is checked then,
- * for its owner). */
+ * for its owner), and writable by its owner's own group. */
 static int
 above_ok(const char *dir, void *arg)
 {
 	struct above *a = arg;
 	int rc;
 
-	if ((rc = dir_check(dir, a->euid, a->also_ok, 1, &a->st,
-	    &a->owner)) != 0)
+	rc = dir_check(dir, a->euid, a->also_ok, 1, &a->st, &a->owner);
+	if (rc == DIR_BAD_MODE && !(a->st.st_mode & S_IWOTH) &&
+	    own_group(a->st.st_uid, a->st.st_gid))
+		rc = 0;
+	if (rc != 0)
 		snprintf(a->bad, sizeof(a->bad), "%s", dir);
 	return rc;
 }
@@ -92,7 +122,8 @@ dirsafe_above(const char *what, const char *dir, uid_t euid, uid_t also_ok,
 		    a.bad, owner, allowed);
 	return seterr(err, errsize, "unsafe %s %s: %s above it has owner %s, "
 	    "mode %04o: each directory above it must be owned by %s, and "
-	    "not be writable by group or others unless it is sticky", what,
+	    "not be writable by group (but its owner's own) or others unless "
+	    "it is sticky", what,
 	    dir, a.bad, owner, (unsigned)(a.st.st_mode & 07777), allowed);
 }
 

@@ -404,6 +404,20 @@ START_TEST(unsafe_above)
 	if (geteuid() != 0)
 		return;		/* the rest gives files away */
 
+	/* Writable by its owner's own group (user private groups, umask
+	 * 002): root's, here; by another group, refused. */
+	mkdir_as(d, sizeof(d), "upg", 0775, (uid_t)-1);
+	ck_assert_int_eq(chown(d, 0, 0), 0);
+	snprintf(data, sizeof(data), "%s/upg/data", tmp);
+	ck_assert_msg(dd_lock(&dd, data, &holder, err, sizeof(err)) == 0,
+	    "%s", err);
+	datadir_unlock(&dd);
+	mkdir_as(d, sizeof(d), "shared", 0775, (uid_t)-1);
+	ck_assert_int_eq(chown(d, 0, 4242), 0);
+	snprintf(data, sizeof(data), "%s/shared/data", tmp);
+	refused_unsafe(data, (uid_t)-1, "/shared above it has owner root, "
+	    "mode 0775");
+
 	mkdir_as(d, sizeof(d), "theirs", 0755, 4242);
 	snprintf(data, sizeof(data), "%s/theirs/data", tmp);
 	ck_assert_int_eq(mkdir(data, 0700), 0);
