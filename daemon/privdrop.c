@@ -71,7 +71,21 @@ fail:
 	    strerror(errno));
 }
 
-/* Give path and its parents up to and including top to USER. */
+/* 1 if USER owns dir (or the link that names it). */
+static int
+owned_by(const char *dir, void *arg)
+{
+	const struct privdrop_user *pu = arg;
+	struct stat st;
+
+	return (lstat(dir, &st) == 0 && st.st_uid == pu->uid) ||
+	    (stat(dir, &st) == 0 && st.st_uid == pu->uid);
+}
+
+/* Give path and its parents up to and including top to USER.  They are
+ * given by name; so none may be below a directory of USER's, who could
+ * put a link to a directory of root's in the place of one meanwhile and
+ * have it given instead. */
 static int
 give_chain(const struct privdrop_user *pu, const char *path, const char *top,
     char *err, size_t errsize)
@@ -79,9 +93,16 @@ give_chain(const struct privdrop_user *pu, const char *path, const char *top,
 	char buf[TODOD_PATH_MAX];
 	size_t toplen = strlen(top);
 	char *slash;
+	int rc;
 
 	if (toplen == 0 || strlcpy(buf, path, sizeof(buf)) >= sizeof(buf))
 		return 0;
+	if ((rc = pathwalk_above(top, owned_by, (void *)pu)) == -1)
+		return seterr(err, errsize, "%s: %s", top, strerror(errno));
+	if (rc != 0)
+		return seterr(err, errsize, "%s was made by root below a "
+		    "directory of user %s's, who could replace it: make it as "
+		    "user %s first", top, pu->name, pu->name);
 	while (strlen(buf) > 1 && buf[strlen(buf) - 1] == '/')
 		buf[strlen(buf) - 1] = '\0';
 	for (;;) {

@@ -724,6 +724,32 @@ START_TEST(pidfile_above_user_may_replace)
 END_TEST
 
 /*
+ * A data directory that todod would make, as root, below a directory of
+ * the -u user's: refused (it is given to the user by name, and the user
+ * could put a link to a directory of root's in its place meanwhile),
+ * and what the start made is removed.  Made by the user first, taken.
+ */
+START_TEST(data_made_below_user)
+{
+	struct nobody_run n;
+	char up[64];
+
+	nobody_paths(&n);
+	ck_assert_int_lt(snprintf(up, sizeof(up), "%s/u", n.dir),
+	    (int)sizeof(up));
+	ck_assert_int_eq(mkdir(up, 0755), 0);
+	ck_assert_int_eq(chown(up, 65534, 65534), 0);
+	snprintf(n.data, sizeof(n.data), "%s/state/data", up);
+	nobody_start_fails(&n, "was made by root below a directory of user "
+	    "nobody's, who could replace it: make it as user nobody first");
+	snprintf(n.data, sizeof(n.data), "%s/state", up);
+	ck_assert_msg(access(n.data, F_OK) == -1, "%s was left behind",
+	    n.data);
+	nobody_clean(&n);
+}
+END_TEST
+
+/*
  * What the per-user unit runs: `todod -f` with no path, started by a user
  * other than root with the environment a user's service manager gives
  * (HOME, XDG_RUNTIME_DIR).  It listens on $XDG_RUNTIME_DIR/todod/
@@ -949,6 +975,7 @@ main(void)
 	tcase_add_test(tc, drop_to_nobody);
 	tcase_add_loop_test(tc, foreground_terminal, 0, 2);
 	tcase_add_test(tc, data_not_writable);
+	tcase_add_test(tc, data_made_below_user);
 	tcase_add_test(tc, data_others_may_write);
 	tcase_add_test(tc, pidfile_user_may_replace);
 	tcase_add_loop_test(tc, pidfile_above_user_may_replace, 0, 2);
