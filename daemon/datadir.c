@@ -240,7 +240,7 @@ datadir_lock(struct datadir *dd, const char *path, uid_t also_ok,
 		return -1;
 	/* Another user who may make files here could plant a journal that
 	 * a worker would replay.  (Made now, it is 0700 and ours.) */
-	if (dirsafe_check("data directory", path, also_ok, false, err,
+	if (dirsafe_check("data directory", path, also_ok, err,
 	    errsize) == -1) {
 		datadir_rmdirs(path, dd->created);
 		return -1;

@@ -129,14 +129,14 @@ dirsafe_above(const char *what, const char *dir, uid_t euid, uid_t also_ok,
 
 int
 dirsafe_check(const char *what, const char *dir, uid_t also_ok,
-    bool sticky_ok, char *err, size_t errsize)
+    char *err, size_t errsize)
 {
 	struct stat st;
 	char owner[64], allowed[160], hint[96] = "";
 	uid_t euid = geteuid(), uid;
 	int rc;
 
-	if ((rc = dir_check(dir, euid, also_ok, sticky_ok, &st, &uid)) == -1)
+	if ((rc = dir_check(dir, euid, also_ok, 0, &st, &uid)) == -1)
 		return seterr(err, errsize, "%s %s: %s", what, dir,
 		    strerror(errno));
 	if (!S_ISDIR(st.st_mode))
@@ -160,9 +160,8 @@ dirsafe_check(const char *what, const char *dir, uid_t also_ok,
 		    (unsigned)(st.st_mode & 07777), allowed, hint);
 	case DIR_BAD_MODE:
 		return seterr(err, errsize, "unsafe %s %s: owner %s, mode "
-		    "%04o: it must not be writable by group or others%s",
-		    what, dir, owner, (unsigned)(st.st_mode & 07777),
-		    sticky_ok ? " unless it is sticky" : "");
+		    "%04o: it must not be writable by group or others",
+		    what, dir, owner, (unsigned)(st.st_mode & 07777));
 	}
 	return dirsafe_above(what, dir, euid, also_ok, err, errsize);
 }

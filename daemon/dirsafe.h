@@ -9,17 +9,18 @@
 
 #include <sys/types.h>
 
-#include <stdbool.h>
 #include <stddef.h>
 
 /*
  * 0 if dir (what: "socket directory", "data directory") is safe for this
  * process's files: owned by root, by the effective user or by also_ok
- * ((uid_t)-1 for none), not writable by group or others (unless it is
- * sticky and sticky_ok) and not named by another user's symbolic link.
- * Else -1 with a sentence in err.
+ * ((uid_t)-1 for none), not writable by group or others, sticky or not
+ * (anyone may make a name in a sticky one), and not named by another
+ * user's symbolic link; and so is each directory above it (sticky
+ * allowed there, and writable by its owner's own group).  Else -1 with
+ * a sentence in err.
  */
 int	dirsafe_check(const char *what, const char *dir, uid_t also_ok,
-	    bool sticky_ok, char *err, size_t errsize);
+	    char *err, size_t errsize);
 
 #endif /* TODOD_DIRSAFE_H */

@@ -29,8 +29,8 @@
  * tells).  The socket's directory and the data directory may not be
  * sticky (sticky_ok 0): a sticky directory still lets others make names
  * in it (a socket listening first, a journal that would be replayed);
- * the directories above them may (as /tmp).  0 if it is safe; DIR_BAD_OWNER, DIR_BAD_MODE or
- * DIR_BAD_LINK, with the owner at fault (the directory's or the link's)
+ * the directories above them may (as /tmp).  0 if it is safe;
+ * DIR_BAD_OWNER, DIR_BAD_MODE or DIR_BAD_LINK, with the owner at fault (the directory's or the link's)
  * in *owner; -1 (errno) if dir cannot be examined.  *st gets the
  * directory's status (a link followed).
  */
