@@ -44,7 +44,7 @@ pathwalk_above(const char *path, int (*fn)(const char *, void *), void *arg)
 
 	if (realpath(path, real) == NULL)
 		return -1;
-	if ((rc = walk(path, fn, arg)) != 0)
-		return rc;
+	if ((rc = walk(path, fn, arg)) != 0 || strcmp(real, path) == 0)
+		return rc;		/* no link on the way: walked once */
 	return walk(real, fn, arg);
 }
