@@ -14,7 +14,6 @@
 
 #include "errbuf.h"
 #include "options.h"
-#include "pidalive.h"
 #include "pidfile.h"
 
 /* The first bytes of the regular file at path (a short one),
@@ -64,8 +63,8 @@ next_line(const char *p)
 	return p != NULL ? p + 1 : NULL;
 }
 
-/* The value of a field of /proc/PID/status ("Name", "Uid"), copied to
- * val; -1 if absent. */
+/* The value of a field of /proc/PID/status ("Name", "Uid", "State"),
+ * copied to val; -1 if absent. */
 static int
 status_field(const char *status, const char *name, char *val, size_t len)
 {
@@ -97,7 +96,7 @@ status_field(const char *status, const char *name, char *val, size_t len)
 static int
 pid_is_todod(pid_t pid, uid_t also_uid)
 {
-	char path[64], status[4096], name[32], uids[64];
+	char path[64], status[4096], name[32], uids[64], state[32];
 	unsigned long uid;
 	char *end;
 
@@ -107,15 +106,17 @@ pid_is_todod(pid_t pid, uid_t also_uid)
 	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
 	if (read_short(path, status, sizeof(status)) <= 0 ||
 	    status_field(status, "Name", name, sizeof(name)) == -1 ||
-	    status_field(status, "Uid", uids, sizeof(uids)) == -1)
+	    status_field(status, "Uid", uids, sizeof(uids)) == -1 ||
+	    status_field(status, "State", state, sizeof(state)) == -1 ||
+	    state[0] == 'Z')
 		return 0;
 	errno = 0;
 	uid = strtoul(uids, &end, 10);
 	if (errno != 0 || end == uids ||
 	    ((uid_t)uid != getuid() && (uid_t)uid != also_uid))
 		return 0;
-	return (strcmp(name, "todod") == 0 ||
-	    strcmp(name, "todod-superviso") == 0) && pid_alive(pid);
+	return strcmp(name, "todod") == 0 ||
+	    strcmp(name, "todod-superviso") == 0;
 }
 
 int
