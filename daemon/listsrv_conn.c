@@ -748,22 +748,19 @@ ls_handoff(const struct etf_term *t, int fd)
 	}
 	lc = ls_adopt(fd, conn_peer_uid(fd), input->bin.p, input->bin.len);
 	etf_buf_reset(&ls.out);
-	if (fdlimit_reserved(fd)) {
-		/* In the last descriptors (fdlimit.h): told busy and closed,
-		 * as the cache refuses a client there, so that the next
-		 * descriptor a link brings (a connection, a list's file, a
-		 * new link) has room.  With none, the kernel drops it and
-		 * cuts the message, and the link is lost. */
+	/* Told busy and closed: in the last descriptors (fdlimit.h), as
+	 * the cache refuses a client there, so that the next descriptor a
+	 * link brings (a connection, a list's file, a new link) has room
+	 * (with none, the kernel drops it and cuts the message, and the
+	 * link is lost); or after the shutdown, the handoff sent before
+	 * the cache learnt of it and read after it here (two links, no
+	 * order between them), as the connections held are, lest it keep
+	 * the server up until it is killed. */
+	if (fdlimit_reserved(fd) || ls.shutdown) {
 		reply_error(&ls.out, "busy");
 		lc->closing = 1;
-		ls_refused_log();
-	} else if (ls.shutdown) {
-		/* Sent before the cache learnt of the shutdown, read after
-		 * it here (two links, no order between them): told busy and
-		 * closed, as the connections held are, lest it keep the
-		 * server up until it is killed. */
-		reply_error(&ls.out, "busy");
-		lc->closing = 1;
+		if (!ls.shutdown)
+			ls_refused_log();
 	} else if (etf_is_atom(mode, "attach"))
 		reply_ok_int(&ls.out, ls_pid());
 	else
