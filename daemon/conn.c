@@ -156,7 +156,10 @@ conn_unstall_all(void)
  * its client sent part of a large request and then nothing more, or next
  * to nothing, for turn_ms.  It must not hold up the others' large
  * requests for ever, nor keep the part it sent: the connection is closed
- * (closed()), as if the client had gone.
+ * (closed()), as if the client had gone.  It lingers (linger.h): a
+ * client that writes the rest of its request before it reads (Erlang's
+ * gen_tcp) would otherwise fail that write and drop the replies to its
+ * earlier requests that it has not read yet.
  */
 static void
 conn_turn_over(evutil_socket_t fd, short ev, void *arg)
@@ -174,6 +177,7 @@ conn_turn_over(evutil_socket_t fd, short ev, void *arg)
 		    "rest in %u ms while others waited for memory: "
 		    "connection closed%s", evbuffer_get_length(c->in),
 		    budget.turn_ms, lograte_held(missed, held, sizeof(held)));
+	conn_linger(c);
 	c->cbs->closed(c, c->arg);
 }
 

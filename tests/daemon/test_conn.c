@@ -28,6 +28,7 @@
 #include "conn.h"
 #include "etf.h"
 #include "frame.h"
+#include "linger.h"
 #include "tutil.h"
 
 #define NCONN		3
@@ -216,13 +217,16 @@ END_TEST
  * A client sends all but the last byte of a large request, and stops:
  * it is the first held back.  Two more send large requests whole and
  * wait behind it.  Once its turn is over, it is closed, and the two
- * others are taken.
+ * others are taken.  The closed one lingers: its client may still write
+ * the rest of its request, then reads the reply it had not read yet
+ * and the end.
  */
 #define TURN_MS		300
 START_TEST(turn_ends)
 {
 	struct event_base *base = event_base_new();
 	struct side stop, s[2];
+	static const char reply[] = "an earlier reply";
 	uint8_t buf[64];
 	size_t i;
 	int64_t start, end;
@@ -231,6 +235,8 @@ START_TEST(turn_ends)
 	conn_set_budget(BIG / 2, CONN_IN_SMALL, 0, TURN_MS);
 	side_open(&stop, base, BIG, 0);
 	stop.may_close = 1;
+	ck_assert_int_eq(conn_send_raw(stop.conn, reply, sizeof(reply)), 0);
+	ck_assert_int_eq(conn_flush(stop.conn), 0);
 	for (i = 0; i < 2; i++)
 		side_open(&s[i], base, BIG, 0);
 
@@ -261,8 +267,14 @@ START_TEST(turn_ends)
 	ck_assert_int_ge(now_ms() - start, TURN_MS);
 	ck_assert_int_eq(stop.closed, 1);
 	ck_assert_uint_eq(stop.frames, 0);
-	ck_assert_int_eq(read(stop.client, buf, sizeof(buf)), 0);
 	ck_assert_uint_eq(conn_total_in(), 0);
+	ck_assert_int_eq(send(stop.client, stop.req + stop.sent,
+	    stop.reqlen - stop.sent, MSG_NOSIGNAL), 1);
+	ck_assert_uint_eq(linger_count(), 1);
+	ck_assert_int_eq(read(stop.client, buf, sizeof(buf)),
+	    FRAME_HDR + sizeof(reply));
+	ck_assert_mem_eq(buf + FRAME_HDR, reply, sizeof(reply));
+	ck_assert_int_eq(read(stop.client, buf, sizeof(buf)), 0);
 
 	/* Alone in line, the first held back has no end to its turn. */
 	side_close(&s[0]);
@@ -285,6 +297,7 @@ START_TEST(turn_ends)
 	for (i = 0; i < 2; i++)
 		side_close(&s[i]);
 	ck_assert_uint_eq(conn_total_in(), 0);
+	linger_close_all();
 	event_base_free(base);
 }
 END_TEST
