@@ -2,7 +2,7 @@
  * cache.h: the cache process (the book's Todo.Cache).
  *
  * It accepts client connections on the public socket, answers the
- * unattached requests (ping, lists, stats), keeps the routing table
+ * unattached requests (ping, lists, stats, sync), keeps the routing table
  * name -> list server, asks the supervisor to start list servers, and
  * hands each attaching connection to its list server (SCM_RIGHTS, with
  * the bytes already read from it).  It never forks.

@@ -12,7 +12,8 @@
  * it grants others anything; search is all that connect(2) needs, so the
  * directory cannot be listed.  An existing directory keeps its mode, but
  * must be safe: owned by us, by root or by the uid passed as also_ok, and
- * not writable by group or others unless it is sticky (like /tmp).
+ * not writable by group or others, sticky or not (dirsafe.h): in a
+ * sticky directory anyone may bind the socket's name first.
  *
  * The path's lock: PATH.lock (mode 0600), created if missing and kept
  * (like the data directory's .lock), is locked with flock(2) for as long

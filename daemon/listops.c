@@ -1,4 +1,4 @@
-/* listops.c: list modifications as values, replayed on the durable list. */
+/* listops.c: list modifications as values, and their terms (listops.h). */
 #include "config.h"
 
 #include <stdint.h>

@@ -1,8 +1,8 @@
 /*
  * listops.h: modifications of a list as values, so that one change can be
- * applied to the working list when it arrives and replayed on the durable
- * list when its store is acknowledged, with the same result; and the
- * same values as terms, for the database workers' journal:
+ * applied to a list server's list when it arrives (pending.h) and
+ * replayed by a database worker on the list it holds, with the same
+ * result; and the same values as terms, for the workers' journal:
  *
  *   {add, Id, {Y, M, D}, Title}
  *   {update, Id, {Y, M, D} | nil, Title | nil}
@@ -49,7 +49,8 @@ struct etf_term;
 struct listop	*listop_new(enum listop_kind, int64_t id, const int has_date,
 		    struct todo_date, const void *title, size_t title_len);
 void		 listop_free(struct listop *);
-/* Replay on a list (the durable one).  0, or -1 if it does not apply. */
+/* Replay on a list (a worker's, or one read back from a journal).  0, or
+ * -1 if it does not apply. */
 int		 listop_replay(struct todo_list *, const struct listop *);
 /* The term of an op. */
 void		 listop_put(struct etf_buf *, const struct listop *);
@@ -58,7 +59,8 @@ struct listop	*listop_from_term(const struct etf_term *);
 /* Replay a list of op terms.  0, or -1 if one is malformed or does not
  * apply. */
 int		 listop_replay_terms(struct todo_list *, const struct etf_term *);
-/* A deep copy of a list (extra entry keys included), or NULL. */
+/* A deep copy of a list (extra entry keys included), or NULL; used by
+ * the tests, to compare a list before and after. */
 struct todo_list *listop_clone(const struct todo_list *);
 
 #endif /* TODOD_LISTOPS_H */

@@ -5,13 +5,13 @@
  * It starts at once and loads its list from its database worker after
  * (requests that arrive meanwhile wait), serves every connection the
  * cache hands to it, and answers a modification only once the worker
- * reports it durable.  It keeps two lists: the durable one (what the
- * files hold; what reads see) and the working one (durable plus the
- * changes of the store in flight and of the next one).  At most one store
- * is in flight; the changes that arrive meanwhile go out together in the
- * next (group commit).  A connection's reads are answered after its own
- * earlier modifications, so it sees them; other connections see only
- * durable state.
+ * reports it durable.  It keeps one list, every change applied as it
+ * arrives, and the changes not yet durable (pending.h), which the reads
+ * of other connections take back: a connection's reads are answered
+ * after its own earlier modifications, so it sees them; other
+ * connections see only durable state.  At most one store is in flight;
+ * the changes that arrive meanwhile go out together in the next (group
+ * commit).
  */
 #ifndef TODOD_LISTSRV_H
 #define TODOD_LISTSRV_H

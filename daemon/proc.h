@@ -43,6 +43,8 @@
  *                                                   the list it released)
  *                    {worker, unasked} +fd          the list comes unasked
  *                    shutdown
+ *   sup    -> worker ping;  worker -> sup  pong      does it answer
+ *                                                   (stallwatch.h)
  *   list   -> sup    stopping                       about to exit
  *                    released                       list freed: a spare
  *   any    -> sup    ready                          set up
@@ -53,6 +55,11 @@
  *   cache  -> list   {handoff, Mode, Input} +fd     a client connection;
  *                    Mode: attach | {error, Reason}
  *                    stop                           route removed: stop
+ *                    took                           a {reattach} taken:
+ *                                                   its connection is
+ *                                                   the cache's now
+ *                    ping                           does it answer
+ *                                                   (stallwatch.h)
  *   list   -> cache  {got, Seen, Pid}               handoffs received
  *                    {idle, Seen} | {idle_stop, Seen}
  *                    {reattach, Name, OldName, Input} +fd
@@ -61,9 +68,13 @@
  *                                                   cache (uidcount.h):
  *                                                   the first message
  *                                                   on such a link only
+ *                    pong                           the answer to ping
  *   list   -> worker {get, Name}
  *                    {append, Name, Seq, [Op]}      a batch of changes
- *                    {store, Name, Seq, ListTerm}   a whole list
+ *                    {store, Name, Seq, ListTerm}   a whole list (sent
+ *                                                   by tests and
+ *                                                   bench/worker-bench
+ *                                                   only)
  *   worker -> list   {file, Size} +fd | {ok, FileBytes} |
  *                    {ok, ListTerm} | {ok, ListTerm | nil, [Op]} |
  *                    not_found |
@@ -104,7 +115,9 @@ struct event_base;
 #define PROC_MAX_LIST_FILE	(PROC_MAX_MSG - 64)
 
 /* Counters every process can read: a MAP_SHARED page made before the
- * first fork.  Each field has one writer. */
+ * first fork.  Each field has one writer, but for the pids of the cache
+ * and the workers, which the supervisor writes at the fork and the
+ * child again as it starts (the same value). */
 struct shared_stats {
 	pid_t			supervisor;
 	pid_t			cache;
@@ -134,12 +147,14 @@ void	proc_stats_read_only(void);
 /*
  * fork(); in the child keep[0..n) become descriptors 3..3+n, every other
  * descriptor above 2 is closed, the child dies with its parent, default
- * signal dispositions are restored (SIGPIPE ignored), no signal is
- * blocked and the log is reopened.  Returns as fork() does.
+ * signal dispositions are restored but for SIGPIPE, SIGHUP, SIGINT and
+ * SIGTERM, which are ignored (a signal to the whole process group is the
+ * supervisor's to act on), no signal is blocked and the log is reopened.
+ * Returns as fork() does.
  * PROC_FORK_SIGNALS_CLEAN: the caller has changed no signal disposition
  * since its own proc_fork() (the spawner: it reads SIGCHLD from a
- * signalfd), so the child has the defaults already and the reset of
- * each signal is skipped.
+ * signalfd), so the child has these dispositions already and the reset
+ * of each signal is skipped.
  */
 #define PROC_FORK_SIGNALS_CLEAN	0x1
 pid_t	proc_fork(const int *keep, int n, int flags);

@@ -8,8 +8,10 @@
 
 struct todod_config;
 
-/* Descriptors: 3 the supervisor channel, 4 the data directory.  Does
- * not return. */
+/* Descriptors: 3 the supervisor channel, 4 the data directory, 5 and 6
+ * its locks (datadir.h: held for the worker's life, so that a worker
+ * outliving its supervisor keeps the directory locked).  Does not
+ * return. */
 void	workerproc_main(const struct todod_config *, int index)
 	    __attribute__((noreturn));
 
