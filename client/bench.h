@@ -41,7 +41,6 @@ struct hist {
 
 void		hist_init(struct hist *);
 void		hist_add(struct hist *, uint64_t ns);
-void		hist_merge(struct hist *, const struct hist *);
 /* The value at percentile p (0..100]: the highest value of the bucket
  * that holds it, no higher than the largest value recorded.  0 if empty. */
 uint64_t	hist_percentile(const struct hist *, double p);
@@ -76,7 +75,6 @@ struct bench_opts {
 	const char		*prefix;	/* list names: PREFIX-INDEX */
 	bool			 preload_only;
 	bool			 json;
-	bool			 quiet;
 	int			 timeout;	/* seconds without progress */
 	int			 title_size;
 	uint64_t		 seed;

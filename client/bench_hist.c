@@ -60,23 +60,6 @@ hist_add(struct hist *h, uint64_t ns)
 		h->max = ns;
 }
 
-void
-hist_merge(struct hist *to, const struct hist *from)
-{
-	unsigned i;
-
-	if (from->count == 0)
-		return;
-	for (i = 0; i < HIST_BUCKETS; i++)
-		to->b[i] += from->b[i];
-	to->count += from->count;
-	to->sum += from->sum;
-	if (from->min < to->min)
-		to->min = from->min;
-	if (from->max > to->max)
-		to->max = from->max;
-}
-
 uint64_t
 hist_percentile(const struct hist *h, double p)
 {

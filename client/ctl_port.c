@@ -192,7 +192,7 @@ send_all(struct ctl *ctl, struct import *im, size_t *done, struct failure *f)
 			tc_req_add(&ctl->req, im->recs[sent].date,
 			    im->recs[sent].title, im->recs[sent].title_len);
 			if ((rv = tc_send(ctl->conn, &ctl->req)) != TC_OK)
-				return first != TC_OK ? first : rv;
+				return rv;
 			sent++;
 		}
 		etf_arena_reset(ctl->arena);

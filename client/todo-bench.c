@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "etf.h"
 #include "todoclient.h"
 #include "bench.h"
 #include "names.h"

@@ -24,6 +24,7 @@
 #include "log.h"
 #include "lograte.h"
 #include "memtrim.h"
+#include "names.h"
 #include "options.h"
 #include "proc.h"
 #include "reply.h"
@@ -48,7 +49,7 @@ struct cconn {
 	int			 leaving;	/* handoff once flushed */
 	uint64_t		 sync;		/* waiting for sync round */
 	int			 sync_lists;	/* ... to answer lists */
-	uint8_t			 target[256];	/* the list to attach to */
+	uint8_t			 target[NAME_MAX_BYTES]; /* the list to attach to */
 	size_t			 target_len;
 };
 
@@ -434,7 +435,8 @@ cache_refused_log(int refused, int paused)
 
 /* Out of descriptors (EMFILE): refuse one client on the spare
  * descriptor given up for it, which is taken back after.  0, or -1 with
- * errno (EAGAIN: no client waits). */
+ * errno (EAGAIN: no client waits; with no spare descriptor, the errno of
+ * the caller's failed accept is left). */
 static int
 cache_accept_spare(int lfd)
 {
@@ -600,7 +602,6 @@ cache_main(const struct todod_config *cfg)
 	conn_set_budget(CACHE_IN_BUDGET, CONN_IN_SMALL, CACHE_OUT_BUDGET,
 	    CONN_TURN_MS);
 	cache.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	evutil_make_socket_nonblocking(cache.listen_fd);
 	if ((cache.accept_ev = event_new(cache.base, cache.listen_fd,
 	    EV_READ | EV_PERSIST, cache_accept, NULL)) == NULL ||
 	    (cache.accept_retry = evtimer_new(cache.base, cache_accept_resume,

@@ -19,7 +19,6 @@
 #include "fdlimit.h"
 #include "listfile.h"
 #include "listops.h"
-#include "listsrv.h"
 #include "listsrv_int.h"
 #include "log.h"
 #include "lograte.h"
@@ -236,8 +235,6 @@ ls_modify(struct lconn *lc, const struct request *r)
 	default:
 		return;
 	}
-	if (ls.next_seq == 0)
-		ls.next_seq = 1;
 	if (op != NULL && ls_too_large(r)) {
 		listop_free(op);
 		op = NULL;

@@ -33,7 +33,6 @@
 #include "fdlimit.h"
 #include "journal.h"
 #include "listener.h"
-#include "listsrv.h"
 #include "log.h"
 #include "names.h"
 #include "notify.h"

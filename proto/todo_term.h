@@ -16,11 +16,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "names.h"
+
 struct etf_term;
 struct etf_buf;
 
 #define TODO_TITLE_MAX	4096
-#define TODO_NAME_MAX	255
+#define TODO_NAME_MAX	NAME_MAX_BYTES
 
 struct todo_date {
 	int	year;		/* 0..9999 */
