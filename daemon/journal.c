@@ -775,6 +775,9 @@ journal_beyond(int dirfd, int nworkers, size_t max, char *name,
 		found = !jentry_is_file(dirfd, de->d_name) ? 1 :
 		    journal_read(dirfd, index, gen, max, a, jholds_change,
 		    NULL, &valid);
+		/* Removed between the stat and the read, as before it. */
+		if (found == -1 && errno == ENOENT)
+			found = 0;
 		if (found != 0)
 			break;
 	}
