@@ -652,39 +652,36 @@ sup_start_failed(const struct todod_config *cfg, const char *fmt, ...)
 	fatalx("%s", msg);
 }
 
+/* Leave the terminal (unless -f), with a word about where messages go. */
 static void
-sup_prepare(const struct todod_config *cfg, struct privdrop_user *user)
+sup_prepare_detach(const struct todod_config *cfg)
+{
+	char err[TODOD_PATH_MAX + 512];
+
+	if (cfg->foreground && cfg->user[0] != '\0')
+		(void)ttyguard_start();
+	if (cfg->foreground)
+		return;
+	if (detach_start(err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	log_stderr_detaching();
+	/* Said while the starting command still shows it. */
+	if (access(_PATH_LOG, F_OK) == -1)
+		log_warnx("no syslog socket %s: once started, the daemon's "
+		    "messages are lost (-f logs to standard error)", _PATH_LOG);
+	if (earlylog_open() == -1)
+		log_warn("cannot make a pipe for the children's messages");
+}
+
+/* Lock and open the data directory, and check what it holds. */
+static void
+sup_prepare_datadir(const struct todod_config *cfg,
+    const struct privdrop_user *user)
 {
 	char err[TODOD_PATH_MAX + 512], journal[256];
 	pid_t holder = 0;
 	int found, rc;
 
-	if (cfg->user[0] != '\0' &&
-	    privdrop_lookup(user, cfg->user, err, sizeof(err)) == -1)
-		fatalx("%s", err);
-	if (cfg->foreground && cfg->user[0] != '\0')
-		(void)ttyguard_start();
-	if (!cfg->foreground) {
-		if (detach_start(err, sizeof(err)) == -1)
-			fatalx("%s", err);
-		log_stderr_detaching();
-		/* Said while the starting command still shows it. */
-		if (access(_PATH_LOG, F_OK) == -1)
-			log_warnx("no syslog socket %s: once started, the "
-			    "daemon's messages are lost (-f logs to standard "
-			    "error)", _PATH_LOG);
-		if (earlylog_open() == -1)
-			log_warn("cannot make a pipe for the children's "
-			    "messages");
-	}
-	/* A stop asked before its handlers are in place (supervisor_run)
-	 * waits for them, rather than kill the supervisor with its socket
-	 * bound and its pidfile written. */
-	sigemptyset(&stop_sigs);
-	sigaddset(&stop_sigs, SIGTERM);
-	sigaddset(&stop_sigs, SIGINT);
-	sigaddset(&stop_sigs, SIGHUP);
-	(void)sigprocmask(SIG_BLOCK, &stop_sigs, NULL);
 	/* Its message names the holder, and says if it has exited (its
 	 * children still hold the lock). */
 	if ((rc = datadir_lock(&sup.datadir, cfg->data_dir,
@@ -715,6 +712,15 @@ sup_prepare(const struct todod_config *cfg, struct privdrop_user *user)
 		    "with, so that it is replayed, and stop todod before "
 		    "changing --workers", cfg->data_dir, journal,
 		    cfg->workers);
+}
+
+/* Bind the public socket, then write the pidfile. */
+static void
+sup_prepare_socket(const struct todod_config *cfg,
+    const struct privdrop_user *user)
+{
+	char err[TODOD_PATH_MAX + 512];
+
 	if (listener_open(&sup.listener, cfg->socket_path, cfg->socket_mode,
 	    cfg->user[0] != '\0' ? user->uid : (uid_t)-1, err,
 	    sizeof(err)) == -1 ||
@@ -726,6 +732,17 @@ sup_prepare(const struct todod_config *cfg, struct privdrop_user *user)
 	    pidfile_create(cfg->pidfile, cfg->user[0] != '\0' ? user->uid :
 	    (uid_t)-1, err, sizeof(err)) == -1)
 		sup_start_failed(cfg, "%s", err);	/* not ours: left alone */
+}
+
+/* Give -u's user what the daemon made as root, check what it may do,
+ * and become it. */
+static void
+sup_prepare_privs(const struct todod_config *cfg,
+    struct privdrop_user *user)
+{
+	char err[TODOD_PATH_MAX + 512];
+	int rc;
+
 	if (cfg->user[0] != '\0' && privdrop_give(user, &sup.datadir,
 	    &sup.listener, err, sizeof(err)) == -1)
 		sup_start_failed(cfg, "%s", err);
@@ -755,6 +772,28 @@ sup_prepare(const struct todod_config *cfg, struct privdrop_user *user)
 	if (cfg->user[0] != '\0' && privdrop_drop(user, err,
 	    sizeof(err)) == -1)
 		sup_start_failed(cfg, "%s", err);
+}
+
+static void
+sup_prepare(const struct todod_config *cfg, struct privdrop_user *user)
+{
+	char err[TODOD_PATH_MAX + 512];
+
+	if (cfg->user[0] != '\0' &&
+	    privdrop_lookup(user, cfg->user, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	sup_prepare_detach(cfg);
+	/* A stop asked before its handlers are in place (supervisor_run)
+	 * waits for them, rather than kill the supervisor with its socket
+	 * bound and its pidfile written. */
+	sigemptyset(&stop_sigs);
+	sigaddset(&stop_sigs, SIGTERM);
+	sigaddset(&stop_sigs, SIGINT);
+	sigaddset(&stop_sigs, SIGHUP);
+	(void)sigprocmask(SIG_BLOCK, &stop_sigs, NULL);
+	sup_prepare_datadir(cfg, user);
+	sup_prepare_socket(cfg, user);
+	sup_prepare_privs(cfg, user);
 	(void)fdlimit_raise();
 	sup_fault_start_pause();
 }
