@@ -106,6 +106,10 @@ datadir_mkdirs(const char *path, mode_t mode, char *created,
 	return 0;
 }
 
+#ifdef TODOD_FAULTS
+void	(*datadir_fault_checked)(const char *path);
+#endif
+
 /* The pid in an existing lock file, 0 if there is none (yet). */
 static pid_t
 read_holder(int fd)
@@ -150,8 +154,9 @@ held(struct datadir *dd, int fd, pid_t *holder, char *err, size_t errsize)
 	    "pid %ld", dd->path, (long)pid);
 }
 
+/* The lock file in the directory open as dfd. */
 static int
-open_lockfile(struct datadir *dd, char *err, size_t errsize)
+open_lockfile(struct datadir *dd, int dfd, char *err, size_t errsize)
 {
 	char lpath[TODOD_PATH_MAX];
 	struct stat st;
@@ -160,8 +165,8 @@ open_lockfile(struct datadir *dd, char *err, size_t errsize)
 	if ((size_t)snprintf(lpath, sizeof(lpath), "%s/%s", dd->path,
 	    DATADIR_LOCKFILE) >= sizeof(lpath))
 		return seterr(err, errsize, "path too long: %s", dd->path);
-	fd = open(lpath, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	    0600);
+	fd = openat(dfd, DATADIR_LOCKFILE, O_RDWR | O_CREAT | O_EXCL |
+	    O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd != -1) {
 		dd->lock_created = true;
 		if (fchmod(fd, 0600) == -1) {
@@ -172,7 +177,8 @@ open_lockfile(struct datadir *dd, char *err, size_t errsize)
 		return fd;
 	}
 	if (errno == EEXIST)
-		fd = open(lpath, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		fd = openat(dfd, DATADIR_LOCKFILE, O_RDWR | O_NOFOLLOW |
+		    O_NONBLOCK | O_CLOEXEC);
 	if (fd == -1)
 		return seterr(err, errsize, "cannot open lock file %s: %s",
 		    lpath, strerror(errno));
@@ -194,18 +200,29 @@ open_lockfile(struct datadir *dd, char *err, size_t errsize)
 }
 
 /*
- * Lock the directory itself: a daemon whose .lock was removed still holds
- * it.  Its holder is named by .lock if that is there.
+ * Open the directory checked (its stat in checked) and lock it: a daemon
+ * whose .lock was removed still holds it.  Its holder is named by .lock
+ * if that is there.  From here on the directory is used through this
+ * descriptor, never by name again: another directory put in its place
+ * since the check (the -u user may rename what is below a directory of
+ * its own) is refused, not used by root.
  */
 static int
-lock_dir(struct datadir *dd, pid_t *holder, char *err, size_t errsize)
+lock_dir(struct datadir *dd, const struct stat *checked, pid_t *holder,
+    char *err, size_t errsize)
 {
-	char lpath[TODOD_PATH_MAX];
+	struct stat st;
 	int dfd, fd;
 
 	if ((dfd = open(dd->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
 		return seterr(err, errsize, "cannot open %s: %s", dd->path,
 		    strerror(errno));
+	if (fstat(dfd, &st) == -1 || st.st_dev != checked->st_dev ||
+	    st.st_ino != checked->st_ino) {
+		close(dfd);
+		return seterr(err, errsize, "data directory %s was replaced "
+		    "while it was checked", dd->path);
+	}
 	if (flock(dfd, LOCK_EX | LOCK_NB) == 0)
 		return dfd;
 	if (errno != EWOULDBLOCK) {
@@ -213,11 +230,10 @@ lock_dir(struct datadir *dd, pid_t *holder, char *err, size_t errsize)
 		return seterr(err, errsize, "cannot lock %s: %s", dd->path,
 		    strerror(errno));
 	}
+	fd = openat(dfd, DATADIR_LOCKFILE, O_RDONLY | O_NOFOLLOW |
+	    O_NONBLOCK | O_CLOEXEC);
 	close(dfd);
-	if ((size_t)snprintf(lpath, sizeof(lpath), "%s/%s", dd->path,
-	    DATADIR_LOCKFILE) < sizeof(lpath) &&
-	    (fd = open(lpath, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
-	    O_CLOEXEC)) != -1)
+	if (fd != -1)
 		return held(dd, fd, holder, err, errsize);
 	return seterr(err, errsize, "data directory %s is in use by another "
 	    "todod", dd->path);
@@ -227,6 +243,7 @@ int
 datadir_lock(struct datadir *dd, const char *path, uid_t also_ok,
     pid_t *holder, char *err, size_t errsize)
 {
+	struct stat checked;
 	char buf[32];
 	int dfd, fd, n;
 
@@ -240,14 +257,18 @@ datadir_lock(struct datadir *dd, const char *path, uid_t also_ok,
 		return -1;
 	/* Another user who may make files here could plant a journal that
 	 * a worker would replay.  (Made now, it is 0700 and ours.) */
-	if (dirsafe_check("data directory", path, also_ok, err,
+	if (dirsafe_check("data directory", path, also_ok, &checked, err,
 	    errsize) == -1) {
 		datadir_rmdirs(path, dd->created);
 		return -1;
 	}
-	if ((dfd = lock_dir(dd, holder, err, errsize)) == -1)
+#ifdef TODOD_FAULTS
+	if (datadir_fault_checked != NULL)
+		datadir_fault_checked(path);
+#endif
+	if ((dfd = lock_dir(dd, &checked, holder, err, errsize)) == -1)
 		return -1;
-	if ((fd = open_lockfile(dd, err, errsize)) == -1) {
+	if ((fd = open_lockfile(dd, dfd, err, errsize)) == -1) {
 		close(dfd);
 		return -1;
 	}
@@ -315,12 +336,8 @@ datadir_rmdirs(const char *path, const char *created)
 void
 datadir_abandon(struct datadir *dd)
 {
-	char lpath[TODOD_PATH_MAX];
-
-	if (dd->lock_created && dd->lockfd != -1 &&
-	    (size_t)snprintf(lpath, sizeof(lpath), "%s/%s", dd->path,
-	    DATADIR_LOCKFILE) < sizeof(lpath))
-		(void)unlink(lpath);
+	if (dd->lock_created && dd->lockfd != -1 && dd->dirlockfd != -1)
+		(void)unlinkat(dd->dirlockfd, DATADIR_LOCKFILE, 0);
 	datadir_unlock(dd);
 	datadir_rmdirs(dd->path, dd->created);
 }

@@ -48,7 +48,9 @@ int	datadir_mkdirs(const char *path, mode_t mode, char *created,
  * Create the directory if missing (mode 0700), check that no other user
  * may put files in it (dirsafe_check(): owned by root, by this process's
  * user or by also_ok, the -u user, and not writable by group or others),
- * lock it and write our pid into the lock file.  Returns 0; 1 if it is
+ * lock it and write our pid into the lock file.  The directory is
+ * opened once, and must be the one checked; dirlockfd is it, for the
+ * caller to use rather than open the path again.  Returns 0; 1 if it is
  * locked but the pid could not be written (a full disk; err says so); or
  * -1 with a message in err, and *holder set to the pid of the daemon
  * that holds the lock (0 when the lock is free or the holder's pid cannot
@@ -56,6 +58,12 @@ int	datadir_mkdirs(const char *path, mode_t mode, char *created,
  */
 int	datadir_lock(struct datadir *, const char *path, uid_t also_ok,
 	    pid_t *holder, char *err, size_t errsize);
+
+#ifdef TODOD_FAULTS
+/* Test-only: called by datadir_lock() between the check of the
+ * directory and its open, with its path (a test replaces it there). */
+extern void	(*datadir_fault_checked)(const char *path);
+#endif
 
 /* Close the lock descriptors (the lock file stays). */
 void	datadir_unlock(struct datadir *);

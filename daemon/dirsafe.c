@@ -129,7 +129,7 @@ dirsafe_above(const char *what, const char *dir, uid_t euid, uid_t also_ok,
 
 int
 dirsafe_check(const char *what, const char *dir, uid_t also_ok,
-    char *err, size_t errsize)
+    struct stat *checked, char *err, size_t errsize)
 {
 	struct stat st;
 	char owner[64], allowed[160], hint[96] = "";
@@ -163,5 +163,7 @@ dirsafe_check(const char *what, const char *dir, uid_t also_ok,
 		    "%04o: it must not be writable by group or others",
 		    what, dir, owner, (unsigned)(st.st_mode & 07777));
 	}
+	if (checked != NULL)
+		*checked = st;
 	return dirsafe_above(what, dir, euid, also_ok, err, errsize);
 }

@@ -7,6 +7,7 @@
 #ifndef TODOD_DIRSAFE_H
 #define TODOD_DIRSAFE_H
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <stddef.h>
@@ -18,9 +19,12 @@
  * (anyone may make a name in a sticky one), and not named by another
  * user's symbolic link; and so is each directory above it (sticky
  * allowed there, and writable by its owner's own group).  Else -1 with
- * a sentence in err.
+ * a sentence in err.  checked, unless NULL, gets the stat(2) of dir as
+ * checked: what opens dir by name after compares it with the open
+ * directory, so that a directory put in its place meanwhile is not
+ * taken for it.
  */
 int	dirsafe_check(const char *what, const char *dir, uid_t also_ok,
-	    char *err, size_t errsize);
+	    struct stat *checked, char *err, size_t errsize);
 
 #endif /* TODOD_DIRSAFE_H */

@@ -291,8 +291,8 @@ listener_open(struct listener *l, const char *path, mode_t mode,
 		return -1;
 	/* Not sticky either: anyone may make a name there, this socket's
 	 * (listening first, or holding its lock) among them. */
-	if (dirsafe_check("socket directory", dir, also_ok, err, errsize) ==
-	    -1 ||
+	if (dirsafe_check("socket directory", dir, also_ok, NULL, err,
+	    errsize) == -1 ||
 	    lock_path(l, err, errsize) == -1 ||
 	    clear_stale(path, err, errsize) == -1 ||
 	    bind_listen(l, mode, err, errsize) == -1) {

@@ -690,7 +690,10 @@ sup_prepare_datadir(const struct todod_config *cfg,
 		fatalx("%s", err);
 	if (rc == 1)
 		log_warnx("%s: going on, locked", err);
-	if ((sup.dirfd = store_open_dir(cfg->data_dir)) == -1)
+	/* The directory checked and locked, not the path opened again:
+	 * what is there now may be another (datadir.h). */
+	if ((sup.dirfd = fcntl(sup.datadir.dirlockfd, F_DUPFD_CLOEXEC,
+	    3)) == -1)
 		sup_start_failed(cfg, "cannot open the data directory %s: %s",
 		    cfg->data_dir, strerror(errno));
 	if (store_cleanup_temps(sup.dirfd) == -1)
