@@ -177,26 +177,62 @@ privdrop_give(const struct privdrop_user *pu, const struct datadir *dd,
 	return 0;
 }
 
-/* privdrop_can_write() with the groups given. */
+/* Root's supplementary groups, to be put back after a check made as
+ * the user: NULL with no memory or if they cannot be read. */
+static gid_t *
+groups_save(int *n)
+{
+	gid_t *g;
+
+	if ((*n = getgroups(0, NULL)) == -1 ||
+	    (g = calloc((size_t)*n + 1, sizeof(*g))) == NULL)
+		return NULL;
+	if ((*n = getgroups(*n, g)) == -1) {
+		free(g);
+		return NULL;
+	}
+	return g;
+}
+
+/* Root again, with its own groups (the effective ids first: setgroups
+ * needs them). */
+static int
+back_to_root(const gid_t *groups, int n)
+{
+	return seteuid(0) == -1 || setegid(0) == -1 ||
+	    setgroups((size_t)n, groups) == -1 ? -1 : 0;
+}
+
+/* privdrop_can_write() with the groups given.  Root's own groups are
+ * put back after, so that nothing root does before the drop runs with
+ * the user's. */
 static int
 can_write_as(const struct privdrop_user *pu, size_t ngroups,
     const gid_t *groups, int dirfd, char *err, size_t errsize)
 {
-	int rc, saved;
+	gid_t *rootg;
+	int rc, saved, nroot;
 
+	if ((rootg = groups_save(&nroot)) == NULL)
+		return seterr(err, errsize, "cannot read root's groups: %s",
+		    strerror(errno));
 	if (setgroups(ngroups, groups) == -1 || setegid(pu->gid) == -1 ||
 	    seteuid(pu->uid) == -1) {
 		saved = errno;
-		(void)seteuid(0);
-		(void)setegid(0);
+		(void)back_to_root(rootg, nroot);
+		free(rootg);
 		return seterr(err, errsize, "cannot change to user %s: %s",
 		    pu->name, strerror(saved));
 	}
 	rc = faccessat(dirfd, ".", W_OK | X_OK, AT_EACCESS) == 0;
 	saved = errno;
-	if (seteuid(0) == -1 || setegid(0) == -1)
+	if (back_to_root(rootg, nroot) == -1) {
+		saved = errno;
+		free(rootg);
 		return seterr(err, errsize, "cannot change back from user %s: "
-		    "%s", pu->name, strerror(errno));
+		    "%s", pu->name, strerror(saved));
+	}
+	free(rootg);
 	errno = saved;
 	return rc;
 }

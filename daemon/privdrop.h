@@ -39,9 +39,9 @@ int	privdrop_give(const struct privdrop_user *, const struct datadir *dd,
 
 /*
  * Whether USER, with its primary group only, may write and search the
- * directory dirfd: the effective ids are USER's for the check, and root's
- * again after it, so that a start refused for it still removes, as root,
- * what it made.  1 yes, 0 no (errno set), or -1 with a message in err.
+ * directory dirfd: the effective ids and the groups are USER's for the
+ * check, and root's again after it (its own groups too), so that a start
+ * refused for it still removes, as root, what it made.  1 yes, 0 no (errno set), or -1 with a message in err.
  */
 int	privdrop_can_write(const struct privdrop_user *, int dirfd, char *err,
 	    size_t errsize);
@@ -50,7 +50,8 @@ int	privdrop_can_write(const struct privdrop_user *, int dirfd, char *err,
  * Whether USER could replace the file at path (a pidfile root wrote):
  * it may write the file's directory, or one above it (which it could
  * rename, and put another in its place), and that directory is USER's
- * or has no sticky bit.  1 yes, 0 no, or -1 with a message in err.
+ * or has no sticky bit.  Checked as USER with all its groups; root's ids
+ * and groups are back after.  1 yes, 0 no, or -1 with a message in err.
  */
 int	privdrop_may_replace(const struct privdrop_user *, const char *path,
 	    char *err, size_t errsize);

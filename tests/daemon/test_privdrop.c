@@ -10,6 +10,7 @@
 
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -198,6 +199,51 @@ START_TEST(drop)
 }
 END_TEST
 
+/* The checks made as the user, from a root with groups of its own. */
+static void
+checks_child(void *arg)
+{
+	const gid_t mine[2] = { 4242, 4343 };
+	struct privdrop_user pu = { "nobody", NOBODY, NOBODY };
+	char pidfile[128];
+	gid_t groups[8];
+	int fd, w, r, n, i;
+
+	(void)arg;
+	snprintf(pidfile, sizeof(pidfile), "%s/todod.pid", tmp);
+	if (setgroups(2, mine) == -1 ||
+	    (fd = open(tmp, O_RDONLY | O_DIRECTORY)) == -1) {
+		printf("error: %s\n", strerror(errno));
+		return;
+	}
+	w = privdrop_can_write(&pu, fd, err, sizeof(err));
+	r = privdrop_may_replace(&pu, pidfile, err, sizeof(err));
+	n = getgroups(8, groups);
+	printf("can_write=%d may_replace=%d euid=%u egid=%u groups=%d", w, r,
+	    (unsigned)geteuid(), (unsigned)getegid(), n);
+	for (i = 0; i < n; i++)
+		printf("%s%u", i == 0 ? ":" : ",", (unsigned)groups[i]);
+	printf("\n");
+}
+
+/*
+ * Whether the user may write the data directory, or replace the
+ * pidfile, is checked as the user; root gets its own groups back after,
+ * not the user's.
+ */
+START_TEST(checks_as_user)
+{
+	struct tu_result r;
+
+	if (geteuid() != 0)
+		return;		/* only root changes user */
+	tu_run(checks_child, NULL, &r);
+	ck_assert_int_eq(tu_exitcode(r.status), 0);
+	ck_assert_str_eq(r.out, "can_write=0 may_replace=0 euid=0 egid=0 "
+	    "groups=2:4242,4343\n");
+}
+END_TEST
+
 static Suite *
 privdrop_suite(void)
 {
@@ -209,6 +255,7 @@ privdrop_suite(void)
 	tcase_add_test(tc, give_created);
 	tcase_add_test(tc, existing_kept);
 	tcase_add_test(tc, drop);
+	tcase_add_test(tc, checks_as_user);
 	suite_add_tcase(s, tc);
 	return s;
 }
