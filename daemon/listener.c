@@ -53,6 +53,13 @@ file_kind(mode_t m)
 	return "a device";
 }
 
+/* The socket's file name in its directory. */
+static const char *
+base_name(const struct listener *l)
+{
+	return strrchr(l->path, '/') + 1;
+}
+
 static void
 fill_addr(struct sockaddr_un *sun, const char *path)
 {
@@ -84,12 +91,13 @@ answers(const char *path, int *error)
 /* The lock of the socket path is held: by a daemon that listens there,
  * or one that starts or stops. */
 static int
-held_by_another(const char *path, const char *lock, char *err,
+held_by_another(const struct listener *l, const char *lock, char *err,
     size_t errsize)
 {
+	const char *path = l->path;
 	int error;
 
-	if (answers(path, &error))
+	if (answers(l->addr, &error))
 		return seterr(err, errsize, "another todod is listening on "
 		    "%s", path);
 	if (error == ENOENT)
@@ -101,13 +109,19 @@ held_by_another(const char *path, const char *lock, char *err,
 }
 
 /* PATH.lock, the file of the socket path's lock (fits: PATH is a
- * sun_path). */
+ * sun_path), and its name in the directory. */
 #define LOCK_NAME_BUFSZ	(TODOD_PATH_MAX + sizeof(LISTENER_LOCK_SUFFIX))
 
 static void
 lock_name(const struct listener *l, char *buf)
 {
 	snprintf(buf, LOCK_NAME_BUFSZ, "%s%s", l->path, LISTENER_LOCK_SUFFIX);
+}
+
+static const char *
+lock_base(const char *lock)
+{
+	return strrchr(lock, '/') + 1;
 }
 
 /*
@@ -130,10 +144,11 @@ lock_path(struct listener *l, char *err, size_t errsize)
 	lock_name(l, path);
 	for (tries = 0; tries < 10; tries++) {
 		created = true;
-		if ((fd = open(path, flags | O_CREAT | O_EXCL, 0600)) == -1 &&
-		    errno == EEXIST) {
+		if ((fd = openat(l->dirfd, lock_base(path), flags | O_CREAT |
+		    O_EXCL, 0600)) == -1 && errno == EEXIST) {
 			created = false;
-			if ((fd = open(path, flags)) == -1 && errno == ENOENT)
+			if ((fd = openat(l->dirfd, lock_base(path), flags)) ==
+			    -1 && errno == ENOENT)
 				continue;	/* removed since: again */
 		}
 		if (fd == -1)
@@ -154,12 +169,12 @@ lock_path(struct listener *l, char *err, size_t errsize)
 			saved = errno;
 			close(fd);
 			if (saved == EWOULDBLOCK)
-				return held_by_another(l->path, path, err,
-				    errsize);
+				return held_by_another(l, path, err, errsize);
 			return seterr(err, errsize, "cannot lock %s: %s",
 			    path, strerror(saved));
 		}
-		if (lstat(path, &now) == 0 && now.st_dev == st.st_dev &&
+		if (fstatat(l->dirfd, lock_base(path), &now,
+		    AT_SYMLINK_NOFOLLOW) == 0 && now.st_dev == st.st_dev &&
 		    now.st_ino == st.st_ino) {
 			l->lockfd = fd;
 			l->lock_created = created;
@@ -177,9 +192,9 @@ unlock_path(struct listener *l, bool remove)
 {
 	char path[LOCK_NAME_BUFSZ];
 
-	if (remove && l->lock_created) {
+	if (remove && l->lock_created && l->dirfd != -1) {
 		lock_name(l, path);
-		(void)unlink(path);
+		(void)unlinkat(l->dirfd, lock_base(path), 0);
 	}
 	l->lock_created = false;
 	if (l->lockfd != -1) {
@@ -192,12 +207,13 @@ unlock_path(struct listener *l, bool remove)
  * With the path's lock held, no todod that takes it is bound there and
  * not yet listening. */
 static int
-clear_stale(const char *path, char *err, size_t errsize)
+clear_stale(const struct listener *l, char *err, size_t errsize)
 {
+	const char *path = l->path;
 	struct stat st;
 	int saved;
 
-	if (lstat(path, &st) == -1) {
+	if (fstatat(l->dirfd, base_name(l), &st, AT_SYMLINK_NOFOLLOW) == -1) {
 		if (errno == ENOENT)
 			return 0;
 		return seterr(err, errsize, "%s: %s", path, strerror(errno));
@@ -206,7 +222,7 @@ clear_stale(const char *path, char *err, size_t errsize)
 		return seterr(err, errsize, "%s exists and is not a socket "
 		    "(it is %s); remove it or choose another path with -s",
 		    path, file_kind(st.st_mode));
-	if (answers(path, &saved))
+	if (answers(l->addr, &saved))
 		return seterr(err, errsize, "another todod is listening on %s",
 		    path);
 	if (saved == ENOENT)
@@ -214,7 +230,7 @@ clear_stale(const char *path, char *err, size_t errsize)
 	if (saved != ECONNREFUSED)
 		return seterr(err, errsize, "cannot probe the socket %s: %s",
 		    path, strerror(saved));
-	if (unlink(path) == -1 && errno != ENOENT)
+	if (unlinkat(l->dirfd, base_name(l), 0) == -1 && errno != ENOENT)
 		return seterr(err, errsize, "cannot remove the stale socket "
 		    "%s: %s", path, strerror(errno));
 	log_debug("removed stale socket %s", path);
@@ -225,13 +241,16 @@ static int
 bind_listen(struct listener *l, mode_t mode, char *err, size_t errsize)
 {
 	struct sockaddr_un sun;
-	struct stat st;
+	struct stat st, at;
 	mode_t old;
 	int fd, r, saved;
 
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0)) == -1)
 		return seterr(err, errsize, "socket: %s", strerror(errno));
+	/* By its path: the name a socket is bound to is what ss(8), the
+	 * peers' getpeername() and /proc/net/unix show.  The file is then
+	 * looked for in the directory checked. */
 	fill_addr(&sun, l->path);
 	old = umask(~mode & 0777);
 	r = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
@@ -245,10 +264,19 @@ bind_listen(struct listener *l, mode_t mode, char *err, size_t errsize)
 		return seterr(err, errsize, "cannot bind %s: %s", l->path,
 		    strerror(saved));
 	}
-	if (lstat(l->path, &st) == -1 || listen(fd, LISTENER_BACKLOG) == -1) {
+	/* Bound where the path leads now: it must lead into the directory
+	 * checked. */
+	if (fstatat(l->dirfd, base_name(l), &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    lstat(l->path, &at) == -1 || !S_ISSOCK(st.st_mode) ||
+	    st.st_dev != at.st_dev || st.st_ino != at.st_ino) {
+		close(fd);
+		return seterr(err, errsize, "socket directory of %s was "
+		    "replaced while it was bound", l->path);
+	}
+	if (listen(fd, LISTENER_BACKLOG) == -1) {
 		saved = errno;
 		close(fd);
-		unlink(l->path);
+		(void)unlinkat(l->dirfd, base_name(l), 0);
 		return seterr(err, errsize, "cannot listen on %s: %s",
 		    l->path, strerror(saved));
 	}
@@ -268,15 +296,50 @@ socket_dir(const char *path, char *buf, size_t size)
 	buf[slash == path ? 1 : slash - path] = '\0';
 }
 
+/*
+ * Open the socket's directory, which must be the one checked (its stat
+ * in checked), and name the socket through it for the probe of a stale
+ * one when /proc shows it and the name fits.
+ */
+static int
+pin_dir(struct listener *l, const char *dir, const struct stat *checked,
+    char *err, size_t errsize)
+{
+	struct stat st;
+	char proc[32];
+	int n;
+
+	if ((l->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return seterr(err, errsize, "cannot open socket directory %s: "
+		    "%s", dir, strerror(errno));
+	if (fstat(l->dirfd, &st) == -1 || st.st_dev != checked->st_dev ||
+	    st.st_ino != checked->st_ino)
+		return seterr(err, errsize, "socket directory %s was replaced "
+		    "while it was checked", dir);
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", l->dirfd);
+	n = snprintf(l->addr, sizeof(l->addr), "%s/%s", proc, base_name(l));
+	if (n < 0 || (size_t)n >= sizeof(l->addr) || stat(proc, &st) == -1 ||
+	    st.st_dev != checked->st_dev || st.st_ino != checked->st_ino)
+		strlcpy(l->addr, l->path, sizeof(l->addr));
+	return 0;
+}
+
+#ifdef TODOD_FAULTS
+void	(*listener_fault_checked)(const char *dir);
+#endif
+
 int
 listener_open(struct listener *l, const char *path, mode_t mode,
     uid_t also_ok, char *err, size_t errsize)
 {
 	struct sockaddr_un sun;
+	struct stat checked;
 	char dir[TODOD_PATH_MAX];
+	int rc;
 
 	memset(l, 0, sizeof(*l));
 	l->fd = -1;
+	l->dirfd = -1;
 	l->lockfd = -1;
 	if (strlen(path) >= sizeof(sun.sun_path))
 		return seterr(err, errsize, "socket path longer than %zu "
@@ -291,13 +354,23 @@ listener_open(struct listener *l, const char *path, mode_t mode,
 		return -1;
 	/* Not sticky either: anyone may make a name there, this socket's
 	 * (listening first, or holding its lock) among them. */
-	if (dirsafe_check("socket directory", dir, also_ok, NULL, err,
-	    errsize) == -1 ||
+	rc = dirsafe_check("socket directory", dir, also_ok, &checked, err,
+	    errsize);
+#ifdef TODOD_FAULTS
+	if (rc == 0 && listener_fault_checked != NULL)
+		listener_fault_checked(dir);
+#endif
+	if (rc == -1 ||
+	    pin_dir(l, dir, &checked, err, errsize) == -1 ||
 	    lock_path(l, err, errsize) == -1 ||
-	    clear_stale(path, err, errsize) == -1 ||
+	    clear_stale(l, err, errsize) == -1 ||
 	    bind_listen(l, mode, err, errsize) == -1) {
 		/* A refused start leaves no file or directory of its own. */
 		unlock_path(l, true);
+		if (l->dirfd != -1) {
+			close(l->dirfd);
+			l->dirfd = -1;
+		}
 		datadir_rmdirs(dir, l->created);
 		l->created[0] = '\0';
 		return -1;
@@ -338,13 +411,13 @@ listener_unlink(const struct listener *l)
 {
 	struct stat st;
 
-	if (l->path[0] == '\0')
+	if (l->path[0] == '\0' || l->dirfd == -1)
 		return 0;
-	if (lstat(l->path, &st) == -1)
+	if (fstatat(l->dirfd, base_name(l), &st, AT_SYMLINK_NOFOLLOW) == -1)
 		return errno == ENOENT ? 0 : -1;
 	if (st.st_dev != l->dev || st.st_ino != l->ino)
 		return 0;
-	if (unlink(l->path) == -1)
+	if (unlinkat(l->dirfd, base_name(l), 0) == -1)
 		return errno == ENOENT ? 0 : -1;
 	return 1;
 }
@@ -361,6 +434,10 @@ shut(struct listener *l, bool remove_lock)
 	}
 	rc = listener_unlink(l);
 	unlock_path(l, remove_lock);
+	if (l->dirfd != -1) {
+		close(l->dirfd);
+		l->dirfd = -1;
+	}
 	return rc;
 }
 

@@ -15,6 +15,15 @@
  * not writable by group or others, sticky or not (dirsafe.h): in a
  * sticky directory anyone may bind the socket's name first.
  *
+ * Once checked, the directory is opened, and must be the one checked;
+ * from then on the lock file, the probe and removal of a stale socket,
+ * the check of the socket bound and its removal at the end go through
+ * that descriptor, not the path: another directory put in its place
+ * meanwhile (the -u user may rename what is below a directory of its
+ * own) is never used.  The bind itself is by the path, so that the
+ * socket's name is the path wherever it is shown; a socket that did not
+ * land in the directory checked fails the start.
+ *
  * The path's lock: PATH.lock (mode 0600), created if missing and kept
  * (like the data directory's .lock), is locked with flock(2) for as long
  * as the listener is open, so that of two daemons started on one socket
@@ -39,9 +48,16 @@
 
 #include "options.h"
 
+#define LISTENER_ADDR_MAX	108	/* a sun_path */
+
 struct listener {
 	int	fd;			/* -1 when closed */
+	int	dirfd;			/* its directory, checked; -1 if not */
 	char	path[TODOD_PATH_MAX];
+	/* What the probe of a stale socket connects to: path through
+	 * dirfd (/proc/self/fd/N/NAME), or path itself when that is too
+	 * long or /proc does not show the directory. */
+	char	addr[LISTENER_ADDR_MAX];
 	char	created[TODOD_PATH_MAX]; /* topmost directory created, or "" */
 	dev_t	dev;			/* the socket file we bound */
 	ino_t	ino;
@@ -50,6 +66,13 @@ struct listener {
 };
 
 #define LISTENER_LOCK_SUFFIX	".lock"
+
+#ifdef TODOD_FAULTS
+/* Test-only: called by listener_open() between the check of the
+ * socket's directory and its open, with the directory (a test replaces
+ * it there). */
+extern void	(*listener_fault_checked)(const char *dir);
+#endif
 
 /* The directory mode used for a socket of this mode (see above). */
 mode_t	listener_dir_mode(mode_t socket_mode);

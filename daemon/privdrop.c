@@ -126,8 +126,8 @@ give_socket(const struct privdrop_user *pu, const struct listener *l,
 	struct stat st;
 	int fd;
 
-	if ((fd = open(l->path, O_PATH | O_NOFOLLOW | O_CLOEXEC)) == -1 ||
-	    fstat(fd, &st) == -1)
+	if ((fd = openat(l->dirfd, strrchr(l->path, '/') + 1, O_PATH |
+	    O_NOFOLLOW | O_CLOEXEC)) == -1 || fstat(fd, &st) == -1)
 		goto fail;
 	if (st.st_dev != l->dev || st.st_ino != l->ino) {
 		close(fd);

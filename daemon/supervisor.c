@@ -811,7 +811,7 @@ supervisor_run(const struct todod_config *cfg)
 
 	memset(&sup, 0, sizeof(sup));
 	sup.cfg = cfg;
-	sup.listener.fd = sup.listener.lockfd = -1;
+	sup.listener.fd = sup.listener.dirfd = sup.listener.lockfd = -1;
 	sup.datadir.lockfd = sup.datadir.dirlockfd = -1;
 	TAILQ_INIT(&sup.lists);
 	TAILQ_INIT(&sup.waiting);
