@@ -5,10 +5,11 @@
  * allocations.  The cache holds what its clients send until a request is
  * whole (up to --max-frame a connection): after many connections each
  * held a large part of one and closed, it would keep that peak for
- * good.  Once MEMTRIM_MIN bytes of such buffers were freed, a trim
- * (malloc_trim) runs a moment later, at most once a MEMTRIM_DELAY_MS.
- * Without memtrim_init() (list servers, which trim when they release a
- * list; tests) nothing is done.
+ * good; so would a database worker the changes it holds between two
+ * checkpoints, and its buffers of a burst.  Once MEMTRIM_MIN bytes of
+ * such buffers were freed, a trim (malloc_trim) runs a moment later, at
+ * most once a MEMTRIM_DELAY_MS.  Without memtrim_init() (list servers,
+ * which trim when they release a list; tests) nothing is done.
  */
 #ifndef TODOD_MEMTRIM_H
 #define TODOD_MEMTRIM_H

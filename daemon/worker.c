@@ -579,7 +579,7 @@ worker_reply(struct worker *w, struct wreq *r)
 
 	if (p == NULL)
 		return;		/* the peer left: its changes were written */
-	etf_buf_reset(&w->out);
+	wk_buf_done(&w->out);	/* the last reply's, copied out */
 	sent = 0;
 	if (r->type == WREQ_GET)
 		sent = wk_reply_get(w, r, &w->out);

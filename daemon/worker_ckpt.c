@@ -490,6 +490,7 @@ wk_carry(struct worker *w, struct wlist **v, size_t n)
 	w->ctr->bytes += w->jbuf.len;
 	w->ctr->journal_bytes += w->jbuf.len;
 	w->carried += w->jbuf.len;
+	wk_buf_done(&w->jbuf);
 	for (i = 0; i < n; i++) {
 		if (!v[i]->failed || v[i]->first_gen == gen ||
 		    v[i]->nrecs == 0)

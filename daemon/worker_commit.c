@@ -403,5 +403,6 @@ worker_commit(struct worker *w, struct wreq *from)
 	}
 	wc_rename(w, from, end);
 	wc_apply(w, from, end);
+	wk_buf_done(&w->jbuf);
 	return end;
 }

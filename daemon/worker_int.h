@@ -33,6 +33,7 @@
 #define WORKER_ROUND_BYTES	(8u << 20)	/* journal bytes per round */
 #define WORKER_JOURNAL_MAX	(32u << 20)	/* then a new generation */
 #define WORKER_GEN_LISTS	16384	/* ... or after this many lists */
+#define WORKER_BUF_KEEP		(1u << 20)	/* a buffer kept for reuse */
 #define WORKER_CKPT_PASS	16	/* checkpoints per pass, per old gen */
 #define WORKER_CKPT_GAP_MS	15	/* between passes, one old gen left */
 #define WORKER_CKPT_BATCH	64	/* lists checkpointed together */
@@ -197,6 +198,9 @@ struct wrec	*wk_rec_new(uint64_t gen, int64_t seq, const uint8_t *ops,
 		    size_t len, uint32_t nops);
 void		 wk_rec_add(struct worker *, struct wlist *, struct wrec *);
 void		 wk_recs_clear(struct worker *, struct wlist *);
+/* A buffer done with: kept for the next use up to WORKER_BUF_KEEP,
+ * else freed, so that a burst's peak is not kept for good. */
+void		 wk_buf_done(struct etf_buf *);
 int		 wk_replay(struct worker *, struct todo_list *,
 		    const struct wrec *, bool strict, size_t *odd);
 struct wgen	*wk_gen_add(struct worker *, uint64_t gen);

@@ -34,6 +34,7 @@
 #include "listops.h"
 #include "log.h"
 #include "lograte.h"
+#include "memtrim.h"
 #include "monotime.h"
 #include "names.h"
 #include "store.h"
@@ -323,7 +324,22 @@ wk_rec_remove(struct worker *w, struct wlist *wl, struct wrec *rec)
 	if (rec->kind == JOURNAL_FILE)
 		wl->nfile--;
 	w->ctr->pending_ops -= rec->nops;
+	/* A checkpoint frees the records of every list it wrote: given
+	 * back to the system once they add up (memtrim.h). */
+	memtrim_freed(sizeof(*rec) + rec->len);
 	free(rec);
+}
+
+void
+wk_buf_done(struct etf_buf *b)
+{
+	if (b->cap <= WORKER_BUF_KEEP) {
+		etf_buf_reset(b);
+		return;
+	}
+	memtrim_freed(b->cap);
+	etf_buf_free(b);
+	etf_buf_init(b);
 }
 
 void

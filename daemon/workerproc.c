@@ -34,6 +34,7 @@
 #include "etf.h"
 #include "evadd.h"
 #include "log.h"
+#include "memtrim.h"
 #include "options.h"
 #include "proc.h"
 #include "store.h"
@@ -207,7 +208,7 @@ workerproc_main(const struct todod_config *cfg, int index)
 	    sizeof(proc_stats->workers[index].c));
 	store_fault_sleep("TODOD_FAULT_WORKER_DELAY_MS");
 	store_fault_hold("TODOD_FAULT_WORKER_HOLD_FILE");
-	if ((base = proc_event_base()) == NULL)
+	if ((base = proc_event_base()) == NULL || memtrim_init(base) == -1)
 		fatalx("cannot start");
 	wp_base = base;
 	wp_worker = worker_new(base, &wc, &proc_stats->workers[index].c);

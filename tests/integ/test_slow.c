@@ -22,6 +22,10 @@
  *                  over its process tree) stays bounded, others are
  *                  served meanwhile, and when the client reads at last
  *                  it gets every reply in order
+ *   burst given back
+ *                  a burst of large changes held by a database worker
+ *                  until its checkpoint: the worker gives the memory
+ *                  back to the system after the checkpoint (sync)
  *
  * The test raises its own soft RLIMIT_NOFILE to the hard limit after
  * the daemon has started (the daemon raises its own).
@@ -713,6 +717,60 @@ START_TEST(t_never_reads)
 }
 END_TEST
 
+#define BURST_LISTS	4
+#define BURST_ADDS	1500
+#define BURST_TITLE	4000	/* 4 x 1,500 x 4,000: 24 MB of changes */
+
+/*
+ * A database worker keeps the changes it journals until their lists'
+ * checkpoint: a burst of 24 MB of them, in one journal generation, and
+ * a sync.  Once the checkpoint has freed them, the worker gives the
+ * memory back to the system (memtrim.h) instead of keeping the burst's
+ * peak for good.
+ */
+START_TEST(t_burst_given_back)
+{
+#ifndef __SANITIZE_ADDRESS__	/* ASan holds freed memory in quarantine */
+	struct daemon		*d;
+	struct daemon_pids	 dp;
+	struct conn		*c;
+	struct rss_arg		 ra;
+	char			 name[32];
+	long			 rss0, peak;
+	int			 i;
+
+	H_TODOD_ONLY("a database worker's memory");
+	if (h_valgrind())
+		return;
+	d = daemon_start_ok("-w", "1", "--idle-timeout", "0", NULL);
+	H_ASSERT(daemon_pids(d, &dp) == 0 && dp.nworkers == 1, "stats: %s",
+	    h_err());
+	rss0 = proc_rss_kb(dp.workers[0]);
+	for (i = 0; i < BURST_LISTS; i++) {
+		c = conn_open_ok(d);
+		snprintf(name, sizeof(name), "burst-%d", i);
+		attach_ok(c, name);
+		h_add_many(c, BURST_ADDS, BURST_TITLE);
+		conn_close(c);
+	}
+	peak = proc_rss_kb(dp.workers[0]);
+	H_ASSERT(peak - rss0 > 16 * 1024, "the worker holds the burst's "
+	    "changes: %ld KiB, %ld KiB before", peak, rss0);
+	c = conn_open_ok(d);
+	assert_call(c, "sync", "ok");
+	conn_close(c);
+	ra.pid = dp.workers[0];
+	ra.kb = rss0 + 8 * 1024;
+	H_ASSERT(h_poll(h_ms(10000), rss_below, &ra), "the worker keeps %ld "
+	    "KiB after its checkpoint (%ld KiB before the burst, %ld at its "
+	    "peak)", proc_rss_kb(dp.workers[0]), rss0, peak);
+	assert_serving(d);
+	daemon_stop_ok(d);
+	daemon_free(d);
+#endif
+}
+END_TEST
+
 int
 main(void)
 {
@@ -725,6 +783,7 @@ main(void)
 	tcase_add_test(tc, t_costly_frames);
 	tcase_add_test(tc, t_partial_frames_bounded);
 	tcase_add_test(tc, t_never_reads);
+	tcase_add_test(tc, t_burst_given_back);
 	suite_add_tcase(s, tc);
 	return h_run_suite(s);
 }
