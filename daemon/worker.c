@@ -579,15 +579,18 @@ worker_reply(struct worker *w, struct wreq *r)
 
 	if (p == NULL)
 		return;		/* the peer left: its changes were written */
-	wk_buf_done(&w->out);	/* the last reply's, copied out */
+	etf_buf_reset(&w->out);
 	sent = 0;
 	if (r->type == WREQ_GET)
 		sent = wk_reply_get(w, r, &w->out);
 	else
 		worker_reply_stored(r, &w->out);
 	p->nqueued--;
-	if (sent == -1 || (sent == 0 && (w->out.oom ||
-	    frame_add(p->out, w->out.p, w->out.len) == -1))) {
+	if (sent == 0 && (w->out.oom ||
+	    frame_add(p->out, w->out.p, w->out.len) == -1))
+		sent = -1;
+	wk_buf_done(&w->out);	/* copied out, or dropped */
+	if (sent == -1) {
 		log_warnx("peer %d: out of memory for a reply: closing it",
 		    p->fd);
 		worker_peer_free(p);

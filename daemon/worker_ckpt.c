@@ -485,6 +485,7 @@ wk_carry(struct worker *w, struct wlist **v, size_t n)
 			    "failure");
 		log_warn("cannot carry the changes of %zu lists forward",
 		    count);
+		wk_buf_done(&w->jbuf);
 		return -1;
 	}
 	w->ctr->bytes += w->jbuf.len;
