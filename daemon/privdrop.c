@@ -82,6 +82,23 @@ owned_by(const char *dir, void *arg)
 	    (stat(dir, &st) == 0 && st.st_uid == pu->uid);
 }
 
+int
+privdrop_made_ok(const struct privdrop_user *pu, const char *top, char *err,
+    size_t errsize)
+{
+	int rc;
+
+	if (top[0] == '\0')
+		return 0;
+	if ((rc = pathwalk_above(top, owned_by, (void *)pu)) == -1)
+		return seterr(err, errsize, "%s: %s", top, strerror(errno));
+	if (rc != 0)
+		return seterr(err, errsize, "%s was made by root below a "
+		    "directory of user %s's, who could replace it: make it as "
+		    "user %s first", top, pu->name, pu->name);
+	return 0;
+}
+
 /* Give path and its parents up to and including top to USER.  They are
  * given by name; so none may be below a directory of USER's, who could
  * put a link to a directory of root's in the place of one meanwhile and
@@ -93,16 +110,11 @@ give_chain(const struct privdrop_user *pu, const char *path, const char *top,
 	char buf[TODOD_PATH_MAX];
 	size_t toplen = strlen(top);
 	char *slash;
-	int rc;
 
 	if (toplen == 0 || strlcpy(buf, path, sizeof(buf)) >= sizeof(buf))
 		return 0;
-	if ((rc = pathwalk_above(top, owned_by, (void *)pu)) == -1)
-		return seterr(err, errsize, "%s: %s", top, strerror(errno));
-	if (rc != 0)
-		return seterr(err, errsize, "%s was made by root below a "
-		    "directory of user %s's, who could replace it: make it as "
-		    "user %s first", top, pu->name, pu->name);
+	if (privdrop_made_ok(pu, top, err, errsize) == -1)
+		return -1;
 	while (strlen(buf) > 1 && buf[strlen(buf) - 1] == '/')
 		buf[strlen(buf) - 1] = '\0';
 	for (;;) {

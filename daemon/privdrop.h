@@ -33,6 +33,16 @@ struct privdrop_user {
 int	privdrop_lookup(struct privdrop_user *, const char *user, char *err,
 	    size_t errsize);
 
+/*
+ * 0 if top, a directory this start made as root ("" for none), is not
+ * below a directory of USER's; else -1 with a message in err.  What
+ * root made is then used by name (given to USER, its mode changed), so
+ * USER must not be able to put a link to a directory of root's in its
+ * place meanwhile: checked as soon as it is made.
+ */
+int	privdrop_made_ok(const struct privdrop_user *, const char *top,
+	    char *err, size_t errsize);
+
 /* Give USER what this start created (see above).  dd or l may be NULL. */
 int	privdrop_give(const struct privdrop_user *, const struct datadir *dd,
 	    const struct listener *l, char *err, size_t errsize);
@@ -41,7 +51,8 @@ int	privdrop_give(const struct privdrop_user *, const struct datadir *dd,
  * Whether USER, with its primary group only, may write and search the
  * directory dirfd: the effective ids and the groups are USER's for the
  * check, and root's again after it (its own groups too), so that a start
- * refused for it still removes, as root, what it made.  1 yes, 0 no (errno set), or -1 with a message in err.
+ * refused for it still removes, as root, what it made.  1 yes, 0 no
+ * (errno set), or -1 with a message in err.
  */
 int	privdrop_can_write(const struct privdrop_user *, int dirfd, char *err,
 	    size_t errsize);

@@ -690,10 +690,15 @@ sup_prepare_datadir(const struct todod_config *cfg,
 		fatalx("%s", err);
 	if (rc == 1)
 		log_warnx("%s: going on, locked", err);
+	if (cfg->user[0] != '\0' && privdrop_made_ok(user,
+	    sup.datadir.created, err, sizeof(err)) == -1)
+		sup_start_failed(cfg, "%s", err);
 	/* The directory checked and locked, not the path opened again:
-	 * what is there now may be another (datadir.h). */
-	if ((sup.dirfd = fcntl(sup.datadir.dirlockfd, F_DUPFD_CLOEXEC,
-	    3)) == -1)
+	 * what is there now may be another (datadir.h).  Opened anew, not
+	 * a dup: the cache inherits this one, and must not share the
+	 * lock's open file. */
+	if ((sup.dirfd = openat(sup.datadir.dirlockfd, ".", O_RDONLY |
+	    O_DIRECTORY | O_CLOEXEC)) == -1)
 		sup_start_failed(cfg, "cannot open the data directory %s: %s",
 		    cfg->data_dir, strerror(errno));
 	if (store_cleanup_temps(sup.dirfd) == -1)
@@ -724,9 +729,13 @@ sup_prepare_socket(const struct todod_config *cfg,
 {
 	char err[TODOD_PATH_MAX + 512];
 
+	/* What the start made is changed by name below (its mode, then
+	 * its owner): not below a directory of -u's user's. */
 	if (listener_open(&sup.listener, cfg->socket_path, cfg->socket_mode,
 	    cfg->user[0] != '\0' ? user->uid : (uid_t)-1, err,
 	    sizeof(err)) == -1 ||
+	    (cfg->user[0] != '\0' && privdrop_made_ok(user,
+	    sup.listener.created, err, sizeof(err)) == -1) ||
 	    listener_share_parents(&sup.listener, sup.datadir.created,
 	    cfg->socket_mode, err, sizeof(err)) == -1)
 		sup_start_failed(cfg, "%s", err);
