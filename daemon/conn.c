@@ -156,10 +156,11 @@ conn_unstall_all(void)
  * its client sent part of a large request and then nothing more, or next
  * to nothing, for turn_ms.  It must not hold up the others' large
  * requests for ever, nor keep the part it sent: the connection is closed
- * (closed()), as if the client had gone.  It lingers (linger.h): a
- * client that writes the rest of its request before it reads (Erlang's
- * gen_tcp) would otherwise fail that write and drop the replies to its
- * earlier requests that it has not read yet.
+ * (closed()), as if the client had gone; replies not yet written are
+ * dropped.  It lingers (linger.h): a client that writes the rest of its
+ * request before it reads (Erlang's gen_tcp) would otherwise fail that
+ * write and drop the replies already written to it that it has not read
+ * yet.
  */
 static void
 conn_turn_over(evutil_socket_t fd, short ev, void *arg)

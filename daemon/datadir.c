@@ -217,8 +217,7 @@ lock_dir(struct datadir *dd, const struct stat *checked, pid_t *holder,
 	if ((dfd = open(dd->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
 		return seterr(err, errsize, "cannot open %s: %s", dd->path,
 		    strerror(errno));
-	if (fstat(dfd, &st) == -1 || st.st_dev != checked->st_dev ||
-	    st.st_ino != checked->st_ino) {
+	if (fstat(dfd, &st) == -1 || !dirsafe_same(&st, checked)) {
 		close(dfd);
 		return seterr(err, errsize, "data directory %s was replaced "
 		    "while it was checked", dd->path);

@@ -167,3 +167,10 @@ dirsafe_check(const char *what, const char *dir, uid_t also_ok,
 		*checked = st;
 	return dirsafe_above(what, dir, euid, also_ok, err, errsize);
 }
+
+bool
+dirsafe_same(const struct stat *st, const struct stat *checked)
+{
+	return st->st_dev == checked->st_dev && st->st_ino == checked->st_ino &&
+	    st->st_uid == checked->st_uid && st->st_mode == checked->st_mode;
+}

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -26,5 +27,9 @@
  */
 int	dirsafe_check(const char *what, const char *dir, uid_t also_ok,
 	    struct stat *checked, char *err, size_t errsize);
+/* Whether st is the directory checked, as checked: the same file (an
+ * inode freed and made again may come back with the same number), the
+ * same owner and mode. */
+bool	dirsafe_same(const struct stat *st, const struct stat *checked);
 
 #endif /* TODOD_DIRSAFE_H */

@@ -237,11 +237,63 @@ clear_stale(const struct listener *l, char *err, size_t errsize)
 	return 0;
 }
 
+#ifdef TODOD_FAULTS
+void	(*listener_fault_checked)(const char *dir);
+void	(*listener_fault_bind)(const char *path, int bound);
+#define FAULT_BIND(l, bound) do {					\
+	if (listener_fault_bind != NULL)				\
+		listener_fault_bind((l)->path, (bound));		\
+} while (0)
+#else
+#define FAULT_BIND(l, bound) do { } while (0)
+#endif
+
+/*
+ * Whether the socket listening on lfd is the file NAME in the directory
+ * checked: a connection made through the directory's descriptor
+ * (l->addr) is accepted on lfd, from this process.  Without /proc (addr
+ * is the path) only the path can be compared with the file.
+ */
+static bool
+bound_here(const struct listener *l, int lfd)
+{
+	struct sockaddr_un sun;
+	struct stat st, at;
+	struct ucred cred;
+	socklen_t len;
+	int c, a, i;
+	bool ours = false;
+
+	if (strcmp(l->addr, l->path) == 0)
+		return fstatat(l->dirfd, base_name(l), &st,
+		    AT_SYMLINK_NOFOLLOW) == 0 && lstat(l->path, &at) == 0 &&
+		    st.st_dev == at.st_dev && st.st_ino == at.st_ino;
+	if ((c = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) == -1)
+		return false;
+	fill_addr(&sun, l->addr);
+	if (connect(c, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		close(c);
+		return false;
+	}
+	/* Others may connect meanwhile: the one from this process. */
+	for (i = 0; i < 64 && !ours; i++) {
+		if ((a = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) == -1)
+			break;
+		len = sizeof(cred);
+		ours = getsockopt(a, SOL_SOCKET, SO_PEERCRED, &cred, &len) ==
+		    0 && cred.pid == getpid();
+		close(a);
+	}
+	close(c);
+	return ours;
+}
+
 static int
 bind_listen(struct listener *l, mode_t mode, char *err, size_t errsize)
 {
 	struct sockaddr_un sun;
-	struct stat st, at;
+	struct stat st, now;
 	mode_t old;
 	int fd, r, saved;
 
@@ -252,10 +304,12 @@ bind_listen(struct listener *l, mode_t mode, char *err, size_t errsize)
 	 * peers' getpeername() and /proc/net/unix show.  The file is then
 	 * looked for in the directory checked. */
 	fill_addr(&sun, l->path);
+	FAULT_BIND(l, 0);
 	old = umask(~mode & 0777);
 	r = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
 	saved = errno;
 	umask(old);
+	FAULT_BIND(l, 1);
 	if (r == -1) {
 		close(fd);
 		if (saved == EADDRINUSE)
@@ -264,21 +318,23 @@ bind_listen(struct listener *l, mode_t mode, char *err, size_t errsize)
 		return seterr(err, errsize, "cannot bind %s: %s", l->path,
 		    strerror(saved));
 	}
-	/* Bound where the path leads now: it must lead into the directory
-	 * checked. */
-	if (fstatat(l->dirfd, base_name(l), &st, AT_SYMLINK_NOFOLLOW) == -1 ||
-	    lstat(l->path, &at) == -1 || !S_ISSOCK(st.st_mode) ||
-	    st.st_dev != at.st_dev || st.st_ino != at.st_ino) {
-		close(fd);
-		return seterr(err, errsize, "socket directory of %s was "
-		    "replaced while it was bound", l->path);
-	}
 	if (listen(fd, LISTENER_BACKLOG) == -1) {
 		saved = errno;
 		close(fd);
 		(void)unlinkat(l->dirfd, base_name(l), 0);
 		return seterr(err, errsize, "cannot listen on %s: %s",
 		    l->path, strerror(saved));
+	}
+	/* Bound where the path led: it must have led into the directory
+	 * checked.  If not, the socket's file is where it led, and stays:
+	 * nothing there is known to be ours to remove. */
+	if (fstatat(l->dirfd, base_name(l), &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    !S_ISSOCK(st.st_mode) || !bound_here(l, fd) ||
+	    fstatat(l->dirfd, base_name(l), &now, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    now.st_dev != st.st_dev || now.st_ino != st.st_ino) {
+		close(fd);
+		return seterr(err, errsize, "socket directory of %s was "
+		    "replaced while it was bound", l->path);
 	}
 	l->dev = st.st_dev;
 	l->ino = st.st_ino;
@@ -312,21 +368,16 @@ pin_dir(struct listener *l, const char *dir, const struct stat *checked,
 	if ((l->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
 		return seterr(err, errsize, "cannot open socket directory %s: "
 		    "%s", dir, strerror(errno));
-	if (fstat(l->dirfd, &st) == -1 || st.st_dev != checked->st_dev ||
-	    st.st_ino != checked->st_ino)
+	if (fstat(l->dirfd, &st) == -1 || !dirsafe_same(&st, checked))
 		return seterr(err, errsize, "socket directory %s was replaced "
 		    "while it was checked", dir);
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", l->dirfd);
 	n = snprintf(l->addr, sizeof(l->addr), "%s/%s", proc, base_name(l));
 	if (n < 0 || (size_t)n >= sizeof(l->addr) || stat(proc, &st) == -1 ||
-	    st.st_dev != checked->st_dev || st.st_ino != checked->st_ino)
+	    !dirsafe_same(&st, checked))
 		strlcpy(l->addr, l->path, sizeof(l->addr));
 	return 0;
 }
-
-#ifdef TODOD_FAULTS
-void	(*listener_fault_checked)(const char *dir);
-#endif
 
 int
 listener_open(struct listener *l, const char *path, mode_t mode,

@@ -22,7 +22,9 @@
  * meanwhile (the -u user may rename what is below a directory of its
  * own) is never used.  The bind itself is by the path, so that the
  * socket's name is the path wherever it is shown; a socket that did not
- * land in the directory checked fails the start.
+ * land in the directory checked (a connection made through the
+ * directory's descriptor does not reach it) fails the start, and its
+ * file is left where the path led.
  *
  * The path's lock: PATH.lock (mode 0600), created if missing and kept
  * (like the data directory's .lock), is locked with flock(2) for as long
@@ -72,6 +74,9 @@ struct listener {
  * socket's directory and its open, with the directory (a test replaces
  * it there). */
 extern void	(*listener_fault_checked)(const char *dir);
+/* ... just before the bind (bound 0) and just after it (1), with the
+ * socket's path. */
+extern void	(*listener_fault_bind)(const char *path, int bound);
 #endif
 
 /* The directory mode used for a socket of this mode (see above). */

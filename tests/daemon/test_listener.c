@@ -624,6 +624,68 @@ replace_dir(const char *dir)
  * not replaced gets its lock through the descriptor of the directory
  * checked, probes through it, and its socket is bound to its path.
  */
+/* listener_fault_bind: before the bind, the socket's directory is
+ * moved away and a link to another put in its place; after it, put
+ * back, with a socket of the user's at the socket's name. */
+static char	bind_other[128];
+static int	user_sock = -1;
+
+static void
+swap_around_bind(const char *path, int bound)
+{
+	char dir[160], away[192];
+	struct sockaddr_un sun;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	*strrchr(dir, '/') = '\0';
+	snprintf(away, sizeof(away), "%s.away", dir);
+	if (!bound) {
+		ck_assert_int_eq(rename(dir, away), 0);
+		ck_assert_int_eq(symlink(bind_other, dir), 0);
+		return;
+	}
+	ck_assert_int_eq(unlink(dir), 0);
+	ck_assert_int_eq(rename(away, dir), 0);
+	ck_assert_int_ne(user_sock = socket(AF_UNIX, SOCK_STREAM, 0), -1);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	ck_assert_int_eq(bind(user_sock, (struct sockaddr *)&sun,
+	    sizeof(sun)), 0);
+	ck_assert_int_eq(listen(user_sock, 4), 0);
+}
+
+/*
+ * The socket bound where a link put in the directory's place led, and
+ * the directory put back with a socket of the user's at the name: the
+ * path and the directory's descriptor both name the user's socket, but
+ * a connection through the descriptor does not reach the one bound.
+ * The start is refused (the socket's file stays where the path led).
+ */
+START_TEST(replaced_while_bound)
+{
+	struct listener l;
+	char dir[128], sock[160], stray[160];
+
+	path_in(dir, sizeof(dir), "d");
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	path_in(bind_other, sizeof(bind_other), "other");
+	ck_assert_int_eq(mkdir(bind_other, 0700), 0);
+	snprintf(sock, sizeof(sock), "%s/t.sock", dir);
+	listener_fault_bind = swap_around_bind;
+	ck_assert_int_eq(listener_open(&l, sock, 0600, (uid_t)-1, err,
+	    sizeof(err)), -1);
+	listener_fault_bind = NULL;
+	ck_assert_msg(strstr(err, "was replaced while it was bound") !=
+	    NULL, "%s", err);
+	snprintf(stray, sizeof(stray), "%s/t.sock", bind_other);
+	ck_assert_int_eq(access(stray, F_OK), 0);
+	ck_assert_int_eq(access(sock, F_OK), 0);	/* the user's */
+	ck_assert_int_eq(l.dirfd, -1);
+	close(user_sock);
+}
+END_TEST
+
 START_TEST(replaced_while_checked)
 {
 	struct listener l;
@@ -692,6 +754,7 @@ listener_suite(void)
 	tcase_add_test(tc, bad_paths);
 #ifdef TODOD_FAULTS
 	tcase_add_test(tc, replaced_while_checked);
+	tcase_add_test(tc, replaced_while_bound);
 #endif
 	tcase_add_test(tc, unlink_only_ours);
 	tcase_add_loop_test(tc, shares_parents, 0,
