@@ -447,19 +447,6 @@ START_TEST(unsafe_above)
 END_TEST
 
 #ifdef TODOD_FAULTS
-/* datadir_fault_checked: the directory checked is renamed away and
- * another made in its place, as the -u user could below a directory of
- * its own. */
-static void
-replace_dir(const char *path)
-{
-	char away[192];
-
-	snprintf(away, sizeof(away), "%s.away", path);
-	ck_assert_int_eq(rename(path, away), 0);
-	ck_assert_int_eq(mkdir(path, 0700), 0);
-}
-
 /*
  * A data directory replaced between its check and its open is refused,
  * and nothing is made in the one put in its place: root would make and
@@ -474,7 +461,7 @@ START_TEST(replaced_while_checked)
 
 	snprintf(data, sizeof(data), "%s/data", tmp);
 	ck_assert_int_eq(mkdir(data, 0700), 0);
-	datadir_fault_checked = replace_dir;
+	datadir_fault_checked = tu_replace_dir;
 	ck_assert_int_eq(dd_lock(&dd, data, &holder, err, sizeof(err)), -1);
 	datadir_fault_checked = NULL;
 	ck_assert_msg(strstr(err, "was replaced while it was checked") !=

@@ -605,19 +605,6 @@ START_TEST(shares_parents)
 END_TEST
 
 #ifdef TODOD_FAULTS
-/* listener_fault_checked: the directory checked is renamed away and
- * another made in its place, as the -u user could below a directory of
- * its own. */
-static void
-replace_dir(const char *dir)
-{
-	char away[192];
-
-	snprintf(away, sizeof(away), "%s.away", dir);
-	ck_assert_int_eq(rename(dir, away), 0);
-	ck_assert_int_eq(mkdir(dir, 0700), 0);
-}
-
 /*
  * A socket directory replaced between its check and its open is
  * refused, and nothing is made in the one put in its place; one that is
@@ -697,7 +684,7 @@ START_TEST(replaced_while_checked)
 	ck_assert_int_eq(mkdir(dir, 0700), 0);
 	snprintf(sock, sizeof(sock), "%s/t.sock", dir);
 	snprintf(lock, sizeof(lock), "%s.lock", sock);
-	listener_fault_checked = replace_dir;
+	listener_fault_checked = tu_replace_dir;
 	ck_assert_int_eq(listener_open(&l, sock, 0600, (uid_t)-1, err,
 	    sizeof(err)), -1);
 	listener_fault_checked = NULL;

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <grp.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,6 +16,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <check.h>
 
 #include "datadir.h"
 #include "tutil.h"
@@ -56,6 +59,16 @@ rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 	else
 		unlink(path);
 	return 0;
+}
+
+void
+tu_replace_dir(const char *dir)
+{
+	char away[PATH_MAX];
+
+	snprintf(away, sizeof(away), "%s.away", dir);
+	ck_assert_int_eq(rename(dir, away), 0);
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
 }
 
 void

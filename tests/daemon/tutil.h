@@ -28,6 +28,11 @@ void	tu_tmpdir(char *buf, size_t size, const char *tag);
 /* Remove a directory tree; errors are ignored. */
 void	tu_rmtree(const char *path);
 
+/* Rename the directory dir to dir.away and make another (0700) in its
+ * place, as a user who owns the directory above could (a test-only hook
+ * between a directory's check and its open). */
+void	tu_replace_dir(const char *dir);
+
 /*
  * Run fn(arg) in a child whose stdout and stderr are captured; the child
  * exits 0 if fn returns.  Killed after TU_DEADLINE_MS.
