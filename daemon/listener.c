@@ -249,20 +249,24 @@ void	(*listener_fault_bind)(const char *path, int bound);
 #endif
 
 /*
- * Whether the socket listening on lfd is the file NAME in the directory
+ * Whether the socket listening now is the file NAME in the directory
  * checked: a connection made through the directory's descriptor
- * (l->addr) is accepted on lfd, from this process.  Without /proc (addr
- * is the path) only the path can be compared with the file.
+ * (l->addr) reaches a socket that this process listens on (its peer's
+ * credentials are those of the listen(2) call; this process listens on
+ * no other socket yet).  Nothing is accepted, so no client that came
+ * meanwhile is taken; the cache accepts this connection later and finds
+ * it closed.  Without /proc (addr is the path) only the path can be
+ * compared with the file.
  */
 static bool
-bound_here(const struct listener *l, int lfd)
+bound_here(const struct listener *l)
 {
 	struct sockaddr_un sun;
 	struct stat st, at;
 	struct ucred cred;
-	socklen_t len;
-	int c, a, i;
-	bool ours = false;
+	socklen_t len = sizeof(cred);
+	bool ours;
+	int c;
 
 	if (strcmp(l->addr, l->path) == 0)
 		return fstatat(l->dirfd, base_name(l), &st,
@@ -272,19 +276,9 @@ bound_here(const struct listener *l, int lfd)
 	    0)) == -1)
 		return false;
 	fill_addr(&sun, l->addr);
-	if (connect(c, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		close(c);
-		return false;
-	}
-	/* Others may connect meanwhile: the one from this process. */
-	for (i = 0; i < 64 && !ours; i++) {
-		if ((a = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) == -1)
-			break;
-		len = sizeof(cred);
-		ours = getsockopt(a, SOL_SOCKET, SO_PEERCRED, &cred, &len) ==
-		    0 && cred.pid == getpid();
-		close(a);
-	}
+	ours = connect(c, (struct sockaddr *)&sun, sizeof(sun)) == 0 &&
+	    getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 &&
+	    cred.pid == getpid();
 	close(c);
 	return ours;
 }
@@ -329,7 +323,7 @@ bind_listen(struct listener *l, mode_t mode, char *err, size_t errsize)
 	 * checked.  If not, the socket's file is where it led, and stays:
 	 * nothing there is known to be ours to remove. */
 	if (fstatat(l->dirfd, base_name(l), &st, AT_SYMLINK_NOFOLLOW) == -1 ||
-	    !S_ISSOCK(st.st_mode) || !bound_here(l, fd) ||
+	    !S_ISSOCK(st.st_mode) || !bound_here(l) ||
 	    fstatat(l->dirfd, base_name(l), &now, AT_SYMLINK_NOFOLLOW) == -1 ||
 	    now.st_dev != st.st_dev || now.st_ino != st.st_ino) {
 		close(fd);

@@ -23,8 +23,8 @@
  * own) is never used.  The bind itself is by the path, so that the
  * socket's name is the path wherever it is shown; a socket that did not
  * land in the directory checked (a connection made through the
- * directory's descriptor does not reach it) fails the start, and its
- * file is left where the path led.
+ * directory's descriptor does not reach a socket this process listens
+ * on) fails the start, and its file is left where the path led.
  *
  * The path's lock: PATH.lock (mode 0600), created if missing and kept
  * (like the data directory's .lock), is locked with flock(2) for as long

@@ -8,13 +8,16 @@
 #include "config.h"
 
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -613,15 +616,17 @@ END_TEST
  */
 /* listener_fault_bind: before the bind, the socket's directory is
  * moved away and a link to another put in its place; after it, put
- * back, with a socket of the user's at the socket's name. */
+ * back, with a socket of the user's at the socket's name (another
+ * process listens on it). */
 static char	bind_other[128];
-static int	user_sock = -1;
+static pid_t	user_pid = -1;
 
 static void
 swap_around_bind(const char *path, int bound)
 {
-	char dir[160], away[192];
+	char dir[160], away[192], c;
 	struct sockaddr_un sun;
+	int ready[2], s;
 
 	snprintf(dir, sizeof(dir), "%s", path);
 	*strrchr(dir, '/') = '\0';
@@ -633,20 +638,32 @@ swap_around_bind(const char *path, int bound)
 	}
 	ck_assert_int_eq(unlink(dir), 0);
 	ck_assert_int_eq(rename(away, dir), 0);
-	ck_assert_int_ne(user_sock = socket(AF_UNIX, SOCK_STREAM, 0), -1);
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
-	ck_assert_int_eq(bind(user_sock, (struct sockaddr *)&sun,
-	    sizeof(sun)), 0);
-	ck_assert_int_eq(listen(user_sock, 4), 0);
+	ck_assert_int_eq(pipe(ready), 0);
+	ck_assert_int_ne(user_pid = fork(), -1);
+	if (user_pid == 0) {
+		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+		close(ready[0]);
+		memset(&sun, 0, sizeof(sun));
+		sun.sun_family = AF_UNIX;
+		snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+		if ((s = socket(AF_UNIX, SOCK_STREAM, 0)) == -1 ||
+		    bind(s, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+		    listen(s, 4) == -1 || write(ready[1], "x", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(ready[1]);
+	ck_assert_int_eq(read(ready[0], &c, 1), 1);
+	close(ready[0]);
 }
 
 /*
  * The socket bound where a link put in the directory's place led, and
  * the directory put back with a socket of the user's at the name: the
  * path and the directory's descriptor both name the user's socket, but
- * a connection through the descriptor does not reach the one bound.
+ * a connection through the descriptor does not reach a socket this
+ * process listens on.
  * The start is refused (the socket's file stays where the path led).
  */
 START_TEST(replaced_while_bound)
@@ -669,7 +686,8 @@ START_TEST(replaced_while_bound)
 	ck_assert_int_eq(access(stray, F_OK), 0);
 	ck_assert_int_eq(access(sock, F_OK), 0);	/* the user's */
 	ck_assert_int_eq(l.dirfd, -1);
-	close(user_sock);
+	ck_assert_int_eq(kill(user_pid, SIGKILL), 0);
+	ck_assert_int_eq(waitpid(user_pid, NULL, 0), user_pid);
 }
 END_TEST
 
