@@ -327,11 +327,8 @@ ls_request(struct lconn *lc, const struct etf_term *t)
 		/* The buffer of a large reply, copied out, is not kept for
 		 * the next one (the entries of a large list, once), nor is
 		 * what the heap holds free around it. */
-		if (ls.out.cap > LS_OUT_KEEP) {
-			etf_buf_free(&ls.out);
-			etf_buf_init(&ls.out);
+		if (etf_buf_done(&ls.out, LS_OUT_KEEP) > 0)
 			ls_trim();
-		}
 		return 0;
 	}
 	ls_modify(lc, &r);

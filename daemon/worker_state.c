@@ -333,13 +333,7 @@ wk_rec_remove(struct worker *w, struct wlist *wl, struct wrec *rec)
 void
 wk_buf_done(struct etf_buf *b)
 {
-	if (b->cap <= WORKER_BUF_KEEP) {
-		etf_buf_reset(b);
-		return;
-	}
-	memtrim_freed(b->cap);
-	etf_buf_free(b);
-	etf_buf_init(b);
+	memtrim_freed(etf_buf_done(b, WORKER_BUF_KEEP));
 }
 
 void

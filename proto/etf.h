@@ -183,6 +183,10 @@ struct etf_buf {
 void		 etf_buf_init(struct etf_buf *);
 void		 etf_buf_reset(struct etf_buf *);	/* len = 0, keeps memory */
 void		 etf_buf_free(struct etf_buf *);
+/* Done with the contents: reset, and the memory freed if it grew past
+ * keep bytes (a burst's buffer is not kept for good).  The bytes freed,
+ * or 0. */
+size_t		 etf_buf_done(struct etf_buf *, size_t keep);
 int		 etf_buf_append(struct etf_buf *, const void *, size_t);
 
 /* Piecewise encoder.  Errors are sticky in buf->oom, which is also set

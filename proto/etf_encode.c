@@ -41,6 +41,19 @@ etf_buf_free(struct etf_buf *b)
 	etf_buf_init(b);
 }
 
+size_t
+etf_buf_done(struct etf_buf *b, size_t keep)
+{
+	size_t cap = b->cap;
+
+	if (cap <= keep) {
+		etf_buf_reset(b);
+		return 0;
+	}
+	etf_buf_free(b);
+	return cap;
+}
+
 static uint8_t *
 grow(struct etf_buf *b, size_t n)
 {

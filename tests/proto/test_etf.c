@@ -1053,6 +1053,32 @@ START_TEST(test_utf8_whole_len)
 }
 END_TEST
 
+/* etf_buf_done(): kept up to keep bytes (reset), freed beyond. */
+START_TEST(test_buf_done)
+{
+	static const uint8_t bytes[4096];
+	struct etf_buf b;
+	size_t cap;
+
+	etf_buf_init(&b);
+	ck_assert_int_eq(etf_buf_append(&b, bytes, 100), ETF_OK);
+	cap = b.cap;
+	ck_assert_uint_eq(etf_buf_done(&b, cap), 0);
+	ck_assert_uint_eq(b.len, 0);
+	ck_assert_uint_eq(b.cap, cap);
+	ck_assert_ptr_nonnull(b.p);
+	ck_assert_int_eq(etf_buf_append(&b, bytes, sizeof(bytes)), ETF_OK);
+	cap = b.cap;
+	ck_assert_uint_gt(cap, 1024);
+	ck_assert_uint_eq(etf_buf_done(&b, 1024), cap);
+	ck_assert_ptr_null(b.p);
+	ck_assert_uint_eq(b.len, 0);
+	ck_assert_uint_eq(b.cap, 0);
+	ck_assert(!b.oom);
+	ck_assert_uint_eq(etf_buf_done(&b, 1024), 0);
+}
+END_TEST
+
 static Suite *
 etf_suite(void)
 {
@@ -1070,6 +1096,7 @@ etf_suite(void)
 	tcase_add_loop_test(tc, test_utf8_whole_len, 0, N(utf8_cut));
 	tcase_add_loop_test(tc, test_order, 0, N(order));
 	tcase_add_loop_test(tc, test_bigint, 0, N(bigs));
+	tcase_add_test(tc, test_buf_done);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("hostile");
