@@ -53,12 +53,20 @@ file_kind(mode_t m)
 	return "a device";
 }
 
-/* The socket's file name in its directory. */
+/* The last part of an absolute path: a file's name in its directory. */
 static const char *
-base_name(const struct listener *l)
+file_part(const char *path)
 {
-	return strrchr(l->path, '/') + 1;
+	return strrchr(path, '/') + 1;
 }
+
+const char *
+listener_file(const struct listener *l)
+{
+	return file_part(l->path);
+}
+
+static int	shut(struct listener *, bool);
 
 static void
 fill_addr(struct sockaddr_un *sun, const char *path)
@@ -118,12 +126,6 @@ lock_name(const struct listener *l, char *buf)
 	snprintf(buf, LOCK_NAME_BUFSZ, "%s%s", l->path, LISTENER_LOCK_SUFFIX);
 }
 
-static const char *
-lock_base(const char *lock)
-{
-	return strrchr(lock, '/') + 1;
-}
-
 /*
  * Lock PATH.lock (see listener.h), made if missing.  Opened without
  * following a link and without blocking on a FIFO, and only a regular
@@ -144,10 +146,10 @@ lock_path(struct listener *l, char *err, size_t errsize)
 	lock_name(l, path);
 	for (tries = 0; tries < 10; tries++) {
 		created = true;
-		if ((fd = openat(l->dirfd, lock_base(path), flags | O_CREAT |
+		if ((fd = openat(l->dirfd, file_part(path), flags | O_CREAT |
 		    O_EXCL, 0600)) == -1 && errno == EEXIST) {
 			created = false;
-			if ((fd = openat(l->dirfd, lock_base(path), flags)) ==
+			if ((fd = openat(l->dirfd, file_part(path), flags)) ==
 			    -1 && errno == ENOENT)
 				continue;	/* removed since: again */
 		}
@@ -173,7 +175,7 @@ lock_path(struct listener *l, char *err, size_t errsize)
 			return seterr(err, errsize, "cannot lock %s: %s",
 			    path, strerror(saved));
 		}
-		if (fstatat(l->dirfd, lock_base(path), &now,
+		if (fstatat(l->dirfd, file_part(path), &now,
 		    AT_SYMLINK_NOFOLLOW) == 0 && now.st_dev == st.st_dev &&
 		    now.st_ino == st.st_ino) {
 			l->lockfd = fd;
@@ -194,7 +196,7 @@ unlock_path(struct listener *l, bool remove)
 
 	if (remove && l->lock_created && l->dirfd != -1) {
 		lock_name(l, path);
-		(void)unlinkat(l->dirfd, lock_base(path), 0);
+		(void)unlinkat(l->dirfd, file_part(path), 0);
 	}
 	l->lock_created = false;
 	if (l->lockfd != -1) {
@@ -213,7 +215,7 @@ clear_stale(const struct listener *l, char *err, size_t errsize)
 	struct stat st;
 	int saved;
 
-	if (fstatat(l->dirfd, base_name(l), &st, AT_SYMLINK_NOFOLLOW) == -1) {
+	if (fstatat(l->dirfd, listener_file(l), &st, AT_SYMLINK_NOFOLLOW) == -1) {
 		if (errno == ENOENT)
 			return 0;
 		return seterr(err, errsize, "%s: %s", path, strerror(errno));
@@ -230,7 +232,7 @@ clear_stale(const struct listener *l, char *err, size_t errsize)
 	if (saved != ECONNREFUSED)
 		return seterr(err, errsize, "cannot probe the socket %s: %s",
 		    path, strerror(saved));
-	if (unlinkat(l->dirfd, base_name(l), 0) == -1 && errno != ENOENT)
+	if (unlinkat(l->dirfd, listener_file(l), 0) == -1 && errno != ENOENT)
 		return seterr(err, errsize, "cannot remove the stale socket "
 		    "%s: %s", path, strerror(errno));
 	log_debug("removed stale socket %s", path);
@@ -269,7 +271,7 @@ bound_here(const struct listener *l)
 	int c;
 
 	if (strcmp(l->addr, l->path) == 0)
-		return fstatat(l->dirfd, base_name(l), &st,
+		return fstatat(l->dirfd, listener_file(l), &st,
 		    AT_SYMLINK_NOFOLLOW) == 0 && lstat(l->path, &at) == 0 &&
 		    st.st_dev == at.st_dev && st.st_ino == at.st_ino;
 	if ((c = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
@@ -315,16 +317,16 @@ bind_listen(struct listener *l, mode_t mode, char *err, size_t errsize)
 	if (listen(fd, LISTENER_BACKLOG) == -1) {
 		saved = errno;
 		close(fd);
-		(void)unlinkat(l->dirfd, base_name(l), 0);
+		(void)unlinkat(l->dirfd, listener_file(l), 0);
 		return seterr(err, errsize, "cannot listen on %s: %s",
 		    l->path, strerror(saved));
 	}
 	/* Bound where the path led: it must have led into the directory
 	 * checked.  If not, the socket's file is where it led, and stays:
 	 * nothing there is known to be ours to remove. */
-	if (fstatat(l->dirfd, base_name(l), &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+	if (fstatat(l->dirfd, listener_file(l), &st, AT_SYMLINK_NOFOLLOW) == -1 ||
 	    !S_ISSOCK(st.st_mode) || !bound_here(l) ||
-	    fstatat(l->dirfd, base_name(l), &now, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    fstatat(l->dirfd, listener_file(l), &now, AT_SYMLINK_NOFOLLOW) == -1 ||
 	    now.st_dev != st.st_dev || now.st_ino != st.st_ino) {
 		close(fd);
 		return seterr(err, errsize, "socket directory of %s was "
@@ -366,7 +368,7 @@ pin_dir(struct listener *l, const char *dir, const struct stat *checked,
 		return seterr(err, errsize, "socket directory %s was replaced "
 		    "while it was checked", dir);
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", l->dirfd);
-	n = snprintf(l->addr, sizeof(l->addr), "%s/%s", proc, base_name(l));
+	n = snprintf(l->addr, sizeof(l->addr), "%s/%s", proc, listener_file(l));
 	if (n < 0 || (size_t)n >= sizeof(l->addr) || stat(proc, &st) == -1 ||
 	    !dirsafe_same(&st, checked))
 		strlcpy(l->addr, l->path, sizeof(l->addr));
@@ -410,12 +412,9 @@ listener_open(struct listener *l, const char *path, mode_t mode,
 	    lock_path(l, err, errsize) == -1 ||
 	    clear_stale(l, err, errsize) == -1 ||
 	    bind_listen(l, mode, err, errsize) == -1) {
-		/* A refused start leaves no file or directory of its own. */
-		unlock_path(l, true);
-		if (l->dirfd != -1) {
-			close(l->dirfd);
-			l->dirfd = -1;
-		}
+		/* A refused start leaves no file or directory of its own
+		 * (no socket is bound: l->fd is -1). */
+		(void)shut(l, true);
 		datadir_rmdirs(dir, l->created);
 		l->created[0] = '\0';
 		return -1;
@@ -458,11 +457,11 @@ listener_unlink(const struct listener *l)
 
 	if (l->path[0] == '\0' || l->dirfd == -1)
 		return 0;
-	if (fstatat(l->dirfd, base_name(l), &st, AT_SYMLINK_NOFOLLOW) == -1)
+	if (fstatat(l->dirfd, listener_file(l), &st, AT_SYMLINK_NOFOLLOW) == -1)
 		return errno == ENOENT ? 0 : -1;
 	if (st.st_dev != l->dev || st.st_ino != l->ino)
 		return 0;
-	if (unlinkat(l->dirfd, base_name(l), 0) == -1)
+	if (unlinkat(l->dirfd, listener_file(l), 0) == -1)
 		return errno == ENOENT ? 0 : -1;
 	return 1;
 }

@@ -47,10 +47,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include <sys/un.h>
 
 #include "options.h"
 
-#define LISTENER_ADDR_MAX	108	/* a sun_path */
+#define LISTENER_ADDR_MAX	sizeof(((struct sockaddr_un *)0)->sun_path)
 
 struct listener {
 	int	fd;			/* -1 when closed */
@@ -78,6 +79,9 @@ extern void	(*listener_fault_checked)(const char *dir);
  * socket's path. */
 extern void	(*listener_fault_bind)(const char *path, int bound);
 #endif
+
+/* The socket's file name in its directory (dirfd). */
+const char	*listener_file(const struct listener *);
 
 /* The directory mode used for a socket of this mode (see above). */
 mode_t	listener_dir_mode(mode_t socket_mode);

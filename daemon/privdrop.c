@@ -99,10 +99,8 @@ privdrop_made_ok(const struct privdrop_user *pu, const char *top, char *err,
 	return 0;
 }
 
-/* Give path and its parents up to and including top to USER.  They are
- * given by name; so none may be below a directory of USER's, who could
- * put a link to a directory of root's in the place of one meanwhile and
- * have it given instead. */
+/* Give path and its parents up to and including top to USER, by name:
+ * top was checked by privdrop_made_ok() as it was made. */
 static int
 give_chain(const struct privdrop_user *pu, const char *path, const char *top,
     char *err, size_t errsize)
@@ -113,8 +111,6 @@ give_chain(const struct privdrop_user *pu, const char *path, const char *top,
 
 	if (toplen == 0 || strlcpy(buf, path, sizeof(buf)) >= sizeof(buf))
 		return 0;
-	if (privdrop_made_ok(pu, top, err, errsize) == -1)
-		return -1;
 	while (strlen(buf) > 1 && buf[strlen(buf) - 1] == '/')
 		buf[strlen(buf) - 1] = '\0';
 	for (;;) {
@@ -138,8 +134,8 @@ give_socket(const struct privdrop_user *pu, const struct listener *l,
 	struct stat st;
 	int fd;
 
-	if ((fd = openat(l->dirfd, strrchr(l->path, '/') + 1, O_PATH |
-	    O_NOFOLLOW | O_CLOEXEC)) == -1 || fstat(fd, &st) == -1)
+	if ((fd = openat(l->dirfd, listener_file(l), O_PATH | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1 || fstat(fd, &st) == -1)
 		goto fail;
 	if (st.st_dev != l->dev || st.st_ino != l->ino) {
 		close(fd);

@@ -43,7 +43,9 @@ int	privdrop_lookup(struct privdrop_user *, const char *user, char *err,
 int	privdrop_made_ok(const struct privdrop_user *, const char *top,
 	    char *err, size_t errsize);
 
-/* Give USER what this start created (see above).  dd or l may be NULL. */
+/* Give USER what this start created (see above), by name: what dd and
+ * l created must have passed privdrop_made_ok().  dd or l may be
+ * NULL. */
 int	privdrop_give(const struct privdrop_user *, const struct datadir *dd,
 	    const struct listener *l, char *err, size_t errsize);
 
