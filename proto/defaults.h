@@ -30,9 +30,9 @@
  * sticky (sticky_ok 0): a sticky directory still lets others make names
  * in it (a socket listening first, a journal that would be replayed);
  * the directories above them may (as /tmp).  0 if it is safe;
- * DIR_BAD_OWNER, DIR_BAD_MODE or DIR_BAD_LINK, with the owner at fault (the directory's or the link's)
- * in *owner; -1 (errno) if dir cannot be examined.  *st gets the
- * directory's status (a link followed).
+ * DIR_BAD_OWNER, DIR_BAD_MODE or DIR_BAD_LINK, with the owner at fault
+ * (the directory's or the link's) in *owner; -1 (errno) if dir cannot be
+ * examined.  *st gets the directory's status (a link followed).
  */
 enum { DIR_BAD_OWNER = 1, DIR_BAD_MODE = 2, DIR_BAD_LINK = 3 };
 int	dir_check(const char *dir, uid_t euid, uid_t also_ok, int sticky_ok,
