@@ -6,6 +6,7 @@
 #include <sys/queue.h>
 
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -211,6 +212,43 @@ ls_too_large(const struct request *r)
 	return 1;
 }
 
+/* A change with no memory to make it: logged, for the client's
+ * unavailable names no cause.  -1. */
+static int
+ls_no_memory(void)
+{
+	static struct lograte rate;
+	char held[LOGRATE_HELD_BUFSZ];
+	unsigned missed;
+
+	if (lograte_ok(&rate, &missed))
+		log_warnx("change refused: no memory for it%s",
+		    lograte_held(missed, held, sizeof(held)));
+	return -1;
+}
+
+/*
+ * Whether r is an add to a list with no id left to give: its next_id,
+ * taken from its file, is 2^63-1, and ids stop below it
+ * (todolist.h).  Logged, for the client's unavailable names no cause.
+ */
+static int
+ls_ids_spent(const struct request *r)
+{
+	static struct lograte rate;
+	char held[LOGRATE_HELD_BUFSZ];
+	unsigned missed;
+
+	if (r->kind != REQ_ADD_ENTRY || todolist_next_id(ls.list) < INT64_MAX)
+		return 0;
+	if (lograte_ok(&rate, &missed))
+		log_warnx("add refused: the list's next_id is %" PRId64 ", "
+		    "the largest id, so it has none left to give%s",
+		    todolist_next_id(ls.list), lograte_held(missed, held,
+		    sizeof(held)));
+	return 1;
+}
+
 /* Apply a modification to the working list and queue its reply.  */
 static void
 ls_modify(struct lconn *lc, const struct request *r)
@@ -235,12 +273,13 @@ ls_modify(struct lconn *lc, const struct request *r)
 	default:
 		return;
 	}
-	if (op != NULL && ls_too_large(r)) {
-		listop_free(op);
-		op = NULL;
-	}
-	rc = op == NULL ? -1 : pending_apply(&ls.pending, ls.list, op,
-	    ls.next_seq);
+	if (op == NULL)
+		rc = ls_no_memory();
+	else if (ls_ids_spent(r) || ls_too_large(r))
+		rc = -1;
+	else if ((rc = pending_apply(&ls.pending, ls.list, op,
+	    ls.next_seq)) == -1)
+		(void)ls_no_memory();
 	if (rc != 0) {
 		/* The answer rests on the working list, which holds the
 		 * changes not durable yet (another connection's delete of

@@ -1378,6 +1378,43 @@ START_TEST(t_max_list_size)
 }
 END_TEST
 
+/*
+ * A list whose file gives next_id 2^63-1 has no id left to give: an
+ * add is answered unavailable and logged with its cause; its entries
+ * can still be changed.
+ */
+START_TEST(t_ids_spent)
+{
+	struct etf_buf	 b;
+	struct conn	*c;
+	char		 path[256];
+	int		 fd;
+
+	H_TODOD_ONLY("ids to 2^63-2, a list's file written by hand");
+	etf_buf_init(&b);
+	tterm_encode(&b, "#{'__struct__' => 'Elixir.Todo.List', "
+	    "next_id => 9223372036854775807, entries => #{"
+	    "9223372036854775806 => #{id => 9223372036854775806, "
+	    "date => ~D, title => <<\"last\">>}}}", "2023-12-19");
+	snprintf(path, sizeof(path), "%s/spent", D->data);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	H_ASSERT(fd != -1 && write(fd, b.p, b.len) == (ssize_t)b.len &&
+	    close(fd) == 0, "%s: %s", path, strerror(errno));
+	etf_buf_free(&b);
+	c = conn_open_ok(D);
+	attach_ok(c, "spent");
+	assert_call(c, "{add_entry, #{date => {2023, 12, 19}, title => "
+	    "<<\"one more\">>}}", "{error, unavailable}");
+	H_ASSERT(h_logged(D, "add refused: the list's next_id is "
+	    "9223372036854775807", h_ms(H_REPLY_MS)),
+	    "no warning of the refused add");
+	assert_call(c, "{update_entry, 9223372036854775806, "
+	    "#{title => <<\"changed\">>}}", "{ok, _}");
+	assert_call(c, "size", "{ok, 1}");
+	conn_close(c);
+}
+END_TEST
+
 static Suite *
 protocol_suite(void)
 {
@@ -1408,6 +1445,7 @@ protocol_suite(void)
 	tcase_add_test(tc, t_pipelining);
 	tcase_add_test(tc, t_other_connections);
 	tcase_add_test(tc, t_file_names);
+	tcase_add_test(tc, t_ids_spent);
 	suite_add_tcase(s, tc);
 
 	tcase_set_timeout(tr, 60);
