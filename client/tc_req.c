@@ -19,7 +19,10 @@ static const struct {
 	{ "badarg", "the daemon refused a malformed request (badarg)" },
 	{ "unknown_request", "the daemon does not know this request "
 	    "(unknown_request)" },
-	{ "bad_frame", "the daemon could not read the request (bad_frame)" },
+	/* The library encodes every request itself: only its size can
+	 * be wrong. */
+	{ "bad_frame", "the request is larger than the daemon's --max-frame "
+	    "(bad_frame)" },
 	{ "bad_name", "list name is not valid" },
 	{ "not_found", "no such entry" },
 	{ "not_attached", "the connection is not attached to a list "

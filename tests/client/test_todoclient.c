@@ -440,7 +440,7 @@ static const struct {
 	{ "badarg", "malformed" },
 	{ "unknown_request", "does not know" },
 	{ "not_attached", "not attached" },
-	{ "bad_frame", "could not read" },
+	{ "bad_frame", "larger than the daemon's --max-frame" },
 	{ "something_new", "answered with an error" },
 };
 
