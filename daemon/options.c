@@ -178,6 +178,14 @@ parse_mode(const char *s)
 	if ((v & 0600) != 0600)
 		usage_error("--socket-mode: %s: the owner needs read and "
 		    "write permission (0600)", s);
+	/* A class given read or search but not write could not connect:
+	 * a slip for 0660 or 0666, not a mode anyone means. */
+	if ((v & 0070) != 0 && (v & 0020) == 0)
+		usage_error("--socket-mode: %s: connecting needs write "
+		    "permission, which the group would not have", s);
+	if ((v & 0007) != 0 && (v & 0002) == 0)
+		usage_error("--socket-mode: %s: connecting needs write "
+		    "permission, which others would not have", s);
 	return (mode_t)v;
 }
 

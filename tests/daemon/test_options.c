@@ -195,7 +195,9 @@ START_TEST(every_option)
 	    "--idle-timeout", "0", "--max-lists", "1", "--sync", "none",
 	    "--max-frame=1024", "--log-level", "error", "--max-list-size",
 	    "4096", NULL }, NULL, 0 };
-	struct parse l2 = { { "--socket-mode", "600", "--max-conns-per-uid",
+	/* 0622: write alone lets group and others connect. */
+	struct parse l2 = { { "--socket-mode", "600", "--socket-mode", "0622",
+	    "--max-conns-per-uid",
 	    "7", "--idle-timeout", "2147483647", "--max-frame", "67108864",
 	    "--socket-mode=0777", "-p", "", "--max-list-size=524288000",
 	    "-l", "warning", NULL }, NULL, 0 };
@@ -334,6 +336,10 @@ static const struct bad {
 	{ { "--socket-mode", "1777" }, "only permission bits", 0 },
 	{ { "--socket-mode", "0066" }, "owner needs read and write", 0 },
 	{ { "--socket-mode", "0400" }, "owner needs read and write", 0 },
+	{ { "--socket-mode", "0640" }, "which the group would not have", 0 },
+	{ { "--socket-mode", "0610" }, "which the group would not have", 0 },
+	{ { "--socket-mode", "0664" }, "which others would not have", 0 },
+	{ { "--socket-mode", "0605" }, "which others would not have", 0 },
 	{ { "--max-conns-per-uid", "-1" }, "not a number", 0 },
 	{ { "-u", "" }, "--user: empty user name", 0 },
 	{ { "-u", "nobody" }, "--user nobody: only root can change user", 1 },
