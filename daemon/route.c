@@ -53,8 +53,9 @@ static void	route_attach_mode(const void *, size_t, int, uid_t,
 
 /*
  * Live servers at most: --max-lists, or fewer where the descriptor limit
- * (raised to its hard limit at start, fdlimit.h) is lower, for the cache,
- * the supervisor and a worker each hold one descriptor per live server.
+ * (raised to its hard limit at start, fdlimit.h) less ROUTE_FD_RESERVE,
+ * or half of a limit under twice that, is lower, for the cache, the
+ * supervisor and a worker each hold one descriptor per live server.
  * Beyond it a new list is answered busy, as at --max-lists, instead of
  * failing to link its server.
  */
@@ -66,8 +67,13 @@ route_max_lists(const struct todod_config *cfg)
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur == RLIM_INFINITY)
 		return max;
-	fds = rl.rlim_cur > ROUTE_FD_RESERVE + 1 ?
-	    (size_t)rl.rlim_cur - ROUTE_FD_RESERVE : 1;
+	/* Under twice the reserve, half the limit each: a hard limit of
+	 * 1,024 still leaves 512 servers, not one. */
+	fds = rl.rlim_cur >= 2 * ROUTE_FD_RESERVE ?
+	    (size_t)rl.rlim_cur - ROUTE_FD_RESERVE :
+	    (size_t)rl.rlim_cur / 2;
+	if (fds < 1)
+		fds = 1;
 	if (fds >= max)
 		return max;
 	log_warnx("--max-lists %d is more than the descriptor limit (%llu) "

@@ -34,7 +34,7 @@ struct todod_config;
 #define ROUTE_START_TRIES	3
 
 /* Descriptors kept beside the live servers' (clients being routed, the
- * process's own). */
+ * process's own); half of a descriptor limit under twice this. */
 #define ROUTE_FD_RESERVE	1024
 
 /* How long a connection for a list with no server waits for room at

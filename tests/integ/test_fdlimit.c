@@ -410,9 +410,10 @@ START_TEST(spare_descriptor)
 END_TEST
 
 /* The daemon's hard descriptor limit here, and the list servers it then
- * allows (the cache keeps 1,024 descriptors beside them). */
-#define LOW_FDS		1100
-#define LOW_LISTS	(LOW_FDS - 1024)
+ * allows (the cache keeps 1,024 descriptors beside them, or half of a
+ * limit under 2,048). */
+#define LOW_FDS		200
+#define LOW_LISTS	(LOW_FDS / 2)
 
 struct extra_arg {
 	const struct daemon	*d;
