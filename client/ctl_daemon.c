@@ -193,37 +193,57 @@ print_workers(const struct etf_term *w)
 	}
 }
 
-/* The list servers, when the daemon names them: [#{name, pid}], with
- * stalled_s from a daemon that gives it. */
+/* One list server's row of the daemon's list: its name and pid, and
+ * how long it has been stalled (0 if not, or not said).  false for a
+ * row of another shape. */
+static bool
+list_row(const struct etf_term *row, const struct etf_term **name,
+    const struct etf_term **pid, int64_t *stalled_s)
+{
+	const struct etf_term *stalled;
+
+	if (row->type != ETF_MAP)
+		return false;
+	*name = etf_map_get(row, "name");
+	*pid = get_int(row, "pid");
+	stalled = get_int(row, "stalled_s");
+	*stalled_s = stalled != NULL && stalled->i > 0 ? stalled->i : 0;
+	return *name != NULL && (*name)->type == ETF_BINARY && *pid != NULL;
+}
+
+/*
+ * The list servers, when the daemon names them: [#{name, pid}], with
+ * stalled_s from a daemon that gives it.  The stalled ones come first,
+ * so that the cut after STATUS_MAX_LISTS never hides one.
+ */
 static void
 print_lists(const struct etf_term *l)
 {
-	const struct etf_term *name, *pid, *stalled;
+	const struct etf_term *name, *pid;
+	int64_t stalled_s;
 	size_t i, shown = 0, more = 0;
+	int pass;
 	/* Names are cut on a terminal only, as titles are. */
 	size_t namew = ctl_columns() > 0 ? 40 : 0;
 
-	for (i = 0; i < l->seq.n; i++) {
-		if (l->seq.v[i].type != ETF_MAP)
-			continue;
-		name = etf_map_get(&l->seq.v[i], "name");
-		pid = get_int(&l->seq.v[i], "pid");
-		if (name == NULL || name->type != ETF_BINARY || pid == NULL)
-			continue;
-		if (shown == STATUS_MAX_LISTS) {
-			more++;		/* counted as those shown are */
-			continue;
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < l->seq.n; i++) {
+			if (!list_row(&l->seq.v[i], &name, &pid, &stalled_s) ||
+			    (stalled_s > 0) != (pass == 0))
+				continue;
+			if (shown == STATUS_MAX_LISTS) {
+				more++;	/* counted as those shown are */
+				continue;
+			}
+			shown++;
+			printf("%-10s  %8" PRId64 "  ", "list", pid->i);
+			text_print(stdout, name->bin.p, name->bin.len, namew);
+			/* Not taking connections or answering the cache:
+			 * its clients wait. */
+			if (stalled_s > 0)
+				printf("  stalled %" PRId64 " s", stalled_s);
+			putchar('\n');
 		}
-		shown++;
-		printf("%-10s  %8" PRId64 "  ", "list", pid->i);
-		text_print(stdout, name->bin.p, name->bin.len, namew);
-		/* Not taking connections or answering the cache: its
-		 * clients wait. */
-		if ((stalled = get_int(&l->seq.v[i], "stalled_s")) != NULL &&
-		    stalled->i > 0)
-			printf("  stalled %" PRId64 " s", stalled->i);
-		putchar('\n');
-	}
 	if (more > 0)
 		printf("(%zu more list server%s)\n", more, more == 1 ? "" :
 		    "s");

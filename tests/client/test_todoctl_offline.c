@@ -852,11 +852,13 @@ START_TEST(test_status_others)
 END_TEST
 
 /* status shows 20 list servers and counts the others it was given, not
- * the entries it skipped (here 6 that are not list servers). */
+ * the entries it skipped (here 6 that are not list servers); the last,
+ * stalled, comes first, not cut. */
 START_TEST(test_status_more_lists)
 {
 	struct etf_buf b;
 	struct h_run r;
+	const char *first, *stalled;
 	int i;
 
 	ok_map(&b, 1);
@@ -867,16 +869,24 @@ START_TEST(test_status_more_lists)
 			etf_put_atom(&b, "junk");
 			continue;
 		}
-		etf_put_map(&b, 2);
+		etf_put_map(&b, i == 26 ? 3 : 2);
 		etf_put_atom(&b, "name");
 		etf_put_binary(&b, "l", 1);
 		etf_put_atom(&b, "pid");
 		etf_put_int(&b, 1000 + i);
+		if (i == 26) {
+			etf_put_atom(&b, "stalled_s");
+			etf_put_int(&b, 12);
+		}
 	}
 	etf_put_nil(&b);
 	status_from(&b, &r);
 	ck_assert_msg(strstr(r.out, "\n(1 more list server)\n") != NULL,
 	    "'%s'", r.out);
+	first = strstr(r.out, "\nlist ");
+	stalled = strstr(r.out, "1026  l  stalled 12 s\n");
+	ck_assert_msg(first != NULL && stalled != NULL &&
+	    stalled < strstr(r.out, "1001  l"), "'%s'", r.out);
 	h_run_free(&r);
 }
 END_TEST
