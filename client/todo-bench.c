@@ -180,9 +180,10 @@ check_prefix(const struct bench_opts *o)
 	if (o->prefix[0] == '\0' || (n = bench_list_name(name, sizeof(name),
 	    o->prefix, o->lists - 1)) == -1 ||
 	    !name_valid(name, (size_t)n)) {
-		fprintf(stderr, "todo-bench: --prefix must be UTF-8 text of at "
-		    "most %d bytes with the list number, and at most %d as a "
-		    "file name (other bytes than A-Z a-z 0-9 _ - count 3)\n",
+		fprintf(stderr, "todo-bench: --prefix must be UTF-8 text, not "
+		    "empty, of at most %d bytes with the list number, and at "
+		    "most %d as a file name (other bytes than A-Z a-z 0-9 _ - "
+		    "count 3)\n",
 		    TODO_NAME_MAX, NAME_FILE_MAX);
 		exit(2);
 	}

@@ -218,9 +218,10 @@ static const struct {
 	 * as a file name ("%2F" for each slash). */
 	{ { "--prefix", "////////////////////////////////////////////////////"
 	    "/////////////////////////////////", NULL }, "todo-bench: --prefix "
-	    "must be UTF-8 text of at most 255 bytes with the list number, "
-	    "and at most 255 as a file name", true },
-	{ { "--prefix", "" }, "todo-bench: --prefix must be", true },
+	    "must be UTF-8 text, not empty, of at most 255 bytes with the "
+	    "list number, and at most 255 as a file name", true },
+	{ { "--prefix", "" }, "todo-bench: --prefix must be UTF-8 text, "
+	    "not empty", true },
 	{ { "-c", "0" }, "todo-bench: -c must be an integer from 1 to 100000: "
 	    "0\n", true },
 	{ { "-d", "0x1" }, "todo-bench: -d must be a number of seconds", true },
