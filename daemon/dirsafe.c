@@ -127,6 +127,81 @@ dirsafe_above(const char *what, const char *dir, uid_t euid, uid_t also_ok,
 	    dir, a.bad, owner, (unsigned)(a.st.st_mode & 07777), allowed);
 }
 
+/* What is at or below a name of also_ok's, and the first that is not
+ * also_ok's too (below_user()). */
+struct below {
+	uid_t		uid;
+	bool		held;
+	char		holder[PATH_MAX], bad[PATH_MAX];
+	uid_t		owner;
+	bool		link, link_mine;	/* bad is a link (of uid's) */
+};
+
+/*
+ * pathwalk_down() callback.  Once a directory or link on the way is the
+ * -u user's (uid), the user decides what the names below it lead to
+ * (a link in it, or in its place, to a directory of root's): everything
+ * from there down must be the user's too, links and what they lead to,
+ * or root would make and remove files where the user chose.
+ */
+static int
+below_user(const char *dir, void *arg)
+{
+	struct below *b = arg;
+	struct stat lst, st;
+	bool mine_l, mine;
+
+	if (strcmp(dir, "/") == 0)
+		b->held = false;	/* a walk begins */
+	if (lstat(dir, &lst) == -1 || stat(dir, &st) == -1)
+		return -1;
+	mine_l = lst.st_uid == b->uid;
+	mine = st.st_uid == b->uid;
+	if ((b->held && !mine_l) || ((b->held || mine_l) && !mine)) {
+		if (!b->held)
+			snprintf(b->holder, sizeof(b->holder), "%s", dir);
+		snprintf(b->bad, sizeof(b->bad), "%s", dir);
+		b->owner = !mine_l ? lst.st_uid : st.st_uid;
+		b->link = S_ISLNK(lst.st_mode);
+		b->link_mine = b->link && mine_l;
+		return 1;
+	}
+	if (!b->held && (mine_l || mine)) {
+		b->held = true;
+		snprintf(b->holder, sizeof(b->holder), "%s", dir);
+	}
+	return 0;
+}
+
+/* Refuse dir if it is, or lies below, a name the -u user (also_ok) could
+ * point elsewhere and is not that user's own (below_user()). */
+static int
+dirsafe_below_user(const char *what, const char *dir, uid_t also_ok,
+    char *err, size_t errsize)
+{
+	struct below b = { .uid = also_ok };
+	char user[64], owner[64];
+	int rc;
+
+	if ((rc = pathwalk_down(dir, below_user, &b)) == -1)
+		return seterr(err, errsize, "%s %s: %s", what, dir,
+		    strerror(errno));
+	if (rc == 0)
+		return 0;
+	user_name(also_ok, user, sizeof(user));
+	user_name(b.owner, owner, sizeof(owner));
+	if (b.link_mine)
+		return seterr(err, errsize, "unsafe %s %s: %s is a symbolic "
+		    "link of user %s's to a directory of %s's: user %s could "
+		    "point it anywhere: name the directory itself", what, dir,
+		    b.bad, user, owner, user);
+	return seterr(err, errsize, "unsafe %s %s: %s, %s of %s's, is below "
+	    "%s, of user %s's, who could replace it: make it as user %s "
+	    "(or give it to %s)", what, dir, b.bad, b.link ?
+	    "a symbolic link" : "a directory", owner, b.holder, user, user,
+	    user);
+}
+
 int
 dirsafe_check(const char *what, const char *dir, uid_t also_ok,
     struct stat *checked, char *err, size_t errsize)
@@ -165,7 +240,12 @@ dirsafe_check(const char *what, const char *dir, uid_t also_ok,
 	}
 	if (checked != NULL)
 		*checked = st;
-	return dirsafe_above(what, dir, euid, also_ok, err, errsize);
+	if (dirsafe_above(what, dir, euid, also_ok, err, errsize) == -1)
+		return -1;
+	/* Root for another user (-u): not where that user could lead it. */
+	if (also_ok != (uid_t)-1 && also_ok != euid && also_ok != 0)
+		return dirsafe_below_user(what, dir, also_ok, err, errsize);
+	return 0;
 }
 
 bool

@@ -19,7 +19,11 @@
  * ((uid_t)-1 for none), not writable by group or others, sticky or not
  * (anyone may make a name in a sticky one), and not named by another
  * user's symbolic link; and so is each directory above it (sticky
- * allowed there, and writable by its owner's own group).  Else -1 with
+ * allowed there, and writable by its owner's own group).  With also_ok
+ * another user than the effective one (root's -u), neither dir nor a
+ * directory or link above it may be that user's unless everything from
+ * there down is that user's too: the user could lead the name anywhere,
+ * a directory of root's among them.  Else -1 with
  * a sentence in err.  checked, unless NULL, gets the stat(2) of dir as
  * checked: what opens dir by name after compares it with the open
  * directory, so that a directory put in its place meanwhile is not

@@ -36,15 +36,33 @@ walk(const char *path, int (*fn)(const char *, void *), void *arg)
 	return 0;
 }
 
-int
-pathwalk_above(const char *path, int (*fn)(const char *, void *), void *arg)
+/* The two walks of pathwalk_above(), with path itself last in each if
+ * self. */
+static int
+walk_twice(const char *path, int (*fn)(const char *, void *), void *arg,
+    int self)
 {
 	char real[PATH_MAX];
 	int rc;
 
 	if (realpath(path, real) == NULL)
 		return -1;
-	if ((rc = walk(path, fn, arg)) != 0 || strcmp(real, path) == 0)
+	if ((rc = walk(path, fn, arg)) != 0 ||
+	    (self && (rc = fn(path, arg)) != 0) || strcmp(real, path) == 0)
 		return rc;		/* no link on the way: walked once */
-	return walk(real, fn, arg);
+	if ((rc = walk(real, fn, arg)) != 0)
+		return rc;
+	return self ? fn(real, arg) : 0;
+}
+
+int
+pathwalk_above(const char *path, int (*fn)(const char *, void *), void *arg)
+{
+	return walk_twice(path, fn, arg, 0);
+}
+
+int
+pathwalk_down(const char *path, int (*fn)(const char *, void *), void *arg)
+{
+	return walk_twice(path, fn, arg, 1);
 }

@@ -17,4 +17,12 @@
 int	pathwalk_above(const char *path, int (*fn)(const char *dir,
 	    void *arg), void *arg);
 
+/*
+ * As pathwalk_above(), but path itself is included, after the
+ * directories above it, on each of the two walks; each walk begins
+ * with "/".
+ */
+int	pathwalk_down(const char *path, int (*fn)(const char *dir,
+	    void *arg), void *arg);
+
 #endif /* TODOD_PATHWALK_H */

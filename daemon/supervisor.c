@@ -722,7 +722,7 @@ sup_prepare_datadir(const struct todod_config *cfg,
 		    cfg->workers);
 }
 
-/* Bind the public socket, then write the pidfile. */
+/* Bind the public socket. */
 static void
 sup_prepare_socket(const struct todod_config *cfg,
     const struct privdrop_user *user)
@@ -739,11 +739,6 @@ sup_prepare_socket(const struct todod_config *cfg,
 	    listener_share_parents(&sup.listener, sup.datadir.created,
 	    cfg->socket_mode, err, sizeof(err)) == -1)
 		sup_start_failed(cfg, "%s", err);
-	/* Written once the socket is bound, before privileges go. */
-	if (cfg->pidfile[0] != '\0' &&
-	    pidfile_create(cfg->pidfile, cfg->user[0] != '\0' ? user->uid :
-	    (uid_t)-1, err, sizeof(err)) == -1)
-		sup_start_failed(cfg, "%s", err);	/* not ours: left alone */
 }
 
 /* Give -u's user what the daemon made as root, check what it may do,
@@ -769,6 +764,13 @@ sup_prepare_privs(const struct todod_config *cfg,
 		    "give -p a path in a directory that only root may write, "
 		    "or -p '' for none", cfg->pidfile, cfg->user);
 	}
+	/* Written once the socket is bound and the path checked (root
+	 * writes nothing where -u's user could lead it), before privileges
+	 * go. */
+	if (cfg->pidfile[0] != '\0' &&
+	    pidfile_create(cfg->pidfile, cfg->user[0] != '\0' ? user->uid :
+	    (uid_t)-1, err, sizeof(err)) == -1)
+		sup_start_failed(cfg, "%s", err);	/* not ours: left alone */
 	/* Else every worker would fail to start its journal, and be
 	 * started again, until the restart limit.  Checked for -u's user
 	 * while root may still remove what this start made. */

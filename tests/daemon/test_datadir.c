@@ -423,6 +423,11 @@ START_TEST(unsafe_above)
 	ck_assert_int_eq(mkdir(data, 0700), 0);
 	refused_unsafe(data, (uid_t)-1, "/theirs above it has owner uid "
 	    "4242, mode 0755");
+	/* For -u 4242: refused while data is root's (4242 could put
+	 * another in its place), taken once it is 4242's. */
+	refused_unsafe(data, 4242, "/theirs/data, a directory of root's, is "
+	    "below ");
+	ck_assert_int_eq(chown(data, 4242, 4242), 0);
 	ck_assert_msg(datadir_lock(&dd, data, 4242, &holder, err,
 	    sizeof(err)) == 0, "%s", err);
 	datadir_unlock(&dd);
@@ -434,6 +439,10 @@ START_TEST(unsafe_above)
 	ck_assert_int_eq(symlink(d, link), 0);
 	snprintf(data, sizeof(data), "%s/theirs/x/data", tmp);
 	refused_unsafe(data, (uid_t)-1, "/theirs above it has owner");
+	/* Nor for -u 4242, whose directory it is in. */
+	ck_assert_int_eq(mkdir(data, 0700), 0);
+	refused_unsafe(data, 4242, "/theirs/x, a symbolic link of root's, is "
+	    "below ");
 
 	/* A link of root's, in root's directory, into a directory of
 	 * another user's. */

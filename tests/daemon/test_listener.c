@@ -467,7 +467,8 @@ END_TEST
 /*
  * A socket directory named by a symbolic link that another user owns is
  * refused: in /tmp anyone may make /tmp/todod-UID a link to a directory
- * of theirs.  A link of the user's own, or root's, is followed.
+ * of theirs.  A link of root's is followed, and one of the -u user's if
+ * it leads to a directory of that user's.
  */
 START_TEST(unsafe_dir_link)
 {
@@ -488,10 +489,18 @@ START_TEST(unsafe_dir_link)
 	    strstr(err, link) != NULL && strstr(err, "a symbolic link of "
 	    "nobody: it must be owned by root") != NULL, "%s", err);
 	ck_assert_int_eq(access(sock, F_OK), -1);
-	/* The link is the -u user's: taken. */
+	/* The link is the -u user's: refused while it leads to a
+	 * directory of root's (the user could point it at any), taken
+	 * once the directory is the user's too. */
+	ck_assert_int_eq(listener_open(&l, sock, 0660, 65534, err,
+	    sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "is a symbolic link of user nobody's to a "
+	    "directory of root's") != NULL, "%s", err);
+	ck_assert_int_eq(chown(pub, 65534, 65534), 0);
 	ck_assert_msg(listener_open(&l, sock, 0660, 65534, err,
 	    sizeof(err)) == 0, "%s", err);
 	listener_close(&l);
+	ck_assert_int_eq(chown(pub, 0, 0), 0);
 	/* Root's: taken. */
 	ck_assert_int_eq(lchown(link, 0, 0), 0);
 	ck_assert_msg(listener_open(&l, sock, 0660, (uid_t)-1, err,

@@ -740,12 +740,83 @@ START_TEST(data_made_below_user)
 	ck_assert_int_eq(mkdir(up, 0755), 0);
 	ck_assert_int_eq(chown(up, 65534, 65534), 0);
 	snprintf(n.data, sizeof(n.data), "%s/state/data", up);
-	nobody_start_fails(&n, "was made by root below a directory of user "
-	    "nobody's, who could replace it: make it as user nobody first");
+	nobody_start_fails(&n, "of user nobody's, who could replace it: "
+	    "make it as user nobody");
 	snprintf(n.data, sizeof(n.data), "%s/state", up);
 	ck_assert_msg(access(n.data, F_OK) == -1, "%s was left behind",
 	    n.data);
 	nobody_clean(&n);
+}
+END_TEST
+
+/*
+ * A directory of root's (the victim: mode 0755, with a file of root's
+ * in it) that nobody leads to, through a link of its own in a directory
+ * of its own: the path given to todod is up to nobody.  Which: 0 the
+ * data directory, 1 the socket's, 2 the pidfile's (what root writes and
+ * removes there: .tmp-* files are cleaned from a data directory, a
+ * socket and its lock are made, a pidfile replaces a file).  Refused,
+ * and the victim's file is as it was, with nothing added.
+ */
+static void
+led_by_user(int which, const char *text)
+{
+	struct nobody_run n;
+	char up[64], victim[64], file[96], link[96], buf[16];
+	struct dirent *de;
+	int fd, count = 0;
+	DIR *d;
+
+	nobody_paths(&n);
+	snprintf(up, sizeof(up), "%s/u", n.dir);
+	snprintf(victim, sizeof(victim), "%s/victim", n.dir);
+	ck_assert_int_eq(mkdir(up, 0755), 0);
+	ck_assert_int_eq(chown(up, 65534, 65534), 0);
+	ck_assert_int_eq(mkdir(victim, 0755), 0);
+	snprintf(file, sizeof(file), "%s/%s", victim, which == 0 ?
+	    ".tmp-root" : which == 1 ? "s.sock.lock" : "root.pid");
+	ck_assert_int_ne(fd = open(file, O_WRONLY | O_CREAT | O_EXCL, 0600),
+	    -1);
+	ck_assert_int_eq(write(fd, "root's", 6), 6);
+	ck_assert_int_eq(close(fd), 0);
+	snprintf(link, sizeof(link), "%s/link", up);
+	ck_assert_int_eq(symlink(victim, link), 0);
+	ck_assert_int_eq(lchown(link, 65534, 65534), 0);
+	if (which == 0)
+		snprintf(n.data, sizeof(n.data), "%s", link);
+	else if (which == 1)
+		snprintf(n.sock, sizeof(n.sock), "%s/s.sock", link);
+	else
+		snprintf(n.pid, sizeof(n.pid), "%s/root.pid", link);
+	nobody_start_fails(&n, text);
+	ck_assert_int_eq(file_read(file, buf, sizeof(buf)), 0);
+	ck_assert_msg(strcmp(buf, "root's") == 0, "%s: '%s'", file, buf);
+	ck_assert_ptr_nonnull(d = opendir(victim));
+	while ((de = readdir(d)) != NULL)
+		count += strcmp(de->d_name, ".") != 0 &&
+		    strcmp(de->d_name, "..") != 0;
+	closedir(d);
+	ck_assert_msg(count == 1, "%d files in %s", count, victim);
+	nobody_clean(&n);
+}
+
+START_TEST(data_led_by_user)
+{
+	led_by_user(0, "is a symbolic link of user nobody's to a directory "
+	    "of root's");
+}
+END_TEST
+
+START_TEST(socket_led_by_user)
+{
+	led_by_user(1, "is a symbolic link of user nobody's to a directory "
+	    "of root's");
+}
+END_TEST
+
+START_TEST(pidfile_led_by_user)
+{
+	led_by_user(2, "user nobody could replace it");
 }
 END_TEST
 
@@ -976,6 +1047,9 @@ main(void)
 	tcase_add_loop_test(tc, foreground_terminal, 0, 2);
 	tcase_add_test(tc, data_not_writable);
 	tcase_add_test(tc, data_made_below_user);
+	tcase_add_test(tc, data_led_by_user);
+	tcase_add_test(tc, socket_led_by_user);
+	tcase_add_test(tc, pidfile_led_by_user);
 	tcase_add_test(tc, data_others_may_write);
 	tcase_add_test(tc, pidfile_user_may_replace);
 	tcase_add_loop_test(tc, pidfile_above_user_may_replace, 0, 2);
