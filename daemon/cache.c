@@ -129,6 +129,8 @@ cache_conn_add(int fd, uid_t uid, const void *input, size_t inlen)
 	if ((cc->conn = conn_new(cache.base, fd, cache.cfg->max_frame,
 	    CACHE_OUT_CAP, &cache_conn_cbs, cc)) == NULL)
 		goto fail;
+	/* Held back with others, its user's turn comes round (conn.h). */
+	conn_set_class(cc->conn, (unsigned long)uid);
 	if (conn_prepend_input(cc->conn, input, inlen) == -1) {
 		conn_free(cc->conn);
 		fd = -1;

@@ -50,6 +50,7 @@ struct conn {
 	struct event		*turn;		/* its turn first, at need */
 	size_t			 in_counted;	/* its share of the totals */
 	size_t			 out_counted;
+	unsigned long		 turn_class;	/* conn_set_class() */
 };
 
 /*
@@ -60,7 +61,8 @@ struct conn {
  * time still gets through while the budget is spent (without it, a few
  * clients each sending part of a large request would wait for each
  * other forever).  While others wait behind it, the first has turn_ms
- * to make its request whole (conn_turn_over()).
+ * to make its request whole (conn_turn_over()).  The next first is the
+ * earliest of the class after last_class (conn_next_first()).
  */
 static struct {
 	size_t			 in_budget;	/* 0: no bound */
@@ -70,6 +72,7 @@ static struct {
 	size_t			 in_total;
 	size_t			 out_total;
 	TAILQ_HEAD(, conn)	 stalled;
+	unsigned long		 last_class;	/* of the last first */
 } budget = { .stalled = TAILQ_HEAD_INITIALIZER(budget.stalled) };
 
 static void	conn_read(evutil_socket_t, short, void *);
@@ -98,6 +101,8 @@ conn_update_read(struct conn *c)
 	int want;
 
 	if (over && !c->stalled) {
+		if (TAILQ_EMPTY(&budget.stalled))
+			budget.last_class = c->turn_class;
 		TAILQ_INSERT_TAIL(&budget.stalled, c, stall_entry);
 		c->stalled = 1;
 		/* The first's turn begins once another waits: c, second. */
@@ -124,6 +129,34 @@ conn_stall_remove(struct conn *c)
 		evtimer_del(c->turn);
 }
 
+/*
+ * Make first in the stalled queue the earliest connection of the class
+ * that follows the last first's in number (round the classes, lowest
+ * after highest), and return it; NULL if none waits.  A walk of the
+ * queue, once a turn.
+ */
+static struct conn *
+conn_next_first(void)
+{
+	struct conn *c, *after = NULL, *lowest = NULL, *next;
+
+	TAILQ_FOREACH(c, &budget.stalled, stall_entry) {
+		if (lowest == NULL || c->turn_class < lowest->turn_class)
+			lowest = c;
+		if (c->turn_class > budget.last_class && (after == NULL ||
+		    c->turn_class < after->turn_class))
+			after = c;
+	}
+	if ((next = after != NULL ? after : lowest) == NULL)
+		return NULL;
+	if (next != TAILQ_FIRST(&budget.stalled)) {
+		TAILQ_REMOVE(&budget.stalled, next, stall_entry);
+		TAILQ_INSERT_HEAD(&budget.stalled, next, stall_entry);
+	}
+	budget.last_class = next->turn_class;
+	return next;
+}
+
 /* Out of the stalled queue; the next one, first now, reads on. */
 static void
 conn_unstall(struct conn *c)
@@ -132,7 +165,7 @@ conn_unstall(struct conn *c)
 	int first = TAILQ_FIRST(&budget.stalled) == c;
 
 	conn_stall_remove(c);
-	if (first && (next = TAILQ_FIRST(&budget.stalled)) != NULL) {
+	if (first && (next = conn_next_first()) != NULL) {
 		if (conn_others_wait())
 			conn_turn_start();
 		conn_update_read(next);
@@ -218,6 +251,12 @@ static void
 conn_account(struct conn *c)
 {
 	conn_count(c, evbuffer_get_length(c->in), evbuffer_get_length(c->out));
+}
+
+void
+conn_set_class(struct conn *c, unsigned long turn_class)
+{
+	c->turn_class = turn_class;
 }
 
 void

@@ -25,7 +25,12 @@
  * behind it, the first has turn_ms to make its request whole; past that
  * it is closed (closed()) and the next reads on: a client that sends
  * part of a large request and stops holds up the others for one turn,
- * not for ever.  While their unsent output totals out_budget or more,
+ * not for ever.  The turns go round the classes of the connections
+ * waiting (conn_set_class(): the cache's are its clients' uids), in the
+ * order of their numbers, each class's first in the order it came: one
+ * user with many connections held back waits its turn with another
+ * user's one, instead of each of its connections taking one before it.
+ * While their unsent output totals out_budget or more,
  * conn_full() is true of every connection with output unsent: each
  * takes no more requests until its output is written, and one that has
  * none may still make one reply.
@@ -69,6 +74,8 @@ struct conn_cbs {
 /* The process's budgets (0: none); before any connection is made. */
 void		 conn_set_budget(size_t in_budget, size_t in_small,
 		    size_t out_budget, unsigned turn_ms);
+/* The class whose turn c takes when held back (above); 0 unless set. */
+void		 conn_set_class(struct conn *c, unsigned long turn_class);
 /* Input not yet taken, and output unsent, of all the connections. */
 size_t		 conn_total_in(void);
 size_t		 conn_total_out(void);

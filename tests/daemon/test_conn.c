@@ -302,6 +302,68 @@ START_TEST(turn_ends)
 }
 END_TEST
 
+/*
+ * Three connections of one class (a user's) each send all but the last
+ * byte of a large request and stop; then one of another class sends a
+ * large request whole.  The turns go round the classes: the other
+ * class's request is taken once the first held back's turn is over, not
+ * after each of the three has had one.
+ */
+START_TEST(turns_go_round)
+{
+	struct event_base *base = event_base_new();
+	struct side a[NCONN], other;
+	int64_t end;
+	size_t i, moved, closed;
+	int quiet;
+
+	ck_assert_ptr_nonnull(base);
+	conn_set_budget(BIG / 2, CONN_IN_SMALL, 0, TURN_MS);
+	for (i = 0; i < NCONN; i++) {
+		side_open(&a[i], base, BIG, 0);
+		a[i].may_close = 1;
+		conn_set_class(a[i].conn, 1000);
+	}
+	side_open(&other, base, BIG, 0);
+	conn_set_class(other.conn, 0);
+
+	/* The three held back, one of them first. */
+	end = now_ms() + TU_DEADLINE_MS;
+	for (quiet = 0; quiet < 3 && now_ms() < end; ) {
+		moved = 0;
+		for (i = 0; i < NCONN; i++)
+			moved += side_send(&a[i], a[i].reqlen - 1);
+		ck_assert_int_eq(event_base_loop(base, EVLOOP_NONBLOCK), 0);
+		quiet = moved == 0 ? quiet + 1 : 0;
+	}
+	ck_assert_int_eq(quiet, 3);
+
+	/* The other class's, whole, behind them. */
+	end = now_ms() + TU_DEADLINE_MS;
+	while (other.frames == 0 && now_ms() < end) {
+		side_send(&other, other.reqlen);
+		ck_assert_int_eq(event_base_loop(base, EVLOOP_ONCE |
+		    EVLOOP_NONBLOCK), 0);
+	}
+	for (closed = 0, i = 0; i < NCONN; i++)
+		closed += a[i].closed;
+	ck_assert_msg(other.frames == 1 && closed == 1, "taken: %zu, after "
+	    "%zu turns over", other.frames, closed);
+
+	for (i = 0; i < NCONN; i++)
+		if (!a[i].closed)
+			side_close(&a[i]);
+		else {
+			close(a[i].client);
+			free(a[i].req);
+		}
+	side_close(&other);
+	ck_assert_uint_eq(conn_total_in(), 0);
+	linger_close_all();
+	event_base_free(base);
+}
+END_TEST
+
 /* Read all the client's end holds now. */
 static void
 side_read_all(struct side *s)
@@ -374,6 +436,7 @@ conn_suite(void)
 
 	tcase_add_test(tc, input_budget);
 	tcase_add_test(tc, turn_ends);
+	tcase_add_test(tc, turns_go_round);
 	tcase_add_test(tc, output_budget);
 	suite_add_tcase(s, tc);
 	return s;
