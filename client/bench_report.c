@@ -117,12 +117,17 @@ bench_report_text(const struct bench_opts *o, const struct bench_result *r)
 	double user, sys, pct;
 	int k;
 
-	printf("todo-bench: workload %s, %d client%s, %ld list%s of %ld "
-	    "entr%s, %d%% reads, pipeline %d\n",
+	printf("todo-bench: workload %s, %d client%s, %ld list%s",
 	    bench_workload_name(o->workload), o->clients,
-	    o->clients == 1 ? "" : "s", o->lists, o->lists == 1 ? "" : "s",
-	    o->existing, o->existing == 1 ? "y" : "ies", o->read_pct,
-	    o->pipeline);
+	    o->clients == 1 ? "" : "s", o->lists, o->lists == 1 ? "" : "s");
+	/* Added to what the lists held: their size is not known. */
+	if (o->preload > 0)
+		printf(", %ld entr%s added to each", o->preload,
+		    o->preload == 1 ? "y" : "ies");
+	else if (o->existing > 0)
+		printf(" of %ld entr%s", o->existing,
+		    o->existing == 1 ? "y" : "ies");
+	printf(", %d%% reads, pipeline %d\n", o->read_pct, o->pipeline);
 	if (r->preloaded > 0)
 		printf("preload: %llu entries in %.2f s (%.0f/s)\n",
 		    (unsigned long long)r->preloaded, r->preload_s,
