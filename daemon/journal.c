@@ -169,9 +169,12 @@ journal_state(const struct journal *j)
 static void
 journal_void(struct journal *j, uint64_t off)
 {
-	static const uint8_t mark[JOURNAL_HDR];
+	uint8_t mark[JOURNAL_HDR];
 	/* Test-only: a read-only file system refuses the void too. */
 	bool ro = store_fault_errno_write() == EROFS;
+
+	put_be32(mark, 0);
+	put_be32(mark + 4, JOURNAL_SEAL);
 
 	if (ro)
 		errno = EROFS;
@@ -471,7 +474,8 @@ jread_one(int fd, uint64_t off, uint64_t size, size_t max,
 		return -1;
 	len = get_be32(hdr);
 	if (len == 0) {
-		*why = "an end mark";
+		*why = get_be32(hdr + 4) == JOURNAL_SEAL ? "the seal" :
+		    "a record of length 0";
 		return 1;
 	}
 	if (len > max || len > size - off - JOURNAL_HDR) {
@@ -540,10 +544,11 @@ jvalid_after(int fd, uint64_t off, uint64_t size, size_t max)
 /*
  * The invalid record at off is damage inside the journal, not a record
  * cut short by a crash (the last one written, zeros or the end of the
- * file after it): it fits in the file and something follows it, or a
- * valid record follows its start (its length itself damaged, to run
- * past the end of the file or over the records after it into the zeros
- * allocated ahead).  1, 0, or -1 if the file cannot be read.
+ * file after it) nor the seal: it fits in the file and something follows
+ * it, or a valid record follows its start (its length itself damaged, to
+ * run past the end of the file or over the records after it into the
+ * zeros allocated ahead, or zeroed).  1, 0, or -1 if the file cannot be
+ * read.
  */
 static int
 jdamaged(int fd, uint64_t off, uint64_t size, size_t max)
@@ -556,8 +561,12 @@ jdamaged(int fd, uint64_t off, uint64_t size, size_t max)
 		return 0;
 	if (jpread(fd, hdr, sizeof(hdr), off) == -1)
 		return -1;
+	/* The worker's seal: what follows it was made void. */
+	if (get_be32(hdr) == 0 && get_be32(hdr + 4) == JOURNAL_SEAL)
+		return 0;
+	/* Zeros where a record's header was, valid records after it. */
 	if (get_be32(hdr) == 0)
-		return 0;	/* an end mark: nothing after it counts */
+		return jvalid_after(fd, off, size, max);
 	end = off + JOURNAL_HDR + get_be32(hdr);
 	if (end > size || get_be32(hdr) > max)
 		return jvalid_after(fd, off, size, max);

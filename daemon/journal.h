@@ -24,8 +24,11 @@
  *
  * Reading a file stops at the first record that is cut short, fails its
  * CRC, or does not decode to that shape: a crash during a write leaves
- * such a tail, and nothing in it was ever acknowledged.  A record with
- * L = 0 ends a file on purpose (see journal_write()).
+ * such a tail, and nothing in it was ever acknowledged.  A header with
+ * L = 0 and JOURNAL_SEAL in place of the CRC ends a file on purpose (see
+ * journal_write()): what follows it was made void.  Any other header
+ * with L = 0 ends the reading too, but a valid record after it is
+ * damage (zeros where a record's header was), and the file is kept.
  *
  * With sync, a file is allocated ahead of its records, JOURNAL_PREALLOC
  * bytes at a time (fallocate): a record then goes into space that is
@@ -59,6 +62,8 @@ struct journal;
  * by a crash). */
 #define JOURNAL_RESYNC		(4 * 1024 * 1024)
 #define JOURNAL_HDR		8
+/* The CRC field of the header that seals a file ("SEAL"). */
+#define JOURNAL_SEAL		0x5345414cu
 #define JOURNAL_PREALLOC	(1024 * 1024)
 
 /* What journal_write() and journal_sync() leave behind after a failure. */
@@ -113,7 +118,8 @@ enum journal_state journal_state(const struct journal *);
  * write.  0, or -1 with errno: then the bytes of this write are made
  * void before return (the file is cut back to its length before the
  * write; with sync that cut is synced; if it cannot be, a record with
- * L = 0 is written and synced where the write began and the journal is
+ * L = 0 and JOURNAL_SEAL is written and synced where the write began
+ * and the journal is
  * SEALED; if that fails too it is BROKEN).
  */
 int	journal_write(struct journal *, const void *, size_t);

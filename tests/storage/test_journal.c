@@ -361,6 +361,27 @@ length_over_zeros(uint64_t gen, const struct etf_buf *b, const size_t *off,
 	free(p);
 }
 
+/*
+ * The three records of b with record k's header made L = 0 and CRC crc
+ * (0: zeroed; JOURNAL_SEAL: the worker's seal), as generation gen.
+ */
+static void
+header_set(uint64_t gen, const struct etf_buf *b, const size_t *off,
+    int k, uint32_t crc, int n, bool kept)
+{
+	uint8_t *p;
+
+	ck_assert_ptr_nonnull(p = malloc(b->len));
+	memcpy(p, b->p, b->len);
+	memset(p + off[k], 0, 4);
+	p[off[k] + 4] = (uint8_t)(crc >> 24);
+	p[off[k] + 5] = (uint8_t)(crc >> 16);
+	p[off[k] + 6] = (uint8_t)(crc >> 8);
+	p[off[k] + 7] = (uint8_t)crc;
+	damaged_gen(gen, p, b->len, n, kept);
+	free(p);
+}
+
 START_TEST(t_damaged_kept)
 {
 	struct etf_buf b;
@@ -428,6 +449,12 @@ START_TEST(t_damaged_kept)
 	length_over_zeros(6, &b, off, 0, 0, true);
 	length_over_zeros(7, &b, off, 1, 1, true);
 	length_over_zeros(8, &b, off, 2, 2, false);
+	/* a header zeroed (a zeroed sector): a valid record after it,
+	 * damage; the last record's, cut short */
+	header_set(9, &b, off, 1, 0, 1, true);
+	header_set(10, &b, off, 2, 0, 2, false);
+	/* the worker's seal: what follows was made void on purpose */
+	header_set(11, &b, off, 1, JOURNAL_SEAL, 1, false);
 	free(p);
 	etf_buf_free(&b);
 }
