@@ -3,6 +3,7 @@
  */
 #include "config.h"
 
+#include <sys/prctl.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -357,5 +358,10 @@ privdrop_drop(const struct privdrop_user *pu, char *err, size_t errsize)
 	    (pu->gid != 0 && (setgid(0) != -1 || setegid(0) != -1)))
 		return seterr(err, errsize, "user %s: root privileges could "
 		    "be regained", pu->name);
+	/* Nor gained by an exec (a set-user-id program), in this process
+	 * or its children, which inherit it: none of them runs one. */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+		return seterr(err, errsize, "user %s: cannot forbid new "
+		    "privileges: %s", pu->name, strerror(errno));
 	return 0;
 }

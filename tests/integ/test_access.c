@@ -232,6 +232,24 @@ proc_uid(pid_t pid, const char *field)
 	return u;
 }
 
+/* Whether pid's /proc status has the line "field\tvalue". */
+static bool
+proc_status_is(pid_t pid, const char *field, const char *value)
+{
+	char path[64], line[256], want[128];
+	bool found = false;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	snprintf(want, sizeof(want), "%s\t%s\n", field, value);
+	if ((fp = fopen(path, "r")) == NULL)
+		return false;
+	while (!found && fgets(line, sizeof(line), fp) != NULL)
+		found = strcmp(line, want) == 0;
+	fclose(fp);
+	return found;
+}
+
 /* A temporary directory (mode 0711) for a daemon run as nobody: its
  * socket, data directory and log paths. */
 struct nobody_run {
@@ -384,6 +402,8 @@ START_TEST(drop_to_nobody)
 		    "pid %d does not run as nobody", (int)set.pid[i]);
 		ck_assert_msg(proc_uid(set.pid[i], "Gid:") == nobody_gid,
 		    "pid %d does not run in nobody's group", (int)set.pid[i]);
+		ck_assert_msg(proc_status_is(set.pid[i], "NoNewPrivs:", "1"),
+		    "pid %d may gain privileges", (int)set.pid[i]);
 	}
 	ck_assert_int_eq(stat(n.data, &st), 0);
 	ck_assert_uint_eq(st.st_uid, nobody_uid);
