@@ -251,8 +251,10 @@ datadir_lock(struct datadir *dd, const char *path, uid_t also_ok,
 	*holder = 0;
 	if (strlcpy(dd->path, path, sizeof(dd->path)) >= sizeof(dd->path))
 		return seterr(err, errsize, "path too long: %s", path);
-	if (datadir_mkdirs(path, 0700, dd->created, sizeof(dd->created),
-	    err, errsize) == -1)
+	/* Root makes nothing where another user could lead the path. */
+	if (dirsafe_may_make("data directory", path, also_ok, err,
+	    errsize) == -1 || datadir_mkdirs(path, 0700, dd->created,
+	    sizeof(dd->created), err, errsize) == -1)
 		return -1;
 	/* Another user who may make files here could plant a journal that
 	 * a worker would replay.  (Made now, it is 0700 and ours.) */

@@ -127,79 +127,184 @@ dirsafe_above(const char *what, const char *dir, uid_t euid, uid_t also_ok,
 	    dir, a.bad, owner, (unsigned)(a.st.st_mode & 07777), allowed);
 }
 
-/* What is at or below a name of also_ok's, and the first that is not
- * also_ok's too (below_user()). */
-struct below {
-	uid_t		uid;
-	bool		held;
-	char		holder[PATH_MAX], bad[PATH_MAX];
-	uid_t		owner;
-	bool		link, link_mine;	/* bad is a link (of uid's) */
+/* What dirsafe_way() found wrong on the way to a directory. */
+enum way_fault { WAY_OWNER = 1, WAY_MODE, WAY_BELOW, WAY_MADE_BELOW,
+    WAY_USERS };
+
+/* The rules of dirsafe_way() and what broke one. */
+struct way {
+	uid_t		euid, also_ok;
+	int		below;		/* the -u rule applies */
+	int		none_of_user;	/* nothing of also_ok's at all */
+	int		held;		/* a name of also_ok's was met */
+	char		holder[PATH_MAX];
+	int		holder_link;
+	char		bad[PATH_MAX];
+	struct stat	st;		/* bad's lstat */
+	enum way_fault	fault;
 };
 
+static int
+way_fail(struct way *w, const struct pathwalk_step *s, enum way_fault f)
+{
+	snprintf(w->bad, sizeof(w->bad), "%s", s->path);
+	if (s->lst != NULL)
+		w->st = *s->lst;
+	w->fault = f;
+	return 1;
+}
+
 /*
- * pathwalk_down() callback.  Once a directory or link on the way is the
- * -u user's (uid), the user decides what the names below it lead to
- * (a link in it, or in its place, to a directory of root's): everything
- * from there down must be the user's too, links and what they lead to,
- * or root would make and remove files where the user chose.
+ * pathwalk_resolve() callback: every name on the way, links and the
+ * names in their targets too, is owned by root, the effective user or
+ * also_ok; a directory passed through is writable by no one else
+ * (sticky, or its owner's own group, allowed, as above_ok()).  With the
+ * -u rule: once a name of also_ok's is met, that user decides where the
+ * rest leads (a link of its own to a directory of root's, or one put in
+ * the place of what is below it), so where the way ends must be
+ * also_ok's too, and nothing may be made there by root.
  */
 static int
-below_user(const char *dir, void *arg)
+way_ok(const struct pathwalk_step *s, void *arg)
 {
-	struct below *b = arg;
-	struct stat lst, st;
-	bool mine_l, mine;
+	struct way *w = arg;
+	const struct stat *st = s->lst;
+	int mine;
 
-	if (strcmp(dir, "/") == 0)
-		b->held = false;	/* a walk begins */
-	if (lstat(dir, &lst) == -1 || stat(dir, &st) == -1)
-		return -1;
-	mine_l = lst.st_uid == b->uid;
-	mine = st.st_uid == b->uid;
-	if ((b->held && !mine_l) || ((b->held || mine_l) && !mine)) {
-		if (!b->held)
-			snprintf(b->holder, sizeof(b->holder), "%s", dir);
-		snprintf(b->bad, sizeof(b->bad), "%s", dir);
-		b->owner = !mine_l ? lst.st_uid : st.st_uid;
-		b->link = S_ISLNK(lst.st_mode);
-		b->link_mine = b->link && mine_l;
-		return 1;
-	}
-	if (!b->held && (mine_l || mine)) {
-		b->held = true;
-		snprintf(b->holder, sizeof(b->holder), "%s", dir);
+	if (st == NULL)
+		return w->held ? way_fail(w, s, WAY_MADE_BELOW) : 0;
+	if (st->st_uid != 0 && st->st_uid != w->euid &&
+	    st->st_uid != w->also_ok)
+		return way_fail(w, s, WAY_OWNER);
+	if (S_ISDIR(st->st_mode) && !s->last &&
+	    (st->st_mode & (S_IWGRP | S_IWOTH)) && !(st->st_mode & S_ISVTX) &&
+	    ((st->st_mode & S_IWOTH) || !own_group(st->st_uid, st->st_gid)))
+		return way_fail(w, s, WAY_MODE);
+	mine = st->st_uid == w->also_ok;
+	if (w->none_of_user && mine)
+		return way_fail(w, s, WAY_USERS);
+	if (!w->below)
+		return 0;
+	/* Where the way ends, root works: the user's own, once the user
+	 * could have chosen it.  (What lies between, the user chose too;
+	 * root does nothing there.) */
+	if (w->held && !mine && s->last && !S_ISLNK(st->st_mode))
+		return way_fail(w, s, WAY_BELOW);
+	if (mine && !w->held) {
+		w->held = 1;
+		snprintf(w->holder, sizeof(w->holder), "%s", s->path);
+		w->holder_link = S_ISLNK(st->st_mode);
 	}
 	return 0;
 }
 
-/* Refuse dir if it is, or lies below, a name the -u user (also_ok) could
- * point elsewhere and is not that user's own (below_user()). */
-static int
-dirsafe_below_user(const char *what, const char *dir, uid_t also_ok,
-    char *err, size_t errsize)
+static const char *
+kind(const struct stat *st)
 {
-	struct below b = { .uid = also_ok };
-	char user[64], owner[64];
+	return S_ISLNK(st->st_mode) ? "a symbolic link" : S_ISDIR(st->st_mode) ?
+	    "a directory" : "a file";
+}
+
+/*
+ * Check the way to dir, as the kernel resolves it (way_ok()); missing_ok:
+ * what is missing of it is to be made.  checked, unless NULL, is what
+ * dir was found to be: the way must lead to it, or it changed meanwhile.
+ * 0, or -1 with a sentence in err.
+ */
+static int
+dirsafe_way(const char *what, const char *dir, uid_t euid, uid_t also_ok,
+    const struct stat *checked, char *err, size_t errsize)
+{
+	struct way w;
+	struct stat final;
+	char owner[64], user[64], allowed[160];
 	int rc;
 
-	if ((rc = pathwalk_down(dir, below_user, &b)) == -1)
+	memset(&w, 0, sizeof(w));
+	w.euid = euid;
+	w.also_ok = also_ok;
+	w.below = also_ok != (uid_t)-1 && also_ok != euid && also_ok != 0;
+	if ((rc = pathwalk_resolve(dir, way_ok, &w, checked != NULL ? &final :
+	    NULL)) == -1)
 		return seterr(err, errsize, "%s %s: %s", what, dir,
 		    strerror(errno));
-	if (rc == 0)
+	if (rc == 0) {
+		if (checked != NULL && (final.st_dev != checked->st_dev ||
+		    final.st_ino != checked->st_ino))
+			return seterr(err, errsize, "%s %s was replaced while "
+			    "it was checked", what, dir);
 		return 0;
+	}
 	user_name(also_ok, user, sizeof(user));
-	user_name(b.owner, owner, sizeof(owner));
-	if (b.link_mine)
-		return seterr(err, errsize, "unsafe %s %s: %s is a symbolic "
-		    "link of user %s's to a directory of %s's: user %s could "
-		    "point it anywhere: name the directory itself", what, dir,
-		    b.bad, user, owner, user);
-	return seterr(err, errsize, "unsafe %s %s: %s, %s of %s's, is below "
-	    "%s, of user %s's, who could replace it: make it as user %s "
-	    "(or give it to %s)", what, dir, b.bad, b.link ?
-	    "a symbolic link" : "a directory", owner, b.holder, user, user,
-	    user);
+	user_name(w.st.st_uid, owner, sizeof(owner));
+	switch (w.fault) {
+	case WAY_OWNER:
+	case WAY_MODE:
+		owners(euid, also_ok, allowed, sizeof(allowed));
+		if (S_ISLNK(w.st.st_mode))
+			return seterr(err, errsize, "unsafe %s %s: %s above it "
+			    "is a symbolic link of %s: it must be owned by %s",
+			    what, dir, w.bad, owner, allowed);
+		return seterr(err, errsize, "unsafe %s %s: %s above it has "
+		    "owner %s, mode %04o: each directory above it must be "
+		    "owned by %s, and not be writable by group (but its "
+		    "owner's own) or others unless it is sticky", what, dir,
+		    w.bad, owner, (unsigned)(w.st.st_mode & 07777), allowed);
+	case WAY_BELOW:
+		return seterr(err, errsize, "unsafe %s %s: the way to it "
+		    "passes %s, %s of user %s's, who could lead it elsewhere, "
+		    "and it is %s's: it must be %s's, or be named by a way "
+		    "that passes nothing of %s's", what, dir, w.holder,
+		    w.holder_link ? "a symbolic link" : "a directory", user,
+		    owner, user, user);
+	case WAY_MADE_BELOW:
+		return seterr(err, errsize, "unsafe %s %s: root would make it "
+		    "below %s, %s of user %s's, who could lead it elsewhere: "
+		    "make it as user %s first", what, dir, w.holder,
+		    w.holder_link ? "a symbolic link" : "a directory", user,
+		    user);
+	default:
+		return seterr(err, errsize, "unsafe %s %s: the way to it "
+		    "passes %s, %s of user %s's, who could lead it elsewhere",
+		    what, dir, w.bad, kind(&w.st), user);
+	}
+}
+
+int
+dirsafe_may_make(const char *what, const char *dir, uid_t also_ok,
+    char *err, size_t errsize)
+{
+	struct stat st;
+
+	/* There already: nothing is made, and dirsafe_check() says what
+	 * is wrong with it, if anything, more precisely. */
+	if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+		return 0;
+	return dirsafe_way(what, dir, geteuid(), also_ok, NULL, err,
+	    errsize);
+}
+
+int
+dirsafe_not_users(const char *what, const char *dir, uid_t also_ok,
+    char *err, size_t errsize)
+{
+	struct way w;
+	char user[64];
+	int rc;
+
+	memset(&w, 0, sizeof(w));
+	w.euid = geteuid();
+	w.also_ok = also_ok;
+	w.none_of_user = 1;
+	if ((rc = pathwalk_resolve(dir, way_ok, &w, NULL)) == -1)
+		return seterr(err, errsize, "%s %s: %s", what, dir,
+		    strerror(errno));
+	if (rc == 0 || w.fault != WAY_USERS)
+		return rc == 0 ? 0 : 1;
+	user_name(also_ok, user, sizeof(user));
+	(void)seterr(err, errsize, "%s %s: the way to it passes %s, %s of "
+	    "user %s's", what, dir, w.bad, kind(&w.st), user);
+	return 1;
 }
 
 int
@@ -242,10 +347,8 @@ dirsafe_check(const char *what, const char *dir, uid_t also_ok,
 		*checked = st;
 	if (dirsafe_above(what, dir, euid, also_ok, err, errsize) == -1)
 		return -1;
-	/* Root for another user (-u): not where that user could lead it. */
-	if (also_ok != (uid_t)-1 && also_ok != euid && also_ok != 0)
-		return dirsafe_below_user(what, dir, also_ok, err, errsize);
-	return 0;
+	/* Every name on the way, and that it leads to what was checked. */
+	return dirsafe_way(what, dir, euid, also_ok, &st, err, errsize);
 }
 
 bool

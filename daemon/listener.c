@@ -396,8 +396,9 @@ listener_open(struct listener *l, const char *path, mode_t mode,
 		    "file name: %s", path);
 	strlcpy(l->path, path, sizeof(l->path));
 	socket_dir(path, dir, sizeof(dir));
-	if (datadir_mkdirs(dir, listener_dir_mode(mode), l->created,
-	    sizeof(l->created), err, errsize) == -1)
+	if (dirsafe_may_make("socket directory", dir, also_ok, err,
+	    errsize) == -1 || datadir_mkdirs(dir, listener_dir_mode(mode),
+	    l->created, sizeof(l->created), err, errsize) == -1)
 		return -1;
 	/* Not sticky either: anyone may make a name there, this socket's
 	 * (listening first, or holding its lock) among them. */

@@ -1,13 +1,17 @@
 /*
- * pathwalk.c: the directories above a path (see pathwalk.h).
+ * pathwalk.c: the directories above a path, and the names a path
+ * resolves through (see pathwalk.h).
  */
 #include "config.h"
+
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pathwalk.h"
 
@@ -36,33 +40,116 @@ walk(const char *path, int (*fn)(const char *, void *), void *arg)
 	return 0;
 }
 
-/* The two walks of pathwalk_above(), with path itself last in each if
- * self. */
-static int
-walk_twice(const char *path, int (*fn)(const char *, void *), void *arg,
-    int self)
+int
+pathwalk_above(const char *path, int (*fn)(const char *, void *), void *arg)
 {
 	char real[PATH_MAX];
 	int rc;
 
 	if (realpath(path, real) == NULL)
 		return -1;
-	if ((rc = walk(path, fn, arg)) != 0 ||
-	    (self && (rc = fn(path, arg)) != 0) || strcmp(real, path) == 0)
+	if ((rc = walk(path, fn, arg)) != 0 || strcmp(real, path) == 0)
 		return rc;		/* no link on the way: walked once */
-	if ((rc = walk(real, fn, arg)) != 0)
-		return rc;
-	return self ? fn(real, arg) : 0;
+	return walk(real, fn, arg);
+}
+
+/* Whether only slashes follow p. */
+static int
+at_end(const char *p)
+{
+	while (*p == '/')
+		p++;
+	return *p == '\0';
 }
 
 int
-pathwalk_above(const char *path, int (*fn)(const char *, void *), void *arg)
+pathwalk_resolve(const char *path,
+    int (*fn)(const struct pathwalk_step *, void *), void *arg,
+    struct stat *final)
 {
-	return walk_twice(path, fn, arg, 0);
-}
+	char rest[2 * PATH_MAX], cur[PATH_MAX], next[PATH_MAX];
+	char target[PATH_MAX], joined[2 * PATH_MAX];
+	struct pathwalk_step step;
+	struct stat st;
+	const char *p, *c;
+	char *slash;
+	size_t len;
+	ssize_t n;
+	int links = 0, rc;
 
-int
-pathwalk_down(const char *path, int (*fn)(const char *, void *), void *arg)
-{
-	return walk_twice(path, fn, arg, 1);
+	if (path[0] != '/') {
+		errno = EINVAL;
+		return -1;
+	}
+	if (strlen(path) >= sizeof(rest)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	strcpy(rest, path);
+	cur[0] = '\0';			/* "/" */
+	for (p = rest;;) {
+		while (*p == '/')
+			p++;
+		if (*p == '\0')
+			break;
+		for (c = p; *p != '\0' && *p != '/'; p++)
+			;
+		len = (size_t)(p - c);
+		if (len == 1 && c[0] == '.')
+			continue;
+		if (len == 2 && c[0] == '.' && c[1] == '.') {
+			if ((slash = strrchr(cur, '/')) != NULL)
+				*slash = '\0';
+			continue;
+		}
+		if (strlen(cur) + 1 + len >= sizeof(next)) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		n = (ssize_t)strlen(cur);
+		memcpy(next, cur, (size_t)n);
+		next[n] = '/';
+		memcpy(next + n + 1, c, len);
+		next[(size_t)n + 1 + len] = '\0';
+		step.path = next;
+		step.last = at_end(p);
+		if (lstat(next, &st) == -1) {
+			if (errno != ENOENT)
+				return -1;
+			step.lst = NULL;	/* the rest is missing */
+			return fn(&step, arg);
+		}
+		step.lst = &st;
+		if ((rc = fn(&step, arg)) != 0)
+			return rc;
+		if (S_ISLNK(st.st_mode)) {
+			if (++links > PATHWALK_MAX_LINKS) {
+				errno = ELOOP;
+				return -1;
+			}
+			if ((n = readlink(next, target, sizeof(target) - 1)) ==
+			    -1)
+				return -1;
+			target[n] = '\0';
+			/* The target in the link's place, before the rest. */
+			if ((size_t)snprintf(joined, sizeof(joined), "%s/%s",
+			    target, p) >= sizeof(rest)) {
+				errno = ENAMETOOLONG;
+				return -1;
+			}
+			strcpy(rest, joined);
+			p = rest;
+			if (target[0] == '/')
+				cur[0] = '\0';
+			continue;
+		}
+		if (!S_ISDIR(st.st_mode) && !at_end(p)) {
+			errno = ENOTDIR;
+			return -1;
+		}
+		strcpy(cur, next);
+	}
+	if (final != NULL && stat(cur[0] != '\0' ? cur : "/", final) == -1)
+		return -1;
+	return 0;
 }

@@ -18,6 +18,7 @@
 
 #include "errbuf.h"
 #include "datadir.h"
+#include "dirsafe.h"
 #include "listener.h"
 #include "pathwalk.h"
 #include "privdrop.h"
@@ -332,7 +333,13 @@ privdrop_may_replace(const struct privdrop_user *pu, const char *path,
 	if ((rc = replaceable_in(dir, &r)) == 0 &&
 	    (rc = pathwalk_above(dir, replaceable_in, &r)) == -1)
 		return seterr(err, errsize, "%s: %s", dir, strerror(errno));
-	return rc == 2 ? -1 : rc;
+	if (rc != 0)
+		return rc == 2 ? -1 : rc;
+	/* Nor reached through a name of USER's (a link of its own in a
+	 * sticky directory, or in a link's target), which USER could
+	 * point elsewhere. */
+	return dirsafe_not_users("pidfile directory", dir, pu->uid, err,
+	    errsize);
 }
 
 int

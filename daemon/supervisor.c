@@ -641,8 +641,10 @@ sup_start_failed(const struct todod_config *cfg, const char *fmt, ...)
 	va_start(ap, fmt);
 	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	/* The pidfile first, while the socket's lock is held (as at exit). */
-	if (cfg->pidfile[0] != '\0')
+	/* The pidfile first, while the socket's lock is held (as at exit);
+	 * only if this start wrote it: before, its path may be one the -u
+	 * user could lead elsewhere (the start is refused for that). */
+	if (sup.pidfile_made)
 		(void)pidfile_unlink(cfg->pidfile);
 	if (sup.spawner == NULL) {
 		listener_abandon(&sup.listener);
@@ -767,10 +769,12 @@ sup_prepare_privs(const struct todod_config *cfg,
 	/* Written once the socket is bound and the path checked (root
 	 * writes nothing where -u's user could lead it), before privileges
 	 * go. */
-	if (cfg->pidfile[0] != '\0' &&
-	    pidfile_create(cfg->pidfile, cfg->user[0] != '\0' ? user->uid :
-	    (uid_t)-1, err, sizeof(err)) == -1)
-		sup_start_failed(cfg, "%s", err);	/* not ours: left alone */
+	if (cfg->pidfile[0] != '\0') {
+		if (pidfile_create(cfg->pidfile, cfg->user[0] != '\0' ?
+		    user->uid : (uid_t)-1, err, sizeof(err)) == -1)
+			sup_start_failed(cfg, "%s", err); /* not ours: left */
+		sup.pidfile_made = 1;
+	}
 	/* Else every worker would fail to start its journal, and be
 	 * started again, until the restart limit.  Checked for -u's user
 	 * while root may still remove what this start made. */
@@ -878,7 +882,7 @@ supervisor_run(const struct todod_config *cfg)
 
 	/* The pidfile before the socket's lock goes with the socket: the
 	 * next daemon on this socket writes its own once it has the lock. */
-	if (cfg->pidfile[0] != '\0') {
+	if (sup.pidfile_made) {
 		rc = pidfile_unlink(cfg->pidfile);
 		if (rc == -1)
 			log_warn("cannot remove the pidfile %s", cfg->pidfile);

@@ -117,6 +117,7 @@ struct sup_state {
 	struct listener		 listener;
 	struct datadir		 datadir;
 	int			 dirfd;
+	int			 pidfile_made;	/* written by this start */
 	struct child		*cache;
 	struct child		*spawner;	/* forks the list servers */
 	struct child		*workers[PROC_MAX_WORKERS];

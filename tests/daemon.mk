@@ -8,6 +8,7 @@ DAEMON_ENV_TESTS = \
 	tests/daemon/test_notify \
 	tests/daemon/test_detach \
 	tests/daemon/test_privdrop \
+	tests/daemon/test_pathwalk \
 	tests/daemon/test_fdlimit \
 	tests/daemon/test_uidcount \
 	tests/daemon/test_lograte \
@@ -58,6 +59,11 @@ tests_daemon_test_privdrop_SOURCES = tests/daemon/test_privdrop.c \
 	$(DAEMON_ENV_TEST_UTIL)
 tests_daemon_test_privdrop_CFLAGS = $(DAEMON_ENV_TEST_CFLAGS)
 tests_daemon_test_privdrop_LDADD = $(DAEMON_ENV_TEST_LDADD)
+
+tests_daemon_test_pathwalk_SOURCES = tests/daemon/test_pathwalk.c \
+	$(DAEMON_ENV_TEST_UTIL)
+tests_daemon_test_pathwalk_CFLAGS = $(DAEMON_ENV_TEST_CFLAGS)
+tests_daemon_test_pathwalk_LDADD = $(DAEMON_ENV_TEST_LDADD)
 
 tests_daemon_test_pidalive_SOURCES = tests/daemon/test_pidalive.c
 tests_daemon_test_pidalive_CFLAGS = $(DAEMON_ENV_TEST_CFLAGS)

@@ -425,8 +425,8 @@ START_TEST(unsafe_above)
 	    "4242, mode 0755");
 	/* For -u 4242: refused while data is root's (4242 could put
 	 * another in its place), taken once it is 4242's. */
-	refused_unsafe(data, 4242, "/theirs/data, a directory of root's, is "
-	    "below ");
+	refused_unsafe(data, 4242, "/theirs, a directory of user uid 4242's, "
+	    "who could lead it elsewhere, and it is root's");
 	ck_assert_int_eq(chown(data, 4242, 4242), 0);
 	ck_assert_msg(datadir_lock(&dd, data, 4242, &holder, err,
 	    sizeof(err)) == 0, "%s", err);
@@ -441,8 +441,8 @@ START_TEST(unsafe_above)
 	refused_unsafe(data, (uid_t)-1, "/theirs above it has owner");
 	/* Nor for -u 4242, whose directory it is in. */
 	ck_assert_int_eq(mkdir(data, 0700), 0);
-	refused_unsafe(data, 4242, "/theirs/x, a symbolic link of root's, is "
-	    "below ");
+	refused_unsafe(data, 4242, "/theirs, a directory of user uid 4242's, "
+	    "who could lead it elsewhere, and it is root's");
 
 	/* A link of root's, in root's directory, into a directory of
 	 * another user's. */

@@ -760,8 +760,8 @@ START_TEST(data_made_below_user)
 	ck_assert_int_eq(mkdir(up, 0755), 0);
 	ck_assert_int_eq(chown(up, 65534, 65534), 0);
 	snprintf(n.data, sizeof(n.data), "%s/state/data", up);
-	nobody_start_fails(&n, "of user nobody's, who could replace it: "
-	    "make it as user nobody");
+	nobody_start_fails(&n, "a directory of user nobody's, who could lead "
+	    "it elsewhere: make it as user nobody first");
 	snprintf(n.data, sizeof(n.data), "%s/state", up);
 	ck_assert_msg(access(n.data, F_OK) == -1, "%s was left behind",
 	    n.data);
@@ -771,18 +771,21 @@ END_TEST
 
 /*
  * A directory of root's (the victim: mode 0755, with a file of root's
- * in it) that nobody leads to, through a link of its own in a directory
- * of its own: the path given to todod is up to nobody.  Which: 0 the
- * data directory, 1 the socket's, 2 the pidfile's (what root writes and
- * removes there: .tmp-* files are cleaned from a data directory, a
- * socket and its lock are made, a pidfile replaces a file).  Refused,
- * and the victim's file is as it was, with nothing added.
+ * in it) that nobody leads to: the path given to todod is up to nobody.
+ * Which: 0 the data directory, 1 the socket's, 2 the pidfile's (what
+ * root writes and removes there: .tmp-* files are cleaned from a data
+ * directory, a socket and its lock are made, a pidfile replaces a
+ * file).  Way: 0 through a link of nobody's in a directory of nobody's;
+ * 1 the same, named with a trailing slash; 2 through a link of root's
+ * to that link (a link in a link's target); 3 through a link of
+ * nobody's in a sticky directory of root's.  Refused, and the victim's
+ * file is as it was, with nothing added.
  */
 static void
-led_by_user(int which, const char *text)
+led_by_user(int which, int way, const char *text)
 {
 	struct nobody_run n;
-	char up[64], victim[64], file[96], link[96], buf[16];
+	char up[64], victim[64], file[96], link[96], lead[100], buf[16];
 	struct dirent *de;
 	int fd, count = 0;
 	DIR *d;
@@ -791,7 +794,10 @@ led_by_user(int which, const char *text)
 	snprintf(up, sizeof(up), "%s/u", n.dir);
 	snprintf(victim, sizeof(victim), "%s/victim", n.dir);
 	ck_assert_int_eq(mkdir(up, 0755), 0);
-	ck_assert_int_eq(chown(up, 65534, 65534), 0);
+	if (way == 3)
+		ck_assert_int_eq(chmod(up, 01777), 0);
+	else
+		ck_assert_int_eq(chown(up, 65534, 65534), 0);
 	ck_assert_int_eq(mkdir(victim, 0755), 0);
 	snprintf(file, sizeof(file), "%s/%s", victim, which == 0 ?
 	    ".tmp-root" : which == 1 ? "s.sock.lock" : "root.pid");
@@ -802,12 +808,17 @@ led_by_user(int which, const char *text)
 	snprintf(link, sizeof(link), "%s/link", up);
 	ck_assert_int_eq(symlink(victim, link), 0);
 	ck_assert_int_eq(lchown(link, 65534, 65534), 0);
+	snprintf(lead, sizeof(lead), "%s%s", link, way == 1 ? "/" : "");
+	if (way == 2) {
+		snprintf(lead, sizeof(lead), "%s/rootlink", n.dir);
+		ck_assert_int_eq(symlink(link, lead), 0);
+	}
 	if (which == 0)
-		snprintf(n.data, sizeof(n.data), "%s", link);
+		snprintf(n.data, sizeof(n.data), "%s", lead);
 	else if (which == 1)
-		snprintf(n.sock, sizeof(n.sock), "%s/s.sock", link);
+		snprintf(n.sock, sizeof(n.sock), "%s/s.sock", lead);
 	else
-		snprintf(n.pid, sizeof(n.pid), "%s/root.pid", link);
+		snprintf(n.pid, sizeof(n.pid), "%s/root.pid", lead);
 	nobody_start_fails(&n, text);
 	ck_assert_int_eq(file_read(file, buf, sizeof(buf)), 0);
 	ck_assert_msg(strcmp(buf, "root's") == 0, "%s: '%s'", file, buf);
@@ -820,23 +831,26 @@ led_by_user(int which, const char *text)
 	nobody_clean(&n);
 }
 
+#define LED	"of user nobody's, who could lead it elsewhere, and it is " \
+		"root's"
+#define LED_STICKY "a symbolic link of user nobody's, who could lead it " \
+		"elsewhere, and it is root's"
+
 START_TEST(data_led_by_user)
 {
-	led_by_user(0, "is a symbolic link of user nobody's to a directory "
-	    "of root's");
+	led_by_user(0, _i, _i == 3 ? LED_STICKY : LED);
 }
 END_TEST
 
 START_TEST(socket_led_by_user)
 {
-	led_by_user(1, "is a symbolic link of user nobody's to a directory "
-	    "of root's");
+	led_by_user(1, _i, _i == 3 ? LED_STICKY : LED);
 }
 END_TEST
 
 START_TEST(pidfile_led_by_user)
 {
-	led_by_user(2, "user nobody could replace it");
+	led_by_user(2, _i, "user nobody could replace it");
 }
 END_TEST
 
@@ -1067,9 +1081,9 @@ main(void)
 	tcase_add_loop_test(tc, foreground_terminal, 0, 2);
 	tcase_add_test(tc, data_not_writable);
 	tcase_add_test(tc, data_made_below_user);
-	tcase_add_test(tc, data_led_by_user);
-	tcase_add_test(tc, socket_led_by_user);
-	tcase_add_test(tc, pidfile_led_by_user);
+	tcase_add_loop_test(tc, data_led_by_user, 0, 4);
+	tcase_add_loop_test(tc, socket_led_by_user, 0, 4);
+	tcase_add_loop_test(tc, pidfile_led_by_user, 0, 4);
 	tcase_add_test(tc, data_others_may_write);
 	tcase_add_test(tc, pidfile_user_may_replace);
 	tcase_add_loop_test(tc, pidfile_above_user_may_replace, 0, 2);
