@@ -228,13 +228,21 @@ dirsafe_way(const char *what, const char *dir, uid_t euid, uid_t also_ok,
 	    NULL)) == -1)
 		return seterr(err, errsize, "%s %s: %s", what, dir,
 		    strerror(errno));
-	if (rc == 0) {
-		if (checked != NULL && (final.st_dev != checked->st_dev ||
-		    final.st_ino != checked->st_ino))
-			return seterr(err, errsize, "%s %s was replaced while "
-			    "it was checked", what, dir);
-		return 0;
+	if (rc == 0 && checked != NULL && (final.st_dev != checked->st_dev ||
+	    final.st_ino != checked->st_ino))
+		return seterr(err, errsize, "%s %s was replaced while it was "
+		    "checked", what, dir);
+	/* Where the way ended, whatever its last name (a ".." after it, say,
+	 * which names no step). */
+	if (rc == 0 && checked != NULL && w.below && w.held &&
+	    final.st_uid != also_ok) {
+		snprintf(w.bad, sizeof(w.bad), "%s", dir);
+		w.st = final;
+		w.fault = WAY_BELOW;
+		rc = 1;
 	}
+	if (rc == 0)
+		return 0;
 	user_name(also_ok, user, sizeof(user));
 	user_name(w.st.st_uid, owner, sizeof(owner));
 	switch (w.fault) {

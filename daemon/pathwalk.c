@@ -53,13 +53,18 @@ pathwalk_above(const char *path, int (*fn)(const char *, void *), void *arg)
 	return walk(real, fn, arg);
 }
 
-/* Whether only slashes follow p. */
+/* Whether only slashes and "." names follow p. */
 static int
 at_end(const char *p)
 {
-	while (*p == '/')
-		p++;
-	return *p == '\0';
+	for (;;) {
+		while (*p == '/')
+			p++;
+		if (p[0] == '.' && (p[1] == '/' || p[1] == '\0'))
+			p++;
+		else
+			return *p == '\0';
+	}
 }
 
 int

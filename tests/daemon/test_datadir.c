@@ -443,6 +443,14 @@ START_TEST(unsafe_above)
 	ck_assert_int_eq(mkdir(data, 0700), 0);
 	refused_unsafe(data, 4242, "/theirs, a directory of user uid 4242's, "
 	    "who could lead it elsewhere, and it is root's");
+	/* Nor where a ".." after a link of 4242's leads (a name no step
+	 * of the way shows). */
+	snprintf(link, sizeof(link), "%s/theirs/y", tmp);
+	ck_assert_int_eq(symlink(d, link), 0);
+	ck_assert_int_eq(lchown(link, 4242, 4242), 0);
+	snprintf(data, sizeof(data), "%s/theirs/y/data/..", tmp);
+	refused_unsafe(data, 4242, "/theirs, a directory of user uid 4242's, "
+	    "who could lead it elsewhere, and it is root's");
 
 	/* A link of root's, in root's directory, into a directory of
 	 * another user's. */

@@ -109,6 +109,9 @@ START_TEST(names_met)
 	/* Trailing slashes, "." and "..": the names themselves. */
 	ck_assert_int_eq(resolve("a/./b//", &m, NULL), 0);
 	ck_assert_str_eq(m.names, "/a /a/b");
+	ck_assert_int_eq(resolve("a/b/.", &m, NULL), 0);
+	ck_assert_str_eq(m.names, "/a /a/b");
+	ck_assert(m.last);
 	ck_assert_int_eq(resolve("c/../a/b", &m, NULL), 0);
 	ck_assert_str_eq(m.names, "/c /a /a/b");
 
