@@ -170,15 +170,17 @@ static void
 journal_void(struct journal *j, uint64_t off)
 {
 	uint8_t mark[JOURNAL_HDR];
-	/* Test-only: a read-only file system refuses the void too. */
+	/* Test-only: a read-only file system refuses the void too; a file
+	 * that cannot be cut back is sealed. */
 	bool ro = store_fault_errno_write() == EROFS;
+	bool nocut = ro || store_fault_nocut();
 
 	put_be32(mark, 0);
 	put_be32(mark + 4, JOURNAL_SEAL);
 
-	if (ro)
-		errno = EROFS;
-	if (!ro && ftruncate(j->fd, (off_t)off) == 0 &&
+	if (nocut)
+		errno = ro ? EROFS : EIO;
+	if (!nocut && ftruncate(j->fd, (off_t)off) == 0 &&
 	    (!j->sync || jfdatasync(j) == 0)) {
 		j->size = j->alloc = off;
 		if (j->synced > off)

@@ -33,7 +33,7 @@ store_fault_init(void)
 		{ "crash-after-fsync", STORE_FAULT_FSYNC },
 		{ "crash-after-rename", STORE_FAULT_RENAME },
 		{ "enospc", -ENOSPC }, { "eio", -EIO }, { "eacces", -EACCES },
-		{ "erofs", -EROFS },
+		{ "erofs", -EROFS }, { "eio-nocut", STORE_FAULT_NOCUT },
 	};
 	const char *v, *f;
 	char *end;
@@ -94,7 +94,7 @@ store_fault_errno(bool creating)
 		return store_fault_armed(-EACCES) ? EACCES : 0;
 	if (store_fault_armed(-ENOSPC))
 		return ENOSPC;
-	if (store_fault_armed(-EIO))
+	if (store_fault_armed(-EIO) || store_fault_armed(STORE_FAULT_NOCUT))
 		return EIO;
 	if (store_fault_armed(-EROFS))
 		return EROFS;
@@ -105,6 +105,12 @@ int
 store_fault_errno_write(void)
 {
 	return store_fault_errno(false);
+}
+
+bool
+store_fault_nocut(void)
+{
+	return store_fault_armed(STORE_FAULT_NOCUT);
 }
 
 void
@@ -209,6 +215,12 @@ int
 store_fault_errno_write(void)
 {
 	return 0;
+}
+
+bool
+store_fault_nocut(void)
+{
+	return false;
 }
 
 void

@@ -21,6 +21,9 @@
  *                                       writes (after half the bytes),
  *                                       erofs before any byte, and the
  *                                       journal cannot be cut back then
+ *   TODOD_FAULT=eio-nocut               as eio, and the journal cannot be
+ *                                       cut back (its ftruncate fails with
+ *                                       EIO), so that it is sealed
  *   TODOD_FAULT_FILE=PATH               the fault is armed only while PATH
  *                                       exists (checked at every point),
  *                                       so a test turns it on and off at
@@ -70,10 +73,13 @@
 #define STORE_FAULT_WRITE	1
 #define STORE_FAULT_FSYNC	2
 #define STORE_FAULT_RENAME	3
+#define STORE_FAULT_NOCUT	4
 void	store_fault_init(void);
 void	store_fault_point(int point);
 /* The errno an armed enospc or eio fault gives a write now, or 0. */
 int	store_fault_errno_write(void);
+/* Whether an armed eio-nocut fault refuses to cut the journal back. */
+bool	store_fault_nocut(void);
 /* Test-only: make the open of unnamed files, or their link by
  * AT_EMPTY_PATH or by /proc, fail with that errno (0: as the system
  * does). */

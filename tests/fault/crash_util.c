@@ -227,7 +227,7 @@ cu_write_file(const char *path, const void *data, size_t len)
 }
 
 int
-cu_count_temps(const char *dir)
+cu_count_prefix(const char *dir, const char *prefix)
 {
 	struct dirent	*de;
 	DIR		*d;
@@ -236,11 +236,16 @@ cu_count_temps(const char *dir)
 	if ((d = opendir(dir)) == NULL)
 		return -1;
 	while ((de = readdir(d)) != NULL)
-		if (strncmp(de->d_name, STORE_TMP_PREFIX,
-		    strlen(STORE_TMP_PREFIX)) == 0)
+		if (strncmp(de->d_name, prefix, strlen(prefix)) == 0)
 			n++;
 	closedir(d);
 	return n;
+}
+
+int
+cu_count_temps(const char *dir)
+{
+	return cu_count_prefix(dir, STORE_TMP_PREFIX);
 }
 
 int

@@ -69,6 +69,8 @@ int	cu_read_file(const char *path, uint8_t **data, size_t *len);
 int	cu_write_file(const char *path, const void *data, size_t len);
 /* Temporary files (".tmp-*") in a directory, or -1. */
 int	cu_count_temps(const char *dir);
+/* Files whose names begin with prefix in a directory, or -1. */
+int	cu_count_prefix(const char *dir, const char *prefix);
 
 /*
  * Decode a list file of the data directory with the daemon's codec.

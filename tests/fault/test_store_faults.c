@@ -795,6 +795,51 @@ START_TEST(read_only)
 }
 END_TEST
 
+/*
+ * A journal write that fails part-way through on a file that cannot be
+ * cut back (eio-nocut): the worker seals the file where the write began
+ * and goes on in a new generation.  The change is answered unavailable,
+ * the worker is not started again, the next change goes through with
+ * the next id, and a restart reads the sealed file up to its seal
+ * without keeping it as damaged.
+ */
+START_TEST(journal_sealed)
+{
+	struct daemon_pids	 before, after;
+	struct daemon		*d;
+	struct armed		 a;
+	struct fc		 c;
+	struct todo_date	 dd = { 2024, 9, 9 };
+	char			 got[256];
+	size_t			 i;
+
+	d = start_faulty("eio-nocut", &a);
+	(void)cu_attach(d, &c, "sealed");
+	fadd_ok(&c, "s1");
+	H_ASSERT(daemon_pids(d, &before) == 0, "pids: %s", h_err());
+	arm(&a, true);
+	fc_q_add(&c, dd, "s2");
+	expect_error(&c, "unavailable", "add to a journal that fails");
+	arm(&a, false);
+	H_ASSERT(h_log_count(d, "sealed at") == 1, "the journal was not "
+	    "sealed (%d lines)", h_log_count(d, "sealed at"));
+	titles(&c, got, sizeof got);
+	H_ASSERT(strcmp(got, "s1") == 0, "entries: %s", got);
+	H_ASSERT(fadd_ok(&c, "s2") == 2, "the first id after is not 2");
+	H_ASSERT(fadd_ok(&c, "s3") == 3, "the next id is not 3");
+	H_ASSERT(daemon_pids(d, &after) == 0, "pids: %s", h_err());
+	for (i = 0; i < before.nworkers; i++)
+		H_ASSERT(before.workers[i] == after.workers[i], "worker %zu "
+		    "was started again", i);
+	fc_free(&c);
+	restart_holds(d, "sealed", "s1,s2,s3", "sealed journal");
+	H_ASSERT(cu_count_prefix(d->data, ".damaged-journal") == 0,
+	    "a sealed journal was kept as damaged");
+	daemon_free(d);
+	armed_free(&a);
+}
+END_TEST
+
 START_TEST(disk_full)
 {
 	const struct etf_term	*t;
@@ -2894,6 +2939,7 @@ store_faults_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, disk_full);
 	tcase_add_test(tc, read_only);
+	tcase_add_test(tc, journal_sealed);
 	tcase_add_test(tc, sync_disk_full);
 	tcase_add_test(tc, more_workers_behind_refused);
 	suite_add_tcase(s, tc);

@@ -829,6 +829,61 @@ START_TEST(t_write_fails)
 	etf_buf_free(&b);
 }
 END_TEST
+
+/*
+ * A write that fails part-way through on a file that cannot be cut back
+ * (eio-nocut): the seal is written where the write began, the journal
+ * takes no more records, and a reader stops at the seal without calling
+ * what the failed write left after it damage.
+ */
+START_TEST(t_write_sealed)
+{
+	struct journal *j;
+	struct etf_buf b;
+	struct seen s;
+	size_t off[4], len, half;
+	uint64_t valid;
+	uint8_t *p, seal[JOURNAL_HDR] = { 0, 0, 0, 0,
+	    (uint8_t)(JOURNAL_SEAL >> 24), (uint8_t)(JOURNAL_SEAL >> 16),
+	    (uint8_t)(JOURNAL_SEAL >> 8), (uint8_t)JOURNAL_SEAL };
+
+	etf_buf_init(&b);
+	put_three(&b, off);
+	half = (b.len - off[1]) / 2;
+	/* what the failed write leaves holds record 1 whole: without the
+	 * seal a reader would take it */
+	ck_assert_uint_ge(off[1] + half, off[2]);
+	j = journal_create(dfd, 0, 1, true, &syncs);
+	ck_assert_ptr_nonnull(j);
+	ck_assert_int_eq(journal_write(j, b.p, off[1]), 0);
+	ck_assert_int_eq(journal_sync(j), 0);
+	setenv("TODOD_FAULT", "eio-nocut", 1);
+	store_fault_init();
+	ck_assert_int_eq(journal_write(j, b.p + off[1], b.len - off[1]), -1);
+	ck_assert_int_eq(errno, EIO);
+	ck_assert_int_eq(journal_state(j), JOURNAL_SEALED);
+	ck_assert_uint_eq(journal_size(j), off[1]);
+	unsetenv("TODOD_FAULT");
+	store_fault_init();
+	ck_assert_int_eq(journal_write(j, b.p + off[1], b.len - off[1]), -1);
+	ck_assert_int_eq(journal_sync(j), -1);
+	journal_close(j);
+
+	p = st_read_file(dfd, ".journal-w0-1", &len);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_uint_ge(len, off[1] + half);
+	ck_assert(memcmp(p, b.p, off[1]) == 0);
+	ck_assert(memcmp(p + off[1], seal, sizeof(seal)) == 0);
+	ck_assert(memcmp(p + off[1] + JOURNAL_HDR, b.p + off[1] + JOURNAL_HDR,
+	    half - JOURNAL_HDR) == 0);
+	free(p);
+	ck_assert_int_eq(read_gen(1, &s, &valid), 0);
+	check_three(&s, 1);
+	ck_assert_uint_eq(valid, off[1]);
+	ck_assert_int_ne(faccessat(dfd, ".damaged-journal-w0-1", F_OK, 0), 0);
+	etf_buf_free(&b);
+}
+END_TEST
 #endif
 
 static Suite *
@@ -850,6 +905,7 @@ journal_suite(void)
 	tcase_add_test(tc, t_close_remove);
 #ifdef TODOD_FAULTS
 	tcase_add_test(tc, t_write_fails);
+	tcase_add_test(tc, t_write_sealed);
 #endif
 	suite_add_tcase(s, tc);
 	return s;
