@@ -461,7 +461,11 @@ static void
 ls_conn_free(struct lconn *lc)
 {
 	struct pend *p;
+	int trim;
 
+	/* Replies of a client gone, unsent, are large memory freed too. */
+	trim = lc->out_large || lc->pend_bytes +
+	    conn_outlen(lc->conn) > LS_OUT_KEEP;
 	while ((p = STAILQ_FIRST(&lc->pend)) != NULL) {
 		STAILQ_REMOVE_HEAD(&lc->pend, entry);
 		pend_free(p);
@@ -469,6 +473,8 @@ ls_conn_free(struct lconn *lc)
 	TAILQ_REMOVE(&ls.conns, lc, entry);
 	ls.nconns--;
 	conn_free(lc->conn);
+	if (trim)
+		ls_trim();
 	/* The cache counts its user's connections (uidcount.h). */
 	etf_buf_reset(&ls.msg);
 	etf_put_version(&ls.msg);
@@ -603,8 +609,16 @@ ls_drive(struct lconn *lc)
 		if (ls_send_ready(lc))
 			return;
 		held = ls_process(lc, &yielded);
+		if (conn_outlen(lc->conn) > LS_OUT_KEEP)
+			lc->out_large = 1;
 		if (conn_flush(lc->conn) != 0)
 			return;		/* closed, or drained() comes */
+		/* The buffers a large output went out in are free now:
+		 * given back, as the one its reply was built in was. */
+		if (lc->out_large) {
+			lc->out_large = 0;
+			ls_trim();
+		}
 		if (STAILQ_EMPTY(&lc->pend) && (lc->closing ||
 		    conn_finished(lc->conn))) {
 			ls_conn_free(lc);

@@ -69,6 +69,8 @@ struct lconn {
 	size_t			 pend_bytes;
 	int			 closing;	/* bad frame: close once flushed */
 	int			 leaving;	/* re-attach queued */
+	int			 out_large;	/* output over LS_OUT_KEEP since
+						   last all written */
 	uint8_t			 target[NAME_MAX_BYTES];
 	size_t			 target_len;
 	uid_t			 uid;		/* counted by the cache (uidcount.h) */
