@@ -130,6 +130,8 @@ sp_make_spare(void)
 static void
 sp_report_exit(pid_t pid, int status)
 {
+	/* Test-only: the pid is free again before the supervisor hears. */
+	store_fault_hold("TODOD_FAULT_EXIT_REPORT_HOLD_FILE");
 	etf_buf_reset(&sp.msg);
 	etf_put_version(&sp.msg);
 	etf_put_tuple(&sp.msg, 3);

@@ -57,6 +57,11 @@
  *   TODOD_FAULT_EVADD_FILE=PATH         adding an event that waits to
  *                                       write fails (event_add_or_exit:
  *                                       evadd.h) while PATH exists
+ *   TODOD_FAULT_EXIT_REPORT_HOLD_FILE=PATH
+ *                                       the spawner, having reaped a list
+ *                                       server or spare, waits while PATH
+ *                                       exists before it tells the
+ *                                       supervisor
  *   TODOD_FAULT_RELINK_PAUSE_MS=MS      the supervisor pauses half-way
  *                                       through naming the live lists to a
  *                                       cache started again

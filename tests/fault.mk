@@ -26,7 +26,8 @@ tests_fault_test_crash_SOURCES = tests/fault/test_crash.c \
 	tests/fault/crash_util.h tests/fault/crash_util.c \
 	tests/fault/crash_start.c tests/fault/crash_idle.c \
 	tests/fault/crash_uids.c tests/fault/crash_syslog.c \
-	tests/fault/crash_relink.c tests/fault/crash_stop.c
+	tests/fault/crash_relink.c tests/fault/crash_stop.c \
+	tests/fault/crash_reuse.c
 tests_fault_test_crash_CPPFLAGS = $(FAULT_CPPFLAGS)
 tests_fault_test_crash_CFLAGS = $(FAULT_CFLAGS)
 tests_fault_test_crash_LDADD = $(FAULT_LDADD)

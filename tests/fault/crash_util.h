@@ -87,5 +87,6 @@ void	crash_uids_add(Suite *);	/* crash_uids.c: per-uid counts */
 void	crash_syslog_add(Suite *);	/* crash_syslog.c: detached logs */
 void	crash_relink_add(Suite *);	/* crash_relink.c: cache restart */
 void	crash_stop_add(Suite *);	/* crash_stop.c: stop deadline */
+void	crash_reuse_add(Suite *);	/* crash_reuse.c: a pid given again */
 
 #endif /* TODOD_TEST_CRASH_UTIL_H */

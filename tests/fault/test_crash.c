@@ -690,6 +690,7 @@ crash_suite(void)
 	crash_syslog_add(s);
 	crash_relink_add(s);
 	crash_stop_add(s);
+	crash_reuse_add(s);
 	return s;
 }
 
