@@ -101,11 +101,54 @@ privdrop_made_ok(const struct privdrop_user *pu, const char *top, char *err,
 	return 0;
 }
 
-/* Give path and its parents up to and including top to USER, by name:
- * top was checked by privdrop_made_ok() as it was made. */
+/* Directories to give, each once, deepest first. */
+struct dirlist {
+	char	**v;
+	size_t	  n, cap;
+};
+
 static int
-give_chain(const struct privdrop_user *pu, const char *path, const char *top,
-    char *err, size_t errsize)
+dirlist_add(struct dirlist *d, const char *dir)
+{
+	char **v;
+
+	if (d->n == d->cap) {
+		if ((v = reallocarray(d->v, d->cap ? 2 * d->cap : 16,
+		    sizeof(*v))) == NULL)
+			return -1;
+		d->v = v;
+		d->cap = d->cap ? 2 * d->cap : 16;
+	}
+	if ((d->v[d->n] = strdup(dir)) == NULL)
+		return -1;
+	d->n++;
+	return 0;
+}
+
+static void
+dirlist_free(struct dirlist *d)
+{
+	while (d->n > 0)
+		free(d->v[--d->n]);
+	free(d->v);
+}
+
+/* Longer first: a directory after every one below it. */
+static int
+deeper_first(const void *a, const void *b)
+{
+	const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+	size_t lx = strlen(x), ly = strlen(y);
+
+	if (lx != ly)
+		return lx > ly ? -1 : 1;
+	return strcmp(x, y);
+}
+
+/* path and its parents up to and including top (what this start made,
+ * checked by privdrop_made_ok() as it was made), into d. */
+static int
+chain_add(struct dirlist *d, const char *path, const char *top)
 {
 	char buf[TODOD_PATH_MAX];
 	size_t toplen = strlen(top);
@@ -118,7 +161,7 @@ give_chain(const struct privdrop_user *pu, const char *path, const char *top,
 	for (;;) {
 		if (strlen(buf) < toplen)
 			break;
-		if (give_dir(pu, buf, err, errsize) == -1)
+		if (dirlist_add(d, buf) == -1)
 			return -1;
 		if (strcmp(buf, top) == 0 || (slash = strrchr(buf, '/')) ==
 		    NULL || slash == buf)
@@ -126,6 +169,48 @@ give_chain(const struct privdrop_user *pu, const char *path, const char *top,
 		*slash = '\0';
 	}
 	return 0;
+}
+
+#ifdef TODOD_FAULTS
+void	(*privdrop_fault_given)(const char *dir);
+#endif
+
+/*
+ * Give the directories made for the data directory and for the socket
+ * to USER, by name, every one after all those below it, in both chains:
+ * until the last, every directory above the one given is still root's,
+ * and no name on the way can be changed by USER.  (Chain by chain, a
+ * parent the two share was given with the first, and USER could put a
+ * link in the place of the second's next directory, leading root to
+ * give USER a directory of root's of that name.)
+ */
+static int
+give_dirs(const struct privdrop_user *pu, const struct datadir *dd,
+    const char *sockdir, const char *sockmade, char *err, size_t errsize)
+{
+	struct dirlist d = { NULL, 0, 0 };
+	size_t i;
+	int rc = 0;
+
+	if ((dd != NULL && chain_add(&d, dd->path, dd->created) == -1) ||
+	    (sockdir != NULL && chain_add(&d, sockdir, sockmade) == -1)) {
+		dirlist_free(&d);
+		return seterr(err, errsize, "cannot give what was made to %s: "
+		    "%s", pu->name, strerror(ENOMEM));
+	}
+	if (d.n > 0)
+		qsort(d.v, d.n, sizeof(*d.v), deeper_first);
+	for (i = 0; i < d.n && rc == 0; i++) {
+		if (i > 0 && strcmp(d.v[i], d.v[i - 1]) == 0)
+			continue;
+		rc = give_dir(pu, d.v[i], err, errsize);
+#ifdef TODOD_FAULTS
+		if (rc == 0 && privdrop_fault_given != NULL)
+			privdrop_fault_given(d.v[i]);
+#endif
+	}
+	dirlist_free(&d);
+	return rc;
 }
 
 /* Give the socket file to USER if it is still the one we bound. */
@@ -161,22 +246,22 @@ privdrop_give(const struct privdrop_user *pu, const struct datadir *dd,
 {
 	char dir[TODOD_PATH_MAX];
 	char *slash;
+	int sock = l != NULL && l->path[0] != '\0';
 
-	if (dd != NULL) {
-		if (give_chain(pu, dd->path, dd->created, err, errsize) == -1)
-			return -1;
-		if (dd->lock_created && dd->lockfd != -1 &&
-		    fchown(dd->lockfd, pu->uid, pu->gid) == -1)
-			return seterr(err, errsize, "cannot give %s/%s to %s: "
-			    "%s", dd->path, DATADIR_LOCKFILE, pu->name,
-			    strerror(errno));
-	}
-	if (l != NULL && l->path[0] != '\0') {
+	if (sock) {
 		strlcpy(dir, l->path, sizeof(dir));
 		if ((slash = strrchr(dir, '/')) != NULL)
 			slash[slash == dir ? 1 : 0] = '\0';
-		if (give_chain(pu, dir, l->created, err, errsize) == -1 ||
-		    give_socket(pu, l, err, errsize) == -1)
+	}
+	if (give_dirs(pu, dd, sock ? dir : NULL, sock ? l->created : "", err,
+	    errsize) == -1)
+		return -1;
+	if (dd != NULL && dd->lock_created && dd->lockfd != -1 &&
+	    fchown(dd->lockfd, pu->uid, pu->gid) == -1)
+		return seterr(err, errsize, "cannot give %s/%s to %s: %s",
+		    dd->path, DATADIR_LOCKFILE, pu->name, strerror(errno));
+	if (sock) {
+		if (give_socket(pu, l, err, errsize) == -1)
 			return -1;
 		if (l->lock_created && l->lockfd != -1 &&
 		    fchown(l->lockfd, pu->uid, pu->gid) == -1)

@@ -45,9 +45,14 @@ int	privdrop_made_ok(const struct privdrop_user *, const char *top,
 
 /* Give USER what this start created (see above), by name: what dd and
  * l created must have passed privdrop_made_ok().  dd or l may be
- * NULL. */
+ * NULL.  The directories go deepest first, those of both together, so
+ * that none is given while one below it is still to be given. */
 int	privdrop_give(const struct privdrop_user *, const struct datadir *dd,
 	    const struct listener *l, char *err, size_t errsize);
+#ifdef TODOD_FAULTS
+/* Test-only: called by privdrop_give() after each directory given. */
+extern void	(*privdrop_fault_given)(const char *dir);
+#endif
 
 /*
  * Whether USER, with its primary group only, may write and search the

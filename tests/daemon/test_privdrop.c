@@ -131,6 +131,68 @@ START_TEST(give_created)
 }
 END_TEST
 
+#ifdef TODOD_FAULTS
+static char given_parent[256];
+
+/* Once the shared parent is given, its user puts a link to a directory
+ * of root's in the place of the socket's next directory. */
+static void
+swap_when_given(const char *dir)
+{
+	char run[300], moved[300], victim[300];
+
+	if (strcmp(dir, given_parent) != 0)
+		return;
+	snprintf(run, sizeof(run), "%s/run", dir);
+	snprintf(moved, sizeof(moved), "%s/run.moved", dir);
+	snprintf(victim, sizeof(victim), "%s/victim", tmp);
+	ck_assert_int_eq(rename(run, moved), 0);
+	ck_assert_int_eq(symlink(victim, run), 0);
+}
+
+/*
+ * The data directory and the socket's made below one new directory:
+ * that parent is given last, after both chains, so the user it goes to
+ * cannot lead the rest of the give to a directory of root's (given
+ * chain by chain, root gave victim/todod away).
+ */
+START_TEST(give_shared_parent)
+{
+	struct privdrop_user pu;
+	struct datadir dd;
+	struct listener l;
+	char data[128], sock[128], victim[128];
+	pid_t holder;
+
+	if (geteuid() != 0)
+		return;
+	ck_assert_int_eq(privdrop_lookup(&pu, "nobody", err, sizeof(err)), 0);
+	snprintf(victim, sizeof(victim), "%s/victim", tmp);
+	ck_assert_int_eq(mkdir(victim, 0755), 0);
+	snprintf(victim, sizeof(victim), "%s/victim/todod", tmp);
+	ck_assert_int_eq(mkdir(victim, 0700), 0);
+	snprintf(data, sizeof(data), "%s/srv/data", tmp);
+	snprintf(sock, sizeof(sock), "%s/srv/run/todod/t.sock", tmp);
+	snprintf(given_parent, sizeof(given_parent), "%s/srv", tmp);
+	ck_assert_msg(datadir_lock(&dd, data, pu.uid, &holder, err,
+	    sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(listener_open(&l, sock, 0660, pu.uid, err,
+	    sizeof(err)) == 0, "%s", err);
+	privdrop_fault_given = swap_when_given;
+	ck_assert_msg(privdrop_give(&pu, &dd, &l, err, sizeof(err)) == 0,
+	    "%s", err);
+	privdrop_fault_given = NULL;
+	ck_assert_int_eq(owner_of("victim/todod"), 0);
+	ck_assert_int_eq(owner_of("srv"), NOBODY);
+	ck_assert_int_eq(owner_of("srv/data"), NOBODY);
+	ck_assert_int_eq(owner_of("srv/run.moved"), NOBODY);
+	ck_assert_int_eq(owner_of("srv/run.moved/todod"), NOBODY);
+	listener_close(&l);
+	datadir_unlock(&dd);
+}
+END_TEST
+#endif
+
 START_TEST(existing_kept)
 {
 	struct privdrop_user pu;
@@ -253,6 +315,9 @@ privdrop_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, lookup);
 	tcase_add_test(tc, give_created);
+#ifdef TODOD_FAULTS
+	tcase_add_test(tc, give_shared_parent);
+#endif
 	tcase_add_test(tc, existing_kept);
 	tcase_add_test(tc, drop);
 	tcase_add_test(tc, checks_as_user);
