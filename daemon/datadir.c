@@ -23,22 +23,16 @@
 /* How long to wait for a new holder to write its pid (10 ms steps). */
 #define HOLDER_TRIES	50
 
-/* Sync the directory that holds path, so that an entry made in it
- * lasts: 0, or -1 (errno).  A file system that cannot sync a directory
- * (EINVAL) is taken at its word. */
+/* Sync the directory dirfd (O_PATH: it is opened for reading), so that
+ * an entry made in it lasts: 0, or -1 (errno).  A file system that
+ * cannot sync a directory (EINVAL) is taken at its word. */
 static int
-sync_parent(const char *path)
+sync_dir(int dirfd)
 {
-	char dir[TODOD_PATH_MAX];
-	const char *slash = strrchr(path, '/');
 	int fd, r, saved;
 
-	if (slash == NULL)
-		snprintf(dir, sizeof(dir), ".");
-	else
-		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 :
-		    (int)(slash - path), path);
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+	if ((fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
+	    -1)
 		return -1;
 	r = fsync(fd);
 	saved = errno;
@@ -47,28 +41,41 @@ sync_parent(const char *path)
 	return r == -1 && saved != EINVAL ? -1 : 0;
 }
 
-/* mkdir(2) with exactly this mode, the new entry synced in its parent:
- * 0 made, 1 already a directory. */
+/*
+ * One name of the way to a directory to be made, in dirfd: made if
+ * missing (mode exactly, the entry synced in dirfd), then opened
+ * (O_PATH: searching it is enough), links followed, into *out.  Whatever is there, found or made, must be
+ * root's or this process's user's, a link too: the way was checked
+ * before (dirsafe_may_make()), but a name missing then may have been
+ * put there since by another user, in a directory others may write (a
+ * sticky one), to lead root elsewhere.  Nothing else can change a name
+ * of root's there.  0 made, 1 found; -1 (errno), or -2 another's
+ * (*owner).
+ */
 static int
-make_one(const char *path, mode_t mode)
+mkdir_step(int dirfd, const char *name, mode_t mode, int *out, uid_t *owner)
 {
 	struct stat st;
 	mode_t old;
-	int r, saved;
+	int made, r;
 
 	old = umask(0);
-	r = mkdir(path, mode);
-	saved = errno;
+	r = mkdirat(dirfd, name, mode);
 	umask(old);
-	if (r == 0)
-		return sync_parent(path);
-	if (saved == EEXIST) {
-		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-			return 1;
-		saved = ENOTDIR;
+	if (r == -1 && errno != EEXIST)
+		return -1;
+	if ((made = r == 0) && sync_dir(dirfd) == -1)
+		return -1;
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
+		return -1;
+	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		*owner = st.st_uid;
+		return -2;
 	}
-	errno = saved;
-	return -1;
+	if ((*out = openat(dirfd, name, O_PATH | O_DIRECTORY |
+	    O_CLOEXEC)) == -1)
+		return -1;
+	return made ? 0 : 1;
 }
 
 int
@@ -77,8 +84,9 @@ datadir_mkdirs(const char *path, mode_t mode, char *created,
 {
 	char buf[TODOD_PATH_MAX];
 	struct stat st;
-	char *p;
-	int last, r;
+	char *p, *name, sep;
+	uid_t owner = 0;
+	int fd, next, r;
 
 	if (createdsize > 0)
 		created[0] = '\0';
@@ -86,23 +94,44 @@ datadir_mkdirs(const char *path, mode_t mode, char *created,
 		return 0;
 	if (strlcpy(buf, path, sizeof(buf)) >= sizeof(buf))
 		return seterr(err, errsize, "path too long: %s", path);
-	for (p = buf + 1;; p++) {
-		if (*p != '/' && *p != '\0')
+	/* A name at a time, through descriptors: what was made is what is
+	 * opened next, not the path looked up again. */
+	if ((fd = open(buf[0] == '/' ? "/" : ".", O_PATH | O_DIRECTORY |
+	    O_CLOEXEC)) == -1)
+		return seterr(err, errsize, "cannot create directory %s: %s",
+		    path, strerror(errno));
+	for (p = buf;;) {
+		while (*p == '/')
+			p++;
+		if (*p == '\0')
+			break;
+		for (name = p; *p != '\0' && *p != '/'; p++)
+			;
+		sep = *p;
+		*p = '\0';		/* buf: the path up to this name */
+		if (strcmp(name, ".") == 0) {
+			*p = sep;
 			continue;
-		last = *p == '\0';
-		if (!last && p[-1] == '/')
-			continue;
-		*p = '\0';
-		if ((r = make_one(buf, mode)) == -1)
-			return seterr(err, errsize,
-			    "cannot create directory %s: %s", buf,
-			    strerror(errno));
+		}
+		if ((r = mkdir_step(fd, name, mode, &next, &owner)) < 0) {
+			close(fd);
+			if (r == -2)
+				return seterr(err, errsize, "cannot create "
+				    "directory %s: %s is owned by uid %u, "
+				    "neither root nor this process's user "
+				    "(put there while starting?)", path, buf,
+				    (unsigned)owner);
+			return seterr(err, errsize, "cannot create directory "
+			    "%s: %s", buf, strerror(errno == ENOENT ?
+			    ENOTDIR : errno));
+		}
+		close(fd);
+		fd = next;
 		if (r == 0 && createdsize > 0 && created[0] == '\0')
 			strlcpy(created, buf, createdsize);
-		if (last)
-			break;
-		*p = '/';
+		*p = sep;
 	}
+	close(fd);
 	return 0;
 }
 
@@ -309,29 +338,76 @@ datadir_unlock(struct datadir *dd)
 	}
 }
 
+/* Directories below created that datadir_rmdirs() removes, at most. */
+#define RMDIRS_MAX	64
+
+/*
+ * By descriptors, a name at a time, links not followed: what this start
+ * made may have been given to -u's user already, who could have put a
+ * link in the place of one of its directories, and root, removing by
+ * name, would remove an empty directory of the same name where the link
+ * led.  created itself is in a directory that only root may change.
+ */
 void
 datadir_rmdirs(const char *path, const char *created)
 {
-	char buf[TODOD_PATH_MAX], *slash;
-	size_t top = strlen(created), len;
+	char buf[TODOD_PATH_MAX], top[TODOD_PATH_MAX];
+	char *names[RMDIRS_MAX], *tok, *save, *slash;
+	const char *parent, *base;
+	int fds[RMDIRS_MAX + 2], n = 0, opened, i;
+	size_t toplen = strlen(created);
 
-	if (top == 0 || strlcpy(buf, path, sizeof(buf)) >= sizeof(buf))
+	if (toplen == 0 || strlcpy(buf, path, sizeof(buf)) >= sizeof(buf) ||
+	    strlcpy(top, created, sizeof(top)) >= sizeof(top) ||
+	    strncmp(buf, created, toplen) != 0 ||
+	    (buf[toplen] != '\0' && buf[toplen] != '/'))
 		return;
-	for (;;) {
-		len = strlen(buf);
-		while (len > 1 && buf[len - 1] == '/')
-			buf[--len] = '\0';
-		/* Only created and what lies under it, by name: "." is
-		 * passed over, ".." ends the walk. */
-		if (len < top || strncmp(buf, created, top) != 0 ||
-		    (len > top && buf[top] != '/') ||
-		    (slash = strrchr(buf, '/')) == NULL ||
-		    strcmp(slash, "/..") == 0 ||
-		    (strcmp(slash, "/.") != 0 && rmdir(buf) == -1) ||
-		    len == top || slash == buf)
+	/* The names from created down to path; a ".." ends nothing here. */
+	for (tok = strtok_r(buf + toplen, "/", &save); tok != NULL;
+	    tok = strtok_r(NULL, "/", &save)) {
+		if (strcmp(tok, ".") == 0)
+			continue;
+		if (strcmp(tok, "..") == 0 || n == RMDIRS_MAX)
 			return;
-		*slash = '\0';
+		names[n++] = tok;
 	}
+	while (strlen(top) > 1 && top[strlen(top) - 1] == '/')
+		top[strlen(top) - 1] = '\0';
+	if ((slash = strrchr(top, '/')) == NULL) {
+		parent = ".";
+		base = top;
+	} else if (slash == top) {
+		parent = "/";
+		base = top + 1;
+	} else {
+		*slash = '\0';
+		parent = top;
+		base = slash + 1;
+	}
+	if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
+		return;
+	if ((fds[0] = open(parent, O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return;
+	if ((fds[1] = openat(fds[0], base, O_PATH | O_DIRECTORY |
+	    O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		close(fds[0]);
+		return;
+	}
+	for (opened = 0; opened < n; opened++)
+		if ((fds[opened + 2] = openat(fds[opened + 1], names[opened],
+		    O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+			break;
+	/* Deepest first, each only if empty; the rest stay at the first
+	 * that is not (or when the way is not all there). */
+	if (opened == n) {
+		for (i = n - 1; i >= 0; i--)
+			if (unlinkat(fds[i + 1], names[i], AT_REMOVEDIR) == -1)
+				break;
+		if (i < 0)
+			(void)unlinkat(fds[0], base, AT_REMOVEDIR);
+	}
+	for (i = opened + 1; i >= 0; i--)
+		close(fds[i]);
 }
 
 void

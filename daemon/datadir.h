@@ -38,8 +38,11 @@ struct datadir {
 /*
  * Create path and its missing parents with mode (the umask does not
  * apply); an existing directory is left as it is.  created gets the
- * topmost directory that was made ("" if none).  Returns 0, or -1 with a
- * message in err.
+ * topmost directory that was made ("" if none).  A name at a time,
+ * through descriptors; every name found or made on the way, links
+ * included, must be root's or this process's user's (one of another
+ * user's may have been put there since the way was checked).  Returns
+ * 0, or -1 with a message in err.
  */
 int	datadir_mkdirs(const char *path, mode_t mode, char *created,
 	    size_t createdsize, char *err, size_t errsize);
@@ -71,7 +74,9 @@ void	datadir_unlock(struct datadir *);
 /*
  * Remove path, then its parents up to and with created (the topmost
  * directory datadir_mkdirs made for it; "" for none), each only if it is
- * empty: at the first that cannot be removed, the rest stay.
+ * empty: at the first that cannot be removed, the rest stay.  Through
+ * descriptors, links not followed: below created, all may be -u's
+ * user's by now.
  */
 void	datadir_rmdirs(const char *path, const char *created);
 

@@ -570,6 +570,80 @@ START_TEST(rmdirs)
 }
 END_TEST
 
+/*
+ * A name missing when the way was checked, put there since by another
+ * user in a sticky directory (a link to a directory of root's, or a
+ * directory of its own): root makes nothing through it (it made the
+ * data directory where the link led).  Root only (lchown).
+ */
+START_TEST(mkdirs_planted)
+{
+	char sticky[128], link[160], victim[128], path[200], created[200];
+
+	if (geteuid() != 0)
+		return;
+	snprintf(sticky, sizeof(sticky), "%s/sticky", tmp);
+	snprintf(victim, sizeof(victim), "%s/victim", tmp);
+	ck_assert_int_eq(mkdir(sticky, 0700), 0);
+	ck_assert_int_eq(chmod(sticky, 01777), 0);
+	ck_assert_int_eq(mkdir(victim, 0755), 0);
+	snprintf(link, sizeof(link), "%s/new", sticky);
+	ck_assert_int_eq(symlink(victim, link), 0);
+	ck_assert_int_eq(lchown(link, 65534, 65534), 0);
+	snprintf(path, sizeof(path), "%s/data", link);
+	ck_assert_int_eq(datadir_mkdirs(path, 0700, created, sizeof(created),
+	    err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "is owned by uid 65534") != NULL, "%s", err);
+	snprintf(path, sizeof(path), "%s/data", victim);
+	ck_assert_msg(!exists(path), "%s made", path);
+	/* A directory of the other user's, likewise. */
+	snprintf(link, sizeof(link), "%s/new2", sticky);
+	ck_assert_int_eq(mkdir(link, 0777), 0);
+	ck_assert_int_eq(chown(link, 65534, 65534), 0);
+	snprintf(path, sizeof(path), "%s/data", link);
+	ck_assert_int_eq(datadir_mkdirs(path, 0700, created, sizeof(created),
+	    err, sizeof(err)), -1);
+	ck_assert_msg(!exists(path), "%s made", path);
+	/* Root's own link is followed, as before. */
+	snprintf(link, sizeof(link), "%s/mine", sticky);
+	ck_assert_int_eq(symlink(victim, link), 0);
+	snprintf(path, sizeof(path), "%s/d2", link);
+	ck_assert_msg(datadir_mkdirs(path, 0700, created, sizeof(created),
+	    err, sizeof(err)) == 0, "%s", err);
+	snprintf(path, sizeof(path), "%s/d2", victim);
+	ck_assert(exists(path));
+}
+END_TEST
+
+/*
+ * What was made, given to another user since, who put a link in the
+ * place of one of its directories: the removal does not follow it (by
+ * name it removed the empty directory of that name where the link
+ * led), and the rest stays.
+ */
+START_TEST(rmdirs_link_put)
+{
+	char path[160], created[160], run[160], moved[160], victim[160];
+
+	snprintf(path, sizeof(path), "%s/srv/run/todod", tmp);
+	ck_assert_msg(datadir_mkdirs(path, 0700, created, sizeof(created),
+	    err, sizeof(err)) == 0, "%s", err);
+	snprintf(victim, sizeof(victim), "%s/victim", tmp);
+	ck_assert_int_eq(mkdir(victim, 0755), 0);
+	snprintf(victim, sizeof(victim), "%s/victim/todod", tmp);
+	ck_assert_int_eq(mkdir(victim, 0700), 0);
+	snprintf(run, sizeof(run), "%s/srv/run", tmp);
+	snprintf(moved, sizeof(moved), "%s/srv/run.moved", tmp);
+	ck_assert_int_eq(rename(run, moved), 0);
+	snprintf(victim, sizeof(victim), "%s/victim", tmp);
+	ck_assert_int_eq(symlink(victim, run), 0);
+	datadir_rmdirs(path, created);
+	snprintf(victim, sizeof(victim), "%s/victim/todod", tmp);
+	ck_assert_msg(exists(victim), "%s removed", victim);
+	ck_assert(exists(run) && exists(moved) && exists(created));
+}
+END_TEST
+
 static Suite *
 datadir_suite(void)
 {
@@ -590,6 +664,8 @@ datadir_suite(void)
 #endif
 	tcase_add_test(tc, mkdirs);
 	tcase_add_test(tc, rmdirs);
+	tcase_add_test(tc, mkdirs_planted);
+	tcase_add_test(tc, rmdirs_link_put);
 	suite_add_tcase(s, tc);
 	return s;
 }
