@@ -82,6 +82,8 @@ pathwalk_resolve(const char *path,
 	ssize_t n;
 	int links = 0, rc;
 
+	if (final != NULL)
+		memset(final, 0, sizeof(*final));
 	if (path[0] != '/') {
 		errno = EINVAL;
 		return -1;

@@ -39,7 +39,8 @@ struct pathwalk_step {
  * would be made).  Stops at the first fn that returns other than 0 and
  * returns what it returned; -1 with errno if a name cannot be examined
  * or the path is not absolute, too long, or loops; else 0.  final,
- * unless NULL, gets the stat(2) of what path leads to, if it exists.
+ * unless NULL, gets the stat(2) of what path leads to, if it exists
+ * (zeros if it does not).
  */
 int	pathwalk_resolve(const char *path,
 	    int (*fn)(const struct pathwalk_step *, void *), void *arg,

@@ -125,9 +125,13 @@ START_TEST(names_met)
 	ck_assert_int_eq(resolve("c/chain/b", &m, NULL), 0);
 	ck_assert_str_eq(m.names, "/c /c/chain /c/abs /a /a/b");
 
-	/* A missing name ends the walk. */
+	/* A missing name ends the walk; what it leads to is not there
+	 * (final zeroed, not left as it was). */
 	ck_assert_int_eq(resolve("c/abs/new/deeper", &m, NULL), 0);
 	ck_assert_str_eq(m.names, "/c /c/abs /a -/a/new");
+	memset(&final, 0xff, sizeof(final));
+	ck_assert_int_eq(resolve("c/abs/new", &m, &final), 0);
+	ck_assert(final.st_ino == 0 && final.st_dev == 0);
 }
 END_TEST
 
