@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <sys/stat.h>
+#include <sys/xattr.h>
 
 #include <errno.h>
 #include <grp.h>
@@ -59,7 +60,9 @@ struct above {
 /*
  * Whether gid is uid's own group, as user private groups make it (a
  * umask of 002 then makes directories such as ~/.local group-writable):
- * the group of its name, its primary group, with no other member.
+ * the group of its name, its primary group, with no other member, nor
+ * another user whose primary group it is (the group file does not list
+ * those: a user made with useradd -g 0 is in root's).
  */
 static bool
 own_group(uid_t uid, gid_t gid)
@@ -68,6 +71,7 @@ own_group(uid_t uid, gid_t gid)
 	struct group *gr;
 	char name[256];
 	char **m;
+	bool alone = true;
 
 	if ((pw = getpwuid(uid)) == NULL || pw->pw_gid != gid ||
 	    strlen(pw->pw_name) >= sizeof(name))
@@ -78,7 +82,30 @@ own_group(uid_t uid, gid_t gid)
 	for (m = gr->gr_mem; *m != NULL; m++)
 		if (strcmp(*m, name) != 0)
 			return false;
-	return true;
+	setpwent();
+	while (alone && (pw = getpwent()) != NULL)
+		alone = pw->pw_gid != gid || pw->pw_uid == uid;
+	endpwent();
+	return alone;
+}
+
+/*
+ * Whether path has an access ACL beyond its mode: its group bits are
+ * then the mask of the ACL's named users and groups, whom the group
+ * write bit lets write too.
+ */
+static bool
+extended_acl(const char *path)
+{
+	return lgetxattr(path, "system.posix_acl_access", NULL, 0) > 0;
+}
+
+/* A directory's group write, allowed: its owner's own group, and no ACL
+ * that gives it to others. */
+static bool
+group_is_owners(const char *path, const struct stat *st)
+{
+	return own_group(st->st_uid, st->st_gid) && !extended_acl(path);
 }
 
 /* dir_check(), sticky allowed (as /tmp: what is in it is checked then,
@@ -91,7 +118,7 @@ above_ok(const char *dir, void *arg)
 
 	rc = dir_check(dir, a->euid, a->also_ok, 1, &a->st, &a->owner);
 	if (rc == DIR_BAD_MODE && !(a->st.st_mode & S_IWOTH) &&
-	    own_group(a->st.st_uid, a->st.st_gid))
+	    group_is_owners(dir, &a->st))
 		rc = 0;
 	if (rc != 0)
 		snprintf(a->bad, sizeof(a->bad), "%s", dir);
@@ -178,7 +205,7 @@ way_ok(const struct pathwalk_step *s, void *arg)
 		return way_fail(w, s, WAY_OWNER);
 	if (S_ISDIR(st->st_mode) && !s->last &&
 	    (st->st_mode & (S_IWGRP | S_IWOTH)) && !(st->st_mode & S_ISVTX) &&
-	    ((st->st_mode & S_IWOTH) || !own_group(st->st_uid, st->st_gid)))
+	    ((st->st_mode & S_IWOTH) || !group_is_owners(s->path, st)))
 		return way_fail(w, s, WAY_MODE);
 	mine = st->st_uid == w->also_ok;
 	if (w->none_of_user && mine)

@@ -12,6 +12,7 @@
 #include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <sys/wait.h>
 
 #include <check.h>
@@ -19,6 +20,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -378,6 +380,35 @@ mkdir_as(char *buf, size_t size, const char *name, mode_t mode, uid_t uid)
 	return buf;
 }
 
+/* Give uid rwx on path by an access ACL (mask rwx), as
+ * "setfacl -m u:UID:rwx" does: 0, or -1 (errno). */
+static int
+set_acl_user(const char *path, uid_t uid)
+{
+	/* The kernel's POSIX ACL xattr: a version, then entries of tag,
+	 * permissions and id, all little-endian. */
+	static const struct { uint16_t tag, perm; uint32_t id; } base[] = {
+		{ 0x01, 7, 0xffffffffu },	/* owner */
+		{ 0x02, 7, 0 },			/* the named user */
+		{ 0x04, 5, 0xffffffffu },	/* group */
+		{ 0x10, 7, 0xffffffffu },	/* mask */
+		{ 0x20, 5, 0xffffffffu },	/* others */
+	};
+	uint8_t buf[4 + sizeof(base) / sizeof(base[0]) * 8], *p = buf;
+	size_t i;
+
+	p[0] = 2, p[1] = p[2] = p[3] = 0;
+	for (p += 4, i = 0; i < sizeof(base) / sizeof(base[0]); i++, p += 8) {
+		uint32_t id = base[i].tag == 0x02 ? (uint32_t)uid : base[i].id;
+
+		p[0] = (uint8_t)base[i].tag, p[1] = 0;
+		p[2] = (uint8_t)base[i].perm, p[3] = 0;
+		p[4] = (uint8_t)id, p[5] = (uint8_t)(id >> 8);
+		p[6] = (uint8_t)(id >> 16), p[7] = (uint8_t)(id >> 24);
+	}
+	return setxattr(path, "system.posix_acl_access", buf, sizeof(buf), 0);
+}
+
 /*
  * The directories above the data directory count too: one that another
  * user owns or may write (unless it is sticky, as /tmp) could have the
@@ -412,6 +443,16 @@ START_TEST(unsafe_above)
 	ck_assert_msg(dd_lock(&dd, data, &holder, err, sizeof(err)) == 0,
 	    "%s", err);
 	datadir_unlock(&dd);
+	/* Not when an ACL gives the group's write to another user too
+	 * (the group bits are then its mask), where ACLs are kept. */
+	if (set_acl_user(d, 4242) == 0) {
+		snprintf(data, sizeof(data), "%s/upg/data2", tmp);
+		refused_unsafe(data, (uid_t)-1, "/upg above it has owner root, "
+		    "mode 0775");
+		ck_assert_int_eq(removexattr(d, "system.posix_acl_access"), 0);
+	} else
+		ck_assert_msg(errno == ENOTSUP || errno == EOPNOTSUPP,
+		    "setxattr: %s", strerror(errno));
 	mkdir_as(d, sizeof(d), "shared", 0775, (uid_t)-1);
 	ck_assert_int_eq(chown(d, 0, 4242), 0);
 	snprintf(data, sizeof(data), "%s/shared/data", tmp);
