@@ -4,13 +4,17 @@
 #include "config.h"
 
 #include <sys/file.h>
+#include <sys/fsuid.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -285,9 +289,79 @@ bound_here(const struct listener *l)
 	return ours;
 }
 
+/* Root's groups, kept while the file system ids are another user's. */
+struct fs_saved {
+	gid_t	*groups;
+	int	 n;
+};
+
+/* Root's again: 0, or -1 (errno). */
 static int
-bind_listen(struct listener *l, mode_t mode, char *err, size_t errsize)
+fs_back(struct fs_saved *s)
 {
+	int rc;
+
+	(void)setfsuid(0);
+	(void)setfsgid(0);
+	rc = setgroups((size_t)s->n, s->groups);
+	free(s->groups);
+	s->groups = NULL;
+	return (int)setfsuid((uid_t)-1) == 0 && (int)setfsgid((gid_t)-1) == 0 &&
+	    rc == 0 ? 0 : -1;
+}
+
+/* The file system ids of uid, with its primary group only, until
+ * fs_back(): what is made and where is then decided as for that user.
+ * 0, or -1 (errno). */
+static int
+fs_as(uid_t uid, struct fs_saved *s)
+{
+	struct passwd *pw;
+	gid_t gid;
+
+	s->groups = NULL;
+	errno = 0;
+	if ((pw = getpwuid(uid)) == NULL) {
+		if (errno == 0)
+			errno = ENOENT;
+		return -1;
+	}
+	gid = pw->pw_gid;
+	if ((s->n = getgroups(0, NULL)) == -1 ||
+	    (s->groups = calloc((size_t)s->n + 1, sizeof(gid_t))) == NULL ||
+	    (s->n = getgroups(s->n, s->groups)) == -1) {
+		free(s->groups);
+		s->groups = NULL;
+		return -1;
+	}
+	if (setgroups(1, &gid) == -1) {
+		free(s->groups);
+		s->groups = NULL;
+		return -1;
+	}
+	(void)setfsgid(gid);
+	(void)setfsuid(uid);
+	if ((uid_t)setfsuid((uid_t)-1) != uid ||
+	    (gid_t)setfsgid((gid_t)-1) != gid) {
+		(void)fs_back(s);
+		errno = EPERM;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Bind and listen.  as_uid, unless -1: the socket's directory is that
+ * user's (-u), who may put a link in its place while root binds by
+ * path; the bind is then made with that user's file system ids, so that
+ * wherever the path leads, the socket is made only where the user could
+ * make it.
+ */
+static int
+bind_listen(struct listener *l, mode_t mode, uid_t as_uid, char *err,
+    size_t errsize)
+{
+	struct fs_saved fs;
 	struct sockaddr_un sun;
 	struct stat st, now;
 	mode_t old;
@@ -301,10 +375,18 @@ bind_listen(struct listener *l, mode_t mode, char *err, size_t errsize)
 	 * looked for in the directory checked. */
 	fill_addr(&sun, l->path);
 	FAULT_BIND(l, 0);
+	if (as_uid != (uid_t)-1 && fs_as(as_uid, &fs) == -1) {
+		saved = errno;
+		close(fd);
+		return seterr(err, errsize, "cannot bind %s as its directory's "
+		    "owner: %s", l->path, strerror(saved));
+	}
 	old = umask(~mode & 0777);
 	r = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
 	saved = errno;
 	umask(old);
+	if (as_uid != (uid_t)-1 && fs_back(&fs) == -1)
+		fatal("cannot be root again after the bind");
 	FAULT_BIND(l, 1);
 	if (r == -1) {
 		close(fd);
@@ -412,7 +494,9 @@ listener_open(struct listener *l, const char *path, mode_t mode,
 	    pin_dir(l, dir, &checked, err, errsize) == -1 ||
 	    lock_path(l, err, errsize) == -1 ||
 	    clear_stale(l, err, errsize) == -1 ||
-	    bind_listen(l, mode, err, errsize) == -1) {
+	    bind_listen(l, mode, geteuid() == 0 && also_ok != (uid_t)-1 &&
+	    also_ok != 0 && checked.st_uid == also_ok ? also_ok : (uid_t)-1,
+	    err, errsize) == -1) {
 		/* A refused start leaves no file or directory of its own
 		 * (no socket is bound: l->fd is -1). */
 		(void)shut(l, true);

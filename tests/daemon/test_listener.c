@@ -34,6 +34,9 @@ static void
 setup(void)
 {
 	tu_tmpdir(tmp, sizeof(tmp), "tdlis");
+	/* Searchable by others: a socket directory of the -u user's is
+	 * bound as that user, who must reach it. */
+	ck_assert_int_eq(chmod(tmp, 0711), 0);
 	err[0] = '\0';
 }
 
@@ -700,6 +703,67 @@ START_TEST(replaced_while_bound)
 }
 END_TEST
 
+/* listener_fault_bind: before the bind, the socket's directory is
+ * moved away and a link to another put in its place; after it, put
+ * back. */
+static void
+link_at_bind(const char *path, int bound)
+{
+	char dir[160], away[192];
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	*strrchr(dir, '/') = '\0';
+	snprintf(away, sizeof(away), "%s.away", dir);
+	if (!bound) {
+		ck_assert_int_eq(rename(dir, away), 0);
+		ck_assert_int_eq(symlink(bind_other, dir), 0);
+		return;
+	}
+	ck_assert_int_eq(unlink(dir), 0);
+	ck_assert_int_eq(rename(away, dir), 0);
+}
+
+/*
+ * A socket directory of the -u user's, which that user may put a link
+ * in the place of while root binds by path: the bind is made as the
+ * user, so a link to a directory of root's leads to no socket of root's
+ * there (root made one, and left it).  Without the link, the socket is
+ * bound, the user's.  Root only.
+ */
+START_TEST(users_dir_bound_as_user)
+{
+	struct listener l;
+	struct stat st;
+	char dir[128], sock[160], stray[160];
+
+	if (geteuid() != 0)
+		return;
+	path_in(dir, sizeof(dir), "d");
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	ck_assert_int_eq(chown(dir, 65534, 65534), 0);
+	path_in(bind_other, sizeof(bind_other), "other");
+	ck_assert_int_eq(mkdir(bind_other, 0755), 0);
+	snprintf(sock, sizeof(sock), "%s/t.sock", dir);
+	listener_fault_bind = link_at_bind;
+	ck_assert_int_eq(listener_open(&l, sock, 0600, 65534, err,
+	    sizeof(err)), -1);
+	listener_fault_bind = NULL;
+	ck_assert_msg(strstr(err, "Permission denied") != NULL, "%s", err);
+	snprintf(stray, sizeof(stray), "%s/t.sock", bind_other);
+	ck_assert_msg(access(stray, F_OK) == -1, "root bound %s", stray);
+	ck_assert_int_eq(access(sock, F_OK), -1);
+
+	ck_assert_msg(listener_open(&l, sock, 0600, 65534, err,
+	    sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(lstat(sock, &st), 0);
+	ck_assert_int_eq(st.st_uid, 65534);
+	ck_assert(can_connect(sock));
+	ck_assert_int_eq(getuid(), 0);
+	ck_assert_int_eq(listener_close(&l), 1);
+	ck_assert_int_eq(access(sock, F_OK), -1);
+}
+END_TEST
+
 START_TEST(replaced_while_checked)
 {
 	struct listener l;
@@ -769,6 +833,7 @@ listener_suite(void)
 #ifdef TODOD_FAULTS
 	tcase_add_test(tc, replaced_while_checked);
 	tcase_add_test(tc, replaced_while_bound);
+	tcase_add_test(tc, users_dir_bound_as_user);
 #endif
 	tcase_add_test(tc, unlink_only_ours);
 	tcase_add_loop_test(tc, shares_parents, 0,

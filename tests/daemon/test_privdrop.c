@@ -31,6 +31,9 @@ static void
 setup(void)
 {
 	tu_tmpdir(tmp, sizeof(tmp), "tdpriv");
+	/* Searchable by others: a socket directory of the user's is bound
+	 * as the user, who must reach it. */
+	ck_assert_int_eq(chmod(tmp, 0711), 0);
 	err[0] = '\0';
 }
 
@@ -111,7 +114,8 @@ START_TEST(give_created)
 	    sizeof(err)) == 0, "%s", err);
 	ck_assert_msg(listener_open(&l, sock, 0660, pu.uid, err,
 	    sizeof(err)) == 0, "%s", err);
-	ck_assert_int_eq(owner_of("run/todod/t.sock"), 0);
+	/* Bound as the user, whose directory it is now. */
+	ck_assert_int_eq(owner_of("run/todod/t.sock"), NOBODY);
 	ck_assert_msg(privdrop_give(&pu, &dd, &l, err, sizeof(err)) == 0,
 	    "%s", err);
 	ck_assert_int_eq(owner_of("run/todod/t.sock"), NOBODY);
