@@ -295,6 +295,7 @@ START_TEST(t_reply_buffers_given_back)
 	    "the list server holds %ld KiB more after a reply of %d KiB than "
 	    "before", rss1 - rss0, n * 4);
 #else
+	(void)rss0;
 	(void)rss1;
 #endif
 	conn_close(c);
