@@ -297,7 +297,8 @@ parse_options(struct bench_opts *o, int argc, char **argv)
 	else
 		o->existing = o->preload;
 	if (o->preload_only && o->preload == 0) {
-		fprintf(stderr, "todo-bench: --preload-only needs --preload\n");
+		fprintf(stderr, "todo-bench: --preload-only needs entries to "
+		    "preload (--preload N, N > 0)\n");
 		exit(2);
 	}
 	if (o->requests > 0 && !dur)

@@ -226,6 +226,9 @@ static const struct {
 	    "0\n", true },
 	{ { "-d", "0x1" }, "todo-bench: -d must be a number of seconds", true },
 	{ { "-d", "inf" }, "todo-bench: -d must be a number of seconds", true },
+	{ { "--preloaded", "5", "--preload-only" }, "todo-bench: "
+	    "--preload-only needs entries to preload (--preload N, N > 0)\n",
+	    true },
 };
 
 START_TEST(test_bench_usage)
