@@ -626,19 +626,16 @@ END_TEST
  * not replaced gets its lock through the descriptor of the directory
  * checked, probes through it, and its socket is bound to its path.
  */
-/* listener_fault_bind: before the bind, the socket's directory is
- * moved away and a link to another put in its place; after it, put
- * back, with a socket of the user's at the socket's name (another
- * process listens on it). */
-static char	bind_other[128];
+static char	bind_other[128];	/* where the link leads */
 static pid_t	user_pid = -1;
 
+/* listener_fault_bind: before the bind, the socket's directory is
+ * moved away and a link to another put in its place; after it, put
+ * back. */
 static void
-swap_around_bind(const char *path, int bound)
+link_at_bind(const char *path, int bound)
 {
-	char dir[160], away[192], c;
-	struct sockaddr_un sun;
-	int ready[2], s;
+	char dir[160], away[192];
 
 	snprintf(dir, sizeof(dir), "%s", path);
 	*strrchr(dir, '/') = '\0';
@@ -650,6 +647,20 @@ swap_around_bind(const char *path, int bound)
 	}
 	ck_assert_int_eq(unlink(dir), 0);
 	ck_assert_int_eq(rename(away, dir), 0);
+}
+
+/* link_at_bind(), and once put back, a socket of the user's at the
+ * socket's name (another process listens on it). */
+static void
+swap_around_bind(const char *path, int bound)
+{
+	char c;
+	struct sockaddr_un sun;
+	int ready[2], s;
+
+	link_at_bind(path, bound);
+	if (!bound)
+		return;
 	ck_assert_int_eq(pipe(ready), 0);
 	ck_assert_int_ne(user_pid = fork(), -1);
 	if (user_pid == 0) {
@@ -702,26 +713,6 @@ START_TEST(replaced_while_bound)
 	ck_assert_int_eq(waitpid(user_pid, NULL, 0), user_pid);
 }
 END_TEST
-
-/* listener_fault_bind: before the bind, the socket's directory is
- * moved away and a link to another put in its place; after it, put
- * back. */
-static void
-link_at_bind(const char *path, int bound)
-{
-	char dir[160], away[192];
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	*strrchr(dir, '/') = '\0';
-	snprintf(away, sizeof(away), "%s.away", dir);
-	if (!bound) {
-		ck_assert_int_eq(rename(dir, away), 0);
-		ck_assert_int_eq(symlink(bind_other, dir), 0);
-		return;
-	}
-	ck_assert_int_eq(unlink(dir), 0);
-	ck_assert_int_eq(rename(away, dir), 0);
-}
 
 /*
  * A socket directory of the -u user's, which that user may put a link
