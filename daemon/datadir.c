@@ -18,6 +18,7 @@
 #include "errbuf.h"
 #include "datadir.h"
 #include "dirsafe.h"
+#include "madedirs.h"
 #include "pidalive.h"
 
 /* How long to wait for a new holder to write its pid (10 ms steps). */
@@ -41,55 +42,162 @@ sync_dir(int dirfd)
 	return r == -1 && saved != EINVAL ? -1 : 0;
 }
 
+/* Links followed on the way to a directory to be made, at most (as the
+ * kernel's limit). */
+#define MKDIRS_MAX_LINKS	40
+
+/* What is found on the way must be root's or this process's user's. */
+static int
+owner_ok(const struct stat *st, uid_t *owner)
+{
+	if (st->st_uid == 0 || st->st_uid == geteuid())
+		return 1;
+	*owner = st->st_uid;
+	return 0;
+}
+
+static int	walk_link(int, const char *, int *, int *, uid_t *);
+
 /*
- * One name of the way to a directory to be made, in dirfd: made if
- * missing (mode exactly, the entry synced in dirfd), then opened
- * (O_PATH: searching it is enough), links followed, into *out.  Whatever is there, found or made, must be
- * root's or this process's user's, a link too: the way was checked
- * before (dirsafe_may_make()), but a name missing then may have been
- * put there since by another user, in a directory others may write (a
- * sticky one), to lead root elsewhere.  Nothing else can change a name
- * of root's there.  0 made, 1 found; -1 (errno), or -2 another's
- * (*owner).
+ * name in dirfd, which must exist: a directory, opened (O_PATH) into
+ * *out, or a link, whose target is walked the same way (walk_link()).
+ * 0, -1 (errno), or -2 another user's (*owner).
  */
 static int
-mkdir_step(int dirfd, const char *name, mode_t mode, int *out, uid_t *owner)
+step_existing(int dirfd, const char *name, int *links, int *out,
+    uid_t *owner)
 {
+	char target[PATH_MAX];
 	struct stat st;
-	mode_t old;
-	int made, r;
+	ssize_t n;
 
-	old = umask(0);
-	r = mkdirat(dirfd, name, mode);
-	umask(old);
-	if (r == -1 && errno != EEXIST)
-		return -1;
-	if ((made = r == 0) && sync_dir(dirfd) == -1)
-		return -1;
-	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
-		return -1;
-	if (st.st_uid != 0 && st.st_uid != geteuid()) {
-		*owner = st.st_uid;
+	if (strcmp(name, "..") == 0) {
+		if ((*out = openat(dirfd, "..", O_PATH | O_DIRECTORY |
+		    O_CLOEXEC)) == -1)
+			return -1;
+		if (fstat(*out, &st) == 0 && owner_ok(&st, owner))
+			return 0;
+		close(*out);
 		return -2;
 	}
-	if ((*out = openat(dirfd, name, O_PATH | O_DIRECTORY |
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
+		return -1;
+	if (!owner_ok(&st, owner))
+		return -2;
+	if (S_ISLNK(st.st_mode)) {
+		if (++*links > MKDIRS_MAX_LINKS) {
+			errno = ELOOP;
+			return -1;
+		}
+		if ((n = readlinkat(dirfd, name, target, sizeof(target) - 1)) ==
+		    -1)
+			return -1;
+		target[n] = '\0';
+		return walk_link(dirfd, target, links, out, owner);
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		return -1;
+	}
+	/* Not followed if it became a link since: only root could have
+	 * changed a name of root's in a directory others may not write. */
+	if ((*out = openat(dirfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC)) == -1)
 		return -1;
-	return made ? 0 : 1;
+	return 0;
+}
+
+/*
+ * A link's target, from dirfd (the link's directory), a name at a time,
+ * as the kernel would follow it, the names in it checked too: a link of
+ * root's may lead through a directory where another user can make names
+ * (a sticky one), and one missing when the way was checked may be that
+ * user's now.  Nothing is made in a link's target.
+ */
+static int
+walk_link(int dirfd, const char *target, int *links, int *out, uid_t *owner)
+{
+	char buf[PATH_MAX], *name, *save;
+	int fd, next, r;
+
+	if (strlcpy(buf, target, sizeof(buf)) >= sizeof(buf)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((fd = target[0] == '/' ? open("/", O_PATH | O_DIRECTORY |
+	    O_CLOEXEC) : fcntl(dirfd, F_DUPFD_CLOEXEC, 0)) == -1)
+		return -1;
+	for (name = strtok_r(buf, "/", &save); name != NULL;
+	    name = strtok_r(NULL, "/", &save)) {
+		if (strcmp(name, ".") == 0)
+			continue;
+		if ((r = step_existing(fd, name, links, &next, owner)) != 0) {
+			close(fd);
+			return r;
+		}
+		close(fd);
+		fd = next;
+	}
+	*out = fd;
+	return 0;
+}
+
+/*
+ * One name of the way to a directory to be made, in dirfd: made if
+ * missing (mode exactly; recorded in made, unless NULL; the entry synced
+ * in dirfd), else found (step_existing()); opened (O_PATH: searching it
+ * is enough) into *out.  Whatever is found or made on the way, links and
+ * the names in their targets too, must be root's or this process's
+ * user's: the way was checked before (dirsafe_may_make()), but a name
+ * missing then may have been put there since by another user, in a
+ * directory others may write (a sticky one), to lead root elsewhere.
+ * Nothing else can change a name of root's there.  0 made, 1 found; -1
+ * (errno), or -2 another user's (*owner).
+ */
+static int
+mkdir_step(int dirfd, const char *name, mode_t mode, int *links,
+    struct made_dirs *made, int *out, uid_t *owner)
+{
+	mode_t old;
+	int r;
+
+	if (strcmp(name, "..") != 0) {
+		old = umask(0);
+		r = mkdirat(dirfd, name, mode);
+		umask(old);
+		if (r == -1 && errno != EEXIST)
+			return -1;
+		if (r == 0) {
+			if ((*out = openat(dirfd, name, O_PATH | O_DIRECTORY |
+			    O_NOFOLLOW | O_CLOEXEC)) == -1)
+				return -1;
+			if ((made != NULL &&
+			    madedirs_add(made, dirfd, name, *out) == -1) ||
+			    sync_dir(dirfd) == -1) {
+				close(*out);
+				return -1;
+			}
+			return 0;
+		}
+	}
+	r = step_existing(dirfd, name, links, out, owner);
+	return r == 0 ? 1 : r;
 }
 
 int
 datadir_mkdirs(const char *path, mode_t mode, char *created,
-    size_t createdsize, char *err, size_t errsize)
+    size_t createdsize, struct made_dirs *made, char *err, size_t errsize)
 {
 	char buf[TODOD_PATH_MAX];
 	struct stat st;
 	char *p, *name, sep;
 	uid_t owner = 0;
-	int fd, next, r;
+	int fd, next, r, links = 0;
 
 	if (createdsize > 0)
 		created[0] = '\0';
+	if (made != NULL)
+		madedirs_init(made);
 	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
 		return 0;
 	if (strlcpy(buf, path, sizeof(buf)) >= sizeof(buf))
@@ -113,14 +221,17 @@ datadir_mkdirs(const char *path, mode_t mode, char *created,
 			*p = sep;
 			continue;
 		}
-		if ((r = mkdir_step(fd, name, mode, &next, &owner)) < 0) {
+		if ((r = mkdir_step(fd, name, mode, &links, made, &next,
+		    &owner)) < 0) {
 			close(fd);
+			if (made != NULL)
+				madedirs_remove(made);	/* errno kept */
 			if (r == -2)
 				return seterr(err, errsize, "cannot create "
-				    "directory %s: %s is owned by uid %u, "
-				    "neither root nor this process's user "
-				    "(put there while starting?)", path, buf,
-				    (unsigned)owner);
+				    "directory %s: the way to %s passes a name "
+				    "of uid %u's, neither root's nor this "
+				    "process's user's (put there while "
+				    "starting?)", path, buf, (unsigned)owner);
 			return seterr(err, errsize, "cannot create directory "
 			    "%s: %s", buf, strerror(errno == ENOENT ?
 			    ENOTDIR : errno));
@@ -278,28 +389,32 @@ datadir_lock(struct datadir *dd, const char *path, uid_t also_ok,
 	memset(dd, 0, sizeof(*dd));
 	dd->lockfd = dd->dirlockfd = -1;
 	*holder = 0;
+	madedirs_init(&dd->made);
 	if (strlcpy(dd->path, path, sizeof(dd->path)) >= sizeof(dd->path))
 		return seterr(err, errsize, "path too long: %s", path);
 	/* Root makes nothing where another user could lead the path. */
 	if (dirsafe_may_make("data directory", path, also_ok, err,
 	    errsize) == -1 || datadir_mkdirs(path, 0700, dd->created,
-	    sizeof(dd->created), err, errsize) == -1)
+	    sizeof(dd->created), &dd->made, err, errsize) == -1)
 		return -1;
 	/* Another user who may make files here could plant a journal that
 	 * a worker would replay.  (Made now, it is 0700 and ours.) */
 	if (dirsafe_check("data directory", path, also_ok, &checked, err,
 	    errsize) == -1) {
-		datadir_rmdirs(path, dd->created);
+		madedirs_remove(&dd->made);
 		return -1;
 	}
 #ifdef TODOD_FAULTS
 	if (datadir_fault_checked != NULL)
 		datadir_fault_checked(path);
 #endif
-	if ((dfd = lock_dir(dd, &checked, holder, err, errsize)) == -1)
+	if ((dfd = lock_dir(dd, &checked, holder, err, errsize)) == -1) {
+		madedirs_remove(&dd->made);
 		return -1;
+	}
 	if ((fd = open_lockfile(dd, dfd, err, errsize)) == -1) {
 		close(dfd);
+		madedirs_remove(&dd->made);
 		return -1;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
@@ -336,78 +451,7 @@ datadir_unlock(struct datadir *dd)
 		close(dd->dirlockfd);
 		dd->dirlockfd = -1;
 	}
-}
-
-/* Directories below created that datadir_rmdirs() removes, at most. */
-#define RMDIRS_MAX	64
-
-/*
- * By descriptors, a name at a time, links not followed: what this start
- * made may have been given to -u's user already, who could have put a
- * link in the place of one of its directories, and root, removing by
- * name, would remove an empty directory of the same name where the link
- * led.  created itself is in a directory that only root may change.
- */
-void
-datadir_rmdirs(const char *path, const char *created)
-{
-	char buf[TODOD_PATH_MAX], top[TODOD_PATH_MAX];
-	char *names[RMDIRS_MAX], *tok, *save, *slash;
-	const char *parent, *base;
-	int fds[RMDIRS_MAX + 2], n = 0, opened, i;
-	size_t toplen = strlen(created);
-
-	if (toplen == 0 || strlcpy(buf, path, sizeof(buf)) >= sizeof(buf) ||
-	    strlcpy(top, created, sizeof(top)) >= sizeof(top) ||
-	    strncmp(buf, created, toplen) != 0 ||
-	    (buf[toplen] != '\0' && buf[toplen] != '/'))
-		return;
-	/* The names from created down to path; a ".." ends nothing here. */
-	for (tok = strtok_r(buf + toplen, "/", &save); tok != NULL;
-	    tok = strtok_r(NULL, "/", &save)) {
-		if (strcmp(tok, ".") == 0)
-			continue;
-		if (strcmp(tok, "..") == 0 || n == RMDIRS_MAX)
-			return;
-		names[n++] = tok;
-	}
-	while (strlen(top) > 1 && top[strlen(top) - 1] == '/')
-		top[strlen(top) - 1] = '\0';
-	if ((slash = strrchr(top, '/')) == NULL) {
-		parent = ".";
-		base = top;
-	} else if (slash == top) {
-		parent = "/";
-		base = top + 1;
-	} else {
-		*slash = '\0';
-		parent = top;
-		base = slash + 1;
-	}
-	if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
-		return;
-	if ((fds[0] = open(parent, O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return;
-	if ((fds[1] = openat(fds[0], base, O_PATH | O_DIRECTORY |
-	    O_NOFOLLOW | O_CLOEXEC)) == -1) {
-		close(fds[0]);
-		return;
-	}
-	for (opened = 0; opened < n; opened++)
-		if ((fds[opened + 2] = openat(fds[opened + 1], names[opened],
-		    O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1)
-			break;
-	/* Deepest first, each only if empty; the rest stay at the first
-	 * that is not (or when the way is not all there). */
-	if (opened == n) {
-		for (i = n - 1; i >= 0; i--)
-			if (unlinkat(fds[i + 1], names[i], AT_REMOVEDIR) == -1)
-				break;
-		if (i < 0)
-			(void)unlinkat(fds[0], base, AT_REMOVEDIR);
-	}
-	for (i = opened + 1; i >= 0; i--)
-		close(fds[i]);
+	madedirs_close(&dd->made);
 }
 
 void
@@ -416,5 +460,5 @@ datadir_abandon(struct datadir *dd)
 	if (dd->lock_created && dd->lockfd != -1 && dd->dirlockfd != -1)
 		(void)unlinkat(dd->dirlockfd, DATADIR_LOCKFILE, 0);
 	datadir_unlock(dd);
-	datadir_rmdirs(dd->path, dd->created);
+	madedirs_remove(&dd->made);
 }

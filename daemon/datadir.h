@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "madedirs.h"
 #include "options.h"
 
 struct datadir {
@@ -30,6 +31,7 @@ struct datadir {
 	int	dirlockfd;		/* the directory; -1 likewise */
 	char	path[TODOD_PATH_MAX];	/* the data directory */
 	char	created[TODOD_PATH_MAX]; /* topmost directory created, or "" */
+	struct made_dirs made;		/* the directories made, open */
 	bool	lock_created;		/* .lock was created by this call */
 };
 
@@ -38,14 +40,18 @@ struct datadir {
 /*
  * Create path and its missing parents with mode (the umask does not
  * apply); an existing directory is left as it is.  created gets the
- * topmost directory that was made ("" if none).  A name at a time,
- * through descriptors; every name found or made on the way, links
- * included, must be root's or this process's user's (one of another
- * user's may have been put there since the way was checked).  Returns
- * 0, or -1 with a message in err.
+ * topmost directory that was made ("" if none); made, unless NULL, each
+ * directory made, open (madedirs.h).  A name at a time, through
+ * descriptors, links followed a name at a time too: every name found
+ * or made on the way, links and the names in their targets included,
+ * must be root's or this process's user's (one of another user's may
+ * have been put there since the way was checked).  Nothing is made in a
+ * link's target.  Returns 0, or -1 with a message in err (and what it
+ * made removed).
  */
 int	datadir_mkdirs(const char *path, mode_t mode, char *created,
-	    size_t createdsize, char *err, size_t errsize);
+	    size_t createdsize, struct made_dirs *made, char *err,
+	    size_t errsize);
 
 /*
  * Create the directory if missing (mode 0700), check that no other user
@@ -72,19 +78,10 @@ extern void	(*datadir_fault_checked)(const char *path);
 void	datadir_unlock(struct datadir *);
 
 /*
- * Remove path, then its parents up to and with created (the topmost
- * directory datadir_mkdirs made for it; "" for none), each only if it is
- * empty: at the first that cannot be removed, the rest stay.  Through
- * descriptors, links not followed: below created, all may be -u's
- * user's by now.
- */
-void	datadir_rmdirs(const char *path, const char *created);
-
-/*
  * A start refused after datadir_lock, before any process was forked:
  * remove the lock file if datadir_lock created it, unlock, and remove
- * the directories it created (datadir_rmdirs), so that a refused start
- * leaves the file system as it found it.
+ * the directories it created (madedirs_remove()), so that a refused
+ * start leaves the file system as it found it.
  */
 void	datadir_abandon(struct datadir *);
 

@@ -8,6 +8,7 @@ daemon_libdaemon_la_SOURCES += \
 	daemon/dirsafe.h daemon/dirsafe.c \
 	daemon/pathwalk.h daemon/pathwalk.c \
 	daemon/datadir.h daemon/datadir.c \
+	daemon/madedirs.h daemon/madedirs.c \
 	daemon/pidfile.h daemon/pidfile.c \
 	daemon/pidalive.h daemon/pidalive.c \
 	daemon/notify.h daemon/notify.c \

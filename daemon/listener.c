@@ -293,6 +293,8 @@ bound_here(const struct listener *l)
 struct fs_saved {
 	gid_t	*groups;
 	int	 n;
+	uid_t	 fsuid;		/* as they were */
+	gid_t	 fsgid;
 };
 
 /* Root's again: 0, or -1 (errno). */
@@ -301,13 +303,13 @@ fs_back(struct fs_saved *s)
 {
 	int rc;
 
-	(void)setfsuid(0);
-	(void)setfsgid(0);
+	(void)setfsuid(s->fsuid);
+	(void)setfsgid(s->fsgid);
 	rc = setgroups((size_t)s->n, s->groups);
 	free(s->groups);
 	s->groups = NULL;
-	return (int)setfsuid((uid_t)-1) == 0 && (int)setfsgid((gid_t)-1) == 0 &&
-	    rc == 0 ? 0 : -1;
+	return (uid_t)setfsuid((uid_t)-1) == s->fsuid &&
+	    (gid_t)setfsgid((gid_t)-1) == s->fsgid && rc == 0 ? 0 : -1;
 }
 
 /* The file system ids of uid, with its primary group only, until
@@ -339,8 +341,8 @@ fs_as(uid_t uid, struct fs_saved *s)
 		s->groups = NULL;
 		return -1;
 	}
-	(void)setfsgid(gid);
-	(void)setfsuid(uid);
+	s->fsgid = (gid_t)setfsgid(gid);
+	s->fsuid = (uid_t)setfsuid(uid);
 	if ((uid_t)setfsuid((uid_t)-1) != uid ||
 	    (gid_t)setfsgid((gid_t)-1) != gid) {
 		(void)fs_back(s);
@@ -467,6 +469,7 @@ listener_open(struct listener *l, const char *path, mode_t mode,
 	int rc;
 
 	memset(l, 0, sizeof(*l));
+	madedirs_init(&l->made);
 	l->fd = -1;
 	l->dirfd = -1;
 	l->lockfd = -1;
@@ -480,7 +483,7 @@ listener_open(struct listener *l, const char *path, mode_t mode,
 	socket_dir(path, dir, sizeof(dir));
 	if (dirsafe_may_make("socket directory", dir, also_ok, err,
 	    errsize) == -1 || datadir_mkdirs(dir, listener_dir_mode(mode),
-	    l->created, sizeof(l->created), err, errsize) == -1)
+	    l->created, sizeof(l->created), &l->made, err, errsize) == -1)
 		return -1;
 	/* Not sticky either: anyone may make a name there, this socket's
 	 * (listening first, or holding its lock) among them. */
@@ -500,7 +503,7 @@ listener_open(struct listener *l, const char *path, mode_t mode,
 		/* A refused start leaves no file or directory of its own
 		 * (no socket is bound: l->fd is -1). */
 		(void)shut(l, true);
-		datadir_rmdirs(dir, l->created);
+		madedirs_remove(&l->made);
 		l->created[0] = '\0';
 		return -1;
 	}
@@ -573,17 +576,13 @@ shut(struct listener *l, bool remove_lock)
 int
 listener_close(struct listener *l)
 {
+	madedirs_close(&l->made);
 	return shut(l, false);
 }
 
 void
 listener_abandon(struct listener *l)
 {
-	char dir[TODOD_PATH_MAX];
-
 	(void)shut(l, true);
-	if (l->created[0] == '\0')
-		return;		/* nothing made, or not opened at all */
-	socket_dir(l->path, dir, sizeof(dir));
-	datadir_rmdirs(dir, l->created);
+	madedirs_remove(&l->made);
 }

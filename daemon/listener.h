@@ -49,6 +49,7 @@
 #include <sys/types.h>
 #include <sys/un.h>
 
+#include "madedirs.h"
 #include "options.h"
 
 #define LISTENER_ADDR_MAX	sizeof(((struct sockaddr_un *)0)->sun_path)
@@ -62,6 +63,7 @@ struct listener {
 	 * long or /proc does not show the directory. */
 	char	addr[LISTENER_ADDR_MAX];
 	char	created[TODOD_PATH_MAX]; /* topmost directory created, or "" */
+	struct made_dirs made;		/* the directories made, open */
 	dev_t	dev;			/* the socket file we bound */
 	ino_t	ino;
 	int	lockfd;			/* PATH.lock, locked; -1 if not */

@@ -46,33 +46,6 @@ privdrop_lookup(struct privdrop_user *pu, const char *user, char *err,
 	return 0;
 }
 
-/* Give one directory we made to USER, through a descriptor. */
-static int
-give_dir(const struct privdrop_user *pu, const char *dir, char *err,
-    size_t errsize)
-{
-	struct stat st;
-	int fd;
-
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd == -1 || fstat(fd, &st) == -1)
-		goto fail;
-	if (st.st_uid != geteuid()) {	/* not the one we made */
-		close(fd);
-		return seterr(err, errsize, "%s: owner changed to uid %u "
-		    "while starting", dir, (unsigned)st.st_uid);
-	}
-	if (fchown(fd, pu->uid, pu->gid) == -1)
-		goto fail;
-	close(fd);
-	return 0;
-fail:
-	if (fd != -1)
-		close(fd);
-	return seterr(err, errsize, "cannot give %s to %s: %s", dir, pu->name,
-	    strerror(errno));
-}
-
 /* 1 if USER owns dir (or the link that names it). */
 static int
 owned_by(const char *dir, void *arg)
@@ -101,116 +74,21 @@ privdrop_made_ok(const struct privdrop_user *pu, const char *top, char *err,
 	return 0;
 }
 
-/* Directories to give, each once, deepest first. */
-struct dirlist {
-	char	**v;
-	size_t	  n, cap;
-};
-
+/* Give the directories made, through the descriptors kept as they were
+ * made (madedirs.h): by name, once one is USER's, USER could lead the
+ * give of the next to a directory of root's. */
 static int
-dirlist_add(struct dirlist *d, const char *dir)
+give_made(const struct privdrop_user *pu, const struct made_dirs *m,
+    char *err, size_t errsize)
 {
-	char **v;
+	const char *failed = "";
 
-	if (d->n == d->cap) {
-		if ((v = reallocarray(d->v, d->cap ? 2 * d->cap : 16,
-		    sizeof(*v))) == NULL)
-			return -1;
-		d->v = v;
-		d->cap = d->cap ? 2 * d->cap : 16;
-	}
-	if ((d->v[d->n] = strdup(dir)) == NULL)
-		return -1;
-	d->n++;
+	if (madedirs_give(m, pu->uid, pu->gid, &failed) == -1)
+		return seterr(err, errsize, "cannot give directory %s made "
+		    "for the start to %s: %s", failed, pu->name,
+		    errno == EPERM ? "its owner changed while starting" :
+		    strerror(errno));
 	return 0;
-}
-
-static void
-dirlist_free(struct dirlist *d)
-{
-	while (d->n > 0)
-		free(d->v[--d->n]);
-	free(d->v);
-}
-
-/* Longer first: a directory after every one below it. */
-static int
-deeper_first(const void *a, const void *b)
-{
-	const char *x = *(const char *const *)a, *y = *(const char *const *)b;
-	size_t lx = strlen(x), ly = strlen(y);
-
-	if (lx != ly)
-		return lx > ly ? -1 : 1;
-	return strcmp(x, y);
-}
-
-/* path and its parents up to and including top (what this start made,
- * checked by privdrop_made_ok() as it was made), into d. */
-static int
-chain_add(struct dirlist *d, const char *path, const char *top)
-{
-	char buf[TODOD_PATH_MAX];
-	size_t toplen = strlen(top);
-	char *slash;
-
-	if (toplen == 0 || strlcpy(buf, path, sizeof(buf)) >= sizeof(buf))
-		return 0;
-	while (strlen(buf) > 1 && buf[strlen(buf) - 1] == '/')
-		buf[strlen(buf) - 1] = '\0';
-	for (;;) {
-		if (strlen(buf) < toplen)
-			break;
-		if (dirlist_add(d, buf) == -1)
-			return -1;
-		if (strcmp(buf, top) == 0 || (slash = strrchr(buf, '/')) ==
-		    NULL || slash == buf)
-			break;
-		*slash = '\0';
-	}
-	return 0;
-}
-
-#ifdef TODOD_FAULTS
-void	(*privdrop_fault_given)(const char *dir);
-#endif
-
-/*
- * Give the directories made for the data directory and for the socket
- * to USER, by name, every one after all those below it, in both chains:
- * until the last, every directory above the one given is still root's,
- * and no name on the way can be changed by USER.  (Chain by chain, a
- * parent the two share was given with the first, and USER could put a
- * link in the place of the second's next directory, leading root to
- * give USER a directory of root's of that name.)
- */
-static int
-give_dirs(const struct privdrop_user *pu, const struct datadir *dd,
-    const char *sockdir, const char *sockmade, char *err, size_t errsize)
-{
-	struct dirlist d = { NULL, 0, 0 };
-	size_t i;
-	int rc = 0;
-
-	if ((dd != NULL && chain_add(&d, dd->path, dd->created) == -1) ||
-	    (sockdir != NULL && chain_add(&d, sockdir, sockmade) == -1)) {
-		dirlist_free(&d);
-		return seterr(err, errsize, "cannot give what was made to %s: "
-		    "%s", pu->name, strerror(ENOMEM));
-	}
-	if (d.n > 0)
-		qsort(d.v, d.n, sizeof(*d.v), deeper_first);
-	for (i = 0; i < d.n && rc == 0; i++) {
-		if (i > 0 && strcmp(d.v[i], d.v[i - 1]) == 0)
-			continue;
-		rc = give_dir(pu, d.v[i], err, errsize);
-#ifdef TODOD_FAULTS
-		if (rc == 0 && privdrop_fault_given != NULL)
-			privdrop_fault_given(d.v[i]);
-#endif
-	}
-	dirlist_free(&d);
-	return rc;
 }
 
 /* Give the socket file to USER if it is still the one we bound. */
@@ -244,23 +122,15 @@ int
 privdrop_give(const struct privdrop_user *pu, const struct datadir *dd,
     const struct listener *l, char *err, size_t errsize)
 {
-	char dir[TODOD_PATH_MAX];
-	char *slash;
-	int sock = l != NULL && l->path[0] != '\0';
-
-	if (sock) {
-		strlcpy(dir, l->path, sizeof(dir));
-		if ((slash = strrchr(dir, '/')) != NULL)
-			slash[slash == dir ? 1 : 0] = '\0';
-	}
-	if (give_dirs(pu, dd, sock ? dir : NULL, sock ? l->created : "", err,
-	    errsize) == -1)
+	if (dd != NULL && give_made(pu, &dd->made, err, errsize) == -1)
+		return -1;
+	if (l != NULL && give_made(pu, &l->made, err, errsize) == -1)
 		return -1;
 	if (dd != NULL && dd->lock_created && dd->lockfd != -1 &&
 	    fchown(dd->lockfd, pu->uid, pu->gid) == -1)
 		return seterr(err, errsize, "cannot give %s/%s to %s: %s",
 		    dd->path, DATADIR_LOCKFILE, pu->name, strerror(errno));
-	if (sock) {
+	if (l != NULL && l->path[0] != '\0') {
 		if (give_socket(pu, l, err, errsize) == -1)
 			return -1;
 		if (l->lock_created && l->lockfd != -1 &&

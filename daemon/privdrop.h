@@ -43,16 +43,11 @@ int	privdrop_lookup(struct privdrop_user *, const char *user, char *err,
 int	privdrop_made_ok(const struct privdrop_user *, const char *top,
 	    char *err, size_t errsize);
 
-/* Give USER what this start created (see above), by name: what dd and
- * l created must have passed privdrop_made_ok().  dd or l may be
- * NULL.  The directories go deepest first, those of both together, so
- * that none is given while one below it is still to be given. */
+/* Give USER what this start created (see above), through the
+ * descriptors kept as it was made (madedirs.h), not by name.  dd or l
+ * may be NULL. */
 int	privdrop_give(const struct privdrop_user *, const struct datadir *dd,
 	    const struct listener *l, char *err, size_t errsize);
-#ifdef TODOD_FAULTS
-/* Test-only: called by privdrop_give() after each directory given. */
-extern void	(*privdrop_fault_given)(const char *dir);
-#endif
 
 /*
  * Whether USER, with its primary group only, may write and search the

@@ -864,6 +864,11 @@ supervisor_run(const struct todod_config *cfg)
 		fatalx("out of memory");
 	(void)sigprocmask(SIG_UNBLOCK, &stop_sigs, NULL);
 
+	/* What the start made is no longer removed once a child may have
+	 * written there (sup_start_failed()): its descriptors would only
+	 * be inherited. */
+	madedirs_close(&sup.datadir.made);
+	madedirs_close(&sup.listener.made);
 	/* The spawner first, while the supervisor is small (spawner.c).
 	 * The children started die with the supervisor (PDEATHSIG). */
 	if (sup_fork_spawner() == -1)

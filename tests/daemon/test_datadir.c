@@ -545,16 +545,16 @@ START_TEST(mkdirs)
 
 	snprintf(path, sizeof(path), "%s//a/./b//c/", tmp);
 	ck_assert_msg(datadir_mkdirs(path, 0750, created, sizeof(created),
-	    err, sizeof(err)) == 0, "%s", err);
+	    NULL, err, sizeof(err)) == 0, "%s", err);
 	snprintf(want, sizeof(want), "%s//a", tmp);
 	ck_assert_str_eq(created, want);
 	snprintf(path, sizeof(path), "%s/a/b/c", tmp);
 	ck_assert_int_eq(mode_of(path), 0750);
 	ck_assert_msg(datadir_mkdirs(path, 0750, created, sizeof(created),
-	    err, sizeof(err)) == 0, "%s", err);
+	    NULL, err, sizeof(err)) == 0, "%s", err);
 	ck_assert_str_eq(created, "");
 	ck_assert_int_eq(datadir_mkdirs("/", 0700, created, sizeof(created),
-	    err, sizeof(err)), 0);
+	    NULL, err, sizeof(err)), 0);
 }
 END_TEST
 
@@ -569,14 +569,16 @@ exists(const char *path)
 
 START_TEST(rmdirs)
 {
-	char path[160], created[160], a[160], other[160], file[200];
+	struct made_dirs m;
+	char path[160], created[160], a[160], file[200];
 	int fd;
 
 	/* The chain made, "." and doubled slashes included, goes. */
 	snprintf(path, sizeof(path), "%s//a/./b//c/", tmp);
-	ck_assert_msg(datadir_mkdirs(path, 0700, created, sizeof(created),
+	ck_assert_msg(datadir_mkdirs(path, 0700, created, sizeof(created), &m,
 	    err, sizeof(err)) == 0, "%s", err);
-	datadir_rmdirs(path, created);
+	ck_assert_int_eq(m.n, 3);
+	madedirs_remove(&m);
 	snprintf(a, sizeof(a), "%s/a", tmp);
 	ck_assert_msg(!exists(a), "%s left", a);
 	ck_assert(exists(tmp));
@@ -584,30 +586,30 @@ START_TEST(rmdirs)
 	/* A directory that is not empty stays, and so do its parents. */
 	snprintf(path, sizeof(path), "%s/a/b/c", tmp);
 	ck_assert_int_eq(datadir_mkdirs(path, 0700, created, sizeof(created),
-	    err, sizeof(err)), 0);
+	    &m, err, sizeof(err)), 0);
 	snprintf(file, sizeof(file), "%s/a/b/f", tmp);
 	ck_assert_int_ge(fd = open(file, O_WRONLY | O_CREAT, 0600), 0);
 	close(fd);
-	datadir_rmdirs(path, created);
+	madedirs_remove(&m);
 	ck_assert(!exists(path));
 	ck_assert(exists(file));
 	ck_assert(unlink(file) == 0);
 
-	/* Nothing above created, nor beside it; nothing when it is "". */
-	snprintf(path, sizeof(path), "%s/a/b", tmp);
-	snprintf(created, sizeof(created), "%s/a/b", tmp);
-	snprintf(other, sizeof(other), "%s/a/bb", tmp);
-	ck_assert_int_eq(mkdir(other, 0700), 0);
-	datadir_rmdirs(other, created);
-	ck_assert(exists(other));
-	datadir_rmdirs(path, created);
+	/* Only what was made: a directory there before stays. */
+	snprintf(path, sizeof(path), "%s/a/b/c", tmp);
+	ck_assert_int_eq(datadir_mkdirs(path, 0700, created, sizeof(created),
+	    &m, err, sizeof(err)), 0);
+	ck_assert_int_eq(m.n, 1);
+	madedirs_remove(&m);
 	ck_assert(!exists(path));
-	ck_assert(exists(a));
-	datadir_rmdirs(other, "");
-	ck_assert(exists(other));
-	snprintf(path, sizeof(path), "%s/a/bb/..", tmp);
-	datadir_rmdirs(path, a);
-	ck_assert(exists(other) && exists(a));
+	snprintf(path, sizeof(path), "%s/a/b", tmp);
+	ck_assert(exists(path));
+	/* Nothing made, nothing removed. */
+	ck_assert_int_eq(datadir_mkdirs(path, 0700, created, sizeof(created),
+	    &m, err, sizeof(err)), 0);
+	ck_assert_int_eq(m.n, 0);
+	madedirs_remove(&m);
+	ck_assert(exists(path));
 }
 END_TEST
 
@@ -633,8 +635,8 @@ START_TEST(mkdirs_planted)
 	ck_assert_int_eq(lchown(link, 65534, 65534), 0);
 	snprintf(path, sizeof(path), "%s/data", link);
 	ck_assert_int_eq(datadir_mkdirs(path, 0700, created, sizeof(created),
-	    err, sizeof(err)), -1);
-	ck_assert_msg(strstr(err, "is owned by uid 65534") != NULL, "%s", err);
+	    NULL, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "of uid 65534's") != NULL, "%s", err);
 	snprintf(path, sizeof(path), "%s/data", victim);
 	ck_assert_msg(!exists(path), "%s made", path);
 	/* A directory of the other user's, likewise. */
@@ -643,14 +645,31 @@ START_TEST(mkdirs_planted)
 	ck_assert_int_eq(chown(link, 65534, 65534), 0);
 	snprintf(path, sizeof(path), "%s/data", link);
 	ck_assert_int_eq(datadir_mkdirs(path, 0700, created, sizeof(created),
-	    err, sizeof(err)), -1);
+	    NULL, err, sizeof(err)), -1);
+	ck_assert_msg(!exists(path), "%s made", path);
+	/* A link of root's whose target passes a directory of the other
+	 * user's, missing when the way was checked: that user's link in
+	 * it leads nowhere of root's either. */
+	snprintf(link, sizeof(link), "%s/ua", sticky);
+	ck_assert_int_eq(mkdir(link, 0755), 0);
+	ck_assert_int_eq(chown(link, 65534, 65534), 0);
+	snprintf(link, sizeof(link), "%s/ua/run", sticky);
+	ck_assert_int_eq(symlink(victim, link), 0);
+	ck_assert_int_eq(lchown(link, 65534, 65534), 0);
+	snprintf(path, sizeof(path), "%s/lnk", tmp);
+	ck_assert_int_eq(symlink(link, path), 0);
+	snprintf(path, sizeof(path), "%s/lnk/data3", tmp);
+	ck_assert_int_eq(datadir_mkdirs(path, 0700, created, sizeof(created),
+	    NULL, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "of uid 65534's") != NULL, "%s", err);
+	snprintf(path, sizeof(path), "%s/data3", victim);
 	ck_assert_msg(!exists(path), "%s made", path);
 	/* Root's own link is followed, as before. */
 	snprintf(link, sizeof(link), "%s/mine", sticky);
 	ck_assert_int_eq(symlink(victim, link), 0);
 	snprintf(path, sizeof(path), "%s/d2", link);
 	ck_assert_msg(datadir_mkdirs(path, 0700, created, sizeof(created),
-	    err, sizeof(err)) == 0, "%s", err);
+	    NULL, err, sizeof(err)) == 0, "%s", err);
 	snprintf(path, sizeof(path), "%s/d2", victim);
 	ck_assert(exists(path));
 }
@@ -664,10 +683,11 @@ END_TEST
  */
 START_TEST(rmdirs_link_put)
 {
+	struct made_dirs m;
 	char path[160], created[160], run[160], moved[160], victim[160];
 
 	snprintf(path, sizeof(path), "%s/srv/run/todod", tmp);
-	ck_assert_msg(datadir_mkdirs(path, 0700, created, sizeof(created),
+	ck_assert_msg(datadir_mkdirs(path, 0700, created, sizeof(created), &m,
 	    err, sizeof(err)) == 0, "%s", err);
 	snprintf(victim, sizeof(victim), "%s/victim", tmp);
 	ck_assert_int_eq(mkdir(victim, 0755), 0);
@@ -678,7 +698,7 @@ START_TEST(rmdirs_link_put)
 	ck_assert_int_eq(rename(run, moved), 0);
 	snprintf(victim, sizeof(victim), "%s/victim", tmp);
 	ck_assert_int_eq(symlink(victim, run), 0);
-	datadir_rmdirs(path, created);
+	madedirs_remove(&m);
 	snprintf(victim, sizeof(victim), "%s/victim/todod", tmp);
 	ck_assert_msg(exists(victim), "%s removed", victim);
 	ck_assert(exists(run) && exists(moved) && exists(created));

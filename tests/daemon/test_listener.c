@@ -586,7 +586,7 @@ START_TEST(shares_parents)
 	path_in(sock, sizeof(sock), rel);
 	umask(022);
 	ck_assert_msg(datadir_mkdirs(data, 0700, created, sizeof(created),
-	    err, sizeof(err)) == 0, "%s", err);
+	    NULL, err, sizeof(err)) == 0, "%s", err);
 	ck_assert_str_eq(created, top);
 	ck_assert_msg(listener_open(&l, sock, 0660, (uid_t)-1, err,
 	    sizeof(err)) == 0, "%s", err);

@@ -141,14 +141,14 @@ static char given_parent[256];
 /* Once the shared parent is given, its user puts a link to a directory
  * of root's in the place of the socket's next directory. */
 static void
-swap_when_given(const char *dir)
+swap_when_given(const char *name)
 {
 	char run[300], moved[300], victim[300];
 
-	if (strcmp(dir, given_parent) != 0)
+	if (strcmp(name, "srv") != 0)
 		return;
-	snprintf(run, sizeof(run), "%s/run", dir);
-	snprintf(moved, sizeof(moved), "%s/run.moved", dir);
+	snprintf(run, sizeof(run), "%s/run", given_parent);
+	snprintf(moved, sizeof(moved), "%s/run.moved", given_parent);
 	snprintf(victim, sizeof(victim), "%s/victim", tmp);
 	ck_assert_int_eq(rename(run, moved), 0);
 	ck_assert_int_eq(symlink(victim, run), 0);
@@ -156,9 +156,10 @@ swap_when_given(const char *dir)
 
 /*
  * The data directory and the socket's made below one new directory:
- * that parent is given last, after both chains, so the user it goes to
- * cannot lead the rest of the give to a directory of root's (given
- * chain by chain, root gave victim/todod away).
+ * once that parent is given, its user can put a link in the place of
+ * the socket's next directory, but what is given next is given through
+ * the descriptor kept as it was made, not by name (by name, root gave
+ * victim/todod away).
  */
 START_TEST(give_shared_parent)
 {
@@ -182,10 +183,10 @@ START_TEST(give_shared_parent)
 	    sizeof(err)) == 0, "%s", err);
 	ck_assert_msg(listener_open(&l, sock, 0660, pu.uid, err,
 	    sizeof(err)) == 0, "%s", err);
-	privdrop_fault_given = swap_when_given;
+	madedirs_fault_given = swap_when_given;
 	ck_assert_msg(privdrop_give(&pu, &dd, &l, err, sizeof(err)) == 0,
 	    "%s", err);
-	privdrop_fault_given = NULL;
+	madedirs_fault_given = NULL;
 	ck_assert_int_eq(owner_of("victim/todod"), 0);
 	ck_assert_int_eq(owner_of("srv"), NOBODY);
 	ck_assert_int_eq(owner_of("srv/data"), NOBODY);
