@@ -459,6 +459,6 @@ datadir_abandon(struct datadir *dd)
 {
 	if (dd->lock_created && dd->lockfd != -1 && dd->dirlockfd != -1)
 		(void)unlinkat(dd->dirlockfd, DATADIR_LOCKFILE, 0);
+	madedirs_remove(&dd->made);	/* before the unlock closes them */
 	datadir_unlock(dd);
-	madedirs_remove(&dd->made);
 }
