@@ -168,12 +168,19 @@ mkdir_step(int dirfd, const char *name, mode_t mode, int *links,
 		if (r == -1 && errno != EEXIST)
 			return -1;
 		if (r == 0) {
+			/* Not kept (as it must be, to be given or removed
+			 * later): removed now. */
 			if ((*out = openat(dirfd, name, O_PATH | O_DIRECTORY |
-			    O_NOFOLLOW | O_CLOEXEC)) == -1)
+			    O_NOFOLLOW | O_CLOEXEC)) == -1 || (made != NULL &&
+			    madedirs_add(made, dirfd, name, *out) == -1)) {
+				r = errno;
+				if (*out != -1)
+					close(*out);
+				(void)unlinkat(dirfd, name, AT_REMOVEDIR);
+				errno = r;
 				return -1;
-			if ((made != NULL &&
-			    madedirs_add(made, dirfd, name, *out) == -1) ||
-			    sync_dir(dirfd) == -1) {
+			}
+			if (sync_dir(dirfd) == -1) {
 				close(*out);
 				return -1;
 			}
@@ -192,7 +199,7 @@ datadir_mkdirs(const char *path, mode_t mode, char *created,
 	struct stat st;
 	char *p, *name, sep;
 	uid_t owner = 0;
-	int fd, next, r, links = 0;
+	int fd, next, r, saved, links = 0;
 
 	if (createdsize > 0)
 		created[0] = '\0';
@@ -223,15 +230,21 @@ datadir_mkdirs(const char *path, mode_t mode, char *created,
 		}
 		if ((r = mkdir_step(fd, name, mode, &links, made, &next,
 		    &owner)) < 0) {
+			saved = errno;
 			close(fd);
 			if (made != NULL)
-				madedirs_remove(made);	/* errno kept */
+				madedirs_remove(made);
+			errno = saved;
 			if (r == -2)
 				return seterr(err, errsize, "cannot create "
 				    "directory %s: the way to %s passes a name "
 				    "of uid %u's, neither root's nor this "
 				    "process's user's (put there while "
 				    "starting?)", path, buf, (unsigned)owner);
+			if (errno == EMLINK)
+				return seterr(err, errsize, "cannot create "
+				    "directory %s: more than %d directories "
+				    "to make", path, MADEDIRS_MAX);
 			return seterr(err, errsize, "cannot create directory "
 			    "%s: %s", buf, strerror(errno == ENOENT ?
 			    ENOTDIR : errno));

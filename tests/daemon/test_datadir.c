@@ -558,6 +558,31 @@ START_TEST(mkdirs)
 }
 END_TEST
 
+static bool	exists(const char *);
+
+/* More directories to make than can be kept open: refused, and none of
+ * them left (the last made was left, unrecorded, and so all above). */
+START_TEST(mkdirs_too_deep)
+{
+	struct made_dirs m;
+	char path[512], created[512], top[160];
+	size_t len;
+	int i;
+
+	snprintf(top, sizeof(top), "%s/deep", tmp);
+	len = (size_t)snprintf(path, sizeof(path), "%s", top);
+	for (i = 1; i <= MADEDIRS_MAX + 2; i++)
+		len += (size_t)snprintf(path + len, sizeof(path) - len, "/d%d",
+		    i);
+	ck_assert_int_eq(datadir_mkdirs(path, 0700, created, sizeof(created),
+	    &m, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "more than 32 directories to make") != NULL,
+	    "%s", err);
+	ck_assert_msg(!exists(top), "%s left", top);
+	ck_assert_int_eq(m.n, 0);
+}
+END_TEST
+
 /* Whether path exists. */
 static bool
 exists(const char *path)
@@ -724,6 +749,7 @@ datadir_suite(void)
 	tcase_add_test(tc, replaced_while_checked);
 #endif
 	tcase_add_test(tc, mkdirs);
+	tcase_add_test(tc, mkdirs_too_deep);
 	tcase_add_test(tc, rmdirs);
 	tcase_add_test(tc, mkdirs_planted);
 	tcase_add_test(tc, rmdirs_link_put);
