@@ -751,6 +751,19 @@ START_TEST(sync_disk_full)
 }
 END_TEST
 
+/* The workers are those of before: none was started again. */
+static void
+workers_kept(const struct daemon *d, const struct daemon_pids *before)
+{
+	struct daemon_pids	 after;
+	size_t			 i;
+
+	H_ASSERT(daemon_pids(d, &after) == 0, "pids: %s", h_err());
+	for (i = 0; i < before->nworkers; i++)
+		H_ASSERT(before->workers[i] == after.workers[i], "worker %zu "
+		    "was started again", i);
+}
+
 /*
  * A file system gone read-only (erofs: a journal write fails before any
  * byte, and the journal cannot be cut back either): changes are answered
@@ -761,7 +774,7 @@ END_TEST
  */
 START_TEST(read_only)
 {
-	struct daemon_pids	 before, after;
+	struct daemon_pids	 before;
 	struct daemon		*d;
 	struct armed		 a;
 	struct fc		 c;
@@ -780,10 +793,7 @@ START_TEST(read_only)
 	}
 	titles(&c, got, sizeof got);
 	H_ASSERT(strcmp(got, "r1") == 0, "entries: %s", got);
-	H_ASSERT(daemon_pids(d, &after) == 0, "pids: %s", h_err());
-	for (i = 0; i < before.nworkers; i++)
-		H_ASSERT(before.workers[i] == after.workers[i], "worker %zu "
-		    "was started again", i);
+	workers_kept(d, &before);
 	H_ASSERT(h_log_count(d, "cannot cut it back") == 0, "a round that "
 	    "wrote nothing was made void");
 	arm(&a, false);
@@ -805,13 +815,12 @@ END_TEST
  */
 START_TEST(journal_sealed)
 {
-	struct daemon_pids	 before, after;
+	struct daemon_pids	 before;
 	struct daemon		*d;
 	struct armed		 a;
 	struct fc		 c;
 	struct todo_date	 dd = { 2024, 9, 9 };
 	char			 got[256];
-	size_t			 i;
 
 	d = start_faulty("eio-nocut", &a);
 	(void)cu_attach(d, &c, "sealed");
@@ -827,10 +836,7 @@ START_TEST(journal_sealed)
 	H_ASSERT(strcmp(got, "s1") == 0, "entries: %s", got);
 	H_ASSERT(fadd_ok(&c, "s2") == 2, "the first id after is not 2");
 	H_ASSERT(fadd_ok(&c, "s3") == 3, "the next id is not 3");
-	H_ASSERT(daemon_pids(d, &after) == 0, "pids: %s", h_err());
-	for (i = 0; i < before.nworkers; i++)
-		H_ASSERT(before.workers[i] == after.workers[i], "worker %zu "
-		    "was started again", i);
+	workers_kept(d, &before);
 	fc_free(&c);
 	restart_holds(d, "sealed", "s1,s2,s3", "sealed journal");
 	H_ASSERT(cu_count_prefix(d->data, ".damaged-journal") == 0,
