@@ -16,7 +16,6 @@
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -39,49 +38,23 @@ gone(void *arg)
 	return kill(*(pid_t *)arg, 0) == -1 && errno == ESRCH;
 }
 
-/* The parent of pid from /proc/PID/stat, or -1. */
-static pid_t
-parent_of(pid_t pid)
-{
-	char	 path[64], buf[512], *p;
-	ssize_t	 n;
-	int	 fd, ppid;
-
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return -1;
-	n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	if ((p = strrchr(buf, ')')) == NULL ||
-	    sscanf(p + 1, " %*c %d", &ppid) != 1)
-		return -1;
-	return (pid_t)ppid;
-}
-
 /* The supervisor's children that are workers, by their title. */
 static int
 count_workers(pid_t sup)
 {
-	struct dirent	*de;
-	DIR		*d;
-	char		*end;
-	long		 pid;
+	struct pidset	*kids;
+	size_t		 i;
 	int		 n = 0;
 
-	if ((d = opendir("/proc")) == NULL)
+	if ((kids = calloc(1, sizeof(*kids))) == NULL ||
+	    proc_children(sup, kids) == -1) {
+		free(kids);
 		return -1;
-	while ((de = readdir(d)) != NULL) {
-		pid = strtol(de->d_name, &end, 10);
-		if (*end != '\0' || pid <= 0)
-			continue;
-		if (parent_of((pid_t)pid) == sup &&
-		    fc_cmdline_is((pid_t)pid, "todod: worker"))
-			n++;
 	}
-	closedir(d);
+	for (i = 0; i < kids->n; i++)
+		if (fc_cmdline_is(kids->pid[i], "todod: worker"))
+			n++;
+	free(kids);
 	return n;
 }
 
