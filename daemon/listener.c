@@ -4,17 +4,14 @@
 #include "config.h"
 
 #include <sys/file.h>
-#include <sys/fsuid.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -24,6 +21,7 @@
 #include "dirsafe.h"
 #include "listener.h"
 #include "log.h"
+#include "privdrop.h"
 
 /* Asking for more than SOMAXCONN is fine: the kernel caps the backlog at
  * net.core.somaxconn, so raising that sysctl is enough to get more. */
@@ -289,81 +287,20 @@ bound_here(const struct listener *l)
 	return ours;
 }
 
-/* Root's groups, kept while the file system ids are another user's. */
-struct fs_saved {
-	gid_t	*groups;
-	int	 n;
-	uid_t	 fsuid;		/* as they were */
-	gid_t	 fsgid;
-};
-
-/* Root's again: 0, or -1 (errno). */
-static int
-fs_back(struct fs_saved *s)
-{
-	int rc;
-
-	(void)setfsuid(s->fsuid);
-	(void)setfsgid(s->fsgid);
-	rc = setgroups((size_t)s->n, s->groups);
-	free(s->groups);
-	s->groups = NULL;
-	return (uid_t)setfsuid((uid_t)-1) == s->fsuid &&
-	    (gid_t)setfsgid((gid_t)-1) == s->fsgid && rc == 0 ? 0 : -1;
-}
-
-/* The file system ids of uid, with its primary group only, until
- * fs_back(): what is made and where is then decided as for that user.
- * 0, or -1 (errno). */
-static int
-fs_as(uid_t uid, struct fs_saved *s)
-{
-	struct passwd *pw;
-	gid_t gid;
-
-	s->groups = NULL;
-	errno = 0;
-	if ((pw = getpwuid(uid)) == NULL) {
-		if (errno == 0)
-			errno = ENOENT;
-		return -1;
-	}
-	gid = pw->pw_gid;
-	if ((s->n = getgroups(0, NULL)) == -1 ||
-	    (s->groups = calloc((size_t)s->n + 1, sizeof(gid_t))) == NULL ||
-	    (s->n = getgroups(s->n, s->groups)) == -1) {
-		free(s->groups);
-		s->groups = NULL;
-		return -1;
-	}
-	if (setgroups(1, &gid) == -1) {
-		free(s->groups);
-		s->groups = NULL;
-		return -1;
-	}
-	s->fsgid = (gid_t)setfsgid(gid);
-	s->fsuid = (uid_t)setfsuid(uid);
-	if ((uid_t)setfsuid((uid_t)-1) != uid ||
-	    (gid_t)setfsgid((gid_t)-1) != gid) {
-		(void)fs_back(s);
-		errno = EPERM;
-		return -1;
-	}
-	return 0;
-}
-
 /*
  * Bind and listen.  as_uid, unless -1: the socket's directory is that
  * user's (-u), who may put a link in its place while root binds by
- * path; the bind is then made with that user's file system ids, so that
- * wherever the path leads, the socket is made only where the user could
- * make it.
+ * path; the bind is then made as that user, with its primary group only
+ * (privdrop_as()), so that wherever the path leads, the socket is made
+ * only where the user could make it.
  */
 static int
 bind_listen(struct listener *l, mode_t mode, uid_t as_uid, char *err,
     size_t errsize)
 {
-	struct fs_saved fs;
+	struct privdrop_saved as;
+	struct passwd *pw;
+	gid_t gid;
 	struct sockaddr_un sun;
 	struct stat st, now;
 	mode_t old;
@@ -377,17 +314,23 @@ bind_listen(struct listener *l, mode_t mode, uid_t as_uid, char *err,
 	 * looked for in the directory checked. */
 	fill_addr(&sun, l->path);
 	FAULT_BIND(l, 0);
-	if (as_uid != (uid_t)-1 && fs_as(as_uid, &fs) == -1) {
-		saved = errno;
-		close(fd);
-		return seterr(err, errsize, "cannot bind %s as its directory's "
-		    "owner: %s", l->path, strerror(saved));
+	if (as_uid != (uid_t)-1) {
+		errno = ENOENT;		/* no such user */
+		pw = getpwuid(as_uid);
+		gid = pw != NULL ? pw->pw_gid : 0;
+		if (pw == NULL || privdrop_as(as_uid, gid, 1, &gid, &as) ==
+		    -1) {
+			saved = errno;
+			close(fd);
+			return seterr(err, errsize, "cannot bind %s as its "
+			    "directory's owner: %s", l->path, strerror(saved));
+		}
 	}
 	old = umask(~mode & 0777);
 	r = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
 	saved = errno;
 	umask(old);
-	if (as_uid != (uid_t)-1 && fs_back(&fs) == -1)
+	if (as_uid != (uid_t)-1 && privdrop_back(&as) == -1)
 		fatal("cannot be root again after the bind");
 	FAULT_BIND(l, 1);
 	if (r == -1) {

@@ -159,13 +159,36 @@ groups_save(int *n)
 	return g;
 }
 
-/* Root again, with its own groups (the effective ids first: setgroups
- * needs them). */
-static int
-back_to_root(const gid_t *groups, int n)
+int
+privdrop_as(uid_t uid, gid_t gid, size_t ngroups, const gid_t *groups,
+    struct privdrop_saved *s)
 {
-	return seteuid(0) == -1 || setegid(0) == -1 ||
-	    setgroups((size_t)n, groups) == -1 ? -1 : 0;
+	int saved;
+
+	s->egid = getegid();
+	if ((s->groups = groups_save(&s->n)) == NULL)
+		return -1;
+	if (setgroups(ngroups, groups) == -1 || setegid(gid) == -1 ||
+	    seteuid(uid) == -1) {
+		saved = errno;
+		(void)privdrop_back(s);
+		errno = saved;
+		return -1;
+	}
+	return 0;
+}
+
+int
+privdrop_back(struct privdrop_saved *s)
+{
+	int rc;
+
+	/* The effective uid first: setegid and setgroups need it. */
+	rc = seteuid(0) == -1 || setegid(s->egid) == -1 ||
+	    setgroups((size_t)s->n, s->groups) == -1 ? -1 : 0;
+	free(s->groups);
+	s->groups = NULL;
+	return rc;
 }
 
 /* privdrop_can_write() with the groups given.  Root's own groups are
@@ -175,29 +198,17 @@ static int
 can_write_as(const struct privdrop_user *pu, size_t ngroups,
     const gid_t *groups, int dirfd, char *err, size_t errsize)
 {
-	gid_t *rootg;
-	int rc, saved, nroot;
+	struct privdrop_saved s;
+	int rc, saved;
 
-	if ((rootg = groups_save(&nroot)) == NULL)
-		return seterr(err, errsize, "cannot read root's groups: %s",
-		    strerror(errno));
-	if (setgroups(ngroups, groups) == -1 || setegid(pu->gid) == -1 ||
-	    seteuid(pu->uid) == -1) {
-		saved = errno;
-		(void)back_to_root(rootg, nroot);
-		free(rootg);
+	if (privdrop_as(pu->uid, pu->gid, ngroups, groups, &s) == -1)
 		return seterr(err, errsize, "cannot change to user %s: %s",
-		    pu->name, strerror(saved));
-	}
+		    pu->name, strerror(errno));
 	rc = faccessat(dirfd, ".", W_OK | X_OK, AT_EACCESS) == 0;
 	saved = errno;
-	if (back_to_root(rootg, nroot) == -1) {
-		saved = errno;
-		free(rootg);
+	if (privdrop_back(&s) == -1)
 		return seterr(err, errsize, "cannot change back from user %s: "
-		    "%s", pu->name, strerror(saved));
-	}
-	free(rootg);
+		    "%s", pu->name, strerror(errno));
 	errno = saved;
 	return rc;
 }

@@ -49,6 +49,24 @@ int	privdrop_made_ok(const struct privdrop_user *, const char *top,
 int	privdrop_give(const struct privdrop_user *, const struct datadir *dd,
 	    const struct listener *l, char *err, size_t errsize);
 
+/* Root's own effective group and groups, kept while it acts as a user. */
+struct privdrop_saved {
+	gid_t	 egid;
+	gid_t	*groups;
+	int	 n;
+};
+
+/*
+ * Act as uid:gid with the groups given, root's own saved in *saved,
+ * until privdrop_back(): the effective ids change, the real ones stay
+ * root's (the user can neither signal nor trace the process meanwhile).
+ * 0, or -1 with errno and root's ids and groups as before.
+ */
+int	privdrop_as(uid_t uid, gid_t gid, size_t ngroups, const gid_t *groups,
+	    struct privdrop_saved *saved);
+/* Root's effective ids and groups again: 0, or -1 (errno). */
+int	privdrop_back(struct privdrop_saved *);
+
 /*
  * Whether USER, with its primary group only, may write and search the
  * directory dirfd: the effective ids and the groups are USER's for the

@@ -750,6 +750,8 @@ START_TEST(users_dir_bound_as_user)
 	ck_assert_int_eq(st.st_uid, 65534);
 	ck_assert(can_connect(sock));
 	ck_assert_int_eq(getuid(), 0);
+	ck_assert_int_eq(geteuid(), 0);		/* root's again */
+	ck_assert_int_eq(getegid(), 0);
 	ck_assert_int_eq(listener_close(&l), 1);
 	ck_assert_int_eq(access(sock, F_OK), -1);
 }
