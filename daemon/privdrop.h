@@ -35,9 +35,9 @@ int	privdrop_lookup(struct privdrop_user *, const char *user, char *err,
 
 /*
  * 0 if top, a directory this start made as root ("" for none), is not
- * below a directory of USER's; else -1 with a message in err.  What
- * root made is then used by name (given to USER, its mode changed), so
- * USER must not be able to put a link to a directory of root's in its
+ * below a directory of USER's; else -1 with a message in err.  The mode
+ * of what root made is then changed by name (listener_share_parents()),
+ * so USER must not be able to put a link to a directory of root's in its
  * place meanwhile: checked as soon as it is made.
  */
 int	privdrop_made_ok(const struct privdrop_user *, const char *top,
