@@ -3,6 +3,7 @@
 
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -34,6 +35,7 @@ struct journal {
 	uint64_t		 synced;	/* of which known durable */
 	uint64_t		 alloc;		/* the file's size: zeros after
 						 * the valid bytes */
+	uint64_t		 ready;		/* of which known durable */
 	bool			 prealloc;	/* allocate ahead (sync only) */
 	uint64_t		*syncs;
 	char			 file[JOURNAL_NAME_BUFSZ];
@@ -185,6 +187,8 @@ journal_void(struct journal *j, uint64_t off)
 		j->size = j->alloc = off;
 		if (j->synced > off)
 			j->synced = off;
+		if (j->ready > off)
+			j->ready = off;
 		return;
 	}
 	log_warn("journal %s: cannot cut it back to %" PRIu64 " bytes",
@@ -203,23 +207,68 @@ journal_void(struct journal *j, uint64_t off)
 }
 
 /*
- * Allocate the file up to the JOURNAL_PREALLOC boundary after end, if it
- * is not yet that long (journal.h).  The new size is made durable by the
- * next sync, with the records of the same pass.  Best effort: without
- * fallocate the journal grows by its writes, as a full disk makes it.
+ * Write zeros from the end of the file's space up to to (journal.h):
+ * j->alloc grows by what was written, which a full disk cuts short.
  */
 static void
+jzero(struct journal *j, uint64_t to)
+{
+	static const uint8_t zeros[JOURNAL_ZERO_CHUNK];
+	struct iovec iov[JOURNAL_PREALLOC / JOURNAL_ZERO_CHUNK];
+	uint64_t from = j->alloc > j->size ? j->alloc : j->size;
+	size_t n;
+	ssize_t w;
+
+	while (from < to) {
+		for (n = 0; n < sizeof(iov) / sizeof(iov[0]) &&
+		    from + n * sizeof(zeros) < to; n++) {
+			iov[n].iov_base = (void *)zeros;
+			iov[n].iov_len = sizeof(zeros);
+			if (from + (n + 1) * sizeof(zeros) > to)
+				iov[n].iov_len = (size_t)(to - from -
+				    n * sizeof(zeros));
+		}
+		if ((w = pwritev(j->fd, iov, (int)n, (off_t)from)) == -1 &&
+		    errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		j->alloc = from += (uint64_t)w;
+	}
+}
+
+/*
+ * Make room for the bytes up to end (journal.h): a record goes only into
+ * zeros already durable.  If end is past them (a new file, or a round
+ * larger than the room ahead), zeros are written up to the
+ * JOURNAL_PREALLOC boundary past end and synced first; else, once end
+ * comes within JOURNAL_PREALLOC / 2 of the zeros' end, the next
+ * JOURNAL_PREALLOC are written, to be synced with this pass's records.
+ * Where no zeros can be written (a full disk), records grow the file as
+ * they would without preallocation.  0, or -1 with errno if the sync
+ * failed (nothing of a record is written then).
+ */
+static int
 jprealloc(struct journal *j, uint64_t end)
 {
 	uint64_t want;
 
-	if (!j->prealloc || end <= j->alloc)
-		return;
-	want = (end / JOURNAL_PREALLOC + 1) * JOURNAL_PREALLOC;
-	if (fallocate(j->fd, 0, (off_t)j->size, (off_t)(want - j->size)) == 0)
-		j->alloc = want;
-	else if (errno == EOPNOTSUPP || errno == ENOSYS)
-		j->prealloc = false;
+	if (!j->prealloc)
+		return 0;
+	if (end > j->ready) {
+		want = (end / JOURNAL_PREALLOC + 1) * JOURNAL_PREALLOC;
+		jzero(j, want);
+		if (j->alloc < end)
+			return 0;
+		if (jfdatasync(j) == -1)
+			return -1;
+		j->ready = j->alloc;
+	} else if (end + JOURNAL_PREALLOC / 2 > j->alloc) {
+		want = ((end + JOURNAL_PREALLOC / 2) / JOURNAL_PREALLOC + 1) *
+		    JOURNAL_PREALLOC;
+		jzero(j, want);
+	}
+	return 0;
 }
 
 int
@@ -236,7 +285,10 @@ journal_write(struct journal *j, const void *p, size_t len)
 	 * nothing, as a read-only file system. */
 	if ((err = store_fault_errno_write()) != 0)
 		part = err == EROFS ? 0 : len / 2;
-	jprealloc(j, j->size + len);
+	if (jprealloc(j, j->size + len) == -1) {
+		log_warn("journal %s: fdatasync", j->file);
+		return -1;	/* nothing written: as below */
+	}
 	if (store_pwrite_done(j->fd, p, part, j->size, &done) == -1)
 		err = errno;
 	if (err == 0) {
@@ -268,6 +320,7 @@ journal_sync(struct journal *j)
 	}
 	if (jfdatasync(j) == 0) {
 		j->synced = j->size;
+		j->ready = j->alloc;
 		store_fault_point(STORE_FAULT_FSYNC);
 		return 0;
 	}
@@ -299,6 +352,7 @@ void
 journal_synced(struct journal *j)
 {
 	j->synced = j->size;
+	j->ready = j->alloc;
 }
 
 /* ------------------------------------------------------------------ */

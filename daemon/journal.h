@@ -31,11 +31,17 @@
  * damage (zeros where a record's header was), and the file is kept.
  *
  * With sync, a file is allocated ahead of its records, JOURNAL_PREALLOC
- * bytes at a time (fallocate): a record then goes into space that is
- * already the file's, and the fdatasync that makes it durable has only
- * the data to write, no new block or file size to commit (about 100 us
- * instead of 150 on ext4).  That space reads as zeros, which a reader
- * takes as the end, as a record with L = 0; a file whose bytes after the
+ * bytes at a time, by writing zeros: a record then goes into blocks
+ * that are already the file's and already written, and the fdatasync
+ * that makes it durable has only the data to write, no new block, file
+ * size or extent state to commit.  (Space from fallocate(2) would not
+ * do: ext4 marks it unwritten, and the first write into each of its
+ * blocks is a change of metadata that the fdatasync commits to the file
+ * system's own journal, a commit of 1 to 4 ms every 4 KiB of records.
+ * And when that journal is aborted during the fdatasync, by an I/O
+ * error or a shutdown, Linux 6.18 can return 0 for a commit that never
+ * reached the disk: the records then read back as zeros.)  The zeros
+ * read as the end, as a record with L = 0; a file whose bytes after the
  * last record are all zeros ends cleanly.
  */
 #ifndef TODOD_JOURNAL_H
@@ -65,6 +71,8 @@ struct journal;
 /* The CRC field of the header that seals a file ("SEAL"). */
 #define JOURNAL_SEAL		0x5345414cu
 #define JOURNAL_PREALLOC	(1024 * 1024)
+/* Zeros are written from one buffer of this size, repeated. */
+#define JOURNAL_ZERO_CHUNK	(64 * 1024)
 
 /* What journal_write() and journal_sync() leave behind after a failure. */
 enum journal_state {

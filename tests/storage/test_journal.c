@@ -7,7 +7,11 @@
  */
 #include "config.h"
 
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+
+#include <linux/fiemap.h>
+#include <linux/fs.h>
 
 #include <check.h>
 #include <errno.h>
@@ -171,11 +175,12 @@ START_TEST(t_roundtrip)
 	ck_assert_uint_eq(syncs, 1);		/* the directory */
 	ck_assert_uint_eq(journal_gen(j), 1);
 	ck_assert_int_eq(journal_write(j, b.p, b.len), 0);
+	ck_assert_uint_eq(syncs, 2);		/* its zeros (t_prealloc_zeros) */
 	ck_assert_uint_eq(journal_size(j), b.len);
 	ck_assert_int_eq(journal_sync(j), 0);
-	ck_assert_uint_eq(syncs, 2);
+	ck_assert_uint_eq(syncs, 3);
 	ck_assert_int_eq(journal_sync(j), 0);	/* nothing new: no call */
-	ck_assert_uint_eq(syncs, 2);
+	ck_assert_uint_eq(syncs, 3);
 	journal_close(j);
 	ck_assert_int_eq(fstatat(dfd, ".journal-w0-1", &st, 0), 0);
 	ck_assert_int_eq(st.st_mode & 07777, 0600);
@@ -774,6 +779,118 @@ START_TEST(t_prealloc)
 }
 END_TEST
 
+/* A record of one add whose title is n bytes of 'x', for list "bob". */
+static void
+put_big(struct etf_buf *rec, size_t n)
+{
+	struct todo_date d = { 2018, 12, 19 };
+	struct listop *op;
+	struct etf_buf b;
+	char *title;
+
+	title = malloc(n);
+	ck_assert_ptr_nonnull(title);
+	memset(title, 'x', n);
+	etf_buf_init(&b);
+	etf_put_list(&b, 1);
+	op = listop_new(LISTOP_ADD, 2, 3, d, title, n);
+	listop_put(&b, op);
+	listop_free(op);
+	etf_put_nil(&b);
+	etf_buf_reset(rec);
+	journal_put_rec(rec, "bob", 3, 9, b.p, b.len);
+	ck_assert(!rec->oom);
+	etf_buf_free(&b);
+	free(title);
+}
+
+/* Does the file have space that reads as zeros without being written
+ * (an unwritten extent)?  -1 if the file system cannot tell. */
+static int
+has_unwritten(const char *name)
+{
+	struct fiemap *fm;
+	unsigned i;
+	int fd, rv = 0;
+
+	fm = calloc(1, sizeof(*fm) + 64 * sizeof(struct fiemap_extent));
+	ck_assert_ptr_nonnull(fm);
+	fm->fm_length = FIEMAP_MAX_OFFSET;
+	fm->fm_flags = FIEMAP_FLAG_SYNC;
+	fm->fm_extent_count = 64;
+	fd = openat(dfd, name, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	if (ioctl(fd, FS_IOC_FIEMAP, fm) == -1)
+		rv = -1;
+	for (i = 0; rv == 0 && i < fm->fm_mapped_extents; i++)
+		if (fm->fm_extents[i].fe_flags & FIEMAP_EXTENT_UNWRITTEN)
+			rv = 1;
+	close(fd);
+	free(fm);
+	return rv;
+}
+
+/*
+ * The space ahead is zeros written, not fallocate's unwritten space
+ * (journal.h): a record goes only into zeros already durable, synced
+ * before it when it needs new room, and the next room is written once
+ * the records come within half of it, to be synced with them.
+ */
+START_TEST(t_prealloc_zeros)
+{
+	struct journal *j;
+	struct etf_buf b, big;
+	size_t off[4];
+	uint64_t end;
+
+	etf_buf_init(&b);
+	etf_buf_init(&big);
+	put_three(&b, off);
+	j = journal_create(dfd, 0, 1, true, &syncs);
+	ck_assert_ptr_nonnull(j);
+	ck_assert_uint_eq(syncs, 1);		/* the directory */
+	ck_assert_int_eq(journal_write(j, b.p, b.len), 0);
+	ck_assert_uint_eq(syncs, 2);		/* the zeros, before it */
+	ck_assert_uint_eq(journal_allocated(j), JOURNAL_PREALLOC);
+	ck_assert_int_eq(journal_sync(j), 0);
+	ck_assert_uint_eq(syncs, 3);
+	/* Into zeros already durable: no sync of its own. */
+	ck_assert_int_eq(journal_write(j, b.p, b.len), 0);
+	ck_assert_uint_eq(syncs, 3);
+	ck_assert_uint_eq(journal_allocated(j), JOURNAL_PREALLOC);
+	ck_assert_int_eq(journal_sync(j), 0);
+	ck_assert_uint_eq(syncs, 4);
+	/* Past half of the room: the next one is written with it, and
+	 * synced with it. */
+	put_big(&big, JOURNAL_PREALLOC / 2);
+	ck_assert_int_eq(journal_write(j, big.p, big.len), 0);
+	end = journal_size(j);
+	ck_assert_uint_lt(end, JOURNAL_PREALLOC);
+	ck_assert_uint_gt(end + JOURNAL_PREALLOC / 2, JOURNAL_PREALLOC);
+	ck_assert_uint_eq(syncs, 4);
+	ck_assert_uint_eq(journal_allocated(j), 2 * JOURNAL_PREALLOC);
+	ck_assert_int_eq(journal_sync(j), 0);
+	ck_assert_uint_eq(syncs, 5);
+	/* A record larger than the durable room: zeros synced first. */
+	put_big(&big, 2 * JOURNAL_PREALLOC);
+	ck_assert_int_eq(journal_write(j, big.p, big.len), 0);
+	ck_assert_uint_eq(syncs, 6);
+	ck_assert_uint_eq(journal_allocated(j), 3 * JOURNAL_PREALLOC);
+	ck_assert_int_eq(journal_sync(j), 0);
+	switch (has_unwritten(".journal-w0-1")) {
+	case -1:
+		fprintf(stderr, "t_prealloc_zeros: no FIEMAP here, "
+		    "extents not checked\n");
+		break;
+	case 1:
+		ck_abort_msg("the journal has unwritten extents");
+	}
+	journal_close(j);
+	etf_buf_free(&b);
+	etf_buf_free(&big);
+}
+END_TEST
+
 START_TEST(t_close_remove)
 {
 	struct journal *j;
@@ -902,6 +1019,7 @@ journal_suite(void)
 	tcase_add_test(tc, t_fifo_and_sparse);
 	tcase_add_test(tc, t_beyond);
 	tcase_add_test(tc, t_prealloc);
+	tcase_add_test(tc, t_prealloc_zeros);
 	tcase_add_test(tc, t_close_remove);
 #ifdef TODOD_FAULTS
 	tcase_add_test(tc, t_write_fails);
