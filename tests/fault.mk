@@ -3,6 +3,9 @@
 # needs a todod configured with --enable-fault-injection (else it skips).
 # `faultrun` is also the long fault-injection run, by hand:
 #   TODOD=daemon/todod tests/fault/faultrun --seconds 300
+# `powercut` shuts an ext4 file system in a loop device down under load
+# (root only, else skipped); many trials, by hand:
+#   TODOD=daemon/todod tests/fault/powercut --trials 50
 noinst_LTLIBRARIES += tests/fault/libfault.la
 tests_fault_libfault_la_SOURCES = \
 	tests/fault/fclient.h tests/fault/fclient.c \
@@ -18,7 +21,7 @@ FAULT_LDADD = tests/fault/libfault.la tests/integ/libharness.la \
 	daemon/libdaemon.la proto/libproto.la \
 	$(CHECK_LIBS) $(LIBEVENT_LIBS) $(ZLIB_LIBS) $(LIBBSD_LIBS) -lpthread
 FAULT_TESTS = tests/fault/test_crash tests/fault/test_store_faults \
-	tests/fault/faultrun
+	tests/fault/faultrun tests/fault/powercut
 check_PROGRAMS += $(FAULT_TESTS)
 TESTS += $(FAULT_TESTS)
 
@@ -42,3 +45,8 @@ tests_fault_faultrun_SOURCES = tests/fault/faultrun.c
 tests_fault_faultrun_CPPFLAGS = $(FAULT_CPPFLAGS)
 tests_fault_faultrun_CFLAGS = $(FAULT_CFLAGS)
 tests_fault_faultrun_LDADD = $(FAULT_LDADD)
+
+tests_fault_powercut_SOURCES = tests/fault/powercut.c
+tests_fault_powercut_CPPFLAGS = $(FAULT_CPPFLAGS)
+tests_fault_powercut_CFLAGS = $(FAULT_CFLAGS)
+tests_fault_powercut_LDADD = $(FAULT_LDADD)
