@@ -15,7 +15,8 @@
  *   powercut [--trials N] [--clients N] [--lists N]
  *
  * Each trial makes a new file system; the shutdown comes after a random
- * part of a second of load.  POWERCUT_TRIALS sets the default number of
+ * part of a second of load, in every other trial with a client asking
+ * for checkpoints (sync) meanwhile.  POWERCUT_TRIALS sets the default number of
  * trials (3, as `make check` runs it); a loss is a matter of timing, so
  * a thorough run takes many more.  Needs root, mkfs.ext4 and loop
  * devices: without them it says why and exits 77 (skipped).
@@ -181,6 +182,31 @@ cut(struct pc *pc)
 	return r;
 }
 
+/*
+ * Until end, sync requests one after another (checkpoints: list files
+ * written and renamed into place, journals removed), so that the cut may
+ * fall in one: how many were answered; *cp the connection, open still
+ * if a sync is in flight.
+ */
+static int
+sync_until(const char *sock, int64_t end, struct conn **cp)
+{
+	struct conn	*c;
+	int		 n = 0, ms;
+
+	if ((*cp = c = conn_open_path(sock)) == NULL)
+		return -1;
+	while ((ms = (int)(end - h_now_ms())) > 0) {
+		if (conn_sendf(c, "sync") == -1 || conn_recv(c, ms) == NULL)
+			break;
+		conn_reset(c);
+		n++;
+	}
+	if ((ms = (int)(end - h_now_ms())) > 0)
+		h_pause_ms(ms);
+	return n;
+}
+
 static bool
 progressed(void *arg)
 {
@@ -199,11 +225,12 @@ trial(struct pc *pc, int n)
 	struct fl_cfg	 cfg;
 	struct fl_client *cls;
 	struct fm_report rep;
+	struct conn	*sc = NULL;
 	const char	*f;
 	void		*arg[2];
 	bool		 stopped = false;
-	char		 err[512];
-	int		 r = -1, wait_ms;
+	char		 err[512], how[64] = "";
+	int		 r = -1, wait_ms, syncs;
 
 	if ((r = make_fs(pc)) != 0)
 		return r;
@@ -229,9 +256,14 @@ trial(struct pc *pc, int n)
 		    f != NULL ? f : "the clients made no progress");
 		goto out;
 	}
-	/* Not a synchronisation: where in the load the cut falls. */
+	/* Not a synchronisation: where in the load the cut falls; every
+	 * other trial with checkpoints asked for meanwhile. */
 	wait_ms = (int)(random() % 700);
-	h_pause_ms(wait_ms);
+	if (n % 2 == 0) {
+		syncs = sync_until(d->sock, h_now_ms() + wait_ms, &sc);
+		snprintf(how, sizeof how, ", %d syncs", syncs);
+	} else
+		h_pause_ms(wait_ms);
 	if (cut(pc) == -1) {
 		fprintf(stderr, "powercut: skipped: EXT4_IOC_SHUTDOWN: %s\n",
 		    strerror(errno));
@@ -243,6 +275,9 @@ trial(struct pc *pc, int n)
 	atomic_store(&cfg.going_down, 1);
 	fl_stop(&cfg, cls);
 	stopped = true;
+	if (sc != NULL)
+		conn_close(sc);
+	sc = NULL;
 	daemon_kill(d);
 	if (umount_it(pc) == -1 || mount_it(pc) == -1) {
 		fprintf(stderr, "powercut: trial %d: cannot mount the file "
@@ -260,8 +295,8 @@ trial(struct pc *pc, int n)
 		    err);
 		goto out;
 	}
-	printf("trial %d: cut after %d ms more; acknowledged changes %llu, "
-	    "entries read back %llu, lost %llu\n", n, wait_ms,
+	printf("trial %d: cut after %d ms more%s; acknowledged changes %llu, "
+	    "entries read back %llu, lost %llu\n", n, wait_ms, how,
 	    (unsigned long long)rep.acked_changes,
 	    (unsigned long long)rep.entries_seen,
 	    (unsigned long long)rep.lost);
@@ -279,6 +314,8 @@ trial(struct pc *pc, int n)
 		r = r == 0 ? -1 : r;
 	}
 out:
+	if (sc != NULL)
+		conn_close(sc);
 	if (!stopped)
 		fl_stop(&cfg, cls);
 	fl_free(&cfg, cls);
