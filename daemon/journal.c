@@ -244,14 +244,16 @@ jzero(struct journal *j, uint64_t to)
  * JOURNAL_PREALLOC boundary past end and synced first; else, once end
  * comes within JOURNAL_PREALLOC / 2 of the zeros' end, the next
  * JOURNAL_PREALLOC are written, to be synced with this pass's records.
- * Where no zeros can be written (a full disk), records grow the file as
- * they would without preallocation.  0, or -1 with errno if the sync
- * failed (nothing of a record is written then).
+ * Where no zeros can be written (a full disk, or any error of the
+ * write), records grow the file as they would without preallocation.
+ * 0, or -1 with errno if the sync failed: nothing of the record is
+ * written then, and what was written since the last sync is made void.
  */
 static int
 jprealloc(struct journal *j, uint64_t end)
 {
 	uint64_t want;
+	int err;
 
 	if (!j->prealloc)
 		return 0;
@@ -260,8 +262,17 @@ jprealloc(struct journal *j, uint64_t end)
 		jzero(j, want);
 		if (j->alloc < end)
 			return 0;
-		if (jfdatasync(j) == -1)
+		if (jfdatasync(j) == -1) {
+			/* The error is reported once: the next sync would
+			 * succeed over zeros that never reached the disk.
+			 * Cut them off, with anything written since the last
+			 * sync, as a failed journal_sync() does. */
+			err = errno;
+			log_warn("journal %s: fdatasync", j->file);
+			journal_void(j, j->synced);
+			errno = err;
 			return -1;
+		}
 		j->ready = j->alloc;
 	} else if (end + JOURNAL_PREALLOC / 2 > j->alloc) {
 		want = ((end + JOURNAL_PREALLOC / 2) / JOURNAL_PREALLOC + 1) *
@@ -285,10 +296,8 @@ journal_write(struct journal *j, const void *p, size_t len)
 	 * nothing, as a read-only file system. */
 	if ((err = store_fault_errno_write()) != 0)
 		part = err == EROFS ? 0 : len / 2;
-	if (jprealloc(j, j->size + len) == -1) {
-		log_warn("journal %s: fdatasync", j->file);
-		return -1;	/* nothing written: as below */
-	}
+	if (jprealloc(j, j->size + len) == -1)
+		return -1;	/* nothing of this write: as below */
 	if (store_pwrite_done(j->fd, p, part, j->size, &done) == -1)
 		err = errno;
 	if (err == 0) {

@@ -32,9 +32,13 @@
  *
  * With sync, a file is allocated ahead of its records, JOURNAL_PREALLOC
  * bytes at a time, by writing zeros: a record then goes into blocks
- * that are already the file's and already written, and the fdatasync
+ * that are already the file's, written and synced, and the fdatasync
  * that makes it durable has only the data to write, no new block, file
- * size or extent state to commit.  (Space from fallocate(2) would not
+ * size or extent state to commit, except once every JOURNAL_PREALLOC,
+ * when the next zeros are written with the records and synced with
+ * them (a record past the synced zeros, in a new file or a round larger
+ * than the room ahead, waits for a sync of its own zeros first).
+ * (Space from fallocate(2) would not
  * do: ext4 marks it unwritten, and the first write into each of its
  * blocks is a change of metadata that the fdatasync commits to the file
  * system's own journal, a commit of 1 to 4 ms every 4 KiB of records.
@@ -128,7 +132,10 @@ enum journal_state journal_state(const struct journal *);
  * write; with sync that cut is synced; if it cannot be, a record with
  * L = 0 and JOURNAL_SEAL is written and synced where the write began
  * and the journal is
- * SEALED; if that fails too it is BROKEN).
+ * SEALED; if that fails too it is BROKEN).  If it failed syncing the
+ * zeros it needed first, nothing of it was written, and every byte
+ * written since the last successful sync is made void, as by
+ * journal_sync().
  */
 int	journal_write(struct journal *, const void *, size_t);
 /* fdatasync (nothing without sync).  0, or -1 with errno: every byte

@@ -832,9 +832,11 @@ has_unwritten(const char *name)
 
 /*
  * The space ahead is zeros written, not fallocate's unwritten space
- * (journal.h): a record goes only into zeros already durable, synced
- * before it when it needs new room, and the next room is written once
- * the records come within half of it, to be synced with them.
+ * (journal.h): a record that needs new room has its zeros synced (the
+ * count of syncs, not their order against the record's write, is what
+ * this checks), and the next room is written once the records come
+ * within half of it, to be synced with them, after which records go
+ * into it with no sync of their own.
  */
 START_TEST(t_prealloc_zeros)
 {
@@ -871,11 +873,18 @@ START_TEST(t_prealloc_zeros)
 	ck_assert_uint_eq(journal_allocated(j), 2 * JOURNAL_PREALLOC);
 	ck_assert_int_eq(journal_sync(j), 0);
 	ck_assert_uint_eq(syncs, 5);
+	/* Into those zeros, durable since that sync: no sync of its own. */
+	ck_assert_int_eq(journal_write(j, big.p, big.len), 0);
+	ck_assert_uint_gt(journal_size(j), JOURNAL_PREALLOC);
+	ck_assert_uint_eq(syncs, 5);
+	ck_assert_uint_eq(journal_allocated(j), 2 * JOURNAL_PREALLOC);
+	ck_assert_int_eq(journal_sync(j), 0);
+	ck_assert_uint_eq(syncs, 6);
 	/* A record larger than the durable room: zeros synced first. */
 	put_big(&big, 2 * JOURNAL_PREALLOC);
 	ck_assert_int_eq(journal_write(j, big.p, big.len), 0);
-	ck_assert_uint_eq(syncs, 6);
-	ck_assert_uint_eq(journal_allocated(j), 3 * JOURNAL_PREALLOC);
+	ck_assert_uint_eq(syncs, 7);
+	ck_assert_uint_eq(journal_allocated(j), 4 * JOURNAL_PREALLOC);
 	ck_assert_int_eq(journal_sync(j), 0);
 	switch (has_unwritten(".journal-w0-1")) {
 	case -1:
