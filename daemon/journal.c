@@ -76,6 +76,10 @@ static int
 jfdatasync(struct journal *j)
 {
 	(*j->syncs)++;
+	if (store_fault_sync_fails()) {
+		errno = EIO;
+		return -1;
+	}
 	return fdatasync(j->fd);
 }
 

@@ -34,6 +34,7 @@ store_fault_init(void)
 		{ "crash-after-rename", STORE_FAULT_RENAME },
 		{ "enospc", -ENOSPC }, { "eio", -EIO }, { "eacces", -EACCES },
 		{ "erofs", -EROFS }, { "eio-nocut", STORE_FAULT_NOCUT },
+		{ "eio-sync", STORE_FAULT_SYNC_EIO },
 	};
 	const char *v, *f;
 	char *end;
@@ -111,6 +112,13 @@ bool
 store_fault_nocut(void)
 {
 	return store_fault_armed(STORE_FAULT_NOCUT);
+}
+
+bool
+store_fault_sync_fails(void)
+{
+	return store_fault_armed(STORE_FAULT_SYNC_EIO) &&
+	    ++store_fault.count == store_fault.at;
 }
 
 void
@@ -219,6 +227,12 @@ store_fault_errno_write(void)
 
 bool
 store_fault_nocut(void)
+{
+	return false;
+}
+
+bool
+store_fault_sync_fails(void)
 {
 	return false;
 }

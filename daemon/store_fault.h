@@ -24,6 +24,10 @@
  *   TODOD_FAULT=eio-nocut               as eio, and the journal cannot be
  *                                       cut back (its ftruncate fails with
  *                                       EIO), so that it is sealed
+ *   TODOD_FAULT=eio-sync[:N]            the N-th fdatasync of a journal
+ *                                       (N = 1) fails with EIO, as when
+ *                                       write-back failed; the ones
+ *                                       after it succeed
  *   TODOD_FAULT_FILE=PATH               the fault is armed only while PATH
  *                                       exists (checked at every point),
  *                                       so a test turns it on and off at
@@ -79,12 +83,15 @@
 #define STORE_FAULT_FSYNC	2
 #define STORE_FAULT_RENAME	3
 #define STORE_FAULT_NOCUT	4
+#define STORE_FAULT_SYNC_EIO	5
 void	store_fault_init(void);
 void	store_fault_point(int point);
 /* The errno an armed enospc or eio fault gives a write now, or 0. */
 int	store_fault_errno_write(void);
 /* Whether an armed eio-nocut fault refuses to cut the journal back. */
 bool	store_fault_nocut(void);
+/* Whether an armed eio-sync fault fails this fdatasync of a journal. */
+bool	store_fault_sync_fails(void);
 /* Test-only: make the open of unnamed files, or their link by
  * AT_EMPTY_PATH or by /proc, fail with that errno (0: as the system
  * does). */

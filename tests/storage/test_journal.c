@@ -1010,6 +1010,50 @@ START_TEST(t_write_sealed)
 	etf_buf_free(&b);
 }
 END_TEST
+
+/*
+ * A failed sync of the zeros a record needs (a new file's, here): nothing
+ * of the record is written, the zeros are cut off with whatever was
+ * written since the last sync (the next sync would succeed over them,
+ * the error reported once), and the next write writes and syncs them
+ * again.
+ */
+START_TEST(t_prealloc_sync_fails)
+{
+	struct journal *j;
+	struct etf_buf b;
+	struct seen s;
+	struct stat st;
+	size_t off[4];
+	uint64_t valid, n;
+
+	etf_buf_init(&b);
+	put_three(&b, off);
+	j = journal_create(dfd, 0, 1, true, &syncs);
+	ck_assert_ptr_nonnull(j);
+	setenv("TODOD_FAULT", "eio-sync", 1);
+	store_fault_init();
+	ck_assert_int_eq(journal_write(j, b.p, b.len), -1);
+	ck_assert_int_eq(errno, EIO);
+	unsetenv("TODOD_FAULT");
+	store_fault_init();
+	ck_assert_int_eq(journal_state(j), JOURNAL_USABLE);
+	ck_assert_uint_eq(journal_size(j), 0);
+	ck_assert_uint_eq(journal_allocated(j), 0);
+	ck_assert_int_eq(fstatat(dfd, ".journal-w0-1", &st, 0), 0);
+	ck_assert_int_eq(st.st_size, 0);
+	n = syncs;
+	ck_assert_int_eq(journal_write(j, b.p, b.len), 0);
+	ck_assert_uint_eq(syncs, n + 1);	/* the zeros, again */
+	ck_assert_uint_eq(journal_allocated(j), JOURNAL_PREALLOC);
+	ck_assert_int_eq(journal_sync(j), 0);
+	journal_close(j);
+	ck_assert_int_eq(read_gen(1, &s, &valid), 0);
+	ck_assert_uint_eq(valid, b.len);
+	check_three(&s, 3);
+	etf_buf_free(&b);
+}
+END_TEST
 #endif
 
 static Suite *
@@ -1033,6 +1077,7 @@ journal_suite(void)
 #ifdef TODOD_FAULTS
 	tcase_add_test(tc, t_write_fails);
 	tcase_add_test(tc, t_write_sealed);
+	tcase_add_test(tc, t_prealloc_sync_fails);
 #endif
 	suite_add_tcase(s, tc);
 	return s;
