@@ -261,7 +261,7 @@ trial(struct pc *pc, int n)
 	wait_ms = (int)(random() % 700);
 	if (n % 2 == 0) {
 		syncs = sync_until(d->sock, h_now_ms() + wait_ms, &sc);
-		snprintf(how, sizeof how, ", %d syncs", syncs);
+		snprintf(how, sizeof how, " (syncs answered: %d)", syncs);
 	} else
 		h_pause_ms(wait_ms);
 	if (cut(pc) == -1) {

@@ -805,11 +805,13 @@ put_big(struct etf_buf *rec, size_t n)
 }
 
 /* Does the file have space that reads as zeros without being written
- * (an unwritten extent)?  -1 if the file system cannot tell. */
+ * (an unwritten extent) below its size (past it, a file system may
+ * allocate ahead on its own)?  -1 if the file system cannot tell. */
 static int
 has_unwritten(const char *name)
 {
 	struct fiemap *fm;
+	struct stat st;
 	unsigned i;
 	int fd, rv = 0;
 
@@ -820,10 +822,12 @@ has_unwritten(const char *name)
 	fm->fm_extent_count = 64;
 	fd = openat(dfd, name, O_RDONLY);
 	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(fstat(fd, &st), 0);
 	if (ioctl(fd, FS_IOC_FIEMAP, fm) == -1)
 		rv = -1;
 	for (i = 0; rv == 0 && i < fm->fm_mapped_extents; i++)
-		if (fm->fm_extents[i].fe_flags & FIEMAP_EXTENT_UNWRITTEN)
+		if (fm->fm_extents[i].fe_flags & FIEMAP_EXTENT_UNWRITTEN &&
+		    fm->fm_extents[i].fe_logical < (uint64_t)st.st_size)
 			rv = 1;
 	close(fd);
 	free(fm);
