@@ -65,12 +65,11 @@ usage(void)
 static int
 intarg(const char *s, int lo, int hi)
 {
-	char	*end;
-	long	 v = strtol(s, &end, 10);
+	int	v;
 
-	if (*s == '\0' || *end != '\0' || v < lo || v > hi)
+	if (h_intarg(s, lo, hi, &v) == -1)
 		usage();
-	return (int)v;
+	return v;
 }
 
 static void

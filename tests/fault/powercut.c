@@ -66,17 +66,6 @@ usage(void)
 	exit(2);
 }
 
-static int
-intarg(const char *s, int lo, int hi)
-{
-	char	*end;
-	long	 v = strtol(s, &end, 10);
-
-	if (*s == '\0' || *end != '\0' || v < lo || v > hi)
-		usage();
-	return (int)v;
-}
-
 /* Run a command, its output to /dev/null, within PC_CMD_MS: its exit
  * status, 127 if it cannot be run, -1 if it had to be killed. */
 static int
@@ -340,23 +329,18 @@ main(int argc, char **argv)
 	const char	*env = getenv("POWERCUT_TRIALS");
 	int		 ch, i, r = 0, failed = 0;
 
-	pc.trials = env != NULL ? intarg(env, 1, 100000) : 3;
+	pc.trials = 3;
 	pc.clients = 16;
 	pc.lists = 16;
+	if (env != NULL && h_intarg(env, 1, 100000, &pc.trials) == -1)
+		usage();
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 't':
-			pc.trials = intarg(optarg, 1, 100000);
-			break;
-		case 'c':
-			pc.clients = intarg(optarg, 1, 1000);
-			break;
-		case 'n':
-			pc.lists = intarg(optarg, 1, FL_MAX_LISTS - 8);
-			break;
-		default:
-			usage();
-		}
+		if ((ch == 't' && h_intarg(optarg, 1, 100000, &pc.trials) ==
+		    0) || (ch == 'c' && h_intarg(optarg, 1, 1000,
+		    &pc.clients) == 0) || (ch == 'n' && h_intarg(optarg, 1,
+		    FL_MAX_LISTS - 8, &pc.lists) == 0))
+			continue;
+		usage();
 	}
 	if (optind != argc)
 		usage();

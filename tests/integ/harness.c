@@ -46,6 +46,20 @@ h_seterr(const char *fmt, ...)
 	va_end(ap);
 }
 
+int
+h_intarg(const char *s, int lo, int hi, int *v)
+{
+	char	*end;
+	long	 l;
+
+	errno = 0;
+	l = strtol(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || errno != 0 || l < lo || l > hi)
+		return -1;
+	*v = (int)l;
+	return 0;
+}
+
 /* Read each time, not kept: the fault tests call it from many threads. */
 int
 h_ms(int ms)

@@ -68,6 +68,9 @@ int		 h_ms(int ms);
 int64_t		 h_now_ms(void);
 /* A short pause inside a polling loop (never to synchronize). */
 void		 h_pause_ms(int ms);
+/* A test program's decimal argument within [lo, hi] into *v: 0, or -1
+ * if it is not one. */
+int		 h_intarg(const char *s, int lo, int hi, int *v);
 /* Poll cond(arg) every few milliseconds until true or ms have passed. */
 bool		 h_poll(int ms, bool (*cond)(void *), void *arg);
 /* poll(2) fd for ev until the h_now_ms() deadline end: 0, or -1 with

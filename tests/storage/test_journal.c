@@ -697,6 +697,31 @@ read_gen_logged(uint64_t gen, struct seen *s, uint64_t *valid, char *buf,
 	return n;
 }
 
+/* A record of one add whose title is n bytes of 'x', for list "bob". */
+static void
+put_big(struct etf_buf *rec, size_t n)
+{
+	struct todo_date d = { 2018, 12, 19 };
+	struct listop *op;
+	struct etf_buf b;
+	char *title;
+
+	title = malloc(n);
+	ck_assert_ptr_nonnull(title);
+	memset(title, 'x', n);
+	etf_buf_init(&b);
+	etf_put_list(&b, 1);
+	op = listop_new(LISTOP_ADD, 2, 3, d, title, n);
+	listop_put(&b, op);
+	listop_free(op);
+	etf_put_nil(&b);
+	etf_buf_reset(rec);
+	journal_put_rec(rec, "bob", 3, 9, b.p, b.len);
+	ck_assert(!rec->oom);
+	etf_buf_free(&b);
+	free(title);
+}
+
 /*
  * With sync the file is allocated a JOURNAL_PREALLOC at a time, ahead of
  * its records; its zeros end it cleanly (nothing logged), while bytes
@@ -708,11 +733,9 @@ START_TEST(t_prealloc)
 	struct etf_buf b, big;
 	struct seen s;
 	struct stat st;
-	struct todo_date d = { 2018, 12, 19 };
-	struct listop *op;
 	size_t off[4], n;
 	uint64_t valid, end;
-	char log[512], *title;
+	char log[512];
 	int fd;
 
 	etf_buf_init(&b);
@@ -730,18 +753,7 @@ START_TEST(t_prealloc)
 	ck_assert_uint_eq(valid, b.len);
 	check_three(&s, 3);
 	/* A record that crosses the boundary: one more JOURNAL_PREALLOC. */
-	title = malloc(JOURNAL_PREALLOC);
-	ck_assert_ptr_nonnull(title);
-	memset(title, 'x', JOURNAL_PREALLOC);
-	etf_buf_reset(&b);
-	etf_put_list(&b, 1);
-	op = listop_new(LISTOP_ADD, 2, 3, d, title, JOURNAL_PREALLOC);
-	listop_put(&b, op);
-	listop_free(op);
-	etf_put_nil(&b);
-	journal_put_rec(&big, "bob", 3, 9, b.p, b.len);
-	ck_assert(!big.oom);
-	free(title);
+	put_big(&big, JOURNAL_PREALLOC);
 	ck_assert_int_eq(journal_write(j, big.p, big.len), 0);
 	ck_assert_int_eq(journal_sync(j), 0);
 	end = journal_size(j);
@@ -778,31 +790,6 @@ START_TEST(t_prealloc)
 	etf_buf_free(&big);
 }
 END_TEST
-
-/* A record of one add whose title is n bytes of 'x', for list "bob". */
-static void
-put_big(struct etf_buf *rec, size_t n)
-{
-	struct todo_date d = { 2018, 12, 19 };
-	struct listop *op;
-	struct etf_buf b;
-	char *title;
-
-	title = malloc(n);
-	ck_assert_ptr_nonnull(title);
-	memset(title, 'x', n);
-	etf_buf_init(&b);
-	etf_put_list(&b, 1);
-	op = listop_new(LISTOP_ADD, 2, 3, d, title, n);
-	listop_put(&b, op);
-	listop_free(op);
-	etf_put_nil(&b);
-	etf_buf_reset(rec);
-	journal_put_rec(rec, "bob", 3, 9, b.p, b.len);
-	ck_assert(!rec->oom);
-	etf_buf_free(&b);
-	free(title);
-}
 
 /* Does the file have space that reads as zeros without being written
  * (an unwritten extent) below its size (past it, a file system may
