@@ -38,15 +38,17 @@
  * when the next zeros are written with the records and synced with
  * them (a record past the synced zeros, in a new file or a round larger
  * than the room ahead, waits for a sync of its own zeros first).
- * (Space from fallocate(2) would not
- * do: ext4 marks it unwritten, and the first write into each of its
- * blocks is a change of metadata that the fdatasync commits to the file
- * system's own journal, a commit of 1 to 4 ms every 4 KiB of records.
- * And when that journal is aborted during the fdatasync, by an I/O
- * error or a shutdown, Linux 6.18 can return 0 for a commit that never
- * reached the disk: the records then read back as zeros.)  The zeros
- * read as the end, as a record with L = 0; a file whose bytes after the
- * last record are all zeros ends cleanly.
+ *
+ * Space from fallocate(2) would not do: ext4 marks it unwritten, and the
+ * first write into each of its blocks is a change of metadata that the
+ * fdatasync commits to the file system's own journal, a commit of 1 to 4
+ * ms every 4 KiB of records.  And when that journal is aborted during
+ * the fdatasync, by an I/O error or a shutdown, Linux 6.18 can return 0
+ * for a commit that never reached the disk: the records then read back
+ * as zeros (tests/fault/powercut).
+ *
+ * The zeros read as the end, as a record with L = 0; a file whose bytes
+ * after the last record are all zeros ends cleanly.
  */
 #ifndef TODOD_JOURNAL_H
 #define TODOD_JOURNAL_H
