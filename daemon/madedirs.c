@@ -19,14 +19,13 @@ void	(*madedirs_fault_given)(const char *name);
 void
 madedirs_init(struct made_dirs *m)
 {
-	m->parent = -1;
 	m->n = 0;
 }
 
 int
 madedirs_add(struct made_dirs *m, int dirfd, const char *name, int fd)
 {
-	int p = -1, f;
+	int p, f;
 
 	if (m->n == MADEDIRS_MAX) {
 		errno = EMLINK;
@@ -36,14 +35,13 @@ madedirs_add(struct made_dirs *m, int dirfd, const char *name, int fd)
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	if ((m->n == 0 && (p = fcntl(dirfd, F_DUPFD_CLOEXEC, 3)) == -1) ||
-	    (f = fcntl(fd, F_DUPFD_CLOEXEC, 3)) == -1) {
-		if (p != -1)
-			close(p);
+	if ((p = fcntl(dirfd, F_DUPFD_CLOEXEC, 3)) == -1)
+		return -1;
+	if ((f = fcntl(fd, F_DUPFD_CLOEXEC, 3)) == -1) {
+		close(p);
 		return -1;
 	}
-	if (m->n == 0)
-		m->parent = p;
+	m->parent[m->n] = p;
 	m->fd[m->n] = f;
 	strcpy(m->name[m->n], name);
 	m->n++;
@@ -81,12 +79,11 @@ madedirs_remove(struct made_dirs *m)
 {
 	int i;
 
-	/* In the directory it was made in, which is the one before it
-	 * (or the parent): if the user it was given to has put something
-	 * else at its name there, that is in the user's own directory. */
-	for (i = m->n - 1; i >= 0 && m->parent > 2; i--)
-		if (unlinkat(i > 0 ? m->fd[i - 1] : m->parent, m->name[i],
-		    AT_REMOVEDIR) == -1)
+	/* Deepest first, each in the directory it was made in: if the user
+	 * it was given to has put something else at its name there, that
+	 * is in the user's own directory. */
+	for (i = m->n - 1; i >= 0; i--)
+		if (unlinkat(m->parent[i], m->name[i], AT_REMOVEDIR) == -1)
 			break;
 	madedirs_close(m);
 }
@@ -94,11 +91,9 @@ madedirs_remove(struct made_dirs *m)
 void
 madedirs_close(struct made_dirs *m)
 {
-	while (m->n > 0)
-		close(m->fd[--m->n]);
-	/* Never 0 to 2 (madedirs_add()): a struct zeroed but never
-	 * initialized closes nothing. */
-	if (m->parent > 2)
-		close(m->parent);
-	m->parent = -1;
+	while (m->n > 0) {
+		m->n--;
+		close(m->fd[m->n]);
+		close(m->parent[m->n]);
+	}
 }

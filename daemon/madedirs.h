@@ -20,9 +20,9 @@
 #define MADEDIRS_MAX	32
 
 struct made_dirs {
-	int	parent;			/* where the first was made; -1: none */
 	int	n;
-	int	fd[MADEDIRS_MAX];	/* top first, each in the one before */
+	int	fd[MADEDIRS_MAX];	/* in the order made, top first */
+	int	parent[MADEDIRS_MAX];	/* where each was made */
 	char	name[MADEDIRS_MAX][NAME_MAX + 1];
 };
 

@@ -608,6 +608,17 @@ START_TEST(rmdirs)
 	ck_assert_msg(!exists(a), "%s left", a);
 	ck_assert(exists(tmp));
 
+	/* After "..", the next is made beside the one before, not in it:
+	 * each is removed from where it was made. */
+	snprintf(path, sizeof(path), "%s/a/../b/c", tmp);
+	ck_assert_msg(datadir_mkdirs(path, 0700, created, sizeof(created), &m,
+	    err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(m.n, 3);
+	madedirs_remove(&m);
+	ck_assert_msg(!exists(a), "%s left", a);
+	snprintf(file, sizeof(file), "%s/b", tmp);
+	ck_assert_msg(!exists(file), "%s left", file);
+
 	/* A directory that is not empty stays, and so do its parents. */
 	snprintf(path, sizeof(path), "%s/a/b/c", tmp);
 	ck_assert_int_eq(datadir_mkdirs(path, 0700, created, sizeof(created),
