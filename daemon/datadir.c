@@ -19,6 +19,7 @@
 #include "datadir.h"
 #include "dirsafe.h"
 #include "madedirs.h"
+#include "pathname.h"
 #include "pidalive.h"
 
 /* How long to wait for a new holder to write its pid (10 ms steps). */
@@ -46,6 +47,17 @@ sync_dir(int dirfd)
  * kernel's limit). */
 #define MKDIRS_MAX_LINKS	40
 
+/* A walk down the way to a directory to be made (datadir_mkdirs()). */
+struct way {
+	mode_t		  mode;		/* of each directory made */
+	struct made_dirs *made;		/* each made, unless NULL */
+	int		  links;	/* links followed so far */
+	uid_t		  owner;	/* of a name found another user's */
+	size_t		  failed;	/* the path's length up to the name
+					   that failed */
+	size_t		  first_made;	/* up to the first name made; 0 none */
+};
+
 /* What is found on the way must be root's or this process's user's. */
 static int
 owner_ok(const struct stat *st, uid_t *owner)
@@ -56,36 +68,45 @@ owner_ok(const struct stat *st, uid_t *owner)
 	return 0;
 }
 
-static int	walk_link(int, const char *, int *, int *, uid_t *);
+static int	descend(int, const char *, int, struct way *, int *);
 
 /*
  * name in dirfd, which must exist: a directory, opened (O_PATH) into
- * *out, or a link, whose target is walked the same way (walk_link()).
- * 0, -1 (errno), or -2 another user's (*owner).
+ * *out, or a link, whose target is walked the same way (descend(),
+ * nothing made in it).  0, -1 (errno), or -2 another user's
+ * (w->owner).
  */
 static int
-step_existing(int dirfd, const char *name, int *links, int *out,
-    uid_t *owner)
+step_existing(int dirfd, const char *name, enum pathname_kind kind,
+    struct way *w, int *out)
 {
 	char target[PATH_MAX];
 	struct stat st;
 	ssize_t n;
+	int fd;
 
-	if (strcmp(name, "..") == 0) {
+	if (kind == PATHNAME_DOTDOT) {
 		if ((*out = openat(dirfd, "..", O_PATH | O_DIRECTORY |
 		    O_CLOEXEC)) == -1)
 			return -1;
-		if (fstat(*out, &st) == 0 && owner_ok(&st, owner))
+		if (fstat(*out, &st) == 0 && owner_ok(&st, &w->owner))
 			return 0;
 		close(*out);
 		return -2;
 	}
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
 		return -1;
-	if (!owner_ok(&st, owner))
+	if (!owner_ok(&st, &w->owner))
 		return -2;
 	if (S_ISLNK(st.st_mode)) {
-		if (++*links > MKDIRS_MAX_LINKS) {
+		/*
+		 * The target, from the link's directory, a name at a time,
+		 * as the kernel would follow it, the names in it checked
+		 * too: a link of root's may lead through a directory where
+		 * another user can make names (a sticky one), and one
+		 * missing when the way was checked may be that user's now.
+		 */
+		if (++w->links > MKDIRS_MAX_LINKS) {
 			errno = ELOOP;
 			return -1;
 		}
@@ -93,7 +114,10 @@ step_existing(int dirfd, const char *name, int *links, int *out,
 		    -1)
 			return -1;
 		target[n] = '\0';
-		return walk_link(dirfd, target, links, out, owner);
+		if ((fd = target[0] == '/' ? open("/", O_PATH | O_DIRECTORY |
+		    O_CLOEXEC) : fcntl(dirfd, F_DUPFD_CLOEXEC, 0)) == -1)
+			return -1;
+		return descend(fd, target, 0, w, out);
 	}
 	if (!S_ISDIR(st.st_mode)) {
 		errno = ENOTDIR;
@@ -108,62 +132,27 @@ step_existing(int dirfd, const char *name, int *links, int *out,
 }
 
 /*
- * A link's target, from dirfd (the link's directory), a name at a time,
- * as the kernel would follow it, the names in it checked too: a link of
- * root's may lead through a directory where another user can make names
- * (a sticky one), and one missing when the way was checked may be that
- * user's now.  Nothing is made in a link's target.
- */
-static int
-walk_link(int dirfd, const char *target, int *links, int *out, uid_t *owner)
-{
-	char buf[PATH_MAX], *name, *save;
-	int fd, next, r;
-
-	if (strlcpy(buf, target, sizeof(buf)) >= sizeof(buf)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	if ((fd = target[0] == '/' ? open("/", O_PATH | O_DIRECTORY |
-	    O_CLOEXEC) : fcntl(dirfd, F_DUPFD_CLOEXEC, 0)) == -1)
-		return -1;
-	for (name = strtok_r(buf, "/", &save); name != NULL;
-	    name = strtok_r(NULL, "/", &save)) {
-		if (strcmp(name, ".") == 0)
-			continue;
-		if ((r = step_existing(fd, name, links, &next, owner)) != 0) {
-			close(fd);
-			return r;
-		}
-		close(fd);
-		fd = next;
-	}
-	*out = fd;
-	return 0;
-}
-
-/*
  * One name of the way to a directory to be made, in dirfd: made if
- * missing (mode exactly; recorded in made, unless NULL; the entry synced
- * in dirfd), else found (step_existing()); opened (O_PATH: searching it
- * is enough) into *out.  Whatever is found or made on the way, links and
- * the names in their targets too, must be root's or this process's
- * user's: the way was checked before (dirsafe_may_make()), but a name
- * missing then may have been put there since by another user, in a
- * directory others may write (a sticky one), to lead root elsewhere.
+ * missing (mode exactly; recorded in w->made, unless NULL; the entry
+ * synced in dirfd), else found (step_existing()); opened (O_PATH:
+ * searching it is enough) into *out.  Whatever is found or made on the
+ * way, links and the names in their targets too, must be root's or this
+ * process's user's: the way was checked before (dirsafe_may_make()), but
+ * a name missing then may have been put there since by another user, in
+ * a directory others may write (a sticky one), to lead root elsewhere.
  * Nothing else can change a name of root's there.  0 made, 1 found; -1
- * (errno), or -2 another user's (*owner).
+ * (errno), or -2 another user's (w->owner).
  */
 static int
-mkdir_step(int dirfd, const char *name, mode_t mode, int *links,
-    struct made_dirs *made, int *out, uid_t *owner)
+mkdir_step(int dirfd, const char *name, enum pathname_kind kind,
+    struct way *w, int *out)
 {
 	mode_t old;
 	int r;
 
-	if (strcmp(name, "..") != 0) {
+	if (kind != PATHNAME_DOTDOT) {
 		old = umask(0);
-		r = mkdirat(dirfd, name, mode);
+		r = mkdirat(dirfd, name, w->mode);
 		umask(old);
 		if (r == -1 && errno != EEXIST)
 			return -1;
@@ -171,8 +160,9 @@ mkdir_step(int dirfd, const char *name, mode_t mode, int *links,
 			/* Not kept (as it must be, to be given or removed
 			 * later): removed now. */
 			if ((*out = openat(dirfd, name, O_PATH | O_DIRECTORY |
-			    O_NOFOLLOW | O_CLOEXEC)) == -1 || (made != NULL &&
-			    madedirs_add(made, dirfd, name, *out) == -1)) {
+			    O_NOFOLLOW | O_CLOEXEC)) == -1 || (w->made !=
+			    NULL && madedirs_add(w->made, dirfd, name, *out) ==
+			    -1)) {
 				r = errno;
 				if (*out != -1)
 					close(*out);
@@ -187,19 +177,64 @@ mkdir_step(int dirfd, const char *name, mode_t mode, int *links,
 			return 0;
 		}
 	}
-	r = step_existing(dirfd, name, links, out, owner);
+	r = step_existing(dirfd, name, kind, w, out);
 	return r == 0 ? 1 : r;
+}
+
+/*
+ * From the directory fd (which this takes: closed, or passed on in
+ * *out), down path's names (pathname.h), each through the descriptor of
+ * the one before: what was made or checked is what is opened next, not
+ * a path looked up again.  Missing names are made if make (at the top
+ * of the way only: nothing is made in a link's target), else they fail
+ * with ENOENT.  0, -1 (errno), or -2 a name of another user's
+ * (w->owner); where the way failed, in w->failed if make.
+ */
+static int
+descend(int fd, const char *path, int make, struct way *w, int *out)
+{
+	char one[NAME_MAX + 1];
+	struct pathname name;
+	enum pathname_kind kind;
+	const char *pos = path;
+	int next, r, saved;
+
+	while ((kind = pathname_next(&pos, &name)) != PATHNAME_END) {
+		if (kind == PATHNAME_DOT)
+			continue;
+		if (name.len >= sizeof(one)) {
+			errno = ENAMETOOLONG;
+			r = -1;
+		} else {
+			memcpy(one, name.p, name.len);
+			one[name.len] = '\0';
+			r = make ? mkdir_step(fd, one, kind, w, &next) :
+			    step_existing(fd, one, kind, w, &next);
+		}
+		if (r < 0) {
+			saved = errno;
+			close(fd);
+			errno = saved;
+			if (make)
+				w->failed = (size_t)(pos - path);
+			return r;
+		}
+		close(fd);
+		fd = next;
+		if (make && r == 0 && w->first_made == 0)
+			w->first_made = (size_t)(pos - path);
+	}
+	*out = fd;
+	return 0;
 }
 
 int
 datadir_mkdirs(const char *path, mode_t mode, char *created,
     size_t createdsize, struct made_dirs *made, char *err, size_t errsize)
 {
-	char buf[TODOD_PATH_MAX];
+	struct way w = { .mode = mode, .made = made };
 	struct stat st;
-	char *p, *name, sep;
-	uid_t owner = 0;
-	int fd, next, r, saved, links = 0;
+	int fd, r, saved;
 
 	if (createdsize > 0)
 		created[0] = '\0';
@@ -207,55 +242,35 @@ datadir_mkdirs(const char *path, mode_t mode, char *created,
 		madedirs_init(made);
 	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
 		return 0;
-	if (strlcpy(buf, path, sizeof(buf)) >= sizeof(buf))
+	if (strlen(path) >= TODOD_PATH_MAX)
 		return seterr(err, errsize, "path too long: %s", path);
-	/* A name at a time, through descriptors: what was made is what is
-	 * opened next, not the path looked up again. */
-	if ((fd = open(buf[0] == '/' ? "/" : ".", O_PATH | O_DIRECTORY |
+	if ((fd = open(path[0] == '/' ? "/" : ".", O_PATH | O_DIRECTORY |
 	    O_CLOEXEC)) == -1)
 		return seterr(err, errsize, "cannot create directory %s: %s",
 		    path, strerror(errno));
-	for (p = buf;;) {
-		while (*p == '/')
-			p++;
-		if (*p == '\0')
-			break;
-		for (name = p; *p != '\0' && *p != '/'; p++)
-			;
-		sep = *p;
-		*p = '\0';		/* buf: the path up to this name */
-		if (strcmp(name, ".") == 0) {
-			*p = sep;
-			continue;
-		}
-		if ((r = mkdir_step(fd, name, mode, &links, made, &next,
-		    &owner)) < 0) {
-			saved = errno;
-			close(fd);
-			if (made != NULL)
-				madedirs_remove(made);
-			errno = saved;
-			if (r == -2)
-				return seterr(err, errsize, "cannot create "
-				    "directory %s: the way to %s passes a name "
-				    "of uid %u's, neither root's nor this "
-				    "process's user's (put there while "
-				    "starting?)", path, buf, (unsigned)owner);
-			if (errno == EMLINK)
-				return seterr(err, errsize, "cannot create "
-				    "directory %s: more than %d directories "
-				    "to make", path, MADEDIRS_MAX);
+	if ((r = descend(fd, path, 1, &w, &fd)) < 0) {
+		saved = errno;
+		if (made != NULL)
+			madedirs_remove(made);
+		errno = saved;
+		if (r == -2)
 			return seterr(err, errsize, "cannot create directory "
-			    "%s: %s", buf, strerror(errno == ENOENT ?
-			    ENOTDIR : errno));
-		}
-		close(fd);
-		fd = next;
-		if (r == 0 && createdsize > 0 && created[0] == '\0')
-			strlcpy(created, buf, createdsize);
-		*p = sep;
+			    "%s: the way to %.*s passes a name of uid %u's, "
+			    "neither root's nor this process's user's (put "
+			    "there while starting?)", path, (int)w.failed,
+			    path, (unsigned)w.owner);
+		if (errno == EMLINK)
+			return seterr(err, errsize, "cannot create directory "
+			    "%s: more than %d directories to make", path,
+			    MADEDIRS_MAX);
+		return seterr(err, errsize, "cannot create directory %.*s: "
+		    "%s", (int)w.failed, path, strerror(errno == ENOENT ?
+		    ENOTDIR : errno));
 	}
 	close(fd);
+	if (w.first_made > 0 && createdsize > 0)
+		snprintf(created, createdsize, "%.*s", (int)w.first_made,
+		    path);
 	return 0;
 }
 

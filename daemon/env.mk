@@ -6,6 +6,7 @@ daemon_libdaemon_la_SOURCES += \
 	daemon/options.c \
 	daemon/listener.h daemon/listener.c \
 	daemon/dirsafe.h daemon/dirsafe.c \
+	daemon/pathname.h daemon/pathname.c \
 	daemon/pathwalk.h daemon/pathwalk.c \
 	daemon/datadir.h daemon/datadir.c \
 	daemon/madedirs.h daemon/madedirs.c \

@@ -28,6 +28,7 @@
 #include "optmsg.h"
 #include "outcheck.h"
 #include "options.h"
+#include "pathname.h"
 
 /* A request of todoctl's (an add: the entry with its Date struct) with a
  * long list name and a short title fits in the smallest frame. */
@@ -218,8 +219,10 @@ check_user(const char *name)
 static void
 set_path(const char *what, char *buf, size_t size, const char *path)
 {
-	const char *p, *end;
-	size_t len, n;
+	struct pathname name;
+	enum pathname_kind kind;
+	const char *p;
+	size_t len;
 	bool leading = *path != '/';
 
 	if (*path == '\0')
@@ -231,18 +234,10 @@ set_path(const char *what, char *buf, size_t size, const char *path)
 	} else
 		buf[0] = '\0';
 	len = strcmp(buf, "/") == 0 ? 0 : strlen(buf);
-	for (p = path; *p != '\0'; p = end) {
-		while (*p == '/')
-			p++;
-		if (*p == '\0')
-			break;
-		end = strchr(p, '/');
-		if (end == NULL)
-			end = p + strlen(p);
-		n = (size_t)(end - p);
-		if (n == 1 && p[0] == '.')
+	for (p = path; (kind = pathname_next(&p, &name)) != PATHNAME_END;) {
+		if (kind == PATHNAME_DOT)
 			continue;
-		if (n == 2 && p[0] == '.' && p[1] == '.') {
+		if (kind == PATHNAME_DOTDOT) {
 			if (!leading)
 				usage_error("%s: '..' inside a path is refused "
 				    "(give the path without it): %s", what,
@@ -252,11 +247,11 @@ set_path(const char *what, char *buf, size_t size, const char *path)
 			continue;
 		}
 		leading = false;
-		if (len + 1 + n >= size)
+		if (len + 1 + name.len >= size)
 			usage_error("%s: path too long: %s", what, path);
 		buf[len++] = '/';
-		memcpy(buf + len, p, n);
-		len += n;
+		memcpy(buf + len, name.p, name.len);
+		len += name.len;
 	}
 	/* A directory's name where a file's is wanted shows as one. */
 	p = strrchr(path, '/');
@@ -280,9 +275,11 @@ static int
 resolve(const char *path, char *out, size_t size)
 {
 	char head[TODOD_PATH_MAX], real[PATH_MAX];
-	char *slash, *tail, *comp, *save;
+	struct pathname name;
+	enum pathname_kind kind;
+	char *slash;
 	const char *rest;
-	size_t len;
+	size_t len, sep;
 
 	errno = ENAMETOOLONG;	/* for the length checks below */
 	if (strlcpy(head, path, sizeof(head)) >= sizeof(head))
@@ -303,27 +300,25 @@ resolve(const char *path, char *out, size_t size)
 		return -1;
 	if (rest == NULL)
 		return 0;
-	if ((tail = strdup(rest)) == NULL)
-		return -1;
-	for (comp = strtok_r(tail, "/", &save); comp != NULL;
-	    comp = strtok_r(NULL, "/", &save)) {
-		if (strcmp(comp, ".") == 0)
+	while ((kind = pathname_next(&rest, &name)) != PATHNAME_END) {
+		if (kind == PATHNAME_DOT)
 			continue;
-		if (strcmp(comp, "..") == 0) {
+		if (kind == PATHNAME_DOTDOT) {
 			if ((slash = strrchr(out, '/')) != NULL)
 				slash[slash == out ? 1 : 0] = '\0';
 			continue;
 		}
 		len = strlen(out);
-		if (snprintf(out + len, size - len, "%s%s",
-		    len > 0 && out[len - 1] == '/' ? "" : "/", comp) < 0 ||
-		    strlen(out) + 1 >= size) {
-			free(tail);
+		sep = len > 0 && out[len - 1] == '/' ? 0 : 1;
+		if (len + sep + name.len + 1 >= size) {
 			errno = ENAMETOOLONG;
 			return -1;
 		}
+		if (sep)
+			out[len++] = '/';
+		memcpy(out + len, name.p, name.len);
+		out[len + name.len] = '\0';
 	}
-	free(tail);
 	return 0;
 }
 

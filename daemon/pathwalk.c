@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "pathname.h"
 #include "pathwalk.h"
 
 /* fn for each proper prefix of path that ends before a '/'. */
@@ -53,20 +54,6 @@ pathwalk_above(const char *path, int (*fn)(const char *, void *), void *arg)
 	return walk(real, fn, arg);
 }
 
-/* Whether only slashes and "." names follow p. */
-static int
-at_end(const char *p)
-{
-	for (;;) {
-		while (*p == '/')
-			p++;
-		if (p[0] == '.' && (p[1] == '/' || p[1] == '\0'))
-			p++;
-		else
-			return *p == '\0';
-	}
-}
-
 int
 pathwalk_resolve(const char *path,
     int (*fn)(const struct pathwalk_step *, void *), void *arg,
@@ -75,10 +62,11 @@ pathwalk_resolve(const char *path,
 	char rest[2 * PATH_MAX], cur[PATH_MAX], next[PATH_MAX];
 	char target[PATH_MAX], joined[2 * PATH_MAX];
 	struct pathwalk_step step;
+	struct pathname name;
+	enum pathname_kind kind;
 	struct stat st;
-	const char *p, *c;
+	const char *p;
 	char *slash;
-	size_t len;
 	ssize_t n;
 	int links = 0, rc;
 
@@ -94,32 +82,26 @@ pathwalk_resolve(const char *path,
 	}
 	strcpy(rest, path);
 	cur[0] = '\0';			/* "/" */
-	for (p = rest;;) {
-		while (*p == '/')
-			p++;
-		if (*p == '\0')
-			break;
-		for (c = p; *p != '\0' && *p != '/'; p++)
-			;
-		len = (size_t)(p - c);
-		if (len == 1 && c[0] == '.')
+	for (p = rest; (kind = pathname_next(&p, &name)) != PATHNAME_END;) {
+		if (kind == PATHNAME_DOT)
 			continue;
-		if (len == 2 && c[0] == '.' && c[1] == '.') {
+		if (kind == PATHNAME_DOTDOT) {
+			/* cur has no link in it: its parent is lexical. */
 			if ((slash = strrchr(cur, '/')) != NULL)
 				*slash = '\0';
 			continue;
 		}
-		if (strlen(cur) + 1 + len >= sizeof(next)) {
+		if (strlen(cur) + 1 + name.len >= sizeof(next)) {
 			errno = ENAMETOOLONG;
 			return -1;
 		}
 		n = (ssize_t)strlen(cur);
 		memcpy(next, cur, (size_t)n);
 		next[n] = '/';
-		memcpy(next + n + 1, c, len);
-		next[(size_t)n + 1 + len] = '\0';
+		memcpy(next + n + 1, name.p, name.len);
+		next[(size_t)n + 1 + name.len] = '\0';
 		step.path = next;
-		step.last = at_end(p);
+		step.last = pathname_at_end(p);
 		if (lstat(next, &st) == -1) {
 			if (errno != ENOENT)
 				return -1;
@@ -150,7 +132,7 @@ pathwalk_resolve(const char *path,
 				cur[0] = '\0';
 			continue;
 		}
-		if (!S_ISDIR(st.st_mode) && !at_end(p)) {
+		if (!S_ISDIR(st.st_mode) && !pathname_at_end(p)) {
 			errno = ENOTDIR;
 			return -1;
 		}

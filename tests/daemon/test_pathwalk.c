@@ -1,7 +1,8 @@
 /*
  * test_pathwalk.c: resolving a path a name at a time (pathwalk.h): every
  * name met, those in links' targets too, in the kernel's order; ".",
- * ".." and trailing slashes; a missing tail; a loop of links.
+ * ".." and trailing slashes; a missing tail; a loop of links.  And the
+ * splitting of a path into names that every walk shares (pathname.h).
  */
 #include "config.h"
 
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "pathname.h"
 #include "pathwalk.h"
 #include "tutil.h"
 #include "../ckrun.h"
@@ -148,6 +150,57 @@ START_TEST(loops_and_errors)
 }
 END_TEST
 
+/* A path split by pathname_next(): each name with a letter for its kind
+ * (n name, . dot, : dotdot), joined by spaces. */
+static const struct {
+	const char	*path;
+	const char	*names;
+	int		 at_end;	/* pathname_at_end() of the path */
+} split_vec[] = {
+	{ "",			"",			1 },
+	{ "/",			"",			1 },
+	{ "///",		"",			1 },
+	{ ".",			".",			1 },
+	{ "/././/.",		". . .",		1 },
+	{ "..",			":",			0 },
+	{ "a",			"na",			0 },
+	{ "/a/b",		"na nb",		0 },
+	{ "//a//b//",		"na nb",		0 },
+	{ "a/./../b",		"na . : nb",		0 },
+	{ "...",		"n...",			0 },
+	{ ".a/a./..b/b..",	"n.a na. n..b nb..",	0 },
+	{ "./..",		". :",			0 },
+};
+
+START_TEST(split)
+{
+	char got[256];
+	struct pathname name;
+	enum pathname_kind kind;
+	const char *pos = split_vec[_i].path;
+	size_t n = 0;
+
+	got[0] = '\0';
+	while ((kind = pathname_next(&pos, &name)) != PATHNAME_END) {
+		ck_assert(name.p >= split_vec[_i].path && name.p < pos);
+		ck_assert_uint_eq((size_t)(pos - name.p), name.len);
+		ck_assert(*pos == '/' || *pos == '\0');
+		n += (size_t)snprintf(got + n, sizeof(got) - n, "%s%s%.*s",
+		    n > 0 ? " " : "", kind == PATHNAME_DOT ? "" :
+		    kind == PATHNAME_DOTDOT ? ":" : "n", kind == PATHNAME_NAME ?
+		    (int)name.len : kind == PATHNAME_DOT ? 1 : 0, name.p);
+		ck_assert_uint_lt(n, sizeof(got));
+	}
+	ck_assert_str_eq(got, split_vec[_i].names);
+	ck_assert_int_eq(*pos, '\0');
+	/* The end stays the end. */
+	ck_assert_int_eq(pathname_next(&pos, &name), PATHNAME_END);
+	ck_assert_int_eq(*pos, '\0');
+	ck_assert_int_eq(pathname_at_end(split_vec[_i].path),
+	    split_vec[_i].at_end);
+}
+END_TEST
+
 static Suite *
 pathwalk_suite(void)
 {
@@ -157,6 +210,10 @@ pathwalk_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, names_met);
 	tcase_add_test(tc, loops_and_errors);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("split");
+	tcase_add_loop_test(tc, split, 0,
+	    (int)(sizeof(split_vec) / sizeof(split_vec[0])));
 	suite_add_tcase(s, tc);
 	return s;
 }
