@@ -62,7 +62,9 @@ struct above {
  * umask of 002 then makes directories such as ~/.local group-writable):
  * the group of its name, its primary group, with no other member, nor
  * another user whose primary group it is (the group file does not list
- * those: a user made with useradd -g 0 is in root's).
+ * those: a user made with useradd -g 0 is in root's).  Those are looked
+ * for among the users getpwent(3) lists: a directory service that does
+ * not enumerate its users hides them.  (tests/daemon/test_owngroup.)
  */
 static bool
 own_group(uid_t uid, gid_t gid)

@@ -9,6 +9,7 @@ DAEMON_ENV_TESTS = \
 	tests/daemon/test_detach \
 	tests/daemon/test_privdrop \
 	tests/daemon/test_pathwalk \
+	tests/daemon/test_owngroup \
 	tests/daemon/test_fdlimit \
 	tests/daemon/test_uidcount \
 	tests/daemon/test_lograte \
@@ -106,3 +107,8 @@ tests_daemon_test_linger_LDADD = $(DAEMON_ENV_TEST_LDADD)
 tests_daemon_test_stdfds_SOURCES = tests/daemon/test_stdfds.c
 tests_daemon_test_stdfds_CFLAGS = $(DAEMON_ENV_TEST_CFLAGS)
 tests_daemon_test_stdfds_LDADD = $(DAEMON_ENV_TEST_LDADD)
+
+tests_daemon_test_owngroup_SOURCES = tests/daemon/test_owngroup.c \
+	$(DAEMON_ENV_TEST_UTIL)
+tests_daemon_test_owngroup_CFLAGS = $(DAEMON_ENV_TEST_CFLAGS)
+tests_daemon_test_owngroup_LDADD = $(DAEMON_ENV_TEST_LDADD)
