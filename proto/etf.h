@@ -27,6 +27,7 @@
 
 /* Tags of the external format (erl_ext_dist). */
 #define ETF_TAG_NEW_FLOAT	70
+#define ETF_TAG_BIT_BINARY	77
 #define ETF_TAG_COMPRESSED	80
 #define ETF_TAG_SMALL_INTEGER	97
 #define ETF_TAG_INTEGER		98

@@ -492,6 +492,22 @@ dec_term(struct dec *d, struct etf_term *t, int depth)
 		if (p[0] == ETF_TAG_ATOM)
 			return dec_atom_latin1(d, t, n);
 		return dec_atom_utf8(d, t, n);
+	case ETF_TAG_BIT_BINARY:
+		/* A bitstring; all 8 bits of its last byte used, a binary
+		 * (as binary_to_term/1 reads it).  Others are refused. */
+		if (left(d) < 5)
+			return ETF_ETRUNC;
+		n = get32(d->p);
+		if (n == 0 || d->p[4] != 8)
+			return ETF_ETAG;
+		d->p += 5;
+		if (left(d) < n)
+			return ETF_ETRUNC;
+		t->type = ETF_BINARY;
+		t->bin.p = d->p;
+		t->bin.len = n;
+		d->p += n;
+		return ETF_OK;
 	case ETF_TAG_BINARY:
 		if (left(d) < 4)
 			return ETF_ETRUNC;

@@ -56,6 +56,8 @@ static const struct {
 	{ "837704f09f9880", "af09f9880", true },
 	{ "836d00000003616263", "b616263", true },
 	{ "836d00000000", "b", true },
+	/* BIT_BINARY_EXT with every bit of its last byte: a binary. */
+	{ "834d00000003" "08" "616263", "b616263", false },
 	{ "8368026101" "6102", "t2 i1 i2", true },
 	{ "836800", "t0", true },
 	{ "8369000000016101", "t1 i1", false },
@@ -115,7 +117,13 @@ static const struct {
 	{ "8359", ETF_ETAG },			/* NEW_PORT_EXT */
 	{ "8366", ETF_ETAG },			/* PORT_EXT */
 	{ "8378", ETF_ETAG },			/* V4_PORT_EXT */
-	{ "834d0000000101ff", ETF_ETAG },	/* BIT_BINARY_EXT */
+	{ "834d0000000101ff", ETF_ETAG },	/* BIT_BINARY_EXT: a bitstring */
+	{ "834d0000000107ff", ETF_ETAG },
+	{ "834d0000000100ff", ETF_ETAG },
+	{ "834d0000000109ff", ETF_ETAG },
+	{ "834d0000000008", ETF_ETAG },		/* empty, not a binary */
+	{ "834d000000020861", ETF_ETRUNC },
+	{ "834d00000001", ETF_ETRUNC },
 	{ "8363", ETF_ETAG },			/* FLOAT_EXT */
 	{ "8344", ETF_ETAG },			/* atom cache ref */
 	{ "8300", ETF_ETAG },
