@@ -449,6 +449,19 @@ dec_map(struct dec *d, struct etf_term *t, size_t n, int depth)
 	return map_order(t);
 }
 
+/* A binary's n bytes, after its header. */
+static int
+dec_binary(struct dec *d, struct etf_term *t, size_t n)
+{
+	if (left(d) < n)
+		return ETF_ETRUNC;
+	t->type = ETF_BINARY;
+	t->bin.p = d->p;
+	t->bin.len = n;
+	d->p += n;
+	return ETF_OK;
+}
+
 static int
 dec_term(struct dec *d, struct etf_term *t, int depth)
 {
@@ -501,25 +514,13 @@ dec_term(struct dec *d, struct etf_term *t, int depth)
 		if (n == 0 || d->p[4] != 8)
 			return ETF_ETAG;
 		d->p += 5;
-		if (left(d) < n)
-			return ETF_ETRUNC;
-		t->type = ETF_BINARY;
-		t->bin.p = d->p;
-		t->bin.len = n;
-		d->p += n;
-		return ETF_OK;
+		return dec_binary(d, t, n);
 	case ETF_TAG_BINARY:
 		if (left(d) < 4)
 			return ETF_ETRUNC;
 		n = get32(d->p);
 		d->p += 4;
-		if (left(d) < n)
-			return ETF_ETRUNC;
-		t->type = ETF_BINARY;
-		t->bin.p = d->p;
-		t->bin.len = n;
-		d->p += n;
-		return ETF_OK;
+		return dec_binary(d, t, n);
 	case ETF_TAG_SMALL_TUPLE:
 		if (left(d) < 1)
 			return ETF_ETRUNC;
