@@ -54,20 +54,66 @@ pathwalk_above(const char *path, int (*fn)(const char *, void *), void *arg)
 	return walk(real, fn, arg);
 }
 
+/* next: cur (the directory so far, "" for "/"), a slash and name. */
+static int
+join_name(char *next, size_t size, const char *cur,
+    const struct pathname *name)
+{
+	size_t n = strlen(cur);
+
+	if (n + 1 + name->len >= size) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(next, cur, n);
+	next[n] = '/';
+	memcpy(next + n + 1, name->p, name->len);
+	next[n + 1 + name->len] = '\0';
+	return 0;
+}
+
+/*
+ * The link at path met, with after left of the path to walk: rest
+ * (of restsize) becomes its target then after, to be walked from cur,
+ * which goes back to "/" for an absolute target.  0, or -1 (errno).
+ */
+static int
+expand_link(const char *path, const char *after, char *rest,
+    size_t restsize, char *cur, int *links)
+{
+	char target[PATH_MAX], joined[2 * PATH_MAX];
+	ssize_t n;
+
+	if (++*links > PATHWALK_MAX_LINKS) {
+		errno = ELOOP;
+		return -1;
+	}
+	if ((n = readlink(path, target, sizeof(target) - 1)) == -1)
+		return -1;
+	target[n] = '\0';
+	if ((size_t)snprintf(joined, sizeof(joined), "%s/%s", target, after) >=
+	    restsize) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	strcpy(rest, joined);
+	if (target[0] == '/')
+		cur[0] = '\0';
+	return 0;
+}
+
 int
 pathwalk_resolve(const char *path,
     int (*fn)(const struct pathwalk_step *, void *), void *arg,
     struct stat *final)
 {
 	char rest[2 * PATH_MAX], cur[PATH_MAX], next[PATH_MAX];
-	char target[PATH_MAX], joined[2 * PATH_MAX];
 	struct pathwalk_step step;
 	struct pathname name;
 	enum pathname_kind kind;
 	struct stat st;
 	const char *p;
 	char *slash;
-	ssize_t n;
 	int links = 0, rc;
 
 	if (final != NULL)
@@ -91,15 +137,8 @@ pathwalk_resolve(const char *path,
 				*slash = '\0';
 			continue;
 		}
-		if (strlen(cur) + 1 + name.len >= sizeof(next)) {
-			errno = ENAMETOOLONG;
+		if (join_name(next, sizeof(next), cur, &name) == -1)
 			return -1;
-		}
-		n = (ssize_t)strlen(cur);
-		memcpy(next, cur, (size_t)n);
-		next[n] = '/';
-		memcpy(next + n + 1, name.p, name.len);
-		next[(size_t)n + 1 + name.len] = '\0';
 		step.path = next;
 		step.last = pathname_at_end(p);
 		if (lstat(next, &st) == -1) {
@@ -112,24 +151,11 @@ pathwalk_resolve(const char *path,
 		if ((rc = fn(&step, arg)) != 0)
 			return rc;
 		if (S_ISLNK(st.st_mode)) {
-			if (++links > PATHWALK_MAX_LINKS) {
-				errno = ELOOP;
-				return -1;
-			}
-			if ((n = readlink(next, target, sizeof(target) - 1)) ==
-			    -1)
-				return -1;
-			target[n] = '\0';
 			/* The target in the link's place, before the rest. */
-			if ((size_t)snprintf(joined, sizeof(joined), "%s/%s",
-			    target, p) >= sizeof(rest)) {
-				errno = ENAMETOOLONG;
+			if (expand_link(next, p, rest, sizeof(rest), cur,
+			    &links) == -1)
 				return -1;
-			}
-			strcpy(rest, joined);
 			p = rest;
-			if (target[0] == '/')
-				cur[0] = '\0';
 			continue;
 		}
 		if (!S_ISDIR(st.st_mode) && !pathname_at_end(p)) {
