@@ -2,7 +2,8 @@
  * supervisor_int.h: the inside of the supervisor, shared by its parts:
  *
  *   supervisor.c    state, links between children, forking, sync
- *                   rounds, messages from children, start
+ *                   rounds, messages from children, the run
+ *   sup_start.c     the start, up to the first fork
  *   sup_spares.c    spares held, lists waiting for a spare
  *   sup_reap.c      reaping and restarting
  *   sup_stop.c      shutdown
@@ -30,6 +31,7 @@
 struct chan;
 struct event;
 struct event_base;
+struct privdrop_user;
 struct todod_config;
 
 #define SUP_INTENSITY		5	/* restarts ... */
@@ -158,6 +160,19 @@ int		 sup_fork_spawner(void);
 int		 sup_fork_cache(void);
 struct child	*sup_find_list(const void *, size_t);
 void		 sup_sync_done(uint64_t worker_bit, int failed);
+
+/* sup_start.c */
+/* Detach, lock the data directory, bind the socket, write the pidfile,
+ * drop privileges (to user, looked up); the stop signals stay blocked
+ * until sup_stops_unblock(). */
+void		 sup_prepare(const struct todod_config *,
+		    struct privdrop_user *user);
+void		 sup_stops_unblock(void);
+/* Undo what the start made (what may be), then exit 1 with the
+ * message. */
+void		 sup_start_failed(const struct todod_config *, const char *,
+		    ...) __attribute__((__format__(__printf__, 2, 3),
+		    __noreturn__));
 
 /* sup_spares.c */
 void		 sup_drop_spares(void);
