@@ -537,6 +537,21 @@ conn_write(evutil_socket_t fd, short ev, void *arg)
  * owner reads on to the EOF) and their replies dropped, and the client
  * sees the connection close rather than a wrong answer or none.
  */
+/*
+ * Drop the replies not yet written.  What a connection's output frees,
+ * dropped or written, is told to memtrim (memtrim.h): in the cache, many
+ * clients that left large replies unread, then closed or read them,
+ * would otherwise leave its heap at their peak for good.
+ */
+static void
+conn_drop_output(struct conn *c)
+{
+	size_t len = evbuffer_get_length(c->out);
+
+	memtrim_freed(len);
+	evbuffer_drain(c->out, len);
+}
+
 static void
 conn_break(struct conn *c, size_t len)
 {
@@ -548,7 +563,7 @@ conn_break(struct conn *c, size_t len)
 		log_warnx("no memory for a reply of %zu bytes: its connection "
 		    "is closed%s", len, lograte_held(missed, held,
 		    sizeof(held)));
-	evbuffer_drain(c->out, evbuffer_get_length(c->out));
+	conn_drop_output(c);
 	conn_account(c);
 	c->deaf = 1;
 	(void)shutdown(c->fd, SHUT_RDWR);
@@ -601,12 +616,14 @@ conn_flush(struct conn *c)
 
 	while (evbuffer_get_length(c->out) > 0) {
 		n = evbuffer_write(c->out, c->fd);
-		if (n > 0)
+		if (n > 0) {
+			memtrim_freed((size_t)n);
 			continue;
+		}
 		if (n == -1 && (errno == EAGAIN || errno == EINTR))
 			break;
 		err = n == -1 ? errno : 0;
-		evbuffer_drain(c->out, evbuffer_get_length(c->out));
+		conn_drop_output(c);
 		if (err == EPIPE || err == ECONNRESET) {
 			/* The client closed: its replies go nowhere, but
 			 * the requests it sent before are carried out
@@ -662,7 +679,8 @@ conn_free(struct conn *c)
 		event_free(c->turn);
 	if (c->wev != NULL)
 		event_free(c->wev);
-	/* A partial request of a client that closes can be --max-frame. */
+	/* A partial request of a client that closes can be --max-frame;
+	 * its output, a large reply. */
 	if (c->in != NULL && c->out != NULL)
 		memtrim_freed(evbuffer_get_length(c->in) +
 		    evbuffer_get_length(c->out));

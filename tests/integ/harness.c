@@ -481,6 +481,39 @@ daemon_restart(struct daemon *d)
 }
 
 void
+h_long_name(char *name, size_t len, int i)
+{
+	snprintf(name, len + 1, "%06d", i);
+	memset(name + 6, 'n', len - 6);
+	name[len] = '\0';
+}
+
+int
+daemon_restart_with_lists(struct daemon *d, int n, size_t len)
+{
+	char name[256], path[512];
+	int i, fd;
+
+	if (len < 7 || len >= sizeof(name)) {
+		h_seterr("daemon_restart_with_lists: names of %zu bytes", len);
+		return -1;
+	}
+	if (daemon_stop(d) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		h_long_name(name, len, i);
+		snprintf(path, sizeof path, "%s/%s", d->data, name);
+		if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+		    0600)) == -1) {
+			h_seterr("create %s: %s", path, strerror(errno));
+			return -1;
+		}
+		close(fd);
+	}
+	return daemon_restart(d);
+}
+
+void
 daemon_kill(struct daemon *d)
 {
 	struct pidset	*ps;

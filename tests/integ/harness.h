@@ -130,6 +130,12 @@ struct daemon	*daemon_start(const char *arg, ...);
 struct daemon	*daemon_startv(const char *const *args);
 /* Start again on the same directory (after daemon_stop). 0 or -1. */
 int		 daemon_restart(struct daemon *);
+/* Name i of stored lists of len bytes (at least 7): "%06d" then 'n's,
+ * sorted as i, only [0-9n] (its own file name). */
+void		 h_long_name(char *name, size_t len, int i);
+/* Stop d, give it n stored lists of h_long_name()s (empty files: listed,
+ * never loaded) and start it again.  0, or -1 (h_err()). */
+int		 daemon_restart_with_lists(struct daemon *, int n, size_t len);
 /*
  * SIGTERM and wait for the exit.  0 if it exited with status 0 within
  * the deadline, every process of its tree is gone and its log has no

@@ -117,34 +117,6 @@ frames(struct etf_buf *b, const char *req, int n)
 #define NLISTS		48000
 #define NAME_LEN	247
 
-/* Name i of NLISTS: sorted as i, only [A-Za-z0-9_-] (its own file name). */
-static void
-long_name(char name[NAME_LEN + 1], int i)
-{
-	snprintf(name, NAME_LEN + 1, "%06d", i);
-	memset(name + 6, 'n', NAME_LEN - 6);
-	name[NAME_LEN] = '\0';
-}
-
-/* Stop d, give it n stored lists of long names (empty files: listed,
- * never loaded), and start it again. */
-static void
-long_lists(struct daemon *d, int n)
-{
-	char	name[NAME_LEN + 1], path[512];
-	int	i, fd;
-
-	daemon_stop_ok(d);
-	for (i = 0; i < n; i++) {
-		long_name(name, i);
-		snprintf(path, sizeof path, "%s/%s", d->data, name);
-		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-		H_ASSERT(fd != -1, "create %s", path);
-		close(fd);
-	}
-	H_ASSERT(daemon_restart(d) == 0, "restart: %s", h_err());
-}
-
 START_TEST(t_lists_over_cap)
 {
 	struct daemon		*d = daemon_start_ok(NULL);
@@ -155,7 +127,8 @@ START_TEST(t_lists_over_cap)
 
 	/* each name takes 5 + 247 bytes in the reply */
 	ck_assert_uint_gt((size_t)NLISTS * (5 + NAME_LEN), CACHE_CAP);
-	long_lists(d, NLISTS);
+	H_ASSERT(daemon_restart_with_lists(d, NLISTS, NAME_LEN) == 0,
+	    "restart: %s", h_err());
 	c = conn_open_ok(d);
 	send_req(c, "lists");
 	l = ok_value(conn_recv(c, h_ms(LISTS_REPLY_MS)), "lists");
@@ -163,7 +136,7 @@ START_TEST(t_lists_over_cap)
 	    "lists: expected %d names, got %zu", NLISTS,
 	    l->type == ETF_LIST ? l->seq.n : 0);
 	for (i = 0; i < NLISTS; i++) {
-		long_name(name, i);
+		h_long_name(name, NAME_LEN, i);
 		H_ASSERT(l->seq.v[i].type == ETF_BINARY &&
 		    l->seq.v[i].bin.len == NAME_LEN &&
 		    memcmp(l->seq.v[i].bin.p, name, NAME_LEN) == 0,
@@ -706,7 +679,8 @@ START_TEST(t_close_lists_skipped)
 	H_TODOD_ONLY("lists for a client gone are skipped, and its later "
 	    "requests carried out");
 	d = daemon_start_ok(NULL);
-	long_lists(d, 20000);
+	H_ASSERT(daemon_restart_with_lists(d, 20000, NAME_LEN) == 0,
+	    "restart: %s", h_err());
 	c = conn_open_ok(d);
 	frames(&b, "lists", 200);
 	h_frame_append(&b, "{server_process, <<\"cl-after\">>}");

@@ -350,37 +350,20 @@ START_TEST(t_request)
 }
 END_TEST
 
-static void
-long_name(char name[NAME_LEN + 1], int i)
-{
-	snprintf(name, NAME_LEN + 1, "%06d", i);
-	memset(name + 6, 'n', NAME_LEN - 6);
-	name[NAME_LEN] = '\0';
-}
-
 START_TEST(t_lists)
 {
 	struct daemon	*d;
 	struct conn	*c;
 	struct daemon_pids dp;
-	char		 name[NAME_LEN + 1], path[512];
 	long		 mb;
-	int		 i, fd, r, refused = 0;
+	int		 r, refused = 0;
 
 #ifdef __SANITIZE_ADDRESS__
 	return;
 #endif
 	d = daemon_start_ok(NULL);
-	/* stored lists of long names (empty files: listed, never loaded) */
-	daemon_stop_ok(d);
-	for (i = 0; i < NLISTS; i++) {
-		long_name(name, i);
-		snprintf(path, sizeof path, "%s/%s", d->data, name);
-		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-		H_ASSERT(fd != -1, "create %s", path);
-		close(fd);
-	}
-	H_ASSERT(daemon_restart(d) == 0, "restart: %s", h_err());
+	H_ASSERT(daemon_restart_with_lists(d, NLISTS, NAME_LEN) == 0,
+	    "restart: %s", h_err());
 	H_ASSERT(daemon_pids(d, &dp) == 0, "pids: %s", h_err());
 	limited = dp.cache;
 	for (mb = 1; mb <= 12; mb++) {
