@@ -189,14 +189,13 @@ check_prefix(const struct bench_opts *o)
 	}
 }
 
-static void
-parse_options(struct bench_opts *o, int argc, char **argv)
-{
-	const char *sock = NULL;
-	bool dur = false, pre = false, preloaded = false;
-	char msg[256];
-	int ch, rv;
+static void	settle_options(struct bench_opts *, bool, bool, bool);
+static void	set_socket(struct bench_opts *, const char *);
 
+/* What todo-bench does when given no option. */
+static void
+set_defaults(struct bench_opts *o)
+{
 	memset(o, 0, sizeof(*o));
 	o->clients = 32;
 	o->lists = 100;
@@ -208,6 +207,17 @@ parse_options(struct bench_opts *o, int argc, char **argv)
 	o->timeout = 30;
 	o->title_size = 24;
 	o->seed = 1;
+}
+
+static void
+parse_options(struct bench_opts *o, int argc, char **argv)
+{
+	const char *sock = NULL;
+	bool dur = false, pre = false, preloaded = false;
+	char msg[256];
+	int ch;
+
+	set_defaults(o);
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":s:c:l:r:P:d:n:w:hV", longopts,
 	    NULL)) != -1) {
@@ -287,6 +297,14 @@ parse_options(struct bench_opts *o, int argc, char **argv)
 		    argv[optind]);
 		usage(2);
 	}
+	settle_options(o, pre, preloaded, dur);
+	set_socket(o, sock);
+}
+
+/* The options given, checked against each other, and what they imply. */
+static void
+settle_options(struct bench_opts *o, bool pre, bool preloaded, bool dur)
+{
 	if (pre && preloaded) {
 		fprintf(stderr, "todo-bench: --preload and --preloaded "
 		    "exclude each other\n");
@@ -310,8 +328,15 @@ parse_options(struct bench_opts *o, int argc, char **argv)
 	else if (o->workload == WL_WRITE)
 		o->read_pct = 0;
 	check_prefix(o);
-	/* A socket that cannot be used is a daemon not reached, as for
-	 * todoctl (3), not a usage error. */
+}
+
+/* The socket: -s, else the default.  One that cannot be used is a
+ * daemon not reached, as for todoctl (3), not a usage error. */
+static void
+set_socket(struct bench_opts *o, const char *sock)
+{
+	int rv;
+
 	if ((rv = tc_socket_path(sock, o->socket, sizeof(o->socket))) ==
 	    TC_EUNSAFE) {
 		fprintf(stderr, "todo-bench: %s: %s\n", o->socket,
