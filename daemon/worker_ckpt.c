@@ -45,8 +45,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,12 +62,44 @@
 #include "listfile.h"
 #include "listops.h"
 #include "log.h"
+#include "lograte.h"
 #include "names.h"
 #include "store.h"
 #include "store_fault.h"
 #include "todolist.h"
 #include "worker.h"
 #include "worker_int.h"
+
+/*
+ * A checkpoint's failure: of a list, or of a batch.  What makes it fail
+ * (a full disk, a file system turned read-only, a list file that is not
+ * one) comes back at every checkpoint while it lasts, for every list:
+ * at most one line of each kind a LOGRATE_MS, which says how many were
+ * held back.  With errno's text if err.
+ */
+static void
+ck_warn(struct lograte *rate, int err, const char *fmt, ...)
+{
+	char msg[512], held[LOGRATE_HELD_BUFSZ];
+	unsigned missed;
+	va_list ap;
+
+	if (!lograte_ok(rate, &missed))
+		return;
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (err != 0)
+		log_warnx("%s: %s%s", msg, strerror(err), lograte_held(missed,
+		    held, sizeof(held)));
+	else
+		log_warnx("%s%s", msg, lograte_held(missed, held,
+		    sizeof(held)));
+}
+
+/* The kinds of lines ck_warn() holds back. */
+static struct lograte list_rate;	/* one list's */
+static struct lograte batch_rate;	/* a batch's */
 
 /* A list being checkpointed. */
 struct wck {
@@ -131,7 +165,8 @@ wk_ck_build(struct worker *w, struct wlist *wl, const char *file,
 		rc = store_read(w->cfg.dirfd, wl->name, wl->namelen,
 		    w->max_file, &data, &len);
 	if (rc == STORE_ERR) {
-		log_warn("checkpoint of %s: cannot read it", file);
+		ck_warn(&list_rate, errno, "checkpoint of %s: cannot read "
+		    "it", file);
 		return NULL;
 	}
 	if (wl->nfile > 0)
@@ -142,15 +177,16 @@ wk_ck_build(struct worker *w, struct wlist *wl, const char *file,
 	}
 	else if (store_parse(w->arena, data, len, w->max_file, &l, &why) !=
 	    STORE_OK)
-		log_warnx("%s: not a list file (%s): left alone; its changes "
-		    "stay in the journal", file, why);
+		ck_warn(&list_rate, 0, "%s: not a list file (%s): left alone; "
+		    "its changes stay in the journal", file, why);
 	etf_arena_reset(w->arena);
 	free(data);
 	if (l == NULL)
 		return NULL;
 	TAILQ_FOREACH(rec, &wl->recs, entry)
 		if (wk_replay(w, l, rec, false, &odd) == -1) {
-			log_warnx("checkpoint of %s: out of memory", file);
+			ck_warn(&list_rate, 0, "checkpoint of %s: out of "
+			    "memory", file);
 			todolist_free(l);
 			return NULL;
 		}
@@ -258,11 +294,11 @@ wk_ck_stream(struct worker *w, struct wck *c, const char *file)
 	case CKSTREAM_FALLBACK:
 		return 1;
 	case CKSTREAM_CORRUPT:
-		log_warnx("%s: not a list file (%s): left alone; its changes "
-		    "stay in the journal", file, why);
+		ck_warn(&list_rate, 0, "%s: not a list file (%s): left alone; "
+		    "its changes stay in the journal", file, why);
 		return -1;
 	default:
-		log_warn("checkpoint of %s", file);
+		ck_warn(&list_rate, errno, "checkpoint of %s", file);
 		return -1;
 	}
 }
@@ -294,7 +330,7 @@ wk_ck_prepare(struct worker *w, struct wck *c)
 		etf_buf_free(&b);
 		/* A file too big to read back is not written: the changes
 		 * stay in the journal. */
-		log_warnx("checkpoint of %s: %s", file, b.oom ?
+		ck_warn(&list_rate, 0, "checkpoint of %s: %s", file, b.oom ?
 		    "out of memory" : "the list is larger than a file may be");
 		return -1;
 	}
@@ -304,7 +340,7 @@ wk_ck_prepare(struct worker *w, struct wck *c)
 	rc = (c->absent ? store_prepare_new : store_prepare)(w->cfg.dirfd,
 	    w->tag, wl->name, wl->namelen, b.p, b.len, &c->tmp);
 	if (rc == -1)
-		log_warn("checkpoint of %s", file);
+		ck_warn(&list_rate, errno, "checkpoint of %s", file);
 	etf_buf_free(&b);
 	c->write = rc == 0;
 	return rc;
@@ -348,7 +384,7 @@ wk_ck_sync(struct worker *w, struct wck *cs, size_t n, size_t nfiles)
 fail:
 	if (journal_state(w->jn) == JOURNAL_BROKEN)
 		fatalx("the journal cannot be cut back after a failure");
-	log_warn("checkpoint of %zu lists", nfiles);
+	ck_warn(&batch_rate, errno, "checkpoint of %zu lists", nfiles);
 	for (i = 0; i < n; i++)
 		if (cs[i].write) {
 			store_abort(w->cfg.dirfd, &cs[i].tmp);
@@ -368,8 +404,8 @@ wk_ck_rename(struct worker *w, struct wck *cs, size_t n)
 		if (!cs[i].write)
 			continue;
 		if (store_commit(w->cfg.dirfd, &cs[i].tmp) == -1) {
-			log_warn("checkpoint of %s: cannot put the file in place",
-			    cs[i].tmp.file);
+			ck_warn(&list_rate, errno, "checkpoint of %s: cannot "
+			    "put the file in place", cs[i].tmp.file);
 			cs[i].write = false;
 			cs[i].failed = true;
 		} else
@@ -483,8 +519,8 @@ wk_carry(struct worker *w, struct wlist **v, size_t n)
 		if (journal_state(w->jn) == JOURNAL_BROKEN)
 			fatalx("the journal cannot be cut back after a "
 			    "failure");
-		log_warn("cannot carry the changes of %zu lists forward",
-		    count);
+		ck_warn(&batch_rate, errno, "cannot carry the changes of %zu "
+		    "lists forward", count);
 		wk_buf_done(&w->jbuf);
 		return -1;
 	}
@@ -501,8 +537,8 @@ wk_carry(struct worker *w, struct wlist **v, size_t n)
 		v[i]->last_gen = gen;
 		wk_list_refirst(w, v[i]);
 	}
-	log_warnx("%zu lists could not be checkpointed: their changes are "
-	    "carried to journal generation %" PRIu64, count, gen);
+	ck_warn(&batch_rate, 0, "%zu lists could not be checkpointed: their "
+	    "changes are carried to journal generation %" PRIu64, count, gen);
 	return 0;
 }
 

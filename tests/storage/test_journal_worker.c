@@ -705,6 +705,73 @@ START_TEST(t_ckpt_stream_full)
 }
 END_TEST
 
+#define QUIET_LISTS	40
+
+/* Lines of the file at path that hold what. */
+static int
+count_lines(const char *path, const char *what)
+{
+	char line[1024];
+	int n = 0;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(f = fopen(path, "r"));
+	while (fgets(line, sizeof(line), f) != NULL)
+		n += strstr(line, what) != NULL;
+	fclose(f);
+	return n;
+}
+
+/*
+ * The disk is full at three checkpoints in a row, for each of
+ * QUIET_LISTS lists: the worker says so once a while (lograte.h), not in
+ * a line for every list at every checkpoint; and once there is room, the
+ * next checkpoint writes every list.
+ */
+START_TEST(t_ckpt_full_quiet)
+{
+	struct todo_list *m[QUIET_LISTS];
+	struct todo_date d = { 2024, 3, 4 };
+	struct listop *v[1];
+	char name[16], *flag, *log;
+	int i, fd, saved;
+
+	ck_assert_int_ne(asprintf(&log, "%s.log", wt.dir), -1);
+	ck_assert_int_ne(fd = open(log, O_WRONLY | O_CREAT | O_TRUNC |
+	    O_CLOEXEC, 0600), -1);
+	ck_assert_int_ne(saved = dup(2), -1);
+	ck_assert_int_eq(dup2(fd, 2), 2);
+	close(fd);
+	flag = wt_start_fault("enospc");
+	for (i = 0; i < QUIET_LISTS; i++) {
+		snprintf(name, sizeof(name), "q%d", i);
+		m[i] = todolist_new();
+		v[0] = listop_new(LISTOP_ADD, 1, 1, d, "quiet", 5);
+		wt_app(wt.fd[0], name, 1, m[i], v, 1);
+		wt_expect_stored(wt.fd[0], 1);
+	}
+	wt_arm(flag, true);
+	for (i = 0; i < 3; i++)
+		wt_sync();
+	wt_arm(flag, false);
+	wt_sync();
+	wt_stop();
+	ck_assert_int_eq(dup2(saved, 2), 2);
+	close(saved);
+	/* The first list's failure, and the first batch's. */
+	ck_assert_int_ge(count_lines(log, "No space left on device"), 1);
+	ck_assert_int_le(count_lines(log, "No space left on device"), 2);
+	ck_assert_int_le(count_lines(log, "could not be checkpointed"), 1);
+	for (i = 0; i < QUIET_LISTS; i++) {
+		snprintf(name, sizeof(name), "q%d", i);
+		wt_check_file(name, m[i]);
+		todolist_free(m[i]);
+	}
+	free(flag);
+	free(log);
+}
+END_TEST
+
 /* Whether the data directory holds a temporary file of size bytes: a
  * checkpoint's, written whole. */
 static bool
@@ -1114,6 +1181,7 @@ journal_worker_suite(void)
 #ifdef TODOD_FAULTS
 	tcase_add_test(tc, t_enospc);
 	tcase_add_test(tc, t_ckpt_stream_full);
+	tcase_add_test(tc, t_ckpt_full_quiet);
 	tcase_add_test(tc, t_ckpt_record_full);
 	tcase_add_test(tc, t_dup_in_failed_round);
 #endif
