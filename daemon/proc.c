@@ -87,6 +87,8 @@ proc_fork(const int *keep, int n, int flags)
 	sigaddset(&stop, SIGHUP);
 	sigaddset(&stop, SIGINT);
 	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGUSR1);
+	sigaddset(&stop, SIGUSR2);
 	if (!(flags & PROC_FORK_SIGNALS_CLEAN))
 		(void)sigprocmask(SIG_BLOCK, &stop, &old);
 	if ((pid = fork()) != 0) {
@@ -107,13 +109,16 @@ proc_fork(const int *keep, int n, int flags)
 				(void)sigaction(sig, &sa, NULL);
 		/* A signal to the whole process group (a terminal's
 		 * Ctrl-C or hangup, kill -- -PGID, pkill todod) is the
-		 * supervisor's to act on: it stops its children in order.
-		 * The spawner's children inherit these. */
+		 * supervisor's to act on: it stops its children in order,
+		 * or ignores it (SIGUSR1, SIGUSR2).  The spawner's children
+		 * inherit these. */
 		sa.sa_handler = SIG_IGN;
 		(void)sigaction(SIGPIPE, &sa, NULL);
 		(void)sigaction(SIGHUP, &sa, NULL);
 		(void)sigaction(SIGINT, &sa, NULL);
 		(void)sigaction(SIGTERM, &sa, NULL);
+		(void)sigaction(SIGUSR1, &sa, NULL);
+		(void)sigaction(SIGUSR2, &sa, NULL);
 	}
 	sigemptyset(&mask);
 	(void)sigprocmask(SIG_SETMASK, &mask, NULL);

@@ -33,7 +33,8 @@
 #include "supervisor_int.h"
 #include "ttyguard.h"
 
-/* The signals of a stop, blocked from the start until handled. */
+/* The signals of a stop, and those ignored with a word in the log
+ * (sup_signal()), blocked from the start until handled. */
 static sigset_t stop_sigs;
 
 #ifdef TODOD_FAULTS
@@ -239,6 +240,8 @@ sup_prepare(const struct todod_config *cfg, struct privdrop_user *user)
 	sigaddset(&stop_sigs, SIGTERM);
 	sigaddset(&stop_sigs, SIGINT);
 	sigaddset(&stop_sigs, SIGHUP);
+	sigaddset(&stop_sigs, SIGUSR1);
+	sigaddset(&stop_sigs, SIGUSR2);
 	(void)sigprocmask(SIG_BLOCK, &stop_sigs, NULL);
 	sup_prepare_datadir(cfg, user);
 	sup_prepare_socket(cfg, user);

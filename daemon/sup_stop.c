@@ -20,6 +20,7 @@
 #include "chan.h"
 #include "evadd.h"
 #include "log.h"
+#include "lograte.h"
 #include "notify.h"
 #include "options.h"
 #include "pidalive.h"
@@ -230,8 +231,24 @@ sup_shutdown(int status)
 void
 sup_signal(evutil_socket_t sig, short ev, void *arg)
 {
+	static struct lograte ignored_rate[2];	/* SIGUSR1, SIGUSR2 */
+	char held[LOGRATE_HELD_BUFSZ];
+	unsigned missed;
+	int usr;
+
 	if (sig == SIGHUP) {
 		log_reopen();
+		return;
+	}
+	/* What other daemons do on these (reopen, reload) is not
+	 * todod's: they must not end it without its shutdown, as their
+	 * default action would. */
+	if (sig == SIGUSR1 || sig == SIGUSR2) {
+		usr = sig == SIGUSR1 ? 1 : 2;
+		if (lograte_ok(&ignored_rate[usr - 1], &missed))
+			log_warnx("SIGUSR%d ignored: SIGHUP reopens the log, "
+			    "SIGTERM stops%s", usr, lograte_held(missed, held,
+			    sizeof(held)));
 		return;
 	}
 	sup_shutdown(0);

@@ -63,8 +63,9 @@ RB_GENERATE(child_pids, child, by_pid, child_pid_cmp)
 
 struct sup_state sup;
 
-/* Signals the supervisor handles: SIGTERM, SIGINT, SIGHUP, SIGCHLD. */
-#define SUP_NSIGS	4
+/* Signals the supervisor handles: SIGTERM, SIGINT, SIGHUP, SIGCHLD,
+ * SIGUSR1, SIGUSR2. */
+#define SUP_NSIGS	6
 
 static void	sup_ctl_msg(struct chan *, const struct etf_term *, int,
 		    void *);
@@ -622,7 +623,8 @@ sup_init(const struct todod_config *cfg)
 static void
 sup_events(struct event *ev[SUP_NSIGS])
 {
-	const int sigs[SUP_NSIGS] = { SIGTERM, SIGINT, SIGHUP, SIGCHLD };
+	const int sigs[SUP_NSIGS] = { SIGTERM, SIGINT, SIGHUP, SIGCHLD,
+	    SIGUSR1, SIGUSR2 };
 	int i;
 
 	if ((sup.base = proc_event_base()) == NULL ||

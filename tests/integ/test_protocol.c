@@ -320,8 +320,8 @@ sig_mask(pid_t pid, const char *key)
 /* The spawner forks list servers without resetting each signal
  * (proc_fork), so this checks that they start as if it had: no handler,
  * no signal blocked, only SIGPIPE ignored, and the signals that the
- * supervisor stops the daemon for (the whole process group may get
- * them).  Signals 1 to 31 only: the C library keeps the first real-time
+ * supervisor stops the daemon for or ignores (the whole process group
+ * may get them).  Signals 1 to 31 only: the C library keeps the first real-time
  * ones to itself (they stay as the daemon inherited them). */
 START_TEST(t_list_server_signals)
 {
@@ -334,7 +334,8 @@ START_TEST(t_list_server_signals)
 	H_NOT_UNDER_VALGRIND("valgrind catches every signal itself");
 	a = conn_open_ok(D);
 	pipe_bit |= 1LL << (SIGHUP - 1) | 1LL << (SIGINT - 1) |
-	    1LL << (SIGTERM - 1);
+	    1LL << (SIGTERM - 1) | 1LL << (SIGUSR1 - 1) |
+	    1LL << (SIGUSR2 - 1);
 
 	p = attach_ok(a, "signals");
 	H_ASSERT((sig_mask((pid_t)p, "SigCgt:") & std) == 0, "list server "
@@ -1042,6 +1043,72 @@ START_TEST(t_restart)
 }
 END_TEST
 
+/* Whether the daemon's log holds the line. */
+struct log_arg {
+	const struct daemon	*d;
+	const char		*text;
+};
+
+static bool
+logged(void *arg)
+{
+	const struct log_arg *a = arg;
+
+	return h_log_count(a->d, a->text) > 0;
+}
+
+/* Send sig to every process of d's tree, children first. */
+static void
+signal_tree(const struct daemon *d, int sig)
+{
+	struct pidset	*ps;
+	size_t		 i;
+
+	H_ASSERT((ps = calloc(1, sizeof *ps)) != NULL, "out of memory");
+	proc_tree(d->pid, ps);
+	for (i = ps->n; i-- > 0;)
+		kill(ps->pid[i], sig);
+	free(ps);
+}
+
+/*
+ * SIGUSR1 and SIGUSR2 to every process of the daemon (what other
+ * daemons take as "reopen" or "reload": pkill -USR1 todod) are ignored,
+ * with a line in the log for each, and not the end of the daemon, or of
+ * its children, that their default action would be: it serves on, and
+ * stops in order after.
+ */
+START_TEST(t_usr_signals_ignored)
+{
+	struct daemon	*d;
+	struct conn	*c;
+	struct log_arg	 la;
+
+	H_TODOD_ONLY("signals to todod's processes, its log");
+	H_NOT_UNDER_VALGRIND("valgrind catches every signal itself");
+	d = daemon_start_ok(NULL);
+	c = conn_open_ok(d);
+	attach_ok(c, "usr");
+	assert_call(c, "{add_entry, #{date => {2023, 12, 19}, title => "
+	    "<<\"before\">>}}", "{ok, 1}");
+	signal_tree(d, SIGUSR1);
+	la = (struct log_arg){ d, "SIGUSR1 ignored" };
+	H_ASSERT(h_poll(h_ms(5000), logged, &la), "no line for SIGUSR1");
+	signal_tree(d, SIGUSR2);
+	la.text = "SIGUSR2 ignored";
+	H_ASSERT(h_poll(h_ms(5000), logged, &la), "no line for SIGUSR2");
+	assert_call(c, "{add_entry, #{date => {2023, 12, 19}, title => "
+	    "<<\"after\">>}}", "{ok, 2}");
+	assert_serving(d);
+	conn_close(c);
+	H_ASSERT(h_log_count(d, "lost child") == 0, "a child died");
+	daemon_stop_ok(d);
+	H_ASSERT(!h_journal_left(d), "a journal was left: the stop was not "
+	    "the orderly one");
+	daemon_free(d);
+}
+END_TEST
+
 /*
  * A hangup, then SIGINT, to every process of the daemon, as
  * a terminal sends them to its process group (Ctrl-C): only the
@@ -1452,6 +1519,7 @@ protocol_suite(void)
 	tcase_add_test(tr, t_restart);
 	tcase_add_test(tr, t_restart_acked_then_term);
 	tcase_add_test(tr, t_group_signals);
+	tcase_add_test(tr, t_usr_signals_ignored);
 	tcase_add_test(tr, t_lock_file_removed);
 	tcase_add_test(tr, t_lock_holder_exited);
 	tcase_add_test(tr, t_refused_start_leaves_nothing);
