@@ -1043,20 +1043,6 @@ START_TEST(t_restart)
 }
 END_TEST
 
-/* Whether the daemon's log holds the line. */
-struct log_arg {
-	const struct daemon	*d;
-	const char		*text;
-};
-
-static bool
-logged(void *arg)
-{
-	const struct log_arg *a = arg;
-
-	return h_log_count(a->d, a->text) > 0;
-}
-
 /* Send sig to every process of d's tree, children first. */
 static void
 signal_tree(const struct daemon *d, int sig)
@@ -1082,7 +1068,6 @@ START_TEST(t_usr_signals_ignored)
 {
 	struct daemon	*d;
 	struct conn	*c;
-	struct log_arg	 la;
 
 	H_TODOD_ONLY("signals to todod's processes, its log");
 	H_NOT_UNDER_VALGRIND("valgrind catches every signal itself");
@@ -1092,11 +1077,11 @@ START_TEST(t_usr_signals_ignored)
 	assert_call(c, "{add_entry, #{date => {2023, 12, 19}, title => "
 	    "<<\"before\">>}}", "{ok, 1}");
 	signal_tree(d, SIGUSR1);
-	la = (struct log_arg){ d, "SIGUSR1 ignored" };
-	H_ASSERT(h_poll(h_ms(5000), logged, &la), "no line for SIGUSR1");
+	H_ASSERT(h_logged(d, "SIGUSR1 ignored", h_ms(5000)), "no line for "
+	    "SIGUSR1");
 	signal_tree(d, SIGUSR2);
-	la.text = "SIGUSR2 ignored";
-	H_ASSERT(h_poll(h_ms(5000), logged, &la), "no line for SIGUSR2");
+	H_ASSERT(h_logged(d, "SIGUSR2 ignored", h_ms(5000)), "no line for "
+	    "SIGUSR2");
 	assert_call(c, "{add_entry, #{date => {2023, 12, 19}, title => "
 	    "<<\"after\">>}}", "{ok, 2}");
 	assert_serving(d);
@@ -1120,8 +1105,6 @@ START_TEST(t_group_signals)
 {
 	struct daemon	*d;
 	struct conn	*c;
-	struct pidset	*ps;
-	size_t		 i;
 
 	H_TODOD_ONLY("signals to every process of todod's tree, its journal");
 	d = daemon_start_ok(NULL);
@@ -1129,14 +1112,10 @@ START_TEST(t_group_signals)
 	attach_ok(c, "group");
 	assert_call(c, "{add_entry, #{date => {2023, 12, 19}, title => "
 	    "<<\"ctrl-c\">>}}", "{ok, 1}");
-	H_ASSERT((ps = calloc(1, sizeof *ps)) != NULL, "out of memory");
-	proc_tree(d->pid, ps);
-	for (i = ps->n; i-- > 0;)
-		kill(ps->pid[i], SIGHUP);
+	signal_tree(d, SIGHUP);
 	assert_call(c, "size", "{ok, 1}");
 	assert_call(c, "{add_entry, #{date => {2023, 12, 19}, title => "
 	    "<<\"hangup\">>}}", "{ok, 2}");
-	free(ps);
 	H_ASSERT(daemon_stop_group(d, SIGINT) == 0, "stop: %s", h_err());
 	conn_close(c);
 	H_ASSERT(h_log_count(d, "lost child") == 0, "a child died of the "
