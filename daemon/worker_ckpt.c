@@ -74,8 +74,8 @@
  * A checkpoint's failure: of a list, or of a batch.  What makes it fail
  * (a full disk, a file system turned read-only, a list file that is not
  * one) comes back at every checkpoint while it lasts, for every list:
- * at most one line of each kind a LOGRATE_MS, which says how many were
- * held back.  With errno's text if err.
+ * at most one line of each kind (each rate) a LOGRATE_MS, which says how
+ * many were held back.  With errno's text if err.
  */
 static void
 ck_warn(struct lograte *rate, int err, const char *fmt, ...)
@@ -97,9 +97,15 @@ ck_warn(struct lograte *rate, int err, const char *fmt, ...)
 		    sizeof(held)));
 }
 
-/* The kinds of lines ck_warn() holds back. */
-static struct lograte list_rate;	/* one list's */
-static struct lograte batch_rate;	/* a batch's */
+/* The kinds of lines ck_warn() holds back, each on its own: a milder
+ * failure does not hide a worse one. */
+static struct lograte read_rate;	/* a list's file cannot be read */
+static struct lograte corrupt_rate;	/* it is not a list file */
+static struct lograte build_rate;	/* no memory, or too large */
+static struct lograte write_rate;	/* its new file cannot be written */
+static struct lograte sync_rate;	/* a batch's sync failed */
+static struct lograte carry_rate;	/* changes cannot be carried */
+static struct lograte carried_rate;	/* changes were carried */
 
 /* A list being checkpointed. */
 struct wck {
@@ -165,7 +171,7 @@ wk_ck_build(struct worker *w, struct wlist *wl, const char *file,
 		rc = store_read(w->cfg.dirfd, wl->name, wl->namelen,
 		    w->max_file, &data, &len);
 	if (rc == STORE_ERR) {
-		ck_warn(&list_rate, errno, "checkpoint of %s: cannot read "
+		ck_warn(&read_rate, errno, "checkpoint of %s: cannot read "
 		    "it", file);
 		return NULL;
 	}
@@ -177,15 +183,15 @@ wk_ck_build(struct worker *w, struct wlist *wl, const char *file,
 	}
 	else if (store_parse(w->arena, data, len, w->max_file, &l, &why) !=
 	    STORE_OK)
-		ck_warn(&list_rate, 0, "%s: not a list file (%s): left alone; "
-		    "its changes stay in the journal", file, why);
+		ck_warn(&corrupt_rate, 0, "%s: not a list file (%s): left "
+		    "alone; its changes stay in the journal", file, why);
 	etf_arena_reset(w->arena);
 	free(data);
 	if (l == NULL)
 		return NULL;
 	TAILQ_FOREACH(rec, &wl->recs, entry)
 		if (wk_replay(w, l, rec, false, &odd) == -1) {
-			ck_warn(&list_rate, 0, "checkpoint of %s: out of "
+			ck_warn(&build_rate, 0, "checkpoint of %s: out of "
 			    "memory", file);
 			todolist_free(l);
 			return NULL;
@@ -294,11 +300,11 @@ wk_ck_stream(struct worker *w, struct wck *c, const char *file)
 	case CKSTREAM_FALLBACK:
 		return 1;
 	case CKSTREAM_CORRUPT:
-		ck_warn(&list_rate, 0, "%s: not a list file (%s): left alone; "
-		    "its changes stay in the journal", file, why);
+		ck_warn(&corrupt_rate, 0, "%s: not a list file (%s): left "
+		    "alone; its changes stay in the journal", file, why);
 		return -1;
 	default:
-		ck_warn(&list_rate, errno, "checkpoint of %s", file);
+		ck_warn(&write_rate, errno, "checkpoint of %s", file);
 		return -1;
 	}
 }
@@ -330,7 +336,7 @@ wk_ck_prepare(struct worker *w, struct wck *c)
 		etf_buf_free(&b);
 		/* A file too big to read back is not written: the changes
 		 * stay in the journal. */
-		ck_warn(&list_rate, 0, "checkpoint of %s: %s", file, b.oom ?
+		ck_warn(&build_rate, 0, "checkpoint of %s: %s", file, b.oom ?
 		    "out of memory" : "the list is larger than a file may be");
 		return -1;
 	}
@@ -340,7 +346,7 @@ wk_ck_prepare(struct worker *w, struct wck *c)
 	rc = (c->absent ? store_prepare_new : store_prepare)(w->cfg.dirfd,
 	    w->tag, wl->name, wl->namelen, b.p, b.len, &c->tmp);
 	if (rc == -1)
-		ck_warn(&list_rate, errno, "checkpoint of %s", file);
+		ck_warn(&write_rate, errno, "checkpoint of %s", file);
 	etf_buf_free(&b);
 	c->write = rc == 0;
 	return rc;
@@ -384,7 +390,7 @@ wk_ck_sync(struct worker *w, struct wck *cs, size_t n, size_t nfiles)
 fail:
 	if (journal_state(w->jn) == JOURNAL_BROKEN)
 		fatalx("the journal cannot be cut back after a failure");
-	ck_warn(&batch_rate, errno, "checkpoint of %zu lists", nfiles);
+	ck_warn(&sync_rate, errno, "checkpoint of %zu lists", nfiles);
 	for (i = 0; i < n; i++)
 		if (cs[i].write) {
 			store_abort(w->cfg.dirfd, &cs[i].tmp);
@@ -404,7 +410,7 @@ wk_ck_rename(struct worker *w, struct wck *cs, size_t n)
 		if (!cs[i].write)
 			continue;
 		if (store_commit(w->cfg.dirfd, &cs[i].tmp) == -1) {
-			ck_warn(&list_rate, errno, "checkpoint of %s: cannot "
+			ck_warn(&write_rate, errno, "checkpoint of %s: cannot "
 			    "put the file in place", cs[i].tmp.file);
 			cs[i].write = false;
 			cs[i].failed = true;
@@ -519,7 +525,7 @@ wk_carry(struct worker *w, struct wlist **v, size_t n)
 		if (journal_state(w->jn) == JOURNAL_BROKEN)
 			fatalx("the journal cannot be cut back after a "
 			    "failure");
-		ck_warn(&batch_rate, errno, "cannot carry the changes of %zu "
+		ck_warn(&carry_rate, errno, "cannot carry the changes of %zu "
 		    "lists forward", count);
 		wk_buf_done(&w->jbuf);
 		return -1;
@@ -537,7 +543,7 @@ wk_carry(struct worker *w, struct wlist **v, size_t n)
 		v[i]->last_gen = gen;
 		wk_list_refirst(w, v[i]);
 	}
-	ck_warn(&batch_rate, 0, "%zu lists could not be checkpointed: their "
+	ck_warn(&carried_rate, 0, "%zu lists could not be checkpointed: their "
 	    "changes are carried to journal generation %" PRIu64, count, gen);
 	return 0;
 }
