@@ -26,6 +26,8 @@
  * a power of two, so this makes chains of 64 KiB (not 128 KiB, glibc's
  * first mmap threshold: an mmap and munmap per read). */
 #define CONN_READ	(64 * 1024 - 256)
+/* An output that grew this large is told to memtrim once written. */
+#define CONN_OUT_LARGE	(256u * 1024)
 
 struct conn {
 	int			 fd;
@@ -50,6 +52,7 @@ struct conn {
 	struct event		*turn;		/* its turn first, at need */
 	size_t			 in_counted;	/* its share of the totals */
 	size_t			 out_counted;
+	size_t			 out_peak;	/* output's most since empty */
 	unsigned long		 turn_class;	/* conn_set_class() */
 };
 
@@ -530,6 +533,29 @@ conn_write(evutil_socket_t fd, short ev, void *arg)
 }
 
 /*
+ * The output is empty now, written or dropped: if it grew large, that
+ * much was freed, and memtrim (memtrim.h) is told.  In the cache, many
+ * clients that left large replies unread, then closed or read them,
+ * would otherwise leave its heap at their peak for good.  Small outputs
+ * are not counted: ordinary traffic would trim every second.
+ */
+static void
+conn_output_emptied(struct conn *c)
+{
+	if (c->out_peak >= CONN_OUT_LARGE)
+		memtrim_freed(c->out_peak);
+	c->out_peak = 0;
+}
+
+/* Drop the replies not yet written. */
+static void
+conn_drop_output(struct conn *c)
+{
+	evbuffer_drain(c->out, evbuffer_get_length(c->out));
+	conn_output_emptied(c);
+}
+
+/*
  * A reply that cannot be queued (no memory for it) must not be skipped:
  * the next one would go out in its place, as the answer to this
  * request.  The connection is ended instead, both ways, as if its client
@@ -537,21 +563,6 @@ conn_write(evutil_socket_t fd, short ev, void *arg)
  * owner reads on to the EOF) and their replies dropped, and the client
  * sees the connection close rather than a wrong answer or none.
  */
-/*
- * Drop the replies not yet written.  What a connection's output frees,
- * dropped or written, is told to memtrim (memtrim.h): in the cache, many
- * clients that left large replies unread, then closed or read them,
- * would otherwise leave its heap at their peak for good.
- */
-static void
-conn_drop_output(struct conn *c)
-{
-	size_t len = evbuffer_get_length(c->out);
-
-	memtrim_freed(len);
-	evbuffer_drain(c->out, len);
-}
-
 static void
 conn_break(struct conn *c, size_t len)
 {
@@ -584,6 +595,8 @@ conn_queue(struct conn *c, const void *p, size_t len)
 		conn_break(c, len);
 		return -1;
 	}
+	if (evbuffer_get_length(c->out) > c->out_peak)
+		c->out_peak = evbuffer_get_length(c->out);
 	conn_account(c);
 	if (!c->full && evbuffer_get_length(c->out) >= c->out_cap) {
 		c->full = 1;
@@ -616,10 +629,8 @@ conn_flush(struct conn *c)
 
 	while (evbuffer_get_length(c->out) > 0) {
 		n = evbuffer_write(c->out, c->fd);
-		if (n > 0) {
-			memtrim_freed((size_t)n);
+		if (n > 0)
 			continue;
-		}
 		if (n == -1 && (errno == EAGAIN || errno == EINTR))
 			break;
 		err = n == -1 ? errno : 0;
@@ -636,6 +647,7 @@ conn_flush(struct conn *c)
 	}
 	conn_account(c);
 	if (evbuffer_get_length(c->out) == 0) {
+		conn_output_emptied(c);
 		event_del(c->wev);
 		if (c->full) {
 			c->full = 0;

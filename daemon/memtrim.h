@@ -6,7 +6,8 @@
  * whole (up to --max-frame a connection): after many connections each
  * held a large part of one and closed, it would keep that peak for
  * good; so would a database worker the changes it holds between two
- * checkpoints, and its buffers of a burst.  Once MEMTRIM_MIN bytes of
+ * checkpoints, and its buffers of a burst; so would the cache the
+ * output of large replies (conn.c).  Once MEMTRIM_MIN bytes of
  * such buffers were freed, a trim (malloc_trim) runs a moment later, at
  * most once a MEMTRIM_DELAY_MS.  Without memtrim_init() (list servers,
  * which trim when they release a list; tests) nothing is done.
