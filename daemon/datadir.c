@@ -248,7 +248,13 @@ datadir_mkdirs(const char *path, mode_t mode, char *created,
 	    O_CLOEXEC)) == -1)
 		return seterr(err, errsize, "cannot create directory %s: %s",
 		    path, strerror(errno));
-	if ((r = descend(fd, path, 1, &w, &fd)) < 0) {
+	r = descend(fd, path, 1, &w, &fd);
+	/* Even when what follows failed: what was made is there, unless
+	 * made (then it is removed below). */
+	if (w.first_made > 0 && createdsize > 0)
+		snprintf(created, createdsize, "%.*s", (int)w.first_made,
+		    path);
+	if (r < 0) {
 		saved = errno;
 		if (made != NULL)
 			madedirs_remove(made);
@@ -268,9 +274,6 @@ datadir_mkdirs(const char *path, mode_t mode, char *created,
 		    ENOTDIR : errno));
 	}
 	close(fd);
-	if (w.first_made > 0 && createdsize > 0)
-		snprintf(created, createdsize, "%.*s", (int)w.first_made,
-		    path);
 	return 0;
 }
 
