@@ -506,12 +506,13 @@ dec_term(struct dec *d, struct etf_term *t, int depth)
 			return dec_atom_latin1(d, t, n);
 		return dec_atom_utf8(d, t, n);
 	case ETF_TAG_BIT_BINARY:
-		/* A bitstring; all 8 bits of its last byte used, a binary
-		 * (as binary_to_term/1 reads it).  Others are refused. */
+		/* A bitstring: with all 8 bits of its last byte used, or
+		 * no byte and no bit, a binary (as binary_to_term/1 reads
+		 * it).  Others are refused. */
 		if (left(d) < 5)
 			return ETF_ETRUNC;
 		n = get32(d->p);
-		if (n == 0 || d->p[4] != 8)
+		if (d->p[4] != (n == 0 ? 0 : 8))
 			return ETF_ETAG;
 		d->p += 5;
 		return dec_binary(d, t, n);

@@ -56,8 +56,10 @@ static const struct {
 	{ "837704f09f9880", "af09f9880", true },
 	{ "836d00000003616263", "b616263", true },
 	{ "836d00000000", "b", true },
-	/* BIT_BINARY_EXT with every bit of its last byte: a binary. */
+	/* BIT_BINARY_EXT with every bit of its last byte, or empty: a
+	 * binary. */
 	{ "834d00000003" "08" "616263", "b616263", false },
+	{ "834d00000000" "00", "b", false },
 	{ "8368026101" "6102", "t2 i1 i2", true },
 	{ "836800", "t0", true },
 	{ "8369000000016101", "t1 i1", false },
@@ -121,7 +123,9 @@ static const struct {
 	{ "834d0000000107ff", ETF_ETAG },
 	{ "834d0000000100ff", ETF_ETAG },
 	{ "834d0000000109ff", ETF_ETAG },
-	{ "834d0000000008", ETF_ETAG },		/* empty, not a binary */
+	{ "834d0000000008", ETF_ETAG },		/* no byte, 8 bits */
+	{ "834d0000000001", ETF_ETAG },
+	{ "834d000000010061", ETF_ETAG },	/* a byte, no bit */
 	{ "834d000000020861", ETF_ETRUNC },
 	{ "834d00000001", ETF_ETRUNC },
 	{ "8363", ETF_ETAG },			/* FLOAT_EXT */
