@@ -775,6 +775,7 @@ START_TEST(t_ckpt_full_quiet)
 		wt_check_file(name, m[i]);
 		todolist_free(m[i]);
 	}
+	unlink(log);
 	free(flag);
 	free(log);
 }
