@@ -4,8 +4,11 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
+#include "log.h"
 #include "lograte.h"
 #include "monotime.h"
 
@@ -44,4 +47,20 @@ lograte_held(unsigned missed, char *buf, size_t size)
 	snprintf(buf, size, " (%u more since the last report)", missed);
 	errno = saved;
 	return buf;
+}
+
+void
+lograte_warn(struct lograte *rate, int err, const char *fmt, ...)
+{
+	char msg[512], held[LOGRATE_HELD_BUFSZ];
+	unsigned missed;
+	va_list ap;
+
+	if (!lograte_ok(rate, &missed))
+		return;
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_warnx("%s%s%s%s", msg, lograte_held(missed, held, sizeof(held)),
+	    err != 0 ? ": " : "", err != 0 ? strerror(err) : "");
 }

@@ -32,4 +32,10 @@ bool	lograte_ok(struct lograte *, unsigned *missed);
 #define LOGRATE_HELD_BUFSZ	48
 const char *lograte_held(unsigned missed, char *buf, size_t size);
 
+/* The whole of it: a warning (log_warnx()), unless held back by rate,
+ * with what lograte_held() adds, then ": " and strerror(err) if err is
+ * not 0. */
+void	lograte_warn(struct lograte *rate, int err, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
 #endif /* TODOD_LOGRATE_H */

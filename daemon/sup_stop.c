@@ -232,8 +232,6 @@ void
 sup_signal(evutil_socket_t sig, short ev, void *arg)
 {
 	static struct lograte ignored_rate[2];	/* SIGUSR1, SIGUSR2 */
-	char held[LOGRATE_HELD_BUFSZ];
-	unsigned missed;
 	int usr;
 
 	if (sig == SIGHUP) {
@@ -245,10 +243,8 @@ sup_signal(evutil_socket_t sig, short ev, void *arg)
 	 * default action would. */
 	if (sig == SIGUSR1 || sig == SIGUSR2) {
 		usr = sig == SIGUSR1 ? 1 : 2;
-		if (lograte_ok(&ignored_rate[usr - 1], &missed))
-			log_warnx("SIGUSR%d ignored: SIGHUP reopens the log, "
-			    "SIGTERM stops%s", usr, lograte_held(missed, held,
-			    sizeof(held)));
+		lograte_warn(&ignored_rate[usr - 1], 0, "SIGUSR%d ignored: "
+		    "SIGHUP reopens the log, SIGTERM stops", usr);
 		return;
 	}
 	sup_shutdown(0);

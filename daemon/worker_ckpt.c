@@ -45,10 +45,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -71,34 +69,12 @@
 #include "worker_int.h"
 
 /*
- * A checkpoint's failure: of a list, or of a batch.  What makes it fail
- * (a full disk, a file system turned read-only, a list file that is not
- * one) comes back at every checkpoint while it lasts, for every list:
- * at most one line of each kind (each rate) a LOGRATE_MS, which says how
- * many were held back.  With errno's text if err.
+ * A checkpoint's failure, of a list or of a batch, is logged through
+ * lograte_warn(): what makes it fail (a full disk, a file system turned
+ * read-only, a list file that is not one) comes back at every checkpoint
+ * while it lasts, for every list.  Each kind of line is held back on its
+ * own, so that a milder failure does not hide a worse one.
  */
-static void
-ck_warn(struct lograte *rate, int err, const char *fmt, ...)
-{
-	char msg[512], held[LOGRATE_HELD_BUFSZ];
-	unsigned missed;
-	va_list ap;
-
-	if (!lograte_ok(rate, &missed))
-		return;
-	va_start(ap, fmt);
-	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (err != 0)
-		log_warnx("%s: %s%s", msg, strerror(err), lograte_held(missed,
-		    held, sizeof(held)));
-	else
-		log_warnx("%s%s", msg, lograte_held(missed, held,
-		    sizeof(held)));
-}
-
-/* The kinds of lines ck_warn() holds back, each on its own: a milder
- * failure does not hide a worse one. */
 static struct lograte read_rate;	/* a list's file cannot be read */
 static struct lograte corrupt_rate;	/* it is not a list file */
 static struct lograte build_rate;	/* no memory, or too large */
@@ -171,7 +147,7 @@ wk_ck_build(struct worker *w, struct wlist *wl, const char *file,
 		rc = store_read(w->cfg.dirfd, wl->name, wl->namelen,
 		    w->max_file, &data, &len);
 	if (rc == STORE_ERR) {
-		ck_warn(&read_rate, errno, "checkpoint of %s: cannot read "
+		lograte_warn(&read_rate, errno, "checkpoint of %s: cannot read "
 		    "it", file);
 		return NULL;
 	}
@@ -183,7 +159,7 @@ wk_ck_build(struct worker *w, struct wlist *wl, const char *file,
 	}
 	else if (store_parse(w->arena, data, len, w->max_file, &l, &why) !=
 	    STORE_OK)
-		ck_warn(&corrupt_rate, 0, "%s: not a list file (%s): left "
+		lograte_warn(&corrupt_rate, 0, "%s: not a list file (%s): left "
 		    "alone; its changes stay in the journal", file, why);
 	etf_arena_reset(w->arena);
 	free(data);
@@ -191,7 +167,7 @@ wk_ck_build(struct worker *w, struct wlist *wl, const char *file,
 		return NULL;
 	TAILQ_FOREACH(rec, &wl->recs, entry)
 		if (wk_replay(w, l, rec, false, &odd) == -1) {
-			ck_warn(&build_rate, 0, "checkpoint of %s: out of "
+			lograte_warn(&build_rate, 0, "checkpoint of %s: out of "
 			    "memory", file);
 			todolist_free(l);
 			return NULL;
@@ -300,11 +276,11 @@ wk_ck_stream(struct worker *w, struct wck *c, const char *file)
 	case CKSTREAM_FALLBACK:
 		return 1;
 	case CKSTREAM_CORRUPT:
-		ck_warn(&corrupt_rate, 0, "%s: not a list file (%s): left "
+		lograte_warn(&corrupt_rate, 0, "%s: not a list file (%s): left "
 		    "alone; its changes stay in the journal", file, why);
 		return -1;
 	default:
-		ck_warn(&write_rate, errno, "checkpoint of %s", file);
+		lograte_warn(&write_rate, errno, "checkpoint of %s", file);
 		return -1;
 	}
 }
@@ -336,8 +312,9 @@ wk_ck_prepare(struct worker *w, struct wck *c)
 		etf_buf_free(&b);
 		/* A file too big to read back is not written: the changes
 		 * stay in the journal. */
-		ck_warn(&build_rate, 0, "checkpoint of %s: %s", file, b.oom ?
-		    "out of memory" : "the list is larger than a file may be");
+		lograte_warn(&build_rate, 0, "checkpoint of %s: %s", file,
+		    b.oom ? "out of memory" : "the list is larger than a file "
+		    "may be");
 		return -1;
 	}
 	c->flen = b.len;
@@ -346,7 +323,7 @@ wk_ck_prepare(struct worker *w, struct wck *c)
 	rc = (c->absent ? store_prepare_new : store_prepare)(w->cfg.dirfd,
 	    w->tag, wl->name, wl->namelen, b.p, b.len, &c->tmp);
 	if (rc == -1)
-		ck_warn(&write_rate, errno, "checkpoint of %s", file);
+		lograte_warn(&write_rate, errno, "checkpoint of %s", file);
 	etf_buf_free(&b);
 	c->write = rc == 0;
 	return rc;
@@ -390,7 +367,7 @@ wk_ck_sync(struct worker *w, struct wck *cs, size_t n, size_t nfiles)
 fail:
 	if (journal_state(w->jn) == JOURNAL_BROKEN)
 		fatalx("the journal cannot be cut back after a failure");
-	ck_warn(&sync_rate, errno, "checkpoint of %zu lists", nfiles);
+	lograte_warn(&sync_rate, errno, "checkpoint of %zu lists", nfiles);
 	for (i = 0; i < n; i++)
 		if (cs[i].write) {
 			store_abort(w->cfg.dirfd, &cs[i].tmp);
@@ -410,8 +387,8 @@ wk_ck_rename(struct worker *w, struct wck *cs, size_t n)
 		if (!cs[i].write)
 			continue;
 		if (store_commit(w->cfg.dirfd, &cs[i].tmp) == -1) {
-			ck_warn(&write_rate, errno, "checkpoint of %s: cannot "
-			    "put the file in place", cs[i].tmp.file);
+			lograte_warn(&write_rate, errno, "checkpoint of %s: "
+			    "cannot put the file in place", cs[i].tmp.file);
 			cs[i].write = false;
 			cs[i].failed = true;
 		} else
@@ -525,8 +502,8 @@ wk_carry(struct worker *w, struct wlist **v, size_t n)
 		if (journal_state(w->jn) == JOURNAL_BROKEN)
 			fatalx("the journal cannot be cut back after a "
 			    "failure");
-		ck_warn(&carry_rate, errno, "cannot carry the changes of %zu "
-		    "lists forward", count);
+		lograte_warn(&carry_rate, errno, "cannot carry the changes "
+		    "of %zu lists forward", count);
 		wk_buf_done(&w->jbuf);
 		return -1;
 	}
@@ -543,8 +520,9 @@ wk_carry(struct worker *w, struct wlist **v, size_t n)
 		v[i]->last_gen = gen;
 		wk_list_refirst(w, v[i]);
 	}
-	ck_warn(&carried_rate, 0, "%zu lists could not be checkpointed: their "
-	    "changes are carried to journal generation %" PRIu64, count, gen);
+	lograte_warn(&carried_rate, 0, "%zu lists could not be checkpointed: "
+	    "their changes are carried to journal generation %" PRIu64, count,
+	    gen);
 	return 0;
 }
 
