@@ -72,6 +72,17 @@ proc_child_fds(const int *keep, int n)
 		fatal("close_range");
 }
 
+void
+proc_group_sigs(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGUSR1);
+	sigaddset(set, SIGUSR2);
+}
+
 pid_t
 proc_fork(const int *keep, int n, int flags)
 {
@@ -80,15 +91,10 @@ proc_fork(const int *keep, int n, int flags)
 	pid_t parent = getpid(), pid;
 	int sig;
 
-	/* The signals of a stop, blocked until the child ignores them:
+	/* The group's signals, blocked until the child ignores them:
 	 * until then its handlers are the parent's (a parent whose
 	 * signals are clean has none). */
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGHUP);
-	sigaddset(&stop, SIGINT);
-	sigaddset(&stop, SIGTERM);
-	sigaddset(&stop, SIGUSR1);
-	sigaddset(&stop, SIGUSR2);
+	proc_group_sigs(&stop);
 	if (!(flags & PROC_FORK_SIGNALS_CLEAN))
 		(void)sigprocmask(SIG_BLOCK, &stop, &old);
 	if ((pid = fork()) != 0) {
@@ -114,11 +120,9 @@ proc_fork(const int *keep, int n, int flags)
 		 * inherit these. */
 		sa.sa_handler = SIG_IGN;
 		(void)sigaction(SIGPIPE, &sa, NULL);
-		(void)sigaction(SIGHUP, &sa, NULL);
-		(void)sigaction(SIGINT, &sa, NULL);
-		(void)sigaction(SIGTERM, &sa, NULL);
-		(void)sigaction(SIGUSR1, &sa, NULL);
-		(void)sigaction(SIGUSR2, &sa, NULL);
+		for (sig = 1; sig < NSIG; sig++)
+			if (sigismember(&stop, sig) == 1)
+				(void)sigaction(sig, &sa, NULL);
 	}
 	sigemptyset(&mask);
 	(void)sigprocmask(SIG_SETMASK, &mask, NULL);

@@ -93,6 +93,7 @@
 #ifndef TODOD_PROC_H
 #define TODOD_PROC_H
 
+#include <signal.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <time.h>
@@ -147,9 +148,10 @@ void	proc_stats_read_only(void);
 /*
  * fork(); in the child keep[0..n) become descriptors 3..3+n, every other
  * descriptor above 2 is closed, the child dies with its parent, default
- * signal dispositions are restored but for SIGPIPE, SIGHUP, SIGINT and
- * SIGTERM, which are ignored (a signal to the whole process group is the
- * supervisor's to act on), no signal is blocked and the log is reopened.
+ * signal dispositions are restored but for SIGPIPE and the signals of
+ * proc_group_sigs(), which are ignored (a signal to the whole process
+ * group is the supervisor's to act on), no signal is blocked and the log
+ * is reopened.
  * Returns as fork() does.
  * PROC_FORK_SIGNALS_CLEAN: the caller has changed no signal disposition
  * since its own proc_fork() (the spawner: it reads SIGCHLD from a
@@ -158,6 +160,11 @@ void	proc_stats_read_only(void);
  */
 #define PROC_FORK_SIGNALS_CLEAN	0x1
 pid_t	proc_fork(const int *keep, int n, int flags);
+/* The signals that the supervisor alone acts on, and that a signal to
+ * the whole process group may bring: SIGHUP, SIGINT, SIGTERM (a stop or
+ * a reopened log), SIGUSR1 and SIGUSR2 (ignored, with a line).  Blocked
+ * until handled at start, ignored by every child. */
+void	proc_group_sigs(sigset_t *);
 /* A new event loop; libevent's environment variables are not read. */
 struct event_base *proc_event_base(void);
 /* Process title for ps(1): "todod: list bob". */

@@ -236,12 +236,7 @@ sup_prepare(const struct todod_config *cfg, struct privdrop_user *user)
 	/* A stop asked before its handlers are in place (supervisor_run)
 	 * waits for them (sup_stops_unblock()), rather than kill the
 	 * supervisor with its socket bound and its pidfile written. */
-	sigemptyset(&stop_sigs);
-	sigaddset(&stop_sigs, SIGTERM);
-	sigaddset(&stop_sigs, SIGINT);
-	sigaddset(&stop_sigs, SIGHUP);
-	sigaddset(&stop_sigs, SIGUSR1);
-	sigaddset(&stop_sigs, SIGUSR2);
+	proc_group_sigs(&stop_sigs);
 	(void)sigprocmask(SIG_BLOCK, &stop_sigs, NULL);
 	sup_prepare_datadir(cfg, user);
 	sup_prepare_socket(cfg, user);
