@@ -693,9 +693,10 @@ conn_free(struct conn *c)
 		event_free(c->wev);
 	/* A partial request of a client that closes can be --max-frame;
 	 * its output, a large reply. */
-	if (c->in != NULL && c->out != NULL)
-		memtrim_freed(evbuffer_get_length(c->in) +
-		    evbuffer_get_length(c->out));
+	if (c->in != NULL)
+		memtrim_freed(evbuffer_get_length(c->in));
+	if (c->out != NULL)
+		conn_drop_output(c);
 	if (c->in != NULL)
 		evbuffer_free(c->in);
 	if (c->out != NULL)
