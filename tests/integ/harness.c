@@ -480,6 +480,34 @@ daemon_restart(struct daemon *d)
 	return spawn(d);
 }
 
+/* sig to every process of ps but except, the last found first. */
+static void
+pidset_signal(const struct pidset *ps, pid_t except, int sig)
+{
+	size_t	i;
+
+	for (i = ps->n; i-- > 0;)
+		if (ps->pid[i] != except)
+			kill(ps->pid[i], sig);
+}
+
+int
+daemon_signal_tree(const struct daemon *d, int sig)
+{
+	struct pidset	*ps;
+
+	if ((ps = calloc(1, sizeof *ps)) == NULL) {
+		kill(d->pid, sig);
+		h_seterr("out of memory");
+		return -1;
+	}
+	proc_tree(d->pid, ps);
+	pidset_signal(ps, d->pid, sig);
+	kill(d->pid, sig);
+	free(ps);
+	return 0;
+}
+
 void
 h_long_name(char *name, size_t len, int i)
 {
@@ -516,18 +544,9 @@ daemon_restart_with_lists(struct daemon *d, int n, size_t len)
 void
 daemon_kill(struct daemon *d)
 {
-	struct pidset	*ps;
-	size_t		 i;
-
 	if (d->pid == 0)
 		return;
-	if ((ps = calloc(1, sizeof *ps)) != NULL) {
-		proc_tree(d->pid, ps);
-		for (i = 0; i < ps->n; i++)
-			kill(ps->pid[i], SIGKILL);
-		free(ps);
-	}
-	kill(d->pid, SIGKILL);
+	(void)daemon_signal_tree(d, SIGKILL);
 	if (waitpid(d->pid, &d->status, 0) == d->pid)
 		d->pid = 0;
 }
@@ -668,9 +687,8 @@ daemon_stop_with(struct daemon *d, int sig, bool group, int want)
 		return -1;
 	}
 	proc_tree(d->pid, ps);
-	for (i = ps->n; group && i-- > 0;)
-		if (ps->pid[i] != d->pid)
-			kill(ps->pid[i], sig);
+	if (group)
+		pidset_signal(ps, d->pid, sig);
 	kill(d->pid, sig);
 	if (!h_poll(h_ms(H_STOP_MS), exited, d)) {
 		h_seterr("daemon %d still running %d ms after signal %d: "

@@ -151,6 +151,10 @@ int		 daemon_stop_status(struct daemon *, int want);
 int		 daemon_stop_group(struct daemon *, int sig);
 /* SIGKILL the daemon's process tree and reap it (no checks). */
 void		 daemon_kill(struct daemon *);
+/* sig to every process of the daemon's tree, its children first (as to
+ * its process group), without waiting.  0, or -1 (h_err(): only the
+ * supervisor was signalled). */
+int		 daemon_signal_tree(const struct daemon *, int sig);
 /* Stop if running (killing if needed), remove the directory, free. */
 void		 daemon_free(struct daemon *);
 /* True while the daemon's main process has not exited. */

@@ -1043,20 +1043,6 @@ START_TEST(t_restart)
 }
 END_TEST
 
-/* Send sig to every process of d's tree, children first. */
-static void
-signal_tree(const struct daemon *d, int sig)
-{
-	struct pidset	*ps;
-	size_t		 i;
-
-	H_ASSERT((ps = calloc(1, sizeof *ps)) != NULL, "out of memory");
-	proc_tree(d->pid, ps);
-	for (i = ps->n; i-- > 0;)
-		kill(ps->pid[i], sig);
-	free(ps);
-}
-
 /*
  * SIGUSR1 and SIGUSR2 to every process of the daemon (what other
  * daemons take as "reopen" or "reload": pkill -USR1 todod) are ignored,
@@ -1076,10 +1062,10 @@ START_TEST(t_usr_signals_ignored)
 	attach_ok(c, "usr");
 	assert_call(c, "{add_entry, #{date => {2023, 12, 19}, title => "
 	    "<<\"before\">>}}", "{ok, 1}");
-	signal_tree(d, SIGUSR1);
+	H_ASSERT(daemon_signal_tree(d, SIGUSR1) == 0, "%s", h_err());
 	H_ASSERT(h_logged(d, "SIGUSR1 ignored", h_ms(5000)), "no line for "
 	    "SIGUSR1");
-	signal_tree(d, SIGUSR2);
+	H_ASSERT(daemon_signal_tree(d, SIGUSR2) == 0, "%s", h_err());
 	H_ASSERT(h_logged(d, "SIGUSR2 ignored", h_ms(5000)), "no line for "
 	    "SIGUSR2");
 	assert_call(c, "{add_entry, #{date => {2023, 12, 19}, title => "
@@ -1112,7 +1098,7 @@ START_TEST(t_group_signals)
 	attach_ok(c, "group");
 	assert_call(c, "{add_entry, #{date => {2023, 12, 19}, title => "
 	    "<<\"ctrl-c\">>}}", "{ok, 1}");
-	signal_tree(d, SIGHUP);
+	H_ASSERT(daemon_signal_tree(d, SIGHUP) == 0, "%s", h_err());
 	assert_call(c, "size", "{ok, 1}");
 	assert_call(c, "{add_entry, #{date => {2023, 12, 19}, title => "
 	    "<<\"hangup\">>}}", "{ok, 2}");
