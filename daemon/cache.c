@@ -563,6 +563,14 @@ cache_sup_msg(struct chan *c, const struct etf_term *t, int fd, void *arg)
 		route_go();
 		return;
 	}
+	if (etf_is_atom(t, "ping") && fd == -1) {
+		/* The supervisor's watch (stallwatch.h). */
+		etf_buf_reset(&cache.out);
+		etf_put_version(&cache.out);
+		etf_put_atom(&cache.out, "pong");
+		chan_send_or_exit(cache.sup, &cache.out, -1);
+		return;
+	}
 	if (etf_is_tuple(t, 2) && (etf_is_atom(&t->seq.v[0], "synced") ||
 	    etf_is_atom(&t->seq.v[0], "sync_failed")) &&
 	    t->seq.v[1].type == ETF_INT) {

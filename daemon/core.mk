@@ -21,5 +21,5 @@ daemon_libdaemon_la_SOURCES += \
 	daemon/workerproc.h daemon/workerproc.c \
 	daemon/supervisor.h daemon/supervisor_int.h daemon/supervisor.c \
 	daemon/sup_start.c daemon/sup_spares.c daemon/sup_reap.c \
-	daemon/sup_stop.c \
+	daemon/sup_stop.c daemon/sup_watch.c \
 	daemon/stallwatch.h daemon/stallwatch.c

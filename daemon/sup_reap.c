@@ -23,7 +23,6 @@
 #include "monotime.h"
 #include "options.h"
 #include "proc.h"
-#include "stallwatch.h"
 #include "supervisor_int.h"
 #include "worker.h"
 
@@ -260,8 +259,7 @@ sup_reaped(pid_t pid, int status)
 		}
 	if (c == NULL)
 		return;		/* not ours (e.g. the detach helper) */
-	if (c->role == ROLE_WORKER)
-		stallwatch_forget(c->index);
+	sup_watch_forget(c);
 	/* A worker whose journal is not to be replayed here (it said why):
 	 * no start again, the daemon stops. */
 	if (c->role == ROLE_WORKER && WIFEXITED(status) &&

@@ -64,40 +64,6 @@ sup_kill_stragglers(evutil_socket_t fd, short ev, void *arg)
 		kill(sup.spawner->pid, SIGKILL);
 }
 
-/* stallwatch.h: ask worker i whether it answers. */
-int
-sup_ping_worker(int i)
-{
-	struct child *w = sup.workers[i];
-
-	if (sup.shutting_down || w == NULL || w->ctl == NULL || !w->ready)
-		return -1;
-	sup_msg_atom("ping");
-	sup_send(w, -1);
-	return 0;
-}
-
-const char *
-sup_worker_label(int i)
-{
-	return sup.workers[i] != NULL ? sup.workers[i]->label : "a worker";
-}
-
-const char *
-sup_worker_state(int i)
-{
-	return sup.workers[i] != NULL ? pid_state_note(sup.workers[i]->pid) :
-	    "";
-}
-
-/* stallwatch.h: whether anything may wait on a worker (a live list
- * server, a sync round). */
-bool
-sup_workers_awaited(void)
-{
-	return sup.nlists > 0 || !TAILQ_EMPTY(&sup.syncs);
-}
-
 /* What a worker has written so far: it moves while a worker works. */
 static uint64_t
 sup_worker_progress(int i)
@@ -160,7 +126,7 @@ sup_watch_workers(evutil_socket_t fd, short ev, void *arg)
 		}
 		log_warnx("%s has written nothing for a while as it stops%s: "
 		    "killing it (its journal stays, for the next start)",
-		    sup.workers[i]->label, sup_worker_state(i));
+		    sup.workers[i]->label, pid_state_note(sup.workers[i]->pid));
 		kill(sup.workers[i]->pid, SIGKILL);
 		sup.stop_killed[i] = true;
 	}

@@ -546,8 +546,9 @@ sup_ctl_msg(struct chan *ch, const struct etf_term *t, int fd, void *arg)
 	    t->seq.v[2].i >= INT32_MIN && t->seq.v[2].i <= INT32_MAX)
 		sup_spawned_reaped((pid_t)t->seq.v[1].i,
 		    (int)t->seq.v[2].i);
-	else if (c->role == ROLE_WORKER && etf_is_atom(t, "pong"))
-		stallwatch_pong(c->index);
+	else if ((c->role == ROLE_WORKER || c->role == ROLE_CACHE) &&
+	    etf_is_atom(t, "pong"))
+		sup_watch_pong(c);
 	else if (c->role == ROLE_WORKER && (etf_is_atom(t, "synced") ||
 	    etf_is_atom(t, "sync_failed")))
 		sup_sync_answered((uint64_t)1 << c->index,
@@ -661,8 +662,7 @@ sup_start_children(const struct todod_config *cfg)
 			    "workers");
 	if (sup_fork_cache() == -1)
 		sup_start_failed(cfg, "cannot start the cache");
-	if (stallwatch_start(sup.base, cfg->workers, sup_ping_worker,
-	    sup_worker_label, sup_worker_state, sup_workers_awaited) == -1)
+	if (sup_watch_start() == -1)
 		fatalx("out of memory");
 }
 
@@ -683,6 +683,7 @@ sup_finish(const struct todod_config *cfg, struct event *ev[SUP_NSIGS])
 			log_info("pidfile %s left in place: cannot remove "
 			    "it: %s", cfg->pidfile, strerror(errno));
 	}
+	stallwatch_stop();	/* it watches the socket */
 	if (listener_close(&sup.listener) == -1 && errno != ENOENT)
 		log_warn("cannot remove the socket %s", cfg->socket_path);
 	datadir_unlock(&sup.datadir);
@@ -694,7 +695,6 @@ sup_finish(const struct todod_config *cfg, struct event *ev[SUP_NSIGS])
 	if (sup.stall_timer != NULL)
 		event_free(sup.stall_timer);
 	event_free(sup.wait_timer);
-	stallwatch_stop();
 	ttyguard_stop();
 	event_base_free(sup.base);
 	etf_buf_free(&sup.msg);

@@ -191,11 +191,12 @@ void		 sup_reaped(pid_t, int status);
 void		 sup_spawned_reaped(pid_t, int status);
 void		 sup_sigchld(evutil_socket_t, short, void *);
 
+/* sup_watch.c: the watch of the workers and the cache (stallwatch.h). */
+int		 sup_watch_start(void);
+void		 sup_watch_pong(const struct child *);
+void		 sup_watch_forget(const struct child *);
+
 /* sup_stop.c */
-int		 sup_ping_worker(int);
-const char	*sup_worker_label(int);
-const char	*sup_worker_state(int);
-bool		 sup_workers_awaited(void);
 void		 sup_release_workers(void);
 void		 sup_shutdown(int status);
 void		 sup_signal(evutil_socket_t, short, void *);

@@ -34,7 +34,9 @@
  *     supervisor's watch quickened by TODOD_FAULT_WATCH_MS, in
  *     stallwatch.c): logged once, shown in stats, its waiting add
  *     answered once it goes on.  While no list is live, the watch
- *     sleeps: an idle worker is not woken.
+ *     sleeps: an idle worker is not woken.  A cache stopped while the
+ *     daemon is idle: logged once a client comes, its ping answered
+ *     once the cache goes on.
  *   - More requests in one go than a connection's share of a pass, while
  *     a list server or the cache cannot yield its turn
  *     (TODOD_FAULT_YIELD_FILE): every one is answered.  A reply over a
@@ -2492,6 +2494,68 @@ START_TEST(idle_watch_sleeps)
 }
 END_TEST
 
+/*
+ * A cache stopped while the daemon is idle (SIGSTOP; the supervisor asks
+ * every 100 ms while it watches): the idle supervisor is not woken
+ * meanwhile, but a client that comes wakes its watch, which logs the
+ * stall once; the client's ping is answered once the cache goes on, and
+ * the log says that it answers again.
+ */
+START_TEST(cache_stalls)
+{
+	const struct etf_term	*t;
+	struct daemon		*d;
+	struct fc_stats		 st;
+	struct fc		 c;
+	char			 err[256];
+	pid_t			 sup;
+
+	d = start_with_env("TODOD_FAULT_WATCH_MS", "100",
+	    (const char *[]){ "-w", "1", NULL });
+	H_ASSERT(fc_stats(d->sock, &st, err, sizeof err) == 0 &&
+	    st.cache > 0 && st.supervisor > 0, "stats: %s", err);
+	sup = st.supervisor;
+	H_ASSERT(h_poll(h_ms(5000), quiet_half_a_second, &sup),
+	    "an idle supervisor is woken again and again (%ld times so far)",
+	    wakeups(sup));
+	H_ASSERT(kill(st.cache, SIGSTOP) == 0, "SIGSTOP");
+	/* (The stop itself wakes it: SIGCHLD.) */
+	if (!h_poll(h_ms(5000), quiet_half_a_second, &sup)) {
+		kill(st.cache, SIGCONT);
+		H_ASSERT(0, "the supervisor of an idle daemon wakes while no "
+		    "client comes");
+	}
+	H_ASSERT(h_log_count(d, "the cache has not answered") == 0, "a "
+	    "stopped cache was reported while no client waited");
+	fc_init(&c);
+	if (fc_open(&c, d->sock, h_ms(5000)) == -1) {
+		kill(st.cache, SIGCONT);
+		H_ASSERT(0, "connect: %s", c.err);
+	}
+	fc_q_atom(&c, "ping");
+	if (fc_flush(&c, h_ms(5000)) == -1 ||
+	    !h_logged(d, "the cache has not answered for", h_ms(10000))) {
+		kill(st.cache, SIGCONT);
+		H_ASSERT(0, "a stopped cache was not reported: %s", c.err);
+	}
+	H_ASSERT(fc_recv(&c, 200, &t) == FC_FAIL, "a ping was answered "
+	    "while the cache was stopped");
+	H_ASSERT(kill(st.cache, SIGCONT) == 0, "SIGCONT");
+	H_ASSERT(fc_recv(&c, h_ms(10000), &t) == FC_REPLY &&
+	    etf_is_atom(t, "pong"), "the ping that waited: %s", c.err);
+	H_ASSERT(h_logged(d, "the cache answers again", h_ms(10000)), "the "
+	    "log does not say that the cache answers again");
+	H_ASSERT(h_log_count(d, "has not answered for") == 1, "the stall "
+	    "was logged %d times", h_log_count(d, "has not answered for"));
+	H_ASSERT(h_log_count(d, "(stopped by a signal): new clients") == 1,
+	    "the log does not say that the cache was stopped");
+	H_ASSERT(h_stats_int(d, "restarts") == 0, "a process was restarted");
+	fc_free(&c);
+	daemon_stop_ok(d);
+	daemon_free(d);
+}
+END_TEST
+
 /* Whether the peer of the socket (*(int *)arg) has read all that was sent
  * on it: for a Unix socket, SIOCOUTQ is what the peer has not read. */
 static bool
@@ -2991,6 +3055,7 @@ store_faults_suite(void)
 	tcase_add_test(tc, list_server_stalls);
 	tcase_add_test(tc, list_server_mute);
 	tcase_add_test(tc, idle_watch_sleeps);
+	tcase_add_test(tc, cache_stalls);
 	tcase_add_test(tc, batch_bounded);
 	suite_add_tcase(s, tc);
 
