@@ -13,6 +13,7 @@
 #include <event2/event.h>
 
 #include "conn.h"
+#include "conn_int.h"
 #include "etf.h"
 #include "evadd.h"
 #include "frame.h"
@@ -29,32 +30,6 @@
 /* An output that grew this large is told to memtrim once written. */
 #define CONN_OUT_LARGE	(256u * 1024)
 
-struct conn {
-	int			 fd;
-	struct event_base	*base;
-	struct event		*rev;
-	struct event		*again;		/* conn_yield(), at need */
-	struct event		*wev;
-	struct evbuffer		*in;
-	struct evbuffer		*out;
-	size_t			 max_frame;
-	size_t			 out_cap;
-	const struct conn_cbs	*cbs;
-	void			*arg;
-	int			 paused;
-	int			 reading;	/* rev is added */
-	int			 eof;		/* the peer sends no more */
-	int			 full;		/* output reached out_cap */
-	int			 deaf;		/* the peer reads no more */
-	int			 stalled;	/* in budget.stalled */
-	int			 linger;	/* conn_linger() */
-	TAILQ_ENTRY(conn)	 stall_entry;
-	struct event		*turn;		/* its turn first, at need */
-	size_t			 in_counted;	/* its share of the totals */
-	size_t			 out_counted;
-	size_t			 out_peak;	/* output's most since empty */
-	unsigned long		 turn_class;	/* conn_set_class() */
-};
 
 /*
  * The process's bounds over all its connections (conn_set_budget()).
@@ -74,6 +49,7 @@ static struct {
 	unsigned		 turn_ms;	/* 0: no bound */
 	size_t			 in_total;
 	size_t			 out_total;
+	size_t			 nconns;	/* made and not freed */
 	TAILQ_HEAD(, conn)	 stalled;
 	unsigned long		 last_class;	/* of the last first */
 } budget = { .stalled = TAILQ_HEAD_INITIALIZER(budget.stalled) };
@@ -240,10 +216,14 @@ conn_turn_start(void)
 static void
 conn_count(struct conn *c, size_t in, size_t out)
 {
+	size_t out_before = c->out_counted;
+
 	budget.in_total = budget.in_total - c->in_counted + in;
 	budget.out_total = budget.out_total - c->out_counted + out;
 	c->in_counted = in;
 	c->out_counted = out;
+	if (out != out_before)
+		conn_outwait_counted(c, out_before, out);
 	if (budget.in_total < budget.in_budget &&
 	    !TAILQ_EMPTY(&budget.stalled))
 		conn_unstall_all();
@@ -270,6 +250,18 @@ conn_set_budget(size_t in_budget, size_t in_small, size_t out_budget,
 	budget.in_small = in_small;
 	budget.out_budget = out_budget;
 	budget.turn_ms = turn_ms;
+}
+
+size_t
+conn_out_limit(void)
+{
+	return 2 * budget.out_budget;
+}
+
+unsigned
+conn_turn_length_ms(void)
+{
+	return budget.turn_ms;
 }
 
 size_t
@@ -309,6 +301,7 @@ conn_new(struct event_base *base, int fd, size_t max_frame, size_t out_cap,
 		conn_free(c);
 		return NULL;
 	}
+	budget.nconns++;
 	conn_update_read(c);
 	return c;
 }
@@ -429,11 +422,19 @@ conn_resume(struct conn *c)
 }
 
 int
-conn_full(const struct conn *c)
+conn_full(struct conn *c)
 {
-	return c->full || (budget.out_budget != 0 &&
-	    budget.out_total >= budget.out_budget &&
-	    evbuffer_get_length(c->out) > 0);
+	if (c->full)
+		return 1;
+	if (budget.out_budget == 0 || budget.out_total < budget.out_budget)
+		return 0;
+	/* With output of its own, it waits for that to be written; with
+	 * none, it may make one reply, up to the limit; past that, it waits
+	 * for its turn (conn_outwait.c). */
+	if (evbuffer_get_length(c->out) > 0)
+		return 1;
+	return budget.out_total >= conn_out_limit() &&
+	    conn_outwait_hold(c) == 0;
 }
 
 int
@@ -625,12 +626,14 @@ conn_send(struct conn *c, const struct etf_buf *b)
 int
 conn_flush(struct conn *c)
 {
-	int n, err;
+	int n, err, moved = 0;
 
 	while (evbuffer_get_length(c->out) > 0) {
 		n = evbuffer_write(c->out, c->fd);
-		if (n > 0)
+		if (n > 0) {
+			moved = 1;
 			continue;
+		}
 		if (n == -1 && (errno == EAGAIN || errno == EINTR))
 			break;
 		err = n == -1 ? errno : 0;
@@ -645,6 +648,8 @@ conn_flush(struct conn *c)
 		c->cbs->closed(c, c->arg);
 		return -1;
 	}
+	if (moved)
+		conn_outwait_moved(c);
 	conn_account(c);
 	if (evbuffer_get_length(c->out) == 0) {
 		conn_output_emptied(c);
@@ -682,7 +687,12 @@ conn_free(struct conn *c)
 		return;
 	if (c->stalled)
 		conn_unstall(c);
+	conn_outwait_forget(c);
 	conn_count(c, 0, 0);
+	/* The last one (made: it has its events): the budget's events go
+	 * with it, as the event base may. */
+	if (c->wev != NULL && --budget.nconns == 0)
+		conn_outwait_done();
 	if (c->rev != NULL)
 		event_free(c->rev);
 	if (c->again != NULL)

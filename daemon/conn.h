@@ -33,7 +33,12 @@
  * While their unsent output totals out_budget or more,
  * conn_full() is true of every connection with output unsent: each
  * takes no more requests until its output is written, and one that has
- * none may still make one reply.
+ * none may still make one reply.  From twice out_budget on, the limit,
+ * it is true of those with none too: they wait for room, and are let
+ * go (drained()) in the order they came; while they wait, a connection
+ * whose output has not moved for turn_ms is closed (closed()), so that
+ * clients that do not read hold up the others for a turn, not for ever
+ * (conn_outwait.c).
  *
  * EOF (the client shut down its sending side, or closed) ends the input,
  * not the connection: the owner answers the whole frames buffered, writes
@@ -150,8 +155,9 @@ int		 conn_send_raw(struct conn *, const void *, size_t);
 int		 conn_flush(struct conn *);
 /* The output reached the cap and has not drained to half of it since,
  * or the process's output budget is spent and this connection has
- * output unsent: take no request until drained(). */
-int		 conn_full(const struct conn *);
+ * output unsent, or its limit is and it has none: take no request until
+ * drained(). */
+int		 conn_full(struct conn *);
 /* The client has closed (a write found it gone): replies are dropped,
  * so a request whose only effect is its reply need not be carried out
  * (its cost would be spent for nobody). */

@@ -2,7 +2,7 @@
 daemon_libdaemon_la_SOURCES += \
 	daemon/evadd.h daemon/evadd.c \
 	daemon/chan.h daemon/chan.c \
-	daemon/conn.h daemon/conn.c \
+	daemon/conn.h daemon/conn_int.h daemon/conn.c daemon/conn_outwait.c \
 	daemon/linger.h daemon/linger.c \
 	daemon/memtrim.h daemon/memtrim.c \
 	daemon/proc.h daemon/proc.c \

@@ -45,6 +45,7 @@ struct side {
 	size_t		 most_in;	/* the most input it held */
 	int		 drained;
 	int		 may_close;	/* closed() is not a failure */
+	size_t		 drain_reply;	/* a reply drained() makes */
 	int		 closed;
 };
 
@@ -77,7 +78,18 @@ on_closed(struct conn *c, void *arg)
 static void
 on_drained(struct conn *c, void *arg)
 {
-	((struct side *)arg)->drained++;
+	struct side *s = arg;
+	uint8_t *reply;
+
+	s->drained++;
+	if (s->drain_reply > 0) {
+		/* As an owner does: a request taken, answered at once. */
+		ck_assert_ptr_nonnull(reply = calloc(1, s->drain_reply));
+		ck_assert_int_eq(conn_send_raw(c, reply, s->drain_reply), 0);
+		ck_assert_int_eq(conn_flush(c), 1);
+		free(reply);
+		s->drain_reply = 0;
+	}
 }
 
 static const struct conn_cbs cbs = { on_input, on_closed, on_drained };
@@ -378,8 +390,9 @@ side_read_all(struct side *s)
  * Two connections whose clients do not read, with small socket buffers:
  * 150 KiB of replies on one and 8 KiB on the other pass the output
  * budget of 100 KiB, and both are full, each far under its own cap.  A
- * third with no output is not.  Once the first client reads it all, its
- * connection is drained, and the second is no longer full.
+ * third with no output is not: under the limit (twice the budget) it
+ * may make a reply.  Once the first client reads it all, its connection
+ * is drained, and the second is no longer full.
  */
 START_TEST(output_budget)
 {
@@ -428,6 +441,154 @@ START_TEST(output_budget)
 }
 END_TEST
 
+#define OUT_TURN_MS	300
+
+/* Run the loop until cond(s) or the deadline; whether cond came. */
+static int
+loop_until(struct event_base *base, int (*cond)(struct side *),
+    struct side *s)
+{
+	int64_t end = now_ms() + TU_DEADLINE_MS;
+
+	while (!cond(s) && now_ms() < end)
+		ck_assert_int_eq(event_base_loop(base, EVLOOP_ONCE |
+		    EVLOOP_NONBLOCK), 0);
+	return cond(s);
+}
+
+static int
+is_closed(struct side *s)
+{
+	return s->closed > 0;
+}
+
+static int
+is_drained(struct side *s)
+{
+	return s->drained > 0;
+}
+
+/*
+ * A client that reads none of its 250 KiB of replies (over the output
+ * limit of 200 KiB, twice the budget) is closed once it has not read
+ * for a turn while another waits for room; the other may then go on.  While none waits,
+ * it is not closed, however long it does not read; while it reads, even
+ * slowly, it is not either.
+ */
+START_TEST(output_turn)
+{
+	struct event_base *base = event_base_new();
+	struct side hog, idle;
+	uint8_t *reply, buf[2048];
+	int64_t end, start;
+
+	ck_assert_ptr_nonnull(base);
+	conn_set_budget(0, 0, OUT_BUDGET, OUT_TURN_MS);
+	side_open(&hog, base, 0, 4096);
+	side_open(&idle, base, 0, 4096);
+	hog.may_close = 1;
+	ck_assert_ptr_nonnull(reply = calloc(1, 250 * 1024));
+	ck_assert_int_eq(conn_send_raw(hog.conn, reply, 250 * 1024), 0);
+	ck_assert_int_eq(conn_flush(hog.conn), 1);
+
+	/* Nobody waits: no turn, however long. */
+	end = now_ms() + 3 * OUT_TURN_MS;
+	while (now_ms() < end)
+		ck_assert_int_eq(event_base_loop(base, EVLOOP_ONCE |
+		    EVLOOP_NONBLOCK), 0);
+	ck_assert_int_eq(hog.closed, 0);
+
+	/* One waits, and the hog reads a little at a time, for three
+	 * turns: it is not closed. */
+	ck_assert(conn_full(idle.conn));
+	start = now_ms();
+	while (now_ms() < start + 3 * OUT_TURN_MS) {
+		ck_assert_int_gt(read(hog.client, buf, sizeof(buf)), 0);
+		end = now_ms() + OUT_TURN_MS / 4;
+		while (now_ms() < end)
+			ck_assert_int_eq(event_base_loop(base, EVLOOP_ONCE |
+			    EVLOOP_NONBLOCK), 0);
+	}
+	ck_assert_int_eq(hog.closed, 0);
+	ck_assert_int_eq(idle.drained, 0);
+
+	/* It stops reading: closed within its turn and a little more,
+	 * not before; the waiter goes on. */
+	start = now_ms();
+	ck_assert(loop_until(base, is_closed, &hog));
+	ck_assert_int_ge(now_ms() - start, OUT_TURN_MS - OUT_TURN_MS / 4);
+	ck_assert(loop_until(base, is_drained, &idle));
+	ck_assert_uint_eq(conn_total_out(), 0);
+	ck_assert(!conn_full(idle.conn));
+
+	free(reply);
+	close(hog.client);
+	side_close(&idle);
+	linger_close_all();
+	event_base_free(base);
+}
+END_TEST
+
+/*
+ * Past the limit (200 KiB), waiters are let make their replies in the
+ * order they came, while there is room: once the 250 KiB are read, the
+ * first waiter makes a reply of 220 KiB, which passes the limit again,
+ * and the second waits on until that is read too.  A waiter freed while
+ * it waits is forgotten.
+ */
+START_TEST(output_waiters_in_order)
+{
+	struct event_base *base = event_base_new();
+	struct side hog, w1, w2, w3;
+	uint8_t *reply;
+	int64_t end;
+
+	ck_assert_ptr_nonnull(base);
+	conn_set_budget(0, 0, OUT_BUDGET, 0);
+	side_open(&hog, base, 0, 4096);
+	side_open(&w1, base, 0, 4096);
+	side_open(&w2, base, 0, 4096);
+	side_open(&w3, base, 0, 4096);
+	ck_assert_ptr_nonnull(reply = calloc(1, 250 * 1024));
+	ck_assert_int_eq(conn_send_raw(hog.conn, reply, 250 * 1024), 0);
+	ck_assert_int_eq(conn_flush(hog.conn), 1);
+	ck_assert(conn_full(w3.conn));
+	ck_assert(conn_full(w1.conn));
+	ck_assert(conn_full(w2.conn));
+	side_close(&w3);
+
+	/* The hog reads it all: w1's turn comes, and it makes its reply
+	 * at once, as an owner does in drained(). */
+	w1.drain_reply = 220 * 1024;
+	end = now_ms() + TU_DEADLINE_MS;
+	while (w1.drained == 0 && now_ms() < end) {
+		side_read_all(&hog);
+		ck_assert_int_eq(event_base_loop(base, EVLOOP_ONCE |
+		    EVLOOP_NONBLOCK), 0);
+	}
+	ck_assert_int_eq(w1.drained, 1);
+	ck_assert_int_eq(w2.drained, 0);
+	ck_assert(conn_full(w2.conn));
+
+	/* w1's client reads: w2's turn. */
+	end = now_ms() + TU_DEADLINE_MS;
+	while (w2.drained == 0 && now_ms() < end) {
+		side_read_all(&w1);
+		ck_assert_int_eq(event_base_loop(base, EVLOOP_ONCE |
+		    EVLOOP_NONBLOCK), 0);
+	}
+	ck_assert_int_eq(w2.drained, 1);
+	ck_assert(!conn_full(w2.conn));
+
+	free(reply);
+	side_close(&hog);
+	side_close(&w1);
+	side_close(&w2);
+	ck_assert_uint_eq(conn_total_out(), 0);
+	event_base_free(base);
+}
+END_TEST
+
 static Suite *
 conn_suite(void)
 {
@@ -438,6 +599,8 @@ conn_suite(void)
 	tcase_add_test(tc, turn_ends);
 	tcase_add_test(tc, turns_go_round);
 	tcase_add_test(tc, output_budget);
+	tcase_add_test(tc, output_turn);
+	tcase_add_test(tc, output_waiters_in_order);
 	suite_add_tcase(s, tc);
 	return s;
 }

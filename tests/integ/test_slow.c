@@ -38,6 +38,7 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -837,6 +838,91 @@ START_TEST(t_never_reads)
 }
 END_TEST
 
+#define HOG_CONNS	64
+#define HOG_ENTRIES	1000
+#define HOG_TITLE	4000	/* an `entries` reply of ~4 MB */
+
+/* The pid of the process of d whose title is title, or 0. */
+static pid_t
+titled(const struct daemon *d, const char *title)
+{
+	static struct pidset ps;
+	char		path[64], buf[256];
+	size_t		i;
+	ssize_t		n;
+	int		fd;
+
+	memset(&ps, 0, sizeof(ps));
+	if (proc_tree(d->pid, &ps) == -1)
+		return 0;
+	for (i = 0; i < ps.n; i++) {
+		snprintf(path, sizeof path, "/proc/%d/cmdline", (int)ps.pid[i]);
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+			continue;
+		n = read(fd, buf, sizeof buf - 1);
+		close(fd);
+		if (n > 0 && (buf[n] = '\0', strcmp(buf, title) == 0))
+			return ps.pid[i];
+	}
+	return 0;
+}
+
+/*
+ * Clients that each ask for the entries of a large list (~4 MB) and do
+ * not read: the list server makes their replies until its output limit
+ * (128 MiB, twice its budget) is passed, and the rest wait, instead of
+ * each holding a copy (64 of them, 256 MB).  A client that reads, come
+ * after them, is not held up for ever: once they have not read for a
+ * turn (10 s) while others wait, they are closed, logged, and it is
+ * answered.
+ */
+START_TEST(t_unread_turns)
+{
+	struct daemon	*d = daemon_start_ok("--sync", "none", NULL);
+	struct conn	*c[HOG_CONNS], *reader;
+	const struct etf_term *t;
+	pid_t		 ls;
+	long		 hwm;
+	int		 i, small = 4096;
+
+	H_TODOD_ONLY("the list server's output budget");
+	reader = conn_open_ok(d);
+	attach_ok(reader, "hogged");
+	h_add_many(reader, HOG_ENTRIES, HOG_TITLE);
+	H_ASSERT((ls = titled(d, "todod: list hogged")) > 0, "no list "
+	    "server titled 'todod: list hogged'");
+	for (i = 0; i < HOG_CONNS; i++) {
+		c[i] = conn_open_ok(d);
+		(void)setsockopt(c[i]->fd, SOL_SOCKET, SO_RCVBUF, &small,
+		    sizeof(small));
+		attach_ok(c[i], "hogged");
+		send_req(c[i], "entries");
+	}
+	/* Behind them, for a turn at most (and a little more). */
+	send_req(reader, "size");
+	H_ASSERT((t = conn_recv(reader, h_ms(30000))) != NULL &&
+	    etf_is_tuple(t, 2) && etf_is_atom(&t->seq.v[0], "ok") &&
+	    t->seq.v[1].type == ETF_INT && t->seq.v[1].i == HOG_ENTRIES,
+	    "size, behind clients that do not read: %s", h_err());
+	H_ASSERT(h_logged(d, "read none of its", h_ms(10000)), "no client "
+	    "that did not read was closed");
+	hwm = proc_status(ls, "VmHWM");
+	fprintf(stderr, "unread-turns: the list server's peak %ld KiB\n",
+	    hwm);
+#ifndef __SANITIZE_ADDRESS__	/* ASan holds freed memory in quarantine */
+	H_ASSERT(h_valgrind() || (hwm > 0 && hwm < 190 * 1024), "the list "
+	    "server held %ld KiB at its peak", hwm);
+#endif
+	for (i = 0; i < HOG_CONNS; i++)
+		conn_close(c[i]);
+	assert_call(reader, "size", "{ok, ~i}", HOG_ENTRIES);
+	conn_close(reader);
+	assert_serving(d);
+	daemon_stop_ok(d);
+	daemon_free(d);
+}
+END_TEST
+
 #define BURST_LISTS	4
 #define BURST_ADDS	1500
 #define BURST_TITLE	4000	/* 4 x 1,500 x 4,000: 24 MB of changes */
@@ -904,6 +990,7 @@ main(void)
 	tcase_add_test(tc, t_partial_frames_bounded);
 	tcase_add_test(tc, t_unread_replies_trimmed);
 	tcase_add_test(tc, t_never_reads);
+	tcase_add_test(tc, t_unread_turns);
 	tcase_add_test(tc, t_burst_given_back);
 	suite_add_tcase(s, tc);
 	return h_run_suite(s);
