@@ -49,6 +49,8 @@ struct cconn {
 	int			 leaving;	/* handoff once flushed */
 	uint64_t		 sync;		/* waiting for sync round */
 	int			 sync_lists;	/* ... to answer lists */
+	int			 lists_due;	/* lists to answer, once
+						 * there is room (conn.h) */
 	uint8_t			 target[NAME_MAX_BYTES]; /* the list to attach to */
 	size_t			 target_len;
 };
@@ -264,7 +266,7 @@ static int
 cache_held(const struct cconn *cc)
 {
 	return cc->closing || cc->leaving || cc->sync != 0 ||
-	    conn_full(cc->conn);
+	    cc->lists_due || conn_full(cc->conn);
 }
 
 /* Take the requests buffered, up to the connection's share of the pass
@@ -316,6 +318,31 @@ cache_process(struct cconn *cc)
 }
 
 /*
+ * The lists reply a connection is owed, once the output limit leaves
+ * room for it (conn_wait_room()): the replies of many clients that
+ * asked for lists and do not read would otherwise all be made, past
+ * it.  0 once made, -1 while it waits (drained() comes).
+ */
+static int
+cache_lists_reply(struct cconn *cc)
+{
+	if (!cc->lists_due)
+		return 0;
+	if (conn_deaf(cc->conn)) {
+		cc->lists_due = 0;	/* it would be dropped */
+		return 0;
+	}
+	if (conn_wait_room(cc->conn))
+		return -1;
+	cc->lists_due = 0;
+	etf_buf_reset(&cache.out);
+	route_reply_lists(&cache.out, cache.dirfd);
+	(void)reply_unbuilt(&cache.out, "lists");
+	conn_send(cc->conn, &cache.out);
+	return 0;
+}
+
+/*
  * Answer what is buffered, write; once all is written, close the
  * connection if it is done (a bad frame answered, or EOF with every
  * request answered) or hand it off if it attaches.
@@ -328,6 +355,8 @@ cache_conn_serve(struct cconn *cc)
 	int yielded;
 
 	for (;;) {
+		if (cache_lists_reply(cc) == -1)
+			return;
 		yielded = cache_process(cc);
 		if (conn_flush(cc->conn) != 0)
 			return;		/* closed, or drained() comes */
@@ -346,8 +375,11 @@ cache_conn_serve(struct cconn *cc)
 			return;
 		}
 		/* Requests held back by unsent replies are taken now; those
-		 * left by a yield, when it comes back. */
-		if (yielded || conn_frame(cc->conn, &p, &len) == 0)
+		 * left by a yield, when it comes back, and those of a
+		 * connection that waits for room for its replies (it has
+		 * none unsent), when drained() says its turn has come. */
+		if (yielded || conn_frame(cc->conn, &p, &len) == 0 ||
+		    conn_full(cc->conn))
 			return;
 	}
 }
@@ -539,16 +571,17 @@ cache_synced(uint64_t token, int failed)
 	TAILQ_FOREACH(cc, &cache.conns, entry)
 		if (cc->sync == token) {
 			cc->sync = 0;
-			etf_buf_reset(&cache.out);
-			if (cc->sync_lists) {
-				route_reply_lists(&cache.out, cache.dirfd);
-				(void)reply_unbuilt(&cache.out, "lists");
+			/* The lists reply, large, is made when there is
+			 * room for it (cache_lists_reply()). */
+			cc->lists_due = cc->sync_lists;
+			if (!cc->sync_lists) {
+				etf_buf_reset(&cache.out);
+				if (failed)
+					reply_error(&cache.out, "unavailable");
+				else
+					reply_atom(&cache.out, "ok");
+				conn_send(cc->conn, &cache.out);
 			}
-			else if (failed)
-				reply_error(&cache.out, "unavailable");
-			else
-				reply_atom(&cache.out, "ok");
-			conn_send(cc->conn, &cache.out);
 			conn_resume(cc->conn);
 			cache_conn_serve(cc);
 			return;

@@ -424,17 +424,30 @@ conn_resume(struct conn *c)
 int
 conn_full(struct conn *c)
 {
+	/* With no request buffered, it has no reply to make: it waits
+	 * for its own output only (an idle connection does not count as
+	 * one waiting for room). */
+	if (evbuffer_get_length(c->in) == 0)
+		return c->full || (budget.out_budget != 0 &&
+		    budget.out_total >= budget.out_budget &&
+		    evbuffer_get_length(c->out) > 0);
+	return conn_wait_room(c);
+}
+
+int
+conn_wait_room(struct conn *c)
+{
 	if (c->full)
 		return 1;
 	if (budget.out_budget == 0 || budget.out_total < budget.out_budget)
-		return 0;
+		return conn_outwait_wait(c, 0);
 	/* With output of its own, it waits for that to be written; with
-	 * none, it may make one reply, up to the limit; past that, it waits
-	 * for its turn (conn_outwait.c). */
+	 * none, it may make one reply, up to the limit, unless others wait
+	 * their turn; past the limit, it waits for its turn too
+	 * (conn_outwait.c). */
 	if (evbuffer_get_length(c->out) > 0)
 		return 1;
-	return budget.out_total >= conn_out_limit() &&
-	    conn_outwait_hold(c) == 0;
+	return conn_outwait_wait(c, budget.out_total >= conn_out_limit());
 }
 
 int

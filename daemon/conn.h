@@ -68,13 +68,17 @@ struct conn_cbs {
 	 * the owner frees the connection. */
 	void	(*closed)(struct conn *, void *arg);
 	/* The output is written, or fell to half the cap after it was
-	 * full: more requests may be taken. */
+	 * full, or the connection waited for room for a reply (conn_full(),
+	 * conn_wait_room()) and its turn has come: more requests may be
+	 * taken. */
 	void	(*drained)(struct conn *, void *arg);
 };
 
 /* What a connection may hold of input however spent the budget is. */
 #define CONN_IN_SMALL	(64u * 1024)
-/* The turn of the first held back, while others wait behind it. */
+/* The turn of the first held back by the input budget, while others
+ * wait behind it; and the time a client that does not read its replies
+ * is given, past the output limit, while others wait for room. */
 #define CONN_TURN_MS	10000u
 /* The process's budgets (0: none); before any connection is made. */
 void		 conn_set_budget(size_t in_budget, size_t in_small,
@@ -153,11 +157,19 @@ int		 conn_send_raw(struct conn *, const void *, size_t);
 /* Write what the socket takes: 0 all written, 1 some left (written when
  * writable; then drained() is called), -1 closed() was called. */
 int		 conn_flush(struct conn *);
-/* The output reached the cap and has not drained to half of it since,
- * or the process's output budget is spent and this connection has
- * output unsent, or its limit is and it has none: take no request until
- * drained(). */
+/*
+ * Whether to take no request until drained(): the output reached the cap
+ * and has not drained to half of it since; or the process's output
+ * budget is spent and this connection has output unsent; or, with a
+ * request buffered and no output unsent, it must wait for room
+ * (conn_wait_room()).  It may queue the connection: the owner must then
+ * wait for drained().
+ */
 int		 conn_full(struct conn *);
+/* The same for a reply owed with no request buffered (one whose request
+ * was taken before, answered once something else is done): whether it
+ * must wait until drained() to make it. */
+int		 conn_wait_room(struct conn *);
 /* The client has closed (a write found it gone): replies are dropped,
  * so a request whose only effect is its reply need not be carried out
  * (its cost would be spent for nobody). */

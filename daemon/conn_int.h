@@ -43,7 +43,9 @@ struct conn {
 	TAILQ_ENTRY(conn)	 wait_entry;
 	TAILQ_ENTRY(conn)	 hold_entry;
 	int64_t			 out_moved;	/* monotonic ms: output made
-						 * or some written */
+						 * or some written or read */
+	int			 out_sockq;	/* its socket's queue then, or
+						 * -1 (SIOCOUTQ) */
 };
 
 /* conn.c: the output's limit, twice its budget (0: none), and the turn
@@ -52,10 +54,11 @@ size_t	conn_out_limit(void);
 unsigned conn_turn_length_ms(void);
 
 /* conn_outwait.c (conn.h: the output limit). */
-/* c is held by the limit with no output of its own: it waits
- * for its turn to make a reply, which drained() tells it.  0, or -1
- * with no memory to wait: it may make its reply now. */
-int	conn_outwait_hold(struct conn *c);
+/* Whether c, with no output of its own and a reply to make, waits for
+ * its turn (then drained() tells it when): past the budget, while others
+ * wait; over: past the limit, always.  If it goes on, it leaves the
+ * waiters if it was one. */
+int	conn_outwait_wait(struct conn *c, int over);
 /* c's output went from before to after bytes (the totals are counted
  * already): it holds output, or no more; the limit may have room. */
 void	conn_outwait_counted(struct conn *c, size_t before, size_t after);

@@ -2,10 +2,11 @@
  * conn_outwait.c: the output limit of a process's connections (conn.h).
  * While the replies unsent of all its connections total the budget or
  * more, a connection with output of its own takes no request until it
- * is written (conn.c), and one with none may still make a reply.  From
- * the limit (twice the budget) on, one with none waits here for room:
- * then the waiters are let make their replies one after the other, in
- * the order they came, while there is room.  So clients that never read
+ * is written (conn.c), and one with none may still make a reply, unless
+ * others wait.  From the limit (twice the budget) on, one with none and
+ * a reply to make waits here for room: then the waiters are let make
+ * their replies one after the other, in the order they came, while
+ * there is room.  So clients that never read
  * their replies cannot each make one more and grow the process without
  * bound.
  *
@@ -13,14 +14,20 @@
  * have waited for a turn, one whose output has not moved (none of it
  * written) for a turn too is closed (closed()), as if its client had
  * gone, and its replies dropped; so is the next, in its turn, while any
- * waits and there is no room.  A client that reads, however slowly, is not closed.  The
+ * waits and there is no room.  A client that reads at all is not
+ * closed: as the daemon writes, or as its socket's queue shrinks (the
+ * socket is writable again only once it has mostly drained, so a slow
+ * reader may leave nothing to write for a long while).  The
  * holders are kept in the order their output last moved, so the first
  * is the one to look at.
  */
 #include "config.h"
 
 #include <sys/types.h>
+#include <sys/ioctl.h>
 #include <sys/queue.h>
+
+#include <linux/sockios.h>
 
 #include <stdint.h>
 
@@ -39,6 +46,7 @@ static struct {
 	struct event		*wake;		/* let waiters make replies */
 	struct event		*turn;		/* close holders not moving */
 	int64_t			 wait_since;	/* the waiters' first came */
+	struct conn		*letgo;		/* its drained(), from wake */
 } ow = {
 	.waiters = TAILQ_HEAD_INITIALIZER(ow.waiters),
 	.holders = TAILQ_HEAD_INITIALIZER(ow.holders),
@@ -63,8 +71,10 @@ conn_outwait_wake(evutil_socket_t fd, short ev, void *arg)
 	    NULL) {
 		TAILQ_REMOVE(&ow.waiters, c, wait_entry);
 		c->out_waiting = 0;
+		ow.letgo = c;
 		if (c->cbs->drained != NULL)
 			c->cbs->drained(c, c->arg);
+		ow.letgo = NULL;
 	}
 	if (TAILQ_EMPTY(&ow.waiters) && ow.turn != NULL)
 		evtimer_del(ow.turn);
@@ -111,20 +121,54 @@ conn_outwait_init(struct event_base *base)
 	return 0;
 }
 
-int
-conn_outwait_hold(struct conn *c)
+/* What c's socket holds that its client has not read, or -1. */
+static int
+conn_outwait_sockq(const struct conn *c)
 {
-	if (c->out_waiting)
+	int n;
+
+	return c->fd != -1 && ioctl(c->fd, SIOCOUTQ, &n) == 0 ? n : -1;
+}
+
+/* Out of the waiters, if it was one. */
+static void
+conn_outwait_leave(struct conn *c)
+{
+	if (c->out_waiting) {
+		TAILQ_REMOVE(&ow.waiters, c, wait_entry);
+		c->out_waiting = 0;
+	}
+}
+
+int
+conn_outwait_wait(struct conn *c, int over)
+{
+	struct conn *h;
+
+	/* Its replies go nowhere: it waits for nobody. */
+	if (c->deaf || (!over &&
+	    (TAILQ_EMPTY(&ow.waiters) || c == ow.letgo ||
+	    c == TAILQ_FIRST(&ow.waiters)))) {
+		conn_outwait_leave(c);
 		return 0;
+	}
+	if (c->out_waiting)
+		return 1;
 	if (conn_outwait_init(c->base) == -1)
-		return -1;
-	if (TAILQ_EMPTY(&ow.waiters))
+		return 0;	/* no memory to wait: it goes on */
+	if (TAILQ_EMPTY(&ow.waiters)) {
+		/* A waiting begins: from now on a client that reads its
+		 * replies shows by its socket's queue too (a slow reader
+		 * leaves the daemon nothing to write for a while). */
 		ow.wait_since = monotime_ms();
+		TAILQ_FOREACH(h, &ow.holders, hold_entry)
+			h->out_sockq = conn_outwait_sockq(h);
+	}
 	TAILQ_INSERT_TAIL(&ow.waiters, c, wait_entry);
 	c->out_waiting = 1;
 	if (!evtimer_pending(ow.turn, NULL))
 		conn_outwait_arm();
-	return 0;
+	return 1;
 }
 
 /*
@@ -141,10 +185,18 @@ conn_outwait_turn(evutil_socket_t fd, short ev, void *arg)
 	static struct lograte turn_rate;
 	struct conn *h;
 	int64_t turn = conn_turn_length_ms();
+	int q;
 
 	while (!TAILQ_EMPTY(&ow.waiters) && !conn_outwait_room() &&
 	    (h = TAILQ_FIRST(&ow.holders)) != NULL &&
 	    monotime_ms() - conn_outwait_since(h) >= turn) {
+		if ((q = conn_outwait_sockq(h)) != h->out_sockq) {
+			/* Its client has read since: its turn begins
+			 * again, at the end. */
+			conn_outwait_moved(h);
+			h->out_sockq = q;
+			continue;
+		}
 		/* Out of the holders first: whatever closed() does, the
 		 * next one is looked at next. */
 		TAILQ_REMOVE(&ow.holders, h, hold_entry);
@@ -165,6 +217,8 @@ conn_outwait_counted(struct conn *c, size_t before, size_t after)
 {
 	if (before == 0 && after > 0 && !c->out_holding) {
 		c->out_moved = monotime_ms();
+		c->out_sockq = TAILQ_EMPTY(&ow.waiters) ? -1 :
+		    conn_outwait_sockq(c);
 		TAILQ_INSERT_TAIL(&ow.holders, c, hold_entry);
 		c->out_holding = 1;
 	} else if (after == 0 && c->out_holding) {
@@ -180,6 +234,8 @@ void
 conn_outwait_moved(struct conn *c)
 {
 	c->out_moved = monotime_ms();
+	if (!TAILQ_EMPTY(&ow.waiters))
+		c->out_sockq = conn_outwait_sockq(c);
 	if (c->out_holding && TAILQ_NEXT(c, hold_entry) != NULL) {
 		TAILQ_REMOVE(&ow.holders, c, hold_entry);
 		TAILQ_INSERT_TAIL(&ow.holders, c, hold_entry);
@@ -189,10 +245,9 @@ conn_outwait_moved(struct conn *c)
 void
 conn_outwait_forget(struct conn *c)
 {
-	if (c->out_waiting) {
-		TAILQ_REMOVE(&ow.waiters, c, wait_entry);
-		c->out_waiting = 0;
-	}
+	conn_outwait_leave(c);
+	if (ow.letgo == c)
+		ow.letgo = NULL;
 	if (c->out_holding) {
 		TAILQ_REMOVE(&ow.holders, c, hold_entry);
 		c->out_holding = 0;

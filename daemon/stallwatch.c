@@ -79,7 +79,7 @@ stallwatch_sleep(void)
 	sw.asleep = true;
 	if (sw.wake != NULL && event_add(sw.wake, NULL) == -1)
 		log_warnx("cannot watch the socket: the watch of the cache "
-		    "sleeps until a list is opened");
+		    "sleeps until a list is opened or a sync begins");
 }
 
 static void
@@ -149,6 +149,8 @@ stallwatch_wake(void)
 	tv = monotime_tv(stallwatch_tick_ms());
 	if (evtimer_add(sw.tick, &tv) == 0)
 		sw.asleep = false;
+	else if (sw.wake != NULL)
+		(void)event_add(sw.wake, NULL);	/* asleep still */
 }
 
 void

@@ -54,7 +54,7 @@ sup_watch_label(int i)
 static const char *
 sup_watch_waits(int i)
 {
-	return i == sup.cfg->workers ? "new clients and requests wait" :
+	return i == sup.cfg->workers ? "new clients wait" :
 	    "changes to its lists wait";
 }
 

@@ -119,6 +119,18 @@ side_open(struct side *s, struct event_base *base, size_t payload,
 	}
 }
 
+/* A request of 8 bytes buffered on the connection, as if its client had
+ * sent it: the owner has not taken it (it would make a reply). */
+static void
+side_request(struct side *s)
+{
+	uint8_t frame[FRAME_HDR + 8] = { 0 };
+
+	frame_put_len(frame, 8);
+	ck_assert_int_eq(conn_prepend_input(s->conn, frame, sizeof(frame)),
+	    0);
+}
+
 static void
 side_close(struct side *s)
 {
@@ -276,7 +288,9 @@ START_TEST(turn_ends)
 	}
 	ck_assert_msg(s[0].frames == 1 && s[1].frames == 1,
 	    "taken: %zu and %zu", s[0].frames, s[1].frames);
-	ck_assert_int_ge(now_ms() - start, TURN_MS);
+	/* (Its turn began a moment before start: when the second one was
+	 * held back.) */
+	ck_assert_int_ge(now_ms() - start, TURN_MS - TURN_MS / 10);
 	ck_assert_int_eq(stop.closed, 1);
 	ck_assert_uint_eq(stop.frames, 0);
 	ck_assert_uint_eq(conn_total_in(), 0);
@@ -498,8 +512,11 @@ START_TEST(output_turn)
 		    EVLOOP_NONBLOCK), 0);
 	ck_assert_int_eq(hog.closed, 0);
 
-	/* One waits, and the hog reads a little at a time, for three
-	 * turns: it is not closed. */
+	/* One with no request does not wait; one with one does, and the
+	 * hog reads a little at a time, for three turns: it is not
+	 * closed. */
+	ck_assert(!conn_full(idle.conn));
+	side_request(&idle);
 	ck_assert(conn_full(idle.conn));
 	start = now_ms();
 	while (now_ms() < start + 3 * OUT_TURN_MS) {
@@ -520,6 +537,53 @@ START_TEST(output_turn)
 	ck_assert(loop_until(base, is_drained, &idle));
 	ck_assert_uint_eq(conn_total_out(), 0);
 	ck_assert(!conn_full(idle.conn));
+
+	free(reply);
+	close(hog.client);
+	side_close(&idle);
+	linger_close_all();
+	event_base_free(base);
+}
+END_TEST
+
+/*
+ * A client that reads its 1 MiB of replies slowly (16 KiB every 75 ms),
+ * through a socket with the default buffers, leaves the daemon nothing
+ * to write for long stretches, longer than a turn here (the socket is
+ * writable again only once it has mostly drained): it is not closed for
+ * that while another waits, as it reads.  Once it stops, it is.
+ */
+START_TEST(output_slow_reader_kept)
+{
+	struct event_base *base = event_base_new();
+	struct side hog, idle;
+	uint8_t *reply, buf[16384];
+	int64_t start, end;
+	ssize_t n;
+
+	ck_assert_ptr_nonnull(base);
+	conn_set_budget(0, 0, OUT_BUDGET, OUT_TURN_MS);
+	side_open(&hog, base, 0, 0);
+	side_open(&idle, base, 0, 0);
+	hog.may_close = 1;
+	ck_assert_ptr_nonnull(reply = calloc(1, 1024 * 1024));
+	ck_assert_int_eq(conn_send_raw(hog.conn, reply, 1024 * 1024), 0);
+	ck_assert_int_eq(conn_flush(hog.conn), 1);
+	side_request(&idle);
+	ck_assert(conn_full(idle.conn));
+	start = now_ms();
+	while (now_ms() < start + 4 * OUT_TURN_MS) {
+		n = read(hog.client, buf, sizeof(buf));
+		ck_assert_msg(n > 0, "nothing to read: closed after %lld ms",
+		    (long long)(now_ms() - start));
+		end = now_ms() + 75;
+		while (now_ms() < end)
+			ck_assert_int_eq(event_base_loop(base, EVLOOP_ONCE |
+			    EVLOOP_NONBLOCK), 0);
+	}
+	ck_assert_int_eq(hog.closed, 0);
+	ck_assert(loop_until(base, is_closed, &hog));
+	ck_assert(loop_until(base, is_drained, &idle));
 
 	free(reply);
 	close(hog.client);
@@ -552,6 +616,9 @@ START_TEST(output_waiters_in_order)
 	ck_assert_ptr_nonnull(reply = calloc(1, 250 * 1024));
 	ck_assert_int_eq(conn_send_raw(hog.conn, reply, 250 * 1024), 0);
 	ck_assert_int_eq(conn_flush(hog.conn), 1);
+	side_request(&w1);
+	side_request(&w2);
+	side_request(&w3);
 	ck_assert(conn_full(w3.conn));
 	ck_assert(conn_full(w1.conn));
 	ck_assert(conn_full(w2.conn));
@@ -600,6 +667,7 @@ conn_suite(void)
 	tcase_add_test(tc, turns_go_round);
 	tcase_add_test(tc, output_budget);
 	tcase_add_test(tc, output_turn);
+	tcase_add_test(tc, output_slow_reader_kept);
 	tcase_add_test(tc, output_waiters_in_order);
 	suite_add_tcase(s, tc);
 	return s;

@@ -923,6 +923,85 @@ START_TEST(t_unread_turns)
 }
 END_TEST
 
+#define LIMIT_CONNS	120
+
+struct readable_arg {
+	struct conn	**c;
+	int		  n;
+	int		  seen;		/* readable at the last look */
+};
+
+/* How many of the connections have a reply begun (bytes to read). */
+static int
+readable(const struct readable_arg *a)
+{
+	struct pollfd	pfd;
+	int		i, n = 0;
+
+	for (i = 0; i < a->n; i++) {
+		pfd = (struct pollfd){ a->c[i]->fd, POLLIN, 0 };
+		n += poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN);
+	}
+	return n;
+}
+
+/* Whether half of them or more have a reply begun, and no more began in
+ * half a second: the cache makes no more. */
+static bool
+replies_settled(void *arg)
+{
+	struct readable_arg *a = arg;
+	int before = readable(a);
+
+	h_pause_ms(500);
+	a->seen = readable(a);
+	return a->seen >= a->n / 2 && a->seen == before;
+}
+
+/*
+ * The same in the cache: clients that each ask for `lists` (~1 MB) and
+ * do not read: the cache makes their replies until its output limit
+ * (64 MiB, twice its budget) is passed, and no more.  A ping after them
+ * waits for room, and is answered once they have been closed for not
+ * reading.  (The cache once spun on the waiting connection's buffered
+ * request instead, for good.)
+ */
+START_TEST(t_unread_lists_limit)
+{
+	struct daemon	*d;
+	struct conn	*c[LIMIT_CONNS], *pinger;
+	struct readable_arg ra = { c, LIMIT_CONNS, 0 };
+	int		 i, small = 4096;
+
+	H_TODOD_ONLY("the cache's output limit");
+	d = daemon_start_ok(NULL);
+	H_ASSERT(daemon_restart_with_lists(d, UNREAD_LISTS, 247) == 0,
+	    "restart: %s", h_err());
+	for (i = 0; i < LIMIT_CONNS; i++) {
+		c[i] = conn_open_ok(d);
+		(void)setsockopt(c[i]->fd, SOL_SOCKET, SO_RCVBUF, &small,
+		    sizeof(small));
+		send_req(c[i], "lists");
+	}
+	H_ASSERT(h_poll(h_ms(30000), replies_settled, &ra), "replies begun "
+	    "for %d of %d clients", ra.seen, LIMIT_CONNS);
+	H_ASSERT(ra.seen < LIMIT_CONNS, "the cache made every reply (%d "
+	    "of ~1 MB)", ra.seen);
+	pinger = conn_open_ok(d);
+	send_req(pinger, "ping");
+	H_ASSERT(conn_recv(pinger, h_ms(30000)) != NULL, "a ping behind "
+	    "clients that do not read: %s", h_err());
+	H_ASSERT(h_logged(d, "read none of its", h_ms(10000)), "no client "
+	    "that did not read was closed");
+	for (i = 0; i < LIMIT_CONNS; i++)
+		conn_close(c[i]);
+	conn_close(pinger);
+	assert_serving(d);
+	daemon_stop_ok(d);
+	daemon_free(d);
+}
+END_TEST
+
 #define BURST_LISTS	4
 #define BURST_ADDS	1500
 #define BURST_TITLE	4000	/* 4 x 1,500 x 4,000: 24 MB of changes */
@@ -991,6 +1070,7 @@ main(void)
 	tcase_add_test(tc, t_unread_replies_trimmed);
 	tcase_add_test(tc, t_never_reads);
 	tcase_add_test(tc, t_unread_turns);
+	tcase_add_test(tc, t_unread_lists_limit);
 	tcase_add_test(tc, t_burst_given_back);
 	suite_add_tcase(s, tc);
 	return h_run_suite(s);
