@@ -39,10 +39,42 @@ sleep_ms(int ms)
 	nanosleep(&ts, NULL);
 }
 
+/*
+ * The scratch directories are made in one of the test program's own,
+ * made as it starts and removed, whatever it holds, as it exits: a test
+ * that fails ends its process (Check's fork mode: _exit()) before its
+ * own cleanup.  Mode 0711, so that a test that becomes nobody still
+ * reaches its directory (not lists the others).
+ */
+static struct {
+	pid_t	maker;
+	char	path[64];
+} root;
+
+static void
+tu_root_remove(void)
+{
+	/* Not in a child that exits, forked since (tu_run()). */
+	if (root.maker == getpid())
+		tu_rmtree(root.path);
+}
+
+__attribute__((constructor)) static void
+tu_root_make(void)
+{
+	snprintf(root.path, sizeof(root.path), "/tmp/tu.XXXXXX");
+	if (mkdtemp(root.path) == NULL || chmod(root.path, 0711) == -1 ||
+	    atexit(tu_root_remove) != 0) {
+		perror(root.path);
+		abort();
+	}
+	root.maker = getpid();
+}
+
 void
 tu_tmpdir(char *buf, size_t size, const char *tag)
 {
-	snprintf(buf, size, "/tmp/%s.XXXXXX", tag);
+	snprintf(buf, size, "%s/%s.XXXXXX", root.path, tag);
 	if (mkdtemp(buf) == NULL) {
 		perror("mkdtemp");
 		abort();

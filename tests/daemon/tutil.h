@@ -22,7 +22,9 @@ struct tu_result {
 	char	err[TU_OUTMAX];		/* the child's stderr */
 };
 
-/* Make a fresh directory /tmp/<tag>.XXXXXX (short, for socket paths). */
+/* Make a fresh directory <root>/<tag>.XXXXXX, root a directory of the
+ * test program's own in /tmp, removed as the program exits, whatever the
+ * tests left (short, for socket paths). */
 void	tu_tmpdir(char *buf, size_t size, const char *tag);
 
 /* Remove a directory tree; errors are ignored. */
