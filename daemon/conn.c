@@ -237,6 +237,17 @@ conn_account(struct conn *c)
 }
 
 void
+conn_set_held(struct conn *c, size_t bytes)
+{
+	size_t before = c->held_counted;
+
+	budget.out_total = budget.out_total - before + bytes;
+	c->held_counted = bytes;
+	if (bytes < before)
+		conn_outwait_fell();
+}
+
+void
 conn_set_class(struct conn *c, unsigned long turn_class)
 {
 	c->turn_class = turn_class;
@@ -701,6 +712,7 @@ conn_free(struct conn *c)
 	if (c->stalled)
 		conn_unstall(c);
 	conn_outwait_forget(c);
+	conn_set_held(c, 0);
 	conn_count(c, 0, 0);
 	/* The last one (made: it has its events): the budget's events go
 	 * with it, as the event base may. */

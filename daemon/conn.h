@@ -83,6 +83,10 @@ struct conn_cbs {
 /* The process's budgets (0: none); before any connection is made. */
 void		 conn_set_budget(size_t in_budget, size_t in_small,
 		    size_t out_budget, unsigned turn_ms);
+/* Replies the owner has made and holds before c's output (a list
+ * server's, waiting for their store to be durable): counted in the
+ * output total, so that the budget and the limit bound them too. */
+void		 conn_set_held(struct conn *c, size_t bytes);
 /* The class whose turn c takes when held back (above); 0 unless set. */
 void		 conn_set_class(struct conn *c, unsigned long turn_class);
 /* Input not yet taken, and output unsent, of all the connections. */

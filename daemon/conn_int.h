@@ -35,6 +35,7 @@ struct conn {
 	struct event		*turn;		/* its turn first, at need */
 	size_t			 in_counted;	/* its share of the totals */
 	size_t			 out_counted;
+	size_t			 held_counted;	/* conn_set_held() */
 	size_t			 out_peak;	/* output's most since empty */
 	unsigned long		 turn_class;	/* conn_set_class() */
 	/* The output limit (conn_outwait.c): */
@@ -62,6 +63,8 @@ int	conn_outwait_wait(struct conn *c, int over);
 /* c's output went from before to after bytes (the totals are counted
  * already): it holds output, or no more; the limit may have room. */
 void	conn_outwait_counted(struct conn *c, size_t before, size_t after);
+/* The output total fell: waiters may have room. */
+void	conn_outwait_fell(void);
 /* Some of c's output was written. */
 void	conn_outwait_moved(struct conn *c);
 /* c is freed. */

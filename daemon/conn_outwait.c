@@ -225,8 +225,14 @@ conn_outwait_counted(struct conn *c, size_t before, size_t after)
 		TAILQ_REMOVE(&ow.holders, c, hold_entry);
 		c->out_holding = 0;
 	}
-	if (after < before && !TAILQ_EMPTY(&ow.waiters) &&
-	    conn_outwait_room())
+	if (after < before)
+		conn_outwait_fell();
+}
+
+void
+conn_outwait_fell(void)
+{
+	if (!TAILQ_EMPTY(&ow.waiters) && conn_outwait_room())
 		event_active(ow.wake, 0, 0);
 }
 

@@ -297,7 +297,7 @@ ls_store_failed(const char *reason)
 	pending_undo(&ls.pending, ls.list);
 	etf_buf_reset(&ls.out);
 	reply_error(&ls.out, "unavailable");
-	TAILQ_FOREACH(lc, &ls.conns, entry)
+	TAILQ_FOREACH(lc, &ls.conns, entry) {
 		STAILQ_FOREACH(p, &lc->pend, entry)
 			if (p->kind == PEND_REPLY && p->seq > ls.acked) {
 				lc->pend_bytes -= p->len;
@@ -309,6 +309,8 @@ ls_store_failed(const char *reason)
 				p->len = ls.out.len;
 				p->seq = 0;
 			}
+		conn_set_held(lc->conn, lc->pend_bytes);
+	}
 	ls.inflight = 0;
 	ls.dirty = 0;
 	ls.batch_bytes = 0;

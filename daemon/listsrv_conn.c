@@ -81,6 +81,7 @@ ls_reply(struct lconn *lc, uint64_t seq)
 	memcpy(p->data, ls.out.p, ls.out.len);
 	p->len = ls.out.len;
 	lc->pend_bytes += p->len;
+	conn_set_held(lc->conn, lc->pend_bytes);
 }
 
 /* The store after which everything in the working list is durable. */
@@ -572,6 +573,7 @@ ls_send_ready(struct lconn *lc)
 				break;
 			conn_send_raw(lc->conn, p->data, p->len);
 			lc->pend_bytes -= p->len;
+			conn_set_held(lc->conn, lc->pend_bytes);
 		} else {
 			/* Re-attach once every earlier reply is written. */
 			if (conn_outlen(lc->conn) > 0)
