@@ -75,19 +75,27 @@ on_closed(struct conn *c, void *arg)
 	s->conn = NULL;
 }
 
+/* Queue a reply of len bytes on c, more than its socket takes now. */
+static void
+reply_unsent(struct conn *c, size_t len)
+{
+	uint8_t *reply;
+
+	ck_assert_ptr_nonnull(reply = calloc(1, len));
+	ck_assert_int_eq(conn_send_raw(c, reply, len), 0);
+	ck_assert_int_eq(conn_flush(c), 1);
+	free(reply);
+}
+
 static void
 on_drained(struct conn *c, void *arg)
 {
 	struct side *s = arg;
-	uint8_t *reply;
 
 	s->drained++;
 	if (s->drain_reply > 0) {
 		/* As an owner does: a request taken, answered at once. */
-		ck_assert_ptr_nonnull(reply = calloc(1, s->drain_reply));
-		ck_assert_int_eq(conn_send_raw(c, reply, s->drain_reply), 0);
-		ck_assert_int_eq(conn_flush(c), 1);
-		free(reply);
+		reply_unsent(c, s->drain_reply);
 		s->drain_reply = 0;
 	}
 }
@@ -400,6 +408,22 @@ side_read_all(struct side *s)
 		;
 }
 
+/* The client of reader reads all it is sent until waiter is drained
+ * (or the deadline): whether it was. */
+static int
+read_until_drained(struct event_base *base, struct side *reader,
+    struct side *waiter)
+{
+	int64_t end = now_ms() + TU_DEADLINE_MS;
+
+	while (waiter->drained == 0 && now_ms() < end) {
+		side_read_all(reader);
+		ck_assert_int_eq(event_base_loop(base, EVLOOP_ONCE |
+		    EVLOOP_NONBLOCK), 0);
+	}
+	return waiter->drained > 0;
+}
+
 /*
  * Two connections whose clients do not read, with small socket buffers:
  * 150 KiB of replies on one and 8 KiB on the other pass the output
@@ -412,20 +436,14 @@ START_TEST(output_budget)
 {
 	struct event_base *base = event_base_new();
 	struct side a, b, idle;
-	uint8_t *reply;
-	int64_t end;
 
 	ck_assert_ptr_nonnull(base);
 	conn_set_budget(0, 0, OUT_BUDGET, 0);
 	side_open(&a, base, 0, 4096);
 	side_open(&b, base, 0, 4096);
 	side_open(&idle, base, 0, 4096);
-	ck_assert_ptr_nonnull(reply = calloc(1, 150 * 1024));
-
-	ck_assert_int_eq(conn_send_raw(a.conn, reply, 150 * 1024), 0);
-	ck_assert_int_eq(conn_flush(a.conn), 1);
-	ck_assert_int_eq(conn_send_raw(b.conn, reply, 8 * 1024), 0);
-	ck_assert_int_eq(conn_flush(b.conn), 1);
+	reply_unsent(a.conn, 150 * 1024);
+	reply_unsent(b.conn, 8 * 1024);
 	ck_assert_uint_ge(conn_total_out(), OUT_BUDGET);
 	ck_assert(conn_full(a.conn));
 	ck_assert(conn_full(b.conn));
@@ -433,12 +451,7 @@ START_TEST(output_budget)
 
 	/* The first client reads: its connection is drained, and the
 	 * output left is under the budget. */
-	end = now_ms() + TU_DEADLINE_MS;
-	while (a.drained == 0 && now_ms() < end) {
-		side_read_all(&a);
-		ck_assert_int_eq(event_base_loop(base, EVLOOP_ONCE |
-		    EVLOOP_NONBLOCK), 0);
-	}
+	ck_assert(read_until_drained(base, &a, &a));
 	ck_assert_int_eq(a.drained, 1);
 	ck_assert_uint_eq(conn_outlen(a.conn), 0);
 	ck_assert(!conn_full(a.conn));
@@ -446,7 +459,6 @@ START_TEST(output_budget)
 	ck_assert_uint_eq(conn_total_out(), conn_outlen(b.conn));
 	ck_assert(!conn_full(b.conn));
 
-	free(reply);
 	side_close(&a);
 	side_close(&b);
 	side_close(&idle);
@@ -493,7 +505,7 @@ START_TEST(output_turn)
 {
 	struct event_base *base = event_base_new();
 	struct side hog, idle;
-	uint8_t *reply, buf[2048];
+	uint8_t buf[2048];
 	int64_t end, start;
 
 	ck_assert_ptr_nonnull(base);
@@ -501,9 +513,7 @@ START_TEST(output_turn)
 	side_open(&hog, base, 0, 4096);
 	side_open(&idle, base, 0, 4096);
 	hog.may_close = 1;
-	ck_assert_ptr_nonnull(reply = calloc(1, 250 * 1024));
-	ck_assert_int_eq(conn_send_raw(hog.conn, reply, 250 * 1024), 0);
-	ck_assert_int_eq(conn_flush(hog.conn), 1);
+	reply_unsent(hog.conn, 250 * 1024);
 
 	/* Nobody waits: no turn, however long. */
 	end = now_ms() + 3 * OUT_TURN_MS;
@@ -538,7 +548,6 @@ START_TEST(output_turn)
 	ck_assert_uint_eq(conn_total_out(), 0);
 	ck_assert(!conn_full(idle.conn));
 
-	free(reply);
 	close(hog.client);
 	side_close(&idle);
 	linger_close_all();
@@ -557,7 +566,7 @@ START_TEST(output_slow_reader_kept)
 {
 	struct event_base *base = event_base_new();
 	struct side hog, idle;
-	uint8_t *reply, buf[16384];
+	uint8_t buf[16384];
 	int64_t start, end;
 	ssize_t n;
 
@@ -566,9 +575,7 @@ START_TEST(output_slow_reader_kept)
 	side_open(&hog, base, 0, 0);
 	side_open(&idle, base, 0, 0);
 	hog.may_close = 1;
-	ck_assert_ptr_nonnull(reply = calloc(1, 1024 * 1024));
-	ck_assert_int_eq(conn_send_raw(hog.conn, reply, 1024 * 1024), 0);
-	ck_assert_int_eq(conn_flush(hog.conn), 1);
+	reply_unsent(hog.conn, 1024 * 1024);
 	side_request(&idle);
 	ck_assert(conn_full(idle.conn));
 	start = now_ms();
@@ -585,7 +592,6 @@ START_TEST(output_slow_reader_kept)
 	ck_assert(loop_until(base, is_closed, &hog));
 	ck_assert(loop_until(base, is_drained, &idle));
 
-	free(reply);
 	close(hog.client);
 	side_close(&idle);
 	linger_close_all();
@@ -604,8 +610,6 @@ START_TEST(output_waiters_in_order)
 {
 	struct event_base *base = event_base_new();
 	struct side hog, w1, w2, w3;
-	uint8_t *reply;
-	int64_t end;
 
 	ck_assert_ptr_nonnull(base);
 	conn_set_budget(0, 0, OUT_BUDGET, 0);
@@ -613,9 +617,7 @@ START_TEST(output_waiters_in_order)
 	side_open(&w1, base, 0, 4096);
 	side_open(&w2, base, 0, 4096);
 	side_open(&w3, base, 0, 4096);
-	ck_assert_ptr_nonnull(reply = calloc(1, 250 * 1024));
-	ck_assert_int_eq(conn_send_raw(hog.conn, reply, 250 * 1024), 0);
-	ck_assert_int_eq(conn_flush(hog.conn), 1);
+	reply_unsent(hog.conn, 250 * 1024);
 	side_request(&w1);
 	side_request(&w2);
 	side_request(&w3);
@@ -627,27 +629,16 @@ START_TEST(output_waiters_in_order)
 	/* The hog reads it all: w1's turn comes, and it makes its reply
 	 * at once, as an owner does in drained(). */
 	w1.drain_reply = 220 * 1024;
-	end = now_ms() + TU_DEADLINE_MS;
-	while (w1.drained == 0 && now_ms() < end) {
-		side_read_all(&hog);
-		ck_assert_int_eq(event_base_loop(base, EVLOOP_ONCE |
-		    EVLOOP_NONBLOCK), 0);
-	}
+	ck_assert(read_until_drained(base, &hog, &w1));
 	ck_assert_int_eq(w1.drained, 1);
 	ck_assert_int_eq(w2.drained, 0);
 	ck_assert(conn_full(w2.conn));
 
 	/* w1's client reads: w2's turn. */
-	end = now_ms() + TU_DEADLINE_MS;
-	while (w2.drained == 0 && now_ms() < end) {
-		side_read_all(&w1);
-		ck_assert_int_eq(event_base_loop(base, EVLOOP_ONCE |
-		    EVLOOP_NONBLOCK), 0);
-	}
+	ck_assert(read_until_drained(base, &w1, &w2));
 	ck_assert_int_eq(w2.drained, 1);
 	ck_assert(!conn_full(w2.conn));
 
-	free(reply);
 	side_close(&hog);
 	side_close(&w1);
 	side_close(&w2);
