@@ -432,13 +432,31 @@ conn_resume(struct conn *c)
 	conn_update_read(c);
 }
 
+/* Whether a whole frame, or a bad one, is buffered: a request to answer.
+ * Only the header is looked at (conn_frame() would make the frame
+ * contiguous). */
+static int
+conn_request_buffered(struct conn *c)
+{
+	size_t inlen = evbuffer_get_length(c->in);
+	uint8_t hdr[FRAME_HDR];
+	uint32_t len;
+
+	if (inlen < FRAME_HDR ||
+	    evbuffer_copyout(c->in, hdr, FRAME_HDR) != FRAME_HDR)
+		return 0;
+	len = frame_get_len(hdr);
+	return len == 0 || len > c->max_frame || inlen - FRAME_HDR >= len;
+}
+
 int
 conn_full(struct conn *c)
 {
-	/* With no request buffered, it has no reply to make: it waits
-	 * for its own output only (an idle connection does not count as
-	 * one waiting for room). */
-	if (evbuffer_get_length(c->in) == 0)
+	/* With no request buffered, whole, it has no reply to make: it
+	 * waits for its own output only (an idle connection, or one part
+	 * way through a request, does not count as one waiting for
+	 * room). */
+	if (!conn_request_buffered(c))
 		return c->full || (budget.out_budget != 0 &&
 		    budget.out_total >= budget.out_budget &&
 		    evbuffer_get_length(c->out) > 0);

@@ -165,7 +165,7 @@ int		 conn_flush(struct conn *);
  * Whether to take no request until drained(): the output reached the cap
  * and has not drained to half of it since; or the process's output
  * budget is spent and this connection has output unsent; or, with a
- * request buffered and no output unsent, it must wait for room
+ * whole request buffered and no output unsent, it must wait for room
  * (conn_wait_room()).  It may queue the connection: the owner must then
  * wait for drained().
  */

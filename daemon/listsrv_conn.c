@@ -401,9 +401,12 @@ ls_out_cap(void)
 static int
 ls_held(struct lconn *lc)
 {
+	/* conn_full() last: it may queue the connection for room, which
+	 * is for one held by nothing else. */
 	return lc->closing || lc->leaving || lc->npend >= LS_MAX_PEND ||
-	    ls_batch_full() || conn_full(lc->conn) ||
-	    lc->pend_bytes + conn_outlen(lc->conn) >= ls_out_cap();
+	    ls_batch_full() ||
+	    lc->pend_bytes + conn_outlen(lc->conn) >= ls_out_cap() ||
+	    conn_full(lc->conn);
 }
 
 /* Take the requests buffered, up to the connection's share of the pass

@@ -600,6 +600,39 @@ START_TEST(output_slow_reader_kept)
 END_TEST
 
 /*
+ * Part of a request (2 bytes of 8) is no request to answer: past the
+ * limit, its connection does not wait for room, and so does not make
+ * the client that does not read its replies be closed for nobody.
+ */
+START_TEST(output_partial_not_waiter)
+{
+	struct event_base *base = event_base_new();
+	struct side hog, part;
+	uint8_t frame[FRAME_HDR + 2] = { 0 };
+	int64_t end;
+
+	ck_assert_ptr_nonnull(base);
+	conn_set_budget(0, 0, OUT_BUDGET, OUT_TURN_MS);
+	side_open(&hog, base, 0, 4096);
+	side_open(&part, base, 0, 4096);
+	hog.may_close = 1;
+	reply_unsent(hog.conn, 250 * 1024);
+	frame_put_len(frame, 8);
+	ck_assert_int_eq(conn_prepend_input(part.conn, frame, sizeof(frame)),
+	    0);
+	ck_assert(!conn_full(part.conn));
+	end = now_ms() + 3 * OUT_TURN_MS;
+	while (now_ms() < end)
+		ck_assert_int_eq(event_base_loop(base, EVLOOP_ONCE |
+		    EVLOOP_NONBLOCK), 0);
+	ck_assert_int_eq(hog.closed, 0);
+	side_close(&hog);
+	side_close(&part);
+	event_base_free(base);
+}
+END_TEST
+
+/*
  * Past the limit (200 KiB), waiters are let make their replies in the
  * order they came, while there is room: once the 250 KiB are read, the
  * first waiter makes a reply of 220 KiB, which passes the limit again,
@@ -659,6 +692,7 @@ conn_suite(void)
 	tcase_add_test(tc, output_budget);
 	tcase_add_test(tc, output_turn);
 	tcase_add_test(tc, output_slow_reader_kept);
+	tcase_add_test(tc, output_partial_not_waiter);
 	tcase_add_test(tc, output_waiters_in_order);
 	suite_add_tcase(s, tc);
 	return s;
