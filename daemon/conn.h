@@ -85,7 +85,9 @@ void		 conn_set_budget(size_t in_budget, size_t in_small,
 		    size_t out_budget, unsigned turn_ms);
 /* Replies the owner has made and holds before c's output (a list
  * server's, waiting for their store to be durable): counted in the
- * output total, so that the budget and the limit bound them too. */
+ * output total, so that the budget and the limit bound them too.  They
+ * are not c's output unsent: past the budget, c may go on making
+ * replies up to the limit (the owner's own cap bounds each one). */
 void		 conn_set_held(struct conn *c, size_t bytes);
 /* The class whose turn c takes when held back (above); 0 unless set. */
 void		 conn_set_class(struct conn *c, unsigned long turn_class);
