@@ -330,7 +330,6 @@ cache_lists_reply(struct cconn *cc)
 		return 0;
 	if (conn_deaf(cc->conn)) {
 		cc->lists_due = 0;	/* it would be dropped */
-		(void)conn_wait_room(cc->conn);	/* out of the waiters */
 		return 0;
 	}
 	if (conn_wait_room(cc->conn))

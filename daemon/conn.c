@@ -438,20 +438,19 @@ conn_resume(struct conn *c)
 static int
 conn_request_buffered(struct conn *c)
 {
-	size_t inlen = evbuffer_get_length(c->in);
-	uint8_t hdr[FRAME_HDR];
 	uint32_t len;
 
-	if (inlen < FRAME_HDR ||
-	    evbuffer_copyout(c->in, hdr, FRAME_HDR) != FRAME_HDR)
-		return 0;
-	len = frame_get_len(hdr);
-	return len == 0 || len > c->max_frame || inlen - FRAME_HDR >= len;
+	return frame_peek(c->in, c->max_frame, &len) != FRAME_NEED_MORE;
 }
 
 int
 conn_full(struct conn *c)
 {
+	/* Under the budget with nobody waiting for room, as nearly always:
+	 * only its own cap can hold it (no header to look at). */
+	if (budget.out_budget == 0 || (budget.out_total < budget.out_budget &&
+	    !conn_outwait_any()))
+		return c->full;
 	/* With no request buffered, whole, it has no reply to make: it
 	 * waits for its own output only (an idle connection, or one part
 	 * way through a request, does not count as one waiting for

@@ -63,6 +63,8 @@ int	conn_outwait_wait(struct conn *c, int over);
 /* c's output went from before to after bytes (the totals are counted
  * already): it holds output, or no more; the limit may have room. */
 void	conn_outwait_counted(struct conn *c, size_t before, size_t after);
+/* Whether any connection waits for room. */
+int	conn_outwait_any(void);
 /* The output total fell: waiters may have room. */
 void	conn_outwait_fell(void);
 /* Some of c's output was written. */

@@ -229,6 +229,12 @@ conn_outwait_counted(struct conn *c, size_t before, size_t after)
 		conn_outwait_fell();
 }
 
+int
+conn_outwait_any(void)
+{
+	return !TAILQ_EMPTY(&ow.waiters);
+}
+
 void
 conn_outwait_fell(void)
 {

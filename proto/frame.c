@@ -25,25 +25,34 @@ frame_get_len(const uint8_t hdr[FRAME_HDR])
 }
 
 int
+frame_peek(struct evbuffer *in, size_t max, uint32_t *len)
+{
+	uint8_t hdr[FRAME_HDR];
+	size_t have = evbuffer_get_length(in);
+
+	*len = 0;
+	if (have < FRAME_HDR ||
+	    evbuffer_copyout(in, hdr, FRAME_HDR) != FRAME_HDR)
+		return FRAME_NEED_MORE;
+	*len = frame_get_len(hdr);
+	if (*len == 0)
+		return FRAME_EMPTY;
+	if (*len > max)
+		return FRAME_TOOBIG;
+	return have - FRAME_HDR < *len ? FRAME_NEED_MORE : FRAME_READY;
+}
+
+int
 frame_next(struct evbuffer *in, size_t max, uint8_t **payload, size_t *len)
 {
-	uint8_t hdr[FRAME_HDR], *p;
-	size_t have = evbuffer_get_length(in);
+	uint8_t *p;
 	uint32_t l;
+	int rc;
 
 	*payload = NULL;
 	*len = 0;
-	if (have < FRAME_HDR)
-		return FRAME_NEED_MORE;
-	if (evbuffer_copyout(in, hdr, FRAME_HDR) != FRAME_HDR)
-		return FRAME_NEED_MORE;
-	l = frame_get_len(hdr);
-	if (l == 0)
-		return FRAME_EMPTY;
-	if (l > max)
-		return FRAME_TOOBIG;
-	if (have - FRAME_HDR < l)
-		return FRAME_NEED_MORE;
+	if ((rc = frame_peek(in, max, &l)) != FRAME_READY)
+		return rc;
 	/* Not NEED_MORE: the frame is whole, and no more bytes would come
 	 * to end the wait. */
 	if ((p = evbuffer_pullup(in, (ev_ssize_t)FRAME_HDR + l)) == NULL) {

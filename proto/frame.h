@@ -33,6 +33,9 @@ enum frame_status {
  */
 int	frame_next(struct evbuffer *in, size_t max, uint8_t **payload,
 	    size_t *len);
+/* What frame_next() would return, from the header alone (nothing is
+ * made contiguous): FRAME_READY when the frame is whole (*len: L). */
+int	frame_peek(struct evbuffer *in, size_t max, uint32_t *len);
 /* Remove the frame of payload length len returned by frame_next(). */
 void	frame_drain(struct evbuffer *in, size_t len);
 /* Append header and payload.  Returns 0, or -1 on allocation failure. */
