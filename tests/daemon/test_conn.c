@@ -469,6 +469,17 @@ END_TEST
 
 #define OUT_TURN_MS	300
 
+/* Run the loop for ms milliseconds. */
+static void
+loop_for(struct event_base *base, int64_t ms)
+{
+	int64_t end = now_ms() + ms;
+
+	while (now_ms() < end)
+		ck_assert_int_eq(event_base_loop(base, EVLOOP_ONCE |
+		    EVLOOP_NONBLOCK), 0);
+}
+
 /* Run the loop until cond(s) or the deadline; whether cond came. */
 static int
 loop_until(struct event_base *base, int (*cond)(struct side *),
@@ -506,7 +517,7 @@ START_TEST(output_turn)
 	struct event_base *base = event_base_new();
 	struct side hog, idle;
 	uint8_t buf[2048];
-	int64_t end, start;
+	int64_t start;
 
 	ck_assert_ptr_nonnull(base);
 	conn_set_budget(0, 0, OUT_BUDGET, OUT_TURN_MS);
@@ -516,10 +527,7 @@ START_TEST(output_turn)
 	reply_unsent(hog.conn, 250 * 1024);
 
 	/* Nobody waits: no turn, however long. */
-	end = now_ms() + 3 * OUT_TURN_MS;
-	while (now_ms() < end)
-		ck_assert_int_eq(event_base_loop(base, EVLOOP_ONCE |
-		    EVLOOP_NONBLOCK), 0);
+	loop_for(base, 3 * OUT_TURN_MS);
 	ck_assert_int_eq(hog.closed, 0);
 
 	/* One with no request does not wait; one with one does, and the
@@ -531,10 +539,7 @@ START_TEST(output_turn)
 	start = now_ms();
 	while (now_ms() < start + 3 * OUT_TURN_MS) {
 		ck_assert_int_gt(read(hog.client, buf, sizeof(buf)), 0);
-		end = now_ms() + OUT_TURN_MS / 4;
-		while (now_ms() < end)
-			ck_assert_int_eq(event_base_loop(base, EVLOOP_ONCE |
-			    EVLOOP_NONBLOCK), 0);
+		loop_for(base, OUT_TURN_MS / 4);
 	}
 	ck_assert_int_eq(hog.closed, 0);
 	ck_assert_int_eq(idle.drained, 0);
@@ -567,7 +572,7 @@ START_TEST(output_slow_reader_kept)
 	struct event_base *base = event_base_new();
 	struct side hog, idle;
 	uint8_t buf[16384];
-	int64_t start, end;
+	int64_t start;
 	ssize_t n;
 
 	ck_assert_ptr_nonnull(base);
@@ -583,10 +588,7 @@ START_TEST(output_slow_reader_kept)
 		n = read(hog.client, buf, sizeof(buf));
 		ck_assert_msg(n > 0, "nothing to read: closed after %lld ms",
 		    (long long)(now_ms() - start));
-		end = now_ms() + 75;
-		while (now_ms() < end)
-			ck_assert_int_eq(event_base_loop(base, EVLOOP_ONCE |
-			    EVLOOP_NONBLOCK), 0);
+		loop_for(base, 75);
 	}
 	ck_assert_int_eq(hog.closed, 0);
 	ck_assert(loop_until(base, is_closed, &hog));
@@ -609,7 +611,6 @@ START_TEST(output_partial_not_waiter)
 	struct event_base *base = event_base_new();
 	struct side hog, part;
 	uint8_t frame[FRAME_HDR + 2] = { 0 };
-	int64_t end;
 
 	ck_assert_ptr_nonnull(base);
 	conn_set_budget(0, 0, OUT_BUDGET, OUT_TURN_MS);
@@ -621,10 +622,7 @@ START_TEST(output_partial_not_waiter)
 	ck_assert_int_eq(conn_prepend_input(part.conn, frame, sizeof(frame)),
 	    0);
 	ck_assert(!conn_full(part.conn));
-	end = now_ms() + 3 * OUT_TURN_MS;
-	while (now_ms() < end)
-		ck_assert_int_eq(event_base_loop(base, EVLOOP_ONCE |
-		    EVLOOP_NONBLOCK), 0);
+	loop_for(base, 3 * OUT_TURN_MS);
 	ck_assert_int_eq(hog.closed, 0);
 	side_close(&hog);
 	side_close(&part);

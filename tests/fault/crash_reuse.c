@@ -52,7 +52,7 @@ count_workers(pid_t sup)
 		return -1;
 	}
 	for (i = 0; i < kids->n; i++)
-		if (fc_cmdline_is(kids->pid[i], "todod: worker"))
+		if (proc_cmdline_is(kids->pid[i], "todod: worker"))
 			n++;
 	free(kids);
 	return n;

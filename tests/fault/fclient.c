@@ -551,20 +551,3 @@ fc_stats_list_pid(const struct fc_stats *st, const char *name)
 	return 0;
 }
 
-bool
-fc_cmdline_is(pid_t pid, const char *prefix)
-{
-	char	path[64], buf[256];
-	ssize_t	n;
-	int	fd;
-
-	snprintf(path, sizeof path, "/proc/%d/cmdline", (int)pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return false;
-	n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	return strncmp(buf, prefix, strlen(prefix)) == 0;
-}

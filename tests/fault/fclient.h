@@ -94,8 +94,4 @@ int	fc_stats(const char *sock, struct fc_stats *, char *err, size_t);
 /* The pid of a live list server by name, or 0. */
 pid_t	fc_stats_list_pid(const struct fc_stats *, const char *name);
 
-/* ---- processes ---- */
-/* True if /proc/PID/cmdline starts with prefix. */
-bool	fc_cmdline_is(pid_t, const char *prefix);
-
 #endif /* TODOD_TEST_FCLIENT_H */

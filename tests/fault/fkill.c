@@ -252,7 +252,7 @@ victim(struct fk *f, enum fk_role role, int k, char *name, size_t namelen)
 			pid = st.pid[i];
 		}
 	}
-	if (pid <= 0 || !fc_cmdline_is(pid, prefix))
+	if (pid <= 0 || !proc_cmdline_is(pid, prefix))
 		return 0;	/* gone already, or not what we think */
 	return pid;
 }

@@ -1427,7 +1427,7 @@ END_TEST
 static bool
 not_serving_bad(void *arg)
 {
-	return !fc_cmdline_is(*(pid_t *)arg, "todod: list bad");
+	return !proc_cmdline_is(*(pid_t *)arg, "todod: list bad");
 }
 
 /*
@@ -2581,7 +2581,7 @@ spare_waits(void *arg)
 
 	cu_children(arg, &ps);
 	for (i = 0; i < ps.n; i++)
-		if (fc_cmdline_is(ps.pid[i], "todod: spare"))
+		if (proc_cmdline_is(ps.pid[i], "todod: spare"))
 			return true;
 	return false;
 }

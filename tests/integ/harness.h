@@ -324,6 +324,9 @@ long		 proc_rss_kb(pid_t);
 long		 proc_tree_rss_kb(pid_t);
 /* Open descriptors of a process (entries of /proc/PID/fd), or -1. */
 int		 proc_nfds(pid_t);
+/* Whether pid's command line (its title: "todod: list bob") begins with
+ * prefix. */
+bool		 proc_cmdline_is(pid_t, const char *prefix);
 
 /*
  * The daemon's own account of its processes, from `stats` on a fresh

@@ -365,3 +365,21 @@ daemon_pids(const struct daemon *d, struct daemon_pids *dp)
 	conn_close(c);
 	return rv;
 }
+
+bool
+proc_cmdline_is(pid_t pid, const char *prefix)
+{
+	char	path[64], buf[256];
+	ssize_t	n;
+	int	fd;
+
+	snprintf(path, sizeof path, "/proc/%d/cmdline", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return false;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	return strncmp(buf, prefix, strlen(prefix)) == 0;
+}

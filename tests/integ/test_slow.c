@@ -38,7 +38,6 @@
 #include <sys/wait.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -847,23 +846,14 @@ static pid_t
 titled(const struct daemon *d, const char *title)
 {
 	static struct pidset ps;
-	char		path[64], buf[256];
 	size_t		i;
-	ssize_t		n;
-	int		fd;
 
 	memset(&ps, 0, sizeof(ps));
 	if (proc_tree(d->pid, &ps) == -1)
 		return 0;
-	for (i = 0; i < ps.n; i++) {
-		snprintf(path, sizeof path, "/proc/%d/cmdline", (int)ps.pid[i]);
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-			continue;
-		n = read(fd, buf, sizeof buf - 1);
-		close(fd);
-		if (n > 0 && (buf[n] = '\0', strcmp(buf, title) == 0))
+	for (i = 0; i < ps.n; i++)
+		if (proc_cmdline_is(ps.pid[i], title))
 			return ps.pid[i];
-	}
 	return 0;
 }
 
