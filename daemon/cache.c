@@ -457,14 +457,10 @@ static void
 cache_refused_log(int refused, int paused)
 {
 	static struct lograte rate;
-	char held[LOGRATE_HELD_BUFSZ];
-	unsigned missed;
 
-	if (lograte_ok(&rate, &missed))
-		log_warnx("out of descriptors: %s%s", refused == 0 ?
-		    "pausing accept" : paused ? "telling clients busy, "
-		    "pausing accept" : "telling clients busy",
-		    lograte_held(missed, held, sizeof(held)));
+	lograte_warn(&rate, 0, "out of descriptors: %s", refused == 0 ?
+	    "pausing accept" : paused ? "telling clients busy, "
+	    "pausing accept" : "telling clients busy");
 }
 
 /* Out of descriptors (EMFILE): refuse one client on the spare

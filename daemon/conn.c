@@ -178,18 +178,14 @@ static void
 conn_turn_over(evutil_socket_t fd, short ev, void *arg)
 {
 	static struct lograte turn_rate;
-	char held[LOGRATE_HELD_BUFSZ];
-	unsigned missed;
 	struct conn *c = arg;
 
 	if (!c->stalled || TAILQ_FIRST(&budget.stalled) != c ||
 	    !conn_others_wait())
 		return;
-	if (lograte_ok(&turn_rate, &missed))
-		log_warnx("a client sent %zu bytes of a request and not the "
-		    "rest in %u ms while others waited for memory: "
-		    "connection closed%s", evbuffer_get_length(c->in),
-		    budget.turn_ms, lograte_held(missed, held, sizeof(held)));
+	lograte_warn(&turn_rate, 0, "a client sent %zu bytes of a request and "
+	    "not the rest in %u ms while others waited for memory: "
+	    "connection closed", evbuffer_get_length(c->in), budget.turn_ms);
 	conn_linger(c);
 	c->cbs->closed(c, c->arg);
 }
@@ -609,13 +605,9 @@ static void
 conn_break(struct conn *c, size_t len)
 {
 	static struct lograte break_rate;
-	char held[LOGRATE_HELD_BUFSZ];
-	unsigned missed;
 
-	if (lograte_ok(&break_rate, &missed))
-		log_warnx("no memory for a reply of %zu bytes: its connection "
-		    "is closed%s", len, lograte_held(missed, held,
-		    sizeof(held)));
+	lograte_warn(&break_rate, 0, "no memory for a reply of %zu bytes: its "
+	    "connection is closed", len);
 	conn_drop_output(c);
 	conn_account(c);
 	c->deaf = 1;

@@ -348,16 +348,12 @@ int
 journal_linked(struct journal *j)
 {
 	static struct lograte rate;
-	char held[LOGRATE_HELD_BUFSZ];
-	unsigned missed;
 	struct stat st;
 
 	if (fstat(j->fd, &st) == -1 || st.st_nlink > 0)
 		return 1;
-	if (lograte_ok(&rate, &missed))
-		log_warnx("journal %s is no longer in the data directory "
-		    "(removed with it?): changes are refused%s", j->file,
-		    lograte_held(missed, held, sizeof(held)));
+	lograte_warn(&rate, 0, "journal %s is no longer in the data directory "
+	    "(removed with it?): changes are refused", j->file);
 	return 0;
 }
 

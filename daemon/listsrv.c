@@ -288,12 +288,8 @@ ls_store_failed(const char *reason)
 	static struct lograte store_failed_rate;  /* a full disk: each one */
 	struct lconn *lc;
 	struct pend *p;
-	char held[LOGRATE_HELD_BUFSZ];
-	unsigned missed;
 
-	if (lograte_ok(&store_failed_rate, &missed))
-		log_warnx("store failed: %s%s", reason, lograte_held(missed,
-		    held, sizeof(held)));
+	lograte_warn(&store_failed_rate, 0, "store failed: %s", reason);
 	pending_undo(&ls.pending, ls.list);
 	etf_buf_reset(&ls.out);
 	reply_error(&ls.out, "unavailable");

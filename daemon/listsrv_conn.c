@@ -189,8 +189,6 @@ ls_too_large(const struct request *r)
 	static struct lograte too_large_rate;
 	const struct todo_item *it;
 	size_t n, payload, was, now;
-	char held[LOGRATE_HELD_BUFSZ];
-	unsigned missed;
 
 	n = todolist_size(ls.list);
 	payload = todolist_payload(ls.list);
@@ -205,11 +203,9 @@ ls_too_large(const struct request *r)
 		return 0;
 	if (now <= was || now <= ls.cfg->max_list_size)
 		return 0;
-	if (lograte_ok(&too_large_rate, &missed))
-		log_warnx("change refused: the list would reach about %zu "
-		    "bytes, over --max-list-size %zu%s", now,
-		    ls.cfg->max_list_size, lograte_held(missed, held,
-		    sizeof(held)));
+	lograte_warn(&too_large_rate, 0, "change refused: the list would reach "
+	    "about %zu bytes, over --max-list-size %zu", now,
+	    ls.cfg->max_list_size);
 	return 1;
 }
 
@@ -219,12 +215,8 @@ static int
 ls_no_memory(void)
 {
 	static struct lograte rate;
-	char held[LOGRATE_HELD_BUFSZ];
-	unsigned missed;
 
-	if (lograte_ok(&rate, &missed))
-		log_warnx("change refused: no memory for it%s",
-		    lograte_held(missed, held, sizeof(held)));
+	lograte_warn(&rate, 0, "change refused: no memory for it");
 	return -1;
 }
 
@@ -237,16 +229,12 @@ static int
 ls_ids_spent(const struct request *r)
 {
 	static struct lograte rate;
-	char held[LOGRATE_HELD_BUFSZ];
-	unsigned missed;
 
 	if (r->kind != REQ_ADD_ENTRY || todolist_next_id(ls.list) < INT64_MAX)
 		return 0;
-	if (lograte_ok(&rate, &missed))
-		log_warnx("add refused: the list's next_id is %" PRId64 ", "
-		    "the largest id, so it has none left to give%s",
-		    todolist_next_id(ls.list), lograte_held(missed, held,
-		    sizeof(held)));
+	lograte_warn(&rate, 0, "add refused: the list's next_id is %" PRId64
+	    ", the largest id, so it has none left to give",
+	    todolist_next_id(ls.list));
 	return 1;
 }
 
@@ -670,12 +658,8 @@ static void
 ls_refused_log(void)
 {
 	static struct lograte rate;
-	char held[LOGRATE_HELD_BUFSZ];
-	unsigned missed;
 
-	if (lograte_ok(&rate, &missed))
-		log_warnx("out of descriptors: a connection told busy%s",
-		    lograte_held(missed, held, sizeof(held)));
+	lograte_warn(&rate, 0, "out of descriptors: a connection told busy");
 }
 
 /* A connection comes (or comes back) to this server, with the input it

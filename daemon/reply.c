@@ -35,16 +35,13 @@ int
 reply_unbuilt(struct etf_buf *b, const char *what)
 {
 	static struct lograte rate;
-	char held[LOGRATE_HELD_BUFSZ];
-	unsigned missed;
 
 	if (!b->oom)
 		return 0;
 	etf_buf_free(b);
 	reply_error(b, "unavailable");
-	if (lograte_ok(&rate, &missed))
-		log_warnx("no memory for a reply to %s: answered unavailable%s",
-		    what, lograte_held(missed, held, sizeof(held)));
+	lograte_warn(&rate, 0, "no memory for a reply to %s: answered "
+	    "unavailable", what);
 	return 1;
 }
 
@@ -52,13 +49,9 @@ void
 reply_untaken(struct etf_buf *b, size_t len)
 {
 	static struct lograte rate;
-	char held[LOGRATE_HELD_BUFSZ];
-	unsigned missed;
 
 	etf_buf_reset(b);
 	reply_error(b, "unavailable");
-	if (lograte_ok(&rate, &missed))
-		log_warnx("no memory to take a request of %zu bytes: answered "
-		    "unavailable%s", len, lograte_held(missed, held,
-		    sizeof(held)));
+	lograte_warn(&rate, 0, "no memory to take a request of %zu bytes: "
+	    "answered unavailable", len);
 }

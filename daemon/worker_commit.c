@@ -224,15 +224,12 @@ wc_journal_failed(struct worker *w, struct wreq *from, struct wreq *end,
 {
 	static struct lograte rate;	/* a full disk fails every round */
 	struct wreq *r;
-	char held[LOGRATE_HELD_BUFSZ];
-	unsigned missed;
 
 	if (w->jn != NULL && journal_state(w->jn) == JOURNAL_BROKEN)
 		fatalx("the journal cannot be cut back after a failure: "
 		    "exiting without answering");
-	if (lograte_ok(&rate, &missed))
-		log_warnx("journal write failed: %s%s", strerror(err),
-		    lograte_held(missed, held, sizeof(held)));
+	/* Its cause in the text, not as err: what was held back after it. */
+	lograte_warn(&rate, 0, "journal write failed: %s", strerror(err));
 	for (r = from; r != end; r = TAILQ_NEXT(r, entry)) {
 		if (r->type == WREQ_GET)
 			r->write = false;
