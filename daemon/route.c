@@ -326,12 +326,8 @@ static void
 route_link_failed(void)
 {
 	static struct lograte rate;
-	char held[LOGRATE_HELD_BUFSZ];
-	unsigned missed;
 
-	if (lograte_ok(&rate, &missed))
-		log_warn("socketpair%s", lograte_held(missed, held,
-		    sizeof(held)));
+	lograte_warn(&rate, errno, "socketpair");
 }
 
 /*

@@ -124,10 +124,10 @@ int
 wk_gens_trim(struct worker *w)
 {
 	static struct lograte rate;
-	char file[JOURNAL_NAME_BUFSZ], held[LOGRATE_HELD_BUFSZ];
+	char file[JOURNAL_NAME_BUFSZ];
 	struct wgen *g;
-	unsigned missed;
 	int64_t now;
+	int err;
 
 	while ((g = TAILQ_FIRST(&w->gens)) != NULL &&
 	    g != TAILQ_LAST(&w->gens, wgens) && g->nlists == 0) {
@@ -137,12 +137,11 @@ wk_gens_trim(struct worker *w)
 		if (now < w->trim_after_ms)
 			return -1;
 		if (journal_remove(w->cfg.dirfd, w->cfg.index, g->gen) == -1) {
+			err = errno;
 			w->trim_after_ms = now + WORKER_TRIM_RETRY_MS;
 			journal_file_name(file, sizeof(file), w->cfg.index,
 			    g->gen);
-			if (lograte_ok_at(&rate, now, &missed))
-				log_warn("cannot remove %s%s", file,
-				    lograte_held(missed, held, sizeof(held)));
+			lograte_warn(&rate, err, "cannot remove %s", file);
 			return -1;
 		}
 		w->trim_after_ms = 0;
@@ -157,8 +156,6 @@ wk_rotate(struct worker *w)
 	static struct lograte rate;
 	struct journal *j;
 	uint64_t gen = wk_gen_current(w) + 1;
-	char held[LOGRATE_HELD_BUFSZ];
-	unsigned missed;
 
 	if (gen == 0)
 		fatalx("journal generation numbers are exhausted");
@@ -166,10 +163,8 @@ wk_rotate(struct worker *w)
 	    &w->ctr->fsyncs);
 	if (j == NULL) {
 		/* Tried again at every change while it fails. */
-		if (lograte_ok(&rate, &missed))
-			log_warn("cannot start journal generation %" PRIu64
-			    "%s", gen, lograte_held(missed, held,
-			    sizeof(held)));
+		lograte_warn(&rate, errno, "cannot start journal generation %"
+		    PRIu64, gen);
 		return -1;
 	}
 	if (wk_gen_add(w, gen) == NULL) {
