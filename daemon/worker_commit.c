@@ -228,7 +228,8 @@ wc_journal_failed(struct worker *w, struct wreq *from, struct wreq *end,
 	if (w->jn != NULL && journal_state(w->jn) == JOURNAL_BROKEN)
 		fatalx("the journal cannot be cut back after a failure: "
 		    "exiting without answering");
-	/* Its cause in the text, not as err: what was held back after it. */
+	/* The cause in the text (not as err): the count of lines held
+	 * back goes after it, as it always has. */
 	lograte_warn(&rate, 0, "journal write failed: %s", strerror(err));
 	for (r = from; r != end; r = TAILQ_NEXT(r, entry)) {
 		if (r->type == WREQ_GET)
