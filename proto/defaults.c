@@ -25,6 +25,18 @@ nonempty_env(const char *name)
 	return (v != NULL && *v != '\0') ? v : NULL;
 }
 
+/* A directory named by the environment, if it is absolute: a relative
+ * one would name a different place from each working directory, so a
+ * daemon and its clients would not meet (the XDG Base Directory rules
+ * say to ignore it too). */
+static const char *
+absolute_env(const char *name)
+{
+	const char *v = getenv(name);
+
+	return (v != NULL && *v == '/') ? v : NULL;
+}
+
 int
 default_socket_path(char *buf, size_t size)
 {
@@ -35,7 +47,7 @@ default_socket_path(char *buf, size_t size)
 	if (geteuid() == 0)
 		return fit(buf, size, snprintf(buf, size, "%s",
 		    DEFAULT_SYSTEM_SOCKET));
-	if ((v = nonempty_env("XDG_RUNTIME_DIR")) != NULL)
+	if ((v = absolute_env("XDG_RUNTIME_DIR")) != NULL)
 		return fit(buf, size, snprintf(buf, size,
 		    "%s/todod/todod.sock", v));
 	return fit(buf, size, snprintf(buf, size, "/tmp/todod-%u/todod.sock",
@@ -79,9 +91,9 @@ default_data_dir(char *buf, size_t size)
 
 	if (geteuid() == 0)
 		return fit(buf, size, snprintf(buf, size, "/var/lib/todod"));
-	if ((v = nonempty_env("XDG_STATE_HOME")) != NULL)
+	if ((v = absolute_env("XDG_STATE_HOME")) != NULL)
 		return fit(buf, size, snprintf(buf, size, "%s/todod", v));
-	if ((v = nonempty_env("HOME")) == NULL) {
+	if ((v = absolute_env("HOME")) == NULL) {
 		if ((pw = getpwuid(geteuid())) == NULL || pw->pw_dir == NULL)
 			return -1;
 		v = pw->pw_dir;

@@ -81,6 +81,11 @@ START_TEST(test_socket_path)
 	    (unsigned)geteuid());
 	if (geteuid() != 0)
 		ck_assert_str_eq(buf, want);
+	setenv("XDG_RUNTIME_DIR", "run/user", 1);	/* relative: unset */
+	ck_assert_int_eq(tc_socket_path(NULL, buf, sizeof(buf)), TC_OK);
+	if (geteuid() != 0)
+		ck_assert_str_eq(buf, want);
+	unsetenv("XDG_RUNTIME_DIR");
 	memset(longp, 'a', sizeof(longp) - 1);
 	longp[0] = '/';
 	longp[sizeof(longp) - 1] = '\0';

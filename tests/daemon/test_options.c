@@ -162,6 +162,16 @@ START_TEST(defaults_user)
 	expect_line(&r, "socket", buf);
 	expect_line(&r, "data", "/tmp/tdopt-home/.local/state/todod");
 
+	/* Relative directories are as if unset. */
+	setenv("XDG_RUNTIME_DIR", "tdopt-xdg-run", 1);
+	setenv("XDG_STATE_HOME", "tdopt-xdg-state", 1);
+	parse(&p, &r);
+	ck_assert_int_eq(tu_exitcode(r.status), 0);
+	expect_line(&r, "socket", buf);
+	expect_line(&r, "data", "/tmp/tdopt-home/.local/state/todod");
+	unsetenv("XDG_RUNTIME_DIR");
+	unsetenv("XDG_STATE_HOME");
+
 	setenv("TODOD_SOCKET", "/tmp/tdopt-x/my.sock", 1);
 	parse(&p, &r);
 	ck_assert_int_eq(tu_exitcode(r.status), 0);
