@@ -163,18 +163,47 @@ help(struct ctl *ctl, int argc, char **argv)
 	return CTL_EXIT_OK;
 }
 
+/* Whether the option getopt_long refused among a command's arguments is
+ * one of todoctl's own, which go before the command: -s, -t or -V as a
+ * word of its own, or --socket, --timeout or --version.  (A word such as
+ * -tea is more likely a title.) */
+static bool
+global_option(char *const *argv)
+{
+	static const char *const longs[] = { "socket", "timeout", "version" };
+	const char *arg = argv[optind - 1];
+	size_t i, n;
+
+	if (optopt != 0)
+		return strchr("stV", optopt) != NULL && arg[0] == '-' &&
+		    arg[1] == optopt && arg[2] == '\0';
+	if (strncmp(arg, "--", 2) != 0)
+		return false;
+	arg += 2;
+	n = strcspn(arg, "=");
+	for (i = 0; i < sizeof(longs) / sizeof(longs[0]); i++)
+		if (strlen(longs[i]) == n && strncmp(longs[i], arg, n) == 0)
+			return true;
+	return false;
+}
+
 /* A usage error for what getopt_long returned (ch: '?' or ':').  Among
- * a command's arguments, a refused one may be a title or a number that
- * begins with '-': hint says where it goes. */
+ * a command's arguments, a refused one may be one of todoctl's own
+ * options, or a title or a number that begins with '-': hint says where
+ * it goes. */
 static int
 bad_option(struct ctl *ctl, int ch, int argc, char *const *argv,
     const struct option *opts, bool hint)
 {
 	char msg[256];
+	const char *where = "";
 
+	if (hint && ch == '?')
+		where = global_option(argv) ? " (todoctl's own options "
+		    "go before the command)" : " (an argument that begins "
+		    "with '-' goes after '--')";
 	return ctl_usage(ctl, "%s%s", optmsg(ch, argc, argv, opts, msg,
-	    sizeof(msg)), hint && ch == '?' ? " (an argument that begins "
-	    "with '-' goes after '--')" : "");
+	    sizeof(msg)), where);
 }
 
 /* The options of a command: --help, --json, and update's own. */
@@ -300,6 +329,7 @@ main(int argc, char **argv)
 		}
 	}
 	if (optind == argc) {
+		fprintf(stderr, "todoctl: no command given\n");
 		usage(stderr);
 		return CTL_EXIT_USAGE;
 	}

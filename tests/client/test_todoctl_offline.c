@@ -156,6 +156,14 @@ static const struct {
 	{ { "add", "bob", "today", "-milk" }, "bad option: -m in -milk (an "
 	    "argument that begins with '-' goes after '--')" },
 	{ { "add", "bob", "today", "-x" }, "bad option: -x (an argument " },
+	/* todoctl's own options after the command. */
+	{ { "ping", "-t", "5" }, "bad option: -t (todoctl's own options go "
+	    "before the command)" },
+	{ { "ls", "bob", "--socket=x" }, "bad option: --socket=x (todoctl's "
+	    "own options go before the command)" },
+	{ { "ping", "-V" }, "bad option: -V (todoctl's own" },
+	{ { "add", "bob", "today", "-tea" }, "bad option: -t in -tea (an "
+	    "argument that begins with '-' goes after '--')" },
 	{ { "update", "bob", "1", "--date" }, "option --date needs an "
 	    "argument" },
 	{ { "update", "bob", "1", "--frob" }, "bad option: --frob" },
@@ -360,7 +368,9 @@ START_TEST(test_no_command)
 
 	ck_assert_int_eq(h_ctl(&r, NULL, NULL, (char *)NULL), 0);
 	ck_assert_int_eq(r.status, 2);
-	ck_assert_ptr_nonnull(strstr(r.err, "usage: todoctl"));
+	ck_assert_ptr_eq(strstr(r.err, "todoctl: no command given\nusage: "
+	    "todoctl"), r.err);
+	ck_assert_uint_eq(r.out_len, 0);
 	h_run_free(&r);
 }
 END_TEST
