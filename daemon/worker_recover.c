@@ -235,6 +235,7 @@ wk_recover(struct worker *w)
 	struct wk_recovery rv = { w, 0, 0 };
 	uint64_t next;
 	size_t old, n = 0;
+	char msg[160];
 	int rc;
 
 	if (wk_drain_init(w) == -1)
@@ -253,8 +254,16 @@ wk_recover(struct worker *w)
 	n = wk_checkpoint_old(w);
 	wk_recover_seqs(w);
 	wk_gens_trim(w);
-	log_info("journal: %zu records of %zu files recovered, %zu lists "
-	    "brought up to date", rv.records, old, n);
+	snprintf(msg, sizeof(msg), "journal: %zu record%s of %zu file%s "
+	    "recovered, %zu list%s brought up to date", rv.records,
+	    rv.records == 1 ? "" : "s", old, old == 1 ? "" : "s", n,
+	    n == 1 ? "" : "s");
+	/* After an unclean stop every worker finds its journal; one with
+	 * nothing in it has news only for debugging. */
+	if (rv.records > 0 || n > 0)
+		log_info("%s", msg);
+	else
+		log_debug("%s", msg);
 	if ((n = wk_lists_journaled(w)) > 0)
 		log_warnx("journal: %zu lists keep their changes in the "
 		    "journal: their files could not be written", n);

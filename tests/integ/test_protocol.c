@@ -1081,6 +1081,41 @@ START_TEST(t_usr_signals_ignored)
 END_TEST
 
 /*
+ * After SIGKILL of every process, the next start replays the journal and
+ * says so once, in the singular where it is one; the workers whose
+ * journals held nothing say nothing (but in debug).
+ */
+START_TEST(t_recovery_logged)
+{
+	struct daemon	*d;
+	struct conn	*c;
+
+	H_TODOD_ONLY("todod's journal and log");
+	d = daemon_start_ok(NULL);
+	c = conn_open_ok(d);
+	attach_ok(c, "recover");
+	assert_call(c, "{add_entry, #{date => {2023, 12, 19}, title => "
+	    "<<\"one\">>}}", "{ok, 1}");
+	assert_call(c, "{add_entry, #{date => {2023, 12, 19}, title => "
+	    "<<\"two\">>}}", "{ok, 2}");
+	conn_close(c);
+	daemon_kill(d);
+	H_ASSERT(h_journal_left(d), "no journal left by SIGKILL");
+	H_ASSERT(daemon_restart(d) == 0, "restart: %s", h_err());
+	H_ASSERT(h_logged(d, "journal: 2 records of 1 file recovered, 1 list "
+	    "brought up to date", h_ms(5000)), "no line for the recovery");
+	H_ASSERT(h_log_count(d, "recovered") == 1, "%d lines of recovery, "
+	    "not 1", h_log_count(d, "recovered"));
+	c = conn_open_ok(d);
+	attach_ok(c, "recover");
+	assert_call(c, "size", "{ok, 2}");
+	conn_close(c);
+	daemon_stop_ok(d);
+	daemon_free(d);
+}
+END_TEST
+
+/*
  * A hangup, then SIGINT, to every process of the daemon, as
  * a terminal sends them to its process group (Ctrl-C): only the
  * supervisor acts on them.  The hangup stops nothing; the SIGINT stops
@@ -1484,6 +1519,7 @@ protocol_suite(void)
 	tcase_add_test(tr, t_restart);
 	tcase_add_test(tr, t_restart_acked_then_term);
 	tcase_add_test(tr, t_group_signals);
+	tcase_add_test(tr, t_recovery_logged);
 	tcase_add_test(tr, t_usr_signals_ignored);
 	tcase_add_test(tr, t_lock_file_removed);
 	tcase_add_test(tr, t_lock_holder_exited);
