@@ -99,12 +99,19 @@ sup_prepare_detach(const struct todod_config *cfg)
 	if (detach_start(err, sizeof(err)) == -1)
 		fatalx("%s", err);
 	log_stderr_detaching();
-	/* Said while the starting command still shows it. */
-	if (access(_PATH_LOG, F_OK) == -1)
-		log_warnx("no syslog socket %s: once started, the daemon's "
-		    "messages are lost (-f logs to standard error)", _PATH_LOG);
 	if (earlylog_open() == -1)
 		log_warn("cannot make a pipe for the children's messages");
+}
+
+/* Said while the starting command still shows it, once the start has
+ * taken the data directory and the socket: not before a start refused
+ * for them, which would never log anywhere. */
+static void
+sup_warn_no_syslog(const struct todod_config *cfg)
+{
+	if (!cfg->foreground && access(_PATH_LOG, F_OK) == -1)
+		log_warnx("no syslog socket %s: once started, the daemon's "
+		    "messages are lost (-f logs to standard error)", _PATH_LOG);
 }
 
 /* Lock and open the data directory, and check what it holds. */
@@ -241,6 +248,7 @@ sup_prepare(const struct todod_config *cfg, struct privdrop_user *user)
 	sup_prepare_datadir(cfg, user);
 	sup_prepare_socket(cfg, user);
 	sup_prepare_privs(cfg, user);
+	sup_warn_no_syslog(cfg);
 	(void)fdlimit_raise();
 	sup_fault_start_pause();
 }

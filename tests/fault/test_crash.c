@@ -652,6 +652,34 @@ START_TEST(detached_refusal_told)
 }
 END_TEST
 
+/*
+ * A detached start refused for a data directory in use says why, and
+ * nothing about syslog first: it never gets to log there.  (Only where
+ * there is no /dev/log, as in a container, is there a warning to leave
+ * out; the start that gets that far does say it.)
+ */
+START_TEST(detached_refusal_no_syslog_word)
+{
+	struct daemon	*d = daemon_start_ok(NULL);
+	char		 sock[128], out[4096];
+	int64_t		 ms;
+	int		 st;
+
+	snprintf(sock, sizeof sock, "%s/other.sock", d->dir);
+	st = cu_run_todod(h_ms(10000), out, sizeof out, &ms, "-s", sock,
+	    "-d", d->data, "-p", "", NULL);
+	H_ASSERT(st != -1, "todod did not exit within %d ms", h_ms(10000));
+	H_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 1, "wait status %#x: "
+	    "%s", st, out);
+	H_ASSERT(strstr(out, "in use") != NULL, "the refusal is not told: "
+	    "%s", out);
+	H_ASSERT(strstr(out, "syslog") == NULL, "a refused start spoke of "
+	    "syslog: %s", out);
+	daemon_stop_ok(d);
+	daemon_free(d);
+}
+END_TEST
+
 static Suite *
 crash_suite(void)
 {
@@ -682,6 +710,7 @@ crash_suite(void)
 	tcase_add_test(tc, second_daemon_refused);
 	tcase_add_test(tc, fewer_workers_refused);
 	tcase_add_test(tc, detached_refusal_told);
+	tcase_add_test(tc, detached_refusal_no_syslog_word);
 	suite_add_tcase(s, tc);
 
 	crash_start_add(s);
