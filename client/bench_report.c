@@ -127,7 +127,11 @@ bench_report_text(const struct bench_opts *o, const struct bench_result *r)
 	else if (o->existing > 0)
 		printf(" of %ld entr%s", o->existing,
 		    o->existing == 1 ? "y" : "ies");
-	printf(", %d%% reads, pipeline %d\n", o->read_pct, o->pipeline);
+	printf(", %d%% reads, pipeline %d", o->read_pct, o->pipeline);
+	if (o->workload == WL_OPEN)
+		printf(", open via %s", o->open_via == OPEN_CONNECT ?
+		    "connect" : "reattach");
+	printf("\n");
 	if (r->preloaded > 0)
 		printf("preload: %llu entries in %.2f s (%.0f/s)\n",
 		    (unsigned long long)r->preloaded, r->preload_s,
