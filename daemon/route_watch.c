@@ -149,13 +149,17 @@ void
 route_pong(struct route *r)
 {
 	char who[NAME_FILE_BUFSZ + 64];
+	int64_t since = r->pinged;
 
 	r->pinged = 0;
 	r->ping_ticks = 0;
 	if (!r->mute)
 		return;
 	r->mute = 0;
-	log_info("%s answers again", route_label(r, who, sizeof(who)));
+	/* As a worker's and the cache's (stallwatch.c). */
+	log_info("%s answers again, after %lld s", route_label(r, who,
+	    sizeof(who)), (long long)(since != 0 ?
+	    stallwatch_secs(monotime_ms() - since) : 0));
 }
 
 void

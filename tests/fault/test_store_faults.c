@@ -2388,8 +2388,9 @@ START_TEST(list_server_mute)
 	H_ASSERT(h_stats_int(d, "lists_stalled") == 1, "lists_stalled %lld",
 	    (long long)h_stats_int(d, "lists_stalled"));
 	H_ASSERT(kill(pid, SIGCONT) == 0, "SIGCONT");
-	H_ASSERT(h_logged(d, "answers again", h_ms(10000)), "the log does not "
-	    "say that the list server answers again");
+	H_ASSERT(h_logged(d, "answers again, after ", h_ms(10000)), "the log "
+	    "does not say that the list server answers again, and after how "
+	    "long");
 	H_ASSERT(h_stats_int(d, "lists_stalled") == 0 &&
 	    first_stalled_s(d, "lists") == 0, "stalled after the stall: "
 	    "%lld, %lld",
