@@ -2267,6 +2267,20 @@ no_list_stalled(void *arg)
 	    first_stalled_s(arg, "lists") == 0;
 }
 
+/* The log since mark says once that a process stalls (stalled), and
+ * once why (why): what came before mark (a slow start, say, seen by the
+ * quickened watch) is not this stall's. */
+static void
+assert_logged_once(const struct daemon *d, long mark, const char *stalled,
+    const char *why)
+{
+	H_ASSERT(h_log_count_since(d, mark, stalled) == 1, "the stall was "
+	    "logged %d times", h_log_count_since(d, mark, stalled));
+	H_ASSERT(h_log_count_since(d, mark, why) == 1, "the log does not say "
+	    "once why (\"%s\"): %d times", why, h_log_count_since(d, mark,
+	    why));
+}
+
 /*
  * A list server that does not take the connections handed to it
  * (SIGSTOP; the watch quickened): the cache logs it once, stats count
@@ -2277,6 +2291,7 @@ START_TEST(list_server_stalls)
 {
 	const struct etf_term	*t;
 	struct daemon		*d;
+	long			 mark;
 	struct fc		 a, b;
 	pid_t			 pid;
 	char			 buf[256];
@@ -2285,12 +2300,14 @@ START_TEST(list_server_stalls)
 	    (const char *[]){ NULL });
 	pid = cu_attach(d, &a, "stuck");
 	fadd_ok(&a, "before");
+	mark = h_log_mark(d);	/* what the stop makes is after */
 	H_ASSERT(kill(pid, SIGSTOP) == 0, "SIGSTOP");
 	fc_init(&b);
 	H_ASSERT(fc_open(&b, d->sock, h_ms(5000)) == 0, "%s", b.err);
 	fc_q_attach(&b, "stuck");
 	H_ASSERT(fc_flush(&b, h_ms(5000)) == 0, "send: %s", b.err);
-	if (!h_logged(d, "has not taken a connection for", h_ms(10000))) {
+	if (!h_logged_since(d, mark, "has not taken a connection for",
+	    h_ms(10000))) {
 		kill(pid, SIGCONT);
 		H_ASSERT(0, "a stopped list server was not reported");
 	}
@@ -2308,11 +2325,12 @@ START_TEST(list_server_stalls)
 	H_ASSERT(fc_recv(&b, h_ms(10000), &t) == FC_REPLY &&
 	    fc_ok_value(t) != NULL, "the attach that waited: %s %s",
 	    b.err, fc_print(t, buf, sizeof buf));
-	H_ASSERT(h_logged(d, "takes connections again", h_ms(10000)),
-	    "the log does not say that the server takes connections again");
-	H_ASSERT(h_log_count(d, "has not taken a connection for") == 1,
-	    "the stall was logged %d times",
-	    h_log_count(d, "has not taken a connection for"));
+	H_ASSERT(h_logged_since(d, mark, "takes connections again",
+	    h_ms(10000)), "the log does not say that the server takes "
+	    "connections again");
+	H_ASSERT(h_log_count_since(d, mark, "has not taken a connection "
+	    "for") == 1, "the stall was logged %d times", h_log_count_since(d,
+	    mark, "has not taken a connection for"));
 	H_ASSERT(h_poll(h_ms(10000), no_list_stalled, d), "stats show the "
 	    "server stalled after it went on: lists_stalled %lld, "
 	    "stalled_s %lld", (long long)h_stats_int(d, "lists_stalled"),
@@ -2365,6 +2383,7 @@ woken_in_half_a_second(void *arg)
 START_TEST(list_server_mute)
 {
 	struct daemon		*d;
+	long			 mark;
 	struct fc		 a;
 	pid_t			 pid;
 
@@ -2377,32 +2396,32 @@ START_TEST(list_server_mute)
 	    "%lld, %lld",
 	    (long long)h_stats_int(d, "lists_stalled"),
 	    (long long)first_stalled_s(d, "lists"));
+	mark = h_log_mark(d);	/* what the stop makes is after */
 	H_ASSERT(kill(pid, SIGSTOP) == 0, "SIGSTOP");
-	if (!h_logged(d, "has not answered for", h_ms(10000)) ||
+	if (!h_logged_since(d, mark, "has not answered for", h_ms(10000)) ||
 	    !h_poll(h_ms(10000), list_stalled_a_second, d)) {
 		kill(pid, SIGCONT);
 		H_ASSERT(0, "a stopped list server was not reported: %d "
-		    "lines, stalled_s %lld", h_log_count(d, "has not "
-		    "answered for"), (long long)first_stalled_s(d, "lists"));
+		    "lines, stalled_s %lld", h_log_count_since(d, mark,
+		    "has not answered for"),
+		    (long long)first_stalled_s(d, "lists"));
 	}
 	H_ASSERT(h_stats_int(d, "lists_stalled") == 1, "lists_stalled %lld",
 	    (long long)h_stats_int(d, "lists_stalled"));
 	H_ASSERT(kill(pid, SIGCONT) == 0, "SIGCONT");
-	H_ASSERT(h_logged(d, "answers again, after ", h_ms(10000)), "the log "
-	    "does not say that the list server answers again, and after how "
-	    "long");
+	H_ASSERT(h_logged_since(d, mark, "answers again, after ", h_ms(10000)),
+	    "the log does not say that the list server answers again, and "
+	    "after how long");
 	H_ASSERT(h_stats_int(d, "lists_stalled") == 0 &&
 	    first_stalled_s(d, "lists") == 0, "stalled after the stall: "
 	    "%lld, %lld",
 	    (long long)h_stats_int(d, "lists_stalled"),
 	    (long long)first_stalled_s(d, "lists"));
 	fadd_ok(&a, "after");
-	H_ASSERT(h_log_count(d, "has not answered for") == 1, "the stall "
-	    "was logged %d times", h_log_count(d, "has not answered for"));
-	H_ASSERT(h_log_count(d, "(stopped by a signal)") == 1, "the log does "
-	    "not say that the process was stopped");
-	H_ASSERT(h_log_count(d, "has not taken a connection") == 0, "a "
-	    "handoff was reported stalled");
+	assert_logged_once(d, mark, "has not answered for",
+	    "(stopped by a signal)");
+	H_ASSERT(h_log_count_since(d, mark, "has not taken a connection") ==
+	    0, "a handoff was reported stalled");
 	fc_free(&a);
 	H_ASSERT(h_poll(h_ms(5000), quiet_half_a_second, &pid),
 	    "an idle list server is woken again and again (%ld times so "
@@ -2422,6 +2441,7 @@ START_TEST(worker_stalls)
 {
 	const struct etf_term	*t;
 	struct daemon		*d;
+	long			 mark;
 	struct fc_stats		 st;
 	struct fc		 c;
 	char			 err[256];
@@ -2435,29 +2455,28 @@ START_TEST(worker_stalls)
 	    st.nworkers == 1 && st.workers[0] > 0, "stats: %s", err);
 	H_ASSERT(first_stalled_s(d, "workers") == 0, "stalled_s before the "
 	    "stall: %lld", (long long)first_stalled_s(d, "workers"));
+	mark = h_log_mark(d);	/* what the stop makes is after */
 	H_ASSERT(kill(st.workers[0], SIGSTOP) == 0, "SIGSTOP");
 	fc_q_add(&c, (struct todo_date){ 2024, 8, 8 }, "during");
 	H_ASSERT(fc_flush(&c, h_ms(5000)) == 0, "send: %s", c.err);
-	if (!h_logged(d, "has not answered for", h_ms(10000)) ||
+	if (!h_logged_since(d, mark, "has not answered for", h_ms(10000)) ||
 	    !h_poll(h_ms(10000), stalled_a_second, d)) {
 		kill(st.workers[0], SIGCONT);
 		H_ASSERT(0, "a stopped worker was not reported: %d lines, "
-		    "stalled_s %lld", h_log_count(d, "has not answered for"),
-		    (long long)first_stalled_s(d, "workers"));
+		    "stalled_s %lld", h_log_count_since(d, mark, "has not "
+		    "answered for"), (long long)first_stalled_s(d, "workers"));
 	}
 	H_ASSERT(fc_recv(&c, 200, &t) == FC_FAIL, "an add was answered "
 	    "while its worker was stopped");
 	H_ASSERT(kill(st.workers[0], SIGCONT) == 0, "SIGCONT");
 	H_ASSERT(fc_recv(&c, h_ms(10000), &t) == FC_REPLY &&
 	    fc_ok_int(t, &id) && id == 2, "the add that waited: %s", c.err);
-	H_ASSERT(h_logged(d, "answers again", h_ms(10000)), "the log does not "
-	    "say that the worker answers again");
+	H_ASSERT(h_logged_since(d, mark, "answers again", h_ms(10000)), "the "
+	    "log does not say that the worker answers again");
 	H_ASSERT(first_stalled_s(d, "workers") == 0, "stalled_s after the "
 	    "stall: %lld", (long long)first_stalled_s(d, "workers"));
-	H_ASSERT(h_log_count(d, "has not answered for") == 1, "the stall "
-	    "was logged %d times", h_log_count(d, "has not answered for"));
-	H_ASSERT(h_log_count(d, "(stopped by a signal)") == 1, "the log does "
-	    "not say that the process was stopped");
+	assert_logged_once(d, mark, "has not answered for",
+	    "(stopped by a signal)");
 	fc_free(&c);
 	daemon_stop_ok(d);
 	daemon_free(d);
@@ -2506,6 +2525,7 @@ START_TEST(cache_stalls)
 {
 	const struct etf_term	*t;
 	struct daemon		*d;
+	long			 mark;
 	struct fc_stats		 st;
 	struct fc		 c;
 	char			 err[256];
@@ -2519,6 +2539,7 @@ START_TEST(cache_stalls)
 	H_ASSERT(h_poll(h_ms(5000), quiet_half_a_second, &sup),
 	    "an idle supervisor is woken again and again (%ld times so far)",
 	    wakeups(sup));
+	mark = h_log_mark(d);	/* what the stop makes is after */
 	H_ASSERT(kill(st.cache, SIGSTOP) == 0, "SIGSTOP");
 	/* (The stop itself wakes it: SIGCHLD.) */
 	if (!h_poll(h_ms(5000), quiet_half_a_second, &sup)) {
@@ -2526,8 +2547,8 @@ START_TEST(cache_stalls)
 		H_ASSERT(0, "the supervisor of an idle daemon wakes while no "
 		    "client comes");
 	}
-	H_ASSERT(h_log_count(d, "the cache has not answered") == 0, "a "
-	    "stopped cache was reported while no client waited");
+	H_ASSERT(h_log_count_since(d, mark, "the cache has not answered") ==
+	    0, "a stopped cache was reported while no client waited");
 	fc_init(&c);
 	if (fc_open(&c, d->sock, h_ms(5000)) == -1) {
 		kill(st.cache, SIGCONT);
@@ -2535,7 +2556,8 @@ START_TEST(cache_stalls)
 	}
 	fc_q_atom(&c, "ping");
 	if (fc_flush(&c, h_ms(5000)) == -1 ||
-	    !h_logged(d, "the cache has not answered for", h_ms(10000))) {
+	    !h_logged_since(d, mark, "the cache has not answered for",
+	    h_ms(10000))) {
 		kill(st.cache, SIGCONT);
 		H_ASSERT(0, "a stopped cache was not reported: %s", c.err);
 	}
@@ -2544,12 +2566,10 @@ START_TEST(cache_stalls)
 	H_ASSERT(kill(st.cache, SIGCONT) == 0, "SIGCONT");
 	H_ASSERT(fc_recv(&c, h_ms(10000), &t) == FC_REPLY &&
 	    etf_is_atom(t, "pong"), "the ping that waited: %s", c.err);
-	H_ASSERT(h_logged(d, "the cache answers again", h_ms(10000)), "the "
-	    "log does not say that the cache answers again");
-	H_ASSERT(h_log_count(d, "has not answered for") == 1, "the stall "
-	    "was logged %d times", h_log_count(d, "has not answered for"));
-	H_ASSERT(h_log_count(d, "(stopped by a signal): new clients") == 1,
-	    "the log does not say that the cache was stopped");
+	H_ASSERT(h_logged_since(d, mark, "the cache answers again",
+	    h_ms(10000)), "the log does not say that the cache answers again");
+	assert_logged_once(d, mark, "has not answered for",
+	    "(stopped by a signal): new clients");
 	H_ASSERT(h_stats_int(d, "restarts") == 0, "a process was restarted");
 	fc_free(&c);
 	daemon_stop_ok(d);

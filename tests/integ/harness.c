@@ -586,8 +586,16 @@ check_leftovers(struct pidset *ps)
 	return -1;
 }
 
+long
+h_log_mark(const struct daemon *d)
+{
+	struct stat	st;
+
+	return stat(d->log, &st) == 0 ? (long)st.st_size : 0;
+}
+
 int
-h_log_count(const struct daemon *d, const char *text)
+h_log_count_since(const struct daemon *d, long mark, const char *text)
 {
 	char	 line[4096];
 	FILE	*f;
@@ -595,6 +603,10 @@ h_log_count(const struct daemon *d, const char *text)
 
 	if ((f = fopen(d->log, "r")) == NULL)
 		return -1;
+	if (mark > 0 && fseek(f, mark, SEEK_SET) == -1) {
+		fclose(f);
+		return -1;
+	}
 	while (fgets(line, sizeof line, f) != NULL)
 		if (strstr(line, text) != NULL)
 			n++;
@@ -602,8 +614,15 @@ h_log_count(const struct daemon *d, const char *text)
 	return n;
 }
 
+int
+h_log_count(const struct daemon *d, const char *text)
+{
+	return h_log_count_since(d, 0, text);
+}
+
 struct log_wait {
 	const struct daemon	*d;
+	long			 mark;
 	const char		*text;
 };
 
@@ -612,15 +631,21 @@ log_holds(void *arg)
 {
 	const struct log_wait *w = arg;
 
-	return h_log_count(w->d, w->text) > 0;
+	return h_log_count_since(w->d, w->mark, w->text) > 0;
+}
+
+bool
+h_logged_since(const struct daemon *d, long mark, const char *text, int ms)
+{
+	struct log_wait w = { d, mark, text };
+
+	return h_poll(ms, log_holds, &w);
 }
 
 bool
 h_logged(const struct daemon *d, const char *text, int ms)
 {
-	struct log_wait w = { d, text };
-
-	return h_poll(ms, log_holds, &w);
+	return h_logged_since(d, 0, text, ms);
 }
 
 static const char *const bug_marks[] = {

@@ -163,6 +163,14 @@ bool		 daemon_alive(struct daemon *);
 void		 daemon_print_log(const struct daemon *);
 /* How many lines of the daemon's log hold text (-1: no log). */
 int		 h_log_count(const struct daemon *, const char *text);
+/* Where its log ends now (a line begins there), for the two below: */
+long		 h_log_mark(const struct daemon *);
+/* How many lines after mark hold text (-1: no log). */
+int		 h_log_count_since(const struct daemon *, long mark,
+		    const char *text);
+/* Whether a line after mark comes to hold text within ms. */
+bool		 h_logged_since(const struct daemon *, long mark,
+		    const char *text, int ms);
 /* Whether the daemon's log comes to hold text within ms. */
 bool		 h_logged(const struct daemon *, const char *text, int ms);
 /* Its data directory holds a worker's journal (".journal-w*"). */
