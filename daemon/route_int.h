@@ -91,6 +91,7 @@ struct route {
 	int64_t			 pinged;	/* ping unanswered since, or 0 */
 	int			 ping_ticks;	/* watch ticks since the ping */
 	int			 mute;		/* logged as not answering */
+	int64_t			 mute_since;	/* its unanswered ping's time */
 	/* Linked by the supervisor to a cache started again: the server's
 	 * first message may be {conns, [Uid]}, and no other may be. */
 	int			 conns_due;

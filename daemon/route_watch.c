@@ -110,6 +110,7 @@ route_watch_pings(struct route *r, int64_t now)
 	}
 	if (++r->ping_ticks >= ROUTE_PING_TICKS && !r->mute) {
 		r->mute = 1;
+		r->mute_since = r->pinged;
 		log_warnx("%s has not answered for %lld s%s: its clients wait",
 		    route_label(r, who, sizeof(who)),
 		    (long long)stallwatch_secs(now - r->pinged),
@@ -149,17 +150,17 @@ void
 route_pong(struct route *r)
 {
 	char who[NAME_FILE_BUFSZ + 64];
-	int64_t since = r->pinged;
 
 	r->pinged = 0;
 	r->ping_ticks = 0;
 	if (!r->mute)
 		return;
 	r->mute = 0;
-	/* As a worker's and the cache's (stallwatch.c). */
+	/* As a worker's and the cache's (stallwatch.c); from the ping
+	 * first unanswered, even if a relink sent another since. */
 	log_info("%s answers again, after %lld s", route_label(r, who,
-	    sizeof(who)), (long long)(since != 0 ?
-	    stallwatch_secs(monotime_ms() - since) : 0));
+	    sizeof(who)), (long long)stallwatch_secs(monotime_ms() -
+	    r->mute_since));
 }
 
 void
