@@ -2267,6 +2267,20 @@ no_list_stalled(void *arg)
 	    first_stalled_s(arg, "lists") == 0;
 }
 
+/* No stall is open in the log (each reported one has its end), so that
+ * a mark taken now comes before the next stall's report: one the
+ * quickened watch saw in a slow moment is not stretched by the stop. */
+static bool
+no_stall_open(void *arg)
+{
+	const struct daemon *d = arg;
+
+	return h_log_count(d, "has not answered for") ==
+	    h_log_count(d, "answers again") &&
+	    h_log_count(d, "has not taken a connection for") ==
+	    h_log_count(d, "takes connections again");
+}
+
 /* The log since mark says once that a process stalls (stalled), and
  * once why (why): what came before mark (a slow start, say, seen by the
  * quickened watch) is not this stall's. */
@@ -2300,6 +2314,8 @@ START_TEST(list_server_stalls)
 	    (const char *[]){ NULL });
 	pid = cu_attach(d, &a, "stuck");
 	fadd_ok(&a, "before");
+	H_ASSERT(h_poll(h_ms(10000), no_stall_open, d), "a stall logged "
+	    "before the stop does not end");
 	mark = h_log_mark(d);	/* what the stop makes is after */
 	H_ASSERT(kill(pid, SIGSTOP) == 0, "SIGSTOP");
 	fc_init(&b);
@@ -2396,6 +2412,8 @@ START_TEST(list_server_mute)
 	    "%lld, %lld",
 	    (long long)h_stats_int(d, "lists_stalled"),
 	    (long long)first_stalled_s(d, "lists"));
+	H_ASSERT(h_poll(h_ms(10000), no_stall_open, d), "a stall logged "
+	    "before the stop does not end");
 	mark = h_log_mark(d);	/* what the stop makes is after */
 	H_ASSERT(kill(pid, SIGSTOP) == 0, "SIGSTOP");
 	if (!h_logged_since(d, mark, "has not answered for", h_ms(10000)) ||
@@ -2455,6 +2473,8 @@ START_TEST(worker_stalls)
 	    st.nworkers == 1 && st.workers[0] > 0, "stats: %s", err);
 	H_ASSERT(first_stalled_s(d, "workers") == 0, "stalled_s before the "
 	    "stall: %lld", (long long)first_stalled_s(d, "workers"));
+	H_ASSERT(h_poll(h_ms(10000), no_stall_open, d), "a stall logged "
+	    "before the stop does not end");
 	mark = h_log_mark(d);	/* what the stop makes is after */
 	H_ASSERT(kill(st.workers[0], SIGSTOP) == 0, "SIGSTOP");
 	fc_q_add(&c, (struct todo_date){ 2024, 8, 8 }, "during");
@@ -2539,6 +2559,8 @@ START_TEST(cache_stalls)
 	H_ASSERT(h_poll(h_ms(5000), quiet_half_a_second, &sup),
 	    "an idle supervisor is woken again and again (%ld times so far)",
 	    wakeups(sup));
+	H_ASSERT(h_poll(h_ms(10000), no_stall_open, d), "a stall logged "
+	    "before the stop does not end");
 	mark = h_log_mark(d);	/* what the stop makes is after */
 	H_ASSERT(kill(st.cache, SIGSTOP) == 0, "SIGSTOP");
 	/* (The stop itself wakes it: SIGCHLD.) */
