@@ -165,24 +165,33 @@ help(struct ctl *ctl, int argc, char **argv)
 
 /* Whether the option getopt_long refused among a command's arguments is
  * one of todoctl's own, which go before the command: -s, -t or -V as a
- * word of its own, or --socket, --timeout or --version.  (A word such as
- * -tea is more likely a title.) */
+ * word of its own, -t with its seconds (-t5), or --socket, --timeout or
+ * --version, abbreviated or not.  (A word such as -tea is more likely a
+ * title.) */
 static bool
-global_option(char *const *argv)
+global_option(int argc, char *const *argv)
 {
 	static const char *const longs[] = { "socket", "timeout", "version" };
-	const char *arg = argv[optind - 1];
+	const char *arg = argv[optind - 1], *cur;
 	size_t i, n;
 
-	if (optopt != 0)
+	if (optopt != 0) {
+		/* Inside a cluster, getopt_long has not moved past it. */
+		cur = optind < argc ? argv[optind] : NULL;
+		if (optopt == 't' && cur != NULL && strncmp(cur, "-t", 2) ==
+		    0 && cur[2] != '\0' && strspn(cur + 2, "0123456789.") ==
+		    strlen(cur + 2))
+			return true;
 		return strchr("stV", optopt) != NULL && arg[0] == '-' &&
 		    arg[1] == optopt && arg[2] == '\0';
+	}
 	if (strncmp(arg, "--", 2) != 0)
 		return false;
 	arg += 2;
 	n = strcspn(arg, "=");
 	for (i = 0; i < sizeof(longs) / sizeof(longs[0]); i++)
-		if (strlen(longs[i]) == n && strncmp(longs[i], arg, n) == 0)
+		if (n > 0 && n <= strlen(longs[i]) &&
+		    strncmp(longs[i], arg, n) == 0)
 			return true;
 	return false;
 }
@@ -199,7 +208,7 @@ bad_option(struct ctl *ctl, int ch, int argc, char *const *argv,
 	const char *where = "";
 
 	if (hint && ch == '?')
-		where = global_option(argv) ? " (todoctl's own options "
+		where = global_option(argc, argv) ? " (todoctl's own options "
 		    "go before the command)" : " (an argument that begins "
 		    "with '-' goes after '--')";
 	return ctl_usage(ctl, "%s%s", optmsg(ch, argc, argv, opts, msg,

@@ -162,6 +162,9 @@ static const struct {
 	{ { "ls", "bob", "--socket=x" }, "bad option: --socket=x (todoctl's "
 	    "own options go before the command)" },
 	{ { "ping", "-V" }, "bad option: -V (todoctl's own" },
+	{ { "ping", "-t5" }, "bad option: -t in -t5 (todoctl's own" },
+	{ { "ls", "bob", "--sock=x" }, "bad option: --sock=x (todoctl's own" },
+	{ { "ls", "bob", "--time", "5" }, "bad option: --time (todoctl's own" },
 	{ { "add", "bob", "today", "-tea" }, "bad option: -t in -tea (an "
 	    "argument that begins with '-' goes after '--')" },
 	{ { "update", "bob", "1", "--date" }, "option --date needs an "
