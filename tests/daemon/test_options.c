@@ -9,6 +9,7 @@
 
 #include <check.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,6 +115,16 @@ expect_under(const struct tu_result *r, const char *key, const char *dir,
 	expect_line(r, key, value);
 }
 
+/* The home directory of uid in the password database. */
+static const char *
+pw_home(unsigned uid)
+{
+	struct passwd *pw = getpwuid((uid_t)uid);
+
+	ck_assert_ptr_nonnull(pw);
+	return pw->pw_dir;
+}
+
 static void
 set_user_env(void)
 {
@@ -171,6 +182,13 @@ START_TEST(defaults_user)
 	expect_line(&r, "data", "/tmp/tdopt-home/.local/state/todod");
 	unsetenv("XDG_RUNTIME_DIR");
 	unsetenv("XDG_STATE_HOME");
+	/* A relative HOME too: the password database's home instead. */
+	setenv("HOME", "tdopt-home", 1);
+	parse(&p, &r);
+	ck_assert_int_eq(tu_exitcode(r.status), 0);
+	snprintf(buf, sizeof(buf), "%s/.local/state/todod", pw_home(uid));
+	expect_line(&r, "data", buf);
+	setenv("HOME", "/tmp/tdopt-home", 1);
 
 	setenv("TODOD_SOCKET", "/tmp/tdopt-x/my.sock", 1);
 	parse(&p, &r);
