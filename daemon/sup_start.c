@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -53,8 +54,19 @@ sup_fault_start_pause(void)
 	    store_fault_file("TODOD_FAULT_START_PAUSE_FILE"); i++)
 		usleep(10000);
 }
+
+/* Test-only: TODOD_FAULT_SYSLOG_PATH names the syslog socket looked for,
+ * as on a machine without one (sup_warn_no_syslog()). */
+static const char *
+sup_syslog_path(void)
+{
+	const char *v = getenv("TODOD_FAULT_SYSLOG_PATH");
+
+	return v != NULL && *v != '\0' ? v : _PATH_LOG;
+}
 #else
 #define sup_fault_start_pause()	do { } while (0)
+#define sup_syslog_path()	_PATH_LOG
 #endif
 
 /*
@@ -109,9 +121,10 @@ sup_prepare_detach(const struct todod_config *cfg)
 static void
 sup_warn_no_syslog(const struct todod_config *cfg)
 {
-	if (!cfg->foreground && access(_PATH_LOG, F_OK) == -1)
+	if (!cfg->foreground && access(sup_syslog_path(), F_OK) == -1)
 		log_warnx("no syslog socket %s: once started, the daemon's "
-		    "messages are lost (-f logs to standard error)", _PATH_LOG);
+		    "messages are lost (-f logs to standard error)",
+		    sup_syslog_path());
 }
 
 /* Lock and open the data directory, and check what it holds. */

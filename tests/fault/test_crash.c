@@ -654,17 +654,21 @@ END_TEST
 
 /*
  * A detached start refused for a data directory in use says why, and
- * nothing about syslog first: it never gets to log there.  (Only where
- * there is no /dev/log, as in a container, is there a warning to leave
- * out; the start that gets that far does say it.)
+ * nothing about syslog first: it never gets to log there.  A detached
+ * start that gets as far as its socket does warn that there is no syslog
+ * socket.  (The path looked for is a test-only one that does not exist,
+ * as on a machine without /dev/log.)
  */
 START_TEST(detached_refusal_no_syslog_word)
 {
 	struct daemon	*d = daemon_start_ok(NULL);
-	char		 sock[128], out[4096];
+	char		 sock[128], data[128], pidfile[128], out[4096];
+	long		 pid = 0;
 	int64_t		 ms;
+	FILE		*f;
 	int		 st;
 
+	setenv("TODOD_FAULT_SYSLOG_PATH", "/nonexistent/log", 1);
 	snprintf(sock, sizeof sock, "%s/other.sock", d->dir);
 	st = cu_run_todod(h_ms(10000), out, sizeof out, &ms, "-s", sock,
 	    "-d", d->data, "-p", "", NULL);
@@ -675,6 +679,25 @@ START_TEST(detached_refusal_no_syslog_word)
 	    "%s", out);
 	H_ASSERT(strstr(out, "syslog") == NULL, "a refused start spoke of "
 	    "syslog: %s", out);
+
+	/* One that starts says it, before it is ready. */
+	snprintf(data, sizeof data, "%s/data2", d->dir);
+	snprintf(pidfile, sizeof pidfile, "%s/other.pid", d->dir);
+	st = cu_run_todod(h_ms(10000), out, sizeof out, &ms, "-s", sock,
+	    "-d", data, "-p", pidfile, NULL);
+	unsetenv("TODOD_FAULT_SYSLOG_PATH");
+	H_ASSERT((f = fopen(pidfile, "r")) != NULL && fscanf(f, "%ld",
+	    &pid) == 1 && pid > 1, "no pid in %s: %s", pidfile, out);
+	fclose(f);
+	H_ASSERT(kill((pid_t)pid, SIGTERM) == 0, "kill %ld", pid);
+	H_ASSERT(cu_wait_unlocked(data, h_ms(10000)), "the detached daemon "
+	    "did not stop");
+	H_ASSERT(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "wait "
+	    "status %#x: %s", st, out);
+	H_ASSERT(strstr(out, "no syslog socket /nonexistent/log") != NULL &&
+	    strstr(out, "no syslog socket") < strstr(out, "ready"), "a "
+	    "start without a syslog socket did not warn before ready: %s",
+	    out);
 	daemon_stop_ok(d);
 	daemon_free(d);
 }
