@@ -280,6 +280,10 @@ bool		 h_serving(const struct daemon *, char *err, size_t errlen);
 /* The integer key of `stats` on a fresh connection, or -1 if it has no
  * such integer (fails unless the reply is {ok, Map}). */
 int64_t		 h_stats_int(const struct daemon *, const char *key);
+/* The same, its reply awaited for ms instead of one reply's bound (for a
+ * daemon busy with large replies, slow under ASan). */
+int64_t		 h_stats_int_within(const struct daemon *, const char *key,
+		    int ms);
 /* Poll until a fresh connection gets pong (e.g. after a crash). */
 bool		 h_wait_serving(const struct daemon *, int ms);
 

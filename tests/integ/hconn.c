@@ -446,13 +446,19 @@ h_serving(const struct daemon *d, char *err, size_t errlen)
 int64_t
 h_stats_int(const struct daemon *d, const char *key)
 {
+	return h_stats_int_within(d, key, h_ms(H_REPLY_MS));
+}
+
+int64_t
+h_stats_int_within(const struct daemon *d, const char *key, int ms)
+{
 	const struct etf_term	*t, *v;
 	struct conn		*c = conn_open(d);
 	int64_t			 n = -1;
 
 	H_ASSERT(c != NULL, "stats: cannot connect: %s", h_err());
 	H_ASSERT(conn_sendf(c, "stats") == 0, "stats: %s", h_err());
-	t = conn_recv(c, h_ms(H_REPLY_MS));
+	t = conn_recv(c, ms);
 	H_ASSERT(t != NULL && etf_is_tuple(t, 2) &&
 	    etf_is_atom(&t->seq.v[0], "ok") && t->seq.v[1].type == ETF_MAP,
 	    "stats: no {ok, Map}: %s", h_err());
