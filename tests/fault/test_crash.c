@@ -656,13 +656,20 @@ END_TEST
  * A detached start refused for a data directory in use says why, and
  * nothing about syslog first: it never gets to log there.  A detached
  * start that gets as far as its socket does warn that there is no syslog
- * socket.  (The path looked for is a test-only one that does not exist,
- * as on a machine without /dev/log.)
+ * socket.  (With fault injection, the path looked for is a test-only one
+ * that does not exist, as on a machine without /dev/log; without, the
+ * warning is looked for only where there is no /dev/log.)
  */
 START_TEST(detached_refusal_no_syslog_word)
 {
 	struct daemon	*d = daemon_start_ok(NULL);
 	char		 sock[128], data[128], pidfile[128], out[4096];
+#ifdef TODOD_FAULTS
+	const char	*warning = "no syslog socket /nonexistent/log";
+#else
+	const char	*warning = access("/dev/log", F_OK) == -1 ?
+			    "no syslog socket /dev/log" : NULL;
+#endif
 	long		 pid = 0;
 	int64_t		 ms;
 	FILE		*f;
@@ -694,10 +701,9 @@ START_TEST(detached_refusal_no_syslog_word)
 	    "did not stop");
 	H_ASSERT(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "wait "
 	    "status %#x: %s", st, out);
-	H_ASSERT(strstr(out, "no syslog socket /nonexistent/log") != NULL &&
-	    strstr(out, "no syslog socket") < strstr(out, "ready"), "a "
-	    "start without a syslog socket did not warn before ready: %s",
-	    out);
+	H_ASSERT(warning == NULL || (strstr(out, warning) != NULL &&
+	    strstr(out, warning) < strstr(out, "ready")), "a start without "
+	    "a syslog socket did not warn before ready: %s", out);
 	daemon_stop_ok(d);
 	daemon_free(d);
 }
