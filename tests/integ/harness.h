@@ -339,6 +339,8 @@ int		 proc_nfds(pid_t);
 /* Whether pid's command line (its title: "todod: list bob") begins with
  * prefix. */
 bool		 proc_cmdline_is(pid_t, const char *prefix);
+/* Whether pid's title is title, whole. */
+bool		 proc_title_is(pid_t, const char *title);
 
 /*
  * The daemon's own account of its processes, from `stats` on a fresh

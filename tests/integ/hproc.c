@@ -366,20 +366,38 @@ daemon_pids(const struct daemon *d, struct daemon_pids *dp)
 	return rv;
 }
 
-bool
-proc_cmdline_is(pid_t pid, const char *prefix)
+/* Its title (the first word of /proc/PID/cmdline) into buf, or false. */
+static bool
+proc_title(pid_t pid, char *buf, size_t size)
 {
-	char	path[64], buf[256];
+	char	path[64];
 	ssize_t	n;
 	int	fd;
 
 	snprintf(path, sizeof path, "/proc/%d/cmdline", (int)pid);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return false;
-	n = read(fd, buf, sizeof buf - 1);
+	n = read(fd, buf, size - 1);
 	close(fd);
 	if (n <= 0)
 		return false;
 	buf[n] = '\0';
-	return strncmp(buf, prefix, strlen(prefix)) == 0;
+	return true;
+}
+
+bool
+proc_cmdline_is(pid_t pid, const char *prefix)
+{
+	char	buf[256];
+
+	return proc_title(pid, buf, sizeof buf) &&
+	    strncmp(buf, prefix, strlen(prefix)) == 0;
+}
+
+bool
+proc_title_is(pid_t pid, const char *title)
+{
+	char	buf[256];
+
+	return proc_title(pid, buf, sizeof buf) && strcmp(buf, title) == 0;
 }

@@ -865,7 +865,7 @@ titled(const struct daemon *d, const char *title)
 	if (proc_tree(d->pid, &ps) == -1)
 		return 0;
 	for (i = 0; i < ps.n; i++)
-		if (proc_cmdline_is(ps.pid[i], title))
+		if (proc_title_is(ps.pid[i], title))
 			return ps.pid[i];
 	return 0;
 }
