@@ -480,6 +480,20 @@ loop_for(struct event_base *base, int64_t ms)
 		    EVLOOP_NONBLOCK), 0);
 }
 
+/* Turns of OUT_TURN_MS; a hog whose client reads none of its 250 KiB of
+ * replies (past the limit, twice the budget), which may be closed, and
+ * another connection; both with small socket buffers. */
+static void
+hog_past_limit(struct event_base *base, struct side *hog, struct side *other)
+{
+	ck_assert_ptr_nonnull(base);
+	conn_set_budget(0, 0, OUT_BUDGET, OUT_TURN_MS);
+	side_open(hog, base, 0, 4096);
+	side_open(other, base, 0, 4096);
+	hog->may_close = 1;
+	reply_unsent(hog->conn, 250 * 1024);
+}
+
 /* Run the loop until cond(s) or the deadline; whether cond came. */
 static int
 loop_until(struct event_base *base, int (*cond)(struct side *),
@@ -524,12 +538,7 @@ START_TEST(output_turn)
 	uint8_t buf[4096];
 	int64_t start, last = 0;
 
-	ck_assert_ptr_nonnull(base);
-	conn_set_budget(0, 0, OUT_BUDGET, OUT_TURN_MS);
-	side_open(&hog, base, 0, 4096);
-	side_open(&idle, base, 0, 4096);
-	hog.may_close = 1;
-	reply_unsent(hog.conn, 250 * 1024);
+	hog_past_limit(base, &hog, &idle);
 
 	/* Nobody waits: no turn, however long. */
 	loop_for(base, 3 * OUT_TURN_MS);
@@ -625,12 +634,7 @@ START_TEST(output_partial_not_waiter)
 	struct side hog, part;
 	uint8_t frame[FRAME_HDR + 2] = { 0 };
 
-	ck_assert_ptr_nonnull(base);
-	conn_set_budget(0, 0, OUT_BUDGET, OUT_TURN_MS);
-	side_open(&hog, base, 0, 4096);
-	side_open(&part, base, 0, 4096);
-	hog.may_close = 1;
-	reply_unsent(hog.conn, 250 * 1024);
+	hog_past_limit(base, &hog, &part);
 	frame_put_len(frame, 8);
 	ck_assert_int_eq(conn_prepend_input(part.conn, frame, sizeof(frame)),
 	    0);
