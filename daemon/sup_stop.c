@@ -198,10 +198,20 @@ void
 sup_signal(evutil_socket_t sig, short ev, void *arg)
 {
 	static struct lograte ignored_rate[2];	/* SIGUSR1, SIGUSR2 */
+	static struct lograte hup_rate;
+	char held[LOGRATE_HELD_BUFSZ];
+	unsigned missed;
 	int usr;
 
 	if (sig == SIGHUP) {
 		log_reopen();
+		/* Say that it came, as an operator who sends it after a
+		 * log rotation looks for; a storm of them is one line. */
+		if (lograte_ok(&hup_rate, &missed))
+			log_info("SIGHUP: %s%s", log_to_syslog() ?
+			    "reconnected to syslog" : "logging to standard "
+			    "error, nothing to reopen", lograte_held(missed,
+			    held, sizeof(held)));
 		return;
 	}
 	/* What other daemons do on these (reopen, reload) is not

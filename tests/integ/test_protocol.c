@@ -1135,6 +1135,10 @@ START_TEST(t_group_signals)
 	    "<<\"ctrl-c\">>}}", "{ok, 1}");
 	H_ASSERT(daemon_signal_tree(d, SIGHUP) == 0, "%s", h_err());
 	assert_call(c, "size", "{ok, 1}");
+	/* The supervisor says it came, and what it reopened: nothing in
+	 * the foreground, where the log is standard error. */
+	H_ASSERT(h_logged(d, "SIGHUP: logging to standard error, nothing to "
+	    "reopen", h_ms(5000)), "no line for SIGHUP");
 	assert_call(c, "{add_entry, #{date => {2023, 12, 19}, title => "
 	    "<<\"hangup\">>}}", "{ok, 2}");
 	H_ASSERT(daemon_stop_group(d, SIGINT) == 0, "stop: %s", h_err());
