@@ -536,11 +536,18 @@ dec_term(struct dec *d, struct etf_term *t, int depth)
 		t->type = ETF_TUPLE;
 		return dec_seq(d, t, n, depth);
 	case ETF_TAG_NIL:
+		/* [] and a string are lists, levels as any other: the
+		 * same term must not pass or fail by how it was encoded
+		 * ([1] is a STRING_EXT from term_to_binary/1). */
+		if (depth >= ETF_MAX_DEPTH)
+			return ETF_EDEPTH;
 		t->type = ETF_LIST;
 		t->seq.v = NULL;
 		t->seq.n = 0;
 		return ETF_OK;
 	case ETF_TAG_STRING:
+		if (depth >= ETF_MAX_DEPTH)
+			return ETF_EDEPTH;
 		if (left(d) < 2)
 			return ETF_ETRUNC;
 		n = get16(d->p);

@@ -370,19 +370,19 @@ START_TEST(test_huge_counts)
 END_TEST
 
 static uint8_t *
-nested(size_t depth, const char *open, size_t olen, const char *close,
-    size_t clen, const char *leaf, size_t *len)
+nested_leaf(size_t depth, const char *open, size_t olen, const char *close,
+    size_t clen, const char *leaf, size_t llen, size_t *len)
 {
 	uint8_t *b, *p;
 
-	*len = 1 + depth * (olen + clen) + strlen(leaf);
+	*len = 1 + depth * (olen + clen) + llen;
 	p = b = malloc(*len);
 	ck_assert_ptr_nonnull(b);
 	*p++ = 131;
 	for (size_t i = 0; i < depth; i++, p += olen)
 		memcpy(p, open, olen);
-	memcpy(p, leaf, strlen(leaf));
-	p += strlen(leaf);
+	memcpy(p, leaf, llen);
+	p += llen;
 	for (size_t i = 0; i < depth; i++, p += clen)
 		memcpy(p, close, clen);
 	return b;
@@ -399,28 +399,51 @@ START_TEST(test_depth)
 		{ "\x6c\0\0\0\x01", 5, "\x6a", 1 },	/* [[[...]]] */
 		{ "\x68\x01", 2, "", 0 },		/* {{{...}}} */
 		{ "\x69\0\0\0\x01", 5, "", 0 },
-		{ "\x74\0\0\0\x01\x6a", 6, "", 0 },	/* #{[] => #{...}} */
+		{ "\x74\0\0\0\x01\x61\x01", 7, "", 0 },	/* #{1 => #{...}} */
+	};
+	/* Innermost: a level of its own ([], "\1" as a STRING_EXT, {}),
+	 * or none (an integer). */
+	static const struct {
+		const char *leaf;
+		size_t len;
+		int level;
+	} leaves[] = {
+		{ "\x6a", 1, 1 },
+		{ "\x6b\0\x01\x01", 4, 1 },
+		{ "\x68\0", 2, 1 },
+		{ "\x61\x07", 2, 0 },
 	};
 	const struct etf_term *t;
 	uint8_t *b;
-	size_t i, len;
+	size_t i, j, len, top;
 
 	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-		b = nested(100000, kinds[i].open, kinds[i].olen,
-		    kinds[i].close, kinds[i].clen, "\x6a", &len);
-		ck_assert_int_eq(etf_decode(arena, b, len, 0, &t),
-		    ETF_EDEPTH);
-		free(b);
-		b = nested(ETF_MAX_DEPTH + 1, kinds[i].open, kinds[i].olen,
-		    kinds[i].close, kinds[i].clen, "\x6a", &len);
-		ck_assert_int_eq(etf_decode(arena, b, len, 0, &t),
-		    ETF_EDEPTH);
-		free(b);
-		b = nested(ETF_MAX_DEPTH, kinds[i].open, kinds[i].olen,
-		    kinds[i].close, kinds[i].clen, "\x6a", &len);
-		ck_assert_int_eq(etf_decode(arena, b, len, 0, &t), ETF_OK);
-		free(b);
-		etf_arena_reset(arena);
+		for (j = 0; j < sizeof(leaves) / sizeof(leaves[0]); j++) {
+			const char *leaf = leaves[j].leaf;
+			size_t llen = leaves[j].len;
+
+			/* The most that fit: ETF_MAX_DEPTH levels. */
+			top = ETF_MAX_DEPTH - (size_t)leaves[j].level;
+			b = nested_leaf(100000, kinds[i].open,
+			    kinds[i].olen, kinds[i].close, kinds[i].clen,
+			    leaf, llen, &len);
+			ck_assert_int_eq(etf_decode(arena, b, len, 0, &t),
+			    ETF_EDEPTH);
+			free(b);
+			b = nested_leaf(top + 1, kinds[i].open, kinds[i].olen,
+			    kinds[i].close, kinds[i].clen, leaf, llen, &len);
+			ck_assert_msg(etf_decode(arena, b, len, 0, &t) ==
+			    ETF_EDEPTH, "kind %zu, leaf %zu: %zu levels "
+			    "passed", i, j, top + 1 + (size_t)leaves[j].level);
+			free(b);
+			b = nested_leaf(top, kinds[i].open, kinds[i].olen,
+			    kinds[i].close, kinds[i].clen, leaf, llen, &len);
+			ck_assert_msg(etf_decode(arena, b, len, 0, &t) ==
+			    ETF_OK, "kind %zu, leaf %zu: %d levels refused",
+			    i, j, ETF_MAX_DEPTH);
+			free(b);
+			etf_arena_reset(arena);
+		}
 	}
 }
 END_TEST
