@@ -232,24 +232,25 @@ wk_ck_stream(struct worker *w, struct wck *c, const char *file)
 {
 	struct wlist *wl = c->wl;
 	struct ckstream *ck;
-	struct stat st;
 	const char *why = NULL;
 	size_t size = 0, ops;
 	int fd, rc;
 
 	if (wl->nfile > 0)
 		return 1;
-	if ((fd = openat(w->cfg.dirfd, file, O_RDONLY | O_CLOEXEC |
-	    O_NONBLOCK)) == -1) {
-		if (errno != ENOENT)
-			return 1;
+	/* Checked as the plain way checks it (a symbolic link in its
+	 * place is not followed, nor is what is not a regular file read),
+	 * which also reports what cannot be read. */
+	switch (store_open_read(w->cfg.dirfd, wl->name, wl->namelen,
+	    w->max_file, &fd, &size)) {
+	case STORE_OK:
+		break;
+	case STORE_ABSENT:
 		c->absent = true;	/* the plain way need not look again */
-	} else if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
-	    (uintmax_t)st.st_size > w->max_file) {
-		close(fd);
+		break;
+	default:
 		return 1;
-	} else
-		size = (size_t)st.st_size;
+	}
 	/* A list, or its changes, large enough to be worth it. */
 	ops = wk_ck_ops_bytes(wl);
 	if (size + ops < (size_t)WORKER_CKSTREAM_MIN) {

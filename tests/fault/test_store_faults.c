@@ -1342,6 +1342,107 @@ START_TEST(journal_link_refused)
 }
 END_TEST
 
+/* sync on a new connection: whether it answered ok (its answer in buf). */
+static bool
+sync_is_ok(const struct daemon *d, char *buf, size_t len)
+{
+	const struct etf_term	*t;
+	struct fc		 s;
+	bool			 ok;
+
+	fc_init(&s);
+	H_ASSERT(fc_open(&s, d->sock, h_ms(5000)) == 0, "%s", s.err);
+	fc_q_atom(&s, "sync");
+	t = call(&s, "sync");
+	ok = fc_is_ok(t);
+	fc_print(t, buf, len);
+	fc_free(&s);
+	return ok;
+}
+
+static void
+file_bytes(const char *path, uint8_t **data, size_t *len)
+{
+	struct stat	st;
+	ssize_t		n;
+	int		fd;
+
+	H_ASSERT((fd = open(path, O_RDONLY | O_CLOEXEC)) != -1 &&
+	    fstat(fd, &st) == 0, "%s: %s", path, strerror(errno));
+	*len = (size_t)st.st_size;
+	H_ASSERT((*data = malloc(*len + 1)) != NULL, "malloc");
+	n = read(fd, *data, *len + 1);
+	H_ASSERT(n == (ssize_t)*len, "%s: read %zd of %zu", path, n, *len);
+	close(fd);
+}
+
+/*
+ * A list's file moved out of the data directory and a symbolic link to
+ * it put in its place, with a change of the list still in the journal:
+ * the checkpoint of a sync does not follow the link (nor replace it, nor
+ * write through it), whether it reads the old file whole (a small list,
+ * _i 0) or streams it (one of 256 KiB and more, _i 1); sync answers
+ * unavailable and the change stays in the journal.  With the file back,
+ * the next sync writes it, the change included.
+ */
+START_TEST(checkpoint_link_not_followed)
+{
+	struct daemon		*d;
+	struct fc		 c;
+	struct todo_list	*l;
+	struct stat		 st;
+	char			 title[1001], path[512], moved[512], buf[256];
+	uint8_t			*before, *after;
+	size_t			 blen, alen;
+	int			 i, n = _i == 0 ? 3 : 300;
+
+	d = daemon_start_ok("-w", "1", NULL);
+	(void)cu_attach(d, &c, "linked");
+	memset(title, 'x', sizeof title - 1);
+	title[sizeof title - 1] = '\0';
+	for (i = 0; i < n; i++) {
+		title[0] = (char)('a' + i % 26);
+		if (_i == 0)
+			title[8] = '\0';
+		fadd_ok(&c, title);
+	}
+	H_ASSERT(sync_is_ok(d, buf, sizeof buf), "first sync: %s", buf);
+	fadd_ok(&c, "last");
+	snprintf(path, sizeof path, "%s/linked", d->data);
+	snprintf(moved, sizeof moved, "%s/linked-moved", d->dir);
+	H_ASSERT(lstat(path, &st) == 0 && (_i == 0 || st.st_size >= 256 *
+	    1024), "the file of linked: %lld bytes", (long long)st.st_size);
+	H_ASSERT(rename(path, moved) == 0 && symlink(moved, path) == 0,
+	    "link: %s", strerror(errno));
+	file_bytes(moved, &before, &blen);
+
+	H_ASSERT(!sync_is_ok(d, buf, sizeof buf) && strstr(buf,
+	    "unavailable") != NULL, "sync through a link: %s", buf);
+	H_ASSERT(h_logged(d, "Too many levels of symbolic links",
+	    h_ms(H_REPLY_MS)), "the link was not logged");
+	H_ASSERT(lstat(path, &st) == 0 && S_ISLNK(st.st_mode), "the link "
+	    "was replaced");
+	file_bytes(moved, &after, &alen);
+	H_ASSERT(alen == blen && memcmp(before, after, blen) == 0, "the "
+	    "file the link leads to was changed");
+	free(before);
+	free(after);
+
+	H_ASSERT(unlink(path) == 0 && rename(moved, path) == 0, "back: %s",
+	    strerror(errno));
+	H_ASSERT(sync_is_ok(d, buf, sizeof buf), "sync with the file back: "
+	    "%s", buf);
+	H_ASSERT(cu_load_list(d->data, "linked", &l, buf, sizeof buf) == 0,
+	    "the file of linked: %s", buf);
+	H_ASSERT(todolist_size(l) == (size_t)n + 1, "the file holds %zu "
+	    "entries, not %d", todolist_size(l), n + 1);
+	todolist_free(l);
+	fc_free(&c);
+	daemon_stop_ok(d);
+	daemon_free(d);
+}
+END_TEST
+
 /*
  * The data directory removed while the daemon runs: a change synced to
  * the journal would be on no disk a start reads (the journal is
@@ -3126,6 +3227,7 @@ store_faults_suite(void)
 	tcase_add_test(tc, unloadable_file);
 	tcase_add_test(tc, unloadable_after_idle);
 	tcase_add_test(tc, journal_link_refused);
+	tcase_add_loop_test(tc, checkpoint_link_not_followed, 0, 2);
 	tcase_add_test(tc, data_dir_removed);
 	suite_add_tcase(s, tc);
 	return s;
