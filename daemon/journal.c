@@ -572,13 +572,22 @@ jread_one(int fd, uint64_t off, uint64_t size, size_t max,
  * bytes (records longer than max are invalid): a header whose payload
  * begins as every record's does (the ETF of a 3-tuple), fits, and has
  * its CRC.  1, 0, or -1 if the file cannot be read.
+ *
+ * Each candidate's CRC covers its whole length, so a window of crafted
+ * candidates (a head every few bytes, each claiming a long payload)
+ * would cost the window's size times the length: at most
+ * JOURNAL_RESYNC_CRC bytes are checked, and a search that spends them
+ * takes the file for damaged (1), which keeps a copy of it and logs it
+ * (the records after off are not replayed either way).
  */
+#define JOURNAL_RESYNC_CRC	(4 * (size_t)JOURNAL_RESYNC)
+
 static int
 jvalid_after(int fd, uint64_t off, uint64_t size, size_t max)
 {
 	static const uint8_t head[] = { 131, 104, 3 };
 	uint8_t *buf, *q;
-	size_t n, i;
+	size_t n, i, spent = 0;
 	uint32_t len;
 	int found = 0;
 
@@ -599,8 +608,14 @@ jvalid_after(int fd, uint64_t off, uint64_t size, size_t max)
 		if (i + sizeof(head) > n || memcmp(q, head, sizeof(head)) != 0)
 			continue;
 		len = get_be32(q - JOURNAL_HDR);
-		found = len >= sizeof(head) && len <= max && len <= n - i &&
-		    jcrc(q, len) == get_be32(q - JOURNAL_HDR + 4);
+		if (len < sizeof(head) || len > max || len > n - i)
+			continue;
+		if (len > JOURNAL_RESYNC_CRC - spent) {
+			found = 1;
+			break;
+		}
+		spent += len;
+		found = jcrc(q, len) == get_be32(q - JOURNAL_HDR + 4);
 	}
 	free(buf);
 	return found;

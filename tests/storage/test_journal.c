@@ -387,6 +387,31 @@ header_set(uint64_t gen, const struct etf_buf *b, const size_t *off,
 	free(p);
 }
 
+/*
+ * The first record of b, a zeroed header, then 1 MiB of crafted
+ * candidates, each a header claiming 64 KiB and the start of a record's
+ * payload, 11 bytes apart, none valid: the search for a valid record
+ * after the zeros would check about 6 GB of CRCs; it stops at its
+ * budget and takes the file for damaged (a copy kept), where reading
+ * on would have found no valid record (no copy).
+ */
+static void
+crafted_after_zeros(uint64_t gen, const struct etf_buf *b, const size_t *off)
+{
+	static const uint8_t unit[11] = { 0, 1, 0, 0, 0xde, 0xad, 0xbe, 0xef,
+	    131, 104, 3 };
+	size_t size = off[1] + JOURNAL_HDR + (1u << 20), i;
+	uint8_t *p;
+
+	ck_assert_ptr_nonnull(p = calloc(1, size));
+	memcpy(p, b->p, off[1]);
+	for (i = off[1] + JOURNAL_HDR; i + sizeof(unit) <= size;
+	    i += sizeof(unit))
+		memcpy(p + i, unit, sizeof(unit));
+	damaged_gen(gen, p, size, 1, true);
+	free(p);
+}
+
 START_TEST(t_damaged_kept)
 {
 	struct etf_buf b;
@@ -460,6 +485,7 @@ START_TEST(t_damaged_kept)
 	header_set(10, &b, off, 2, 0, 2, false);
 	/* the worker's seal: what follows was made void on purpose */
 	header_set(11, &b, off, 1, JOURNAL_SEAL, 1, false);
+	crafted_after_zeros(12, &b, off);
 	free(p);
 	etf_buf_free(&b);
 }
