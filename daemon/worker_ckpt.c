@@ -675,6 +675,15 @@ wk_checkpoint_all(struct worker *w, bool final)
 		    "older one could not be removed");
 		return 0;
 	}
+	if (final && w->cfg.sync && w->dir_unsynced &&
+	    wk_sync_dir(w) == -1) {
+		/* The removal of an older generation is not known durable:
+		 * removing the current one could leave that one alone at
+		 * the next start, as above. */
+		log_warn("list files written; the journal stays, since the "
+		    "data directory cannot be synced");
+		return 0;
+	}
 	if (final) {
 		/* Its removal made durable too: a journal back after a
 		 * power loss would be replayed for nothing (the files hold

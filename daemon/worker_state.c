@@ -118,7 +118,14 @@ wk_use_syncfs(size_t nfiles)
 /*
  * Remove the old generations no list needs any more, oldest first; none
  * while a rename may not be durable (w->dir_unsynced) and a directory
- * sync still fails.
+ * sync still fails.  A removal leaves the directory unsynced (but with
+ * --sync none, which syncs nothing), so that
+ * the next is made only once it is durable: removals reach the disk in
+ * their order (POSIX does not promise it).  A power cut can then bring
+ * back only generations whose successors are all there, with the FILE
+ * records of the checkpoints that made them removable; one brought back
+ * without the next could have its changes replayed over files written
+ * since, with no FILE record to match them.
  */
 int
 wk_gens_trim(struct worker *w)
@@ -145,6 +152,7 @@ wk_gens_trim(struct worker *w)
 			return -1;
 		}
 		w->trim_after_ms = 0;
+		w->dir_unsynced = w->cfg.sync;
 		wk_gen_free(w, g);
 	}
 	return 0;

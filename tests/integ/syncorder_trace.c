@@ -23,6 +23,7 @@ struct tproc {
 	char	*dirty[MAX_DIRTY];	/* data-dir files written, not synced */
 	size_t	 ndirty;
 	int	 dirops;		/* directory operations not synced */
+	int	 unlinks;		/* journals removed, not synced */
 	char	*fds[MAX_FDS];		/* descriptor -> path, as last seen */
 	const char *file;		/* its trace file, for reports */
 	int	 line;
@@ -402,6 +403,10 @@ on_unlink(struct tcheck *ck, struct tproc *p, const char *path)
 	if (p->dirops > 0)
 		violation(ck, p, V_RETIRE, "journal %s removed while renames "
 		    "into the data directory are not synced", base_name(path));
+	if (p->unlinks > 0)
+		violation(ck, p, V_RETIRE, "journal %s removed while the "
+		    "removal of another is not synced", base_name(path));
+	p->unlinks++;
 }
 
 static void
@@ -410,6 +415,7 @@ on_sync(struct tcheck *ck, struct tproc *p, const char *path)
 	if (is_data_dir(ck, path)) {
 		ck->dir_syncs++;
 		p->dirops = 0;
+		p->unlinks = 0;
 		return;
 	}
 	if (is_journal(ck, path))
@@ -478,6 +484,7 @@ trace_line(struct tcheck *ck, struct tproc *p, const char *line)
 	} else if (strcmp(name, "syncfs") == 0 || strcmp(name, "sync") == 0) {
 		ck->syncfs++;
 		p->dirops = 0;
+		p->unlinks = 0;
 		dirty_clear(p);
 	} else if (strcmp(name, "openat") == 0 || strcmp(name, "open") == 0 ||
 	    strcmp(name, "creat") == 0) {

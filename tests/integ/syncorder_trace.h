@@ -17,7 +17,10 @@
  *            not (the FILE record goes first, worker_ckpt.c);
  *   retire   no journal is removed while renames into the data directory
  *            are not synced (the checkpoint that retires it must be on
- *            the disk first).
+ *            the disk first), nor while the removal of another is not
+ *            (removals must reach the disk in order: an older journal
+ *            back without a newer one would be replayed over files that
+ *            hold the newer one's changes).
  *
  * A Seq record alone is written when a list server loads its list and
  * is not synced for its own sake: it changes no list, and the sync of
