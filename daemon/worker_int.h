@@ -162,7 +162,9 @@ struct worker {
 	/* The last directory sync failed (wk_sync_dir), after a file was
 	 * renamed into place: the rename may not be durable, so the old
 	 * generations, whose FILE records and ops recovery replays over
-	 * the file it finds, stay until one succeeds (wk_gens_trim). */
+	 * the file it finds, stay until one succeeds (wk_gens_trim).  Set
+	 * too by the removal of a generation, which must be durable before
+	 * the next is removed (wk_gens_trim, wk_checkpoint_all). */
 	bool			 dir_unsynced;
 	/* An old generation could not be removed: not tried again before
 	 * this time (monotonic ms), each failure logged at most once in
