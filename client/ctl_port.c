@@ -174,12 +174,14 @@ struct failure {
 
 /*
  * Send every record, at most IMPORT_WINDOW in flight; *done counts the
- * entries the daemon acknowledged.  TC_OK, or the first failure (after an
- * error reply, no more requests are sent, and the replies to those in
- * flight are read).
+ * entries the daemon acknowledged, *unknown those sent and not answered
+ * (a timeout or a closed connection: the daemon may carry them out all
+ * the same).  TC_OK, or the first failure (after an error reply, no more
+ * requests are sent, and the replies to those in flight are read).
  */
 static int
-send_all(struct ctl *ctl, struct import *im, size_t *done, struct failure *f)
+send_all(struct ctl *ctl, struct import *im, size_t *done, size_t *unknown,
+    struct failure *f)
 {
 	const struct etf_term *r, *v;
 	size_t sent = 0, got = 0;
@@ -191,16 +193,23 @@ send_all(struct ctl *ctl, struct import *im, size_t *done, struct failure *f)
 		    sent - got < IMPORT_WINDOW) {
 			tc_req_add(&ctl->req, im->recs[sent].date,
 			    im->recs[sent].title, im->recs[sent].title_len);
-			if ((rv = tc_send(ctl->conn, &ctl->req)) != TC_OK)
+			if ((rv = tc_send(ctl->conn, &ctl->req)) != TC_OK) {
+				/* This one may be in part on its way. */
+				*unknown = sent - got + 1;
 				return rv;
+			}
 			sent++;
 		}
 		etf_arena_reset(ctl->arena);
 		/* A transport failure after an error reply is that error's
 		 * end (the daemon closes after a bad_frame): the error is
 		 * what happened. */
-		if ((rv = tc_read_term(ctl->conn, ctl->arena, &r)) != TC_OK)
-			return first != TC_OK ? first : rv;
+		if ((rv = tc_read_term(ctl->conn, ctl->arena, &r)) != TC_OK) {
+			if (first != TC_OK)
+				return first;
+			*unknown = sent - got;
+			return rv;
+		}
 		got++;
 		rv = tc_reply_value(ctl->conn, r, &v);
 		if (rv == TC_OK && (v == NULL || todo_id_from_term(v, &id) ==
@@ -225,7 +234,8 @@ import_records(struct ctl *ctl, const char *list, struct import *im)
 {
 	struct failure f;
 	const char *reason;
-	size_t done = 0;
+	char more[96] = "";
+	size_t done = 0, unknown = 0;
 	int rv, status;
 
 	if ((rv = ctl_connect(ctl)) != 0)
@@ -235,7 +245,7 @@ import_records(struct ctl *ctl, const char *list, struct import *im)
 	im->progress = im->n >= PROGRESS_MIN && !ctl->json &&
 	    isatty(STDERR_FILENO);
 	f.msg[0] = f.reason[0] = '\0';
-	rv = send_all(ctl, im, &done, &f);
+	rv = send_all(ctl, im, &done, &unknown, &f);
 	if (im->progress)
 		fprintf(stderr, "\r\033[K");
 	if (rv != TC_OK) {
@@ -245,8 +255,12 @@ import_records(struct ctl *ctl, const char *list, struct import *im)
 			    tc_error(ctl->conn));
 		else if (f.reason[0] != '\0')
 			reason = f.reason;
+		if (unknown > 0)
+			snprintf(more, sizeof(more), "; %zu more sent and not "
+			    "answered, which may have been imported too",
+			    unknown);
 		return ctl_error(ctl, status, reason, "%s (%zu of %zu entries "
-		    "imported)", f.msg, done, im->n);
+		    "imported%s)", f.msg, done, im->n, more);
 	}
 	if (ctl->json)
 		cj_print(stdout, json_pack("{s:I}", "imported",

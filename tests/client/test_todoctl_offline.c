@@ -425,6 +425,21 @@ fake_import_serve(int fd, void *arg)
 	}
 }
 
+/* A daemon that attaches, answers three adds, then reads on and answers
+ * nothing more, until the client goes. */
+static void
+fake_import_stall(int fd, void *arg)
+{
+	static const uint8_t ok_7[] = { 131, 104, 2, 119, 2, 'o', 'k', 97, 7 };
+	uint8_t buf[4096];
+	int i;
+
+	(void)arg;
+	for (i = 0; h_read_frame(fd, buf, sizeof(buf)) >= 0; i++)
+		if (i < 4 && h_write_frame(fd, ok_7, sizeof(ok_7)))
+			return;
+}
+
 /* Answers an attach ({ok, 7}), then an add with the id *arg: -5. */
 static void
 fake_add_serve(int fd, void *arg)
@@ -480,6 +495,30 @@ START_TEST(test_import_error_then_close)
 	ck_assert_msg(strstr(r.err, "(2 of 10 entries imported)") != NULL,
 	    "'%s'", r.err);
 	assert_json_error(r.out, "bad_frame");
+	h_run_free(&r);
+}
+END_TEST
+
+/* An import whose daemon stops answering: the message counts the
+ * entries imported and those sent and not answered, which the daemon
+ * may carry out all the same (exit 3). */
+START_TEST(test_import_timeout_counts)
+{
+	char path[PATH_MAX + 16];
+	struct h_run r;
+	pid_t pid;
+
+	snprintf(path, sizeof(path), "%s/ten.csv", dir);
+	h_write_file(path, "2018/12/19,a\n2018/12/19,b\n2018/12/19,c\n"
+	    "2018/12/19,d\n2018/12/19,e\n2018/12/19,f\n2018/12/19,g\n"
+	    "2018/12/19,h\n2018/12/19,i\n2018/12/19,j\n", 130);
+	pid = h_fake_server(sock, fake_import_stall, NULL);
+	RUN_S(&r, "-t", "0.3", "import", "bob", path);
+	h_wait(pid, 10000);
+	ck_assert_msg(r.status == 3, "status %d: %s", r.status, r.err);
+	ck_assert_msg(strstr(r.err, "timed out") != NULL && strstr(r.err,
+	    "(3 of 10 entries imported; 7 more sent and not answered, which "
+	    "may have been imported too)") != NULL, "'%s'", r.err);
 	h_run_free(&r);
 }
 END_TEST
@@ -1044,6 +1083,7 @@ suite(void)
 	tcase_add_test(tc, test_bench_conn_lost);
 	tcase_add_test(tc, test_import_bad_file);
 	tcase_add_test(tc, test_import_error_then_close);
+	tcase_add_test(tc, test_import_timeout_counts);
 	tcase_add_test(tc, test_unreachable);
 	tcase_add_test(tc, test_socket_env);
 	tcase_add_test(tc, test_lists_large_frame);
