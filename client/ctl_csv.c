@@ -180,27 +180,61 @@ skip_line(struct csv_reader *r)
 	}
 }
 
+/*
+ * Move pos past the rest of a record whose date was refused: its title
+ * too, if quoted, so that a line break inside it does not start a record
+ * of its own.  An unclosed quote takes the rest of the file, as it does
+ * in a record that is read.
+ */
+static void
+skip_record(struct csv_reader *r)
+{
+	char *title;
+	size_t len;
+
+	if (r->pos > 0 && r->pos < r->len && r->buf[r->pos] == '"' &&
+	    r->buf[r->pos - 1] == ',' && quoted(r, &title, &len) != CSV_OK) {
+		r->pos = r->len;
+		return;
+	}
+	skip_line(r);
+}
+
+/* Whether the line at pos holds blanks and carriage returns only; if so,
+ * *next is where the next line starts (or the end). */
+static bool
+blank_line(const struct csv_reader *r, size_t *next)
+{
+	size_t i;
+
+	for (i = r->pos; i < r->len && r->buf[i] != '\n'; i++)
+		if (!blank(r->buf[i]) && r->buf[i] != '\r')
+			return false;
+	*next = i;
+	return true;
+}
+
 int
 csv_next(struct csv_reader *r, struct csv_rec *rec, int *err)
 {
-	for (;;) {		/* empty lines */
-		if (r->pos >= r->len)
-			return 0;
-		if (r->buf[r->pos] == '\n') {
+	size_t next;
+
+	/* Empty lines, and lines of blanks only, are no records. */
+	while (r->pos < r->len && blank_line(r, &next)) {
+		r->pos = next;
+		if (r->pos < r->len) {
 			r->pos++;
 			r->line++;
-		} else if (r->buf[r->pos] == '\r' && r->pos + 1 < r->len &&
-		    r->buf[r->pos + 1] == '\n')
-			r->pos++;
-		else
-			break;
+		}
 	}
+	if (r->pos >= r->len)
+		return 0;
 	rec->line = r->line;
 	if ((*err = date_field(r, &rec->date)) != CSV_OK) {
 		if (*err == CSV_EQUOTE)
 			r->pos = r->len;	/* the rest is one field */
 		else
-			skip_line(r);
+			skip_record(r);
 		return -1;
 	}
 	if ((*err = title_field(r, rec)) != CSV_OK) {

@@ -46,10 +46,11 @@ static const struct ctl_cmd cmds[] = {
 	  "bytewise (a live list that was only read has no file).\n",
 	  0, 0, false, cmd_lists },
 	{ "import", NULL, "LIST FILE|-", "add the entries of a CSV file",
-	  "Add to LIST one entry per line of FILE (- for standard input):\n"
-	  "DATE,TITLE with DATE as YYYY/MM/DD or YYYY-MM-DD, e.g.\n"
-	  "2018/12/19,Dentist. A title may be quoted as in RFC 4180 (\"...\"\n"
-	  "with \"\" for a quote) to hold commas, quotes and line breaks.\n"
+	  "Add to LIST an entry for each record of FILE (- for standard\n"
+	  "input), one a line: DATE,TITLE with DATE as YYYY/MM/DD or\n"
+	  "YYYY-MM-DD, e.g. 2018/12/19,Dentist; no header line. A title may\n"
+	  "be quoted as in RFC 4180 (\"...\" with \"\" for a quote) to hold\n"
+	  "commas, quotes and line breaks.\n"
 	  "The whole file is checked first: if any line is bad, nothing is\n"
 	  "imported and the bad lines are named. Existing entries are kept.\n",
 	  2, 2, false, cmd_import },

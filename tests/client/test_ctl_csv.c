@@ -87,6 +87,16 @@ static const struct {
 	    { CSV_EDATE, 4, NULL, NULL, 0 },
 	    { CSV_EEMPTY, 5, NULL, NULL, 0 },
 	    { CSV_EDATE, 6, NULL, NULL, 0 } } },
+	/* A refused date's quoted title is skipped whole: its line break
+	 * starts no record of its own. */
+	{ "bad,\"a\nb\"\n2018-01-02,x\n", 0,
+	  { { CSV_EDATE, 1, NULL, NULL, 0 },
+	    { 0, 3, "2018-01-02", "x", 0 } } },
+	{ "bad,\"a\nb\n", 0, { { CSV_EDATE, 1, NULL, NULL, 0 } } },
+	/* Lines of blanks only, and a lone CR at the end, are empty. */
+	{ " \t\n2018-01-01,a\n  \r\n\t\n2018-01-02,b\r\n\r", 0,
+	  { { 0, 2, "2018-01-01", "a", 0 },
+	    { 0, 5, "2018-01-02", "b", 0 } } },
 };
 
 START_TEST(test_parse)
