@@ -216,17 +216,44 @@ bad_option(struct ctl *ctl, int ch, int argc, char *const *argv,
 	    sizeof(msg)), where);
 }
 
-/* The options of a command: --help, --json, and update's own. */
+/* Whether arg is update's --date or --title, whole, with its value or
+ * not: the name of that option, else NULL. */
+static const char *
+update_option(const char *arg)
+{
+	static const char *const names[] = { "date", "title" };
+	size_t i, n;
+
+	if (strncmp(arg, "--", 2) != 0)
+		return NULL;
+	n = strcspn(arg + 2, "=");
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strlen(names[i]) == n && strncmp(arg + 2, names[i], n) == 0)
+			return names[i];
+	return NULL;
+}
+
+/* The options of a command: --help, --json, and update's own, which the
+ * others do not take (nor do they take abbreviations of them: --t after
+ * ls is the timeout put in the wrong place, not a title). */
 static int
 command_options(struct ctl *ctl, int argc, char **argv, bool *helped)
 {
-	static const struct option opts[] = {
+	static const struct option update_opts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "date", required_argument, NULL, 'd' },
 		{ "title", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 }
 	};
+	static const struct option plain_opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const struct option *opts = ctl->cmd->update_opts ? update_opts :
+	    plain_opts;
+	const char *name;
 	int ch;
 
 	optind = 0;
@@ -242,13 +269,14 @@ command_options(struct ctl *ctl, int argc, char **argv, bool *helped)
 			break;
 		case 'd':
 		case 't':
-			if (!ctl->cmd->update_opts)
-				return ctl_usage(ctl, "no option --%s here",
-				    ch == 'd' ? "date" : "title");
 			*(ch == 'd' ? &ctl->opt_date : &ctl->opt_title) =
 			    optarg;
 			break;
 		default:
+			if (ch == '?' && optopt == 0 &&
+			    (name = update_option(argv[optind - 1])) != NULL)
+				return ctl_usage(ctl, "no option --%s here",
+				    name);
 			return bad_option(ctl, ch, argc, argv, opts, true);
 		}
 	}

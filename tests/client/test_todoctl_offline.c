@@ -178,6 +178,14 @@ static const struct {
 	{ { "rm", "bob", "9223372036854775808" }, "not an entry id" },
 	{ { "lists", "x" }, "too many arguments" },
 	{ { "add", "bob", "today", "x", "--date", "today" }, "no option" },
+	/* update's options, and abbreviations of them, elsewhere. */
+	{ { "add", "bob", "today", "--date" }, "todoctl: add: no option "
+	    "--date here\n" },
+	{ { "add", "bob", "today", "x", "--title=y" }, "todoctl: add: no "
+	    "option --title here\n" },
+	{ { "ls", "bob", "--t", "5" }, "bad option: --t (todoctl's own "
+	    "options go before the command)" },
+	{ { "ls", "bob", "--da", "x" }, "bad option: --da (an argument " },
 	{ { "export" }, "missing arguments" },
 	{ { "import", "bob" }, "missing arguments" },
 	{ { "help", "frob" }, "no such command" },
