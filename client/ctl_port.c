@@ -194,8 +194,8 @@ send_all(struct ctl *ctl, struct import *im, size_t *done, size_t *unknown,
 			tc_req_add(&ctl->req, im->recs[sent].date,
 			    im->recs[sent].title, im->recs[sent].title_len);
 			if ((rv = tc_send(ctl->conn, &ctl->req)) != TC_OK) {
-				/* This one may be in part on its way. */
-				*unknown = sent - got + 1;
+				/* This one is not whole on its way. */
+				*unknown = sent - got;
 				return rv;
 			}
 			sent++;
@@ -205,10 +205,11 @@ send_all(struct ctl *ctl, struct import *im, size_t *done, size_t *unknown,
 		 * end (the daemon closes after a bad_frame): the error is
 		 * what happened. */
 		if ((rv = tc_read_term(ctl->conn, ctl->arena, &r)) != TC_OK) {
-			if (first != TC_OK)
-				return first;
-			*unknown = sent - got;
-			return rv;
+			/* After a bad_frame the daemon takes nothing more
+			 * and closes: those in flight were not imported. */
+			if (first == TC_OK || strcmp(f->reason, "bad_frame") != 0)
+				*unknown = sent - got;
+			return first != TC_OK ? first : rv;
 		}
 		got++;
 		rv = tc_reply_value(ctl->conn, r, &v);

@@ -159,8 +159,9 @@ struct worker {
 	size_t			 ngens;
 	struct journal		*jn;		/* the current generation */
 	uint64_t		 carried;	/* ... bytes carried into it */
-	/* The last directory sync failed (wk_sync_dir), after a file was
-	 * renamed into place: the rename may not be durable, so the old
+	/* The data directory needs a sync: the last one failed
+	 * (wk_sync_dir) after a file was renamed into place, so the
+	 * rename may not be durable, and the old
 	 * generations, whose FILE records and ops recovery replays over
 	 * the file it finds, stay until one succeeds (wk_gens_trim).  Set
 	 * too by the removal of a generation, which must be durable before

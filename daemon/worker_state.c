@@ -130,7 +130,7 @@ wk_use_syncfs(size_t nfiles)
 int
 wk_gens_trim(struct worker *w)
 {
-	static struct lograte rate;
+	static struct lograte rate, sync_rate;
 	char file[JOURNAL_NAME_BUFSZ];
 	struct wgen *g;
 	int64_t now;
@@ -138,8 +138,12 @@ wk_gens_trim(struct worker *w)
 
 	while ((g = TAILQ_FIRST(&w->gens)) != NULL &&
 	    g != TAILQ_LAST(&w->gens, wgens) && g->nlists == 0) {
-		if (w->dir_unsynced && wk_sync_dir(w) == -1)
-			return -1;	/* kept; tried again after a pass */
+		if (w->dir_unsynced && wk_sync_dir(w) == -1) {
+			/* kept; tried again after a pass */
+			lograte_warn(&sync_rate, errno, "cannot sync the data "
+			    "directory: old journal generations kept");
+			return -1;
+		}
 		now = monotime_ms();
 		if (now < w->trim_after_ms)
 			return -1;

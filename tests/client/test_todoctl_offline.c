@@ -521,7 +521,7 @@ START_TEST(test_import_timeout_counts)
 	    "2018/12/19,d\n2018/12/19,e\n2018/12/19,f\n2018/12/19,g\n"
 	    "2018/12/19,h\n2018/12/19,i\n2018/12/19,j\n", 130);
 	pid = h_fake_server(sock, fake_import_stall, NULL);
-	RUN_S(&r, "-t", "0.3", "import", "bob", path);
+	RUN_S(&r, "-t", "2", "import", "bob", path);
 	h_wait(pid, 10000);
 	ck_assert_msg(r.status == 3, "status %d: %s", r.status, r.err);
 	ck_assert_msg(strstr(r.err, "timed out") != NULL && strstr(r.err,
