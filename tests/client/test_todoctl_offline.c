@@ -483,6 +483,16 @@ START_TEST(test_add_bad_id)
 }
 END_TEST
 
+/* A CSV file of ten records, a to j, in the test's directory. */
+static void
+ten_records(char *path, size_t len)
+{
+	snprintf(path, len, "%s/ten.csv", dir);
+	h_write_file(path, "2018/12/19,a\n2018/12/19,b\n2018/12/19,c\n"
+	    "2018/12/19,d\n2018/12/19,e\n2018/12/19,f\n2018/12/19,g\n"
+	    "2018/12/19,h\n2018/12/19,i\n2018/12/19,j\n", 130);
+}
+
 /* An import that the daemon stops with an error reply and a close is
  * that error (exit 1), not a lost connection (3): the replies read
  * before the end say what happened. */
@@ -492,10 +502,7 @@ START_TEST(test_import_error_then_close)
 	struct h_run r;
 	pid_t pid;
 
-	snprintf(path, sizeof(path), "%s/ten.csv", dir);
-	h_write_file(path, "2018/12/19,a\n2018/12/19,b\n2018/12/19,c\n"
-	    "2018/12/19,d\n2018/12/19,e\n2018/12/19,f\n2018/12/19,g\n"
-	    "2018/12/19,h\n2018/12/19,i\n2018/12/19,j\n", 130);
+	ten_records(path, sizeof(path));
 	pid = h_fake_server(sock, fake_import_serve, NULL);
 	RUN_S(&r, "--json", "import", "bob", path);
 	h_wait(pid, 10000);
@@ -516,10 +523,7 @@ START_TEST(test_import_timeout_counts)
 	struct h_run r;
 	pid_t pid;
 
-	snprintf(path, sizeof(path), "%s/ten.csv", dir);
-	h_write_file(path, "2018/12/19,a\n2018/12/19,b\n2018/12/19,c\n"
-	    "2018/12/19,d\n2018/12/19,e\n2018/12/19,f\n2018/12/19,g\n"
-	    "2018/12/19,h\n2018/12/19,i\n2018/12/19,j\n", 130);
+	ten_records(path, sizeof(path));
 	pid = h_fake_server(sock, fake_import_stall, NULL);
 	RUN_S(&r, "-t", "2", "import", "bob", path);
 	h_wait(pid, 10000);
