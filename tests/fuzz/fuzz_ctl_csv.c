@@ -9,7 +9,8 @@
  * names the line it starts on.  The records written back with csv_write()
  * must read again as the same records and nothing else.
  *
- * A record on a line with no quote must be what the header says (its
+ * Lines that are empty or hold blanks and carriage returns only are no
+ * records.  A record on a line with no quote must be what the header says (its
  * date between blanks before the first comma, its title the rest of the
  * line but a final CR), and such a line an error if it is not one.
  *
@@ -209,6 +210,23 @@ ref_line(const uint8_t *data, size_t len, size_t start, size_t *end,
 	return 1;
 }
 
+/* Past the lines from at that are empty or hold blanks and carriage
+ * returns only, each ended by a line feed. */
+static size_t
+past_empty_lines(const uint8_t *data, size_t len, size_t at)
+{
+	size_t i;
+
+	for (;;) {
+		for (i = at; i < len && (data[i] == ' ' || data[i] == '\t' ||
+		    data[i] == '\r'); i++)
+			;
+		if (i >= len || data[i] != '\n')
+			return at;
+		at = i + 1;
+	}
+}
+
 /* The records written back read again as the same, and only they. */
 static void
 check_export(const struct kept *k, size_t n)
@@ -266,10 +284,7 @@ check_csv(const uint8_t *data, size_t len)
 		if (r.pos <= last || r.pos > len)
 			abort();
 		/* The record starts after the empty lines at last. */
-		for (start = last; start < len; start++)
-			if (data[start] != '\n' && (data[start] != '\r' ||
-			    start + 1 >= len || data[start + 1] != '\n'))
-				break;
+		start = past_empty_lines(data, len, last);
 		for (; counted < start; counted++)
 			nl += data[counted] == '\n';
 		if (rec.line != nl + 1)
