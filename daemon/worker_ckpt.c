@@ -675,8 +675,7 @@ wk_checkpoint_all(struct worker *w, bool final)
 		    "older one could not be removed");
 		return 0;
 	}
-	if (final && w->cfg.sync && w->dir_unsynced &&
-	    wk_sync_dir(w) == -1) {
+	if (final && w->dir_unsynced && wk_sync_dir(w) == -1) {
 		/* The removal of an older generation is not known durable:
 		 * removing the current one could leave that one alone at
 		 * the next start, as above. */

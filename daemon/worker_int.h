@@ -165,7 +165,8 @@ struct worker {
 	 * generations, whose FILE records and ops recovery replays over
 	 * the file it finds, stay until one succeeds (wk_gens_trim).  Set
 	 * too by the removal of a generation, which must be durable before
-	 * the next is removed (wk_gens_trim, wk_checkpoint_all). */
+	 * the next is removed (wk_gens_trim, wk_checkpoint_all).  Never
+	 * set with --sync none, which syncs nothing. */
 	bool			 dir_unsynced;
 	/* An old generation could not be removed: not tried again before
 	 * this time (monotonic ms), each failure logged at most once in
