@@ -276,8 +276,6 @@ dec_seq(struct dec *d, struct etf_term *t, size_t n, int depth)
 	size_t i;
 	int rc;
 
-	if (depth >= ETF_MAX_DEPTH)
-		return ETF_EDEPTH;
 	if (!fits(d, n, 1))
 		return ETF_ETRUNC;
 	if (n > 0 && (v = nodes(d, n)) == NULL)
@@ -432,8 +430,6 @@ dec_map(struct dec *d, struct etf_term *t, size_t n, int depth)
 	size_t i;
 	int rc;
 
-	if (depth >= ETF_MAX_DEPTH)
-		return ETF_EDEPTH;
 	if (!fits(d, n, 2))
 		return ETF_ETRUNC;
 	if (n > 0 && (kv = nodes(d, 2 * n)) == NULL)
@@ -462,6 +458,28 @@ dec_binary(struct dec *d, struct etf_term *t, size_t n)
 	return ETF_OK;
 }
 
+/*
+ * Whether a term of this tag is a level of nesting: a tuple, a list ([]
+ * and a string too, as the same list must not pass or fail by how it is
+ * encoded: [1] is a STRING_EXT from term_to_binary/1) or a map.  Each is
+ * refused at ETF_MAX_DEPTH; the tails of a list count too (dec_tail).
+ */
+static bool
+is_level(uint8_t tag)
+{
+	switch (tag) {
+	case ETF_TAG_SMALL_TUPLE:
+	case ETF_TAG_LARGE_TUPLE:
+	case ETF_TAG_NIL:
+	case ETF_TAG_STRING:
+	case ETF_TAG_LIST:
+	case ETF_TAG_MAP:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static int
 dec_term(struct dec *d, struct etf_term *t, int depth)
 {
@@ -471,6 +489,8 @@ dec_term(struct dec *d, struct etf_term *t, int depth)
 
 	if (left(d) < 1)
 		return ETF_ETRUNC;
+	if (depth >= ETF_MAX_DEPTH && is_level(p[0]))
+		return ETF_EDEPTH;
 	d->p++;
 	switch (p[0]) {
 	case ETF_TAG_SMALL_INTEGER:
@@ -536,18 +556,11 @@ dec_term(struct dec *d, struct etf_term *t, int depth)
 		t->type = ETF_TUPLE;
 		return dec_seq(d, t, n, depth);
 	case ETF_TAG_NIL:
-		/* [] and a string are lists, levels as any other: the
-		 * same term must not pass or fail by how it was encoded
-		 * ([1] is a STRING_EXT from term_to_binary/1). */
-		if (depth >= ETF_MAX_DEPTH)
-			return ETF_EDEPTH;
 		t->type = ETF_LIST;
 		t->seq.v = NULL;
 		t->seq.n = 0;
 		return ETF_OK;
 	case ETF_TAG_STRING:
-		if (depth >= ETF_MAX_DEPTH)
-			return ETF_EDEPTH;
 		if (left(d) < 2)
 			return ETF_ETRUNC;
 		n = get16(d->p);
