@@ -164,6 +164,27 @@ help(struct ctl *ctl, int argc, char **argv)
 	return CTL_EXIT_OK;
 }
 
+/*
+ * The name of names[] that arg ("--" and a name, with "=value" or not)
+ * gives: whole, or with abbrev a prefix of it (the first that fits).
+ * NULL if none.
+ */
+static const char *
+long_name(const char *arg, const char *const *names, size_t n, bool abbrev)
+{
+	size_t i, len;
+
+	if (strncmp(arg, "--", 2) != 0)
+		return NULL;
+	arg += 2;
+	len = strcspn(arg, "=");
+	for (i = 0; len > 0 && i < n; i++)
+		if ((abbrev ? len <= strlen(names[i]) : len ==
+		    strlen(names[i])) && strncmp(names[i], arg, len) == 0)
+			return names[i];
+	return NULL;
+}
+
 /* Whether the option getopt_long refused among a command's arguments is
  * one of todoctl's own, which go before the command: -s, -t or -V as a
  * word of its own, -t with its seconds (-t5), or --socket, --timeout or
@@ -174,7 +195,6 @@ global_option(int argc, char *const *argv)
 {
 	static const char *const longs[] = { "socket", "timeout", "version" };
 	const char *arg = argv[optind - 1], *cur;
-	size_t i, n;
 
 	if (optopt != 0) {
 		/* Inside a cluster, getopt_long has not moved past it. */
@@ -186,15 +206,8 @@ global_option(int argc, char *const *argv)
 		return strchr("stV", optopt) != NULL && arg[0] == '-' &&
 		    arg[1] == optopt && arg[2] == '\0';
 	}
-	if (strncmp(arg, "--", 2) != 0)
-		return false;
-	arg += 2;
-	n = strcspn(arg, "=");
-	for (i = 0; i < sizeof(longs) / sizeof(longs[0]); i++)
-		if (n > 0 && n <= strlen(longs[i]) &&
-		    strncmp(longs[i], arg, n) == 0)
-			return true;
-	return false;
+	return long_name(arg, longs, sizeof(longs) / sizeof(longs[0]),
+	    true) != NULL;
 }
 
 /* A usage error for what getopt_long returned (ch: '?' or ':').  Among
@@ -216,23 +229,6 @@ bad_option(struct ctl *ctl, int ch, int argc, char *const *argv,
 	    sizeof(msg)), where);
 }
 
-/* Whether arg is update's --date or --title, whole, with its value or
- * not: the name of that option, else NULL. */
-static const char *
-update_option(const char *arg)
-{
-	static const char *const names[] = { "date", "title" };
-	size_t i, n;
-
-	if (strncmp(arg, "--", 2) != 0)
-		return NULL;
-	n = strcspn(arg + 2, "=");
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strlen(names[i]) == n && strncmp(arg + 2, names[i], n) == 0)
-			return names[i];
-	return NULL;
-}
-
 /* The options of a command: --help, --json, and update's own, which the
  * others do not take (nor do they take abbreviations of them: --t after
  * ls is the timeout put in the wrong place, not a title). */
@@ -251,6 +247,8 @@ command_options(struct ctl *ctl, int argc, char **argv, bool *helped)
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 }
 	};
+	/* update's own, named whole elsewhere: said so. */
+	static const char *const update_names[] = { "date", "title" };
 	const struct option *opts = ctl->cmd->update_opts ? update_opts :
 	    plain_opts;
 	const char *name;
@@ -274,7 +272,9 @@ command_options(struct ctl *ctl, int argc, char **argv, bool *helped)
 			break;
 		default:
 			if (ch == '?' && optopt == 0 &&
-			    (name = update_option(argv[optind - 1])) != NULL)
+			    (name = long_name(argv[optind - 1], update_names,
+			    sizeof(update_names) / sizeof(update_names[0]),
+			    false)) != NULL)
 				return ctl_usage(ctl, "no option --%s here",
 				    name);
 			return bad_option(ctl, ch, argc, argv, opts, true);
