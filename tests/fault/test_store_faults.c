@@ -170,6 +170,24 @@ fadd_ok(struct fc *c, const char *title)
 	return id;
 }
 
+/* sync on a new connection: whether it answered ok (its answer in buf). */
+static bool
+sync_is_ok(const struct daemon *d, char *buf, size_t len)
+{
+	const struct etf_term	*t;
+	struct fc		 s;
+	bool			 ok;
+
+	fc_init(&s);
+	H_ASSERT(fc_open(&s, d->sock, h_ms(5000)) == 0, "%s", s.err);
+	fc_q_atom(&s, "sync");
+	t = call(&s, "sync");
+	ok = fc_is_ok(t);
+	fc_print(t, buf, len);
+	fc_free(&s);
+	return ok;
+}
+
 static void
 expect_error(struct fc *c, const char *reason, const char *what)
 {
@@ -286,16 +304,9 @@ replayed_then_clean(struct daemon *d, const char *name, const char *want,
 static void
 sync_files(const struct daemon *d)
 {
-	const struct etf_term	*t;
-	struct fc		 s;
-	char			 buf[256];
+	char	buf[256];
 
-	fc_init(&s);
-	H_ASSERT(fc_open(&s, d->sock, h_ms(5000)) == 0, "%s", s.err);
-	fc_q_atom(&s, "sync");
-	t = call(&s, "sync");
-	H_ASSERT(fc_is_ok(t), "sync: %s", fc_print(t, buf, sizeof buf));
-	fc_free(&s);
+	H_ASSERT(sync_is_ok(d, buf, sizeof buf), "sync: %s", buf);
 }
 
 /* lists on a new connection: the workers write the files of new lists;
@@ -1342,40 +1353,6 @@ START_TEST(journal_link_refused)
 }
 END_TEST
 
-/* sync on a new connection: whether it answered ok (its answer in buf). */
-static bool
-sync_is_ok(const struct daemon *d, char *buf, size_t len)
-{
-	const struct etf_term	*t;
-	struct fc		 s;
-	bool			 ok;
-
-	fc_init(&s);
-	H_ASSERT(fc_open(&s, d->sock, h_ms(5000)) == 0, "%s", s.err);
-	fc_q_atom(&s, "sync");
-	t = call(&s, "sync");
-	ok = fc_is_ok(t);
-	fc_print(t, buf, len);
-	fc_free(&s);
-	return ok;
-}
-
-static void
-file_bytes(const char *path, uint8_t **data, size_t *len)
-{
-	struct stat	st;
-	ssize_t		n;
-	int		fd;
-
-	H_ASSERT((fd = open(path, O_RDONLY | O_CLOEXEC)) != -1 &&
-	    fstat(fd, &st) == 0, "%s: %s", path, strerror(errno));
-	*len = (size_t)st.st_size;
-	H_ASSERT((*data = malloc(*len + 1)) != NULL, "malloc");
-	n = read(fd, *data, *len + 1);
-	H_ASSERT(n == (ssize_t)*len, "%s: read %zd of %zu", path, n, *len);
-	close(fd);
-}
-
 /*
  * A list's file moved out of the data directory and a symbolic link to
  * it put in its place, with a change of the list still in the journal:
@@ -1414,7 +1391,8 @@ START_TEST(checkpoint_link_not_followed)
 	    1024), "the file of linked: %lld bytes", (long long)st.st_size);
 	H_ASSERT(rename(path, moved) == 0 && symlink(moved, path) == 0,
 	    "link: %s", strerror(errno));
-	file_bytes(moved, &before, &blen);
+	H_ASSERT(cu_read_file(moved, &before, &blen) == 0, "%s: %s", moved,
+	    strerror(errno));
 
 	H_ASSERT(!sync_is_ok(d, buf, sizeof buf) && strstr(buf,
 	    "unavailable") != NULL, "sync through a link: %s", buf);
@@ -1422,7 +1400,8 @@ START_TEST(checkpoint_link_not_followed)
 	    h_ms(H_REPLY_MS)), "the link was not logged");
 	H_ASSERT(lstat(path, &st) == 0 && S_ISLNK(st.st_mode), "the link "
 	    "was replaced");
-	file_bytes(moved, &after, &alen);
+	H_ASSERT(cu_read_file(moved, &after, &alen) == 0, "%s: %s", moved,
+	    strerror(errno));
 	H_ASSERT(alen == blen && memcmp(before, after, blen) == 0, "the "
 	    "file the link leads to was changed");
 	free(before);
