@@ -541,26 +541,41 @@ daemon_restart_with_lists(struct daemon *d, int n, size_t len)
 	return daemon_restart(d);
 }
 
+static bool
+tree_gone(void *arg)
+{
+	return !pidset_any_alive(arg);
+}
+
 void
 daemon_kill(struct daemon *d)
 {
+	struct pidset	*ps;
+
 	if (d->pid == 0)
 		return;
-	(void)daemon_signal_tree(d, SIGKILL);
+	/* The supervisor first, so that it starts none of its children
+	 * again (a child started after the list was taken would outlive
+	 * the kill a while, holding the data directory's lock against the
+	 * next start); then the rest, and until they are gone. */
+	ps = calloc(1, sizeof *ps);
+	if (ps != NULL)
+		proc_tree(d->pid, ps);
+	kill(d->pid, SIGKILL);
+	if (ps != NULL)
+		pidset_signal(ps, d->pid, SIGKILL);
 	if (waitpid(d->pid, &d->status, 0) == d->pid)
 		d->pid = 0;
+	if (ps != NULL) {
+		(void)h_poll(h_ms(5000), tree_gone, ps);
+		free(ps);
+	}
 }
 
 static bool
 exited(void *arg)
 {
 	return reaped(arg);
-}
-
-static bool
-tree_gone(void *arg)
-{
-	return !pidset_any_alive(arg);
 }
 
 /* After the main process exited: its former children must be gone too. */
