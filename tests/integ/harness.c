@@ -554,16 +554,20 @@ daemon_kill(struct daemon *d)
 
 	if (d->pid == 0)
 		return;
-	/* The supervisor first, so that it starts none of its children
-	 * again (a child started after the list was taken would outlive
-	 * the kill a while, holding the data directory's lock against the
-	 * next start); then the rest, and until they are gone. */
+	/* The supervisor stopped first, so that it starts none of its
+	 * children again (a child started after the list was taken would
+	 * outlive the kill a while, holding the data directory's lock
+	 * against the next start), but not killed first: its children
+	 * would see it gone and begin an orderly exit (a worker's final
+	 * checkpoint) before their own kill.  Then the children, the
+	 * supervisor, and until they are all gone. */
 	ps = calloc(1, sizeof *ps);
 	if (ps != NULL)
 		proc_tree(d->pid, ps);
-	kill(d->pid, SIGKILL);
+	kill(d->pid, SIGSTOP);
 	if (ps != NULL)
 		pidset_signal(ps, d->pid, SIGKILL);
+	kill(d->pid, SIGKILL);
 	if (waitpid(d->pid, &d->status, 0) == d->pid)
 		d->pid = 0;
 	if (ps != NULL) {

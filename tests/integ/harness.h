@@ -149,9 +149,9 @@ int		 daemon_stop_status(struct daemon *, int want);
 /* The same with sig sent to every process of the daemon's tree, the
  * children first, as a signal to its process group goes. */
 int		 daemon_stop_group(struct daemon *, int sig);
-/* SIGKILL the daemon's process tree, the supervisor first (so that it
- * starts no child again), reap it and wait (5 s at most) until the rest
- * is gone (no checks). */
+/* SIGKILL the daemon's process tree, its children first, the supervisor
+ * stopped meanwhile (so that it starts none again); reap it and wait (5 s
+ * at most) until the rest is gone (no checks). */
 void		 daemon_kill(struct daemon *);
 /* sig to every process of the daemon's tree, its children first (as to
  * its process group), without waiting.  0, or -1 (h_err(): only the
